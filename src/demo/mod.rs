@@ -1,0 +1,1 @@
+//! The bundled demo API (axum, in-process) with switchable planted bugs.

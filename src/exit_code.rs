@@ -1,0 +1,25 @@
+//! The process exit codes: named, documented constants, computed from result data only.
+//!
+//! These values are a stable interface for CI; they are versioned with the report format and
+//! change only with a major version.
+
+/// The run completed and nothing at or above `--fail-on` was found.
+pub const OK: u8 = 0;
+/// The API misbehaved: at least one finding at or above `--fail-on`.
+pub const FINDINGS: u8 = 1;
+/// The command line or a scenario file is wrong (nothing was sent, or nothing more).
+pub const USAGE: u8 = 2;
+/// The target could not be tested: unreachable, TLS or connection errors, or too many
+/// transport errors to judge. Never used for a misbehaving API.
+pub const CANNOT_TEST: u8 = 3;
+/// The run was interrupted (Ctrl-C) before it finished and found nothing failing so far.
+pub const INTERRUPTED: u8 = 130;
+
+/// One line per code, for `--help` and the README.
+pub const HELP: &str = "\
+Exit codes:
+  0    no failing findings
+  1    failing findings (at or above --fail-on)
+  2    usage or scenario-file error
+  3    the target could not be tested (unreachable, TLS/connection errors, too many transport errors)
+  130  interrupted (Ctrl-C) with no failing finding so far";

@@ -1,0 +1,47 @@
+//! Findings: one observed violation of a rule, with everything a reader needs to act on it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::CheckId;
+use crate::http::model::Exchange;
+
+/// How bad a finding is. Severity follows the RFC keyword: MUST → error, SHOULD → warning;
+/// `info` is never a failure (e.g. POST creating duplicates without a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One violation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: CheckId,
+    /// Resource name, or `script: NAME` for hand-written scripts.
+    pub resource: String,
+    pub severity: Severity,
+    /// One-line statement of the rule that was broken.
+    pub title: String,
+    /// Where the rule comes from, e.g. "RFC 9110 §9.3.4".
+    pub rfc: String,
+    /// Section of `oracles.md` that digests the rule.
+    pub oracle: String,
+    pub expected: String,
+    pub observed: String,
+    /// Unified diff of the two compared snapshots (canonical JSON), when state was compared.
+    pub diff: Option<String>,
+    /// The exact request sequence of the case, redacted, in order.
+    pub exchanges: Vec<Exchange>,
+}

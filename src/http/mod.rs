@@ -1,0 +1,3 @@
+//! HTTP: the records of exchanges, and the transport that sends requests.
+
+pub mod model;

@@ -1,0 +1,15 @@
+//! idemfuzz: tests live HTTP APIs for idempotence and safety violations (RFC 9110) by replaying
+//! request sequences, snapshotting every touched resource with GET and diffing the snapshots.
+//!
+//! Data flows once: scenario → plan → runner (through a transport) → snapshots → oracles
+//! (pure functions) → findings → events → reporters.
+
+pub mod checks;
+pub mod demo;
+pub mod env;
+pub mod exit_code;
+pub mod findings;
+pub mod http;
+pub mod report;
+pub mod runner;
+pub mod scenario;

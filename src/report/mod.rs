@@ -1,0 +1,3 @@
+//! Reports: the run's result data and the reporters that render it (human, JSON, JUnit, curl).
+
+pub mod model;

@@ -1,0 +1,116 @@
+//! The result data of a run: everything reporters serialise. Built by the runner, never printed
+//! by it. The JSON report is this structure; its schema is documented in `docs/report-format.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::CheckId;
+use crate::findings::{Finding, Severity};
+
+/// Version of the JSON report schema; bumped on any incompatible change.
+pub const REPORT_FORMAT_VERSION: u32 = 1;
+
+/// How the run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every planned case ran (some may have errored).
+    Completed,
+    /// Ctrl-C: the run stopped early; results so far are reported and cleanup ran.
+    Interrupted,
+    /// The target could not be tested; `reason` is one line.
+    CannotTest { reason: String },
+}
+
+/// The outcome of one check on one resource (or one script).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Ran and found nothing at warning level or above.
+    Passed,
+    /// Ran and found at least one warning or error (see `findings`).
+    Failed,
+    /// Did not run, and why (e.g. "resource declares no DELETE").
+    Skipped { reason: String },
+    /// Every case hit a transport error; nothing could be judged.
+    Errored { reason: String },
+    /// The run was interrupted before this check finished.
+    Interrupted,
+}
+
+/// One row of the summary: a check on a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: CheckId,
+    /// Resource name, or the script name for scripts.
+    pub resource: String,
+    pub scenario: String,
+    pub status: CheckStatus,
+    pub cases_run: u32,
+    pub cases_errored: u32,
+    pub errors: u32,
+    pub warnings: u32,
+    pub infos: u32,
+    /// Transport errors seen by this check's cases, one line each (first few).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transport_errors: Vec<String>,
+    pub duration_ms: u64,
+}
+
+/// Fields ignored automatically because two GETs with no write between disagreed on them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolatileFields {
+    pub resource: String,
+    pub pointers: Vec<String>,
+}
+
+/// A run-owned resource idemfuzz could not delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftBehind {
+    pub url: String,
+    pub reason: String,
+}
+
+/// What cleanup did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanupReport {
+    /// Run-owned resources deleted at the end of the run.
+    pub deleted: u32,
+    pub left_behind: Vec<LeftBehind>,
+}
+
+/// Request counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStats {
+    pub requests: u64,
+    pub transport_errors: u64,
+}
+
+/// The whole result of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub format_version: u32,
+    pub tool_version: String,
+    pub seed: u64,
+    /// Run-unique tag inside every id this run created.
+    pub run_id: String,
+    /// Base URL with any credentials removed.
+    pub base_url: String,
+    pub scenarios: Vec<String>,
+    pub fail_on: Severity,
+    pub outcome: RunOutcome,
+    pub duration_ms: u64,
+    pub results: Vec<CheckResult>,
+    pub findings: Vec<Finding>,
+    pub volatile: Vec<VolatileFields>,
+    pub cleanup: CleanupReport,
+    pub stats: RunStats,
+}
+
+impl RunReport {
+    /// Findings at or above the run's `fail_on` level.
+    pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.severity >= self.fail_on && f.severity > Severity::Info)
+    }
+}

@@ -1,0 +1,49 @@
+//! Events the runner emits while it works; reporters subscribe to them.
+//!
+//! Events are owned data so that concurrent cases can send them through one sink.
+
+use crate::checks::CheckId;
+use crate::findings::Finding;
+use crate::report::model::{CheckResult, CleanupReport, RunReport};
+
+/// Something that happened during a run.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The plan is known: how many check×resource units and cases will run.
+    RunStarted {
+        seed: u64,
+        run_id: String,
+        base_url: String,
+        units: usize,
+        cases: u64,
+    },
+    /// Volatile fields were detected for a resource and will be ignored.
+    VolatileDetected { resource: String, pointers: Vec<String> },
+    /// One case of a check finished.
+    CaseFinished {
+        check: CheckId,
+        resource: String,
+        errored: bool,
+    },
+    /// A violation was found.
+    Finding(Box<Finding>),
+    /// A check on a resource finished (or was skipped).
+    CheckFinished(Box<CheckResult>),
+    /// Cleanup of run-owned resources started.
+    CleanupStarted { resources: usize },
+    CleanupFinished(CleanupReport),
+    /// The run is over; the report is complete.
+    RunFinished(Box<RunReport>),
+}
+
+/// Receives events. Implementations must be cheap and must not block for long.
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: Event);
+}
+
+/// A sink that drops everything (for library use and tests that only want the report).
+pub struct NullSink;
+
+impl EventSink for NullSink {
+    fn emit(&self, _event: Event) {}
+}

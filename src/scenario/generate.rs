@@ -1,0 +1,2 @@
+//! Generation of bodies from templates with proptest, deterministic from a seed.
+// STUB: owned by the scenario helper.

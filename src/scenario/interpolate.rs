@@ -1,0 +1,2 @@
+//! `${ENV_VAR}` interpolation in header values.
+// STUB: owned by the scenario helper.

@@ -1,0 +1,302 @@
+//! Scenarios: the validated, ready-to-run form of scenario files (the runner's only input about
+//! the API), and the loading that turns TOML text into it with file:line:col errors.
+
+pub mod error;
+pub mod generate;
+pub mod interpolate;
+pub mod load;
+pub mod model;
+pub mod pointer;
+pub mod template;
+mod validate;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::http::model::Method;
+pub use error::ScenarioError;
+pub use load::{load_paths, load_str};
+pub use pointer::{IgnorePattern, JsonPointer};
+pub use template::TemplateNode;
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default prefix of run-owned ids.
+pub const DEFAULT_ID_PREFIX: &str = "idf";
+
+/// One validated scenario file.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it came from, as given by the user.
+    pub path: PathBuf,
+    pub target: Target,
+    pub resources: Vec<Resource>,
+    pub scripts: Vec<Script>,
+}
+
+/// Where the API lives and how every request is decorated.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// From the file; `--base-url` / `IDEMFUZZ_BASE_URL` override it. `None` means the user must
+    /// supply one.
+    pub base_url: Option<String>,
+    pub headers: Vec<TargetHeader>,
+    pub timeout: Duration,
+    pub id_prefix: String,
+}
+
+/// A default header; `secret` values never appear in any output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetHeader {
+    pub name: String,
+    /// The value sent on the wire.
+    pub value: String,
+    /// The value shown in reports and curl reproductions: the file's text with `${VAR}`
+    /// uninterpolated when it came from the environment, `<redacted>` for a literal secret,
+    /// the value itself otherwise.
+    pub shown: String,
+    /// True when the value came from the environment or the header name is a credential
+    /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
+    pub secret: bool,
+}
+
+/// How a check makes a fresh resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateMode {
+    /// PUT to the item path with a client-chosen, run-unique id.
+    Put,
+    /// POST to the collection; the server assigns the id.
+    Post,
+}
+
+/// Where a POST-created resource's id is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostId {
+    /// The last path segment of the `Location` header.
+    Location,
+    /// A JSON pointer into the response body.
+    Pointer(JsonPointer),
+}
+
+/// A resource the built-in checks exercise.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub name: String,
+    /// Collection path, e.g. `/things`.
+    pub collection: String,
+    /// Item path template containing `{id}`.
+    pub item: String,
+    pub create: CreateMode,
+    /// `Some` when the collection accepts POST.
+    pub post_id: Option<PostId>,
+    /// Where an item's id lives in its representation (default `/id`).
+    pub id_field: JsonPointer,
+    /// Where the array of items lives in a collection response (default: the root).
+    pub items: JsonPointer,
+    /// Methods the item supports.
+    pub methods: BTreeSet<Method>,
+    pub body: TemplateNode,
+    /// Top-level members a partial body keeps.
+    pub required: Vec<String>,
+    pub ignore: Vec<IgnorePattern>,
+    pub detect_volatile: bool,
+    pub idempotency_key: Option<IdempotencyKey>,
+    pub checks: CheckOptions,
+}
+
+impl Resource {
+    /// The item path for an id.
+    pub fn item_path(&self, id: &str) -> String {
+        self.item.replace("{id}", id)
+    }
+
+    /// True when the item supports the method.
+    pub fn supports(&self, method: Method) -> bool {
+        self.methods.contains(&method)
+    }
+}
+
+/// Idempotency-Key support of a collection's POST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub header: String,
+    /// Accepted statuses for the same key with another body; empty means any 4xx.
+    pub mismatch_statuses: Vec<u16>,
+}
+
+/// Per-check options of one resource, with defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckOptions {
+    pub repeat_put: RepeatPutOptions,
+    pub partial_put_enabled: bool,
+    pub repeat_delete: RepeatDeleteOptions,
+    pub put_after_delete: PutAfterDeleteOptions,
+    pub use_after_delete: UseAfterDeleteOptions,
+    pub get_safety: GetSafetyOptions,
+    pub head_parity: HeadParityOptions,
+    pub post_retry_enabled: bool,
+    pub status_conformance_enabled: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            repeat_put: RepeatPutOptions::default(),
+            partial_put_enabled: true,
+            repeat_delete: RepeatDeleteOptions::default(),
+            put_after_delete: PutAfterDeleteOptions::default(),
+            use_after_delete: UseAfterDeleteOptions::default(),
+            get_safety: GetSafetyOptions::default(),
+            head_parity: HeadParityOptions::default(),
+            post_retry_enabled: true,
+            status_conformance_enabled: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatPutOptions {
+    pub enabled: bool,
+    pub max_repeats: u32,
+}
+
+impl Default for RepeatPutOptions {
+    fn default() -> Self {
+        RepeatPutOptions {
+            enabled: true,
+            max_repeats: 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatDeleteOptions {
+    pub enabled: bool,
+    pub second_delete_statuses: Vec<u16>,
+    pub gone_statuses: Vec<u16>,
+    pub canaries: u32,
+}
+
+impl Default for RepeatDeleteOptions {
+    fn default() -> Self {
+        RepeatDeleteOptions {
+            enabled: true,
+            second_delete_statuses: vec![200, 202, 204, 404, 410],
+            gone_statuses: vec![404, 410],
+            canaries: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutAfterDeleteOptions {
+    pub enabled: bool,
+    pub refusal_statuses: Vec<u16>,
+}
+
+impl Default for PutAfterDeleteOptions {
+    fn default() -> Self {
+        PutAfterDeleteOptions {
+            enabled: true,
+            refusal_statuses: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseAfterDeleteOptions {
+    pub enabled: bool,
+    pub gone_statuses: Vec<u16>,
+}
+
+impl Default for UseAfterDeleteOptions {
+    fn default() -> Self {
+        UseAfterDeleteOptions {
+            enabled: true,
+            gone_statuses: vec![404, 410],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetSafetyOptions {
+    pub enabled: bool,
+    pub repeats: u32,
+}
+
+impl Default for GetSafetyOptions {
+    fn default() -> Self {
+        GetSafetyOptions {
+            enabled: true,
+            repeats: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadParityOptions {
+    pub enabled: bool,
+    /// Lower-case header names compared between GET and HEAD.
+    pub headers: Vec<String>,
+}
+
+impl Default for HeadParityOptions {
+    fn default() -> Self {
+        HeadParityOptions {
+            enabled: true,
+            headers: vec![
+                "etag".into(),
+                "content-type".into(),
+                "last-modified".into(),
+                "content-length".into(),
+            ],
+        }
+    }
+}
+
+/// A validated hand-written script.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub name: String,
+    /// Index into [`Scenario::resources`].
+    pub resource: usize,
+    pub steps: Vec<Step>,
+    /// Pairs of step indexes (0-based) whose item snapshots must be equal.
+    pub same_state: Vec<(usize, usize)>,
+}
+
+/// One step of a script.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The name given in the file, or `step N`.
+    pub name: String,
+    pub method: Method,
+    /// Path with `{id}` and `{capture}` placeholders.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    /// JSON body with `"{capture}"` placeholders still in it.
+    pub body: Option<Value>,
+    pub repeat: u32,
+    pub expect: Expect,
+    pub capture: Vec<(String, Capture)>,
+}
+
+/// Per-step expectations.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// Empty means any status.
+    pub status: Vec<u16>,
+    /// Lower-case header names that must be present.
+    pub headers: Vec<String>,
+    pub json: Vec<(JsonPointer, Value)>,
+}
+
+/// Where a captured value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capture {
+    Header(String),
+    Pointer(JsonPointer),
+}

@@ -1,0 +1,235 @@
+//! The scenario file schema as it is written in TOML: every table and key a user may write.
+//!
+//! These types mirror the file one to one and reject unknown keys; `load` turns them into the
+//! validated [`crate::scenario::Scenario`] the runner uses. The reference is `docs/scenarios.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::scenario::template::TemplateNode;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDoc {
+    /// Where the API lives and how to talk to it.
+    #[serde(default)]
+    pub target: TargetDoc,
+    /// Resources the built-in checks exercise, by name.
+    #[serde(default)]
+    pub resources: BTreeMap<String, Spanned<ResourceDoc>>,
+    /// Hand-written step-by-step scenarios.
+    #[serde(default)]
+    pub scripts: Vec<Spanned<ScriptDoc>>,
+}
+
+/// `[target]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDoc {
+    /// Base URL, e.g. `https://staging.example.com/api`; `--base-url` overrides it.
+    pub base_url: Option<Spanned<String>>,
+    /// Headers sent with every request; values may use `${ENV_VAR}`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<String>>,
+    /// Per-request timeout, e.g. `"10s"` or `"500ms"`.
+    pub timeout: Option<Spanned<String>>,
+    /// Prefix of every id idemfuzz creates (a run-unique suffix is appended).
+    pub id_prefix: Option<Spanned<String>>,
+}
+
+/// `[resources.NAME]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceDoc {
+    /// Collection path, e.g. `/things`.
+    pub collection: Spanned<String>,
+    /// Item path template containing `{id}`, e.g. `/things/{id}`.
+    pub item: Spanned<String>,
+    /// How checks create a fresh resource: `"put"` (client-chosen id) or `"post"`.
+    #[serde(default)]
+    pub create: Option<Spanned<String>>,
+    /// Where the id of a POST-created resource is found: `"location"` or a JSON pointer.
+    /// Setting it declares that the collection accepts POST.
+    pub post_id: Option<Spanned<String>>,
+    /// JSON pointer of the id inside an item representation (used to filter collections).
+    pub id_field: Option<Spanned<String>>,
+    /// JSON pointer of the array of items inside a collection response (`""` = the root).
+    pub items: Option<Spanned<String>>,
+    /// Methods the item supports; default derived from `create` and `post_id`.
+    pub methods: Option<Spanned<Vec<String>>>,
+    /// Body template for PUT and POST.
+    pub body: Spanned<TemplateNode>,
+    /// Top-level fields a partial body keeps; every other field is optional.
+    #[serde(default)]
+    pub required: Vec<Spanned<String>>,
+    /// JSON pointers (with `*` wildcards) of server-managed fields excluded from comparisons.
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+    /// Whether volatile fields are detected by two GETs with no write between (default true).
+    pub detect_volatile: Option<bool>,
+    /// Idempotency-Key support of the collection's POST.
+    pub idempotency_key: Option<Spanned<IdempotencyKeyDoc>>,
+    /// Per-check options; a check not named runs with its defaults.
+    #[serde(default)]
+    pub checks: ChecksDoc,
+}
+
+/// `[resources.NAME.idempotency_key]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencyKeyDoc {
+    /// Header name, default `Idempotency-Key`.
+    pub header: Option<String>,
+    /// Statuses accepted for the same key with a different body (default: any 4xx; 422 per
+    /// the draft, anything else is a warning).
+    pub mismatch_statuses: Option<Vec<u16>>,
+}
+
+/// `[resources.NAME.checks]`: one optional table per built-in check.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChecksDoc {
+    pub repeat_put: Option<RepeatPutDoc>,
+    pub partial_put: Option<ToggleDoc>,
+    pub repeat_delete: Option<RepeatDeleteDoc>,
+    pub put_after_delete: Option<PutAfterDeleteDoc>,
+    pub use_after_delete: Option<UseAfterDeleteDoc>,
+    pub get_safety: Option<GetSafetyDoc>,
+    pub head_parity: Option<HeadParityDoc>,
+    pub post_retry: Option<ToggleDoc>,
+    pub status_conformance: Option<ToggleDoc>,
+}
+
+/// Options shared by checks that have nothing else to set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToggleDoc {
+    pub enabled: Option<bool>,
+}
+
+/// `[resources.NAME.checks.repeat-put]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatPutDoc {
+    pub enabled: Option<bool>,
+    /// Largest N for "the same PUT N times" (N is generated in 2..=max_repeats).
+    pub max_repeats: Option<u32>,
+}
+
+/// `[resources.NAME.checks.repeat-delete]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatDeleteDoc {
+    pub enabled: Option<bool>,
+    /// Statuses accepted for the second DELETE (default 200, 202, 204, 404, 410).
+    pub second_delete_statuses: Option<Vec<u16>>,
+    /// Statuses accepted for a GET after the DELETEs (default 404, 410).
+    pub gone_statuses: Option<Vec<u16>>,
+    /// Run-owned resources kept beside the target to notice collateral deletes (default 2).
+    pub canaries: Option<u32>,
+}
+
+/// `[resources.NAME.checks.put-after-delete]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutAfterDeleteDoc {
+    pub enabled: Option<bool>,
+    /// Statuses with which the API may refuse to re-create a deleted id (default none).
+    pub refusal_statuses: Option<Vec<u16>>,
+}
+
+/// `[resources.NAME.checks.use-after-delete]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseAfterDeleteDoc {
+    pub enabled: Option<bool>,
+    /// Statuses accepted for GET/HEAD after a DELETE (default 404, 410).
+    pub gone_statuses: Option<Vec<u16>>,
+}
+
+/// `[resources.NAME.checks.get-safety]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetSafetyDoc {
+    pub enabled: Option<bool>,
+    /// How many times each safe method is repeated (default 3).
+    pub repeats: Option<u32>,
+}
+
+/// `[resources.NAME.checks.head-parity]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadParityDoc {
+    pub enabled: Option<bool>,
+    /// Headers that must match between GET and HEAD when GET sends them
+    /// (default etag, content-type, last-modified; content-length when HEAD sends it).
+    pub headers: Option<Vec<String>>,
+}
+
+/// `[[scripts]]`: a hand-written sequence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptDoc {
+    pub name: String,
+    /// The resource whose fresh run-owned id `{id}` stands for, and whose ignore rules apply.
+    pub resource: Spanned<String>,
+    pub steps: Vec<Spanned<StepDoc>>,
+    /// State assertions over snapshots taken after named steps.
+    #[serde(default)]
+    pub same_state: Vec<Spanned<SameStateDoc>>,
+}
+
+/// `[[scripts.steps]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    /// A name other steps and assertions refer to.
+    pub name: Option<String>,
+    pub method: Spanned<String>,
+    /// Path with `{id}` and `{capture}` placeholders.
+    pub path: Spanned<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// JSON body; string values `"{capture}"` / `"{capture+1}"` are replaced by captured values.
+    pub body: Option<toml::Value>,
+    /// Send the same request this many times (default 1); expectations apply to every send.
+    pub repeat: Option<u32>,
+    #[serde(default)]
+    pub expect: ExpectDoc,
+    /// Values captured from the (last) response, by name.
+    #[serde(default)]
+    pub capture: BTreeMap<String, Spanned<CaptureDoc>>,
+}
+
+/// `expect = { ... }` of a step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDoc {
+    /// Accepted statuses.
+    pub status: Option<Vec<u16>>,
+    /// Header names that must be present.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// JSON pointer → value the response body must have there.
+    #[serde(default)]
+    pub json: BTreeMap<String, toml::Value>,
+}
+
+/// `capture.NAME = { header = "etag" }` or `{ pointer = "/n" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureDoc {
+    pub header: Option<String>,
+    pub pointer: Option<String>,
+}
+
+/// `[[scripts.same_state]]`: the item after step `a` equals the item after step `b`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SameStateDoc {
+    /// Two step references: a step name, a 1-based index, or `"last"`.
+    pub after: [String; 2],
+}
