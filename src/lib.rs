@@ -13,3 +13,4 @@ pub mod http;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod snapshot;

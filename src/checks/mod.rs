@@ -5,6 +5,19 @@
 //! [`crate::runner::session::Session`] and returns a typed record; `judge` is a pure function from
 //! that record to findings, unit-tested without a network.
 
+pub mod dispatch;
+pub mod get_safety;
+pub mod head_parity;
+pub mod partial_put;
+pub mod post_retry;
+pub mod put_after_delete;
+pub mod repeat_delete;
+pub mod repeat_put;
+pub mod script;
+pub mod status_conformance;
+pub mod use_after_delete;
+pub mod verdict;
+
 use std::fmt;
 use std::str::FromStr;
 

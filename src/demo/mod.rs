@@ -1,1 +1,143 @@
-//! The bundled demo API (axum, in-process) with switchable planted bugs.
+//! The bundled demo API (axum, in-process) with switchable planted bugs: the public entry points
+//! (router, `serve`, `DemoServer`) and the assembly of the resources' routes.
+//!
+//! The API is correct by default; each [`Bug`] switches on one realistic defect for idemfuzz's
+//! checks to find. Resources: `/things` (generic JSON items, with POST and Idempotency-Key),
+//! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system) and `/devices` (rebooted
+//! idempotently by `PUT {"times_rebooted": n + 1}`).
+
+mod bugs;
+mod clock;
+mod devices;
+mod etag;
+mod extract;
+mod idempotency;
+mod lamps;
+mod problem;
+mod reply;
+mod store;
+mod things;
+
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::routing::{MethodRouter, any};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use bugs::{Bug, BugSet, UnknownBug};
+
+use extract::MAX_BODY;
+use problem::Problem;
+use store::Store;
+
+/// The state every handler sees: the bugs switched on, and the shared store.
+#[derive(Debug, Clone)]
+struct App {
+    bugs: BugSet,
+    store: Arc<Store>,
+}
+
+/// The demo API as an axum router, with a fresh empty store.
+pub fn router(bugs: BugSet) -> Router {
+    let app = App {
+        bugs,
+        store: Arc::default(),
+    };
+    Router::new()
+        .merge(things::routes())
+        .merge(lamps::routes())
+        .merge(devices::routes())
+        .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no such route") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// The method routing of one path that allows exactly the methods in `allow`: OPTIONS answers
+/// 204 with `Allow`, and any method without a handler answers 405 with `Allow`. Chain the
+/// handlers of the other methods onto the result.
+///
+/// Built on `any` so that axum adds no `Allow` of its own: the field is ours to set (or, with
+/// the `no-allow` bug, to forget).
+fn methods(allow: &'static str) -> MethodRouter<App> {
+    any(move |method: Method, State(app): State<App>| async move {
+        reply::method_not_allowed(&method, allow, app.bugs)
+    })
+    .options(move || async move { reply::options(allow) })
+}
+
+/// Serves the demo API on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight and returns.
+pub async fn serve(
+    listener: TcpListener,
+    bugs: BugSet,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(bugs))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A running demo server. Dropping it without [`DemoServer::shutdown`] also stops the server,
+/// without waiting.
+#[derive(Debug)]
+pub struct DemoServer {
+    addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl DemoServer {
+    /// Binds `addr` (use 127.0.0.1:0 for an ephemeral port) and serves in a spawned tokio task.
+    pub async fn start(addr: SocketAddr, bugs: BugSet) -> std::io::Result<DemoServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let signal = async move {
+            // A send or a dropped sender both mean "stop".
+            let _ = stop.await;
+        };
+        let task = tokio::spawn(serve(listener, bugs, signal));
+        Ok(DemoServer {
+            addr,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`, with a loopback host when the server listens on all interfaces.
+    pub fn base_url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}")
+    }
+
+    /// Stops accepting and waits for the server task to end (graceful).
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        // The task's own result (an accept error) has nobody left to report it to.
+        let _ = self.task.await;
+    }
+}
+
+/// Turns a handler's outcome into a response; handlers return `Result<Response, Problem>`.
+type Answer = Result<Response, Problem>;

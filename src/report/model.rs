@@ -53,6 +53,9 @@ pub struct CheckResult {
     /// Transport errors seen by this check's cases, one line each (first few).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transport_errors: Vec<String>,
+    /// Parts of the check that did not run, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub duration_ms: u64,
 }
 

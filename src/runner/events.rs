@@ -18,7 +18,10 @@ pub enum Event {
         cases: u64,
     },
     /// Volatile fields were detected for a resource and will be ignored.
-    VolatileDetected { resource: String, pointers: Vec<String> },
+    VolatileDetected {
+        resource: String,
+        pointers: Vec<String>,
+    },
     /// One case of a check finished.
     CaseFinished {
         check: CheckId,
@@ -30,7 +33,9 @@ pub enum Event {
     /// A check on a resource finished (or was skipped).
     CheckFinished(Box<CheckResult>),
     /// Cleanup of run-owned resources started.
-    CleanupStarted { resources: usize },
+    CleanupStarted {
+        resources: usize,
+    },
     CleanupFinished(CleanupReport),
     /// The run is over; the report is complete.
     RunFinished(Box<RunReport>),

@@ -1,3 +1,210 @@
-//! The runner: executes the plan through a transport and produces the run's result data.
+//! The runner: executes the plan through a transport and returns the run's result data.
+//! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
 
+pub mod cleanup;
+pub mod context;
 pub mod events;
+mod execute;
+pub mod plan;
+pub mod probe;
+pub mod registry;
+pub mod session;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::checks::dispatch::Canons;
+use crate::findings::Severity;
+use crate::http::transport::Transport;
+use crate::report::model::{
+    CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats, VolatileFields,
+};
+use crate::snapshot::canonical::Canon;
+use context::RunContext;
+use events::{Event, EventSink};
+use plan::{Plan, PlannedScenario, Selection};
+use session::Session;
+
+/// How to run, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub seed: u64,
+    /// Cases per check and resource.
+    pub cases: u32,
+    /// Cases in flight at once.
+    pub concurrency: usize,
+    pub selection: Selection,
+    pub fail_on: Severity,
+    /// Run-unique tag inside every created id.
+    pub run_id: String,
+}
+
+/// Runs every scenario against its target and returns the report. Cancelling `cancel` (Ctrl-C)
+/// stops the run early; cleanup and the report still happen.
+pub async fn run(
+    scenarios: &[PlannedScenario],
+    settings: &RunSettings,
+    transport: Arc<dyn Transport>,
+    sink: &dyn EventSink,
+    cancel: CancellationToken,
+) -> RunReport {
+    let started = Instant::now();
+    let ctx = RunContext::new(transport, settings.run_id.clone(), cancel);
+    let plan = plan::build(scenarios, &settings.selection, settings.cases);
+    sink.emit(Event::RunStarted {
+        seed: settings.seed,
+        run_id: settings.run_id.clone(),
+        base_url: base_urls(scenarios),
+        units: plan.units.len(),
+        cases: plan.total_cases(),
+    });
+    let mut report = empty_report(scenarios, settings, &plan);
+    for skipped in &report.results {
+        sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
+    }
+    match probe::reachability(&ctx, scenarios).await {
+        Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
+        Ok(()) => {
+            let (canons, volatile) = detect_volatile(&ctx, scenarios, &plan, settings.seed, sink).await;
+            report.volatile = volatile;
+            let (findings, results) =
+                execute::run_cases(&ctx, scenarios, &plan, &canons, settings.seed, settings.concurrency, sink)
+                    .await;
+            report.findings = findings;
+            report.results.extend(results);
+            report.outcome = outcome(&ctx);
+        }
+    }
+    finish(&ctx, scenarios, &mut report, sink).await;
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    sink.emit(Event::RunFinished(Box::new(report.clone())));
+    report
+}
+
+/// Cleanup, ordering and counters: the last steps of every run, whatever happened before.
+async fn finish(ctx: &RunContext, scenarios: &[PlannedScenario], report: &mut RunReport, sink: &dyn EventSink) {
+    let owned = ctx.registry.not_deleted();
+    sink.emit(Event::CleanupStarted { resources: owned.len() });
+    let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
+    report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    sink.emit(Event::CleanupFinished(report.cleanup.clone()));
+    report.results.sort_by(|a, b| (&a.scenario, &a.resource, a.check).cmp(&(&b.scenario, &b.resource, b.check)));
+    report.findings.sort_by(|a, b| {
+        (&a.resource, a.check, std::cmp::Reverse(a.severity), &a.title)
+            .cmp(&(&b.resource, b.check, std::cmp::Reverse(b.severity), &b.title))
+    });
+    report.stats = RunStats {
+        requests: ctx.requests.load(Ordering::Relaxed),
+        transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
+    };
+}
+
+fn outcome(ctx: &RunContext) -> RunOutcome {
+    match ctx.target_down() {
+        Some(reason) => RunOutcome::CannotTest {
+            reason: format!("the target stopped answering: {reason}"),
+        },
+        None if ctx.cancel.is_cancelled() => RunOutcome::Interrupted,
+        None => RunOutcome::Completed,
+    }
+}
+
+/// The report before anything ran: skipped checks are already known.
+fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan) -> RunReport {
+    RunReport {
+        format_version: REPORT_FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: settings.seed,
+        run_id: settings.run_id.clone(),
+        base_url: base_urls(scenarios),
+        scenarios: scenarios.iter().map(|s| s.scenario.path.display().to_string()).collect(),
+        fail_on: settings.fail_on,
+        outcome: RunOutcome::Completed,
+        duration_ms: 0,
+        results: plan
+            .skipped
+            .iter()
+            .map(|skip| CheckResult {
+                check: skip.check,
+                resource: skip.resource.clone(),
+                scenario: scenarios[skip.scenario].scenario.path.display().to_string(),
+                status: CheckStatus::Skipped { reason: skip.reason.clone() },
+                cases_run: 0,
+                cases_errored: 0,
+                errors: 0,
+                warnings: 0,
+                infos: 0,
+                transport_errors: Vec::new(),
+                notes: Vec::new(),
+                duration_ms: 0,
+            })
+            .collect(),
+        findings: Vec::new(),
+        volatile: Vec::new(),
+        cleanup: Default::default(),
+        stats: Default::default(),
+    }
+}
+
+/// Distinct base URLs, credentials removed.
+fn base_urls(scenarios: &[PlannedScenario]) -> String {
+    let mut urls: Vec<String> = scenarios.iter().map(|s| strip_credentials(&s.target.base_url)).collect();
+    urls.dedup();
+    urls.join(", ")
+}
+
+/// `https://user:pass@host/x` → `https://host/x`.
+pub fn strip_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string().trim_end_matches('/').to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Detects volatile fields of every resource some unit uses, and builds its canons.
+async fn detect_volatile(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+    plan: &Plan,
+    seed: u64,
+    sink: &dyn EventSink,
+) -> (BTreeMap<(usize, usize), Canons>, Vec<VolatileFields>) {
+    let mut canons = BTreeMap::new();
+    let mut volatile = Vec::new();
+    let used: std::collections::BTreeSet<(usize, usize)> =
+        plan.units.iter().map(|u| (u.scenario, u.resource)).collect();
+    let mut probe_number = plan.total_cases();
+    for (s, r) in used {
+        let planned = &scenarios[s];
+        let resource = &planned.scenario.resources[r];
+        let declared = Canon::with_ignore(resource.ignore.clone());
+        let mut full = declared.clone();
+        if resource.detect_volatile {
+            probe_number += 1;
+            let mut session = Session::new(ctx, &planned.target, resource, probe_number);
+            if let Ok(pointers) = probe::volatile_fields(&mut session, resource, seed).await
+                && !pointers.is_empty()
+            {
+                full.ignore.extend(probe::patterns(&pointers));
+                sink.emit(Event::VolatileDetected {
+                    resource: resource.name.clone(),
+                    pointers: pointers.clone(),
+                });
+                volatile.push(VolatileFields {
+                    resource: resource.name.clone(),
+                    pointers,
+                });
+            }
+        }
+        canons.insert((s, r), Canons { declared, full });
+    }
+    (canons, volatile)
+}

@@ -1,2 +1,142 @@
 //! `${ENV_VAR}` interpolation in header values.
-// STUB: owned by the scenario helper.
+//!
+//! Values come from an [`EnvSnapshot`], never from the process environment directly. `$$` stands
+//! for a literal `$`; a `$` followed by anything else is kept as it is.
+
+use crate::env::EnvSnapshot;
+
+/// A header value after interpolation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interpolated {
+    /// The value to send.
+    pub value: String,
+    /// The value to show: the file's text (with `${VAR}` left in) when a variable was used, so a
+    /// report prints `Bearer ${API_TOKEN}` and a reproduction can let the user's shell expand it;
+    /// the value otherwise.
+    pub shown: String,
+    /// True when at least one `${VAR}` was expanded.
+    pub used_env: bool,
+}
+
+/// Expands every `${VAR}` in `text`. An unset variable or a malformed reference is an error
+/// whose message names it.
+pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, String> {
+    let mut value = String::with_capacity(text.len());
+    let mut used_env = false;
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        value.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            value.push('$');
+            rest = tail;
+        } else if let Some(reference) = after.strip_prefix('{') {
+            let (name, tail) = variable_name(reference, text)?;
+            let expanded = env
+                .get(name)
+                .ok_or_else(|| format!("environment variable `{name}` is not set"))?;
+            value.push_str(expanded);
+            used_env = true;
+            rest = tail;
+        } else {
+            value.push('$');
+            rest = after;
+        }
+    }
+    value.push_str(rest);
+    let shown = if used_env {
+        text.to_owned()
+    } else {
+        value.clone()
+    };
+    Ok(Interpolated {
+        value,
+        shown,
+        used_env,
+    })
+}
+
+/// Splits `NAME}rest` into the variable name and what follows the `}`.
+fn variable_name<'a>(reference: &'a str, whole: &str) -> Result<(&'a str, &'a str), String> {
+    let close = reference
+        .find('}')
+        .ok_or_else(|| format!("unterminated `${{` in `{whole}` (write `$$` for a literal `$`)"))?;
+    let name = &reference[..close];
+    if !is_variable_name(name) {
+        return Err(format!(
+            "invalid environment variable name `{name}` in `{whole}`: use letters, digits and `_`, not starting with a digit"
+        ));
+    }
+    Ok((name, &reference[close + 1..]))
+}
+
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> EnvSnapshot {
+        EnvSnapshot::from_pairs([("API_TOKEN", "s3cr3t"), ("USER_1", "bob")])
+    }
+
+    #[test]
+    fn expands_variables_and_keeps_the_shown_form() {
+        let got = interpolate("Bearer ${API_TOKEN}", &env()).expect("set");
+        assert_eq!(got.value, "Bearer s3cr3t");
+        assert_eq!(got.shown, "Bearer ${API_TOKEN}");
+        assert!(got.used_env);
+    }
+
+    #[test]
+    fn several_variables() {
+        let got = interpolate("${USER_1}:${API_TOKEN}", &env()).expect("set");
+        assert_eq!(got.value, "bob:s3cr3t");
+    }
+
+    #[test]
+    fn plain_text_is_unchanged() {
+        let got = interpolate("application/json", &env()).expect("plain");
+        assert_eq!(got.value, "application/json");
+        assert_eq!(got.shown, "application/json");
+        assert!(!got.used_env);
+    }
+
+    #[test]
+    fn dollars() {
+        let got = interpolate("a$$b $5 $", &env()).expect("literal dollars");
+        assert_eq!(got.value, "a$b $5 $");
+        assert_eq!(got.shown, "a$b $5 $");
+        let got = interpolate("$${API_TOKEN}", &env()).expect("escaped");
+        assert_eq!(got.value, "${API_TOKEN}");
+        assert!(!got.used_env);
+    }
+
+    #[test]
+    fn unset_variable_is_named() {
+        let err = interpolate("Bearer ${MISSING}", &env()).expect_err("unset");
+        assert_eq!(err, "environment variable `MISSING` is not set");
+    }
+
+    #[test]
+    fn malformed_references() {
+        assert!(
+            interpolate("${API_TOKEN", &env())
+                .expect_err("open")
+                .contains("unterminated")
+        );
+        assert!(
+            interpolate("${}", &env())
+                .expect_err("empty")
+                .contains("invalid environment variable name ``")
+        );
+        assert!(interpolate("${1X}", &env()).is_err());
+        assert!(interpolate("${A-B}", &env()).is_err());
+    }
+}

@@ -1,6 +1,7 @@
 //! Scenarios: the validated, ready-to-run form of scenario files (the runner's only input about
 //! the API), and the loading that turns TOML text into it with file:line:col errors.
 
+mod convert;
 pub mod error;
 pub mod generate;
 pub mod interpolate;

@@ -1,0 +1,115 @@
+//! From a check id to its module: whether it can run on a resource, and one case of it
+//! (execute through the session, then judge the record).
+
+use crate::checks::verdict::Violation;
+use crate::checks::{
+    CheckId, get_safety, head_parity, partial_put, post_retry, put_after_delete, repeat_delete,
+    repeat_put, status_conformance, use_after_delete,
+};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::Resource;
+use crate::scenario::generate::BodyGenerator;
+use crate::snapshot::canonical::Canon;
+
+/// The two ways a case compares state.
+#[derive(Debug, Clone)]
+pub struct Canons {
+    /// Declared `ignore` patterns only (used where volatile fields are judged, not ignored).
+    pub declared: Canon,
+    /// Declared plus auto-detected volatile fields.
+    pub full: Canon,
+}
+
+/// Whether the scenario turned the check off.
+fn enabled(check: CheckId, resource: &Resource) -> bool {
+    let options = &resource.checks;
+    match check {
+        CheckId::RepeatPut => options.repeat_put.enabled,
+        CheckId::PartialPut => options.partial_put_enabled,
+        CheckId::RepeatDelete => options.repeat_delete.enabled,
+        CheckId::PutAfterDelete => options.put_after_delete.enabled,
+        CheckId::UseAfterDelete => options.use_after_delete.enabled,
+        CheckId::GetSafety => options.get_safety.enabled,
+        CheckId::HeadParity => options.head_parity.enabled,
+        CheckId::PostRetry => options.post_retry_enabled,
+        CheckId::StatusConformance => options.status_conformance_enabled,
+        CheckId::Script => true,
+    }
+}
+
+/// Why a check does not run on a resource, or `None` when it runs.
+pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
+    if !enabled(check, resource) {
+        return Some("disabled in the scenario file (enabled = false)".into());
+    }
+    match check {
+        CheckId::RepeatPut => repeat_put::skip_reason(resource),
+        CheckId::PartialPut => partial_put::skip_reason(resource),
+        CheckId::RepeatDelete => repeat_delete::skip_reason(resource),
+        CheckId::PutAfterDelete => put_after_delete::skip_reason(resource),
+        CheckId::UseAfterDelete => use_after_delete::skip_reason(resource),
+        CheckId::GetSafety => get_safety::skip_reason(resource),
+        CheckId::HeadParity => head_parity::skip_reason(resource),
+        CheckId::PostRetry => post_retry::skip_reason(resource),
+        CheckId::StatusConformance => status_conformance::skip_reason(resource),
+        CheckId::Script => None,
+    }
+}
+
+/// Notes about parts of a check that do not run on a resource.
+pub fn notes(check: CheckId, resource: &Resource) -> Vec<String> {
+    match check {
+        CheckId::PostRetry => post_retry::notes(resource),
+        _ => Vec::new(),
+    }
+}
+
+/// Runs one case of a built-in check and judges it.
+pub async fn run_case(
+    check: CheckId,
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    canons: &Canons,
+) -> Result<Vec<Violation>, CaseError> {
+    let resource = session.resource;
+    let options = &resource.checks;
+    Ok(match check {
+        CheckId::RepeatPut => {
+            let record = repeat_put::execute(session, generator, &options.repeat_put).await?;
+            repeat_put::judge(&record, &canons.full)
+        }
+        CheckId::PartialPut => {
+            let record = partial_put::execute(session, generator).await?;
+            partial_put::judge(&record, &canons.full)
+        }
+        CheckId::RepeatDelete => {
+            let record = repeat_delete::execute(session, generator, &options.repeat_delete).await?;
+            repeat_delete::judge(&record, &canons.full, &options.repeat_delete, &resource.id_field)
+        }
+        CheckId::PutAfterDelete => {
+            let record = put_after_delete::execute(session, generator).await?;
+            put_after_delete::judge(&record, &canons.full, &options.put_after_delete)
+        }
+        CheckId::UseAfterDelete => {
+            let record = use_after_delete::execute(session, generator).await?;
+            use_after_delete::judge(&record, &options.use_after_delete)
+        }
+        CheckId::GetSafety => {
+            let record = get_safety::execute(session, generator, &options.get_safety).await?;
+            get_safety::judge(&record, &canons.declared, &resource.id_field)
+        }
+        CheckId::HeadParity => {
+            let record = head_parity::execute(session, generator).await?;
+            head_parity::judge(&record, &options.head_parity)
+        }
+        CheckId::PostRetry => {
+            let record = post_retry::execute(session, generator).await?;
+            post_retry::judge(&record, &canons.full)
+        }
+        CheckId::StatusConformance => {
+            let record = status_conformance::execute(session, generator).await?;
+            status_conformance::judge(&record)
+        }
+        CheckId::Script => Vec::new(),
+    })
+}

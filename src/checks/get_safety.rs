@@ -1,0 +1,160 @@
+//! `get-safety`: safe methods change nothing (RFC 9110 §9.2.1). GET, HEAD and OPTIONS repeated
+//! N times leave the item and the collection as they were, and a GET of a never-created id
+//! creates nothing.
+//!
+//! Volatile fields are judged here, not ignored: a member that moves between two back-to-back
+//! GETs is a clock or nonce when it is a string (ignored), but a counter when it is a number —
+//! and a counter that moves on GET is exactly the side effect this check exists to catch.
+
+use serde_json::Value;
+
+use crate::checks::verdict::{Violation, answered, states_differ};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{GetSafetyOptions, IgnorePattern, JsonPointer, Resource};
+use crate::snapshot::canonical::{Canon, differing_leaves};
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    (!resource.supports(Method::Get)).then(|| "the resource declares no GET".to_string())
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Two back-to-back GETs before the safe requests.
+    pub probe_a: ItemSnapshot,
+    pub probe_b: ItemSnapshot,
+    pub collection_before: CollectionSnapshot,
+    /// The safe requests sent, in order.
+    pub safe_requests: Vec<Method>,
+    pub item_after: ItemSnapshot,
+    pub collection_after: CollectionSnapshot,
+    pub missing_id: String,
+    pub missing_get: Exchange,
+    pub missing_get_again: Exchange,
+    /// The collection after the GETs of the never-created id.
+    pub collection_after_missing: CollectionSnapshot,
+}
+
+/// Create; GET twice; snapshot collection; GET/HEAD/OPTIONS × N; snapshot; GET a fresh id.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    options: &GetSafetyOptions,
+) -> Result<Record, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let id = session.create(&body, "create").await?.id;
+    let probe_a = session.get_item(&id, "snapshot item").await?;
+    let probe_b = session.get_item(&id, "snapshot item again, nothing in between").await?;
+    let collection_before = session.get_collection("snapshot collection").await?;
+    let safe_requests = safe_methods(session.resource, options.repeats);
+    let path = session.resource.item_path(&id);
+    for (n, method) in safe_requests.iter().enumerate() {
+        let purpose = format!("safe request {} of {}", n + 1, safe_requests.len());
+        session.send(purpose, Req::new(*method, path.clone())).await?;
+    }
+    let item_after = session.get_item(&id, "snapshot item after the safe requests").await?;
+    let collection_after = session.get_collection("snapshot collection after the safe requests").await?;
+    let (missing_id, missing_get, missing_get_again) = probe_missing(session).await?;
+    let collection_after_missing = session
+        .get_collection("snapshot collection after GETs of the never-created id")
+        .await?;
+    Ok(Record {
+        probe_a,
+        probe_b,
+        collection_before,
+        safe_requests,
+        item_after,
+        collection_after,
+        missing_id,
+        missing_get,
+        missing_get_again,
+        collection_after_missing,
+    })
+}
+
+/// GET, HEAD and OPTIONS (those the resource declares), `repeats` rounds.
+fn safe_methods(resource: &Resource, repeats: u32) -> Vec<Method> {
+    let round: Vec<Method> = [Method::Get, Method::Head, Method::Options]
+        .into_iter()
+        .filter(|m| resource.supports(*m))
+        .collect();
+    (0..repeats).flat_map(|_| round.clone()).collect()
+}
+
+/// GETs a run-owned id that was never created, twice.
+async fn probe_missing(session: &mut Session<'_>) -> Result<(String, Exchange, Exchange), CaseError> {
+    let missing_id = session.fresh_id();
+    let path = session.resource.item_path(&missing_id);
+    let first = session
+        .send("GET a never-created id", Req::new(Method::Get, path.clone()))
+        .await?;
+    let first = session.exchange(first).clone();
+    let again = session
+        .send("GET the never-created id again", Req::new(Method::Get, path))
+        .await?;
+    Ok((missing_id, first, session.exchange(again).clone()))
+}
+
+/// The oracle. `canon` carries only the declared ignore patterns.
+pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
+    let canon = with_clock_fields(canon, record);
+    let mut found = Vec::new();
+    let label = format!("after {} safe requests", record.safe_requests.len());
+    found.extend(states_differ(
+        ("before", &canon.item_state(&record.probe_b.as_state())),
+        (&label, &canon.item_state(&record.item_after.as_state())),
+        || {
+            Violation::error("safe requests changed the resource")
+                .expected("GET, HEAD and OPTIONS change nothing (RFC 9110 §9.2.1)")
+                .observed(format!("the item changed {label} (see diff)"))
+        },
+    ));
+    found.extend(states_differ(
+        ("before", &canon.collection_state(&record.collection_before.as_state())),
+        (&label, &canon.collection_state(&record.collection_after.as_state())),
+        || {
+            Violation::error("safe requests changed the collection")
+                .expected("GET, HEAD and OPTIONS change nothing (RFC 9110 §9.2.1)")
+                .observed(format!("the run's items in the collection changed {label} (see diff)"))
+        },
+    ));
+    found.extend(judge_missing(record, id_field));
+    found
+}
+
+/// Adds string members that moved between two back-to-back GETs (clocks, nonces) to the ignore
+/// list. Numbers that moved stay: a number that moves on GET is a counter, a side effect.
+fn with_clock_fields(canon: &Canon, record: &Record) -> Canon {
+    let (Some(a), Some(b)) = (record.probe_a.body.json(), record.probe_b.body.json()) else {
+        return canon.clone();
+    };
+    let mut canon = canon.clone();
+    let clocks = differing_leaves(a, b).into_iter().filter(|pointer| {
+        let at = |v: &Value| JsonPointer::parse(pointer).ok().and_then(|p| p.get(v).cloned());
+        matches!((at(a), at(b)), (Some(Value::String(_)), Some(Value::String(_))))
+    });
+    canon.ignore.extend(clocks.filter_map(|p| IgnorePattern::parse(&p).ok()));
+    canon
+}
+
+fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
+    let listed = record.collection_after_missing.items.as_ref().is_some_and(|items| {
+        items
+            .iter()
+            .any(|item| id_field.get(item).and_then(Value::as_str) == Some(record.missing_id.as_str()))
+    });
+    if listed || record.missing_get_again.response.is_success() && record.missing_get.response.is_success() {
+        let how = if listed { "it is now listed in the collection" } else { "a second GET finds it too" };
+        let severity = if listed { Violation::error } else { Violation::warning };
+        return Some(
+            severity("a GET of a never-created id created a resource")
+                .expected("404 or 410, and nothing created (RFC 9110 §9.2.1: GET is safe)")
+                .observed(format!("{}; {how}", answered(&record.missing_get))),
+        );
+    }
+    None
+}

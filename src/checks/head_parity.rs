@@ -1,0 +1,80 @@
+//! `head-parity`: HEAD answers the status and header fields of GET, with no content
+//! (RFC 9110 §9.3.2). A status mismatch is an error; a header mismatch a warning (SHOULD);
+//! Content-Length may be omitted by HEAD, but when sent it must match.
+
+use crate::checks::verdict::{Violation, answered};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{HeadParityOptions, Resource};
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    (!resource.supports(Method::Head)).then(|| "the resource declares no HEAD".to_string())
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub get: Exchange,
+    pub head: Exchange,
+}
+
+/// Create, then GET and HEAD the item with nothing in between.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let id = session.create(&body, "create").await?.id;
+    let path = session.resource.item_path(&id);
+    let get = session.send("GET the item", Req::new(Method::Get, path.clone())).await?;
+    let get = session.exchange(get).clone();
+    let head = session.send("HEAD the item", Req::new(Method::Head, path)).await?;
+    Ok(Record {
+        get,
+        head: session.exchange(head).clone(),
+    })
+}
+
+/// The oracle.
+pub fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
+    let (get, head) = (&record.get.response, &record.head.response);
+    if get.status != head.status {
+        return vec![
+            Violation::error("HEAD answered another status than GET")
+                .expected(format!("HEAD answers {} like GET (RFC 9110 §9.3.2)", get.status))
+                .observed(answered(&record.head)),
+        ];
+    }
+    let mut found: Vec<Violation> = options
+        .headers
+        .iter()
+        .filter_map(|name| header_mismatch(record, name))
+        .collect();
+    if head.body_len > 0 {
+        found.push(
+            Violation::error("HEAD answered with content")
+                .expected("no content in a HEAD response (RFC 9110 §9.3.2: MUST NOT)")
+                .observed(format!("{} bytes of content", head.body_len)),
+        );
+    }
+    found
+}
+
+fn header_mismatch(record: &Record, name: &str) -> Option<Violation> {
+    let get_value = record.get.response.header(name)?;
+    let head_value = record.head.response.header(name);
+    let omitted_length = name.eq_ignore_ascii_case("content-length") && head_value.is_none();
+    if omitted_length || head_value == Some(get_value) {
+        return None;
+    }
+    Some(
+        Violation::warning(format!("HEAD and GET disagree on {name}"))
+            .expected(format!("{name}: {get_value} (as GET sent it; RFC 9110 §9.3.2)"))
+            .observed(match head_value {
+                Some(value) => format!("HEAD sent {name}: {value}"),
+                None => format!("HEAD sent no {name}"),
+            }),
+    )
+}

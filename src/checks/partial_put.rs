@@ -1,0 +1,118 @@
+//! `partial-put`: PUT replaces the whole state (RFC 9110 §9.3.4). Full body A, then body B
+//! without the optional members, then A again: after B the omitted members are gone, and after
+//! the second A the state equals the state after the first.
+
+use serde_json::Value;
+
+use crate::checks::verdict::{Violation, states_differ};
+use crate::http::model::Method;
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::{BodyGenerator, partial_body};
+use crate::scenario::{CreateMode, Resource};
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::canonical::Canon;
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    if !resource.supports(Method::Put) {
+        return Some("the resource declares no PUT".into());
+    }
+    let optional = optional_members(resource);
+    optional.is_empty().then(|| {
+        "the body template has no optional top-level member (every member is in `required`)".into()
+    })
+}
+
+/// Top-level members of the template that are not required.
+fn optional_members(resource: &Resource) -> Vec<String> {
+    resource
+        .body
+        .top_level_members()
+        .into_iter()
+        .filter(|member| !resource.required.iter().any(|r| r == member))
+        .map(str::to_string)
+        .collect()
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Members of A that B omits.
+    pub omitted: Vec<String>,
+    pub after_a: ItemSnapshot,
+    pub after_b: ItemSnapshot,
+    pub after_a_again: ItemSnapshot,
+}
+
+/// PUT A, snapshot, PUT B (required members only), snapshot, PUT A, snapshot.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let body_a = generator.generate(&session.resource.body);
+    let body_b = partial_body(&body_a, &session.resource.required);
+    let omitted = omitted_members(&body_a, &body_b);
+    let created = session.create(&body_a, "create with full body A").await?;
+    let id = created.id;
+    if session.resource.create == CreateMode::Post {
+        let index = session.put(&id, &body_a, "PUT full body A").await?;
+        session.require_success(index)?;
+    }
+    let after_a = session.get_item(&id, "snapshot after PUT A").await?;
+    let index = session
+        .put(&id, &body_b, "PUT body B: required members only")
+        .await?;
+    session.require_success(index)?;
+    let after_b = session.get_item(&id, "snapshot after PUT B").await?;
+    let index = session.put(&id, &body_a, "PUT full body A again").await?;
+    session.require_success(index)?;
+    let after_a_again = session.get_item(&id, "snapshot after PUT A again").await?;
+    Ok(Record {
+        omitted,
+        after_a,
+        after_b,
+        after_a_again,
+    })
+}
+
+fn omitted_members(a: &Value, b: &Value) -> Vec<String> {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return Vec::new();
+    };
+    a.keys().filter(|k| !b.contains_key(*k)).cloned().collect()
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let after_b = canon.item_state(&record.after_b.as_state());
+    let survivors: Vec<&String> = record
+        .omitted
+        .iter()
+        .filter(|member| after_b.get("body").and_then(|b| b.get(member.as_str())).is_some())
+        .collect();
+    if !survivors.is_empty() {
+        let names = survivors.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+        found.push(
+            Violation::error("PUT merged instead of replacing: omitted members survived")
+                .expected(format!("after a PUT without {names}, the resource has no {names}"))
+                .observed(format!("{names} still present after PUT B"))
+                .diff(crate::snapshot::diff::unified_diff(
+                    "after PUT A",
+                    &canon.item_state(&record.after_a.as_state()),
+                    "after PUT B (omits optional members)",
+                    &after_b,
+                )),
+        );
+    }
+    found.extend(states_differ(
+        ("after PUT A", &canon.item_state(&record.after_a.as_state())),
+        ("after PUT A, B, A", &canon.item_state(&record.after_a_again.as_state())),
+        || {
+            Violation::error("PUT A after PUT B does not restore the state of PUT A")
+                .expected("the same full PUT gives the same state whatever came before")
+                .observed("the state after A, B, A differs from the state after A (see diff)")
+        },
+    ));
+    found
+}

@@ -1,0 +1,234 @@
+//! `post-retry`: what retrying a POST does (RFC 9110 §9.3.3; draft-ietf-httpapi-idempotency-key-
+//! header-07). Without a key a duplicate is allowed and only reported (info). With the same
+//! Idempotency-Key and body: exactly one resource, and the retry replays the first answer. With
+//! the same key and another body: a 4xx (422 per the draft) and nothing created.
+
+use serde_json::Value;
+
+use crate::checks::verdict::{Violation, answered, states_differ, statuses};
+use crate::http::model::Exchange;
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{IdempotencyKey, Resource};
+use crate::snapshot::CollectionSnapshot;
+use crate::snapshot::canonical::Canon;
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    resource
+        .post_id
+        .is_none()
+        .then(|| "the collection accepts no POST (set `post_id` to declare it)".to_string())
+}
+
+/// Notes for the report about parts that did not run.
+pub fn notes(resource: &Resource) -> Vec<String> {
+    match resource.idempotency_key {
+        Some(_) => Vec::new(),
+        None => vec![
+            "Idempotency-Key part not run: the scenario declares no key support ([resources.NAME.idempotency_key])".into(),
+        ],
+    }
+}
+
+/// Two identical POSTs without a key.
+#[derive(Debug, Clone)]
+pub struct Unkeyed {
+    pub posts: [Exchange; 2],
+    /// The case's resources in the collection whose members equal the body.
+    pub matching: usize,
+}
+
+/// Same key twice with one body, then the same key with another body.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    pub key: IdempotencyKey,
+    pub first: Exchange,
+    pub retry: Exchange,
+    pub matching_after_retry: usize,
+    pub other_body: Exchange,
+    pub matching_other_body: usize,
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub unkeyed: Unkeyed,
+    pub keyed: Option<Keyed>,
+}
+
+/// Runs the unkeyed retry, then the keyed one when the scenario declares key support.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let unkeyed = execute_unkeyed(session, generator).await?;
+    let keyed = match session.resource.idempotency_key.clone() {
+        Some(key) => Some(execute_keyed(session, generator, key).await?),
+        None => None,
+    };
+    Ok(Record { unkeyed, keyed })
+}
+
+async fn execute_unkeyed(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Unkeyed, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let first = session.post(&body, &[], "POST body A without a key").await?.0;
+    let first = session.exchange(first).clone();
+    let second = session.post(&body, &[], "the same POST again, no key").await?.0;
+    let second = session.exchange(second).clone();
+    let collection = session.get_collection("count resources with body A").await?;
+    Ok(Unkeyed {
+        posts: [first, second],
+        matching: count_matching(&collection, &body),
+    })
+}
+
+async fn execute_keyed(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    key: IdempotencyKey,
+) -> Result<Keyed, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let other = generator.generate_different(&session.resource.body, &body);
+    let key_value = format!("\"{}\"", session.fresh_key());
+    let headers = vec![(key.header.clone(), key_value)];
+    let first = session.post(&body, &headers, "POST body B with a new key").await?.0;
+    let first = session.exchange(first).clone();
+    let retry = session.post(&body, &headers, "retry: same key, same body").await?.0;
+    let retry = session.exchange(retry).clone();
+    let after_retry = session.get_collection("count resources with body B").await?;
+    let other_body = session.post(&other, &headers, "same key, another body C").await?.0;
+    let other_body = session.exchange(other_body).clone();
+    let after_other = session.get_collection("count resources with body C").await?;
+    Ok(Keyed {
+        key,
+        first,
+        retry,
+        matching_after_retry: count_matching(&after_retry, &body),
+        other_body,
+        matching_other_body: count_matching(&after_other, &other),
+    })
+}
+
+/// Items whose members include every member of `body` with the same value.
+fn count_matching(collection: &CollectionSnapshot, body: &Value) -> usize {
+    let Some(wanted) = body.as_object() else { return 0 };
+    collection.items.as_ref().map_or(0, |items| {
+        items
+            .iter()
+            .filter(|item| wanted.iter().all(|(k, v)| item.get(k) == Some(v)))
+            .count()
+    })
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+    let mut found = vec![judge_unkeyed(&record.unkeyed)];
+    if let Some(keyed) = &record.keyed {
+        found.extend(judge_keyed(keyed, canon));
+    }
+    found
+}
+
+fn judge_unkeyed(unkeyed: &Unkeyed) -> Violation {
+    let [first, second] = &unkeyed.posts;
+    let observed = format!(
+        "{}; {}; {} resource(s) with that body exist",
+        answered(first),
+        answered(second),
+        unkeyed.matching
+    );
+    let title = if unkeyed.matching >= 2 {
+        "POST retried without Idempotency-Key created a duplicate (allowed: POST is not idempotent)"
+    } else {
+        "POST retried without Idempotency-Key did not create a duplicate"
+    };
+    Violation::info(title)
+        .expected("informational: a client that retries a POST without a key risks duplicates")
+        .observed(observed)
+}
+
+fn judge_keyed(keyed: &Keyed, canon: &Canon) -> Vec<Violation> {
+    if !keyed.first.response.is_success() {
+        return vec![
+            Violation::warning("POST with a new Idempotency-Key did not succeed; key semantics not judged")
+                .expected("2xx")
+                .observed(answered(&keyed.first)),
+        ];
+    }
+    let mut found = Vec::new();
+    let header = &keyed.key.header;
+    if keyed.matching_after_retry != 1 {
+        found.push(
+            Violation::error(format!("a retry with the same {header} created a duplicate"))
+                .expected("exactly one resource for one key and body (the retry replays the first result)")
+                .observed(format!(
+                    "{} resources with that body after {}",
+                    keyed.matching_after_retry,
+                    answered(&keyed.retry)
+                )),
+        );
+    }
+    found.extend(replay_mismatch(keyed, canon));
+    found.extend(judge_other_body(keyed));
+    found
+}
+
+/// The retry should replay the first answer: same status, same content.
+fn replay_mismatch(keyed: &Keyed, canon: &Canon) -> Option<Violation> {
+    let (first, retry) = (&keyed.first.response, &keyed.retry.response);
+    if first.status != retry.status {
+        return Some(
+            Violation::warning("the keyed retry did not replay the first answer's status")
+                .expected(format!("{} as the first answer", first.status))
+                .observed(answered(&keyed.retry)),
+        );
+    }
+    let (Some(a), Some(b)) = (first.body.json(), retry.body.json()) else {
+        return None;
+    };
+    states_differ(
+        ("first answer", &canon.body(a)),
+        ("replayed answer", &canon.body(b)),
+        || {
+            Violation::warning("the keyed retry did not replay the first answer's content")
+                .expected("the earlier result, unchanged (draft-ietf-httpapi-idempotency-key-header §2.6)")
+                .observed("the answers differ (see diff)")
+        },
+    )
+}
+
+fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let status = keyed.other_body.response.status;
+    let accepted = &keyed.key.mismatch_statuses;
+    let expected = if accepted.is_empty() {
+        "422 (or another 4xx) and nothing created".to_string()
+    } else {
+        format!("{} and nothing created", statuses(accepted))
+    };
+    if (200..300).contains(&status) || status >= 500 {
+        found.push(
+            Violation::error(format!("the same {} with another body was not rejected", keyed.key.header))
+                .expected(expected.clone())
+                .observed(answered(&keyed.other_body)),
+        );
+    } else if !accepted.is_empty() && !accepted.contains(&status) || accepted.is_empty() && status != 422 {
+        found.push(
+            Violation::warning("the same key with another body answered an unexpected status")
+                .expected(expected.clone())
+                .observed(answered(&keyed.other_body)),
+        );
+    }
+    if keyed.matching_other_body > 0 {
+        found.push(
+            Violation::error("a request reusing a key with another body created a resource")
+                .expected(expected)
+                .observed(format!("{} resource(s) with the other body exist", keyed.matching_other_body)),
+        );
+    }
+    found
+}

@@ -1,0 +1,119 @@
+//! `put-after-delete`: PUT A, DELETE, PUT B re-creates the resource with exactly B
+//! (RFC 9110 §9.3.4, §9.3.5): no member of A comes back, and the PUT answers 201 — or a declared
+//! refusal with nothing created. "Exactly B" is judged against PUT B on a fresh id, so the
+//! server's own members (ids, timestamps) need no special knowledge.
+
+use crate::checks::verdict::{Violation, answered, states_differ, statuses};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::{BodyGenerator, partial_body};
+use crate::scenario::{CreateMode, PutAfterDeleteOptions, Resource};
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::canonical::Canon;
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    if resource.create != CreateMode::Put {
+        return Some("the resource is created by POST, so PUT to a deleted id is not a create".into());
+    }
+    if !resource.supports(Method::Delete) {
+        return Some("the resource declares no DELETE".into());
+    }
+    None
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub id: String,
+    pub fresh_id: String,
+    pub delete: Exchange,
+    pub put_b: Exchange,
+    pub after: ItemSnapshot,
+    /// The same body B PUT to a never-used id: what "exactly B" looks like on this server.
+    pub reference: ItemSnapshot,
+}
+
+/// PUT A, DELETE, PUT B, snapshot; PUT B to a fresh id, snapshot.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let body_a = generator.generate(&session.resource.body);
+    let full_b = generator.generate_different(&session.resource.body, &body_a);
+    let body_b = partial_body(&full_b, &session.resource.required);
+    let id = session.create(&body_a, "create with body A").await?.id;
+    let delete = session.delete(&id, "DELETE it").await?;
+    let delete = session.exchange(delete).clone();
+    let put_b = session.put(&id, &body_b, "PUT body B to the deleted id").await?;
+    let put_b = session.exchange(put_b).clone();
+    let after = session.get_item(&id, "snapshot after PUT B").await?;
+    let fresh_id = session.fresh_id();
+    let reference = session.put(&fresh_id, &body_b, "reference: PUT body B to a fresh id").await?;
+    session.require_success(reference)?;
+    let reference = session.get_item(&fresh_id, "snapshot the reference").await?;
+    Ok(Record {
+        id,
+        fresh_id,
+        delete,
+        put_b,
+        after,
+        reference,
+    })
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) -> Vec<Violation> {
+    if !record.delete.response.is_success() || record.delete.response.status == 202 {
+        return vec![
+            Violation::warning("DELETE did not complete, so PUT after DELETE could not be judged")
+                .expected("200 or 204")
+                .observed(answered(&record.delete)),
+        ];
+    }
+    let status = record.put_b.response.status;
+    if options.refusal_statuses.contains(&status) {
+        return refused(record);
+    }
+    let mut found = Vec::new();
+    if status != 201 {
+        found.push(
+            Violation::error("PUT re-creating a deleted resource did not answer 201 Created")
+                .expected(if options.refusal_statuses.is_empty() {
+                    "201 (RFC 9110 §9.3.4: a PUT that creates MUST answer 201)".to_string()
+                } else {
+                    format!("201, or a declared refusal: {}", statuses(&options.refusal_statuses))
+                })
+                .observed(answered(&record.put_b)),
+        );
+    }
+    let mine = canon.clone().mapping_ids(vec![record.id.clone()]);
+    let reference = canon.clone().mapping_ids(vec![record.fresh_id.clone()]);
+    found.extend(states_differ(
+        ("PUT B on a fresh id", &reference.item_state(&record.reference.as_state())),
+        ("PUT A, DELETE, PUT B", &mine.item_state(&record.after.as_state())),
+        || {
+            Violation::error("PUT after DELETE did not produce exactly the new representation")
+                .expected("the same state as PUT B on a never-used id: nothing of A comes back")
+                .observed("the re-created resource differs (see diff)")
+        },
+    ));
+    found
+}
+
+/// A declared refusal: then nothing may have been created.
+fn refused(record: &Record) -> Vec<Violation> {
+    if record.after.exists() {
+        vec![
+            Violation::error("PUT after DELETE was refused but the resource exists")
+                .expected("a refused PUT creates nothing")
+                .observed(format!(
+                    "{}; GET then answered {}",
+                    answered(&record.put_b),
+                    record.after.status
+                )),
+        ]
+    } else {
+        Vec::new()
+    }
+}

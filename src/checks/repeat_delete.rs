@@ -1,0 +1,137 @@
+//! `repeat-delete`: DELETE twice (RFC 9110 §9.2.2, §9.3.5). The resource is gone afterwards,
+//! the second DELETE answers 2xx, 404 or 410 (never 5xx), and no other resource disappears —
+//! run-owned canaries sit beside the target to notice collateral deletes.
+
+use serde_json::Value;
+
+use crate::checks::verdict::{Violation, answered, states_differ, statuses};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{RepeatDeleteOptions, Resource};
+use crate::snapshot::canonical::Canon;
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    (!resource.supports(Method::Delete)).then(|| "the resource declares no DELETE".to_string())
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub target_id: String,
+    pub collection_before: CollectionSnapshot,
+    pub first_delete: Exchange,
+    pub second_delete: Exchange,
+    pub item_after: ItemSnapshot,
+    pub collection_after: CollectionSnapshot,
+}
+
+/// Creates canary, target, canary; DELETEs the target twice; snapshots.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    options: &RepeatDeleteOptions,
+) -> Result<Record, CaseError> {
+    let before = options.canaries / 2;
+    for n in 0..before {
+        create_canary(session, generator, n + 1).await?;
+    }
+    let body = generator.generate(&session.resource.body);
+    let target_id = session.create(&body, "create the target").await?.id;
+    for n in before..options.canaries {
+        create_canary(session, generator, n + 1).await?;
+    }
+    let collection_before = session.get_collection("snapshot collection before DELETE").await?;
+    let first = session.delete(&target_id, "DELETE the target").await?;
+    let first_delete = session.exchange(first).clone();
+    let second = session.delete(&target_id, "DELETE the target again").await?;
+    let second_delete = session.exchange(second).clone();
+    let item_after = session.get_item(&target_id, "GET the target after both DELETEs").await?;
+    let collection_after = session.get_collection("snapshot collection after DELETEs").await?;
+    Ok(Record {
+        target_id,
+        collection_before,
+        first_delete,
+        second_delete,
+        item_after,
+        collection_after,
+    })
+}
+
+async fn create_canary(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    n: u32,
+) -> Result<(), CaseError> {
+    let body = generator.generate(&session.resource.body);
+    session.create(&body, &format!("create canary {n}")).await?;
+    Ok(())
+}
+
+/// The oracle.
+pub fn judge(
+    record: &Record,
+    canon: &Canon,
+    options: &RepeatDeleteOptions,
+    id_field: &crate::scenario::JsonPointer,
+) -> Vec<Violation> {
+    let first = &record.first_delete.response;
+    if !first.is_success() {
+        return vec![
+            Violation::warning("the first DELETE of an existing resource did not succeed")
+                .expected("200, 202 or 204; the rest of the check needs a successful DELETE")
+                .observed(answered(&record.first_delete)),
+        ];
+    }
+    let mut found = Vec::new();
+    let second = &record.second_delete.response;
+    if second.status >= 500 {
+        found.push(
+            Violation::error("a repeated DELETE answered a server error")
+                .expected(format!("{} (RFC 9110 §9.2.2: repeating DELETE is harmless)", statuses(&options.second_delete_statuses)))
+                .observed(answered(&record.second_delete)),
+        );
+    } else if !options.second_delete_statuses.contains(&second.status) {
+        found.push(
+            Violation::warning("a repeated DELETE answered an unexpected status")
+                .expected(statuses(&options.second_delete_statuses))
+                .observed(answered(&record.second_delete)),
+        );
+    }
+    if first.status != 202 && !options.gone_statuses.contains(&record.item_after.status) {
+        found.push(
+            Violation::error("the resource is still there after DELETE")
+                .expected(format!("GET answers {}", statuses(&options.gone_statuses)))
+                .observed(format!("GET answered {}", record.item_after.status)),
+        );
+    }
+    found.extend(collateral(record, canon, id_field));
+    found
+}
+
+/// Other run-owned resources that changed or vanished.
+fn collateral(record: &Record, canon: &Canon, id_field: &crate::scenario::JsonPointer) -> Option<Violation> {
+    let (Some(before), Some(after)) = (&record.collection_before.items, &record.collection_after.items) else {
+        return None;
+    };
+    let others = |items: &[Value]| -> Value {
+        Value::Array(
+            items
+                .iter()
+                .filter(|item| id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str()))
+                .map(|item| canon.body(item))
+                .collect(),
+        )
+    };
+    states_differ(
+        ("other resources before DELETE", &others(before)),
+        ("other resources after DELETE", &others(after)),
+        || {
+            Violation::error("DELETE changed or removed another resource")
+                .expected("DELETE removes only its target (RFC 9110 §9.3.5)")
+                .observed("the run's other resources in the collection differ (see diff)")
+        },
+    )
+}

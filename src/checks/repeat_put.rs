@@ -1,0 +1,114 @@
+//! `repeat-put`: the same full PUT applied N times leaves the state of applying it once
+//! (RFC 9110 §9.2.2), and a repeat never answers 201 (§9.3.4).
+
+use serde_json::Value;
+
+use crate::checks::verdict::{Violation, answered, states_differ};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{RepeatPutOptions, Resource};
+use crate::snapshot::canonical::Canon;
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".to_string())
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub repeats: u32,
+    pub item_after_one: ItemSnapshot,
+    pub collection_after_one: CollectionSnapshot,
+    pub item_after_all: ItemSnapshot,
+    pub collection_after_all: CollectionSnapshot,
+    /// The exchanges of PUTs 2..=N.
+    pub repeated_puts: Vec<Exchange>,
+}
+
+/// Creates a resource, PUTs body A once, snapshots, PUTs A N-1 more times, snapshots.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    options: &RepeatPutOptions,
+) -> Result<Record, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let repeats = generator.int_in(2, options.max_repeats.max(2));
+    let id = first_put(session, &body).await?;
+    let item_after_one = session.get_item(&id, "snapshot item after 1 PUT").await?;
+    let collection_after_one = session.get_collection("snapshot collection after 1 PUT").await?;
+    let mut repeated_puts = Vec::new();
+    for n in 2..=repeats {
+        let index = session
+            .put(&id, &body, &format!("the same PUT again ({n} of {repeats})"))
+            .await?;
+        repeated_puts.push(session.exchange(index).clone());
+    }
+    let item_after_all = session
+        .get_item(&id, &format!("snapshot item after {repeats} PUTs"))
+        .await?;
+    let collection_after_all = session
+        .get_collection(&format!("snapshot collection after {repeats} PUTs"))
+        .await?;
+    Ok(Record {
+        repeats,
+        item_after_one,
+        collection_after_one,
+        item_after_all,
+        collection_after_all,
+        repeated_puts,
+    })
+}
+
+/// The first application of body A: a creating PUT, or (for POST-created resources) POST then PUT.
+async fn first_put(session: &mut Session<'_>, body: &Value) -> Result<String, CaseError> {
+    let created = session.create(body, "create with body A (PUT 1)").await?;
+    if session.resource.create == crate::scenario::CreateMode::Post {
+        let index = session.put(&created.id, body, "PUT body A (1)").await?;
+        session.require_success(index)?;
+    }
+    Ok(created.id)
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+    let n = record.repeats;
+    let after_one = "after 1 PUT";
+    let after_all = format!("after {n} identical PUTs");
+    let mut found = Vec::new();
+    found.extend(states_differ(
+        (after_one, &canon.item_state(&record.item_after_one.as_state())),
+        (&after_all, &canon.item_state(&record.item_after_all.as_state())),
+        || {
+            Violation::error("repeating an identical PUT changed the resource")
+                .expected(format!("the item {after_all} equals the item {after_one}"))
+                .observed("the item differs (see diff)")
+        },
+    ));
+    found.extend(states_differ(
+        (after_one, &canon.collection_state(&record.collection_after_one.as_state())),
+        (&after_all, &canon.collection_state(&record.collection_after_all.as_state())),
+        || {
+            Violation::error("repeating an identical PUT changed the collection")
+                .expected(format!("the collection {after_all} equals the collection {after_one}"))
+                .observed("the run's items in the collection differ (see diff)")
+        },
+    ));
+    found.extend(record.repeated_puts.iter().filter(|e| e.response.status == 201).take(1).map(
+        |exchange| {
+            Violation::error("a repeated identical PUT answered 201 Created")
+                .expected("200 or 204: the resource already existed (RFC 9110 §9.3.4)")
+                .observed(answered(exchange))
+        },
+    ));
+    found.extend(record.repeated_puts.iter().filter(|e| e.response.status >= 500).take(1).map(
+        |exchange| {
+            Violation::error("a repeated identical PUT failed with a server error")
+                .expected("the same success as the first PUT")
+                .observed(answered(exchange))
+        },
+    ));
+    found
+}

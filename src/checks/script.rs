@@ -1,0 +1,280 @@
+//! Hand-written scripts: ordered steps with `{id}` and captured placeholders, per-step
+//! expectations (status, headers, JSON values), and state assertions between steps.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::checks::verdict::{Violation, answered, states_differ, statuses};
+use crate::http::model::Exchange;
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::{Capture, Expect, Script, Step};
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::canonical::Canon;
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub name: String,
+    pub expect: Expect,
+    /// One exchange per send (`repeat`).
+    pub sends: Vec<Exchange>,
+    /// The item after the step, when an assertion refers to the step.
+    pub snapshot: Option<ItemSnapshot>,
+}
+
+/// What the script run observed.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub id: String,
+    pub steps: Vec<StepRecord>,
+    /// Why the script stopped early (e.g. a capture that found nothing).
+    pub stopped: Option<String>,
+}
+
+/// Runs every step in order against a fresh run-owned id.
+pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Record, CaseError> {
+    let id = session.fresh_id();
+    let mut captures: BTreeMap<String, Value> = BTreeMap::new();
+    captures.insert("id".into(), Value::String(id.clone()));
+    let snapshot_after: Vec<usize> = script.same_state.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    let mut record = Record {
+        id: id.clone(),
+        ..Record::default()
+    };
+    for (index, step) in script.steps.iter().enumerate() {
+        let req = match build_request(step, &captures) {
+            Ok(req) => req,
+            Err(missing) => {
+                record.stopped = Some(format!("step `{}`: {missing}", step.name));
+                break;
+            }
+        };
+        let mut sends = Vec::new();
+        for n in 1..=step.repeat {
+            let purpose = if step.repeat > 1 {
+                format!("{} ({n} of {})", step.name, step.repeat)
+            } else {
+                step.name.clone()
+            };
+            let sent = session.send(purpose, req.clone()).await?;
+            sends.push(session.exchange(sent).clone());
+        }
+        if let Some(last) = sends.last()
+            && let Err(missing) = capture_values(step, last, &mut captures)
+        {
+            record.stopped = Some(format!("step `{}`: {missing}", step.name));
+        }
+        let snapshot = match snapshot_after.contains(&index) {
+            true => Some(session.get_item(&id, &format!("snapshot after `{}`", step.name)).await?),
+            false => None,
+        };
+        record.steps.push(StepRecord {
+            name: step.name.clone(),
+            expect: step.expect.clone(),
+            sends,
+            snapshot,
+        });
+        if record.stopped.is_some() {
+            break;
+        }
+    }
+    Ok(record)
+}
+
+/// The request of a step with every placeholder replaced.
+fn build_request(step: &Step, captures: &BTreeMap<String, Value>) -> Result<Req, String> {
+    let mut req = Req::new(step.method, substitute_text(&step.path, captures)?);
+    for (name, value) in &step.headers {
+        req = req.header(name, &substitute_text(value, captures)?);
+    }
+    if let Some(body) = &step.body {
+        req.body = Some(substitute_value(body, captures)?);
+    }
+    Ok(req)
+}
+
+/// Replaces `{name}` / `{name+K}` / `{name-K}` inside text.
+pub fn substitute_text(text: &str, captures: &BTreeMap<String, Value>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else { break };
+        out.push_str(&rest[..start]);
+        let value = resolve(&rest[start + 1..start + len], captures)?;
+        match value {
+            Value::String(s) => out.push_str(&s),
+            other => out.push_str(&other.to_string()),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Replaces placeholders in a JSON body: a string that is exactly one placeholder becomes the
+/// captured value itself (so numbers stay numbers); other strings get textual substitution.
+pub fn substitute_value(value: &Value, captures: &BTreeMap<String, Value>) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(text) => match whole_placeholder(text) {
+            Some(inner) => resolve(inner, captures)?,
+            None => Value::String(substitute_text(text, captures)?),
+        },
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| substitute_value(v, captures))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), substitute_value(v, captures)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn whole_placeholder(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    (!inner.contains(['{', '}'])).then_some(inner)
+}
+
+/// `name`, `name+K` or `name-K` → the value.
+fn resolve(expr: &str, captures: &BTreeMap<String, Value>) -> Result<Value, String> {
+    let (name, offset) = match expr.find(['+', '-']) {
+        Some(at) => {
+            let offset: i64 = expr[at..]
+                .trim_start_matches('+')
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{{{expr}}}`: the offset is not an integer"))?;
+            (expr[..at].trim(), offset)
+        }
+        None => (expr.trim(), 0),
+    };
+    let value = captures
+        .get(name)
+        .ok_or_else(|| format!("`{{{name}}}` was not captured"))?;
+    if offset == 0 {
+        return Ok(value.clone());
+    }
+    let number = value
+        .as_i64()
+        .ok_or_else(|| format!("`{{{expr}}}`: `{name}` is {value}, not an integer"))?;
+    Ok(Value::from(number + offset))
+}
+
+/// Captures the values a step names from its last answer.
+fn capture_values(step: &Step, exchange: &Exchange, captures: &mut BTreeMap<String, Value>) -> Result<(), String> {
+    for (name, source) in &step.capture {
+        let value = match source {
+            Capture::Header(header) => exchange.response.header(header).map(|v| Value::String(v.to_string())),
+            Capture::Pointer(pointer) => exchange.response.body.json().and_then(|b| pointer.get(b)).cloned(),
+        };
+        let value = value.ok_or_else(|| format!("capture `{name}` found nothing in {}", answered(exchange)))?;
+        captures.insert(name.clone(), value);
+    }
+    Ok(())
+}
+
+/// The oracle: every step's expectations, every state assertion, and an early stop.
+pub fn judge(record: &Record, script: &Script, canon: &Canon) -> Vec<Violation> {
+    let mut found: Vec<Violation> = record.steps.iter().flat_map(judge_step).collect();
+    for (a, b) in &script.same_state {
+        found.extend(judge_same_state(record, *a, *b, canon));
+    }
+    if let Some(reason) = &record.stopped {
+        found.push(
+            Violation::error("the script stopped early")
+                .expected("every step runs")
+                .observed(reason.clone()),
+        );
+    }
+    found
+}
+
+fn judge_step(step: &StepRecord) -> Vec<Violation> {
+    step.sends.iter().flat_map(|exchange| judge_expect(&step.name, &step.expect, exchange)).collect()
+}
+
+fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let response = &exchange.response;
+    if !expect.status.is_empty() && !expect.status.contains(&response.status) {
+        found.push(
+            Violation::error(format!("step `{name}`: unexpected status {}", response.status))
+                .expected(statuses(&expect.status))
+                .observed(answered(exchange)),
+        );
+    }
+    for header in &expect.headers {
+        if response.header(header).is_none() {
+            found.push(
+                Violation::error(format!("step `{name}`: header {header} missing"))
+                    .expected(format!("a {header} header"))
+                    .observed(answered(exchange)),
+            );
+        }
+    }
+    for (pointer, wanted) in &expect.json {
+        let actual = response.body.json().and_then(|b| pointer.get(b));
+        if actual != Some(wanted) {
+            found.push(
+                Violation::error(format!("step `{name}`: {pointer} is not {wanted}"))
+                    .expected(format!("{pointer} = {wanted}"))
+                    .observed(match actual {
+                        Some(v) => format!("{pointer} = {v}"),
+                        None => format!("no {pointer} in the answer of {}", answered(exchange)),
+                    }),
+            );
+        }
+    }
+    found
+}
+
+fn judge_same_state(record: &Record, a: usize, b: usize, canon: &Canon) -> Option<Violation> {
+    let (step_a, step_b) = (record.steps.get(a)?, record.steps.get(b)?);
+    let (snap_a, snap_b) = (step_a.snapshot.as_ref()?, step_b.snapshot.as_ref()?);
+    let (label_a, label_b) = (format!("after `{}`", step_a.name), format!("after `{}`", step_b.name));
+    states_differ(
+        (&label_a, &canon.item_state(&snap_a.as_state())),
+        (&label_b, &canon.item_state(&snap_b.as_state())),
+        || {
+            Violation::error(format!("the resource {label_b} differs from the resource {label_a}"))
+                .expected(format!("the same state {label_a} and {label_b} (same_state assertion)"))
+                .observed("the states differ (see diff)")
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn caps() -> BTreeMap<String, Value> {
+        BTreeMap::from([("id".to_string(), json!("idf-1")), ("n".to_string(), json!(4))])
+    }
+
+    #[test]
+    fn substitutes_placeholders_in_text() {
+        assert_eq!(substitute_text("/lamps/{id}/break", &caps()).as_deref(), Ok("/lamps/idf-1/break"));
+        assert_eq!(substitute_text("n={n+1}", &caps()).as_deref(), Ok("n=5"));
+        assert!(substitute_text("{nope}", &caps()).unwrap_err().contains("not captured"));
+    }
+
+    #[test]
+    fn whole_string_placeholders_keep_their_type() {
+        let body = json!({"times_rebooted": "{n+1}", "label": "dev {id}", "old": "{n-4}"});
+        assert_eq!(
+            substitute_value(&body, &caps()),
+            Ok(json!({"times_rebooted": 5, "label": "dev idf-1", "old": 0}))
+        );
+    }
+
+    #[test]
+    fn arithmetic_needs_an_integer() {
+        assert!(substitute_text("{id+1}", &caps()).unwrap_err().contains("not an integer"));
+    }
+}

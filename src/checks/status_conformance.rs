@@ -1,0 +1,177 @@
+//! `status-conformance`: the status codes of creation and update, and 405's Allow header.
+//! A PUT that creates answers 201 and one that modifies 200 or 204 (RFC 9110 §9.3.4: MUST);
+//! a POST that creates answers 201 with a Location that resolves (§9.3.3, §15.3.2: SHOULD);
+//! a 405 carries Allow, which does not list the refused method (§15.5.6: MUST).
+
+use serde_json::json;
+
+use crate::checks::verdict::{Violation, answered};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{CreateMode, Resource};
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    (!resource.supports(Method::Put) && resource.post_id.is_none())
+        .then(|| "the resource declares neither PUT nor POST".to_string())
+}
+
+/// What the case observed.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// A PUT to a fresh id.
+    pub put_create: Option<Exchange>,
+    /// A PUT of another body to the existing resource.
+    pub put_update: Option<Exchange>,
+    /// A POST to the collection, and the GET of its Location (when there was one).
+    pub post_create: Option<Exchange>,
+    pub location_get: Option<Exchange>,
+    /// A method the resource does not declare, sent to the item.
+    pub undeclared: Option<Exchange>,
+}
+
+/// Creates by PUT and by POST (as declared), updates, and tries an undeclared method.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let mut record = Record::default();
+    let body = generator.generate(&session.resource.body);
+    let mut existing = None;
+    if session.resource.supports(Method::Put) && session.resource.create == CreateMode::Put {
+        let id = session.fresh_id();
+        let index = session.put(&id, &body, "PUT to a fresh id (create)").await?;
+        record.put_create = Some(session.exchange(index).clone());
+        session.require_success(index)?;
+        existing = Some(id);
+    }
+    if session.resource.post_id.is_some() {
+        let (post, location_get, id) = post_and_follow(session, generator).await?;
+        record.post_create = Some(post);
+        record.location_get = location_get;
+        existing = existing.or(id);
+    }
+    if let Some(id) = existing {
+        if session.resource.supports(Method::Put) {
+            let other = generator.generate_different(&session.resource.body, &body);
+            let index = session.put(&id, &other, "PUT another body (update)").await?;
+            record.put_update = Some(session.exchange(index).clone());
+        }
+        if !session.resource.supports(Method::Patch) {
+            let req = Req::new(Method::Patch, session.resource.item_path(&id)).body(&json!({}));
+            let index = session.send("PATCH, which the resource does not declare", req).await?;
+            record.undeclared = Some(session.exchange(index).clone());
+        }
+    }
+    Ok(record)
+}
+
+async fn post_and_follow(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<(Exchange, Option<Exchange>, Option<String>), CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let (index, id) = session.post(&body, &[], "POST to the collection (create)").await?;
+    let post = session.exchange(index).clone();
+    let location = post.response.header("location").map(str::to_string);
+    let location_get = match (post.response.is_success(), location) {
+        (true, Some(location)) => {
+            let path = session.resolve(&location);
+            let get = session.send("GET the Location of the POST", Req::new(Method::Get, path)).await?;
+            Some(session.exchange(get).clone())
+        }
+        _ => None,
+    };
+    Ok((post, location_get, id))
+}
+
+/// The oracle.
+pub fn judge(record: &Record) -> Vec<Violation> {
+    let mut found = Vec::new();
+    found.extend(record.put_create.as_ref().and_then(judge_put_create));
+    found.extend(record.put_update.as_ref().and_then(judge_put_update));
+    if let Some(post) = &record.post_create {
+        found.extend(judge_post(post, record.location_get.as_ref()));
+    }
+    found.extend(record.undeclared.as_ref().and_then(judge_405));
+    found
+}
+
+fn judge_put_create(exchange: &Exchange) -> Option<Violation> {
+    let status = exchange.response.status;
+    (exchange.response.is_success() && status != 201).then(|| {
+        Violation::error(format!("a PUT that created the resource answered {status}, not 201"))
+            .expected("201 Created (RFC 9110 §9.3.4: MUST)")
+            .observed(answered(exchange))
+    })
+}
+
+fn judge_put_update(exchange: &Exchange) -> Option<Violation> {
+    match exchange.response.status {
+        200 | 204 | 202 => None,
+        201 => Some(
+            Violation::error("a PUT that modified an existing resource answered 201")
+                .expected("200 or 204 (RFC 9110 §9.3.4: MUST)")
+                .observed(answered(exchange)),
+        ),
+        _ => Some(
+            Violation::warning("a PUT of a valid body to an existing resource did not succeed")
+                .expected("200 or 204")
+                .observed(answered(exchange)),
+        ),
+    }
+}
+
+fn judge_post(post: &Exchange, location_get: Option<&Exchange>) -> Vec<Violation> {
+    let status = post.response.status;
+    if !post.response.is_success() {
+        return vec![
+            Violation::warning("a POST of a valid body did not succeed")
+                .expected("201 Created")
+                .observed(answered(post)),
+        ];
+    }
+    let mut found = Vec::new();
+    if status != 201 {
+        found.push(
+            Violation::warning(format!("a POST that created a resource answered {status}, not 201"))
+                .expected("201 Created (RFC 9110 §9.3.3: SHOULD)")
+                .observed(answered(post)),
+        );
+    }
+    match (post.response.header("location"), location_get) {
+        (None, _) => found.push(
+            Violation::warning("a POST that created a resource sent no Location")
+                .expected("a Location header naming the new resource (RFC 9110 §15.3.2: SHOULD)")
+                .observed(answered(post)),
+        ),
+        (Some(location), Some(get)) if !get.response.is_success() => found.push(
+            Violation::error("the Location of a created resource does not resolve")
+                .expected(format!("GET {location} answers 2xx"))
+                .observed(answered(get)),
+        ),
+        _ => {}
+    }
+    found
+}
+
+fn judge_405(exchange: &Exchange) -> Option<Violation> {
+    if exchange.response.status != 405 {
+        return None;
+    }
+    let method = exchange.request.method.as_str();
+    match exchange.response.header("allow") {
+        None => Some(
+            Violation::error("a 405 response carries no Allow header")
+                .expected("Allow listing the supported methods (RFC 9110 §15.5.6: MUST)")
+                .observed(answered(exchange)),
+        ),
+        Some(allow) if allow.split(',').any(|m| m.trim().eq_ignore_ascii_case(method)) => Some(
+            Violation::error(format!("a 405 response to {method} lists {method} in Allow"))
+                .expected(format!("Allow without {method}"))
+                .observed(format!("Allow: {allow}")),
+        ),
+        Some(_) => None,
+    }
+}

@@ -1,0 +1,110 @@
+//! What an oracle returns: violations (a finding without the case's context), and small pure
+//! helpers the oracles share to compare states and describe statuses.
+
+use serde_json::Value;
+
+use crate::findings::Severity;
+use crate::http::model::Exchange;
+use crate::snapshot::diff::unified_diff;
+
+/// A broken rule, as judged from a case's records. The runner adds check, resource, RFC and
+/// the request sequence to make it a [`crate::findings::Finding`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub severity: Severity,
+    pub title: String,
+    pub expected: String,
+    pub observed: String,
+    pub diff: Option<String>,
+}
+
+impl Violation {
+    pub fn error(title: impl Into<String>) -> Violation {
+        Violation::new(Severity::Error, title)
+    }
+
+    pub fn warning(title: impl Into<String>) -> Violation {
+        Violation::new(Severity::Warning, title)
+    }
+
+    pub fn info(title: impl Into<String>) -> Violation {
+        Violation::new(Severity::Info, title)
+    }
+
+    fn new(severity: Severity, title: impl Into<String>) -> Violation {
+        Violation {
+            severity,
+            title: title.into(),
+            expected: String::new(),
+            observed: String::new(),
+            diff: None,
+        }
+    }
+
+    pub fn expected(mut self, text: impl Into<String>) -> Violation {
+        self.expected = text.into();
+        self
+    }
+
+    pub fn observed(mut self, text: impl Into<String>) -> Violation {
+        self.observed = text.into();
+        self
+    }
+
+    pub fn diff(mut self, diff: Option<String>) -> Violation {
+        self.diff = diff;
+        self
+    }
+}
+
+/// A violation when two canonical states differ, with their diff.
+pub fn states_differ(
+    (label_a, a): (&str, &Value),
+    (label_b, b): (&str, &Value),
+    violation: impl FnOnce() -> Violation,
+) -> Option<Violation> {
+    let diff = unified_diff(label_a, a, label_b, b)?;
+    Some(violation().diff(Some(diff)))
+}
+
+/// `METHOD URL → STATUS` of an exchange, for observed texts.
+pub fn answered(exchange: &Exchange) -> String {
+    format!(
+        "{} {} answered {}",
+        exchange.request.method, exchange.request.url, exchange.response.status
+    )
+}
+
+/// A status list as text: `404 or 410`.
+pub fn statuses(list: &[u16]) -> String {
+    match list {
+        [] => "any status".into(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!(
+            "{} or {last}",
+            init.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_lists_read_naturally() {
+        assert_eq!(statuses(&[404]), "404");
+        assert_eq!(statuses(&[404, 410]), "404 or 410");
+        assert_eq!(statuses(&[200, 204, 404]), "200, 204 or 404");
+    }
+
+    #[test]
+    fn equal_states_are_no_violation() {
+        let v = json!({"a": 1});
+        assert!(states_differ(("x", &v), ("y", &v), || Violation::error("t")).is_none());
+        let w = json!({"a": 2});
+        let found = states_differ(("x", &v), ("y", &w), || Violation::error("t"));
+        assert!(found.and_then(|f| f.diff).is_some());
+    }
+}

@@ -1,0 +1,269 @@
+//! The planted bugs: their names and descriptions, and the set of bugs a demo server runs with.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A realistic defect the demo API can be switched to exhibit (`--bug NAME`).
+///
+/// The clean API (no bugs) has none of these behaviours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bug {
+    MergePut,
+    PutCounter,
+    Delete500,
+    Resurrect,
+    DeleteOther,
+    GetCounter,
+    GetOrCreate,
+    StaleRead,
+    PostKeyIgnored,
+    HeadMismatch,
+    PutCreate200,
+    NoAllow,
+    LampUnbreak,
+    RebootRepeat,
+}
+
+impl Bug {
+    /// Every bug, in the order they are listed.
+    pub const ALL: &[Bug] = &[
+        Bug::MergePut,
+        Bug::PutCounter,
+        Bug::Delete500,
+        Bug::Resurrect,
+        Bug::DeleteOther,
+        Bug::GetCounter,
+        Bug::GetOrCreate,
+        Bug::StaleRead,
+        Bug::PostKeyIgnored,
+        Bug::HeadMismatch,
+        Bug::PutCreate200,
+        Bug::NoAllow,
+        Bug::LampUnbreak,
+        Bug::RebootRepeat,
+    ];
+
+    /// The kebab-case name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::MergePut => "merge-put",
+            Bug::PutCounter => "put-counter",
+            Bug::Delete500 => "delete-500",
+            Bug::Resurrect => "resurrect",
+            Bug::DeleteOther => "delete-other",
+            Bug::GetCounter => "get-counter",
+            Bug::GetOrCreate => "get-or-create",
+            Bug::StaleRead => "stale-read",
+            Bug::PostKeyIgnored => "post-key-ignored",
+            Bug::HeadMismatch => "head-mismatch",
+            Bug::PutCreate200 => "put-create-200",
+            Bug::NoAllow => "no-allow",
+            Bug::LampUnbreak => "lamp-unbreak",
+            Bug::RebootRepeat => "reboot-repeat",
+        }
+    }
+
+    /// One line: what the defect is, and which idemfuzz check should catch it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Bug::MergePut => {
+                "PUT on an existing thing merges: members the body omits survive (partial-put)"
+            }
+            Bug::PutCounter => {
+                "every PUT on a thing, even an identical one, bumps a visible `revision` member (repeat-put)"
+            }
+            Bug::Delete500 => {
+                "DELETE of an already deleted thing answers 500 instead of 404 (repeat-delete)"
+            }
+            Bug::Resurrect => {
+                "PUT after DELETE revives the deleted thing's old members under the new ones (put-after-delete)"
+            }
+            Bug::DeleteOther => {
+                "DELETE of a thing also removes the thing whose id sorts right after it (repeat-delete)"
+            }
+            Bug::GetCounter => {
+                "every GET of a thing bumps a visible `views` member (get-safety)"
+            }
+            Bug::GetOrCreate => {
+                "GET of a missing thing creates it empty and answers 200 (get-safety)"
+            }
+            Bug::StaleRead => {
+                "DELETE does not invalidate the read cache: GET and HEAD still answer 200 (use-after-delete)"
+            }
+            Bug::PostKeyIgnored => {
+                "POST ignores Idempotency-Key: a retry with the same key creates a duplicate (post-retry)"
+            }
+            Bug::HeadMismatch => {
+                "HEAD of a thing omits ETag and says Content-Type: text/plain, unlike GET (head-parity)"
+            }
+            Bug::PutCreate200 => {
+                "PUT that creates a thing answers 200 instead of 201 (status-conformance)"
+            }
+            Bug::NoAllow => "405 answers carry no Allow header (status-conformance)",
+            Bug::LampUnbreak => {
+                "PUT ON/OFF to a BROKEN lamp succeeds and overwrites the system's state (lamps script)"
+            }
+            Bug::RebootRepeat => {
+                "every accepted device PUT reboots, so a retried reboot reboots again (devices script)"
+            }
+        }
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A bug name that is not one of [`Bug::ALL`], with the list of known ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown bug `{name}`; known bugs: {known}")]
+pub struct UnknownBug {
+    pub name: String,
+    pub known: String,
+}
+
+impl UnknownBug {
+    fn new(name: &str) -> UnknownBug {
+        let known: Vec<&str> = Bug::ALL.iter().map(|bug| bug.name()).collect();
+        UnknownBug {
+            name: name.to_string(),
+            known: known.join(", "),
+        }
+    }
+}
+
+impl FromStr for Bug {
+    type Err = UnknownBug;
+
+    fn from_str(s: &str) -> Result<Bug, UnknownBug> {
+        let wanted = s.trim();
+        Bug::ALL
+            .iter()
+            .copied()
+            .find(|bug| bug.name().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| UnknownBug::new(wanted))
+    }
+}
+
+/// The set of bugs a demo server runs with; empty means the correct API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct BugSet(u32);
+
+impl BugSet {
+    /// No bugs: the correct API.
+    pub fn none() -> BugSet {
+        BugSet(0)
+    }
+
+    /// Exactly one bug.
+    pub fn single(bug: Bug) -> BugSet {
+        BugSet(bug.bit())
+    }
+
+    /// Adds a bug to the set.
+    pub fn insert(&mut self, bug: Bug) {
+        self.0 |= bug.bit();
+    }
+
+    /// True when the server runs with `bug`.
+    pub fn contains(self, bug: Bug) -> bool {
+        self.0 & bug.bit() != 0
+    }
+
+    /// True when the set holds no bug.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The bugs in the set, in [`Bug::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Bug> {
+        Bug::ALL.iter().copied().filter(move |bug| self.contains(*bug))
+    }
+
+    /// The names of the bugs in the set, in [`Bug::ALL`] order.
+    pub fn names(self) -> Vec<&'static str> {
+        self.iter().map(Bug::name).collect()
+    }
+}
+
+impl FromIterator<Bug> for BugSet {
+    fn from_iter<I: IntoIterator<Item = Bug>>(iter: I) -> BugSet {
+        let mut set = BugSet::none();
+        for bug in iter {
+            set.insert(bug);
+        }
+        set
+    }
+}
+
+impl fmt::Display for BugSet {
+    /// A comma list of names, or `none`; parses back with [`BugSet::from_str`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&self.names().join(","))
+        }
+    }
+}
+
+impl FromStr for BugSet {
+    type Err = UnknownBug;
+
+    /// Parses a comma list of bug names; `none` (or an empty string) means no bug.
+    fn from_str(s: &str) -> Result<BugSet, UnknownBug> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty() && !item.eq_ignore_ascii_case("none"))
+            .map(Bug::from_str)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for bug in Bug::ALL {
+            assert_eq!(bug.name().parse::<Bug>(), Ok(*bug));
+            assert!(!bug.description().is_empty());
+        }
+        let all: BugSet = Bug::ALL.iter().copied().collect();
+        assert_eq!(all.names().len(), Bug::ALL.len());
+    }
+
+    #[test]
+    fn unknown_bug_lists_the_known_ones() {
+        let err = "nope".parse::<Bug>().unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with("unknown bug `nope`; known bugs: merge-put, put-counter,"));
+        assert!(message.ends_with("reboot-repeat"));
+    }
+
+    #[test]
+    fn parses_comma_lists_and_none() {
+        assert_eq!("none".parse::<BugSet>(), Ok(BugSet::none()));
+        assert_eq!("".parse::<BugSet>(), Ok(BugSet::none()));
+        let set: BugSet = "merge-put, no-allow".parse().unwrap();
+        assert!(set.contains(Bug::MergePut) && set.contains(Bug::NoAllow));
+        assert!(!set.contains(Bug::PutCounter));
+        assert_eq!(set.names(), vec!["merge-put", "no-allow"]);
+        assert_eq!(set.to_string().parse::<BugSet>(), Ok(set));
+        assert!("merge-put,bogus".parse::<BugSet>().is_err());
+    }
+
+    #[test]
+    fn single_and_from_iter_agree() {
+        let single = BugSet::single(Bug::StaleRead);
+        assert_eq!(single, BugSet::from_iter([Bug::StaleRead]));
+        assert_eq!(BugSet::none().to_string(), "none");
+    }
+}

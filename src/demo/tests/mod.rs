@@ -1,0 +1,1 @@
+//! End-to-end tests of the demo API: a real server on an ephemeral port, driven with reqwest.

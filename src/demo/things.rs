@@ -1,0 +1,276 @@
+//! `/things`: generic JSON items. PUT replaces, DELETE removes, GET reads through a cache, and
+//! POST creates under a server-assigned id, honouring Idempotency-Key. Most planted bugs live
+//! here, each behind one `bugs.contains(..)` test.
+
+use std::ops::Bound;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::bugs::{Bug, BugSet};
+use super::clock::Clock;
+use super::extract::{ItemId, RawBody, json_object};
+use super::idempotency::{self, Lookup};
+use super::problem::Problem;
+use super::reply::{self, Created};
+use super::store::{PostAnswer, Thing, Things};
+use super::{Answer, App, methods};
+
+const COLLECTION: &str = "/things";
+const COLLECTION_ALLOW: &str = "GET, HEAD, POST, OPTIONS";
+const ITEM_ALLOW: &str = "GET, HEAD, PUT, DELETE, OPTIONS";
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route(COLLECTION, methods(COLLECTION_ALLOW).get(list).post(create))
+        .route(
+            "/things/{id}",
+            methods(ITEM_ALLOW).get(read).put(replace).delete(remove),
+        )
+}
+
+/// The representation: the client members plus `id`, `updatedAt`, and the counters the
+/// `put-counter` and `get-counter` bugs expose.
+fn representation(id: &str, thing: &Thing, bugs: BugSet) -> Value {
+    let mut body = thing.members.clone();
+    body.insert("id".into(), id.into());
+    body.insert("updatedAt".into(), thing.updated_at.clone().into());
+    if bugs.contains(Bug::PutCounter) {
+        body.insert("revision".into(), thing.revision.into());
+    }
+    if bugs.contains(Bug::GetCounter) {
+        body.insert("views".into(), thing.views.into());
+    }
+    Value::Object(body)
+}
+
+/// The members a client may set: the body minus the server-managed ones. A body `id` must
+/// equal `id` (the path's, or `None` for POST, where any body `id` is ignored).
+fn client_members(
+    mut body: Map<String, Value>,
+    id: Option<&str>,
+    bugs: BugSet,
+) -> Result<Map<String, Value>, Problem> {
+    if let (Some(sent), Some(id)) = (body.remove("id"), id)
+        && sent.as_str() != Some(id)
+    {
+        return Err(Problem::bad_request(format!(
+            "the body's id ({sent}) differs from the id in the path ({id:?})"
+        )));
+    }
+    body.remove("updatedAt");
+    if bugs.contains(Bug::PutCounter) {
+        body.remove("revision");
+    }
+    if bugs.contains(Bug::GetCounter) {
+        body.remove("views");
+    }
+    Ok(body)
+}
+
+async fn list(State(app): State<App>) -> Response {
+    let things = app.store.things();
+    let items: Vec<Value> = things
+        .live
+        .iter()
+        .map(|(id, thing)| representation(id, thing, app.bugs))
+        .collect();
+    reply::json(StatusCode::OK, json!({"total": items.len(), "items": items}))
+}
+
+async fn read(State(app): State<App>, method: Method, ItemId(id): ItemId) -> Answer {
+    let found = {
+        let mut things = app.store.things();
+        read_through(&mut things, &id, app.bugs, &app.store.clock)
+    };
+    let body = found.ok_or_else(|| Problem::not_found("thing", &id))?;
+    let mut response = reply::representation(body);
+    if method == Method::HEAD && app.bugs.contains(Bug::HeadMismatch) {
+        mislabel(&mut response);
+    }
+    Ok(response)
+}
+
+/// The representation GET serves: the live thing (cached on the way), else the cache (stale
+/// only with `stale-read`), else, with `get-or-create`, a new empty thing.
+fn read_through(things: &mut Things, id: &str, bugs: BugSet, clock: &Clock) -> Option<Value> {
+    if let Some(thing) = things.live.get_mut(id) {
+        if bugs.contains(Bug::GetCounter) {
+            thing.views += 1;
+        }
+        let body = representation(id, thing, bugs);
+        things.cache.insert(id.to_string(), body.clone());
+        return Some(body);
+    }
+    if let Some(cached) = things.cache.get(id) {
+        return Some(cached.clone());
+    }
+    bugs.contains(Bug::GetOrCreate)
+        .then(|| insert_new(things, id.to_string(), Map::new(), bugs, clock))
+}
+
+/// The `head-mismatch` bug: HEAD drops the ETag and claims a different media type.
+fn mislabel(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.remove(header::ETAG);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+}
+
+async fn replace(State(app): State<App>, ItemId(id): ItemId, RawBody(bytes): RawBody) -> Answer {
+    let members = client_members(json_object(&bytes)?, Some(&id), app.bugs)?;
+    let mut things = app.store.things();
+    if let Some(thing) = things.live.get_mut(&id) {
+        overwrite(thing, members, app.bugs, &app.store.clock);
+        let body = representation(&id, thing, app.bugs);
+        things.cache.insert(id, body.clone());
+        return Ok(reply::json(StatusCode::OK, body));
+    }
+    let members = revive(&things, &id, members, app.bugs);
+    let body = insert_new(&mut things, id.clone(), members, app.bugs, &app.store.clock);
+    let status = if app.bugs.contains(Bug::PutCreate200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let location = reply::location(COLLECTION, &id);
+    Ok(Created {
+        status,
+        location,
+        body,
+    }
+    .into_response())
+}
+
+/// Replaces the client members (merges them with `merge-put`). `updatedAt` moves only when the
+/// members change; `put-counter` counts every write.
+fn overwrite(thing: &mut Thing, sent: Map<String, Value>, bugs: BugSet, clock: &Clock) {
+    let next = if bugs.contains(Bug::MergePut) {
+        let mut merged = thing.members.clone();
+        merged.extend(sent);
+        merged
+    } else {
+        sent
+    };
+    if next != thing.members {
+        thing.members = next;
+        thing.updated_at = clock.tick();
+    }
+    thing.revision += 1;
+}
+
+/// The members of a thing created by PUT; with `resurrect`, a deleted thing's old members come
+/// back under the sent ones.
+fn revive(things: &Things, id: &str, sent: Map<String, Value>, bugs: BugSet) -> Map<String, Value> {
+    match things.tombstones.get(id) {
+        Some(old) if bugs.contains(Bug::Resurrect) => {
+            let mut members = old.clone();
+            members.extend(sent);
+            members
+        }
+        _ => sent,
+    }
+}
+
+/// Creates a thing, forgetting any earlier deleted one of that id; returns its representation.
+fn insert_new(
+    things: &mut Things,
+    id: String,
+    members: Map<String, Value>,
+    bugs: BugSet,
+    clock: &Clock,
+) -> Value {
+    let thing = Thing::new(members, clock.tick());
+    let body = representation(&id, &thing, bugs);
+    things.tombstones.remove(&id);
+    things.cache.insert(id.clone(), body.clone());
+    things.live.insert(id, thing);
+    body
+}
+
+async fn remove(State(app): State<App>, ItemId(id): ItemId) -> Answer {
+    let mut things = app.store.things();
+    if things.live.contains_key(&id) {
+        bury(&mut things, &id, app.bugs);
+        if app.bugs.contains(Bug::DeleteOther)
+            && let Some(next) = id_after(&things, &id)
+        {
+            bury(&mut things, &next, app.bugs);
+        }
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    if app.bugs.contains(Bug::Delete500) && things.tombstones.contains_key(&id) {
+        return Err(Problem::internal("tombstone already exists for this id"));
+    }
+    Err(Problem::not_found("thing", &id))
+}
+
+/// Deletes a live thing, keeping its members in a tombstone; the cache entry goes too, unless
+/// the `stale-read` bug forgets to invalidate it.
+fn bury(things: &mut Things, id: &str, bugs: BugSet) {
+    if let Some(thing) = things.live.remove(id) {
+        things.tombstones.insert(id.to_string(), thing.members);
+    }
+    if !bugs.contains(Bug::StaleRead) {
+        things.cache.remove(id);
+    }
+}
+
+/// The id of the live thing sorting right after `id`, if any.
+fn id_after(things: &Things, id: &str) -> Option<String> {
+    things
+        .live
+        .range::<str, _>((Bound::Excluded(id), Bound::Unbounded))
+        .next()
+        .map(|(next, _)| next.clone())
+}
+
+async fn create(State(app): State<App>, headers: HeaderMap, RawBody(bytes): RawBody) -> Answer {
+    let key = if app.bugs.contains(Bug::PostKeyIgnored) {
+        None
+    } else {
+        idempotency::key(&headers)?
+    };
+    let mut things = app.store.things();
+    let Some(key) = key else {
+        return Ok(post(&mut things, &bytes, app.bugs, &app.store.clock).into_response());
+    };
+    let fingerprint = idempotency::fingerprint(&bytes);
+    match things.keys.lookup(&key, fingerprint) {
+        Lookup::Replay(answer) => Ok(answer.into_response()),
+        Lookup::Mismatch => Err(Problem::unprocessable(format!(
+            "Idempotency-Key {key:?} was already used with a different request body"
+        ))),
+        Lookup::Fresh => {
+            let answer = post(&mut things, &bytes, app.bugs, &app.store.clock);
+            things.keys.remember(key, fingerprint, answer.clone());
+            Ok(answer.into_response())
+        }
+    }
+}
+
+/// Creates a thing from a POST body under the next free server id.
+fn post(things: &mut Things, bytes: &[u8], bugs: BugSet, clock: &Clock) -> PostAnswer {
+    let members = client_members(json_object(bytes)?, None, bugs)?;
+    let id = next_free_id(things);
+    let location = reply::location(COLLECTION, &id);
+    let body = insert_new(things, id, members, bugs, clock);
+    Ok(Created {
+        status: StatusCode::CREATED,
+        location,
+        body,
+    })
+}
+
+/// `srv-000001`, `srv-000002`, …, skipping ids a client already took with PUT.
+fn next_free_id(things: &mut Things) -> String {
+    loop {
+        things.posted += 1;
+        let id = format!("srv-{:06}", things.posted);
+        if !things.live.contains_key(&id) {
+            return id;
+        }
+    }
+}

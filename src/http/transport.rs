@@ -1,0 +1,231 @@
+//! The transport seam: one trait the runner sends requests through, and its reqwest
+//! implementation. Redirects are never followed (a 3xx is an answer to judge), bodies are read up
+//! to a cap, and every failure to get an HTTP answer is a [`TransportError`] — never a finding.
+
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+
+/// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
+pub const MAX_KEPT_BODY: usize = crate::http::model::MAX_RECORDED_BODY + 1;
+/// Bytes of a response body read at most; a longer body stops being read.
+pub const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
+
+/// A request ready for the wire (header values are the real ones, secrets included).
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest {
+    pub method: crate::http::model::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+/// An HTTP answer as received, before classification into a record.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// At most [`MAX_KEPT_BODY`] bytes.
+    pub body: Vec<u8>,
+    /// Bytes received in total (capped at [`MAX_COUNTED_BODY`]).
+    pub body_len: usize,
+    pub elapsed: Duration,
+}
+
+/// Why no HTTP answer was obtained. One line each; never contains header values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("{method} {url} timed out after {after:?}")]
+    Timeout {
+        method: &'static str,
+        url: String,
+        after: Duration,
+    },
+    #[error("{method} {url}: invalid request: {reason}")]
+    InvalidRequest {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error("{method} {url}: {reason}")]
+    Other {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
+}
+
+impl TransportError {
+    /// True when the target could not be reached at all (as opposed to one slow answer).
+    pub fn is_connect(&self) -> bool {
+        matches!(self, TransportError::Connect { .. })
+    }
+}
+
+/// Sends one request and returns the raw answer. The seam tests can replace.
+pub trait Transport: Send + Sync {
+    fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>>;
+}
+
+/// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls).
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// Builds a client that never follows redirects and keeps connections pooled.
+    pub fn new() -> Result<ReqwestTransport, TransportError> {
+        // Several calls may race to install the process-wide provider; losing that race is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("idemfuzz/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| TransportError::Other {
+                method: "-",
+                url: "-".into(),
+                reason: format!("cannot build the HTTP client: {}", error_chain(&err)),
+            })?;
+        Ok(ReqwestTransport { client })
+    }
+
+    async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
+        let method = request.method.as_str();
+        let url = request.url.clone();
+        let start = Instant::now();
+        let response = self
+            .build(&request)?
+            .send()
+            .await
+            .map_err(|err| classify(&err, method, &url, request.timeout))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let (body, body_len) = read_capped(response, method, &url, request.timeout).await?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+            body_len,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    fn build(&self, request: &OutgoingRequest) -> Result<reqwest::RequestBuilder, TransportError> {
+        let method =
+            reqwest::Method::from_bytes(request.method.as_str().as_bytes()).map_err(|err| {
+                TransportError::InvalidRequest {
+                    method: request.method.as_str(),
+                    url: request.url.clone(),
+                    reason: err.to_string(),
+                }
+            })?;
+        let mut builder = self
+            .client
+            .request(method, &request.url)
+            .timeout(request.timeout);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        Ok(builder)
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
+        Box::pin(self.send_inner(request))
+    }
+}
+
+/// Reads a body chunk by chunk, keeping at most [`MAX_KEPT_BODY`] bytes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    method: &'static str,
+    url: &str,
+    timeout: Duration,
+) -> Result<(Vec<u8>, usize), TransportError> {
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while total < MAX_COUNTED_BODY {
+        let chunk = response
+            .chunk()
+            .await
+            .map_err(|err| classify(&err, method, url, timeout))?;
+        let Some(chunk) = chunk else { break };
+        total += chunk.len();
+        let room = MAX_KEPT_BODY.saturating_sub(kept.len());
+        kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok((kept, total))
+}
+
+/// Turns a reqwest error into one line that says what went wrong, without header values.
+fn classify(
+    err: &reqwest::Error,
+    method: &'static str,
+    url: &str,
+    timeout: Duration,
+) -> TransportError {
+    if err.is_timeout() {
+        return TransportError::Timeout {
+            method,
+            url: url.to_string(),
+            after: timeout,
+        };
+    }
+    if err.is_connect() {
+        return TransportError::Connect {
+            url: url.to_string(),
+            reason: root_cause(err),
+        };
+    }
+    if err.is_builder() {
+        return TransportError::InvalidRequest {
+            method,
+            url: url.to_string(),
+            reason: error_chain(err),
+        };
+    }
+    TransportError::Other {
+        method,
+        url: url.to_string(),
+        reason: error_chain(err),
+    }
+}
+
+/// The innermost error message (e.g. "Connection refused (os error 111)").
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// Every message of an error chain, joined with ": ", duplicates skipped.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}

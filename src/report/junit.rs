@@ -1,0 +1,311 @@
+//! The JUnit XML report, for CI systems that display test results.
+//!
+//! Mapping (documented in `docs/report-format.md`):
+//! * one `<testsuite>` per scenario file, in the order results appear; a suite named `idemfuzz`
+//!   holds the run-level testcase (when the run did not complete) and any finding whose
+//!   check × resource has no result row;
+//! * one `<testcase>` per check × resource, named `CHECK · RESOURCE`, classname the resource;
+//! * a testcase **fails** only when it has a finding at or above the run's `fail_on` (so a
+//!   warnings-only testcase passes unless `fail_on` is `warning`; its findings still appear in
+//!   `system-out`); skipped and interrupted checks are `<skipped>`; errored checks are `<error>`;
+//! * `system-out` holds each finding's headline and curl reproduction.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::Reporter;
+use super::curl::finding_repro;
+use super::human::{Palette, render_finding_details};
+use super::model::{CheckResult, CheckStatus, RunOutcome, RunReport};
+use crate::checks::CheckId;
+use crate::findings::Finding;
+use crate::runner::events::Event;
+
+/// Name of the report and of the suite holding run-level testcases.
+const RUN_SUITE: &str = "idemfuzz";
+
+/// The JUnit XML document for `report`.
+pub fn render_junit(report: &RunReport) -> String {
+    let mut junit = Report::new(RUN_SUITE);
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    junit.add_test_suites(suites(report));
+    // Serialising into memory cannot fail: every string went through `XmlString`.
+    junit.to_string().expect("the JUnit report serialises")
+}
+
+/// One suite per scenario file, then the run suite when it has anything to say.
+fn suites(report: &RunReport) -> Vec<TestSuite> {
+    let mut suites: Vec<TestSuite> = scenario_names(report)
+        .into_iter()
+        .map(|scenario| scenario_suite(report, scenario))
+        .collect();
+    let run_cases = run_test_cases(report);
+    if !run_cases.is_empty() || suites.is_empty() {
+        let mut suite = new_suite(report, RUN_SUITE);
+        suite.add_test_cases(run_cases);
+        suites.push(suite);
+    }
+    suites
+}
+
+/// The distinct scenario names of the results, in order of first appearance.
+fn scenario_names(report: &RunReport) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    report
+        .results
+        .iter()
+        .map(|r| r.scenario.as_str())
+        .filter(|name| seen.insert(*name))
+        .collect()
+}
+
+fn scenario_suite(report: &RunReport, scenario: &str) -> TestSuite {
+    let name = if scenario.is_empty() {
+        RUN_SUITE
+    } else {
+        scenario
+    };
+    let mut suite = new_suite(report, name);
+    suite.add_test_cases(
+        report
+            .results
+            .iter()
+            .filter(|r| r.scenario == scenario)
+            .map(|r| result_test_case(report, r)),
+    );
+    suite
+}
+
+/// An empty suite carrying the run's identity as properties.
+fn new_suite(report: &RunReport, name: &str) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    suite.add_properties([
+        Property::new("seed", report.seed.to_string()),
+        Property::new("run_id", &report.run_id),
+        Property::new("base_url", &report.base_url),
+        Property::new("fail_on", report.fail_on.as_str()),
+        Property::new("tool_version", &report.tool_version),
+    ]);
+    suite
+}
+
+/// The testcase of one result row.
+fn result_test_case(report: &RunReport, result: &CheckResult) -> TestCase {
+    let findings = findings_of(report, result.check, &result.resource);
+    let status = match &result.status {
+        CheckStatus::Passed | CheckStatus::Failed => findings_status(report, &findings),
+        CheckStatus::Skipped { reason } => skipped(reason),
+        CheckStatus::Interrupted => skipped("the run was interrupted before this check finished"),
+        CheckStatus::Errored { reason } => errored(reason, &result.transport_errors),
+    };
+    let mut case = test_case(result.check, &result.resource, status, &findings);
+    case.set_time(Duration::from_millis(result.duration_ms));
+    case
+}
+
+/// `CHECK · RESOURCE`, classname the resource, the repros in `system-out`.
+fn test_case(
+    check: CheckId,
+    resource: &str,
+    status: TestCaseStatus,
+    findings: &[&Finding],
+) -> TestCase {
+    let mut case = TestCase::new(format!("{check} · {resource}"), status);
+    case.set_classname(resource);
+    if !findings.is_empty() {
+        case.set_system_out(system_out(findings));
+    }
+    case
+}
+
+fn findings_of<'a>(report: &'a RunReport, check: CheckId, resource: &str) -> Vec<&'a Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check == check && f.resource == resource)
+        .collect()
+}
+
+/// Failure when a finding is at or above `fail_on` (message: the first such title), success
+/// otherwise.
+fn findings_status(report: &RunReport, findings: &[&Finding]) -> TestCaseStatus {
+    let failing: Vec<&Finding> = report
+        .failing_findings()
+        .filter(|f| findings.iter().any(|g| std::ptr::eq(*g, *f)))
+        .collect();
+    let Some(first) = failing.first() else {
+        return TestCaseStatus::success();
+    };
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    status
+        .set_message(&first.title)
+        .set_type(first.check.name())
+        .set_description(failure_text(findings));
+    status
+}
+
+/// Every finding of a testcase: headline, rule, expected / observed, requests and diff.
+fn failure_text(findings: &[&Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\n{}",
+                headline(f),
+                render_finding_details(f, Palette::PLAIN)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `error: TITLE`
+fn headline(finding: &Finding) -> String {
+    format!("{}: {}", finding.severity.as_str(), finding.title)
+}
+
+/// Each finding's headline and curl reproduction.
+fn system_out(findings: &[&Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("# {}\n{}", headline(f), finding_repro(f)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn skipped(reason: &str) -> TestCaseStatus {
+    let mut status = TestCaseStatus::skipped();
+    status.set_message(reason);
+    status
+}
+
+fn errored(reason: &str, transport_errors: &[String]) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(reason).set_type("transport");
+    if !transport_errors.is_empty() {
+        status.set_description(transport_errors.join("\n"));
+    }
+    status
+}
+
+/// The run-level testcases: `run` when the run did not complete, and one testcase per
+/// check × resource that has findings but no result row (so no finding is ever lost).
+fn run_test_cases(report: &RunReport) -> Vec<TestCase> {
+    let mut cases: Vec<TestCase> = outcome_test_case(&report.outcome).into_iter().collect();
+    let mut seen = HashSet::new();
+    for finding in &report.findings {
+        let key = (finding.check, finding.resource.as_str());
+        let has_row = report
+            .results
+            .iter()
+            .any(|r| (r.check, r.resource.as_str()) == key);
+        if !has_row && seen.insert(key) {
+            let findings = findings_of(report, finding.check, &finding.resource);
+            let status = findings_status(report, &findings);
+            cases.push(test_case(
+                finding.check,
+                &finding.resource,
+                status,
+                &findings,
+            ));
+        }
+    }
+    cases
+}
+
+/// An errored `run` testcase when the run was interrupted or could not test.
+fn outcome_test_case(outcome: &RunOutcome) -> Option<TestCase> {
+    let (ty, message) = match outcome {
+        RunOutcome::Completed => return None,
+        RunOutcome::Interrupted => ("interrupted", "the run was interrupted (Ctrl-C)"),
+        RunOutcome::CannotTest { reason } => ("cannot-test", reason.as_str()),
+    };
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(message).set_type(ty);
+    let mut case = TestCase::new("run", status);
+    case.set_classname(RUN_SUITE);
+    Some(case)
+}
+
+/// Writes the JUnit report to `W` when the run finishes; ignores every other event.
+pub struct JunitReporter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JunitReporter<W> {
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write + Send> Reporter for JunitReporter<W> {
+    fn on_event(&mut self, event: &Event) -> io::Result<()> {
+        if let Event::RunFinished(report) = event {
+            self.out.write_all(render_junit(report).as_bytes())?;
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Severity;
+    use crate::report::fixture;
+
+    #[test]
+    fn junit_report_snapshot() {
+        insta::assert_snapshot!(render_junit(&fixture::sample_report()));
+    }
+
+    #[test]
+    fn parses_back_with_the_expected_counts() {
+        let xml = render_junit(&fixture::sample_report());
+        let parsed = Report::deserialize_from_str(&xml).expect("valid JUnit XML");
+        assert_eq!(parsed.tests, 4);
+        assert_eq!(
+            parsed.failures, 1,
+            "the warnings-only head-parity testcase passes"
+        );
+        assert_eq!(parsed.errors, 1);
+        assert_eq!(parsed.skipped, 1);
+    }
+
+    #[test]
+    fn warnings_fail_when_fail_on_is_warning() {
+        let mut report = fixture::sample_report();
+        report.fail_on = Severity::Warning;
+        let parsed = Report::deserialize_from_str(&render_junit(&report)).expect("valid XML");
+        assert_eq!(parsed.failures, 2);
+    }
+
+    #[test]
+    fn a_run_that_cannot_test_is_an_error() {
+        let mut report = fixture::sample_report();
+        report.results.clear();
+        report.findings.clear();
+        report.outcome = RunOutcome::CannotTest {
+            reason: "connection refused".into(),
+        };
+        let parsed = Report::deserialize_from_str(&render_junit(&report)).expect("valid XML");
+        assert_eq!((parsed.tests, parsed.errors), (1, 1));
+        assert_eq!(parsed.test_suites[0].name.as_str(), RUN_SUITE);
+    }
+
+    #[test]
+    fn findings_without_a_result_row_are_not_lost() {
+        let mut report = fixture::sample_report();
+        report.results.retain(|r| r.check != CheckId::RepeatPut);
+        let parsed = Report::deserialize_from_str(&render_junit(&report)).expect("valid XML");
+        assert_eq!(parsed.failures, 1);
+    }
+}

@@ -1,0 +1,88 @@
+//! What every case of a run shares: the transport, the target, the owned-resource registry,
+//! counters, and the cancellation signal.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::http::transport::Transport;
+use crate::runner::registry::Registry;
+use crate::scenario::Target;
+
+/// The target of one scenario file, with the base URL resolved.
+#[derive(Debug, Clone)]
+pub struct ResolvedTarget {
+    /// Base URL without a trailing slash.
+    pub base_url: String,
+    pub target: Target,
+}
+
+impl ResolvedTarget {
+    /// The absolute URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+/// Shared by all cases of a run.
+pub struct RunContext {
+    pub transport: Arc<dyn Transport>,
+    pub registry: Registry,
+    /// Run-unique tag inside every id this run creates.
+    pub run_id: String,
+    pub requests: AtomicU64,
+    pub transport_errors: AtomicU64,
+    /// Transport errors in a row, across cases; reset by any answer.
+    pub consecutive_transport_errors: AtomicU64,
+    /// Cancelled on Ctrl-C or when the target stopped answering.
+    pub cancel: CancellationToken,
+    /// Set (once) when the target stopped answering; the run ends as "cannot test".
+    target_down: OnceLock<String>,
+}
+
+impl RunContext {
+    pub fn new(
+        transport: Arc<dyn Transport>,
+        run_id: String,
+        cancel: CancellationToken,
+    ) -> RunContext {
+        RunContext {
+            transport,
+            registry: Registry::default(),
+            run_id,
+            requests: AtomicU64::new(0),
+            transport_errors: AtomicU64::new(0),
+            consecutive_transport_errors: AtomicU64::new(0),
+            cancel,
+            target_down: OnceLock::new(),
+        }
+    }
+
+    /// Records that the target stopped answering and stops the run.
+    pub fn mark_target_down(&self, reason: String) {
+        let _ = self.target_down.set(reason);
+        self.cancel.cancel();
+    }
+
+    /// Why the target was declared down, if it was.
+    pub fn target_down(&self) -> Option<&str> {
+        self.target_down.get().map(String::as_str)
+    }
+
+    /// Counts one answered request.
+    pub fn record_answer(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.consecutive_transport_errors
+            .store(0, Ordering::Relaxed);
+    }
+
+    /// Counts one transport error; returns how many happened in a row.
+    pub fn record_transport_error(&self) -> u64 {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.transport_errors.fetch_add(1, Ordering::Relaxed);
+        self.consecutive_transport_errors
+            .fetch_add(1, Ordering::Relaxed)
+            + 1
+    }
+}

@@ -1,0 +1,222 @@
+//! Execution of the plan's cases with bounded concurrency: each case gets its own session,
+//! seed and run-owned ids; its violations become findings carrying the case's exchanges.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use futures::StreamExt;
+
+use crate::checks::dispatch::{self, Canons};
+use crate::checks::script;
+use crate::checks::verdict::Violation;
+use crate::findings::{Finding, Severity};
+use crate::report::model::{CheckResult, CheckStatus};
+use crate::runner::context::RunContext;
+use crate::runner::events::{Event, EventSink};
+use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::BodyGenerator;
+
+/// Transport error lines kept per check result.
+const MAX_ERROR_LINES: usize = 3;
+
+/// One case to run.
+struct Job {
+    unit: usize,
+    case: u32,
+    /// Global, plan-ordered case number: part of every id the case creates.
+    number: u64,
+}
+
+/// What one case produced.
+struct CaseOutcome {
+    unit: usize,
+    findings: Vec<Finding>,
+    error: Option<CaseError>,
+}
+
+/// Per-unit tally while cases complete.
+struct Tally {
+    started: Instant,
+    remaining: u32,
+    result: CheckResult,
+}
+
+/// Runs every case; emits findings and check results as they complete; returns both.
+pub async fn run_cases(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+    plan: &Plan,
+    canons: &BTreeMap<(usize, usize), Canons>,
+    seed: u64,
+    concurrency: usize,
+    sink: &dyn EventSink,
+) -> (Vec<Finding>, Vec<CheckResult>) {
+    let jobs = jobs(plan);
+    let mut tallies: Vec<Tally> = plan.units.iter().map(|u| tally(u, scenarios)).collect();
+    let mut findings = Vec::new();
+    let mut results = Vec::new();
+    let mut outcomes = futures::stream::iter(jobs)
+        .map(|job| run_job(ctx, scenarios, plan, canons, seed, job))
+        .buffer_unordered(concurrency.max(1));
+    while let Some(outcome) = outcomes.next().await {
+        let tally = &mut tallies[outcome.unit];
+        record_outcome(tally, &outcome, sink);
+        for finding in outcome.findings {
+            sink.emit(Event::Finding(Box::new(finding.clone())));
+            findings.push(finding);
+        }
+        if tally.remaining == 0 {
+            let result = finish(tally);
+            sink.emit(Event::CheckFinished(Box::new(result.clone())));
+            results.push(result);
+        }
+    }
+    results.extend(tallies.iter_mut().filter(|t| t.remaining > 0).map(finish));
+    (findings, results)
+}
+
+fn jobs(plan: &Plan) -> Vec<Job> {
+    let mut number = 0;
+    let mut jobs = Vec::new();
+    for (unit, planned) in plan.units.iter().enumerate() {
+        for case in 0..planned.cases {
+            number += 1;
+            jobs.push(Job { unit, case, number });
+        }
+    }
+    jobs
+}
+
+fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
+    Tally {
+        started: Instant::now(),
+        remaining: unit.cases,
+        result: CheckResult {
+            check: unit.check(),
+            resource: unit.label.clone(),
+            scenario: scenarios[unit.scenario].scenario.path.display().to_string(),
+            status: CheckStatus::Passed,
+            cases_run: 0,
+            cases_errored: 0,
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+            transport_errors: Vec::new(),
+            notes: unit.notes.clone(),
+            duration_ms: 0,
+        },
+    }
+}
+
+fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, sink: &dyn EventSink) {
+    tally.remaining -= 1;
+    let result = &mut tally.result;
+    match &outcome.error {
+        Some(CaseError::Cancelled) => {
+            result.status = CheckStatus::Interrupted;
+            return;
+        }
+        Some(error) => {
+            result.cases_errored += 1;
+            if result.transport_errors.len() < MAX_ERROR_LINES {
+                result.transport_errors.push(error.to_string());
+            }
+        }
+        None => result.cases_run += 1,
+    }
+    for finding in &outcome.findings {
+        match finding.severity {
+            Severity::Error => result.errors += 1,
+            Severity::Warning => result.warnings += 1,
+            Severity::Info => result.infos += 1,
+        }
+    }
+    sink.emit(Event::CaseFinished {
+        check: result.check,
+        resource: result.resource.clone(),
+        errored: outcome.error.is_some(),
+    });
+}
+
+/// The final status of a unit from its tally.
+fn finish(tally: &mut Tally) -> CheckResult {
+    let mut result = tally.result.clone();
+    result.duration_ms = u64::try_from(tally.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if tally.remaining > 0 || result.status == CheckStatus::Interrupted {
+        result.status = CheckStatus::Interrupted;
+    } else if result.errors + result.warnings > 0 {
+        result.status = CheckStatus::Failed;
+    } else if result.cases_run == 0 {
+        let reason = result
+            .transport_errors
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "no case could run".into());
+        result.status = CheckStatus::Errored { reason };
+    }
+    result
+}
+
+async fn run_job(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+    plan: &Plan,
+    canons: &BTreeMap<(usize, usize), Canons>,
+    seed: u64,
+    job: Job,
+) -> CaseOutcome {
+    let unit = &plan.units[job.unit];
+    let planned = &scenarios[unit.scenario];
+    let resource = &planned.scenario.resources[unit.resource];
+    let path = planned.scenario.path.display().to_string();
+    let mut generator = BodyGenerator::new(case_seed(seed, unit, &path, job.case));
+    let mut session = Session::new(ctx, &planned.target, resource, job.number);
+    let fallback = Canons {
+        declared: crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone()),
+        full: crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone()),
+    };
+    let canons = canons.get(&(unit.scenario, unit.resource)).unwrap_or(&fallback);
+    let verdict = match unit.kind {
+        UnitKind::Check(check) => dispatch::run_case(check, &mut session, &mut generator, canons).await,
+        UnitKind::Script(index) => {
+            let script = &planned.scenario.scripts[index];
+            match script::execute(&mut session, script).await {
+                Ok(record) => Ok(script::judge(&record, script, &canons.full)),
+                Err(err) => Err(err),
+            }
+        }
+    };
+    let exchanges = session.into_exchanges();
+    match verdict {
+        Ok(violations) => CaseOutcome {
+            unit: job.unit,
+            findings: violations
+                .into_iter()
+                .map(|v| to_finding(unit, v, exchanges.clone()))
+                .collect(),
+            error: None,
+        },
+        Err(error) => CaseOutcome {
+            unit: job.unit,
+            findings: Vec::new(),
+            error: Some(error),
+        },
+    }
+}
+
+fn to_finding(unit: &Unit, violation: Violation, exchanges: Vec<crate::http::model::Exchange>) -> Finding {
+    let info = unit.check().info();
+    Finding {
+        check: unit.check(),
+        resource: unit.label.clone(),
+        severity: violation.severity,
+        title: violation.title,
+        rfc: info.rfc.to_string(),
+        oracle: info.oracle.to_string(),
+        expected: violation.expected,
+        observed: violation.observed,
+        diff: violation.diff,
+        exchanges,
+    }
+}

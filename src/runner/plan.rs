@@ -1,0 +1,198 @@
+//! The plan of a run, computed before anything is sent: which check runs on which resource
+//! (and how many cases), which are skipped and why, and each case's seed. Pure and deterministic.
+
+use crate::checks::dispatch;
+use crate::checks::{BUILT_IN, CheckId};
+use crate::runner::context::ResolvedTarget;
+use crate::scenario::Scenario;
+
+/// One scenario file with its resolved target.
+#[derive(Debug, Clone)]
+pub struct PlannedScenario {
+    pub scenario: Scenario,
+    pub target: ResolvedTarget,
+}
+
+/// What a unit runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    Check(CheckId),
+    /// Index into the scenario's scripts.
+    Script(usize),
+}
+
+/// A check on a resource (or a script), with its cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub scenario: usize,
+    pub resource: usize,
+    pub kind: UnitKind,
+    /// Resource name, or script name.
+    pub label: String,
+    pub cases: u32,
+    /// Notes on parts that do not run.
+    pub notes: Vec<String>,
+}
+
+impl Unit {
+    pub fn check(&self) -> CheckId {
+        match self.kind {
+            UnitKind::Check(check) => check,
+            UnitKind::Script(_) => CheckId::Script,
+        }
+    }
+}
+
+/// A check that will not run, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub scenario: usize,
+    pub check: CheckId,
+    pub resource: String,
+    pub reason: String,
+}
+
+/// Everything the runner will do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub units: Vec<Unit>,
+    pub skipped: Vec<Skip>,
+}
+
+impl Plan {
+    /// Total cases across units.
+    pub fn total_cases(&self) -> u64 {
+        self.units.iter().map(|u| u64::from(u.cases)).sum()
+    }
+}
+
+/// Which checks the user selected (`--checks` / `--skip-checks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub only: Option<Vec<CheckId>>,
+    pub skip: Vec<CheckId>,
+}
+
+impl Selection {
+    pub fn all() -> Selection {
+        Selection {
+            only: None,
+            skip: Vec::new(),
+        }
+    }
+
+    /// Why a check is deselected, if it is.
+    fn excluded(&self, check: CheckId) -> Option<String> {
+        if self.skip.contains(&check) {
+            return Some("deselected with --skip-checks".into());
+        }
+        match &self.only {
+            Some(only) if !only.contains(&check) => Some("not selected by --checks".into()),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the plan: every built-in check on every resource, then the scripts.
+pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -> Plan {
+    let mut plan = Plan {
+        units: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for (s, planned) in scenarios.iter().enumerate() {
+        for (r, resource) in planned.scenario.resources.iter().enumerate() {
+            for check in BUILT_IN {
+                let reason = selection
+                    .excluded(check)
+                    .or_else(|| dispatch::skip_reason(check, resource));
+                match reason {
+                    Some(reason) => plan.skipped.push(Skip {
+                        scenario: s,
+                        check,
+                        resource: resource.name.clone(),
+                        reason,
+                    }),
+                    None => plan.units.push(Unit {
+                        scenario: s,
+                        resource: r,
+                        kind: UnitKind::Check(check),
+                        label: resource.name.clone(),
+                        cases: cases.max(1),
+                        notes: dispatch::notes(check, resource),
+                    }),
+                }
+            }
+        }
+        for (index, script) in planned.scenario.scripts.iter().enumerate() {
+            plan.units.push(Unit {
+                scenario: s,
+                resource: script.resource,
+                kind: UnitKind::Script(index),
+                label: script.name.clone(),
+                cases: 1,
+                notes: Vec::new(),
+            });
+        }
+    }
+    plan
+}
+
+/// The seed of one case: a stable mix of the run seed, the unit and the case index, so that
+/// a case generates the same values whatever the concurrency or the order of completion.
+pub fn case_seed(run_seed: u64, unit: &Unit, scenario_path: &str, case: u32) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let kind = match unit.kind {
+        UnitKind::Check(check) => check.name().to_string(),
+        UnitKind::Script(index) => format!("script {index}"),
+    };
+    for part in [scenario_path, &unit.label, &kind, &case.to_string()] {
+        for byte in part.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    splitmix(run_seed ^ hash)
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(label: &str) -> Unit {
+        Unit {
+            scenario: 0,
+            resource: 0,
+            kind: UnitKind::Check(CheckId::RepeatPut),
+            label: label.into(),
+            cases: 3,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn case_seeds_are_stable_and_distinct() {
+        let a = case_seed(42, &unit("things"), "s.toml", 0);
+        assert_eq!(a, case_seed(42, &unit("things"), "s.toml", 0));
+        assert_ne!(a, case_seed(42, &unit("things"), "s.toml", 1));
+        assert_ne!(a, case_seed(43, &unit("things"), "s.toml", 0));
+        assert_ne!(a, case_seed(42, &unit("lamps"), "s.toml", 0));
+    }
+
+    #[test]
+    fn selection_explains_exclusions() {
+        let selection = Selection {
+            only: Some(vec![CheckId::RepeatPut]),
+            skip: vec![CheckId::GetSafety],
+        };
+        assert_eq!(selection.excluded(CheckId::RepeatPut), None);
+        assert!(selection.excluded(CheckId::GetSafety).is_some_and(|r| r.contains("--skip-checks")));
+        assert!(selection.excluded(CheckId::HeadParity).is_some_and(|r| r.contains("--checks")));
+    }
+}

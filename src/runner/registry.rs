@@ -1,0 +1,104 @@
+//! The registry of resources this run created: the only URLs idemfuzz may ever write to, and the
+//! list cleanup works from.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// What the run knows of one owned resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnedState {
+    /// The id was allocated (or returned by a POST); it may or may not exist on the server.
+    Allocated,
+    /// A write to it succeeded last.
+    Live,
+    /// A DELETE of it succeeded last.
+    Deleted,
+}
+
+/// One owned resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owned {
+    pub resource: String,
+    pub id: String,
+    pub url: String,
+    pub state: OwnedState,
+    /// Whether the resource declares DELETE (cleanup is impossible otherwise).
+    pub deletable: bool,
+}
+
+/// Thread-safe registry shared by all cases of a run.
+#[derive(Debug, Default)]
+pub struct Registry {
+    by_url: Mutex<BTreeMap<String, Owned>>,
+}
+
+impl Registry {
+    /// Records a run-owned id (before anything is sent to it).
+    pub fn allocate(&self, resource: &str, id: &str, url: &str, deletable: bool) {
+        self.lock().entry(url.to_string()).or_insert_with(|| Owned {
+            resource: resource.to_string(),
+            id: id.to_string(),
+            url: url.to_string(),
+            state: OwnedState::Allocated,
+            deletable,
+        });
+    }
+
+    /// Updates the state of an owned URL; unknown URLs are ignored.
+    pub fn mark(&self, url: &str, state: OwnedState) {
+        if let Some(owned) = self.lock().get_mut(url) {
+            owned.state = state;
+        }
+    }
+
+    /// True when the URL (without query) belongs to a resource this run created, or lies below
+    /// one (e.g. `/lamps/{id}/break`).
+    pub fn owns(&self, url: &str) -> bool {
+        let url = url.split('?').next().unwrap_or(url);
+        self.lock()
+            .keys()
+            .any(|owned| url == owned || url.starts_with(&format!("{owned}/")))
+    }
+
+    /// Every owned resource not known to be deleted, in URL order.
+    pub fn not_deleted(&self) -> Vec<Owned> {
+        self.lock()
+            .values()
+            .filter(|o| o.state != OwnedState::Deleted)
+            .cloned()
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Owned>> {
+        // A poisoned lock only means another case panicked; the map itself stays consistent.
+        self.by_url
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owns_allocated_urls_and_their_sub_paths_only() {
+        let registry = Registry::default();
+        registry.allocate("things", "idf-1", "http://h/things/idf-1", true);
+        assert!(registry.owns("http://h/things/idf-1"));
+        assert!(registry.owns("http://h/things/idf-1/break"));
+        assert!(registry.owns("http://h/things/idf-1?x=1"));
+        assert!(!registry.owns("http://h/things/idf-10"));
+        assert!(!registry.owns("http://h/things"));
+    }
+
+    #[test]
+    fn deleted_resources_are_not_cleaned_again() {
+        let registry = Registry::default();
+        registry.allocate("things", "a", "http://h/things/a", true);
+        registry.allocate("things", "b", "http://h/things/b", true);
+        registry.mark("http://h/things/a", OwnedState::Deleted);
+        let left: Vec<String> = registry.not_deleted().into_iter().map(|o| o.id).collect();
+        assert_eq!(left, vec!["b"]);
+    }
+}

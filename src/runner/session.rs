@@ -1,0 +1,499 @@
+//! A case's session: allocates run-owned ids, sends requests through the transport, records
+//! every exchange (redacted) in order, and refuses any write to a URL this run does not own.
+
+use serde_json::Value;
+
+use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
+use crate::http::redact;
+use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
+use crate::runner::context::{ResolvedTarget, RunContext};
+use crate::runner::registry::OwnedState;
+use crate::scenario::{CreateMode, PostId, Resource};
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// Transport errors in a row after which the target is considered down.
+pub const TARGET_DOWN_AFTER: u64 = 5;
+
+/// Why a case stopped before it could be judged. None of these is a finding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("interrupted")]
+    Cancelled,
+    /// The API did not let the case set up what it needs (e.g. creating a resource failed).
+    #[error("{0}")]
+    Setup(String),
+    /// A write to a URL this run does not own was about to be sent; it was not.
+    #[error("refused to send {method} {url}: idemfuzz only writes to resources it created")]
+    NotOwned { method: &'static str, url: String },
+}
+
+/// One request a check wants to send.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Req {
+    pub fn new(method: Method, path: impl Into<String>) -> Req {
+        Req {
+            method,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn body(mut self, body: &Value) -> Req {
+        self.body = Some(body.clone());
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// A resource a case created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: String,
+    /// Index of the creating exchange.
+    pub exchange: usize,
+}
+
+/// The state of one case in progress.
+pub struct Session<'a> {
+    ctx: &'a RunContext,
+    target: &'a ResolvedTarget,
+    pub resource: &'a Resource,
+    /// `{prefix}-{run}-{case}`: every client-chosen id of the case starts with it.
+    case_tag: String,
+    next_id: u32,
+    /// Ids this case created or allocated (client-chosen and server-assigned).
+    owned_ids: Vec<String>,
+    exchanges: Vec<Exchange>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        ctx: &'a RunContext,
+        target: &'a ResolvedTarget,
+        resource: &'a Resource,
+        case_number: u64,
+    ) -> Session<'a> {
+        let case_tag = format!(
+            "{}-{}-c{case_number:04}",
+            target.target.id_prefix, ctx.run_id
+        );
+        Session {
+            ctx,
+            target,
+            resource,
+            case_tag,
+            next_id: 0,
+            owned_ids: Vec::new(),
+            exchanges: Vec::new(),
+        }
+    }
+
+    /// Every exchange so far, in order.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The exchange at an index returned by [`Session::send`].
+    pub fn exchange(&self, index: usize) -> &Exchange {
+        &self.exchanges[index]
+    }
+
+    /// Ends the session, keeping its exchanges.
+    pub fn into_exchanges(self) -> Vec<Exchange> {
+        self.exchanges
+    }
+
+    /// Ids owned by this case, in the order they were allocated or learned.
+    pub fn owned_ids(&self) -> &[String] {
+        &self.owned_ids
+    }
+
+    /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
+    /// Ids of one case sort in allocation order.
+    pub fn fresh_id(&mut self) -> String {
+        self.next_id += 1;
+        let id = format!("{}-{}", self.case_tag, self.next_id);
+        self.adopt(&id);
+        id
+    }
+
+    /// A run-unique Idempotency-Key value (`{case_tag}-k{n}`).
+    pub fn fresh_key(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}-k{}", self.case_tag, self.next_id)
+    }
+
+    /// Registers an id the server assigned to a resource this case created.
+    fn adopt(&mut self, id: &str) {
+        let url = self.item_url(id);
+        let deletable = self.resource.supports(Method::Delete);
+        self.ctx
+            .registry
+            .allocate(&self.resource.name, id, &url, deletable);
+        if !self.owned_ids.iter().any(|known| known == id) {
+            self.owned_ids.push(id.to_string());
+        }
+    }
+
+    /// The absolute URL of an item.
+    pub fn item_url(&self, id: &str) -> String {
+        self.target.url(&self.resource.item_path(id))
+    }
+
+    /// Resolves a URL reference (e.g. a Location header) against the base URL.
+    pub fn resolve(&self, reference: &str) -> String {
+        match reqwest::Url::parse(&self.target.base_url).and_then(|base| base.join(reference)) {
+            Ok(url) => url.to_string(),
+            Err(_) => self.target.url(reference),
+        }
+    }
+
+    /// Sends a request and records the exchange; returns its index. A `path` that is already
+    /// an absolute http(s) URL is sent as it is.
+    pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
+        let url = if req.path.starts_with("http://") || req.path.starts_with("https://") {
+            req.path.clone()
+        } else {
+            self.target.url(&req.path)
+        };
+        self.guard_ownership(req.method, &url)?;
+        if self.ctx.cancel.is_cancelled() {
+            return Err(CaseError::Cancelled);
+        }
+        let (outgoing, record) = self.prepare(&req, url);
+        let raw = tokio::select! {
+            biased;
+            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
+            answer = self.ctx.transport.send(outgoing) => answer,
+        };
+        let raw = match raw {
+            Ok(raw) => {
+                self.ctx.record_answer();
+                raw
+            }
+            Err(err) => {
+                if self.ctx.record_transport_error() >= TARGET_DOWN_AFTER {
+                    self.ctx.mark_target_down(err.to_string());
+                }
+                return Err(err.into());
+            }
+        };
+        self.track_ownership(&req, &record.url, raw.status);
+        self.exchanges.push(Exchange {
+            seq: self.exchanges.len() + 1,
+            purpose: purpose.into(),
+            request: record,
+            response: response_record(&raw),
+        });
+        Ok(self.exchanges.len() - 1)
+    }
+
+    /// Writes go only to owned URLs; POST also to the resource's own collection.
+    fn guard_ownership(&self, method: Method, url: &str) -> Result<(), CaseError> {
+        let allowed = match method {
+            Method::Get | Method::Head | Method::Options => true,
+            Method::Post => {
+                url == self.target.url(&self.resource.collection) || self.ctx.registry.owns(url)
+            }
+            Method::Put | Method::Patch | Method::Delete => self.ctx.registry.owns(url),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(CaseError::NotOwned {
+                method: method.as_str(),
+                url: url.to_string(),
+            })
+        }
+    }
+
+    /// The wire request (real header values) and its record (shown values).
+    fn prepare(&self, req: &Req, url: String) -> (OutgoingRequest, RequestRecord) {
+        let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
+        let mut shown = vec![Header {
+            name: "Accept".into(),
+            value: "application/json".into(),
+        }];
+        for header in &self.target.target.headers {
+            wire.push((header.name.clone(), header.value.clone()));
+            shown.push(Header {
+                name: header.name.clone(),
+                value: header.shown.clone(),
+            });
+        }
+        if req.body.is_some() {
+            wire.push(("Content-Type".into(), "application/json".into()));
+            shown.push(Header {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+            });
+        }
+        for (name, value) in &req.headers {
+            wire.push((name.clone(), value.clone()));
+            shown.push(Header {
+                name: name.clone(),
+                value: redact::shown_value(name, value),
+            });
+        }
+        let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes());
+        let record = RequestRecord {
+            method: req.method,
+            url: url.clone(),
+            headers: shown,
+            body: req
+                .body
+                .clone()
+                .map(|value| Body::Json { value })
+                .unwrap_or(Body::Empty),
+        };
+        let outgoing = OutgoingRequest {
+            method: req.method,
+            url,
+            headers: wire,
+            body: body_bytes,
+            timeout: self.target.target.timeout,
+        };
+        (outgoing, record)
+    }
+
+    fn track_ownership(&self, req: &Req, url: &str, status: u16) {
+        if !(200..300).contains(&status) {
+            return;
+        }
+        match req.method {
+            Method::Put | Method::Patch => self.ctx.registry.mark(url, OwnedState::Live),
+            Method::Delete => self.ctx.registry.mark(url, OwnedState::Deleted),
+            _ => {}
+        }
+    }
+
+    // ---- Higher-level steps the checks share -------------------------------------------
+
+    /// GET of an item.
+    pub async fn get_item(&mut self, id: &str, purpose: &str) -> Result<ItemSnapshot, CaseError> {
+        let index = self
+            .send(purpose, Req::new(Method::Get, self.resource.item_path(id)))
+            .await?;
+        Ok(ItemSnapshot::from_exchange(&self.exchanges[index]))
+    }
+
+    /// GET of the collection, keeping only this case's items, sorted by id.
+    pub async fn get_collection(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
+        let index = self
+            .send(
+                purpose,
+                Req::new(Method::Get, self.resource.collection.clone()),
+            )
+            .await?;
+        let exchange = &self.exchanges[index];
+        let items = exchange
+            .response
+            .body
+            .json()
+            .and_then(|body| self.resource.items.get(body))
+            .and_then(Value::as_array)
+            .map(|all| self.own_items(all));
+        Ok(CollectionSnapshot {
+            seq: exchange.seq,
+            status: exchange.response.status,
+            items,
+        })
+    }
+
+    fn own_items(&self, all: &[Value]) -> Vec<Value> {
+        let mut mine: Vec<(String, Value)> = all
+            .iter()
+            .filter_map(|item| {
+                let id = id_text(self.resource.id_field.get(item)?)?;
+                let owned =
+                    id.starts_with(&format!("{}-", self.case_tag)) || self.owned_ids.contains(&id);
+                owned.then(|| (id, item.clone()))
+            })
+            .collect();
+        mine.sort_by(|a, b| a.0.cmp(&b.0));
+        mine.into_iter().map(|(_, item)| item).collect()
+    }
+
+    /// PUT of a body to an item.
+    pub async fn put(&mut self, id: &str, body: &Value, purpose: &str) -> Result<usize, CaseError> {
+        self.send(
+            purpose,
+            Req::new(Method::Put, self.resource.item_path(id)).body(body),
+        )
+        .await
+    }
+
+    /// DELETE of an item.
+    pub async fn delete(&mut self, id: &str, purpose: &str) -> Result<usize, CaseError> {
+        self.send(
+            purpose,
+            Req::new(Method::Delete, self.resource.item_path(id)),
+        )
+        .await
+    }
+
+    /// POST of a body to the collection; a 2xx answer's id (per `post_id`) is adopted.
+    pub async fn post(
+        &mut self,
+        body: &Value,
+        headers: &[(String, String)],
+        purpose: &str,
+    ) -> Result<(usize, Option<String>), CaseError> {
+        let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
+        req.headers = headers.to_vec();
+        let index = self.send(purpose, req).await?;
+        let exchange = &self.exchanges[index];
+        let id = match (&self.resource.post_id, exchange.response.is_success()) {
+            (Some(source), true) => extract_post_id(source, &exchange.response),
+            _ => None,
+        };
+        if let Some(id) = &id {
+            self.adopt(id);
+            let url = self.item_url(id);
+            self.ctx.registry.mark(&url, OwnedState::Live);
+        }
+        Ok((index, id))
+    }
+
+    /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
+    /// but a 2xx is a setup failure.
+    pub async fn create(&mut self, body: &Value, purpose: &str) -> Result<Created, CaseError> {
+        match self.resource.create {
+            CreateMode::Put => {
+                let id = self.fresh_id();
+                let exchange = self.put(&id, body, purpose).await?;
+                self.require_success(exchange)?;
+                Ok(Created { id, exchange })
+            }
+            CreateMode::Post => {
+                let (exchange, id) = self.post(body, &[], purpose).await?;
+                self.require_success(exchange)?;
+                let id = id.ok_or_else(|| {
+                    CaseError::Setup(format!(
+                        "POST {} answered {} but no id could be read from it (post_id = {})",
+                        self.resource.collection,
+                        self.exchanges[exchange].response.status,
+                        describe_post_id(self.resource.post_id.as_ref()),
+                    ))
+                })?;
+                Ok(Created { id, exchange })
+            }
+        }
+    }
+
+    /// A setup error unless the exchange answered 2xx.
+    pub fn require_success(&self, index: usize) -> Result<(), CaseError> {
+        let exchange = &self.exchanges[index];
+        if exchange.response.is_success() {
+            return Ok(());
+        }
+        Err(CaseError::Setup(format!(
+            "{} {} answered {} while setting up the case ({}); does the body template match the API?",
+            exchange.request.method,
+            exchange.request.url,
+            exchange.response.status,
+            exchange.purpose,
+        )))
+    }
+}
+
+/// The record of a raw answer, with credential headers redacted.
+fn response_record(raw: &RawResponse) -> ResponseRecord {
+    ResponseRecord {
+        status: raw.status,
+        headers: raw
+            .headers
+            .iter()
+            .map(|(name, value)| Header {
+                name: name.clone(),
+                value: redact::shown_value(name, value),
+            })
+            .collect(),
+        body: Body::from_bytes(&raw.body),
+        body_len: raw.body_len,
+        elapsed_ms: u64::try_from(raw.elapsed.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// The id of a POST-created resource, from `Location` or a JSON pointer into the body.
+fn extract_post_id(source: &PostId, response: &ResponseRecord) -> Option<String> {
+    match source {
+        PostId::Location => {
+            let location = response.header("location")?;
+            let path = location.split(['?', '#']).next()?;
+            let last = path.trim_end_matches('/').rsplit('/').next()?;
+            (!last.is_empty()).then(|| last.to_string())
+        }
+        PostId::Pointer(pointer) => id_text(pointer.get(response.body.json()?)?),
+    }
+}
+
+fn describe_post_id(source: Option<&PostId>) -> String {
+    match source {
+        Some(PostId::Location) => "\"location\"".into(),
+        Some(PostId::Pointer(p)) => format!("\"{p}\""),
+        None => "unset".into(),
+    }
+}
+
+/// An id as text: strings as they are, numbers printed.
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response_with(headers: &[(&str, &str)], body: &str) -> ResponseRecord {
+        ResponseRecord {
+            status: 201,
+            headers: headers
+                .iter()
+                .map(|(n, v)| Header {
+                    name: n.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+            body: Body::from_bytes(body.as_bytes()),
+            body_len: body.len(),
+            elapsed_ms: 1,
+        }
+    }
+
+    #[test]
+    fn post_id_comes_from_the_location_path() {
+        let response = response_with(&[("Location", "/things/srv-7?x=1")], "");
+        assert_eq!(
+            extract_post_id(&PostId::Location, &response).as_deref(),
+            Some("srv-7")
+        );
+        let absolute = response_with(&[("location", "http://h/things/42/")], "");
+        assert_eq!(
+            extract_post_id(&PostId::Location, &absolute).as_deref(),
+            Some("42")
+        );
+        assert_eq!(
+            extract_post_id(&PostId::Location, &response_with(&[], "")),
+            None
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! Canonical forms of state for comparison: ignored fields removed, run-owned ids replaced by
+//! stable placeholders, so that two snapshots compare equal exactly when their meaningful state is
+//! equal.
+
+use serde_json::Value;
+
+use crate::scenario::IgnorePattern;
+
+/// How states are canonicalised before comparison.
+#[derive(Debug, Clone, Default)]
+pub struct Canon {
+    /// Declared and auto-detected ignore patterns, applied to item bodies (and to each item
+    /// of a collection).
+    pub ignore: Vec<IgnorePattern>,
+    /// Run-owned ids to replace, in order: the n-th id becomes `{id:n}`.
+    pub ids: Vec<String>,
+}
+
+impl Canon {
+    /// A canon with ignore patterns and no id mapping.
+    pub fn with_ignore(ignore: Vec<IgnorePattern>) -> Canon {
+        Canon {
+            ignore,
+            ids: Vec::new(),
+        }
+    }
+
+    /// The same canon with ids mapped to placeholders (for comparing two different resources).
+    pub fn mapping_ids(mut self, ids: Vec<String>) -> Canon {
+        self.ids = ids;
+        self
+    }
+
+    /// Canonical form of an item state (`{"status", "body"}` as built by `ItemSnapshot`).
+    pub fn item_state(&self, state: &Value) -> Value {
+        let mut state = state.clone();
+        if let Some(body) = state.get_mut("body") {
+            self.strip(body);
+        }
+        self.replace_ids(&mut state);
+        state
+    }
+
+    /// Canonical form of a collection state (`{"status", "items"}`).
+    pub fn collection_state(&self, state: &Value) -> Value {
+        let mut state = state.clone();
+        if let Some(Value::Array(items)) = state.get_mut("items") {
+            for item in items.iter_mut() {
+                self.strip(item);
+            }
+        }
+        self.replace_ids(&mut state);
+        state
+    }
+
+    /// Canonical form of a bare body (e.g. a response body).
+    pub fn body(&self, body: &Value) -> Value {
+        let mut body = body.clone();
+        self.strip(&mut body);
+        self.replace_ids(&mut body);
+        body
+    }
+
+    fn strip(&self, value: &mut Value) {
+        for pattern in &self.ignore {
+            pattern.remove_from(value);
+        }
+    }
+
+    fn replace_ids(&self, value: &mut Value) {
+        if self.ids.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                for (n, id) in self.ids.iter().enumerate() {
+                    if !id.is_empty() && text.contains(id.as_str()) {
+                        *text = text.replace(id.as_str(), &format!("{{id:{}}}", n + 1));
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.replace_ids(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.replace_ids(v)),
+            _ => {}
+        }
+    }
+}
+
+/// Concrete JSON pointers of the leaves where `a` and `b` differ (a member present on one side
+/// only counts as a difference at that member). Sorted, without duplicates.
+pub fn differing_leaves(a: &Value, b: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_differences(a, b, &mut String::new(), &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn collect_differences(a: &Value, b: &Value, path: &mut String, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            let keys: std::collections::BTreeSet<&String> = ma.keys().chain(mb.keys()).collect();
+            for key in keys {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                match (ma.get(key), mb.get(key)) {
+                    (Some(va), Some(vb)) => collect_differences(va, vb, path, out),
+                    _ => out.push(path.clone()),
+                }
+                path.truncate(len);
+            }
+        }
+        (Value::Array(va), Value::Array(vb)) if va.len() == vb.len() => {
+            for (i, (x, y)) in va.iter().zip(vb).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                collect_differences(x, y, path, out);
+                path.truncate(len);
+            }
+        }
+        _ if a == b => {}
+        _ => out.push(path.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_changed_added_and_removed_leaves() {
+        let a = json!({"a": 1, "b": {"c": [1, 2]}, "gone": true});
+        let b = json!({"a": 2, "b": {"c": [1, 3]}, "new": null});
+        assert_eq!(
+            differing_leaves(&a, &b),
+            vec!["/a", "/b/c/1", "/gone", "/new"]
+        );
+        assert!(differing_leaves(&a, &a).is_empty());
+    }
+
+    #[test]
+    fn arrays_of_different_length_differ_as_a_whole() {
+        assert_eq!(
+            differing_leaves(&json!({"t": [1]}), &json!({"t": [1, 2]})),
+            vec!["/t"]
+        );
+    }
+
+    #[test]
+    fn replaces_run_ids_by_placeholders() {
+        let canon = Canon::default().mapping_ids(vec!["idf-x-1".into()]);
+        let body = canon.body(&json!({"id": "idf-x-1", "self": "/things/idf-x-1", "n": 1}));
+        assert_eq!(
+            body,
+            json!({"id": "{id:1}", "self": "/things/{id:1}", "n": 1})
+        );
+    }
+}
