@@ -23,3 +23,37 @@ Exit codes:
   2    usage or scenario-file error
   3    the target could not be tested (unreachable, TLS/connection errors, too many transport errors)
   130  interrupted (Ctrl-C) with no failing finding so far";
+
+use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+
+/// The exit code of `run`, from the report alone. Failing findings win: a violation that was
+/// observed is real even if the run could not finish; otherwise an untestable target, an
+/// interrupted run, or a check that could not run on any case is not a pass.
+pub fn for_report(report: &RunReport) -> u8 {
+    if report.failing_findings().next().is_some() {
+        return FINDINGS;
+    }
+    match report.outcome {
+        RunOutcome::CannotTest { .. } => CANNOT_TEST,
+        RunOutcome::Interrupted => INTERRUPTED,
+        RunOutcome::Completed if any_errored(report) => CANNOT_TEST,
+        RunOutcome::Completed => OK,
+    }
+}
+
+/// The exit code of `demo`: 0 when idemfuzz did what the demo promises — it found a failing
+/// finding when a bug was planted, and none on the clean API.
+pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
+    match for_report(report) {
+        FINDINGS if bug_planted => OK,
+        OK if bug_planted => FINDINGS,
+        code => code,
+    }
+}
+
+fn any_errored(report: &RunReport) -> bool {
+    report
+        .results
+        .iter()
+        .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
+}

@@ -5,6 +5,7 @@
 //! (pure functions) → findings → events → reporters.
 
 pub mod checks;
+pub mod cli;
 pub mod demo;
 pub mod env;
 pub mod exit_code;

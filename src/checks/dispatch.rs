@@ -84,7 +84,12 @@ pub async fn run_case(
         }
         CheckId::RepeatDelete => {
             let record = repeat_delete::execute(session, generator, &options.repeat_delete).await?;
-            repeat_delete::judge(&record, &canons.full, &options.repeat_delete, &resource.id_field)
+            repeat_delete::judge(
+                &record,
+                &canons.full,
+                &options.repeat_delete,
+                &resource.id_field,
+            )
         }
         CheckId::PutAfterDelete => {
             let record = put_after_delete::execute(session, generator).await?;

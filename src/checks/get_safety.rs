@@ -48,16 +48,24 @@ pub async fn execute(
     let body = generator.generate(&session.resource.body);
     let id = session.create(&body, "create").await?.id;
     let probe_a = session.get_item(&id, "snapshot item").await?;
-    let probe_b = session.get_item(&id, "snapshot item again, nothing in between").await?;
+    let probe_b = session
+        .get_item(&id, "snapshot item again, nothing in between")
+        .await?;
     let collection_before = session.get_collection("snapshot collection").await?;
     let safe_requests = safe_methods(session.resource, options.repeats);
     let path = session.resource.item_path(&id);
     for (n, method) in safe_requests.iter().enumerate() {
         let purpose = format!("safe request {} of {}", n + 1, safe_requests.len());
-        session.send(purpose, Req::new(*method, path.clone())).await?;
+        session
+            .send(purpose, Req::new(*method, path.clone()))
+            .await?;
     }
-    let item_after = session.get_item(&id, "snapshot item after the safe requests").await?;
-    let collection_after = session.get_collection("snapshot collection after the safe requests").await?;
+    let item_after = session
+        .get_item(&id, "snapshot item after the safe requests")
+        .await?;
+    let collection_after = session
+        .get_collection("snapshot collection after the safe requests")
+        .await?;
     let (missing_id, missing_get, missing_get_again) = probe_missing(session).await?;
     let collection_after_missing = session
         .get_collection("snapshot collection after GETs of the never-created id")
@@ -86,15 +94,23 @@ fn safe_methods(resource: &Resource, repeats: u32) -> Vec<Method> {
 }
 
 /// GETs a run-owned id that was never created, twice.
-async fn probe_missing(session: &mut Session<'_>) -> Result<(String, Exchange, Exchange), CaseError> {
+async fn probe_missing(
+    session: &mut Session<'_>,
+) -> Result<(String, Exchange, Exchange), CaseError> {
     let missing_id = session.fresh_id();
     let path = session.resource.item_path(&missing_id);
     let first = session
-        .send("GET a never-created id", Req::new(Method::Get, path.clone()))
+        .send(
+            "GET a never-created id",
+            Req::new(Method::Get, path.clone()),
+        )
         .await?;
     let first = session.exchange(first).clone();
     let again = session
-        .send("GET the never-created id again", Req::new(Method::Get, path))
+        .send(
+            "GET the never-created id again",
+            Req::new(Method::Get, path),
+        )
         .await?;
     Ok((missing_id, first, session.exchange(again).clone()))
 }
@@ -114,12 +130,20 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
         },
     ));
     found.extend(states_differ(
-        ("before", &canon.collection_state(&record.collection_before.as_state())),
-        (&label, &canon.collection_state(&record.collection_after.as_state())),
+        (
+            "before",
+            &canon.collection_state(&record.collection_before.as_state()),
+        ),
+        (
+            &label,
+            &canon.collection_state(&record.collection_after.as_state()),
+        ),
         || {
             Violation::error("safe requests changed the collection")
                 .expected("GET, HEAD and OPTIONS change nothing (RFC 9110 §9.2.1)")
-                .observed(format!("the run's items in the collection changed {label} (see diff)"))
+                .observed(format!(
+                    "the run's items in the collection changed {label} (see diff)"
+                ))
         },
     ));
     found.extend(judge_missing(record, id_field));
@@ -134,22 +158,46 @@ fn with_clock_fields(canon: &Canon, record: &Record) -> Canon {
     };
     let mut canon = canon.clone();
     let clocks = differing_leaves(a, b).into_iter().filter(|pointer| {
-        let at = |v: &Value| JsonPointer::parse(pointer).ok().and_then(|p| p.get(v).cloned());
-        matches!((at(a), at(b)), (Some(Value::String(_)), Some(Value::String(_))))
+        let at = |v: &Value| {
+            JsonPointer::parse(pointer)
+                .ok()
+                .and_then(|p| p.get(v).cloned())
+        };
+        matches!(
+            (at(a), at(b)),
+            (Some(Value::String(_)), Some(Value::String(_)))
+        )
     });
-    canon.ignore.extend(clocks.filter_map(|p| IgnorePattern::parse(&p).ok()));
+    canon
+        .ignore
+        .extend(clocks.filter_map(|p| IgnorePattern::parse(&p).ok()));
     canon
 }
 
 fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
-    let listed = record.collection_after_missing.items.as_ref().is_some_and(|items| {
-        items
-            .iter()
-            .any(|item| id_field.get(item).and_then(Value::as_str) == Some(record.missing_id.as_str()))
-    });
-    if listed || record.missing_get_again.response.is_success() && record.missing_get.response.is_success() {
-        let how = if listed { "it is now listed in the collection" } else { "a second GET finds it too" };
-        let severity = if listed { Violation::error } else { Violation::warning };
+    let listed = record
+        .collection_after_missing
+        .items
+        .as_ref()
+        .is_some_and(|items| {
+            items.iter().any(|item| {
+                id_field.get(item).and_then(Value::as_str) == Some(record.missing_id.as_str())
+            })
+        });
+    if listed
+        || record.missing_get_again.response.is_success()
+            && record.missing_get.response.is_success()
+    {
+        let how = if listed {
+            "it is now listed in the collection"
+        } else {
+            "a second GET finds it too"
+        };
+        let severity = if listed {
+            Violation::error
+        } else {
+            Violation::warning
+        };
         return Some(
             severity("a GET of a never-created id created a resource")
                 .expected("404 or 410, and nothing created (RFC 9110 §9.2.1: GET is safe)")

@@ -28,9 +28,13 @@ pub async fn execute(
     let body = generator.generate(&session.resource.body);
     let id = session.create(&body, "create").await?.id;
     let path = session.resource.item_path(&id);
-    let get = session.send("GET the item", Req::new(Method::Get, path.clone())).await?;
+    let get = session
+        .send("GET the item", Req::new(Method::Get, path.clone()))
+        .await?;
     let get = session.exchange(get).clone();
-    let head = session.send("HEAD the item", Req::new(Method::Head, path)).await?;
+    let head = session
+        .send("HEAD the item", Req::new(Method::Head, path))
+        .await?;
     Ok(Record {
         get,
         head: session.exchange(head).clone(),
@@ -43,7 +47,10 @@ pub fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
     if get.status != head.status {
         return vec![
             Violation::error("HEAD answered another status than GET")
-                .expected(format!("HEAD answers {} like GET (RFC 9110 §9.3.2)", get.status))
+                .expected(format!(
+                    "HEAD answers {} like GET (RFC 9110 §9.3.2)",
+                    get.status
+                ))
                 .observed(answered(&record.head)),
         ];
     }
@@ -71,7 +78,9 @@ fn header_mismatch(record: &Record, name: &str) -> Option<Violation> {
     }
     Some(
         Violation::warning(format!("HEAD and GET disagree on {name}"))
-            .expected(format!("{name}: {get_value} (as GET sent it; RFC 9110 §9.3.2)"))
+            .expected(format!(
+                "{name}: {get_value} (as GET sent it; RFC 9110 §9.3.2)"
+            ))
             .observed(match head_value {
                 Some(value) => format!("HEAD sent {name}: {value}"),
                 None => format!("HEAD sent no {name}"),

@@ -89,13 +89,24 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let survivors: Vec<&String> = record
         .omitted
         .iter()
-        .filter(|member| after_b.get("body").and_then(|b| b.get(member.as_str())).is_some())
+        .filter(|member| {
+            after_b
+                .get("body")
+                .and_then(|b| b.get(member.as_str()))
+                .is_some()
+        })
         .collect();
     if !survivors.is_empty() {
-        let names = survivors.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+        let names = survivors
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         found.push(
             Violation::error("PUT merged instead of replacing: omitted members survived")
-                .expected(format!("after a PUT without {names}, the resource has no {names}"))
+                .expected(format!(
+                    "after a PUT without {names}, the resource has no {names}"
+                ))
                 .observed(format!("{names} still present after PUT B"))
                 .diff(crate::snapshot::diff::unified_diff(
                     "after PUT A",
@@ -107,7 +118,10 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     }
     found.extend(states_differ(
         ("after PUT A", &canon.item_state(&record.after_a.as_state())),
-        ("after PUT A, B, A", &canon.item_state(&record.after_a_again.as_state())),
+        (
+            "after PUT A, B, A",
+            &canon.item_state(&record.after_a_again.as_state()),
+        ),
         || {
             Violation::error("PUT A after PUT B does not restore the state of PUT A")
                 .expected("the same full PUT gives the same state whatever came before")

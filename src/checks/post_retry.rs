@@ -75,11 +75,19 @@ async fn execute_unkeyed(
     generator: &mut BodyGenerator,
 ) -> Result<Unkeyed, CaseError> {
     let body = generator.generate(&session.resource.body);
-    let first = session.post(&body, &[], "POST body A without a key").await?.0;
+    let first = session
+        .post(&body, &[], "POST body A without a key")
+        .await?
+        .0;
     let first = session.exchange(first).clone();
-    let second = session.post(&body, &[], "the same POST again, no key").await?.0;
+    let second = session
+        .post(&body, &[], "the same POST again, no key")
+        .await?
+        .0;
     let second = session.exchange(second).clone();
-    let collection = session.get_collection("count resources with body A").await?;
+    let collection = session
+        .get_collection("count resources with body A")
+        .await?;
     Ok(Unkeyed {
         posts: [first, second],
         matching: count_matching(&collection, &body),
@@ -95,14 +103,27 @@ async fn execute_keyed(
     let other = generator.generate_different(&session.resource.body, &body);
     let key_value = format!("\"{}\"", session.fresh_key());
     let headers = vec![(key.header.clone(), key_value)];
-    let first = session.post(&body, &headers, "POST body B with a new key").await?.0;
+    let first = session
+        .post(&body, &headers, "POST body B with a new key")
+        .await?
+        .0;
     let first = session.exchange(first).clone();
-    let retry = session.post(&body, &headers, "retry: same key, same body").await?.0;
+    let retry = session
+        .post(&body, &headers, "retry: same key, same body")
+        .await?
+        .0;
     let retry = session.exchange(retry).clone();
-    let after_retry = session.get_collection("count resources with body B").await?;
-    let other_body = session.post(&other, &headers, "same key, another body C").await?.0;
+    let after_retry = session
+        .get_collection("count resources with body B")
+        .await?;
+    let other_body = session
+        .post(&other, &headers, "same key, another body C")
+        .await?
+        .0;
     let other_body = session.exchange(other_body).clone();
-    let after_other = session.get_collection("count resources with body C").await?;
+    let after_other = session
+        .get_collection("count resources with body C")
+        .await?;
     Ok(Keyed {
         key,
         first,
@@ -115,7 +136,9 @@ async fn execute_keyed(
 
 /// Items whose members include every member of `body` with the same value.
 fn count_matching(collection: &CollectionSnapshot, body: &Value) -> usize {
-    let Some(wanted) = body.as_object() else { return 0 };
+    let Some(wanted) = body.as_object() else {
+        return 0;
+    };
     collection.items.as_ref().map_or(0, |items| {
         items
             .iter()
@@ -154,22 +177,28 @@ fn judge_unkeyed(unkeyed: &Unkeyed) -> Violation {
 fn judge_keyed(keyed: &Keyed, canon: &Canon) -> Vec<Violation> {
     if !keyed.first.response.is_success() {
         return vec![
-            Violation::warning("POST with a new Idempotency-Key did not succeed; key semantics not judged")
-                .expected("2xx")
-                .observed(answered(&keyed.first)),
+            Violation::warning(
+                "POST with a new Idempotency-Key did not succeed; key semantics not judged",
+            )
+            .expected("2xx")
+            .observed(answered(&keyed.first)),
         ];
     }
     let mut found = Vec::new();
     let header = &keyed.key.header;
     if keyed.matching_after_retry != 1 {
         found.push(
-            Violation::error(format!("a retry with the same {header} created a duplicate"))
-                .expected("exactly one resource for one key and body (the retry replays the first result)")
-                .observed(format!(
-                    "{} resources with that body after {}",
-                    keyed.matching_after_retry,
-                    answered(&keyed.retry)
-                )),
+            Violation::error(format!(
+                "a retry with the same {header} created a duplicate"
+            ))
+            .expected(
+                "exactly one resource for one key and body (the retry replays the first result)",
+            )
+            .observed(format!(
+                "{} resources with that body after {}",
+                keyed.matching_after_retry,
+                answered(&keyed.retry)
+            )),
         );
     }
     found.extend(replay_mismatch(keyed, canon));
@@ -212,11 +241,16 @@ fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
     };
     if (200..300).contains(&status) || status >= 500 {
         found.push(
-            Violation::error(format!("the same {} with another body was not rejected", keyed.key.header))
-                .expected(expected.clone())
-                .observed(answered(&keyed.other_body)),
+            Violation::error(format!(
+                "the same {} with another body was not rejected",
+                keyed.key.header
+            ))
+            .expected(expected.clone())
+            .observed(answered(&keyed.other_body)),
         );
-    } else if !accepted.is_empty() && !accepted.contains(&status) || accepted.is_empty() && status != 422 {
+    } else if !accepted.is_empty() && !accepted.contains(&status)
+        || accepted.is_empty() && status != 422
+    {
         found.push(
             Violation::warning("the same key with another body answered an unexpected status")
                 .expected(expected.clone())
@@ -227,7 +261,10 @@ fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
         found.push(
             Violation::error("a request reusing a key with another body created a resource")
                 .expected(expected)
-                .observed(format!("{} resource(s) with the other body exist", keyed.matching_other_body)),
+                .observed(format!(
+                    "{} resource(s) with the other body exist",
+                    keyed.matching_other_body
+                )),
         );
     }
     found

@@ -1,7 +1,10 @@
 //! `put-after-delete`: PUT A, DELETE, PUT B re-creates the resource with exactly B
 //! (RFC 9110 §9.3.4, §9.3.5): no member of A comes back, and the PUT answers 201 — or a declared
-//! refusal with nothing created. "Exactly B" is judged against PUT B on a fresh id, so the
-//! server's own members (ids, timestamps) need no special knowledge.
+//! refusal with nothing created. "Exactly B" is judged against PUT B on a fresh id, over the
+//! members the client controls (those of A or B): the server's own per-resource members (ids,
+//! creation times) legitimately differ between two resources and are not compared.
+
+use serde_json::{Map, Value};
 
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::{Exchange, Method};
@@ -14,7 +17,9 @@ use crate::snapshot::canonical::Canon;
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
     if resource.create != CreateMode::Put {
-        return Some("the resource is created by POST, so PUT to a deleted id is not a create".into());
+        return Some(
+            "the resource is created by POST, so PUT to a deleted id is not a create".into(),
+        );
     }
     if !resource.supports(Method::Delete) {
         return Some("the resource declares no DELETE".into());
@@ -25,6 +30,8 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 /// What the case observed.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// Top-level members of body A or body B: the client-controlled part of the state.
+    pub client_members: Vec<String>,
     pub id: String,
     pub fresh_id: String,
     pub delete: Exchange,
@@ -42,17 +49,25 @@ pub async fn execute(
     let body_a = generator.generate(&session.resource.body);
     let full_b = generator.generate_different(&session.resource.body, &body_a);
     let body_b = partial_body(&full_b, &session.resource.required);
+    let client_members = member_names(&[&body_a, &body_b]);
     let id = session.create(&body_a, "create with body A").await?.id;
     let delete = session.delete(&id, "DELETE it").await?;
     let delete = session.exchange(delete).clone();
-    let put_b = session.put(&id, &body_b, "PUT body B to the deleted id").await?;
+    let put_b = session
+        .put(&id, &body_b, "PUT body B to the deleted id")
+        .await?;
     let put_b = session.exchange(put_b).clone();
     let after = session.get_item(&id, "snapshot after PUT B").await?;
     let fresh_id = session.fresh_id();
-    let reference = session.put(&fresh_id, &body_b, "reference: PUT body B to a fresh id").await?;
+    let reference = session
+        .put(&fresh_id, &body_b, "reference: PUT body B to a fresh id")
+        .await?;
     session.require_success(reference)?;
-    let reference = session.get_item(&fresh_id, "snapshot the reference").await?;
+    let reference = session
+        .get_item(&fresh_id, "snapshot the reference")
+        .await?;
     Ok(Record {
+        client_members,
         id,
         fresh_id,
         delete,
@@ -82,16 +97,26 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
                 .expected(if options.refusal_statuses.is_empty() {
                     "201 (RFC 9110 §9.3.4: a PUT that creates MUST answer 201)".to_string()
                 } else {
-                    format!("201, or a declared refusal: {}", statuses(&options.refusal_statuses))
+                    format!(
+                        "201, or a declared refusal: {}",
+                        statuses(&options.refusal_statuses)
+                    )
                 })
                 .observed(answered(&record.put_b)),
         );
     }
     let mine = canon.clone().mapping_ids(vec![record.id.clone()]);
     let reference = canon.clone().mapping_ids(vec![record.fresh_id.clone()]);
+    let project = |state: Value| client_part(state, &record.client_members);
     found.extend(states_differ(
-        ("PUT B on a fresh id", &reference.item_state(&record.reference.as_state())),
-        ("PUT A, DELETE, PUT B", &mine.item_state(&record.after.as_state())),
+        (
+            "PUT B on a fresh id",
+            &project(reference.item_state(&record.reference.as_state())),
+        ),
+        (
+            "PUT A, DELETE, PUT B",
+            &project(mine.item_state(&record.after.as_state())),
+        ),
         || {
             Violation::error("PUT after DELETE did not produce exactly the new representation")
                 .expected("the same state as PUT B on a never-used id: nothing of A comes back")
@@ -99,6 +124,30 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
         },
     ));
     found
+}
+
+/// Top-level member names of the bodies, sorted, without duplicates.
+fn member_names(bodies: &[&Value]) -> Vec<String> {
+    let mut names: Vec<String> = bodies
+        .iter()
+        .filter_map(|b| b.as_object())
+        .flat_map(|map| map.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An item state (`{"status", "body"}`) with the body reduced to the client-controlled members.
+fn client_part(mut state: Value, members: &[String]) -> Value {
+    if let Some(Value::Object(body)) = state.get_mut("body") {
+        let kept: Map<String, Value> = std::mem::take(body)
+            .into_iter()
+            .filter(|(name, _)| members.contains(name))
+            .collect();
+        *body = kept;
+    }
+    state
 }
 
 /// A declared refusal: then nothing may have been created.
@@ -115,5 +164,22 @@ fn refused(record: &Record) -> Vec<Violation> {
         ]
     } else {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_client_members_are_compared() {
+        let state = json!({"status": 200, "body": {"id": "x", "name": "n", "note": "old", "last_boot": "t1"}});
+        let members = member_names(&[&json!({"name": 1, "note": 2}), &json!({"name": 3})]);
+        assert_eq!(members, vec!["name", "note"]);
+        assert_eq!(
+            client_part(state, &members),
+            json!({"status": 200, "body": {"name": "n", "note": "old"}})
+        );
     }
 }

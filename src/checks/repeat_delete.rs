@@ -43,13 +43,21 @@ pub async fn execute(
     for n in before..options.canaries {
         create_canary(session, generator, n + 1).await?;
     }
-    let collection_before = session.get_collection("snapshot collection before DELETE").await?;
+    let collection_before = session
+        .get_collection("snapshot collection before DELETE")
+        .await?;
     let first = session.delete(&target_id, "DELETE the target").await?;
     let first_delete = session.exchange(first).clone();
-    let second = session.delete(&target_id, "DELETE the target again").await?;
+    let second = session
+        .delete(&target_id, "DELETE the target again")
+        .await?;
     let second_delete = session.exchange(second).clone();
-    let item_after = session.get_item(&target_id, "GET the target after both DELETEs").await?;
-    let collection_after = session.get_collection("snapshot collection after DELETEs").await?;
+    let item_after = session
+        .get_item(&target_id, "GET the target after both DELETEs")
+        .await?;
+    let collection_after = session
+        .get_collection("snapshot collection after DELETEs")
+        .await?;
     Ok(Record {
         target_id,
         collection_before,
@@ -90,7 +98,10 @@ pub fn judge(
     if second.status >= 500 {
         found.push(
             Violation::error("a repeated DELETE answered a server error")
-                .expected(format!("{} (RFC 9110 §9.2.2: repeating DELETE is harmless)", statuses(&options.second_delete_statuses)))
+                .expected(format!(
+                    "{} (RFC 9110 §9.2.2: repeating DELETE is harmless)",
+                    statuses(&options.second_delete_statuses)
+                ))
                 .observed(answered(&record.second_delete)),
         );
     } else if !options.second_delete_statuses.contains(&second.status) {
@@ -112,15 +123,24 @@ pub fn judge(
 }
 
 /// Other run-owned resources that changed or vanished.
-fn collateral(record: &Record, canon: &Canon, id_field: &crate::scenario::JsonPointer) -> Option<Violation> {
-    let (Some(before), Some(after)) = (&record.collection_before.items, &record.collection_after.items) else {
+fn collateral(
+    record: &Record,
+    canon: &Canon,
+    id_field: &crate::scenario::JsonPointer,
+) -> Option<Violation> {
+    let (Some(before), Some(after)) = (
+        &record.collection_before.items,
+        &record.collection_after.items,
+    ) else {
         return None;
     };
     let others = |items: &[Value]| -> Value {
         Value::Array(
             items
                 .iter()
-                .filter(|item| id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str()))
+                .filter(|item| {
+                    id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str())
+                })
                 .map(|item| canon.body(item))
                 .collect(),
         )

@@ -38,11 +38,17 @@ pub async fn execute(
     let repeats = generator.int_in(2, options.max_repeats.max(2));
     let id = first_put(session, &body).await?;
     let item_after_one = session.get_item(&id, "snapshot item after 1 PUT").await?;
-    let collection_after_one = session.get_collection("snapshot collection after 1 PUT").await?;
+    let collection_after_one = session
+        .get_collection("snapshot collection after 1 PUT")
+        .await?;
     let mut repeated_puts = Vec::new();
     for n in 2..=repeats {
         let index = session
-            .put(&id, &body, &format!("the same PUT again ({n} of {repeats})"))
+            .put(
+                &id,
+                &body,
+                &format!("the same PUT again ({n} of {repeats})"),
+            )
             .await?;
         repeated_puts.push(session.exchange(index).clone());
     }
@@ -79,8 +85,14 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let after_all = format!("after {n} identical PUTs");
     let mut found = Vec::new();
     found.extend(states_differ(
-        (after_one, &canon.item_state(&record.item_after_one.as_state())),
-        (&after_all, &canon.item_state(&record.item_after_all.as_state())),
+        (
+            after_one,
+            &canon.item_state(&record.item_after_one.as_state()),
+        ),
+        (
+            &after_all,
+            &canon.item_state(&record.item_after_all.as_state()),
+        ),
         || {
             Violation::error("repeating an identical PUT changed the resource")
                 .expected(format!("the item {after_all} equals the item {after_one}"))
@@ -88,27 +100,45 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         },
     ));
     found.extend(states_differ(
-        (after_one, &canon.collection_state(&record.collection_after_one.as_state())),
-        (&after_all, &canon.collection_state(&record.collection_after_all.as_state())),
+        (
+            after_one,
+            &canon.collection_state(&record.collection_after_one.as_state()),
+        ),
+        (
+            &after_all,
+            &canon.collection_state(&record.collection_after_all.as_state()),
+        ),
         || {
             Violation::error("repeating an identical PUT changed the collection")
-                .expected(format!("the collection {after_all} equals the collection {after_one}"))
+                .expected(format!(
+                    "the collection {after_all} equals the collection {after_one}"
+                ))
                 .observed("the run's items in the collection differ (see diff)")
         },
     ));
-    found.extend(record.repeated_puts.iter().filter(|e| e.response.status == 201).take(1).map(
-        |exchange| {
-            Violation::error("a repeated identical PUT answered 201 Created")
-                .expected("200 or 204: the resource already existed (RFC 9110 §9.3.4)")
-                .observed(answered(exchange))
-        },
-    ));
-    found.extend(record.repeated_puts.iter().filter(|e| e.response.status >= 500).take(1).map(
-        |exchange| {
-            Violation::error("a repeated identical PUT failed with a server error")
-                .expected("the same success as the first PUT")
-                .observed(answered(exchange))
-        },
-    ));
+    found.extend(
+        record
+            .repeated_puts
+            .iter()
+            .filter(|e| e.response.status == 201)
+            .take(1)
+            .map(|exchange| {
+                Violation::error("a repeated identical PUT answered 201 Created")
+                    .expected("200 or 204: the resource already existed (RFC 9110 §9.3.4)")
+                    .observed(answered(exchange))
+            }),
+    );
+    found.extend(
+        record
+            .repeated_puts
+            .iter()
+            .filter(|e| e.response.status >= 500)
+            .take(1)
+            .map(|exchange| {
+                Violation::error("a repeated identical PUT failed with a server error")
+                    .expected("the same success as the first PUT")
+                    .observed(answered(exchange))
+            }),
+    );
     found
 }

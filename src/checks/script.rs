@@ -37,7 +37,11 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
     let id = session.fresh_id();
     let mut captures: BTreeMap<String, Value> = BTreeMap::new();
     captures.insert("id".into(), Value::String(id.clone()));
-    let snapshot_after: Vec<usize> = script.same_state.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    let snapshot_after: Vec<usize> = script
+        .same_state
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .collect();
     let mut record = Record {
         id: id.clone(),
         ..Record::default()
@@ -66,7 +70,11 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
             record.stopped = Some(format!("step `{}`: {missing}", step.name));
         }
         let snapshot = match snapshot_after.contains(&index) {
-            true => Some(session.get_item(&id, &format!("snapshot after `{}`", step.name)).await?),
+            true => Some(
+                session
+                    .get_item(&id, &format!("snapshot after `{}`", step.name))
+                    .await?,
+            ),
             false => None,
         };
         record.steps.push(StepRecord {
@@ -99,7 +107,9 @@ pub fn substitute_text(text: &str, captures: &BTreeMap<String, Value>) -> Result
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else { break };
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
         out.push_str(&rest[..start]);
         let value = resolve(&rest[start + 1..start + len], captures)?;
         match value {
@@ -114,7 +124,10 @@ pub fn substitute_text(text: &str, captures: &BTreeMap<String, Value>) -> Result
 
 /// Replaces placeholders in a JSON body: a string that is exactly one placeholder becomes the
 /// captured value itself (so numbers stay numbers); other strings get textual substitution.
-pub fn substitute_value(value: &Value, captures: &BTreeMap<String, Value>) -> Result<Value, String> {
+pub fn substitute_value(
+    value: &Value,
+    captures: &BTreeMap<String, Value>,
+) -> Result<Value, String> {
     Ok(match value {
         Value::String(text) => match whole_placeholder(text) {
             Some(inner) => resolve(inner, captures)?,
@@ -166,13 +179,26 @@ fn resolve(expr: &str, captures: &BTreeMap<String, Value>) -> Result<Value, Stri
 }
 
 /// Captures the values a step names from its last answer.
-fn capture_values(step: &Step, exchange: &Exchange, captures: &mut BTreeMap<String, Value>) -> Result<(), String> {
+fn capture_values(
+    step: &Step,
+    exchange: &Exchange,
+    captures: &mut BTreeMap<String, Value>,
+) -> Result<(), String> {
     for (name, source) in &step.capture {
         let value = match source {
-            Capture::Header(header) => exchange.response.header(header).map(|v| Value::String(v.to_string())),
-            Capture::Pointer(pointer) => exchange.response.body.json().and_then(|b| pointer.get(b)).cloned(),
+            Capture::Header(header) => exchange
+                .response
+                .header(header)
+                .map(|v| Value::String(v.to_string())),
+            Capture::Pointer(pointer) => exchange
+                .response
+                .body
+                .json()
+                .and_then(|b| pointer.get(b))
+                .cloned(),
         };
-        let value = value.ok_or_else(|| format!("capture `{name}` found nothing in {}", answered(exchange)))?;
+        let value = value
+            .ok_or_else(|| format!("capture `{name}` found nothing in {}", answered(exchange)))?;
         captures.insert(name.clone(), value);
     }
     Ok(())
@@ -195,7 +221,10 @@ pub fn judge(record: &Record, script: &Script, canon: &Canon) -> Vec<Violation> 
 }
 
 fn judge_step(step: &StepRecord) -> Vec<Violation> {
-    step.sends.iter().flat_map(|exchange| judge_expect(&step.name, &step.expect, exchange)).collect()
+    step.sends
+        .iter()
+        .flat_map(|exchange| judge_expect(&step.name, &step.expect, exchange))
+        .collect()
 }
 
 fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violation> {
@@ -203,9 +232,12 @@ fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violati
     let response = &exchange.response;
     if !expect.status.is_empty() && !expect.status.contains(&response.status) {
         found.push(
-            Violation::error(format!("step `{name}`: unexpected status {}", response.status))
-                .expected(statuses(&expect.status))
-                .observed(answered(exchange)),
+            Violation::error(format!(
+                "step `{name}`: unexpected status {}",
+                response.status
+            ))
+            .expected(statuses(&expect.status))
+            .observed(answered(exchange)),
         );
     }
     for header in &expect.headers {
@@ -236,14 +268,21 @@ fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violati
 fn judge_same_state(record: &Record, a: usize, b: usize, canon: &Canon) -> Option<Violation> {
     let (step_a, step_b) = (record.steps.get(a)?, record.steps.get(b)?);
     let (snap_a, snap_b) = (step_a.snapshot.as_ref()?, step_b.snapshot.as_ref()?);
-    let (label_a, label_b) = (format!("after `{}`", step_a.name), format!("after `{}`", step_b.name));
+    let (label_a, label_b) = (
+        format!("after `{}`", step_a.name),
+        format!("after `{}`", step_b.name),
+    );
     states_differ(
         (&label_a, &canon.item_state(&snap_a.as_state())),
         (&label_b, &canon.item_state(&snap_b.as_state())),
         || {
-            Violation::error(format!("the resource {label_b} differs from the resource {label_a}"))
-                .expected(format!("the same state {label_a} and {label_b} (same_state assertion)"))
-                .observed("the states differ (see diff)")
+            Violation::error(format!(
+                "the resource {label_b} differs from the resource {label_a}"
+            ))
+            .expected(format!(
+                "the same state {label_a} and {label_b} (same_state assertion)"
+            ))
+            .observed("the states differ (see diff)")
         },
     )
 }
@@ -254,14 +293,24 @@ mod tests {
     use serde_json::json;
 
     fn caps() -> BTreeMap<String, Value> {
-        BTreeMap::from([("id".to_string(), json!("idf-1")), ("n".to_string(), json!(4))])
+        BTreeMap::from([
+            ("id".to_string(), json!("idf-1")),
+            ("n".to_string(), json!(4)),
+        ])
     }
 
     #[test]
     fn substitutes_placeholders_in_text() {
-        assert_eq!(substitute_text("/lamps/{id}/break", &caps()).as_deref(), Ok("/lamps/idf-1/break"));
+        assert_eq!(
+            substitute_text("/lamps/{id}/break", &caps()).as_deref(),
+            Ok("/lamps/idf-1/break")
+        );
         assert_eq!(substitute_text("n={n+1}", &caps()).as_deref(), Ok("n=5"));
-        assert!(substitute_text("{nope}", &caps()).unwrap_err().contains("not captured"));
+        assert!(
+            substitute_text("{nope}", &caps())
+                .unwrap_err()
+                .contains("not captured")
+        );
     }
 
     #[test]
@@ -275,6 +324,10 @@ mod tests {
 
     #[test]
     fn arithmetic_needs_an_integer() {
-        assert!(substitute_text("{id+1}", &caps()).unwrap_err().contains("not an integer"));
+        assert!(
+            substitute_text("{id+1}", &caps())
+                .unwrap_err()
+                .contains("not an integer")
+        );
     }
 }

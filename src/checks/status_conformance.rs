@@ -41,7 +41,9 @@ pub async fn execute(
     let mut existing = None;
     if session.resource.supports(Method::Put) && session.resource.create == CreateMode::Put {
         let id = session.fresh_id();
-        let index = session.put(&id, &body, "PUT to a fresh id (create)").await?;
+        let index = session
+            .put(&id, &body, "PUT to a fresh id (create)")
+            .await?;
         record.put_create = Some(session.exchange(index).clone());
         session.require_success(index)?;
         existing = Some(id);
@@ -55,12 +57,16 @@ pub async fn execute(
     if let Some(id) = existing {
         if session.resource.supports(Method::Put) {
             let other = generator.generate_different(&session.resource.body, &body);
-            let index = session.put(&id, &other, "PUT another body (update)").await?;
+            let index = session
+                .put(&id, &other, "PUT another body (update)")
+                .await?;
             record.put_update = Some(session.exchange(index).clone());
         }
         if !session.resource.supports(Method::Patch) {
             let req = Req::new(Method::Patch, session.resource.item_path(&id)).body(&json!({}));
-            let index = session.send("PATCH, which the resource does not declare", req).await?;
+            let index = session
+                .send("PATCH, which the resource does not declare", req)
+                .await?;
             record.undeclared = Some(session.exchange(index).clone());
         }
     }
@@ -72,13 +78,17 @@ async fn post_and_follow(
     generator: &mut BodyGenerator,
 ) -> Result<(Exchange, Option<Exchange>, Option<String>), CaseError> {
     let body = generator.generate(&session.resource.body);
-    let (index, id) = session.post(&body, &[], "POST to the collection (create)").await?;
+    let (index, id) = session
+        .post(&body, &[], "POST to the collection (create)")
+        .await?;
     let post = session.exchange(index).clone();
     let location = post.response.header("location").map(str::to_string);
     let location_get = match (post.response.is_success(), location) {
         (true, Some(location)) => {
             let path = session.resolve(&location);
-            let get = session.send("GET the Location of the POST", Req::new(Method::Get, path)).await?;
+            let get = session
+                .send("GET the Location of the POST", Req::new(Method::Get, path))
+                .await?;
             Some(session.exchange(get).clone())
         }
         _ => None,
@@ -101,9 +111,11 @@ pub fn judge(record: &Record) -> Vec<Violation> {
 fn judge_put_create(exchange: &Exchange) -> Option<Violation> {
     let status = exchange.response.status;
     (exchange.response.is_success() && status != 201).then(|| {
-        Violation::error(format!("a PUT that created the resource answered {status}, not 201"))
-            .expected("201 Created (RFC 9110 §9.3.4: MUST)")
-            .observed(answered(exchange))
+        Violation::error(format!(
+            "a PUT that created the resource answered {status}, not 201"
+        ))
+        .expected("201 Created (RFC 9110 §9.3.4: MUST)")
+        .observed(answered(exchange))
     })
 }
 
@@ -135,9 +147,11 @@ fn judge_post(post: &Exchange, location_get: Option<&Exchange>) -> Vec<Violation
     let mut found = Vec::new();
     if status != 201 {
         found.push(
-            Violation::warning(format!("a POST that created a resource answered {status}, not 201"))
-                .expected("201 Created (RFC 9110 §9.3.3: SHOULD)")
-                .observed(answered(post)),
+            Violation::warning(format!(
+                "a POST that created a resource answered {status}, not 201"
+            ))
+            .expected("201 Created (RFC 9110 §9.3.3: SHOULD)")
+            .observed(answered(post)),
         );
     }
     match (post.response.header("location"), location_get) {
@@ -167,11 +181,19 @@ fn judge_405(exchange: &Exchange) -> Option<Violation> {
                 .expected("Allow listing the supported methods (RFC 9110 §15.5.6: MUST)")
                 .observed(answered(exchange)),
         ),
-        Some(allow) if allow.split(',').any(|m| m.trim().eq_ignore_ascii_case(method)) => Some(
-            Violation::error(format!("a 405 response to {method} lists {method} in Allow"))
+        Some(allow)
+            if allow
+                .split(',')
+                .any(|m| m.trim().eq_ignore_ascii_case(method)) =>
+        {
+            Some(
+                Violation::error(format!(
+                    "a 405 response to {method} lists {method} in Allow"
+                ))
                 .expected(format!("Allow without {method}"))
                 .observed(format!("Allow: {allow}")),
-        ),
+            )
+        }
         Some(_) => None,
     }
 }

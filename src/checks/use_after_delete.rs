@@ -32,10 +32,14 @@ pub async fn execute(
     let mut reads = Vec::new();
     if delete.response.is_success() {
         let path = session.resource.item_path(&id);
-        let get = session.send("GET after DELETE", Req::new(Method::Get, path.clone())).await?;
+        let get = session
+            .send("GET after DELETE", Req::new(Method::Get, path.clone()))
+            .await?;
         reads.push(session.exchange(get).clone());
         if session.resource.supports(Method::Head) {
-            let head = session.send("HEAD after DELETE", Req::new(Method::Head, path)).await?;
+            let head = session
+                .send("HEAD after DELETE", Req::new(Method::Head, path))
+                .await?;
             reads.push(session.exchange(head).clone());
         }
     }
@@ -73,7 +77,10 @@ pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation>
                 ))
             };
             violation
-                .expected(format!("{} after a successful DELETE", statuses(&options.gone_statuses)))
+                .expected(format!(
+                    "{} after a successful DELETE",
+                    statuses(&options.gone_statuses)
+                ))
                 .observed(answered(read))
         })
         .collect()

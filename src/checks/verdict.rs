@@ -82,7 +82,10 @@ pub fn statuses(list: &[u16]) -> String {
         [one] => one.to_string(),
         [init @ .., last] => format!(
             "{} or {last}",
-            init.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            init.iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

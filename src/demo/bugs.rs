@@ -81,9 +81,7 @@ impl Bug {
             Bug::DeleteOther => {
                 "DELETE of a thing also removes the thing whose id sorts right after it (repeat-delete)"
             }
-            Bug::GetCounter => {
-                "every GET of a thing bumps a visible `views` member (get-safety)"
-            }
+            Bug::GetCounter => "every GET of a thing bumps a visible `views` member (get-safety)",
             Bug::GetOrCreate => {
                 "GET of a missing thing creates it empty and answers 200 (get-safety)"
             }
@@ -183,7 +181,10 @@ impl BugSet {
 
     /// The bugs in the set, in [`Bug::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Bug> {
-        Bug::ALL.iter().copied().filter(move |bug| self.contains(*bug))
+        Bug::ALL
+            .iter()
+            .copied()
+            .filter(move |bug| self.contains(*bug))
     }
 
     /// The names of the bugs in the set, in [`Bug::ALL`] order.

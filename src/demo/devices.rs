@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::bugs::{Bug, BugSet};
 use super::clock::Clock;
+use super::conditional::check_write;
+use super::etag::strong_etag;
 use super::extract::{ItemId, RawBody, json_object, kind};
 use super::problem::Problem;
 use super::reply::{self, Created};
@@ -77,7 +79,11 @@ fn wanted(body: Map<String, Value>, id: &str) -> Result<Wanted, Problem> {
         Some(count) => count,
         None => {
             let what = "a non-negative integer";
-            return Err(expected("\"times_rebooted\"", what, times_rebooted.as_ref()));
+            return Err(expected(
+                "\"times_rebooted\"",
+                what,
+                times_rebooted.as_ref(),
+            ));
         }
     };
     Ok(Wanted {
@@ -97,40 +103,61 @@ async fn list(State(app): State<App>) -> Response {
         .iter()
         .map(|(id, device)| representation(id, device))
         .collect();
-    reply::json(StatusCode::OK, json!({"total": items.len(), "items": items}))
+    reply::json(
+        StatusCode::OK,
+        json!({"total": items.len(), "items": items}),
+    )
 }
 
-async fn read(State(app): State<App>, ItemId(id): ItemId) -> Answer {
+async fn read(
+    State(app): State<App>,
+    method: Method,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+) -> Answer {
     let devices = app.store.devices();
     let device = devices
         .get(&id)
         .ok_or_else(|| Problem::not_found("device", &id))?;
-    Ok(reply::representation(representation(&id, device)))
+    Ok(reply::representation(
+        &headers,
+        &method,
+        representation(&id, device),
+    ))
 }
 
-async fn update(State(app): State<App>, ItemId(id): ItemId, RawBody(bytes): RawBody) -> Answer {
+async fn update(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+    RawBody(bytes): RawBody,
+) -> Answer {
     let wanted = wanted(json_object(&bytes)?, &id)?;
     let clock = &app.store.clock;
     let mut devices = app.store.devices();
     let Some(device) = devices.get_mut(&id) else {
-        return create(&mut devices, id, wanted, clock);
+        if wanted.times_rebooted != 0 {
+            return Err(Problem::conflict(format!(
+                "device {id:?} does not exist; create it with \"times_rebooted\": 0"
+            )));
+        }
+        check_write(&headers, &Method::PUT, None)?;
+        return Ok(create(&mut devices, id, wanted, clock));
     };
-    apply(device, wanted, app.bugs, clock)?;
+    let reboot = is_reboot(device, &wanted, app.bugs)?;
+    let current = strong_etag(&representation(&id, device));
+    check_write(&headers, &Method::PUT, Some(&current))?;
+    apply(device, wanted, reboot, clock);
     Ok(reply::json(StatusCode::OK, representation(&id, device)))
 }
 
-/// A new device has never been rebooted: it must be created with `times_rebooted` 0.
+/// Creates a device that has never been rebooted.
 fn create(
     devices: &mut BTreeMap<String, Device>,
     id: String,
     wanted: Wanted,
     clock: &Clock,
-) -> Answer {
-    if wanted.times_rebooted != 0 {
-        return Err(Problem::conflict(format!(
-            "device {id:?} does not exist; create it with \"times_rebooted\": 0"
-        )));
-    }
+) -> Response {
     let now = clock.tick();
     let device = Device {
         name: wanted.name,
@@ -144,24 +171,30 @@ fn create(
         body: representation(&id, &device),
     };
     devices.insert(id, device);
-    Ok(created.into_response())
+    created.into_response()
 }
 
-/// Renames and/or reboots. `times_rebooted` equal to the current count reboots nothing (unless
-/// `reboot-repeat`); one more reboots once; any other count is a conflict and changes nothing.
-fn apply(device: &mut Device, wanted: Wanted, bugs: BugSet, clock: &Clock) -> Result<(), Problem> {
+/// Whether a PUT reboots: `times_rebooted` one more than the current count reboots once; equal
+/// to it reboots nothing (unless `reboot-repeat`); any other count is a conflict.
+fn is_reboot(device: &Device, wanted: &Wanted, bugs: BugSet) -> Result<bool, Problem> {
     let current = device.times_rebooted;
-    let is_next = current.checked_add(1) == Some(wanted.times_rebooted);
-    if !is_next && wanted.times_rebooted != current {
-        return Err(Problem::conflict(format!(
-            "\"times_rebooted\" is {current}: send {current} to keep it or {} to reboot; got {}",
-            current.saturating_add(1),
-            wanted.times_rebooted
-        )));
+    if current.checked_add(1) == Some(wanted.times_rebooted) {
+        return Ok(true);
     }
-    let reboot = is_next || bugs.contains(Bug::RebootRepeat);
+    if wanted.times_rebooted == current {
+        return Ok(bugs.contains(Bug::RebootRepeat));
+    }
+    Err(Problem::conflict(format!(
+        "\"times_rebooted\" is {current}: send {current} to keep it or {} to reboot; got {}",
+        current.saturating_add(1),
+        wanted.times_rebooted
+    )))
+}
+
+/// Renames and/or reboots; `updatedAt` moves only when something changes.
+fn apply(device: &mut Device, wanted: Wanted, reboot: bool, clock: &Clock) {
     if !reboot && wanted.name == device.name {
-        return Ok(());
+        return;
     }
     let now = clock.tick();
     if reboot {
@@ -170,12 +203,15 @@ fn apply(device: &mut Device, wanted: Wanted, bugs: BugSet, clock: &Clock) -> Re
     }
     device.name = wanted.name;
     device.updated_at = now;
-    Ok(())
 }
 
-async fn remove(State(app): State<App>, ItemId(id): ItemId) -> Answer {
-    match app.store.devices().remove(&id) {
-        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
-        None => Err(Problem::not_found("device", &id)),
-    }
+async fn remove(State(app): State<App>, headers: HeaderMap, ItemId(id): ItemId) -> Answer {
+    let mut devices = app.store.devices();
+    let device = devices
+        .get(&id)
+        .ok_or_else(|| Problem::not_found("device", &id))?;
+    let current = strong_etag(&representation(&id, device));
+    check_write(&headers, &Method::DELETE, Some(&current))?;
+    devices.remove(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn tags_are_quoted_and_strong() {
         let tag = strong_etag(&json!({}));
-        assert!(tag.starts_with('"') && tag.ends_with('"') && tag.len() == 18, "{tag}");
+        assert!(
+            tag.starts_with('"') && tag.ends_with('"') && tag.len() == 18,
+            "{tag}"
+        );
     }
 
     #[test]

@@ -35,9 +35,12 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     async fn from_request(request: Request, state: &S) -> Result<RawBody, Problem> {
         match Bytes::from_request(request, state).await {
             Ok(bytes) => Ok(RawBody(bytes)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
-                Problem::new(rejection.status(), format!("the body exceeds {MAX_BODY} bytes")),
-            ),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::new(
+                    rejection.status(),
+                    format!("the body exceeds {MAX_BODY} bytes"),
+                ))
+            }
             Err(rejection) => Err(Problem::new(rejection.status(), rejection.body_text())),
         }
     }
@@ -46,7 +49,9 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 /// Parses a body that must be a JSON object; anything else is a 400 problem.
 pub(super) fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, Problem> {
     if bytes.is_empty() {
-        return Err(Problem::bad_request("the body must be a JSON object; it is empty"));
+        return Err(Problem::bad_request(
+            "the body must be a JSON object; it is empty",
+        ));
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(members)) => Ok(members),

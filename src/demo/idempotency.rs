@@ -160,7 +160,10 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_json_formatting() {
-        assert_eq!(fingerprint(br#"{"a":1,"b":2}"#), fingerprint(b"{ \"b\": 2, \"a\": 1 }"));
+        assert_eq!(
+            fingerprint(br#"{"a":1,"b":2}"#),
+            fingerprint(b"{ \"b\": 2, \"a\": 1 }")
+        );
         assert_ne!(fingerprint(br#"{"a":1}"#), fingerprint(br#"{"a":2}"#));
         assert_ne!(fingerprint(b"x"), fingerprint(b"y"));
     }

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::bugs::Bug;
+use super::conditional::check_write;
+use super::etag::strong_etag;
 use super::extract::{ItemId, RawBody, json_object, kind};
 use super::problem::Problem;
 use super::reply::{self, Created};
@@ -75,19 +77,39 @@ async fn list(State(app): State<App>) -> Response {
         .iter()
         .map(|(id, lamp)| representation(id, lamp))
         .collect();
-    reply::json(StatusCode::OK, json!({"total": items.len(), "items": items}))
+    reply::json(
+        StatusCode::OK,
+        json!({"total": items.len(), "items": items}),
+    )
 }
 
-async fn read(State(app): State<App>, ItemId(id): ItemId) -> Answer {
+async fn read(
+    State(app): State<App>,
+    method: Method,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+) -> Answer {
     let lamps = app.store.lamps();
-    let lamp = lamps.get(&id).ok_or_else(|| Problem::not_found("lamp", &id))?;
-    Ok(reply::representation(representation(&id, lamp)))
+    let lamp = lamps
+        .get(&id)
+        .ok_or_else(|| Problem::not_found("lamp", &id))?;
+    Ok(reply::representation(
+        &headers,
+        &method,
+        representation(&id, lamp),
+    ))
 }
 
-async fn switch(State(app): State<App>, ItemId(id): ItemId, RawBody(bytes): RawBody) -> Answer {
+async fn switch(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+    RawBody(bytes): RawBody,
+) -> Answer {
     let wanted = requested_state(json_object(&bytes)?, &id)?;
     let mut lamps = app.store.lamps();
     let Some(lamp) = lamps.get_mut(&id) else {
+        check_write(&headers, &Method::PUT, None)?;
         return Ok(create(&mut lamps, id, wanted, app.store.clock.tick()));
     };
     if lamp.state == LampState::Broken && !app.bugs.contains(Bug::LampUnbreak) {
@@ -95,6 +117,8 @@ async fn switch(State(app): State<App>, ItemId(id): ItemId, RawBody(bytes): RawB
             "lamp is broken; it cannot be switched until it is repaired",
         ));
     }
+    let current = strong_etag(&representation(&id, lamp));
+    check_write(&headers, &Method::PUT, Some(&current))?;
     if lamp.state != wanted {
         lamp.state = wanted;
         lamp.updated_at = app.store.clock.tick();
@@ -102,7 +126,12 @@ async fn switch(State(app): State<App>, ItemId(id): ItemId, RawBody(bytes): RawB
     Ok(reply::json(StatusCode::OK, representation(&id, lamp)))
 }
 
-fn create(lamps: &mut BTreeMap<String, Lamp>, id: String, state: LampState, now: String) -> Response {
+fn create(
+    lamps: &mut BTreeMap<String, Lamp>,
+    id: String,
+    state: LampState,
+    now: String,
+) -> Response {
     let lamp = Lamp {
         state,
         updated_at: now,
@@ -116,11 +145,15 @@ fn create(lamps: &mut BTreeMap<String, Lamp>, id: String, state: LampState, now:
     created.into_response()
 }
 
-async fn remove(State(app): State<App>, ItemId(id): ItemId) -> Answer {
-    match app.store.lamps().remove(&id) {
-        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
-        None => Err(Problem::not_found("lamp", &id)),
-    }
+async fn remove(State(app): State<App>, headers: HeaderMap, ItemId(id): ItemId) -> Answer {
+    let mut lamps = app.store.lamps();
+    let lamp = lamps
+        .get(&id)
+        .ok_or_else(|| Problem::not_found("lamp", &id))?;
+    let current = strong_etag(&representation(&id, lamp));
+    check_write(&headers, &Method::DELETE, Some(&current))?;
+    lamps.remove(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The system marks a lamp broken (a maintenance endpoint); breaking it again changes nothing.

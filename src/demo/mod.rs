@@ -8,6 +8,7 @@
 
 mod bugs;
 mod clock;
+mod conditional;
 mod devices;
 mod etag;
 mod extract;

@@ -35,6 +35,10 @@ impl Problem {
         Problem::new(StatusCode::CONFLICT, detail)
     }
 
+    pub(super) fn precondition_failed(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::PRECONDITION_FAILED, detail)
+    }
+
     pub(super) fn unprocessable(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }

@@ -1,12 +1,14 @@
-//! Successful answers: JSON bodies, representations with a strong ETag, creations with a
-//! Location, and the `Allow` field of OPTIONS and 405 answers.
+//! Successful answers: JSON bodies, representations with a strong ETag (and 304/412 when the
+//! request's preconditions say so), creations with a Location, and the `Allow` field of OPTIONS
+//! and 405 answers.
 
 use axum::Json;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::bugs::{Bug, BugSet};
+use super::conditional::{self, Verdict};
 use super::etag::strong_etag;
 use super::problem::Problem;
 
@@ -15,10 +17,15 @@ pub(super) fn json(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The current representation of an item, as GET answers it: 200 with a strong ETag.
-pub(super) fn representation(body: Value) -> Response {
+/// The current representation of an item, as GET and HEAD answer it: 200 with a strong ETag,
+/// 304 when `If-None-Match` shows the client has it, 412 when `If-Match` fails.
+pub(super) fn representation(headers: &HeaderMap, method: &Method, body: Value) -> Response {
     let etag = strong_etag(&body);
-    (StatusCode::OK, [(header::ETAG, etag)], Json(body)).into_response()
+    match conditional::evaluate(headers, method, Some(&etag)) {
+        Verdict::Proceed => (StatusCode::OK, [(header::ETAG, etag)], Json(body)).into_response(),
+        Verdict::NotModified => (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response(),
+        Verdict::Failed => Problem::precondition_failed("If-Match does not hold").into_response(),
+    }
 }
 
 /// An answer that created (or, with a bug, claims to have changed) the item at `location`.
@@ -31,7 +38,12 @@ pub(super) struct Created {
 
 impl IntoResponse for Created {
     fn into_response(self) -> Response {
-        (self.status, [(header::LOCATION, self.location)], Json(self.body)).into_response()
+        (
+            self.status,
+            [(header::LOCATION, self.location)],
+            Json(self.body),
+        )
+            .into_response()
     }
 }
 

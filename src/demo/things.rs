@@ -12,6 +12,8 @@ use serde_json::{Map, Value, json};
 
 use super::bugs::{Bug, BugSet};
 use super::clock::Clock;
+use super::conditional::check_write;
+use super::etag::strong_etag;
 use super::extract::{ItemId, RawBody, json_object};
 use super::idempotency::{self, Lookup};
 use super::problem::Problem;
@@ -78,16 +80,24 @@ async fn list(State(app): State<App>) -> Response {
         .iter()
         .map(|(id, thing)| representation(id, thing, app.bugs))
         .collect();
-    reply::json(StatusCode::OK, json!({"total": items.len(), "items": items}))
+    reply::json(
+        StatusCode::OK,
+        json!({"total": items.len(), "items": items}),
+    )
 }
 
-async fn read(State(app): State<App>, method: Method, ItemId(id): ItemId) -> Answer {
+async fn read(
+    State(app): State<App>,
+    method: Method,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+) -> Answer {
     let found = {
         let mut things = app.store.things();
         read_through(&mut things, &id, app.bugs, &app.store.clock)
     };
     let body = found.ok_or_else(|| Problem::not_found("thing", &id))?;
-    let mut response = reply::representation(body);
+    let mut response = reply::representation(&headers, &method, body);
     if method == Method::HEAD && app.bugs.contains(Bug::HeadMismatch) {
         mislabel(&mut response);
     }
@@ -112,6 +122,12 @@ fn read_through(things: &mut Things, id: &str, bugs: BugSet, clock: &Clock) -> O
         .then(|| insert_new(things, id.to_string(), Map::new(), bugs, clock))
 }
 
+/// The strong tag of a live thing's representation, for evaluating a write's preconditions.
+fn current_etag(things: &Things, id: &str, bugs: BugSet) -> Option<String> {
+    let thing = things.live.get(id)?;
+    Some(strong_etag(&representation(id, thing, bugs)))
+}
+
 /// The `head-mismatch` bug: HEAD drops the ETag and claims a different media type.
 fn mislabel(response: &mut Response) {
     let headers = response.headers_mut();
@@ -119,9 +135,19 @@ fn mislabel(response: &mut Response) {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
 }
 
-async fn replace(State(app): State<App>, ItemId(id): ItemId, RawBody(bytes): RawBody) -> Answer {
+async fn replace(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+    RawBody(bytes): RawBody,
+) -> Answer {
     let members = client_members(json_object(&bytes)?, Some(&id), app.bugs)?;
     let mut things = app.store.things();
+    check_write(
+        &headers,
+        &Method::PUT,
+        current_etag(&things, &id, app.bugs).as_deref(),
+    )?;
     if let Some(thing) = things.live.get_mut(&id) {
         overwrite(thing, members, app.bugs, &app.store.clock);
         let body = representation(&id, thing, app.bugs);
@@ -190,9 +216,10 @@ fn insert_new(
     body
 }
 
-async fn remove(State(app): State<App>, ItemId(id): ItemId) -> Answer {
+async fn remove(State(app): State<App>, headers: HeaderMap, ItemId(id): ItemId) -> Answer {
     let mut things = app.store.things();
-    if things.live.contains_key(&id) {
+    if let Some(current) = current_etag(&things, &id, app.bugs) {
+        check_write(&headers, &Method::DELETE, Some(&current))?;
         bury(&mut things, &id, app.bugs);
         if app.bugs.contains(Bug::DeleteOther)
             && let Some(next) = id_after(&things, &id)

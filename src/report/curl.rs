@@ -327,7 +327,10 @@ mod tests {
         let nasty = "it's $HOME `id` \\ \"q\" ${TOKEN} $(id) !x";
         assert_eq!(through_sh(&single_quote(nasty)), nasty);
         let expanded = nasty.replace("${TOKEN}", "tok");
-        assert_eq!(through_sh(&double_quote_keeping_placeholders(nasty)), expanded);
+        assert_eq!(
+            through_sh(&double_quote_keeping_placeholders(nasty)),
+            expanded
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub struct HumanReporter<W: Write> {
 }
 
 impl<W: Write> HumanReporter<W> {
+    /// A reporter writing to `out` with `options`.
     pub fn new(out: W, options: HumanOptions) -> Self {
         Self {
             out,

@@ -105,6 +105,7 @@ pub struct JsonReporter<W: Write> {
 }
 
 impl<W: Write> JsonReporter<W> {
+    /// A reporter writing to `out`.
     pub fn new(out: W) -> Self {
         Self { out }
     }

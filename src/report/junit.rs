@@ -101,23 +101,19 @@ fn result_test_case(report: &RunReport, result: &CheckResult) -> TestCase {
         CheckStatus::Interrupted => skipped("the run was interrupted before this check finished"),
         CheckStatus::Errored { reason } => errored(reason, &result.transport_errors),
     };
-    let mut case = test_case(result.check, &result.resource, status, &findings);
+    let mut case = test_case(result.check, &result.resource, status);
     case.set_time(Duration::from_millis(result.duration_ms));
+    let out = system_out(&result.notes, &findings);
+    if !out.is_empty() {
+        case.set_system_out(out);
+    }
     case
 }
 
-/// `CHECK · RESOURCE`, classname the resource, the repros in `system-out`.
-fn test_case(
-    check: CheckId,
-    resource: &str,
-    status: TestCaseStatus,
-    findings: &[&Finding],
-) -> TestCase {
+/// `CHECK · RESOURCE`, classname the resource.
+fn test_case(check: CheckId, resource: &str, status: TestCaseStatus) -> TestCase {
     let mut case = TestCase::new(format!("{check} · {resource}"), status);
     case.set_classname(resource);
-    if !findings.is_empty() {
-        case.set_system_out(system_out(findings));
-    }
     case
 }
 
@@ -167,13 +163,14 @@ fn headline(finding: &Finding) -> String {
     format!("{}: {}", finding.severity.as_str(), finding.title)
 }
 
-/// Each finding's headline and curl reproduction.
-fn system_out(findings: &[&Finding]) -> String {
-    findings
+/// The row's notes (`# note: …`), then each finding's headline and curl reproduction; empty
+/// when there is neither.
+fn system_out(notes: &[String], findings: &[&Finding]) -> String {
+    let notes = notes.iter().map(|note| format!("# note: {note}\n"));
+    let repros = findings
         .iter()
-        .map(|f| format!("# {}\n{}", headline(f), finding_repro(f)))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .map(|f| format!("# {}\n{}", headline(f), finding_repro(f)));
+    notes.chain(repros).collect::<Vec<_>>().join("\n")
 }
 
 fn skipped(reason: &str) -> TestCaseStatus {
@@ -205,12 +202,9 @@ fn run_test_cases(report: &RunReport) -> Vec<TestCase> {
         if !has_row && seen.insert(key) {
             let findings = findings_of(report, finding.check, &finding.resource);
             let status = findings_status(report, &findings);
-            cases.push(test_case(
-                finding.check,
-                &finding.resource,
-                status,
-                &findings,
-            ));
+            let mut case = test_case(finding.check, &finding.resource, status);
+            case.set_system_out(system_out(&[], &findings));
+            cases.push(case);
         }
     }
     cases
@@ -236,6 +230,7 @@ pub struct JunitReporter<W: Write> {
 }
 
 impl<W: Write> JunitReporter<W> {
+    /// A reporter writing to `out`.
     pub fn new(out: W) -> Self {
         Self { out }
     }
@@ -249,7 +244,11 @@ impl<W: Write> JunitReporter<W> {
 impl<W: Write + Send> Reporter for JunitReporter<W> {
     fn on_event(&mut self, event: &Event) -> io::Result<()> {
         if let Event::RunFinished(report) = event {
-            self.out.write_all(render_junit(report).as_bytes())?;
+            let mut xml = render_junit(report);
+            if !xml.ends_with('\n') {
+                xml.push('\n');
+            }
+            self.out.write_all(xml.as_bytes())?;
             self.out.flush()?;
         }
         Ok(())
@@ -286,6 +285,22 @@ mod tests {
         report.fail_on = Severity::Warning;
         let parsed = Report::deserialize_from_str(&render_junit(&report)).expect("valid XML");
         assert_eq!(parsed.failures, 2);
+    }
+
+    #[test]
+    fn reporter_writes_only_on_run_finished() {
+        let mut reporter = JunitReporter::new(Vec::new());
+        for event in fixture::sample_events() {
+            reporter
+                .on_event(&event)
+                .expect("writing to a Vec cannot fail");
+        }
+        let out = String::from_utf8(reporter.into_inner()).expect("UTF-8");
+        assert!(
+            out.starts_with("<?xml") && out.ends_with("</testsuites>\n"),
+            "{out}"
+        );
+        assert_eq!(out.matches("<testsuites").count(), 1);
     }
 
     #[test]

@@ -24,11 +24,16 @@ pub async fn clean_up(
     let mut failures_in_a_row = 0;
     for resource in owned {
         if !resource.deletable {
-            report.left_behind.push(left(&resource, "the resource declares no DELETE"));
+            report
+                .left_behind
+                .push(left(&resource, "the resource declares no DELETE"));
             continue;
         }
         if failures_in_a_row >= GIVE_UP_AFTER {
-            report.left_behind.push(left(&resource, "not attempted: the target stopped answering"));
+            report.left_behind.push(left(
+                &resource,
+                "not attempted: the target stopped answering",
+            ));
             continue;
         }
         match delete_one(transport, &resource, targets).await {

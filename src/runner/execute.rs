@@ -176,9 +176,13 @@ async fn run_job(
         declared: crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone()),
         full: crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone()),
     };
-    let canons = canons.get(&(unit.scenario, unit.resource)).unwrap_or(&fallback);
+    let canons = canons
+        .get(&(unit.scenario, unit.resource))
+        .unwrap_or(&fallback);
     let verdict = match unit.kind {
-        UnitKind::Check(check) => dispatch::run_case(check, &mut session, &mut generator, canons).await,
+        UnitKind::Check(check) => {
+            dispatch::run_case(check, &mut session, &mut generator, canons).await
+        }
         UnitKind::Script(index) => {
             let script = &planned.scenario.scripts[index];
             match script::execute(&mut session, script).await {
@@ -205,7 +209,11 @@ async fn run_job(
     }
 }
 
-fn to_finding(unit: &Unit, violation: Violation, exchanges: Vec<crate::http::model::Exchange>) -> Finding {
+fn to_finding(
+    unit: &Unit,
+    violation: Violation,
+    exchanges: Vec<crate::http::model::Exchange>,
+) -> Finding {
     let info = unit.check().info();
     Finding {
         check: unit.check(),

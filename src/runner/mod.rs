@@ -21,7 +21,8 @@ use crate::checks::dispatch::Canons;
 use crate::findings::Severity;
 use crate::http::transport::Transport;
 use crate::report::model::{
-    CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats, VolatileFields,
+    CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
+    VolatileFields,
 };
 use crate::snapshot::canonical::Canon;
 use context::RunContext;
@@ -69,11 +70,19 @@ pub async fn run(
     match probe::reachability(&ctx, scenarios).await {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
         Ok(()) => {
-            let (canons, volatile) = detect_volatile(&ctx, scenarios, &plan, settings.seed, sink).await;
+            let (canons, volatile) =
+                detect_volatile(&ctx, scenarios, &plan, settings.seed, sink).await;
             report.volatile = volatile;
-            let (findings, results) =
-                execute::run_cases(&ctx, scenarios, &plan, &canons, settings.seed, settings.concurrency, sink)
-                    .await;
+            let (findings, results) = execute::run_cases(
+                &ctx,
+                scenarios,
+                &plan,
+                &canons,
+                settings.seed,
+                settings.concurrency,
+                sink,
+            )
+            .await;
             report.findings = findings;
             report.results.extend(results);
             report.outcome = outcome(&ctx);
@@ -86,21 +95,50 @@ pub async fn run(
 }
 
 /// Cleanup, ordering and counters: the last steps of every run, whatever happened before.
-async fn finish(ctx: &RunContext, scenarios: &[PlannedScenario], report: &mut RunReport, sink: &dyn EventSink) {
+async fn finish(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+    report: &mut RunReport,
+    sink: &dyn EventSink,
+) {
     let owned = ctx.registry.not_deleted();
-    sink.emit(Event::CleanupStarted { resources: owned.len() });
+    sink.emit(Event::CleanupStarted {
+        resources: owned.len(),
+    });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
     report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
-    report.results.sort_by(|a, b| (&a.scenario, &a.resource, a.check).cmp(&(&b.scenario, &b.resource, b.check)));
+    report
+        .results
+        .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
     report.findings.sort_by(|a, b| {
-        (&a.resource, a.check, std::cmp::Reverse(a.severity), &a.title)
-            .cmp(&(&b.resource, b.check, std::cmp::Reverse(b.severity), &b.title))
+        (
+            &a.resource,
+            a.check,
+            std::cmp::Reverse(a.severity),
+            &a.title,
+        )
+            .cmp(&(
+                &b.resource,
+                b.check,
+                std::cmp::Reverse(b.severity),
+                &b.title,
+            ))
     });
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
     };
+}
+
+/// Results read in file order: resources by name with their checks in check order, then scripts.
+fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::checks::CheckId) {
+    (
+        &result.scenario,
+        result.check == crate::checks::CheckId::Script,
+        &result.resource,
+        result.check,
+    )
 }
 
 fn outcome(ctx: &RunContext) -> RunOutcome {
@@ -121,7 +159,10 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
         seed: settings.seed,
         run_id: settings.run_id.clone(),
         base_url: base_urls(scenarios),
-        scenarios: scenarios.iter().map(|s| s.scenario.path.display().to_string()).collect(),
+        scenarios: scenarios
+            .iter()
+            .map(|s| s.scenario.path.display().to_string())
+            .collect(),
         fail_on: settings.fail_on,
         outcome: RunOutcome::Completed,
         duration_ms: 0,
@@ -132,7 +173,9 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
                 check: skip.check,
                 resource: skip.resource.clone(),
                 scenario: scenarios[skip.scenario].scenario.path.display().to_string(),
-                status: CheckStatus::Skipped { reason: skip.reason.clone() },
+                status: CheckStatus::Skipped {
+                    reason: skip.reason.clone(),
+                },
                 cases_run: 0,
                 cases_errored: 0,
                 errors: 0,
@@ -152,7 +195,10 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
 
 /// Distinct base URLs, credentials removed.
 fn base_urls(scenarios: &[PlannedScenario]) -> String {
-    let mut urls: Vec<String> = scenarios.iter().map(|s| strip_credentials(&s.target.base_url)).collect();
+    let mut urls: Vec<String> = scenarios
+        .iter()
+        .map(|s| strip_credentials(&s.target.base_url))
+        .collect();
     urls.dedup();
     urls.join(", ")
 }
@@ -179,8 +225,11 @@ async fn detect_volatile(
 ) -> (BTreeMap<(usize, usize), Canons>, Vec<VolatileFields>) {
     let mut canons = BTreeMap::new();
     let mut volatile = Vec::new();
-    let used: std::collections::BTreeSet<(usize, usize)> =
-        plan.units.iter().map(|u| (u.scenario, u.resource)).collect();
+    let used: std::collections::BTreeSet<(usize, usize)> = plan
+        .units
+        .iter()
+        .map(|u| (u.scenario, u.resource))
+        .collect();
     let mut probe_number = plan.total_cases();
     for (s, r) in used {
         let planned = &scenarios[s];

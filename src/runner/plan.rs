@@ -192,7 +192,15 @@ mod tests {
             skip: vec![CheckId::GetSafety],
         };
         assert_eq!(selection.excluded(CheckId::RepeatPut), None);
-        assert!(selection.excluded(CheckId::GetSafety).is_some_and(|r| r.contains("--skip-checks")));
-        assert!(selection.excluded(CheckId::HeadParity).is_some_and(|r| r.contains("--checks")));
+        assert!(
+            selection
+                .excluded(CheckId::GetSafety)
+                .is_some_and(|r| r.contains("--skip-checks"))
+        );
+        assert!(
+            selection
+                .excluded(CheckId::HeadParity)
+                .is_some_and(|r| r.contains("--checks"))
+        );
     }
 }

@@ -76,9 +76,14 @@ pub async fn volatile_fields(
 ) -> Result<Vec<String>, CaseError> {
     let mut generator = BodyGenerator::new(seed);
     let body = generator.generate(&resource.body);
-    let id = session.create(&body, "volatile-field probe: create").await?.id;
+    let id = session
+        .create(&body, "volatile-field probe: create")
+        .await?
+        .id;
     let first = session.get_item(&id, "volatile-field probe: GET").await?;
-    let second = session.get_item(&id, "volatile-field probe: GET again").await?;
+    let second = session
+        .get_item(&id, "volatile-field probe: GET again")
+        .await?;
     let canon = Canon::with_ignore(resource.ignore.clone());
     Ok(match (first.body.json(), second.body.json()) {
         (Some(a), Some(b)) => differing_leaves(&canon.body(a), &canon.body(b)),
@@ -88,5 +93,8 @@ pub async fn volatile_fields(
 
 /// Ignore patterns for detected volatile pointers.
 pub fn patterns(pointers: &[String]) -> Vec<IgnorePattern> {
-    pointers.iter().filter_map(|p| IgnorePattern::parse(p).ok()).collect()
+    pointers
+        .iter()
+        .filter_map(|p| IgnorePattern::parse(p).ok())
+        .collect()
 }

@@ -1,10 +1,216 @@
 //! Scenario loading errors, located at file:line:col and rendered once, rustc-style.
-// STUB: owned by the scenario helper.
+//!
+//! A located error displays as `PATH:LINE:COL: error: MESSAGE` (1-based line and column, the
+//! column counted in characters), then the offending source line with carets under the span.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
+/// Why scenarios could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{path}: {message}")]
-    Other { path: PathBuf, message: String },
+    /// A file or directory could not be read.
+    #[error("{}: error: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or does not have the shape of a scenario file.
+    #[error("{0}")]
+    Toml(Box<Located>),
+    /// The file is well-formed but says something idemfuzz cannot run.
+    #[error("{0}")]
+    Invalid(Box<Located>),
+    /// A directory holds no `*.toml` file.
+    #[error("{}: error: no scenario files (*.toml) in this directory", path.display())]
+    NoScenarioFiles { path: PathBuf },
+    /// A file given explicitly does not end in `.toml`.
+    #[error("{}: error: scenario files must end in `.toml`", path.display())]
+    UnsupportedExtension { path: PathBuf },
+}
+
+impl ScenarioError {
+    /// The location, for located errors.
+    pub fn located(&self) -> Option<&Located> {
+        match self {
+            ScenarioError::Toml(located) | ScenarioError::Invalid(located) => Some(located),
+            _ => None,
+        }
+    }
+
+    /// A TOML syntax or shape error, located from the toml error's span.
+    pub fn toml(path: &Path, text: &str, err: &toml::de::Error) -> ScenarioError {
+        let message = err.message().trim_end().to_owned();
+        ScenarioError::Toml(Box::new(Located::new(path, text, err.span(), message)))
+    }
+
+    /// A semantic error at a span of the file.
+    pub fn invalid(path: &Path, text: &str, span: Range<usize>, message: String) -> ScenarioError {
+        ScenarioError::Invalid(Box::new(Located::new(path, text, Some(span), message)))
+    }
+}
+
+/// An error message with its place in a file and the source line it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub path: PathBuf,
+    /// `None` when the parser could not say where.
+    pub position: Option<Position>,
+    pub message: String,
+    /// Extra lines shown after the snippet as `= note: ...`.
+    pub notes: Vec<String>,
+}
+
+/// A 1-based place in a file, with the source line and how many characters to underline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub source_line: String,
+    pub width: usize,
+}
+
+impl Located {
+    /// Locates a byte span of `text` (clamped to the text and to character boundaries).
+    pub fn new(path: &Path, text: &str, span: Option<Range<usize>>, message: String) -> Located {
+        Located {
+            path: path.to_path_buf(),
+            position: span.map(|span| Position::of(text, span)),
+            message,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a `= note:` line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Located {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+impl Position {
+    fn of(text: &str, span: Range<usize>) -> Position {
+        let start = floor_boundary(text, span.start);
+        let end = floor_boundary(text, span.end.max(start));
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let source_line = text[line_start..line_end].trim_end_matches('\r');
+        let column = text[line_start..start].chars().count() + 1;
+        let underlined = text[start..end.min(line_end)].chars().count();
+        Position {
+            line: text[..start].matches('\n').count() + 1,
+            column,
+            source_line: source_line.to_owned(),
+            width: underlined.max(1),
+        }
+    }
+}
+
+/// The largest character boundary at or before `index`, within the text.
+fn floor_boundary(text: &str, index: usize) -> usize {
+    let mut i = index.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        let Some(pos) = &self.position else {
+            write!(f, "{path}: error: {}", self.message)?;
+            return self.write_notes(f, 1);
+        };
+        writeln!(
+            f,
+            "{path}:{}:{}: error: {}",
+            pos.line, pos.column, self.message
+        )?;
+        let gutter = pos.line.to_string().len() + 1;
+        let blank = " ".repeat(gutter);
+        let indent: String = pos
+            .source_line
+            .chars()
+            .take(pos.column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(f, "{blank} |")?;
+        writeln!(f, "{:>gutter$} | {}", pos.line, pos.source_line)?;
+        write!(f, "{blank} | {indent}{}", "^".repeat(pos.width))?;
+        self.write_notes(f, gutter)
+    }
+}
+
+impl Located {
+    fn write_notes(&self, f: &mut fmt::Formatter<'_>, gutter: usize) -> fmt::Result {
+        for note in &self.notes {
+            write!(f, "\n{} = note: {note}", " ".repeat(gutter))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_rustc_style() {
+        let text = "[resources.t]\n\ncolection = \"/things\"\n";
+        let start = text.find("colection").expect("present");
+        let err = ScenarioError::invalid(
+            Path::new("scenarios/bad.toml"),
+            text,
+            start..start + 9,
+            "unknown field `colection`".into(),
+        );
+        assert_eq!(
+            err.to_string(),
+            "scenarios/bad.toml:3:1: error: unknown field `colection`\n   |\n 3 | colection = \"/things\"\n   | ^^^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_and_carets_stop_at_the_line_end() {
+        let text = "a = \"é\"; b = 1\nnext";
+        let start = text.find('b').expect("present");
+        let located = Located::new(
+            Path::new("f.toml"),
+            text,
+            Some(start..text.len()),
+            "m".into(),
+        );
+        let pos = located.position.clone().expect("located");
+        assert_eq!((pos.line, pos.column, pos.width), (1, 10, 5));
+        let rendered = located.with_note("a note").to_string();
+        assert!(rendered.ends_with("   |          ^^^^^\n   = note: a note"));
+    }
+
+    #[test]
+    fn wide_line_numbers_widen_the_gutter() {
+        let text = format!("{}x", "\n".repeat(11));
+        let located = Located::new(Path::new("f.toml"), &text, Some(11..12), "m".into());
+        assert_eq!(
+            located.to_string(),
+            "f.toml:12:1: error: m\n    |\n 12 | x\n    | ^"
+        );
+    }
+
+    #[test]
+    fn spans_past_the_end_or_inside_a_character_are_clamped() {
+        let located = Located::new(Path::new("f"), "é", Some(1..99), "m".into());
+        let pos = located.position.expect("located");
+        assert_eq!((pos.line, pos.column), (1, 1));
+        let empty = Located::new(Path::new("f"), "", Some(0..0), "m".into());
+        assert_eq!(empty.to_string(), "f:1:1: error: m\n   |\n 1 | \n   | ^");
+    }
+
+    #[test]
+    fn unlocated_errors_have_no_snippet() {
+        let located = Located::new(Path::new("f.toml"), "", None, "m".into());
+        assert_eq!(located.to_string(), "f.toml: error: m");
+    }
 }

@@ -119,7 +119,9 @@ fn object_strategy(members: &BTreeMap<String, TemplateNode>) -> BoxedStrategy<Va
     let keys: Vec<String> = members.keys().cloned().collect();
     let values: Vec<BoxedStrategy<Value>> = members.values().map(template_strategy).collect();
     values
-        .prop_map(move |values| Value::Object(keys.iter().cloned().zip(values).collect::<Map<_, _>>()))
+        .prop_map(move |values| {
+            Value::Object(keys.iter().cloned().zip(values).collect::<Map<_, _>>())
+        })
         .boxed()
 }
 

@@ -7,6 +7,7 @@ pub mod generate;
 pub mod interpolate;
 pub mod load;
 pub mod model;
+pub mod placeholder;
 pub mod pointer;
 pub mod template;
 mod validate;
@@ -22,6 +23,7 @@ pub use error::ScenarioError;
 pub use load::{load_paths, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
+pub use validate::{REDACTED, check_base_url, is_credential_name};
 
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);

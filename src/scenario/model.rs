@@ -4,8 +4,10 @@
 //! validated [`crate::scenario::Scenario`] the runner uses. The reference is `docs/scenarios.md`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
 use crate::scenario::template::TemplateNode;
@@ -19,7 +21,7 @@ pub struct ScenarioDoc {
     pub target: TargetDoc,
     /// Resources the built-in checks exercise, by name.
     #[serde(default)]
-    pub resources: BTreeMap<String, Spanned<ResourceDoc>>,
+    pub resources: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
     /// Hand-written step-by-step scenarios.
     #[serde(default)]
     pub scripts: Vec<Spanned<ScriptDoc>>,
@@ -33,7 +35,7 @@ pub struct TargetDoc {
     pub base_url: Option<Spanned<String>>,
     /// Headers sent with every request; values may use `${ENV_VAR}`.
     #[serde(default)]
-    pub headers: BTreeMap<String, Spanned<String>>,
+    pub headers: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Per-request timeout, e.g. `"10s"` or `"500ms"`.
     pub timeout: Option<Spanned<String>>,
     /// Prefix of every id idemfuzz creates (a run-unique suffix is appended).
@@ -59,7 +61,7 @@ pub struct ResourceDoc {
     /// JSON pointer of the array of items inside a collection response (`""` = the root).
     pub items: Option<Spanned<String>>,
     /// Methods the item supports; default derived from `create` and `post_id`.
-    pub methods: Option<Spanned<Vec<String>>>,
+    pub methods: Option<Spanned<Vec<Spanned<String>>>>,
     /// Body template for PUT and POST.
     pub body: Spanned<TemplateNode>,
     /// Top-level fields a partial body keeps; every other field is optional.
@@ -82,10 +84,10 @@ pub struct ResourceDoc {
 #[serde(deny_unknown_fields)]
 pub struct IdempotencyKeyDoc {
     /// Header name, default `Idempotency-Key`.
-    pub header: Option<String>,
+    pub header: Option<Spanned<String>>,
     /// Statuses accepted for the same key with a different body (default: any 4xx; 422 per
     /// the draft, anything else is a warning).
-    pub mismatch_statuses: Option<Vec<u16>>,
+    pub mismatch_statuses: Option<Spanned<StatusesDoc>>,
 }
 
 /// `[resources.NAME.checks]`: one optional table per built-in check.
@@ -116,7 +118,7 @@ pub struct ToggleDoc {
 pub struct RepeatPutDoc {
     pub enabled: Option<bool>,
     /// Largest N for "the same PUT N times" (N is generated in 2..=max_repeats).
-    pub max_repeats: Option<u32>,
+    pub max_repeats: Option<Spanned<i64>>,
 }
 
 /// `[resources.NAME.checks.repeat-delete]`.
@@ -125,11 +127,11 @@ pub struct RepeatPutDoc {
 pub struct RepeatDeleteDoc {
     pub enabled: Option<bool>,
     /// Statuses accepted for the second DELETE (default 200, 202, 204, 404, 410).
-    pub second_delete_statuses: Option<Vec<u16>>,
+    pub second_delete_statuses: Option<Spanned<StatusesDoc>>,
     /// Statuses accepted for a GET after the DELETEs (default 404, 410).
-    pub gone_statuses: Option<Vec<u16>>,
+    pub gone_statuses: Option<Spanned<StatusesDoc>>,
     /// Run-owned resources kept beside the target to notice collateral deletes (default 2).
-    pub canaries: Option<u32>,
+    pub canaries: Option<Spanned<i64>>,
 }
 
 /// `[resources.NAME.checks.put-after-delete]`.
@@ -138,7 +140,7 @@ pub struct RepeatDeleteDoc {
 pub struct PutAfterDeleteDoc {
     pub enabled: Option<bool>,
     /// Statuses with which the API may refuse to re-create a deleted id (default none).
-    pub refusal_statuses: Option<Vec<u16>>,
+    pub refusal_statuses: Option<Spanned<StatusesDoc>>,
 }
 
 /// `[resources.NAME.checks.use-after-delete]`.
@@ -147,7 +149,7 @@ pub struct PutAfterDeleteDoc {
 pub struct UseAfterDeleteDoc {
     pub enabled: Option<bool>,
     /// Statuses accepted for GET/HEAD after a DELETE (default 404, 410).
-    pub gone_statuses: Option<Vec<u16>>,
+    pub gone_statuses: Option<Spanned<StatusesDoc>>,
 }
 
 /// `[resources.NAME.checks.get-safety]`.
@@ -156,7 +158,7 @@ pub struct UseAfterDeleteDoc {
 pub struct GetSafetyDoc {
     pub enabled: Option<bool>,
     /// How many times each safe method is repeated (default 3).
-    pub repeats: Option<u32>,
+    pub repeats: Option<Spanned<i64>>,
 }
 
 /// `[resources.NAME.checks.head-parity]`.
@@ -166,14 +168,14 @@ pub struct HeadParityDoc {
     pub enabled: Option<bool>,
     /// Headers that must match between GET and HEAD when GET sends them
     /// (default etag, content-type, last-modified; content-length when HEAD sends it).
-    pub headers: Option<Vec<String>>,
+    pub headers: Option<Vec<Spanned<String>>>,
 }
 
 /// `[[scripts]]`: a hand-written sequence.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptDoc {
-    pub name: String,
+    pub name: Spanned<String>,
     /// The resource whose fresh run-owned id `{id}` stands for, and whose ignore rules apply.
     pub resource: Spanned<String>,
     pub steps: Vec<Spanned<StepDoc>>,
@@ -187,43 +189,43 @@ pub struct ScriptDoc {
 #[serde(deny_unknown_fields)]
 pub struct StepDoc {
     /// A name other steps and assertions refer to.
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub method: Spanned<String>,
     /// Path with `{id}` and `{capture}` placeholders.
     pub path: Spanned<String>,
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<Spanned<String>, Spanned<String>>,
     /// JSON body; string values `"{capture}"` / `"{capture+1}"` are replaced by captured values.
-    pub body: Option<toml::Value>,
+    pub body: Option<Spanned<toml::Value>>,
     /// Send the same request this many times (default 1); expectations apply to every send.
-    pub repeat: Option<u32>,
+    pub repeat: Option<Spanned<i64>>,
     #[serde(default)]
     pub expect: ExpectDoc,
     /// Values captured from the (last) response, by name.
     #[serde(default)]
-    pub capture: BTreeMap<String, Spanned<CaptureDoc>>,
+    pub capture: BTreeMap<Spanned<String>, Spanned<CaptureDoc>>,
 }
 
 /// `expect = { ... }` of a step.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectDoc {
-    /// Accepted statuses.
-    pub status: Option<Vec<u16>>,
+    /// Accepted statuses: one status or an array.
+    pub status: Option<Spanned<StatusesDoc>>,
     /// Header names that must be present.
     #[serde(default)]
-    pub headers: Vec<String>,
+    pub headers: Vec<Spanned<String>>,
     /// JSON pointer → value the response body must have there.
     #[serde(default)]
-    pub json: BTreeMap<String, toml::Value>,
+    pub json: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 /// `capture.NAME = { header = "etag" }` or `{ pointer = "/n" }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureDoc {
-    pub header: Option<String>,
-    pub pointer: Option<String>,
+    pub header: Option<Spanned<String>>,
+    pub pointer: Option<Spanned<String>>,
 }
 
 /// `[[scripts.same_state]]`: the item after step `a` equals the item after step `b`.
@@ -231,5 +233,69 @@ pub struct CaptureDoc {
 #[serde(deny_unknown_fields)]
 pub struct SameStateDoc {
     /// Two step references: a step name, a 1-based index, or `"last"`.
-    pub after: [String; 2],
+    pub after: [Spanned<StepRefDoc>; 2],
+}
+
+/// A list of HTTP statuses, written as one integer or an array of integers. Range checks happen
+/// in validation, so an out-of-range status gets a clear message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusesDoc(pub Vec<i64>);
+
+impl<'de> Deserialize<'de> for StatusesDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StatusesVisitor)
+    }
+}
+
+struct StatusesVisitor;
+
+impl<'de> Visitor<'de> for StatusesVisitor {
+    type Value = StatusesDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an HTTP status or an array of HTTP statuses")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusesDoc, E> {
+        Ok(StatusesDoc(vec![v]))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusesDoc, A::Error> {
+        let mut statuses = Vec::new();
+        while let Some(status) = seq.next_element::<i64>()? {
+            statuses.push(status);
+        }
+        Ok(StatusesDoc(statuses))
+    }
+}
+
+/// A reference to a script step: its name, its 1-based position, or `"last"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepRefDoc {
+    Name(String),
+    Index(i64),
+}
+
+impl<'de> Deserialize<'de> for StepRefDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StepRefVisitor)
+    }
+}
+
+struct StepRefVisitor;
+
+impl<'de> Visitor<'de> for StepRefVisitor {
+    type Value = StepRefDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a step name, a 1-based step number, or \"last\"")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<StepRefDoc, E> {
+        Ok(StepRefDoc::Index(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<StepRefDoc, E> {
+        Ok(StepRefDoc::Name(v.to_owned()))
+    }
 }

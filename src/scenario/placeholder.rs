@@ -123,7 +123,12 @@ fn add(value: &Value, offset: i64) -> Option<Value> {
                 Number::from_f64(n.as_f64()? + offset as f64).map(Value::Number)
             }
         }
-        Value::String(s) => s.trim().parse::<i64>().ok()?.checked_add(offset).map(Value::from),
+        Value::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()?
+            .checked_add(offset)
+            .map(Value::from),
         _ => None,
     }
 }

@@ -1,0 +1,130 @@
+//! The raw command line, as clap parses it. Nothing here is validated beyond syntax; see
+//! `config` for the validated form the core receives.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit_code;
+
+/// Tests live HTTP APIs for idempotence and safety violations (RFC 9110).
+#[derive(Debug, Parser)]
+#[command(name = "idemfuzz", version, about, long_about = None, after_help = exit_code::HELP)]
+pub struct Cli {
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks and scripts of scenario files against a live API.
+    #[command(after_help = exit_code::HELP)]
+    Run(RunArgs),
+    /// Run the bundled scenarios against the bundled demo API, in-process.
+    ///
+    /// One bug is planted by default so that a real finding shows. Exit code: 0 when the demo
+    /// behaved as expected (the planted bug was found, or nothing was found with --bug none).
+    Demo(DemoArgs),
+    /// Serve the bundled demo API alone, for trying idemfuzz by hand.
+    ServeDemo(ServeDemoArgs),
+    /// Validate scenario files and run nothing.
+    #[command(after_help = exit_code::HELP)]
+    Check(CheckArgs),
+    /// List every built-in check with its RFC reference.
+    ListChecks,
+    /// List the bugs the demo API can plant.
+    ListBugs,
+}
+
+/// Options shared by `run` and `demo`.
+#[derive(Debug, Args)]
+pub struct ExecutionArgs {
+    /// Seed for generated values; printed in every report. Default: random.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Generated cases per check and resource.
+    #[arg(long, default_value_t = 3)]
+    pub cases: u32,
+    /// Independent cases run in parallel.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Run only these checks (comma-separated names; see `list-checks`).
+    #[arg(long, value_delimiter = ',')]
+    pub checks: Vec<String>,
+    /// Do not run these checks (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    pub skip_checks: Vec<String>,
+    /// Lowest severity that fails the run.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Format of the main report.
+    #[arg(long, default_value = "human")]
+    pub format: String,
+    /// Where the main report goes (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml); repeatable.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<String>,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Also print a line per finished check.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or directories (every *.toml in a directory).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Bug(s) to plant in the demo API (comma-separated; `none` for the clean API; see
+    /// `list-bugs`).
+    #[arg(long, default_value = "merge-put")]
+    pub bug: String,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeDemoArgs {
+    /// Port to listen on (127.0.0.1).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Bug(s) to plant (comma-separated; `none` for the clean API).
+    #[arg(long, default_value = "none")]
+    pub bug: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}

@@ -1,0 +1,306 @@
+//! One function per subcommand: each turns validated input into a core call and an exit code.
+//! Errors are printed here, once, at the edge.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::checks::BUILT_IN;
+use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
+use crate::cli::bundled;
+use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
+use crate::demo::{Bug, BugSet, DemoServer};
+use crate::env::EnvSnapshot;
+use crate::exit_code;
+use crate::http::transport::ReqwestTransport;
+use crate::report::human::HumanReporter;
+use crate::report::json::JsonReporter;
+use crate::report::junit::JunitReporter;
+use crate::report::model::RunReport;
+use crate::report::{Format, Reporter, ReporterSet};
+use crate::runner::context::ResolvedTarget;
+use crate::runner::plan::PlannedScenario;
+use crate::runner::{self, RunSettings};
+use crate::scenario::{self, Scenario};
+
+/// `list-checks`.
+pub fn list_checks(out: &mut dyn Write) -> u8 {
+    for check in BUILT_IN {
+        let info = check.info();
+        let _ = writeln!(out, "{:<20} {:<44} {}", info.name, info.rfc, info.summary);
+    }
+    exit_code::OK
+}
+
+/// `list-bugs`.
+pub fn list_bugs(out: &mut dyn Write) -> u8 {
+    for bug in Bug::ALL {
+        let _ = writeln!(out, "{:<18} {}", bug.name(), bug.description());
+    }
+    exit_code::OK
+}
+
+/// `check`: validate scenario files.
+pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
+    match scenario::load_paths(&args.paths, env) {
+        Ok(scenarios) => {
+            for s in &scenarios {
+                let _ = writeln!(
+                    out,
+                    "ok: {} ({} resource(s), {} script(s))",
+                    s.path.display(),
+                    s.resources.len(),
+                    s.scripts.len()
+                );
+            }
+            exit_code::OK
+        }
+        Err(err) => fail(exit_code::USAGE, &err),
+    }
+}
+
+/// `run`: load, validate, run, report.
+pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
+    let scenarios = match scenario::load_paths(&args.paths, env) {
+        Ok(scenarios) => scenarios,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let prepared = config::execution(&args.execution, color, env, terminal, random_u64())
+        .and_then(|config| Ok((plan(scenarios, args.base_url.as_deref(), env)?, config)));
+    match prepared {
+        Ok((planned, config)) => match execute(&planned, &config) {
+            Ok(report) => exit_code::for_report(&report),
+            Err(code) => code,
+        },
+        Err(err) => fail(exit_code::USAGE, &err),
+    }
+}
+
+/// `demo`: the demo API in-process, the bundled scenarios against it.
+pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
+    let bugs: BugSet = match args.bug.parse() {
+        Ok(bugs) => bugs,
+        Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
+    };
+    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
+        Ok(config) => config,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let scenarios = match bundled_scenarios(env) {
+        Ok(scenarios) => scenarios,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let Some(runtime) = runtime() else {
+        return exit_code::CANNOT_TEST;
+    };
+    let server = match runtime.block_on(DemoServer::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        bugs,
+    )) {
+        Ok(server) => server,
+        Err(err) => {
+            return fail(
+                exit_code::CANNOT_TEST,
+                &format!("cannot start the demo API: {err}"),
+            );
+        }
+    };
+    let planned = plan(scenarios, Some(&server.base_url()), env).unwrap_or_default();
+    let result = execute(&planned, &config);
+    runtime.block_on(server.shutdown());
+    let report = match result {
+        Ok(report) => report,
+        Err(code) => return code,
+    };
+    eprintln!("{}", demo_hint(bugs, &report));
+    exit_code::for_demo(!bugs.is_empty(), &report)
+}
+
+fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
+    let found = report.failing_findings().count();
+    if bugs.is_empty() {
+        format!(
+            "demo: clean API, {found} failing finding(s). Plant a bug with `idemfuzz demo --bug NAME` (see `idemfuzz list-bugs`)."
+        )
+    } else {
+        format!(
+            "demo: planted bug(s): {bugs}; idemfuzz reported {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`)."
+        )
+    }
+}
+
+/// `serve-demo`: the demo API until Ctrl-C.
+pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
+    let bugs: BugSet = match args.bug.parse() {
+        Ok(bugs) => bugs,
+        Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
+    };
+    let Some(runtime) = runtime() else {
+        return exit_code::CANNOT_TEST;
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                return fail(
+                    exit_code::CANNOT_TEST,
+                    &format!("cannot listen on {addr}: {err}"),
+                );
+            }
+        };
+        eprintln!("demo API listening on http://{addr} (bugs: {bugs}); Ctrl-C to stop");
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match crate::demo::serve(listener, bugs, shutdown).await {
+            Ok(()) => exit_code::OK,
+            Err(err) => fail(
+                exit_code::CANNOT_TEST,
+                &format!("the demo API stopped: {err}"),
+            ),
+        }
+    })
+}
+
+/// Resolves every scenario's base URL.
+fn plan(
+    scenarios: Vec<Scenario>,
+    cli_url: Option<&str>,
+    env: &EnvSnapshot,
+) -> Result<Vec<PlannedScenario>, ConfigError> {
+    scenarios
+        .into_iter()
+        .map(|scenario| {
+            let path = scenario.path.display().to_string();
+            let base_url =
+                config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
+            Ok(PlannedScenario {
+                target: ResolvedTarget {
+                    base_url,
+                    target: scenario.target.clone(),
+                },
+                scenario,
+            })
+        })
+        .collect()
+}
+
+fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::ScenarioError> {
+    bundled::SCENARIOS
+        .iter()
+        .map(|(path, text)| scenario::load_str(Path::new(path), text, env))
+        .collect()
+}
+
+/// Opens the reports, runs with Ctrl-C handling, and returns the report. `Err` is an exit code
+/// for a failure to start (already printed).
+fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
+    let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
+    let transport = ReqwestTransport::new().map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
+    let settings = RunSettings {
+        seed: config.seed,
+        cases: config.cases,
+        concurrency: config.concurrency,
+        selection: config.selection.clone(),
+        fail_on: config.fail_on,
+        run_id: run_id(),
+    };
+    let report = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        runner::run(planned, &settings, Arc::new(transport), &reporters, cancel).await
+    });
+    if let Some(err) = reporters.take_error() {
+        eprintln!("idemfuzz: error: writing a report failed: {err}");
+    }
+    Ok(report)
+}
+
+fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
+    let set = ReporterSet::new();
+    for spec in &config.reports {
+        let out: Box<dyn Write + Send> = match &spec.destination {
+            Destination::Stdout => Box::new(std::io::stdout()),
+            Destination::File(path) => {
+                Box::new(BufWriter::new(File::create(path).map_err(|err| {
+                    format!("cannot write the report to {}: {err}", path.display())
+                })?))
+            }
+        };
+        let reporter: Box<dyn Reporter> = match spec.format {
+            Format::Human => {
+                let mut options = config.human;
+                if spec.destination != Destination::Stdout {
+                    options.color = false;
+                    options.progress = false;
+                }
+                Box::new(HumanReporter::new(out, options))
+            }
+            Format::Json => Box::new(JsonReporter::new(out)),
+            Format::Junit => Box::new(JunitReporter::new(out)),
+        };
+        set.add(reporter);
+    }
+    Ok(set)
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(err) => {
+            fail(
+                exit_code::CANNOT_TEST,
+                &format!("cannot start the async runtime: {err}"),
+            );
+            None
+        }
+    }
+}
+
+/// Prints an error once, on stderr, and returns the exit code.
+fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
+    let text = err.to_string();
+    if text.contains(": error: ") {
+        eprintln!("{text}");
+    } else {
+        eprintln!("idemfuzz: error: {text}");
+    }
+    code
+}
+
+/// A random number from the clock and the process id (seed and run id defaults).
+fn random_u64() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut x = nanos ^ (u64::from(std::process::id()) << 32);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (x ^ (x >> 31)) % 1_000_000_000
+}
+
+/// Six base-36 characters, unique per run.
+fn run_id() -> String {
+    let mut n = random_u64().rotate_left(17) ^ 0x5deece66d;
+    (0..6)
+        .map(|_| {
+            let digit = (n % 36) as u32;
+            n /= 36;
+            char::from_digit(digit, 36).unwrap_or('0')
+        })
+        .collect()
+}

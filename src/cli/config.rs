@@ -1,0 +1,304 @@
+//! Raw command-line arguments → validated configuration. Every user mistake on the command line
+//! is found here, before anything is sent, and reported as a [`ConfigError`] (exit code 2).
+
+use std::path::PathBuf;
+
+use crate::checks::CheckId;
+use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
+use crate::env::EnvSnapshot;
+use crate::findings::Severity;
+use crate::report::Format;
+use crate::report::human::HumanOptions;
+use crate::runner::plan::Selection;
+
+/// Facts about the terminal, observed once at the edge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminal {
+    pub stdout_is_tty: bool,
+    pub stderr_is_tty: bool,
+}
+
+impl Terminal {
+    /// Looks at the real standard streams.
+    pub fn detect() -> Terminal {
+        use std::io::IsTerminal;
+        Terminal {
+            stdout_is_tty: std::io::stdout().is_terminal(),
+            stderr_is_tty: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// A command-line mistake.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0}")]
+    UnknownCheck(String),
+    #[error("unknown report format `{0}`; expected human, json or junit")]
+    UnknownFormat(String),
+    #[error("--report takes FORMAT:PATH (e.g. junit:results.xml), got `{0}`")]
+    BadReportSpec(String),
+    #[error("more than one report would go to standard output; give the others a path")]
+    TwoReportsOnStdout,
+    #[error("--cases must be at least 1")]
+    NoCases,
+    #[error("--concurrency must be at least 1")]
+    NoConcurrency,
+    #[error(
+        "{path}: no base URL: set [target] base_url in the file, --base-url, or IDEMFUZZ_BASE_URL"
+    )]
+    NoBaseUrl { path: String },
+    #[error("invalid base URL `{url}`: {reason}")]
+    BadBaseUrl { url: String, reason: String },
+    #[error("{0}")]
+    UnknownBug(String),
+}
+
+/// Where a report goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+/// One report to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSpec {
+    pub format: Format,
+    pub destination: Destination,
+}
+
+/// The validated options of `run` and `demo`.
+#[derive(Debug, Clone)]
+pub struct ExecutionConfig {
+    pub seed: u64,
+    pub cases: u32,
+    pub concurrency: usize,
+    pub selection: Selection,
+    pub fail_on: Severity,
+    pub reports: Vec<ReportSpec>,
+    pub human: HumanOptions,
+}
+
+/// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
+pub fn execution(
+    args: &ExecutionArgs,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+    random: u64,
+) -> Result<ExecutionConfig, ConfigError> {
+    if args.cases == 0 {
+        return Err(ConfigError::NoCases);
+    }
+    if args.concurrency == 0 {
+        return Err(ConfigError::NoConcurrency);
+    }
+    let reports = reports(args)?;
+    let human_on_stdout = reports
+        .iter()
+        .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
+    Ok(ExecutionConfig {
+        seed: args.seed.unwrap_or(random),
+        cases: args.cases,
+        concurrency: args.concurrency,
+        selection: Selection {
+            only: (!args.checks.is_empty())
+                .then(|| check_ids(&args.checks))
+                .transpose()?,
+            skip: check_ids(&args.skip_checks)?,
+        },
+        fail_on: match args.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        },
+        reports,
+        human: HumanOptions {
+            color: use_color(color, env, terminal.stdout_is_tty),
+            progress: human_on_stdout
+                && !args.no_progress
+                && terminal.stderr_is_tty
+                && env.get("CI").is_none(),
+            verbose: args.verbose,
+        },
+    })
+}
+
+fn check_ids(names: &[String]) -> Result<Vec<CheckId>, ConfigError> {
+    names
+        .iter()
+        .map(|name| name.trim().parse::<CheckId>())
+        .collect::<Result<_, _>>()
+        .map_err(|err| ConfigError::UnknownCheck(err.to_string()))
+}
+
+fn reports(args: &ExecutionArgs) -> Result<Vec<ReportSpec>, ConfigError> {
+    let main = ReportSpec {
+        format: parse_format(&args.format)?,
+        destination: args
+            .output
+            .clone()
+            .map_or(Destination::Stdout, Destination::File),
+    };
+    let mut all = vec![main];
+    for spec in &args.reports {
+        let (format, path) = spec
+            .split_once(':')
+            .filter(|(_, path)| !path.is_empty())
+            .ok_or_else(|| ConfigError::BadReportSpec(spec.clone()))?;
+        let destination = match path {
+            "-" => Destination::Stdout,
+            path => Destination::File(PathBuf::from(path)),
+        };
+        all.push(ReportSpec {
+            format: parse_format(format)?,
+            destination,
+        });
+    }
+    if all
+        .iter()
+        .filter(|r| r.destination == Destination::Stdout)
+        .count()
+        > 1
+    {
+        return Err(ConfigError::TwoReportsOnStdout);
+    }
+    Ok(all)
+}
+
+fn parse_format(text: &str) -> Result<Format, ConfigError> {
+    text.parse::<Format>()
+        .map_err(|_| ConfigError::UnknownFormat(text.to_string()))
+}
+
+/// Colour: `always`, `never`, or in `auto` a terminal without NO_COLOR.
+fn use_color(choice: ColorChoice, env: &EnvSnapshot, is_tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_tty && env.get("NO_COLOR").is_none_or(str::is_empty),
+    }
+}
+
+/// The base URL a scenario runs against: the command line, then IDEMFUZZ_BASE_URL, then the
+/// file. Returned without a trailing slash.
+pub fn base_url(
+    cli: Option<&str>,
+    env: &EnvSnapshot,
+    from_file: Option<&str>,
+    path: &str,
+) -> Result<String, ConfigError> {
+    let url = cli
+        .or_else(|| env.get("IDEMFUZZ_BASE_URL").filter(|v| !v.is_empty()))
+        .or(from_file)
+        .ok_or_else(|| ConfigError::NoBaseUrl {
+            path: path.to_string(),
+        })?;
+    let parsed = reqwest::Url::parse(url).map_err(|err| ConfigError::BadBaseUrl {
+        url: url.to_string(),
+        reason: err.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ConfigError::BadBaseUrl {
+            url: url.to_string(),
+            reason: "the scheme must be http or https".into(),
+        });
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(extra: &[&str]) -> ExecutionArgs {
+        let mut argv = vec!["idemfuzz", "run", "x.toml"];
+        argv.extend_from_slice(extra);
+        match crate::cli::args::Cli::parse_from(argv).command {
+            crate::cli::args::Command::Run(run) => run.execution,
+            other => panic!("expected run, got {other:?}"),
+        }
+    }
+
+    fn config(extra: &[&str]) -> Result<ExecutionConfig, ConfigError> {
+        execution(
+            &parse(extra),
+            ColorChoice::Auto,
+            &EnvSnapshot::default(),
+            Terminal::default(),
+            7,
+        )
+    }
+
+    #[test]
+    fn defaults_are_one_human_report_on_stdout_and_a_random_seed() {
+        let config = config(&[]).expect("valid");
+        assert_eq!(config.seed, 7);
+        assert_eq!(
+            config.reports,
+            vec![ReportSpec {
+                format: Format::Human,
+                destination: Destination::Stdout
+            }]
+        );
+        assert!(!config.human.color && !config.human.progress);
+    }
+
+    #[test]
+    fn several_reports_in_one_run() {
+        let config =
+            config(&["--report", "junit:out.xml", "--report", "json:out.json"]).expect("valid");
+        assert_eq!(config.reports.len(), 3);
+        assert_eq!(
+            config.reports[1].destination,
+            Destination::File("out.xml".into())
+        );
+    }
+
+    #[test]
+    fn command_line_mistakes_are_config_errors() {
+        assert!(
+            matches!(config(&["--checks", "repeat-pot"]), Err(ConfigError::UnknownCheck(m)) if m.contains("repeat-put"))
+        );
+        assert_eq!(
+            config(&["--format", "xml"]).err(),
+            Some(ConfigError::UnknownFormat("xml".into()))
+        );
+        assert_eq!(
+            config(&["--report", "junit"]).err(),
+            Some(ConfigError::BadReportSpec("junit".into()))
+        );
+        assert_eq!(
+            config(&["--report", "json:-"]).err(),
+            Some(ConfigError::TwoReportsOnStdout)
+        );
+        assert_eq!(config(&["--cases", "0"]).err(), Some(ConfigError::NoCases));
+    }
+
+    #[test]
+    fn base_url_precedence_and_validation() {
+        let env = EnvSnapshot::from_pairs([("IDEMFUZZ_BASE_URL", "http://env:1")]);
+        assert_eq!(
+            base_url(Some("http://cli:1/"), &env, Some("http://file:1"), "f").as_deref(),
+            Ok("http://cli:1")
+        );
+        assert_eq!(
+            base_url(None, &env, Some("http://file:1"), "f").as_deref(),
+            Ok("http://env:1")
+        );
+        let empty = EnvSnapshot::default();
+        assert_eq!(
+            base_url(None, &empty, Some("http://file:1"), "f").as_deref(),
+            Ok("http://file:1")
+        );
+        assert!(matches!(
+            base_url(None, &empty, None, "f"),
+            Err(ConfigError::NoBaseUrl { .. })
+        ));
+        assert!(matches!(
+            base_url(Some("ftp://x"), &empty, None, "f"),
+            Err(ConfigError::BadBaseUrl { .. })
+        ));
+    }
+}

@@ -1,0 +1,24 @@
+//! The command-line edge: parsing, validation into configuration, and the subcommands. The core
+//! never sees clap; it receives validated data.
+
+pub mod args;
+mod bundled;
+pub mod commands;
+pub mod config;
+
+use crate::env::EnvSnapshot;
+use args::{Cli, Command};
+use config::Terminal;
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
+    let mut stdout = std::io::stdout();
+    match &cli.command {
+        Command::Run(args) => commands::run(args, cli.color, env, terminal),
+        Command::Demo(args) => commands::demo(args, cli.color, env, terminal),
+        Command::ServeDemo(args) => commands::serve_demo(args),
+        Command::Check(args) => commands::check(args, env, &mut stdout),
+        Command::ListChecks => commands::list_checks(&mut stdout),
+        Command::ListBugs => commands::list_bugs(&mut stdout),
+    }
+}

@@ -1,0 +1,128 @@
+//! Checks shared by several tables: statuses, bounded counts, header names, pointers, paths.
+
+use serde_json::Value;
+use toml::Spanned;
+
+use super::{Checked, Ctx};
+use crate::scenario::convert::toml_to_json;
+use crate::scenario::model::StatusesDoc;
+use crate::scenario::pointer::JsonPointer;
+
+/// Statuses in 100..=599; `allow_empty` says whether `[]` is meaningful.
+pub(crate) fn statuses(
+    ctx: Ctx<'_>,
+    doc: &Spanned<StatusesDoc>,
+    what: &str,
+    allow_empty: bool,
+) -> Checked<Vec<u16>> {
+    if !allow_empty && doc.get_ref().0.is_empty() {
+        return Err(ctx.err(
+            doc.span(),
+            format!("`{what}` must list at least one status"),
+        ));
+    }
+    doc.get_ref()
+        .0
+        .iter()
+        .map(|status| {
+            u16::try_from(*status)
+                .ok()
+                .filter(|s| (100..=599).contains(s))
+                .ok_or_else(|| {
+                    ctx.err(
+                        doc.span(),
+                        format!("`{what}`: {status} is not an HTTP status (100 to 599)"),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// An optional count within `min..=max`, or the default.
+pub(crate) fn count(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<i64>>,
+    what: &str,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> Checked<u32> {
+    let Some(doc) = doc else {
+        return Ok(default);
+    };
+    u32::try_from(*doc.get_ref())
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            ctx.err(
+                doc.span(),
+                format!(
+                    "`{what}` must be from {} to {}, found {}",
+                    range.start(),
+                    range.end(),
+                    doc.get_ref()
+                ),
+            )
+        })
+}
+
+/// A header field name (an RFC 9110 token), as written.
+pub(crate) fn header_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
+    let text = name.get_ref();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if text.is_empty() || !text.chars().all(token) {
+        return Err(ctx.err(name.span(), format!("`{text}` is not a valid header name")));
+    }
+    Ok(text.clone())
+}
+
+/// A header value with no line breaks or other control characters.
+pub(crate) fn header_value(ctx: Ctx<'_>, value: &str, span: std::ops::Range<usize>) -> Checked<()> {
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(ctx.err(
+            span,
+            "a header value cannot contain line breaks or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A JSON pointer.
+pub(crate) fn pointer(ctx: Ctx<'_>, text: &Spanned<String>) -> Checked<JsonPointer> {
+    JsonPointer::parse(text.get_ref()).map_err(|message| ctx.err(text.span(), message))
+}
+
+/// A TOML value as JSON.
+pub(crate) fn json(ctx: Ctx<'_>, value: &Spanned<toml::Value>) -> Checked<Value> {
+    toml_to_json(value.get_ref().clone()).map_err(|message| ctx.err(value.span(), message))
+}
+
+/// A request path: starts with `/`, no whitespace, no `.` or `..` segments.
+pub(crate) fn path(ctx: Ctx<'_>, path: &Spanned<String>, what: &str) -> Checked<String> {
+    let text = path.get_ref();
+    let problem = if !text.starts_with('/') {
+        Some("must start with `/`")
+    } else if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("cannot contain whitespace")
+    } else if text
+        .split(['/', '?'])
+        .any(|segment| segment == "." || segment == "..")
+    {
+        Some("cannot contain `.` or `..` segments")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ctx.err(path.span(), format!("the {what} `{text}` {problem}"))),
+        None => Ok(text.clone()),
+    }
+}
+
+/// "`a`, `b`" for error messages, or "none" when empty.
+pub(crate) fn names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    if quoted.is_empty() {
+        "none".to_owned()
+    } else {
+        quoted.join(", ")
+    }
+}

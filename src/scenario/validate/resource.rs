@@ -1,0 +1,258 @@
+//! `[resources.NAME]`: paths, creation mode, methods, body template, required members, ignore
+//! patterns and Idempotency-Key support.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use toml::Spanned;
+
+use super::checks::check_options;
+use super::common::{header_name, names, path, pointer, statuses};
+use super::{Checked, Ctx};
+use crate::http::model::Method;
+use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
+use crate::scenario::placeholder::{self, ID};
+use crate::scenario::pointer::{IgnorePattern, JsonPointer};
+use crate::scenario::template::TemplateNode;
+use crate::scenario::{CreateMode, IdempotencyKey, PostId, Resource};
+
+/// The header used when `idempotency_key` does not name one.
+const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// Every resource, in the order the file defines them.
+pub(super) fn resources(
+    ctx: Ctx<'_>,
+    docs: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
+) -> Checked<Vec<Resource>> {
+    let mut docs: Vec<_> = docs.into_iter().collect();
+    docs.sort_by_key(|(_, doc)| doc.span().start);
+    docs.into_iter()
+        .map(|(name, doc)| resource(ctx, &name, doc.into_inner()))
+        .collect()
+}
+
+fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<Resource> {
+    let create = create_mode(ctx, doc.create.as_ref())?;
+    let post_id = doc.post_id.as_ref().map(|p| post_id(ctx, p)).transpose()?;
+    if let (CreateMode::Post, None, Some(span)) =
+        (create, &post_id, doc.create.as_ref().map(Spanned::span))
+    {
+        return Err(ctx.err(
+            span,
+            "`create = \"post\"` needs `post_id` (\"location\" or a JSON pointer) to find the new resource's id",
+        ));
+    }
+    let body = doc.body.get_ref();
+    if !body.is_object() {
+        return Err(ctx.err(
+            doc.body.span(),
+            "the body template must be a table (a JSON object)",
+        ));
+    }
+    Ok(Resource {
+        name: resource_name(ctx, name)?,
+        collection: collection(ctx, &doc.collection)?,
+        item: item(ctx, &doc.item)?,
+        create,
+        methods: methods(ctx, doc.methods.as_ref(), create)?,
+        required: required(ctx, &doc.required, body)?,
+        ignore: ignore(ctx, &doc.ignore)?,
+        id_field: optional_pointer(ctx, doc.id_field.as_ref(), "/id")?,
+        items: optional_pointer(ctx, doc.items.as_ref(), "")?,
+        detect_volatile: doc.detect_volatile.unwrap_or(true),
+        idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
+        checks: check_options(ctx, &doc.checks)?,
+        post_id,
+        body: doc.body.into_inner(),
+    })
+}
+
+fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
+    let text = name.get_ref();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if text.is_empty() || !text.chars().all(allowed) {
+        return Err(ctx.err(
+            name.span(),
+            format!("the resource name `{text}` may only use A-Z a-z 0-9 _ -"),
+        ));
+    }
+    Ok(text.clone())
+}
+
+fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+    let text = path(ctx, doc, "collection")?;
+    if !placeholder::find(&text).is_empty() {
+        return Err(ctx.err(
+            doc.span(),
+            format!("the collection `{text}` cannot contain placeholders such as `{{id}}`"),
+        ));
+    }
+    Ok(text)
+}
+
+fn item(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+    let text = path(ctx, doc, "item path")?;
+    let found = placeholder::find(&text);
+    if let Some((_, other)) = found.iter().find(|(_, p)| p.name != ID || p.offset != 0) {
+        return Err(ctx.err(
+            doc.span(),
+            format!(
+                "the item path `{text}` can only use `{{id}}`, not `{{{}}}`",
+                other.name
+            ),
+        ));
+    }
+    if found.len() != 1 {
+        return Err(ctx.err(
+            doc.span(),
+            format!(
+                "the item path `{text}` must contain `{{id}}` exactly once, found {}",
+                found.len()
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+fn create_mode(ctx: Ctx<'_>, doc: Option<&Spanned<String>>) -> Checked<CreateMode> {
+    match doc.map(|d| (d.get_ref().as_str(), d.span())) {
+        None | Some(("put", _)) => Ok(CreateMode::Put),
+        Some(("post", _)) => Ok(CreateMode::Post),
+        Some((other, span)) => Err(ctx.err(
+            span,
+            format!("unknown create mode `{other}`, expected `put` or `post`"),
+        )),
+    }
+}
+
+fn post_id(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<PostId> {
+    if doc.get_ref() == "location" {
+        return Ok(PostId::Location);
+    }
+    JsonPointer::parse(doc.get_ref())
+        .map(PostId::Pointer)
+        .map_err(|_| {
+            ctx.err(
+                doc.span(),
+                format!(
+                    "`post_id` must be \"location\" or a JSON pointer such as \"/id\", found `{}`",
+                    doc.get_ref()
+                ),
+            )
+        })
+}
+
+fn optional_pointer(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<String>>,
+    default: &str,
+) -> Checked<JsonPointer> {
+    match doc {
+        Some(doc) => pointer(ctx, doc),
+        None => JsonPointer::parse(default).map_err(|m| ctx.err(0..0, m)),
+    }
+}
+
+const METHOD_NAMES: &str = "GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE";
+
+fn methods(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<Vec<Spanned<String>>>>,
+    create: CreateMode,
+) -> Checked<BTreeSet<Method>> {
+    let Some(doc) = doc else {
+        let mut methods =
+            BTreeSet::from([Method::Get, Method::Head, Method::Options, Method::Delete]);
+        if create == CreateMode::Put {
+            methods.insert(Method::Put);
+        }
+        return Ok(methods);
+    };
+    let methods = doc
+        .get_ref()
+        .iter()
+        .map(|name| method(ctx, name))
+        .collect::<Checked<BTreeSet<_>>>()?;
+    if !methods.contains(&Method::Get) {
+        return Err(ctx.err(
+            doc.span(),
+            "`methods` must include GET: idemfuzz reads every resource it checks with GET",
+        ));
+    }
+    if create == CreateMode::Put && !methods.contains(&Method::Put) {
+        return Err(ctx.err(
+            doc.span(),
+            "`methods` must include PUT when `create = \"put\"` (the default)",
+        ));
+    }
+    Ok(methods)
+}
+
+/// A method name, case-insensitive.
+pub(super) fn method(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<Method> {
+    Method::parse(name.get_ref()).ok_or_else(|| {
+        ctx.err(
+            name.span(),
+            format!(
+                "unknown method `{}`, expected one of {METHOD_NAMES}",
+                name.get_ref()
+            ),
+        )
+    })
+}
+
+fn required(ctx: Ctx<'_>, docs: &[Spanned<String>], body: &TemplateNode) -> Checked<Vec<String>> {
+    let members = body.top_level_members();
+    let mut required: Vec<String> = Vec::new();
+    for doc in docs {
+        let name = doc.get_ref();
+        if !members.contains(&name.as_str()) {
+            return Err(ctx.err(
+                doc.span(),
+                format!(
+                    "`{name}` is not a top-level member of the body template (members: {})",
+                    names(members.iter().copied())
+                ),
+            ));
+        }
+        if required.contains(name) {
+            return Err(ctx.err(doc.span(), format!("`{name}` is listed twice")));
+        }
+        required.push(name.clone());
+    }
+    Ok(required)
+}
+
+fn ignore(ctx: Ctx<'_>, docs: &[Spanned<String>]) -> Checked<Vec<IgnorePattern>> {
+    docs.iter()
+        .map(|doc| IgnorePattern::parse(doc.get_ref()).map_err(|m| ctx.err(doc.span(), m)))
+        .collect()
+}
+
+fn idempotency_key(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<IdempotencyKeyDoc>>,
+    accepts_post: bool,
+) -> Checked<Option<IdempotencyKey>> {
+    let Some(doc) = doc else {
+        return Ok(None);
+    };
+    if !accepts_post {
+        return Err(ctx.err(
+            doc.span(),
+            "`idempotency_key` needs `post_id`: the key is sent with POST to the collection",
+        ));
+    }
+    let inner = doc.get_ref();
+    let header = match &inner.header {
+        Some(name) => header_name(ctx, name)?,
+        None => DEFAULT_IDEMPOTENCY_HEADER.to_owned(),
+    };
+    let mismatch_statuses = match &inner.mismatch_statuses {
+        Some(list) => statuses(ctx, list, "mismatch_statuses", true)?,
+        None => Vec::new(),
+    };
+    Ok(Some(IdempotencyKey {
+        header,
+        mismatch_statuses,
+    }))
+}

@@ -1,0 +1,151 @@
+//! `[target]`: base URL, default headers (with `${VAR}` secrets), timeout and id prefix.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::common::{header_name, header_value};
+use super::{Checked, Ctx};
+use crate::env::EnvSnapshot;
+use crate::scenario::interpolate::interpolate;
+use crate::scenario::model::TargetDoc;
+use crate::scenario::{DEFAULT_ID_PREFIX, DEFAULT_TIMEOUT, Target, TargetHeader};
+
+/// What a literal secret header value is shown as.
+pub const REDACTED: &str = "<redacted>";
+/// Longest id prefix, so generated ids stay short.
+const MAX_ID_PREFIX: usize = 32;
+
+pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked<Target> {
+    let base_url = doc
+        .base_url
+        .map(|url| check_base_url(url.get_ref()).map_err(|m| ctx.err(url.span(), m)))
+        .transpose()?;
+    let timeout = doc
+        .timeout
+        .map(|t| timeout(ctx, &t))
+        .transpose()?
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let id_prefix = doc
+        .id_prefix
+        .map(|p| id_prefix(ctx, &p))
+        .transpose()?
+        .unwrap_or_else(|| DEFAULT_ID_PREFIX.to_owned());
+    Ok(Target {
+        base_url,
+        headers: headers(ctx, &doc.headers, env)?,
+        timeout,
+        id_prefix,
+    })
+}
+
+/// Checks a base URL (from a file, `--base-url` or `IDEMFUZZ_BASE_URL`): absolute http(s) with
+/// a host, no query or fragment. Returns it without a trailing `/`, so request URLs are
+/// `base_url + path`.
+pub fn check_base_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("invalid base URL `{text}`: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "the base URL `{text}` must use http or https, not `{}`",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("the base URL `{text}` has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the base URL `{text}` cannot have a query or a fragment"
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+fn timeout(ctx: Ctx<'_>, text: &Spanned<String>) -> Checked<Duration> {
+    let duration = humantime::parse_duration(text.get_ref()).map_err(|e| {
+        ctx.err(
+            text.span(),
+            format!(
+                "invalid timeout `{}`: {e} (write e.g. \"10s\" or \"500ms\")",
+                text.get_ref()
+            ),
+        )
+    })?;
+    if duration.is_zero() {
+        return Err(ctx.err(text.span(), "the timeout must be longer than zero"));
+    }
+    Ok(duration)
+}
+
+fn id_prefix(ctx: Ctx<'_>, prefix: &Spanned<String>) -> Checked<String> {
+    let text = prefix.get_ref();
+    let unreserved = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
+    if text.is_empty() || text.len() > MAX_ID_PREFIX || !text.chars().all(unreserved) {
+        return Err(ctx.err(
+            prefix.span(),
+            format!(
+                "`id_prefix` must be 1 to {MAX_ID_PREFIX} of the characters A-Z a-z 0-9 - . _ ~"
+            ),
+        ));
+    }
+    Ok(text.clone())
+}
+
+fn headers(
+    ctx: Ctx<'_>,
+    docs: &std::collections::BTreeMap<Spanned<String>, Spanned<String>>,
+    env: &EnvSnapshot,
+) -> Checked<Vec<TargetHeader>> {
+    let mut seen = BTreeSet::new();
+    let mut headers = Vec::new();
+    for (name, value) in docs {
+        if !seen.insert(name.get_ref().to_ascii_lowercase()) {
+            return Err(ctx.err(
+                name.span(),
+                format!(
+                    "the header `{}` is set twice (names are case-insensitive)",
+                    name.get_ref()
+                ),
+            ));
+        }
+        headers.push(target_header(ctx, name, value, env)?);
+    }
+    Ok(headers)
+}
+
+fn target_header(
+    ctx: Ctx<'_>,
+    name: &Spanned<String>,
+    value: &Spanned<String>,
+    env: &EnvSnapshot,
+) -> Checked<TargetHeader> {
+    let name = header_name(ctx, name)?;
+    let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
+    header_value(ctx, &interpolated.value, value.span())?;
+    let secret = interpolated.used_env || is_credential_name(&name);
+    let shown = if interpolated.used_env {
+        interpolated.shown
+    } else if secret {
+        REDACTED.to_owned()
+    } else {
+        interpolated.value.clone()
+    };
+    Ok(TargetHeader {
+        name,
+        value: interpolated.value,
+        shown,
+        secret,
+    })
+}
+
+/// True for header names that carry credentials.
+pub fn is_credential_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie"
+    ) || ["token", "key", "secret", "auth", "password"]
+        .iter()
+        .any(|word| name.contains(word))
+}
