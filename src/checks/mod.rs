@@ -186,3 +186,8 @@ mod tests {
         assert!(err.to_string().contains("repeat-put"));
     }
 }
+
+#[cfg(test)]
+mod oracle_tests;
+#[cfg(test)]
+mod testing;

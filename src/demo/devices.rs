@@ -71,24 +71,20 @@ fn wanted(body: Map<String, Value>, id: &str) -> Result<Wanted, Problem> {
             }
         }
     }
-    let name = match name {
-        Some(Value::String(name)) => name,
-        other => return Err(expected("\"name\"", "a string", other.as_ref())),
+    let Some(Value::String(name)) = name else {
+        return Err(expected("\"name\"", "a string", name.as_ref()));
     };
-    let times_rebooted = match times_rebooted.as_ref().and_then(Value::as_u64) {
-        Some(count) => count,
-        None => {
-            let what = "a non-negative integer";
-            return Err(expected(
-                "\"times_rebooted\"",
-                what,
-                times_rebooted.as_ref(),
-            ));
-        }
+    let Some(count) = times_rebooted.as_ref().and_then(Value::as_u64) else {
+        let what = "a non-negative integer";
+        return Err(expected(
+            "\"times_rebooted\"",
+            what,
+            times_rebooted.as_ref(),
+        ));
     };
     Ok(Wanted {
         name,
-        times_rebooted,
+        times_rebooted: count,
     })
 }
 

@@ -4,7 +4,8 @@
 //! The API is correct by default; each [`Bug`] switches on one realistic defect for idemfuzz's
 //! checks to find. Resources: `/things` (generic JSON items, with POST and Idempotency-Key),
 //! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system) and `/devices` (rebooted
-//! idempotently by `PUT {"times_rebooted": n + 1}`).
+//! idempotently by `PUT {"times_rebooted": n + 1}`). Items carry strong ETags and honour
+//! `If-Match` / `If-None-Match`; errors are RFC 9457 problem details.
 
 mod bugs;
 mod clock;
@@ -28,7 +29,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{MethodRouter, any};
 use tokio::net::TcpListener;
@@ -58,7 +59,7 @@ pub fn router(bugs: BugSet) -> Router {
         .merge(things::routes())
         .merge(lamps::routes())
         .merge(devices::routes())
-        .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no such route") })
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
 }
@@ -140,5 +141,5 @@ impl DemoServer {
     }
 }
 
-/// Turns a handler's outcome into a response; handlers return `Result<Response, Problem>`.
+/// What a fallible handler returns: its response, or the problem to answer instead.
 type Answer = Result<Response, Problem>;

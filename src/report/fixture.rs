@@ -130,7 +130,7 @@ fn result(check: CheckId, status: CheckStatus) -> CheckResult {
         errors: 0,
         warnings: 0,
         infos: 0,
-        transport_errors: vec![],
+        case_errors: vec![],
         notes: vec![],
         duration_ms: 0,
     }
@@ -159,7 +159,7 @@ fn results() -> Vec<CheckResult> {
     let errored = CheckResult {
         cases_run: 2,
         cases_errored: 2,
-        transport_errors: vec![format!(
+        case_errors: vec![format!(
             "GET {BASE}/items/r-abc-3: connection reset by peer"
         )],
         duration_ms: 2003,

@@ -351,7 +351,7 @@ pub fn render_summary(report: &RunReport, p: Palette) -> String {
     [
         format!("\n{}\n", p.paint(BOLD, "summary")),
         render_results_table(&report.results, p),
-        render_transport_errors(&report.results),
+        render_case_errors(&report.results),
         render_notes(&report.results),
         render_cleanup(&report.cleanup, p),
         render_volatile(&report.volatile),
@@ -477,8 +477,8 @@ fn cases_cell(result: &CheckResult) -> String {
 }
 
 /// The transport errors of every row, one line each; nothing when there were none.
-fn render_transport_errors(results: &[CheckResult]) -> String {
-    render_row_lines("transport errors", results, |r| &r.transport_errors)
+fn render_case_errors(results: &[CheckResult]) -> String {
+    render_row_lines("case errors", results, |r| &r.case_errors)
 }
 
 /// The notes of every row (parts of a check that did not run, and why); nothing when none.

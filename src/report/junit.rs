@@ -99,7 +99,7 @@ fn result_test_case(report: &RunReport, result: &CheckResult) -> TestCase {
         CheckStatus::Passed | CheckStatus::Failed => findings_status(report, &findings),
         CheckStatus::Skipped { reason } => skipped(reason),
         CheckStatus::Interrupted => skipped("the run was interrupted before this check finished"),
-        CheckStatus::Errored { reason } => errored(reason, &result.transport_errors),
+        CheckStatus::Errored { reason } => errored(reason, &result.case_errors),
     };
     let mut case = test_case(result.check, &result.resource, status);
     case.set_time(Duration::from_millis(result.duration_ms));
@@ -179,11 +179,11 @@ fn skipped(reason: &str) -> TestCaseStatus {
     status
 }
 
-fn errored(reason: &str, transport_errors: &[String]) -> TestCaseStatus {
+fn errored(reason: &str, case_errors: &[String]) -> TestCaseStatus {
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
     status.set_message(reason).set_type("transport");
-    if !transport_errors.is_empty() {
-        status.set_description(transport_errors.join("\n"));
+    if !case_errors.is_empty() {
+        status.set_description(case_errors.join("\n"));
     }
     status
 }

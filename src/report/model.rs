@@ -50,9 +50,10 @@ pub struct CheckResult {
     pub errors: u32,
     pub warnings: u32,
     pub infos: u32,
-    /// Transport errors seen by this check's cases, one line each (first few).
+    /// Why cases stopped before they could be judged (transport or setup errors), one line
+    /// each (first few). Never findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub transport_errors: Vec<String>,
+    pub case_errors: Vec<String>,
     /// Parts of the check that did not run, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

@@ -102,7 +102,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
             errors: 0,
             warnings: 0,
             infos: 0,
-            transport_errors: Vec::new(),
+            case_errors: Vec::new(),
             notes: unit.notes.clone(),
             duration_ms: 0,
         },
@@ -119,8 +119,8 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, sink: &dyn EventSink
         }
         Some(error) => {
             result.cases_errored += 1;
-            if result.transport_errors.len() < MAX_ERROR_LINES {
-                result.transport_errors.push(error.to_string());
+            if result.case_errors.len() < MAX_ERROR_LINES {
+                result.case_errors.push(error.to_string());
             }
         }
         None => result.cases_run += 1,
@@ -149,7 +149,7 @@ fn finish(tally: &mut Tally) -> CheckResult {
         result.status = CheckStatus::Failed;
     } else if result.cases_run == 0 {
         let reason = result
-            .transport_errors
+            .case_errors
             .first()
             .cloned()
             .unwrap_or_else(|| "no case could run".into());

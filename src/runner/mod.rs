@@ -181,7 +181,7 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
                 errors: 0,
                 warnings: 0,
                 infos: 0,
-                transport_errors: Vec::new(),
+                case_errors: Vec::new(),
                 notes: Vec::new(),
                 duration_ms: 0,
             })

@@ -500,7 +500,7 @@ fn directories_files_and_extensions() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).expect("mkdir");
     std::fs::write(empty.join("notes.txt"), "x").expect("write");
-    let err = load_paths(&[empty.clone()], &env()).expect_err("no files");
+    let err = load_paths(std::slice::from_ref(&empty), &env()).expect_err("no files");
     assert!(matches!(err, ScenarioError::NoScenarioFiles { .. }));
     assert_eq!(
         err.to_string(),
@@ -516,7 +516,7 @@ fn directories_files_and_extensions() {
     assert!(matches!(err, ScenarioError::UnsupportedExtension { .. }));
 
     let missing = dir.path().join("missing.toml");
-    let err = load_paths(&[missing.clone()], &env()).expect_err("missing");
+    let err = load_paths(std::slice::from_ref(&missing), &env()).expect_err("missing");
     assert!(matches!(err, ScenarioError::Io { .. }));
     assert!(
         err.to_string()
@@ -527,22 +527,7 @@ fn directories_files_and_extensions() {
     std::fs::create_dir(&full).expect("mkdir");
     std::fs::write(full.join("b.toml"), RESOURCE.replace("things", "bees")).expect("write");
     std::fs::write(full.join("a.toml"), RESOURCE).expect("write");
-    let loaded = load_paths(&[full.clone()], &env()).expect("valid");
+    let loaded = load_paths(std::slice::from_ref(&full), &env()).expect("valid");
     let files: Vec<_> = loaded.iter().map(|s| s.path.clone()).collect();
     assert_eq!(files, [full.join("a.toml"), full.join("b.toml")]);
-}
-
-#[test]
-#[ignore]
-fn show_renderings() {
-    for text in [
-        "[resources.t]\ncollection = \"/t\"\nbody = {}\n",
-        "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nbody = { a = { gen = \"nope\" } }\n",
-        "[[scripts]]\nname = \"s\"\nresource = \"x\"\nsteps = [{ method = \"GET\", path = \"/x/{id}\" }]\n",
-        "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nbody = {}\n[[scripts]]\nname = \"s\"\nresource = \"t\"\n[[scripts.steps]]\nmethod = \"PATCH\"\npath = \"/t\"\n",
-        "x = 1",
-        "[target]\nbase_url = 5\n",
-    ] {
-        println!("{}\n", load(text).expect_err("invalid"));
-    }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the demo API: a real server on an ephemeral port, driven with reqwest.
 //! This file holds the harness; each sibling file tests one resource or concern.
 
+mod conditional;
 mod devices;
 mod lamps;
 mod planted;

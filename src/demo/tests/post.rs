@@ -78,3 +78,27 @@ async fn errors_are_remembered_and_malformed_keys_rejected() {
         .assert_problem(400);
     assert!(demo.ids("/things").await.is_empty());
 }
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_create_one_thing() {
+    let demo = start("none").await;
+    let body = json!({"v": 1});
+    let retries = (0..8).map(|_| demo.post_with_key("/things", "\"race\"", &body));
+    let replies = futures::future::join_all(retries).await;
+    assert!(replies.iter().all(|reply| reply.text == replies[0].text));
+    assert_eq!(demo.ids("/things").await.len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_identical_puts_create_once() {
+    let demo = start("none").await;
+    let body = json!({"v": 1});
+    let puts = (0..8).map(|_| demo.put("/things/once", &body));
+    let mut statuses: Vec<u16> = futures::future::join_all(puts)
+        .await
+        .iter()
+        .map(|reply| reply.status)
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 201]);
+}

@@ -82,13 +82,18 @@ fn resource_index(ctx: Ctx<'_>, name: &Spanned<String>, resources: &[Resource]) 
         .iter()
         .position(|r| r.name == *name.get_ref())
         .ok_or_else(|| {
+            let known = if resources.is_empty() {
+                "this file defines no resources (a script uses a resource of its own file)"
+                    .to_owned()
+            } else {
+                format!(
+                    "this file defines: {}",
+                    names(resources.iter().map(|r| r.name.as_str()))
+                )
+            };
             ctx.err(
                 name.span(),
-                format!(
-                    "unknown resource `{}`; this file defines: {}",
-                    name.get_ref(),
-                    names(resources.iter().map(|r| r.name.as_str()))
-                ),
+                format!("unknown resource `{}`; {known}", name.get_ref()),
             )
         })
 }
