@@ -166,6 +166,13 @@ async fn run_job(
     seed: u64,
     job: Job,
 ) -> CaseOutcome {
+    if ctx.cancel.is_cancelled() {
+        return CaseOutcome {
+            unit: job.unit,
+            findings: Vec::new(),
+            error: Some(CaseError::Cancelled),
+        };
+    }
     let unit = &plan.units[job.unit];
     let planned = &scenarios[unit.scenario];
     let resource = &planned.scenario.resources[unit.resource];

@@ -531,3 +531,27 @@ fn directories_files_and_extensions() {
     let files: Vec<_> = loaded.iter().map(|s| s.path.clone()).collect();
     assert_eq!(files, [full.join("a.toml"), full.join("b.toml")]);
 }
+
+#[test]
+fn the_documented_complete_example_loads() {
+    let doc = include_str!("../../docs/scenarios.md");
+    let section = doc
+        .split("## A complete example")
+        .nth(1)
+        .expect("the section exists");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a toml block");
+    let env = EnvSnapshot::from_pairs([("ORDERS_TOKEN", "t")]);
+    let scenario = load_str(Path::new("orders.toml"), example, &env).expect("the example is valid");
+    let orders = &scenario.resources[0];
+    assert_eq!(
+        orders.post_id,
+        Some(PostId::Pointer(JsonPointer::parse("/data/id").expect("ok")))
+    );
+    assert_eq!(orders.ignore.len(), 3);
+    assert_eq!(scenario.scripts[0].same_state, [(1, 2)]);
+    assert_eq!(scenario.target.headers[1].shown, "Bearer ${ORDERS_TOKEN}");
+}
