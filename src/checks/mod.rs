@@ -165,10 +165,11 @@ impl FromStr for CheckId {
         BUILT_IN
             .iter()
             .copied()
+            .chain([CheckId::Script])
             .find(|id| id.name() == s)
             .ok_or_else(|| UnknownCheck {
                 name: s.to_string(),
-                known: BUILT_IN.map(CheckId::name).join(", "),
+                known: format!("{}, script", BUILT_IN.map(CheckId::name).join(", ")),
             })
     }
 }

@@ -75,6 +75,14 @@ pub async fn execute(
     })
 }
 
+/// An item state with the given top-level body members removed.
+fn without_members(mut state: Value, members: &[String]) -> Value {
+    if let Some(Value::Object(body)) = state.get_mut("body") {
+        body.retain(|name, _| !members.contains(name));
+    }
+    state
+}
+
 fn omitted_members(a: &Value, b: &Value) -> Vec<String> {
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
         return Vec::new();
@@ -102,6 +110,10 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             .map(|m| format!("`{m}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        let expected_state = without_members(
+            canon.item_state(&record.after_a.as_state()),
+            &record.omitted,
+        );
         found.push(
             Violation::error("PUT merged instead of replacing: omitted members survived")
                 .expected(format!(
@@ -109,9 +121,9 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
                 ))
                 .observed(format!("{names} still present after PUT B"))
                 .diff(crate::snapshot::diff::unified_diff(
-                    "after PUT A",
-                    &canon.item_state(&record.after_a.as_state()),
-                    "after PUT B (omits optional members)",
+                    "expected after PUT B (state of A without the omitted members)",
+                    &expected_state,
+                    "observed after PUT B",
                     &after_b,
                 )),
         );

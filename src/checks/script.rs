@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::Exchange;
 use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::placeholder::{substitute_body, substitute_text};
 use crate::scenario::{Capture, Expect, Script, Step};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
@@ -97,85 +98,9 @@ fn build_request(step: &Step, captures: &BTreeMap<String, Value>) -> Result<Req,
         req = req.header(name, &substitute_text(value, captures)?);
     }
     if let Some(body) = &step.body {
-        req.body = Some(substitute_value(body, captures)?);
+        req.body = Some(substitute_body(body, captures)?);
     }
     Ok(req)
-}
-
-/// Replaces `{name}` / `{name+K}` / `{name-K}` inside text.
-pub fn substitute_text(text: &str, captures: &BTreeMap<String, Value>) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        let value = resolve(&rest[start + 1..start + len], captures)?;
-        match value {
-            Value::String(s) => out.push_str(&s),
-            other => out.push_str(&other.to_string()),
-        }
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Replaces placeholders in a JSON body: a string that is exactly one placeholder becomes the
-/// captured value itself (so numbers stay numbers); other strings get textual substitution.
-pub fn substitute_value(
-    value: &Value,
-    captures: &BTreeMap<String, Value>,
-) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(text) => match whole_placeholder(text) {
-            Some(inner) => resolve(inner, captures)?,
-            None => Value::String(substitute_text(text, captures)?),
-        },
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| substitute_value(v, captures))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), substitute_value(v, captures)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
-fn whole_placeholder(text: &str) -> Option<&str> {
-    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
-    (!inner.contains(['{', '}'])).then_some(inner)
-}
-
-/// `name`, `name+K` or `name-K` → the value.
-fn resolve(expr: &str, captures: &BTreeMap<String, Value>) -> Result<Value, String> {
-    let (name, offset) = match expr.find(['+', '-']) {
-        Some(at) => {
-            let offset: i64 = expr[at..]
-                .trim_start_matches('+')
-                .trim()
-                .parse()
-                .map_err(|_| format!("`{{{expr}}}`: the offset is not an integer"))?;
-            (expr[..at].trim(), offset)
-        }
-        None => (expr.trim(), 0),
-    };
-    let value = captures
-        .get(name)
-        .ok_or_else(|| format!("`{{{name}}}` was not captured"))?;
-    if offset == 0 {
-        return Ok(value.clone());
-    }
-    let number = value
-        .as_i64()
-        .ok_or_else(|| format!("`{{{expr}}}`: `{name}` is {value}, not an integer"))?;
-    Ok(Value::from(number + offset))
 }
 
 /// Captures the values a step names from its last answer.
@@ -290,44 +215,37 @@ fn judge_same_state(record: &Record, a: usize, b: usize, canon: &Canon) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::model::Method;
     use serde_json::json;
 
-    fn caps() -> BTreeMap<String, Value> {
-        BTreeMap::from([
+    #[test]
+    fn requests_get_captured_values_with_their_types() {
+        let step = Step {
+            name: "reboot".into(),
+            method: Method::Put,
+            path: "/devices/{id}".into(),
+            headers: vec![("If-Match".into(), "{etag}".into())],
+            body: Some(json!({"times_rebooted": "{n+1}", "label": "dev {id}"})),
+            repeat: 1,
+            expect: Expect::default(),
+            capture: Vec::new(),
+        };
+        let captures = BTreeMap::from([
             ("id".to_string(), json!("idf-1")),
             ("n".to_string(), json!(4)),
-        ])
-    }
-
-    #[test]
-    fn substitutes_placeholders_in_text() {
+            ("etag".to_string(), json!("\"v1\"")),
+        ]);
+        let req = build_request(&step, &captures).expect("all placeholders captured");
+        assert_eq!(req.path, "/devices/idf-1");
         assert_eq!(
-            substitute_text("/lamps/{id}/break", &caps()).as_deref(),
-            Ok("/lamps/idf-1/break")
+            req.headers,
+            vec![("If-Match".to_string(), "\"v1\"".to_string())]
         );
-        assert_eq!(substitute_text("n={n+1}", &caps()).as_deref(), Ok("n=5"));
-        assert!(
-            substitute_text("{nope}", &caps())
-                .unwrap_err()
-                .contains("not captured")
-        );
-    }
-
-    #[test]
-    fn whole_string_placeholders_keep_their_type() {
-        let body = json!({"times_rebooted": "{n+1}", "label": "dev {id}", "old": "{n-4}"});
         assert_eq!(
-            substitute_value(&body, &caps()),
-            Ok(json!({"times_rebooted": 5, "label": "dev idf-1", "old": 0}))
+            req.body,
+            Some(json!({"times_rebooted": 5, "label": "dev idf-1"}))
         );
-    }
-
-    #[test]
-    fn arithmetic_needs_an_integer() {
-        assert!(
-            substitute_text("{id+1}", &caps())
-                .unwrap_err()
-                .contains("not an integer")
-        );
+        let missing = BTreeMap::from([("id".to_string(), json!("idf-1"))]);
+        assert!(build_request(&step, &missing).is_err());
     }
 }

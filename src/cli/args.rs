@@ -58,7 +58,8 @@ pub struct ExecutionArgs {
     /// Independent cases run in parallel.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// Run only these checks (comma-separated names; see `list-checks`).
+    /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
+    /// hand-written scripts).
     #[arg(long, value_delimiter = ',')]
     pub checks: Vec<String>,
     /// Do not run these checks (comma-separated names).

@@ -43,7 +43,8 @@ impl Unit {
     }
 }
 
-/// A check that will not run, and why.
+/// A check that cannot run on a resource, and why. (Checks the user deselected with
+/// `--checks` / `--skip-checks` are not planned at all and not listed.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
     pub scenario: usize,
@@ -81,15 +82,9 @@ impl Selection {
         }
     }
 
-    /// Why a check is deselected, if it is.
-    fn excluded(&self, check: CheckId) -> Option<String> {
-        if self.skip.contains(&check) {
-            return Some("deselected with --skip-checks".into());
-        }
-        match &self.only {
-            Some(only) if !only.contains(&check) => Some("not selected by --checks".into()),
-            _ => None,
-        }
+    /// True when the user's selection keeps the check (scripts are the check `script`).
+    pub fn includes(&self, check: CheckId) -> bool {
+        !self.skip.contains(&check) && self.only.as_ref().is_none_or(|only| only.contains(&check))
     }
 }
 
@@ -101,11 +96,8 @@ pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -
     };
     for (s, planned) in scenarios.iter().enumerate() {
         for (r, resource) in planned.scenario.resources.iter().enumerate() {
-            for check in BUILT_IN {
-                let reason = selection
-                    .excluded(check)
-                    .or_else(|| dispatch::skip_reason(check, resource));
-                match reason {
+            for check in BUILT_IN.into_iter().filter(|c| selection.includes(*c)) {
+                match dispatch::skip_reason(check, resource) {
                     Some(reason) => plan.skipped.push(Skip {
                         scenario: s,
                         check,
@@ -123,7 +115,8 @@ pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -
                 }
             }
         }
-        for (index, script) in planned.scenario.scripts.iter().enumerate() {
+        let scripts = planned.scenario.scripts.iter().enumerate();
+        for (index, script) in scripts.filter(|_| selection.includes(CheckId::Script)) {
             plan.units.push(Unit {
                 scenario: s,
                 resource: script.resource,
@@ -186,21 +179,14 @@ mod tests {
     }
 
     #[test]
-    fn selection_explains_exclusions() {
+    fn selection_keeps_only_and_drops_skip() {
         let selection = Selection {
-            only: Some(vec![CheckId::RepeatPut]),
+            only: Some(vec![CheckId::RepeatPut, CheckId::GetSafety]),
             skip: vec![CheckId::GetSafety],
         };
-        assert_eq!(selection.excluded(CheckId::RepeatPut), None);
-        assert!(
-            selection
-                .excluded(CheckId::GetSafety)
-                .is_some_and(|r| r.contains("--skip-checks"))
-        );
-        assert!(
-            selection
-                .excluded(CheckId::HeadParity)
-                .is_some_and(|r| r.contains("--checks"))
-        );
+        assert!(selection.includes(CheckId::RepeatPut));
+        assert!(!selection.includes(CheckId::GetSafety));
+        assert!(!selection.includes(CheckId::Script));
+        assert!(Selection::all().includes(CheckId::Script));
     }
 }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::scenario::IgnorePattern;
+use crate::scenario::pointer::remove_all;
 
 /// How states are canonicalised before comparison.
 #[derive(Debug, Clone, Default)]
@@ -62,9 +63,7 @@ impl Canon {
     }
 
     fn strip(&self, value: &mut Value) {
-        for pattern in &self.ignore {
-            pattern.remove_from(value);
-        }
+        remove_all(&self.ignore, value);
     }
 
     fn replace_ids(&self, value: &mut Value) {
