@@ -29,7 +29,9 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub check: CheckId,
-    /// Resource name, or `script: NAME` for hand-written scripts.
+    /// The scenario file the check or script comes from.
+    pub scenario: String,
+    /// Resource name, or the script's name for hand-written scripts.
     pub resource: String,
     pub severity: Severity,
     /// One-line statement of the rule that was broken.

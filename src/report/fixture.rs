@@ -75,6 +75,7 @@ const REPEAT_PUT_DIFF: &str = "\
 
 fn repeat_put_finding() -> Finding {
     Finding {
+        scenario: SCENARIO.into(),
         check: CheckId::RepeatPut,
         resource: "items".into(),
         severity: Severity::Error,
@@ -106,6 +107,7 @@ fn head_parity_exchanges() -> Vec<Exchange> {
 
 fn head_parity_finding() -> Finding {
     Finding {
+        scenario: SCENARIO.into(),
         check: CheckId::HeadParity,
         resource: "items".into(),
         severity: Severity::Warning,

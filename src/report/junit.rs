@@ -94,7 +94,7 @@ fn new_suite(report: &RunReport, name: &str) -> TestSuite {
 
 /// The testcase of one result row.
 fn result_test_case(report: &RunReport, result: &CheckResult) -> TestCase {
-    let findings = findings_of(report, result.check, &result.resource);
+    let findings = findings_of(report, &result.scenario, result.check, &result.resource);
     let status = match &result.status {
         CheckStatus::Passed | CheckStatus::Failed => findings_status(report, &findings),
         CheckStatus::Skipped { reason } => skipped(reason),
@@ -117,11 +117,16 @@ fn test_case(check: CheckId, resource: &str, status: TestCaseStatus) -> TestCase
     case
 }
 
-fn findings_of<'a>(report: &'a RunReport, check: CheckId, resource: &str) -> Vec<&'a Finding> {
+fn findings_of<'a>(
+    report: &'a RunReport,
+    scenario: &str,
+    check: CheckId,
+    resource: &str,
+) -> Vec<&'a Finding> {
     report
         .findings
         .iter()
-        .filter(|f| f.check == check && f.resource == resource)
+        .filter(|f| f.scenario == scenario && f.check == check && f.resource == resource)
         .collect()
 }
 
@@ -194,13 +199,17 @@ fn run_test_cases(report: &RunReport) -> Vec<TestCase> {
     let mut cases: Vec<TestCase> = outcome_test_case(&report.outcome).into_iter().collect();
     let mut seen = HashSet::new();
     for finding in &report.findings {
-        let key = (finding.check, finding.resource.as_str());
+        let key = (
+            finding.scenario.as_str(),
+            finding.check,
+            finding.resource.as_str(),
+        );
         let has_row = report
             .results
             .iter()
-            .any(|r| (r.check, r.resource.as_str()) == key);
+            .any(|r| (r.scenario.as_str(), r.check, r.resource.as_str()) == key);
         if !has_row && seen.insert(key) {
-            let findings = findings_of(report, finding.check, &finding.resource);
+            let findings = findings_of(report, &finding.scenario, finding.check, &finding.resource);
             let status = findings_status(report, &findings);
             let mut case = test_case(finding.check, &finding.resource, status);
             case.set_system_out(system_out(&[], &findings));

@@ -204,7 +204,7 @@ async fn run_job(
             unit: job.unit,
             findings: violations
                 .into_iter()
-                .map(|v| to_finding(unit, v, exchanges.clone()))
+                .map(|v| to_finding(unit, &path, v, exchanges.clone()))
                 .collect(),
             error: None,
         },
@@ -218,12 +218,14 @@ async fn run_job(
 
 fn to_finding(
     unit: &Unit,
+    scenario: &str,
     violation: Violation,
     exchanges: Vec<crate::http::model::Exchange>,
 ) -> Finding {
     let info = unit.check().info();
     Finding {
         check: unit.check(),
+        scenario: scenario.to_string(),
         resource: unit.label.clone(),
         severity: violation.severity,
         title: violation.title,

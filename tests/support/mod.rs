@@ -1,0 +1,581 @@
+//! Shared helpers of the integration tests: running the real `idemfuzz` binary, and real HTTP
+//! servers on 127.0.0.1 ephemeral ports (the bundled demo API, a demo API that dies after N
+//! requests, and a "weird" API with odd bodies, a redirect and an endpoint that never answers).
+//!
+//! Every server runs on its own multi-thread tokio runtime owned by a guard struct, so a test
+//! can run the binary synchronously while the server keeps serving; dropping the guard stops
+//! the server.
+
+// Each test crate uses a subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use idemfuzz::demo::{BugSet, DemoServer};
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+
+/// The nine built-in checks, in `list-checks` order.
+pub const CHECKS: [&str; 9] = [
+    "repeat-put",
+    "partial-put",
+    "repeat-delete",
+    "put-after-delete",
+    "use-after-delete",
+    "get-safety",
+    "head-parity",
+    "post-retry",
+    "status-conformance",
+];
+
+/// Longest a single idemfuzz invocation may take before the test kills it. A safety net
+/// against hangs, not a timing assertion: every run in this suite normally takes well under a
+/// few seconds.
+const KILL_AFTER: Duration = Duration::from_secs(180);
+
+/// The crate root: bundled scenarios are referred to relative to it.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A bundled scenario file, relative to the crate root (as the binary runs there).
+pub fn scenario(name: &str) -> String {
+    format!("scenarios/{name}")
+}
+
+/// The real binary, run from the crate root, with an environment that cannot change its
+/// behaviour behind the test's back.
+pub fn idemfuzz() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("idemfuzz"));
+    cmd.current_dir(root())
+        .env_remove("IDEMFUZZ_BASE_URL")
+        .env_remove("NO_COLOR")
+        .env("CI", "1")
+        .timeout(KILL_AFTER);
+    cmd
+}
+
+/// What one run of the binary left: exit code and both streams.
+#[derive(Debug)]
+pub struct Out {
+    /// The exit code; `None` when the process was killed by a signal (e.g. the safety timeout).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// The command line, for messages.
+    pub args: String,
+}
+
+impl Out {
+    /// The exit code, panicking when the process died from a signal (a crash or a hang).
+    pub fn code(&self) -> i32 {
+        self.code
+            .unwrap_or_else(|| panic!("idemfuzz was killed (crash or hang)\n{}", self.context()))
+    }
+
+    /// stdout as JSON (the `--format json` report).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not a JSON report: {err}\n{}",
+                self.context()
+            )
+        })
+    }
+
+    /// The command line, exit code, stderr and the start of stdout, for panic messages.
+    pub fn context(&self) -> String {
+        format!(
+            "command: idemfuzz {}\nexit code: {:?}\n--- stderr ---\n{}\n--- stdout (first 4000 chars) ---\n{}",
+            self.args,
+            self.code,
+            self.stderr,
+            self.stdout.chars().take(4000).collect::<String>()
+        )
+    }
+
+    /// Asserts the exit code, with the whole context in the message.
+    pub fn assert_code(&self, expected: i32, why: &str) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "{why}: expected exit code {expected}\n{}",
+            self.context()
+        );
+        self
+    }
+
+    /// Asserts that nothing panicked in the binary.
+    pub fn assert_no_panic(&self) -> &Self {
+        assert!(
+            !self.stderr.contains("panicked"),
+            "idemfuzz panicked\n{}",
+            self.context()
+        );
+        self
+    }
+}
+
+/// Runs the binary with `args` and collects its output.
+pub fn run<I, S>(args: I) -> Out
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    run_cmd(idemfuzz(), args)
+}
+
+/// Runs a prepared command (e.g. with extra environment) with `args`.
+pub fn run_cmd<I, S>(mut cmd: assert_cmd::Command, args: I) -> Out
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_string()).collect();
+    cmd.args(&args);
+    let output = cmd.output().expect("start the idemfuzz binary");
+    Out {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        args: args.join(" "),
+    }
+}
+
+/// `run SCENARIO --base-url URL --format json --no-progress` plus `extra`.
+pub fn run_json(scenario: &str, base_url: &str, extra: &[&str]) -> Out {
+    let mut args = vec![
+        "run",
+        scenario,
+        "--base-url",
+        base_url,
+        "--format",
+        "json",
+        "--no-progress",
+        "--color",
+        "never",
+    ];
+    args.extend_from_slice(extra);
+    run(args)
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON report helpers
+
+/// The findings of a report.
+pub fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("report has no findings array: {report}"))
+}
+
+/// The findings of one check.
+pub fn findings_of<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    findings(report)
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+/// The result rows of a report.
+pub fn results(report: &Value) -> &Vec<Value> {
+    report["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("report has no results array: {report}"))
+}
+
+/// The result row of `check` on `resource`.
+pub fn result_row<'a>(report: &'a Value, check: &str, resource: &str) -> &'a Value {
+    results(report)
+        .iter()
+        .find(|r| r["check"] == check && r["resource"] == resource)
+        .unwrap_or_else(|| {
+            panic!(
+                "no result row for {check} on {resource}; rows: {}",
+                serde_json::to_string_pretty(&report["results"]).unwrap()
+            )
+        })
+}
+
+/// `severity` as a rank: info 0, warning 1, error 2.
+pub fn severity_rank(finding: &Value) -> u8 {
+    match finding["severity"].as_str() {
+        Some("info") => 0,
+        Some("warning") => 1,
+        Some("error") => 2,
+        other => panic!("unknown severity {other:?} in {finding}"),
+    }
+}
+
+/// One line per finding (`check severity: title`), for messages.
+pub fn finding_lines(report: &Value) -> String {
+    findings(report)
+        .iter()
+        .map(|f| {
+            format!(
+                "  {} {} [{}]: {}",
+                f["check"].as_str().unwrap_or("?"),
+                f["severity"].as_str().unwrap_or("?"),
+                f["resource"].as_str().unwrap_or("?"),
+                f["title"].as_str().unwrap_or("?")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("build a tokio runtime")
+}
+
+/// The bundled demo API, served on 127.0.0.1:0 in this test process.
+pub struct Demo {
+    runtime: Option<Runtime>,
+    server: Option<DemoServer>,
+    url: String,
+}
+
+impl Demo {
+    /// Starts the demo API with the bugs in `bugs` (a comma list, or `none`).
+    pub fn start(bugs: &str) -> Demo {
+        let bugs: BugSet = bugs
+            .parse()
+            .unwrap_or_else(|err| panic!("bad bug list {bugs:?}: {err}"));
+        let runtime = runtime();
+        let server = runtime
+            .block_on(DemoServer::start(
+                "127.0.0.1:0".parse().expect("socket address"),
+                bugs,
+            ))
+            .expect("start the demo API on 127.0.0.1:0");
+        let url = server.base_url();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "demo must listen on 127.0.0.1, got {url}"
+        );
+        Demo {
+            runtime: Some(runtime),
+            server: Some(server),
+            url,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs a future on the server's runtime (e.g. a reqwest call of the test itself).
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.as_ref().expect("runtime").block_on(future)
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let (Some(runtime), Some(server)) = (self.runtime.take(), self.server.take()) {
+            runtime.block_on(async {
+                let _ = tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await;
+            });
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// An axum router served on 127.0.0.1:0; dropping it kills the runtime and with it every
+/// connection, including requests a handler never answers.
+pub struct Served {
+    runtime: Option<Runtime>,
+    addr: SocketAddr,
+}
+
+impl Served {
+    pub fn start(router: Router) -> Served {
+        let runtime = runtime();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Served {
+            runtime: Some(runtime),
+            addr,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The clean demo API that answers exactly `answered` requests and then dies: request
+/// `answered + 1` is never answered, and its arrival kills the server's runtime, which closes
+/// that connection and the listener. Deterministic with `--concurrency 1`.
+pub struct DyingDemo {
+    url: String,
+    kill: mpsc::Sender<()>,
+    killer: Option<std::thread::JoinHandle<()>>,
+    served: Arc<AtomicUsize>,
+}
+
+impl DyingDemo {
+    pub fn start(answered: usize) -> DyingDemo {
+        let runtime = runtime();
+        let (kill, killed) = mpsc::channel::<()>();
+        let served = Arc::new(AtomicUsize::new(0));
+        let counter = served.clone();
+        let signal = kill.clone();
+        let router = idemfuzz::demo::router(BugSet::none()).layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                let counter = counter.clone();
+                let signal = signal.clone();
+                async move {
+                    let number = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                    if number > answered {
+                        let _ = signal.send(());
+                        // Never answer: the runtime is about to be shut down under us.
+                        return std::future::pending::<Response>().await;
+                    }
+                    next.run(request).await
+                }
+            },
+        ));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let killer = std::thread::spawn(move || {
+            let _ = killed.recv();
+            runtime.shutdown_background();
+        });
+        DyingDemo {
+            url,
+            kill,
+            killer: Some(killer),
+            served,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Requests that reached the server (answered or not).
+    pub fn requests_seen(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for DyingDemo {
+    fn drop(&mut self) {
+        let _ = self.kill.send(());
+        if let Some(killer) = self.killer.take() {
+            let _ = killer.join();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The weird API
+
+/// Size of the `huge` resource's GET body.
+pub const HUGE_BODY: usize = 4 * 1024 * 1024;
+
+/// How long the `slow` resource's item GET sleeps: far beyond any scenario timeout here.
+const NEVER: Duration = Duration::from_secs(600);
+
+type Store = Arc<Mutex<HashMap<(String, String), Value>>>;
+
+/// A small API whose PUT/DELETE behave correctly on `/{kind}/{id}` but whose item GET answers
+/// oddly, by kind:
+/// * `text`: 200 `text/plain`, not JSON;
+/// * `binary`: 200 `application/octet-stream`, not UTF-8;
+/// * `huge`: 200 `application/json` of [`HUGE_BODY`] bytes;
+/// * `redirect`: 302 to another path;
+/// * `slow`: never answers (sleeps far beyond the scenario's timeout);
+/// * anything else: the stored JSON.
+///
+/// `GET /{kind}` answers `{"items": [...]}` normally for every kind.
+pub fn weird_router() -> Router {
+    let store: Store = Arc::default();
+    Router::new()
+        .route("/{kind}", get(weird_collection))
+        .route(
+            "/{kind}/{id}",
+            get(weird_get).put(weird_put).delete(weird_delete),
+        )
+        .with_state(store)
+}
+
+async fn weird_collection(State(store): State<Store>, UrlPath(kind): UrlPath<String>) -> Response {
+    let items: Vec<Value> = store
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|((k, _), _)| *k == kind)
+        .map(|(_, v)| v.clone())
+        .collect();
+    axum::Json(json!({ "items": items })).into_response()
+}
+
+async fn weird_get(
+    State(store): State<Store>,
+    UrlPath((kind, id)): UrlPath<(String, String)>,
+) -> Response {
+    let stored = store.lock().unwrap().get(&(kind.clone(), id.clone())).cloned();
+    let Some(value) = stored else {
+        return (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "not found" })))
+            .into_response();
+    };
+    match kind.as_str() {
+        "text" => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("thing {id}\nthis is not JSON: {value}\n"),
+        )
+            .into_response(),
+        "binary" => {
+            let mut bytes = vec![0xff, 0xfe, 0x00, 0x01, 0x80, 0xc3, 0x28];
+            bytes.extend_from_slice(id.as_bytes());
+            (
+                [(header::CONTENT_TYPE, "application/octet-stream")],
+                Bytes::from(bytes),
+            )
+                .into_response()
+        }
+        "huge" => {
+            let mut body = serde_json::to_string(&json!({ "id": id, "value": value }))
+                .expect("serialize")
+                .into_bytes();
+            body.pop(); // the closing brace
+            body.extend_from_slice(b",\"blob\":\"");
+            body.resize(HUGE_BODY - 2, b'x');
+            body.extend_from_slice(b"\"}");
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                Bytes::from(body),
+            )
+                .into_response()
+        }
+        "redirect" => (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("/moved/{id}"))],
+        )
+            .into_response(),
+        "slow" => {
+            tokio::time::sleep(NEVER).await;
+            axum::Json(value).into_response()
+        }
+        _ => axum::Json(value).into_response(),
+    }
+}
+
+async fn weird_put(
+    State(store): State<Store>,
+    UrlPath((kind, id)): UrlPath<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "a JSON object is required").into_response();
+    };
+    object.insert("id".into(), Value::String(id.clone()));
+    let value = Value::Object(object);
+    let created = store
+        .lock()
+        .unwrap()
+        .insert((kind, id), value.clone())
+        .is_none();
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, axum::Json(value)).into_response()
+}
+
+async fn weird_delete(
+    State(store): State<Store>,
+    UrlPath((kind, id)): UrlPath<(String, String)>,
+) -> StatusCode {
+    match store.lock().unwrap().remove(&(kind, id)) {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+/// A scenario file for one kind of the weird API.
+pub fn weird_scenario(kind: &str) -> String {
+    format!(
+        r#"# One resource of the weird test API: item GETs answer `{kind}`.
+[target]
+timeout = "1s"
+
+[resources.{kind}]
+collection = "/{kind}"
+item = "/{kind}/{{id}}"
+create = "put"
+items = "/items"
+required = ["name"]
+
+[resources.{kind}.body]
+name = {{ gen = "string", chars = "alnum", min_len = 1, max_len = 12 }}
+size = {{ gen = "int", min = 1, max = 9 }}
+"#
+    )
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap_or_else(|err| panic!("write {}: {err}", path.display()));
+    path
+}
+
+/// A port on 127.0.0.1 nobody listens on: bound, read and released.
+pub fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    port
+}
+
+/// A reqwest client for the tests' own requests (plain HTTP to 127.0.0.1).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build a reqwest client")
+}
