@@ -109,8 +109,10 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
             );
         }
     };
-    let planned = plan(scenarios, Some(&server.base_url()), env).unwrap_or_default();
-    let result = execute(&planned, &config);
+    let result = match plan(scenarios, Some(&server.base_url()), env) {
+        Ok(planned) => execute(&planned, &config),
+        Err(err) => Err(fail(exit_code::USAGE, &err)),
+    };
     runtime.block_on(server.shutdown());
     let report = match result {
         Ok(report) => report,

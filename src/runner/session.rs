@@ -346,7 +346,10 @@ impl<'a> Session<'a> {
         .await
     }
 
-    /// POST of a body to the collection; a 2xx answer's id (per `post_id`) is adopted.
+    /// POST of a body to the collection. Only a 201 answer's id (per `post_id`) is adopted as
+    /// run-owned: any other 2xx may name a resource that existed before (e.g. a server that
+    /// de-duplicates by content), and idemfuzz never writes to or deletes what it cannot prove
+    /// it created.
     pub async fn post(
         &mut self,
         body: &Value,
@@ -357,8 +360,8 @@ impl<'a> Session<'a> {
         req.headers = headers.to_vec();
         let index = self.send(purpose, req).await?;
         let exchange = &self.exchanges[index];
-        let id = match (&self.resource.post_id, exchange.response.is_success()) {
-            (Some(source), true) => extract_post_id(source, &exchange.response),
+        let id = match (&self.resource.post_id, exchange.response.status) {
+            (Some(source), 201) => extract_post_id(source, &exchange.response),
             _ => None,
         };
         if let Some(id) = &id {
@@ -382,17 +385,27 @@ impl<'a> Session<'a> {
             CreateMode::Post => {
                 let (exchange, id) = self.post(body, &[], purpose).await?;
                 self.require_success(exchange)?;
-                let id = id.ok_or_else(|| {
-                    CaseError::Setup(format!(
-                        "POST {} answered {} but no id could be read from it (post_id = {})",
-                        self.resource.collection,
-                        self.exchanges[exchange].response.status,
-                        describe_post_id(self.resource.post_id.as_ref()),
-                    ))
-                })?;
+                let id = id.ok_or_else(|| self.unowned_post(exchange))?;
                 Ok(Created { id, exchange })
             }
         }
+    }
+
+    /// Why a successful POST gave the case no resource it may use.
+    fn unowned_post(&self, exchange: usize) -> CaseError {
+        let status = self.exchanges[exchange].response.status;
+        CaseError::Setup(if status == 201 {
+            format!(
+                "POST {} answered 201 but no id could be read from it (post_id = {})",
+                self.resource.collection,
+                describe_post_id(self.resource.post_id.as_ref()),
+            )
+        } else {
+            format!(
+                "POST {} answered {status}, not 201 Created: idemfuzz only uses resources it can prove it created",
+                self.resource.collection,
+            )
+        })
     }
 
     /// A setup error unless the exchange answered 2xx.

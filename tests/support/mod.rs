@@ -88,12 +88,8 @@ impl Out {
 
     /// stdout as JSON (the `--format json` report).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|err| {
-            panic!(
-                "stdout is not a JSON report: {err}\n{}",
-                self.context()
-            )
-        })
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not a JSON report: {err}\n{}", self.context()))
     }
 
     /// The command line, exit code, stderr and the start of stdout, for panic messages.
@@ -455,9 +451,16 @@ async fn weird_get(
     State(store): State<Store>,
     UrlPath((kind, id)): UrlPath<(String, String)>,
 ) -> Response {
-    let stored = store.lock().unwrap().get(&(kind.clone(), id.clone())).cloned();
+    let stored = store
+        .lock()
+        .unwrap()
+        .get(&(kind.clone(), id.clone()))
+        .cloned();
     let Some(value) = stored else {
-        return (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "not found" })))
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": "not found" })),
+        )
             .into_response();
     };
     match kind.as_str() {
