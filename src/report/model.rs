@@ -60,6 +60,26 @@ pub struct CheckResult {
     pub duration_ms: u64,
 }
 
+impl CheckResult {
+    /// A result with no case run yet.
+    pub fn new(check: CheckId, resource: &str, scenario: &str, status: CheckStatus) -> CheckResult {
+        CheckResult {
+            check,
+            resource: resource.to_string(),
+            scenario: scenario.to_string(),
+            status,
+            cases_run: 0,
+            cases_errored: 0,
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+            case_errors: Vec::new(),
+            notes: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+}
+
 /// Fields ignored automatically because two GETs with no write between disagreed on them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VolatileFields {

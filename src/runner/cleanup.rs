@@ -64,12 +64,7 @@ async fn delete_one(
     let request = OutgoingRequest {
         method: Method::Delete,
         url: resource.url.clone(),
-        headers: target
-            .target
-            .headers
-            .iter()
-            .map(|h| (h.name.clone(), h.value.clone()))
-            .collect(),
+        headers: target.wire_headers(),
         body: None,
         timeout: target.target.timeout.min(CLEANUP_TIMEOUT),
     };

@@ -23,6 +23,15 @@ impl ResolvedTarget {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+
+    /// The default headers with their real (secret) values, for the wire only.
+    pub fn wire_headers(&self) -> Vec<(String, String)> {
+        self.target
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect()
+    }
 }
 
 /// Shared by all cases of a run.

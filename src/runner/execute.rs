@@ -93,18 +93,13 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.cases,
         result: CheckResult {
-            check: unit.check(),
-            resource: unit.label.clone(),
-            scenario: scenarios[unit.scenario].scenario.path.display().to_string(),
-            status: CheckStatus::Passed,
-            cases_run: 0,
-            cases_errored: 0,
-            errors: 0,
-            warnings: 0,
-            infos: 0,
-            case_errors: Vec::new(),
             notes: unit.notes.clone(),
-            duration_ms: 0,
+            ..CheckResult::new(
+                unit.check(),
+                &unit.label,
+                &scenarios[unit.scenario].scenario.path.display().to_string(),
+                CheckStatus::Passed,
+            )
         },
     }
 }

@@ -169,21 +169,15 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
         results: plan
             .skipped
             .iter()
-            .map(|skip| CheckResult {
-                check: skip.check,
-                resource: skip.resource.clone(),
-                scenario: scenarios[skip.scenario].scenario.path.display().to_string(),
-                status: CheckStatus::Skipped {
-                    reason: skip.reason.clone(),
-                },
-                cases_run: 0,
-                cases_errored: 0,
-                errors: 0,
-                warnings: 0,
-                infos: 0,
-                case_errors: Vec::new(),
-                notes: Vec::new(),
-                duration_ms: 0,
+            .map(|skip| {
+                CheckResult::new(
+                    skip.check,
+                    &skip.resource,
+                    &scenarios[skip.scenario].scenario.path.display().to_string(),
+                    CheckStatus::Skipped {
+                        reason: skip.reason.clone(),
+                    },
+                )
             })
             .collect(),
         findings: Vec::new(),

@@ -35,13 +35,7 @@ async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> R
     let request = OutgoingRequest {
         method: Method::Get,
         url: url.clone(),
-        headers: planned
-            .target
-            .target
-            .headers
-            .iter()
-            .map(|h| (h.name.clone(), h.value.clone()))
-            .collect(),
+        headers: planned.target.wire_headers(),
         body: None,
         timeout: planned.target.target.timeout,
     };

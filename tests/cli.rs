@@ -1,0 +1,307 @@
+//! The command line of the real binary: help, listings, validation errors with their exit codes
+//! and locations, and the `demo` command.
+
+mod support;
+
+use support::{CHECKS, run, scenario, write_file};
+
+#[test]
+fn help_lists_the_exit_codes() {
+    for args in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["check", "--help"],
+    ] {
+        let out = run(&args);
+        out.assert_code(0, "--help");
+        assert!(
+            out.stdout.contains("Exit codes:"),
+            "`{}` does not list the exit codes:\n{}",
+            args.join(" "),
+            out.stdout
+        );
+        for (code, words) in [
+            ("0", "no failing findings"),
+            ("1", "failing findings"),
+            ("2", "usage or scenario-file error"),
+            ("3", "could not be tested"),
+            ("130", "interrupted"),
+        ] {
+            assert!(
+                out.stdout
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{code} ")) && l.contains(words)),
+                "`{}`: no line for exit code {code} ({words}):\n{}",
+                args.join(" "),
+                out.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn list_checks_prints_all_nine_with_their_rfc() {
+    let out = run(["list-checks"]);
+    out.assert_code(0, "list-checks");
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(names, CHECKS, "list-checks names:\n{}", out.stdout);
+    for line in &lines {
+        assert!(
+            line.contains("RFC 9110"),
+            "list-checks line without `RFC 9110`: {line}"
+        );
+    }
+}
+
+#[test]
+fn list_bugs_prints_every_demo_bug() {
+    let out = run(["list-bugs"]);
+    out.assert_code(0, "list-bugs");
+    for bug in idemfuzz::demo::Bug::ALL {
+        assert!(
+            out.stdout.lines().any(|l| l.starts_with(bug.name())),
+            "list-bugs does not list `{bug}`:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn check_accepts_the_bundled_scenarios() {
+    let out = run(["check", "scenarios/"]);
+    out.assert_code(0, "check scenarios/");
+    for file in ["demo.toml", "devices.toml", "lamps.toml"] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("ok:") && l.contains(file)),
+            "check scenarios/ does not name {file} as ok:\n{}",
+            out.context()
+        );
+    }
+}
+
+/// A malformed scenario: exit 2, and stderr's first line is `PATH:LINE:COL: error: MESSAGE`.
+fn assert_located_error(name: &str, text: &str, line: usize, message: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_file(dir.path(), name, text);
+    let path_text = path.display().to_string();
+    let out = run(["check", &path_text]);
+    out.assert_code(2, &format!("check of the malformed {name}"));
+    let first = out.stderr.lines().next().unwrap_or("");
+    let prefix = format!("{path_text}:{line}:");
+    let rest = first.strip_prefix(&prefix).unwrap_or_else(|| {
+        panic!("{name}: stderr's first line must start with `{prefix}COL: error:`, got:\n{first}\n(stderr:\n{})", out.stderr)
+    });
+    let (col, rest) = rest
+        .split_once(": error: ")
+        .unwrap_or_else(|| panic!("{name}: no `: error: ` after the line number in: {first}"));
+    assert!(
+        col.parse::<usize>().is_ok_and(|c| c >= 1),
+        "{name}: column is not a number >= 1 in: {first}"
+    );
+    assert!(
+        rest.contains(message),
+        "{name}: error message does not mention `{message}`: {first}"
+    );
+
+    // `run` rejects the same file the same way, and sends nothing (no server is needed).
+    let out = run([
+        "run",
+        &path_text,
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--no-progress",
+    ]);
+    out.assert_code(2, &format!("run of the malformed {name}"));
+    assert!(
+        out.stderr
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with(&prefix)),
+        "{name}: `run` does not locate the error at {prefix}\n{}",
+        out.context()
+    );
+}
+
+#[test]
+fn unknown_key_is_located() {
+    assert_located_error(
+        "unknown_key.toml",
+        r#"[target]
+timeout = "5s"
+
+[resources.things]
+collection = "/things"
+item = "/things/{id}"
+colour = "red"
+
+[resources.things.body]
+name = { gen = "string" }
+"#,
+        7,
+        "colour",
+    );
+}
+
+#[test]
+fn toml_syntax_error_is_located() {
+    assert_located_error(
+        "syntax.toml",
+        r#"[target]
+timeout = "5s"
+
+[resources.things]
+collection = "/things"
+item = "/things/{id}
+"#,
+        6,
+        "",
+    );
+}
+
+#[test]
+fn bad_generator_is_located() {
+    assert_located_error(
+        "bad_generator.toml",
+        r#"[resources.things]
+collection = "/things"
+item = "/things/{id}"
+
+[resources.things.body]
+name = { gen = "string" }
+size = { gen = "integr", min = 1 }
+"#,
+        7,
+        "integr",
+    );
+}
+
+#[test]
+fn unknown_check_name_is_a_usage_error_naming_the_known_checks() {
+    let out = run([
+        "run",
+        &scenario("demo.toml"),
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--checks",
+        "repeat-put,bogus-check",
+        "--no-progress",
+    ]);
+    out.assert_code(2, "unknown --checks name");
+    assert!(
+        out.stderr.contains("bogus-check"),
+        "stderr does not name the unknown check:\n{}",
+        out.stderr
+    );
+    for check in CHECKS {
+        assert!(
+            out.stderr.contains(check),
+            "stderr does not name the known check `{check}`:\n{}",
+            out.stderr
+        );
+    }
+    assert!(out.stdout.is_empty(), "nothing may run:\n{}", out.stdout);
+}
+
+#[test]
+fn missing_base_url_is_a_usage_error() {
+    let out = run(["run", &scenario("demo.toml"), "--no-progress"]);
+    out.assert_code(2, "run without a base URL");
+    assert!(
+        out.stderr.contains("no base URL"),
+        "stderr does not say there is no base URL:\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--base-url") && out.stderr.contains("IDEMFUZZ_BASE_URL"),
+        "stderr does not say how to give a base URL:\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("demo.toml"),
+        "stderr does not name the file:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn demo_finds_the_default_bug() {
+    let out = run([
+        "demo",
+        "--seed",
+        "3",
+        "--cases",
+        "1",
+        "--no-progress",
+        "--color",
+        "never",
+    ]);
+    out.assert_code(0, "demo with its default bug (merge-put) found");
+    out.assert_no_panic();
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("error[partial-put] things:")),
+        "demo stdout has no partial-put finding:\n{}",
+        out.context()
+    );
+    assert!(
+        out.stdout.contains("verdict: FAILED"),
+        "the report itself still says the API failed:\n{}",
+        out.context()
+    );
+}
+
+#[test]
+fn demo_on_the_clean_api_finds_nothing_failing() {
+    let out = run([
+        "demo",
+        "--bug",
+        "none",
+        "--seed",
+        "3",
+        "--cases",
+        "1",
+        "--format",
+        "json",
+        "--no-progress",
+    ]);
+    out.assert_code(0, "demo --bug none");
+    let report = out.json();
+    let failing: Vec<_> = support::findings(&report)
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "demo --bug none reported failing findings:\n{}",
+        support::finding_lines(&report)
+    );
+    assert_eq!(report["outcome"]["kind"], "completed");
+    assert!(
+        support::results(&report)
+            .iter()
+            .any(|r| r["status"]["kind"] == "passed"),
+        "no check passed on the clean demo API"
+    );
+}
+
+#[test]
+fn demo_with_an_unknown_bug_is_a_usage_error() {
+    let out = run(["demo", "--bug", "nonsense", "--no-progress"]);
+    out.assert_code(2, "demo --bug nonsense");
+    assert!(
+        out.stderr.contains("unknown bug `nonsense`") && out.stderr.contains("merge-put"),
+        "stderr does not name the unknown bug and the known ones:\n{}",
+        out.stderr
+    );
+}
