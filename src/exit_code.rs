@@ -9,8 +9,9 @@ pub const OK: u8 = 0;
 pub const FINDINGS: u8 = 1;
 /// The command line or a scenario file is wrong (nothing was sent, or nothing more).
 pub const USAGE: u8 = 2;
-/// The target could not be tested: unreachable, TLS or connection errors, or too many
-/// transport errors to judge. Never used for a misbehaving API.
+/// The target could not be tested: unreachable, TLS or connection errors, the target stopped
+/// answering, or a check could not run a single case (transport or setup errors, e.g. the API
+/// refused the generated body). Never used for a misbehaving API.
 pub const CANNOT_TEST: u8 = 3;
 /// The run was interrupted (Ctrl-C) before it finished and found nothing failing so far.
 pub const INTERRUPTED: u8 = 130;
@@ -21,7 +22,8 @@ Exit codes:
   0    no failing findings
   1    failing findings (at or above --fail-on)
   2    usage or scenario-file error
-  3    the target could not be tested (unreachable, TLS/connection errors, too many transport errors)
+  3    the target could not be tested (unreachable, TLS/connection errors, stopped answering,
+       or a check could not run a single case)
   130  interrupted (Ctrl-C) with no failing finding so far";
 
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};
@@ -43,10 +45,19 @@ pub fn for_report(report: &RunReport) -> u8 {
 
 /// The exit code of `demo`: 0 when idemfuzz did what the demo promises — it found a failing
 /// finding when a bug was planted, and none on the clean API.
+/// A planted bug counts as found when any finding of warning level or above names it, whatever
+/// `--fail-on` says (some bugs break SHOULD rules only).
 pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
+    if !bug_planted {
+        return for_report(report);
+    }
+    let found = report
+        .findings
+        .iter()
+        .any(|f| f.severity >= crate::findings::Severity::Warning);
     match for_report(report) {
-        FINDINGS if bug_planted => OK,
-        OK if bug_planted => FINDINGS,
+        FINDINGS | OK if found => OK,
+        OK => FINDINGS,
         code => code,
     }
 }

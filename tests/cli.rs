@@ -5,38 +5,50 @@ mod support;
 
 use support::{CHECKS, run, scenario, write_file};
 
-#[test]
-fn help_lists_the_exit_codes() {
-    for args in [
-        vec!["--help"],
-        vec!["run", "--help"],
-        vec!["check", "--help"],
-    ] {
-        let out = run(&args);
-        out.assert_code(0, "--help");
+/// `args` prints help whose `Exit codes:` section has a line `CODE  ...WORDS...` for each pair.
+fn assert_help_lists(args: &[&str], codes: &[(&str, &str)]) {
+    let out = run(args);
+    out.assert_code(0, "--help");
+    let section = out
+        .stdout
+        .split_once("Exit codes:")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| {
+            panic!(
+                "`{}` does not list the exit codes:\n{}",
+                args.join(" "),
+                out.stdout
+            )
+        });
+    for (code, words) in codes {
         assert!(
-            out.stdout.contains("Exit codes:"),
-            "`{}` does not list the exit codes:\n{}",
+            section
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{code} ")) && l.contains(words)),
+            "`{}`: no line for exit code {code} ({words}):\n{}",
             args.join(" "),
             out.stdout
         );
-        for (code, words) in [
-            ("0", "no failing findings"),
-            ("1", "failing findings"),
-            ("2", "usage or scenario-file error"),
-            ("3", "could not be tested"),
-            ("130", "interrupted"),
-        ] {
-            assert!(
-                out.stdout
-                    .lines()
-                    .any(|l| l.trim_start().starts_with(&format!("{code} ")) && l.contains(words)),
-                "`{}`: no line for exit code {code} ({words}):\n{}",
-                args.join(" "),
-                out.stdout
-            );
-        }
     }
+}
+
+const RUN_CODES: [(&str, &str); 5] = [
+    ("0", "no failing findings"),
+    ("1", "failing findings"),
+    ("2", "usage or scenario-file error"),
+    ("3", "could not be tested"),
+    ("130", "interrupted"),
+];
+
+#[test]
+fn help_lists_the_exit_codes() {
+    assert_help_lists(&["--help"], &RUN_CODES);
+    assert_help_lists(&["run", "--help"], &RUN_CODES);
+}
+
+#[test]
+fn check_help_lists_its_exit_codes() {
+    assert_help_lists(&["check", "--help"], &[("0", "valid"), ("2", "invalid")]);
 }
 
 #[test]

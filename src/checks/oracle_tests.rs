@@ -279,9 +279,9 @@ fn head_parity_flags_status_and_header_differences() {
 
 fn keyed(
     retry_status: u16,
-    after_retry: usize,
+    after_retry: Option<usize>,
     other_status: u16,
-    other_created: usize,
+    other_created: Option<usize>,
 ) -> post_retry::Keyed {
     post_retry::Keyed {
         key: IdempotencyKey {
@@ -309,15 +309,15 @@ fn post_retry_reports_unkeyed_duplicates_as_info_and_keyed_ones_as_errors() {
             exchange(Post, "http://h/things", 201, None, &[]),
             exchange(Post, "http://h/things", 201, None, &[]),
         ],
-        matching: 2,
+        matching: Some(2),
     };
     let record = |keyed| post_retry::Record {
         unkeyed: unkeyed.clone(),
         keyed: Some(keyed),
     };
-    let clean = post_retry::judge(&record(keyed(201, 1, 422, 0)), &canon(&[]));
+    let clean = post_retry::judge(&record(keyed(201, Some(1), 422, Some(0))), &canon(&[]));
     assert_eq!(severities(&clean), vec![Severity::Info]);
-    let ignored_key = post_retry::judge(&record(keyed(201, 2, 201, 1)), &canon(&[]));
+    let ignored_key = post_retry::judge(&record(keyed(201, Some(2), 201, Some(1))), &canon(&[]));
     assert_eq!(
         severities(&ignored_key),
         vec![
@@ -327,7 +327,7 @@ fn post_retry_reports_unkeyed_duplicates_as_info_and_keyed_ones_as_errors() {
             Severity::Error
         ]
     );
-    let other_4xx = post_retry::judge(&record(keyed(201, 1, 400, 0)), &canon(&[]));
+    let other_4xx = post_retry::judge(&record(keyed(201, Some(1), 400, Some(0))), &canon(&[]));
     assert_eq!(
         severities(&other_4xx),
         vec![Severity::Info, Severity::Warning]

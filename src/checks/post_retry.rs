@@ -35,8 +35,9 @@ pub fn notes(resource: &Resource) -> Vec<String> {
 #[derive(Debug, Clone)]
 pub struct Unkeyed {
     pub posts: [Exchange; 2],
-    /// The case's resources in the collection whose members equal the body.
-    pub matching: usize,
+    /// The case's resources in the collection whose members equal the body (`None`: the
+    /// collection could not be read).
+    pub matching: Option<usize>,
 }
 
 /// Same key twice with one body, then the same key with another body.
@@ -45,9 +46,9 @@ pub struct Keyed {
     pub key: IdempotencyKey,
     pub first: Exchange,
     pub retry: Exchange,
-    pub matching_after_retry: usize,
+    pub matching_after_retry: Option<usize>,
     pub other_body: Exchange,
-    pub matching_other_body: usize,
+    pub matching_other_body: Option<usize>,
 }
 
 /// What the case observed.
@@ -134,17 +135,22 @@ async fn execute_keyed(
     })
 }
 
-/// Items whose members include every member of `body` with the same value.
-fn count_matching(collection: &CollectionSnapshot, body: &Value) -> usize {
-    let Some(wanted) = body.as_object() else {
-        return 0;
-    };
-    collection.items.as_ref().map_or(0, |items| {
+/// Items whose members include every member of `body` with the same value; `None` when the
+/// collection gave no readable list.
+fn count_matching(collection: &CollectionSnapshot, body: &Value) -> Option<usize> {
+    let wanted = body.as_object()?;
+    let items = collection.items.as_ref()?;
+    Some(
         items
             .iter()
             .filter(|item| wanted.iter().all(|(k, v)| item.get(k) == Some(v)))
-            .count()
-    })
+            .count(),
+    )
+}
+
+/// A count for observed texts.
+fn count_text(count: Option<usize>) -> String {
+    count.map_or_else(|| "an unknown number of".to_string(), |n| n.to_string())
 }
 
 /// The oracle.
@@ -162,12 +168,16 @@ fn judge_unkeyed(unkeyed: &Unkeyed) -> Violation {
         "{}; {}; {} resource(s) with that body exist",
         answered(first),
         answered(second),
-        unkeyed.matching
+        count_text(unkeyed.matching)
     );
-    let title = if unkeyed.matching >= 2 {
-        "POST retried without Idempotency-Key created a duplicate (allowed: POST is not idempotent)"
-    } else {
-        "POST retried without Idempotency-Key did not create a duplicate"
+    let title = match unkeyed.matching {
+        Some(n) if n >= 2 => {
+            "POST retried without Idempotency-Key created a duplicate (allowed: POST is not idempotent)"
+        }
+        Some(_) => "POST retried without Idempotency-Key did not create a duplicate",
+        None => {
+            "POST retried without Idempotency-Key: duplicates not counted (the collection could not be read)"
+        }
     };
     Violation::info(title)
         .expected("informational: a client that retries a POST without a key risks duplicates")
@@ -185,9 +195,18 @@ fn judge_keyed(keyed: &Keyed, canon: &Canon) -> Vec<Violation> {
         ];
     }
     let mut found = Vec::new();
+    found.extend(judge_retry_count(keyed));
+    found.extend(replay_mismatch(keyed, canon));
+    found.extend(judge_other_body(keyed));
+    found
+}
+
+/// Exactly one resource after a keyed retry; a count that cannot be made is said, not guessed.
+fn judge_retry_count(keyed: &Keyed) -> Option<Violation> {
     let header = &keyed.key.header;
-    if keyed.matching_after_retry != 1 {
-        found.push(
+    match keyed.matching_after_retry {
+        Some(1) => None,
+        Some(n) if n >= 2 => Some(
             Violation::error(format!(
                 "a retry with the same {header} created a duplicate"
             ))
@@ -195,15 +214,22 @@ fn judge_keyed(keyed: &Keyed, canon: &Canon) -> Vec<Violation> {
                 "exactly one resource for one key and body (the retry replays the first result)",
             )
             .observed(format!(
-                "{} resources with that body after {}",
-                keyed.matching_after_retry,
+                "{n} resources with that body after {}",
                 answered(&keyed.retry)
             )),
-        );
+        ),
+        count => Some(
+            Violation::warning(format!(
+                "the resource created with an {header} could not be found in the collection"
+            ))
+            .expected("the created resource listed in the collection, so duplicates can be counted")
+            .observed(format!(
+                "{} resource(s) with that body after {}",
+                count_text(count),
+                answered(&keyed.retry)
+            )),
+        ),
     }
-    found.extend(replay_mismatch(keyed, canon));
-    found.extend(judge_other_body(keyed));
-    found
 }
 
 /// The retry should replay the first answer: same status, same content.
@@ -257,14 +283,11 @@ fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
                 .observed(answered(&keyed.other_body)),
         );
     }
-    if keyed.matching_other_body > 0 {
+    if let Some(created) = keyed.matching_other_body.filter(|n| *n > 0) {
         found.push(
             Violation::error("a request reusing a key with another body created a resource")
                 .expected(expected)
-                .observed(format!(
-                    "{} resource(s) with the other body exist",
-                    keyed.matching_other_body
-                )),
+                .observed(format!("{created} resource(s) with the other body exist")),
         );
     }
     found

@@ -38,7 +38,9 @@ pub enum Command {
     /// Serve the bundled demo API alone, for trying idemfuzz by hand.
     ServeDemo(ServeDemoArgs),
     /// Validate scenario files and run nothing.
-    #[command(after_help = exit_code::HELP)]
+    #[command(
+        after_help = "Exit codes:\n  0    every file is valid\n  2    a file is invalid (file:line:col on stderr)"
+    )]
     Check(CheckArgs),
     /// List every built-in check with its RFC reference.
     ListChecks,

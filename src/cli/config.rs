@@ -48,8 +48,8 @@ pub enum ConfigError {
         "{path}: no base URL: set [target] base_url in the file, --base-url, or IDEMFUZZ_BASE_URL"
     )]
     NoBaseUrl { path: String },
-    #[error("invalid base URL `{url}`: {reason}")]
-    BadBaseUrl { url: String, reason: String },
+    #[error("{reason}")]
+    BadBaseUrl { reason: String },
     #[error("{0}")]
     UnknownBug(String),
 }
@@ -194,17 +194,7 @@ pub fn base_url(
         .ok_or_else(|| ConfigError::NoBaseUrl {
             path: path.to_string(),
         })?;
-    let parsed = reqwest::Url::parse(url).map_err(|err| ConfigError::BadBaseUrl {
-        url: url.to_string(),
-        reason: err.to_string(),
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(ConfigError::BadBaseUrl {
-            url: url.to_string(),
-            reason: "the scheme must be http or https".into(),
-        });
-    }
-    Ok(url.trim_end_matches('/').to_string())
+    crate::scenario::check_base_url(url).map_err(|reason| ConfigError::BadBaseUrl { reason })
 }
 
 #[cfg(test)]
@@ -300,5 +290,10 @@ mod tests {
             base_url(Some("ftp://x"), &empty, None, "f"),
             Err(ConfigError::BadBaseUrl { .. })
         ));
+        let with_secret = base_url(Some("http://u:hunter2@h"), &empty, None, "f");
+        assert!(
+            matches!(&with_secret, Err(ConfigError::BadBaseUrl { reason }) if reason.contains("credentials") && !reason.contains("hunter2")),
+            "{with_secret:?}"
+        );
     }
 }

@@ -588,6 +588,11 @@ pub fn render_verdict(report: &RunReport, p: Palette) -> String {
             YELLOW.bold(),
             "INTERRUPTED: no failing finding so far".to_string(),
         )
+    } else if crate::exit_code::for_report(report) == crate::exit_code::CANNOT_TEST {
+        (
+            RED.bold(),
+            "CANNOT TEST: a check could not run a single case (see case errors)".to_string(),
+        )
     } else {
         (
             GREEN.bold(),
@@ -709,6 +714,13 @@ mod tests {
         };
         assert!(render_verdict(&report, Palette::PLAIN).starts_with("verdict: CANNOT TEST"));
         report.outcome = RunOutcome::Completed;
+        assert!(
+            render_verdict(&report, Palette::PLAIN).starts_with("verdict: CANNOT TEST"),
+            "a check that ran no case is not a pass (exit code 3)"
+        );
+        report
+            .results
+            .retain(|r| !matches!(r.status, CheckStatus::Errored { .. }));
         assert_eq!(
             render_verdict(&report, Palette::PLAIN),
             "verdict: PASSED: no finding at or above --fail-on error\n"

@@ -186,7 +186,7 @@ fn skipped(reason: &str) -> TestCaseStatus {
 
 fn errored(reason: &str, case_errors: &[String]) -> TestCaseStatus {
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-    status.set_message(reason).set_type("transport");
+    status.set_message(reason).set_type("case-error");
     if !case_errors.is_empty() {
         status.set_description(case_errors.join("\n"));
     }

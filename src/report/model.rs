@@ -31,7 +31,7 @@ pub enum CheckStatus {
     Failed,
     /// Did not run, and why (e.g. "resource declares no DELETE").
     Skipped { reason: String },
-    /// Every case hit a transport error; nothing could be judged.
+    /// No case could run (transport or setup errors); nothing could be judged.
     Errored { reason: String },
     /// The run was interrupted before this check finished.
     Interrupted,

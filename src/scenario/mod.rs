@@ -126,7 +126,8 @@ impl Resource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
     pub header: String,
-    /// Accepted statuses for the same key with another body; empty means any 4xx.
+    /// Accepted statuses for the same key with another body; empty means 422 (another 4xx is a
+    /// warning).
     pub mismatch_statuses: Vec<u16>,
 }
 

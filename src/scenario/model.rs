@@ -85,8 +85,8 @@ pub struct ResourceDoc {
 pub struct IdempotencyKeyDoc {
     /// Header name, default `Idempotency-Key`.
     pub header: Option<Spanned<String>>,
-    /// Statuses accepted for the same key with a different body (default: any 4xx; 422 per
-    /// the draft, anything else is a warning).
+    /// Statuses accepted for the same key with a different body (default: 422 per the draft;
+    /// another 4xx is a warning).
     pub mismatch_statuses: Option<Spanned<StatusesDoc>>,
 }
 

@@ -68,6 +68,22 @@ pub fn idemfuzz() -> assert_cmd::Command {
     cmd
 }
 
+/// The real binary as a plain child process (for tests that signal it while it runs), with
+/// the same environment as [`idemfuzz`]; stdout and stderr are discarded, so pass `--output`.
+pub fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin!("idemfuzz"))
+        .current_dir(root())
+        .env_remove("IDEMFUZZ_BASE_URL")
+        .env_remove("NO_COLOR")
+        .env("CI", "1")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn the idemfuzz binary")
+}
+
 /// What one run of the binary left: exit code and both streams.
 #[derive(Debug)]
 pub struct Out {
@@ -81,12 +97,14 @@ pub struct Out {
 
 impl Out {
     /// The exit code, panicking when the process died from a signal (a crash or a hang).
+    #[track_caller]
     pub fn code(&self) -> i32 {
         self.code
             .unwrap_or_else(|| panic!("idemfuzz was killed (crash or hang)\n{}", self.context()))
     }
 
     /// stdout as JSON (the `--format json` report).
+    #[track_caller]
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|err| panic!("stdout is not a JSON report: {err}\n{}", self.context()))
@@ -104,6 +122,7 @@ impl Out {
     }
 
     /// Asserts the exit code, with the whole context in the message.
+    #[track_caller]
     pub fn assert_code(&self, expected: i32, why: &str) -> &Self {
         assert_eq!(
             self.code,
@@ -115,6 +134,7 @@ impl Out {
     }
 
     /// Asserts that nothing panicked in the binary.
+    #[track_caller]
     pub fn assert_no_panic(&self) -> &Self {
         assert!(
             !self.stderr.contains("panicked"),
@@ -336,7 +356,8 @@ impl Drop for Served {
 
 /// The clean demo API that answers exactly `answered` requests and then dies: request
 /// `answered + 1` is never answered, and its arrival kills the server's runtime, which closes
-/// that connection and the listener. Deterministic with `--concurrency 1`.
+/// that connection and the listener. Deterministic with `--concurrency 1`. With
+/// `usize::MAX` it never dies and just counts requests.
 pub struct DyingDemo {
     url: String,
     kill: mpsc::Sender<()>,
@@ -424,6 +445,9 @@ type Store = Arc<Mutex<HashMap<(String, String), Value>>>;
 /// * `slow`: never answers (sleeps far beyond the scenario's timeout);
 /// * anything else: the stored JSON.
 ///
+/// `bad-KIND` (for `text`, `binary`, `huge`) is the same with one planted bug, so that findings
+/// carry the odd bodies: a PUT that creates answers 200 instead of 201, with the odd body.
+///
 /// `GET /{kind}` answers `{"items": [...]}` normally for every kind.
 pub fn weird_router() -> Router {
     let store: Store = Arc::default();
@@ -447,23 +471,9 @@ async fn weird_collection(State(store): State<Store>, UrlPath(kind): UrlPath<Str
     axum::Json(json!({ "items": items })).into_response()
 }
 
-async fn weird_get(
-    State(store): State<Store>,
-    UrlPath((kind, id)): UrlPath<(String, String)>,
-) -> Response {
-    let stored = store
-        .lock()
-        .unwrap()
-        .get(&(kind.clone(), id.clone()))
-        .cloned();
-    let Some(value) = stored else {
-        return (
-            StatusCode::NOT_FOUND,
-            axum::Json(json!({ "error": "not found" })),
-        )
-            .into_response();
-    };
-    match kind.as_str() {
+/// The odd 200 answer of a kind (without the `bad-` prefix).
+fn weird_body(kind: &str, id: &str, value: &Value) -> Response {
+    match kind {
         "text" => (
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!("thing {id}\nthis is not JSON: {value}\n"),
@@ -492,6 +502,28 @@ async fn weird_get(
             )
                 .into_response()
         }
+        _ => axum::Json(value.clone()).into_response(),
+    }
+}
+
+async fn weird_get(
+    State(store): State<Store>,
+    UrlPath((kind, id)): UrlPath<(String, String)>,
+) -> Response {
+    let stored = store
+        .lock()
+        .unwrap()
+        .get(&(kind.clone(), id.clone()))
+        .cloned();
+    let Some(value) = stored else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": "not found" })),
+        )
+            .into_response();
+    };
+    let base = kind.strip_prefix("bad-").unwrap_or(&kind);
+    match base {
         "redirect" => (
             StatusCode::FOUND,
             [(header::LOCATION, format!("/moved/{id}"))],
@@ -501,7 +533,7 @@ async fn weird_get(
             tokio::time::sleep(NEVER).await;
             axum::Json(value).into_response()
         }
-        _ => axum::Json(value).into_response(),
+        _ => weird_body(base, &id, &value),
     }
 }
 
@@ -518,8 +550,12 @@ async fn weird_put(
     let created = store
         .lock()
         .unwrap()
-        .insert((kind, id), value.clone())
+        .insert((kind.clone(), id.clone()), value.clone())
         .is_none();
+    if let Some(base) = kind.strip_prefix("bad-") {
+        // The planted bug: 200 even when the PUT created the resource, with the odd body.
+        return weird_body(base, &id, &value);
+    }
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -538,7 +574,7 @@ async fn weird_delete(
     }
 }
 
-/// A scenario file for one kind of the weird API.
+/// A scenario file for one kind of the weird API (resource name = kind).
 pub fn weird_scenario(kind: &str) -> String {
     format!(
         r#"# One resource of the weird test API: item GETs answer `{kind}`.

@@ -54,12 +54,26 @@ pub fn check_base_url(text: &str) -> Result<String, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("the base URL `{text}` has no host"));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "the base URL `{}` carries credentials; put them in [target.headers] (e.g. Authorization = \"Basic ${{API_AUTH}}\") so they are never printed",
+            redact_userinfo(&url)
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
             "the base URL `{text}` cannot have a query or a fragment"
         ));
     }
     Ok(text.trim_end_matches('/').to_owned())
+}
+
+/// The URL with its user-info replaced, for error messages.
+fn redact_userinfo(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("USER");
+    let _ = shown.set_password(url.password().map(|_| "PASSWORD"));
+    shown.to_string()
 }
 
 fn timeout(ctx: Ctx<'_>, text: &Spanned<String>) -> Checked<Duration> {
@@ -141,11 +155,5 @@ fn target_header(
 
 /// True for header names that carry credentials.
 pub fn is_credential_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "authorization" | "proxy-authorization" | "cookie"
-    ) || ["token", "key", "secret", "auth", "password"]
-        .iter()
-        .any(|word| name.contains(word))
+    crate::http::redact::is_credential_header(name)
 }
