@@ -34,9 +34,4 @@ impl EnvSnapshot {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
-
-    /// Every value, for scrubbing secrets out of free text.
-    pub fn values(&self) -> impl Iterator<Item = &str> {
-        self.vars.values().map(String::as_str)
-    }
 }

@@ -662,28 +662,20 @@ fn assert_no_secret(secret: &str, out: &support::Out, files: &[&Path]) {
     }
 }
 
-/// A password in the base URL (`http://user:PASSWORD@host`) is a secret too: the docs promise
-/// that the base URL has its credentials removed and that no format contains a secret.
+/// A password in the base URL (`http://user:PASSWORD@host`) would end up in every recorded URL
+/// and curl reproduction, so it is refused up front — from the command line, the environment
+/// or the file — without printing it and without sending anything.
 #[test]
-#[ignore = "src bug: base-URL credentials leak into exchange URLs, curl repros and the cannot-test reason"]
-fn base_url_credentials_never_appear_in_any_output() {
+fn base_url_credentials_are_refused_without_printing_them() {
     const PASSWORD: &str = "pw-idemfuzz-test-9d2b7c41";
-    let demo = Demo::start("merge-put");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let json_path = dir.path().join("r.json");
-    let junit_path = dir.path().join("r.xml");
-
-    // Reachable target, with findings (exchange URLs, curl repros).
-    let url = demo
+    // Counts requests; never dies.
+    let server = DyingDemo::start(usize::MAX);
+    let with_creds = server
         .url()
         .replacen("http://", &format!("http://user:{PASSWORD}@"), 1);
-    let out = run([
-        "run",
-        &scenario("demo.toml"),
-        "--base-url",
-        &url,
-        "--checks",
-        "partial-put",
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json_path = dir.path().join("r.json");
+    let report_args = [
         "--seed",
         "7",
         "--cases",
@@ -692,30 +684,122 @@ fn base_url_credentials_never_appear_in_any_output() {
         "--color",
         "never",
         "--report",
-        &format!("json:{}", json_path.display()),
-        "--report",
-        &format!("junit:{}", junit_path.display()),
-    ]);
-    out.assert_code(1, "merge-put is found with credentials in the base URL");
-    assert_no_secret(PASSWORD, &out, &[&json_path, &junit_path]);
+    ];
+    let json_arg = format!("json:{}", json_path.display());
 
-    // Unreachable target (the cannot-test reason).
-    let dead = format!("http://user:{PASSWORD}@127.0.0.1:{}", dead_port());
-    let out = run([
-        "run",
-        &scenario("demo.toml"),
-        "--base-url",
-        &dead,
-        "--seed",
-        "7",
-        "--cases",
-        "1",
-        "--no-progress",
-        "--format",
-        "json",
-        "--report",
-        &format!("junit:{}", junit_path.display()),
-    ]);
-    out.assert_code(3, "unreachable target with credentials in the base URL");
-    assert_no_secret(PASSWORD, &out, &[&junit_path]);
+    // --base-url
+    let mut args = vec!["run", "scenarios/demo.toml", "--base-url", &with_creds];
+    args.extend_from_slice(&report_args);
+    args.push(&json_arg);
+    let out = run(&args);
+    out.assert_code(2, "credentials in --base-url");
+    assert_no_secret(PASSWORD, &out, &[]);
+    assert!(
+        out.stderr.contains("credentials") && out.stderr.contains("[target.headers]"),
+        "the error must say why and what to do instead:\n{}",
+        out.stderr
+    );
+    assert!(!json_path.exists(), "a usage error writes no report");
+
+    // IDEMFUZZ_BASE_URL
+    let mut cmd = support::idemfuzz();
+    cmd.env("IDEMFUZZ_BASE_URL", &with_creds);
+    let mut args = vec!["run", "scenarios/demo.toml"];
+    args.extend_from_slice(&report_args);
+    args.push(&json_arg);
+    let out = run_cmd(cmd, &args);
+    out.assert_code(2, "credentials in IDEMFUZZ_BASE_URL");
+    assert_no_secret(PASSWORD, &out, &[]);
+
+    // [target] base_url in the file
+    let text = std::fs::read_to_string(support::root().join("scenarios/demo.toml"))
+        .expect("read demo.toml");
+    let with_url = text.replacen(
+        "timeout = \"5s\"\n",
+        &format!("timeout = \"5s\"\nbase_url = \"{with_creds}\"\n"),
+        1,
+    );
+    assert_ne!(
+        with_url, text,
+        "demo.toml changed: base_url was not inserted"
+    );
+    let path = write_file(dir.path(), "creds.toml", &with_url);
+    let path = path.display().to_string();
+    let mut args = vec!["run", path.as_str()];
+    args.extend_from_slice(&report_args);
+    args.push(&json_arg);
+    let out = run(&args);
+    out.assert_code(2, "credentials in the file's base_url");
+    let first = out.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!("{path}:")) && !first.contains(PASSWORD),
+        "the located error must name the file and mask the password: {first}"
+    );
+
+    assert_eq!(
+        server.requests_seen(),
+        0,
+        "a refused base URL must not be contacted"
+    );
+}
+
+/// The located error for a base URL with credentials masks them in its message, but the source
+/// excerpt under it reprints the file's line, password included (stderr ends up in CI logs).
+#[test]
+fn base_url_credentials_in_a_file_are_not_reprinted_in_the_excerpt() {
+    const PASSWORD: &str = "pw-idemfuzz-test-0c77e1d5";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_file(
+        dir.path(),
+        "creds.toml",
+        &format!(
+            "[target]\nbase_url = \"http://user:{PASSWORD}@127.0.0.1:9\"\n\n\
+             [resources.things]\ncollection = \"/things\"\nitem = \"/things/{{id}}\"\n\n\
+             [resources.things.body]\nname = {{ gen = \"string\" }}\n"
+        ),
+    );
+    let out = run(["check", &path.display().to_string()]);
+    out.assert_code(2, "credentials in the file's base_url");
+    assert_no_secret(PASSWORD, &out, &[]);
+}
+
+/// A server that echoes the request's credentials in a response body (debug endpoints, error
+/// pages) must not make idemfuzz print them: the value is known (it came from the environment),
+/// so it can be scrubbed from recorded bodies.
+#[test]
+fn secrets_echoed_by_the_server_are_scrubbed() {
+    const SECRET: &str = "s3cr3t-idemfuzz-echo-71b0d2e9";
+    let server = Served::start(weird_router());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = weird_scenario("bad-echo").replacen(
+        "timeout = \"1s\"\n",
+        "timeout = \"1s\"\nheaders = { Authorization = \"Bearer ${IDEMFUZZ_TEST_TOKEN}\" }\n",
+        1,
+    );
+    let path = write_file(dir.path(), "echo.toml", &text);
+    let junit_path = dir.path().join("r.xml");
+    let mut cmd = support::idemfuzz();
+    cmd.env("IDEMFUZZ_TEST_TOKEN", SECRET);
+    let out = run_cmd(
+        cmd,
+        [
+            "run",
+            &path.display().to_string(),
+            "--base-url",
+            &server.url(),
+            "--checks",
+            "status-conformance",
+            "--seed",
+            "7",
+            "--cases",
+            "1",
+            "--no-progress",
+            "--format",
+            "json",
+            "--report",
+            &format!("junit:{}", junit_path.display()),
+        ],
+    );
+    out.assert_code(1, "PUT create answering 200 is a finding");
+    assert_no_secret(SECRET, &out, &[&junit_path]);
 }

@@ -29,9 +29,19 @@ use crate::scenario::{self, Scenario};
 
 /// `list-checks`.
 pub fn list_checks(out: &mut dyn Write) -> u8 {
-    for check in BUILT_IN {
-        let info = check.info();
-        let _ = writeln!(out, "{:<20} {:<44} {}", info.name, info.rfc, info.summary);
+    let infos = BUILT_IN.map(|check| check.info());
+    let name_width = infos.iter().map(|i| i.name.len()).max().unwrap_or(0);
+    let rfc_width = infos
+        .iter()
+        .map(|i| i.rfc.chars().count())
+        .max()
+        .unwrap_or(0);
+    for info in infos {
+        let _ = writeln!(
+            out,
+            "{:<name_width$}  {:<rfc_width$}  {}",
+            info.name, info.rfc, info.summary
+        );
     }
     exit_code::OK
 }

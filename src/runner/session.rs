@@ -78,6 +78,8 @@ pub struct Session<'a> {
     /// Ids this case created or allocated (client-chosen and server-assigned).
     owned_ids: Vec<String>,
     exchanges: Vec<Exchange>,
+    /// Removes secrets a server echoes back from recorded answers.
+    scrubber: redact::Scrubber,
 }
 
 impl<'a> Session<'a> {
@@ -99,6 +101,7 @@ impl<'a> Session<'a> {
             next_id: 0,
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
+            scrubber: redact::Scrubber::for_headers(&target.target.headers),
         }
     }
 
@@ -197,7 +200,7 @@ impl<'a> Session<'a> {
             seq: self.exchanges.len() + 1,
             purpose: purpose.into(),
             request: record,
-            response: response_record(&raw),
+            response: response_record(&raw, &self.scrubber),
         });
         Ok(self.exchanges.len() - 1)
     }
@@ -424,8 +427,8 @@ impl<'a> Session<'a> {
     }
 }
 
-/// The record of a raw answer, with credential headers redacted.
-fn response_record(raw: &RawResponse) -> ResponseRecord {
+/// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.
+fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
     ResponseRecord {
         status: raw.status,
         headers: raw
@@ -433,10 +436,10 @@ fn response_record(raw: &RawResponse) -> ResponseRecord {
             .iter()
             .map(|(name, value)| Header {
                 name: name.clone(),
-                value: redact::shown_value(name, value),
+                value: scrubber.text(&redact::shown_value(name, value)),
             })
             .collect(),
-        body: Body::from_bytes(&raw.body),
+        body: scrubber.body(Body::from_bytes(&raw.body)),
         body_len: raw.body_len,
         elapsed_ms: u64::try_from(raw.elapsed.as_millis()).unwrap_or(u64::MAX),
     }

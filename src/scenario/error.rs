@@ -102,10 +102,33 @@ impl Position {
         Position {
             line: text[..start].matches('\n').count() + 1,
             column,
-            source_line: source_line.to_owned(),
+            source_line: mask_userinfo(source_line),
             width: underlined.max(1),
         }
     }
+}
+
+/// A source line with the user-info of any URL in it (`scheme://user:password@`) masked, so an
+/// error about credentials never prints them.
+fn mask_userinfo(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(['/', '"', '\'', ' ', '?', '#'])
+            .unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str("USER:PASSWORD");
+                rest = &tail[userinfo_end..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The largest character boundary at or before `index`, within the text.
@@ -206,6 +229,14 @@ mod tests {
         assert_eq!((pos.line, pos.column), (1, 1));
         let empty = Located::new(Path::new("f"), "", Some(0..0), "m".into());
         assert_eq!(empty.to_string(), "f:1:1: error: m\n   |\n 1 | \n   | ^");
+    }
+
+    #[test]
+    fn url_credentials_are_masked_in_excerpts() {
+        assert_eq!(
+            mask_userinfo(r#"base_url = "http://user:hunter2@h:1/x" # http://plain/y"#),
+            r#"base_url = "http://USER:PASSWORD@h:1/x" # http://plain/y"#
+        );
     }
 
     #[test]

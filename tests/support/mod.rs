@@ -20,7 +20,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -447,6 +447,7 @@ type Store = Arc<Mutex<HashMap<(String, String), Value>>>;
 ///
 /// `bad-KIND` (for `text`, `binary`, `huge`) is the same with one planted bug, so that findings
 /// carry the odd bodies: a PUT that creates answers 200 instead of 201, with the odd body.
+/// `bad-echo` answers every PUT 200 with JSON that echoes the request's `Authorization`.
 ///
 /// `GET /{kind}` answers `{"items": [...]}` normally for every kind.
 pub fn weird_router() -> Router {
@@ -540,6 +541,7 @@ async fn weird_get(
 async fn weird_put(
     State(store): State<Store>,
     UrlPath((kind, id)): UrlPath<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(&body) else {
@@ -552,6 +554,15 @@ async fn weird_put(
         .unwrap()
         .insert((kind.clone(), id.clone()), value.clone())
         .is_none();
+    if kind == "bad-echo" {
+        // A debugging API: 200 even on create, echoing the request's Authorization back.
+        let auth = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        return axum::Json(json!({ "stored": value, "you_sent": { "authorization": auth } }))
+            .into_response();
+    }
     if let Some(base) = kind.strip_prefix("bad-") {
         // The planted bug: 200 even when the PUT created the resource, with the odd body.
         return weird_body(base, &id, &value);
