@@ -139,8 +139,12 @@ fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
             "demo: clean API, {found} failing finding(s). Plant a bug with `idemfuzz demo --bug NAME` (see `idemfuzz list-bugs`)."
         )
     } else {
+        let outcome = match exit_code::for_demo(true, report) {
+            exit_code::OK => "the planted bug was found, as the demo expects (exit 0)",
+            _ => "the planted bug was NOT found at warning level or above (exit 1)",
+        };
         format!(
-            "demo: planted bug(s): {bugs}; idemfuzz reported {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`)."
+            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`)."
         )
     }
 }
