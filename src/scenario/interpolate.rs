@@ -62,20 +62,12 @@ fn variable_name<'a>(reference: &'a str, whole: &str) -> Result<(&'a str, &'a st
         .find('}')
         .ok_or_else(|| format!("unterminated `${{` in `{whole}` (write `$$` for a literal `$`)"))?;
     let name = &reference[..close];
-    if !is_variable_name(name) {
+    if !crate::scenario::placeholder::is_name(name) {
         return Err(format!(
             "invalid environment variable name `{name}` in `{whole}`: use letters, digits and `_`, not starting with a digit"
         ));
     }
     Ok((name, &reference[close + 1..]))
-}
-
-fn is_variable_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
