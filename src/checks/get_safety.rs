@@ -45,8 +45,7 @@ pub async fn execute(
     generator: &mut BodyGenerator,
     options: &GetSafetyOptions,
 ) -> Result<Record, CaseError> {
-    let body = generator.generate(&session.resource.body);
-    let id = session.create(&body, "create").await?.id;
+    let id = session.create_generated(generator, "create").await?;
     let probe_a = session.get_item(&id, "snapshot item").await?;
     let probe_b = session
         .get_item(&id, "snapshot item again, nothing in between")

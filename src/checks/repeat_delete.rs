@@ -38,8 +38,9 @@ pub async fn execute(
     for n in 0..before {
         create_canary(session, generator, n + 1).await?;
     }
-    let body = generator.generate(&session.resource.body);
-    let target_id = session.create(&body, "create the target").await?.id;
+    let target_id = session
+        .create_generated(generator, "create the target")
+        .await?;
     for n in before..options.canaries {
         create_canary(session, generator, n + 1).await?;
     }
@@ -73,8 +74,9 @@ async fn create_canary(
     generator: &mut BodyGenerator,
     n: u32,
 ) -> Result<(), CaseError> {
-    let body = generator.generate(&session.resource.body);
-    session.create(&body, &format!("create canary {n}")).await?;
+    session
+        .create_generated(generator, &format!("create canary {n}"))
+        .await?;
     Ok(())
 }
 

@@ -25,8 +25,7 @@ pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
-    let body = generator.generate(&session.resource.body);
-    let id = session.create(&body, "create").await?.id;
+    let id = session.create_generated(generator, "create").await?;
     let delete = session.delete(&id, "DELETE it").await?;
     let delete = session.exchange(delete).clone();
     let mut reads = Vec::new();

@@ -99,10 +99,7 @@ async fn list(State(app): State<App>) -> Response {
         .iter()
         .map(|(id, device)| representation(id, device))
         .collect();
-    reply::json(
-        StatusCode::OK,
-        json!({"total": items.len(), "items": items}),
-    )
+    reply::collection(items)
 }
 
 async fn read(

@@ -77,10 +77,7 @@ async fn list(State(app): State<App>) -> Response {
         .iter()
         .map(|(id, lamp)| representation(id, lamp))
         .collect();
-    reply::json(
-        StatusCode::OK,
-        json!({"total": items.len(), "items": items}),
-    )
+    reply::collection(items)
 }
 
 async fn read(

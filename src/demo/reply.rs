@@ -12,6 +12,14 @@ use super::conditional::{self, Verdict};
 use super::etag::strong_etag;
 use super::problem::Problem;
 
+/// A collection answer: `{"total": n, "items": [...]}` with 200.
+pub(super) fn collection(items: Vec<Value>) -> Response {
+    json(
+        StatusCode::OK,
+        serde_json::json!({"total": items.len(), "items": items}),
+    )
+}
+
 /// A JSON body with a status and no validator (lists, PUT results).
 pub(super) fn json(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()

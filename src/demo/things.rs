@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::bugs::{Bug, BugSet};
 use super::clock::Clock;
@@ -80,10 +80,7 @@ async fn list(State(app): State<App>) -> Response {
         .iter()
         .map(|(id, thing)| representation(id, thing, app.bugs))
         .collect();
-    reply::json(
-        StatusCode::OK,
-        json!({"total": items.len(), "items": items}),
-    )
+    reply::collection(items)
 }
 
 async fn read(

@@ -122,20 +122,7 @@ fn head_parity_finding() -> Finding {
 }
 
 fn result(check: CheckId, status: CheckStatus) -> CheckResult {
-    CheckResult {
-        check,
-        resource: "items".into(),
-        scenario: SCENARIO.into(),
-        status,
-        cases_run: 0,
-        cases_errored: 0,
-        errors: 0,
-        warnings: 0,
-        infos: 0,
-        case_errors: vec![],
-        notes: vec![],
-        duration_ms: 0,
-    }
+    CheckResult::new(check, "items", SCENARIO, status)
 }
 
 fn results() -> Vec<CheckResult> {

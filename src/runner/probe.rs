@@ -69,11 +69,9 @@ pub async fn volatile_fields(
     seed: u64,
 ) -> Result<Vec<String>, CaseError> {
     let mut generator = BodyGenerator::new(seed);
-    let body = generator.generate(&resource.body);
     let id = session
-        .create(&body, "volatile-field probe: create")
-        .await?
-        .id;
+        .create_generated(&mut generator, "volatile-field probe: create")
+        .await?;
     let first = session.get_item(&id, "volatile-field probe: GET").await?;
     let second = session
         .get_item(&id, "volatile-field probe: GET again")

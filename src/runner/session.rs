@@ -8,6 +8,7 @@ use crate::http::redact;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
 use crate::runner::context::{ResolvedTarget, RunContext};
 use crate::runner::registry::OwnedState;
+use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, PostId, Resource};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -409,6 +410,17 @@ impl<'a> Session<'a> {
                 self.resource.collection,
             )
         })
+    }
+
+    /// Creates a fresh resource with a body generated from the resource's template; returns
+    /// its id.
+    pub async fn create_generated(
+        &mut self,
+        generator: &mut BodyGenerator,
+        purpose: &str,
+    ) -> Result<String, CaseError> {
+        let body = generator.generate(&self.resource.body);
+        Ok(self.create(&body, purpose).await?.id)
     }
 
     /// A setup error unless the exchange answered 2xx.
