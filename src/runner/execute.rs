@@ -174,13 +174,18 @@ async fn run_job(
     let path = planned.scenario.path.display().to_string();
     let mut generator = BodyGenerator::new(case_seed(seed, unit, &path, job.case));
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
-    let fallback = Canons {
-        declared: crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone()),
-        full: crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone()),
+    // Every planned resource has canons; the declared ignore list alone is the safe default.
+    let canons = match canons.get(&(unit.scenario, unit.resource)) {
+        Some(canons) => std::borrow::Cow::Borrowed(canons),
+        None => {
+            let declared = crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone());
+            std::borrow::Cow::Owned(Canons {
+                full: declared.clone(),
+                declared,
+            })
+        }
     };
-    let canons = canons
-        .get(&(unit.scenario, unit.resource))
-        .unwrap_or(&fallback);
+    let canons = canons.as_ref();
     let verdict = match unit.kind {
         UnitKind::Check(check) => {
             dispatch::run_case(check, &mut session, &mut generator, canons).await
