@@ -10,6 +10,7 @@ pub mod demo;
 pub mod env;
 pub mod exit_code;
 pub mod findings;
+pub mod fuzz;
 pub mod http;
 pub mod report;
 pub mod runner;

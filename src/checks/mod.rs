@@ -6,6 +6,7 @@
 //! that record to findings, unit-tested without a network.
 
 pub mod dispatch;
+pub mod fuzz;
 pub mod get_safety;
 pub mod head_parity;
 pub mod partial_put;
@@ -36,6 +37,8 @@ pub enum CheckId {
     HeadParity,
     PostRetry,
     StatusConformance,
+    /// Generated request sequences judged by metamorphic relations (opt-in).
+    Fuzz,
     /// A hand-written script's expectations and state assertions.
     Script,
 }
@@ -52,7 +55,7 @@ pub struct CheckInfo {
 }
 
 /// The built-in checks (scripts are not listed: they are the user's own).
-pub const BUILT_IN: [CheckId; 9] = [
+pub const BUILT_IN: [CheckId; 10] = [
     CheckId::RepeatPut,
     CheckId::PartialPut,
     CheckId::RepeatDelete,
@@ -62,6 +65,7 @@ pub const BUILT_IN: [CheckId; 9] = [
     CheckId::HeadParity,
     CheckId::PostRetry,
     CheckId::StatusConformance,
+    CheckId::Fuzz,
 ];
 
 impl CheckId {
@@ -122,6 +126,12 @@ impl CheckId {
                 "RFC 9110 — methods: PUT, POST, 405",
                 "create answers 201 (POST with a resolving Location), update 200/204, 405 carries Allow",
             ),
+            CheckId::Fuzz => (
+                "fuzz",
+                "RFC 9110 §9.2.1, §9.2.2, §9.3.4, §9.3.5",
+                "RFC 9110 — methods: Safe methods, Idempotent methods, PUT, DELETE",
+                "opt-in: generated request sequences; a repeated idempotent request or an inserted safe one changes nothing; shrunk to a minimal repro",
+            ),
             CheckId::Script => (
                 "script",
                 "scenario file",
@@ -136,6 +146,11 @@ impl CheckId {
             oracle,
             summary,
         }
+    }
+
+    /// Checks that run only when selected by name (`--checks fuzz`, or `idemfuzz fuzz`).
+    pub fn is_opt_in(self) -> bool {
+        self == CheckId::Fuzz
     }
 
     /// The kebab-case name used on the command line and in files.

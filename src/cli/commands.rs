@@ -226,6 +226,7 @@ fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunR
         selection: config.selection.clone(),
         fail_on: config.fail_on,
         run_id: run_id(),
+        fuzz: config.fuzz.clone(),
     };
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();

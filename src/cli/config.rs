@@ -7,6 +7,7 @@ use crate::checks::CheckId;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
 use crate::env::EnvSnapshot;
 use crate::findings::Severity;
+use crate::fuzz::FuzzSettings;
 use crate::report::Format;
 use crate::report::human::HumanOptions;
 use crate::runner::plan::Selection;
@@ -78,6 +79,8 @@ pub struct ExecutionConfig {
     pub fail_on: Severity,
     pub reports: Vec<ReportSpec>,
     pub human: HumanOptions,
+    /// The fuzz check's settings (`run --checks fuzz`, `fuzz`, `replay`).
+    pub fuzz: FuzzSettings,
 }
 
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
@@ -120,6 +123,10 @@ pub fn execution(
                 && terminal.stderr_is_tty
                 && env.get("CI").is_none(),
             verbose: args.verbose,
+        },
+        fuzz: FuzzSettings {
+            generated_cases: args.cases,
+            ..FuzzSettings::default()
         },
     })
 }

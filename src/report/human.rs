@@ -39,6 +39,9 @@ pub struct HumanReporter<W: Write> {
     palette: Palette,
     bar: Option<ProgressBar>,
     findings: u64,
+    requests: u64,
+    /// When a fuzz time budget runs out (for the bar's "left" counter).
+    deadline: Option<std::time::Instant>,
 }
 
 impl<W: Write> HumanReporter<W> {
@@ -50,6 +53,8 @@ impl<W: Write> HumanReporter<W> {
             palette: Palette::new(options.color),
             bar: None,
             findings: 0,
+            requests: 0,
+            deadline: None,
         }
     }
 
@@ -81,8 +86,8 @@ impl<W: Write> HumanReporter<W> {
         if self.options.progress {
             let bar = ProgressBar::with_draw_target(Some(cases), ProgressDrawTarget::stderr());
             bar.set_style(progress_style());
-            bar.set_message(findings_message(0));
             self.bar = Some(bar);
+            self.update_message();
         }
     }
 
@@ -92,11 +97,18 @@ impl<W: Write> HumanReporter<W> {
         }
     }
 
+    fn update_message(&self) {
+        if let Some(bar) = &self.bar {
+            let left = self
+                .deadline
+                .map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));
+            bar.set_message(progress_message(self.findings, self.requests, left));
+        }
+    }
+
     fn on_finding(&mut self, finding: &Finding) -> io::Result<()> {
         self.findings += 1;
-        if let Some(bar) = &self.bar {
-            bar.set_message(findings_message(self.findings));
-        }
+        self.update_message();
         self.write(&render_finding(finding, self.palette))
     }
 }
@@ -110,18 +122,23 @@ impl<W: Write + Send> Reporter for HumanReporter<W> {
                 run_id,
                 base_url,
                 cases,
+                time_budget_ms,
                 ..
             } => {
+                self.deadline = time_budget_ms
+                    .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms));
                 self.start_progress(*cases);
                 self.write(&render_run_started(*seed, run_id, base_url, p))
             }
             Event::VolatileDetected { resource, pointers } => {
                 self.write(&render_volatile_detected(resource, pointers, p))
             }
-            Event::CaseFinished { .. } => {
+            Event::CaseFinished { requests, .. } => {
+                self.requests = *requests;
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
+                self.update_message();
                 Ok(())
             }
             Event::Finding(finding) => self.on_finding(finding),
@@ -147,8 +164,13 @@ fn progress_style() -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-fn findings_message(count: u64) -> String {
-    format!("{count} finding(s)")
+/// `2 finding(s) · 310 requests · 41s left`.
+fn progress_message(findings: u64, requests: u64, left: Option<std::time::Duration>) -> String {
+    let mut message = format!("{findings} finding(s) · {requests} requests");
+    if let Some(left) = left {
+        message.push_str(&format!(" · {}s left", left.as_secs()));
+    }
+    message
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,9 +3,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::runner::registry::Registry;
 use crate::scenario::Target;
@@ -48,6 +50,10 @@ pub struct RunContext {
     pub cancel: CancellationToken,
     /// Set (once) when the target stopped answering; the run ends as "cannot test".
     target_down: OnceLock<String>,
+    /// How the fuzz check runs (unused when it is not selected).
+    pub fuzz: FuzzSettings,
+    /// When the fuzz time budget runs out, if there is one.
+    pub deadline: Option<Instant>,
 }
 
 impl RunContext {
@@ -65,7 +71,22 @@ impl RunContext {
             consecutive_transport_errors: AtomicU64::new(0),
             cancel,
             target_down: OnceLock::new(),
+            fuzz: FuzzSettings::default(),
+            deadline: None,
         }
+    }
+
+    /// The same context with fuzz settings; the time budget starts now.
+    pub fn with_fuzz(mut self, fuzz: FuzzSettings) -> RunContext {
+        self.deadline = fuzz.time_budget.map(|budget| Instant::now() + budget);
+        self.fuzz = fuzz;
+        self
+    }
+
+    /// True once the fuzz time budget has run out.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Records that the target stopped answering and stops the run.

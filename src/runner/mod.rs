@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::checks::dispatch::Canons;
 use crate::findings::Severity;
+use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::report::model::{
     CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
@@ -42,6 +43,8 @@ pub struct RunSettings {
     pub fail_on: Severity,
     /// Run-unique tag inside every created id.
     pub run_id: String,
+    /// How the (opt-in) fuzz check runs.
+    pub fuzz: FuzzSettings,
 }
 
 /// Runs every scenario against its target and returns the report. Cancelling `cancel` (Ctrl-C)
@@ -54,14 +57,29 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> RunReport {
     let started = Instant::now();
-    let ctx = RunContext::new(transport, settings.run_id.clone(), cancel);
-    let plan = plan::build(scenarios, &settings.selection, settings.cases);
+    let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
+        .with_fuzz(settings.fuzz.clone());
+    let plan = plan::build(
+        scenarios,
+        &settings.selection,
+        settings.cases,
+        &settings.fuzz,
+    );
     sink.emit(Event::RunStarted {
         seed: settings.seed,
         run_id: settings.run_id.clone(),
         base_url: base_urls(scenarios),
         units: plan.units.len(),
         cases: plan.total_cases(),
+        time_budget_ms: settings
+            .fuzz
+            .time_budget
+            .filter(|_| {
+                plan.units
+                    .iter()
+                    .any(|u| u.check() == crate::checks::CheckId::Fuzz)
+            })
+            .map(|budget| u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
     });
     let mut report = empty_report(scenarios, settings, &plan);
     for skipped in &report.results {

@@ -22,6 +22,9 @@ pub enum CaseError {
     Transport(#[from] TransportError),
     #[error("interrupted")]
     Cancelled,
+    /// The run's time budget ran out before the case started (fuzzing); not an error.
+    #[error("the time budget ran out before the case started")]
+    OutOfTime,
     /// The API did not let the case set up what it needs (e.g. creating a resource failed).
     #[error("{0}")]
     Setup(String),
@@ -104,6 +107,11 @@ impl<'a> Session<'a> {
             exchanges: Vec::new(),
             scrubber: redact::Scrubber::for_headers(&target.target.headers),
         }
+    }
+
+    /// True once the run was interrupted.
+    pub fn is_cancelled(&self) -> bool {
+        self.ctx.cancel.is_cancelled()
     }
 
     /// Every exchange so far, in order.
@@ -239,7 +247,11 @@ impl<'a> Session<'a> {
                 value: header.shown.clone(),
             });
         }
-        if req.body.is_some() {
+        let own_type = req
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if req.body.is_some() && !own_type {
             wire.push(("Content-Type".into(), "application/json".into()));
             shown.push(Header {
                 name: "Content-Type".into(),
