@@ -184,7 +184,7 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
 }
 
 /// Resolves every scenario's base URL.
-fn plan(
+pub(super) fn plan(
     scenarios: Vec<Scenario>,
     cli_url: Option<&str>,
     env: &EnvSnapshot,
@@ -215,7 +215,10 @@ fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::Scena
 
 /// Opens the reports, runs with Ctrl-C handling, and returns the report. `Err` is an exit code
 /// for a failure to start (already printed).
-fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
+pub(super) fn execute(
+    planned: &[PlannedScenario],
+    config: &ExecutionConfig,
+) -> Result<RunReport, u8> {
     let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let transport = ReqwestTransport::new().map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
@@ -289,7 +292,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// Prints an error once, on stderr, and returns the exit code.
-fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
+pub(super) fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
     let text = err.to_string();
     if text.contains(": error: ") {
         eprintln!("{text}");
@@ -300,7 +303,7 @@ fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
 }
 
 /// A random number from the clock and the process id (seed and run id defaults).
-fn random_u64() -> u64 {
+pub(super) fn random_u64() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -53,6 +53,12 @@ pub enum ConfigError {
     BadBaseUrl { reason: String },
     #[error("{0}")]
     UnknownBug(String),
+    #[error("--time-budget: {0}")]
+    BadTimeBudget(String),
+    #[error("--max-steps must be at least 1")]
+    NoSteps,
+    #[error("`{command}` runs only the fuzz check; --checks and --skip-checks do not apply")]
+    ChecksWithFuzz { command: &'static str },
 }
 
 /// Where a report goes.
@@ -83,6 +89,9 @@ pub struct ExecutionConfig {
     pub fuzz: FuzzSettings,
 }
 
+/// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
+pub const DEFAULT_CASES: u32 = 3;
+
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
 pub fn execution(
     args: &ExecutionArgs,
@@ -91,7 +100,8 @@ pub fn execution(
     terminal: Terminal,
     random: u64,
 ) -> Result<ExecutionConfig, ConfigError> {
-    if args.cases == 0 {
+    let cases = args.cases.unwrap_or(DEFAULT_CASES);
+    if cases == 0 {
         return Err(ConfigError::NoCases);
     }
     if args.concurrency == 0 {
@@ -103,7 +113,7 @@ pub fn execution(
         .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
     Ok(ExecutionConfig {
         seed: args.seed.unwrap_or(random),
-        cases: args.cases,
+        cases,
         concurrency: args.concurrency,
         selection: Selection {
             only: (!args.checks.is_empty())
@@ -125,7 +135,7 @@ pub fn execution(
             verbose: args.verbose,
         },
         fuzz: FuzzSettings {
-            generated_cases: args.cases,
+            generated_cases: cases,
             ..FuzzSettings::default()
         },
     })

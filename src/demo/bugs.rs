@@ -22,6 +22,9 @@ pub enum Bug {
     NoAllow,
     LampUnbreak,
     RebootRepeat,
+    PostPutMerge,
+    TombstoneRevive,
+    ReadBump,
 }
 
 impl Bug {
@@ -41,6 +44,9 @@ impl Bug {
         Bug::NoAllow,
         Bug::LampUnbreak,
         Bug::RebootRepeat,
+        Bug::PostPutMerge,
+        Bug::TombstoneRevive,
+        Bug::ReadBump,
     ];
 
     /// The kebab-case name used on the command line.
@@ -60,6 +66,9 @@ impl Bug {
             Bug::NoAllow => "no-allow",
             Bug::LampUnbreak => "lamp-unbreak",
             Bug::RebootRepeat => "reboot-repeat",
+            Bug::PostPutMerge => "post-put-merge",
+            Bug::TombstoneRevive => "tombstone-revive",
+            Bug::ReadBump => "read-bump",
         }
     }
 
@@ -103,6 +112,15 @@ impl Bug {
             }
             Bug::RebootRepeat => {
                 "every accepted device PUT reboots, so a retried reboot reboots again (devices script)"
+            }
+            Bug::PostPutMerge => {
+                "PUT merges, but only on things created by POST (fuzz: POST, partial PUT)"
+            }
+            Bug::TombstoneRevive => {
+                "a GET of a deleted thing loads its tombstone into the cache; a later PUT revives the members it omits (fuzz: PUT, DELETE, GET, partial PUT)"
+            }
+            Bug::ReadBump => {
+                "an identical PUT bumps a visible `version` when a GET came since the last write of an updated thing (fuzz: PUT, PUT, GET between, PUT)"
             }
         }
     }
@@ -246,7 +264,7 @@ mod tests {
         let err = "nope".parse::<Bug>().unwrap_err();
         let message = err.to_string();
         assert!(message.starts_with("unknown bug `nope`; known bugs: merge-put, put-counter,"));
-        assert!(message.ends_with("reboot-repeat"));
+        assert!(message.ends_with("read-bump"));
     }
 
     #[test]

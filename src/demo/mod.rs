@@ -15,6 +15,7 @@ mod etag;
 mod extract;
 mod idempotency;
 mod lamps;
+mod merge_patch;
 mod problem;
 mod reply;
 mod store;

@@ -122,9 +122,17 @@ pub async fn generated_case(
         return Ok(Vec::new());
     };
     let signature = first.broken.signature.clone();
+    let key = format!("{}\u{0}{}", signature.relation, signature.rule);
+    if session.fuzz_failure_claimed(&key) {
+        // Already shrunk and reported by an earlier case: one finding per broken rule.
+        return Ok(Vec::new());
+    }
     let confirmed = matching(evaluate_case(session, &case, context).await?, &signature);
     if confirmed.is_none() {
         return Ok(vec![flaky(session, first, case_seed, case.steps.len())]);
+    }
+    if !session.claim_fuzz_failure(&key) {
+        return Ok(Vec::new());
     }
     let shrunk = shrink(session, &mut tree, first, limits, context).await?;
     Ok(vec![report(session, shrunk, case_seed, case.steps.len())])
@@ -313,6 +321,11 @@ pub fn attach(
     let exchanges = ranges
         .iter()
         .flat_map(|range| session.exchanges()[range.clone()].iter().cloned())
+        .enumerate()
+        .map(|(n, exchange)| crate::http::model::Exchange {
+            seq: n + 1,
+            ..exchange
+        })
         .collect();
     violation.with_fuzz(detail, exchanges)
 }

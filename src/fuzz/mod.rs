@@ -24,7 +24,7 @@ use saved::SavedFailure;
 /// Default number of generated sequences per resource for `idemfuzz fuzz`.
 pub const DEFAULT_CASES: u32 = 50;
 /// Default maximum number of steps of a generated sequence.
-pub const DEFAULT_MAX_STEPS: usize = 8;
+pub const DEFAULT_MAX_STEPS: usize = 10;
 /// Default cap on shrink executions per failure.
 pub const DEFAULT_MAX_SHRINK_RUNS: u32 = 400;
 

@@ -146,8 +146,16 @@ pub enum Relation {
     PerStep,
     /// The op at `at` sent twice in a row must end in the same state as sending it once.
     DuplicateIdempotent { at: usize },
-    /// A safe op inserted before position `at` (`at == len` appends) must change nothing.
-    InsertSafe { at: usize, op: Op },
+    /// Safe ops inserted into the sequence must change nothing. Each insert goes before base
+    /// step `before` (`before == len` appends); inserts are sorted by `before`.
+    InsertSafe { inserts: Vec<Insert> },
+}
+
+/// One safe op added by the insert relation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insert {
+    pub before: usize,
+    pub op: Op,
 }
 
 impl Relation {
@@ -170,9 +178,13 @@ impl Relation {
                 variant.insert(at + 1, op.clone());
                 Some(variant)
             }
-            Relation::InsertSafe { at, op } => {
-                let mut variant = steps.to_vec();
-                variant.insert((*at).min(steps.len()), op.clone());
+            Relation::InsertSafe { inserts } => {
+                let mut variant = Vec::with_capacity(steps.len() + inserts.len());
+                for (index, step) in steps.iter().enumerate() {
+                    variant.extend(inserts_before(inserts, |b| b == index));
+                    variant.push(step.clone());
+                }
+                variant.extend(inserts_before(inserts, |b| b >= steps.len()));
                 Some(variant)
             }
         }
@@ -183,8 +195,10 @@ impl Relation {
         match self {
             Relation::PerStep => index,
             Relation::DuplicateIdempotent { at } if index > *at => index + 1,
-            Relation::InsertSafe { at, .. } if index >= *at => index + 1,
-            _ => index,
+            Relation::DuplicateIdempotent { .. } => index,
+            Relation::InsertSafe { inserts } => {
+                index + inserts.iter().filter(|i| i.before <= index).count()
+            }
         }
     }
 
@@ -193,7 +207,9 @@ impl Relation {
         match self {
             Relation::PerStep => 0,
             Relation::DuplicateIdempotent { at } => at + 1,
-            Relation::InsertSafe { at, .. } => *at,
+            Relation::InsertSafe { inserts } => {
+                inserts.iter().map(|i| i.before).min().unwrap_or(usize::MAX)
+            }
         }
     }
 
@@ -204,11 +220,26 @@ impl Relation {
             Relation::DuplicateIdempotent { at } => {
                 format!("step {} sent twice in a row", at + 1)
             }
-            Relation::InsertSafe { at, op } => {
-                format!("{} inserted before step {}", op.describe(), at + 1)
+            Relation::InsertSafe { inserts } => {
+                let parts: Vec<String> = inserts
+                    .iter()
+                    .map(|i| format!("{} before step {}", i.op.describe(), i.before + 1))
+                    .collect();
+                format!("safe requests inserted: {}", parts.join(", "))
             }
         }
     }
+}
+
+/// The ops inserted before base step `index` (or after the end).
+fn inserts_before<'a>(
+    inserts: &'a [Insert],
+    at: impl Fn(usize) -> bool + 'a,
+) -> impl Iterator<Item = Op> + 'a {
+    inserts
+        .iter()
+        .filter(move |insert| at(insert.before))
+        .map(|insert| insert.op.clone())
 }
 
 /// A failing case in its smallest known form: everything needed to re-execute it exactly.
@@ -255,19 +286,24 @@ mod tests {
     #[test]
     fn insertion_shifts_later_steps() {
         let steps = vec![put(0), put(0)];
-        let relation = Relation::InsertSafe {
-            at: 1,
+        let get = |before| Insert {
+            before,
             op: Op::Get { slot: 0 },
         };
+        let relation = Relation::InsertSafe {
+            inserts: vec![get(1), get(2)],
+        };
         let variant = relation.variant(&steps).expect("variant");
-        assert_eq!(variant[1], Op::Get { slot: 0 });
+        assert_eq!(variant.len(), 4);
+        assert_eq!(
+            (&variant[1], &variant[3]),
+            (&Op::Get { slot: 0 }, &Op::Get { slot: 0 })
+        );
         assert_eq!(relation.variant_index(0), 0);
         assert_eq!(relation.variant_index(1), 2);
-        let appended = Relation::InsertSafe {
-            at: 9,
-            op: Op::Head { slot: 1 },
-        };
-        assert_eq!(appended.variant(&steps).map(|v| v.len()), Some(3));
+        assert_eq!(relation.first_constrained(), 1);
+        let none = Relation::InsertSafe { inserts: vec![] };
+        assert_eq!(none.variant(&steps), Some(steps.clone()));
     }
 
     #[test]
@@ -300,8 +336,10 @@ mod tests {
         let repro = Repro {
             steps: vec![put(1), Op::Delete { slot: 1 }],
             relation: Relation::InsertSafe {
-                at: 1,
-                op: Op::Head { slot: 1 },
+                inserts: vec![Insert {
+                    before: 1,
+                    op: Op::Head { slot: 1 },
+                }],
             },
         };
         let text = serde_json::to_string(&repro).expect("serialise");

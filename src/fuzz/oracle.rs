@@ -238,11 +238,10 @@ pub fn relation(
         found.push(Broken {
             signature: Signature::new(name, "final-state"),
             violation: Violation::error(match relation {
-                Relation::InsertSafe { op, .. } => format!(
-                    "a safe {} inside the sequence changed the final state",
-                    op.method()
-                ),
-                _ => "repeating an idempotent request changed the final state".to_string(),
+                Relation::InsertSafe { .. } => {
+                    "safe requests inside the sequence changed the final state"
+                }
+                _ => "repeating an idempotent request changed the final state",
             })
             .expected(format!(
                 "the same final state with and without {change} ({})",

@@ -7,7 +7,7 @@ use proptest::prelude::{BoxedStrategy, Just, Strategy, any};
 use proptest::sample::Index;
 use serde_json::{Map, Value};
 
-use crate::fuzz::ops::{Op, PatchFormat, Relation, SLOTS};
+use crate::fuzz::ops::{Insert, Op, PatchFormat, Relation, SLOTS};
 use crate::http::model::Method;
 use crate::scenario::Resource;
 use crate::scenario::generate::{partial_body, template_strategy};
@@ -19,8 +19,7 @@ pub struct Case {
     pub steps: Vec<Op>,
     /// `None` when the sequence has no idempotent op to repeat.
     pub duplicate: Option<Relation>,
-    /// `None` when the resource supports no safe method besides the snapshots' GET... never in
-    /// practice (GET is required), kept optional for symmetry.
+    /// `None` when no safe op was chosen for insertion.
     pub insert: Option<Relation>,
 }
 
@@ -108,12 +107,15 @@ enum Draft {
     },
 }
 
+/// Slot 1 six times as often as slot 2: bugs need several ops on the same resource, and a
+/// second slot is there for bugs that cross resources. Shrinks towards slot 1.
 fn slot() -> BoxedStrategy<usize> {
-    (0..SLOTS).boxed()
+    proptest::strategy::Union::new_weighted(vec![(6, Just(0usize)), (1, Just(SLOTS - 1))]).boxed()
 }
 
+/// The first pool body four times as often as the second, so identical writes are common.
 fn pool_index() -> BoxedStrategy<usize> {
-    (0..2usize).boxed()
+    proptest::strategy::Union::new_weighted(vec![(4, Just(0usize)), (1, Just(1usize))]).boxed()
 }
 
 /// The drafts a resource supports, weighted towards writes.
@@ -130,14 +132,14 @@ fn draft_strategy(caps: &Capabilities) -> BoxedStrategy<Draft> {
     options.push((2, slot().prop_map(|slot| Draft::Get { slot }).boxed()));
     if caps.partial_put {
         options.push((
-            2,
+            3,
             (slot(), pool_index())
                 .prop_map(|(slot, body)| Draft::PartialPut { slot, body })
                 .boxed(),
         ));
     }
     if caps.delete {
-        options.push((2, slot().prop_map(|slot| Draft::Delete { slot }).boxed()));
+        options.push((3, slot().prop_map(|slot| Draft::Delete { slot }).boxed()));
     }
     if caps.post {
         let keyed = if caps.keyed_post {
@@ -154,7 +156,7 @@ fn draft_strategy(caps: &Capabilities) -> BoxedStrategy<Draft> {
     }
     if caps.patch.is_some() {
         options.push((
-            2,
+            1,
             (slot(), pool_index(), any::<Index>(), any::<bool>())
                 .prop_map(|(slot, body, member, remove)| Draft::Patch {
                     slot,
@@ -193,7 +195,11 @@ pub fn case_strategy(resource: &Resource, max_steps: usize) -> BoxedStrategy<Cas
         template_strategy(&resource.body),
         template_strategy(&resource.body),
     );
-    let steps = proptest::collection::vec(draft_strategy(&caps), 1..=max_steps.max(1));
+    // Each step carries the safe op the insert relation may put before it, so that removing a
+    // step while shrinking keeps every other step's insert where it was.
+    let step = (draft_strategy(&caps), any::<bool>(), safe_strategy(&caps));
+    let steps = proptest::collection::vec(step, 1..=max_steps.max(1));
+    let trailing = (any::<bool>(), safe_strategy(&caps));
     let required = resource.required.clone();
     let members: Vec<String> = resource
         .body
@@ -202,27 +208,30 @@ pub fn case_strategy(resource: &Resource, max_steps: usize) -> BoxedStrategy<Cas
         .map(str::to_string)
         .collect();
     let patch = caps.patch;
-    (
-        pool,
-        steps,
-        any::<Index>(),
-        any::<Index>(),
-        safe_strategy(&caps),
-    )
-        .prop_map(move |((a, b), drafts, dup, at, safe)| {
+    (pool, steps, any::<Index>(), trailing)
+        .prop_map(move |((a, b), drafts, dup, (append, last))| {
             let resolver = Resolver {
                 pool: [a, b],
                 required: &required,
                 members: &members,
                 patch,
             };
-            let steps: Vec<Op> = drafts.iter().map(|d| resolver.op(*d)).collect();
+            let steps: Vec<Op> = drafts.iter().map(|(d, _, _)| resolver.op(*d)).collect();
             let duplicate =
                 duplicate_at(&steps, dup).map(|at| Relation::DuplicateIdempotent { at });
-            let insert = Some(Relation::InsertSafe {
-                at: at.index(steps.len() + 1),
-                op: resolver.op(safe),
-            });
+            let chosen = drafts
+                .iter()
+                .map(|(_, insert, safe)| (*insert, *safe))
+                .chain([(append, last)]);
+            let inserts: Vec<Insert> = chosen
+                .enumerate()
+                .filter(|(_, (insert, _))| *insert)
+                .map(|(before, (_, safe))| Insert {
+                    before,
+                    op: resolver.op(safe),
+                })
+                .collect();
+            let insert = (!inserts.is_empty()).then_some(Relation::InsertSafe { inserts });
             Case {
                 steps,
                 duplicate,
@@ -360,9 +369,15 @@ size = { gen = "int", min = 1, max = 9 }
                 assert!(case.steps[*at].is_idempotent());
             }
             match &case.insert {
-                Some(Relation::InsertSafe { at, op }) => {
-                    assert!(*at <= case.steps.len() && op.is_safe());
+                Some(Relation::InsertSafe { inserts }) => {
+                    assert!(!inserts.is_empty());
+                    assert!(
+                        inserts
+                            .iter()
+                            .all(|i| i.before <= case.steps.len() && i.op.is_safe())
+                    );
                 }
+                None => {}
                 other => panic!("unexpected insert relation {other:?}"),
             }
         }

@@ -268,6 +268,9 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
     out.push_str(&labelled_line("rule", &rule, p));
     out.push_str(&labelled_line("expected", &finding.expected, p));
     out.push_str(&labelled_line("observed", &finding.observed, p));
+    if let Some(detail) = &finding.fuzz {
+        out.push_str(&render_fuzz(detail, p));
+    }
     out.push_str(&labelled_block(
         "requests",
         &render_exchanges(&finding.exchanges),
@@ -280,6 +283,72 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
 }
 
 /// `  label:    text`, continuation lines aligned under the text.
+/// The minimal sequence, the relation's change, both runs side by side, and how to replay.
+pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette) -> String {
+    let mut out = String::new();
+    let shrink = match (&detail.replayed_from, &detail.shrink_stopped) {
+        (Some(file), _) => format!("replayed from {file}"),
+        (None, Some(reason)) => format!(
+            "{} step(s) as generated, {} after {} shrink execution(s); {reason}",
+            detail.original_steps,
+            detail.repro.steps.len(),
+            detail.shrink_runs
+        ),
+        (None, None) => format!(
+            "shrunk from {} to {} step(s) in {} execution(s)",
+            detail.original_steps,
+            detail.repro.steps.len(),
+            detail.shrink_runs
+        ),
+    };
+    out.push_str(&labelled_line(
+        "relation",
+        &format!(
+            "{} ({}) · case seed {} · {shrink}",
+            detail.relation, detail.rule, detail.case_seed
+        ),
+        p,
+    ));
+    let steps: Vec<String> = detail
+        .repro
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(n, op)| format!("{}. {}", n + 1, clean(&op.describe())))
+        .collect();
+    out.push_str(&labelled_block("sequence", &steps.join("\n"), p));
+    if detail.repro.relation != crate::fuzz::ops::Relation::PerStep {
+        out.push_str(&labelled_line(
+            "variant",
+            &clean(&detail.repro.relation.describe()),
+            p,
+        ));
+    }
+    if !detail.side_by_side.is_empty() {
+        out.push_str(&labelled_block(
+            "side by side",
+            &render_side_by_side(&detail.side_by_side),
+            p,
+        ));
+    }
+    out
+}
+
+/// `alone | variant | step` rows; `—` where the base run has no such step.
+fn render_side_by_side(rows: &[crate::fuzz::oracle::SideBySide]) -> String {
+    let status = |s: Option<u16>| s.map_or_else(|| "—".to_string(), |s| s.to_string());
+    let mut lines = vec!["alone  variant  step".to_string()];
+    lines.extend(rows.iter().map(|row| {
+        format!(
+            "{:<5}  {:<7}  {}",
+            status(row.base),
+            status(row.variant),
+            clean(&row.step)
+        )
+    }));
+    lines.join("\n")
+}
+
 fn labelled_line(label: &str, text: &str, p: Palette) -> String {
     let head = format!("{label}:");
     let text = indent_continuation(&clean(text), &" ".repeat(12));

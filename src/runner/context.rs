@@ -54,6 +54,9 @@ pub struct RunContext {
     pub fuzz: FuzzSettings,
     /// When the fuzz time budget runs out, if there is one.
     pub deadline: Option<Instant>,
+    /// Fuzz failures already reported (scenario, resource, relation, rule): a later case that
+    /// breaks the same rule is not shrunk and reported again.
+    fuzz_reported: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl RunContext {
@@ -73,6 +76,7 @@ impl RunContext {
             target_down: OnceLock::new(),
             fuzz: FuzzSettings::default(),
             deadline: None,
+            fuzz_reported: Default::default(),
         }
     }
 
@@ -81,6 +85,22 @@ impl RunContext {
         self.deadline = fuzz.time_budget.map(|budget| Instant::now() + budget);
         self.fuzz = fuzz;
         self
+    }
+
+    /// True the first time a fuzz failure `key` is claimed; false when it was already reported.
+    pub fn claim_fuzz_failure(&self, key: String) -> bool {
+        match self.fuzz_reported.lock() {
+            Ok(mut reported) => reported.insert(key),
+            Err(poisoned) => poisoned.into_inner().insert(key),
+        }
+    }
+
+    /// True when a fuzz failure `key` was already claimed.
+    pub fn fuzz_failure_claimed(&self, key: &str) -> bool {
+        match self.fuzz_reported.lock() {
+            Ok(reported) => reported.contains(key),
+            Err(poisoned) => poisoned.into_inner().contains(key),
+        }
     }
 
     /// True once the fuzz time budget has run out.

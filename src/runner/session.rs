@@ -109,6 +109,18 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// True the first time this resource's fuzz failure `rule` is claimed in the run.
+    pub fn claim_fuzz_failure(&self, rule: &str) -> bool {
+        self.ctx
+            .claim_fuzz_failure(format!("{}\u{0}{}", self.resource.name, rule))
+    }
+
+    /// True when this resource's fuzz failure `rule` was already claimed in the run.
+    pub fn fuzz_failure_claimed(&self, rule: &str) -> bool {
+        self.ctx
+            .fuzz_failure_claimed(&format!("{}\u{0}{}", self.resource.name, rule))
+    }
+
     /// True once the run was interrupted.
     pub fn is_cancelled(&self) -> bool {
         self.ctx.cancel.is_cancelled()
