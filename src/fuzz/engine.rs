@@ -135,7 +135,133 @@ pub async fn generated_case(
         return Ok(Vec::new());
     }
     let shrunk = shrink(session, &mut tree, first, limits, context).await?;
+    let shrunk = remove_steps(session, shrunk, limits, context).await?;
     Ok(vec![report(session, shrunk, case_seed, case.steps.len())])
+}
+
+/// A per-step rule broken in a variant is a per-step rule of the variant's sequence: run it as
+/// a plain sequence (unless it repeats a keyed POST, whose repeat must reuse the key).
+fn flattened(found: &Found) -> Repro {
+    let repro = &found.repro;
+    let keyed_repeat = matches!(
+        &repro.relation,
+        Relation::DuplicateIdempotent { at } if matches!(repro.steps.get(*at), Some(Op::Post { keyed: true, .. }))
+    );
+    match repro.relation.variant(&repro.steps) {
+        Some(steps) if found.broken.signature.relation == "per-step" && !keyed_repeat => Repro {
+            steps,
+            relation: Relation::PerStep,
+        },
+        _ => repro.clone(),
+    }
+}
+
+/// The repro without base step `index`, the relation's positions adjusted.
+fn without_step(repro: &Repro, index: usize) -> Option<Repro> {
+    let mut steps = repro.steps.clone();
+    if index >= steps.len() || steps.len() == 1 {
+        return None;
+    }
+    steps.remove(index);
+    let relation = match &repro.relation {
+        Relation::PerStep => Relation::PerStep,
+        Relation::DuplicateIdempotent { at } if *at == index => return None,
+        Relation::DuplicateIdempotent { at } => Relation::DuplicateIdempotent {
+            at: if *at > index { at - 1 } else { *at },
+        },
+        Relation::InsertSafe { inserts } => Relation::InsertSafe {
+            inserts: inserts
+                .iter()
+                .map(|insert| crate::fuzz::ops::Insert {
+                    before: if insert.before > index {
+                        insert.before - 1
+                    } else {
+                        insert.before
+                    },
+                    op: insert.op.clone(),
+                })
+                .collect(),
+        },
+    };
+    Some(Repro { steps, relation })
+}
+
+/// The repro without its `index`-th inserted safe op (never the last one).
+fn without_insert(repro: &Repro, index: usize) -> Option<Repro> {
+    let Relation::InsertSafe { inserts } = &repro.relation else {
+        return None;
+    };
+    if index >= inserts.len() || inserts.len() == 1 {
+        return None;
+    }
+    let mut inserts = inserts.clone();
+    inserts.remove(index);
+    Some(Repro {
+        steps: repro.steps.clone(),
+        relation: Relation::InsertSafe { inserts },
+    })
+}
+
+/// After proptest's shrinking, which cannot drop a step while keeping what was attached to it,
+/// greedily removes single steps and inserts while the same rule still breaks (confirmed by a
+/// second execution).
+async fn remove_steps(
+    session: &mut Session<'_>,
+    mut shrunk: Shrunk,
+    limits: &FuzzLimits,
+    context: &OracleContext,
+) -> Result<Shrunk, CaseError> {
+    let signature = shrunk.best.broken.signature.clone();
+    let mut current = flattened(&shrunk.best);
+    let mut index = 0;
+    loop {
+        if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
+            shrunk.stopped.get_or_insert(reason);
+            break;
+        }
+        let steps = current.steps.len();
+        let candidate = if index < steps {
+            without_step(&current, index)
+        } else {
+            without_insert(&current, index - steps)
+        };
+        let inserts = match &current.relation {
+            Relation::InsertSafe { inserts } => inserts.len(),
+            _ => 0,
+        };
+        if index >= steps + inserts {
+            break;
+        }
+        index += 1;
+        let Some(candidate) = candidate else {
+            continue;
+        };
+        shrunk.runs += 2;
+        if let Some(found) = reproduce_twice(session, &candidate, &signature, context).await? {
+            shrunk.best = found;
+            current = candidate;
+            index = 0;
+        }
+    }
+    Ok(shrunk)
+}
+
+/// The found rule when `repro` breaks `signature` on two executions in a row.
+async fn reproduce_twice(
+    session: &mut Session<'_>,
+    repro: &Repro,
+    signature: &Signature,
+    context: &OracleContext,
+) -> Result<Option<Found>, CaseError> {
+    let relations = std::slice::from_ref(&repro.relation);
+    let Some(_) = matching(evaluate(session, &repro.steps, relations, context).await?, signature)
+    else {
+        return Ok(None);
+    };
+    Ok(matching(
+        evaluate(session, &repro.steps, relations, context).await?,
+        signature,
+    ))
 }
 
 /// The rule to chase when a case breaks several: per-step rules first (they need no variant),
