@@ -143,8 +143,13 @@ fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
             exit_code::OK => "the planted bug was found, as the demo expects (exit 0)",
             _ => "the planted bug was NOT found at warning level or above (exit 1)",
         };
+        let fuzz_hint = if bugs.iter().any(Bug::sequence_only) && found == 0 {
+            " Only the sequence fuzzer finds this bug: add `--checks fuzz --cases 100`."
+        } else {
+            ""
+        };
         format!(
-            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`)."
+            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`).{fuzz_hint}"
         )
     }
 }

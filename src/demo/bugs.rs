@@ -125,6 +125,14 @@ impl Bug {
         }
     }
 
+    /// Bugs no built-in check catches: only the sequence fuzzer (`--checks fuzz`) does.
+    pub fn sequence_only(self) -> bool {
+        matches!(
+            self,
+            Bug::PostPutMerge | Bug::TombstoneRevive | Bug::ReadBump
+        )
+    }
+
     fn bit(self) -> u32 {
         1 << (self as u32)
     }

@@ -254,8 +254,10 @@ async fn reproduce_twice(
     context: &OracleContext,
 ) -> Result<Option<Found>, CaseError> {
     let relations = std::slice::from_ref(&repro.relation);
-    let Some(_) = matching(evaluate(session, &repro.steps, relations, context).await?, signature)
-    else {
+    let Some(_) = matching(
+        evaluate(session, &repro.steps, relations, context).await?,
+        signature,
+    ) else {
         return Ok(None);
     };
     Ok(matching(
