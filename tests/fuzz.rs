@@ -302,3 +302,141 @@ fn bad_fuzz_input_is_a_usage_error() {
     let out = bad(&[]);
     out.assert_code(2, "a malformed file in the failures dir stops fuzz too");
 }
+
+/// A server whose PUT merges until a merged item is first read, and replaces from then on: the
+/// first failure anyone sees can never be seen again.
+fn merges_once_router() -> axum::Router {
+    use axum::extract::{Path, State};
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use serde_json::Map;
+
+    #[derive(Default)]
+    struct Store {
+        items: std::collections::BTreeMap<String, Map<String, Value>>,
+        merged: std::collections::BTreeSet<String>,
+        seen: bool,
+    }
+    type Shared = Arc<Mutex<Store>>;
+
+    async fn put(
+        State(store): State<Shared>,
+        Path(id): Path<String>,
+        axum::Json(body): axum::Json<Map<String, Value>>,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let mut store = store.lock().expect("lock");
+        let merge_now = !store.seen
+            && store
+                .items
+                .get(&id)
+                .is_some_and(|old| old.keys().any(|k| !body.contains_key(k)));
+        let created = !store.items.contains_key(&id);
+        let next = if merge_now {
+            store.merged.insert(id.clone());
+            let mut merged = store.items.get(&id).cloned().unwrap_or_default();
+            merged.extend(body);
+            merged
+        } else {
+            body
+        };
+        store.items.insert(id.clone(), next.clone());
+        let mut shown = next;
+        shown.insert("id".into(), Value::String(id));
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        (status, axum::Json(Value::Object(shown)))
+    }
+
+    async fn read(
+        State(store): State<Shared>,
+        Path(id): Path<String>,
+    ) -> Result<axum::Json<Value>, StatusCode> {
+        let mut store = store.lock().expect("lock");
+        if store.merged.contains(&id) {
+            store.seen = true;
+        }
+        let mut item = store.items.get(&id).cloned().ok_or(StatusCode::NOT_FOUND)?;
+        item.insert("id".into(), Value::String(id));
+        Ok(axum::Json(Value::Object(item)))
+    }
+
+    async fn delete(State(store): State<Shared>, Path(id): Path<String>) -> StatusCode {
+        match store.lock().expect("lock").items.remove(&id) {
+            Some(_) => StatusCode::NO_CONTENT,
+            None => StatusCode::NOT_FOUND,
+        }
+    }
+
+    async fn list(State(store): State<Shared>) -> axum::Json<Value> {
+        let store = store.lock().expect("lock");
+        let items: Vec<Value> = store
+            .items
+            .iter()
+            .map(|(id, item)| {
+                let mut item = item.clone();
+                item.insert("id".into(), Value::String(id.clone()));
+                Value::Object(item)
+            })
+            .collect();
+        axum::Json(serde_json::json!({ "items": items }))
+    }
+
+    axum::Router::new()
+        .route("/t", get(list))
+        .route("/t/{id}", get(read).put(put).delete(delete))
+        .with_state(Shared::default())
+}
+
+#[test]
+fn a_failure_that_does_not_reproduce_is_reported_as_flaky_not_as_a_violation() {
+    let served = Served::start(merges_once_router());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = support::write_file(
+        dir.path(),
+        "once.toml",
+        "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nitems = \"/items\"\nmethods = [\"GET\", \"PUT\", \"DELETE\"]\nrequired = [\"name\"]\ndetect_volatile = false\n[resources.t.body]\nname = { gen = \"string\", chars = \"alnum\", min_len = 1, max_len = 6 }\nsize = { gen = \"int\", min = 1, max = 9 }\n",
+    );
+    let failures = dir.path().join("failures");
+    let out = run([
+        "fuzz",
+        &file.display().to_string(),
+        "--base-url",
+        &served.url(),
+        "--seed",
+        "1",
+        "--cases",
+        "30",
+        "--concurrency",
+        "1",
+        "--failures-dir",
+        &failures.display().to_string(),
+        "--format",
+        "json",
+        "--no-progress",
+    ]);
+    out.assert_code(0, "a flaky failure never fails the run");
+    let report = out.json();
+    let flaky: Vec<&Value> = findings(&report)
+        .iter()
+        .filter(|f| f["fuzz"]["flaky"] == true)
+        .collect();
+    assert_eq!(flaky.len(), 1, "{}", out.context());
+    assert_eq!(flaky[0]["severity"], "info");
+    assert!(
+        flaky[0]["title"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("flaky:"),
+        "{}",
+        flaky[0]
+    );
+    assert!(
+        findings(&report).iter().all(|f| f["severity"] == "info"),
+        "{}",
+        out.context()
+    );
+    assert!(!failures.exists(), "a flaky failure is not saved");
+}

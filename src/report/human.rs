@@ -818,3 +818,61 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz_rendering_tests {
+    use super::*;
+    use crate::fuzz::FuzzDetail;
+    use crate::fuzz::ops::{Insert, Op, Relation, Repro};
+    use crate::fuzz::oracle::SideBySide;
+    use serde_json::json;
+
+    #[test]
+    fn shows_the_minimal_sequence_the_variant_and_both_runs() {
+        let put = Op::Put {
+            slot: 0,
+            body: json!({"name": "A"}),
+            partial: false,
+        };
+        let detail = FuzzDetail {
+            relation: "insert-safe".into(),
+            rule: "final-state".into(),
+            case_seed: 42,
+            repro: Repro {
+                steps: vec![put.clone(), put],
+                relation: Relation::InsertSafe {
+                    inserts: vec![Insert {
+                        before: 1,
+                        op: Op::Get { slot: 0 },
+                    }],
+                },
+            },
+            failing_len: 2,
+            original_steps: 7,
+            shrink_runs: 30,
+            shrink_stopped: None,
+            side_by_side: vec![
+                SideBySide {
+                    step: "1. PUT slot 1".into(),
+                    base: Some(201),
+                    variant: Some(201),
+                },
+                SideBySide {
+                    step: "2. GET slot 1".into(),
+                    base: None,
+                    variant: Some(200),
+                },
+            ],
+            flaky: false,
+            replayed_from: None,
+        };
+        let text = render_fuzz(&detail, Palette::new(false));
+        assert!(text.contains("insert-safe (final-state) · case seed 42 · shrunk from 7 to 2 step(s) in 30 execution(s)"), "{text}");
+        assert!(text.contains("1. PUT slot 1 {\"name\":\"A\"}"), "{text}");
+        assert!(
+            text.contains("variant:  safe requests inserted: GET slot 1 before step 2"),
+            "{text}"
+        );
+        assert!(text.contains("—      200      2. GET slot 1"), "{text}");
+    }
+}
