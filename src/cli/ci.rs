@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::baseline::file::{self, BaselineError};
 use crate::baseline::{Baseline, BaselineOptions};
+use crate::cli::commands::fail;
 use crate::cli::config::ExecutionConfig;
 use crate::exit_code;
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};
@@ -74,10 +75,7 @@ pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<()
             );
             Ok(())
         }
-        Err(err) => {
-            eprintln!("idemfuzz: error: {err}");
-            Err(exit_code::USAGE)
-        }
+        Err(err) => Err(fail(exit_code::USAGE, &err)),
     }
 }
 
@@ -94,15 +92,27 @@ fn incomplete(report: &RunReport) -> Option<&'static str> {
     }
 }
 
-/// `--dry-run`: prints the plan to `out` and sends nothing.
+/// `--dry-run`: prints the plan to `out` and sends nothing. The `--baseline` file is read
+/// (so a broken one fails the preview too) and summarised.
 pub fn dry_run(
     planned: &[PlannedScenario],
     settings: &RunSettings,
+    config: &ExecutionConfig,
     note: Option<&str>,
     out: &mut dyn Write,
 ) -> u8 {
+    let baseline = match baseline_options(config) {
+        Ok(baseline) => baseline,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
     let plan = runner::planned_work(planned, settings);
     let mut text = dry_run::render(planned, settings, &plan);
+    if let Some((file, known)) = &baseline.compare {
+        text.push_str(&format!(
+            "\nbaseline {file}: {} known finding(s) would not fail the run\n",
+            known.entries().len()
+        ));
+    }
     if let Some(note) = note {
         text.push_str(&format!("\nnote: {note}\n"));
     }

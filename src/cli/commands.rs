@@ -86,7 +86,7 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
     match prepared {
         Ok((planned, config)) if config.dry_run => {
             let settings = run_settings(&config, Default::default());
-            ci::dry_run(&planned, &settings, None, &mut std::io::stdout())
+            ci::dry_run(&planned, &settings, &config, None, &mut std::io::stdout())
         }
         Ok((planned, config)) => match execute(&planned, &config) {
             Ok(report) => exit_code::for_report(&report),
@@ -147,6 +147,7 @@ fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSna
         Ok(planned) => ci::dry_run(
             &planned,
             &run_settings(config, Default::default()),
+            config,
             Some(
                 "the demo API is not started in a dry run; port 0 stands for the free port it would get",
             ),
@@ -324,7 +325,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// Prints an error once, on stderr, and returns the exit code.
-fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
+pub(super) fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
     let text = err.to_string();
     if text.contains(": error: ") {
         eprintln!("{text}");

@@ -55,6 +55,10 @@ pub enum ConfigError {
     UnknownBug(String),
     #[error("{0}")]
     BadShard(#[from] ShardError),
+    #[error(
+        "--write-baseline records the whole suite's findings; run it without --shard (a shard's findings are a slice)"
+    )]
+    ShardedBaselineRecording,
 }
 
 /// Where a report goes.
@@ -104,6 +108,9 @@ pub fn execution(
     }
     if args.concurrency == 0 {
         return Err(ConfigError::NoConcurrency);
+    }
+    if args.write_baseline.is_some() && args.shard.is_some() {
+        return Err(ConfigError::ShardedBaselineRecording);
     }
     let reports = reports(args)?;
     let human_on_stdout = reports
@@ -289,20 +296,18 @@ mod tests {
 
     #[test]
     fn ci_options_are_carried_over() {
-        let config = config(&[
-            "--shard",
-            "2/3",
-            "--baseline",
-            "b.json",
-            "--write-baseline",
-            "w.json",
-            "--dry-run",
-        ])
-        .expect("valid");
-        assert_eq!(config.shard, Some(Shard { index: 2, count: 3 }));
-        assert_eq!(config.baseline, Some(PathBuf::from("b.json")));
-        assert_eq!(config.write_baseline, Some(PathBuf::from("w.json")));
-        assert!(config.dry_run);
+        let sharded =
+            config(&["--shard", "2/3", "--baseline", "b.json", "--dry-run"]).expect("valid");
+        assert_eq!(sharded.shard, Some(Shard { index: 2, count: 3 }));
+        assert_eq!(sharded.baseline, Some(PathBuf::from("b.json")));
+        assert!(sharded.dry_run);
+        let recording = config(&["--write-baseline", "w.json"]).expect("valid");
+        assert_eq!(recording.write_baseline, Some(PathBuf::from("w.json")));
+        assert_eq!(
+            config(&["--write-baseline", "w.json", "--shard", "1/2"]).err(),
+            Some(ConfigError::ShardedBaselineRecording),
+            "a shard's findings are not the suite's"
+        );
     }
 
     #[test]
