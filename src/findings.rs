@@ -76,12 +76,4 @@ impl BaselineMark {
     pub fn accepted(self) -> bool {
         matches!(self, BaselineMark::Known | BaselineMark::Recorded)
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaselineMark::Known => "known",
-            BaselineMark::New => "new",
-            BaselineMark::Recorded => "recorded",
-        }
-    }
 }

@@ -115,7 +115,7 @@ pub struct ExecutionArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Record this run's findings (warning and above) in FILE as a baseline; they then do not
-    /// fail this run.
+    /// fail this run. Written only after a complete run; not with --shard.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
     /// Run only slice I of N (1-based) of the planned cases, for splitting across CI jobs; the
