@@ -4,6 +4,7 @@
 //! Data flows once: scenario → plan → runner (through a transport) → snapshots → oracles
 //! (pure functions) → findings → events → reporters.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod demo;

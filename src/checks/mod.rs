@@ -8,6 +8,7 @@
 pub mod dispatch;
 pub mod get_safety;
 pub mod head_parity;
+pub mod outline;
 pub mod partial_put;
 pub mod post_retry;
 pub mod put_after_delete;

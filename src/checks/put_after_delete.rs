@@ -82,6 +82,7 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
     if !record.delete.response.is_success() || record.delete.response.status == 202 {
         return vec![
             Violation::warning("DELETE did not complete, so PUT after DELETE could not be judged")
+                .rule("delete-incomplete")
                 .expected("200 or 204")
                 .observed(answered(&record.delete)),
         ];
@@ -94,6 +95,7 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
     if status != 201 {
         found.push(
             Violation::error("PUT re-creating a deleted resource did not answer 201 Created")
+                .rule("recreate-not-201")
                 .expected(if options.refusal_statuses.is_empty() {
                     "201 (RFC 9110 §9.3.4: a PUT that creates MUST answer 201)".to_string()
                 } else {
@@ -119,6 +121,7 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
         ),
         || {
             Violation::error("PUT after DELETE did not produce exactly the new representation")
+                .rule("old-state-back")
                 .expected("the same state as PUT B on a never-used id: nothing of A comes back")
                 .observed("the re-created resource differs (see diff)")
         },
@@ -155,6 +158,7 @@ fn refused(record: &Record) -> Vec<Violation> {
     if record.after.exists() {
         vec![
             Violation::error("PUT after DELETE was refused but the resource exists")
+                .rule("refused-but-exists")
                 .expected("a refused PUT creates nothing")
                 .observed(format!(
                     "{}; GET then answered {}",

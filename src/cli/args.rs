@@ -46,6 +46,31 @@ pub enum Command {
     ListChecks,
     /// List the bugs the demo API can plant.
     ListBugs,
+    /// Print a shell completion script to standard output.
+    ///
+    /// For example: `idemfuzz completions bash > /etc/bash_completion.d/idemfuzz`, or
+    /// `idemfuzz completions zsh > "${fpath[1]}/_idemfuzz"`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output, or write one page per command to a
+    /// directory.
+    ///
+    /// For example: `idemfuzz man | man -l -`, or `idemfuzz man --out-dir man/man1`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write idemfuzz.1 and one page per subcommand (idemfuzz-run.1, …) into this existing
+    /// directory instead of printing idemfuzz.1.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Options shared by `run` and `demo`.
@@ -85,6 +110,21 @@ pub struct ExecutionArgs {
     /// Also print a line per finished check.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Known findings (a file written by --write-baseline): they are reported as known and do
+    /// not fail the run; new findings still do. See docs/ci.md.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record this run's findings (warning and above) in FILE as a baseline; they then do not
+    /// fail this run. Written only after a complete run; not with --shard.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Run only slice I of N (1-based) of the planned cases, for splitting across CI jobs; the
+    /// N slices together run every case exactly once.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Print the planned checks, cases and request outlines, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

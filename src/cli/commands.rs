@@ -9,9 +9,11 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::baseline::BaselineOptions;
 use crate::checks::BUILT_IN;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
+use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
 use crate::demo::{Bug, BugSet, DemoServer};
 use crate::env::EnvSnapshot;
@@ -82,6 +84,10 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
     let prepared = config::execution(&args.execution, color, env, terminal, random_u64())
         .and_then(|config| Ok((plan(scenarios, args.base_url.as_deref(), env)?, config)));
     match prepared {
+        Ok((planned, config)) if config.dry_run => {
+            let settings = run_settings(&config, Default::default());
+            ci::dry_run(&planned, &settings, &config, None, &mut std::io::stdout())
+        }
         Ok((planned, config)) => match execute(&planned, &config) {
             Ok(report) => exit_code::for_report(&report),
             Err(code) => code,
@@ -104,6 +110,9 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
+    if config.dry_run {
+        return demo_dry_run(scenarios, &config, env);
+    }
     let Some(runtime) = runtime() else {
         return exit_code::CANNOT_TEST;
     };
@@ -131,6 +140,25 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
     eprintln!("{}", demo_hint(bugs, &report));
     exit_code::for_demo(!bugs.is_empty(), &report)
 }
+
+/// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
+fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSnapshot) -> u8 {
+    match plan(scenarios, Some(DRY_RUN_DEMO_URL), env) {
+        Ok(planned) => ci::dry_run(
+            &planned,
+            &run_settings(config, Default::default()),
+            config,
+            Some(
+                "the demo API is not started in a dry run; port 0 stands for the free port it would get",
+            ),
+            &mut std::io::stdout(),
+        ),
+        Err(err) => fail(exit_code::USAGE, &err),
+    }
+}
+
+/// The demo API's address in a dry run, where it is not started.
+const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
 
 fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
     let found = report.failing_findings().count();
@@ -216,17 +244,11 @@ fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::Scena
 /// Opens the reports, runs with Ctrl-C handling, and returns the report. `Err` is an exit code
 /// for a failure to start (already printed).
 fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
+    let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let transport = ReqwestTransport::new().map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
-    let settings = RunSettings {
-        seed: config.seed,
-        cases: config.cases,
-        concurrency: config.concurrency,
-        selection: config.selection.clone(),
-        fail_on: config.fail_on,
-        run_id: run_id(),
-    };
+    let settings = run_settings(config, baseline);
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_ctrl_c = cancel.clone();
@@ -240,7 +262,22 @@ fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunR
     if let Some(err) = reporters.take_error() {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
+    ci::write_baseline(config, &report)?;
     Ok(report)
+}
+
+/// The runner's settings from the validated configuration.
+fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSettings {
+    RunSettings {
+        seed: config.seed,
+        cases: config.cases,
+        concurrency: config.concurrency,
+        selection: config.selection.clone(),
+        fail_on: config.fail_on,
+        run_id: run_id(),
+        shard: config.shard,
+        baseline,
+    }
 }
 
 fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
@@ -288,7 +325,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// Prints an error once, on stderr, and returns the exit code.
-fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
+pub(super) fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
     let text = err.to_string();
     if text.contains(": error: ") {
         eprintln!("{text}");

@@ -10,6 +10,7 @@ use crate::findings::Severity;
 use crate::report::Format;
 use crate::report::human::HumanOptions;
 use crate::runner::plan::Selection;
+use crate::runner::shard::{Shard, ShardError};
 
 /// Facts about the terminal, observed once at the edge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,6 +53,12 @@ pub enum ConfigError {
     BadBaseUrl { reason: String },
     #[error("{0}")]
     UnknownBug(String),
+    #[error("{0}")]
+    BadShard(#[from] ShardError),
+    #[error(
+        "--write-baseline records the whole suite's findings; run it without --shard (a shard's findings are a slice)"
+    )]
+    ShardedBaselineRecording,
 }
 
 /// Where a report goes.
@@ -78,6 +85,14 @@ pub struct ExecutionConfig {
     pub fail_on: Severity,
     pub reports: Vec<ReportSpec>,
     pub human: HumanOptions,
+    /// `--shard I/N`.
+    pub shard: Option<Shard>,
+    /// `--baseline FILE` (read before anything is sent).
+    pub baseline: Option<PathBuf>,
+    /// `--write-baseline FILE`.
+    pub write_baseline: Option<PathBuf>,
+    /// `--dry-run`: print the plan, send nothing.
+    pub dry_run: bool,
 }
 
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
@@ -93,6 +108,9 @@ pub fn execution(
     }
     if args.concurrency == 0 {
         return Err(ConfigError::NoConcurrency);
+    }
+    if args.write_baseline.is_some() && args.shard.is_some() {
+        return Err(ConfigError::ShardedBaselineRecording);
     }
     let reports = reports(args)?;
     let human_on_stdout = reports
@@ -121,6 +139,10 @@ pub fn execution(
                 && env.get("CI").is_none(),
             verbose: args.verbose,
         },
+        shard: args.shard.as_deref().map(str::parse).transpose()?,
+        baseline: args.baseline.clone(),
+        write_baseline: args.write_baseline.clone(),
+        dry_run: args.dry_run,
     })
 }
 
@@ -264,6 +286,28 @@ mod tests {
             Some(ConfigError::TwoReportsOnStdout)
         );
         assert_eq!(config(&["--cases", "0"]).err(), Some(ConfigError::NoCases));
+        for bad in ["0/2", "3/2", "x"] {
+            assert!(
+                matches!(config(&["--shard", bad]), Err(ConfigError::BadShard(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ci_options_are_carried_over() {
+        let sharded =
+            config(&["--shard", "2/3", "--baseline", "b.json", "--dry-run"]).expect("valid");
+        assert_eq!(sharded.shard, Some(Shard { index: 2, count: 3 }));
+        assert_eq!(sharded.baseline, Some(PathBuf::from("b.json")));
+        assert!(sharded.dry_run);
+        let recording = config(&["--write-baseline", "w.json"]).expect("valid");
+        assert_eq!(recording.write_baseline, Some(PathBuf::from("w.json")));
+        assert_eq!(
+            config(&["--write-baseline", "w.json", "--shard", "1/2"]).err(),
+            Some(ConfigError::ShardedBaselineRecording),
+            "a shard's findings are not the suite's"
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 pub mod args;
 mod bundled;
+mod ci;
 pub mod commands;
 pub mod config;
+pub mod generate;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
@@ -20,5 +22,7 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),
         Command::ListBugs => commands::list_bugs(&mut stdout),
+        Command::Completions(args) => generate::completions(args.shell, &mut stdout),
+        Command::Man(args) => generate::man(args.out_dir.as_deref(), &mut stdout),
     }
 }

@@ -79,6 +79,8 @@ fn repeat_put_finding() -> Finding {
         check: CheckId::RepeatPut,
         resource: "items".into(),
         severity: Severity::Error,
+        rule: "item-changed".into(),
+        case: 1,
         title: "a repeated identical PUT changed the resource".into(),
         rfc: "RFC 9110 §9.2.2, §9.3.4".into(),
         oracle: "RFC 9110 — methods: Idempotent methods, PUT".into(),
@@ -86,6 +88,7 @@ fn repeat_put_finding() -> Finding {
         observed: "/version changed from 1 to 2".into(),
         diff: Some(REPEAT_PUT_DIFF.into()),
         exchanges: repeat_put_exchanges(),
+        baseline: None,
     }
 }
 
@@ -111,6 +114,8 @@ fn head_parity_finding() -> Finding {
         check: CheckId::HeadParity,
         resource: "items".into(),
         severity: Severity::Warning,
+        rule: "header-mismatch/etag".into(),
+        case: 1,
         title: "HEAD omits a header field that GET sends".into(),
         rfc: "RFC 9110 §9.3.2".into(),
         oracle: "RFC 9110 — methods: HEAD".into(),
@@ -118,6 +123,7 @@ fn head_parity_finding() -> Finding {
         observed: "GET sent ETag: \"v1\"; HEAD sent no ETag".into(),
         diff: None,
         exchanges: head_parity_exchanges(),
+        baseline: None,
     }
 }
 
@@ -191,6 +197,8 @@ pub(crate) fn sample_report() -> RunReport {
             requests: 17,
             transport_errors: 2,
         },
+        shard: None,
+        baseline: None,
     }
 }
 

@@ -12,7 +12,7 @@ pub mod junit;
 pub mod model;
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 
 use std::fmt;
 use std::io;

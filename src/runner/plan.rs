@@ -32,6 +32,9 @@ pub struct Unit {
     pub cases: u32,
     /// Notes on parts that do not run.
     pub notes: Vec<String>,
+    /// With `--shard`: the case indices (0-based, ascending) this shard runs; `None` runs
+    /// every case `0..cases`.
+    pub only_cases: Option<Vec<u32>>,
 }
 
 impl Unit {
@@ -40,6 +43,20 @@ impl Unit {
             UnitKind::Check(check) => check,
             UnitKind::Script(_) => CheckId::Script,
         }
+    }
+
+    /// The case indices this run executes (0-based, ascending).
+    pub fn case_indices(&self) -> Vec<u32> {
+        self.only_cases
+            .clone()
+            .unwrap_or_else(|| (0..self.cases).collect())
+    }
+
+    /// The number of cases this run executes.
+    pub fn case_count(&self) -> u32 {
+        self.only_cases
+            .as_ref()
+            .map_or(self.cases, |cases| cases.len() as u32)
     }
 }
 
@@ -63,7 +80,7 @@ pub struct Plan {
 impl Plan {
     /// Total cases across units.
     pub fn total_cases(&self) -> u64 {
-        self.units.iter().map(|u| u64::from(u.cases)).sum()
+        self.units.iter().map(|u| u64::from(u.case_count())).sum()
     }
 }
 
@@ -111,6 +128,7 @@ pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -
                         label: resource.name.clone(),
                         cases: cases.max(1),
                         notes: dispatch::notes(check, resource),
+                        only_cases: None,
                     }),
                 }
             }
@@ -124,6 +142,7 @@ pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -
                 label: script.name.clone(),
                 cases: 1,
                 notes: Vec::new(),
+                only_cases: None,
             });
         }
     }
@@ -166,6 +185,7 @@ mod tests {
             label: label.into(),
             cases: 3,
             notes: Vec::new(),
+            only_cases: None,
         }
     }
 
