@@ -217,7 +217,8 @@ fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::Scena
 /// for a failure to start (already printed).
 fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
     let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
-    let transport = ReqwestTransport::new().map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    let transport = ReqwestTransport::new(&Default::default())
+        .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
     let settings = RunSettings {
         seed: config.seed,
