@@ -196,10 +196,7 @@ fn plan(
             let base_url =
                 config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
             Ok(PlannedScenario {
-                target: ResolvedTarget {
-                    base_url,
-                    target: scenario.target.clone(),
-                },
+                target: ResolvedTarget::new(base_url, scenario.target.clone()),
                 scenario,
             })
         })

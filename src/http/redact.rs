@@ -104,6 +104,13 @@ impl Scrubber {
         true
     }
 
+    /// Adds every secret `other` knows, shown as `other` shows it.
+    pub fn merge(&mut self, other: &Scrubber) {
+        for (secret, shown) in &other.secrets {
+            self.add(secret, shown);
+        }
+    }
+
     /// Text with every secret replaced.
     pub fn text(&self, text: &str) -> String {
         self.secrets

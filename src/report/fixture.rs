@@ -190,6 +190,7 @@ pub(crate) fn sample_report() -> RunReport {
         stats: RunStats {
             requests: 17,
             transport_errors: 2,
+            throttled: 0,
         },
     }
 }
