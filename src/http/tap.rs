@@ -19,6 +19,8 @@ pub struct WireExchange {
     pub request: RequestRecord,
     /// The answer, or the one-line transport error.
     pub response: Result<ResponseRecord, String>,
+    /// Milliseconds from sending to the end of the answer (or to the error).
+    pub time_ms: u64,
 }
 
 /// Receives every wire exchange. Must be cheap and must not block for long.
@@ -71,6 +73,9 @@ impl Recorder {
                     Ok((raw, _)) => Ok(response_record(raw, &secrets)),
                     Err(err) => Err(secrets.text(&err.to_string())),
                 },
+                time_ms: started
+                    .elapsed()
+                    .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             }
         };
         self.observer.observe(exchange);

@@ -135,9 +135,10 @@ impl<W: Write + Send> Reporter for HumanReporter<W> {
                 self.finish_progress();
                 self.write(&render_summary(report, p))
             }
-            Event::CheckFinished(_) | Event::CleanupStarted { .. } | Event::CleanupFinished(_) => {
-                Ok(())
-            }
+            Event::CheckFinished(_)
+            | Event::CleanupStarted { .. }
+            | Event::CleanupFinished(_)
+            | Event::Exchange(_) => Ok(()),
         }
     }
 }
