@@ -13,10 +13,11 @@ use crate::checks::BUILT_IN;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
-use crate::demo::{Bug, BugSet, DemoServer};
+use crate::cli::transport;
+use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
-use crate::http::transport::ReqwestTransport;
+use crate::report::har::HarReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
@@ -173,7 +174,15 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match crate::demo::serve(listener, bugs, shutdown).await {
+        let options = DemoOptions {
+            bugs,
+            require_token: args.require_token.clone(),
+            throttle: args.throttle.map(|every| Throttle {
+                every,
+                retry_after_secs: 1,
+            }),
+        };
+        match crate::demo::serve_with(listener, options, shutdown).await {
             Ok(()) => exit_code::OK,
             Err(err) => fail(
                 exit_code::CANNOT_TEST,
@@ -213,8 +222,10 @@ fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::Scena
 /// Opens the reports, runs with Ctrl-C handling, and returns the report. `Err` is an exit code
 /// for a failure to start (already printed).
 fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
-    let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
-    let transport = ReqwestTransport::new(&Default::default())
+    let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
+        .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
+    let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
     let settings = RunSettings {
@@ -233,7 +244,7 @@ fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunR
                 on_ctrl_c.cancel();
             }
         });
-        runner::run(planned, &settings, Arc::new(transport), &reporters, cancel).await
+        runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
     if let Some(err) = reporters.take_error() {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
@@ -265,6 +276,11 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
             Format::Junit => Box::new(JunitReporter::new(out)),
         };
         set.add(reporter);
+    }
+    if let Some(path) = &config.transport.har {
+        let file = File::create(path)
+            .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
+        set.add(Box::new(HarReporter::new(BufWriter::new(file))));
     }
     Ok(set)
 }

@@ -52,6 +52,8 @@ pub enum ConfigError {
     BadBaseUrl { reason: String },
     #[error("{0}")]
     UnknownBug(String),
+    #[error(transparent)]
+    Transport(#[from] crate::cli::transport::TransportArgsError),
 }
 
 /// Where a report goes.
@@ -78,6 +80,8 @@ pub struct ExecutionConfig {
     pub fail_on: Severity,
     pub reports: Vec<ReportSpec>,
     pub human: HumanOptions,
+    /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
+    pub transport: crate::cli::transport::TransportSettings,
 }
 
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
@@ -121,6 +125,7 @@ pub fn execution(
                 && env.get("CI").is_none(),
             verbose: args.verbose,
         },
+        transport: crate::cli::transport::settings(&args.transport, env)?,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod args;
 mod bundled;
 pub mod commands;
 pub mod config;
+pub mod transport;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
