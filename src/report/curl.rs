@@ -325,7 +325,12 @@ mod tests {
         let basic = vec![header("Authorization", "Basic ${IDEMFUZZ_BASIC_AUTH}")];
         let script = curl_script("t", &[exchange(Method::Get, basic, Body::Empty, 200)]);
         assert!(script.contains("#   IDEMFUZZ_BASIC_AUTH: base64 of USER:PASSWORD"));
-        assert!(script.lines().filter(|l| !l.starts_with('#')).all(|l| !l.contains("printf")));
+        assert!(
+            script
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .all(|l| !l.contains("printf"))
+        );
     }
 
     #[test]

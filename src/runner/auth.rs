@@ -67,8 +67,10 @@ pub struct Credentials {
     scenario: String,
     shown: String,
     current: Mutex<Option<Token>>,
-    /// Held while the token command runs, so concurrent 401s re-run it once.
-    refreshing: tokio::sync::Mutex<()>,
+    /// Held while the token command runs, so concurrent 401s re-run it once; holds the
+    /// failure of the last run, if it failed, so a failed command is not re-run for the same
+    /// rejected token.
+    refreshing: tokio::sync::Mutex<Option<(u64, AuthError)>>,
     /// Every secret used so far, with how records show it.
     secrets: Mutex<Scrubber>,
 }
@@ -82,7 +84,7 @@ impl Credentials {
             scenario: scenario.to_owned(),
             shown,
             current: Mutex::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
+            refreshing: tokio::sync::Mutex::new(None),
             secrets: Mutex::new(Scrubber::default()),
             auth,
         };
@@ -154,21 +156,34 @@ impl Credentials {
     }
 
     /// Runs the token command unless another task already replaced the token of
-    /// `seen_generation` (then its token is used).
+    /// `seen_generation` (then its token is used) or the command already failed to replace it
+    /// (then that failure is returned: the command runs once per rejected token).
     async fn refresh_after(&self, seen_generation: u64) -> Result<(), AuthError> {
         let Auth::Command(command) = &self.auth else {
             return Ok(());
         };
-        let _one_at_a_time = self.refreshing.lock().await;
+        let mut last_failure = self.refreshing.lock().await;
         if self
             .token()
             .is_some_and(|token| token.generation > seen_generation)
         {
             return Ok(());
         }
-        let token = run_token_command(command, &self.scenario).await?;
-        self.install(format!("Bearer {token}"), seen_generation + 1);
-        Ok(())
+        if let Some((generation, err)) = last_failure.as_ref()
+            && *generation == seen_generation
+        {
+            return Err(err.clone());
+        }
+        match run_token_command(command, &self.scenario).await {
+            Ok(token) => {
+                self.install(format!("Bearer {token}"), seen_generation + 1);
+                Ok(())
+            }
+            Err(err) => {
+                *last_failure = Some((seen_generation, err.clone()));
+                Err(err)
+            }
+        }
     }
 }
 
@@ -417,6 +432,17 @@ mod tests {
         let gate = Gate::default();
         let sent = send(&gate, Some(&failing), request()).await;
         assert!(matches!(sent, Err(SendError::Auth(_))));
+        // The failure is kept: the command is not run again for the same (missing) token.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runs = dir.path().join("runs");
+        let once = Credentials::new(
+            Auth::Command(format!("echo x >> '{}'; exit 1", runs.display())),
+            "t.toml",
+        );
+        assert!(once.ensure().await.is_err());
+        assert!(once.ensure().await.is_err());
+        let ran = std::fs::read_to_string(&runs).expect("ran");
+        assert_eq!(ran.lines().count(), 1);
         assert_eq!(
             gate.0.load(Ordering::SeqCst),
             0,
