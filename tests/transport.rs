@@ -426,3 +426,128 @@ fn unreadable_or_empty_ca_files_are_usage_errors() {
     out.assert_code(2, "junk CA file");
     assert!(out.stderr.contains("junk.pem"), "{}", out.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS against a real HTTPS server (the demo API behind a test certificate)
+
+/// Accepts TCP connections on 127.0.0.1 and completes the TLS handshake before handing them to
+/// axum; failed handshakes (a client that refuses the certificate) are dropped.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// The clean demo API over HTTPS (HTTP/2 or HTTP/1.1 by ALPN), with its request log.
+struct TlsDemo {
+    runtime: Option<tokio::runtime::Runtime>,
+    url: String,
+    log: idemfuzz::demo::RequestLog,
+}
+
+impl TlsDemo {
+    fn start() -> TlsDemo {
+        let fixtures = support::root().join("tests/fixtures/tls");
+        let cert = std::fs::read(fixtures.join("server.der")).expect("server.der");
+        let key = std::fs::read(fixtures.join("server.key.der")).expect("server.key.der");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![rustls::pki_types::CertificateDer::from(cert)],
+                rustls::pki_types::PrivatePkcs8KeyDer::from(key).into(),
+            )
+            .expect("test certificate");
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let tcp = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let port = tcp.local_addr().expect("address").port();
+        let log = idemfuzz::demo::RequestLog::default();
+        let app = idemfuzz::demo::router_with(&DemoOptions::default(), Some(log.clone()));
+        let listener = TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        };
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TlsDemo {
+            runtime: Some(runtime),
+            url: format!("https://127.0.0.1:{port}"),
+            log,
+        }
+    }
+}
+
+impl Drop for TlsDemo {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+#[test]
+fn https_needs_the_ca_or_insecure_and_negotiates_http_2() {
+    let demo = TlsDemo::start();
+    let ca = support::root()
+        .join("tests/fixtures/tls/ca.pem")
+        .display()
+        .to_string();
+    let quick = ["--cases", "1", "--checks", "repeat-put"];
+
+    let untrusted = run_json("scenarios/demo.toml", &demo.url, &quick);
+    untrusted.assert_code(3, "an unknown CA").assert_no_panic();
+    let reason = untrusted.json()["outcome"]["reason"].to_string();
+    assert!(
+        reason.contains("certificate") || reason.contains("UnknownIssuer"),
+        "{reason}"
+    );
+    assert!(demo.log.entries().is_empty(), "no request got through");
+
+    let mut trusted = quick.to_vec();
+    trusted.extend_from_slice(&["--ca-cert", &ca]);
+    run_json("scenarios/demo.toml", &demo.url, &trusted).assert_code(0, "--ca-cert");
+    let versions: Vec<String> = demo.log.entries().into_iter().map(|r| r.version).collect();
+    assert!(
+        !versions.is_empty() && versions.iter().all(|v| v == "HTTP/2.0"),
+        "ALPN negotiates HTTP/2 over TLS: {versions:?}"
+    );
+
+    let mut insecure = quick.to_vec();
+    insecure.extend_from_slice(&["--insecure", "--http-version", "1.1"]);
+    let before = demo.log.entries().len();
+    run_json("scenarios/demo.toml", &demo.url, &insecure).assert_code(0, "--insecure");
+    let entries = demo.log.entries();
+    assert!(
+        entries.len() > before && entries[before..].iter().all(|r| r.version == "HTTP/1.1"),
+        "--insecure with HTTP/1.1"
+    );
+}
