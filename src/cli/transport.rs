@@ -215,7 +215,7 @@ pub fn prepare_targets(
     mut planned: Vec<PlannedScenario>,
     settings: &TransportSettings,
 ) -> Result<Vec<PlannedScenario>, TransportArgsError> {
-    let mut shared: HashMap<String, Arc<Credentials>> = HashMap::new();
+    let mut shared: HashMap<Auth, Arc<Credentials>> = HashMap::new();
     for scenario in &mut planned {
         let path = scenario.scenario.path.display().to_string();
         let target = &mut scenario.target;
@@ -235,7 +235,7 @@ pub fn prepare_targets(
         }
         target.auth = target.target.auth.as_ref().map(|auth| {
             shared
-                .entry(format!("{auth:?}"))
+                .entry(auth.clone())
                 .or_insert_with(|| Arc::new(Credentials::new(auth.clone(), &path)))
                 .clone()
         });

@@ -33,10 +33,17 @@ pub fn shown_value(name: &str, value: &str) -> String {
 
 /// Replaces secret header values (and their secret parts, e.g. the token of
 /// `Bearer TOKEN`) wherever a server echoes them back, so recorded answers can be printed.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Scrubber {
     /// (secret text, what to show instead), longest first.
     secrets: Vec<(String, String)>,
+}
+
+/// Never shows the secrets, only how many there are.
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} secret(s))", self.secrets.len())
+    }
 }
 
 /// Authentication scheme names (IANA HTTP Authentication Scheme Registry, and common ones):

@@ -10,7 +10,7 @@ pub const TOKEN_VARIABLE: &str = "IDEMFUZZ_TOKEN";
 pub const BASIC_VARIABLE: &str = "IDEMFUZZ_BASIC_AUTH";
 
 /// How the requests of a target authenticate. Sent as an `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Auth {
     /// `Authorization: Bearer TOKEN`.
     Bearer(SecretText),
@@ -24,13 +24,22 @@ pub enum Auth {
     Command(String),
 }
 
-/// A secret value and how the file wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A secret value and how the file wrote it. Its `Debug` form never shows the value.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SecretText {
     /// The value to send.
     pub value: String,
     /// The file's text with `${VAR}` left in, when the value came from the environment.
     pub from_env: Option<String>,
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretText")
+            .field("value", &crate::http::redact::REDACTED)
+            .field("from_env", &self.from_env)
+            .finish()
+    }
 }
 
 impl Auth {
@@ -83,6 +92,10 @@ mod tests {
         assert_eq!(
             Auth::Command("vault read x".into()).shown(),
             "Bearer ${IDEMFUZZ_TOKEN}"
+        );
+        assert!(
+            !format!("{basic:?}").contains("hunter22"),
+            "Debug hides values"
         );
     }
 }
