@@ -28,9 +28,11 @@ fn violations(report: &Value) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Rate limit
 
-/// How much later than the client's departure a request may reach the server. The limiter
-/// spaces departures; loopback transit and scheduling add a little jitter on arrival.
-const TRANSIT_ALLOWANCE: Duration = Duration::from_millis(50);
+/// How much the server-side arrival of a request may lag its departure more than another's.
+/// The limiter spaces departures (exactly, as its unit test on a paused clock shows); loopback
+/// transit and scheduling on a busy machine add jitter on arrival. An unlimited run sends 21
+/// requests in a few milliseconds, far inside the allowance.
+const TRANSIT_ALLOWANCE: Duration = Duration::from_millis(100);
 
 #[test]
 fn the_request_rate_at_the_server_stays_under_the_limit() {
