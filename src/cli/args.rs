@@ -125,6 +125,8 @@ pub struct ExecutionArgs {
     /// Print the planned checks, cases and request outlines, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub transport: crate::cli::transport::TransportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,6 +165,12 @@ pub struct ServeDemoArgs {
     /// Bug(s) to plant (comma-separated; `none` for the clean API).
     #[arg(long, default_value = "none")]
     pub bug: String,
+    /// Answer 401 to every request without `Authorization: Bearer TOKEN` (to try [target.auth]).
+    #[arg(long, value_name = "TOKEN")]
+    pub require_token: Option<String>,
+    /// Answer every Nth request 429 Too Many Requests with `Retry-After: 1` (to try throttling).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttle: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -15,10 +15,11 @@ use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs}
 use crate::cli::bundled;
 use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
-use crate::demo::{Bug, BugSet, DemoServer};
+use crate::cli::transport;
+use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
-use crate::http::transport::ReqwestTransport;
+use crate::report::har::HarReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
@@ -201,7 +202,15 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match crate::demo::serve(listener, bugs, shutdown).await {
+        let options = DemoOptions {
+            bugs,
+            require_token: args.require_token.clone(),
+            throttle: args.throttle.map(|every| Throttle {
+                every,
+                retry_after_secs: 1,
+            }),
+        };
+        match crate::demo::serve_with(listener, options, shutdown).await {
             Ok(()) => exit_code::OK,
             Err(err) => fail(
                 exit_code::CANNOT_TEST,
@@ -224,10 +233,7 @@ fn plan(
             let base_url =
                 config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
             Ok(PlannedScenario {
-                target: ResolvedTarget {
-                    base_url,
-                    target: scenario.target.clone(),
-                },
+                target: ResolvedTarget::new(base_url, scenario.target.clone()),
                 scenario,
             })
         })
@@ -245,8 +251,11 @@ fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::Scena
 /// for a failure to start (already printed).
 fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
     let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
-    let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
-    let transport = ReqwestTransport::new().map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
+        .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
+    let transport = transport::build_transport(&config.transport, &planned, &reporters)
+        .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
     let settings = run_settings(config, baseline);
     let report = runtime.block_on(async {
@@ -257,7 +266,7 @@ fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunR
                 on_ctrl_c.cancel();
             }
         });
-        runner::run(planned, &settings, Arc::new(transport), &reporters, cancel).await
+        runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
     if let Some(err) = reporters.take_error() {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
@@ -304,6 +313,11 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
             Format::Junit => Box::new(JunitReporter::new(out)),
         };
         set.add(reporter);
+    }
+    if let Some(path) = &config.transport.har {
+        let file = File::create(path)
+            .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
+        set.add(Box::new(HarReporter::new(BufWriter::new(file))));
     }
     Ok(set)
 }

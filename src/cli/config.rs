@@ -59,6 +59,8 @@ pub enum ConfigError {
         "--write-baseline records the whole suite's findings; run it without --shard (a shard's findings are a slice)"
     )]
     ShardedBaselineRecording,
+    #[error(transparent)]
+    Transport(#[from] crate::cli::transport::TransportArgsError),
 }
 
 /// Where a report goes.
@@ -93,6 +95,8 @@ pub struct ExecutionConfig {
     pub write_baseline: Option<PathBuf>,
     /// `--dry-run`: print the plan, send nothing.
     pub dry_run: bool,
+    /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
+    pub transport: crate::cli::transport::TransportSettings,
 }
 
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
@@ -143,6 +147,7 @@ pub fn execution(
         baseline: args.baseline.clone(),
         write_baseline: args.write_baseline.clone(),
         dry_run: args.dry_run,
+        transport: crate::cli::transport::settings(&args.transport, env)?,
     })
 }
 

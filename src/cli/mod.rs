@@ -7,6 +7,7 @@ mod ci;
 pub mod commands;
 pub mod config;
 pub mod generate;
+pub mod transport;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};

@@ -2,9 +2,13 @@
 //! implementation. Redirects are never followed (a 3xx is an answer to judge), bodies are read up
 //! to a cap, and every failure to get an HTTP answer is a [`TransportError`] — never a finding.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::BoxFuture;
+
+use crate::http::config::{HttpVersion, TransportConfig, reqwest_proxies};
+use crate::http::tap::Recorder;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
 pub const MAX_KEPT_BODY: usize = crate::http::model::MAX_RECORDED_BODY + 1;
@@ -50,6 +54,19 @@ pub enum TransportError {
         url: String,
         reason: String,
     },
+    /// The API kept answering 429 or 503 with `Retry-After`; idemfuzz waited and retried as
+    /// often as allowed. Never a finding: nothing could be judged.
+    #[error(
+        "{method} {url} still answered {status} after {retries} retry(ies) honouring Retry-After{why}"
+    )]
+    Throttled {
+        method: &'static str,
+        url: String,
+        status: u16,
+        retries: u32,
+        /// Empty, or why idemfuzz stopped waiting (e.g. the asked wait was over the cap).
+        why: String,
+    },
     #[error("{method} {url}: {reason}")]
     Other {
         method: &'static str,
@@ -68,39 +85,93 @@ impl TransportError {
 /// Sends one request and returns the raw answer. The seam tests can replace.
 pub trait Transport: Send + Sync {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>>;
+
+    /// Answers (429, or 503 with `Retry-After`) this transport waited out and retried so far,
+    /// so that no check ever judged them. Transports that do not retry report 0.
+    fn throttled(&self) -> u64 {
+        0
+    }
 }
 
 /// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls).
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// Receives every exchange (redacted), e.g. for the HAR file.
+    recorder: Option<Arc<Recorder>>,
 }
 
 impl ReqwestTransport {
-    /// Builds a client that never follows redirects and keeps connections pooled.
-    pub fn new() -> Result<ReqwestTransport, TransportError> {
+    /// Builds a client from the configuration: never follows redirects, keeps connections
+    /// pooled, and uses exactly the proxies of the configuration (never the process
+    /// environment's: the CLI reads those into the configuration).
+    pub fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
         // Several calls may race to install the process-wide provider; losing that race is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("idemfuzz/", env!("CARGO_PKG_VERSION")))
+            .no_proxy();
+        for proxy in reqwest_proxies(&config.proxy).map_err(build_error)? {
+            builder = builder.proxy(proxy);
+        }
+        if config.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if !config.ca_certs.is_empty() {
+            builder = builder.tls_certs_merge(config.ca_certs.iter().cloned());
+        }
+        if let Some(timeout) = config.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        builder = match config.http_version {
+            HttpVersion::Auto => builder,
+            HttpVersion::Http1 => builder.http1_only(),
+            HttpVersion::Http2 => builder.http2_prior_knowledge(),
+        };
+        let client = builder
             .build()
-            .map_err(|err| TransportError::Other {
-                method: "-",
-                url: "-".into(),
-                reason: format!("cannot build the HTTP client: {}", error_chain(&err)),
-            })?;
-        Ok(ReqwestTransport { client })
+            .map_err(|err| build_error(error_chain(&err)))?;
+        Ok(ReqwestTransport {
+            client,
+            recorder: None,
+        })
+    }
+
+    /// Hands every exchange, redacted, to `recorder` (e.g. for `--har`).
+    pub fn recorded_by(mut self, recorder: Arc<Recorder>) -> ReqwestTransport {
+        self.recorder = Some(recorder);
+        self
     }
 
     async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
+        let started = SystemTime::now();
+        let result = self.exchange(&request).await;
+        if let Some(recorder) = &self.recorder {
+            recorder.record(
+                &request,
+                started,
+                result
+                    .as_ref()
+                    .map(|(raw, version)| (raw, version.as_str())),
+            );
+        }
+        result.map(|(raw, _)| raw)
+    }
+
+    /// Sends a request and reads its answer; also returns the HTTP version that was spoken.
+    async fn exchange(
+        &self,
+        request: &OutgoingRequest,
+    ) -> Result<(RawResponse, String), TransportError> {
         let method = request.method.as_str();
         let url = request.url.clone();
         let start = Instant::now();
         let response = self
-            .build(&request)?
+            .build(request)?
             .send()
             .await
             .map_err(|err| classify(&err, method, &url, request.timeout))?;
+        let version = format!("{:?}", response.version());
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -113,13 +184,14 @@ impl ReqwestTransport {
             })
             .collect();
         let (body, body_len) = read_capped(response, method, &url, request.timeout).await?;
-        Ok(RawResponse {
+        let raw = RawResponse {
             status,
             headers,
             body,
             body_len,
             elapsed: start.elapsed(),
-        })
+        };
+        Ok((raw, version))
     }
 
     fn build(&self, request: &OutgoingRequest) -> Result<reqwest::RequestBuilder, TransportError> {
@@ -148,6 +220,15 @@ impl ReqwestTransport {
 impl Transport for ReqwestTransport {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
         Box::pin(self.send_inner(request))
+    }
+}
+
+/// The error of a client that could not be built (e.g. a bad proxy or certificate).
+fn build_error(reason: String) -> TransportError {
+    TransportError::Other {
+        method: "-",
+        url: "-".into(),
+        reason: format!("cannot build the HTTP client: {reason}"),
     }
 }
 

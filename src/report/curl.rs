@@ -55,6 +55,7 @@ fn script_header(title: &str, exchanges: &[Exchange]) -> String {
         .any(|e| e.request.headers.iter().any(has_placeholder))
     {
         out.push_str("# Export the variables written as ${NAME} before running it.\n");
+        out.push_str(&auth_variable_hints(exchanges));
     }
     if exchanges
         .iter()
@@ -63,6 +64,35 @@ fn script_header(title: &str, exchanges: &[Exchange]) -> String {
         out.push_str("# Redacted headers are commented out: fill them in and add them back.\n");
     }
     out
+}
+
+/// How to set the variables idemfuzz itself names for `[target.auth]` credentials that did
+/// not come from the environment (see `scenario::auth`).
+fn auth_variable_hints(exchanges: &[Exchange]) -> String {
+    use crate::scenario::auth::{BASIC_VARIABLE, TOKEN_VARIABLE};
+    let uses = |name: &str| {
+        let placeholder = format!("${{{name}}}");
+        exchanges.iter().any(|e| {
+            e.request
+                .headers
+                .iter()
+                .any(|h| h.value.contains(&placeholder))
+        })
+    };
+    let mut hints = String::new();
+    if uses(TOKEN_VARIABLE) {
+        let _ = writeln!(
+            hints,
+            "#   {TOKEN_VARIABLE}: the bearer token of [target.auth] (the token, or what its command prints)"
+        );
+    }
+    if uses(BASIC_VARIABLE) {
+        let _ = writeln!(
+            hints,
+            "#   {BASIC_VARIABLE}: base64 of USER:PASSWORD, e.g. {BASIC_VARIABLE}=$(printf %s 'USER:PASSWORD' | base64)"
+        );
+    }
+    hints
 }
 
 /// The comment line, any redacted headers, the curl command and a separating `echo`.
@@ -278,6 +308,29 @@ mod tests {
             "{script}"
         );
         assert!(script.contains("# Export the variables"));
+    }
+
+    #[test]
+    fn auth_placeholders_say_which_variable_to_set() {
+        let headers = vec![header("Authorization", "Bearer ${IDEMFUZZ_TOKEN}")];
+        let script = curl_script("t", &[exchange(Method::Get, headers, Body::Empty, 200)]);
+        assert!(
+            script.contains(r#"-H "Authorization: Bearer ${IDEMFUZZ_TOKEN}""#),
+            "{script}"
+        );
+        assert!(
+            script.contains("#   IDEMFUZZ_TOKEN: the bearer token of [target.auth]"),
+            "{script}"
+        );
+        let basic = vec![header("Authorization", "Basic ${IDEMFUZZ_BASIC_AUTH}")];
+        let script = curl_script("t", &[exchange(Method::Get, basic, Body::Empty, 200)]);
+        assert!(script.contains("#   IDEMFUZZ_BASIC_AUTH: base64 of USER:PASSWORD"));
+        assert!(
+            script
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .all(|l| !l.contains("printf"))
+        );
     }
 
     #[test]

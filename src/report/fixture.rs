@@ -196,6 +196,7 @@ pub(crate) fn sample_report() -> RunReport {
         stats: RunStats {
             requests: 17,
             transport_errors: 2,
+            throttled: 0,
         },
         shard: None,
         baseline: None,

@@ -135,9 +135,10 @@ impl<W: Write + Send> Reporter for HumanReporter<W> {
                 self.finish_progress();
                 self.write(&render_summary(report, p))
             }
-            Event::CheckFinished(_) | Event::CleanupStarted { .. } | Event::CleanupFinished(_) => {
-                Ok(())
-            }
+            Event::CheckFinished(_)
+            | Event::CleanupStarted { .. }
+            | Event::CleanupFinished(_)
+            | Event::Exchange(_) => Ok(()),
         }
     }
 }
@@ -622,14 +623,23 @@ fn render_volatile(volatile: &[VolatileFields]) -> String {
         .collect()
 }
 
-/// `requests: 17 sent, 3 transport error(s), 1.2s`
+/// `requests: 17 sent, 3 transport error(s), 1.2s`, and a note when throttled answers were
+/// waited out.
 fn render_stats(report: &RunReport) -> String {
-    format!(
+    let mut text = format!(
         "requests: {} sent, {} transport error(s), {:.1}s\n",
         report.stats.requests,
         report.stats.transport_errors,
         report.duration_ms as f64 / 1000.0
-    )
+    );
+    if report.stats.throttled > 0 {
+        let _ = writeln!(
+            text,
+            "throttled: {} answer(s) 429/503 waited out (Retry-After) and retried; none was judged",
+            report.stats.throttled
+        );
+    }
+    text
 }
 
 /// How the run ended.

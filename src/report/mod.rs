@@ -6,6 +6,7 @@
 //! reporters only decide *when* to write.
 
 pub mod curl;
+pub mod har;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -114,6 +114,14 @@ pub struct CleanupReport {
 pub struct RunStats {
     pub requests: u64,
     pub transport_errors: u64,
+    /// Answers (429, or 503 with `Retry-After`) that were waited out and retried; never judged.
+    /// Left out of the JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub throttled: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The whole result of a run.

@@ -68,11 +68,14 @@ async fn delete_one(
         body: None,
         timeout: target.target.timeout.min(CLEANUP_TIMEOUT),
     };
-    match transport.send(request).await {
+    match crate::runner::auth::send(transport, target.auth.as_deref(), request).await {
         Ok(raw) if (200..300).contains(&raw.status) => Ok(true),
         Ok(raw) if raw.status == 404 || raw.status == 410 => Ok(false),
         Ok(raw) => Err(format!("DELETE answered {}", raw.status)),
-        Err(err) => Err(format!("transport error: {err}")),
+        Err(crate::runner::auth::SendError::Transport(err)) => {
+            Err(format!("transport error: {err}"))
+        }
+        Err(crate::runner::auth::SendError::Auth(err)) => Err(err.to_string()),
     }
 }
 

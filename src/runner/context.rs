@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::transport::Transport;
+use crate::runner::auth::Credentials;
 use crate::runner::registry::Registry;
 use crate::scenario::Target;
 
@@ -16,6 +17,8 @@ pub struct ResolvedTarget {
     /// Base URL without a trailing slash.
     pub base_url: String,
     pub target: Target,
+    /// The credentials of `target.auth` for this run (shared by the targets of one command).
+    pub auth: Option<Arc<Credentials>>,
 }
 
 impl ResolvedTarget {
@@ -24,7 +27,18 @@ impl ResolvedTarget {
         format!("{}{}", self.base_url, path)
     }
 
-    /// The default headers with their real (secret) values, for the wire only.
+    /// A target without `[target.auth]` credentials (or whose credentials are added later).
+    pub fn new(base_url: String, target: Target) -> ResolvedTarget {
+        ResolvedTarget {
+            base_url,
+            target,
+            auth: None,
+        }
+    }
+
+    /// The default headers with their real (secret) values, for the wire only. The
+    /// `Authorization` of `[target.auth]` is not among them: [`crate::runner::auth::send`]
+    /// adds it.
     pub fn wire_headers(&self) -> Vec<(String, String)> {
         self.target
             .headers
@@ -48,6 +62,9 @@ pub struct RunContext {
     pub cancel: CancellationToken,
     /// Set (once) when the target stopped answering; the run ends as "cannot test".
     target_down: OnceLock<String>,
+    /// Set (once) when the run cannot go on for another reason (e.g. credentials rejected
+    /// mid-run); the run ends as "cannot test" with this reason as it is.
+    cannot_test: OnceLock<String>,
 }
 
 impl RunContext {
@@ -65,7 +82,19 @@ impl RunContext {
             consecutive_transport_errors: AtomicU64::new(0),
             cancel,
             target_down: OnceLock::new(),
+            cannot_test: OnceLock::new(),
         }
+    }
+
+    /// Stops the run: it cannot go on, for `reason` (one line, shown as it is).
+    pub fn stop_cannot_test(&self, reason: String) {
+        let _ = self.cannot_test.set(reason);
+        self.cancel.cancel();
+    }
+
+    /// Why the run was stopped with [`RunContext::stop_cannot_test`], if it was.
+    pub fn cannot_test(&self) -> Option<&str> {
+        self.cannot_test.get().map(String::as_str)
     }
 
     /// Records that the target stopped answering and stops the run.

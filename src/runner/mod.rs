@@ -1,6 +1,7 @@
 //! The runner: executes the plan through a transport and returns the run's result data.
 //! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
 
+pub mod auth;
 pub mod cleanup;
 pub mod context;
 pub mod dry_run;
@@ -79,7 +80,11 @@ pub async fn run(
     for skipped in &report.results {
         sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
     }
-    match probe::reachability(&ctx, scenarios).await {
+    let ready = match auth::prepare(scenarios, &ctx.cancel).await {
+        Ok(()) => probe::reachability(&ctx, scenarios).await,
+        Err(reason) => Err(reason),
+    };
+    match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
         Ok(()) => {
             let (canons, volatile) =
@@ -197,6 +202,7 @@ async fn finish(
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
+        throttled: ctx.transport.throttled(),
     };
 }
 
@@ -211,6 +217,11 @@ fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::checks::Check
 }
 
 fn outcome(ctx: &RunContext) -> RunOutcome {
+    if let Some(reason) = ctx.cannot_test() {
+        return RunOutcome::CannotTest {
+            reason: reason.to_owned(),
+        };
+    }
     match ctx.target_down() {
         Some(reason) => RunOutcome::CannotTest {
             reason: format!("the target stopped answering: {reason}"),

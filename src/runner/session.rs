@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
 use crate::http::redact;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
+use crate::runner::auth::{self, SendError};
 use crate::runner::context::{ResolvedTarget, RunContext};
 use crate::runner::registry::OwnedState;
 use crate::scenario::generate::BodyGenerator;
@@ -102,7 +103,7 @@ impl<'a> Session<'a> {
             next_id: 0,
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
-            scrubber: redact::Scrubber::for_headers(&target.target.headers),
+            scrubber: scrubber_for(target),
         }
     }
 
@@ -179,23 +180,39 @@ impl<'a> Session<'a> {
             return Err(CaseError::Cancelled);
         }
         let (outgoing, record) = self.prepare(&req, url);
+        let credentials = self.target.auth.as_deref();
         let raw = tokio::select! {
             biased;
             _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
-            answer = self.ctx.transport.send(outgoing) => answer,
+            answer = auth::send(self.ctx.transport.as_ref(), credentials, outgoing) => answer,
         };
         let raw = match raw {
             Ok(raw) => {
                 self.ctx.record_answer();
                 raw
             }
-            Err(err) => {
+            Err(SendError::Transport(err)) => {
                 if self.ctx.record_transport_error() >= TARGET_DOWN_AFTER {
                     self.ctx.mark_target_down(err.to_string());
                 }
                 return Err(err.into());
             }
+            Err(SendError::Auth(err)) => {
+                self.ctx
+                    .stop_cannot_test(format!("cannot test {}: {err}", self.target.base_url));
+                return Err(CaseError::Cancelled);
+            }
         };
+        if auth::rejected(raw.status) {
+            // Never judged: the API refused the credentials, so nothing it answers means anything.
+            let method = req.method.as_str();
+            let reason = auth::rejection(method, &record.url, raw.status, credentials);
+            self.ctx.stop_cannot_test(reason);
+            return Err(CaseError::Cancelled);
+        }
+        if let Some(credentials) = credentials {
+            credentials.teach(&mut self.scrubber);
+        }
         self.track_ownership(&req, &record.url, raw.status);
         self.exchanges.push(Exchange {
             seq: self.exchanges.len() + 1,
@@ -237,6 +254,13 @@ impl<'a> Session<'a> {
             shown.push(Header {
                 name: header.name.clone(),
                 value: header.shown.clone(),
+            });
+        }
+        if let Some(credentials) = &self.target.auth {
+            // On the wire, auth::send adds the real value.
+            shown.push(Header {
+                name: "Authorization".into(),
+                value: credentials.shown().to_owned(),
             });
         }
         if req.body.is_some() {
@@ -437,6 +461,15 @@ impl<'a> Session<'a> {
             exchange.purpose,
         )))
     }
+}
+
+/// The scrubber of a target's secrets: its secret headers and its credentials so far.
+fn scrubber_for(target: &ResolvedTarget) -> redact::Scrubber {
+    let mut scrubber = redact::Scrubber::for_headers(&target.target.headers);
+    if let Some(credentials) = &target.auth {
+        credentials.teach(&mut scrubber);
+    }
+    scrubber
 }
 
 /// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.

@@ -1,6 +1,7 @@
 //! Scenarios: the validated, ready-to-run form of scenario files (the runner's only input about
 //! the API), and the loading that turns TOML text into it with file:line:col errors.
 
+pub mod auth;
 mod convert;
 pub mod error;
 pub mod generate;
@@ -49,6 +50,8 @@ pub struct Target {
     pub headers: Vec<TargetHeader>,
     pub timeout: Duration,
     pub id_prefix: String,
+    /// `[target.auth]`: the Authorization header every request carries, if any.
+    pub auth: Option<auth::Auth>,
 }
 
 /// A default header; `secret` values never appear in any output.

@@ -40,6 +40,8 @@ pub struct TargetDoc {
     pub timeout: Option<Spanned<String>>,
     /// Prefix of every id idemfuzz creates (a run-unique suffix is appended).
     pub id_prefix: Option<Spanned<String>>,
+    /// `[target.auth]`: how requests authenticate.
+    pub auth: Option<Spanned<AuthDoc>>,
 }
 
 /// `[resources.NAME]`.
@@ -298,4 +300,24 @@ impl<'de> Visitor<'de> for StepRefVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<StepRefDoc, E> {
         Ok(StepRefDoc::Name(v.to_owned()))
     }
+}
+
+/// `[target.auth]`: exactly one of the keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthDoc {
+    /// A bearer token, usually `"${API_TOKEN}"`.
+    pub bearer: Option<Spanned<String>>,
+    /// Basic credentials.
+    pub basic: Option<Spanned<BasicDoc>>,
+    /// A shell command whose standard output is the bearer token.
+    pub command: Option<Spanned<String>>,
+}
+
+/// `basic = { user = "...", password = "..." }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicDoc {
+    pub user: Spanned<String>,
+    pub password: Spanned<String>,
 }

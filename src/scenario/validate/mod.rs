@@ -1,5 +1,6 @@
 //! From the raw file model to a validated scenario: every semantic rule, located at its span.
 
+mod auth;
 mod checks;
 mod common;
 mod resource;
