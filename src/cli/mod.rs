@@ -5,6 +5,7 @@ pub mod args;
 mod bundled;
 pub mod commands;
 pub mod config;
+mod openapi;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
@@ -20,5 +21,6 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),
         Command::ListBugs => commands::list_bugs(&mut stdout),
+        Command::Init(args) => openapi::init(args, &mut stdout),
     }
 }

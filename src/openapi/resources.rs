@@ -1,0 +1,510 @@
+//! Path pairing: which collection/item path pairs of a document become resources, and every
+//! resource setting the document implies (creation mode, id location, listing shape, methods,
+//! body, ignore patterns, Idempotency-Key support, checks to turn off), each with the reason the
+//! generated file shows as a comment.
+
+use super::model::{Api, JsonType, Operation, PathItem, Response, Schema, SchemaObject};
+use super::schema::{BodyPlan, Mapper};
+use crate::checks::CheckId;
+use crate::http::model::Method;
+use crate::scenario::CreateMode;
+
+/// Names of a collection response's member that usually holds the items, best first.
+const ITEM_ARRAY_NAMES: [&str; 8] = [
+    "items", "data", "results", "content", "records", "values", "elements", "entries",
+];
+/// The Idempotency-Key header of draft-ietf-httpapi-idempotency-key-header.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// What the importer makes of a document.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub resources: Vec<ResourcePlan>,
+    /// Item-like paths (ending in a path parameter) that did not become a resource.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An item path that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A setting and the reason for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub note: String,
+}
+
+impl Choice {
+    fn new(value: impl Into<String>, note: impl Into<String>) -> Choice {
+        Choice {
+            value: value.into(),
+            note: note.into(),
+        }
+    }
+}
+
+/// Idempotency-Key support of a collection's POST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPlan {
+    pub header: String,
+    /// `[422]` when the POST documents a 422 answer, else empty (the scenario default).
+    pub mismatch_statuses: Vec<u16>,
+}
+
+/// One resource to write.
+#[derive(Debug, Clone)]
+pub struct ResourcePlan {
+    pub name: String,
+    pub collection: String,
+    /// The item path with the spec's parameter replaced by `{id}`.
+    pub item: String,
+    /// The item path as the spec writes it.
+    pub spec_item: String,
+    pub create: CreateMode,
+    pub create_note: String,
+    pub post_id: Option<Choice>,
+    pub id_field: Choice,
+    pub items: Choice,
+    pub methods: Vec<Method>,
+    pub methods_note: String,
+    pub body: BodyPlan,
+    /// Which operation's request body the template comes from.
+    pub body_source: String,
+    pub ignore: Vec<String>,
+    pub idempotency_key: Option<KeyPlan>,
+    /// Checks turned off because the spec documents no method they need.
+    pub disabled: Vec<(CheckId, String)>,
+}
+
+/// Pairs the document's paths into resources.
+pub fn plan(api: &Api) -> Plan {
+    let mut mapper = Mapper::new(&api.schemas);
+    let mut plan = Plan::default();
+    for item in &api.paths {
+        let Some(shape) = item_shape(&item.path) else {
+            continue;
+        };
+        match shape.and_then(|(parent, param)| resource(api, &mut mapper, item, &parent, &param)) {
+            Ok(mut resource) => {
+                resource.name = unique_name(&resource.collection, &plan.resources);
+                plan.resources.push(resource);
+            }
+            Err(reason) => plan.skipped.push(Skipped {
+                path: item.path.clone(),
+                reason,
+            }),
+        }
+    }
+    plan
+}
+
+/// For a path whose last segment is exactly one parameter: the parent path and the parameter
+/// name, or why the pair cannot be a resource. `None` for any other path.
+fn item_shape(path: &str) -> Option<Result<(String, String), String>> {
+    let (parent, last) = path.rsplit_once('/')?;
+    let param = last.strip_prefix('{')?.strip_suffix('}')?;
+    if param.is_empty() || param.contains(['{', '}']) {
+        return None;
+    }
+    if parent.contains('{') {
+        return Some(Err(format!(
+            "its collection `{parent}` contains a path parameter; idemfuzz needs a fixed collection path"
+        )));
+    }
+    let parent = if parent.is_empty() { "/" } else { parent };
+    Some(Ok((parent.to_string(), param.to_string())))
+}
+
+fn resource(
+    api: &Api,
+    mapper: &mut Mapper<'_>,
+    item: &PathItem,
+    parent: &str,
+    param: &str,
+) -> Result<ResourcePlan, String> {
+    let collection = api
+        .path(parent)
+        .or_else(|| api.path(&format!("{parent}/")))
+        .ok_or_else(|| format!("the document has no collection path `{parent}`"))?;
+    let spec_item = item.path.as_str();
+    let post = collection.operation(Method::Post);
+    if !item.has(Method::Put) && !item.has(Method::Delete) && post.is_none() {
+        return Err(format!(
+            "read-only: no PUT or DELETE on it and no POST on `{}`",
+            collection.path
+        ));
+    }
+    let get = item.operation(Method::Get).ok_or_else(|| {
+        "no GET on it: idemfuzz reads every resource it checks with GET".to_string()
+    })?;
+    let (create, create_note, create_op) = creation(item, collection)?;
+    let representation = success_body(get);
+    let (id_member, id_field) = id_field(mapper, representation, param, spec_item);
+    let (body, body_source) = request_body(mapper, item, collection, create_op, &id_member)?;
+    let mut ignore = body.ignore.clone();
+    if let Some(schema) = representation
+        && let Ok(answer) = mapper.body(schema, Some(&id_member))
+    {
+        ignore.extend(answer.ignore.into_iter().filter(|p| !body.ignore.contains(p)));
+    }
+    Ok(ResourcePlan {
+        name: String::new(),
+        collection: collection.path.clone(),
+        item: item_path(spec_item, param),
+        spec_item: spec_item.to_string(),
+        create,
+        create_note,
+        post_id: post.map(|post| post_id(mapper, post, &collection.path, &id_member)),
+        id_field,
+        items: items_pointer(mapper, collection),
+        methods: methods(item),
+        methods_note: methods_note(item),
+        body,
+        body_source,
+        ignore,
+        idempotency_key: post.and_then(idempotency_key),
+        disabled: disabled(item, collection),
+    })
+}
+
+/// How checks create an item: PUT to the item when the spec documents it, else POST to the
+/// collection. Returns the mode, its comment and the operation whose body creates.
+fn creation<'p>(
+    item: &'p PathItem,
+    collection: &'p PathItem,
+) -> Result<(CreateMode, String, &'p Operation), String> {
+    if let Some(put) = item.operation(Method::Put) {
+        return Ok((
+            CreateMode::Put,
+            format!("the spec documents PUT {}: checks PUT run-owned ids", item.path),
+            put,
+        ));
+    }
+    if let Some(post) = collection.operation(Method::Post) {
+        return Ok((
+            CreateMode::Post,
+            format!(
+                "no PUT on {}: checks create with POST {}",
+                item.path, collection.path
+            ),
+            post,
+        ));
+    }
+    Err(format!(
+        "no way to create an item: no PUT on it and no POST on `{}`",
+        collection.path
+    ))
+}
+
+/// The JSON body schema of an operation's first documented success (201 before 200 when both).
+fn success_body(op: &Operation) -> Option<&Schema> {
+    let mut successes: Vec<&Response> = op.successes().collect();
+    successes.sort_by_key(|r| r.status != super::model::Status::Code(201));
+    successes.into_iter().find_map(|r| r.body.as_ref())
+}
+
+/// The member of an item's representation that holds its id: the path parameter's name, else
+/// `id`, else a `readOnly` member named like an id. Returns the member name (`id` when none is
+/// found) and the `id_field` setting.
+fn id_field(
+    mapper: &mut Mapper<'_>,
+    representation: Option<&Schema>,
+    param: &str,
+    spec_item: &str,
+) -> (String, Choice) {
+    let members = representation.map(|s| mapper.members(s)).unwrap_or_default();
+    let found = members
+        .iter()
+        .find(|(name, _)| name == param)
+        .or_else(|| members.iter().find(|(name, _)| name == "id"))
+        .or_else(|| {
+            members
+                .iter()
+                .find(|(name, m)| m.read_only && name.to_ascii_lowercase().ends_with("id"))
+        });
+    match found {
+        Some((name, member)) => {
+            let why = if member.read_only { "readOnly " } else { "" };
+            (
+                name.clone(),
+                Choice::new(
+                    pointer_to(name),
+                    format!("the {why}member `{name}` of GET {spec_item}'s answer"),
+                ),
+            )
+        }
+        None => (
+            "id".to_string(),
+            Choice::new(
+                "/id",
+                format!("guess: GET {spec_item}'s answer documents no id member"),
+            ),
+        ),
+    }
+}
+
+/// The body template: from the request body of the creating operation, else of the other
+/// write that has one.
+fn request_body(
+    mapper: &mut Mapper<'_>,
+    item: &PathItem,
+    collection: &PathItem,
+    create_op: &Operation,
+    id_member: &str,
+) -> Result<(BodyPlan, String), String> {
+    let candidates = [
+        (create_op, if create_op.method == Method::Put { &item.path } else { &collection.path }),
+        (item.operation(Method::Put).unwrap_or(create_op), &item.path),
+        (collection.operation(Method::Post).unwrap_or(create_op), &collection.path),
+    ];
+    let (op, path) = candidates
+        .into_iter()
+        .find(|(op, _)| op.request.is_some())
+        .ok_or_else(|| {
+            format!(
+                "no JSON request body is documented for {} {}",
+                create_op.method.as_str(),
+                if create_op.method == Method::Put { &item.path } else { &collection.path }
+            )
+        })?;
+    let source = format!("the request body of {} {path}", op.method.as_str());
+    let schema = op.request.as_ref().ok_or_else(|| source.clone())?;
+    let body = mapper
+        .body(schema, Some(id_member))
+        .map_err(|reason| format!("{source}: {reason}"))?;
+    Ok((body, source))
+}
+
+/// Where a POST answer carries the new id: `Location` when documented, else the id member of
+/// the answer's body, else a guess (`location`).
+fn post_id(mapper: &mut Mapper<'_>, post: &Operation, collection: &str, id_member: &str) -> Choice {
+    if post.successes().any(|r| r.has_header("Location")) {
+        return Choice::new(
+            "location",
+            format!("POST {collection} answers with a Location header"),
+        );
+    }
+    let in_body = success_body(post)
+        .map(|schema| mapper.members(schema))
+        .is_some_and(|members| members.iter().any(|(name, _)| name == id_member));
+    if in_body {
+        return Choice::new(
+            pointer_to(id_member),
+            format!("the id is the member `{id_member}` of POST {collection}'s answer"),
+        );
+    }
+    Choice::new(
+        "location",
+        format!(
+            "guess: POST {collection} documents neither a Location header nor `{id_member}` in its answer"
+        ),
+    )
+}
+
+/// Where the items are in a collection answer: the root when it is an array, else its array
+/// member with a usual name (or its only array member).
+fn items_pointer(mapper: &mut Mapper<'_>, collection: &PathItem) -> Choice {
+    let path = &collection.path;
+    let Some(schema) = collection.operation(Method::Get).and_then(success_body) else {
+        return Choice::new(
+            "",
+            format!("guess: GET {path} and its JSON answer are not documented"),
+        );
+    };
+    let Some(root) = mapper.inspect(schema) else {
+        return Choice::new("", format!("guess: GET {path}'s answer cannot be resolved"));
+    };
+    if is_array(&root) {
+        return Choice::new("", format!("GET {path} answers a JSON array of items"));
+    }
+    let arrays: Vec<String> = mapper
+        .members(schema)
+        .into_iter()
+        .filter(|(_, member)| is_array(member))
+        .map(|(name, _)| name)
+        .collect();
+    let chosen = ITEM_ARRAY_NAMES
+        .iter()
+        .find(|name| arrays.iter().any(|a| a == *name))
+        .map(|name| name.to_string())
+        .or_else(|| (arrays.len() == 1).then(|| arrays[0].clone()));
+    match chosen {
+        Some(name) => Choice::new(
+            pointer_to(&name),
+            format!("GET {path} answers an object whose `{name}` lists the items"),
+        ),
+        None => Choice::new(
+            "",
+            format!("guess: no array of items found in GET {path}'s answer"),
+        ),
+    }
+}
+
+fn is_array(schema: &SchemaObject) -> bool {
+    schema.types.contains(&JsonType::Array) || (schema.types.is_empty() && schema.items.is_some())
+}
+
+/// The item's documented methods, plus HEAD wherever GET is (RFC 9110 §9.1: every
+/// general-purpose server supports both).
+fn methods(item: &PathItem) -> Vec<Method> {
+    let mut methods: Vec<Method> = item.operations.iter().map(|op| op.method).collect();
+    if !methods.contains(&Method::Head) {
+        methods.push(Method::Head);
+    }
+    methods.sort();
+    methods
+}
+
+fn methods_note(item: &PathItem) -> String {
+    let documented = format!("documented on {}", item.path);
+    if item.has(Method::Head) {
+        documented
+    } else {
+        format!("{documented}; HEAD goes with GET (RFC 9110 §9.1)")
+    }
+}
+
+/// The Idempotency-Key header a POST documents, if any: `Idempotency-Key` itself, else a
+/// header parameter whose name contains "idempotency".
+fn idempotency_key(post: &Operation) -> Option<KeyPlan> {
+    let header = post
+        .header_params
+        .iter()
+        .find(|h| h.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+        .or_else(|| {
+            post.header_params
+                .iter()
+                .find(|h| h.to_ascii_lowercase().contains("idempotency"))
+        })?;
+    Some(KeyPlan {
+        header: header.clone(),
+        mismatch_statuses: if post.documents(422) { vec![422] } else { Vec::new() },
+    })
+}
+
+/// Checks that need a method the spec does not document, and why they are off.
+fn disabled(item: &PathItem, collection: &PathItem) -> Vec<(CheckId, String)> {
+    let mut off = Vec::new();
+    if !item.has(Method::Put) {
+        let why = format!("the spec documents no PUT {}", item.path);
+        for check in [CheckId::RepeatPut, CheckId::PartialPut, CheckId::PutAfterDelete] {
+            off.push((check, why.clone()));
+        }
+    }
+    if !item.has(Method::Delete) {
+        let why = format!("the spec documents no DELETE {}", item.path);
+        for check in [CheckId::RepeatDelete, CheckId::PutAfterDelete, CheckId::UseAfterDelete] {
+            if !off.iter().any(|(c, _)| *c == check) {
+                off.push((check, why.clone()));
+            }
+        }
+    }
+    if !collection.has(Method::Post) {
+        off.push((
+            CheckId::PostRetry,
+            format!("the spec documents no POST {}", collection.path),
+        ));
+    }
+    off.sort_by_key(|(check, _)| crate::checks::BUILT_IN.iter().position(|c| c == check));
+    off
+}
+
+/// The item path with its parameter replaced by `{id}`.
+fn item_path(spec_item: &str, param: &str) -> String {
+    let suffix = format!("{{{param}}}");
+    match spec_item.strip_suffix(&suffix) {
+        Some(prefix) => format!("{prefix}{{id}}"),
+        None => spec_item.to_string(),
+    }
+}
+
+/// A JSON pointer to a top-level member.
+fn pointer_to(name: &str) -> String {
+    format!("/{}", name.replace('~', "~0").replace('/', "~1"))
+}
+
+/// A resource name from the collection path: its last segment (letters, digits, `_` and `-`;
+/// anything else becomes `_`), with more segments or a number added until it is unique.
+fn unique_name(collection: &str, taken: &[ResourcePlan]) -> String {
+    let segments: Vec<String> = collection
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .collect()
+        })
+        .collect();
+    let is_free = |name: &str| !taken.iter().any(|r| r.name == name);
+    for count in 1..=segments.len() {
+        let name = segments[segments.len() - count..].join("-");
+        if is_free(&name) {
+            return name;
+        }
+    }
+    let base = segments.join("-");
+    let base = if base.is_empty() { "root".to_string() } else { base };
+    (1..)
+        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+        .find(|name| is_free(name))
+        .unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_shapes() {
+        assert_eq!(
+            item_shape("/things/{thingId}"),
+            Some(Ok(("/things".into(), "thingId".into())))
+        );
+        assert_eq!(item_shape("/{id}"), Some(Ok(("/".into(), "id".into()))));
+        assert_eq!(item_shape("/things"), None);
+        assert_eq!(item_shape("/lamps/{id}/break"), None);
+        assert_eq!(item_shape("/files/{name}.json"), None);
+        assert!(matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Err(r)) if r.contains("/users/{userId}/orders")));
+    }
+
+    #[test]
+    fn item_paths_use_id() {
+        assert_eq!(item_path("/things/{thingId}", "thingId"), "/things/{id}");
+    }
+
+    #[test]
+    fn names_are_unique_and_valid() {
+        let taken = |names: &[&str]| -> Vec<ResourcePlan> {
+            names
+                .iter()
+                .map(|n| ResourcePlan {
+                    name: n.to_string(),
+                    collection: String::new(),
+                    item: String::new(),
+                    spec_item: String::new(),
+                    create: CreateMode::Put,
+                    create_note: String::new(),
+                    post_id: None,
+                    id_field: Choice::new("", ""),
+                    items: Choice::new("", ""),
+                    methods: Vec::new(),
+                    methods_note: String::new(),
+                    body: BodyPlan::default(),
+                    body_source: String::new(),
+                    ignore: Vec::new(),
+                    idempotency_key: None,
+                    disabled: Vec::new(),
+                })
+                .collect()
+        };
+        assert_eq!(unique_name("/api/v1/orders", &[]), "orders");
+        assert_eq!(unique_name("/api/v2/orders", &taken(&["orders"])), "v2-orders");
+        assert_eq!(unique_name("/orders", &taken(&["orders"])), "orders-2");
+        assert_eq!(unique_name("/line.items", &[]), "line_items");
+        assert_eq!(unique_name("/", &[]), "root");
+    }
+}

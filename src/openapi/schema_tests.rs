@@ -1,0 +1,3 @@
+//! Unit tests of the schema mapper.
+
+use super::*;
