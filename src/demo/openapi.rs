@@ -45,7 +45,9 @@ mod tests {
         .expect("the demo's document imports");
         assert_eq!(generated.resources, ["lamps", "things"]);
         assert!(
-            generated.toml.contains("base_url = \"http://127.0.0.1:8080\""),
+            generated
+                .toml
+                .contains("base_url = \"http://127.0.0.1:8080\""),
             "{}",
             generated.toml
         );

@@ -11,6 +11,7 @@ use toml_writer::{TomlStringBuilder, TomlWrite as _};
 use super::body::{Gen, Member, Param, Tmpl};
 use super::model::{Api, AuthHeader};
 use super::resources::{Choice, Plan, ResourcePlan};
+use crate::http::model::Method;
 use crate::scenario::CreateMode;
 
 /// Column trailing comments are aligned to, when the line is short enough.
@@ -117,16 +118,26 @@ fn env_name(header: &AuthHeader) -> String {
     header
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
 fn resource(out: &mut String, r: &ResourcePlan) {
     let table = format!("resources.{}", key(&r.name));
-    comment(out, &format!("{}: {} and {}", r.name, r.collection, r.spec_item));
+    comment(
+        out,
+        &format!("{}: {} and {}", r.name, r.collection, r.spec_item),
+    );
     out.push_str(&format!("[{table}]\n"));
     line(out, &format!("collection = {}", string(&r.collection)), "");
-    let renamed = (r.item != r.spec_item).then(|| format!("{} in the spec", param_of(&r.spec_item)));
+    let renamed =
+        (r.item != r.spec_item).then(|| format!("{} in the spec", param_of(&r.spec_item)));
     line(
         out,
         &format!("item = {}", string(&r.item)),
@@ -149,10 +160,11 @@ fn resource(out: &mut String, r: &ResourcePlan) {
         &r.methods_note,
     );
     let required: Vec<String> = r.body.required.iter().map(|n| string(n)).collect();
-    let required_note = if required.is_empty() {
-        "the schema requires no member: a partial body is empty"
-    } else {
-        "required by the schema; a partial PUT keeps only these"
+    let required_note = match (required.is_empty(), r.methods.contains(&Method::Put)) {
+        (true, true) => "the schema requires no member: a partial PUT sends {}",
+        (true, false) => "the schema requires no member",
+        (false, true) => "required by the schema; a partial PUT keeps only these",
+        (false, false) => "required by the schema",
     };
     line(
         out,
@@ -202,7 +214,11 @@ fn resource(out: &mut String, r: &ResourcePlan) {
 }
 
 fn choice(out: &mut String, name: &str, choice: &Choice) {
-    line(out, &format!("{name} = {}", string(&choice.value)), &choice.note);
+    line(
+        out,
+        &format!("{name} = {}", string(&choice.value)),
+        &choice.note,
+    );
 }
 
 /// `{thingId}` of `/things/{thingId}`.
@@ -218,7 +234,11 @@ fn body_table(out: &mut String, table: &str, note: &str, members: &[Member]) {
         match &member.tmpl {
             None => comment(
                 out,
-                &format!("{}: {}", member.name, member.note.as_deref().unwrap_or("left out")),
+                &format!(
+                    "{}: {}",
+                    member.name,
+                    member.note.as_deref().unwrap_or("left out")
+                ),
             ),
             Some(Tmpl::Object(inner)) if !inner.is_empty() => nested.push((member, inner)),
             Some(tmpl) => line(
@@ -242,7 +262,7 @@ fn body_table(out: &mut String, table: &str, note: &str, members: &[Member]) {
 /// A template on one line.
 fn inline(tmpl: &Tmpl) -> String {
     match tmpl {
-        Tmpl::Gen(gn) => generator(gn),
+        Tmpl::Gen(table) => generator(table),
         Tmpl::Object(members) => {
             let parts: Vec<String> = members
                 .iter()
@@ -250,17 +270,16 @@ fn inline(tmpl: &Tmpl) -> String {
                 .collect();
             inline_table(&parts)
         }
-        Tmpl::Literal(value) if names_gen(value) => format!(
-            "{{ gen = \"const\", value = {} }}",
-            json(value)
-        ),
+        Tmpl::Literal(value) if names_gen(value) => {
+            format!("{{ gen = \"const\", value = {} }}", json(value))
+        }
         Tmpl::Literal(value) => json(value),
     }
 }
 
-fn generator(gn: &Gen) -> String {
-    let mut parts = vec![format!("gen = {}", string(gn.name))];
-    for (name, param) in &gn.params {
+fn generator(table: &Gen) -> String {
+    let mut parts = vec![format!("gen = {}", string(table.name))];
+    for (name, param) in &table.params {
         let value = match param {
             Param::Int(n) => scalar(*n),
             Param::Float(f) => scalar(*f),
@@ -343,7 +362,11 @@ fn line(out: &mut String, text: &str, note: &str) {
     let note = one_line(note);
     if !note.is_empty() {
         let width = text.chars().count();
-        let pad = if width < COMMENT_COLUMN { COMMENT_COLUMN - width } else { 2 };
+        let pad = if width < COMMENT_COLUMN {
+            COMMENT_COLUMN - width
+        } else {
+            2
+        };
         let _ = write!(out, "{:pad$}# {note}", "");
     }
     out.push('\n');
@@ -399,12 +422,12 @@ mod tests {
 
     #[test]
     fn generators_keep_their_parameter_order() {
-        let gn = Gen::new("float")
+        let float = Gen::new("float")
             .with("min", Param::Float(0.5))
             .with("max", Param::Float(200.0))
             .with("decimals", Param::Int(1));
         assert_eq!(
-            inline(&Tmpl::Gen(gn)),
+            inline(&Tmpl::Gen(float)),
             "{ gen = \"float\", min = 0.5, max = 200.0, decimals = 1 }"
         );
     }

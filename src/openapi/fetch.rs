@@ -148,7 +148,11 @@ mod tests {
     #[test]
     fn unreadable_files_are_read_errors() {
         let err = read_file("/nonexistent/idemfuzz/spec.json").expect_err("missing file");
-        assert!(err.to_string().starts_with("/nonexistent/idemfuzz/spec.json: cannot read"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/idemfuzz/spec.json: cannot read"),
+            "{err}"
+        );
         assert!(!err.is_unreachable());
     }
 }

@@ -12,11 +12,7 @@ pub fn samples(format: &str) -> Option<&'static [&'static str]> {
         ],
         "date" => &["2024-01-15", "2024-06-30", "2025-02-03", "2025-11-20"],
         "time" => &["09:30:00Z", "18:45:10Z", "07:05:59Z"],
-        "email" | "idn-email" => &[
-            "ada@example.com",
-            "grace@example.org",
-            "linus@example.net",
-        ],
+        "email" | "idn-email" => &["ada@example.com", "grace@example.org", "linus@example.net"],
         "uri" | "url" | "iri" => &[
             "https://example.com/a",
             "https://example.org/b/c",

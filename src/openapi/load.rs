@@ -19,7 +19,11 @@ enum Syntax {
 impl Syntax {
     /// JSON when the text starts with `{` (after white space and a byte-order mark), else YAML.
     fn of(text: &str) -> Syntax {
-        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
             Syntax::Json
         } else {
             Syntax::Yaml
@@ -134,7 +138,10 @@ mod tests {
             ("swagger: '2.0'", "Swagger 2.0 is not supported"),
             ("openapi: 3.2.0", "OpenAPI 3.2.0 is not supported"),
             ("openapi: 3.0.3\ninfo: 7", "invalid OpenAPI 3.0.3 document"),
-            ("openapi: 3.1.0\npaths: []", "invalid OpenAPI 3.1.0 document"),
+            (
+                "openapi: 3.1.0\npaths: []",
+                "invalid OpenAPI 3.1.0 document",
+            ),
             ("", "no `openapi` field"),
         ];
         for (text, expected) in cases {

@@ -54,14 +54,7 @@ pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
         });
     }
     let base_url = base_url(&api, spec.url.as_deref());
-    let toml = emit::scenario(
-        &api,
-        &plan,
-        Origin {
-            name: &spec.origin,
-        },
-        &base_url,
-    );
+    let toml = emit::scenario(&api, &plan, Origin { name: &spec.origin }, &base_url);
     crate::scenario::load_str(&generated_path(spec), &toml, &EnvSnapshot::default()).map_err(
         |err| OpenApiError::Internal {
             origin: spec.origin.clone(),
@@ -90,7 +83,10 @@ fn no_resource_reason(skipped: &[Skipped]) -> String {
         .iter()
         .map(|s| format!("{}: {}", s.path, s.reason))
         .collect();
-    format!("no collection/item pair could be imported ({})", reasons.join("; "))
+    format!(
+        "no collection/item pair could be imported ({})",
+        reasons.join("; ")
+    )
 }
 
 /// The base URL from `servers[0]` (the spec's default `/` when it lists none). A relative URL is
@@ -152,8 +148,12 @@ mod tests {
             base_url(&api(&[]), Some("http://127.0.0.1:8080/openapi.json")),
             BaseUrl::Known { url, .. } if url == "http://127.0.0.1:8080"
         ));
-        assert!(matches!(base_url(&api(&["/api"]), None), BaseUrl::Unknown(r) if r.contains("relative")));
-        assert!(matches!(base_url(&api(&[]), None), BaseUrl::Unknown(r) if r.contains("no servers")));
+        assert!(
+            matches!(base_url(&api(&["/api"]), None), BaseUrl::Unknown(r) if r.contains("relative"))
+        );
+        assert!(
+            matches!(base_url(&api(&[]), None), BaseUrl::Unknown(r) if r.contains("no servers"))
+        );
         assert!(matches!(
             base_url(&api(&["https://user:pw@example.com"]), None),
             BaseUrl::Unknown(r) if r.contains("credentials") && !r.contains("pw@")

@@ -280,8 +280,14 @@ mod tests {
 
     #[test]
     fn local_schema_references_are_named_and_others_kept() {
-        assert_eq!(schema_ref("#/components/schemas/Thing"), Schema::Ref("Thing".into()));
-        assert_eq!(schema_ref("#/components/schemas/a~1b"), Schema::Ref("a/b".into()));
+        assert_eq!(
+            schema_ref("#/components/schemas/Thing"),
+            Schema::Ref("Thing".into())
+        );
+        assert_eq!(
+            schema_ref("#/components/schemas/a~1b"),
+            Schema::Ref("a/b".into())
+        );
         assert_eq!(
             schema_ref("other.yaml#/Thing"),
             Schema::OtherRef("other.yaml#/Thing".into())
@@ -306,7 +312,10 @@ mod tests {
     #[test]
     fn server_variables_take_their_defaults() {
         assert_eq!(
-            expand_server_url("https://{env}.example.com/{v}", [("env", "api"), ("v", "v2")]),
+            expand_server_url(
+                "https://{env}.example.com/{v}",
+                [("env", "api"), ("v", "v2")]
+            ),
             "https://api.example.com/v2"
         );
     }

@@ -149,7 +149,12 @@ fn resource(
     if let Some(schema) = representation
         && let Ok(answer) = mapper.body(schema, Some(&id_member))
     {
-        ignore.extend(answer.ignore.into_iter().filter(|p| !body.ignore.contains(p)));
+        ignore.extend(
+            answer
+                .ignore
+                .into_iter()
+                .filter(|p| !body.ignore.contains(p)),
+        );
     }
     Ok(ResourcePlan {
         name: String::new(),
@@ -180,7 +185,10 @@ fn creation<'p>(
     if let Some(put) = item.operation(Method::Put) {
         return Ok((
             CreateMode::Put,
-            format!("the spec documents PUT {}: checks PUT run-owned ids", item.path),
+            format!(
+                "the spec documents PUT {}: checks PUT run-owned ids",
+                item.path
+            ),
             put,
         ));
     }
@@ -216,7 +224,9 @@ fn id_field(
     param: &str,
     spec_item: &str,
 ) -> (String, Choice) {
-    let members = representation.map(|s| mapper.members(s)).unwrap_or_default();
+    let members = representation
+        .map(|s| mapper.members(s))
+        .unwrap_or_default();
     let found = members
         .iter()
         .find(|(name, _)| name == param)
@@ -257,9 +267,19 @@ fn request_body(
     id_member: &str,
 ) -> Result<(BodyPlan, String), String> {
     let candidates = [
-        (create_op, if create_op.method == Method::Put { &item.path } else { &collection.path }),
+        (
+            create_op,
+            if create_op.method == Method::Put {
+                &item.path
+            } else {
+                &collection.path
+            },
+        ),
         (item.operation(Method::Put).unwrap_or(create_op), &item.path),
-        (collection.operation(Method::Post).unwrap_or(create_op), &collection.path),
+        (
+            collection.operation(Method::Post).unwrap_or(create_op),
+            &collection.path,
+        ),
     ];
     let (op, path) = candidates
         .into_iter()
@@ -268,7 +288,11 @@ fn request_body(
             format!(
                 "no JSON request body is documented for {} {}",
                 create_op.method.as_str(),
-                if create_op.method == Method::Put { &item.path } else { &collection.path }
+                if create_op.method == Method::Put {
+                    &item.path
+                } else {
+                    &collection.path
+                }
             )
         })?;
     let source = format!("the request body of {} {path}", op.method.as_str());
@@ -360,12 +384,14 @@ fn methods(item: &PathItem) -> Vec<Method> {
 }
 
 fn methods_note(item: &PathItem) -> String {
-    let documented = format!("documented on {}", item.path);
-    if item.has(Method::Head) {
-        documented
-    } else {
-        format!("{documented}; HEAD goes with GET (RFC 9110 §9.1)")
+    let mut note = format!("documented on {}", item.path);
+    if !item.has(Method::Head) {
+        note.push_str("; HEAD goes with GET (RFC 9110 §9.1)");
     }
+    if !item.has(Method::Delete) {
+        note.push_str("; no DELETE, so what the checks create stays behind");
+    }
+    note
 }
 
 /// The Idempotency-Key header a POST documents, if any: `Idempotency-Key` itself, else a
@@ -382,7 +408,11 @@ fn idempotency_key(post: &Operation) -> Option<KeyPlan> {
         })?;
     Some(KeyPlan {
         header: header.clone(),
-        mismatch_statuses: if post.documents(422) { vec![422] } else { Vec::new() },
+        mismatch_statuses: if post.documents(422) {
+            vec![422]
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -391,13 +421,21 @@ fn disabled(item: &PathItem, collection: &PathItem) -> Vec<(CheckId, String)> {
     let mut off = Vec::new();
     if !item.has(Method::Put) {
         let why = format!("the spec documents no PUT {}", item.path);
-        for check in [CheckId::RepeatPut, CheckId::PartialPut, CheckId::PutAfterDelete] {
+        for check in [
+            CheckId::RepeatPut,
+            CheckId::PartialPut,
+            CheckId::PutAfterDelete,
+        ] {
             off.push((check, why.clone()));
         }
     }
     if !item.has(Method::Delete) {
         let why = format!("the spec documents no DELETE {}", item.path);
-        for check in [CheckId::RepeatDelete, CheckId::PutAfterDelete, CheckId::UseAfterDelete] {
+        for check in [
+            CheckId::RepeatDelete,
+            CheckId::PutAfterDelete,
+            CheckId::UseAfterDelete,
+        ] {
             if !off.iter().any(|(c, _)| *c == check) {
                 off.push((check, why.clone()));
             }
@@ -435,7 +473,13 @@ fn unique_name(collection: &str, taken: &[ResourcePlan]) -> String {
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect()
         })
         .collect();
@@ -447,9 +491,19 @@ fn unique_name(collection: &str, taken: &[ResourcePlan]) -> String {
         }
     }
     let base = segments.join("-");
-    let base = if base.is_empty() { "root".to_string() } else { base };
+    let base = if base.is_empty() {
+        "root".to_string()
+    } else {
+        base
+    };
     (1..)
-        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            }
+        })
         .find(|name| is_free(name))
         .unwrap_or(base)
 }
@@ -468,7 +522,9 @@ mod tests {
         assert_eq!(item_shape("/things"), None);
         assert_eq!(item_shape("/lamps/{id}/break"), None);
         assert_eq!(item_shape("/files/{name}.json"), None);
-        assert!(matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Err(r)) if r.contains("/users/{userId}/orders")));
+        assert!(
+            matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Err(r)) if r.contains("/users/{userId}/orders"))
+        );
     }
 
     #[test]
@@ -502,7 +558,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(unique_name("/api/v1/orders", &[]), "orders");
-        assert_eq!(unique_name("/api/v2/orders", &taken(&["orders"])), "v2-orders");
+        assert_eq!(
+            unique_name("/api/v2/orders", &taken(&["orders"])),
+            "v2-orders"
+        );
         assert_eq!(unique_name("/orders", &taken(&["orders"])), "orders-2");
         assert_eq!(unique_name("/line.items", &[]), "line_items");
         assert_eq!(unique_name("/", &[]), "root");

@@ -55,7 +55,9 @@ impl Omit {
             Omit::Cycle(name) => format!("left out: `{name}` contains itself (a recursive schema)"),
             Omit::TooDeep => format!("left out: nested more than {MAX_DEPTH} references deep"),
             Omit::OtherRef(reference) => {
-                format!("left out: `$ref: {reference}` is not a local `#/components/schemas/` reference")
+                format!(
+                    "left out: `$ref: {reference}` is not a local `#/components/schemas/` reference"
+                )
             }
             Omit::UnknownRef(name) => format!("left out: no schema `{name}` in components.schemas"),
             Omit::Null => "left out: it can only be null, and TOML has no null".into(),
@@ -199,6 +201,12 @@ impl<'a> Mapper<'a> {
             return self.alternative(object);
         }
         match kind(&object) {
+            Some(JsonType::Object) if object.properties.is_empty() => Ok((
+                Tmpl::Literal(json!({})),
+                object
+                    .open_map
+                    .then(|| "a map of arbitrary members: sent empty".to_string()),
+            )),
             Some(JsonType::Object) => self.object(&object).map(|t| (t, None)),
             Some(JsonType::Array) => self.array(&object),
             Some(JsonType::String) => Ok(string(&object)),
@@ -263,9 +271,6 @@ impl<'a> Mapper<'a> {
     }
 
     fn object(&mut self, object: &SchemaObject) -> Result<Tmpl, Omit> {
-        if object.properties.is_empty() {
-            return Ok(Tmpl::Literal(json!({})));
-        }
         let mut members = Vec::new();
         for (name, schema) in &object.properties {
             let required = object.required.contains(name);
@@ -278,7 +283,14 @@ impl<'a> Mapper<'a> {
     /// when it is `readOnly` (then an ignore pattern) or the item id.
     fn member(&mut self, name: &str, schema: &Schema, required: bool) -> Option<Member> {
         if self.at.is_empty() && self.id_member.as_deref() == Some(name) {
-            return None;
+            return Some(Member {
+                name: name.to_string(),
+                tmpl: None,
+                note: Some(
+                    "left out: it holds the item's id, which the path or the server supplies"
+                        .into(),
+                ),
+            });
         }
         self.at.push(Step::Name(name.to_string()));
         let mark = self.stack.len();
@@ -309,8 +321,11 @@ impl<'a> Mapper<'a> {
     fn array(&mut self, object: &SchemaObject) -> Result<Mapped, Omit> {
         let min = object.min_items.unwrap_or(0).min(MAX_ARRAY_LEN as u64);
         let Some(items) = &object.items else {
-            let gn = array_gen(object, Tmpl::Gen(Gen::new("string")), min);
-            return Ok((gn, Some("items have no schema: strings are sent".into())));
+            let generator = array_gen(object, Tmpl::Gen(Gen::new("string")), min);
+            return Ok((
+                generator,
+                Some("items have no schema: strings are sent".into()),
+            ));
         };
         self.at.push(Step::Any);
         let mark = self.stack.len();
@@ -325,7 +340,10 @@ impl<'a> Mapper<'a> {
         self.stack.truncate(mark);
         self.at.pop();
         match mapped {
-            Ok((tmpl, note)) => Ok((array_gen(object, tmpl, min), note.map(|n| format!("items: {n}")))),
+            Ok((tmpl, note)) => Ok((
+                array_gen(object, tmpl, min),
+                note.map(|n| format!("items: {n}")),
+            )),
             Err(omit) if min == 0 => Ok((
                 Tmpl::Literal(json!([])),
                 Some(format!("always empty; the items are {}", omit.reason())),
@@ -421,6 +439,12 @@ fn string(object: &SchemaObject) -> Mapped {
             Some(format!("format `{format}`: fixed valid values")),
         );
     }
+    if let Some(chars) = object.pattern.as_deref().and_then(pattern_charset) {
+        return (
+            Tmpl::Gen(lengths(Gen::new("string"), object).with("chars", Param::Text(chars.into()))),
+            None,
+        );
+    }
     if let Some(pattern) = &object.pattern {
         let examples: Vec<Value> = object
             .examples
@@ -435,33 +459,49 @@ fn string(object: &SchemaObject) -> Mapped {
                 Some(format!("pattern `{pattern}`: the spec's examples")),
             );
         }
-        let gn = lengths(Gen::new("string"), object).with("chars", Param::Text("alnum".into()));
+        let generator =
+            lengths(Gen::new("string"), object).with("chars", Param::Text("alnum".into()));
         return (
-            Tmpl::Gen(gn),
+            Tmpl::Gen(generator),
             Some(format!(
                 "pattern `{pattern}` is not generated: adjust if the server enforces it"
             )),
         );
     }
-    let mut gn = lengths(Gen::new("string"), object);
+    let mut generator = lengths(Gen::new("string"), object);
     if format == "password" {
-        gn = gn.with("chars", Param::Text("alnum".into()));
+        generator = generator.with("chars", Param::Text("alnum".into()));
     }
-    (Tmpl::Gen(gn), None)
+    (Tmpl::Gen(generator), None)
+}
+
+/// The generator charset that produces exactly the strings a simple pattern accepts:
+/// `^[A-Za-z0-9]+$` (the three ranges in any order, `+` or `*`) is `alnum`.
+fn pattern_charset(pattern: &str) -> Option<&'static str> {
+    let class = pattern
+        .strip_prefix("^[")?
+        .strip_suffix("]+$")
+        .or_else(|| pattern.strip_prefix("^[")?.strip_suffix("]*$"))?;
+    let mut ranges: Vec<&str> = (0..class.len())
+        .step_by(3)
+        .filter_map(|i| class.get(i..i + 3))
+        .collect();
+    ranges.sort_unstable();
+    (class.len() == 9 && ranges == ["0-9", "A-Z", "a-z"]).then_some("alnum")
 }
 
 /// `min_len` / `max_len` from `minLength` / `maxLength`, within what the generator allows.
-fn lengths(mut gn: Gen, object: &SchemaObject) -> Gen {
+fn lengths(mut generator: Gen, object: &SchemaObject) -> Gen {
     let cap = MAX_STRING_LEN as u64;
     let min = object.min_length.map(|n| n.min(cap));
     let max = object.max_length.map(|n| n.min(cap).max(min.unwrap_or(0)));
     if let Some(min) = min {
-        gn = gn.with("min_len", Param::Int(as_i64(min)));
+        generator = generator.with("min_len", Param::Int(as_i64(min)));
     }
     if let Some(max) = max {
-        gn = gn.with("max_len", Param::Int(as_i64(max)));
+        generator = generator.with("max_len", Param::Int(as_i64(max)));
     }
-    gn
+    generator
 }
 
 fn integer(object: &SchemaObject) -> Mapped {
@@ -480,17 +520,18 @@ fn integer(object: &SchemaObject) -> Mapped {
         (None, Some(high)) if high < 0 => (Some(high.saturating_sub(NUMBER_SPREAD)), Some(high)),
         other => other,
     };
-    let mut gn = Gen::new("int");
+    let mut generator = Gen::new("int");
     if let Some(min) = min {
-        gn = gn.with("min", Param::Int(min));
+        generator = generator.with("min", Param::Int(min));
     }
     if let Some(max) = max {
-        gn = gn.with("max", Param::Int(max));
+        generator = generator.with("max", Param::Int(max));
     }
     let note = object
         .multiple_of
+        .filter(|m| *m != 1.0)
         .map(|m| format!("multipleOf {m} is not enforced"));
-    (Tmpl::Gen(gn), note)
+    (Tmpl::Gen(generator), note)
 }
 
 fn number(object: &SchemaObject) -> Mapped {
@@ -507,21 +548,21 @@ fn number(object: &SchemaObject) -> Mapped {
         (None, Some(high)) if high < 0.0 => (Some(high - NUMBER_SPREAD as f64), Some(high)),
         other => other,
     };
-    let mut gn = Gen::new("float");
+    let mut generator = Gen::new("float");
     if let Some(min) = min {
-        gn = gn.with("min", Param::Float(min));
+        generator = generator.with("min", Param::Float(min));
     }
     if let Some(max) = max {
-        gn = gn.with("max", Param::Float(max));
+        generator = generator.with("max", Param::Float(max));
     }
     if let Some(decimals) = decimals {
-        gn = gn.with("decimals", Param::Int(i64::from(decimals)));
+        generator = generator.with("decimals", Param::Int(i64::from(decimals)));
     }
     let note = match (object.multiple_of, decimals) {
         (Some(m), None) => Some(format!("multipleOf {m} is not enforced")),
         _ => None,
     };
-    (Tmpl::Gen(gn), note)
+    (Tmpl::Gen(generator), note)
 }
 
 /// `k` when `multiple_of` is `10^-k` (0.01 → 2, 1 → 0), up to 15 places.
@@ -542,19 +583,22 @@ fn array_gen(object: &SchemaObject, items: Tmpl, min: u64) -> Tmpl {
     if object.unique_items && repeats_values && min <= 1 {
         max = max.min(1);
     }
-    let mut gn = Gen::new("array").with("items", Param::Items(Box::new(items)));
+    let mut generator = Gen::new("array").with("items", Param::Items(Box::new(items)));
     if min > 0 {
-        gn = gn.with("min_len", Param::Int(as_i64(min)));
+        generator = generator.with("min_len", Param::Int(as_i64(min)));
     }
     if max != min + ARRAY_SPREAD {
-        gn = gn.with("max_len", Param::Int(as_i64(max)));
+        generator = generator.with("max_len", Param::Int(as_i64(max)));
     }
-    Tmpl::Gen(gn)
+    Tmpl::Gen(generator)
 }
 
 /// The discriminator member and the value that selects `alternative`: the `mapping` key
 /// pointing to it, else (for a reference) the schema's name, as OpenAPI defines.
-fn discriminator_value(discriminator: &Discriminator, alternative: &Schema) -> Option<(String, String)> {
+fn discriminator_value(
+    discriminator: &Discriminator,
+    alternative: &Schema,
+) -> Option<(String, String)> {
     let Schema::Ref(name) = alternative else {
         return None;
     };
@@ -572,7 +616,11 @@ fn set_const(object: &mut SchemaObject, property: &str, value: &str) {
         const_value: Some(Value::from(value)),
         ..SchemaObject::default()
     }));
-    match object.properties.iter_mut().find(|(name, _)| name == property) {
+    match object
+        .properties
+        .iter_mut()
+        .find(|(name, _)| name == property)
+    {
         Some(entry) => entry.1 = schema,
         None => object.properties.push((property.to_string(), schema)),
     }
@@ -602,9 +650,17 @@ fn merge(into: &mut SchemaObject, part: SchemaObject) {
     first(&mut into.default, part.default);
     first(&mut into.description, part.description);
     tighter(&mut into.minimum, part.minimum, f64::max);
-    tighter(&mut into.exclusive_minimum, part.exclusive_minimum, f64::max);
+    tighter(
+        &mut into.exclusive_minimum,
+        part.exclusive_minimum,
+        f64::max,
+    );
     tighter(&mut into.maximum, part.maximum, f64::min);
-    tighter(&mut into.exclusive_maximum, part.exclusive_maximum, f64::min);
+    tighter(
+        &mut into.exclusive_maximum,
+        part.exclusive_maximum,
+        f64::min,
+    );
     tighter(&mut into.min_length, part.min_length, u64::max);
     tighter(&mut into.max_length, part.max_length, u64::min);
     tighter(&mut into.min_items, part.min_items, u64::max);

@@ -107,7 +107,10 @@ fn operation(
     shared: &[&oa::Parameter],
     components: Option<&oa::Components>,
 ) -> Operation {
-    let own = op.parameters.iter().filter_map(|p| parameter(p, components));
+    let own = op
+        .parameters
+        .iter()
+        .filter_map(|p| parameter(p, components));
     let header_params = shared
         .iter()
         .copied()
@@ -131,7 +134,10 @@ fn operation(
                 oa::StatusCode::Code(code) => Status::Code(*code),
                 oa::StatusCode::Range(digit) => Status::Range(*digit),
             };
-            Some(self::response(status, resolve_response(response, components)?))
+            Some(self::response(
+                status,
+                resolve_response(response, components)?,
+            ))
         })
         .collect();
     if let Some(default) = op
@@ -158,7 +164,9 @@ fn response(status: Status, response: &oa::Response) -> Response {
     }
 }
 
-fn json_schema<'a>(content: impl IntoIterator<Item = (&'a String, &'a oa::MediaType)>) -> Option<Schema> {
+fn json_schema<'a>(
+    content: impl IntoIterator<Item = (&'a String, &'a oa::MediaType)>,
+) -> Option<Schema> {
     best_json(content.into_iter().map(|(media, m)| (media.as_str(), m)))
         .and_then(|media| media.schema.as_ref())
         .map(schema_or_ref)
@@ -245,9 +253,15 @@ fn schema(schema: &oa::Schema) -> Schema {
     };
     match &schema.schema_kind {
         oa::SchemaKind::Type(ty) => typed(&mut object, ty),
-        oa::SchemaKind::OneOf { one_of } => object.one_of = one_of.iter().map(schema_or_ref).collect(),
-        oa::SchemaKind::AllOf { all_of } => object.all_of = all_of.iter().map(schema_or_ref).collect(),
-        oa::SchemaKind::AnyOf { any_of } => object.any_of = any_of.iter().map(schema_or_ref).collect(),
+        oa::SchemaKind::OneOf { one_of } => {
+            object.one_of = one_of.iter().map(schema_or_ref).collect()
+        }
+        oa::SchemaKind::AllOf { all_of } => {
+            object.all_of = all_of.iter().map(schema_or_ref).collect()
+        }
+        oa::SchemaKind::AnyOf { any_of } => {
+            object.any_of = any_of.iter().map(schema_or_ref).collect()
+        }
         oa::SchemaKind::Not { .. } => {}
         oa::SchemaKind::Any(any) => untyped(&mut object, any),
     }
@@ -266,16 +280,33 @@ fn typed(object: &mut SchemaObject, ty: &oa::Type) {
             object.types.push(JsonType::String);
             object.format = variant_name(&s.format);
             object.pattern = s.pattern.clone();
-            object.enum_values = s.enumeration.iter().flatten().map(|v| Value::from(v.as_str())).collect();
+            object.enum_values = s
+                .enumeration
+                .iter()
+                .flatten()
+                .map(|v| Value::from(v.as_str()))
+                .collect();
             object.min_length = s.min_length.map(|n| n as u64);
             object.max_length = s.max_length.map(|n| n as u64);
         }
         oa::Type::Number(n) => {
             object.types.push(JsonType::Number);
             object.format = variant_name(&n.format);
-            bounds(object, n.minimum, n.maximum, n.exclusive_minimum, n.exclusive_maximum);
+            bounds(
+                object,
+                n.minimum,
+                n.maximum,
+                n.exclusive_minimum,
+                n.exclusive_maximum,
+            );
             object.multiple_of = n.multiple_of;
-            object.enum_values = n.enumeration.iter().flatten().filter_map(|v| serde_json::Number::from_f64(*v)).map(Value::Number).collect();
+            object.enum_values = n
+                .enumeration
+                .iter()
+                .flatten()
+                .filter_map(|v| serde_json::Number::from_f64(*v))
+                .map(Value::Number)
+                .collect();
         }
         oa::Type::Integer(i) => {
             object.types.push(JsonType::Integer);
@@ -288,11 +319,21 @@ fn typed(object: &mut SchemaObject, ty: &oa::Type) {
                 i.exclusive_maximum,
             );
             object.multiple_of = i.multiple_of.map(|v| v as f64);
-            object.enum_values = i.enumeration.iter().flatten().map(|v| Value::from(*v)).collect();
+            object.enum_values = i
+                .enumeration
+                .iter()
+                .flatten()
+                .map(|v| Value::from(*v))
+                .collect();
         }
         oa::Type::Boolean(b) => {
             object.types.push(JsonType::Boolean);
-            object.enum_values = b.enumeration.iter().flatten().map(|v| Value::from(*v)).collect();
+            object.enum_values = b
+                .enumeration
+                .iter()
+                .flatten()
+                .map(|v| Value::from(*v))
+                .collect();
         }
         oa::Type::Object(o) => {
             object.types.push(JsonType::Object);
@@ -315,7 +356,12 @@ fn untyped(object: &mut SchemaObject, any: &oa::AnySchema) {
     object.types.extend(any.typ.as_deref().and_then(json_type));
     object.format = any.format.clone();
     object.pattern = any.pattern.clone();
-    object.enum_values = any.enumeration.iter().filter(|v| !v.is_null()).cloned().collect();
+    object.enum_values = any
+        .enumeration
+        .iter()
+        .filter(|v| !v.is_null())
+        .cloned()
+        .collect();
     bounds(
         object,
         any.minimum,
@@ -380,14 +426,18 @@ fn properties<'a>(
 }
 
 fn open_map(additional: Option<&oa::AdditionalProperties>) -> bool {
-    !matches!(additional, None | Some(oa::AdditionalProperties::Any(false)))
+    !matches!(
+        additional,
+        None | Some(oa::AdditionalProperties::Any(false))
+    )
 }
 
 fn variant_name<T: serde::Serialize>(format: &oa::VariantOrUnknownOrEmpty<T>) -> Option<String> {
     match format {
-        oa::VariantOrUnknownOrEmpty::Item(item) => {
-            serde_json::to_value(item).ok()?.as_str().map(str::to_string)
-        }
+        oa::VariantOrUnknownOrEmpty::Item(item) => serde_json::to_value(item)
+            .ok()?
+            .as_str()
+            .map(str::to_string),
         oa::VariantOrUnknownOrEmpty::Unknown(name) => Some(name.clone()),
         oa::VariantOrUnknownOrEmpty::Empty => None,
     }

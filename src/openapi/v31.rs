@@ -91,7 +91,12 @@ fn path_item(path: &str, item: &oa::PathItem, doc: &oa::Spec) -> PathItem {
     }
 }
 
-fn operation(method: Method, op: &oa::Operation, shared: &[oa::Parameter], doc: &oa::Spec) -> Operation {
+fn operation(
+    method: Method,
+    op: &oa::Operation,
+    shared: &[oa::Parameter],
+    doc: &oa::Spec,
+) -> Operation {
     let own: Vec<oa::Parameter> = op
         .parameters
         .iter()
@@ -130,7 +135,9 @@ fn operation(method: Method, op: &oa::Operation, shared: &[oa::Parameter], doc: 
     }
 }
 
-fn json_schema<'a>(content: impl IntoIterator<Item = (&'a String, &'a oa::MediaType)>) -> Option<Schema> {
+fn json_schema<'a>(
+    content: impl IntoIterator<Item = (&'a String, &'a oa::MediaType)>,
+) -> Option<Schema> {
     best_json(content.into_iter().map(|(media, m)| (media.as_str(), m)))
         .and_then(|media| media.schema.as_ref())
         .map(object_or_ref)
