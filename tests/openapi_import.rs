@@ -182,3 +182,68 @@ fn fleet_3_1_json() {
     );
     assert!(generated.toml.contains("X-Fleet-Key = \"${X_FLEET_KEY}\""));
 }
+
+/// Names and values a spec may hold that TOML needs quoted or escaped, and bounds at the edge
+/// of what the generators take: the file still loads, and the odd values survive as written.
+#[test]
+fn odd_names_and_extreme_bounds_still_make_a_valid_file() {
+    let text = r##"openapi: 3.0.3
+info: {title: "Odd \"API\"\nwith a line break", version: '0'}
+paths:
+  /odd things:
+    get: {responses: {'200': {description: ok}}}
+  /odd things/{id}:
+    get: {responses: {'200': {description: ok}}}
+  /weird.items:
+    get: {responses: {'200': {description: ok}}}
+  /weird.items/{weird id}:
+    get: {responses: {'200': {description: ok}}}
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [first name]
+              properties:
+                first name: {type: string, description: "line one\nline two # not a comment"}
+                a.b: {type: integer, minimum: 9223372036854775807}
+                "quote\"d": {type: string, enum: ["ünïcødé", "tab\there", "#hash"]}
+                shapes: {type: array, minItems: 2000, items: {enum: [{gen: x}, {gen: y}]}}
+                nested: {type: object, properties: {"[x]": {type: number, maximum: -1e300}}}
+                "": {type: boolean}
+      responses: {'200': {description: ok}}
+"##;
+    let generated = import(&Spec {
+        origin: "odd.yaml".into(),
+        text: text.into(),
+        url: None,
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    let loaded = scenario::load_str(
+        Path::new("odd.toml"),
+        &generated.toml,
+        &EnvSnapshot::default(),
+    )
+    .unwrap_or_else(|err| panic!("{err}\n{}", generated.toml));
+    assert_eq!(generated.skipped.len(), 1, "{:?}", generated.skipped);
+    assert!(generated.skipped[0].reason.contains("white space"));
+    let weird = &loaded.resources[0];
+    assert_eq!(weird.name, "weird_items");
+    assert_eq!(weird.item, "/weird.items/{id}");
+    assert_eq!(weird.required, ["first name"]);
+    let members = weird.body.top_level_members();
+    for name in ["first name", "a.b", "quote\"d", "shapes", "nested", ""] {
+        assert!(members.contains(&name), "{name:?} missing from {members:?}");
+    }
+    // A description with a line break and a `#` stays inside one comment.
+    assert!(
+        generated
+            .toml
+            .lines()
+            .filter(|l| l.contains("line two"))
+            .all(|l| l.find('#') < l.find("line one")),
+        "{}",
+        generated.toml
+    );
+}

@@ -282,7 +282,7 @@ fn generator(table: &Gen) -> String {
     for (name, param) in &table.params {
         let value = match param {
             Param::Int(n) => scalar(*n),
-            Param::Float(f) => scalar(*f),
+            Param::Float(f) => float(*f),
             Param::Text(text) => string(text),
             Param::Values(values) => {
                 let values: Vec<String> = values.iter().map(json).collect();
@@ -320,7 +320,7 @@ fn json(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => scalar(i),
-            (None, Some(f)) => scalar(f),
+            (None, Some(f)) => float(f),
             (None, None) => string(&n.to_string()),
         },
         Value::String(s) => string(s),
@@ -342,6 +342,17 @@ fn scalar(value: impl toml_writer::WriteTomlValue) -> String {
     let mut out = String::new();
     let _ = out.value(value);
     out
+}
+
+/// A TOML float; very large and very small magnitudes in exponent form (`1e300`), which
+/// `toml_writer` would spell out digit by digit.
+fn float(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-5..1e16).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        scalar(value)
+    }
 }
 
 /// A basic (double-quoted, single-line) TOML string.
@@ -430,6 +441,20 @@ mod tests {
             inline(&Tmpl::Gen(float)),
             "{ gen = \"float\", min = 0.5, max = 200.0, decimals = 1 }"
         );
+    }
+
+    #[test]
+    fn floats_stay_short_and_valid() {
+        for (value, text) in [
+            (0.5, "0.5"),
+            (200.0, "200.0"),
+            (-1e300, "-1e300"),
+            (2.5e-7, "2.5e-7"),
+        ] {
+            assert_eq!(float(value), text);
+            let parsed: toml::Value = toml::from_str(&format!("x = {text}")).expect("valid TOML");
+            assert_eq!(parsed["x"].as_float(), Some(value));
+        }
     }
 
     #[test]

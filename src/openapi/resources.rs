@@ -110,6 +110,9 @@ fn item_shape(path: &str) -> Option<Result<(String, String), String>> {
     if param.is_empty() || param.contains(['{', '}']) {
         return None;
     }
+    if let Some(problem) = unusable(parent) {
+        return Some(Err(problem));
+    }
     if parent.contains('{') {
         return Some(Err(format!(
             "its collection `{parent}` contains a path parameter; idemfuzz needs a fixed collection path"
@@ -141,21 +144,11 @@ fn resource(
     let get = item.operation(Method::Get).ok_or_else(|| {
         "no GET on it: idemfuzz reads every resource it checks with GET".to_string()
     })?;
-    let (create, create_note, create_op) = creation(item, collection)?;
+    let (create, create_note) = creation(item, collection)?;
     let representation = success_body(get);
     let (id_member, id_field) = id_field(mapper, representation, param, spec_item);
-    let (body, body_source) = request_body(mapper, item, collection, create_op, &id_member)?;
-    let mut ignore = body.ignore.clone();
-    if let Some(schema) = representation
-        && let Ok(answer) = mapper.body(schema, Some(&id_member))
-    {
-        ignore.extend(
-            answer
-                .ignore
-                .into_iter()
-                .filter(|p| !body.ignore.contains(p)),
-        );
-    }
+    let (body, body_source) = request_body(mapper, item, collection, &id_member)?;
+    let ignore = ignore_patterns(mapper, &body, representation, &id_member);
     Ok(ResourcePlan {
         name: String::new(),
         collection: collection.path.clone(),
@@ -176,30 +169,43 @@ fn resource(
     })
 }
 
+/// The `readOnly` members of the request body and of the item's representation (where
+/// server-managed members usually are), as ignore patterns.
+fn ignore_patterns(
+    mapper: &mut Mapper<'_>,
+    body: &BodyPlan,
+    representation: Option<&Schema>,
+    id_member: &str,
+) -> Vec<String> {
+    let mut ignore = body.ignore.clone();
+    let answer = representation.and_then(|schema| mapper.body(schema, Some(id_member)).ok());
+    for pointer in answer.map(|a| a.ignore).unwrap_or_default() {
+        if !ignore.contains(&pointer) {
+            ignore.push(pointer);
+        }
+    }
+    ignore
+}
+
 /// How checks create an item: PUT to the item when the spec documents it, else POST to the
-/// collection. Returns the mode, its comment and the operation whose body creates.
-fn creation<'p>(
-    item: &'p PathItem,
-    collection: &'p PathItem,
-) -> Result<(CreateMode, String, &'p Operation), String> {
-    if let Some(put) = item.operation(Method::Put) {
+/// collection. Returns the mode and its comment.
+fn creation(item: &PathItem, collection: &PathItem) -> Result<(CreateMode, String), String> {
+    if item.has(Method::Put) {
         return Ok((
             CreateMode::Put,
             format!(
                 "the spec documents PUT {}: checks PUT run-owned ids",
                 item.path
             ),
-            put,
         ));
     }
-    if let Some(post) = collection.operation(Method::Post) {
+    if collection.has(Method::Post) {
         return Ok((
             CreateMode::Post,
             format!(
                 "no PUT on {}: checks create with POST {}",
                 item.path, collection.path
             ),
-            post,
         ));
     }
     Err(format!(
@@ -257,46 +263,36 @@ fn id_field(
     }
 }
 
-/// The body template: from the request body of the creating operation, else of the other
-/// write that has one.
+/// The body template: from the request body of PUT on the item when it documents one (PUT is
+/// how checks create then), else of POST on the collection.
 fn request_body(
     mapper: &mut Mapper<'_>,
     item: &PathItem,
     collection: &PathItem,
-    create_op: &Operation,
     id_member: &str,
 ) -> Result<(BodyPlan, String), String> {
-    let candidates = [
-        (
-            create_op,
-            if create_op.method == Method::Put {
-                &item.path
-            } else {
-                &collection.path
-            },
-        ),
-        (item.operation(Method::Put).unwrap_or(create_op), &item.path),
-        (
-            collection.operation(Method::Post).unwrap_or(create_op),
-            &collection.path,
-        ),
+    let writes = [
+        item.operation(Method::Put).map(|op| (op, &item.path)),
+        collection
+            .operation(Method::Post)
+            .map(|op| (op, &collection.path)),
     ];
-    let (op, path) = candidates
-        .into_iter()
-        .find(|(op, _)| op.request.is_some())
+    let (op, schema, path) = writes
+        .iter()
+        .flatten()
+        .find_map(|(op, path)| Some((op, op.request.as_ref()?, path)))
         .ok_or_else(|| {
+            let documented: Vec<String> = writes
+                .iter()
+                .flatten()
+                .map(|(op, path)| format!("{} {path}", op.method.as_str()))
+                .collect();
             format!(
-                "no JSON request body is documented for {} {}",
-                create_op.method.as_str(),
-                if create_op.method == Method::Put {
-                    &item.path
-                } else {
-                    &collection.path
-                }
+                "no JSON request body is documented for {}",
+                documented.join(" or ")
             )
         })?;
     let source = format!("the request body of {} {path}", op.method.as_str());
-    let schema = op.request.as_ref().ok_or_else(|| source.clone())?;
     let body = mapper
         .body(schema, Some(id_member))
         .map_err(|reason| format!("{source}: {reason}"))?;
@@ -451,6 +447,17 @@ fn disabled(item: &PathItem, collection: &PathItem) -> Vec<(CheckId, String)> {
     off
 }
 
+/// Why a collection path cannot be written in a scenario file (white space, `.` or `..`
+/// segments), if so. (The item path's parameter becomes `{id}`, so its name does not matter.)
+fn unusable(path: &str) -> Option<String> {
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("the path contains white space, which a scenario path cannot".into());
+    }
+    path.split('/')
+        .any(|segment| segment == "." || segment == "..")
+        .then(|| "the path has a `.` or `..` segment, which a scenario path cannot".into())
+}
+
 /// The item path with its parameter replaced by `{id}`.
 fn item_path(spec_item: &str, param: &str) -> String {
     let suffix = format!("{{{param}}}");
@@ -522,6 +529,8 @@ mod tests {
         assert_eq!(item_shape("/things"), None);
         assert_eq!(item_shape("/lamps/{id}/break"), None);
         assert_eq!(item_shape("/files/{name}.json"), None);
+        assert!(matches!(item_shape("/a b/{id}"), Some(Err(r)) if r.contains("white space")));
+        assert!(matches!(item_shape("/a/../b/{id}"), Some(Err(r)) if r.contains("`..`")));
         assert!(
             matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Err(r)) if r.contains("/users/{userId}/orders"))
         );

@@ -577,7 +577,8 @@ fn array_gen(object: &SchemaObject, items: Tmpl, min: u64) -> Tmpl {
     let mut max = object
         .max_items
         .map_or(min + ARRAY_SPREAD, |m| m.min(min + ARRAY_SPREAD))
-        .max(min);
+        .max(min)
+        .min(MAX_ARRAY_LEN as u64);
     let repeats_values = matches!(&items, Tmpl::Literal(_))
         || matches!(&items, Tmpl::Gen(g) if g.name == "one_of" || g.name == "bool");
     if object.unique_items && repeats_values && min <= 1 {

@@ -305,3 +305,27 @@ fn simple_charset_patterns() {
     assert_eq!(pattern_charset("^[a-z0-9]+$"), None);
     assert_eq!(pattern_charset("^[A-Za-z0-9_]+$"), None);
 }
+
+#[test]
+fn huge_bounds_stay_within_what_the_generators_accept() {
+    let api = api(
+        "3.1.0",
+        "T:\n  type: object\n  properties:\n    many: {type: array, minItems: 5000, items: {type: integer}}\n    long: {type: string, minLength: 20000}\n    big: {type: integer, minimum: 1e30}",
+    );
+    let plan = Mapper::new(&api.schemas)
+        .body(&Schema::Ref("T".into()), None)
+        .expect("maps");
+    let Tmpl::Gen(many) = tmpl(&plan, "many") else {
+        panic!("many is not a generator");
+    };
+    assert!(many.params.contains(&("min_len", Param::Int(1000))));
+    assert!(many.params.contains(&("max_len", Param::Int(1000))));
+    assert_eq!(
+        tmpl(&plan, "long"),
+        &Tmpl::Gen(Gen::new("string").with("min_len", Param::Int(10_000)))
+    );
+    assert_eq!(
+        tmpl(&plan, "big"),
+        &Tmpl::Gen(Gen::new("int").with("min", Param::Int(i64::MAX)))
+    );
+}
