@@ -377,3 +377,28 @@ fn run_needs_scenario_files_or_openapi() {
         out.stderr
     );
 }
+
+#[test]
+fn init_help_lists_its_exit_codes() {
+    let out = run(["init", "--help"]);
+    out.assert_code(0, "init --help");
+    let codes = out
+        .stdout
+        .split_once("Exit codes:")
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_default();
+    for (code, words) in [
+        ("0", "written"),
+        ("2", "cannot be read"),
+        ("3", "could not be reached"),
+    ] {
+        assert!(
+            codes
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{code} ")) && l.contains(words)),
+            "no line for exit code {code}:\n{}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("--openapi <FILE|URL>") && out.stdout.contains("--force"));
+}

@@ -351,7 +351,10 @@ fn items_pointer(mapper: &mut Mapper<'_>, collection: &PathItem) -> Choice {
         .iter()
         .find(|name| arrays.iter().any(|a| a == *name))
         .map(|name| name.to_string())
-        .or_else(|| (arrays.len() == 1).then(|| arrays[0].clone()));
+        .or_else(|| match arrays.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        });
     match chosen {
         Some(name) => Choice::new(
             pointer_to(&name),

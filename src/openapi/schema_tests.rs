@@ -3,8 +3,10 @@
 use serde_json::json;
 
 use super::*;
+use crate::openapi::body::Param;
 use crate::openapi::load;
 use crate::openapi::model::Api;
+use crate::openapi::scalars::pattern_charset;
 
 /// A document of `version` whose `components.schemas` is `schemas` (YAML, two-space indent).
 fn api(version: &str, schemas: &str) -> Api {
