@@ -17,6 +17,9 @@ use crate::scenario::template::MAX_ARRAY_LEN;
 
 /// Nested references followed along one branch before the importer gives up on it.
 pub const MAX_DEPTH: usize = 16;
+/// Members (at any depth, array items included) one body template holds at most: a document
+/// whose schemas reference each other widely would otherwise expand exponentially.
+pub const MAX_MEMBERS: usize = 500;
 /// Longest description copied into a comment.
 const NOTE_LEN: usize = 72;
 
@@ -44,6 +47,7 @@ enum Omit {
     Nothing,
     NoAlternative,
     GenName,
+    TooLarge,
 }
 
 impl Omit {
@@ -60,6 +64,9 @@ impl Omit {
             Omit::Null => "left out: it can only be null, and TOML has no null".into(),
             Omit::Nothing => "left out: its schema is `false` (no value is valid)".into(),
             Omit::NoAlternative => "left out: no usable oneOf/anyOf alternative".into(),
+            Omit::TooLarge => format!(
+                "left out: the body template already has {MAX_MEMBERS} members, the import's limit"
+            ),
             Omit::GenName => {
                 "left out: a member named `gen` would turn its table into a generator".into()
             }
@@ -85,6 +92,8 @@ pub struct Mapper<'a> {
     ignore: Vec<String>,
     /// The top-level member that holds the item id: left out of bodies, never ignored.
     id_member: Option<String>,
+    /// Members still allowed in the body being mapped.
+    budget: usize,
 }
 
 impl<'a> Mapper<'a> {
@@ -95,6 +104,7 @@ impl<'a> Mapper<'a> {
             at: Vec::new(),
             ignore: Vec::new(),
             id_member: None,
+            budget: MAX_MEMBERS,
         }
     }
 
@@ -126,6 +136,7 @@ impl<'a> Mapper<'a> {
         self.at.clear();
         self.ignore.clear();
         self.id_member = id_member.map(str::to_string);
+        self.budget = MAX_MEMBERS;
         let flat = self.flatten(schema).map_err(|omit| omit.reason())?;
         let required = flat.required.clone();
         let mapped = self.template(flat);
@@ -286,6 +297,10 @@ impl<'a> Mapper<'a> {
                 ),
             });
         }
+        if self.budget == 0 {
+            return Some(left_out(name, &Omit::TooLarge, required));
+        }
+        self.budget -= 1;
         self.at.push(Step::Name(name.to_string()));
         let mark = self.stack.len();
         let member = match self.flatten(schema) {

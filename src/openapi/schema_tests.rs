@@ -331,3 +331,46 @@ fn huge_bounds_stay_within_what_the_generators_accept() {
         &Tmpl::Gen(Gen::new("int").with("min", Param::Int(i64::MAX)))
     );
 }
+
+#[test]
+fn widely_shared_schemas_do_not_expand_without_bound() {
+    // Six levels of ten members that all reference the next level: a million members if
+    // expanded naively.
+    let mut schemas = String::new();
+    for level in 0..6 {
+        schemas.push_str(&format!("L{level}:\n  type: object\n  properties:\n"));
+        for member in 0..10 {
+            schemas.push_str(&format!(
+                "    m{member}: {{$ref: '#/components/schemas/L{}'}}\n",
+                level + 1
+            ));
+        }
+    }
+    schemas.push_str("L6: {type: string}\n");
+    let plan = body("3.1.0", &schemas, "L0");
+    fn count(members: &[Member]) -> usize {
+        members
+            .iter()
+            .map(|m| match &m.tmpl {
+                Some(Tmpl::Object(inner)) => 1 + count(inner),
+                _ => 1,
+            })
+            .sum()
+    }
+    assert!(
+        count(&plan.members) <= MAX_MEMBERS + 10 * 6,
+        "{}",
+        count(&plan.members)
+    );
+    fn any_too_large(members: &[Member]) -> bool {
+        members.iter().any(|m| match &m.tmpl {
+            Some(Tmpl::Object(inner)) => any_too_large(inner),
+            None => m
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("the import's limit")),
+            _ => false,
+        })
+    }
+    assert!(any_too_large(&plan.members));
+}
