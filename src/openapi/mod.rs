@@ -32,6 +32,9 @@ use resources::Skipped;
 use crate::env::EnvSnapshot;
 use crate::scenario::check_base_url;
 
+/// Skipped paths an error message names at most.
+const SHOWN_REASONS: usize = 5;
+
 /// A generated scenario file.
 #[derive(Debug, Clone)]
 pub struct Generated {
@@ -81,10 +84,14 @@ fn no_resource_reason(skipped: &[Skipped]) -> String {
     if skipped.is_empty() {
         return "no path ends in a path parameter (such as /things/{id}), so there is no collection/item pair".into();
     }
-    let reasons: Vec<String> = skipped
+    let mut reasons: Vec<String> = skipped
         .iter()
+        .take(SHOWN_REASONS)
         .map(|s| format!("{}: {}", s.path, s.reason))
         .collect();
+    if skipped.len() > SHOWN_REASONS {
+        reasons.push(format!("and {} more", skipped.len() - SHOWN_REASONS));
+    }
     format!(
         "no collection/item pair could be imported ({})",
         reasons.join("; ")

@@ -146,9 +146,10 @@ fn resource(
     })?;
     let (create, create_note) = creation(item, collection)?;
     let representation = success_body(get);
-    let (id_member, id_field) = id_field(mapper, representation, param, spec_item);
-    let (body, body_source) = request_body(mapper, item, collection, &id_member)?;
-    let ignore = ignore_patterns(mapper, &body, representation, &id_member);
+    let (id, id_field) = id_field(mapper, representation, param, spec_item);
+    let id_member = id.member.as_deref();
+    let (body, body_source) = request_body(mapper, item, collection, id_member)?;
+    let ignore = ignore_patterns(mapper, &body, representation, &id);
     Ok(ResourcePlan {
         name: String::new(),
         collection: collection.path.clone(),
@@ -156,7 +157,7 @@ fn resource(
         spec_item: spec_item.to_string(),
         create,
         create_note,
-        post_id: post.map(|post| post_id(mapper, post, &collection.path, &id_member)),
+        post_id: post.map(|post| post_id(mapper, post, &collection.path, param)),
         id_field,
         items: items_pointer(mapper, collection),
         methods: methods(item),
@@ -175,12 +176,17 @@ fn ignore_patterns(
     mapper: &mut Mapper<'_>,
     body: &BodyPlan,
     representation: Option<&Schema>,
-    id_member: &str,
+    id: &IdLocation,
 ) -> Vec<String> {
-    let mut ignore = body.ignore.clone();
-    let answer = representation.and_then(|schema| mapper.body(schema, Some(id_member)).ok());
-    for pointer in answer.map(|a| a.ignore).unwrap_or_default() {
-        if !ignore.contains(&pointer) {
+    let answer = representation.and_then(|schema| mapper.body(schema, id.member.as_deref()).ok());
+    let mut ignore: Vec<String> = Vec::new();
+    for pointer in body
+        .ignore
+        .iter()
+        .cloned()
+        .chain(answer.map(|a| a.ignore).unwrap_or_default())
+    {
+        if pointer != id.pointer && !ignore.contains(&pointer) {
             ignore.push(pointer);
         }
     }
@@ -221,19 +227,45 @@ fn success_body(op: &Operation) -> Option<&Schema> {
     successes.into_iter().find_map(|r| r.body.as_ref())
 }
 
-/// The member of an item's representation that holds its id: the path parameter's name, else
-/// `id`, else a `readOnly` member named like an id. Returns the member name (`id` when none is
-/// found) and the `id_field` setting.
-fn id_field(
-    mapper: &mut Mapper<'_>,
-    representation: Option<&Schema>,
+/// Where an item's id is in a representation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IdLocation {
+    /// JSON pointer to the id, e.g. `/id` or `/data/id`.
+    pointer: String,
+    /// The top-level member holding it (`None` inside an envelope): left out of bodies.
+    member: Option<String>,
+    read_only: bool,
+}
+
+/// The id in a representation schema: the member named like the path parameter, else `id`,
+/// else a `readOnly` member whose name ends in `id` — at the top level, or inside a `data`
+/// envelope (`{"data": {"id": …}}`, as in JSON:API).
+fn find_id(mapper: &mut Mapper<'_>, schema: &Schema, param: &str) -> Option<IdLocation> {
+    let members = mapper.members(schema);
+    if let Some((name, member)) = pick_id(&members, param) {
+        return Some(IdLocation {
+            pointer: pointer_to(name),
+            member: Some(name.clone()),
+            read_only: member.read_only,
+        });
+    }
+    let (_, data) = members
+        .iter()
+        .find(|(name, m)| name == "data" && !m.properties.is_empty())?;
+    let inner = mapper.members(&Schema::Inline(Box::new(data.clone())));
+    let (name, member) = pick_id(&inner, param)?;
+    Some(IdLocation {
+        pointer: format!("/data{}", pointer_to(name)),
+        member: None,
+        read_only: member.read_only,
+    })
+}
+
+fn pick_id<'m>(
+    members: &'m [(String, SchemaObject)],
     param: &str,
-    spec_item: &str,
-) -> (String, Choice) {
-    let members = representation
-        .map(|s| mapper.members(s))
-        .unwrap_or_default();
-    let found = members
+) -> Option<&'m (String, SchemaObject)> {
+    members
         .iter()
         .find(|(name, _)| name == param)
         .or_else(|| members.iter().find(|(name, _)| name == "id"))
@@ -241,20 +273,34 @@ fn id_field(
             members
                 .iter()
                 .find(|(name, m)| m.read_only && name.to_ascii_lowercase().ends_with("id"))
-        });
-    match found {
-        Some((name, member)) => {
-            let why = if member.read_only { "readOnly " } else { "" };
-            (
-                name.clone(),
-                Choice::new(
-                    pointer_to(name),
-                    format!("the {why}member `{name}` of GET {spec_item}'s answer"),
+        })
+}
+
+/// The `id_field` setting from the item's GET answer (`/id`, marked `guess`, when it has none).
+fn id_field(
+    mapper: &mut Mapper<'_>,
+    representation: Option<&Schema>,
+    param: &str,
+    spec_item: &str,
+) -> (IdLocation, Choice) {
+    match representation.and_then(|schema| find_id(mapper, schema, param)) {
+        Some(found) => {
+            let why = if found.read_only { "readOnly " } else { "" };
+            let choice = Choice::new(
+                found.pointer.clone(),
+                format!(
+                    "the {why}id `{}` of GET {spec_item}'s answer",
+                    found.pointer
                 ),
-            )
+            );
+            (found, choice)
         }
         None => (
-            "id".to_string(),
+            IdLocation {
+                pointer: "/id".into(),
+                member: Some("id".into()),
+                read_only: false,
+            },
             Choice::new(
                 "/id",
                 format!("guess: GET {spec_item}'s answer documents no id member"),
@@ -269,7 +315,7 @@ fn request_body(
     mapper: &mut Mapper<'_>,
     item: &PathItem,
     collection: &PathItem,
-    id_member: &str,
+    id_member: Option<&str>,
 ) -> Result<(BodyPlan, String), String> {
     let writes = [
         item.operation(Method::Put).map(|op| (op, &item.path)),
@@ -294,35 +340,32 @@ fn request_body(
         })?;
     let source = format!("the request body of {} {path}", op.method.as_str());
     let body = mapper
-        .body(schema, Some(id_member))
+        .body(schema, id_member)
         .map_err(|reason| format!("{source}: {reason}"))?;
     Ok((body, source))
 }
 
 /// Where a POST answer carries the new id: `Location` when documented, else the id member of
 /// the answer's body, else a guess (`location`).
-fn post_id(mapper: &mut Mapper<'_>, post: &Operation, collection: &str, id_member: &str) -> Choice {
+fn post_id(mapper: &mut Mapper<'_>, post: &Operation, collection: &str, param: &str) -> Choice {
     if post.successes().any(|r| r.has_header("Location")) {
         return Choice::new(
             "location",
             format!("POST {collection} answers with a Location header"),
         );
     }
-    let in_body = success_body(post)
-        .map(|schema| mapper.members(schema))
-        .is_some_and(|members| members.iter().any(|(name, _)| name == id_member));
-    if in_body {
-        return Choice::new(
-            pointer_to(id_member),
-            format!("the id is the member `{id_member}` of POST {collection}'s answer"),
-        );
-    }
-    Choice::new(
-        "location",
-        format!(
-            "guess: POST {collection} documents neither a Location header nor `{id_member}` in its answer"
+    match success_body(post).and_then(|schema| find_id(mapper, schema, param)) {
+        Some(found) => Choice::new(
+            found.pointer.clone(),
+            format!("the id `{}` of POST {collection}'s answer", found.pointer),
         ),
-    )
+        None => Choice::new(
+            "location",
+            format!(
+                "guess: POST {collection} documents neither a Location header nor an id in its answer"
+            ),
+        ),
+    }
 }
 
 /// Where the items are in a collection answer: the root when it is an array, else its array
@@ -536,6 +579,46 @@ mod tests {
         assert!(matches!(item_shape("/a/../b/{id}"), Some(Err(r)) if r.contains("`..`")));
         assert!(
             matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Err(r)) if r.contains("/users/{userId}/orders"))
+        );
+    }
+
+    #[test]
+    fn ids_inside_a_data_envelope() {
+        let text = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /notes:
+    get: {responses: {'200': {description: ok, content: {application/json: {schema: {type: object, properties: {data: {type: array, items: {$ref: '#/components/schemas/Doc'}}}}}}}}}
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Doc'}}}}
+      responses: {'201': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Doc'}}}}}
+  /notes/{noteId}:
+    get: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Doc'}}}}}}
+    delete: {responses: {'204': {description: ok}}}
+components:
+  schemas:
+    Doc:
+      type: object
+      properties:
+        data:
+          type: object
+          properties:
+            id: {type: string, readOnly: true}
+            text: {type: string}
+"#;
+        let api = crate::openapi::load::parse(text, "t.yaml").expect("parses");
+        let plan = plan(&api);
+        let notes = &plan.resources[0];
+        assert_eq!(notes.id_field.value, "/data/id");
+        assert_eq!(
+            notes.post_id.as_ref().map(|c| c.value.as_str()),
+            Some("/data/id")
+        );
+        assert_eq!(notes.items.value, "/data");
+        assert!(
+            notes.ignore.is_empty(),
+            "the id is never ignored: {:?}",
+            notes.ignore
         );
     }
 
