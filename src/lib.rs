@@ -12,6 +12,7 @@ pub mod env;
 pub mod exit_code;
 pub mod findings;
 pub mod http;
+pub mod openapi;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -46,6 +46,14 @@ pub enum Command {
     ListChecks,
     /// List the bugs the demo API can plant.
     ListBugs,
+    /// Write a scenario file generated from an OpenAPI 3.0 or 3.1 document (JSON or YAML).
+    ///
+    /// Every collection/item path pair (`/things` and `/things/{id}`) with PUT, DELETE or POST
+    /// becomes a resource; request-body schemas become body templates; readOnly members become
+    /// ignore patterns; checks the documented methods do not allow are turned off. Every
+    /// setting carries a comment saying where it came from. See docs/openapi.md.
+    #[command(after_help = INIT_HELP)]
+    Init(InitArgs),
     /// Print a shell completion script to standard output.
     ///
     /// For example: `idemfuzz completions bash > /etc/bash_completion.d/idemfuzz`, or
@@ -56,6 +64,26 @@ pub enum Command {
     ///
     /// For example: `idemfuzz man | man -l -`, or `idemfuzz man --out-dir man/man1`.
     Man(ManArgs),
+}
+
+/// Exit codes of `init`.
+const INIT_HELP: &str = "\
+Exit codes:
+  0    the scenario file was written
+  2    the document cannot be read or parsed, yields no resource, or --out exists
+  3    the document's URL could not be reached";
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The OpenAPI document: a file (.json, .yaml) or an http(s):// URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub openapi: String,
+    /// Where to write the scenario file; `-` for standard output.
+    #[arg(long, short, value_name = "PATH", default_value = "scenarios/api.toml")]
+    pub out: PathBuf,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -138,8 +166,12 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario files or directories (every *.toml in a directory).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "openapi")]
     pub paths: Vec<PathBuf>,
+    /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 document (file or
+    /// http(s):// URL), as `idemfuzz init --openapi` would write it.
+    #[arg(long, value_name = "FILE|URL")]
+    pub openapi: Option<String>,
     /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
     #[arg(long)]
     pub base_url: Option<String>,

@@ -78,9 +78,9 @@ pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
 
 /// `run`: load, validate, run, report.
 pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let scenarios = match scenario::load_paths(&args.paths, env) {
+    let scenarios = match super::openapi::run_scenarios(args, env) {
         Ok(scenarios) => scenarios,
-        Err(err) => return fail(exit_code::USAGE, &err),
+        Err(code) => return code,
     };
     let prepared = config::execution(&args.execution, color, env, terminal, random_u64())
         .and_then(|config| Ok((plan(scenarios, args.base_url.as_deref(), env)?, config)));

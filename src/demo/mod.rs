@@ -5,7 +5,8 @@
 //! checks to find. Resources: `/things` (generic JSON items, with POST and Idempotency-Key),
 //! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system) and `/devices` (rebooted
 //! idempotently by `PUT {"times_rebooted": n + 1}`). Items carry strong ETags and honour
-//! `If-Match` / `If-None-Match`; errors are RFC 9457 problem details.
+//! `If-Match` / `If-None-Match`; errors are RFC 9457 problem details. `GET /openapi.json` serves
+//! the API's own OpenAPI 3.1 document (things and lamps).
 
 mod bugs;
 mod clock;
@@ -16,6 +17,7 @@ mod extract;
 mod gate;
 mod idempotency;
 mod lamps;
+mod openapi;
 mod problem;
 mod reply;
 mod store;
@@ -61,6 +63,7 @@ pub fn router(bugs: BugSet) -> Router {
         .merge(things::routes())
         .merge(lamps::routes())
         .merge(devices::routes())
+        .merge(openapi::routes())
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
