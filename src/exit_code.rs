@@ -22,9 +22,10 @@ pub const HELP: &str = "\
 Exit codes:
   0    no failing findings
   1    failing findings (at or above --fail-on and not in the --baseline)
-  2    usage or scenario-file error (also: a bad --baseline file)
+  2    usage or scenario-file error (also: a bad --baseline file or --openapi document)
   3    the target could not be tested (unreachable, TLS/connection errors, credentials
-       rejected, stopped answering, or a check could not run a single case)
+       rejected, stopped answering, or a check could not run a single case), or the
+       --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};

@@ -621,3 +621,29 @@ fn an_unwritable_har_path_is_a_usage_error() {
         out.stderr
     );
 }
+
+#[test]
+fn bearer_env_over_an_authorization_header_is_a_usage_error_also_in_a_dry_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = demo_scenario(
+        dir.path(),
+        "[target.headers]\nAuthorization = \"Bearer ${DEMO_TOKEN}\"",
+    );
+    let env = [("DEMO_TOKEN", TOKEN), ("MY_TOKEN", TOKEN)];
+    let url = format!("http://127.0.0.1:{}", support::dead_port());
+    for extra in [
+        &["--bearer-env", "MY_TOKEN"][..],
+        &["--bearer-env", "MY_TOKEN", "--dry-run"],
+    ] {
+        let out = run_with_env(&env, &file, &url, extra);
+        out.assert_code(2, "--bearer-env replaces [target.auth], not a header")
+            .assert_no_panic();
+        assert!(
+            out.stderr
+                .contains("sets Authorization in [target.headers]"),
+            "{}",
+            out.context()
+        );
+        assert_nowhere(TOKEN, &out, &[]);
+    }
+}

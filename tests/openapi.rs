@@ -180,6 +180,100 @@ fn run_combines_scenario_files_and_a_generated_scenario() {
     }
 }
 
+/// The demo's document as a file, so that a run can target a gated demo with it.
+const DEMO_SPEC_FILE: &str = "src/demo/openapi.json";
+
+/// The total case count of a dry run's summary line (`…, 24 case(s), 2 skipped`).
+fn planned_total(stdout: &str) -> u32 {
+    stdout
+        .lines()
+        .find_map(|line| line.split(" check(s) to run, ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line in:\n{stdout}"))
+}
+
+#[test]
+fn the_generated_scenario_runs_with_auth_rate_limit_and_shards() {
+    const TOKEN: &str = "openapi-t0ken-5150";
+    let demo = Demo::start_with(idemfuzz::demo::DemoOptions {
+        require_token: Some(TOKEN.into()),
+        ..idemfuzz::demo::DemoOptions::default()
+    });
+    let mut cmd = support::idemfuzz();
+    cmd.env("OPENAPI_TOKEN", TOKEN);
+    let common = [
+        "run",
+        "--openapi",
+        DEMO_SPEC_FILE,
+        "--base-url",
+        demo.url(),
+        "--bearer-env",
+        "OPENAPI_TOKEN",
+        "--rate-limit",
+        "50/s",
+        "--checks",
+        "repeat-put,repeat-delete",
+        "--seed",
+        SEED,
+        "--cases",
+        "1",
+        "--format",
+        "json",
+    ];
+    let out = support::run_cmd(cmd, [&common[..], &["--shard", "2/2"]].concat());
+    out.assert_no_panic()
+        .assert_code(0, "--bearer-env, --rate-limit and --shard with --openapi");
+    let report = out.json();
+    assert_eq!(report["shard"]["index"], 2, "{}", out.context());
+    assert!(
+        report["stats"]["requests"].as_u64() > Some(0),
+        "{}",
+        out.context()
+    );
+    let requests = demo.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "every request carries the --bearer-env token"
+    );
+    assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
+
+    // The dry run's shards partition the generated scenario's cases; nothing is sent.
+    let seen = requests.len();
+    let total = |shard: Option<&str>| {
+        let mut args = vec!["run", "--openapi", DEMO_SPEC_FILE, "--base-url", demo.url()];
+        args.extend(["--dry-run", "--seed", SEED]);
+        args.extend(shard.map(|s| ["--shard", s]).into_iter().flatten());
+        let out = run(args);
+        out.assert_code(0, "run --openapi --dry-run");
+        planned_total(&out.stdout)
+    };
+    let whole = total(None);
+    assert!(whole > 10, "{whole}");
+    assert_eq!(
+        total(Some("1/3")) + total(Some("2/3")) + total(Some("3/3")),
+        whole
+    );
+    assert_eq!(demo.requests().len(), seen, "a dry run sends nothing");
+}
+
+#[test]
+fn a_dry_run_of_a_document_url_fetches_only_the_document() {
+    let demo = Demo::start("none");
+    let out = run(["run", "--openapi", &spec_url(&demo), "--dry-run"]);
+    out.assert_no_panic()
+        .assert_code(0, "run --openapi URL --dry-run");
+    assert!(
+        out.stdout.contains("the OpenAPI document was fetched from"),
+        "{}",
+        out.context()
+    );
+    let paths: Vec<String> = demo.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/openapi.json"]);
+}
+
 #[test]
 fn init_writes_files_that_check_accepts_for_every_fixture() {
     let dir = tempfile::tempdir().expect("temp dir");

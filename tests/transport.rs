@@ -553,3 +553,38 @@ fn https_needs_the_ca_or_insecure_and_negotiates_http_2() {
         "--insecure with HTTP/1.1"
     );
 }
+
+#[test]
+fn the_openapi_document_is_fetched_through_the_configured_proxy() {
+    let demo = Demo::start("none");
+    let proxy = Proxy::start();
+    let spec = format!("{}/openapi.json", demo.url());
+    let proxy_url = proxy.served.url();
+    let args = [
+        "run",
+        "--openapi",
+        &spec,
+        "--proxy",
+        &proxy_url,
+        "--format",
+        "json",
+        "--cases",
+        "1",
+        "--checks",
+        "repeat-put",
+    ];
+    run_env(&[], &args).assert_code(0, "run --openapi URL --proxy");
+    let requests = demo.requests();
+    assert_eq!(
+        requests
+            .first()
+            .map(|r| (r.method.as_str(), r.path.as_str())),
+        Some(("GET", "/openapi.json")),
+        "the document is fetched first"
+    );
+    assert_eq!(
+        proxy.count(),
+        requests.len(),
+        "every request the API received, the document's included, came through --proxy"
+    );
+}

@@ -169,7 +169,8 @@ pub struct RunArgs {
     #[arg(required_unless_present = "openapi")]
     pub paths: Vec<PathBuf>,
     /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 document (file or
-    /// http(s):// URL), as `idemfuzz init --openapi` would write it.
+    /// http(s):// URL), as `idemfuzz init --openapi` would write it. A URL is fetched with the
+    /// proxy and TLS options below, without credentials.
     #[arg(long, value_name = "FILE|URL")]
     pub openapi: Option<String>,
     /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.

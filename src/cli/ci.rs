@@ -8,6 +8,7 @@ use crate::baseline::file::{self, BaselineError};
 use crate::baseline::{Baseline, BaselineOptions};
 use crate::cli::commands::fail;
 use crate::cli::config::ExecutionConfig;
+use crate::cli::transport;
 use crate::exit_code;
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};
 use crate::runner::plan::PlannedScenario;
@@ -93,7 +94,8 @@ fn incomplete(report: &RunReport) -> Option<&'static str> {
 }
 
 /// `--dry-run`: prints the plan to `out` and sends nothing. The `--baseline` file is read
-/// (so a broken one fails the preview too) and summarised.
+/// (so a broken one fails the preview too) and summarised, and the auth and transport options
+/// are applied to the targets (so `--bearer-env` over an `Authorization` header fails it too).
 pub fn dry_run(
     planned: &[PlannedScenario],
     settings: &RunSettings,
@@ -105,8 +107,12 @@ pub fn dry_run(
         Ok(baseline) => baseline,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
-    let plan = runner::planned_work(planned, settings);
-    let mut text = dry_run::render(planned, settings, &plan);
+    let planned = match transport::prepare_targets(planned.to_vec(), &config.transport) {
+        Ok(planned) => planned,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let plan = runner::planned_work(&planned, settings);
+    let mut text = dry_run::render(&planned, settings, &plan);
     if let Some((file, known)) = &baseline.compare {
         text.push_str(&format!(
             "\nbaseline {file}: {} known finding(s) would not fail the run\n",

@@ -76,24 +76,42 @@ pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
     }
 }
 
-/// `run`: load, validate, run, report.
+/// `run`: validate the options, load (and generate), run, report. The options are validated
+/// first, so that a mistake in them is reported before an `--openapi` document is fetched
+/// (with their proxy and TLS settings).
 pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let scenarios = match super::openapi::run_scenarios(args, env) {
+    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
+        Ok(config) => config,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let scenarios = match super::openapi::run_scenarios(args, env, &config.transport.client) {
         Ok(scenarios) => scenarios,
         Err(code) => return code,
     };
-    let prepared = config::execution(&args.execution, color, env, terminal, random_u64())
-        .and_then(|config| Ok((plan(scenarios, args.base_url.as_deref(), env)?, config)));
-    match prepared {
-        Ok((planned, config)) if config.dry_run => {
-            let settings = run_settings(&config, Default::default());
-            ci::dry_run(&planned, &settings, &config, None, &mut std::io::stdout())
-        }
-        Ok((planned, config)) => match execute(&planned, &config) {
-            Ok(report) => exit_code::for_report(&report),
-            Err(code) => code,
-        },
-        Err(err) => fail(exit_code::USAGE, &err),
+    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+        Ok(planned) => planned,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    if config.dry_run {
+        let fetched = args
+            .openapi
+            .as_deref()
+            .filter(|location| crate::openapi::fetch::is_url(location))
+            .map(|location| {
+                format!("the OpenAPI document was fetched from {location} to plan the run; nothing else is sent")
+            });
+        let settings = run_settings(&config, Default::default());
+        return ci::dry_run(
+            &planned,
+            &settings,
+            &config,
+            fetched.as_deref(),
+            &mut std::io::stdout(),
+        );
+    }
+    match execute(&planned, &config) {
+        Ok(report) => exit_code::for_report(&report),
+        Err(code) => code,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The OpenAPI edge: `init --openapi` (write a generated scenario file) and `run --openapi`
 //! (load one generated in memory, through the same loader as the files, under the pseudo path
-//! `SPEC (generated)`).
+//! `SPEC (generated)`). A document URL is fetched with the run's connection settings (`run`:
+//! `--proxy`, `--ca-cert`, `--insecure`…; `init`: the proxy variables of the environment
+//! snapshot), without credentials.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,6 +11,7 @@ use crate::cli::args::{InitArgs, RunArgs};
 use crate::cli::commands::fail;
 use crate::env::EnvSnapshot;
 use crate::exit_code;
+use crate::http::config::{ProxyConfig, TransportConfig};
 use crate::openapi::{self, Generated, OpenApiError, Spec};
 use crate::scenario::{self, Scenario};
 
@@ -17,7 +20,7 @@ const STDOUT: &str = "-";
 
 /// `init`: reads the document, generates, and writes the scenario file (never over an existing
 /// one without `--force`).
-pub fn init(args: &InitArgs, stdout: &mut dyn Write) -> u8 {
+pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
     let to_stdout = args.out.as_os_str() == STDOUT;
     if !to_stdout && !args.force && args.out.exists() {
         return fail(
@@ -28,7 +31,11 @@ pub fn init(args: &InitArgs, stdout: &mut dyn Write) -> u8 {
             ),
         );
     }
-    let generated = match read(&args.openapi).and_then(|spec| openapi::import(&spec)) {
+    let client = TransportConfig {
+        proxy: ProxyConfig::from_env(env),
+        ..TransportConfig::default()
+    };
+    let generated = match read(&args.openapi, &client).and_then(|spec| openapi::import(&spec)) {
         Ok(generated) => generated,
         Err(err) => return fail(code(&err), &err),
     };
@@ -58,16 +65,20 @@ pub fn init(args: &InitArgs, stdout: &mut dyn Write) -> u8 {
     exit_code::OK
 }
 
-/// The scenarios of `run`: the files given, then the one generated from `--openapi`. `Err` is
-/// the exit code of a failure (already printed).
-pub fn run_scenarios(args: &RunArgs, env: &EnvSnapshot) -> Result<Vec<Scenario>, u8> {
+/// The scenarios of `run`: the files given, then the one generated from `--openapi` (a URL is
+/// fetched as `client` says). `Err` is the exit code of a failure (already printed).
+pub fn run_scenarios(
+    args: &RunArgs,
+    env: &EnvSnapshot,
+    client: &TransportConfig,
+) -> Result<Vec<Scenario>, u8> {
     let mut scenarios = if args.paths.is_empty() {
         Vec::new()
     } else {
         scenario::load_paths(&args.paths, env).map_err(|err| fail(exit_code::USAGE, &err))?
     };
     if let Some(location) = &args.openapi {
-        let spec = read(location).map_err(|err| fail(code(&err), &err))?;
+        let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;
         let generated = openapi::import(&spec).map_err(|err| fail(code(&err), &err))?;
         let path = openapi::generated_path(&spec);
         let loaded = scenario::load_str(&path, &generated.toml, env)
@@ -96,7 +107,7 @@ fn summary(location: &str, place: &str, generated: &Generated) -> String {
 }
 
 /// Reads the document from a file or URL (a URL on a small runtime of its own).
-fn read(location: &str) -> Result<Spec, OpenApiError> {
+fn read(location: &str, client: &TransportConfig) -> Result<Spec, OpenApiError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -104,7 +115,7 @@ fn read(location: &str) -> Result<Spec, OpenApiError> {
             origin: location.to_string(),
             reason: format!("cannot start the async runtime: {err}"),
         })?;
-    runtime.block_on(openapi::read_spec(location))
+    runtime.block_on(openapi::read_spec(location, client))
 }
 
 /// Exit code of an import failure: 3 when the document's URL could not be reached, else 2.

@@ -26,8 +26,9 @@ use crate::scenario::auth::{Auth, SecretText};
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Auth and transport")]
 pub struct TransportArgs {
-    /// Send at most this many requests per second (N/s) or minute (N/m), evenly spaced, every
-    /// request included. Default: no limit. 10/s is a polite value for a shared staging API.
+    /// Send at most this many requests per second (N/s), minute (N/m) or hour (N/h), evenly
+    /// spaced, every request included. Default: no limit. 10/s is a polite value for a shared
+    /// staging API.
     #[arg(long, value_name = "RATE")]
     pub rate_limit: Option<String>,
     /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
@@ -63,7 +64,7 @@ pub struct TransportArgs {
     #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
     /// Authenticate every request with `Authorization: Bearer $VAR`, replacing the files'
-    /// [target.auth].
+    /// [target.auth] (with `run --openapi`, the way to authenticate the generated scenario).
     #[arg(long, value_name = "VAR")]
     pub bearer_env: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! How the HTTP client connects: TLS trust, proxies, connect timeout and HTTP version. Built
 //! from the command line and the environment snapshot by the CLI layer, consumed by
-//! [`crate::http::transport::ReqwestTransport::new`]. The client never reads the process
-//! environment itself: proxies come only from here.
+//! [`client_builder`] (for the transport and the `--openapi` document fetch). The client never
+//! reads the process environment itself: proxies come only from here.
 
 use std::time::Duration;
 
@@ -119,8 +119,38 @@ pub fn without_credentials(text: &str) -> String {
     }
 }
 
+/// A reqwest client builder set up from the configuration: TLS trust, exactly the
+/// configuration's proxies (never the process environment's), connect timeout, HTTP version and
+/// idemfuzz's user agent. Callers add their redirect policy and timeouts. Used by the transport
+/// and by anything else idemfuzz fetches (the `--openapi` document), so that every connection
+/// honours `--proxy`, `--ca-cert`, `--insecure`, `--connect-timeout` and `--http-version`.
+pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder, String> {
+    // Several calls may race to install the process-wide provider; losing that race is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("idemfuzz/", env!("CARGO_PKG_VERSION")))
+        .no_proxy();
+    for proxy in reqwest_proxies(&config.proxy)? {
+        builder = builder.proxy(proxy);
+    }
+    if config.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if !config.ca_certs.is_empty() {
+        builder = builder.tls_certs_merge(config.ca_certs.iter().cloned());
+    }
+    if let Some(timeout) = config.connect_timeout {
+        builder = builder.connect_timeout(timeout);
+    }
+    Ok(match config.http_version {
+        HttpVersion::Auto => builder,
+        HttpVersion::Http1 => builder.http1_only(),
+        HttpVersion::Http2 => builder.http2_prior_knowledge(),
+    })
+}
+
 /// The reqwest proxies for a configuration (none for a direct connection).
-pub(crate) fn reqwest_proxies(config: &ProxyConfig) -> Result<Vec<reqwest::Proxy>, String> {
+fn reqwest_proxies(config: &ProxyConfig) -> Result<Vec<reqwest::Proxy>, String> {
     let no_proxy = config
         .no_proxy
         .as_deref()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::BoxFuture;
 
-use crate::http::config::{HttpVersion, TransportConfig, reqwest_proxies};
+use crate::http::config::{TransportConfig, client_builder};
 use crate::http::tap::Recorder;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
@@ -105,30 +105,9 @@ impl ReqwestTransport {
     /// pooled, and uses exactly the proxies of the configuration (never the process
     /// environment's: the CLI reads those into the configuration).
     pub fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
-        // Several calls may race to install the process-wide provider; losing that race is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
+        let client = client_builder(config)
+            .map_err(build_error)?
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("idemfuzz/", env!("CARGO_PKG_VERSION")))
-            .no_proxy();
-        for proxy in reqwest_proxies(&config.proxy).map_err(build_error)? {
-            builder = builder.proxy(proxy);
-        }
-        if config.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if !config.ca_certs.is_empty() {
-            builder = builder.tls_certs_merge(config.ca_certs.iter().cloned());
-        }
-        if let Some(timeout) = config.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        builder = match config.http_version {
-            HttpVersion::Auto => builder,
-            HttpVersion::Http1 => builder.http1_only(),
-            HttpVersion::Http2 => builder.http2_prior_knowledge(),
-        };
-        let client = builder
             .build()
             .map_err(|err| build_error(error_chain(&err)))?;
         Ok(ReqwestTransport {

@@ -90,15 +90,58 @@ fn target(out: &mut String, base_url: &BaseUrl, auth: &[AuthHeader]) {
             );
         }
     }
+    credentials(out, auth);
+}
+
+/// A commented example of the credentials the security schemes ask for: `[target.auth]` for
+/// HTTP `bearer` and `basic`, `[target.headers]` for API keys and other schemes, values from
+/// the environment.
+fn credentials(out: &mut String, auth: &[AuthHeader]) {
     if auth.is_empty() {
         return;
+    }
+    let is_http = |header: &AuthHeader, scheme: &str| {
+        header.name.eq_ignore_ascii_case("authorization")
+            && header.prefix.trim().eq_ignore_ascii_case(scheme)
+    };
+    let bearer = auth.iter().any(|h| is_http(h, "bearer"));
+    let basic = auth.iter().any(|h| is_http(h, "basic"));
+    let mut headers: Vec<&AuthHeader> = Vec::new();
+    for header in auth {
+        if !is_http(header, "bearer")
+            && !is_http(header, "basic")
+            && !headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case(&header.name))
+        {
+            headers.push(header);
+        }
     }
     comment(
         out,
         "The spec declares credentials. Send them from the environment, e.g.:",
     );
-    comment(out, "[target.headers]");
-    for header in auth {
+    if bearer || basic {
+        comment(out, "[target.auth]");
+        let basic_line = format!(
+            "basic = {{ user = {}, password = {} }}",
+            string("${API_USER}"),
+            string("${API_PASSWORD}")
+        );
+        if bearer {
+            comment(out, &format!("bearer = {}", string("${API_TOKEN}")));
+            if basic {
+                comment(out, &format!("or: {basic_line}"));
+            }
+            comment(out, "(with run --openapi: --bearer-env API_TOKEN)");
+        } else {
+            comment(out, &basic_line);
+        }
+    }
+    if !headers.is_empty() {
+        comment(out, "[target.headers]");
+    }
+    for header in headers {
         comment(
             out,
             &format!(
@@ -412,7 +455,48 @@ fn list_or_none(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::EnvSnapshot;
     use serde_json::json;
+
+    fn hint(auth: &[(&str, &str)]) -> String {
+        let auth: Vec<AuthHeader> = auth
+            .iter()
+            .map(|(name, prefix)| AuthHeader {
+                name: (*name).into(),
+                prefix: (*prefix).into(),
+            })
+            .collect();
+        let mut out = String::new();
+        credentials(&mut out, &auth);
+        out
+    }
+
+    #[test]
+    fn credential_hints_use_target_auth_for_bearer_and_basic() {
+        assert_eq!(hint(&[]), "");
+        let bearer = hint(&[("Authorization", "Bearer "), ("X-Key", ""), ("x-key", "")]);
+        assert!(
+            bearer.contains("# [target.auth]\n# bearer = \"${API_TOKEN}\"\n")
+                && bearer.contains("--bearer-env API_TOKEN")
+                && bearer.contains("# [target.headers]\n# X-Key = \"${X_KEY}\"\n")
+                && bearer.matches("X_KEY").count() == 1,
+            "{bearer}"
+        );
+        let basic = hint(&[("Authorization", "Basic ")]);
+        // Uncommented, the hint is a valid [target.auth] table.
+        let uncommented: String = basic
+            .lines()
+            .skip(1)
+            .map(|l| format!("{}\n", l.trim_start_matches("# ")))
+            .collect();
+        let toml = format!(
+            "[target]\nbase_url = \"http://127.0.0.1:1\"\n{uncommented}[resources.r]\ncollection = \"/r\"\nitem = \"/r/{{id}}\"\nbody = {{ a = 1 }}\n"
+        );
+        let env = EnvSnapshot::from_pairs([("API_USER", "u"), ("API_PASSWORD", "p")]);
+        let loaded = crate::scenario::load_str(std::path::Path::new("t.toml"), &toml, &env)
+            .unwrap_or_else(|err| panic!("{err}\n{toml}"));
+        assert!(loaded.target.auth.is_some(), "{toml}");
+    }
 
     #[test]
     fn keys_and_strings_are_quoted_only_when_needed() {

@@ -1,9 +1,11 @@
-//! Getting a document's text: from a file, or with GET from an `http(s)://` URL through reqwest
-//! (the HTTP stack the transport uses). Documents are capped at [`MAX_SPEC_BYTES`].
+//! Getting a document's text: from a file, or with GET from an `http(s)://` URL through a
+//! client built like the transport's ([`client_builder`]: same proxies, TLS trust, connect
+//! timeout and HTTP version). Documents are capped at [`MAX_SPEC_BYTES`].
 
 use std::time::Duration;
 
 use super::error::OpenApiError;
+use crate::http::config::{TransportConfig, client_builder};
 
 /// Largest document read.
 pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
@@ -28,10 +30,11 @@ pub fn is_url(location: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// Reads a document from a file path or an `http(s)://` URL.
-pub async fn read_spec(location: &str) -> Result<Spec, OpenApiError> {
+/// Reads a document from a file path or an `http(s)://` URL; `client` says how to connect
+/// (proxies, TLS trust…), as for the run's requests.
+pub async fn read_spec(location: &str, client: &TransportConfig) -> Result<Spec, OpenApiError> {
     if is_url(location) {
-        fetch(location).await
+        fetch(location, client).await
     } else {
         read_file(location)
     }
@@ -61,7 +64,7 @@ fn read_file(path: &str) -> Result<Spec, OpenApiError> {
     })
 }
 
-async fn fetch(url: &str) -> Result<Spec, OpenApiError> {
+async fn fetch(url: &str, config: &TransportConfig) -> Result<Spec, OpenApiError> {
     let error = |reason: String, unreachable: bool| OpenApiError::Fetch {
         origin: url.to_string(),
         reason,
@@ -75,10 +78,9 @@ async fn fetch(url: &str) -> Result<Spec, OpenApiError> {
             unreachable: false,
         });
     }
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
+    let client = client_builder(config)
+        .map_err(|e| error(format!("cannot build the HTTP client: {e}"), false))?
         .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-        .user_agent(concat!("idemfuzz/", env!("CARGO_PKG_VERSION")))
         .timeout(FETCH_TIMEOUT)
         .build()
         .map_err(|e| error(format!("cannot build the HTTP client: {e}"), false))?;
