@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 
+use crate::http::wire::WireClient;
+
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
 pub const MAX_KEPT_BODY: usize = crate::http::model::MAX_RECORDED_BODY + 1;
 /// Bytes of a response body read at most; a longer body stops being read.
@@ -68,11 +70,50 @@ impl TransportError {
 /// Sends one request and returns the raw answer. The seam tests can replace.
 pub trait Transport: Send + Sync {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>>;
+
+    /// Sends requests together, as concurrent clients would: the real transport opens one
+    /// connection per request and writes none before all are open (a barrier). Answers come
+    /// back in request order. By default the requests are simply sent concurrently.
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        Box::pin(futures::future::join_all(
+            requests.into_iter().map(|request| self.send(request)),
+        ))
+    }
+
+    /// Writes a request on a connection of its own and returns at once, without reading the
+    /// answer; [`UnreadAnswer::abandon`] later closes the connection (a lost response). By
+    /// default a transport cannot do this.
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        Box::pin(async move {
+            Err(TransportError::Other {
+                method: request.method.as_str(),
+                url: request.url,
+                reason: "this transport cannot leave an answer unread".into(),
+            })
+        })
+    }
+}
+
+/// A request whose answer is never read (see [`Transport::send_unread`]).
+pub trait UnreadAnswer: Send {
+    /// Waits until the server begins to answer — the sign that it processed the request —
+    /// then closes the connection without reading the answer. Returns the time from the send
+    /// to that moment; a server that never answers within the request's timeout is a
+    /// [`TransportError::Timeout`].
+    fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>>;
 }
 
 /// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls).
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// Batches released together and unread sends, on connections of their own.
+    wire: WireClient,
 }
 
 impl ReqwestTransport {
@@ -89,7 +130,10 @@ impl ReqwestTransport {
                 url: "-".into(),
                 reason: format!("cannot build the HTTP client: {}", error_chain(&err)),
             })?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport {
+            client,
+            wire: WireClient::new(),
+        })
     }
 
     async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
@@ -148,6 +192,20 @@ impl ReqwestTransport {
 impl Transport for ReqwestTransport {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
         Box::pin(self.send_inner(request))
+    }
+
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        Box::pin(self.wire.send_together(requests))
+    }
+
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        Box::pin(self.wire.send_unread(request))
     }
 }
 
@@ -208,7 +266,7 @@ fn classify(
 }
 
 /// The innermost error message (e.g. "Connection refused (os error 111)").
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
         current = next;
@@ -217,7 +275,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Every message of an error chain, joined with ": ", duplicates skipped.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {

@@ -71,7 +71,7 @@ fn exchange_block(exchange: &Exchange) -> String {
         "# {}. {} → observed {}\n",
         exchange.seq,
         comment_text(&exchange.purpose),
-        exchange.response.status
+        exchange.response.status_text()
     );
     for header in exchange.request.headers.iter().filter(|h| is_redacted(h)) {
         let _ = writeln!(

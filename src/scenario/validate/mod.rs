@@ -2,6 +2,7 @@
 
 mod checks;
 mod common;
+mod resilience;
 mod resource;
 mod script;
 mod target;
