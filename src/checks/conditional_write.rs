@@ -350,16 +350,18 @@ impl Prober<'_, '_> {
     }
 }
 
-/// GET of the item and of the collection: the state, and the item's `ETag` field.
+/// GET of the collection, then of the item: the state, and the item's `ETag` field. The
+/// collection comes first, so a GET that itself creates a missing item (a bug of its own,
+/// `get-safety`'s to report) cannot make a deleted item look listed.
 async fn observe(
     session: &mut Session<'_>,
     id: &str,
     purpose: &str,
 ) -> Result<(State, Option<String>), CaseError> {
-    let read = steps::read(session, id, purpose).await?;
     let collection = session
         .get_collection(&format!("{purpose} (collection)"))
         .await?;
+    let read = steps::read(session, id, purpose).await?;
     let state = State {
         listed: listed(session.resource, collection.items.as_deref(), id),
         item: Some(read.snapshot.clone()),

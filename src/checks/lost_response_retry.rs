@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::checks::matching::rows_with_id;
+use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::steps;
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
@@ -95,8 +95,9 @@ pub struct PutRetries {
     pub lost: PutRetry,
     pub in_flight: PutRetry,
     /// One PUT of the same body to a fresh id: the state of one application.
-    pub reference_id: String,
     pub reference: ItemSnapshot,
+    /// The top-level members of the body: the part of two resources' states that compares.
+    pub members: Vec<String>,
     pub collection: CollectionSnapshot,
 }
 
@@ -175,8 +176,8 @@ async fn execute_put(
     Ok(PutRetries {
         lost,
         in_flight,
-        reference_id,
         reference,
+        members: member_names(&[&body]),
         collection,
     })
 }
@@ -406,27 +407,20 @@ fn judge_put(
             )),
         );
     } else {
+        let project = |state: Value| client_part(state, &put.members);
         found.extend(states_differ(
             (
                 "one PUT",
-                &canon
-                    .clone()
-                    .mapping_ids(vec![put.reference_id.clone()])
-                    .item_state(&put.reference.as_state()),
+                &project(canon.item_state(&put.reference.as_state())),
             ),
             (
                 &format!("PUT retried {when}"),
-                &canon
-                    .clone()
-                    .mapping_ids(vec![retry.id.clone()])
-                    .item_state(&retry.after.as_state()),
+                &project(canon.item_state(&retry.after.as_state())),
             ),
             || {
-                Violation::error(format!(
-                    "a PUT retried {when} left another state than one PUT"
-                ))
-                .expected("the state of one PUT of the body (RFC 9110 §9.2.2)")
-                .observed("the resource differs from a resource PUT once (see diff)")
+                Violation::error(format!("a PUT retried {when} left another state than one PUT"))
+                    .expected("the state of one PUT of the body (RFC 9110 §9.2.2), in the members the body sets")
+                    .observed("the resource differs from a resource PUT once (see diff)")
             },
         ));
     }

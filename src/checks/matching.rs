@@ -54,6 +54,32 @@ pub fn rows_with_id(items: &[Value], id: &str, id_field: &JsonPointer) -> usize 
         .count()
 }
 
+/// Top-level member names of the bodies, sorted, without duplicates.
+pub fn member_names(bodies: &[&Value]) -> Vec<String> {
+    let mut names: Vec<String> = bodies
+        .iter()
+        .filter_map(|b| b.as_object())
+        .flat_map(|map| map.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An item state (`{"status", "body"}`) with the body reduced to the client-controlled
+/// members: what comparing two different resources can judge (the server's own per-resource
+/// members, such as ids and creation times, legitimately differ).
+pub fn client_part(mut state: Value, members: &[String]) -> Value {
+    if let Some(Value::Object(body)) = state.get_mut("body") {
+        let kept: serde_json::Map<String, Value> = std::mem::take(body)
+            .into_iter()
+            .filter(|(name, _)| members.contains(name))
+            .collect();
+        *body = kept;
+    }
+    state
+}
+
 /// An id as text: strings as they are, numbers printed.
 fn id_text(value: &Value) -> Option<String> {
     match value {
@@ -75,6 +101,17 @@ mod tests {
         assert!(!holds(&item, &json!({"n": 2})));
         assert!(!holds(&item, &json!({"missing": null})));
         assert!(!holds(&json!([1]), &json!({"n": 1})));
+    }
+
+    #[test]
+    fn only_client_members_are_compared() {
+        let state = json!({"status": 200, "body": {"id": "x", "name": "n", "note": "old", "last_boot": "t1"}});
+        let members = member_names(&[&json!({"name": 1, "note": 2}), &json!({"name": 3})]);
+        assert_eq!(members, vec!["name", "note"]);
+        assert_eq!(
+            client_part(state, &members),
+            json!({"status": 200, "body": {"name": "n", "note": "old"}})
+        );
     }
 
     #[test]
