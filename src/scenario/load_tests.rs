@@ -45,7 +45,7 @@ fn every_bundled_scenario_loads() {
         .iter()
         .flat_map(|s| s.resources.iter().map(|r| r.name.as_str()))
         .collect();
-    assert_eq!(names, ["things", "devices", "lamps"]);
+    assert_eq!(names, ["things", "devices", "lamps", "notes"]);
 }
 
 #[test]
