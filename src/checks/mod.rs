@@ -255,6 +255,8 @@ mod tests {
 }
 
 #[cfg(test)]
+mod concurrency_oracle_tests;
+#[cfg(test)]
 mod oracle_tests;
 #[cfg(test)]
 mod testing;
