@@ -178,3 +178,128 @@ fn not_read(elapsed: Duration) -> ResponseRecord {
         elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+
+    use futures::future::BoxFuture;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::env::EnvSnapshot;
+    use crate::http::model::Method;
+    use crate::http::transport::{RawResponse, Transport, TransportError};
+    use crate::runner::context::{ResolvedTarget, RunContext};
+    use crate::scenario::{self, Scenario};
+
+    /// Answers every request 201 with a Location, and remembers what it was sent.
+    #[derive(Default)]
+    struct Recording {
+        sent: Mutex<Vec<(Method, String)>>,
+    }
+
+    impl Transport for Recording {
+        fn send(
+            &self,
+            request: OutgoingRequest,
+        ) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
+            let id = self.sent.lock().map(|s| s.len()).unwrap_or_default();
+            if let Ok(mut sent) = self.sent.lock() {
+                sent.push((request.method, request.url.clone()));
+            }
+            Box::pin(async move {
+                Ok(RawResponse {
+                    status: 201,
+                    headers: vec![("location".into(), format!("/things/srv-{id}"))],
+                    body: Vec::new(),
+                    body_len: 0,
+                    elapsed: Duration::ZERO,
+                })
+            })
+        }
+    }
+
+    fn scenario() -> Scenario {
+        let text = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\npost_id = \"location\"\nbody = { name = \"x\" }\n";
+        scenario::load_str(
+            Path::new("t.toml"),
+            text,
+            &EnvSnapshot::from_pairs::<&str, &str>([]),
+        )
+        .expect("valid scenario")
+    }
+
+    fn target(scenario: &Scenario) -> ResolvedTarget {
+        ResolvedTarget {
+            base_url: "http://h".into(),
+            target: scenario.target.clone(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_one_unowned_write_sends_nothing() {
+        let transport = Arc::new(Recording::default());
+        let ctx = RunContext::new(transport.clone(), "run".into(), CancellationToken::new());
+        let scenario = scenario();
+        let target = target(&scenario);
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        let owned = session.fresh_id();
+        let sends = vec![
+            (
+                "mine".to_string(),
+                Req::new(Method::Put, format!("/things/{owned}")),
+            ),
+            (
+                "not mine".to_string(),
+                Req::new(Method::Put, "/things/someone-elses"),
+            ),
+        ];
+        let refused = session.send_together(sends).await;
+        assert!(
+            matches!(refused, Err(CaseError::NotOwned { .. })),
+            "{refused:?}"
+        );
+        assert!(transport.sent.lock().map(|s| s.is_empty()).unwrap_or(false));
+        assert!(session.exchanges().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_recorded_in_request_order_and_created_ids_adopted() {
+        let transport = Arc::new(Recording::default());
+        let ctx = RunContext::new(transport.clone(), "run".into(), CancellationToken::new());
+        let scenario = scenario();
+        let target = target(&scenario);
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        let sends = (1..=3)
+            .map(|n| (format!("client {n}"), Req::new(Method::Post, "/things")))
+            .collect();
+        let indexes = session.send_together(sends).await.expect("sent");
+        let purposes: Vec<&str> = session
+            .exchanges()
+            .iter()
+            .map(|e| e.purpose.as_str())
+            .collect();
+        assert_eq!(purposes, ["client 1", "client 2", "client 3"]);
+        for index in indexes {
+            session.adopt_created(index);
+        }
+        assert_eq!(session.owned_ids(), ["srv-0", "srv-1", "srv-2"]);
+        assert!(ctx.registry.owns("http://h/things/srv-2"));
+    }
+
+    #[tokio::test]
+    async fn a_transport_that_cannot_leave_answers_unread_is_a_case_error() {
+        let transport = Arc::new(Recording::default());
+        let ctx = RunContext::new(transport, "run".into(), CancellationToken::new());
+        let scenario = scenario();
+        let target = target(&scenario);
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        let lost = session
+            .send_lost("lost", Req::new(Method::Post, "/things"))
+            .await;
+        assert!(matches!(lost, Err(CaseError::Transport(_))), "{lost:?}");
+        assert!(session.exchanges().is_empty());
+    }
+}
