@@ -191,6 +191,7 @@ fn put_retries(rows: &[&str], in_flight: Value) -> lost_response_retry::PutRetri
     lost_response_retry::PutRetries {
         lost: put_retry("a", 200, json!({"id": "a", "n": 1})),
         in_flight: put_retry("b", 200, in_flight),
+        reference_id: "r".into(),
         reference: item(200, json!({"id": "r", "n": 1})),
         members: vec!["n".into()],
         collection: collection(rows.iter().map(|id| json!({"id": id})).collect()),

@@ -120,15 +120,16 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
     found.extend(duplicate_rows(record, id_field));
     found.extend(created_twice(&record.creating));
     found.extend(server_errors(&record.creating, &record.replacing));
-    let project = |state: Value| client_part(state, &record.members);
+    // Each resource's own id becomes `{id:1}`; then only the members the body sets compare.
+    let view = |id: &str, item: &ItemSnapshot| {
+        let canon = canon.clone().mapping_ids(vec![id.to_string()]);
+        client_part(canon.item_state(&item.as_state()), &record.members)
+    };
     found.extend(states_differ(
-        (
-            "one PUT",
-            &project(canon.item_state(&record.reference.as_state())),
-        ),
+        ("one PUT", &view(&record.reference_id, &record.reference)),
         (
             &format!("{clients} concurrent PUTs"),
-            &project(canon.item_state(&record.item_after_create.as_state())),
+            &view(&record.id, &record.item_after_create),
         ),
         || {
             Violation::error("concurrent identical PUTs left another state than one PUT")

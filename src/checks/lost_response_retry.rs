@@ -95,6 +95,7 @@ pub struct PutRetries {
     pub lost: PutRetry,
     pub in_flight: PutRetry,
     /// One PUT of the same body to a fresh id: the state of one application.
+    pub reference_id: String,
     pub reference: ItemSnapshot,
     /// The top-level members of the body: the part of two resources' states that compares.
     pub members: Vec<String>,
@@ -176,6 +177,7 @@ async fn execute_put(
     Ok(PutRetries {
         lost,
         in_flight,
+        reference_id,
         reference,
         members: member_names(&[&body]),
         collection,
@@ -407,15 +409,16 @@ fn judge_put(
             )),
         );
     } else {
-        let project = |state: Value| client_part(state, &put.members);
+        // Each resource's own id becomes `{id:1}`; then only the members the body sets compare.
+        let view = |id: &str, item: &ItemSnapshot| {
+            let canon = canon.clone().mapping_ids(vec![id.to_string()]);
+            client_part(canon.item_state(&item.as_state()), &put.members)
+        };
         found.extend(states_differ(
-            (
-                "one PUT",
-                &project(canon.item_state(&put.reference.as_state())),
-            ),
+            ("one PUT", &view(&put.reference_id, &put.reference)),
             (
                 &format!("PUT retried {when}"),
-                &project(canon.item_state(&retry.after.as_state())),
+                &view(&retry.id, &retry.after),
             ),
             || {
                 Violation::error(format!("a PUT retried {when} left another state than one PUT"))
