@@ -98,7 +98,7 @@ pub fn overwrite(resource: &Resource, id: &str, body: &Value) -> Req {
 }
 
 /// Sends `clients` copies of `req` together (one connection each, released at once) and
-/// returns their exchanges in client order. A POST's 201 answers are adopted as run-owned.
+/// returns their exchanges in client order (the session adopts what a POST's 201s name).
 pub async fn together(
     session: &mut Session<'_>,
     label: &str,
@@ -114,14 +114,10 @@ pub async fn together(
         })
         .collect();
     let indexes = session.send_together(sends).await?;
-    let mut exchanges = Vec::with_capacity(indexes.len());
-    for index in indexes {
-        if req.method == Method::Post {
-            session.adopt_created(index);
-        }
-        exchanges.push(session.exchange(index).clone());
-    }
-    Ok(exchanges)
+    Ok(indexes
+        .into_iter()
+        .map(|index| session.exchange(index).clone())
+        .collect())
 }
 
 /// A POST of `body` to the collection with the key `value` (already quoted).

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{CaseError, Req, Session};
-use crate::http::model::{Body, Exchange, NOT_READ, ResponseRecord};
+use crate::http::model::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::http::transport::{OutgoingRequest, UnreadAnswer};
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
@@ -19,19 +19,13 @@ pub struct Unanswered {
     answer: Box<dyn UnreadAnswer>,
 }
 
-impl Unanswered {
-    /// The index of its (recorded) exchange.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-}
-
 impl Session<'_> {
     /// Sends the requests together — one connection each, all opened before any request is
     /// written (see [`crate::http::transport::Transport::send_together`]) — and records their
     /// exchanges in the order of `sends` (client 1 first), whatever order the answers came in.
     /// Every request passes the ownership guard before any is sent; a transport error of any
-    /// of them ends the case. Returns the exchanges' indexes, in the same order.
+    /// of them ends the case. A 201 to a POST to the collection is adopted as run-owned (also
+    /// when another request of the batch failed). Returns the exchanges' indexes, in order.
     pub async fn send_together(
         &mut self,
         sends: Vec<(String, Req)>,
@@ -55,9 +49,16 @@ impl Session<'_> {
         };
         let mut indexes = Vec::with_capacity(answers.len());
         let mut first_error = None;
+        let collection = self.target.url(&self.resource.collection);
         for ((purpose, req, _, record), answer) in prepared.into_iter().zip(answers) {
+            let creates = req.method == Method::Post && record.url == collection;
             match self.receive(&req, purpose, record, answer) {
-                Ok(index) => indexes.push(index),
+                Ok(index) => {
+                    if creates {
+                        self.adopt_created(index);
+                    }
+                    indexes.push(index);
+                }
                 Err(err) => {
                     first_error.get_or_insert(err);
                 }
@@ -138,10 +139,7 @@ impl Session<'_> {
         let index = self
             .send(
                 purpose,
-                Req::new(
-                    crate::http::model::Method::Get,
-                    self.resource.collection.clone(),
-                ),
+                Req::new(Method::Get, self.resource.collection.clone()),
             )
             .await?;
         let body = self.exchanges[index].response.body.json();
@@ -189,7 +187,6 @@ mod tests {
 
     use super::*;
     use crate::env::EnvSnapshot;
-    use crate::http::model::Method;
     use crate::http::transport::{RawResponse, Transport, TransportError};
     use crate::runner::context::{ResolvedTarget, RunContext};
     use crate::scenario::{self, Scenario};
@@ -275,16 +272,13 @@ mod tests {
         let sends = (1..=3)
             .map(|n| (format!("client {n}"), Req::new(Method::Post, "/things")))
             .collect();
-        let indexes = session.send_together(sends).await.expect("sent");
+        session.send_together(sends).await.expect("sent");
         let purposes: Vec<&str> = session
             .exchanges()
             .iter()
             .map(|e| e.purpose.as_str())
             .collect();
         assert_eq!(purposes, ["client 1", "client 2", "client 3"]);
-        for index in indexes {
-            session.adopt_created(index);
-        }
         assert_eq!(session.owned_ids(), ["srv-0", "srv-1", "srv-2"]);
         assert!(ctx.registry.owns("http://h/things/srv-2"));
     }
