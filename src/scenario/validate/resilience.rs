@@ -111,3 +111,97 @@ pub(super) fn replay_expectations(
     }
     Ok(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::env::EnvSnapshot;
+    use crate::scenario::{EmptyBody, Resource, ScenarioError, load_str};
+
+    const RESOURCE: &str = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\npost_id = \"location\"\nbody = { name = \"x\" }\n";
+
+    fn load(extra: &str) -> Result<Resource, ScenarioError> {
+        let text = format!("{RESOURCE}{extra}");
+        let env = EnvSnapshot::from_pairs::<&str, &str>([]);
+        load_str(Path::new("t.toml"), &text, &env).map(|s| s.resources[0].clone())
+    }
+
+    fn error(extra: &str) -> String {
+        match load(extra) {
+            Ok(_) => panic!("`{extra}` must be refused"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_fit_a_plain_rest_api() {
+        let resource = load("").expect("valid");
+        assert_eq!(resource.concurrent_clients, 8);
+        assert!(!resource.conditional.etags && !resource.conditional.preconditions_required);
+        assert_eq!(resource.post_put, None);
+    }
+
+    #[test]
+    fn reads_the_declarations() {
+        let resource = load(
+            "concurrent_clients = 3\netags = true\npreconditions_required = true\n\
+             methods = [\"GET\", \"PUT\"]\n[resources.things.post_put]\nempty_body = \"{}\"\n\
+             [resources.things.idempotency_key]\nin_flight_statuses = [409, 425]\n\
+             replays_errors = false\nexpires_after = \"24h\"\n",
+        )
+        .expect("valid");
+        assert_eq!(resource.concurrent_clients, 3);
+        assert!(resource.conditional.preconditions_required);
+        assert_eq!(
+            resource.post_put.map(|p| p.empty_body),
+            Some(EmptyBody::EmptyObject)
+        );
+        let key = resource.idempotency_key.expect("declared");
+        assert_eq!(key.in_flight_statuses, [409, 425]);
+        assert!(!key.replays_errors);
+        assert_eq!(key.expires_after, Some(Duration::from_secs(24 * 3600)));
+    }
+
+    #[test]
+    fn refuses_inconsistent_declarations_at_their_place() {
+        assert!(
+            error("concurrent_clients = 1\n")
+                .contains("t.toml:6:22: error: `concurrent_clients` must be from 2 to 64")
+        );
+        assert!(
+            error("preconditions_required = true\n").contains(
+                "t.toml:6:26: error: `preconditions_required = true` needs `etags = true`"
+            )
+        );
+        assert!(
+            error("[resources.things.post_put]\nempty_body = \"null\"\n")
+                .contains("unknown `empty_body` `null`")
+        );
+        assert!(
+            error("create = \"post\"\nmethods = [\"GET\"]\n[resources.things.post_put]\n")
+                .contains("`post_put` needs PUT in `methods`")
+        );
+        assert!(
+            error("[resources.things.idempotency_key]\nexpires_after = \"soon\"\n")
+                .contains("`expires_after`")
+        );
+        assert!(
+            error("[resources.things.idempotency_key]\nexpires_after = \"0s\"\n")
+                .contains("longer than zero")
+        );
+    }
+
+    #[test]
+    fn post_put_needs_a_post() {
+        let text = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\n\
+                    body = { name = \"x\" }\n[resources.things.post_put]\n";
+        let env = EnvSnapshot::from_pairs::<&str, &str>([]);
+        let err = load_str(Path::new("t.toml"), text, &env).expect_err("refused");
+        assert!(
+            err.to_string().contains("`post_put` needs `post_id`"),
+            "{err}"
+        );
+    }
+}
