@@ -141,13 +141,13 @@ impl Bug {
                 "POST stores the Idempotency-Key only after its 50 ms of work, with no in-flight record: a quick retry runs again (lost-response-retry)"
             }
             Bug::IfMatchIgnored => {
-                "PUT and DELETE of a thing ignore If-Match: stale writes overwrite (conditional-write, lost-update)"
+                "PUT and DELETE of things and notes ignore If-Match: stale writes overwrite (conditional-write, lost-update)"
             }
             Bug::IfNoneMatchIgnored => {
-                "PUT of a thing ignores If-None-Match: a create-only PUT overwrites (conditional-write)"
+                "PUT of things and notes ignores If-None-Match: a create-only PUT overwrites (conditional-write)"
             }
             Bug::WeakEtagMatch => {
-                "If-Match on things uses the weak comparison: W/ plus the current tag matches (conditional-write)"
+                "If-Match on things and notes uses the weak comparison: W/ plus the current tag matches (conditional-write)"
             }
             Bug::EtagChurn => {
                 "a thing's ETag includes its write counter, so an identical PUT changes it (etag-stability)"
