@@ -156,106 +156,78 @@ pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
-    let template = &session.resource.body;
-    let mut bodies = vec![generator.generate(template)];
-    let id = steps::create(session, &bodies[0], "create with body A").await?;
-    let (mut state, initial_etag) = observe(session, &id, "read the resource and its ETag").await?;
-    let mut record = Record {
-        initial_etag: initial_etag.clone(),
-        outcomes: Vec::new(),
-    };
+    let body = generator.generate(&session.resource.body);
+    let id = steps::create(session, &body, "create with body A").await?;
+    let (state, initial_etag) = observe(session, &id, "read the resource and its ETag").await?;
     let Some(initial) = initial_etag.as_deref().and_then(EntityTag::parse) else {
-        return Ok(record);
+        return Ok(Record {
+            initial_etag,
+            outcomes: Vec::new(),
+        });
     };
     let mut prober = Prober {
         id,
         generator,
-        bodies: &mut bodies,
+        bodies: vec![body],
         current: Some(initial.clone()),
+        state,
+        record: Record {
+            initial_etag,
+            outcomes: Vec::new(),
+        },
     };
     if !initial.weak {
         let tag = initial.field();
-        state = prober
-            .put(
-                session,
-                &mut record,
-                Probe::CurrentPut,
-                Some((IF_MATCH, &tag)),
-                state,
-            )
+        prober
+            .put(session, Probe::CurrentPut, Some((IF_MATCH, tag)))
             .await?;
     }
-    let stale =
-        (!initial.weak && prober.current.as_ref() != Some(&initial)).then_some(initial.clone());
-    if let Some(stale) = &stale {
-        let tag = stale.field();
-        state = prober
-            .put(
-                session,
-                &mut record,
-                Probe::StalePut,
-                Some((IF_MATCH, &tag)),
-                state,
-            )
+    let changed = prober.current.as_ref() != Some(&initial);
+    let stale = (!initial.weak && changed).then(|| initial.field());
+    if let Some(tag) = &stale {
+        let tag = tag.clone();
+        prober
+            .put(session, Probe::StalePut, Some((IF_MATCH, tag)))
             .await?;
     }
-    if let Some(weak) = prober.current.as_ref().map(EntityTag::weakened) {
-        let tag = weak.field();
-        state = prober
-            .put(
-                session,
-                &mut record,
-                Probe::WeakPut,
-                Some((IF_MATCH, &tag)),
-                state,
-            )
+    if let Some(weak) = prober.current.as_ref().map(|tag| tag.weakened().field()) {
+        prober
+            .put(session, Probe::WeakPut, Some((IF_MATCH, weak)))
             .await?;
     }
-    state = prober
-        .put(
-            session,
-            &mut record,
-            Probe::CreateOnlyPut,
-            Some((IF_NONE_MATCH, "*")),
-            state,
-        )
+    let create_only = Some((IF_NONE_MATCH, "*".to_string()));
+    prober
+        .put(session, Probe::CreateOnlyPut, create_only)
         .await?;
-    prober.missing_star(session, &mut record).await?;
+    prober.missing_star(session).await?;
     if session.resource.conditional.preconditions_required {
-        state = prober
-            .put(session, &mut record, Probe::Unconditional, None, state)
-            .await?;
+        prober.put(session, Probe::Unconditional, None).await?;
     }
-    if let Some(stale) = &stale {
-        let tag = stale.field();
-        state = prober
-            .delete(session, &mut record, Probe::StaleDelete, &tag, state)
-            .await?;
+    if let Some(tag) = stale {
+        prober.delete(session, Probe::StaleDelete, tag).await?;
     }
     if let Some(current) = prober.current.clone().filter(|tag| !tag.weak) {
         prober
-            .delete(
-                session,
-                &mut record,
-                Probe::CurrentDelete,
-                &current.field(),
-                state,
-            )
+            .delete(session, Probe::CurrentDelete, current.field())
             .await?;
     }
-    Ok(record)
+    Ok(prober.record)
 }
 
-/// Sends probes to one resource, tracking its current entity tag and the bodies sent.
-struct Prober<'g, 'b> {
+/// Sends probes to one resource, tracking its current state and entity tag, the bodies sent,
+/// and the outcomes.
+struct Prober<'g> {
     id: String,
     generator: &'g mut BodyGenerator,
-    bodies: &'b mut Vec<Value>,
+    bodies: Vec<Value>,
     /// The tag of the latest read of the resource, when it had a well-formed one.
     current: Option<EntityTag>,
+    /// The state of the latest read of the resource.
+    state: State,
+    record: Record,
 }
 
-impl Prober<'_, '_> {
+impl Prober<'_> {
     /// A body unlike every body sent so far.
     fn next_body(&mut self, resource: &Resource) -> Value {
         let others: Vec<&Value> = self.bodies.iter().collect();
@@ -267,64 +239,55 @@ impl Prober<'_, '_> {
     async fn put(
         &mut self,
         session: &mut Session<'_>,
-        record: &mut Record,
         probe: Probe,
-        header: Option<(&str, &str)>,
-        before: State,
-    ) -> Result<State, CaseError> {
+        header: Option<(&str, String)>,
+    ) -> Result<(), CaseError> {
         let body = self.next_body(session.resource);
         let mut req = Req::new(Method::Put, session.resource.item_path(&self.id)).body(&body);
         if let Some((name, value)) = header {
-            req = req.header(name, value);
+            req = req.header(name, &value);
         }
-        self.send(session, record, probe, req, Some(body), before)
-            .await
+        self.send(session, probe, req, Some(body)).await
     }
 
     async fn delete(
         &mut self,
         session: &mut Session<'_>,
-        record: &mut Record,
         probe: Probe,
-        tag: &str,
-        before: State,
-    ) -> Result<State, CaseError> {
+        tag: String,
+    ) -> Result<(), CaseError> {
         let req =
-            Req::new(Method::Delete, session.resource.item_path(&self.id)).header(IF_MATCH, tag);
-        self.send(session, record, probe, req, None, before).await
+            Req::new(Method::Delete, session.resource.item_path(&self.id)).header(IF_MATCH, &tag);
+        self.send(session, probe, req, None).await
     }
 
+    /// Sends a probe to the resource, reads the state after it, and records the outcome.
     async fn send(
         &mut self,
         session: &mut Session<'_>,
-        record: &mut Record,
         probe: Probe,
         req: Req,
         body: Option<Value>,
-        before: State,
-    ) -> Result<State, CaseError> {
+    ) -> Result<(), CaseError> {
         let index = session.send(probe.describe(), req).await?;
         let exchange = session.exchange(index).clone();
         let purpose = format!("read the resource after {}", probe.describe());
         let (after, etag) = observe(session, &self.id, &purpose).await?;
         self.current = etag.as_deref().and_then(EntityTag::parse);
-        record.outcomes.push(Outcome {
+        let before = std::mem::replace(&mut self.state, after.clone());
+        self.record.outcomes.push(Outcome {
             probe,
             exchange,
             body,
             before,
-            after: after.clone(),
+            after,
         });
-        Ok(after)
+        Ok(())
     }
 
     /// `If-Match: *` PUT to a fresh id, judged by the collection only (a GET of a missing id
     /// is not trusted to be free of side effects).
-    async fn missing_star(
-        &mut self,
-        session: &mut Session<'_>,
-        record: &mut Record,
-    ) -> Result<(), CaseError> {
+    async fn missing_star(&mut self, session: &mut Session<'_>) -> Result<(), CaseError> {
         let id = session.fresh_id();
         let body = self.next_body(session.resource);
         let req = Req::new(Method::Put, session.resource.item_path(&id))
@@ -336,7 +299,7 @@ impl Prober<'_, '_> {
             .get_collection("check the collection for the never-created id")
             .await?;
         let listed = listed(session.resource, collection.items.as_deref(), &id);
-        record.outcomes.push(Outcome {
+        self.record.outcomes.push(Outcome {
             probe: Probe::MissingStar,
             exchange,
             body: Some(body),
