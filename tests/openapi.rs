@@ -138,14 +138,25 @@ fn clean_demo_passes_every_check_of_its_generated_scenario() {
         finding_lines(&report)
     );
     for check in support::CHECKS {
-        assert_eq!(
-            result_row(&report, check, "things")["status"]["kind"],
-            "passed",
-            "{check} on things"
-        );
+        let row = result_row(&report, check, "things");
+        let expected = if NOT_INFERRED.contains(&check) {
+            "skipped"
+        } else {
+            "passed"
+        };
+        assert_eq!(row["status"]["kind"], expected, "{check} on things: {row}");
     }
     assert_eq!(report["outcome"]["kind"], "completed");
 }
+
+/// Checks that need a scenario key an OpenAPI document cannot tell (`etags`, `post_put`):
+/// skipped on a generated scenario until the file is edited.
+const NOT_INFERRED: [&str; 4] = [
+    "conditional-write",
+    "lost-update",
+    "etag-stability",
+    "post-put-creation",
+];
 
 #[test]
 fn run_combines_scenario_files_and_a_generated_scenario() {

@@ -297,10 +297,7 @@ fn keyed(
     other_created: Option<usize>,
 ) -> post_retry::Keyed {
     post_retry::Keyed {
-        key: IdempotencyKey {
-            header: "Idempotency-Key".into(),
-            mismatch_statuses: Vec::new(),
-        },
+        key: IdempotencyKey::new("Idempotency-Key"),
         first: exchange(Post, "http://h/things", 201, Some(json!({"id": "s1"})), &[]),
         retry: exchange(
             Post,

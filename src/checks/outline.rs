@@ -107,6 +107,65 @@ pub fn outline(check: CheckId, resource: &Resource) -> Vec<String> {
         }
         CheckId::StatusConformance => status_conformance(resource),
         CheckId::Script => Vec::new(),
+        CheckId::ConcurrentPut => {
+            let k = resource.concurrent_clients;
+            vec![
+                format!("PUT {item} body A on a fresh id, GET it (reference)"),
+                format!("PUT {item} body A ×{k} to a new id, released together"),
+                format!("GET {item}, GET {collection} (snapshots)"),
+                format!("PUT {item} body A ×{k} to that id again, released together"),
+                format!("GET {item}, GET {collection} (snapshots after)"),
+            ]
+        }
+        CheckId::ConcurrentPostKey => {
+            let k = resource.concurrent_clients;
+            let header = key_header(resource);
+            vec![
+                format!("GET {collection} (count items with body B)"),
+                format!("POST {collection} body B ×{k} with one new {header}, released together"),
+                format!(
+                    "POST {collection} body B with the same {header} once all have answered (again while answered in flight)"
+                ),
+                format!("GET {collection} (count items with body B)"),
+            ]
+        }
+        CheckId::LostResponseRetry => lost_response_retry(resource),
+        CheckId::ConditionalWrite => conditional_write(resource),
+        CheckId::LostUpdate => vec![
+            create_conditionally(resource, "a generated body"),
+            format!("GET {item} (the ETag both clients read)"),
+            format!(
+                "PUT {item} body X and PUT {item} body Y, both with If-Match: that ETag, released together"
+            ),
+            format!("GET {item}"),
+        ],
+        CheckId::EtagStability => {
+            let star = if resource.conditional.preconditions_required {
+                " with If-Match: *"
+            } else {
+                ""
+            };
+            vec![
+                create_conditionally(resource, "body A"),
+                format!("GET {item} (ETag)"),
+                format!("PUT {item} body A{star}, GET {item}, ×2 (identical PUTs)"),
+                format!("PUT {item} body B{star}, GET {item}"),
+            ]
+        }
+        CheckId::PostPutCreation => {
+            let star = if resource.conditional.preconditions_required {
+                " with If-Match: *"
+            } else {
+                ""
+            };
+            vec![
+                format!("POST {collection} with an empty body (create)"),
+                format!("GET {item} (the empty resource)"),
+                format!("PUT {item} body A{star}, GET {item}, GET {collection}"),
+                format!("PUT {item} body A again, answer not read (lost response)"),
+                format!("PUT {item} body A again (retry), GET {item}, GET {collection}"),
+            ]
+        }
     }
 }
 
@@ -130,6 +189,85 @@ fn create_with(resource: &Resource, body: &str) -> String {
         CreateMode::Put => format!("PUT {} {body} (create)", resource.item),
         CreateMode::Post => format!("POST {} {body} (create)", resource.collection),
     }
+}
+
+/// Creation as the conditional-request checks do it: a creating PUT carries
+/// `If-None-Match: *` when the resource requires preconditions.
+fn create_conditionally(resource: &Resource, body: &str) -> String {
+    if resource.create == CreateMode::Put && resource.conditional.preconditions_required {
+        format!(
+            "PUT {} {body} with If-None-Match: * (create)",
+            resource.item
+        )
+    } else {
+        create_with(resource, body)
+    }
+}
+
+/// The resource's Idempotency-Key header name (or the default name).
+fn key_header(resource: &Resource) -> &str {
+    resource
+        .idempotency_key
+        .as_ref()
+        .map_or("Idempotency-Key", |key| key.header.as_str())
+}
+
+fn lost_response_retry(resource: &Resource) -> Vec<String> {
+    use crate::checks::lost_response_retry::{PostMode, post_mode, put_part_skip};
+    let item = resource.item.as_str();
+    let collection = resource.collection.as_str();
+    let mut steps = Vec::new();
+    if put_part_skip(resource).is_none() {
+        steps.extend([
+            format!(
+                "PUT {item} body A to a new id, answer not read (lost response); the same PUT again; GET {item}"
+            ),
+            format!(
+                "PUT {item} body A to another new id, answer not read; the same PUT while it is in flight; GET {item}"
+            ),
+            format!("PUT {item} body A on a fresh id, GET it (reference); GET {collection}"),
+        ]);
+    }
+    match post_mode(resource) {
+        PostMode::Keyed(key) => {
+            let header = &key.header;
+            steps.extend([
+                format!(
+                    "GET {collection} (count); POST {collection} body B with a new {header}, answer not read; the same POST again (until not in flight); GET {collection} (count)"
+                ),
+                format!(
+                    "GET {collection} (count); POST {collection} body C with a new {header}, answer not read; the same POST while it is in flight; GET {collection} (count)"
+                ),
+            ]);
+        }
+        PostMode::Unkeyed => steps.push(format!(
+            "GET {collection} (count); POST {collection} body D without a key, answer not read; the same POST again; GET {collection} (count)"
+        )),
+        PostMode::NotRun(_) => {}
+    }
+    steps
+}
+
+fn conditional_write(resource: &Resource) -> Vec<String> {
+    let item = resource.item.as_str();
+    let collection = resource.collection.as_str();
+    let mut steps = vec![
+        create_conditionally(resource, "body A"),
+        format!("GET {collection}, GET {item} (state and ETag; again after each write below)"),
+        format!("PUT {item} with If-Match: the current ETag"),
+        format!("PUT {item} with If-Match: the now stale ETag"),
+        format!("PUT {item} with If-Match: W/ + the current ETag"),
+        format!("PUT {item} with If-None-Match: *"),
+        format!("PUT {item} with If-Match: * to a never-created id, GET {collection}"),
+    ];
+    if resource.conditional.preconditions_required {
+        steps.push(format!("PUT {item} without a precondition (expects 428)"));
+    }
+    steps.extend([
+        format!("DELETE {item} with If-Match: the stale ETag"),
+        format!("DELETE {item} with If-Match: the current ETag"),
+    ]);
+    steps
 }
 
 fn status_conformance(resource: &Resource) -> Vec<String> {

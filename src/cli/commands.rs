@@ -51,8 +51,9 @@ pub fn list_checks(out: &mut dyn Write) -> u8 {
 
 /// `list-bugs`.
 pub fn list_bugs(out: &mut dyn Write) -> u8 {
+    let width = Bug::ALL.iter().map(|b| b.name().len()).max().unwrap_or(0);
     for bug in Bug::ALL {
-        let _ = writeln!(out, "{:<18} {}", bug.name(), bug.description());
+        let _ = writeln!(out, "{:<width$} {}", bug.name(), bug.description());
     }
     exit_code::OK
 }

@@ -3,10 +3,11 @@
 //!
 //! The API is correct by default; each [`Bug`] switches on one realistic defect for idemfuzz's
 //! checks to find. Resources: `/things` (generic JSON items, with POST and Idempotency-Key),
-//! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system) and `/devices` (rebooted
-//! idempotently by `PUT {"times_rebooted": n + 1}`). Items carry strong ETags and honour
-//! `If-Match` / `If-None-Match`; errors are RFC 9457 problem details. `GET /openapi.json` serves
-//! the API's own OpenAPI 3.1 document (things and lamps).
+//! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system), `/devices` (rebooted
+//! idempotently by `PUT {"times_rebooted": n + 1}`) and `/notes` (POST-PUT creation, every PUT
+//! conditional). Items carry strong ETags and honour `If-Match` / `If-None-Match`; errors are
+//! RFC 9457 problem details. `GET /openapi.json` serves the API's own OpenAPI 3.1 document
+//! (things and lamps).
 
 mod bugs;
 mod clock;
@@ -16,9 +17,12 @@ mod etag;
 mod extract;
 mod gate;
 mod idempotency;
+mod keyed;
 mod lamps;
+mod notes;
 mod openapi;
 mod problem;
+mod race;
 mod reply;
 mod store;
 mod things;
@@ -63,6 +67,7 @@ pub fn router(bugs: BugSet) -> Router {
         .merge(things::routes())
         .merge(lamps::routes())
         .merge(devices::routes())
+        .merge(notes::routes())
         .merge(openapi::routes())
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -16,7 +16,9 @@ use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::http::transport::{OutgoingRequest, RawResponse, Transport, TransportError};
+use crate::http::transport::{
+    OutgoingRequest, RawResponse, Transport, TransportError, UnreadAnswer,
+};
 
 /// At most `count` requests per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +106,20 @@ impl Transport for RateLimited {
             self.wait_turn().await;
             self.inner.send(request).await
         })
+    }
+
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        self.inner.send_together(requests)
+    }
+
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        self.inner.send_unread(request)
     }
 
     fn throttled(&self) -> u64 {

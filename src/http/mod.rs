@@ -1,4 +1,5 @@
-//! HTTP: the records of exchanges, and the transport that sends requests.
+//! HTTP: the records of exchanges, and the transport that sends requests (pooled, or on
+//! connections of its own for batches and lost responses).
 
 pub mod config;
 pub mod limit;
@@ -7,3 +8,4 @@ pub mod redact;
 pub mod tap;
 pub mod throttle;
 pub mod transport;
+pub mod wire;

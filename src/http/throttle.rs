@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 
-use crate::http::transport::{OutgoingRequest, RawResponse, Transport, TransportError};
+use crate::http::transport::{
+    OutgoingRequest, RawResponse, Transport, TransportError, UnreadAnswer,
+};
 
 /// How long and how often to wait for a throttling API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +122,20 @@ impl RetryAfter {
 impl Transport for RetryAfter {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
         Box::pin(self.send_patiently(request))
+    }
+
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        self.inner.send_together(requests)
+    }
+
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        self.inner.send_unread(request)
     }
 
     fn throttled(&self) -> u64 {

@@ -9,6 +9,7 @@ use futures::future::BoxFuture;
 
 use crate::http::config::{TransportConfig, client_builder};
 use crate::http::tap::Recorder;
+use crate::http::wire::WireClient;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
 pub const MAX_KEPT_BODY: usize = crate::http::model::MAX_RECORDED_BODY + 1;
@@ -91,6 +92,43 @@ pub trait Transport: Send + Sync {
     fn throttled(&self) -> u64 {
         0
     }
+
+    /// Sends requests together, as concurrent clients would: the real transport opens one
+    /// connection per request and writes none before all are open (a barrier). Answers come
+    /// back in request order. By default the requests are simply sent concurrently.
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        Box::pin(futures::future::join_all(
+            requests.into_iter().map(|request| self.send(request)),
+        ))
+    }
+
+    /// Writes a request on a connection of its own and returns at once, without reading the
+    /// answer; [`UnreadAnswer::abandon`] later closes the connection (a lost response). By
+    /// default a transport cannot do this.
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        Box::pin(async move {
+            Err(TransportError::Other {
+                method: request.method.as_str(),
+                url: request.url,
+                reason: "this transport cannot leave an answer unread".into(),
+            })
+        })
+    }
+}
+
+/// A request whose answer is never read (see [`Transport::send_unread`]).
+pub trait UnreadAnswer: Send {
+    /// Waits until the server begins to answer — the sign that it processed the request —
+    /// then closes the connection without reading the answer. Returns the time from the send
+    /// to that moment; a server that never answers within the request's timeout is a
+    /// [`TransportError::Timeout`].
+    fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>>;
 }
 
 /// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls).
@@ -98,6 +136,8 @@ pub struct ReqwestTransport {
     client: reqwest::Client,
     /// Receives every exchange (redacted), e.g. for the HAR file.
     recorder: Option<Arc<Recorder>>,
+    /// Batches released together and unread sends, on connections of their own.
+    wire: WireClient,
 }
 
 impl ReqwestTransport {
@@ -113,6 +153,7 @@ impl ReqwestTransport {
         Ok(ReqwestTransport {
             client,
             recorder: None,
+            wire: WireClient::new(),
         })
     }
 
@@ -200,6 +241,85 @@ impl Transport for ReqwestTransport {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
         Box::pin(self.send_inner(request))
     }
+
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        Box::pin(async move {
+            let Some(recorder) = &self.recorder else {
+                return self.wire.send_together(requests).await;
+            };
+            let started = SystemTime::now();
+            let answers = self.wire.send_together(requests.clone()).await;
+            for (request, answer) in requests.iter().zip(&answers) {
+                let answer = answer.as_ref().map(|raw| (raw, WIRE_VERSION));
+                recorder.record(request, started, answer);
+            }
+            answers
+        })
+    }
+
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        Box::pin(async move {
+            let Some(recorder) = &self.recorder else {
+                return self.wire.send_unread(request).await;
+            };
+            let started = SystemTime::now();
+            match self.wire.send_unread(request.clone()).await {
+                Ok(inner) => Ok(Box::new(RecordedUnread {
+                    inner,
+                    request,
+                    started,
+                    recorder: Arc::clone(recorder),
+                }) as Box<dyn UnreadAnswer>),
+                Err(err) => {
+                    recorder.record(&request, started, Err(&err));
+                    Err(err)
+                }
+            }
+        })
+    }
+}
+
+/// The HTTP version the wire client speaks.
+const WIRE_VERSION: &str = "HTTP/1.1";
+
+/// An unread answer whose exchange goes to the wire tap once it is abandoned: as a request
+/// that got no answer (a HAR entry with status 0), with the reason.
+struct RecordedUnread {
+    inner: Box<dyn UnreadAnswer>,
+    request: OutgoingRequest,
+    started: SystemTime,
+    recorder: Arc<Recorder>,
+}
+
+impl UnreadAnswer for RecordedUnread {
+    fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>> {
+        Box::pin(async move {
+            let RecordedUnread {
+                inner,
+                request,
+                started,
+                recorder,
+            } = *self;
+            let outcome = inner.abandon().await;
+            let unread = TransportError::Other {
+                method: request.method.as_str(),
+                url: request.url.clone(),
+                reason: "answer not read: idemfuzz closed the connection once the server began to answer (a simulated lost response)".into(),
+            };
+            let shown = match &outcome {
+                Ok(_) => &unread,
+                Err(err) => err,
+            };
+            recorder.record(&request, started, Err(shown));
+            outcome
+        })
+    }
 }
 
 /// The error of a client that could not be built (e.g. a bad proxy or certificate).
@@ -268,7 +388,7 @@ fn classify(
 }
 
 /// The innermost error message (e.g. "Connection refused (os error 111)").
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
         current = next;
@@ -277,7 +397,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Every message of an error chain, joined with ": ", duplicates skipped.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {

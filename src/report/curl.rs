@@ -14,7 +14,7 @@
 use std::fmt::Write as _;
 
 use crate::findings::Finding;
-use crate::http::model::{Body, Exchange, Header, Method};
+use crate::http::model::{Body, Exchange, Header, Method, NOT_READ};
 
 /// The value recorded in place of a secret header value.
 pub const REDACTED: &str = "<redacted>";
@@ -101,8 +101,13 @@ fn exchange_block(exchange: &Exchange) -> String {
         "# {}. {} → observed {}\n",
         exchange.seq,
         comment_text(&exchange.purpose),
-        exchange.response.status
+        exchange.response.status_text()
     );
+    if exchange.response.status == NOT_READ {
+        out.push_str(
+            "# idemfuzz closed this connection unread once the server began to answer (a lost response);\n# to send the next request while this one is still in flight, end the command with `&`\n",
+        );
+    }
     for header in exchange.request.headers.iter().filter(|h| is_redacted(h)) {
         let _ = writeln!(
             out,

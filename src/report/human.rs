@@ -303,7 +303,7 @@ fn render_exchange_line(exchange: &Exchange) -> String {
         exchange.seq,
         exchange.request.method,
         clean(&exchange.request.url),
-        exchange.response.status,
+        exchange.response.status_text(),
         clean(&exchange.purpose)
     )
 }

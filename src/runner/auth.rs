@@ -15,7 +15,9 @@ use base64::Engine as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::http::redact::{REDACTED, Scrubber};
-use crate::http::transport::{OutgoingRequest, RawResponse, Transport, TransportError};
+use crate::http::transport::{
+    OutgoingRequest, RawResponse, Transport, TransportError, UnreadAnswer,
+};
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::auth::Auth;
 
@@ -301,6 +303,86 @@ pub async fn send(
         .await?;
     Ok(transport
         .send(with_token(&request, credentials.token().as_ref()))
+        .await?)
+}
+
+/// Sends requests together (see [`Transport::send_together`]), each with the credentials'
+/// `Authorization` header. Answers come back in request order. When the token comes from a
+/// command and some answers are 401, the command runs again (once) and those requests — which
+/// the API refused before doing anything — are sent together once more with the fresh token.
+pub async fn send_together(
+    transport: &dyn Transport,
+    credentials: Option<&Credentials>,
+    requests: Vec<OutgoingRequest>,
+) -> Vec<Result<RawResponse, SendError>> {
+    let Some(credentials) = credentials else {
+        return transport
+            .send_together(requests)
+            .await
+            .into_iter()
+            .map(|answer| answer.map_err(SendError::from))
+            .collect();
+    };
+    if let Err(err) = credentials.ensure().await {
+        return requests.iter().map(|_| Err(err.clone().into())).collect();
+    }
+    let token = credentials.token();
+    let signed = requests
+        .iter()
+        .map(|request| with_token(request, token.as_ref()))
+        .collect();
+    let mut answers: Vec<Result<RawResponse, SendError>> = transport
+        .send_together(signed)
+        .await
+        .into_iter()
+        .map(|answer| answer.map_err(SendError::from))
+        .collect();
+    let refused: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, answer)| matches!(answer, Ok(raw) if raw.status == 401))
+        .map(|(n, _)| n)
+        .collect();
+    if refused.is_empty() || !credentials.refreshable() {
+        return answers;
+    }
+    if let Err(err) = credentials
+        .refresh_after(token.map_or(0, |t| t.generation))
+        .await
+    {
+        for n in refused {
+            answers[n] = Err(err.clone().into());
+        }
+        return answers;
+    }
+    let fresh = credentials.token();
+    let again = refused
+        .iter()
+        .map(|&n| with_token(&requests[n], fresh.as_ref()))
+        .collect();
+    for (n, answer) in refused
+        .into_iter()
+        .zip(transport.send_together(again).await)
+    {
+        answers[n] = answer.map_err(SendError::from);
+    }
+    answers
+}
+
+/// Writes a request whose answer is never read (see [`Transport::send_unread`]), with the
+/// credentials' `Authorization` header. A 401 cannot be seen here: the answer is not read.
+pub async fn send_unread(
+    transport: &dyn Transport,
+    credentials: Option<&Credentials>,
+    request: OutgoingRequest,
+) -> Result<Box<dyn UnreadAnswer>, SendError> {
+    let Some(credentials) = credentials else {
+        return Ok(transport.send_unread(request).await?);
+    };
+    credentials.ensure().await?;
+    let token = credentials.token();
+    Ok(transport
+        .send_unread(with_token(&request, token.as_ref()))
         .await?)
 }
 

@@ -79,6 +79,14 @@ async fn delete_one(
     }
 }
 
+/// A resource the run cannot prove it created, so it never deletes it.
+pub fn unproven(url: String) -> LeftBehind {
+    LeftBehind {
+        url,
+        reason: "created by a POST whose answer idemfuzz did not read (a simulated lost response); not deleted, since idemfuzz cannot prove it created it".into(),
+    }
+}
+
 fn left(resource: &Owned, reason: &str) -> LeftBehind {
     LeftBehind {
         url: resource.url.clone(),

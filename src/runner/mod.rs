@@ -181,6 +181,10 @@ async fn finish(
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
     report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    report
+        .cleanup
+        .left_behind
+        .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
     report
         .results

@@ -13,6 +13,10 @@ use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, PostId, Resource};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
+mod concurrent;
+
+pub use concurrent::Unanswered;
+
 /// Transport errors in a row after which the target is considered down.
 pub const TARGET_DOWN_AFTER: u64 = 5;
 
@@ -170,11 +174,7 @@ impl<'a> Session<'a> {
     /// Sends a request and records the exchange; returns its index. A `path` that is already
     /// an absolute http(s) URL is sent as it is.
     pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
-        let url = if req.path.starts_with("http://") || req.path.starts_with("https://") {
-            req.path.clone()
-        } else {
-            self.target.url(&req.path)
-        };
+        let url = self.request_url(&req);
         self.guard_ownership(req.method, &url)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
@@ -186,6 +186,17 @@ impl<'a> Session<'a> {
             _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
             answer = auth::send(self.ctx.transport.as_ref(), credentials, outgoing) => answer,
         };
+        self.receive(&req, purpose.into(), record, raw)
+    }
+
+    /// Counts an answer (or transport error), tracks ownership and records the exchange.
+    fn receive(
+        &mut self,
+        req: &Req,
+        purpose: String,
+        record: RequestRecord,
+        raw: Result<RawResponse, SendError>,
+    ) -> Result<usize, CaseError> {
         let raw = match raw {
             Ok(raw) => {
                 self.ctx.record_answer();
@@ -197,12 +208,9 @@ impl<'a> Session<'a> {
                 }
                 return Err(err.into());
             }
-            Err(SendError::Auth(err)) => {
-                self.ctx
-                    .stop_cannot_test(format!("cannot test {}: {err}", self.target.base_url));
-                return Err(CaseError::Cancelled);
-            }
+            Err(SendError::Auth(err)) => return Err(self.auth_failed(&err)),
         };
+        let credentials = self.target.auth.as_deref();
         if auth::rejected(raw.status) {
             // Never judged: the API refused the credentials, so nothing it answers means anything.
             let method = req.method.as_str();
@@ -213,14 +221,30 @@ impl<'a> Session<'a> {
         if let Some(credentials) = credentials {
             credentials.teach(&mut self.scrubber);
         }
-        self.track_ownership(&req, &record.url, raw.status);
+        self.track_ownership(req, &record.url, raw.status);
         self.exchanges.push(Exchange {
             seq: self.exchanges.len() + 1,
-            purpose: purpose.into(),
+            purpose,
             request: record,
             response: response_record(&raw, &self.scrubber),
         });
         Ok(self.exchanges.len() - 1)
+    }
+
+    /// Stops the run: the credentials could not be obtained, so nothing can be tested.
+    fn auth_failed(&self, err: &auth::AuthError) -> CaseError {
+        self.ctx
+            .stop_cannot_test(format!("cannot test {}: {err}", self.target.base_url));
+        CaseError::Cancelled
+    }
+
+    /// The absolute URL a request goes to: its path as it is when already an http(s) URL.
+    fn request_url(&self, req: &Req) -> String {
+        if req.path.starts_with("http://") || req.path.starts_with("https://") {
+            req.path.clone()
+        } else {
+            self.target.url(&req.path)
+        }
     }
 
     /// Writes go only to owned URLs; POST also to the resource's own collection.
@@ -387,6 +411,11 @@ impl<'a> Session<'a> {
         let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
         req.headers = headers.to_vec();
         let index = self.send(purpose, req).await?;
+        Ok((index, self.adopt_created(index)))
+    }
+
+    /// The id a POST answer (at `index`) created, adopted as run-owned — only from a 201.
+    pub fn adopt_created(&mut self, index: usize) -> Option<String> {
         let exchange = &self.exchanges[index];
         let id = match (&self.resource.post_id, exchange.response.status) {
             (Some(source), 201) => extract_post_id(source, &exchange.response),
@@ -397,7 +426,7 @@ impl<'a> Session<'a> {
             let url = self.item_url(id);
             self.ctx.registry.mark(&url, OwnedState::Live);
         }
-        Ok((index, id))
+        id
     }
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything

@@ -79,6 +79,24 @@ pub struct ResourceDoc {
     /// Per-check options; a check not named runs with its defaults.
     #[serde(default)]
     pub checks: ChecksDoc,
+    /// How many clients the concurrency checks run at once (default 8).
+    pub concurrent_clients: Option<Spanned<i64>>,
+    /// Whether item GETs carry ETags and writes honour `If-Match` / `If-None-Match`
+    /// (default false: the conditional-request checks are skipped).
+    pub etags: Option<Spanned<bool>>,
+    /// Whether every PUT must be conditional: an unconditional PUT is answered 428 (default
+    /// false). Needs `etags = true`.
+    pub preconditions_required: Option<Spanned<bool>>,
+    /// POST-PUT creation: an empty POST creates an empty item, which a PUT then fills.
+    pub post_put: Option<Spanned<PostPutDoc>>,
+}
+
+/// `[resources.NAME.post_put]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostPutDoc {
+    /// What the empty POST sends: `"none"` (no body, the default) or `"{}"` (an empty JSON object).
+    pub empty_body: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.idempotency_key]`.
@@ -90,6 +108,12 @@ pub struct IdempotencyKeyDoc {
     /// Statuses accepted for the same key with a different body (default: 422 per the draft;
     /// another 4xx is a warning).
     pub mismatch_statuses: Option<Spanned<StatusesDoc>>,
+    /// Statuses accepted for a request whose key is still in flight (default 409 per the draft).
+    pub in_flight_statuses: Option<Spanned<StatusesDoc>>,
+    /// Whether an error answer is replayed too (default true per the draft).
+    pub replays_errors: Option<bool>,
+    /// How long the API keeps a key, e.g. `"24h"` (default: not declared).
+    pub expires_after: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.checks]`: one optional table per built-in check.
@@ -105,6 +129,13 @@ pub struct ChecksDoc {
     pub head_parity: Option<HeadParityDoc>,
     pub post_retry: Option<ToggleDoc>,
     pub status_conformance: Option<ToggleDoc>,
+    pub concurrent_put: Option<ToggleDoc>,
+    pub concurrent_post_key: Option<ToggleDoc>,
+    pub lost_response_retry: Option<ToggleDoc>,
+    pub conditional_write: Option<ToggleDoc>,
+    pub lost_update: Option<ToggleDoc>,
+    pub etag_stability: Option<ToggleDoc>,
+    pub post_put_creation: Option<ToggleDoc>,
 }
 
 /// Options shared by checks that have nothing else to set.

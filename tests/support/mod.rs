@@ -28,8 +28,8 @@ use idemfuzz::demo::{BugSet, DemoOptions, DemoServer, LoggedRequest};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
-/// The nine built-in checks, in `list-checks` order.
-pub const CHECKS: [&str; 9] = [
+/// The built-in checks, in `list-checks` order.
+pub const CHECKS: [&str; 16] = [
     "repeat-put",
     "partial-put",
     "repeat-delete",
@@ -39,6 +39,13 @@ pub const CHECKS: [&str; 9] = [
     "head-parity",
     "post-retry",
     "status-conformance",
+    "concurrent-put",
+    "concurrent-post-key",
+    "lost-response-retry",
+    "conditional-write",
+    "lost-update",
+    "etag-stability",
+    "post-put-creation",
 ];
 
 /// Longest a single idemfuzz invocation may take before the test kills it. A safety net

@@ -3,6 +3,7 @@
 mod auth;
 mod checks;
 mod common;
+mod resilience;
 mod resource;
 mod script;
 mod target;
