@@ -13,8 +13,36 @@ use crate::http::model::Exchange;
 use crate::http::model::Method::{Delete, Get, Post, Put};
 use crate::scenario::IdempotencyKey;
 
+/// The severities of `found`; also asserts that every violation names its rule (a stable
+/// slug: the baseline fingerprint depends on it).
 fn severities(found: &[Violation]) -> Vec<Severity> {
+    for v in found {
+        assert!(
+            !v.rule.is_empty()
+                && v.rule
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "violation `{}` has no stable rule slug: {:?}",
+            v.title,
+            v.rule
+        );
+    }
     found.iter().map(|v| v.severity).collect()
+}
+
+/// The rules table of docs/checks.md, which lists every rule slug.
+const CHECKS_DOC: &str = include_str!("../../docs/checks.md");
+
+/// The rule slugs of `found`, in order; asserts that docs/checks.md lists each.
+fn rules(found: &[Violation]) -> Vec<&str> {
+    for v in found {
+        assert!(
+            CHECKS_DOC.contains(&format!("`{}`", v.rule)),
+            "docs/checks.md does not list the rule `{}`",
+            v.rule
+        );
+    }
+    found.iter().map(|v| v.rule.as_str()).collect()
 }
 
 fn titles(found: &[Violation]) -> String {
@@ -68,6 +96,8 @@ fn concurrent_put_flags_duplicate_rows_and_repeated_201s() {
     );
     assert!(found[0].title.contains("created 3 resources"));
     assert!(found[1].title.contains("3 of 3"));
+    // The rule never carries the counts: the fingerprint is the same whatever the race did.
+    assert_eq!(rules(&found), ["duplicate-rows", "created-twice"]);
 }
 
 #[test]
@@ -220,6 +250,10 @@ fn lost_response_retry_flags_a_duplicate_row_and_a_doubled_state() {
         titles(&found)
     );
     assert!(found[0].title.contains("in flight created 2 resources"));
+    assert_eq!(
+        rules(&found),
+        ["put-in-flight-duplicate", "put-in-flight-state-differs"]
+    );
 }
 
 fn post_retry(created: &[&str], orphans: &[&str], last: u16) -> lost_response_retry::PostRetry {
@@ -248,9 +282,11 @@ fn lost_response_retry_with_a_key_must_create_exactly_one() {
     assert_eq!(severities(&found), vec![Severity::Error]);
     assert!(found[0].title.contains("while the first was in flight"));
     assert!(found[0].observed.contains("left behind"));
+    assert_eq!(rules(&found), ["keyed-post-in-flight-duplicate"]);
     let stuck = record(post_retry(&["s2"], &[], 409));
     let found = lost_response_retry::judge(&stuck, &canon(&[]), &id_field());
     assert_eq!(severities(&found), vec![Severity::Warning]);
+    assert_eq!(rules(&found), ["keyed-post-in-flight-still-in-flight"]);
 }
 
 #[test]
@@ -266,6 +302,7 @@ fn lost_response_retry_without_a_key_reports_the_duplicate_as_a_warning() {
     let found = lost_response_retry::judge(&record, &canon(&[]), &id_field());
     assert_eq!(severities(&found), vec![Severity::Warning]);
     assert!(found[0].title.contains("without an Idempotency-Key"));
+    assert_eq!(rules(&found), ["unkeyed-post-lost-duplicate"]);
 }
 
 // ---- conditional-write ----------------------------------------------------------------------
@@ -358,6 +395,7 @@ fn conditional_write_collapses_an_ignored_if_match_into_one_finding() {
         titles(&found)
     );
     assert!(found[0].title.contains("ignores If-Match"));
+    assert_eq!(rules(&found), ["ignores-if-match"]);
     assert!(found[0].observed.contains("stale If-Match"));
     assert!(found[0].diff.is_some());
 }
@@ -392,10 +430,12 @@ fn conditional_write_names_a_single_weakness() {
     let found = conditional_write::judge(&weak, &canon(&[]));
     assert_eq!(severities(&found), vec![Severity::Error]);
     assert!(found[0].title.contains("weak entity tag"));
+    assert_eq!(rules(&found), ["weak-etag-matched"]);
     let create_only = conditional_record(probes(&[Probe::CreateOnlyPut]));
     let found = conditional_write::judge(&create_only, &canon(&[]));
     assert_eq!(severities(&found), vec![Severity::Error]);
     assert!(found[0].title.contains("If-None-Match: * overwrote"));
+    assert_eq!(rules(&found), ["if-none-match-overwrote"]);
 }
 
 #[test]

@@ -76,6 +76,7 @@ pub fn judge(record: &Record) -> Vec<Violation> {
             Violation::warning(format!(
                 "no POST with a new {header} succeeded; key semantics under concurrency not judged"
             ))
+            .rule("none-succeeded")
             .expected("2xx for a valid body")
             .observed(answered(stored)),
         ];
@@ -87,6 +88,7 @@ pub fn judge(record: &Record) -> Vec<Violation> {
             Violation::warning(format!(
                 "a retry with the same {header} was still answered as in flight after every request had answered"
             ))
+            .rule("still-in-flight")
             .expected("the stored result, replayed")
             .observed(format!(
                 "{} retries; the last: {}",
@@ -110,6 +112,7 @@ fn count_violation(record: &Record) -> Option<Violation> {
             Violation::error(format!(
                 "{clients} concurrent POSTs with the same {header} created {n} resources"
             ))
+            .rule("duplicate")
             .expected("exactly one resource for one key and body; the others replay it or answer 409 while it is in flight")
             .observed(format!(
                 "{n} new resources hold the body: {}",
@@ -120,6 +123,7 @@ fn count_violation(record: &Record) -> Option<Violation> {
             Violation::warning(format!(
                 "the resource created by concurrent POSTs with one {header} could not be found in the collection"
             ))
+            .rule("not-listed")
             .expected("the created resource listed in the collection, so duplicates can be counted")
             .observed(match other {
                 Some(_) => "no new listed item holds the body".to_string(),
@@ -154,6 +158,7 @@ fn non_replays(record: &Record, stored: &Exchange) -> Option<Violation> {
             record.answers.len(),
             key.header
         ))
+        .rule("not-replayed")
         .expected(format!(
             "a replay of the stored result ({}{}) or {in_flight} while the first was in flight",
             stored.response.status,

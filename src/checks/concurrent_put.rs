@@ -112,6 +112,7 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
     if !record.creating.iter().any(|e| e.response.is_success()) {
         return vec![
             Violation::warning("none of the concurrent PUTs to a new id succeeded; nothing judged")
+                .rule("none-succeeded")
                 .expected("2xx for a valid body")
                 .observed(first_answer(&record.creating)),
         ];
@@ -133,6 +134,7 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
         ),
         || {
             Violation::error("concurrent identical PUTs left another state than one PUT")
+                .rule("state-differs")
                 .expected("the state of one PUT of the body (RFC 9110 §9.2.2), in the members the body sets")
                 .observed("the resource differs from a resource PUT once (see diff)")
         },
@@ -150,6 +152,7 @@ fn duplicate_rows(record: &Record, id_field: &JsonPointer) -> Option<Violation> 
             "{} concurrent identical PUTs to a new id created {rows} resources",
             record.creating.len()
         ))
+        .rule("duplicate-rows")
         .expected("exactly one resource with that id: N identical PUTs have the effect of one (RFC 9110 §9.2.2)")
         .observed(format!(
             "the collection lists the id {} {rows} times",
@@ -170,6 +173,7 @@ fn created_twice(creating: &[Exchange]) -> Option<Violation> {
             created.len(),
             creating.len()
         ))
+        .rule("created-twice")
         .expected("at most one 201: only one PUT created the resource, the others replaced it (RFC 9110 §9.3.4)")
         .observed(
             created
@@ -190,6 +194,7 @@ fn server_errors(creating: &[Exchange], replacing: &[Exchange]) -> Option<Violat
         .find(|e| e.response.status >= 500)?;
     Some(
         Violation::warning("a concurrent identical PUT failed with a server error")
+            .rule("concurrent-5xx")
             .expected("the same success as a PUT sent alone")
             .observed(answered(failed)),
     )
@@ -209,6 +214,7 @@ fn replace_changes(record: &Record, canon: &Canon) -> Vec<Violation> {
         ),
         || {
             Violation::error("concurrent identical PUTs to an existing resource changed it")
+                .rule("replace-changed-item")
                 .expected("the resource unchanged: it already had the body (RFC 9110 §9.2.2)")
                 .observed("the item differs (see diff)")
         },
@@ -226,6 +232,7 @@ fn replace_changes(record: &Record, canon: &Canon) -> Vec<Violation> {
             Violation::error(
                 "concurrent identical PUTs to an existing resource changed the collection",
             )
+            .rule("replace-changed-collection")
             .expected("the case's items in the collection unchanged")
             .observed("the items differ (see diff)")
         },
@@ -237,6 +244,7 @@ fn replace_changes(record: &Record, canon: &Canon) -> Vec<Violation> {
             .find(|e| e.response.status == 201)
             .map(|e| {
                 Violation::error("a concurrent PUT to an existing resource answered 201 Created")
+                    .rule("replace-201")
                     .expected("200 or 204: the resource existed (RFC 9110 §9.3.4)")
                     .observed(answered(e))
             }),

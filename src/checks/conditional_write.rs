@@ -105,6 +105,19 @@ impl Probe {
         }
     }
 
+    /// The rule slug of the error when the probe changed state although its precondition fails.
+    fn ignored_slug(self) -> &'static str {
+        match self {
+            Probe::StalePut => "stale-put-applied",
+            Probe::WeakPut => "weak-etag-matched",
+            Probe::CreateOnlyPut => "if-none-match-overwrote",
+            Probe::MissingStar => "if-match-star-created",
+            Probe::Unconditional => "unconditional-applied",
+            Probe::StaleDelete => "stale-delete-applied",
+            Probe::CurrentPut | Probe::CurrentDelete => "misbehaved",
+        }
+    }
+
     /// The rule a refused probe follows.
     fn rule(self) -> &'static str {
         match self {
@@ -348,6 +361,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             Violation::warning(
                 "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes not tested",
             )
+            .rule("no-etag")
             .expected("an ETag on every 2xx GET of the resource")
             .observed("no ETag field"),
         ];
@@ -357,6 +371,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             Violation::warning(
                 "GET of the resource sent a malformed ETag; conditional writes not tested",
             )
+            .rule("malformed-etag")
             .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
             .observed(format!("ETag: {raw}")),
         ];
@@ -365,6 +380,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     if initial.weak {
         found.push(
             Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
+                .rule("weak-etags")
                 .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
                 .observed(format!("ETag: {raw}")),
         );
@@ -424,6 +440,7 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
     let mut rest: Vec<&Outcome> = ignored.to_vec();
     if if_match && if_none_match {
         found.push(collapsed(
+            "ignores-preconditions",
             "the server ignores conditional request headers: every write whose If-Match or If-None-Match fails was applied",
             ignored,
             canon,
@@ -436,6 +453,7 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
             .filter(|o| o.probe.header() == Header::IfMatch)
             .collect();
         found.push(collapsed(
+            "ignores-if-match",
             "the server ignores If-Match: every write whose If-Match fails was applied",
             &hits,
             canon,
@@ -444,6 +462,7 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
     }
     found.extend(rest.into_iter().map(|o| {
         Violation::error(o.probe.ignored_title())
+            .rule(o.probe.ignored_slug())
             .expected(o.probe.rule())
             .observed(format!("{}, and the state changed", answered(&o.exchange)))
             .diff(state_diff(o, canon))
@@ -452,7 +471,7 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
 }
 
 /// One error for many ignored preconditions, listing each.
-fn collapsed(title: &str, outcomes: &[&Outcome], canon: &Canon) -> Violation {
+fn collapsed(rule: &str, title: &str, outcomes: &[&Outcome], canon: &Canon) -> Violation {
     let lines: Vec<String> = outcomes
         .iter()
         .map(|o| {
@@ -464,6 +483,7 @@ fn collapsed(title: &str, outcomes: &[&Outcome], canon: &Canon) -> Violation {
         })
         .collect();
     Violation::error(title)
+        .rule(rule)
         .expected(
             "412 Precondition Failed and nothing changed for each (RFC 9110 §13.1.1, §13.1.2)",
         )
@@ -517,6 +537,7 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
             Violation::warning(
                 "writes whose precondition fails were not answered 412 (nothing changed)",
             )
+            .rule("not-412")
             .expected("412 Precondition Failed (RFC 9110 §13.1.1, §13.1.2)")
             .observed(not_412.join("; ")),
         );
@@ -524,6 +545,7 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
     if !not_428.is_empty() {
         found.push(
             Violation::warning("an unconditional PUT to a resource that requires preconditions was not answered 428 (nothing changed)")
+                .rule("not-428")
                 .expected("428 Precondition Required (RFC 6585 §3)")
                 .observed(not_428.join("; ")),
         );
@@ -537,6 +559,7 @@ fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
     match outcome.probe {
         Probe::CurrentPut if !response.is_success() => Some(
             Violation::error("a PUT with the current ETag in If-Match was refused")
+                .rule("current-put-refused")
                 .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
                 .observed(answered(&outcome.exchange)),
         ),
@@ -547,6 +570,7 @@ fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
             match (kept, sent) {
                 (Some(kept), Some(sent)) if !holds(&kept, &sent) => Some(
                     Violation::error("a PUT with the current ETag in If-Match succeeded but did not apply its body")
+                        .rule("current-put-not-applied")
                         .expected("the resource holds the PUT's body")
                         .observed(format!("{}, but GET shows other values", answered(&outcome.exchange))),
                 ),
@@ -555,11 +579,13 @@ fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
         }
         Probe::CurrentDelete if !response.is_success() => Some(
             Violation::error("a DELETE with the current ETag in If-Match was refused")
+                .rule("current-delete-refused")
                 .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
                 .observed(answered(&outcome.exchange)),
         ),
         Probe::CurrentDelete if response.status != 202 && outcome.after.listed == Some(true) => Some(
             Violation::error("a DELETE with the current ETag in If-Match succeeded but the resource is still listed")
+                .rule("current-delete-still-listed")
                 .expected("the resource gone from the collection (RFC 9110 §9.3.5)")
                 .observed(answered(&outcome.exchange)),
         ),

@@ -96,6 +96,7 @@ fn malformed(reads: &[Exchange]) -> Option<Violation> {
         })?;
     Some(
         Violation::error("a GET answered a malformed ETag")
+            .rule("malformed")
             .expected("\"opaque\" or W/\"opaque\": a quoted opaque tag, optionally weak (RFC 9110 §8.8.3)")
             .observed(format!("{}; ETag: {tag}", answered(read))),
     )
@@ -118,6 +119,7 @@ fn churn(reads: &[Exchange]) -> Option<Violation> {
     let [before, after] = pair else { return None };
     Some(
         Violation::warning("an identical PUT changed the ETag although the representation did not change")
+            .rule("churn")
             .expected("the same ETag while the representation stays the same, so caches and conditional retries keep working (RFC 9110 §8.8.3)")
             .observed(format!(
                 "ETag {} became {} with an identical body",
@@ -136,6 +138,7 @@ fn unchanged_tag(before: &Exchange, after: &Exchange) -> Option<Violation> {
     (strong && same_tag && changed && before.response.is_success() && after.response.is_success())
         .then(|| {
             Violation::error("a changed representation kept its strong ETag")
+                .rule("unchanged-after-change")
                 .expected("a new strong ETag whenever the representation changes (RFC 9110 §8.8.1, §8.8.3)")
                 .observed(format!("ETag {tag} before and after PUT of another body"))
         })

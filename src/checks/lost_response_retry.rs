@@ -350,23 +350,36 @@ fn finish_post(
     }
 }
 
+/// When a retry was sent: its words for titles and its part of rule slugs.
+#[derive(Debug, Clone, Copy)]
+struct Round {
+    when: &'static str,
+    slug: &'static str,
+}
+
+const AFTER_LOST: Round = Round {
+    when: "after a lost response",
+    slug: "lost",
+};
+const IN_FLIGHT: Round = Round {
+    when: "while the first was in flight",
+    slug: "in-flight",
+};
+
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
     let mut found = Vec::new();
     if let Some(put) = &record.put {
-        for (when, retry) in [
-            ("after a lost response", &put.lost),
-            ("while the first was in flight", &put.in_flight),
-        ] {
-            found.extend(judge_put(put, retry, when, canon, id_field));
+        for (round, retry) in [(AFTER_LOST, &put.lost), (IN_FLIGHT, &put.in_flight)] {
+            found.extend(judge_put(put, retry, round, canon, id_field));
         }
     }
     if let Some(post) = &record.post {
         match &post.key {
             Some(key) => {
-                found.extend(judge_keyed(key, &post.lost, "after a lost response"));
+                found.extend(judge_keyed(key, &post.lost, AFTER_LOST));
                 if let Some(in_flight) = &post.in_flight {
-                    found.extend(judge_keyed(key, in_flight, "while the first was in flight"));
+                    found.extend(judge_keyed(key, in_flight, IN_FLIGHT));
                 }
             }
             None => found.extend(judge_unkeyed(&post.lost)),
@@ -378,10 +391,11 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
 fn judge_put(
     put: &PutRetries,
     retry: &PutRetry,
-    when: &str,
+    round: Round,
     canon: &Canon,
     id_field: &JsonPointer,
 ) -> Vec<Violation> {
+    let (when, part) = (round.when, round.slug);
     let mut found = Vec::new();
     let rows = put
         .collection
@@ -391,6 +405,7 @@ fn judge_put(
     if rows >= 2 {
         found.push(
             Violation::error(format!("a PUT retried {when} created {rows} resources"))
+                .rule(format!("put-{part}-duplicate"))
                 .expected("exactly one resource with that id: the retry has the effect of one PUT (RFC 9110 §9.2.2)")
                 .observed(format!("the collection lists the id {} {rows} times", retry.id)),
         );
@@ -401,6 +416,7 @@ fn judge_put(
             Violation::warning(format!(
                 "neither a PUT whose answer was not read nor its retry {when} created the resource"
             ))
+            .rule(format!("put-{part}-not-created"))
             .expected("the resource, created by one of them")
             .observed(format!(
                 "{}; GET answered {}",
@@ -422,6 +438,7 @@ fn judge_put(
             ),
             || {
                 Violation::error(format!("a PUT retried {when} left another state than one PUT"))
+                    .rule(format!("put-{part}-state-differs"))
                     .expected("the state of one PUT of the body (RFC 9110 §9.2.2), in the members the body sets")
                     .observed("the resource differs from a resource PUT once (see diff)")
             },
@@ -432,6 +449,7 @@ fn judge_put(
             Violation::warning(format!(
                 "the retry of a PUT {when} failed with a server error"
             ))
+            .rule(format!("put-{part}-retry-5xx"))
             .expected("the same success as a PUT sent once")
             .observed(answered(&retry.retry)),
         );
@@ -439,11 +457,13 @@ fn judge_put(
     found
 }
 
-fn judge_keyed(key: &IdempotencyKey, retry: &PostRetry, when: &str) -> Vec<Violation> {
+fn judge_keyed(key: &IdempotencyKey, retry: &PostRetry, round: Round) -> Vec<Violation> {
+    let (when, part) = (round.when, round.slug);
     let header = &key.header;
     let mut found = Vec::new();
     found.extend(count_violation(
         retry,
+        &format!("keyed-post-{part}"),
         || {
             Violation::error(format!(
                 "a POST retried with the same {header} {when} created a duplicate"
@@ -456,23 +476,29 @@ fn judge_keyed(key: &IdempotencyKey, retry: &PostRetry, when: &str) -> Vec<Viola
     };
     let status = last.response.status;
     let problem = if key.in_flight_statuses.contains(&status) {
-        Some(format!(
-            "a POST retried with the same {header} {when} was still answered as in flight after {} retries",
-            retry.retries.len()
+        Some((
+            "still-in-flight",
+            format!(
+                "a POST retried with the same {header} {when} was still answered as in flight after {} retries",
+                retry.retries.len()
+            ),
         ))
     } else if status >= 500 {
-        Some(format!(
-            "a POST retried with the same {header} {when} failed with a server error"
+        Some((
+            "retry-5xx",
+            format!("a POST retried with the same {header} {when} failed with a server error"),
         ))
     } else if !last.response.is_success() {
-        Some(format!(
-            "a POST retried with the same {header} {when} was refused"
+        Some((
+            "retry-refused",
+            format!("a POST retried with the same {header} {when} was refused"),
         ))
     } else {
         None
     };
-    found.extend(problem.map(|title| {
+    found.extend(problem.map(|(rule, title)| {
         Violation::warning(title)
+            .rule(format!("keyed-post-{part}-{rule}"))
             .expected("the first request's result, replayed (draft-ietf-httpapi-idempotency-key-header §2.6)")
             .observed(answered(last))
     }));
@@ -482,6 +508,7 @@ fn judge_keyed(key: &IdempotencyKey, retry: &PostRetry, when: &str) -> Vec<Viola
 fn judge_unkeyed(retry: &PostRetry) -> Option<Violation> {
     count_violation(
         retry,
+        "unkeyed-post-lost",
         || {
             Violation::warning(
                 "a POST retried after a lost response without an Idempotency-Key created a duplicate",
@@ -492,8 +519,10 @@ fn judge_unkeyed(retry: &PostRetry) -> Option<Violation> {
 }
 
 /// Exactly one new resource after a POST step.
+/// `part` prefixes the rule slugs (`PART-duplicate`, `PART-not-listed`).
 fn count_violation(
     retry: &PostRetry,
+    part: &str,
     duplicate: impl FnOnce() -> Violation,
     expected: &str,
 ) -> Option<Violation> {
@@ -501,6 +530,7 @@ fn count_violation(
         Some(1) => None,
         Some(n) if n >= 2 => Some(
             duplicate()
+                .rule(format!("{part}-duplicate"))
                 .expected(expected)
                 .observed(created_text(retry, n)),
         ),
@@ -508,6 +538,7 @@ fn count_violation(
             Violation::warning(
                 "the resource a retried POST created could not be found in the collection",
             )
+            .rule(format!("{part}-not-listed"))
             .expected("the created resource listed in the collection, so duplicates can be counted")
             .observed(match other {
                 Some(_) => format!(

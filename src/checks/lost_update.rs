@@ -103,6 +103,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     match succeeded.as_slice() {
         [_, _, ..] => found.push(
             Violation::error("two writes with the same If-Match both succeeded: one update was lost")
+                .rule("both-succeeded")
                 .expected("exactly one succeeds; the other's precondition no longer holds: 412 (RFC 9110 §13.1.1)")
                 .observed(both(&writes.exchanges)),
         ),
@@ -112,6 +113,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         }
         [] => found.push(
             Violation::warning("neither of two writes with the current ETag in If-Match succeeded")
+                .rule("neither-succeeded")
                 .expected("exactly one succeeds (the first to be processed), the other answers 412")
                 .observed(both(&writes.exchanges)),
         ),
@@ -120,18 +122,24 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
 }
 
 fn untestable(etag: Option<&str>) -> Violation {
-    let title = match etag.map(EntityTag::parse) {
-        None => {
-            "GET of the resource sent no ETag although the scenario declares `etags = true`; lost updates not tested"
-        }
-        Some(None) => "GET of the resource sent a malformed ETag; lost updates not tested",
+    let (rule, title) = match etag.map(EntityTag::parse) {
+        None => (
+            "no-etag",
+            "GET of the resource sent no ETag although the scenario declares `etags = true`; lost updates not tested",
+        ),
+        Some(None) => (
+            "malformed-etag",
+            "GET of the resource sent a malformed ETag; lost updates not tested",
+        ),
         Some(Some(_)) => {
             return Violation::info("the resource's ETag is weak, so If-Match can never succeed with it; lost updates not tested")
+                .rule("weak-etag")
                 .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1)")
                 .observed(format!("ETag: {}", etag.unwrap_or_default()));
         }
     };
     Violation::warning(title)
+        .rule(rule)
         .expected("a strong ETag on a 2xx GET of the resource (RFC 9110 §8.8.3)")
         .observed(etag.map_or_else(|| "no ETag field".to_string(), |e| format!("ETag: {e}")))
 }
@@ -147,6 +155,7 @@ fn winner_kept(writes: &Writes, winner: usize, canon: &Canon) -> Option<Violatio
         Violation::error(
             "after two conditional writes, the resource does not hold the successful one's body",
         )
+        .rule("winner-not-kept")
         .expected(format!(
             "the body of client {} (the write that succeeded); the refused write changes nothing",
             winner + 1
@@ -166,6 +175,7 @@ fn loser_status(writes: &Writes, winner: usize) -> Option<Violation> {
         Violation::warning(
             "the refused one of two writes with the same If-Match was not answered 412",
         )
+        .rule("loser-not-412")
         .expected("412 Precondition Failed (RFC 9110 §13.1.1)")
         .observed(answered(loser))
     })

@@ -121,6 +121,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     if !filled.empty.exists() {
         return vec![
             Violation::error("the resource an empty POST created cannot be read")
+                .rule("created-unreadable")
                 .expected("2xx for a GET of the created resource (RFC 9110 §9.3.3)")
                 .observed(format!(
                     "{}; GET answered {}",
@@ -133,6 +134,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     if !filled.put.response.is_success() {
         found.push(
             Violation::warning("the PUT filling a resource created by an empty POST was refused; its retry not judged")
+                .rule("fill-refused")
                 .expected("2xx for a valid body")
                 .observed(answered(&filled.put)),
         );
@@ -143,6 +145,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         ("after its lost retry", &canon.item_state(&filled.after_retry.as_state())),
         || {
             Violation::error("retrying the PUT of POST-PUT creation changed the resource")
+                .rule("retry-changed-item")
                 .expected("the state after the first PUT: the PUT is idempotent, so resending it is safe (RFC 9110 §9.2.2)")
                 .observed("the resource differs (see diff)")
         },
@@ -158,6 +161,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         ),
         || {
             Violation::error("retrying the PUT of POST-PUT creation changed the collection")
+                .rule("retry-changed-collection")
                 .expected("the case's items in the collection unchanged")
                 .observed("the items differ (see diff)")
         },
@@ -171,11 +175,13 @@ fn retry_status(retry: &Exchange) -> Option<Violation> {
     match retry.response.status {
         201 => Some(
             Violation::error("the retried PUT of POST-PUT creation answered 201 Created")
+                .rule("retry-201")
                 .expected("200 or 204: the resource existed since the POST (RFC 9110 §9.3.4)")
                 .observed(answered(retry)),
         ),
         status if status >= 500 => Some(
             Violation::warning("the retried PUT of POST-PUT creation failed with a server error")
+                .rule("retry-5xx")
                 .expected("the same success as the first PUT")
                 .observed(answered(retry)),
         ),
@@ -190,7 +196,13 @@ fn post_failed(post: &Exchange) -> Violation {
     } else {
         "the empty POST of POST-PUT creation was refused"
     };
+    let rule = if post.response.is_success() {
+        "post-no-id"
+    } else {
+        "post-refused"
+    };
     Violation::warning(title)
+        .rule(rule)
         .expected("201 Created naming the new, empty resource (as `post_id` says)")
         .observed(answered(post))
 }
@@ -206,6 +218,7 @@ fn not_empty(filled: &Filled) -> Option<Violation> {
         .collect();
     (!present.is_empty()).then(|| {
         Violation::warning("the resource created by an empty POST is not empty")
+            .rule("created-not-empty")
             .expected("no domain content before the PUT: the POST only mints the resource")
             .observed(format!("members with content: {}", present.join(", ")))
     })
