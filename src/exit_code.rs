@@ -5,9 +5,10 @@
 
 /// The run completed and nothing at or above `--fail-on` was found.
 pub const OK: u8 = 0;
-/// The API misbehaved: at least one finding at or above `--fail-on`.
+/// The API misbehaved: at least one finding at or above `--fail-on` that no baseline accepts.
 pub const FINDINGS: u8 = 1;
-/// The command line or a scenario file is wrong (nothing was sent, or nothing more).
+/// The command line, a scenario file or the `--baseline` file is wrong (nothing was sent, or
+/// nothing more), or the `--write-baseline` file could not be written.
 pub const USAGE: u8 = 2;
 /// The target could not be tested: unreachable, TLS or connection errors, the target stopped
 /// answering, or a check could not run a single case (transport or setup errors, e.g. the API
@@ -20,10 +21,11 @@ pub const INTERRUPTED: u8 = 130;
 pub const HELP: &str = "\
 Exit codes:
   0    no failing findings
-  1    failing findings (at or above --fail-on)
-  2    usage or scenario-file error
-  3    the target could not be tested (unreachable, TLS/connection errors, stopped answering,
-       or a check could not run a single case)
+  1    failing findings (at or above --fail-on and not in the --baseline)
+  2    usage or scenario-file error (also: a bad --baseline file or --openapi document)
+  3    the target could not be tested (unreachable, TLS/connection errors, credentials
+       rejected, stopped answering, or a check could not run a single case), or the
+       --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};

@@ -34,6 +34,13 @@ pub struct Finding {
     /// Resource name, or the script's name for hand-written scripts.
     pub resource: String,
     pub severity: Severity,
+    /// Which sub-rule of the check fired: a stable slug (see
+    /// [`crate::checks::verdict::Violation::rule`]); part of the [`Finding::fingerprint`].
+    #[serde(default)]
+    pub rule: String,
+    /// The case that found it: 1-based, within its check × resource (`--cases`).
+    #[serde(default)]
+    pub case: u32,
     /// One-line statement of the rule that was broken.
     pub title: String,
     /// Where the rule comes from, e.g. "RFC 9110 §9.3.4".
@@ -49,4 +56,27 @@ pub struct Finding {
     /// Fuzz findings only: the minimal sequence, its relation, seeds and shrinking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuzz: Option<Box<crate::fuzz::FuzzDetail>>,
+    /// Whether `--baseline` / `--write-baseline` knew this finding; `None` when neither was
+    /// given, and always for `info` findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineMark>,
+}
+
+/// A finding compared with a baseline file (see `docs/ci.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineMark {
+    /// In the `--baseline` file: reported, but it does not fail the run.
+    Known,
+    /// Not in the `--baseline` file: fails the run like any finding.
+    New,
+    /// Written to the `--write-baseline` file by this run: it does not fail the run.
+    Recorded,
+}
+
+impl BaselineMark {
+    /// True when the finding does not count towards the exit code.
+    pub fn accepted(self) -> bool {
+        matches!(self, BaselineMark::Known | BaselineMark::Recorded)
+    }
 }

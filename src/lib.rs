@@ -4,6 +4,7 @@
 //! Data flows once: scenario → plan → runner (through a transport) → snapshots → oracles
 //! (pure functions) → findings → events → reporters.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod exit_code;
 pub mod findings;
 pub mod fuzz;
 pub mod http;
+pub mod openapi;
 pub mod report;
 pub mod runner;
 pub mod scenario;

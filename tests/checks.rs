@@ -63,6 +63,12 @@ fn assert_catches(bug: &str, check: &str) {
     );
     for finding in &errors {
         assert_eq!(finding["resource"], "things", "bug `{bug}`: {finding}");
+        let rule = finding["rule"].as_str().unwrap_or("");
+        assert_eq!(
+            finding["fingerprint"].as_str(),
+            Some(format!("demo.toml:things:{check}:{rule}").as_str()),
+            "bug `{bug}`: a finding needs a rule and a fingerprint: {finding}"
+        );
         assert!(
             finding["rfc"].as_str().is_some_and(|r| r.contains("RFC")),
             "bug `{bug}`, check `{check}`: finding without an RFC reference: {finding}"

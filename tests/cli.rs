@@ -52,7 +52,7 @@ fn check_help_lists_its_exit_codes() {
 }
 
 #[test]
-fn list_checks_prints_all_nine_with_their_rfc() {
+fn list_checks_prints_every_check_with_its_rfc() {
     let out = run(["list-checks"]);
     out.assert_code(0, "list-checks");
     let lines: Vec<&str> = out
@@ -90,7 +90,7 @@ fn list_bugs_prints_every_demo_bug() {
 fn check_accepts_the_bundled_scenarios() {
     let out = run(["check", "scenarios/"]);
     out.assert_code(0, "check scenarios/");
-    for file in ["demo.toml", "devices.toml", "lamps.toml"] {
+    for file in ["demo.toml", "devices.toml", "lamps.toml", "notes.toml"] {
         assert!(
             out.stdout
                 .lines()

@@ -303,8 +303,8 @@ fn bad_fuzz_input_is_a_usage_error() {
     out.assert_code(2, "a malformed file in the failures dir stops fuzz too");
 }
 
-/// A server whose PUT merges until a merged item is first read, and replaces from then on: the
-/// first failure anyone sees can never be seen again.
+/// A server whose PUT merges until a merged state is first read back, and replaces from then
+/// on: the first failure anyone sees can never be seen again.
 fn merges_once_router() -> axum::Router {
     use axum::extract::{Path, State};
     use axum::http::StatusCode;
@@ -331,6 +331,9 @@ fn merges_once_router() -> axum::Router {
                 .get(&id)
                 .is_some_and(|old| old.keys().any(|k| !body.contains_key(k)));
         let created = !store.items.contains_key(&id);
+        if !merge_now {
+            store.merged.remove(&id);
+        }
         let next = if merge_now {
             store.merged.insert(id.clone());
             let mut merged = store.items.get(&id).cloned().unwrap_or_default();
@@ -364,7 +367,9 @@ fn merges_once_router() -> axum::Router {
     }
 
     async fn delete(State(store): State<Shared>, Path(id): Path<String>) -> StatusCode {
-        match store.lock().expect("lock").items.remove(&id) {
+        let mut store = store.lock().expect("lock");
+        store.merged.remove(&id);
+        match store.items.remove(&id) {
             Some(_) => StatusCode::NO_CONTENT,
             None => StatusCode::NOT_FOUND,
         }

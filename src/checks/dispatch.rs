@@ -3,8 +3,9 @@
 
 use crate::checks::verdict::Violation;
 use crate::checks::{
-    CheckId, get_safety, head_parity, partial_put, post_retry, put_after_delete, repeat_delete,
-    repeat_put, status_conformance, use_after_delete,
+    CheckId, concurrent_post_key, concurrent_put, conditional_write, etag_stability, get_safety,
+    head_parity, lost_response_retry, lost_update, partial_put, post_put_creation, post_retry,
+    put_after_delete, repeat_delete, repeat_put, status_conformance, use_after_delete,
 };
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::Resource;
@@ -34,6 +35,43 @@ fn enabled(check: CheckId, resource: &Resource) -> bool {
         CheckId::PostRetry => options.post_retry_enabled,
         CheckId::StatusConformance => options.status_conformance_enabled,
         CheckId::Fuzz | CheckId::Script => true,
+        CheckId::ConcurrentPut => options.concurrent_put_enabled,
+        CheckId::ConcurrentPostKey => options.concurrent_post_key_enabled,
+        CheckId::LostResponseRetry => options.lost_response_retry_enabled,
+        CheckId::ConditionalWrite => options.conditional_write_enabled,
+        CheckId::LostUpdate => options.lost_update_enabled,
+        CheckId::EtagStability => options.etag_stability_enabled,
+        CheckId::PostPutCreation => options.post_put_creation_enabled,
+    }
+}
+
+/// Why a check cannot run on a resource that requires preconditions (`preconditions_required`):
+/// the API answers 428 to its unconditional PUTs. The concurrency and conditional checks send
+/// the preconditions such an API needs.
+fn precondition_skip(check: CheckId, resource: &Resource) -> Option<String> {
+    if !resource.conditional.preconditions_required {
+        return None;
+    }
+    let creates_by_put = resource.create == crate::scenario::CreateMode::Put;
+    match check {
+        CheckId::RepeatPut
+        | CheckId::PartialPut
+        | CheckId::PutAfterDelete
+        | CheckId::StatusConformance
+        | CheckId::ConcurrentPut => Some(
+            "the resource requires preconditions (`preconditions_required = true`) and this check sends unconditional PUTs, which the API answers 428".into(),
+        ),
+        CheckId::GetSafety
+        | CheckId::HeadParity
+        | CheckId::RepeatDelete
+        | CheckId::UseAfterDelete
+            if creates_by_put =>
+        {
+            Some(
+                "the resource requires preconditions (`preconditions_required = true`) and this check creates its resource with an unconditional PUT, which the API answers 428".into(),
+            )
+        }
+        _ => None,
     }
 }
 
@@ -41,6 +79,9 @@ fn enabled(check: CheckId, resource: &Resource) -> bool {
 pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
     if !enabled(check, resource) {
         return Some("disabled in the scenario file (enabled = false)".into());
+    }
+    if let Some(reason) = precondition_skip(check, resource) {
+        return Some(reason);
     }
     match check {
         CheckId::RepeatPut => repeat_put::skip_reason(resource),
@@ -54,6 +95,13 @@ pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
         CheckId::StatusConformance => status_conformance::skip_reason(resource),
         CheckId::Fuzz => super::fuzz::skip_reason(resource),
         CheckId::Script => None,
+        CheckId::ConcurrentPut => concurrent_put::skip_reason(resource),
+        CheckId::ConcurrentPostKey => concurrent_post_key::skip_reason(resource),
+        CheckId::LostResponseRetry => lost_response_retry::skip_reason(resource),
+        CheckId::ConditionalWrite => conditional_write::skip_reason(resource),
+        CheckId::LostUpdate => lost_update::skip_reason(resource),
+        CheckId::EtagStability => etag_stability::skip_reason(resource),
+        CheckId::PostPutCreation => post_put_creation::skip_reason(resource),
     }
 }
 
@@ -61,6 +109,7 @@ pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
 pub fn notes(check: CheckId, resource: &Resource) -> Vec<String> {
     match check {
         CheckId::PostRetry => post_retry::notes(resource),
+        CheckId::LostResponseRetry => lost_response_retry::notes(resource),
         _ => Vec::new(),
     }
 }
@@ -119,5 +168,36 @@ pub async fn run_case(
         // Fuzz cases need the case's kind (generated or replayed): the runner calls
         // `checks::fuzz::run_case` itself.
         CheckId::Fuzz | CheckId::Script => Vec::new(),
+        CheckId::ConcurrentPut => {
+            let record = concurrent_put::execute(session, generator).await?;
+            concurrent_put::judge(&record, &canons.full, &resource.id_field)
+        }
+        CheckId::ConcurrentPostKey => match &resource.idempotency_key {
+            Some(key) => {
+                let record = concurrent_post_key::execute(session, generator, key).await?;
+                concurrent_post_key::judge(&record)
+            }
+            None => Vec::new(),
+        },
+        CheckId::LostResponseRetry => {
+            let record = lost_response_retry::execute(session, generator).await?;
+            lost_response_retry::judge(&record, &canons.full, &resource.id_field)
+        }
+        CheckId::ConditionalWrite => {
+            let record = conditional_write::execute(session, generator).await?;
+            conditional_write::judge(&record, &canons.full)
+        }
+        CheckId::LostUpdate => {
+            let record = lost_update::execute(session, generator).await?;
+            lost_update::judge(&record, &canons.full)
+        }
+        CheckId::EtagStability => {
+            let record = etag_stability::execute(session, generator).await?;
+            etag_stability::judge(&record)
+        }
+        CheckId::PostPutCreation => {
+            let record = post_put_creation::execute(session, generator).await?;
+            post_put_creation::judge(&record, &canons.full)
+        }
     })
 }

@@ -124,6 +124,7 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
         (&label, &canon.item_state(&record.item_after.as_state())),
         || {
             Violation::error("safe requests changed the resource")
+                .rule("item-changed")
                 .expected("GET, HEAD and OPTIONS change nothing (RFC 9110 §9.2.1)")
                 .observed(format!("the item changed {label} (see diff)"))
         },
@@ -139,6 +140,7 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
         ),
         || {
             Violation::error("safe requests changed the collection")
+                .rule("collection-changed")
                 .expected("GET, HEAD and OPTIONS change nothing (RFC 9110 §9.2.1)")
                 .observed(format!(
                     "the run's items in the collection changed {label} (see diff)"
@@ -199,6 +201,7 @@ fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
         };
         return Some(
             severity("a GET of a never-created id created a resource")
+                .rule("get-or-create")
                 .expected("404 or 410, and nothing created (RFC 9110 §9.2.1: GET is safe)")
                 .observed(format!("{}; {how}", answered(&record.missing_get))),
         );

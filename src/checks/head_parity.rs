@@ -46,6 +46,7 @@ pub fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
     if get.status != head.status {
         return vec![
             Violation::error("HEAD answered another status than GET")
+                .rule("status-mismatch")
                 .expected(format!(
                     "HEAD answers {} like GET (RFC 9110 §9.3.2)",
                     get.status
@@ -61,6 +62,7 @@ pub fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
     if head.body_len > 0 {
         found.push(
             Violation::error("HEAD answered with content")
+                .rule("head-content")
                 .expected("no content in a HEAD response (RFC 9110 §9.3.2: MUST NOT)")
                 .observed(format!("{} bytes of content", head.body_len)),
         );
@@ -77,6 +79,7 @@ fn header_mismatch(record: &Record, name: &str) -> Option<Violation> {
     }
     Some(
         Violation::warning(format!("HEAD and GET disagree on {name}"))
+            .rule(format!("header-mismatch/{}", name.to_ascii_lowercase()))
             .expected(format!(
                 "{name}: {get_value} (as GET sent it; RFC 9110 §9.3.2)"
             ))

@@ -5,17 +5,28 @@
 //! [`crate::runner::session::Session`] and returns a typed record; `judge` is a pure function from
 //! that record to findings, unit-tested without a network.
 
+pub mod concurrent_post_key;
+pub mod concurrent_put;
+pub mod conditional_write;
 pub mod dispatch;
+pub mod etag;
+pub mod etag_stability;
 pub mod fuzz;
 pub mod get_safety;
 pub mod head_parity;
+pub mod lost_response_retry;
+pub mod lost_update;
+pub mod matching;
+pub mod outline;
 pub mod partial_put;
+pub mod post_put_creation;
 pub mod post_retry;
 pub mod put_after_delete;
 pub mod repeat_delete;
 pub mod repeat_put;
 pub mod script;
 pub mod status_conformance;
+pub mod steps;
 pub mod use_after_delete;
 pub mod verdict;
 
@@ -37,10 +48,17 @@ pub enum CheckId {
     HeadParity,
     PostRetry,
     StatusConformance,
-    /// Generated request sequences judged by metamorphic relations (opt-in).
-    Fuzz,
     /// A hand-written script's expectations and state assertions.
     Script,
+    ConcurrentPut,
+    ConcurrentPostKey,
+    LostResponseRetry,
+    ConditionalWrite,
+    LostUpdate,
+    EtagStability,
+    PostPutCreation,
+    /// Generated request sequences judged by metamorphic relations (opt-in).
+    Fuzz,
 }
 
 /// Static facts about a check, shown by `list-checks` and in reports.
@@ -55,7 +73,7 @@ pub struct CheckInfo {
 }
 
 /// The built-in checks (scripts are not listed: they are the user's own).
-pub const BUILT_IN: [CheckId; 10] = [
+pub const BUILT_IN: [CheckId; 17] = [
     CheckId::RepeatPut,
     CheckId::PartialPut,
     CheckId::RepeatDelete,
@@ -65,6 +83,13 @@ pub const BUILT_IN: [CheckId; 10] = [
     CheckId::HeadParity,
     CheckId::PostRetry,
     CheckId::StatusConformance,
+    CheckId::ConcurrentPut,
+    CheckId::ConcurrentPostKey,
+    CheckId::LostResponseRetry,
+    CheckId::ConditionalWrite,
+    CheckId::LostUpdate,
+    CheckId::EtagStability,
+    CheckId::PostPutCreation,
     CheckId::Fuzz,
 ];
 
@@ -138,6 +163,48 @@ impl CheckId {
                 "—",
                 "a hand-written script's expectations and state assertions",
             ),
+            CheckId::ConcurrentPut => (
+                "concurrent-put",
+                "RFC 9110 §9.2.2, §9.3.4",
+                "RFC 9110 — methods: Idempotent methods, PUT",
+                "K identical PUTs released together create one resource in the state of one PUT, at most one 201; K more change nothing",
+            ),
+            CheckId::ConcurrentPostKey => (
+                "concurrent-post-key",
+                "RFC 9110 §9.3.3; draft-ietf-httpapi-idempotency-key-header-07",
+                "Idempotency-Key",
+                "K concurrent POSTs with one Idempotency-Key create one resource; the others replay it or answer 409",
+            ),
+            CheckId::LostResponseRetry => (
+                "lost-response-retry",
+                "RFC 9110 §9.2.2, §9.3.3; draft-ietf-httpapi-idempotency-key-header-07",
+                "RFC 9110 — methods: Idempotent methods; Idempotency-Key",
+                "a write retried after its response was lost, or while still in flight, has the effect of one",
+            ),
+            CheckId::ConditionalWrite => (
+                "conditional-write",
+                "RFC 9110 §13.1.1, §13.1.2, §13.2; RFC 6585 §3",
+                "RFC 9110 §13 — conditional requests",
+                "a failing If-Match / If-None-Match changes nothing (412), the current ETag succeeds, required preconditions answer 428",
+            ),
+            CheckId::LostUpdate => (
+                "lost-update",
+                "RFC 9110 §13.1.1",
+                "RFC 9110 §13 — conditional requests",
+                "two clients writing with the same ETag: one succeeds, the other gets 412, the winner's state stays",
+            ),
+            CheckId::EtagStability => (
+                "etag-stability",
+                "RFC 9110 §8.8.1, §8.8.3",
+                "RFC 9110 §13 — conditional requests",
+                "ETags are well-formed, stay the same across identical PUTs, and change with the representation",
+            ),
+            CheckId::PostPutCreation => (
+                "post-put-creation",
+                "RFC 9110 §9.2.2, §9.3.3, §9.3.4",
+                "RFC 9110 — methods: PUT, POST; RFC 9110 §13 — conditional requests (POST-PUT creation)",
+                "an empty POST creates an empty resource; the PUT that fills it can be retried after a lost response",
+            ),
         };
         CheckInfo {
             id: self,
@@ -203,6 +270,8 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+mod concurrency_oracle_tests;
 #[cfg(test)]
 mod oracle_tests;
 #[cfg(test)]

@@ -13,7 +13,20 @@ use crate::scenario::{
     UseAfterDeleteOptions,
 };
 
+/// The severities of `found`; also asserts that every violation names its rule (a stable
+/// slug: the baseline fingerprint depends on it).
 fn severities(found: &[Violation]) -> Vec<Severity> {
+    for v in found {
+        assert!(
+            !v.rule.is_empty()
+                && v.rule
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-/_".contains(c)),
+            "violation `{}` has no stable rule slug: {:?}",
+            v.title,
+            v.rule
+        );
+    }
     found.iter().map(|v| v.severity).collect()
 }
 
@@ -284,10 +297,7 @@ fn keyed(
     other_created: Option<usize>,
 ) -> post_retry::Keyed {
     post_retry::Keyed {
-        key: IdempotencyKey {
-            header: "Idempotency-Key".into(),
-            mismatch_statuses: Vec::new(),
-        },
+        key: IdempotencyKey::new("Idempotency-Key"),
         first: exchange(Post, "http://h/things", 201, Some(json!({"id": "s1"})), &[]),
         retry: exchange(
             Post,

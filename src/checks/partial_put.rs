@@ -116,6 +116,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         );
         found.push(
             Violation::error("PUT merged instead of replacing: omitted members survived")
+                .rule("merged")
                 .expected(format!(
                     "after a PUT without {names}, the resource has no {names}"
                 ))
@@ -136,6 +137,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         ),
         || {
             Violation::error("PUT A after PUT B does not restore the state of PUT A")
+                .rule("not-restored")
                 .expected("the same full PUT gives the same state whatever came before")
                 .observed("the state after A, B, A differs from the state after A (see diff)")
         },

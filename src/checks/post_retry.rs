@@ -170,16 +170,22 @@ fn judge_unkeyed(unkeyed: &Unkeyed) -> Violation {
         answered(second),
         count_text(unkeyed.matching)
     );
-    let title = match unkeyed.matching {
-        Some(n) if n >= 2 => {
-            "POST retried without Idempotency-Key created a duplicate (allowed: POST is not idempotent)"
-        }
-        Some(_) => "POST retried without Idempotency-Key did not create a duplicate",
-        None => {
-            "POST retried without Idempotency-Key: duplicates not counted (the collection could not be read)"
-        }
+    let (rule, title) = match unkeyed.matching {
+        Some(n) if n >= 2 => (
+            "unkeyed-duplicate",
+            "POST retried without Idempotency-Key created a duplicate (allowed: POST is not idempotent)",
+        ),
+        Some(_) => (
+            "unkeyed-no-duplicate",
+            "POST retried without Idempotency-Key did not create a duplicate",
+        ),
+        None => (
+            "unkeyed-not-counted",
+            "POST retried without Idempotency-Key: duplicates not counted (the collection could not be read)",
+        ),
     };
     Violation::info(title)
+        .rule(rule)
         .expected("informational: a client that retries a POST without a key risks duplicates")
         .observed(observed)
 }
@@ -190,6 +196,7 @@ fn judge_keyed(keyed: &Keyed, canon: &Canon) -> Vec<Violation> {
             Violation::warning(
                 "POST with a new Idempotency-Key did not succeed; key semantics not judged",
             )
+            .rule("keyed-post-failed")
             .expected("2xx")
             .observed(answered(&keyed.first)),
         ];
@@ -210,6 +217,7 @@ fn judge_retry_count(keyed: &Keyed) -> Option<Violation> {
             Violation::error(format!(
                 "a retry with the same {header} created a duplicate"
             ))
+            .rule("keyed-retry-duplicate")
             .expected(
                 "exactly one resource for one key and body (the retry replays the first result)",
             )
@@ -222,6 +230,7 @@ fn judge_retry_count(keyed: &Keyed) -> Option<Violation> {
             Violation::warning(format!(
                 "the resource created with an {header} could not be found in the collection"
             ))
+            .rule("keyed-resource-not-listed")
             .expected("the created resource listed in the collection, so duplicates can be counted")
             .observed(format!(
                 "{} resource(s) with that body after {}",
@@ -238,6 +247,7 @@ fn replay_mismatch(keyed: &Keyed, canon: &Canon) -> Option<Violation> {
     if first.status != retry.status {
         return Some(
             Violation::warning("the keyed retry did not replay the first answer's status")
+                .rule("replay-status-differs")
                 .expected(format!("{} as the first answer", first.status))
                 .observed(answered(&keyed.retry)),
         );
@@ -250,6 +260,7 @@ fn replay_mismatch(keyed: &Keyed, canon: &Canon) -> Option<Violation> {
         ("replayed answer", &canon.body(b)),
         || {
             Violation::warning("the keyed retry did not replay the first answer's content")
+.rule("replay-content-differs")
                 .expected("the earlier result, unchanged (draft-ietf-httpapi-idempotency-key-header §2.6)")
                 .observed("the answers differ (see diff)")
         },
@@ -271,6 +282,7 @@ fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
                 "the same {} with another body was not rejected",
                 keyed.key.header
             ))
+            .rule("other-body-not-rejected")
             .expected(expected.clone())
             .observed(answered(&keyed.other_body)),
         );
@@ -279,6 +291,7 @@ fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
     {
         found.push(
             Violation::warning("the same key with another body answered an unexpected status")
+                .rule("other-body-unexpected-status")
                 .expected(expected.clone())
                 .observed(answered(&keyed.other_body)),
         );
@@ -286,6 +299,7 @@ fn judge_other_body(keyed: &Keyed) -> Vec<Violation> {
     if let Some(created) = keyed.matching_other_body.filter(|n| *n > 0) {
         found.push(
             Violation::error("a request reusing a key with another body created a resource")
+                .rule("other-body-created")
                 .expected(expected)
                 .observed(format!("{created} resource(s) with the other body exist")),
         );

@@ -4,8 +4,9 @@
 //! members the client controls (those of A or B): the server's own per-resource members (ids,
 //! creation times) legitimately differ between two resources and are not compared.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::checks::matching::{client_part, member_names};
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::{Exchange, Method};
 use crate::runner::session::{CaseError, Session};
@@ -82,6 +83,7 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
     if !record.delete.response.is_success() || record.delete.response.status == 202 {
         return vec![
             Violation::warning("DELETE did not complete, so PUT after DELETE could not be judged")
+                .rule("delete-incomplete")
                 .expected("200 or 204")
                 .observed(answered(&record.delete)),
         ];
@@ -94,6 +96,7 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
     if status != 201 {
         found.push(
             Violation::error("PUT re-creating a deleted resource did not answer 201 Created")
+                .rule("recreate-not-201")
                 .expected(if options.refusal_statuses.is_empty() {
                     "201 (RFC 9110 §9.3.4: a PUT that creates MUST answer 201)".to_string()
                 } else {
@@ -119,6 +122,7 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
         ),
         || {
             Violation::error("PUT after DELETE did not produce exactly the new representation")
+                .rule("old-state-back")
                 .expected("the same state as PUT B on a never-used id: nothing of A comes back")
                 .observed("the re-created resource differs (see diff)")
         },
@@ -126,35 +130,12 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
     found
 }
 
-/// Top-level member names of the bodies, sorted, without duplicates.
-fn member_names(bodies: &[&Value]) -> Vec<String> {
-    let mut names: Vec<String> = bodies
-        .iter()
-        .filter_map(|b| b.as_object())
-        .flat_map(|map| map.keys().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// An item state (`{"status", "body"}`) with the body reduced to the client-controlled members.
-fn client_part(mut state: Value, members: &[String]) -> Value {
-    if let Some(Value::Object(body)) = state.get_mut("body") {
-        let kept: Map<String, Value> = std::mem::take(body)
-            .into_iter()
-            .filter(|(name, _)| members.contains(name))
-            .collect();
-        *body = kept;
-    }
-    state
-}
-
 /// A declared refusal: then nothing may have been created.
 fn refused(record: &Record) -> Vec<Violation> {
     if record.after.exists() {
         vec![
             Violation::error("PUT after DELETE was refused but the resource exists")
+                .rule("refused-but-exists")
                 .expected("a refused PUT creates nothing")
                 .observed(format!(
                     "{}; GET then answered {}",
@@ -164,22 +145,5 @@ fn refused(record: &Record) -> Vec<Violation> {
         ]
     } else {
         Vec::new()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn only_client_members_are_compared() {
-        let state = json!({"status": 200, "body": {"id": "x", "name": "n", "note": "old", "last_boot": "t1"}});
-        let members = member_names(&[&json!({"name": 1, "note": 2}), &json!({"name": 3})]);
-        assert_eq!(members, vec!["name", "note"]);
-        assert_eq!(
-            client_part(state, &members),
-            json!({"status": 200, "body": {"name": "n", "note": "old"}})
-        );
     }
 }

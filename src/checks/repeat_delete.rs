@@ -91,6 +91,7 @@ pub fn judge(
     if !first.is_success() {
         return vec![
             Violation::warning("the first DELETE of an existing resource did not succeed")
+                .rule("first-delete-failed")
                 .expected("200, 202 or 204; the rest of the check needs a successful DELETE")
                 .observed(answered(&record.first_delete)),
         ];
@@ -100,6 +101,7 @@ pub fn judge(
     if second.status >= 500 {
         found.push(
             Violation::error("a repeated DELETE answered a server error")
+                .rule("repeat-5xx")
                 .expected(format!(
                     "{} (RFC 9110 §9.2.2: repeating DELETE is harmless)",
                     statuses(&options.second_delete_statuses)
@@ -109,6 +111,7 @@ pub fn judge(
     } else if !options.second_delete_statuses.contains(&second.status) {
         found.push(
             Violation::warning("a repeated DELETE answered an unexpected status")
+                .rule("repeat-unexpected-status")
                 .expected(statuses(&options.second_delete_statuses))
                 .observed(answered(&record.second_delete)),
         );
@@ -116,6 +119,7 @@ pub fn judge(
     if first.status != 202 && !options.gone_statuses.contains(&record.item_after.status) {
         found.push(
             Violation::error("the resource is still there after DELETE")
+                .rule("still-there")
                 .expected(format!("GET answers {}", statuses(&options.gone_statuses)))
                 .observed(format!("GET answered {}", record.item_after.status)),
         );
@@ -152,6 +156,7 @@ fn collateral(
         ("other resources after DELETE", &others(after)),
         || {
             Violation::error("DELETE changed or removed another resource")
+                .rule("collateral-change")
                 .expected("DELETE removes only its target (RFC 9110 §9.3.5)")
                 .observed("the run's other resources in the collection differ (see diff)")
         },

@@ -95,6 +95,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         ),
         || {
             Violation::error("repeating an identical PUT changed the resource")
+                .rule("item-changed")
                 .expected(format!("the item {after_all} equals the item {after_one}"))
                 .observed("the item differs (see diff)")
         },
@@ -110,6 +111,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         ),
         || {
             Violation::error("repeating an identical PUT changed the collection")
+                .rule("collection-changed")
                 .expected(format!(
                     "the collection {after_all} equals the collection {after_one}"
                 ))
@@ -124,6 +126,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             .take(1)
             .map(|exchange| {
                 Violation::error("a repeated identical PUT answered 201 Created")
+                    .rule("repeat-201")
                     .expected("200 or 204: the resource already existed (RFC 9110 §9.3.4)")
                     .observed(answered(exchange))
             }),
@@ -136,6 +139,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             .take(1)
             .map(|exchange| {
                 Violation::error("a repeated identical PUT failed with a server error")
+                    .rule("repeat-5xx")
                     .expected("the same success as the first PUT")
                     .observed(answered(exchange))
             }),

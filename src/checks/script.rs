@@ -138,6 +138,7 @@ pub fn judge(record: &Record, script: &Script, canon: &Canon) -> Vec<Violation> 
     if let Some(reason) = &record.stopped {
         found.push(
             Violation::error("the script stopped early")
+                .rule("stopped-early")
                 .expected("every step runs")
                 .observed(reason.clone()),
         );
@@ -161,6 +162,7 @@ fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violati
                 "step `{name}`: unexpected status {}",
                 response.status
             ))
+            .rule(format!("step/{name}/status"))
             .expected(statuses(&expect.status))
             .observed(answered(exchange)),
         );
@@ -169,6 +171,10 @@ fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violati
         if response.header(header).is_none() {
             found.push(
                 Violation::error(format!("step `{name}`: header {header} missing"))
+                    .rule(format!(
+                        "step/{name}/header/{}",
+                        header.to_ascii_lowercase()
+                    ))
                     .expected(format!("a {header} header"))
                     .observed(answered(exchange)),
             );
@@ -179,6 +185,7 @@ fn judge_expect(name: &str, expect: &Expect, exchange: &Exchange) -> Vec<Violati
         if actual != Some(wanted) {
             found.push(
                 Violation::error(format!("step `{name}`: {pointer} is not {wanted}"))
+                    .rule(format!("step/{name}/json{pointer}"))
                     .expected(format!("{pointer} = {wanted}"))
                     .observed(match actual {
                         Some(v) => format!("{pointer} = {v}"),
@@ -204,6 +211,7 @@ fn judge_same_state(record: &Record, a: usize, b: usize, canon: &Canon) -> Optio
             Violation::error(format!(
                 "the resource {label_b} differs from the resource {label_a}"
             ))
+            .rule(format!("same-state/{}/{}", step_a.name, step_b.name))
             .expected(format!(
                 "the same state {label_a} and {label_b} (same_state assertion)"
             ))

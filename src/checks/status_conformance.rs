@@ -122,6 +122,7 @@ fn judge_put_create(exchange: &Exchange) -> Option<Violation> {
         Violation::error(format!(
             "a PUT that created the resource answered {status}, not 201"
         ))
+        .rule("put-create-not-201")
         .expected("201 Created (RFC 9110 §9.3.4: MUST)")
         .observed(answered(exchange))
     })
@@ -132,11 +133,13 @@ fn judge_put_update(exchange: &Exchange) -> Option<Violation> {
         200 | 204 | 202 => None,
         201 => Some(
             Violation::error("a PUT that modified an existing resource answered 201")
+                .rule("put-update-201")
                 .expected("200 or 204 (RFC 9110 §9.3.4: MUST)")
                 .observed(answered(exchange)),
         ),
         _ => Some(
             Violation::warning("a PUT of a valid body to an existing resource did not succeed")
+                .rule("put-update-failed")
                 .expected("200 or 204")
                 .observed(answered(exchange)),
         ),
@@ -148,6 +151,7 @@ fn judge_post(post: &Exchange, location_get: Option<&Exchange>) -> Vec<Violation
     if !post.response.is_success() {
         return vec![
             Violation::warning("a POST of a valid body did not succeed")
+                .rule("post-create-failed")
                 .expected("201 Created")
                 .observed(answered(post)),
         ];
@@ -158,6 +162,7 @@ fn judge_post(post: &Exchange, location_get: Option<&Exchange>) -> Vec<Violation
             Violation::warning(format!(
                 "a POST that created a resource answered {status}, not 201"
             ))
+            .rule("post-create-not-201")
             .expected("201 Created (RFC 9110 §9.3.3: SHOULD)")
             .observed(answered(post)),
         );
@@ -165,11 +170,13 @@ fn judge_post(post: &Exchange, location_get: Option<&Exchange>) -> Vec<Violation
     match (post.response.header("location"), location_get) {
         (None, _) => found.push(
             Violation::warning("a POST that created a resource sent no Location")
+                .rule("post-no-location")
                 .expected("a Location header naming the new resource (RFC 9110 §15.3.2: SHOULD)")
                 .observed(answered(post)),
         ),
         (Some(location), Some(get)) if !get.response.is_success() => found.push(
             Violation::error("the Location of a created resource does not resolve")
+                .rule("location-unresolved")
                 .expected(format!("GET {location} answers 2xx"))
                 .observed(answered(get)),
         ),
@@ -186,6 +193,7 @@ fn judge_405(exchange: &Exchange) -> Option<Violation> {
     match exchange.response.header("allow") {
         None => Some(
             Violation::error("a 405 response carries no Allow header")
+                .rule("405-without-allow")
                 .expected("Allow listing the supported methods (RFC 9110 §15.5.6: MUST)")
                 .observed(answered(exchange)),
         ),
@@ -198,6 +206,7 @@ fn judge_405(exchange: &Exchange) -> Option<Violation> {
                 Violation::error(format!(
                     "a 405 response to {method} lists {method} in Allow"
                 ))
+                .rule("405-allow-lists-method")
                 .expected(format!("Allow without {method}"))
                 .observed(format!("Allow: {allow}")),
             )

@@ -50,6 +50,7 @@ pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation>
     if !record.delete.response.is_success() {
         return vec![
             Violation::warning("DELETE of an existing resource did not succeed")
+                .rule("delete-failed")
                 .expected("200, 202 or 204")
                 .observed(answered(&record.delete)),
         ];
@@ -69,10 +70,18 @@ pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation>
                     "{} of a deleted resource answered {}",
                     read.request.method, read.response.status
                 ))
+                .rule(format!(
+                    "{}-2xx-after-delete",
+                    read.request.method.as_str().to_ascii_lowercase()
+                ))
             } else {
                 Violation::warning(format!(
                     "{} of a deleted resource answered an unexpected status",
                     read.request.method
+                ))
+                .rule(format!(
+                    "{}-unexpected-status-after-delete",
+                    read.request.method.as_str().to_ascii_lowercase()
                 ))
             };
             violation

@@ -12,6 +12,14 @@ use crate::snapshot::diff::unified_diff;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
     pub severity: Severity,
+    /// Which sub-rule of the check fired: a stable, kebab-case slug such as `state-changed` or
+    /// `second-201`, set by the judge with [`Violation::rule`]. With the scenario file, resource
+    /// and check it forms the finding's fingerprint (`scenario:resource:check:rule`), which
+    /// `--baseline` files match on, so it must stay the same across runs, seeds and servers:
+    /// never put server-controlled values (statuses, ids, bodies) in it. It may be qualified
+    /// with names from the scenario file (`header-mismatch/etag`, `step/create/status`).
+    /// Every judge sets one; an empty rule falls back to a slug of the title.
+    pub rule: String,
     pub title: String,
     pub expected: String,
     pub observed: String,
@@ -39,6 +47,7 @@ impl Violation {
     fn new(severity: Severity, title: impl Into<String>) -> Violation {
         Violation {
             severity,
+            rule: String::new(),
             title: title.into(),
             expected: String::new(),
             observed: String::new(),
@@ -46,6 +55,12 @@ impl Violation {
             fuzz: None,
             exchanges: None,
         }
+    }
+
+    /// Names the sub-rule that fired (see the field's documentation).
+    pub fn rule(mut self, rule: impl Into<String>) -> Violation {
+        self.rule = rule.into();
+        self
     }
 
     pub fn expected(mut self, text: impl Into<String>) -> Violation {

@@ -55,6 +55,59 @@ pub enum Command {
     ListChecks,
     /// List the bugs the demo API can plant.
     ListBugs,
+    /// Write a scenario file generated from an OpenAPI 3.0 or 3.1 document (JSON or YAML).
+    ///
+    /// Every collection/item path pair (`/things` and `/things/{id}`) with PUT, DELETE or POST
+    /// becomes a resource; request-body schemas become body templates; readOnly members become
+    /// ignore patterns; checks the documented methods do not allow are turned off. Every
+    /// setting carries a comment saying where it came from. See docs/openapi.md.
+    #[command(after_help = INIT_HELP)]
+    Init(InitArgs),
+    /// Print a shell completion script to standard output.
+    ///
+    /// For example: `idemfuzz completions bash > /etc/bash_completion.d/idemfuzz`, or
+    /// `idemfuzz completions zsh > "${fpath[1]}/_idemfuzz"`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output, or write one page per command to a
+    /// directory.
+    ///
+    /// For example: `idemfuzz man | man -l -`, or `idemfuzz man --out-dir man/man1`.
+    Man(ManArgs),
+}
+
+/// Exit codes of `init`.
+const INIT_HELP: &str = "\
+Exit codes:
+  0    the scenario file was written
+  2    the document cannot be read or parsed, yields no resource, or --out exists
+  3    the document's URL could not be reached";
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The OpenAPI document: a file (.json, .yaml) or an http(s):// URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub openapi: String,
+    /// Where to write the scenario file; `-` for standard output.
+    #[arg(long, short, value_name = "PATH", default_value = "scenarios/api.toml")]
+    pub out: PathBuf,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write idemfuzz.1 and one page per subcommand (idemfuzz-run.1, …) into this existing
+    /// directory instead of printing idemfuzz.1.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Options shared by `run` and `demo`.
@@ -94,6 +147,23 @@ pub struct ExecutionArgs {
     /// Also print a line per finished check.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Known findings (a file written by --write-baseline): they are reported as known and do
+    /// not fail the run; new findings still do. See docs/ci.md.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record this run's findings (warning and above) in FILE as a baseline; they then do not
+    /// fail this run. Written only after a complete run; not with --shard.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Run only slice I of N (1-based) of the planned cases, for splitting across CI jobs; the
+    /// N slices together run every case exactly once.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Print the planned checks, cases and request outlines, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub transport: crate::cli::transport::TransportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,8 +175,13 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario files or directories (every *.toml in a directory).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "openapi")]
     pub paths: Vec<PathBuf>,
+    /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 document (file or
+    /// http(s):// URL), as `idemfuzz init --openapi` would write it. A URL is fetched with the
+    /// proxy and TLS options below, without credentials.
+    #[arg(long, value_name = "FILE|URL")]
+    pub openapi: Option<String>,
     /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
     #[arg(long)]
     pub base_url: Option<String>,
@@ -132,6 +207,12 @@ pub struct ServeDemoArgs {
     /// Bug(s) to plant (comma-separated; `none` for the clean API).
     #[arg(long, default_value = "none")]
     pub bug: String,
+    /// Answer 401 to every request without `Authorization: Bearer TOKEN` (to try [target.auth]).
+    #[arg(long, value_name = "TOKEN")]
+    pub require_token: Option<String>,
+    /// Answer every Nth request 429 Too Many Requests with `Retry-After: 1` (to try throttling).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttle: Option<u64>,
 }
 
 #[derive(Debug, Args)]

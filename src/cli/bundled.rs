@@ -14,4 +14,8 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "scenarios/devices.toml",
         include_str!("../../scenarios/devices.toml"),
     ),
+    (
+        "scenarios/notes.toml",
+        include_str!("../../scenarios/notes.toml"),
+    ),
 ];

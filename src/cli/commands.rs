@@ -9,14 +9,17 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::baseline::BaselineOptions;
 use crate::checks::BUILT_IN;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
+use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
-use crate::demo::{Bug, BugSet, DemoServer};
+use crate::cli::transport;
+use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
-use crate::http::transport::ReqwestTransport;
+use crate::report::har::HarReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
@@ -48,8 +51,9 @@ pub fn list_checks(out: &mut dyn Write) -> u8 {
 
 /// `list-bugs`.
 pub fn list_bugs(out: &mut dyn Write) -> u8 {
+    let width = Bug::ALL.iter().map(|b| b.name().len()).max().unwrap_or(0);
     for bug in Bug::ALL {
-        let _ = writeln!(out, "{:<18} {}", bug.name(), bug.description());
+        let _ = writeln!(out, "{:<width$} {}", bug.name(), bug.description());
     }
     exit_code::OK
 }
@@ -73,20 +77,42 @@ pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
     }
 }
 
-/// `run`: load, validate, run, report.
+/// `run`: validate the options, load (and generate), run, report. The options are validated
+/// first, so that a mistake in them is reported before an `--openapi` document is fetched
+/// (with their proxy and TLS settings).
 pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let scenarios = match scenario::load_paths(&args.paths, env) {
-        Ok(scenarios) => scenarios,
+    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
+        Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
-    let prepared = config::execution(&args.execution, color, env, terminal, random_u64())
-        .and_then(|config| Ok((plan(scenarios, args.base_url.as_deref(), env)?, config)));
-    match prepared {
-        Ok((planned, config)) => match execute(&planned, &config) {
-            Ok(report) => exit_code::for_report(&report),
-            Err(code) => code,
-        },
-        Err(err) => fail(exit_code::USAGE, &err),
+    let scenarios = match super::openapi::run_scenarios(args, env, &config.transport.client) {
+        Ok(scenarios) => scenarios,
+        Err(code) => return code,
+    };
+    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+        Ok(planned) => planned,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    if config.dry_run {
+        let fetched = args
+            .openapi
+            .as_deref()
+            .filter(|location| crate::openapi::fetch::is_url(location))
+            .map(|location| {
+                format!("the OpenAPI document was fetched from {location} to plan the run; nothing else is sent")
+            });
+        let settings = run_settings(&config, Default::default());
+        return ci::dry_run(
+            &planned,
+            &settings,
+            &config,
+            fetched.as_deref(),
+            &mut std::io::stdout(),
+        );
+    }
+    match execute(&planned, &config) {
+        Ok(report) => exit_code::for_report(&report),
+        Err(code) => code,
     }
 }
 
@@ -104,6 +130,9 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
+    if config.dry_run {
+        return demo_dry_run(scenarios, &config, env);
+    }
     let Some(runtime) = runtime() else {
         return exit_code::CANNOT_TEST;
     };
@@ -131,6 +160,25 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
     eprintln!("{}", demo_hint(bugs, &report));
     exit_code::for_demo(!bugs.is_empty(), &report)
 }
+
+/// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
+fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSnapshot) -> u8 {
+    match plan(scenarios, Some(DRY_RUN_DEMO_URL), env) {
+        Ok(planned) => ci::dry_run(
+            &planned,
+            &run_settings(config, Default::default()),
+            config,
+            Some(
+                "the demo API is not started in a dry run; port 0 stands for the free port it would get",
+            ),
+            &mut std::io::stdout(),
+        ),
+        Err(err) => fail(exit_code::USAGE, &err),
+    }
+}
+
+/// The demo API's address in a dry run, where it is not started.
+const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
 
 fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
     let found = report.failing_findings().count();
@@ -178,7 +226,15 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match crate::demo::serve(listener, bugs, shutdown).await {
+        let options = DemoOptions {
+            bugs,
+            require_token: args.require_token.clone(),
+            throttle: args.throttle.map(|every| Throttle {
+                every,
+                retry_after_secs: 1,
+            }),
+        };
+        match crate::demo::serve_with(listener, options, shutdown).await {
             Ok(()) => exit_code::OK,
             Err(err) => fail(
                 exit_code::CANNOT_TEST,
@@ -201,10 +257,7 @@ pub(super) fn plan(
             let base_url =
                 config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
             Ok(PlannedScenario {
-                target: ResolvedTarget {
-                    base_url,
-                    target: scenario.target.clone(),
-                },
+                target: ResolvedTarget::new(base_url, scenario.target.clone()),
                 scenario,
             })
         })
@@ -224,18 +277,14 @@ pub(super) fn execute(
     planned: &[PlannedScenario],
     config: &ExecutionConfig,
 ) -> Result<RunReport, u8> {
-    let reporters = open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?;
-    let transport = ReqwestTransport::new().map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
+    let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
+        .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
+    let transport = transport::build_transport(&config.transport, &planned, &reporters)
+        .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
-    let settings = RunSettings {
-        seed: config.seed,
-        cases: config.cases,
-        concurrency: config.concurrency,
-        selection: config.selection.clone(),
-        fail_on: config.fail_on,
-        run_id: run_id(),
-        fuzz: config.fuzz.clone(),
-    };
+    let settings = run_settings(config, baseline);
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_ctrl_c = cancel.clone();
@@ -244,12 +293,28 @@ pub(super) fn execute(
                 on_ctrl_c.cancel();
             }
         });
-        runner::run(planned, &settings, Arc::new(transport), &reporters, cancel).await
+        runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
     if let Some(err) = reporters.take_error() {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
+    ci::write_baseline(config, &report)?;
     Ok(report)
+}
+
+/// The runner's settings from the validated configuration.
+fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSettings {
+    RunSettings {
+        seed: config.seed,
+        cases: config.cases,
+        concurrency: config.concurrency,
+        selection: config.selection.clone(),
+        fail_on: config.fail_on,
+        run_id: run_id(),
+        shard: config.shard,
+        baseline,
+        fuzz: config.fuzz.clone(),
+    }
 }
 
 fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
@@ -276,6 +341,11 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
             Format::Junit => Box::new(JunitReporter::new(out)),
         };
         set.add(reporter);
+    }
+    if let Some(path) = &config.transport.har {
+        let file = File::create(path)
+            .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
+        set.add(Box::new(HarReporter::new(BufWriter::new(file))));
     }
     Ok(set)
 }

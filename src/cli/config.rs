@@ -11,6 +11,7 @@ use crate::fuzz::FuzzSettings;
 use crate::report::Format;
 use crate::report::human::HumanOptions;
 use crate::runner::plan::Selection;
+use crate::runner::shard::{Shard, ShardError};
 
 /// Facts about the terminal, observed once at the edge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,6 +60,14 @@ pub enum ConfigError {
     NoSteps,
     #[error("`{command}` runs only the fuzz check; --checks and --skip-checks do not apply")]
     ChecksWithFuzz { command: &'static str },
+    #[error("{0}")]
+    BadShard(#[from] ShardError),
+    #[error(
+        "--write-baseline records the whole suite's findings; run it without --shard (a shard's findings are a slice)"
+    )]
+    ShardedBaselineRecording,
+    #[error(transparent)]
+    Transport(#[from] crate::cli::transport::TransportArgsError),
 }
 
 /// Where a report goes.
@@ -87,6 +96,16 @@ pub struct ExecutionConfig {
     pub human: HumanOptions,
     /// The fuzz check's settings (`run --checks fuzz`, `fuzz`, `replay`).
     pub fuzz: FuzzSettings,
+    /// `--shard I/N`.
+    pub shard: Option<Shard>,
+    /// `--baseline FILE` (read before anything is sent).
+    pub baseline: Option<PathBuf>,
+    /// `--write-baseline FILE`.
+    pub write_baseline: Option<PathBuf>,
+    /// `--dry-run`: print the plan, send nothing.
+    pub dry_run: bool,
+    /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
+    pub transport: crate::cli::transport::TransportSettings,
 }
 
 /// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
@@ -106,6 +125,9 @@ pub fn execution(
     }
     if args.concurrency == 0 {
         return Err(ConfigError::NoConcurrency);
+    }
+    if args.write_baseline.is_some() && args.shard.is_some() {
+        return Err(ConfigError::ShardedBaselineRecording);
     }
     let reports = reports(args)?;
     let human_on_stdout = reports
@@ -138,6 +160,11 @@ pub fn execution(
             generated_cases: cases,
             ..FuzzSettings::default()
         },
+        shard: args.shard.as_deref().map(str::parse).transpose()?,
+        baseline: args.baseline.clone(),
+        write_baseline: args.write_baseline.clone(),
+        dry_run: args.dry_run,
+        transport: crate::cli::transport::settings(&args.transport, env)?,
     })
 }
 
@@ -281,6 +308,28 @@ mod tests {
             Some(ConfigError::TwoReportsOnStdout)
         );
         assert_eq!(config(&["--cases", "0"]).err(), Some(ConfigError::NoCases));
+        for bad in ["0/2", "3/2", "x"] {
+            assert!(
+                matches!(config(&["--shard", bad]), Err(ConfigError::BadShard(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ci_options_are_carried_over() {
+        let sharded =
+            config(&["--shard", "2/3", "--baseline", "b.json", "--dry-run"]).expect("valid");
+        assert_eq!(sharded.shard, Some(Shard { index: 2, count: 3 }));
+        assert_eq!(sharded.baseline, Some(PathBuf::from("b.json")));
+        assert!(sharded.dry_run);
+        let recording = config(&["--write-baseline", "w.json"]).expect("valid");
+        assert_eq!(recording.write_baseline, Some(PathBuf::from("w.json")));
+        assert_eq!(
+            config(&["--write-baseline", "w.json", "--shard", "1/2"]).err(),
+            Some(ConfigError::ShardedBaselineRecording),
+            "a shard's findings are not the suite's"
+        );
     }
 
     #[test]

@@ -3,9 +3,13 @@
 
 pub mod args;
 mod bundled;
+mod ci;
 pub mod commands;
 pub mod config;
 mod fuzz;
+pub mod generate;
+mod openapi;
+pub mod transport;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
@@ -23,5 +27,8 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),
         Command::ListBugs => commands::list_bugs(&mut stdout),
+        Command::Init(args) => openapi::init(args, env, &mut stdout),
+        Command::Completions(args) => generate::completions(args.shell, &mut stdout),
+        Command::Man(args) => generate::man(args.out_dir.as_deref(), &mut stdout),
     }
 }

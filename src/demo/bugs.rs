@@ -22,6 +22,15 @@ pub enum Bug {
     NoAllow,
     LampUnbreak,
     RebootRepeat,
+    PutRace,
+    KeyRace,
+    KeyLateCommit,
+    IfMatchIgnored,
+    IfNoneMatchIgnored,
+    WeakEtagMatch,
+    EtagChurn,
+    No428,
+    Republish,
     PostPutMerge,
     TombstoneRevive,
     ReadBump,
@@ -44,6 +53,15 @@ impl Bug {
         Bug::NoAllow,
         Bug::LampUnbreak,
         Bug::RebootRepeat,
+        Bug::PutRace,
+        Bug::KeyRace,
+        Bug::KeyLateCommit,
+        Bug::IfMatchIgnored,
+        Bug::IfNoneMatchIgnored,
+        Bug::WeakEtagMatch,
+        Bug::EtagChurn,
+        Bug::No428,
+        Bug::Republish,
         Bug::PostPutMerge,
         Bug::TombstoneRevive,
         Bug::ReadBump,
@@ -66,6 +84,15 @@ impl Bug {
             Bug::NoAllow => "no-allow",
             Bug::LampUnbreak => "lamp-unbreak",
             Bug::RebootRepeat => "reboot-repeat",
+            Bug::PutRace => "put-race",
+            Bug::KeyRace => "key-race",
+            Bug::KeyLateCommit => "key-late-commit",
+            Bug::IfMatchIgnored => "ifmatch-ignored",
+            Bug::IfNoneMatchIgnored => "ifnonematch-ignored",
+            Bug::WeakEtagMatch => "weak-etag-match",
+            Bug::EtagChurn => "etag-churn",
+            Bug::No428 => "no-428",
+            Bug::Republish => "republish",
             Bug::PostPutMerge => "post-put-merge",
             Bug::TombstoneRevive => "tombstone-revive",
             Bug::ReadBump => "read-bump",
@@ -112,6 +139,33 @@ impl Bug {
             }
             Bug::RebootRepeat => {
                 "every accepted device PUT reboots, so a retried reboot reboots again (devices script)"
+            }
+            Bug::PutRace => {
+                "PUT to a new thing id checks, waits a 50 ms storage round trip, then inserts: concurrent PUTs insert duplicate rows (concurrent-put)"
+            }
+            Bug::KeyRace => {
+                "POST looks up the Idempotency-Key, then reserves it only after a 50 ms round trip: concurrent same-key POSTs all run (concurrent-post-key)"
+            }
+            Bug::KeyLateCommit => {
+                "POST stores the Idempotency-Key only after its 50 ms of work, with no in-flight record: a quick retry runs again (lost-response-retry)"
+            }
+            Bug::IfMatchIgnored => {
+                "PUT and DELETE of things and notes ignore If-Match: stale writes overwrite (conditional-write, lost-update)"
+            }
+            Bug::IfNoneMatchIgnored => {
+                "PUT of things and notes ignores If-None-Match: a create-only PUT overwrites (conditional-write)"
+            }
+            Bug::WeakEtagMatch => {
+                "If-Match on things and notes uses the weak comparison: W/ plus the current tag matches (conditional-write)"
+            }
+            Bug::EtagChurn => {
+                "a thing's ETag includes its write counter, so an identical PUT changes it (etag-stability)"
+            }
+            Bug::No428 => {
+                "notes require preconditions, yet accept an unconditional PUT instead of answering 428 (conditional-write)"
+            }
+            Bug::Republish => {
+                "every PUT with content publishes a note again (`publications` grows), so a retried PUT repeats the side effect (post-put-creation)"
             }
             Bug::PostPutMerge => {
                 "PUT merges, but only on things created by POST (fuzz: POST, partial PUT)"

@@ -6,7 +6,30 @@
 
 use axum::http::{HeaderMap, Method, header};
 
+use super::bugs::{Bug, BugSet};
 use super::problem::Problem;
+
+/// The parts of precondition evaluation a planted bug switches off or weakens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Lenience {
+    /// `If-Match` is not evaluated at all (`ifmatch-ignored`).
+    pub(super) ignore_if_match: bool,
+    /// `If-None-Match` is not evaluated at all (`ifnonematch-ignored`).
+    pub(super) ignore_if_none_match: bool,
+    /// `If-Match` uses the weak comparison (`weak-etag-match`).
+    pub(super) weak_if_match: bool,
+}
+
+impl Lenience {
+    /// The lenience the planted bugs of a server call for.
+    pub(super) fn of(bugs: BugSet) -> Lenience {
+        Lenience {
+            ignore_if_match: bugs.contains(Bug::IfMatchIgnored),
+            ignore_if_none_match: bugs.contains(Bug::IfNoneMatchIgnored),
+            weak_if_match: bugs.contains(Bug::WeakEtagMatch),
+        }
+    }
+}
 
 /// The outcome of evaluating a request's preconditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,12 +45,23 @@ pub(super) enum Verdict {
 /// Evaluates the preconditions of `method` on a target whose current strong tag is `current`
 /// (`None` when the target has no current representation).
 pub(super) fn evaluate(headers: &HeaderMap, method: &Method, current: Option<&str>) -> Verdict {
-    if let Some(field) = field(headers, header::IF_MATCH)
-        && !if_match_holds(&field, current)
+    evaluate_with(headers, method, current, Lenience::default())
+}
+
+/// [`evaluate`], with the parts `lenience` switches off or weakens.
+pub(super) fn evaluate_with(
+    headers: &HeaderMap,
+    method: &Method,
+    current: Option<&str>,
+    lenience: Lenience,
+) -> Verdict {
+    if let Some(field) = field(headers, header::IF_MATCH).filter(|_| !lenience.ignore_if_match)
+        && !if_match_holds(&field, current, lenience.weak_if_match)
     {
         return Verdict::Failed;
     }
-    if let Some(field) = field(headers, header::IF_NONE_MATCH)
+    if let Some(field) =
+        field(headers, header::IF_NONE_MATCH).filter(|_| !lenience.ignore_if_none_match)
         && !if_none_match_holds(&field, current)
     {
         return if *method == Method::GET || *method == Method::HEAD {
@@ -45,7 +79,17 @@ pub(super) fn check_write(
     method: &Method,
     current: Option<&str>,
 ) -> Result<(), Problem> {
-    match evaluate(headers, method, current) {
+    check_write_with(headers, method, current, Lenience::default())
+}
+
+/// [`check_write`], with the parts `lenience` switches off or weakens.
+pub(super) fn check_write_with(
+    headers: &HeaderMap,
+    method: &Method,
+    current: Option<&str>,
+    lenience: Lenience,
+) -> Result<(), Problem> {
+    match evaluate_with(headers, method, current, lenience) {
         Verdict::Proceed => Ok(()),
         Verdict::NotModified | Verdict::Failed => Err(Problem::precondition_failed(
             "a precondition (If-Match or If-None-Match) does not hold for the current state",
@@ -63,12 +107,18 @@ fn field(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
 }
 
 /// §13.1.1: `*` holds when there is a current representation; a list holds when one of its
-/// tags matches the current tag by the strong comparison.
-fn if_match_holds(field: &str, current: Option<&str>) -> bool {
+/// tags matches the current tag by the strong comparison (the weak one when `weak` — a bug).
+fn if_match_holds(field: &str, current: Option<&str>, weak: bool) -> bool {
     let Some(current) = current else {
         return false;
     };
-    field.trim() == "*" || entity_tags(field).any(|(weak, tag)| !weak && tag == current)
+    field.trim() == "*"
+        || entity_tags(field).any(|(is_weak, tag)| (weak || !is_weak) && tag == current)
+}
+
+/// True when the request carries `If-Match` or `If-None-Match`.
+pub(super) fn has_precondition(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::IF_MATCH) || headers.contains_key(header::IF_NONE_MATCH)
 }
 
 /// §13.1.2: `*` holds when there is no current representation; a list holds when none of its
@@ -184,6 +234,38 @@ mod tests {
             verdict("if-none-match", "*", Method::PUT, None),
             Verdict::Proceed
         );
+    }
+
+    #[test]
+    fn lenience_switches_parts_off() {
+        let mut headers = HeaderMap::new();
+        headers.insert("if-match", HeaderValue::from_static("W/\"abc\""));
+        let put = Method::PUT;
+        let weak = Lenience {
+            weak_if_match: true,
+            ..Lenience::default()
+        };
+        assert_eq!(
+            evaluate_with(&headers, &put, Some(CURRENT), weak),
+            Verdict::Proceed
+        );
+        assert_eq!(
+            evaluate_with(&headers, &put, Some("\"x\""), weak),
+            Verdict::Failed
+        );
+        let ignored = Lenience::of(BugSet::single(Bug::IfMatchIgnored));
+        assert_eq!(
+            evaluate_with(&headers, &put, None, ignored),
+            Verdict::Proceed
+        );
+        let mut create_only = HeaderMap::new();
+        create_only.insert("if-none-match", HeaderValue::from_static("*"));
+        let ignored = Lenience::of(BugSet::single(Bug::IfNoneMatchIgnored));
+        assert_eq!(
+            evaluate_with(&create_only, &put, Some(CURRENT), ignored),
+            Verdict::Proceed
+        );
+        assert!(has_precondition(&create_only) && !has_precondition(&HeaderMap::new()));
     }
 
     #[test]

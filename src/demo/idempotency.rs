@@ -93,15 +93,18 @@ pub(super) enum Lookup<R> {
     Fresh,
     /// The key was used with the same payload: answer this again.
     Replay(R),
+    /// The key's first request is still being processed (it was [`KeyTable::reserve`]d): 409.
+    InFlight,
     /// The key was used with a different payload: 422.
     Mismatch,
 }
 
-/// Each key's payload fingerprint and first answer. Keys do not expire (a demo server is short
-/// lived) and are not scoped to a caller (the demo has no authentication).
+/// Each key's payload fingerprint and first answer (`None` while that request is in flight).
+/// Keys do not expire (a demo server is short lived) and are not scoped to a caller (the demo
+/// has no authentication).
 #[derive(Debug)]
 pub(super) struct KeyTable<R> {
-    entries: HashMap<String, (u64, R)>,
+    entries: HashMap<String, (u64, Option<R>)>,
 }
 
 impl<R> Default for KeyTable<R> {
@@ -116,13 +119,19 @@ impl<R: Clone> KeyTable<R> {
     pub(super) fn lookup(&self, key: &str, fingerprint: u64) -> Lookup<R> {
         match self.entries.get(key) {
             None => Lookup::Fresh,
-            Some((stored, answer)) if *stored == fingerprint => Lookup::Replay(answer.clone()),
-            Some(_) => Lookup::Mismatch,
+            Some((stored, _)) if *stored != fingerprint => Lookup::Mismatch,
+            Some((_, Some(answer))) => Lookup::Replay(answer.clone()),
+            Some((_, None)) => Lookup::InFlight,
         }
     }
 
+    /// Marks a key's first request as in flight, before it is processed.
+    pub(super) fn reserve(&mut self, key: String, fingerprint: u64) {
+        self.entries.insert(key, (fingerprint, None));
+    }
+
     pub(super) fn remember(&mut self, key: String, fingerprint: u64, answer: R) {
-        self.entries.insert(key, (fingerprint, answer));
+        self.entries.insert(key, (fingerprint, Some(answer)));
     }
 }
 
@@ -175,5 +184,8 @@ mod tests {
         table.remember("k".into(), 1, "first");
         assert!(matches!(table.lookup("k", 1), Lookup::Replay("first")));
         assert!(matches!(table.lookup("k", 2), Lookup::Mismatch));
+        table.reserve("r".into(), 1);
+        assert!(matches!(table.lookup("r", 1), Lookup::InFlight));
+        assert!(matches!(table.lookup("r", 2), Lookup::Mismatch));
     }
 }

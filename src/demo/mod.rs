@@ -3,9 +3,11 @@
 //!
 //! The API is correct by default; each [`Bug`] switches on one realistic defect for idemfuzz's
 //! checks to find. Resources: `/things` (generic JSON items, with POST and Idempotency-Key),
-//! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system) and `/devices` (rebooted
-//! idempotently by `PUT {"times_rebooted": n + 1}`). Items carry strong ETags and honour
-//! `If-Match` / `If-None-Match`; errors are RFC 9457 problem details.
+//! `/lamps` (switched ON/OFF by clients, marked BROKEN by the system), `/devices` (rebooted
+//! idempotently by `PUT {"times_rebooted": n + 1}`) and `/notes` (POST-PUT creation, every PUT
+//! conditional). Items carry strong ETags and honour `If-Match` / `If-None-Match`; errors are
+//! RFC 9457 problem details. `GET /openapi.json` serves the API's own OpenAPI 3.1 document
+//! (things and lamps).
 
 mod bugs;
 mod clock;
@@ -13,10 +15,15 @@ mod conditional;
 mod devices;
 mod etag;
 mod extract;
+mod gate;
 mod idempotency;
+mod keyed;
 mod lamps;
 mod merge_patch;
+mod notes;
+mod openapi;
 mod problem;
+mod race;
 mod reply;
 mod store;
 mod things;
@@ -38,6 +45,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use bugs::{Bug, BugSet, UnknownBug};
+pub use gate::{DemoOptions, LoggedRequest, RequestLog, Throttle};
 
 use extract::MAX_BODY;
 use problem::Problem;
@@ -60,6 +68,8 @@ pub fn router(bugs: BugSet) -> Router {
         .merge(things::routes())
         .merge(lamps::routes())
         .merge(devices::routes())
+        .merge(notes::routes())
+        .merge(openapi::routes())
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
@@ -90,6 +100,23 @@ pub async fn serve(
         .await
 }
 
+/// The demo API behind the gates of `options` (required token, throttling), logging requests
+/// to `log` when given.
+pub fn router_with(options: &DemoOptions, log: Option<RequestLog>) -> Router {
+    gate::gated(router(options.bugs), options, log)
+}
+
+/// [`serve`] with the gates of `options`.
+pub async fn serve_with(
+    listener: TcpListener,
+    options: DemoOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with(&options, None))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// A running demo server. Dropping it without [`DemoServer::shutdown`] also stops the server,
 /// without waiting.
 #[derive(Debug)]
@@ -97,11 +124,18 @@ pub struct DemoServer {
     addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    log: RequestLog,
 }
 
 impl DemoServer {
     /// Binds `addr` (use 127.0.0.1:0 for an ephemeral port) and serves in a spawned tokio task.
     pub async fn start(addr: SocketAddr, bugs: BugSet) -> std::io::Result<DemoServer> {
+        DemoServer::start_with(addr, DemoOptions::with_bugs(bugs)).await
+    }
+
+    /// [`DemoServer::start`] with gates (required token, throttling); every request is logged
+    /// (see [`DemoServer::requests`]).
+    pub async fn start_with(addr: SocketAddr, options: DemoOptions) -> std::io::Result<DemoServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -109,12 +143,24 @@ impl DemoServer {
             // A send or a dropped sender both mean "stop".
             let _ = stop.await;
         };
-        let task = tokio::spawn(serve(listener, bugs, signal));
+        let log = RequestLog::default();
+        let app = router_with(&options, Some(log.clone()));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+        });
         Ok(DemoServer {
             addr,
             shutdown,
             task,
+            log,
         })
+    }
+
+    /// Every request the server received so far (see [`RequestLog::entries`]).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.log.entries()
     }
 
     /// The address the server listens on.

@@ -39,6 +39,10 @@ impl Problem {
         Problem::new(StatusCode::PRECONDITION_FAILED, detail)
     }
 
+    pub(super) fn precondition_required(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::PRECONDITION_REQUIRED, detail)
+    }
+
     pub(super) fn unprocessable(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }

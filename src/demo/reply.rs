@@ -29,6 +29,16 @@ pub(super) fn json(status: StatusCode, body: Value) -> Response {
 /// 304 when `If-None-Match` shows the client has it, 412 when `If-Match` fails.
 pub(super) fn representation(headers: &HeaderMap, method: &Method, body: Value) -> Response {
     let etag = strong_etag(&body);
+    tagged_representation(headers, method, body, etag)
+}
+
+/// [`representation`] with a given entity tag.
+pub(super) fn tagged_representation(
+    headers: &HeaderMap,
+    method: &Method,
+    body: Value,
+    etag: String,
+) -> Response {
     match conditional::evaluate(headers, method, Some(&etag)) {
         Verdict::Proceed => (StatusCode::OK, [(header::ETAG, etag)], Json(body)).into_response(),
         Verdict::NotModified => (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response(),

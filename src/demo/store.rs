@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::clock::Clock;
 use super::idempotency::KeyTable;
+use super::notes::Notes;
 use super::problem::Problem;
 use super::reply::Created;
 
@@ -18,6 +19,7 @@ pub(super) struct Store {
     things: Mutex<Things>,
     lamps: Mutex<BTreeMap<String, Lamp>>,
     devices: Mutex<BTreeMap<String, Device>>,
+    notes: Mutex<Notes>,
     pub(super) clock: Clock,
 }
 
@@ -32,6 +34,10 @@ impl Store {
 
     pub(super) fn devices(&self) -> MutexGuard<'_, BTreeMap<String, Device>> {
         lock(&self.devices)
+    }
+
+    pub(super) fn notes(&self) -> MutexGuard<'_, Notes> {
+        lock(&self.notes)
     }
 }
 
@@ -59,6 +65,8 @@ pub(super) struct Things {
     pub(super) posted: u64,
     /// Deleted ids whose tombstone a GET loaded into the read cache (`tombstone-revive` only).
     pub(super) cached_tombstones: std::collections::BTreeSet<String>,
+    /// Extra rows of ids inserted twice by racing PUTs (`put-race`): listed, never read by id.
+    pub(super) duplicates: Vec<(String, Thing)>,
 }
 
 /// One thing: the members its client sent, and the server-managed ones.

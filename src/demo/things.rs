@@ -12,11 +12,13 @@ use serde_json::{Map, Value};
 
 use super::bugs::{Bug, BugSet};
 use super::clock::Clock;
-use super::conditional::check_write;
-use super::etag::strong_etag;
+use super::conditional::{Lenience, check_write_with};
+use super::etag::{digest, strong_etag};
 use super::extract::{ItemId, RawBody, json_object};
-use super::idempotency::{self, Lookup};
+use super::idempotency;
+use super::keyed;
 use super::problem::Problem;
+use super::race::{committed, round_trip};
 use super::reply::{self, Created};
 use super::store::{PostAnswer, Thing, Things};
 use super::{Answer, App, methods};
@@ -85,9 +87,14 @@ fn client_members(
 
 async fn list(State(app): State<App>) -> Response {
     let things = app.store.things();
-    let items: Vec<Value> = things
+    let mut rows: Vec<(&String, &Thing)> = things
         .live
         .iter()
+        .chain(things.duplicates.iter().map(|(id, thing)| (id, thing)))
+        .collect();
+    rows.sort_by_key(|(id, _)| *id);
+    let items: Vec<Value> = rows
+        .into_iter()
         .map(|(id, thing)| representation(id, thing, app.bugs))
         .collect();
     reply::collection(items)
@@ -101,10 +108,13 @@ async fn read(
 ) -> Answer {
     let found = {
         let mut things = app.store.things();
-        read_through(&mut things, &id, &method, app.bugs, &app.store.clock)
+        let body = read_through(&mut things, &id, &method, app.bugs, &app.store.clock);
+        let revision = things.live.get(&id).map(|thing| thing.revision);
+        body.map(|body| (body, revision))
     };
-    let body = found.ok_or_else(|| Problem::not_found("thing", &id))?;
-    let mut response = reply::representation(&headers, &method, body);
+    let (body, revision) = found.ok_or_else(|| Problem::not_found("thing", &id))?;
+    let etag = etag_of(&body, revision, app.bugs);
+    let mut response = reply::tagged_representation(&headers, &method, body, etag);
     if method == Method::HEAD && app.bugs.contains(Bug::HeadMismatch) {
         mislabel(&mut response);
     }
@@ -144,7 +154,22 @@ fn read_through(
 /// The strong tag of a live thing's representation, for evaluating a write's preconditions.
 fn current_etag(things: &Things, id: &str, bugs: BugSet) -> Option<String> {
     let thing = things.live.get(id)?;
-    Some(strong_etag(&representation(id, thing, bugs)))
+    Some(etag_of(
+        &representation(id, thing, bugs),
+        Some(thing.revision),
+        bugs,
+    ))
+}
+
+/// The tag of a representation; with `etag-churn`, it also depends on the write counter of
+/// the live thing, so an identical PUT changes it.
+fn etag_of(body: &Value, revision: Option<u64>, bugs: BugSet) -> String {
+    match revision {
+        Some(revision) if bugs.contains(Bug::EtagChurn) => {
+            format!("\"{:016x}-w{revision}\"", digest(body))
+        }
+        _ => strong_etag(body),
+    }
 }
 
 /// The `head-mismatch` bug: HEAD drops the ETag and claims a different media type.
@@ -161,11 +186,15 @@ async fn replace(
     RawBody(bytes): RawBody,
 ) -> Answer {
     let members = client_members(json_object(&bytes)?, Some(&id), app.bugs)?;
+    if app.bugs.contains(Bug::PutRace) && !exists_after_check(&app, &headers, &id)? {
+        return Ok(race_insert(app, id, members).await?.into_response());
+    }
     let mut things = app.store.things();
-    check_write(
+    check_write_with(
         &headers,
         &Method::PUT,
         current_etag(&things, &id, app.bugs).as_deref(),
+        Lenience::of(app.bugs),
     )?;
     if let Some(thing) = things.live.get_mut(&id) {
         overwrite(thing, members, app.bugs, &app.store.clock);
@@ -187,6 +216,48 @@ async fn replace(
         body,
     }
     .into_response())
+}
+
+/// `put-race`, first query: evaluates the preconditions and says whether the thing exists.
+fn exists_after_check(app: &App, headers: &HeaderMap, id: &str) -> Result<bool, Problem> {
+    let things = app.store.things();
+    let current = current_etag(&things, id, app.bugs);
+    check_write_with(
+        headers,
+        &Method::PUT,
+        current.as_deref(),
+        Lenience::of(app.bugs),
+    )?;
+    Ok(current.is_some())
+}
+
+/// `put-race`, second query a round trip after the check: inserts a row for the id without
+/// looking again, so PUTs that raced past the check each insert one (the table has no unique
+/// key). Every racer answers 201.
+async fn race_insert(
+    app: App,
+    id: String,
+    members: Map<String, Value>,
+) -> Result<Created, Problem> {
+    committed(async move {
+        round_trip().await;
+        let mut things = app.store.things();
+        let location = reply::location(COLLECTION, &id);
+        let body = if things.live.contains_key(&id) {
+            let thing = Thing::new(members, app.store.clock.tick());
+            let body = representation(&id, &thing, app.bugs);
+            things.duplicates.push((id, thing));
+            body
+        } else {
+            insert_new(&mut things, id, members, app.bugs, &app.store.clock)
+        };
+        Created {
+            status: StatusCode::CREATED,
+            location,
+            body,
+        }
+    })
+    .await
 }
 
 /// Replaces the client members (merges them with `merge-put`, and with `post-put-merge` on
@@ -234,10 +305,11 @@ async fn merge(
     }
     let patch = client_members(json_object(&bytes)?, Some(&id), app.bugs)?;
     let mut things = app.store.things();
-    check_write(
+    check_write_with(
         &headers,
         &Method::PATCH,
         current_etag(&things, &id, app.bugs).as_deref(),
+        Lenience::of(app.bugs),
     )?;
     let thing = things
         .live
@@ -288,7 +360,12 @@ fn insert_new(
 async fn remove(State(app): State<App>, headers: HeaderMap, ItemId(id): ItemId) -> Answer {
     let mut things = app.store.things();
     if let Some(current) = current_etag(&things, &id, app.bugs) {
-        check_write(&headers, &Method::DELETE, Some(&current))?;
+        check_write_with(
+            &headers,
+            &Method::DELETE,
+            Some(&current),
+            Lenience::of(app.bugs),
+        )?;
         bury(&mut things, &id, app.bugs);
         if app.bugs.contains(Bug::DeleteOther)
             && let Some(next) = id_after(&things, &id)
@@ -309,6 +386,7 @@ fn bury(things: &mut Things, id: &str, bugs: BugSet) {
     if let Some(thing) = things.live.remove(id) {
         things.tombstones.insert(id.to_string(), thing.members);
     }
+    things.duplicates.retain(|(row, _)| row != id);
     if !bugs.contains(Bug::StaleRead) {
         things.cache.remove(id);
     }
@@ -329,26 +407,17 @@ async fn create(State(app): State<App>, headers: HeaderMap, RawBody(bytes): RawB
     } else {
         idempotency::key(&headers)?
     };
-    let mut things = app.store.things();
-    let Some(key) = key else {
-        return Ok(post(&mut things, &bytes, app.bugs, &app.store.clock).into_response());
-    };
-    let fingerprint = idempotency::fingerprint(&bytes);
-    match things.keys.lookup(&key, fingerprint) {
-        Lookup::Replay(answer) => Ok(answer.into_response()),
-        Lookup::Mismatch => Err(Problem::unprocessable(format!(
-            "Idempotency-Key {key:?} was already used with a different request body"
-        ))),
-        Lookup::Fresh => {
-            let answer = post(&mut things, &bytes, app.bugs, &app.store.clock);
-            things.keys.remember(key, fingerprint, answer.clone());
-            Ok(answer.into_response())
+    match key {
+        Some(key) => keyed::create(app, key, bytes).await,
+        None => {
+            let mut things = app.store.things();
+            Ok(post(&mut things, &bytes, app.bugs, &app.store.clock).into_response())
         }
     }
 }
 
 /// Creates a thing from a POST body under the next free server id.
-fn post(things: &mut Things, bytes: &[u8], bugs: BugSet, clock: &Clock) -> PostAnswer {
+pub(super) fn post(things: &mut Things, bytes: &[u8], bugs: BugSet, clock: &Clock) -> PostAnswer {
     let members = client_members(json_object(bytes)?, None, bugs)?;
     let id = next_free_id(things);
     let location = reply::location(COLLECTION, &id);

@@ -455,7 +455,12 @@ pub fn attach(
             ..exchange
         })
         .collect();
-    violation.with_fuzz(detail, exchanges)
+    let rule = if detail.flaky {
+        format!("flaky/{}/{}", detail.relation, detail.rule)
+    } else {
+        format!("{}/{}", detail.relation, detail.rule)
+    };
+    violation.rule(rule).with_fuzz(detail, exchanges)
 }
 
 /// Re-executes a saved failure once; returns its violation if the same rule still breaks.

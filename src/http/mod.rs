@@ -1,5 +1,11 @@
-//! HTTP: the records of exchanges, and the transport that sends requests.
+//! HTTP: the records of exchanges, and the transport that sends requests (pooled, or on
+//! connections of its own for batches and lost responses).
 
+pub mod config;
+pub mod limit;
 pub mod model;
 pub mod redact;
+pub mod tap;
+pub mod throttle;
 pub mod transport;
+pub mod wire;

@@ -10,6 +10,10 @@ use serde_json::Value;
 /// Largest response body kept in a record; longer bodies are cut and marked truncated.
 pub const MAX_RECORDED_BODY: usize = 1024 * 1024;
 
+/// The status recorded for an answer idemfuzz deliberately did not read (a simulated lost
+/// response): the request was sent and the connection closed once the server began to answer.
+pub const NOT_READ: u16 = 0;
+
 /// An HTTP method idemfuzz sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -159,6 +163,14 @@ impl ResponseRecord {
     /// True for 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The status as reports print it: the number, or `not read` for [`NOT_READ`].
+    pub fn status_text(&self) -> String {
+        match self.status {
+            NOT_READ => "not read".to_string(),
+            status => status.to_string(),
+        }
     }
 }
 

@@ -33,10 +33,36 @@ pub fn shown_value(name: &str, value: &str) -> String {
 
 /// Replaces secret header values (and their secret parts, e.g. the token of
 /// `Bearer TOKEN`) wherever a server echoes them back, so recorded answers can be printed.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Scrubber {
     /// (secret text, what to show instead), longest first.
     secrets: Vec<(String, String)>,
+}
+
+/// Never shows the secrets, only how many there are.
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} secret(s))", self.secrets.len())
+    }
+}
+
+/// Authentication scheme names (IANA HTTP Authentication Scheme Registry, and common ones):
+/// the first word of an Authorization value, never a secret by itself.
+const AUTH_SCHEMES: [&str; 10] = [
+    "basic",
+    "bearer",
+    "digest",
+    "negotiate",
+    "mutual",
+    "scram-sha-1",
+    "scram-sha-256",
+    "aws4-hmac-sha256",
+    "signature",
+    "concealed",
+];
+
+fn is_auth_scheme(word: &str) -> bool {
+    AUTH_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word))
 }
 
 /// Secret parts shorter than this are not scrubbed on their own (too likely to be ordinary text).
@@ -45,20 +71,51 @@ const MIN_SECRET_PART: usize = 6;
 impl Scrubber {
     /// A scrubber for the secret headers of a target.
     pub fn for_headers(headers: &[TargetHeader]) -> Scrubber {
-        let mut secrets = Vec::new();
-        for header in headers.iter().filter(|h| h.secret && !h.value.is_empty()) {
-            secrets.push((header.value.clone(), header.shown.clone()));
-            let shown_words: Vec<&str> = header.shown.split_whitespace().collect();
-            secrets.extend(
-                header
-                    .value
-                    .split_whitespace()
-                    .filter(|part| part.len() >= MIN_SECRET_PART && !shown_words.contains(part))
-                    .map(|part| (part.to_string(), REDACTED.to_string())),
-            );
+        let mut scrubber = Scrubber::default();
+        for header in headers.iter().filter(|h| h.secret) {
+            scrubber.add(&header.value, &header.shown);
         }
-        secrets.sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
-        Scrubber { secrets }
+        scrubber
+    }
+
+    /// A scrubber that shows each secret (and each of its long enough words) as `<redacted>`.
+    pub fn for_secrets<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Scrubber {
+        let mut scrubber = Scrubber::default();
+        for secret in secrets {
+            scrubber.add(secret.as_ref(), REDACTED);
+        }
+        scrubber
+    }
+
+    /// Adds a secret, shown as `shown`; its whitespace-separated words of at least 6 bytes that
+    /// `shown` does not contain are shown as `<redacted>` (so `Bearer TOKEN` also hides a bare
+    /// `TOKEN`). Returns false when the secret was already known (or is empty).
+    pub fn add(&mut self, secret: &str, shown: &str) -> bool {
+        if secret.is_empty() || self.secrets.iter().any(|(known, _)| known == secret) {
+            return false;
+        }
+        self.secrets.push((secret.to_owned(), shown.to_owned()));
+        let shown_words: Vec<&str> = shown.split_whitespace().collect();
+        for part in secret.split_whitespace() {
+            if part.len() >= MIN_SECRET_PART
+                && part != secret
+                && !is_auth_scheme(part)
+                && !shown_words.contains(&part)
+                && !self.secrets.iter().any(|(known, _)| known == part)
+            {
+                self.secrets.push((part.to_owned(), REDACTED.to_owned()));
+            }
+        }
+        self.secrets
+            .sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
+        true
+    }
+
+    /// Adds every secret `other` knows, shown as `other` shows it.
+    pub fn merge(&mut self, other: &Scrubber) {
+        for (secret, shown) in &other.secrets {
+            self.add(secret, shown);
+        }
     }
 
     /// Text with every secret replaced.
@@ -129,6 +186,20 @@ mod tests {
             }
         );
         assert_eq!(scrubber.text("Bearer stays"), "Bearer stays");
+    }
+
+    #[test]
+    fn plain_secrets_are_redacted_with_their_words() {
+        let mut scrubber = Scrubber::for_secrets(["Bearer tok-abcdef"]);
+        assert_eq!(
+            scrubber.text("a Bearer tok-abcdef b tok-abcdef"),
+            "a <redacted> b <redacted>"
+        );
+        assert!(scrubber.add("Basic dXNlcjpwYXNz", REDACTED));
+        assert!(!scrubber.add("Basic dXNlcjpwYXNz", REDACTED), "known");
+        assert!(!scrubber.add("", REDACTED), "empty");
+        assert_eq!(scrubber.text("dXNlcjpwYXNz"), REDACTED);
+        assert_eq!(scrubber.text("Bearer and Basic"), "Bearer and Basic");
     }
 
     #[test]

@@ -2,9 +2,14 @@
 //! implementation. Redirects are never followed (a 3xx is an answer to judge), bodies are read up
 //! to a cap, and every failure to get an HTTP answer is a [`TransportError`] — never a finding.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::BoxFuture;
+
+use crate::http::config::{TransportConfig, client_builder};
+use crate::http::tap::Recorder;
+use crate::http::wire::WireClient;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
 pub const MAX_KEPT_BODY: usize = crate::http::model::MAX_RECORDED_BODY + 1;
@@ -50,6 +55,19 @@ pub enum TransportError {
         url: String,
         reason: String,
     },
+    /// The API kept answering 429 or 503 with `Retry-After`; idemfuzz waited and retried as
+    /// often as allowed. Never a finding: nothing could be judged.
+    #[error(
+        "{method} {url} still answered {status} after {retries} retry(ies) honouring Retry-After{why}"
+    )]
+    Throttled {
+        method: &'static str,
+        url: String,
+        status: u16,
+        retries: u32,
+        /// Empty, or why idemfuzz stopped waiting (e.g. the asked wait was over the cap).
+        why: String,
+    },
     #[error("{method} {url}: {reason}")]
     Other {
         method: &'static str,
@@ -68,39 +86,112 @@ impl TransportError {
 /// Sends one request and returns the raw answer. The seam tests can replace.
 pub trait Transport: Send + Sync {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>>;
+
+    /// Answers (429, or 503 with `Retry-After`) this transport waited out and retried so far,
+    /// so that no check ever judged them. Transports that do not retry report 0.
+    fn throttled(&self) -> u64 {
+        0
+    }
+
+    /// Sends requests together, as concurrent clients would: the real transport opens one
+    /// connection per request and writes none before all are open (a barrier). Answers come
+    /// back in request order. By default the requests are simply sent concurrently.
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        Box::pin(futures::future::join_all(
+            requests.into_iter().map(|request| self.send(request)),
+        ))
+    }
+
+    /// Writes a request on a connection of its own and returns at once, without reading the
+    /// answer; [`UnreadAnswer::abandon`] later closes the connection (a lost response). By
+    /// default a transport cannot do this.
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        Box::pin(async move {
+            Err(TransportError::Other {
+                method: request.method.as_str(),
+                url: request.url,
+                reason: "this transport cannot leave an answer unread".into(),
+            })
+        })
+    }
+}
+
+/// A request whose answer is never read (see [`Transport::send_unread`]).
+pub trait UnreadAnswer: Send {
+    /// Waits until the server begins to answer — the sign that it processed the request —
+    /// then closes the connection without reading the answer. Returns the time from the send
+    /// to that moment; a server that never answers within the request's timeout is a
+    /// [`TransportError::Timeout`].
+    fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>>;
 }
 
 /// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls).
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// Receives every exchange (redacted), e.g. for the HAR file.
+    recorder: Option<Arc<Recorder>>,
+    /// Batches released together and unread sends, on connections of their own.
+    wire: WireClient,
 }
 
 impl ReqwestTransport {
-    /// Builds a client that never follows redirects and keeps connections pooled.
-    pub fn new() -> Result<ReqwestTransport, TransportError> {
-        // Several calls may race to install the process-wide provider; losing that race is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+    /// Builds a client from the configuration: never follows redirects, keeps connections
+    /// pooled, and uses exactly the proxies of the configuration (never the process
+    /// environment's: the CLI reads those into the configuration).
+    pub fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
+        let client = client_builder(config)
+            .map_err(build_error)?
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("idemfuzz/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|err| TransportError::Other {
-                method: "-",
-                url: "-".into(),
-                reason: format!("cannot build the HTTP client: {}", error_chain(&err)),
-            })?;
-        Ok(ReqwestTransport { client })
+            .map_err(|err| build_error(error_chain(&err)))?;
+        Ok(ReqwestTransport {
+            client,
+            recorder: None,
+            wire: WireClient::new(),
+        })
+    }
+
+    /// Hands every exchange, redacted, to `recorder` (e.g. for `--har`).
+    pub fn recorded_by(mut self, recorder: Arc<Recorder>) -> ReqwestTransport {
+        self.recorder = Some(recorder);
+        self
     }
 
     async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
+        let started = SystemTime::now();
+        let result = self.exchange(&request).await;
+        if let Some(recorder) = &self.recorder {
+            recorder.record(
+                &request,
+                started,
+                result
+                    .as_ref()
+                    .map(|(raw, version)| (raw, version.as_str())),
+            );
+        }
+        result.map(|(raw, _)| raw)
+    }
+
+    /// Sends a request and reads its answer; also returns the HTTP version that was spoken.
+    async fn exchange(
+        &self,
+        request: &OutgoingRequest,
+    ) -> Result<(RawResponse, String), TransportError> {
         let method = request.method.as_str();
         let url = request.url.clone();
         let start = Instant::now();
         let response = self
-            .build(&request)?
+            .build(request)?
             .send()
             .await
             .map_err(|err| classify(&err, method, &url, request.timeout))?;
+        let version = format!("{:?}", response.version());
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -113,13 +204,14 @@ impl ReqwestTransport {
             })
             .collect();
         let (body, body_len) = read_capped(response, method, &url, request.timeout).await?;
-        Ok(RawResponse {
+        let raw = RawResponse {
             status,
             headers,
             body,
             body_len,
             elapsed: start.elapsed(),
-        })
+        };
+        Ok((raw, version))
     }
 
     fn build(&self, request: &OutgoingRequest) -> Result<reqwest::RequestBuilder, TransportError> {
@@ -148,6 +240,94 @@ impl ReqwestTransport {
 impl Transport for ReqwestTransport {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
         Box::pin(self.send_inner(request))
+    }
+
+    fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        Box::pin(async move {
+            let Some(recorder) = &self.recorder else {
+                return self.wire.send_together(requests).await;
+            };
+            let started = SystemTime::now();
+            let answers = self.wire.send_together(requests.clone()).await;
+            for (request, answer) in requests.iter().zip(&answers) {
+                let answer = answer.as_ref().map(|raw| (raw, WIRE_VERSION));
+                recorder.record(request, started, answer);
+            }
+            answers
+        })
+    }
+
+    fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        Box::pin(async move {
+            let Some(recorder) = &self.recorder else {
+                return self.wire.send_unread(request).await;
+            };
+            let started = SystemTime::now();
+            match self.wire.send_unread(request.clone()).await {
+                Ok(inner) => Ok(Box::new(RecordedUnread {
+                    inner,
+                    request,
+                    started,
+                    recorder: Arc::clone(recorder),
+                }) as Box<dyn UnreadAnswer>),
+                Err(err) => {
+                    recorder.record(&request, started, Err(&err));
+                    Err(err)
+                }
+            }
+        })
+    }
+}
+
+/// The HTTP version the wire client speaks.
+const WIRE_VERSION: &str = "HTTP/1.1";
+
+/// An unread answer whose exchange goes to the wire tap once it is abandoned: as a request
+/// that got no answer (a HAR entry with status 0), with the reason.
+struct RecordedUnread {
+    inner: Box<dyn UnreadAnswer>,
+    request: OutgoingRequest,
+    started: SystemTime,
+    recorder: Arc<Recorder>,
+}
+
+impl UnreadAnswer for RecordedUnread {
+    fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>> {
+        Box::pin(async move {
+            let RecordedUnread {
+                inner,
+                request,
+                started,
+                recorder,
+            } = *self;
+            let outcome = inner.abandon().await;
+            let unread = TransportError::Other {
+                method: request.method.as_str(),
+                url: request.url.clone(),
+                reason: "answer not read: idemfuzz closed the connection once the server began to answer (a simulated lost response)".into(),
+            };
+            let shown = match &outcome {
+                Ok(_) => &unread,
+                Err(err) => err,
+            };
+            recorder.record(&request, started, Err(shown));
+            outcome
+        })
+    }
+}
+
+/// The error of a client that could not be built (e.g. a bad proxy or certificate).
+fn build_error(reason: String) -> TransportError {
+    TransportError::Other {
+        method: "-",
+        url: "-".into(),
+        reason: format!("cannot build the HTTP client: {reason}"),
     }
 }
 
@@ -208,7 +388,7 @@ fn classify(
 }
 
 /// The innermost error message (e.g. "Connection refused (os error 111)").
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
         current = next;
@@ -217,7 +397,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Every message of an error chain, joined with ": ", duplicates skipped.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {

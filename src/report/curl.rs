@@ -14,7 +14,7 @@
 use std::fmt::Write as _;
 
 use crate::findings::Finding;
-use crate::http::model::{Body, Exchange, Header, Method};
+use crate::http::model::{Body, Exchange, Header, Method, NOT_READ};
 
 /// The value recorded in place of a secret header value.
 pub const REDACTED: &str = "<redacted>";
@@ -55,6 +55,7 @@ fn script_header(title: &str, exchanges: &[Exchange]) -> String {
         .any(|e| e.request.headers.iter().any(has_placeholder))
     {
         out.push_str("# Export the variables written as ${NAME} before running it.\n");
+        out.push_str(&auth_variable_hints(exchanges));
     }
     if exchanges
         .iter()
@@ -65,14 +66,48 @@ fn script_header(title: &str, exchanges: &[Exchange]) -> String {
     out
 }
 
+/// How to set the variables idemfuzz itself names for `[target.auth]` credentials that did
+/// not come from the environment (see `scenario::auth`).
+fn auth_variable_hints(exchanges: &[Exchange]) -> String {
+    use crate::scenario::auth::{BASIC_VARIABLE, TOKEN_VARIABLE};
+    let uses = |name: &str| {
+        let placeholder = format!("${{{name}}}");
+        exchanges.iter().any(|e| {
+            e.request
+                .headers
+                .iter()
+                .any(|h| h.value.contains(&placeholder))
+        })
+    };
+    let mut hints = String::new();
+    if uses(TOKEN_VARIABLE) {
+        let _ = writeln!(
+            hints,
+            "#   {TOKEN_VARIABLE}: the bearer token of [target.auth] (the token, or what its command prints)"
+        );
+    }
+    if uses(BASIC_VARIABLE) {
+        let _ = writeln!(
+            hints,
+            "#   {BASIC_VARIABLE}: base64 of USER:PASSWORD, e.g. {BASIC_VARIABLE}=$(printf %s 'USER:PASSWORD' | base64)"
+        );
+    }
+    hints
+}
+
 /// The comment line, any redacted headers, the curl command and a separating `echo`.
 fn exchange_block(exchange: &Exchange) -> String {
     let mut out = format!(
         "# {}. {} → observed {}\n",
         exchange.seq,
         comment_text(&exchange.purpose),
-        exchange.response.status
+        exchange.response.status_text()
     );
+    if exchange.response.status == NOT_READ {
+        out.push_str(
+            "# idemfuzz closed this connection unread once the server began to answer (a lost response);\n# to send the next request while this one is still in flight, end the command with `&`\n",
+        );
+    }
     for header in exchange.request.headers.iter().filter(|h| is_redacted(h)) {
         let _ = writeln!(
             out,
@@ -278,6 +313,29 @@ mod tests {
             "{script}"
         );
         assert!(script.contains("# Export the variables"));
+    }
+
+    #[test]
+    fn auth_placeholders_say_which_variable_to_set() {
+        let headers = vec![header("Authorization", "Bearer ${IDEMFUZZ_TOKEN}")];
+        let script = curl_script("t", &[exchange(Method::Get, headers, Body::Empty, 200)]);
+        assert!(
+            script.contains(r#"-H "Authorization: Bearer ${IDEMFUZZ_TOKEN}""#),
+            "{script}"
+        );
+        assert!(
+            script.contains("#   IDEMFUZZ_TOKEN: the bearer token of [target.auth]"),
+            "{script}"
+        );
+        let basic = vec![header("Authorization", "Basic ${IDEMFUZZ_BASIC_AUTH}")];
+        let script = curl_script("t", &[exchange(Method::Get, basic, Body::Empty, 200)]);
+        assert!(script.contains("#   IDEMFUZZ_BASIC_AUTH: base64 of USER:PASSWORD"));
+        assert!(
+            script
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .all(|l| !l.contains("printf"))
+        );
     }
 
     #[test]

@@ -79,6 +79,8 @@ fn repeat_put_finding() -> Finding {
         check: CheckId::RepeatPut,
         resource: "items".into(),
         severity: Severity::Error,
+        rule: "item-changed".into(),
+        case: 1,
         title: "a repeated identical PUT changed the resource".into(),
         rfc: "RFC 9110 §9.2.2, §9.3.4".into(),
         oracle: "RFC 9110 — methods: Idempotent methods, PUT".into(),
@@ -87,6 +89,7 @@ fn repeat_put_finding() -> Finding {
         diff: Some(REPEAT_PUT_DIFF.into()),
         exchanges: repeat_put_exchanges(),
         fuzz: None,
+        baseline: None,
     }
 }
 
@@ -112,6 +115,8 @@ fn head_parity_finding() -> Finding {
         check: CheckId::HeadParity,
         resource: "items".into(),
         severity: Severity::Warning,
+        rule: "header-mismatch/etag".into(),
+        case: 1,
         title: "HEAD omits a header field that GET sends".into(),
         rfc: "RFC 9110 §9.3.2".into(),
         oracle: "RFC 9110 — methods: HEAD".into(),
@@ -120,6 +125,7 @@ fn head_parity_finding() -> Finding {
         diff: None,
         exchanges: head_parity_exchanges(),
         fuzz: None,
+        baseline: None,
     }
 }
 
@@ -192,7 +198,10 @@ pub(crate) fn sample_report() -> RunReport {
         stats: RunStats {
             requests: 17,
             transport_errors: 2,
+            throttled: 0,
         },
+        shard: None,
+        baseline: None,
     }
 }
 

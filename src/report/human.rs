@@ -17,7 +17,7 @@ use super::curl::finding_repro;
 use super::model::{
     CheckResult, CheckStatus, CleanupReport, RunOutcome, RunReport, VolatileFields,
 };
-use crate::findings::{Finding, Severity};
+use crate::findings::{BaselineMark, Finding, Severity};
 use crate::http::model::Exchange;
 use crate::runner::events::Event;
 
@@ -152,9 +152,10 @@ impl<W: Write + Send> Reporter for HumanReporter<W> {
                 self.finish_progress();
                 self.write(&render_summary(report, p))
             }
-            Event::CheckFinished(_) | Event::CleanupStarted { .. } | Event::CleanupFinished(_) => {
-                Ok(())
-            }
+            Event::CheckFinished(_)
+            | Event::CleanupStarted { .. }
+            | Event::CleanupFinished(_)
+            | Event::Exchange(_) => Ok(()),
         }
     }
 }
@@ -253,11 +254,23 @@ fn render_finding_headline(finding: &Finding, p: Palette) -> String {
     let severity = finding.severity;
     let tag = format!("{}[{}]", severity.as_str(), finding.check);
     format!(
-        "{} {}: {}\n",
+        "{} {}: {}{}\n",
         p.paint(severity_style(severity), &tag),
         p.paint(BOLD, &clean(&finding.resource)),
-        p.paint(BOLD, &clean(&finding.title))
+        p.paint(BOLD, &clean(&finding.title)),
+        baseline_tag(finding.baseline, p)
     )
+}
+
+/// ` (known: in the baseline)` and the like; nothing without a baseline.
+fn baseline_tag(mark: Option<BaselineMark>, p: Palette) -> String {
+    let text = match mark {
+        None => return String::new(),
+        Some(BaselineMark::Known) => "known: in the baseline, not failing",
+        Some(BaselineMark::New) => "new: not in the baseline",
+        Some(BaselineMark::Recorded) => "recorded in the new baseline, not failing",
+    };
+    format!(" {}", p.paint(DIM, &format!("({text})")))
 }
 
 /// Rule, expected, observed, the request sequence and the diff, indented by two spaces.
@@ -266,6 +279,8 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
     let mut out = String::new();
     let rule = format!("{} · oracles.md: {}", finding.rfc, finding.oracle);
     out.push_str(&labelled_line("rule", &rule, p));
+    let fingerprint = format!("{} (case {})", finding.fingerprint(), finding.case);
+    out.push_str(&labelled_line("finding", &fingerprint, p));
     out.push_str(&labelled_line("expected", &finding.expected, p));
     out.push_str(&labelled_line("observed", &finding.observed, p));
     if let Some(detail) = &finding.fuzz {
@@ -355,7 +370,7 @@ fn labelled_line(label: &str, text: &str, p: Palette) -> String {
     format!(
         "  {}{}{text}\n",
         p.paint(DIM, &head),
-        " ".repeat(10 - head.len())
+        " ".repeat(10usize.saturating_sub(head.len()).max(1))
     )
 }
 
@@ -379,7 +394,7 @@ fn render_exchange_line(exchange: &Exchange) -> String {
         exchange.seq,
         exchange.request.method,
         clean(&exchange.request.url),
-        exchange.response.status,
+        exchange.response.status_text(),
         clean(&exchange.purpose)
     )
 }
@@ -449,9 +464,72 @@ pub fn render_summary(report: &RunReport, p: Palette) -> String {
         render_stats(report),
         render_outcome(&report.outcome, p),
         format!("seed: {0} (re-run with --seed {0})\n", report.seed),
+        render_shard(report),
+        render_baseline(report),
         render_verdict(report, p),
     ]
     .concat()
+}
+
+/// `shard: 2/3 …`; nothing in an unsharded run.
+fn render_shard(report: &RunReport) -> String {
+    report.shard.map_or_else(String::new, |shard| {
+        format!(
+            "shard: {shard} (this run's slice of the planned cases; the {} shards together run them all)\n",
+            shard.count
+        )
+    })
+}
+
+/// What the baseline options did: counts, then the entries to prune; nothing without them.
+fn render_baseline(report: &RunReport) -> String {
+    let Some(summary) = &report.baseline else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if let Some(file) = &summary.compared_with {
+        let _ = writeln!(
+            out,
+            "baseline {}: {} known finding(s) (not failing), {} new",
+            clean(file),
+            summary.known,
+            summary.new
+        );
+        if !summary.fixed.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {} not found although their check ran (fixed?); remove from the file:",
+                baseline_entries(summary.fixed.len())
+            );
+            for entry in &summary.fixed {
+                let _ = writeln!(out, "    {}", clean(&entry.fingerprint));
+            }
+        }
+        if summary.not_checked > 0 {
+            let _ = writeln!(
+                out,
+                "  {} not checked: their check did not run every case here",
+                baseline_entries(summary.not_checked as usize)
+            );
+        }
+    }
+    if let Some(file) = &summary.written_to {
+        let _ = writeln!(
+            out,
+            "write baseline {}: {} finding(s) to record (not failing)",
+            clean(file),
+            summary.recorded + summary.known
+        );
+    }
+    out
+}
+
+/// `1 baseline entry`, `2 baseline entries`.
+fn baseline_entries(n: usize) -> String {
+    match n {
+        1 => "1 baseline entry".into(),
+        n => format!("{n} baseline entries"),
+    }
 }
 
 /// The aligned table of check × resource results.
@@ -636,14 +714,23 @@ fn render_volatile(volatile: &[VolatileFields]) -> String {
         .collect()
 }
 
-/// `requests: 17 sent, 3 transport error(s), 1.2s`
+/// `requests: 17 sent, 3 transport error(s), 1.2s`, and a note when throttled answers were
+/// waited out.
 fn render_stats(report: &RunReport) -> String {
-    format!(
+    let mut text = format!(
         "requests: {} sent, {} transport error(s), {:.1}s\n",
         report.stats.requests,
         report.stats.transport_errors,
         report.duration_ms as f64 / 1000.0
-    )
+    );
+    if report.stats.throttled > 0 {
+        let _ = writeln!(
+            text,
+            "throttled: {} answer(s) 429/503 waited out (Retry-After) and retried; none was judged",
+            report.stats.throttled
+        );
+    }
+    text
 }
 
 /// How the run ended.
@@ -662,7 +749,12 @@ pub fn render_outcome(outcome: &RunOutcome, p: Palette) -> String {
 /// interrupted, or passed (the same precedence as the exit code).
 pub fn render_verdict(report: &RunReport, p: Palette) -> String {
     let failing = report.failing_findings().count();
-    let others = report.findings.len() - failing;
+    let accepted = report
+        .findings
+        .iter()
+        .filter(|f| f.baseline.is_some_and(BaselineMark::accepted))
+        .count();
+    let others = report.findings.len() - failing - accepted;
     let fail_on = report.fail_on.as_str();
     let (style, text) = if failing > 0 {
         (
@@ -690,9 +782,11 @@ pub fn render_verdict(report: &RunReport, p: Palette) -> String {
             format!("PASSED: no finding at or above --fail-on {fail_on}"),
         )
     };
-    let below = match others {
-        0 => String::new(),
-        n => format!(" ({n} below the threshold)"),
+    let below = match (accepted, others) {
+        (0, 0) => String::new(),
+        (0, n) => format!(" ({n} below the threshold)"),
+        (k, 0) => format!(" ({k} accepted by the baseline)"),
+        (k, n) => format!(" ({k} accepted by the baseline, {n} below the threshold)"),
     };
     format!("{}{below}\n", p.paint(style, &format!("verdict: {text}")))
 }

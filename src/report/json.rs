@@ -14,8 +14,10 @@ use super::model::{
     CheckResult, CleanupReport, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
+use crate::baseline::BaselineSummary;
 use crate::findings::{Finding, Severity};
 use crate::runner::events::Event;
+use crate::runner::shard::Shard;
 
 /// The serialised shape of a report: every field of [`RunReport`], findings with `repro`.
 #[derive(Serialize)]
@@ -34,13 +36,17 @@ struct JsonReport<'a> {
     volatile: &'a [VolatileFields],
     cleanup: &'a CleanupReport,
     stats: &'a RunStats,
+    shard: Option<Shard>,
+    baseline: &'a Option<BaselineSummary>,
 }
 
-/// A finding as serialised: its own fields, then `repro`.
+/// A finding as serialised: its own fields, then `fingerprint` and `repro`.
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
+    /// `SCENARIO:RESOURCE:CHECK:RULE`, as baseline files list it ([`Finding::fingerprint`]).
+    fingerprint: String,
     /// The curl reproduction script ([`finding_repro`]).
     repro: String,
 }
@@ -64,6 +70,8 @@ impl<'a> JsonReport<'a> {
             volatile,
             cleanup,
             stats,
+            shard,
+            baseline,
         } = report;
         JsonReport {
             format_version: REPORT_FORMAT_VERSION,
@@ -80,6 +88,8 @@ impl<'a> JsonReport<'a> {
             volatile,
             cleanup,
             stats,
+            shard: *shard,
+            baseline,
         }
     }
 }
@@ -88,6 +98,7 @@ impl<'a> JsonFinding<'a> {
     fn new(finding: &'a Finding) -> Self {
         JsonFinding {
             finding,
+            fingerprint: finding.fingerprint(),
             repro: finding_repro(finding),
         }
     }

@@ -8,7 +8,9 @@
 //! * a testcase **fails** only when it has a finding at or above the run's `fail_on` (so a
 //!   warnings-only testcase passes unless `fail_on` is `warning`; its findings still appear in
 //!   `system-out`); skipped and interrupted checks are `<skipped>`; errored checks are `<error>`;
-//! * `system-out` holds each finding's headline and curl reproduction.
+//! * `system-out` holds each finding's headline and curl reproduction;
+//! * findings a baseline accepts (`known`, `recorded`) never fail a testcase: a testcase with
+//!   only such findings passes, and they are listed, marked, in its `system-out`.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -21,7 +23,7 @@ use super::curl::finding_repro;
 use super::human::{Palette, render_finding_details};
 use super::model::{CheckResult, CheckStatus, RunOutcome, RunReport};
 use crate::checks::CheckId;
-use crate::findings::Finding;
+use crate::findings::{BaselineMark, Finding};
 use crate::runner::events::Event;
 
 /// Name of the report and of the suite holding run-level testcases.
@@ -89,6 +91,13 @@ fn new_suite(report: &RunReport, name: &str) -> TestSuite {
         Property::new("fail_on", report.fail_on.as_str()),
         Property::new("tool_version", &report.tool_version),
     ]);
+    if let Some(shard) = report.shard {
+        suite.add_property(Property::new("shard", shard.to_string()));
+    }
+    let baseline = report.baseline.as_ref();
+    if let Some(file) = baseline.and_then(|b| b.compared_with.as_deref()) {
+        suite.add_property(Property::new("baseline", file));
+    }
     suite
 }
 
@@ -163,9 +172,16 @@ fn failure_text(findings: &[&Finding]) -> String {
         .join("\n")
 }
 
-/// `error: TITLE`
+/// `error: TITLE`, then the baseline mark when there is one: `(known: in the baseline, not
+/// failing)`.
 fn headline(finding: &Finding) -> String {
-    format!("{}: {}", finding.severity.as_str(), finding.title)
+    let mark = match finding.baseline {
+        Some(BaselineMark::Known) => " (known: in the baseline, not failing)",
+        Some(BaselineMark::New) => " (new: not in the baseline)",
+        Some(BaselineMark::Recorded) => " (recorded in the new baseline, not failing)",
+        None => "",
+    };
+    format!("{}: {}{mark}", finding.severity.as_str(), finding.title)
 }
 
 /// The row's notes (`# note: …`), then each finding's headline and curl reproduction; empty
@@ -323,6 +339,29 @@ mod tests {
         let parsed = Report::deserialize_from_str(&render_junit(&report)).expect("valid XML");
         assert_eq!((parsed.tests, parsed.errors), (1, 1));
         assert_eq!(parsed.test_suites[0].name.as_str(), RUN_SUITE);
+    }
+
+    #[test]
+    fn known_findings_pass_and_new_ones_fail() {
+        let mut report = fixture::sample_report();
+        report.findings[0].baseline = Some(BaselineMark::Known);
+        let xml = render_junit(&report);
+        let parsed = Report::deserialize_from_str(&xml).expect("valid XML");
+        assert_eq!(parsed.failures, 0, "{xml}");
+        assert!(xml.contains("# error: a repeated identical PUT changed the resource (known: in the baseline, not failing)"), "{xml}");
+        report.findings[0].baseline = Some(BaselineMark::New);
+        let parsed = Report::deserialize_from_str(&render_junit(&report)).expect("valid XML");
+        assert_eq!(parsed.failures, 1);
+    }
+
+    #[test]
+    fn failure_text_carries_the_fingerprint_and_the_diff() {
+        let xml = render_junit(&fixture::sample_report());
+        assert!(
+            xml.contains("finding:  items.toml:items:repeat-put:item-changed (case 1)"),
+            "{xml}"
+        );
+        assert!(xml.contains("+  &quot;version&quot;: 2"), "{xml}");
     }
 
     #[test]

@@ -6,13 +6,14 @@
 //! reporters only decide *when* to write.
 
 pub mod curl;
+pub mod har;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod model;
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 
 use std::fmt;
 use std::io;

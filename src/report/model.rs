@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::BaselineSummary;
 use crate::checks::CheckId;
-use crate::findings::{Finding, Severity};
+use crate::findings::{BaselineMark, Finding, Severity};
+use crate::runner::shard::Shard;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
 pub const REPORT_FORMAT_VERSION: u32 = 1;
@@ -58,6 +60,10 @@ pub struct CheckResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     pub duration_ms: u64,
+    /// With `--shard`: the case numbers (1-based) of this check × resource that this shard
+    /// ran; empty (and omitted) in an unsharded run, which runs them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub case_numbers: Vec<u32>,
 }
 
 impl CheckResult {
@@ -76,6 +82,7 @@ impl CheckResult {
             case_errors: Vec::new(),
             notes: Vec::new(),
             duration_ms: 0,
+            case_numbers: Vec::new(),
         }
     }
 }
@@ -107,6 +114,14 @@ pub struct CleanupReport {
 pub struct RunStats {
     pub requests: u64,
     pub transport_errors: u64,
+    /// Answers (429, or 503 with `Retry-After`) that were waited out and retried; never judged.
+    /// Left out of the JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub throttled: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The whole result of a run.
@@ -128,13 +143,22 @@ pub struct RunReport {
     pub volatile: Vec<VolatileFields>,
     pub cleanup: CleanupReport,
     pub stats: RunStats,
+    /// The `--shard` this run executed; `None` for the whole plan.
+    #[serde(default)]
+    pub shard: Option<Shard>,
+    /// The comparison with `--baseline` / `--write-baseline`; `None` when neither was given.
+    #[serde(default)]
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl RunReport {
-    /// Findings at or above the run's `fail_on` level.
+    /// Findings at or above the run's `fail_on` level, except those a baseline accepts
+    /// (`known` / `recorded`): the findings that fail the run.
     pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .filter(move |f| f.severity >= self.fail_on && f.severity > Severity::Info)
+        self.findings.iter().filter(move |f| {
+            f.severity >= self.fail_on
+                && f.severity > Severity::Info
+                && !f.baseline.is_some_and(BaselineMark::accepted)
+        })
     }
 }

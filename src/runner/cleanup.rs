@@ -68,11 +68,22 @@ async fn delete_one(
         body: None,
         timeout: target.target.timeout.min(CLEANUP_TIMEOUT),
     };
-    match transport.send(request).await {
+    match crate::runner::auth::send(transport, target.auth.as_deref(), request).await {
         Ok(raw) if (200..300).contains(&raw.status) => Ok(true),
         Ok(raw) if raw.status == 404 || raw.status == 410 => Ok(false),
         Ok(raw) => Err(format!("DELETE answered {}", raw.status)),
-        Err(err) => Err(format!("transport error: {err}")),
+        Err(crate::runner::auth::SendError::Transport(err)) => {
+            Err(format!("transport error: {err}"))
+        }
+        Err(crate::runner::auth::SendError::Auth(err)) => Err(err.to_string()),
+    }
+}
+
+/// A resource the run cannot prove it created, so it never deletes it.
+pub fn unproven(url: String) -> LeftBehind {
+    LeftBehind {
+        url,
+        reason: "created by a POST whose answer idemfuzz did not read (a simulated lost response); not deleted, since idemfuzz cannot prove it created it".into(),
     }
 }
 

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
+use crate::runner::auth::Credentials;
 use crate::runner::registry::Registry;
 use crate::scenario::Target;
 
@@ -18,6 +19,8 @@ pub struct ResolvedTarget {
     /// Base URL without a trailing slash.
     pub base_url: String,
     pub target: Target,
+    /// The credentials of `target.auth` for this run (shared by the targets of one command).
+    pub auth: Option<Arc<Credentials>>,
 }
 
 impl ResolvedTarget {
@@ -26,7 +29,18 @@ impl ResolvedTarget {
         format!("{}{}", self.base_url, path)
     }
 
-    /// The default headers with their real (secret) values, for the wire only.
+    /// A target without `[target.auth]` credentials (or whose credentials are added later).
+    pub fn new(base_url: String, target: Target) -> ResolvedTarget {
+        ResolvedTarget {
+            base_url,
+            target,
+            auth: None,
+        }
+    }
+
+    /// The default headers with their real (secret) values, for the wire only. The
+    /// `Authorization` of `[target.auth]` is not among them: [`crate::runner::auth::send`]
+    /// adds it.
     pub fn wire_headers(&self) -> Vec<(String, String)> {
         self.target
             .headers
@@ -57,6 +71,9 @@ pub struct RunContext {
     /// Fuzz failures already reported (scenario, resource, relation, rule): a later case that
     /// breaks the same rule is not shrunk and reported again.
     fuzz_reported: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Set (once) when the run cannot go on for another reason (e.g. credentials rejected
+    /// mid-run); the run ends as "cannot test" with this reason as it is.
+    cannot_test: OnceLock<String>,
 }
 
 impl RunContext {
@@ -74,6 +91,7 @@ impl RunContext {
             consecutive_transport_errors: AtomicU64::new(0),
             cancel,
             target_down: OnceLock::new(),
+            cannot_test: OnceLock::new(),
             fuzz: FuzzSettings::default(),
             deadline: None,
             fuzz_reported: Default::default(),
@@ -107,6 +125,17 @@ impl RunContext {
     pub fn out_of_time(&self) -> bool {
         self.deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// Stops the run: it cannot go on, for `reason` (one line, shown as it is).
+    pub fn stop_cannot_test(&self, reason: String) {
+        let _ = self.cannot_test.set(reason);
+        self.cancel.cancel();
+    }
+
+    /// Why the run was stopped with [`RunContext::stop_cannot_test`], if it was.
+    pub fn cannot_test(&self) -> Option<&str> {
+        self.cannot_test.get().map(String::as_str)
     }
 
     /// Records that the target stopped answering and stops the run.

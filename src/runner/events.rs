@@ -4,6 +4,7 @@
 
 use crate::checks::CheckId;
 use crate::findings::Finding;
+use crate::http::tap::WireExchange;
 use crate::report::model::{CheckResult, CleanupReport, RunReport};
 
 /// Something that happened during a run.
@@ -43,6 +44,10 @@ pub enum Event {
     CleanupFinished(CleanupReport),
     /// The run is over; the report is complete.
     RunFinished(Box<RunReport>),
+    /// One request went on the wire (any request: checks, probe, retries, cleanup), with its
+    /// answer; secrets already removed. Only emitted when a reporter asked for exchanges
+    /// (e.g. `--har`), from the transport, in the order answers arrive.
+    Exchange(Box<WireExchange>),
 }
 
 /// Receives events. Implementations must be cheap and must not block for long.

@@ -85,7 +85,7 @@ fn jobs(plan: &Plan) -> Vec<Job> {
     let mut number = 0;
     let mut jobs = Vec::new();
     for (unit, planned) in plan.units.iter().enumerate() {
-        for case in 0..planned.cases {
+        for case in planned.case_indices() {
             number += 1;
             jobs.push(Job { unit, case, number });
         }
@@ -96,10 +96,16 @@ fn jobs(plan: &Plan) -> Vec<Job> {
 fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
     Tally {
         started: Instant::now(),
-        remaining: unit.cases,
+        remaining: unit.case_count(),
         out_of_time: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
+            case_numbers: unit
+                .only_cases
+                .iter()
+                .flatten()
+                .map(|case| case + 1)
+                .collect(),
             ..CheckResult::new(
                 unit.check(),
                 &unit.label,
@@ -258,7 +264,7 @@ async fn run_job(
             unit: job.unit,
             findings: violations
                 .into_iter()
-                .map(|v| to_finding(unit, &path, v, exchanges.clone()))
+                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
                 .collect(),
             error: None,
         },
@@ -273,15 +279,22 @@ async fn run_job(
 fn to_finding(
     unit: &Unit,
     scenario: &str,
+    case: u32,
     violation: Violation,
     exchanges: Vec<crate::http::model::Exchange>,
 ) -> Finding {
     let info = unit.check().info();
+    let rule = match violation.rule {
+        rule if rule.is_empty() => crate::baseline::slug(&violation.title),
+        rule => rule,
+    };
     Finding {
         check: unit.check(),
         scenario: scenario.to_string(),
         resource: unit.label.clone(),
         severity: violation.severity,
+        rule,
+        case: case + 1,
         title: violation.title,
         rfc: info.rfc.to_string(),
         oracle: info.oracle.to_string(),
@@ -290,5 +303,6 @@ fn to_finding(
         diff: violation.diff,
         exchanges: violation.exchanges.unwrap_or(exchanges),
         fuzz: violation.fuzz,
+        baseline: None,
     }
 }

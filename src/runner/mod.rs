@@ -1,14 +1,17 @@
 //! The runner: executes the plan through a transport and returns the run's result data.
 //! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
 
+pub mod auth;
 pub mod cleanup;
 pub mod context;
+pub mod dry_run;
 pub mod events;
 mod execute;
 pub mod plan;
 pub mod probe;
 pub mod registry;
 pub mod session;
+pub mod shard;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::baseline::BaselineOptions;
 use crate::checks::dispatch::Canons;
 use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
@@ -45,6 +49,10 @@ pub struct RunSettings {
     pub run_id: String,
     /// How the (opt-in) fuzz check runs.
     pub fuzz: FuzzSettings,
+    /// `--shard`: run only this slice of the plan.
+    pub shard: Option<shard::Shard>,
+    /// `--baseline` / `--write-baseline`: how findings are marked.
+    pub baseline: BaselineOptions,
 }
 
 /// Runs every scenario against its target and returns the report. Cancelling `cancel` (Ctrl-C)
@@ -59,12 +67,12 @@ pub async fn run(
     let started = Instant::now();
     let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
         .with_fuzz(settings.fuzz.clone());
-    let plan = plan::build(
-        scenarios,
-        &settings.selection,
-        settings.cases,
-        &settings.fuzz,
-    );
+    let plan = planned_work(scenarios, settings);
+    let marking = MarkingSink {
+        inner: sink,
+        options: &settings.baseline,
+    };
+    let sink: &dyn EventSink = &marking;
     sink.emit(Event::RunStarted {
         seed: settings.seed,
         run_id: settings.run_id.clone(),
@@ -85,7 +93,11 @@ pub async fn run(
     for skipped in &report.results {
         sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
     }
-    match probe::reachability(&ctx, scenarios).await {
+    let ready = match auth::prepare(scenarios, &ctx.cancel).await {
+        Ok(()) => probe::reachability(&ctx, scenarios).await,
+        Err(reason) => Err(reason),
+    };
+    match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
         Ok(()) => {
             let (canons, volatile) =
@@ -107,9 +119,71 @@ pub async fn run(
         }
     }
     finish(&ctx, scenarios, &mut report, sink).await;
+    compare_with_baseline(&mut report, settings, scenarios, &plan);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     sink.emit(Event::RunFinished(Box::new(report.clone())));
     report
+}
+
+/// The plan of this run: every check × resource and script, reduced to `--shard` if given.
+/// Pure; `--dry-run` prints the same plan.
+pub fn planned_work(scenarios: &[PlannedScenario], settings: &RunSettings) -> Plan {
+    let plan = plan::build(
+        scenarios,
+        &settings.selection,
+        settings.cases,
+        &settings.fuzz,
+    );
+    match settings.shard {
+        Some(slice) => shard::apply(plan, scenarios, slice),
+        None => plan,
+    }
+}
+
+/// Marks every finding against the baselines (the [`MarkingSink`] marked the streamed ones
+/// the same way) and adds the summary.
+fn compare_with_baseline(
+    report: &mut RunReport,
+    settings: &RunSettings,
+    scenarios: &[PlannedScenario],
+    plan: &Plan,
+) {
+    for finding in &mut report.findings {
+        finding.baseline = settings.baseline.mark(finding);
+    }
+    let complete = plan
+        .units
+        .iter()
+        .filter(|unit| unit.case_count() == unit.cases)
+        .map(|unit| {
+            let path = scenarios[unit.scenario].scenario.path.display().to_string();
+            (
+                crate::baseline::scenario_file_name(&path).to_string(),
+                unit.label.clone(),
+                unit.check(),
+            )
+        })
+        .collect();
+    report.baseline = crate::baseline::summarise(&settings.baseline, report, &complete);
+}
+
+/// Marks the findings it forwards against the baselines, so streamed findings already say
+/// whether they are known.
+struct MarkingSink<'a> {
+    inner: &'a dyn EventSink,
+    options: &'a BaselineOptions,
+}
+
+impl EventSink for MarkingSink<'_> {
+    fn emit(&self, event: Event) {
+        match event {
+            Event::Finding(mut finding) if !self.options.is_empty() => {
+                finding.baseline = self.options.mark(&finding);
+                self.inner.emit(Event::Finding(finding));
+            }
+            event => self.inner.emit(event),
+        }
+    }
 }
 
 /// Cleanup, ordering and counters: the last steps of every run, whatever happened before.
@@ -125,6 +199,10 @@ async fn finish(
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
     report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    report
+        .cleanup
+        .left_behind
+        .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
     report
         .results
@@ -146,6 +224,7 @@ async fn finish(
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
+        throttled: ctx.transport.throttled(),
     };
 }
 
@@ -160,6 +239,11 @@ fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::checks::Check
 }
 
 fn outcome(ctx: &RunContext) -> RunOutcome {
+    if let Some(reason) = ctx.cannot_test() {
+        return RunOutcome::CannotTest {
+            reason: reason.to_owned(),
+        };
+    }
     match ctx.target_down() {
         Some(reason) => RunOutcome::CannotTest {
             reason: format!("the target stopped answering: {reason}"),
@@ -202,6 +286,8 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
         volatile: Vec::new(),
         cleanup: Default::default(),
         stats: Default::default(),
+        shard: settings.shard,
+        baseline: None,
     }
 }
 

@@ -33,6 +33,9 @@ pub struct Unit {
     pub cases: u32,
     /// Notes on parts that do not run.
     pub notes: Vec<String>,
+    /// With `--shard`: the case indices (0-based, ascending) this shard runs; `None` runs
+    /// every case `0..cases`.
+    pub only_cases: Option<Vec<u32>>,
 }
 
 impl Unit {
@@ -41,6 +44,20 @@ impl Unit {
             UnitKind::Check(check) => check,
             UnitKind::Script(_) => CheckId::Script,
         }
+    }
+
+    /// The case indices this run executes (0-based, ascending).
+    pub fn case_indices(&self) -> Vec<u32> {
+        self.only_cases
+            .clone()
+            .unwrap_or_else(|| (0..self.cases).collect())
+    }
+
+    /// The number of cases this run executes.
+    pub fn case_count(&self) -> u32 {
+        self.only_cases
+            .as_ref()
+            .map_or(self.cases, |cases| cases.len() as u32)
     }
 }
 
@@ -64,7 +81,7 @@ pub struct Plan {
 impl Plan {
     /// Total cases across units.
     pub fn total_cases(&self) -> u64 {
-        self.units.iter().map(|u| u64::from(u.cases)).sum()
+        self.units.iter().map(|u| u64::from(u.case_count())).sum()
     }
 }
 
@@ -130,6 +147,7 @@ pub fn build(
                                 label: resource.name.clone(),
                                 cases,
                                 notes: dispatch::notes(check, resource),
+                                only_cases: None,
                             });
                         }
                     }
@@ -145,6 +163,7 @@ pub fn build(
                 label: script.name.clone(),
                 cases: 1,
                 notes: Vec::new(),
+                only_cases: None,
             });
         }
     }
@@ -194,6 +213,7 @@ mod tests {
             label: label.into(),
             cases: 3,
             notes: Vec::new(),
+            only_cases: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::http::model::Method;
 use crate::http::transport::OutgoingRequest;
+use crate::runner::auth::{self, SendError};
 use crate::runner::context::RunContext;
 use crate::runner::plan::PlannedScenario;
 use crate::runner::session::{CaseError, Session};
@@ -39,25 +40,47 @@ async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> R
         body: None,
         timeout: planned.target.target.timeout,
     };
+    let credentials = planned.target.auth.as_deref();
     let answer = tokio::select! {
         _ = ctx.cancel.cancelled() => return Ok(()),
-        answer = ctx.transport.send(request) => answer,
+        answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
     };
     match answer {
-        Err(err) => {
+        Err(SendError::Transport(err)) => {
             ctx.record_transport_error();
             Err(format!("cannot test {}: {err}", planned.target.base_url))
         }
+        Err(SendError::Auth(err)) => Err(format!("cannot test {}: {err}", planned.target.base_url)),
         Ok(raw) => {
             ctx.record_answer();
             match raw.status {
                 401 | 403 | 407 => Err(format!(
-                    "cannot test {}: GET {url} answered {} — check the credentials in [target.headers]",
-                    planned.target.base_url, raw.status
+                    "cannot test {}: GET {url} answered {} — check the credentials ({})",
+                    planned.target.base_url,
+                    raw.status,
+                    credentials_hint(planned)
                 )),
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// Where the credentials of a target come from, for the probe's message.
+fn credentials_hint(planned: &PlannedScenario) -> String {
+    let path = planned.scenario.path.display();
+    match &planned.target.target.auth {
+        Some(auth) => format!("the {} credentials of [target.auth] in {path}", auth.kind()),
+        None if planned
+            .target
+            .target
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("authorization")) =>
+        {
+            format!("the Authorization header of [target.headers] in {path}")
+        }
+        None => format!("none are set: add [target.auth] to {path}"),
     }
 }
 

@@ -30,6 +30,9 @@ pub struct Owned {
 #[derive(Debug, Default)]
 pub struct Registry {
     by_url: Mutex<BTreeMap<String, Owned>>,
+    /// Resources this run very probably created but cannot prove it did (a POST whose answer
+    /// it deliberately never read), by URL: never written to or deleted, reported as left behind.
+    unproven: Mutex<BTreeMap<String, String>>,
 }
 
 impl Registry {
@@ -69,6 +72,30 @@ impl Registry {
             .collect()
     }
 
+    /// Records a resource the run cannot prove it created (see [`Registry::unproven`]).
+    pub fn note_unproven(&self, resource: &str, url: &str) {
+        self.unproven
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(url.to_string(), resource.to_string());
+    }
+
+    /// The URLs of resources the run cannot prove it created and does not own, in URL order.
+    pub fn unproven(&self) -> Vec<String> {
+        let unproven = self
+            .unproven
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>();
+        let owned = self.lock();
+        unproven
+            .into_iter()
+            .filter(|url| !owned.contains_key(url))
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Owned>> {
         // A poisoned lock only means another case panicked; the map itself stays consistent.
         self.by_url
@@ -90,6 +117,16 @@ mod tests {
         assert!(registry.owns("http://h/things/idf-1?x=1"));
         assert!(!registry.owns("http://h/things/idf-10"));
         assert!(!registry.owns("http://h/things"));
+    }
+
+    #[test]
+    fn unproven_resources_are_listed_unless_owned() {
+        let registry = Registry::default();
+        registry.note_unproven("things", "http://h/things/s1");
+        registry.note_unproven("things", "http://h/things/s2");
+        registry.allocate("things", "s2", "http://h/things/s2", true);
+        assert_eq!(registry.unproven(), vec!["http://h/things/s1"]);
+        assert!(!registry.owns("http://h/things/s1"));
     }
 
     #[test]

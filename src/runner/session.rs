@@ -6,11 +6,16 @@ use serde_json::Value;
 use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
 use crate::http::redact;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
+use crate::runner::auth::{self, SendError};
 use crate::runner::context::{ResolvedTarget, RunContext};
 use crate::runner::registry::OwnedState;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, PostId, Resource};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+mod concurrent;
+
+pub use concurrent::Unanswered;
 
 /// Transport errors in a row after which the target is considered down.
 pub const TARGET_DOWN_AFTER: u64 = 5;
@@ -105,7 +110,7 @@ impl<'a> Session<'a> {
             next_id: 0,
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
-            scrubber: redact::Scrubber::for_headers(&target.target.headers),
+            scrubber: scrubber_for(target),
         }
     }
 
@@ -189,41 +194,77 @@ impl<'a> Session<'a> {
     /// Sends a request and records the exchange; returns its index. A `path` that is already
     /// an absolute http(s) URL is sent as it is.
     pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
-        let url = if req.path.starts_with("http://") || req.path.starts_with("https://") {
-            req.path.clone()
-        } else {
-            self.target.url(&req.path)
-        };
+        let url = self.request_url(&req);
         self.guard_ownership(req.method, &url)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
         let (outgoing, record) = self.prepare(&req, url);
+        let credentials = self.target.auth.as_deref();
         let raw = tokio::select! {
             biased;
             _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
-            answer = self.ctx.transport.send(outgoing) => answer,
+            answer = auth::send(self.ctx.transport.as_ref(), credentials, outgoing) => answer,
         };
+        self.receive(&req, purpose.into(), record, raw)
+    }
+
+    /// Counts an answer (or transport error), tracks ownership and records the exchange.
+    fn receive(
+        &mut self,
+        req: &Req,
+        purpose: String,
+        record: RequestRecord,
+        raw: Result<RawResponse, SendError>,
+    ) -> Result<usize, CaseError> {
         let raw = match raw {
             Ok(raw) => {
                 self.ctx.record_answer();
                 raw
             }
-            Err(err) => {
+            Err(SendError::Transport(err)) => {
                 if self.ctx.record_transport_error() >= TARGET_DOWN_AFTER {
                     self.ctx.mark_target_down(err.to_string());
                 }
                 return Err(err.into());
             }
+            Err(SendError::Auth(err)) => return Err(self.auth_failed(&err)),
         };
-        self.track_ownership(&req, &record.url, raw.status);
+        let credentials = self.target.auth.as_deref();
+        if auth::rejected(raw.status) {
+            // Never judged: the API refused the credentials, so nothing it answers means anything.
+            let method = req.method.as_str();
+            let reason = auth::rejection(method, &record.url, raw.status, credentials);
+            self.ctx.stop_cannot_test(reason);
+            return Err(CaseError::Cancelled);
+        }
+        if let Some(credentials) = credentials {
+            credentials.teach(&mut self.scrubber);
+        }
+        self.track_ownership(req, &record.url, raw.status);
         self.exchanges.push(Exchange {
             seq: self.exchanges.len() + 1,
-            purpose: purpose.into(),
+            purpose,
             request: record,
             response: response_record(&raw, &self.scrubber),
         });
         Ok(self.exchanges.len() - 1)
+    }
+
+    /// Stops the run: the credentials could not be obtained, so nothing can be tested.
+    fn auth_failed(&self, err: &auth::AuthError) -> CaseError {
+        self.ctx
+            .stop_cannot_test(format!("cannot test {}: {err}", self.target.base_url));
+        CaseError::Cancelled
+    }
+
+    /// The absolute URL a request goes to: its path as it is when already an http(s) URL.
+    fn request_url(&self, req: &Req) -> String {
+        if req.path.starts_with("http://") || req.path.starts_with("https://") {
+            req.path.clone()
+        } else {
+            self.target.url(&req.path)
+        }
     }
 
     /// Writes go only to owned URLs; POST also to the resource's own collection.
@@ -257,6 +298,13 @@ impl<'a> Session<'a> {
             shown.push(Header {
                 name: header.name.clone(),
                 value: header.shown.clone(),
+            });
+        }
+        if let Some(credentials) = &self.target.auth {
+            // On the wire, auth::send adds the real value.
+            shown.push(Header {
+                name: "Authorization".into(),
+                value: credentials.shown().to_owned(),
             });
         }
         let own_type = req
@@ -387,6 +435,11 @@ impl<'a> Session<'a> {
         let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
         req.headers = headers.to_vec();
         let index = self.send(purpose, req).await?;
+        Ok((index, self.adopt_created(index)))
+    }
+
+    /// The id a POST answer (at `index`) created, adopted as run-owned — only from a 201.
+    pub fn adopt_created(&mut self, index: usize) -> Option<String> {
         let exchange = &self.exchanges[index];
         let id = match (&self.resource.post_id, exchange.response.status) {
             (Some(source), 201) => extract_post_id(source, &exchange.response),
@@ -397,7 +450,7 @@ impl<'a> Session<'a> {
             let url = self.item_url(id);
             self.ctx.registry.mark(&url, OwnedState::Live);
         }
-        Ok((index, id))
+        id
     }
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
@@ -461,6 +514,15 @@ impl<'a> Session<'a> {
             exchange.purpose,
         )))
     }
+}
+
+/// The scrubber of a target's secrets: its secret headers and its credentials so far.
+fn scrubber_for(target: &ResolvedTarget) -> redact::Scrubber {
+    let mut scrubber = redact::Scrubber::for_headers(&target.target.headers);
+    if let Some(credentials) = &target.auth {
+        credentials.teach(&mut scrubber);
+    }
+    scrubber
 }
 
 /// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.

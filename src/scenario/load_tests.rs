@@ -45,7 +45,7 @@ fn every_bundled_scenario_loads() {
         .iter()
         .flat_map(|s| s.resources.iter().map(|r| r.name.as_str()))
         .collect();
-    assert_eq!(names, ["things", "devices", "lamps"]);
+    assert_eq!(names, ["things", "devices", "lamps", "notes"]);
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn unknown_field_is_located_at_the_key() {
     assert_eq!(
         lines.next(),
         Some(
-            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `patch`, `checks`"
+            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `patch`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`"
         )
     );
     assert_eq!(
@@ -238,7 +238,7 @@ fn unknown_keys_in_nested_tables() {
     );
     assert_eq!(
         first_line(&with_resource("[resources.things.checks.repeat-puts]\n")),
-        "t.toml:6:26: error: unknown field `repeat-puts`, expected one of `repeat-put`, `partial-put`, `repeat-delete`, `put-after-delete`, `use-after-delete`, `get-safety`, `head-parity`, `post-retry`, `status-conformance`"
+        "t.toml:6:26: error: unknown field `repeat-puts`, expected one of `repeat-put`, `partial-put`, `repeat-delete`, `put-after-delete`, `use-after-delete`, `get-safety`, `head-parity`, `post-retry`, `status-conformance`, `concurrent-put`, `concurrent-post-key`, `lost-response-retry`, `conditional-write`, `lost-update`, `etag-stability`, `post-put-creation`"
     );
 }
 

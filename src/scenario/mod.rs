@@ -1,6 +1,7 @@
 //! Scenarios: the validated, ready-to-run form of scenario files (the runner's only input about
 //! the API), and the loading that turns TOML text into it with file:line:col errors.
 
+pub mod auth;
 mod convert;
 pub mod error;
 pub mod generate;
@@ -49,6 +50,8 @@ pub struct Target {
     pub headers: Vec<TargetHeader>,
     pub timeout: Duration,
     pub id_prefix: String,
+    /// `[target.auth]`: the Authorization header every request carries, if any.
+    pub auth: Option<auth::Auth>,
 }
 
 /// A default header; `secret` values never appear in any output.
@@ -110,6 +113,40 @@ pub struct Resource {
     /// The patch format PATCH takes, when the scenario declares one.
     pub patch: Option<crate::fuzz::ops::PatchFormat>,
     pub checks: CheckOptions,
+    /// Clients the concurrency checks (`concurrent-put`, `concurrent-post-key`) run at once.
+    pub concurrent_clients: u32,
+    /// Conditional-request support.
+    pub conditional: Conditional,
+    /// `Some` when the resource supports POST-PUT creation.
+    pub post_put: Option<PostPut>,
+}
+
+/// Default of `concurrent_clients`.
+pub const DEFAULT_CONCURRENT_CLIENTS: u32 = 8;
+
+/// Conditional-request support of a resource (RFC 9110 §13, RFC 6585 §3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Conditional {
+    /// Item GETs carry ETags and writes honour `If-Match` / `If-None-Match`.
+    pub etags: bool,
+    /// Every PUT must carry `If-Match` or `If-None-Match`; an unconditional one is answered 428.
+    pub preconditions_required: bool,
+}
+
+/// POST-PUT creation: an empty POST to the collection creates an empty item (no domain side
+/// effect), and a PUT to it fills it; the PUT can be retried safely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostPut {
+    pub empty_body: EmptyBody,
+}
+
+/// What the empty POST of POST-PUT creation sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyBody {
+    /// No content at all.
+    None,
+    /// `{}` as `application/json`.
+    EmptyObject,
 }
 
 impl Resource {
@@ -131,6 +168,25 @@ pub struct IdempotencyKey {
     /// Accepted statuses for the same key with another body; empty means 422 (another 4xx is a
     /// warning).
     pub mismatch_statuses: Vec<u16>,
+    /// Accepted statuses for a request whose key is still in flight (default 409).
+    pub in_flight_statuses: Vec<u16>,
+    /// Whether an error answer is replayed to a retry too (default true).
+    pub replays_errors: bool,
+    /// How long the API keeps a key, when declared.
+    pub expires_after: Option<Duration>,
+}
+
+impl IdempotencyKey {
+    /// Support under `header`, with the draft's expectations.
+    pub fn new(header: impl Into<String>) -> IdempotencyKey {
+        IdempotencyKey {
+            header: header.into(),
+            mismatch_statuses: Vec::new(),
+            in_flight_statuses: vec![409],
+            replays_errors: true,
+            expires_after: None,
+        }
+    }
 }
 
 /// Per-check options of one resource, with defaults filled in.
@@ -145,6 +201,13 @@ pub struct CheckOptions {
     pub head_parity: HeadParityOptions,
     pub post_retry_enabled: bool,
     pub status_conformance_enabled: bool,
+    pub concurrent_put_enabled: bool,
+    pub concurrent_post_key_enabled: bool,
+    pub lost_response_retry_enabled: bool,
+    pub conditional_write_enabled: bool,
+    pub lost_update_enabled: bool,
+    pub etag_stability_enabled: bool,
+    pub post_put_creation_enabled: bool,
 }
 
 impl Default for CheckOptions {
@@ -159,6 +222,13 @@ impl Default for CheckOptions {
             head_parity: HeadParityOptions::default(),
             post_retry_enabled: true,
             status_conformance_enabled: true,
+            concurrent_put_enabled: true,
+            concurrent_post_key_enabled: true,
+            lost_response_retry_enabled: true,
+            conditional_write_enabled: true,
+            lost_update_enabled: true,
+            etag_stability_enabled: true,
+            post_put_creation_enabled: true,
         }
     }
 }

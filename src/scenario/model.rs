@@ -40,6 +40,8 @@ pub struct TargetDoc {
     pub timeout: Option<Spanned<String>>,
     /// Prefix of every id idemfuzz creates (a run-unique suffix is appended).
     pub id_prefix: Option<Spanned<String>>,
+    /// `[target.auth]`: how requests authenticate.
+    pub auth: Option<Spanned<AuthDoc>>,
 }
 
 /// `[resources.NAME]`.
@@ -80,6 +82,24 @@ pub struct ResourceDoc {
     /// Per-check options; a check not named runs with its defaults.
     #[serde(default)]
     pub checks: ChecksDoc,
+    /// How many clients the concurrency checks run at once (default 8).
+    pub concurrent_clients: Option<Spanned<i64>>,
+    /// Whether item GETs carry ETags and writes honour `If-Match` / `If-None-Match`
+    /// (default false: the conditional-request checks are skipped).
+    pub etags: Option<Spanned<bool>>,
+    /// Whether every PUT must be conditional: an unconditional PUT is answered 428 (default
+    /// false). Needs `etags = true`.
+    pub preconditions_required: Option<Spanned<bool>>,
+    /// POST-PUT creation: an empty POST creates an empty item, which a PUT then fills.
+    pub post_put: Option<Spanned<PostPutDoc>>,
+}
+
+/// `[resources.NAME.post_put]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostPutDoc {
+    /// What the empty POST sends: `"none"` (no body, the default) or `"{}"` (an empty JSON object).
+    pub empty_body: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.idempotency_key]`.
@@ -91,6 +111,12 @@ pub struct IdempotencyKeyDoc {
     /// Statuses accepted for the same key with a different body (default: 422 per the draft;
     /// another 4xx is a warning).
     pub mismatch_statuses: Option<Spanned<StatusesDoc>>,
+    /// Statuses accepted for a request whose key is still in flight (default 409 per the draft).
+    pub in_flight_statuses: Option<Spanned<StatusesDoc>>,
+    /// Whether an error answer is replayed too (default true per the draft).
+    pub replays_errors: Option<bool>,
+    /// How long the API keeps a key, e.g. `"24h"` (default: not declared).
+    pub expires_after: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.checks]`: one optional table per built-in check.
@@ -106,6 +132,13 @@ pub struct ChecksDoc {
     pub head_parity: Option<HeadParityDoc>,
     pub post_retry: Option<ToggleDoc>,
     pub status_conformance: Option<ToggleDoc>,
+    pub concurrent_put: Option<ToggleDoc>,
+    pub concurrent_post_key: Option<ToggleDoc>,
+    pub lost_response_retry: Option<ToggleDoc>,
+    pub conditional_write: Option<ToggleDoc>,
+    pub lost_update: Option<ToggleDoc>,
+    pub etag_stability: Option<ToggleDoc>,
+    pub post_put_creation: Option<ToggleDoc>,
 }
 
 /// Options shared by checks that have nothing else to set.
@@ -301,4 +334,24 @@ impl<'de> Visitor<'de> for StepRefVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<StepRefDoc, E> {
         Ok(StepRefDoc::Name(v.to_owned()))
     }
+}
+
+/// `[target.auth]`: exactly one of the keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthDoc {
+    /// A bearer token, usually `"${API_TOKEN}"`.
+    pub bearer: Option<Spanned<String>>,
+    /// Basic credentials.
+    pub basic: Option<Spanned<BasicDoc>>,
+    /// A shell command whose standard output is the bearer token.
+    pub command: Option<Spanned<String>>,
+}
+
+/// `basic = { user = "...", password = "..." }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicDoc {
+    pub user: Spanned<String>,
+    pub password: Spanned<String>,
 }

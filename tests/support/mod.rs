@@ -24,12 +24,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use idemfuzz::demo::{BugSet, DemoServer};
+use idemfuzz::demo::{BugSet, DemoOptions, DemoServer, LoggedRequest};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
 /// The built-in checks, in `list-checks` order.
-pub const CHECKS: [&str; 10] = [
+pub const CHECKS: [&str; 17] = [
     "repeat-put",
     "partial-put",
     "repeat-delete",
@@ -39,6 +39,13 @@ pub const CHECKS: [&str; 10] = [
     "head-parity",
     "post-retry",
     "status-conformance",
+    "concurrent-put",
+    "concurrent-post-key",
+    "lost-response-retry",
+    "conditional-write",
+    "lost-update",
+    "etag-stability",
+    "post-put-creation",
     "fuzz",
 ];
 
@@ -57,6 +64,19 @@ pub fn scenario(name: &str) -> String {
     format!("scenarios/{name}")
 }
 
+/// Proxy variables removed from the binary's environment: tests talk to 127.0.0.1 directly
+/// unless a test sets one on purpose.
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 /// The real binary, run from the crate root, with an environment that cannot change its
 /// behaviour behind the test's back.
 pub fn idemfuzz() -> assert_cmd::Command {
@@ -66,6 +86,9 @@ pub fn idemfuzz() -> assert_cmd::Command {
         .env_remove("NO_COLOR")
         .env("CI", "1")
         .timeout(KILL_AFTER);
+    for name in PROXY_VARIABLES {
+        cmd.env_remove(name);
+    }
     cmd
 }
 
@@ -278,11 +301,16 @@ impl Demo {
         let bugs: BugSet = bugs
             .parse()
             .unwrap_or_else(|err| panic!("bad bug list {bugs:?}: {err}"));
+        Demo::start_with(DemoOptions::with_bugs(bugs))
+    }
+
+    /// Starts the demo API with gates (required token, throttling) as well as bugs.
+    pub fn start_with(options: DemoOptions) -> Demo {
         let runtime = runtime();
         let server = runtime
-            .block_on(DemoServer::start(
+            .block_on(DemoServer::start_with(
                 "127.0.0.1:0".parse().expect("socket address"),
-                bugs,
+                options,
             ))
             .expect("start the demo API on 127.0.0.1:0");
         let url = server.base_url();
@@ -300,6 +328,13 @@ impl Demo {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Every request the server received so far, in order of arrival.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        let mut requests = self.server.as_ref().expect("server").requests();
+        requests.sort_by_key(|r| r.at);
+        requests
     }
 
     /// Runs a future on the server's runtime (e.g. a reqwest call of the test itself).

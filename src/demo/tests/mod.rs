@@ -4,7 +4,9 @@
 mod conditional;
 mod devices;
 mod lamps;
+mod notes;
 mod planted;
+mod planted_concurrency;
 mod post;
 mod protocol;
 mod things;

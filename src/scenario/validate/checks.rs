@@ -28,6 +28,13 @@ pub(super) fn check_options(ctx: Ctx<'_>, doc: &ChecksDoc) -> Checked<CheckOptio
         head_parity: head_parity(ctx, doc.head_parity.as_ref())?,
         post_retry_enabled: toggle(&doc.post_retry),
         status_conformance_enabled: toggle(&doc.status_conformance),
+        concurrent_put_enabled: toggle(&doc.concurrent_put),
+        concurrent_post_key_enabled: toggle(&doc.concurrent_post_key),
+        lost_response_retry_enabled: toggle(&doc.lost_response_retry),
+        conditional_write_enabled: toggle(&doc.conditional_write),
+        lost_update_enabled: toggle(&doc.lost_update),
+        etag_stability_enabled: toggle(&doc.etag_stability),
+        post_put_creation_enabled: toggle(&doc.post_put_creation),
     })
 }
 

@@ -1,7 +1,9 @@
 //! From the raw file model to a validated scenario: every semantic rule, located at its span.
 
+mod auth;
 mod checks;
 mod common;
+mod resilience;
 mod resource;
 mod script;
 mod target;

@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::checks::check_options;
 use super::common::{header_name, names, path, pointer, statuses};
+use super::resilience;
 use super::{Checked, Ctx};
 use crate::fuzz::ops::PatchFormat;
 use crate::http::model::Method;
@@ -50,12 +51,16 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
             "the body template must be a table (a JSON object)",
         ));
     }
+    let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
     Ok(Resource {
         name: resource_name(ctx, name)?,
         collection: collection(ctx, &doc.collection)?,
         item: item(ctx, &doc.item)?,
         create,
-        methods: methods(ctx, doc.methods.as_ref(), create, patch.clone())?,
+        concurrent_clients: resilience::concurrent_clients(ctx, &doc)?,
+        conditional: resilience::conditional(ctx, &doc)?,
+        post_put: resilience::post_put(ctx, doc.post_put.as_ref(), post_id.is_some(), &methods)?,
+        methods,
         required: required(ctx, &doc.required, body)?,
         ignore: ignore(ctx, &doc.ignore)?,
         id_field: optional_pointer(ctx, doc.id_field.as_ref(), "/id")?,
@@ -287,8 +292,9 @@ fn idempotency_key(
         Some(list) => statuses(ctx, list, "mismatch_statuses", true)?,
         None => Vec::new(),
     };
-    Ok(Some(IdempotencyKey {
-        header,
+    let key = IdempotencyKey {
         mismatch_statuses,
-    }))
+        ..IdempotencyKey::new(header)
+    };
+    resilience::replay_expectations(ctx, inner, key).map(Some)
 }

@@ -32,11 +32,17 @@ pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked
         .map(|p| id_prefix(ctx, &p))
         .transpose()?
         .unwrap_or_else(|| DEFAULT_ID_PREFIX.to_owned());
+    let headers = headers(ctx, &doc.headers, env)?;
+    let auth = doc
+        .auth
+        .map(|auth| super::auth::auth(ctx, &auth, &headers, env))
+        .transpose()?;
     Ok(Target {
         base_url,
-        headers: headers(ctx, &doc.headers, env)?,
+        headers,
         timeout,
         id_prefix,
+        auth,
     })
 }
 

@@ -1,0 +1,594 @@
+//! `conditional-write`: writes whose precondition fails change nothing and are answered 412;
+//! a write with the current entity tag succeeds (RFC 9110 §13.1.1, §13.1.2, §13.2; RFC 6585 §3).
+//!
+//! On a resource with the ETag read from GET, the case sends, in order: PUT with the current
+//! tag (must succeed); PUT with the now stale tag; PUT with the weak form of the current tag
+//! (`If-Match` uses the strong comparison, so it never matches); `If-None-Match: *` PUT to the
+//! existing resource (create-only); `If-Match: *` PUT to a never-created id; an unconditional
+//! PUT when the resource requires preconditions (428); DELETE with the stale tag; DELETE with
+//! the current tag (must succeed). Each probe body differs from every earlier one, so a write
+//! that should have been refused shows as a state change. Only state changes are errors; a
+//! server that ignores a header altogether gets one finding for it, not one per probe.
+
+use serde_json::Value;
+
+use crate::checks::etag::EntityTag;
+use crate::checks::matching::holds;
+use crate::checks::steps::{self, IF_MATCH, IF_NONE_MATCH};
+use crate::checks::verdict::{Violation, answered, states_differ};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::Resource;
+use crate::scenario::generate::BodyGenerator;
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::canonical::Canon;
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    if !resource.conditional.etags {
+        return Some("the scenario does not declare ETag support (`etags = true`)".into());
+    }
+    (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
+}
+
+/// One conditional request the case sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// PUT with the current strong tag in `If-Match`: must succeed.
+    CurrentPut,
+    /// PUT with a tag that was current before the last change.
+    StalePut,
+    /// PUT with `W/` + the current opaque tag.
+    WeakPut,
+    /// `If-None-Match: *` PUT to the existing resource.
+    CreateOnlyPut,
+    /// `If-Match: *` PUT to an id nothing was ever sent to.
+    MissingStar,
+    /// PUT without any precondition, to a resource that requires one.
+    Unconditional,
+    /// DELETE with a stale tag.
+    StaleDelete,
+    /// DELETE with the current strong tag: must succeed.
+    CurrentDelete,
+}
+
+/// Which precondition header a probe tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Header {
+    IfMatch,
+    IfNoneMatch,
+    None,
+}
+
+impl Probe {
+    /// What was sent, for titles: "a PUT with a stale If-Match".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Probe::CurrentPut => "a PUT with the current ETag in If-Match",
+            Probe::StalePut => "a PUT with a stale If-Match",
+            Probe::WeakPut => "a PUT with a weak entity tag in If-Match",
+            Probe::CreateOnlyPut => "a PUT with If-None-Match: * to an existing resource",
+            Probe::MissingStar => "a PUT with If-Match: * to a missing resource",
+            Probe::Unconditional => "an unconditional PUT",
+            Probe::StaleDelete => "a DELETE with a stale If-Match",
+            Probe::CurrentDelete => "a DELETE with the current ETag in If-Match",
+        }
+    }
+
+    /// True when the precondition must fail, so nothing may change.
+    fn must_fail(self) -> bool {
+        !matches!(self, Probe::CurrentPut | Probe::CurrentDelete)
+    }
+
+    fn header(self) -> Header {
+        match self {
+            Probe::CreateOnlyPut => Header::IfNoneMatch,
+            Probe::Unconditional => Header::None,
+            _ => Header::IfMatch,
+        }
+    }
+
+    /// The error when the probe changed state although its precondition fails.
+    fn ignored_title(self) -> &'static str {
+        match self {
+            Probe::StalePut => "a PUT with a stale If-Match changed the resource",
+            Probe::WeakPut => {
+                "If-Match accepted a weak entity tag: a PUT with W/ + the current tag changed the resource"
+            }
+            Probe::CreateOnlyPut => "a PUT with If-None-Match: * overwrote an existing resource",
+            Probe::MissingStar => "a PUT with If-Match: * created a resource",
+            Probe::Unconditional => {
+                "an unconditional PUT changed a resource that requires preconditions"
+            }
+            Probe::StaleDelete => "a DELETE with a stale If-Match removed the resource",
+            Probe::CurrentPut | Probe::CurrentDelete => "a conditional write misbehaved",
+        }
+    }
+
+    /// The rule slug of the error when the probe changed state although its precondition fails.
+    fn ignored_slug(self) -> &'static str {
+        match self {
+            Probe::StalePut => "stale-put-applied",
+            Probe::WeakPut => "weak-etag-matched",
+            Probe::CreateOnlyPut => "if-none-match-overwrote",
+            Probe::MissingStar => "if-match-star-created",
+            Probe::Unconditional => "unconditional-applied",
+            Probe::StaleDelete => "stale-delete-applied",
+            Probe::CurrentPut | Probe::CurrentDelete => "misbehaved",
+        }
+    }
+
+    /// The rule a refused probe follows.
+    fn rule(self) -> &'static str {
+        match self {
+            Probe::WeakPut => {
+                "412 and nothing changed: If-Match uses the strong comparison, a weak tag never matches (RFC 9110 §13.1.1, §8.8.3.2)"
+            }
+            Probe::CreateOnlyPut => {
+                "412 and nothing overwritten: If-None-Match: * fails when the resource exists (RFC 9110 §13.1.2)"
+            }
+            Probe::MissingStar => {
+                "412 (or another 4xx) and nothing created: If-Match: * fails when there is no current representation (RFC 9110 §13.1.1)"
+            }
+            Probe::Unconditional => "428 Precondition Required and nothing changed (RFC 6585 §3)",
+            _ => "412 Precondition Failed and nothing changed (RFC 9110 §13.1.1)",
+        }
+    }
+}
+
+/// The state a probe is judged on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The item's GET (`None` where reading the item could itself create it: a never-created
+    /// id, which is judged by the collection only).
+    pub item: Option<ItemSnapshot>,
+    /// Whether the collection lists the id (`None`: no readable list).
+    pub listed: Option<bool>,
+}
+
+/// One probe: its exchange, the body it sent, and the state before and after.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub probe: Probe,
+    pub exchange: Exchange,
+    pub body: Option<Value>,
+    pub before: State,
+    pub after: State,
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The `ETag` field of the first GET, as sent.
+    pub initial_etag: Option<String>,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The probes of one case, in order (see the module documentation).
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let id = steps::create(session, &body, "create with body A").await?;
+    let (state, initial_etag) = observe(session, &id, "read the resource and its ETag").await?;
+    let Some(initial) = initial_etag.as_deref().and_then(EntityTag::parse) else {
+        return Ok(Record {
+            initial_etag,
+            outcomes: Vec::new(),
+        });
+    };
+    let mut prober = Prober {
+        id,
+        generator,
+        bodies: vec![body],
+        current: Some(initial.clone()),
+        state,
+        record: Record {
+            initial_etag,
+            outcomes: Vec::new(),
+        },
+    };
+    if !initial.weak {
+        let tag = initial.field();
+        prober
+            .put(session, Probe::CurrentPut, Some((IF_MATCH, tag)))
+            .await?;
+    }
+    let changed = prober.current.as_ref() != Some(&initial);
+    let stale = (!initial.weak && changed).then(|| initial.field());
+    if let Some(tag) = &stale {
+        let tag = tag.clone();
+        prober
+            .put(session, Probe::StalePut, Some((IF_MATCH, tag)))
+            .await?;
+    }
+    if let Some(weak) = prober.current.as_ref().map(|tag| tag.weakened().field()) {
+        prober
+            .put(session, Probe::WeakPut, Some((IF_MATCH, weak)))
+            .await?;
+    }
+    let create_only = Some((IF_NONE_MATCH, "*".to_string()));
+    prober
+        .put(session, Probe::CreateOnlyPut, create_only)
+        .await?;
+    prober.missing_star(session).await?;
+    if session.resource.conditional.preconditions_required {
+        prober.put(session, Probe::Unconditional, None).await?;
+    }
+    if let Some(tag) = stale {
+        prober.delete(session, Probe::StaleDelete, tag).await?;
+    }
+    if let Some(current) = prober.current.clone().filter(|tag| !tag.weak) {
+        prober
+            .delete(session, Probe::CurrentDelete, current.field())
+            .await?;
+    }
+    Ok(prober.record)
+}
+
+/// Sends probes to one resource, tracking its current state and entity tag, the bodies sent,
+/// and the outcomes.
+struct Prober<'g> {
+    id: String,
+    generator: &'g mut BodyGenerator,
+    bodies: Vec<Value>,
+    /// The tag of the latest read of the resource, when it had a well-formed one.
+    current: Option<EntityTag>,
+    /// The state of the latest read of the resource.
+    state: State,
+    record: Record,
+}
+
+impl Prober<'_> {
+    /// A body unlike every body sent so far.
+    fn next_body(&mut self, resource: &Resource) -> Value {
+        let others: Vec<&Value> = self.bodies.iter().collect();
+        let body = steps::body_unlike(self.generator, &resource.body, &others);
+        self.bodies.push(body.clone());
+        body
+    }
+
+    async fn put(
+        &mut self,
+        session: &mut Session<'_>,
+        probe: Probe,
+        header: Option<(&str, String)>,
+    ) -> Result<(), CaseError> {
+        let body = self.next_body(session.resource);
+        let mut req = Req::new(Method::Put, session.resource.item_path(&self.id)).body(&body);
+        if let Some((name, value)) = header {
+            req = req.header(name, &value);
+        }
+        self.send(session, probe, req, Some(body)).await
+    }
+
+    async fn delete(
+        &mut self,
+        session: &mut Session<'_>,
+        probe: Probe,
+        tag: String,
+    ) -> Result<(), CaseError> {
+        let req =
+            Req::new(Method::Delete, session.resource.item_path(&self.id)).header(IF_MATCH, &tag);
+        self.send(session, probe, req, None).await
+    }
+
+    /// Sends a probe to the resource, reads the state after it, and records the outcome.
+    async fn send(
+        &mut self,
+        session: &mut Session<'_>,
+        probe: Probe,
+        req: Req,
+        body: Option<Value>,
+    ) -> Result<(), CaseError> {
+        let index = session.send(probe.describe(), req).await?;
+        let exchange = session.exchange(index).clone();
+        let purpose = format!("read the resource after {}", probe.describe());
+        let (after, etag) = observe(session, &self.id, &purpose).await?;
+        self.current = etag.as_deref().and_then(EntityTag::parse);
+        let before = std::mem::replace(&mut self.state, after.clone());
+        self.record.outcomes.push(Outcome {
+            probe,
+            exchange,
+            body,
+            before,
+            after,
+        });
+        Ok(())
+    }
+
+    /// `If-Match: *` PUT to a fresh id, judged by the collection only (a GET of a missing id
+    /// is not trusted to be free of side effects).
+    async fn missing_star(&mut self, session: &mut Session<'_>) -> Result<(), CaseError> {
+        let id = session.fresh_id();
+        let body = self.next_body(session.resource);
+        let req = Req::new(Method::Put, session.resource.item_path(&id))
+            .body(&body)
+            .header(IF_MATCH, "*");
+        let index = session.send(Probe::MissingStar.describe(), req).await?;
+        let exchange = session.exchange(index).clone();
+        let collection = session
+            .get_collection("check the collection for the never-created id")
+            .await?;
+        let listed = listed(session.resource, collection.items.as_deref(), &id);
+        self.record.outcomes.push(Outcome {
+            probe: Probe::MissingStar,
+            exchange,
+            body: Some(body),
+            before: State {
+                item: None,
+                listed: Some(false),
+            },
+            after: State { item: None, listed },
+        });
+        Ok(())
+    }
+}
+
+/// GET of the collection, then of the item: the state, and the item's `ETag` field. The
+/// collection comes first, so a GET that itself creates a missing item (a bug of its own,
+/// `get-safety`'s to report) cannot make a deleted item look listed.
+async fn observe(
+    session: &mut Session<'_>,
+    id: &str,
+    purpose: &str,
+) -> Result<(State, Option<String>), CaseError> {
+    let collection = session
+        .get_collection(&format!("{purpose} (collection)"))
+        .await?;
+    let read = steps::read(session, id, purpose).await?;
+    let state = State {
+        listed: listed(session.resource, collection.items.as_deref(), id),
+        item: Some(read.snapshot.clone()),
+    };
+    let etag = read
+        .snapshot
+        .exists()
+        .then(|| read.etag().map(str::to_string))
+        .flatten();
+    Ok((state, etag))
+}
+
+fn listed(resource: &Resource, items: Option<&[Value]>, id: &str) -> Option<bool> {
+    items.map(|items| crate::checks::matching::rows_with_id(items, id, &resource.id_field) > 0)
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+    let Some(raw) = &record.initial_etag else {
+        return vec![
+            Violation::warning(
+                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes not tested",
+            )
+            .rule("no-etag")
+            .expected("an ETag on every 2xx GET of the resource")
+            .observed("no ETag field"),
+        ];
+    };
+    let Some(initial) = EntityTag::parse(raw) else {
+        return vec![
+            Violation::warning(
+                "GET of the resource sent a malformed ETag; conditional writes not tested",
+            )
+            .rule("malformed-etag")
+            .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
+            .observed(format!("ETag: {raw}")),
+        ];
+    };
+    let mut found = Vec::new();
+    if initial.weak {
+        found.push(
+            Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
+                .rule("weak-etags")
+                .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
+                .observed(format!("ETag: {raw}")),
+        );
+    }
+    let ignored: Vec<&Outcome> = record
+        .outcomes
+        .iter()
+        .filter(|o| o.probe.must_fail() && changed(o, canon))
+        .collect();
+    found.extend(ignored_findings(record, &ignored, canon));
+    found.extend(status_findings(record, &ignored));
+    found.extend(
+        record
+            .outcomes
+            .iter()
+            .filter_map(|o| judge_success(o, canon)),
+    );
+    found
+}
+
+/// Whether a probe changed the state it was sent to.
+fn changed(outcome: &Outcome, canon: &Canon) -> bool {
+    let item_changed = match (&outcome.before.item, &outcome.after.item) {
+        (Some(before), Some(after)) => {
+            canon.item_state(&before.as_state()) != canon.item_state(&after.as_state())
+        }
+        _ => false,
+    };
+    let listing_changed = match (outcome.before.listed, outcome.after.listed) {
+        (Some(before), Some(after)) => before != after,
+        _ => false,
+    };
+    item_changed || listing_changed
+}
+
+/// Errors for failing preconditions that were applied, collapsed per ignored header.
+fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec<Violation> {
+    let run = |header: Header| {
+        record
+            .outcomes
+            .iter()
+            .filter(|o| o.probe.must_fail() && o.probe.header() == header)
+            .count()
+    };
+    let hit = |header: Header| {
+        ignored
+            .iter()
+            .filter(|o| o.probe.header() == header)
+            .count()
+    };
+    let all_ignored = |header: Header| run(header) > 0 && hit(header) == run(header);
+    let (if_match, if_none_match) = (
+        all_ignored(Header::IfMatch),
+        all_ignored(Header::IfNoneMatch),
+    );
+    let mut found = Vec::new();
+    let mut rest: Vec<&Outcome> = ignored.to_vec();
+    if if_match && if_none_match {
+        found.push(collapsed(
+            "ignores-preconditions",
+            "the server ignores conditional request headers: every write whose If-Match or If-None-Match fails was applied",
+            ignored,
+            canon,
+        ));
+        rest.retain(|o| o.probe.header() == Header::None);
+    } else if if_match && run(Header::IfMatch) >= 2 {
+        let hits: Vec<&Outcome> = rest
+            .iter()
+            .copied()
+            .filter(|o| o.probe.header() == Header::IfMatch)
+            .collect();
+        found.push(collapsed(
+            "ignores-if-match",
+            "the server ignores If-Match: every write whose If-Match fails was applied",
+            &hits,
+            canon,
+        ));
+        rest.retain(|o| o.probe.header() != Header::IfMatch);
+    }
+    found.extend(rest.into_iter().map(|o| {
+        Violation::error(o.probe.ignored_title())
+            .rule(o.probe.ignored_slug())
+            .expected(o.probe.rule())
+            .observed(format!("{}, and the state changed", answered(&o.exchange)))
+            .diff(state_diff(o, canon))
+    }));
+    found
+}
+
+/// One error for many ignored preconditions, listing each.
+fn collapsed(rule: &str, title: &str, outcomes: &[&Outcome], canon: &Canon) -> Violation {
+    let lines: Vec<String> = outcomes
+        .iter()
+        .map(|o| {
+            format!(
+                "{}: {}, and the state changed",
+                o.probe.describe(),
+                answered(&o.exchange)
+            )
+        })
+        .collect();
+    Violation::error(title)
+        .rule(rule)
+        .expected(
+            "412 Precondition Failed and nothing changed for each (RFC 9110 §13.1.1, §13.1.2)",
+        )
+        .observed(lines.join("; "))
+        .diff(outcomes.first().and_then(|o| state_diff(o, canon)))
+}
+
+/// The diff of a probe's item, when both reads exist.
+fn state_diff(outcome: &Outcome, canon: &Canon) -> Option<String> {
+    let (Some(before), Some(after)) = (&outcome.before.item, &outcome.after.item) else {
+        return None;
+    };
+    states_differ(
+        ("before", &canon.item_state(&before.as_state())),
+        ("after", &canon.item_state(&after.as_state())),
+        || Violation::error(""),
+    )
+    .and_then(|v| v.diff)
+}
+
+/// Warnings for refused probes answered with another status than the rule's.
+fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
+    let refused = record
+        .outcomes
+        .iter()
+        .filter(|o| o.probe.must_fail() && !ignored.iter().any(|i| std::ptr::eq(*i, *o)));
+    let (mut not_412, mut not_428) = (Vec::new(), Vec::new());
+    for outcome in refused {
+        let status = outcome.exchange.response.status;
+        let fine = match outcome.probe {
+            Probe::Unconditional => status == 428,
+            Probe::MissingStar => (400..500).contains(&status),
+            _ => status == 412,
+        };
+        if fine {
+            continue;
+        }
+        let line = format!(
+            "{}: {}",
+            outcome.probe.describe(),
+            answered(&outcome.exchange)
+        );
+        match outcome.probe {
+            Probe::Unconditional => not_428.push(line),
+            _ => not_412.push(line),
+        }
+    }
+    let mut found = Vec::new();
+    if !not_412.is_empty() {
+        found.push(
+            Violation::warning(
+                "writes whose precondition fails were not answered 412 (nothing changed)",
+            )
+            .rule("not-412")
+            .expected("412 Precondition Failed (RFC 9110 §13.1.1, §13.1.2)")
+            .observed(not_412.join("; ")),
+        );
+    }
+    if !not_428.is_empty() {
+        found.push(
+            Violation::warning("an unconditional PUT to a resource that requires preconditions was not answered 428 (nothing changed)")
+                .rule("not-428")
+                .expected("428 Precondition Required (RFC 6585 §3)")
+                .observed(not_428.join("; ")),
+        );
+    }
+    found
+}
+
+/// Errors when a write with the current entity tag did not succeed.
+fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
+    let response = &outcome.exchange.response;
+    match outcome.probe {
+        Probe::CurrentPut if !response.is_success() => Some(
+            Violation::error("a PUT with the current ETag in If-Match was refused")
+                .rule("current-put-refused")
+                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
+                .observed(answered(&outcome.exchange)),
+        ),
+        Probe::CurrentPut => {
+            let item = outcome.after.item.as_ref()?;
+            let kept = item.body.json().map(|b| canon.body(b));
+            let sent = outcome.body.as_ref().map(|b| canon.body(b));
+            match (kept, sent) {
+                (Some(kept), Some(sent)) if !holds(&kept, &sent) => Some(
+                    Violation::error("a PUT with the current ETag in If-Match succeeded but did not apply its body")
+                        .rule("current-put-not-applied")
+                        .expected("the resource holds the PUT's body")
+                        .observed(format!("{}, but GET shows other values", answered(&outcome.exchange))),
+                ),
+                _ => None,
+            }
+        }
+        Probe::CurrentDelete if !response.is_success() => Some(
+            Violation::error("a DELETE with the current ETag in If-Match was refused")
+                .rule("current-delete-refused")
+                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
+                .observed(answered(&outcome.exchange)),
+        ),
+        Probe::CurrentDelete if response.status != 202 && outcome.after.listed == Some(true) => Some(
+            Violation::error("a DELETE with the current ETag in If-Match succeeded but the resource is still listed")
+                .rule("current-delete-still-listed")
+                .expected("the resource gone from the collection (RFC 9110 §9.3.5)")
+                .observed(answered(&outcome.exchange)),
+        ),
+        _ => None,
+    }
+}

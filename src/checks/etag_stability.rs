@@ -1,0 +1,145 @@
+//! `etag-stability`: entity tags are well-formed (RFC 9110 §8.8.3), stay the same across
+//! identical PUTs that leave the representation unchanged (SHOULD: a tag that churns defeats
+//! caches and makes every conditional retry fail), and a strong tag changes when the
+//! representation does (§8.8.1).
+
+use serde_json::Value;
+
+use crate::checks::etag::EntityTag;
+use crate::checks::steps::{self, Read};
+use crate::checks::verdict::{Violation, answered};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::Resource;
+use crate::scenario::generate::BodyGenerator;
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    if !resource.conditional.etags {
+        return Some("the scenario does not declare ETag support (`etags = true`)".into());
+    }
+    (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
+}
+
+/// What the case observed: the GETs after create, after two identical PUTs of the same body,
+/// and after a PUT of another body, with the PUTs in between.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub reads: Vec<Exchange>,
+    pub puts: Vec<Exchange>,
+}
+
+/// Create with A; GET; PUT A; GET; PUT A; GET; PUT B; GET.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let template = &session.resource.body;
+    let body_a = generator.generate(template);
+    let body_b = generator.generate_different(template, &body_a);
+    let id = steps::create(session, &body_a, "create with body A").await?;
+    let mut reads = vec![steps::read(session, &id, "read the ETag after create").await?];
+    let mut puts = Vec::new();
+    for (body, purpose, read) in [
+        (
+            &body_a,
+            "PUT body A again (identical)",
+            "read the ETag after the identical PUT",
+        ),
+        (
+            &body_a,
+            "PUT body A once more (identical)",
+            "read the ETag after the second identical PUT",
+        ),
+        (&body_b, "PUT another body B", "read the ETag after PUT B"),
+    ] {
+        puts.push(put(session, &id, body, purpose).await?);
+        reads.push(steps::read(session, &id, read).await?);
+    }
+    Ok(Record {
+        reads: reads.into_iter().map(|r: Read| r.exchange).collect(),
+        puts,
+    })
+}
+
+async fn put(
+    session: &mut Session<'_>,
+    id: &str,
+    body: &Value,
+    purpose: &str,
+) -> Result<Exchange, CaseError> {
+    let req = steps::overwrite(session.resource, id, body);
+    let index = session.send(purpose, req).await?;
+    session.require_success(index)?;
+    Ok(session.exchange(index).clone())
+}
+
+/// The oracle.
+pub fn judge(record: &Record) -> Vec<Violation> {
+    let mut found: Vec<Violation> = malformed(&record.reads).into_iter().collect();
+    // Reads 1 to 3 surround the two identical PUTs; read 4 follows the PUT of body B.
+    found.extend(churn(record.reads.get(..3).unwrap_or(&record.reads)));
+    if let [.., before, after] = record.reads.as_slice() {
+        found.extend(unchanged_tag(before, after));
+    }
+    found
+}
+
+/// The first 2xx GET whose ETag is malformed.
+fn malformed(reads: &[Exchange]) -> Option<Violation> {
+    let (read, tag) = reads
+        .iter()
+        .filter(|e| e.response.is_success())
+        .find_map(|e| {
+            let tag = e.response.header("etag")?;
+            EntityTag::parse(tag).is_none().then_some((e, tag))
+        })?;
+    Some(
+        Violation::error("a GET answered a malformed ETag")
+            .rule("malformed")
+            .expected("\"opaque\" or W/\"opaque\": a quoted opaque tag, optionally weak (RFC 9110 §8.8.3)")
+            .observed(format!("{}; ETag: {tag}", answered(read))),
+    )
+}
+
+/// Consecutive reads around identical PUTs: same representation, yet another tag.
+fn churn(reads: &[Exchange]) -> Option<Violation> {
+    let pair = reads.windows(2).find(|pair| {
+        let [before, after] = pair else { return false };
+        let same_body = before.response.body == after.response.body;
+        let tags = (
+            before.response.header("etag"),
+            after.response.header("etag"),
+        );
+        same_body
+            && before.response.is_success()
+            && after.response.is_success()
+            && matches!(tags, (Some(a), Some(b)) if a != b)
+    })?;
+    let [before, after] = pair else { return None };
+    Some(
+        Violation::warning("an identical PUT changed the ETag although the representation did not change")
+            .rule("churn")
+            .expected("the same ETag while the representation stays the same, so caches and conditional retries keep working (RFC 9110 §8.8.3)")
+            .observed(format!(
+                "ETag {} became {} with an identical body",
+                before.response.header("etag").unwrap_or_default(),
+                after.response.header("etag").unwrap_or_default()
+            )),
+    )
+}
+
+/// A changed representation that kept its strong tag.
+fn unchanged_tag(before: &Exchange, after: &Exchange) -> Option<Violation> {
+    let tag = before.response.header("etag")?;
+    let strong = EntityTag::parse(tag).is_some_and(|t| !t.weak);
+    let same_tag = after.response.header("etag") == Some(tag);
+    let changed = before.response.body != after.response.body;
+    (strong && same_tag && changed && before.response.is_success() && after.response.is_success())
+        .then(|| {
+            Violation::error("a changed representation kept its strong ETag")
+                .rule("unchanged-after-change")
+                .expected("a new strong ETag whenever the representation changes (RFC 9110 §8.8.1, §8.8.3)")
+                .observed(format!("ETag {tag} before and after PUT of another body"))
+        })
+}

@@ -1,0 +1,564 @@
+//! `lost-response-retry`: a write whose response is lost is retried, and the retry must leave
+//! the state of one application (RFC 9110 §9.2.2; for POST, draft-ietf-httpapi-idempotency-key-
+//! header-07). The first request is written and its connection closed, unread, once the server
+//! begins to answer; the identical request is then sent again — and, in a second round, sent
+//! again while the first is still in flight.
+//!
+//! PUT: exactly one resource with the state one PUT gives. POST with an Idempotency-Key: exactly
+//! one resource. POST without a key (the API declares none): a duplicate is a warning, since the
+//! API gives clients no way to retry safely.
+
+use serde_json::Value;
+
+use crate::checks::matching::{client_part, member_names, rows_with_id};
+use crate::checks::steps;
+use crate::checks::verdict::{Violation, answered, states_differ};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{CreateMode, IdempotencyKey, JsonPointer, Resource};
+use crate::snapshot::canonical::Canon;
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// How the POST part runs on a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostMode {
+    Keyed(IdempotencyKey),
+    Unkeyed,
+    NotRun(String),
+}
+
+/// Why the PUT part cannot run on a resource, if it cannot.
+pub fn put_part_skip(resource: &Resource) -> Option<String> {
+    if !resource.supports(Method::Put) {
+        Some("the resource declares no PUT".into())
+    } else if resource.create != CreateMode::Put {
+        Some("the resource is created by POST, so there is no new id to PUT to".into())
+    } else if resource.conditional.preconditions_required {
+        Some("the resource requires preconditions, so an unconditional PUT is answered 428".into())
+    } else {
+        None
+    }
+}
+
+/// How the POST part runs on a resource.
+pub fn post_mode(resource: &Resource) -> PostMode {
+    if resource.post_id.is_none() {
+        return PostMode::NotRun("the collection accepts no POST (no `post_id`)".into());
+    }
+    match &resource.idempotency_key {
+        None => PostMode::Unkeyed,
+        Some(key) => match steps::key_expires_too_soon(key) {
+            Some(reason) => PostMode::NotRun(reason),
+            None => PostMode::Keyed(key.clone()),
+        },
+    }
+}
+
+/// Why the check cannot run on a resource, if neither part can.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    match (put_part_skip(resource), post_mode(resource)) {
+        (Some(put), PostMode::NotRun(post)) => Some(format!("PUT part: {put}; POST part: {post}")),
+        _ => None,
+    }
+}
+
+/// Notes for the report about parts that do not run, or run without a key.
+pub fn notes(resource: &Resource) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(reason) = put_part_skip(resource) {
+        notes.push(format!("PUT part not run: {reason}"));
+    }
+    match post_mode(resource) {
+        PostMode::NotRun(reason) => notes.push(format!("POST part not run: {reason}")),
+        PostMode::Unkeyed => notes.push(
+            "POST part run without Idempotency-Key (the scenario declares no key support): a duplicate is a warning, and the resource the unread POST created is left behind".into(),
+        ),
+        PostMode::Keyed(_) => {}
+    }
+    notes
+}
+
+/// A PUT and its retry.
+#[derive(Debug, Clone)]
+pub struct PutRetry {
+    pub id: String,
+    /// The PUT whose answer was not read.
+    pub first: Exchange,
+    pub retry: Exchange,
+    pub after: ItemSnapshot,
+}
+
+/// The PUT part.
+#[derive(Debug, Clone)]
+pub struct PutRetries {
+    pub lost: PutRetry,
+    pub in_flight: PutRetry,
+    /// One PUT of the same body to a fresh id: the state of one application.
+    pub reference_id: String,
+    pub reference: ItemSnapshot,
+    /// The top-level members of the body: the part of two resources' states that compares.
+    pub members: Vec<String>,
+    pub collection: CollectionSnapshot,
+}
+
+/// A POST and its retries.
+#[derive(Debug, Clone)]
+pub struct PostRetry {
+    /// The POST whose answer was not read.
+    pub first: Exchange,
+    /// The retries, in order (more than one when the API answered "in flight").
+    pub retries: Vec<Exchange>,
+    /// Ids of listed items holding the body that appeared during the step.
+    pub created: Option<Vec<String>>,
+    /// Those of them the case could not adopt (left behind).
+    pub orphans: Vec<String>,
+}
+
+/// The POST part: with a key, a lost-response retry and an in-flight retry; without one
+/// (`key` is `None`), a lost-response retry only.
+#[derive(Debug, Clone)]
+pub struct PostRetries {
+    pub key: Option<IdempotencyKey>,
+    pub lost: PostRetry,
+    pub in_flight: Option<PostRetry>,
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub put: Option<PutRetries>,
+    pub post: Option<PostRetries>,
+}
+
+/// Runs the parts the resource supports.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let put = match put_part_skip(session.resource) {
+        None => Some(execute_put(session, generator).await?),
+        Some(_) => None,
+    };
+    let post = match post_mode(session.resource) {
+        PostMode::Keyed(key) => Some(execute_keyed(session, generator, key).await?),
+        PostMode::Unkeyed => Some(PostRetries {
+            key: None,
+            lost: execute_unkeyed(session, generator).await?,
+            in_flight: None,
+        }),
+        PostMode::NotRun(_) => None,
+    };
+    Ok(Record { put, post })
+}
+
+async fn execute_put(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<PutRetries, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let lost = put_lost(session, &body).await?;
+    let in_flight = put_in_flight(session, &body).await?;
+    let reference_id = session.fresh_id();
+    let index = session
+        .put(
+            &reference_id,
+            &body,
+            "reference: one PUT of body A to a fresh id",
+        )
+        .await?;
+    session.require_success(index)?;
+    let reference = session
+        .get_item(&reference_id, "snapshot the reference")
+        .await?;
+    let collection = session
+        .get_collection("snapshot collection after the retried PUTs")
+        .await?;
+    Ok(PutRetries {
+        lost,
+        in_flight,
+        reference_id,
+        reference,
+        members: member_names(&[&body]),
+        collection,
+    })
+}
+
+async fn put_lost(session: &mut Session<'_>, body: &Value) -> Result<PutRetry, CaseError> {
+    let id = session.fresh_id();
+    let put = Req::new(Method::Put, session.resource.item_path(&id)).body(body);
+    let first = session
+        .send_lost(
+            "PUT body A to a new id; connection closed before the answer was read (lost response)",
+            put.clone(),
+        )
+        .await?;
+    let retry = session
+        .send("retry: the same PUT after the lost response", put)
+        .await?;
+    let after = session
+        .get_item(&id, "snapshot after the retry (lost response)")
+        .await?;
+    Ok(PutRetry {
+        first: session.exchange(first).clone(),
+        retry: session.exchange(retry).clone(),
+        id,
+        after,
+    })
+}
+
+async fn put_in_flight(session: &mut Session<'_>, body: &Value) -> Result<PutRetry, CaseError> {
+    let id = session.fresh_id();
+    let put = Req::new(Method::Put, session.resource.item_path(&id)).body(body);
+    let unanswered = session
+        .send_unread(
+            "PUT body A to another new id; its answer is never read",
+            put.clone(),
+        )
+        .await?;
+    let retry = session
+        .send("retry: the same PUT while the first is in flight", put)
+        .await?;
+    let first = session.abandon(unanswered).await?;
+    let after = session
+        .get_item(&id, "snapshot after the retry (in flight)")
+        .await?;
+    Ok(PutRetry {
+        first: session.exchange(first).clone(),
+        retry: session.exchange(retry).clone(),
+        id,
+        after,
+    })
+}
+
+async fn execute_keyed(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    key: IdempotencyKey,
+) -> Result<PostRetries, CaseError> {
+    let body_b = generator.generate(&session.resource.body);
+    let lost = keyed_lost(session, &key, &body_b).await?;
+    let body_c = generator.generate_different(&session.resource.body, &body_b);
+    let in_flight = keyed_in_flight(session, &key, &body_c).await?;
+    Ok(PostRetries {
+        key: Some(key),
+        lost,
+        in_flight: Some(in_flight),
+    })
+}
+
+async fn keyed_lost(
+    session: &mut Session<'_>,
+    key: &IdempotencyKey,
+    body: &Value,
+) -> Result<PostRetry, CaseError> {
+    let value = steps::fresh_key(session);
+    let post = steps::keyed_post(session.resource, key, &value, body);
+    let before = steps::ids_holding(session, body, "count resources with body B before").await?;
+    let first = session
+        .send_lost(
+            "POST body B with a new key; connection closed before the answer was read (lost response)",
+            post.clone(),
+        )
+        .await?;
+    let first = session.exchange(first).clone();
+    let retry = "retry: the same key and body after the lost response";
+    let retries = steps::post_until_settled(session, key, &post, retry).await?;
+    let after = steps::ids_holding(session, body, "count resources with body B after").await?;
+    Ok(finish_post(session, first, retries, before, after))
+}
+
+async fn keyed_in_flight(
+    session: &mut Session<'_>,
+    key: &IdempotencyKey,
+    body: &Value,
+) -> Result<PostRetry, CaseError> {
+    let value = steps::fresh_key(session);
+    let post = steps::keyed_post(session.resource, key, &value, body);
+    let before = steps::ids_holding(session, body, "count resources with body C before").await?;
+    let unanswered = session
+        .send_unread(
+            "POST body C with a new key; its answer is never read",
+            post.clone(),
+        )
+        .await?;
+    let retry = session
+        .send(
+            "retry: the same key and body while the first is in flight",
+            post.clone(),
+        )
+        .await?;
+    session.adopt_created(retry);
+    let mut retries = vec![session.exchange(retry).clone()];
+    let first = session.abandon(unanswered).await?;
+    let first = session.exchange(first).clone();
+    if key.in_flight_statuses.contains(&retries[0].response.status) {
+        let again = "retry again: the first has answered meanwhile";
+        retries.extend(steps::post_until_settled(session, key, &post, again).await?);
+    }
+    let after = steps::ids_holding(session, body, "count resources with body C after").await?;
+    Ok(finish_post(session, first, retries, before, after))
+}
+
+async fn execute_unkeyed(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<PostRetry, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let post = Req::new(Method::Post, session.resource.collection.clone()).body(&body);
+    let before = steps::ids_holding(session, &body, "count resources with body D before").await?;
+    let first = session
+        .send_lost(
+            "POST body D without a key; connection closed before the answer was read (lost response)",
+            post,
+        )
+        .await?;
+    let first = session.exchange(first).clone();
+    let (retry, _) = session
+        .post(
+            &body,
+            &[],
+            "retry: the same POST after the lost response, no key",
+        )
+        .await?;
+    let retries = vec![session.exchange(retry).clone()];
+    let after = steps::ids_holding(session, &body, "count resources with body D after").await?;
+    Ok(finish_post(session, first, retries, before, after))
+}
+
+/// What a POST step created, and which of it the case could not adopt.
+fn finish_post(
+    session: &Session<'_>,
+    first: Exchange,
+    retries: Vec<Exchange>,
+    before: Option<Vec<String>>,
+    after: Option<Vec<String>>,
+) -> PostRetry {
+    let created = steps::created(before.as_deref(), after.as_deref());
+    steps::note_orphans(session, created.as_deref());
+    let orphans = created
+        .iter()
+        .flatten()
+        .filter(|id| !session.owned_ids().contains(id))
+        .cloned()
+        .collect();
+    PostRetry {
+        first,
+        retries,
+        created,
+        orphans,
+    }
+}
+
+/// When a retry was sent: its words for titles and its part of rule slugs.
+#[derive(Debug, Clone, Copy)]
+struct Round {
+    when: &'static str,
+    slug: &'static str,
+}
+
+const AFTER_LOST: Round = Round {
+    when: "after a lost response",
+    slug: "lost",
+};
+const IN_FLIGHT: Round = Round {
+    when: "while the first was in flight",
+    slug: "in-flight",
+};
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
+    let mut found = Vec::new();
+    if let Some(put) = &record.put {
+        for (round, retry) in [(AFTER_LOST, &put.lost), (IN_FLIGHT, &put.in_flight)] {
+            found.extend(judge_put(put, retry, round, canon, id_field));
+        }
+    }
+    if let Some(post) = &record.post {
+        match &post.key {
+            Some(key) => {
+                found.extend(judge_keyed(key, &post.lost, AFTER_LOST));
+                if let Some(in_flight) = &post.in_flight {
+                    found.extend(judge_keyed(key, in_flight, IN_FLIGHT));
+                }
+            }
+            None => found.extend(judge_unkeyed(&post.lost)),
+        }
+    }
+    found
+}
+
+fn judge_put(
+    put: &PutRetries,
+    retry: &PutRetry,
+    round: Round,
+    canon: &Canon,
+    id_field: &JsonPointer,
+) -> Vec<Violation> {
+    let (when, part) = (round.when, round.slug);
+    let mut found = Vec::new();
+    let rows = put
+        .collection
+        .items
+        .as_ref()
+        .map_or(0, |items| rows_with_id(items, &retry.id, id_field));
+    if rows >= 2 {
+        found.push(
+            Violation::error(format!("a PUT retried {when} created {rows} resources"))
+                .rule(format!("put-{part}-duplicate"))
+                .expected("exactly one resource with that id: the retry has the effect of one PUT (RFC 9110 §9.2.2)")
+                .observed(format!("the collection lists the id {} {rows} times", retry.id)),
+        );
+    }
+    let never_created = !retry.after.exists() && !retry.retry.response.is_success();
+    if never_created {
+        found.push(
+            Violation::warning(format!(
+                "neither a PUT whose answer was not read nor its retry {when} created the resource"
+            ))
+            .rule(format!("put-{part}-not-created"))
+            .expected("the resource, created by one of them")
+            .observed(format!(
+                "{}; GET answered {}",
+                answered(&retry.retry),
+                retry.after.status
+            )),
+        );
+    } else {
+        // Each resource's own id becomes `{id:1}`; then only the members the body sets compare.
+        let view = |id: &str, item: &ItemSnapshot| {
+            let canon = canon.clone().mapping_ids(vec![id.to_string()]);
+            client_part(canon.item_state(&item.as_state()), &put.members)
+        };
+        found.extend(states_differ(
+            ("one PUT", &view(&put.reference_id, &put.reference)),
+            (
+                &format!("PUT retried {when}"),
+                &view(&retry.id, &retry.after),
+            ),
+            || {
+                Violation::error(format!("a PUT retried {when} left another state than one PUT"))
+                    .rule(format!("put-{part}-state-differs"))
+                    .expected("the state of one PUT of the body (RFC 9110 §9.2.2), in the members the body sets")
+                    .observed("the resource differs from a resource PUT once (see diff)")
+            },
+        ));
+    }
+    if retry.retry.response.status >= 500 {
+        found.push(
+            Violation::warning(format!(
+                "the retry of a PUT {when} failed with a server error"
+            ))
+            .rule(format!("put-{part}-retry-5xx"))
+            .expected("the same success as a PUT sent once")
+            .observed(answered(&retry.retry)),
+        );
+    }
+    found
+}
+
+fn judge_keyed(key: &IdempotencyKey, retry: &PostRetry, round: Round) -> Vec<Violation> {
+    let (when, part) = (round.when, round.slug);
+    let header = &key.header;
+    let mut found = Vec::new();
+    found.extend(count_violation(
+        retry,
+        &format!("keyed-post-{part}"),
+        || {
+            Violation::error(format!(
+                "a POST retried with the same {header} {when} created a duplicate"
+            ))
+        },
+        "exactly one resource for one key and body (the retry replays the first result)",
+    ));
+    let Some(last) = retry.retries.last() else {
+        return found;
+    };
+    let status = last.response.status;
+    let problem = if key.in_flight_statuses.contains(&status) {
+        Some((
+            "still-in-flight",
+            format!(
+                "a POST retried with the same {header} {when} was still answered as in flight after {} retries",
+                retry.retries.len()
+            ),
+        ))
+    } else if status >= 500 {
+        Some((
+            "retry-5xx",
+            format!("a POST retried with the same {header} {when} failed with a server error"),
+        ))
+    } else if !last.response.is_success() {
+        Some((
+            "retry-refused",
+            format!("a POST retried with the same {header} {when} was refused"),
+        ))
+    } else {
+        None
+    };
+    found.extend(problem.map(|(rule, title)| {
+        Violation::warning(title)
+            .rule(format!("keyed-post-{part}-{rule}"))
+            .expected("the first request's result, replayed (draft-ietf-httpapi-idempotency-key-header §2.6)")
+            .observed(answered(last))
+    }));
+    found
+}
+
+fn judge_unkeyed(retry: &PostRetry) -> Option<Violation> {
+    count_violation(
+        retry,
+        "unkeyed-post-lost",
+        || {
+            Violation::warning(
+                "a POST retried after a lost response without an Idempotency-Key created a duplicate",
+            )
+        },
+        "one resource; without Idempotency-Key support (or POST-PUT creation) clients cannot retry a POST safely",
+    )
+}
+
+/// Exactly one new resource after a POST step.
+/// `part` prefixes the rule slugs (`PART-duplicate`, `PART-not-listed`).
+fn count_violation(
+    retry: &PostRetry,
+    part: &str,
+    duplicate: impl FnOnce() -> Violation,
+    expected: &str,
+) -> Option<Violation> {
+    match retry.created.as_ref().map(Vec::len) {
+        Some(1) => None,
+        Some(n) if n >= 2 => Some(
+            duplicate()
+                .rule(format!("{part}-duplicate"))
+                .expected(expected)
+                .observed(created_text(retry, n)),
+        ),
+        other => Some(
+            Violation::warning(
+                "the resource a retried POST created could not be found in the collection",
+            )
+            .rule(format!("{part}-not-listed"))
+            .expected("the created resource listed in the collection, so duplicates can be counted")
+            .observed(match other {
+                Some(_) => format!(
+                    "no new listed item holds the body after {}",
+                    retry.retries.last().map_or_else(String::new, answered)
+                ),
+                None => "the collection gave no readable list".to_string(),
+            }),
+        ),
+    }
+}
+
+fn created_text(retry: &PostRetry, n: usize) -> String {
+    let ids = retry.created.as_deref().unwrap_or_default().join(", ");
+    if retry.orphans.is_empty() {
+        format!("{n} new resources hold the body: {ids}")
+    } else {
+        format!(
+            "{n} new resources hold the body: {ids}; left behind (idemfuzz never read the answer that created them): {}",
+            retry.orphans.join(", ")
+        )
+    }
+}

@@ -1,0 +1,190 @@
+//! `lost-update`: two clients read the same entity tag and both PUT a different body with it in
+//! `If-Match`, released together. Exactly one succeeds, the other is answered 412, and the
+//! resource ends with the winner's body (RFC 9110 §13.1.1: the precondition prevents the "lost
+//! update" of §13.1.1's note).
+
+use serde_json::Value;
+
+use crate::checks::etag::EntityTag;
+use crate::checks::matching::holds;
+use crate::checks::steps::{self, IF_MATCH};
+use crate::checks::verdict::{Violation, answered};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::Resource;
+use crate::scenario::generate::BodyGenerator;
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::canonical::Canon;
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    if !resource.conditional.etags {
+        return Some("the scenario does not declare ETag support (`etags = true`)".into());
+    }
+    (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
+}
+
+/// The two clients' writes.
+#[derive(Debug, Clone)]
+pub struct Writes {
+    pub bodies: [Value; 2],
+    pub exchanges: Vec<Exchange>,
+    pub after: ItemSnapshot,
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The `ETag` field both clients read.
+    pub etag: Option<String>,
+    /// `None` when the tag was missing, malformed or weak (no write was sent).
+    pub writes: Option<Writes>,
+}
+
+/// Create; GET the tag; PUT X and PUT Y with it, together; GET.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let template = &session.resource.body;
+    let body = generator.generate(template);
+    let id = steps::create(session, &body, "create").await?;
+    let read = steps::read(session, &id, "both clients read the resource and its ETag").await?;
+    let etag = read.etag().map(str::to_string);
+    let Some(tag) = etag
+        .as_deref()
+        .and_then(EntityTag::parse)
+        .filter(|t| !t.weak)
+    else {
+        return Ok(Record { etag, writes: None });
+    };
+    let x = steps::body_unlike(generator, template, &[&body]);
+    let y = steps::body_unlike(generator, template, &[&body, &x]);
+    let path = session.resource.item_path(&id);
+    let sends = [("client 1: PUT body X", &x), ("client 2: PUT body Y", &y)]
+        .map(|(label, body)| {
+            (
+                format!("{label} with If-Match: the ETag both read (released together)"),
+                Req::new(Method::Put, path.clone())
+                    .body(body)
+                    .header(IF_MATCH, &tag.field()),
+            )
+        })
+        .to_vec();
+    let indexes = session.send_together(sends).await?;
+    let exchanges = indexes
+        .into_iter()
+        .map(|index| session.exchange(index).clone())
+        .collect();
+    let after = session.get_item(&id, "read the final state").await?;
+    Ok(Record {
+        etag,
+        writes: Some(Writes {
+            bodies: [x, y],
+            exchanges,
+            after,
+        }),
+    })
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+    let Some(writes) = &record.writes else {
+        return vec![untestable(record.etag.as_deref())];
+    };
+    let succeeded: Vec<usize> = writes
+        .exchanges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.response.is_success())
+        .map(|(n, _)| n)
+        .collect();
+    let mut found = Vec::new();
+    match succeeded.as_slice() {
+        [_, _, ..] => found.push(
+            Violation::error("two writes with the same If-Match both succeeded: one update was lost")
+                .rule("both-succeeded")
+                .expected("exactly one succeeds; the other's precondition no longer holds: 412 (RFC 9110 §13.1.1)")
+                .observed(both(&writes.exchanges)),
+        ),
+        [winner] => {
+            found.extend(winner_kept(writes, *winner, canon));
+            found.extend(loser_status(writes, *winner));
+        }
+        [] => found.push(
+            Violation::warning("neither of two writes with the current ETag in If-Match succeeded")
+                .rule("neither-succeeded")
+                .expected("exactly one succeeds (the first to be processed), the other answers 412")
+                .observed(both(&writes.exchanges)),
+        ),
+    }
+    found
+}
+
+fn untestable(etag: Option<&str>) -> Violation {
+    let (rule, title) = match etag.map(EntityTag::parse) {
+        None => (
+            "no-etag",
+            "GET of the resource sent no ETag although the scenario declares `etags = true`; lost updates not tested",
+        ),
+        Some(None) => (
+            "malformed-etag",
+            "GET of the resource sent a malformed ETag; lost updates not tested",
+        ),
+        Some(Some(_)) => {
+            return Violation::info("the resource's ETag is weak, so If-Match can never succeed with it; lost updates not tested")
+                .rule("weak-etag")
+                .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1)")
+                .observed(format!("ETag: {}", etag.unwrap_or_default()));
+        }
+    };
+    Violation::warning(title)
+        .rule(rule)
+        .expected("a strong ETag on a 2xx GET of the resource (RFC 9110 §8.8.3)")
+        .observed(etag.map_or_else(|| "no ETag field".to_string(), |e| format!("ETag: {e}")))
+}
+
+/// The final state holds the winner's body.
+fn winner_kept(writes: &Writes, winner: usize, canon: &Canon) -> Option<Violation> {
+    let after = writes.after.body.json().map(|b| canon.body(b));
+    let sent = canon.body(&writes.bodies[winner]);
+    if after.as_ref().is_some_and(|after| holds(after, &sent)) {
+        return None;
+    }
+    Some(
+        Violation::error(
+            "after two conditional writes, the resource does not hold the successful one's body",
+        )
+        .rule("winner-not-kept")
+        .expected(format!(
+            "the body of client {} (the write that succeeded); the refused write changes nothing",
+            winner + 1
+        ))
+        .observed(format!(
+            "{}; the final GET answered {} with other values",
+            both(&writes.exchanges),
+            writes.after.status
+        )),
+    )
+}
+
+/// The refused write should be answered 412.
+fn loser_status(writes: &Writes, winner: usize) -> Option<Violation> {
+    let loser = writes.exchanges.get(1 - winner)?;
+    (loser.response.status != 412).then(|| {
+        Violation::warning(
+            "the refused one of two writes with the same If-Match was not answered 412",
+        )
+        .rule("loser-not-412")
+        .expected("412 Precondition Failed (RFC 9110 §13.1.1)")
+        .observed(answered(loser))
+    })
+}
+
+fn both(exchanges: &[Exchange]) -> String {
+    exchanges
+        .iter()
+        .map(answered)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,129 @@
+//! Whether a representation holds the members a request body sent, with numbers compared by
+//! value (`1` equals `1.0`, as many servers normalise them), and which items of a listing do.
+
+use serde_json::Value;
+
+use crate::scenario::JsonPointer;
+
+/// True when every member of the object `body` is in `item` with an equal value.
+pub fn holds(item: &Value, body: &Value) -> bool {
+    match (item.as_object(), body.as_object()) {
+        (Some(item), Some(body)) => body
+            .iter()
+            .all(|(name, sent)| item.get(name).is_some_and(|kept| same(kept, sent))),
+        _ => false,
+    }
+}
+
+/// JSON equality with numbers compared as numbers.
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Array(xs), Value::Array(ys)) => {
+            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(xs), Value::Object(ys)) => {
+            xs.len() == ys.len()
+                && xs
+                    .iter()
+                    .all(|(name, x)| ys.get(name).is_some_and(|y| same(x, y)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The ids (as text) of the items that hold `body`, in listing order.
+pub fn ids_holding(items: &[Value], body: &Value, id_field: &JsonPointer) -> Vec<String> {
+    items
+        .iter()
+        .filter(|item| holds(item, body))
+        .filter_map(|item| id_text(id_field.get(item)?))
+        .collect()
+}
+
+/// How many items carry `id` at `id_field`.
+pub fn rows_with_id(items: &[Value], id: &str, id_field: &JsonPointer) -> usize {
+    items
+        .iter()
+        .filter(|item| {
+            id_field
+                .get(item)
+                .and_then(id_text)
+                .is_some_and(|found| found == id)
+        })
+        .count()
+}
+
+/// Top-level member names of the bodies, sorted, without duplicates.
+pub fn member_names(bodies: &[&Value]) -> Vec<String> {
+    let mut names: Vec<String> = bodies
+        .iter()
+        .filter_map(|b| b.as_object())
+        .flat_map(|map| map.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An item state (`{"status", "body"}`) with the body reduced to the client-controlled
+/// members: what comparing two different resources can judge (the server's own per-resource
+/// members, such as ids and creation times, legitimately differ).
+pub fn client_part(mut state: Value, members: &[String]) -> Value {
+    if let Some(Value::Object(body)) = state.get_mut("body") {
+        let kept: serde_json::Map<String, Value> = std::mem::take(body)
+            .into_iter()
+            .filter(|(name, _)| members.contains(name))
+            .collect();
+        *body = kept;
+    }
+    state
+}
+
+/// An id as text: strings as they are, numbers printed.
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn holds_compares_sent_members_only_and_numbers_by_value() {
+        let item = json!({"id": "a", "n": 1.0, "tags": ["x"], "updatedAt": "t"});
+        assert!(holds(&item, &json!({"n": 1, "tags": ["x"]})));
+        assert!(!holds(&item, &json!({"n": 2})));
+        assert!(!holds(&item, &json!({"missing": null})));
+        assert!(!holds(&json!([1]), &json!({"n": 1})));
+    }
+
+    #[test]
+    fn only_client_members_are_compared() {
+        let state = json!({"status": 200, "body": {"id": "x", "name": "n", "note": "old", "last_boot": "t1"}});
+        let members = member_names(&[&json!({"name": 1, "note": 2}), &json!({"name": 3})]);
+        assert_eq!(members, vec!["name", "note"]);
+        assert_eq!(
+            client_part(state, &members),
+            json!({"status": 200, "body": {"name": "n", "note": "old"}})
+        );
+    }
+
+    #[test]
+    fn finds_items_by_body_and_by_id() {
+        let id = JsonPointer::parse("/id").unwrap();
+        let items = vec![
+            json!({"id": "a", "n": 1}),
+            json!({"id": 7, "n": 1}),
+            json!({"id": "a", "n": 2}),
+        ];
+        assert_eq!(ids_holding(&items, &json!({"n": 1}), &id), vec!["a", "7"]);
+        assert_eq!(rows_with_id(&items, "a", &id), 2);
+        assert_eq!(rows_with_id(&items, "b", &id), 0);
+    }
+}

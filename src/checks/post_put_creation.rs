@@ -1,0 +1,235 @@
+//! `post-put-creation`: where a resource declares POST-PUT creation, an empty POST creates an
+//! empty resource (no domain content), and the PUT that then fills it is idempotent under
+//! retry: PUT, then the same PUT with its answer lost, then the retry, leave the state of the
+//! first PUT (RFC 9110 §9.2.2, §9.3.3, §9.3.4; the pattern keeps POST's side effects out of
+//! the retried request).
+
+use serde_json::Value;
+
+use crate::checks::steps;
+use crate::checks::verdict::{Violation, answered, states_differ};
+use crate::http::model::{Exchange, Method};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{EmptyBody, Resource};
+use crate::snapshot::canonical::Canon;
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// Why the check cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    resource.post_put.is_none().then(|| {
+        "the scenario does not declare POST-PUT creation ([resources.NAME.post_put])".into()
+    })
+}
+
+/// The PUT and its retries, on the resource the empty POST created.
+#[derive(Debug, Clone)]
+pub struct Filled {
+    pub id: String,
+    /// The GET right after the empty POST.
+    pub empty: ItemSnapshot,
+    /// Top-level members of the body template: the domain content an empty resource lacks.
+    pub members: Vec<String>,
+    pub put: Exchange,
+    pub after_put: ItemSnapshot,
+    pub collection_after_put: CollectionSnapshot,
+    /// The same PUT, its answer not read, and the retry.
+    pub lost: Exchange,
+    pub retry: Exchange,
+    pub after_retry: ItemSnapshot,
+    pub collection_after_retry: CollectionSnapshot,
+}
+
+/// What the case observed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub post: Exchange,
+    /// `None` when the POST gave the case no resource it can prove it created.
+    pub filled: Option<Filled>,
+}
+
+/// Empty POST; GET; PUT A; snapshots; PUT A with the answer lost; PUT A again; snapshots.
+pub async fn execute(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Record, CaseError> {
+    let resource = session.resource;
+    let mut post = Req::new(Method::Post, resource.collection.clone());
+    if resource
+        .post_put
+        .is_some_and(|p| p.empty_body == EmptyBody::EmptyObject)
+    {
+        post = post.body(&Value::Object(Default::default()));
+    }
+    let index = session.send("empty POST to the collection", post).await?;
+    let id = session.adopt_created(index);
+    let post = session.exchange(index).clone();
+    let Some(id) = id else {
+        return Ok(Record { post, filled: None });
+    };
+    let body = generator.generate(&resource.body);
+    let empty = session.get_item(&id, "read the empty resource").await?;
+    let put_req = steps::overwrite(resource, &id, &body);
+    let put = session
+        .send("PUT body A to fill it", put_req.clone())
+        .await?;
+    let put = session.exchange(put).clone();
+    let after_put = session.get_item(&id, "snapshot after the PUT").await?;
+    let collection_after_put = session
+        .get_collection("snapshot collection after the PUT")
+        .await?;
+    let lost = session
+        .send_lost(
+            "the same PUT; connection closed before the answer was read (lost response)",
+            put_req.clone(),
+        )
+        .await?;
+    let lost = session.exchange(lost).clone();
+    let retry = session.send("retry: the same PUT", put_req).await?;
+    let retry = session.exchange(retry).clone();
+    let after_retry = session.get_item(&id, "snapshot after the retry").await?;
+    let collection_after_retry = session
+        .get_collection("snapshot collection after the retry")
+        .await?;
+    Ok(Record {
+        post,
+        filled: Some(Filled {
+            id,
+            empty,
+            members: resource
+                .body
+                .top_level_members()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            put,
+            after_put,
+            collection_after_put,
+            lost,
+            retry,
+            after_retry,
+            collection_after_retry,
+        }),
+    })
+}
+
+/// The oracle.
+pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+    let Some(filled) = &record.filled else {
+        return vec![post_failed(&record.post)];
+    };
+    if !filled.empty.exists() {
+        return vec![
+            Violation::error("the resource an empty POST created cannot be read")
+                .rule("created-unreadable")
+                .expected("2xx for a GET of the created resource (RFC 9110 §9.3.3)")
+                .observed(format!(
+                    "{}; GET answered {}",
+                    answered(&record.post),
+                    filled.empty.status
+                )),
+        ];
+    }
+    let mut found: Vec<Violation> = not_empty(filled).into_iter().collect();
+    if !filled.put.response.is_success() {
+        found.push(
+            Violation::warning("the PUT filling a resource created by an empty POST was refused; its retry not judged")
+                .rule("fill-refused")
+                .expected("2xx for a valid body")
+                .observed(answered(&filled.put)),
+        );
+        return found;
+    }
+    found.extend(states_differ(
+        ("after the PUT", &canon.item_state(&filled.after_put.as_state())),
+        ("after its lost retry", &canon.item_state(&filled.after_retry.as_state())),
+        || {
+            Violation::error("retrying the PUT of POST-PUT creation changed the resource")
+                .rule("retry-changed-item")
+                .expected("the state after the first PUT: the PUT is idempotent, so resending it is safe (RFC 9110 §9.2.2)")
+                .observed("the resource differs (see diff)")
+        },
+    ));
+    found.extend(states_differ(
+        (
+            "after the PUT",
+            &canon.collection_state(&filled.collection_after_put.as_state()),
+        ),
+        (
+            "after its lost retry",
+            &canon.collection_state(&filled.collection_after_retry.as_state()),
+        ),
+        || {
+            Violation::error("retrying the PUT of POST-PUT creation changed the collection")
+                .rule("retry-changed-collection")
+                .expected("the case's items in the collection unchanged")
+                .observed("the items differ (see diff)")
+        },
+    ));
+    found.extend(retry_status(&filled.retry));
+    found
+}
+
+/// The retry of the filling PUT: not 201, not 5xx.
+fn retry_status(retry: &Exchange) -> Option<Violation> {
+    match retry.response.status {
+        201 => Some(
+            Violation::error("the retried PUT of POST-PUT creation answered 201 Created")
+                .rule("retry-201")
+                .expected("200 or 204: the resource existed since the POST (RFC 9110 §9.3.4)")
+                .observed(answered(retry)),
+        ),
+        status if status >= 500 => Some(
+            Violation::warning("the retried PUT of POST-PUT creation failed with a server error")
+                .rule("retry-5xx")
+                .expected("the same success as the first PUT")
+                .observed(answered(retry)),
+        ),
+        _ => None,
+    }
+}
+
+/// Why the empty POST gave no resource.
+fn post_failed(post: &Exchange) -> Violation {
+    let title = if post.response.is_success() {
+        "the empty POST of POST-PUT creation did not answer 201 with the new resource's id"
+    } else {
+        "the empty POST of POST-PUT creation was refused"
+    };
+    let rule = if post.response.is_success() {
+        "post-no-id"
+    } else {
+        "post-refused"
+    };
+    Violation::warning(title)
+        .rule(rule)
+        .expected("201 Created naming the new, empty resource (as `post_id` says)")
+        .observed(answered(post))
+}
+
+/// Domain members (those of the body template) present with content right after the POST.
+fn not_empty(filled: &Filled) -> Option<Violation> {
+    let body = filled.empty.body.json()?.as_object()?;
+    let present: Vec<&str> = filled
+        .members
+        .iter()
+        .filter(|name| body.get(*name).is_some_and(has_content))
+        .map(String::as_str)
+        .collect();
+    (!present.is_empty()).then(|| {
+        Violation::warning("the resource created by an empty POST is not empty")
+            .rule("created-not-empty")
+            .expected("no domain content before the PUT: the POST only mints the resource")
+            .observed(format!("members with content: {}", present.join(", ")))
+    })
+}
+
+fn has_content(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        _ => true,
+    }
+}

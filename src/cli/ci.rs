@@ -1,0 +1,132 @@
+//! The CI options at the edge: reading the `--baseline` file before anything is sent, writing
+//! the `--write-baseline` file after the run, and printing the `--dry-run` plan.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::baseline::file::{self, BaselineError};
+use crate::baseline::{Baseline, BaselineOptions};
+use crate::cli::commands::fail;
+use crate::cli::config::ExecutionConfig;
+use crate::cli::transport;
+use crate::exit_code;
+use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+use crate::runner::plan::PlannedScenario;
+use crate::runner::{self, RunSettings, dry_run};
+
+/// The baseline options of `config`: the `--baseline` file read and parsed, the
+/// `--write-baseline` file's directory checked. Any problem is a usage error (exit 2).
+pub fn baseline_options(config: &ExecutionConfig) -> Result<BaselineOptions, BaselineError> {
+    let compare = match &config.baseline {
+        Some(path) => Some((path.display().to_string(), file::read(path)?)),
+        None => None,
+    };
+    if let Some(path) = &config.write_baseline {
+        check_writable(path)?;
+    }
+    Ok(BaselineOptions {
+        compare,
+        record: config
+            .write_baseline
+            .as_ref()
+            .map(|p| p.display().to_string()),
+    })
+}
+
+/// The file's directory must exist (the file itself is written only after a complete run, so
+/// an earlier baseline is never clobbered by a failed one).
+fn check_writable(path: &Path) -> Result<(), BaselineError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(BaselineError::Write {
+            path: path.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("directory {} does not exist", dir.display()),
+            ),
+        })
+    }
+}
+
+/// After the run: writes the `--write-baseline` file when the run completed and every check
+/// could run; says on stderr what happened. `Err` is the exit code when writing failed.
+pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<(), u8> {
+    let Some(path) = &config.write_baseline else {
+        return Ok(());
+    };
+    if let Some(why) = incomplete(report) {
+        eprintln!(
+            "idemfuzz: baseline {} not written: {why}; an incomplete run would drop known findings",
+            path.display()
+        );
+        return Ok(());
+    }
+    let baseline = Baseline::of_findings(&report.findings);
+    match file::write(path, &baseline) {
+        Ok(()) => {
+            eprintln!(
+                "idemfuzz: wrote baseline {} ({} finding(s))",
+                path.display(),
+                baseline.entries().len()
+            );
+            Ok(())
+        }
+        Err(err) => Err(fail(exit_code::USAGE, &err)),
+    }
+}
+
+/// Why the run's findings are not a complete picture, if they are not.
+fn incomplete(report: &RunReport) -> Option<&'static str> {
+    match report.outcome {
+        RunOutcome::Interrupted => Some("the run was interrupted"),
+        RunOutcome::CannotTest { .. } => Some("the target could not be tested"),
+        RunOutcome::Completed => report
+            .results
+            .iter()
+            .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
+            .then_some("a check could not run a single case"),
+    }
+}
+
+/// `--dry-run`: prints the plan to `out` and sends nothing. The `--baseline` file is read
+/// (so a broken one fails the preview too) and summarised, and the auth and transport options
+/// are applied to the targets (so `--bearer-env` over an `Authorization` header fails it too).
+pub fn dry_run(
+    planned: &[PlannedScenario],
+    settings: &RunSettings,
+    config: &ExecutionConfig,
+    note: Option<&str>,
+    out: &mut dyn Write,
+) -> u8 {
+    let baseline = match baseline_options(config) {
+        Ok(baseline) => baseline,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let planned = match transport::prepare_targets(planned.to_vec(), &config.transport) {
+        Ok(planned) => planned,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let plan = runner::planned_work(&planned, settings);
+    let mut text = dry_run::render(&planned, settings, &plan);
+    if let Some((file, known)) = &baseline.compare {
+        text.push_str(&format!(
+            "\nbaseline {file}: {} known finding(s) would not fail the run\n",
+            known.entries().len()
+        ));
+    }
+    if let Some(note) = note {
+        text.push_str(&format!("\nnote: {note}\n"));
+    }
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => exit_code::OK,
+        Err(err) => {
+            eprintln!("idemfuzz: error: writing the plan failed: {err}");
+            exit_code::USAGE
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! `completions` and `man`: shell completion scripts (via `clap_complete`) and roff man pages
+//! (via `clap_mangen`), generated from the clap definitions so they never drift from `--help`.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+use crate::cli::args::Cli;
+use crate::exit_code;
+
+/// The binary's name as users type it.
+const BIN: &str = "idemfuzz";
+
+/// `completions SHELL`: the completion script on `out`.
+pub fn completions(shell: Shell, out: &mut dyn Write) -> u8 {
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, BIN, out);
+    finish(out.flush(), "writing the completion script failed")
+}
+
+/// `man`: the top-level page on `out`, or with `out_dir` one page per command written there.
+pub fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> u8 {
+    let command = Cli::command();
+    match out_dir {
+        None => finish(
+            clap_mangen::Man::new(command)
+                .render(out)
+                .and_then(|()| out.flush()),
+            "writing the man page failed",
+        ),
+        Some(dir) => {
+            let written = clap_mangen::generate_to(command, dir);
+            if written.is_ok() {
+                let _ = writeln!(out, "wrote the man pages to {}", dir.display());
+            }
+            finish(
+                written,
+                &format!("cannot write the man pages to {}", dir.display()),
+            )
+        }
+    }
+}
+
+fn finish(result: std::io::Result<()>, what: &str) -> u8 {
+    match result {
+        Ok(()) => exit_code::OK,
+        Err(err) => {
+            eprintln!("idemfuzz: error: {what}: {err}");
+            exit_code::USAGE
+        }
+    }
+}

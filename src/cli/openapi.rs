@@ -1,0 +1,136 @@
+//! The OpenAPI edge: `init --openapi` (write a generated scenario file) and `run --openapi`
+//! (load one generated in memory, through the same loader as the files, under the pseudo path
+//! `SPEC (generated)`). A document URL is fetched with the run's connection settings (`run`:
+//! `--proxy`, `--ca-cert`, `--insecure`…; `init`: the proxy variables of the environment
+//! snapshot), without credentials.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::args::{InitArgs, RunArgs};
+use crate::cli::commands::fail;
+use crate::env::EnvSnapshot;
+use crate::exit_code;
+use crate::http::config::{ProxyConfig, TransportConfig};
+use crate::openapi::{self, Generated, OpenApiError, Spec};
+use crate::scenario::{self, Scenario};
+
+/// `--out -`: the scenario goes to standard output.
+const STDOUT: &str = "-";
+
+/// `init`: reads the document, generates, and writes the scenario file (never over an existing
+/// one without `--force`).
+pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
+    let to_stdout = args.out.as_os_str() == STDOUT;
+    if !to_stdout && !args.force && args.out.exists() {
+        return fail(
+            exit_code::USAGE,
+            &format!(
+                "{} already exists; pass --force to overwrite it, or choose another --out",
+                args.out.display()
+            ),
+        );
+    }
+    let client = TransportConfig {
+        proxy: ProxyConfig::from_env(env),
+        ..TransportConfig::default()
+    };
+    let generated = match read(&args.openapi, &client).and_then(|spec| openapi::import(&spec)) {
+        Ok(generated) => generated,
+        Err(err) => return fail(code(&err), &err),
+    };
+    let written = if to_stdout {
+        stdout
+            .write_all(generated.toml.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|err| format!("cannot write the scenario to standard output: {err}"))
+    } else {
+        write_file(&args.out, &generated.toml)
+    };
+    if let Err(err) = written {
+        return fail(exit_code::USAGE, &err);
+    }
+    let place = if to_stdout {
+        "standard output".to_string()
+    } else {
+        args.out.display().to_string()
+    };
+    eprintln!("{}", summary(&args.openapi, &place, &generated));
+    if !to_stdout {
+        eprintln!(
+            "Review it, then: idemfuzz check {0} && idemfuzz run {0}",
+            args.out.display()
+        );
+    }
+    exit_code::OK
+}
+
+/// The scenarios of `run`: the files given, then the one generated from `--openapi` (a URL is
+/// fetched as `client` says). `Err` is the exit code of a failure (already printed).
+pub fn run_scenarios(
+    args: &RunArgs,
+    env: &EnvSnapshot,
+    client: &TransportConfig,
+) -> Result<Vec<Scenario>, u8> {
+    let mut scenarios = if args.paths.is_empty() {
+        Vec::new()
+    } else {
+        scenario::load_paths(&args.paths, env).map_err(|err| fail(exit_code::USAGE, &err))?
+    };
+    if let Some(location) = &args.openapi {
+        let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;
+        let generated = openapi::import(&spec).map_err(|err| fail(code(&err), &err))?;
+        let path = openapi::generated_path(&spec);
+        let loaded = scenario::load_str(&path, &generated.toml, env)
+            .map_err(|err| fail(exit_code::USAGE, &err))?;
+        eprintln!(
+            "{} (to see or edit it: idemfuzz init --openapi {location} --out -)",
+            summary(location, "memory", &generated)
+        );
+        scenarios.push(loaded);
+    }
+    Ok(scenarios)
+}
+
+/// One line: what was generated from where.
+fn summary(location: &str, place: &str, generated: &Generated) -> String {
+    let skipped = match generated.skipped.len() {
+        0 => String::new(),
+        n => format!("; {n} item path(s) not imported (listed in the file's header)"),
+    };
+    format!(
+        "openapi: generated a scenario from {location} (OpenAPI {}) into {place}: {} resource(s): {}{skipped}",
+        generated.version,
+        generated.resources.len(),
+        generated.resources.join(", ")
+    )
+}
+
+/// Reads the document from a file or URL (a URL on a small runtime of its own).
+fn read(location: &str, client: &TransportConfig) -> Result<Spec, OpenApiError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| OpenApiError::Read {
+            origin: location.to_string(),
+            reason: format!("cannot start the async runtime: {err}"),
+        })?;
+    runtime.block_on(openapi::read_spec(location, client))
+}
+
+/// Exit code of an import failure: 3 when the document's URL could not be reached, else 2.
+fn code(err: &OpenApiError) -> u8 {
+    if err.is_unreachable() {
+        exit_code::CANNOT_TEST
+    } else {
+        exit_code::USAGE
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
+}

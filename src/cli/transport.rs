@@ -1,0 +1,418 @@
+//! The auth and transport options of `run` and `demo` (`--rate-limit`, `--insecure`,
+//! `--ca-cert`, `--proxy`, `--timeout`, `--http-version`, `--har`, `--bearer-env`…): raw
+//! arguments, their validation into [`TransportSettings`] (mistakes are exit 2), and the
+//! assembly of the transport stack and the targets' credentials from them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::env::EnvSnapshot;
+use crate::http::config::{HttpVersion, ProxyConfig, TransportConfig, check_proxy_url};
+use crate::http::limit::{RateLimit, RateLimited};
+use crate::http::tap::{ExchangeObserver, Recorder, WireExchange};
+use crate::http::throttle::{RetryAfter, ThrottlePolicy};
+use crate::http::transport::{ReqwestTransport, Transport, TransportError};
+use crate::report::ReporterSet;
+use crate::runner::auth::Credentials;
+use crate::runner::events::{Event, EventSink};
+use crate::runner::plan::PlannedScenario;
+use crate::scenario::auth::{Auth, SecretText};
+
+/// Auth and transport options (flattened into the options of `run` and `demo`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Auth and transport")]
+pub struct TransportArgs {
+    /// Send at most this many requests per second (N/s), minute (N/m) or hour (N/h), evenly
+    /// spaced, every request included. Default: no limit. 10/s is a polite value for a shared
+    /// staging API.
+    #[arg(long, value_name = "RATE")]
+    pub rate_limit: Option<String>,
+    /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
+    /// case error.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub throttle_retries: u32,
+    /// Longest Retry-After wait honoured; an API asking for more makes the request a case
+    /// error at once.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub throttle_max_wait: String,
+    /// Per-request timeout (e.g. 5s, 500ms); overrides every file's [target] timeout.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Longest wait for a connection (TCP and TLS) to the API or proxy.
+    #[arg(long, value_name = "DURATION")]
+    pub connect_timeout: Option<String>,
+    /// Accept any TLS certificate and host name. Only for test servers you trust.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Also trust the CA certificate(s) of this PEM file; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Vec<PathBuf>,
+    /// Send every request through this HTTP proxy (http:// or https:// URL). Default: the
+    /// http_proxy / https_proxy / all_proxy variables; no_proxy applies to both.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// HTTP version: auto (HTTP/2 when TLS negotiates it), 1.1, or 2 (prior knowledge, also
+    /// over plain http).
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = HttpVersionArg::Auto)]
+    pub http_version: HttpVersionArg,
+    /// Write every exchange of the run (probe, checks, retries, cleanup) to FILE in HAR 1.2,
+    /// secrets redacted, for browser developer tools.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+    /// Authenticate every request with `Authorization: Bearer $VAR`, replacing the files'
+    /// [target.auth] (with `run --openapi`, the way to authenticate the generated scenario).
+    #[arg(long, value_name = "VAR")]
+    pub bearer_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HttpVersionArg {
+    Auto,
+    #[value(name = "1.1")]
+    Http1,
+    #[value(name = "2")]
+    Http2,
+}
+
+/// A mistake in the auth and transport options (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportArgsError {
+    #[error(transparent)]
+    RateLimit(#[from] crate::http::limit::BadRateLimit),
+    #[error("invalid {option} `{value}`: {reason} (write e.g. 5s or 500ms)")]
+    Duration {
+        option: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("cannot read the CA certificate file {path}: {reason}")]
+    CaCertUnreadable { path: String, reason: String },
+    #[error("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    CaCertEmpty { path: String },
+    #[error("--proxy: {0}")]
+    Proxy(String),
+    #[error("--bearer-env: environment variable `{0}` is not set or empty")]
+    BearerUnset(String),
+    #[error(
+        "{path}: --bearer-env replaces [target.auth], but the file sets Authorization in [target.headers]"
+    )]
+    BearerConflict { path: String },
+}
+
+/// The validated auth and transport options.
+#[derive(Debug, Clone, Default)]
+pub struct TransportSettings {
+    pub client: TransportConfig,
+    pub rate_limit: Option<RateLimit>,
+    pub throttle: ThrottlePolicy,
+    /// Overrides every target's timeout.
+    pub timeout: Option<Duration>,
+    pub har: Option<PathBuf>,
+    /// From `--bearer-env`: replaces every target's `[target.auth]`.
+    pub bearer: Option<Auth>,
+}
+
+/// Validates the options; reads the CA files and the environment snapshot.
+pub fn settings(
+    args: &TransportArgs,
+    env: &EnvSnapshot,
+) -> Result<TransportSettings, TransportArgsError> {
+    let proxy = match &args.proxy {
+        Some(url) => {
+            check_proxy_url(url).map_err(TransportArgsError::Proxy)?;
+            ProxyConfig::everything_through(url, ProxyConfig::from_env(env).no_proxy)
+        }
+        None => ProxyConfig::from_env(env),
+    };
+    Ok(TransportSettings {
+        client: TransportConfig {
+            insecure: args.insecure,
+            ca_certs: ca_certs(&args.ca_cert)?,
+            proxy,
+            connect_timeout: args
+                .connect_timeout
+                .as_deref()
+                .map(|t| duration("--connect-timeout", t))
+                .transpose()?,
+            http_version: match args.http_version {
+                HttpVersionArg::Auto => HttpVersion::Auto,
+                HttpVersionArg::Http1 => HttpVersion::Http1,
+                HttpVersionArg::Http2 => HttpVersion::Http2,
+            },
+        },
+        rate_limit: args.rate_limit.as_deref().map(str::parse).transpose()?,
+        throttle: ThrottlePolicy {
+            max_retries: args.throttle_retries,
+            max_wait: duration("--throttle-max-wait", &args.throttle_max_wait)?,
+        },
+        timeout: args
+            .timeout
+            .as_deref()
+            .map(|t| duration("--timeout", t))
+            .transpose()?,
+        har: args.har.clone(),
+        bearer: args
+            .bearer_env
+            .as_deref()
+            .map(|name| bearer_from(name, env))
+            .transpose()?,
+    })
+}
+
+fn duration(option: &'static str, text: &str) -> Result<Duration, TransportArgsError> {
+    let bad = |reason: String| TransportArgsError::Duration {
+        option,
+        value: text.to_owned(),
+        reason,
+    };
+    let parsed = humantime::parse_duration(text).map_err(|e| bad(e.to_string()))?;
+    if parsed.is_zero() {
+        return Err(bad("must be longer than zero".to_owned()));
+    }
+    Ok(parsed)
+}
+
+fn ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TransportArgsError> {
+    let mut certs = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|err| TransportArgsError::CaCertUnreadable {
+            path: shown.clone(),
+            reason: err.to_string(),
+        })?;
+        let bundle = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+            TransportArgsError::CaCertUnreadable {
+                path: shown.clone(),
+                reason: err.to_string(),
+            }
+        })?;
+        if bundle.is_empty() {
+            return Err(TransportArgsError::CaCertEmpty { path: shown });
+        }
+        certs.extend(bundle);
+    }
+    Ok(certs)
+}
+
+fn bearer_from(name: &str, env: &EnvSnapshot) -> Result<Auth, TransportArgsError> {
+    let value = env
+        .get(name)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| TransportArgsError::BearerUnset(name.to_owned()))?;
+    Ok(Auth::Bearer(SecretText {
+        value: value.trim().to_owned(),
+        from_env: Some(format!("${{{name}}}")),
+    }))
+}
+
+/// Applies the settings to the targets: the timeout override, `--bearer-env`, and one
+/// [`Credentials`] per distinct `[target.auth]` (so a token command shared by several files
+/// runs once).
+pub fn prepare_targets(
+    mut planned: Vec<PlannedScenario>,
+    settings: &TransportSettings,
+) -> Result<Vec<PlannedScenario>, TransportArgsError> {
+    let mut shared: HashMap<Auth, Arc<Credentials>> = HashMap::new();
+    for scenario in &mut planned {
+        let path = scenario.scenario.path.display().to_string();
+        let target = &mut scenario.target;
+        if let Some(timeout) = settings.timeout {
+            target.target.timeout = timeout;
+        }
+        if let Some(bearer) = &settings.bearer {
+            if target
+                .target
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("authorization"))
+            {
+                return Err(TransportArgsError::BearerConflict { path });
+            }
+            target.target.auth = Some(bearer.clone());
+        }
+        target.auth = target.target.auth.as_ref().map(|auth| {
+            shared
+                .entry(auth.clone())
+                .or_insert_with(|| Arc::new(Credentials::new(auth.clone(), &path)))
+                .clone()
+        });
+    }
+    Ok(planned)
+}
+
+/// The transport stack of a run, outermost first: Retry-After handling, the rate limiter
+/// (so retries wait for their turn too), and the reqwest client, whose wire tap feeds
+/// `sink` when a HAR file was asked for.
+pub fn build_transport(
+    settings: &TransportSettings,
+    planned: &[PlannedScenario],
+    sink: &Arc<ReporterSet>,
+) -> Result<Arc<dyn Transport>, TransportError> {
+    let mut client = ReqwestTransport::new(&settings.client)?;
+    if settings.har.is_some() {
+        let observer = Arc::new(SinkObserver(Arc::clone(sink)));
+        client = client.recorded_by(Arc::new(Recorder::new(observer, secrets(planned))));
+    }
+    let mut transport: Arc<dyn Transport> = Arc::new(client);
+    if let Some(limit) = settings.rate_limit {
+        transport = Arc::new(RateLimited::new(transport, limit));
+    }
+    Ok(Arc::new(RetryAfter::new(transport, settings.throttle)))
+}
+
+/// Every secret of the targets the wire tap cannot learn from the requests themselves:
+/// secret header values and the parts of `[target.auth]` credentials.
+fn secrets(planned: &[PlannedScenario]) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for target in planned.iter().map(|p| &p.target.target) {
+        secrets.extend(
+            target
+                .headers
+                .iter()
+                .filter(|h| h.secret)
+                .map(|h| h.value.clone()),
+        );
+        match &target.auth {
+            Some(Auth::Bearer(token)) => secrets.push(token.value.clone()),
+            Some(Auth::Basic { user, password }) => {
+                secrets.push(password.value.clone());
+                if user.from_env.is_some() {
+                    secrets.push(user.value.clone());
+                }
+            }
+            Some(Auth::Command(_)) | None => {}
+        }
+    }
+    secrets
+}
+
+/// Hands wire exchanges to the reporters as [`Event::Exchange`].
+struct SinkObserver(Arc<ReporterSet>);
+
+impl ExchangeObserver for SinkObserver {
+    fn observe(&self, exchange: WireExchange) {
+        self.0.emit(Event::Exchange(Box::new(exchange)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(extra: &[&str]) -> TransportArgs {
+        let mut argv = vec!["idemfuzz", "run", "x.toml"];
+        argv.extend_from_slice(extra);
+        match crate::cli::args::Cli::parse_from(argv).command {
+            crate::cli::args::Command::Run(run) => run.execution.transport,
+            other => panic!("expected run, got {other:?}"),
+        }
+    }
+
+    fn settings_of(extra: &[&str]) -> Result<TransportSettings, TransportArgsError> {
+        settings(
+            &parse(extra),
+            &EnvSnapshot::from_pairs([("TOKEN", "t0k3n-abc")]),
+        )
+    }
+
+    #[test]
+    fn defaults_are_direct_unlimited_and_patient() {
+        let settings = settings_of(&[]).expect("valid");
+        assert!(settings.client.proxy.is_direct());
+        assert_eq!(settings.rate_limit, None);
+        assert_eq!(settings.throttle, ThrottlePolicy::default());
+        assert_eq!(settings.client.http_version, HttpVersion::Auto);
+        assert!(settings.bearer.is_none() && settings.har.is_none());
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let settings = settings_of(&[
+            "--rate-limit",
+            "10/s",
+            "--timeout",
+            "2s",
+            "--http-version",
+            "1.1",
+            "--proxy",
+            "http://127.0.0.1:3128",
+            "--bearer-env",
+            "TOKEN",
+        ])
+        .expect("valid");
+        assert_eq!(
+            settings.rate_limit.map(|r| r.to_string()).as_deref(),
+            Some("10/s")
+        );
+        assert_eq!(settings.timeout, Some(Duration::from_secs(2)));
+        assert_eq!(settings.client.http_version, HttpVersion::Http1);
+        assert_eq!(
+            settings.client.proxy.https.as_deref(),
+            Some("http://127.0.0.1:3128")
+        );
+        assert_eq!(
+            settings.bearer.map(|b| b.shown()).as_deref(),
+            Some("Bearer ${TOKEN}")
+        );
+        assert!(matches!(
+            settings_of(&["--rate-limit", "fast"]),
+            Err(TransportArgsError::RateLimit(_))
+        ));
+        assert!(matches!(
+            settings_of(&["--timeout", "0s"]),
+            Err(TransportArgsError::Duration { .. })
+        ));
+        assert!(matches!(
+            settings_of(&["--bearer-env", "NOPE"]),
+            Err(TransportArgsError::BearerUnset(_))
+        ));
+        assert!(matches!(
+            settings_of(&["--proxy", "socks5://p:1"]),
+            Err(TransportArgsError::Proxy(_))
+        ));
+    }
+
+    #[test]
+    fn ca_files_must_be_readable_pem() {
+        let missing = settings_of(&["--ca-cert", "/nonexistent/ca.pem"]).expect_err("missing");
+        assert!(
+            missing
+                .to_string()
+                .starts_with("cannot read the CA certificate file /nonexistent/ca.pem"),
+            "{missing}"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").expect("write");
+        let junk = junk.display().to_string();
+        let err = settings_of(&["--ca-cert", &junk]).expect_err("junk");
+        assert!(
+            err.to_string().contains("no PEM certificate")
+                || err.to_string().contains("cannot read"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_client_builds_from_every_configuration() {
+        for extra in [
+            vec![],
+            vec![
+                "--insecure",
+                "--http-version",
+                "2",
+                "--connect-timeout",
+                "1s",
+            ],
+            vec!["--proxy", "http://user:pw@127.0.0.1:9"],
+        ] {
+            let settings = settings_of(&extra).expect("valid");
+            assert!(ReqwestTransport::new(&settings.client).is_ok(), "{extra:?}");
+        }
+    }
+}

@@ -1,0 +1,481 @@
+//! Sends the pooled reqwest client cannot make, over HTTP/1.1 (plain TCP or rustls):
+//!
+//! * a **batch released together**: K connections are opened (TCP, TLS, HTTP handshake) before
+//!   any request is written, then every request is handed to its connection at once, so that
+//!   they reach the server within a fraction of a millisecond of each other;
+//! * an **unread send**: a request written on a connection of its own, whose answer is never
+//!   read — the connection is closed once the server begins to answer (a lost response).
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, join_all};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_util::either::Either;
+
+use crate::http::transport::{
+    MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, RawResponse, TransportError, UnreadAnswer,
+    error_chain, root_cause,
+};
+
+/// A connection: plain TCP or TLS over TCP.
+type Stream = Either<TcpStream, TlsStream<TcpStream>>;
+
+/// Header fields the wire client writes itself; a request's own copies are dropped.
+const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
+
+/// Sent unless the request carries its own `User-Agent` (as reqwest does).
+const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
+
+/// The `User-Agent` to add, if the request has none.
+fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
+    let own = request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"));
+    (!own).then_some(USER_AGENT)
+}
+
+/// Opens its own connections for batches and unread sends. The TLS configuration (rustls with
+/// the platform's certificate verifier, as reqwest uses) is built on the first https request.
+#[derive(Default)]
+pub struct WireClient {
+    tls: OnceLock<Result<Arc<rustls::ClientConfig>, String>>,
+}
+
+/// Where a request goes, taken apart for the wire.
+struct Endpoint {
+    https: bool,
+    host: String,
+    port: u16,
+    /// The `Host` field: host, and port when it is not the scheme's default.
+    authority: String,
+    /// Origin-form request target: `/path?query`.
+    target: String,
+}
+
+impl WireClient {
+    pub fn new() -> WireClient {
+        WireClient::default()
+    }
+
+    /// Opens one connection per request, then releases every request at once. Answers come
+    /// back in request order; a request whose connection could not be opened gets its error.
+    pub async fn send_together(
+        &self,
+        requests: Vec<OutgoingRequest>,
+    ) -> Vec<Result<RawResponse, TransportError>> {
+        let opened = join_all(requests.iter().map(|request| self.open(request))).await;
+        // The barrier: every connection is ready (or failed) before any request is written.
+        let in_flight: Vec<_> = requests
+            .into_iter()
+            .zip(opened)
+            .map(|(request, sender)| {
+                let started = Instant::now();
+                let answer = match sender.and_then(|sender| Ok((sender, hyper_request(&request)?)))
+                {
+                    Ok((mut sender, built)) => Either::Left(sender.send_request(built)),
+                    Err(err) => Either::Right(err),
+                };
+                (request, started, answer)
+            })
+            .collect();
+        join_all(
+            in_flight
+                .into_iter()
+                .map(|(request, started, answer)| receive(request, started, answer)),
+        )
+        .await
+    }
+
+    /// Writes a request on a connection of its own and returns without reading anything.
+    pub async fn send_unread(
+        &self,
+        request: OutgoingRequest,
+    ) -> Result<Box<dyn UnreadAnswer>, TransportError> {
+        let endpoint = endpoint(&request)?;
+        let bytes = raw_request(&request, &endpoint)?;
+        let mut stream = self.connect(&request, &endpoint).await?;
+        let started = Instant::now();
+        let written = async {
+            stream.write_all(&bytes).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout(request.timeout, written).await {
+            Ok(Ok(())) => Ok(Box::new(Unread {
+                stream,
+                started,
+                request,
+            })),
+            Ok(Err(err)) => Err(other(&request, &err)),
+            Err(_) => Err(timeout(&request)),
+        }
+    }
+
+    /// A connection ready to take one request (TCP, TLS when https, HTTP/1.1 handshake).
+    async fn open(
+        &self,
+        request: &OutgoingRequest,
+    ) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        let endpoint = endpoint(request)?;
+        let stream = self.connect(request, &endpoint).await?;
+        let handshake = async {
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(async move {
+                // The connection ends when its one exchange is done or the peer closes it;
+                // an error there already reached the request's future.
+                let _ = connection.await;
+            });
+            sender.ready().await?;
+            Ok::<_, hyper::Error>(sender)
+        };
+        match tokio::time::timeout(request.timeout, handshake).await {
+            Ok(Ok(sender)) => Ok(sender),
+            Ok(Err(err)) => Err(other(request, &err)),
+            Err(_) => Err(timeout(request)),
+        }
+    }
+
+    /// TCP (and TLS for https) to the request's host, within its timeout.
+    async fn connect(
+        &self,
+        request: &OutgoingRequest,
+        endpoint: &Endpoint,
+    ) -> Result<Stream, TransportError> {
+        let connect_error = |reason: String| TransportError::Connect {
+            url: request.url.clone(),
+            reason,
+        };
+        let connecting = async {
+            let tcp = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+                .await
+                .map_err(|err| connect_error(err.to_string()))?;
+            // Each request leaves in one segment, without waiting for an ACK.
+            let _ = tcp.set_nodelay(true);
+            if !endpoint.https {
+                return Ok(Either::Left(tcp));
+            }
+            let config = self.tls_config().map_err(connect_error)?;
+            let name = rustls::pki_types::ServerName::try_from(endpoint.host.clone())
+                .map_err(|err| connect_error(err.to_string()))?;
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .map_err(|err| connect_error(root_cause(&err)))?;
+            Ok(Either::Right(tls))
+        };
+        tokio::time::timeout(request.timeout, connecting)
+            .await
+            .unwrap_or_else(|_| Err(timeout(request)))
+    }
+
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
+        self.tls.get_or_init(build_tls_config).clone()
+    }
+}
+
+/// rustls with the platform verifier, speaking HTTP/1.1 only.
+fn build_tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|err| format!("cannot set up TLS: {err}"))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Awaits one answer of a batch and reads its body (capped), within the request's timeout.
+async fn receive(
+    request: OutgoingRequest,
+    started: Instant,
+    answer: Either<
+        impl Future<Output = hyper::Result<hyper::Response<hyper::body::Incoming>>>,
+        TransportError,
+    >,
+) -> Result<RawResponse, TransportError> {
+    let answer = match answer {
+        Either::Left(answer) => answer,
+        Either::Right(err) => return Err(err),
+    };
+    let reading = async {
+        let response = answer.await?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let (body, body_len) = read_capped(response.into_body()).await?;
+        Ok::<_, hyper::Error>(RawResponse {
+            status,
+            headers,
+            body,
+            body_len,
+            elapsed: started.elapsed(),
+        })
+    };
+    match tokio::time::timeout(request.timeout, reading).await {
+        Ok(Ok(raw)) => Ok(raw),
+        Ok(Err(err)) => Err(other(&request, &err)),
+        Err(_) => Err(timeout(&request)),
+    }
+}
+
+/// Reads a body frame by frame, keeping at most [`MAX_KEPT_BODY`] bytes.
+async fn read_capped(mut body: hyper::body::Incoming) -> hyper::Result<(Vec<u8>, usize)> {
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while total < MAX_COUNTED_BODY {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        if let Ok(data) = frame?.into_data() {
+            total += data.len();
+            let room = MAX_KEPT_BODY.saturating_sub(kept.len());
+            kept.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+    Ok((kept, total))
+}
+
+/// A request written and not read.
+struct Unread {
+    stream: Stream,
+    started: Instant,
+    request: OutgoingRequest,
+}
+
+impl UnreadAnswer for Unread {
+    fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>> {
+        Box::pin(async move {
+            let Unread {
+                mut stream,
+                started,
+                request,
+            } = *self;
+            let mut first = [0u8; 1];
+            // Plain TCP: peek, so not one byte of the answer is consumed. TLS: the socket also
+            // carries handshake messages (session tickets), so the first byte of the decrypted
+            // answer is the only reliable sign; it is read and dropped with the rest.
+            let waiting = async {
+                match &mut stream {
+                    Either::Left(tcp) => tcp.peek(&mut first).await,
+                    Either::Right(tls) => tls.read(&mut first).await,
+                }
+            };
+            let outcome = tokio::time::timeout(request.timeout, waiting).await;
+            // Closing with the answer unread in the receive buffer resets the connection.
+            drop(stream);
+            match outcome {
+                Ok(Ok(0)) => Err(TransportError::Other {
+                    method: request.method.as_str(),
+                    url: request.url.clone(),
+                    reason: "the server closed the connection without answering".into(),
+                }),
+                Ok(Ok(_)) => Ok(started.elapsed()),
+                Ok(Err(err)) => Err(other(&request, &err)),
+                Err(_) => Err(timeout(&request)),
+            }
+        })
+    }
+}
+
+/// Takes the URL apart; only http and https are sent.
+fn endpoint(request: &OutgoingRequest) -> Result<Endpoint, TransportError> {
+    let invalid = |reason: String| TransportError::InvalidRequest {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        reason,
+    };
+    let url = reqwest::Url::parse(&request.url).map_err(|err| invalid(err.to_string()))?;
+    let https = match url.scheme() {
+        "http" => false,
+        "https" => true,
+        other => return Err(invalid(format!("unsupported scheme `{other}`"))),
+    };
+    let host = url
+        .host_str()
+        .ok_or_else(|| invalid("the URL has no host".into()))?
+        .to_string();
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| invalid("the URL has no port".into()))?;
+    let authority = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
+    };
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    // A bracketed IPv6 literal connects without its brackets.
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    Ok(Endpoint {
+        https,
+        host,
+        port,
+        authority,
+        target,
+    })
+}
+
+/// The request as hyper sends it (origin-form target, `Host`, the request's fields, body).
+fn hyper_request(request: &OutgoingRequest) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
+    let endpoint = endpoint(request)?;
+    let mut builder = hyper::Request::builder()
+        .method(request.method.as_str())
+        .uri(endpoint.target.as_str())
+        .header(http::header::HOST, endpoint.authority.as_str());
+    if let Some(agent) = default_user_agent(request) {
+        builder = builder.header(http::header::USER_AGENT, agent);
+    }
+    for (name, value) in own_fields(request) {
+        builder = builder.header(name, value);
+    }
+    let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
+    builder
+        .body(body)
+        .map_err(|err| TransportError::InvalidRequest {
+            method: request.method.as_str(),
+            url: request.url.clone(),
+            reason: err.to_string(),
+        })
+}
+
+/// The request's header fields, without the ones the wire client writes itself.
+fn own_fields(request: &OutgoingRequest) -> impl Iterator<Item = (&str, &str)> {
+    request
+        .headers
+        .iter()
+        .filter(|(name, _)| !OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+}
+
+/// The HTTP/1.1 bytes of a request, written by hand so that nothing is read back:
+/// request line, `Host`, `User-Agent` (unless the request has one), the request's fields, `Content-Length`,
+/// `Connection: close`, body. A field that could break the framing is refused.
+fn raw_request(request: &OutgoingRequest, endpoint: &Endpoint) -> Result<Vec<u8>, TransportError> {
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nHost: {}\r\n",
+        request.method.as_str(),
+        endpoint.target,
+        endpoint.authority
+    );
+    if let Some(agent) = default_user_agent(request) {
+        head.push_str(&format!("User-Agent: {agent}\r\n"));
+    }
+    for (name, value) in own_fields(request) {
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if name.is_empty() || !name.chars().all(token) || value.chars().any(char::is_control) {
+            return Err(TransportError::InvalidRequest {
+                method: request.method.as_str(),
+                url: request.url.clone(),
+                reason: format!("the header field `{name}` cannot be sent as it is"),
+            });
+        }
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = request.body.as_deref().unwrap_or_default();
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    Ok(bytes)
+}
+
+fn timeout(request: &OutgoingRequest) -> TransportError {
+    TransportError::Timeout {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        after: request.timeout,
+    }
+}
+
+fn other(request: &OutgoingRequest, err: &(dyn std::error::Error + 'static)) -> TransportError {
+    TransportError::Other {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        reason: error_chain(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::model::Method;
+
+    fn request(method: Method, url: &str, body: Option<&str>) -> OutgoingRequest {
+        OutgoingRequest {
+            method,
+            url: url.into(),
+            headers: vec![
+                ("Accept".into(), "application/json".into()),
+                ("Connection".into(), "keep-alive".into()),
+            ],
+            body: body.map(|b| b.as_bytes().to_vec()),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn raw_requests_are_framed_and_close_the_connection() {
+        let req = request(
+            Method::Put,
+            "http://127.0.0.1:8080/things/a?x=1",
+            Some("{}"),
+        );
+        let parts = endpoint(&req).unwrap();
+        let text = String::from_utf8(raw_request(&req, &parts).unwrap()).unwrap();
+        assert!(text.starts_with("PUT /things/a?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"));
+        assert!(text.contains("\r\nAccept: application/json\r\n"));
+        assert!(!text.contains("keep-alive"), "{text}");
+        assert!(text.ends_with("Content-Length: 2\r\nConnection: close\r\n\r\n{}"));
+    }
+
+    #[test]
+    fn default_ports_are_left_out_of_host() {
+        let req = request(Method::Post, "https://api.example.com/things", None);
+        let https = endpoint(&req).unwrap();
+        assert!(https.https);
+        assert_eq!(https.port, 443);
+        assert_eq!(https.authority, "api.example.com");
+        let req = request(Method::Get, "http://[::1]:9/x", None);
+        let v6 = endpoint(&req).unwrap();
+        assert_eq!(v6.host, "::1");
+        assert_eq!(v6.authority, "[::1]:9");
+    }
+
+    #[test]
+    fn fields_that_would_break_the_framing_are_refused() {
+        let mut req = request(Method::Put, "http://h/things/a", None);
+        req.headers
+            .push(("If-Match".into(), "\"a\"\r\nX: y".into()));
+        let parts = endpoint(&req).unwrap();
+        assert!(matches!(
+            raw_request(&req, &parts),
+            Err(TransportError::InvalidRequest { .. })
+        ));
+        let req = request(Method::Get, "ftp://h/x", None);
+        assert!(endpoint(&req).is_err());
+    }
+}

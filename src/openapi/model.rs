@@ -1,0 +1,322 @@
+//! The importer's own view of an OpenAPI document: only the parts it reads, the same for 3.0 and
+//! 3.1. The version adapters (`v30`, `v31`) fill it from the parsing crates' types; everything
+//! after them (pairing, schema mapping, emitting) works on this model alone.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::http::model::Method;
+
+/// The parts of a document the importer uses.
+#[derive(Debug, Clone, Default)]
+pub struct Api {
+    /// The document's `openapi` field, e.g. `3.1.0`.
+    pub version: String,
+    /// `info.title` and `info.version`.
+    pub title: String,
+    pub api_version: String,
+    /// `servers[*].url`, with server variables replaced by their defaults.
+    pub servers: Vec<String>,
+    /// Every path, in the order the parsing crate keeps them.
+    pub paths: Vec<PathItem>,
+    /// `components.schemas`, by name.
+    pub schemas: BTreeMap<String, Schema>,
+    /// Request headers the security schemes ask for (`apiKey` in a header, HTTP bearer/basic).
+    pub auth_headers: Vec<AuthHeader>,
+}
+
+impl Api {
+    /// The path item with exactly this path, if the document has one.
+    pub fn path(&self, path: &str) -> Option<&PathItem> {
+        self.paths.iter().find(|p| p.path == path)
+    }
+}
+
+/// A request header a security scheme needs, for a commented hint in the generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthHeader {
+    /// The header name, e.g. `Authorization` or `X-API-Key`.
+    pub name: String,
+    /// The value's shape, e.g. `Bearer ` (empty for an API key).
+    pub prefix: String,
+}
+
+/// One entry of `paths`.
+#[derive(Debug, Clone)]
+pub struct PathItem {
+    pub path: String,
+    pub operations: Vec<Operation>,
+}
+
+impl PathItem {
+    /// The operation of a method, if documented.
+    pub fn operation(&self, method: Method) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.method == method)
+    }
+
+    /// True when the method is documented on this path.
+    pub fn has(&self, method: Method) -> bool {
+        self.operation(method).is_some()
+    }
+}
+
+/// One documented operation (path-level parameters already merged in).
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub method: Method,
+    /// Names of its header parameters, as written.
+    pub header_params: Vec<String>,
+    /// The schema of a JSON request body (`application/json` or another `+json` type).
+    pub request: Option<Schema>,
+    pub responses: Vec<Response>,
+}
+
+impl Operation {
+    /// The responses whose status is a 2xx code, in document order (`201` before `2XX`).
+    pub fn successes(&self) -> impl Iterator<Item = &Response> {
+        self.responses.iter().filter(|r| r.status.is_success())
+    }
+
+    /// True when a response with exactly this status is documented.
+    pub fn documents(&self, status: u16) -> bool {
+        self.responses
+            .iter()
+            .any(|r| r.status == Status::Code(status))
+    }
+}
+
+/// A documented response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: Status,
+    /// Names of its headers, as written.
+    pub headers: Vec<String>,
+    /// The schema of a JSON body.
+    pub body: Option<Schema>,
+}
+
+impl Response {
+    /// True when the response documents the header (case-insensitively).
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The key of a response: a status code, a range such as `2XX`, or `default`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Code(u16),
+    /// The first digit of a range such as `2XX`.
+    Range(u16),
+    Default,
+}
+
+impl Status {
+    /// Parses a `responses` key.
+    pub fn parse(key: &str) -> Option<Status> {
+        if key.eq_ignore_ascii_case("default") {
+            return Some(Status::Default);
+        }
+        if key.len() == 3 && key[1..].eq_ignore_ascii_case("xx") {
+            return key[..1].parse().ok().map(Status::Range);
+        }
+        key.parse().ok().map(Status::Code)
+    }
+
+    /// A 2xx code or the `2XX` range.
+    pub fn is_success(self) -> bool {
+        match self {
+            Status::Code(code) => (200..300).contains(&code),
+            Status::Range(digit) => digit == 2,
+            Status::Default => false,
+        }
+    }
+}
+
+/// A schema, or a reference to one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schema {
+    /// `$ref: '#/components/schemas/NAME'`, by name.
+    Ref(String),
+    /// Any other `$ref` (another document, another part of this one); not followed.
+    OtherRef(String),
+    /// `true` or `{}`: anything goes.
+    Any,
+    /// `false`: nothing is valid.
+    Nothing,
+    Inline(Box<SchemaObject>),
+}
+
+/// The JSON types of JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+/// The keywords the importer maps to a body template. Bounds are plain numbers; the 3.0 adapter
+/// turns its boolean `exclusiveMinimum` / `exclusiveMaximum` into the 3.1 numeric form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaObject {
+    /// The declared types; empty when `type` is absent. `null` is listed here for 3.0's
+    /// `nullable: true` too.
+    pub types: Vec<JsonType>,
+    pub format: Option<String>,
+    pub enum_values: Vec<Value>,
+    pub const_value: Option<Value>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: Option<f64>,
+    pub exclusive_maximum: Option<f64>,
+    pub multiple_of: Option<f64>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    pub items: Option<Schema>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub unique_items: bool,
+    /// Properties in the parsing crate's order (document order for 3.0, by name for 3.1).
+    pub properties: Vec<(String, Schema)>,
+    pub required: Vec<String>,
+    /// True when `additionalProperties` allows members beyond `properties`.
+    pub open_map: bool,
+    pub all_of: Vec<Schema>,
+    pub one_of: Vec<Schema>,
+    pub any_of: Vec<Schema>,
+    /// `discriminator.propertyName` and its `mapping` (value → `$ref`).
+    pub discriminator: Option<Discriminator>,
+    pub read_only: bool,
+    pub write_only: bool,
+    /// `example`, then `examples`, in that order.
+    pub examples: Vec<Value>,
+    pub default: Option<Value>,
+    pub description: Option<String>,
+}
+
+/// A `discriminator` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Discriminator {
+    pub property: String,
+    /// Discriminator value → `$ref` of the schema it selects.
+    pub mapping: Vec<(String, String)>,
+}
+
+/// The component name of a local schema reference (`#/components/schemas/NAME`), unescaped.
+pub fn component_name(reference: &str) -> Option<String> {
+    let name = reference.strip_prefix("#/components/schemas/")?;
+    (!name.is_empty() && !name.contains('/')).then(|| name.replace("~1", "/").replace("~0", "~"))
+}
+
+/// A `$ref` as a [`Schema`]: local component references by name, the rest kept as they are.
+pub fn schema_ref(reference: &str) -> Schema {
+    match component_name(reference) {
+        Some(name) => Schema::Ref(name),
+        None => Schema::OtherRef(reference.to_string()),
+    }
+}
+
+/// How well a request or response media type fits a JSON body: `Some(0)` for
+/// `application/json`, `Some(1)` for another `+json` type (`application/merge-patch+json`…),
+/// `Some(2)` for `*/*`, `None` for anything else. Parameters are ignored.
+pub fn json_rank(media_type: &str) -> Option<u8> {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" {
+        Some(0)
+    } else if essence.starts_with("application/") && essence.ends_with("+json") {
+        Some(1)
+    } else if essence == "*/*" {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// The value of the best JSON media type among `(media type, value)` entries.
+pub fn best_json<'a, T>(entries: impl IntoIterator<Item = (&'a str, T)>) -> Option<T> {
+    entries
+        .into_iter()
+        .filter_map(|(media_type, value)| json_rank(media_type).map(|rank| (rank, value)))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, value)| value)
+}
+
+/// Replaces `{name}` in a server URL by the variables' defaults.
+pub fn expand_server_url<'a>(
+    url: &str,
+    variables: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    variables
+        .into_iter()
+        .fold(url.to_string(), |url, (name, default)| {
+            url.replace(&format!("{{{name}}}"), default)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_parse_codes_ranges_and_default() {
+        assert_eq!(Status::parse("201"), Some(Status::Code(201)));
+        assert_eq!(Status::parse("2XX"), Some(Status::Range(2)));
+        assert_eq!(Status::parse("4xx"), Some(Status::Range(4)));
+        assert_eq!(Status::parse("default"), Some(Status::Default));
+        assert_eq!(Status::parse("two hundred"), None);
+        assert!(Status::Range(2).is_success() && !Status::Code(404).is_success());
+    }
+
+    #[test]
+    fn local_schema_references_are_named_and_others_kept() {
+        assert_eq!(
+            schema_ref("#/components/schemas/Thing"),
+            Schema::Ref("Thing".into())
+        );
+        assert_eq!(
+            schema_ref("#/components/schemas/a~1b"),
+            Schema::Ref("a/b".into())
+        );
+        assert_eq!(
+            schema_ref("other.yaml#/Thing"),
+            Schema::OtherRef("other.yaml#/Thing".into())
+        );
+        assert_eq!(
+            schema_ref("#/components/schemas/Thing/properties/id"),
+            Schema::OtherRef("#/components/schemas/Thing/properties/id".into())
+        );
+    }
+
+    #[test]
+    fn json_media_types_rank_exact_json_first() {
+        assert_eq!(json_rank("application/json; charset=utf-8"), Some(0));
+        assert_eq!(json_rank("application/vnd.api+json"), Some(1));
+        assert_eq!(json_rank("application/xml"), None);
+        assert_eq!(
+            best_json([("*/*", 1), ("application/hal+json", 2), ("text/plain", 3)]),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn server_variables_take_their_defaults() {
+        assert_eq!(
+            expand_server_url(
+                "https://{env}.example.com/{v}",
+                [("env", "api"), ("v", "v2")]
+            ),
+            "https://api.example.com/v2"
+        );
+    }
+}

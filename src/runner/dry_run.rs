@@ -1,0 +1,86 @@
+//! `--dry-run`: the plan of a run as text — per scenario file, each check × resource (or
+//! script) with its cases, each case's seed and the request outline of one case, then the
+//! skipped checks with their reasons. Pure: nothing is sent, the caller prints the text.
+
+use std::fmt::Write as _;
+
+use crate::checks::outline::{outline, script_outline};
+use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
+use crate::runner::{RunSettings, strip_credentials};
+
+/// The dry-run text of `plan` (already reduced to `settings.shard`).
+pub fn render(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan) -> String {
+    let mut out = String::from("dry run: nothing is sent\n");
+    let shard = settings
+        .shard
+        .map_or_else(String::new, |shard| format!(" · shard {shard}"));
+    let _ = writeln!(
+        out,
+        "seed {} · {} case(s) per check{shard} · {} check(s) to run, {} case(s), {} skipped",
+        settings.seed,
+        settings.cases,
+        plan.units.len(),
+        plan.total_cases(),
+        plan.skipped.len()
+    );
+    for (index, planned) in scenarios.iter().enumerate() {
+        out.push_str(&render_scenario(index, planned, settings.seed, plan));
+    }
+    out
+}
+
+fn render_scenario(index: usize, planned: &PlannedScenario, seed: u64, plan: &Plan) -> String {
+    let path = planned.scenario.path.display().to_string();
+    let mut out = format!(
+        "\n{path} → {}\n",
+        strip_credentials(&planned.target.base_url)
+    );
+    for unit in plan.units.iter().filter(|u| u.scenario == index) {
+        out.push_str(&render_unit(unit, planned, &path, seed));
+    }
+    for skip in plan.skipped.iter().filter(|s| s.scenario == index) {
+        let _ = writeln!(
+            out,
+            "  {} · {}: skipped — {}",
+            skip.check, skip.resource, skip.reason
+        );
+    }
+    out
+}
+
+fn render_unit(unit: &Unit, planned: &PlannedScenario, path: &str, seed: u64) -> String {
+    let mut out = format!(
+        "  {} · {}: {} of {} case(s)\n",
+        unit.check(),
+        unit.label,
+        unit.case_count(),
+        unit.cases
+    );
+    let cases: Vec<String> = unit
+        .case_indices()
+        .into_iter()
+        .map(|case| format!("{} (seed {})", case + 1, case_seed(seed, unit, path, case)))
+        .collect();
+    let _ = writeln!(out, "    cases: {}", cases.join(", "));
+    for note in &unit.notes {
+        let _ = writeln!(out, "    note: {note}");
+    }
+    let steps = match unit.kind {
+        UnitKind::Check(check) => planned
+            .scenario
+            .resources
+            .get(unit.resource)
+            .map(|resource| outline(check, resource))
+            .unwrap_or_default(),
+        UnitKind::Script(index) => planned
+            .scenario
+            .scripts
+            .get(index)
+            .map(script_outline)
+            .unwrap_or_default(),
+    };
+    for (n, step) in steps.iter().enumerate() {
+        let _ = writeln!(out, "    {}. {step}", n + 1);
+    }
+    out
+}

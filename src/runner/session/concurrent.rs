@@ -1,0 +1,303 @@
+//! Session steps beyond one request at a time: a batch of requests released together (as
+//! concurrent clients send them), a request whose answer is never read (a lost response), and a
+//! read-only listing of the whole collection (to count what such a request may have created).
+//!
+//! Every request still passes the ownership guard, and every exchange is recorded, redacted.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{CaseError, Req, Session};
+use crate::http::model::{Body, Exchange, Method, NOT_READ, ResponseRecord};
+use crate::http::transport::{OutgoingRequest, UnreadAnswer};
+use crate::runner::auth::{self, SendError};
+
+/// A request whose answer is not read; its exchange is already recorded (status `not read`).
+/// Hand it to [`Session::abandon`] to close its connection.
+pub struct Unanswered {
+    index: usize,
+    answer: Box<dyn UnreadAnswer>,
+}
+
+impl Session<'_> {
+    /// Sends the requests together — one connection each, all opened before any request is
+    /// written (see [`crate::http::transport::Transport::send_together`]) — and records their
+    /// exchanges in the order of `sends` (client 1 first), whatever order the answers came in.
+    /// Every request passes the ownership guard before any is sent; a transport error of any
+    /// of them ends the case. A 201 to a POST to the collection is adopted as run-owned (also
+    /// when another request of the batch failed). Returns the exchanges' indexes, in order.
+    pub async fn send_together(
+        &mut self,
+        sends: Vec<(String, Req)>,
+    ) -> Result<Vec<usize>, CaseError> {
+        let mut prepared = Vec::with_capacity(sends.len());
+        for (purpose, req) in sends {
+            let url = self.request_url(&req);
+            self.guard_ownership(req.method, &url)?;
+            let (outgoing, record) = self.prepare(&req, url);
+            prepared.push((purpose, req, outgoing, record));
+        }
+        if self.ctx.cancel.is_cancelled() {
+            return Err(CaseError::Cancelled);
+        }
+        let outgoing: Vec<OutgoingRequest> =
+            prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
+        let credentials = self.target.auth.as_deref();
+        let answers = tokio::select! {
+            biased;
+            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
+            answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing) => answers,
+        };
+        let mut indexes = Vec::with_capacity(answers.len());
+        let mut first_error = None;
+        let collection = self.target.url(&self.resource.collection);
+        for ((purpose, req, _, record), answer) in prepared.into_iter().zip(answers) {
+            let creates = req.method == Method::Post && record.url == collection;
+            match self.receive(&req, purpose, record, answer) {
+                Ok(index) => {
+                    if creates {
+                        self.adopt_created(index);
+                    }
+                    indexes.push(index);
+                }
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        match first_error {
+            Some(err) => Err(err),
+            None => Ok(indexes),
+        }
+    }
+
+    /// Writes a request on a connection of its own and returns at once, recording the exchange
+    /// with the status `not read`. The answer is never read: [`Session::abandon`] closes the
+    /// connection once the server has begun to answer.
+    pub async fn send_unread(
+        &mut self,
+        purpose: impl Into<String>,
+        req: Req,
+    ) -> Result<Unanswered, CaseError> {
+        let url = self.request_url(&req);
+        self.guard_ownership(req.method, &url)?;
+        if self.ctx.cancel.is_cancelled() {
+            return Err(CaseError::Cancelled);
+        }
+        let (outgoing, record) = self.prepare(&req, url);
+        let credentials = self.target.auth.as_deref();
+        let sent = tokio::select! {
+            biased;
+            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
+            sent = auth::send_unread(self.ctx.transport.as_ref(), credentials, outgoing) => sent,
+        };
+        // Counted as a request once its fate is known, in `abandon`.
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(SendError::Transport(err)) => return Err(self.transport_error(err)),
+            Err(SendError::Auth(err)) => return Err(self.auth_failed(&err)),
+        };
+        self.exchanges.push(Exchange {
+            seq: self.exchanges.len() + 1,
+            purpose: purpose.into(),
+            request: record,
+            response: not_read(Duration::ZERO),
+        });
+        Ok(Unanswered {
+            index: self.exchanges.len() - 1,
+            answer,
+        })
+    }
+
+    /// Waits until the server begins to answer an unread request, then closes its connection
+    /// without reading the answer. Returns the index of its exchange.
+    pub async fn abandon(&mut self, unanswered: Unanswered) -> Result<usize, CaseError> {
+        let Unanswered { index, answer } = unanswered;
+        let waited = tokio::select! {
+            biased;
+            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
+            waited = answer.abandon() => waited,
+        };
+        let elapsed = waited.map_err(|err| self.transport_error(err))?;
+        self.ctx.record_answer();
+        self.exchanges[index].response = not_read(elapsed);
+        Ok(index)
+    }
+
+    /// A request whose response is lost: written, then its connection closed once the server
+    /// begins to answer, without reading the answer. Returns the index of its exchange.
+    pub async fn send_lost(
+        &mut self,
+        purpose: impl Into<String>,
+        req: Req,
+    ) -> Result<usize, CaseError> {
+        let unanswered = self.send_unread(purpose, req).await?;
+        self.abandon(unanswered).await
+    }
+
+    /// Every item of the collection — not only this case's — or `None` when the answer holds
+    /// no readable list. Read-only: used to count what a request whose answer was never read
+    /// may have created, which cannot be recognised by an id.
+    pub async fn list_collection(
+        &mut self,
+        purpose: &str,
+    ) -> Result<Option<Vec<Value>>, CaseError> {
+        let index = self
+            .send(
+                purpose,
+                Req::new(Method::Get, self.resource.collection.clone()),
+            )
+            .await?;
+        let body = self.exchanges[index].response.body.json();
+        Ok(body
+            .and_then(|body| self.resource.items.get(body))
+            .and_then(Value::as_array)
+            .cloned())
+    }
+
+    /// Records that an item (by id) was very probably created by this case but cannot be
+    /// proven to be: it is never written to or deleted, and the report lists it as left behind.
+    pub fn note_unproven(&self, id: &str) {
+        self.ctx
+            .registry
+            .note_unproven(&self.resource.name, &self.item_url(id));
+    }
+
+    /// Counts a transport error (and declares the target down after too many in a row).
+    fn transport_error(&self, err: crate::http::transport::TransportError) -> CaseError {
+        if self.ctx.record_transport_error() >= super::TARGET_DOWN_AFTER {
+            self.ctx.mark_target_down(err.to_string());
+        }
+        err.into()
+    }
+}
+
+/// The record of an answer that was not read.
+fn not_read(elapsed: Duration) -> ResponseRecord {
+    ResponseRecord {
+        status: NOT_READ,
+        headers: Vec::new(),
+        body: Body::Empty,
+        body_len: 0,
+        elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+
+    use futures::future::BoxFuture;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::env::EnvSnapshot;
+    use crate::http::transport::{RawResponse, Transport, TransportError};
+    use crate::runner::context::{ResolvedTarget, RunContext};
+    use crate::scenario::{self, Scenario};
+
+    /// Answers every request 201 with a Location, and remembers what it was sent.
+    #[derive(Default)]
+    struct Recording {
+        sent: Mutex<Vec<(Method, String)>>,
+    }
+
+    impl Transport for Recording {
+        fn send(
+            &self,
+            request: OutgoingRequest,
+        ) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
+            let id = self.sent.lock().map(|s| s.len()).unwrap_or_default();
+            if let Ok(mut sent) = self.sent.lock() {
+                sent.push((request.method, request.url.clone()));
+            }
+            Box::pin(async move {
+                Ok(RawResponse {
+                    status: 201,
+                    headers: vec![("location".into(), format!("/things/srv-{id}"))],
+                    body: Vec::new(),
+                    body_len: 0,
+                    elapsed: Duration::ZERO,
+                })
+            })
+        }
+    }
+
+    fn scenario() -> Scenario {
+        let text = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\npost_id = \"location\"\nbody = { name = \"x\" }\n";
+        scenario::load_str(
+            Path::new("t.toml"),
+            text,
+            &EnvSnapshot::from_pairs::<&str, &str>([]),
+        )
+        .expect("valid scenario")
+    }
+
+    fn target(scenario: &Scenario) -> ResolvedTarget {
+        ResolvedTarget::new("http://h".into(), scenario.target.clone())
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_one_unowned_write_sends_nothing() {
+        let transport = Arc::new(Recording::default());
+        let ctx = RunContext::new(transport.clone(), "run".into(), CancellationToken::new());
+        let scenario = scenario();
+        let target = target(&scenario);
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        let owned = session.fresh_id();
+        let sends = vec![
+            (
+                "mine".to_string(),
+                Req::new(Method::Put, format!("/things/{owned}")),
+            ),
+            (
+                "not mine".to_string(),
+                Req::new(Method::Put, "/things/someone-elses"),
+            ),
+        ];
+        let refused = session.send_together(sends).await;
+        assert!(
+            matches!(refused, Err(CaseError::NotOwned { .. })),
+            "{refused:?}"
+        );
+        assert!(transport.sent.lock().map(|s| s.is_empty()).unwrap_or(false));
+        assert!(session.exchanges().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_recorded_in_request_order_and_created_ids_adopted() {
+        let transport = Arc::new(Recording::default());
+        let ctx = RunContext::new(transport.clone(), "run".into(), CancellationToken::new());
+        let scenario = scenario();
+        let target = target(&scenario);
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        let sends = (1..=3)
+            .map(|n| (format!("client {n}"), Req::new(Method::Post, "/things")))
+            .collect();
+        session.send_together(sends).await.expect("sent");
+        let purposes: Vec<&str> = session
+            .exchanges()
+            .iter()
+            .map(|e| e.purpose.as_str())
+            .collect();
+        assert_eq!(purposes, ["client 1", "client 2", "client 3"]);
+        assert_eq!(session.owned_ids(), ["srv-0", "srv-1", "srv-2"]);
+        assert!(ctx.registry.owns("http://h/things/srv-2"));
+    }
+
+    #[tokio::test]
+    async fn a_transport_that_cannot_leave_answers_unread_is_a_case_error() {
+        let transport = Arc::new(Recording::default());
+        let ctx = RunContext::new(transport, "run".into(), CancellationToken::new());
+        let scenario = scenario();
+        let target = target(&scenario);
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        let lost = session
+            .send_lost("lost", Req::new(Method::Post, "/things"))
+            .await;
+        assert!(matches!(lost, Err(CaseError::Transport(_))), "{lost:?}");
+        assert!(session.exchanges().is_empty());
+    }
+}

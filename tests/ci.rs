@@ -1,0 +1,433 @@
+//! The CI options with the real binary against the demo API on 127.0.0.1: baselines (a known
+//! finding passes, a new one fails), shards (their union is the unsharded run, every case
+//! once), `--dry-run` (nothing sent), completions and man pages.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use support::{Demo, dead_port, findings, results, run, run_json, scenario, write_file};
+
+const SEED: &str = "7";
+
+/// The JSON report of `demo.toml` against `demo` with `extra` options (2 cases, `seed`).
+fn demo_json_seeded(demo: &Demo, seed: &str, extra: &[&str]) -> support::Out {
+    let mut args = vec!["--seed", seed, "--cases", "2"];
+    args.extend_from_slice(extra);
+    run_json(&scenario("demo.toml"), demo.url(), &args)
+}
+
+/// [`demo_json_seeded`] with the tests' usual seed.
+fn demo_json(demo: &Demo, extra: &[&str]) -> support::Out {
+    demo_json_seeded(demo, SEED, extra)
+}
+
+/// (fingerprint, baseline mark) of every finding of warning level or above.
+fn marks(report: &Value) -> BTreeSet<(String, String)> {
+    findings(report)
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| {
+            (
+                f["fingerprint"].as_str().unwrap_or("?").to_string(),
+                f["baseline"].as_str().unwrap_or("none").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn fingerprints_in(file: &std::path::Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(file).expect("the baseline was written");
+    let value: Value = serde_json::from_str(&text).expect("the baseline is JSON");
+    assert_eq!(value["format_version"], 1, "{text}");
+    value["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|e| e["fingerprint"].as_str().expect("fingerprint").to_string())
+        .collect()
+}
+
+#[test]
+fn a_known_finding_passes_and_a_new_one_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("baseline.json");
+    let file_arg = file.to_str().expect("UTF-8 path");
+    let checks = ["--checks", "partial-put,repeat-put"];
+
+    // Record the merge-put bug's findings: they no longer fail this run.
+    let merge = Demo::start("merge-put");
+    let out = demo_json(
+        &merge,
+        &[&checks[..], &["--write-baseline", file_arg]].concat(),
+    );
+    out.assert_code(0, "--write-baseline accepts the findings it records");
+    let recorded = fingerprints_in(&file);
+    assert!(
+        recorded.contains("demo.toml:things:partial-put:merged"),
+        "{recorded:?}"
+    );
+    assert!(
+        marks(&out.json())
+            .iter()
+            .all(|(_, mark)| mark == "recorded"),
+        "{}",
+        out.context()
+    );
+
+    // The same bug against the baseline, with other generated values: known, exit 0.
+    let out = demo_json_seeded(
+        &merge,
+        "8",
+        &[&checks[..], &["--baseline", file_arg]].concat(),
+    );
+    out.assert_code(0, "known findings do not fail the run");
+    let report = out.json();
+    assert!(!marks(&report).is_empty());
+    assert!(marks(&report).iter().all(|(_, mark)| mark == "known"));
+    assert_eq!(report["baseline"]["new"], 0);
+    drop(merge);
+
+    // A second bug: its findings are new and fail the run; the first stays known.
+    let both = Demo::start("merge-put,put-counter");
+    let out = demo_json(&both, &[&checks[..], &["--baseline", file_arg]].concat());
+    out.assert_code(1, "a new finding fails the run");
+    let report = out.json();
+    let new: Vec<_> = marks(&report)
+        .into_iter()
+        .filter(|(_, mark)| mark == "new")
+        .collect();
+    assert!(
+        new.iter()
+            .any(|(fp, _)| fp.starts_with("demo.toml:things:repeat-put:")),
+        "{new:?}"
+    );
+    assert!(new.iter().all(|(fp, _)| !recorded.contains(fp)));
+    assert!(
+        marks(&report).contains(&("demo.toml:things:partial-put:merged".into(), "known".into()))
+    );
+    drop(both);
+
+    // The bug fixed: nothing found, the entries are reported as fixed.
+    let clean = Demo::start("none");
+    let out = demo_json(&clean, &[&checks[..], &["--baseline", file_arg]].concat());
+    out.assert_code(0, "the clean API passes with a baseline");
+    let fixed: BTreeSet<String> = out.json()["baseline"]["fixed"]
+        .as_array()
+        .expect("fixed entries")
+        .iter()
+        .map(|e| e["fingerprint"].as_str().unwrap_or("?").to_string())
+        .collect();
+    assert_eq!(fixed, recorded);
+}
+
+#[test]
+fn known_findings_are_marked_in_the_human_and_junit_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write_file(
+        dir.path(),
+        "baseline.json",
+        r#"{"format_version": 1, "findings": [{"fingerprint": "demo.toml:things:partial-put:merged"}]}"#,
+    );
+    let junit = dir.path().join("junit.xml");
+    let demo = Demo::start("merge-put");
+    let out = run([
+        "run",
+        &scenario("demo.toml"),
+        "--base-url",
+        demo.url(),
+        "--seed",
+        SEED,
+        "--cases",
+        "1",
+        "--checks",
+        "partial-put",
+        "--baseline",
+        file.to_str().expect("UTF-8"),
+        "--report",
+        &format!("junit:{}", junit.display()),
+        "--color",
+        "never",
+    ]);
+    out.assert_code(0, "the only finding is known");
+    assert!(
+        out.stdout.contains("(known: in the baseline, not failing)")
+            && out.stdout.contains("0 new"),
+        "{}",
+        out.context()
+    );
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report");
+    assert!(!xml.contains("<failure"), "{xml}");
+    assert!(
+        xml.contains("(known: in the baseline, not failing)"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_bad_baseline_is_a_usage_error_before_anything_is_sent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://127.0.0.1:{}", dead_port());
+    let bad = write_file(
+        dir.path(),
+        "bad.json",
+        "{\n  \"format_version\": 1,\n  \"findings\": 3\n}",
+    );
+    let missing = dir.path().join("missing.json");
+    for (file, message) in [
+        (bad.clone(), "bad.json:3:"),
+        (missing, "cannot read the baseline file"),
+    ] {
+        let out = run_json(
+            &scenario("demo.toml"),
+            &url,
+            &["--baseline", file.to_str().expect("UTF-8")],
+        );
+        out.assert_code(2, "a bad baseline file").assert_no_panic();
+        assert!(out.stderr.contains(message), "{}", out.context());
+    }
+    let nowhere = dir.path().join("no/such/dir/b.json");
+    let out = run_json(
+        &scenario("demo.toml"),
+        &url,
+        &["--write-baseline", nowhere.to_str().expect("UTF-8")],
+    );
+    out.assert_code(2, "an unwritable --write-baseline");
+}
+
+/// (scenario, check, resource, case) of every case a report ran, and the findings as
+/// (check, resource, case, fingerprint).
+type Cases = Vec<(String, String, String, u64)>;
+type Found = Vec<(String, String, u64, String)>;
+
+fn ran(report: &Value, sharded: bool) -> (Cases, Found, Vec<String>) {
+    let text = |v: &Value| v.as_str().unwrap_or("?").to_string();
+    let mut cases = Vec::new();
+    let mut skipped = Vec::new();
+    for row in results(report) {
+        let key = (
+            text(&row["scenario"]),
+            text(&row["check"]),
+            text(&row["resource"]),
+        );
+        if row["status"]["kind"] == "skipped" {
+            skipped.push(format!("{key:?}"));
+            continue;
+        }
+        let numbers: Vec<u64> = if sharded {
+            row["case_numbers"]
+                .as_array()
+                .expect("a sharded row lists its cases")
+                .iter()
+                .filter_map(Value::as_u64)
+                .collect()
+        } else {
+            assert!(row.get("case_numbers").is_none(), "{row}");
+            let n =
+                row["cases_run"].as_u64().unwrap_or(0) + row["cases_errored"].as_u64().unwrap_or(0);
+            (1..=n).collect()
+        };
+        cases.extend(
+            numbers
+                .into_iter()
+                .map(|c| (key.0.clone(), key.1.clone(), key.2.clone(), c)),
+        );
+    }
+    let found = findings(report)
+        .iter()
+        .map(|f| {
+            (
+                text(&f["check"]),
+                text(&f["resource"]),
+                f["case"].as_u64().unwrap_or(0),
+                text(&f["fingerprint"]),
+            )
+        })
+        .collect();
+    (cases, found, skipped)
+}
+
+#[test]
+fn three_shards_together_are_the_unsharded_run() {
+    let demo = Demo::start("merge-put,delete-500");
+    let json = |shard: Option<&str>| {
+        let mut args = vec!["--seed", SEED, "--cases", "3", "--concurrency", "1"];
+        if let Some(shard) = shard {
+            args.extend(["--shard", shard]);
+        }
+        let out = run_json("scenarios", demo.url(), &args);
+        // A shard fails only when its slice happens to find a planted bug.
+        assert!(
+            matches!(out.code(), 0 | 1),
+            "shard {shard:?}: unexpected exit code\n{}",
+            out.context()
+        );
+        out.json()
+    };
+    let whole = json(None);
+    assert!(whole["shard"].is_null());
+    let (mut all_cases, mut all_found, mut all_skipped) = ran(&whole, false);
+    assert!(!all_found.is_empty());
+    let (mut cases, mut found, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    for index in 1..=3 {
+        let shard = format!("{index}/3");
+        let part = json(Some(&shard));
+        assert_eq!(part["shard"]["index"], index);
+        assert_eq!(part["shard"]["count"], 3);
+        let (c, f, s) = ran(&part, true);
+        assert!(!c.is_empty(), "shard {shard} ran nothing");
+        cases.extend(c);
+        found.extend(f);
+        skipped.extend(s);
+    }
+    for list in [&mut all_cases, &mut cases] {
+        list.sort();
+    }
+    let unique: BTreeSet<_> = cases.iter().collect();
+    assert_eq!(unique.len(), cases.len(), "a case ran in two shards");
+    assert_eq!(
+        cases, all_cases,
+        "the shards' cases are the unsharded run's"
+    );
+    all_found.sort();
+    found.sort();
+    assert_eq!(
+        found, all_found,
+        "the shards' findings are the unsharded run's"
+    );
+    all_skipped.sort();
+    skipped.sort();
+    assert_eq!(
+        skipped, all_skipped,
+        "each skipped check is listed by one shard"
+    );
+}
+
+#[test]
+fn a_bad_shard_is_a_usage_error() {
+    for bad in ["0/3", "4/3", "1", "x/y"] {
+        let out = run(["demo", "--shard", bad]);
+        out.assert_code(2, "a bad --shard").assert_no_panic();
+        assert!(
+            out.stderr.contains("--shard takes I/N"),
+            "{}",
+            out.context()
+        );
+    }
+}
+
+#[test]
+fn dry_run_sends_nothing_and_prints_the_plan() {
+    let url = format!("http://127.0.0.1:{}", dead_port());
+    let out = run([
+        "run",
+        "scenarios/demo.toml",
+        "--base-url",
+        &url,
+        "--dry-run",
+        "--seed",
+        SEED,
+    ]);
+    out.assert_code(0, "a dry run against a dead port")
+        .assert_no_panic();
+    for expected in [
+        "dry run: nothing is sent",
+        "repeat-put · things: 3 of 3 case(s)",
+        "cases: 1 (seed ",
+        "PUT /things/{id} body A again",
+        "GET /things/{id}, HEAD /things/{id}",
+    ] {
+        assert!(
+            out.stdout.contains(expected),
+            "missing `{expected}`\n{}",
+            out.context()
+        );
+    }
+    let demo = run(["demo", "--dry-run"]);
+    demo.assert_code(0, "demo --dry-run");
+    assert!(demo.stdout.contains("skipped — "), "{}", demo.context());
+}
+
+/// The `cases:` lines of a dry run, split into (unit, case) pairs.
+fn planned_cases(stdout: &str) -> Vec<String> {
+    let mut scenario = String::new();
+    let mut unit = String::new();
+    let mut cases = Vec::new();
+    for line in stdout.lines() {
+        if line.contains(" → ") && !line.starts_with(' ') {
+            scenario = line.to_string();
+        } else if let Some(rest) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')) {
+            unit = rest.split(':').next().unwrap_or("").to_string();
+        } else if let Some(list) = line.trim().strip_prefix("cases: ") {
+            cases.extend(
+                list.split(", ")
+                    .map(|case| format!("{scenario} {unit} #{case}")),
+            );
+        }
+    }
+    cases
+}
+
+#[test]
+fn dry_run_shards_partition_the_planned_cases() {
+    let plan = |shard: Option<&str>| {
+        let mut args = vec!["demo", "--dry-run", "--seed", SEED];
+        args.extend(shard.map(|s| ["--shard", s]).into_iter().flatten());
+        let out = run(args);
+        out.assert_code(0, "demo --dry-run");
+        planned_cases(&out.stdout)
+    };
+    let mut whole = plan(None);
+    assert!(whole.len() > 20, "{whole:?}");
+    let mut union: Vec<String> = (1..=4)
+        .flat_map(|i| plan(Some(&format!("{i}/4"))))
+        .collect();
+    whole.sort();
+    union.sort();
+    assert_eq!(union, whole);
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(["completions", shell]);
+        out.assert_code(0, shell);
+        for word in ["idemfuzz", "demo", "list-checks", "write-baseline", "shard"] {
+            assert!(
+                out.stdout.contains(word),
+                "{shell}: no `{word}`\n{}",
+                out.context()
+            );
+        }
+    }
+    run(["completions", "tcsh"]).assert_code(2, "an unknown shell");
+}
+
+#[test]
+fn man_pages_from_the_clap_definitions() {
+    let out = run(["man"]);
+    out.assert_code(0, "man");
+    for word in [
+        ".TH idemfuzz 1",
+        "completions",
+        "serve\\-demo",
+        "Exit codes",
+    ] {
+        assert!(out.stdout.contains(word), "no `{word}`\n{}", out.context());
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(["man", "--out-dir", dir.path().to_str().expect("UTF-8")]);
+    out.assert_code(0, "man --out-dir");
+    for page in [
+        "idemfuzz.1",
+        "idemfuzz-run.1",
+        "idemfuzz-demo.1",
+        "idemfuzz-man.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap_or_default();
+        assert!(text.contains(".TH"), "{page} missing or empty");
+    }
+    let run_page = std::fs::read_to_string(dir.path().join("idemfuzz-run.1")).unwrap_or_default();
+    assert!(run_page.contains("write\\-baseline"), "{run_page}");
+}

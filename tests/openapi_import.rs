@@ -1,0 +1,249 @@
+//! OpenAPI import of committed documents (library level, no network): insta snapshots of the
+//! generated scenario files, and what each one means once loaded by the scenario loader — the
+//! same loader `run` uses, so every generated file here is a valid scenario.
+
+use std::path::Path;
+
+use idemfuzz::env::EnvSnapshot;
+use idemfuzz::http::model::Method;
+use idemfuzz::openapi::{Generated, Spec, import};
+use idemfuzz::scenario::{self, CreateMode, PostId, Resource, Scenario};
+
+/// A committed document, named by its path from the crate root.
+fn document(path: &str, url: Option<&str>) -> Spec {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|err| panic!("read {path}: {err}"));
+    Spec {
+        origin: path.to_string(),
+        text,
+        url: url.map(str::to_string),
+    }
+}
+
+/// Imports a document and loads the result as `run` would.
+fn imported(path: &str, url: Option<&str>) -> (Generated, Scenario) {
+    let generated = import(&document(path, url)).unwrap_or_else(|err| panic!("{err}"));
+    let loaded = scenario::load_str(
+        Path::new("generated.toml"),
+        &generated.toml,
+        &EnvSnapshot::default(),
+    )
+    .unwrap_or_else(|err| {
+        panic!(
+            "the generated file does not load:\n{err}\n{}",
+            generated.toml
+        )
+    });
+    (generated, loaded)
+}
+
+fn resource<'a>(scenario: &'a Scenario, name: &str) -> &'a Resource {
+    scenario
+        .resources
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no resource {name}"))
+}
+
+fn ignored(resource: &Resource) -> Vec<String> {
+    resource.ignore.iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn demo_document_3_1() {
+    let (generated, loaded) = imported(
+        "src/demo/openapi.json",
+        Some("http://127.0.0.1:8080/openapi.json"),
+    );
+    insta::assert_snapshot!("demo_openapi_3_1", generated.toml);
+    assert_eq!(
+        loaded.target.base_url.as_deref(),
+        Some("http://127.0.0.1:8080")
+    );
+    let things = resource(&loaded, "things");
+    assert_eq!(things.item, "/things/{id}");
+    assert_eq!(things.create, CreateMode::Put);
+    assert_eq!(things.post_id, Some(PostId::Location));
+    assert_eq!(things.items.to_string(), "/items");
+    assert_eq!(things.required, ["name", "color"]);
+    assert_eq!(ignored(things), ["/updatedAt"]);
+    assert!(things.supports(Method::Head) && things.supports(Method::Delete));
+    let key = things
+        .idempotency_key
+        .as_ref()
+        .expect("Idempotency-Key support");
+    assert_eq!(
+        (key.header.as_str(), key.mismatch_statuses.as_slice()),
+        ("Idempotency-Key", &[422][..])
+    );
+    assert!(things.checks.post_retry_enabled && things.checks.repeat_delete.enabled);
+    let lamps = resource(&loaded, "lamps");
+    assert!(!lamps.checks.post_retry_enabled, "lamps have no POST");
+    assert_eq!(lamps.post_id, None);
+}
+
+#[test]
+fn bookshop_3_0_yaml() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/bookshop-3.0.yaml", None);
+    insta::assert_snapshot!("bookshop_3_0_yaml", generated.toml);
+    assert_eq!(generated.version, "3.0.3");
+    assert_eq!(
+        generated.resources,
+        ["books", "authors", "orders", "categories"]
+    );
+    let skipped: Vec<&str> = generated.skipped.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "/customers/{customerId}/addresses/{addressId}",
+            "/reports/{reportId}"
+        ]
+    );
+    assert_eq!(
+        loaded.target.base_url.as_deref(),
+        Some("https://eu.bookshop.example/v2"),
+        "server variables take their defaults"
+    );
+
+    let books = resource(&loaded, "books");
+    assert_eq!(books.create, CreateMode::Put);
+    assert_eq!(books.id_field.to_string(), "/isbn");
+    assert_eq!(books.items.to_string(), "/data");
+    assert_eq!(ignored(books), ["/createdAt", "/updatedAt", "/rating"]);
+    assert!(books.supports(Method::Patch));
+    assert!(
+        !books.body.top_level_members().contains(&"isbn"),
+        "the id is in the path, not the body"
+    );
+
+    let authors = resource(&loaded, "authors");
+    assert_eq!(authors.create, CreateMode::Post);
+    assert_eq!(authors.post_id, Some(PostId::Location));
+    assert!(!authors.checks.repeat_put.enabled && !authors.checks.partial_put_enabled);
+    assert!(authors.checks.repeat_delete.enabled);
+
+    let orders = resource(&loaded, "orders");
+    assert!(
+        matches!(&orders.post_id, Some(PostId::Pointer(p)) if p.to_string() == "/id"),
+        "the new order's id is in the POST answer: {:?}",
+        orders.post_id
+    );
+    assert_eq!(
+        ignored(orders),
+        [
+            "/status",
+            "/lines/*/lineId",
+            "/lines/*/unitPrice",
+            "/placedAt"
+        ]
+    );
+    assert!(orders.idempotency_key.is_some());
+
+    let categories = resource(&loaded, "categories");
+    assert!(!categories.checks.repeat_delete.enabled && !categories.checks.post_retry_enabled);
+    assert!(
+        generated
+            .toml
+            .contains("# parent: left out: `Category` contains itself"),
+        "the recursive member is left out with a comment"
+    );
+}
+
+#[test]
+fn fleet_3_1_json() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/fleet-3.1.json", None);
+    insta::assert_snapshot!("fleet_3_1_json", generated.toml);
+    assert_eq!(
+        generated.resources,
+        ["drivers", "maintenance-jobs", "vehicles"]
+    );
+    assert_eq!(generated.skipped.len(), 2);
+
+    let drivers = resource(&loaded, "drivers");
+    assert_eq!(drivers.create, CreateMode::Post);
+    assert_eq!(drivers.id_field.to_string(), "/driverId");
+    assert_eq!(
+        drivers.idempotency_key.as_ref().map(|k| k.header.as_str()),
+        Some("X-Idempotency-Key")
+    );
+    assert!(!drivers.supports(Method::Delete) && !drivers.checks.use_after_delete.enabled);
+
+    let vehicles = resource(&loaded, "vehicles");
+    assert_eq!(vehicles.items.to_string(), "/vehicles");
+    assert_eq!(
+        ignored(vehicles),
+        [
+            "/depot/location/accuracyM",
+            "/equipment/*/installedAt",
+            "/etag",
+            "/odometer/readAt",
+            "/registeredAt"
+        ]
+    );
+    assert!(generated.toml.contains("X-Fleet-Key = \"${X_FLEET_KEY}\""));
+}
+
+/// Names and values a spec may hold that TOML needs quoted or escaped, and bounds at the edge
+/// of what the generators take: the file still loads, and the odd values survive as written.
+#[test]
+fn odd_names_and_extreme_bounds_still_make_a_valid_file() {
+    let text = r##"openapi: 3.0.3
+info: {title: "Odd \"API\"\nwith a line break", version: '0'}
+paths:
+  /odd things:
+    get: {responses: {'200': {description: ok}}}
+  /odd things/{id}:
+    get: {responses: {'200': {description: ok}}}
+  /weird.items:
+    get: {responses: {'200': {description: ok}}}
+  /weird.items/{weird id}:
+    get: {responses: {'200': {description: ok}}}
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [first name]
+              properties:
+                first name: {type: string, description: "line one\nline two # not a comment"}
+                a.b: {type: integer, minimum: 9223372036854775807}
+                "quote\"d": {type: string, enum: ["ünïcødé", "tab\there", "#hash"]}
+                shapes: {type: array, minItems: 2000, items: {enum: [{gen: x}, {gen: y}]}}
+                nested: {type: object, properties: {"[x]": {type: number, maximum: -1e300}}}
+                "": {type: boolean}
+      responses: {'200': {description: ok}}
+"##;
+    let generated = import(&Spec {
+        origin: "odd.yaml".into(),
+        text: text.into(),
+        url: None,
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    let loaded = scenario::load_str(
+        Path::new("odd.toml"),
+        &generated.toml,
+        &EnvSnapshot::default(),
+    )
+    .unwrap_or_else(|err| panic!("{err}\n{}", generated.toml));
+    assert_eq!(generated.skipped.len(), 1, "{:?}", generated.skipped);
+    assert!(generated.skipped[0].reason.contains("white space"));
+    let weird = &loaded.resources[0];
+    assert_eq!(weird.name, "weird_items");
+    assert_eq!(weird.item, "/weird.items/{id}");
+    assert_eq!(weird.required, ["first name"]);
+    let members = weird.body.top_level_members();
+    for name in ["first name", "a.b", "quote\"d", "shapes", "nested", ""] {
+        assert!(members.contains(&name), "{name:?} missing from {members:?}");
+    }
+    // A description with a line break and a `#` stays inside one comment.
+    assert!(
+        generated
+            .toml
+            .lines()
+            .filter(|l| l.contains("line two"))
+            .all(|l| l.find('#') < l.find("line one")),
+        "{}",
+        generated.toml
+    );
+}
