@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use rustls::pki_types::CertificateDer;
 
 use crate::env::EnvSnapshot;
 use crate::http::config::{HttpVersion, ProxyConfig, TransportConfig, check_proxy_url};
@@ -176,7 +177,8 @@ fn duration(option: &'static str, text: &str) -> Result<Duration, TransportArgsE
     Ok(parsed)
 }
 
-fn ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TransportArgsError> {
+fn ca_certs(paths: &[PathBuf]) -> Result<Vec<CertificateDer<'static>>, TransportArgsError> {
+    use rustls::pki_types::pem::PemObject as _;
     let mut certs = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
@@ -184,12 +186,12 @@ fn ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TransportArg
             path: shown.clone(),
             reason: err.to_string(),
         })?;
-        let bundle = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
-            TransportArgsError::CaCertUnreadable {
+        let bundle = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| TransportArgsError::CaCertUnreadable {
                 path: shown.clone(),
                 reason: err.to_string(),
-            }
-        })?;
+            })?;
         if bundle.is_empty() {
             return Err(TransportArgsError::CaCertEmpty { path: shown });
         }
@@ -223,6 +225,7 @@ pub fn prepare_targets(
         if let Some(timeout) = settings.timeout {
             target.target.timeout = timeout;
         }
+        target.proxied = settings.client.proxy.applies_to(&target.base_url);
         if let Some(bearer) = &settings.bearer {
             if target
                 .target

@@ -19,6 +19,9 @@ pub struct ResolvedTarget {
     pub target: Target,
     /// The credentials of `target.auth` for this run (shared by the targets of one command).
     pub auth: Option<Arc<Credentials>>,
+    /// True when a proxy carries the requests to this target: requests released together and
+    /// unread answers cannot be sent then (see [`crate::http::wire`]).
+    pub proxied: bool,
 }
 
 impl ResolvedTarget {
@@ -33,6 +36,7 @@ impl ResolvedTarget {
             base_url,
             target,
             auth: None,
+            proxied: false,
         }
     }
 
