@@ -16,8 +16,8 @@ use axum::response::IntoResponse;
 use idemfuzz::demo::{DemoOptions, LoggedRequest};
 use serde_json::Value;
 use support::{
-    Demo, Out, Served, finding_lines, findings, idemfuzz, run_cmd, weird_router, weird_scenario,
-    write_file,
+    Demo, Out, Served, finding_lines, findings, idemfuzz, result_row, run_cmd, weird_router,
+    weird_scenario, write_file,
 };
 
 const TOKEN: &str = "demo-s3cr3t-token-4242";
@@ -271,6 +271,52 @@ impl Rotating {
 
 fn runs_of(file: &Path) -> usize {
     std::fs::read_to_string(file).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn requests_released_together_and_left_unread_carry_the_token_too() {
+    let demo = token_demo();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = demo_scenario(dir.path(), "[target.auth]\nbearer = \"${DEMO_TOKEN}\"");
+    let har = dir.path().join("run.har");
+    let checks = "concurrent-put,concurrent-post-key,lost-response-retry,lost-update";
+    let out = run_with_env(
+        &[("DEMO_TOKEN", TOKEN)],
+        &file,
+        demo.url(),
+        &["--checks", checks, "--har", &har.display().to_string()],
+    );
+    out.assert_code(0, "the clean demo API behind a token")
+        .assert_no_panic();
+    let report = out.json();
+    for check in checks.split(',') {
+        assert_eq!(
+            result_row(&report, check, "things")["status"]["kind"],
+            "passed",
+            "{check}: {}",
+            finding_lines(&report)
+        );
+    }
+    let requests = demo.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "every request, batches and unread ones included, carries the token"
+    );
+    let doc = read_har(&har);
+    assert_eq!(har_problems(&doc), Vec::<String>::new());
+    let unread = entries(&doc)
+        .iter()
+        .filter(|e| {
+            e["response"]["status"] == 0
+                && e["_error"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("answer not read"))
+        })
+        .count();
+    assert!(unread >= 4, "the lost responses are in the HAR: {unread}");
+    assert_nowhere(TOKEN, &out, &[&har]);
 }
 
 #[test]

@@ -347,8 +347,9 @@ fn resources_of_unread_answers_are_left_behind_and_reported() {
 
 mod wire {
     use super::*;
+    use idemfuzz::http::config::TransportConfig;
     use idemfuzz::http::model::Method;
-    use idemfuzz::http::transport::OutgoingRequest;
+    use idemfuzz::http::transport::{OutgoingRequest, Pace};
     use idemfuzz::http::wire::WireClient;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
@@ -401,8 +402,11 @@ mod wire {
                 }
                 texts
             });
-            let answers = WireClient::new()
-                .send_together((0..4).map(|_| request(&url, Method::Put)).collect())
+            let answers = WireClient::new(&TransportConfig::default())
+                .send_together(
+                    (0..4).map(|_| request(&url, Method::Put)).collect(),
+                    Pace::at_once(),
+                )
                 .await;
             let statuses: Vec<u16> = answers
                 .into_iter()
@@ -439,7 +443,7 @@ mod wire {
                 let closed = matches!(stream.read(&mut rest).await, Ok(0) | Err(_));
                 (text, closed)
             });
-            let client = WireClient::new();
+            let client = WireClient::new(&TransportConfig::default());
             let unread = client
                 .send_unread(request(&url, Method::Post))
                 .await

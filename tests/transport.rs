@@ -15,7 +15,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use idemfuzz::demo::{DemoOptions, LoggedRequest, Throttle};
 use serde_json::Value;
-use support::{Demo, Out, Served, finding_lines, findings, idemfuzz, run_cmd, run_json};
+use support::{
+    Demo, Out, Served, finding_lines, findings, idemfuzz, result_row, run_cmd, run_json,
+};
 
 /// Findings at warning level or above.
 fn violations(report: &Value) -> usize {
@@ -316,6 +318,81 @@ fn requests_go_through_the_configured_proxy() {
 }
 
 #[test]
+fn checks_that_need_their_own_connections_are_skipped_behind_a_proxy() {
+    let demo = Demo::start("none");
+    let proxy = Proxy::start();
+    let proxy_url = proxy.served.url();
+    let out = run_env(
+        &[],
+        &[
+            "run",
+            "scenarios/demo.toml",
+            "scenarios/notes.toml",
+            "--base-url",
+            demo.url(),
+            "--format",
+            "json",
+            "--cases",
+            "1",
+            "--checks",
+            "concurrent-put,lost-response-retry,lost-update,post-put-creation,etag-stability",
+            "--proxy",
+            &proxy_url,
+        ],
+    );
+    out.assert_code(0, "the rest runs through the proxy")
+        .assert_no_panic();
+    let report = out.json();
+    for check in ["concurrent-put", "lost-response-retry", "lost-update"] {
+        let row = result_row(&report, check, "things");
+        assert_eq!(row["status"]["kind"], "skipped", "{check}: {row}");
+        let reason = row["status"]["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("a proxy carries the requests") && reason.contains("NO_PROXY"),
+            "{reason}"
+        );
+    }
+    assert_eq!(
+        result_row(&report, "etag-stability", "things")["status"]["kind"],
+        "passed"
+    );
+    let post_put = result_row(&report, "post-put-creation", "notes");
+    assert_eq!(post_put["status"]["kind"], "passed", "{post_put}");
+    assert!(
+        post_put["notes"]
+            .to_string()
+            .contains("lost-response retry of the filling PUT not run"),
+        "{post_put}"
+    );
+    assert_eq!(
+        proxy.count(),
+        demo.requests().len(),
+        "nothing went around the proxy"
+    );
+    // NO_PROXY lets them run, directly.
+    let direct = run_env(
+        &[("HTTP_PROXY", &proxy_url), ("NO_PROXY", "127.0.0.1")],
+        &[
+            "run",
+            "scenarios/demo.toml",
+            "--base-url",
+            demo.url(),
+            "--format",
+            "json",
+            "--cases",
+            "1",
+            "--checks",
+            "concurrent-put",
+        ],
+    );
+    direct.assert_code(0, "NO_PROXY");
+    assert_eq!(
+        result_row(&direct.json(), "concurrent-put", "things")["status"]["kind"],
+        "passed"
+    );
+}
+
+#[test]
 fn a_dead_proxy_is_cannot_test_and_a_bad_proxy_url_a_usage_error() {
     let demo = Demo::start("none");
     let dead = format!("http://127.0.0.1:{}", support::dead_port());
@@ -552,6 +629,38 @@ fn https_needs_the_ca_or_insecure_and_negotiates_http_2() {
         entries.len() > before && entries[before..].iter().all(|r| r.version == "HTTP/1.1"),
         "--insecure with HTTP/1.1"
     );
+}
+
+#[test]
+fn batches_and_lost_responses_over_https_use_the_ca_and_insecure_options() {
+    let demo = TlsDemo::start();
+    let ca = support::root()
+        .join("tests/fixtures/tls/ca.pem")
+        .display()
+        .to_string();
+    let checks = "concurrent-put,lost-response-retry";
+    for (option, value) in [("--ca-cert", ca.as_str()), ("--insecure", "")] {
+        let mut args = vec!["--cases", "1", "--checks", checks, option];
+        if !value.is_empty() {
+            args.push(value);
+        }
+        let before = demo.log.entries().len();
+        let out = run_json("scenarios/demo.toml", &demo.url, &args);
+        out.assert_code(0, option).assert_no_panic();
+        let report = out.json();
+        for check in checks.split(',') {
+            assert_eq!(
+                result_row(&report, check, "things")["status"]["kind"],
+                "passed",
+                "{check} with {option}"
+            );
+        }
+        let entries = demo.log.entries();
+        assert!(
+            entries[before..].iter().any(|r| r.version == "HTTP/1.1"),
+            "the wire client's HTTP/1.1 connections got through with {option}"
+        );
+    }
 }
 
 #[test]

@@ -580,10 +580,12 @@ fn filled(retry_status: u16, publications: i64) -> post_put_creation::Filled {
         put: exchange(Put, URL, 200, None, &[]),
         after_put: after(1),
         collection_after_put: collection(vec![json!({"id": "s1"})]),
-        lost: exchange(Put, URL, 0, None, &[]),
-        retry: exchange(Put, URL, retry_status, None, &[]),
-        after_retry: after(publications),
-        collection_after_retry: collection(vec![json!({"id": "s1"})]),
+        retried: Some(post_put_creation::Retried {
+            lost: exchange(Put, URL, 0, None, &[]),
+            retry: exchange(Put, URL, retry_status, None, &[]),
+            after_retry: after(publications),
+            collection_after_retry: collection(vec![json!({"id": "s1"})]),
+        }),
     }
 }
 
@@ -608,6 +610,11 @@ fn post_put_creation_wants_an_idempotent_filling_put() {
     );
     let created = post_put_creation::judge(&post_put_record(Some(filled(201, 1))), &canon);
     assert_eq!(severities(&created), vec![Severity::Error]);
+    assert_eq!(rules(&created), ["retry-201"]);
+    // Behind a proxy the lost-response retry is not sent, and nothing about it is judged.
+    let mut proxied = filled(201, 3);
+    proxied.retried = None;
+    assert!(post_put_creation::judge(&post_put_record(Some(proxied)), &canon).is_empty());
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crate::checks::{
     head_parity, lost_response_retry, lost_update, partial_put, post_put_creation, post_retry,
     put_after_delete, repeat_delete, repeat_put, status_conformance, use_after_delete,
 };
+use crate::runner::context::ResolvedTarget;
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
@@ -105,11 +106,33 @@ pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
     }
 }
 
-/// Notes about parts of a check that do not run on a resource.
-pub fn notes(check: CheckId, resource: &Resource) -> Vec<String> {
+/// Why requests released together or left unread cannot reach a target: a proxy carries its
+/// requests, and idemfuzz never opens the connections of its own those need around the proxy.
+pub const PROXIED: &str = "a proxy carries the requests to this target (--proxy, or HTTP_PROXY / HTTPS_PROXY / ALL_PROXY), and requests released together or left unread need connections of their own, which idemfuzz never opens around the proxy; to run it, list the target's host in NO_PROXY";
+
+/// Why a check cannot run against a target: it sends requests together or leaves answers
+/// unread, and a proxy carries the target's requests.
+pub fn target_skip(check: CheckId, target: &ResolvedTarget) -> Option<String> {
+    let needs_own_connections = matches!(
+        check,
+        CheckId::ConcurrentPut
+            | CheckId::ConcurrentPostKey
+            | CheckId::LostResponseRetry
+            | CheckId::LostUpdate
+    );
+    (needs_own_connections && target.proxied).then(|| PROXIED.to_string())
+}
+
+/// Notes about parts of a check that do not run on a resource of a target.
+pub fn notes(check: CheckId, resource: &Resource, target: &ResolvedTarget) -> Vec<String> {
     match check {
         CheckId::PostRetry => post_retry::notes(resource),
         CheckId::LostResponseRetry => lost_response_retry::notes(resource),
+        CheckId::PostPutCreation if target.proxied => {
+            vec![format!(
+                "lost-response retry of the filling PUT not run: {PROXIED}"
+            )]
+        }
         _ => Vec::new(),
     }
 }

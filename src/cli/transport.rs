@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use rustls::pki_types::CertificateDer;
 
 use crate::env::EnvSnapshot;
 use crate::http::config::{HttpVersion, ProxyConfig, TransportConfig, check_proxy_url};
@@ -27,8 +28,9 @@ use crate::scenario::auth::{Auth, SecretText};
 #[command(next_help_heading = "Auth and transport")]
 pub struct TransportArgs {
     /// Send at most this many requests per second (N/s), minute (N/m) or hour (N/h), evenly
-    /// spaced, every request included. Default: no limit. 10/s is a polite value for a shared
-    /// staging API.
+    /// spaced, every request included (requests released together each wait for their turn,
+    /// which stretches a race). Default: no limit. 10/s is a polite value for a shared staging
+    /// API.
     #[arg(long, value_name = "RATE")]
     pub rate_limit: Option<String>,
     /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
@@ -52,11 +54,12 @@ pub struct TransportArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Vec<PathBuf>,
     /// Send every request through this HTTP proxy (http:// or https:// URL). Default: the
-    /// http_proxy / https_proxy / all_proxy variables; no_proxy applies to both.
+    /// http_proxy / https_proxy / all_proxy variables; no_proxy applies to both. Checks that
+    /// release requests together or leave answers unread are skipped behind a proxy.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// HTTP version: auto (HTTP/2 when TLS negotiates it), 1.1, or 2 (prior knowledge, also
-    /// over plain http).
+    /// over plain http). Requests released together and unread always use HTTP/1.1.
     #[arg(long, value_enum, value_name = "VERSION", default_value_t = HttpVersionArg::Auto)]
     pub http_version: HttpVersionArg,
     /// Write every exchange of the run (probe, checks, retries, cleanup) to FILE in HAR 1.2,
@@ -176,7 +179,8 @@ fn duration(option: &'static str, text: &str) -> Result<Duration, TransportArgsE
     Ok(parsed)
 }
 
-fn ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TransportArgsError> {
+fn ca_certs(paths: &[PathBuf]) -> Result<Vec<CertificateDer<'static>>, TransportArgsError> {
+    use rustls::pki_types::pem::PemObject as _;
     let mut certs = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
@@ -184,12 +188,12 @@ fn ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TransportArg
             path: shown.clone(),
             reason: err.to_string(),
         })?;
-        let bundle = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
-            TransportArgsError::CaCertUnreadable {
+        let bundle = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| TransportArgsError::CaCertUnreadable {
                 path: shown.clone(),
                 reason: err.to_string(),
-            }
-        })?;
+            })?;
         if bundle.is_empty() {
             return Err(TransportArgsError::CaCertEmpty { path: shown });
         }
@@ -223,6 +227,7 @@ pub fn prepare_targets(
         if let Some(timeout) = settings.timeout {
             target.target.timeout = timeout;
         }
+        target.proxied = settings.client.proxy.applies_to(&target.base_url);
         if let Some(bearer) = &settings.bearer {
             if target
                 .target

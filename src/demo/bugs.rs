@@ -187,8 +187,9 @@ impl Bug {
         )
     }
 
-    fn bit(self) -> u32 {
-        1 << (self as u32)
+    /// The bug's bit in a [`BugSet`] (64 bits: room for the bugs to come).
+    fn bit(self) -> u64 {
+        1 << (self as u64)
     }
 }
 
@@ -231,7 +232,7 @@ impl FromStr for Bug {
 
 /// The set of bugs a demo server runs with; empty means the correct API.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct BugSet(u32);
+pub struct BugSet(u64);
 
 impl BugSet {
     /// No bugs: the correct API.
@@ -346,5 +347,12 @@ mod tests {
         let single = BugSet::single(Bug::StaleRead);
         assert_eq!(single, BugSet::from_iter([Bug::StaleRead]));
         assert_eq!(BugSet::none().to_string(), "none");
+    }
+
+    #[test]
+    fn every_bug_has_a_bit_of_its_own() {
+        assert!(Bug::ALL.len() <= 64, "BugSet is a u64 bitmask");
+        let all: BugSet = Bug::ALL.iter().copied().collect();
+        assert_eq!(all.0.count_ones() as usize, Bug::ALL.len());
     }
 }

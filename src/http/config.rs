@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use rustls::pki_types::CertificateDer;
+
 use crate::env::EnvSnapshot;
 
 /// Everything the HTTP client needs to know about the network path to the API.
@@ -12,8 +14,8 @@ use crate::env::EnvSnapshot;
 pub struct TransportConfig {
     /// Accept any server certificate and host name (`--insecure`).
     pub insecure: bool,
-    /// Extra trusted root certificates (`--ca-cert`), added to the platform's roots.
-    pub ca_certs: Vec<reqwest::Certificate>,
+    /// Extra trusted root certificates (`--ca-cert`, DER), added to the platform's roots.
+    pub ca_certs: Vec<CertificateDer<'static>>,
     /// Proxies to use; none means a direct connection.
     pub proxy: ProxyConfig,
     /// Longest wait for a TCP (and TLS) connection; none means only the request timeout applies.
@@ -72,6 +74,28 @@ impl ProxyConfig {
     /// True when no proxy is configured.
     pub fn is_direct(&self) -> bool {
         self.http.is_none() && self.https.is_none()
+    }
+
+    /// True when requests to `url` go through a proxy: one is set for its scheme and
+    /// `no_proxy` does not exempt its host (the same matching the HTTP client uses).
+    pub fn applies_to(&self, url: &str) -> bool {
+        if self.is_direct() {
+            return false;
+        }
+        let Ok(uri) = url.parse::<http::Uri>() else {
+            return false;
+        };
+        let mut matcher = hyper_util::client::proxy::matcher::Matcher::builder();
+        if let Some(proxy) = &self.http {
+            matcher = matcher.http(proxy.clone());
+        }
+        if let Some(proxy) = &self.https {
+            matcher = matcher.https(proxy.clone());
+        }
+        if let Some(no_proxy) = &self.no_proxy {
+            matcher = matcher.no(no_proxy.clone());
+        }
+        matcher.build().intercept(&uri).is_some()
     }
 }
 
@@ -137,7 +161,13 @@ pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder
         builder = builder.tls_danger_accept_invalid_certs(true);
     }
     if !config.ca_certs.is_empty() {
-        builder = builder.tls_certs_merge(config.ca_certs.iter().cloned());
+        let certs = config
+            .ca_certs
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| format!("invalid CA certificate: {err}"))?;
+        builder = builder.tls_certs_merge(certs);
     }
     if let Some(timeout) = config.connect_timeout {
         builder = builder.connect_timeout(timeout);
@@ -215,6 +245,21 @@ mod tests {
             "http://***@proxy:3128/"
         );
         assert!(!without_credentials("ht!tp://u:hunter2@x").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_proxy_applies_unless_no_proxy_exempts_the_host() {
+        let config = ProxyConfig::everything_through("http://p:1", Some("localhost".into()));
+        assert!(config.applies_to("http://api.example.com/things"));
+        assert!(config.applies_to("https://api.example.com/things"));
+        assert!(!config.applies_to("http://localhost:8080/things"));
+        let http_only = ProxyConfig {
+            http: Some("http://p:1".into()),
+            ..ProxyConfig::default()
+        };
+        assert!(http_only.applies_to("http://127.0.0.1:9/"));
+        assert!(!http_only.applies_to("https://127.0.0.1:9/"));
+        assert!(!ProxyConfig::default().applies_to("http://127.0.0.1:9/"));
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //!
 //! Semantics: requests leave at least `1/N` of the period apart, with no burst: with `20/s`,
 //! one request every 50 ms, so no window of one second ever holds more than 20 departures.
+//! Requests released together (a batch of concurrent clients) are no exception: every
+//! connection of the batch is opened first, then each request is written at its own turn, so
+//! a batch of K spreads over K−1 intervals and a race window shorter than that may be missed.
 //! Hand-written (a mutex-guarded "next departure" instant on tokio's clock) rather than a
 //! crate such as `governor`: one global, burst-free limiter is a dozen lines, and being on
 //! tokio's clock it is tested deterministically with a paused clock.
@@ -17,7 +20,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::http::transport::{
-    OutgoingRequest, RawResponse, Transport, TransportError, UnreadAnswer,
+    OutgoingRequest, Pace, RawResponse, Transport, TransportError, Turns, UnreadAnswer,
 };
 
 /// At most `count` requests per `per`.
@@ -74,52 +77,70 @@ impl FromStr for RateLimit {
 /// A transport that makes every request wait for its turn under a [`RateLimit`].
 pub struct RateLimited {
     inner: Arc<dyn Transport>,
+    turns: Arc<Departures>,
+}
+
+/// The departure schedule shared by every request of a run.
+struct Departures {
     interval: Duration,
     /// The earliest departure of the next request; `None` before the first one.
     next: Mutex<Option<Instant>>,
+}
+
+impl Turns for Departures {
+    /// Waits until this request may leave. Waiters queue in order (tokio's mutex is fair);
+    /// the next departure is counted from the moment this one really leaves, so a late
+    /// wake-up never lets two requests out closer than the interval.
+    fn wait_turn(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let mut next = self.next.lock().await;
+            if let Some(at) = *next {
+                tokio::time::sleep_until(at).await;
+            }
+            *next = Some(Instant::now() + self.interval);
+        })
+    }
 }
 
 impl RateLimited {
     pub fn new(inner: Arc<dyn Transport>, limit: RateLimit) -> RateLimited {
         RateLimited {
             inner,
-            interval: limit.interval(),
-            next: Mutex::new(None),
+            turns: Arc::new(Departures {
+                interval: limit.interval(),
+                next: Mutex::new(None),
+            }),
         }
-    }
-
-    /// Waits until this request may leave. Waiters queue in order (tokio's mutex is fair);
-    /// the next departure is counted from the moment this one really leaves, so a late
-    /// wake-up never lets two requests out closer than the interval.
-    async fn wait_turn(&self) {
-        let mut next = self.next.lock().await;
-        if let Some(at) = *next {
-            tokio::time::sleep_until(at).await;
-        }
-        *next = Some(Instant::now() + self.interval);
     }
 }
 
 impl Transport for RateLimited {
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
         Box::pin(async move {
-            self.wait_turn().await;
+            self.turns.wait_turn().await;
             self.inner.send(request).await
         })
     }
 
+    /// Each request of the batch takes its turn after the connections are open (the one
+    /// limiter of the run: an outer pace is replaced, never added to).
     fn send_together(
         &self,
         requests: Vec<OutgoingRequest>,
+        _pace: Pace,
     ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
-        self.inner.send_together(requests)
+        let turns: Arc<dyn Turns> = self.turns.clone();
+        self.inner.send_together(requests, Pace::by(turns))
     }
 
     fn send_unread(
         &self,
         request: OutgoingRequest,
     ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
-        self.inner.send_unread(request)
+        Box::pin(async move {
+            self.turns.wait_turn().await;
+            self.inner.send_unread(request).await
+        })
     }
 
     fn throttled(&self) -> u64 {
@@ -195,6 +216,23 @@ mod tests {
                 .take_while(|t| **t - *start < Duration::from_secs(1))
                 .count();
             assert!(in_window <= 20, "{in_window} departures within 1 s");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_takes_one_turn_per_request_and_shares_the_schedule() {
+        let clocked = Arc::new(Clocked::default());
+        let limited = RateLimited::new(clocked.clone(), "20/s".parse().expect("valid"));
+        assert!(limited.send(request()).await.is_ok());
+        let answers = limited
+            .send_together(vec![request(); 4], Pace::at_once())
+            .await;
+        assert_eq!(answers.len(), 4);
+        assert!(limited.send(request()).await.is_ok());
+        let times = clocked.0.lock().expect("lock").clone();
+        assert_eq!(times.len(), 6, "one before, four in the batch, one after");
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(50), "{pair:?}");
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use futures::future::BoxFuture;
 
 use crate::http::transport::{
-    OutgoingRequest, RawResponse, Transport, TransportError, UnreadAnswer,
+    OutgoingRequest, Pace, RawResponse, Transport, TransportError, UnreadAnswer,
 };
 
 /// How long and how often to wait for a throttling API.
@@ -94,28 +94,91 @@ impl RetryAfter {
             let Verdict::RetryAfter(wait) = verdict(&raw, retry, SystemTime::now()) else {
                 return Ok(raw);
             };
-            let why = if wait > self.policy.max_wait {
-                format!(
-                    " (it asked to wait {}, more than the {} allowed by --throttle-max-wait)",
-                    humantime::format_duration(wait),
-                    humantime::format_duration(self.policy.max_wait)
-                )
-            } else if retry >= self.policy.max_retries {
-                String::new()
-            } else {
-                self.retried.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(wait).await;
-                retry += 1;
-                continue;
-            };
-            return Err(TransportError::Throttled {
-                method: request.method.as_str(),
-                url: request.url.clone(),
-                status: raw.status,
-                retries: retry,
-                why,
-            });
+            if let Some(why) = self.give_up(wait, retry) {
+                return Err(throttled(&request, raw.status, retry, why));
+            }
+            self.retried.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+            retry += 1;
         }
+    }
+
+    /// A batch released together: throttled answers are waited out (the longest wait any of
+    /// them asked for) and those requests alone are released together again. A request sent
+    /// again is no longer concurrent with the others, so such a case can miss a race but never
+    /// invent one; the answers it finally gets are the ones judged.
+    async fn send_together_patiently(
+        &self,
+        requests: Vec<OutgoingRequest>,
+        pace: Pace,
+    ) -> Vec<Result<RawResponse, TransportError>> {
+        let mut answers = self
+            .inner
+            .send_together(requests.clone(), pace.clone())
+            .await;
+        let mut retry = 0;
+        loop {
+            let now = SystemTime::now();
+            let throttled_now: Vec<(usize, Duration)> = answers
+                .iter()
+                .enumerate()
+                .filter_map(|(n, answer)| match answer {
+                    Ok(raw) => match verdict(raw, retry, now) {
+                        Verdict::RetryAfter(wait) => Some((n, wait)),
+                        Verdict::Keep => None,
+                    },
+                    Err(_) => None,
+                })
+                .collect();
+            let Some(wait) = throttled_now.iter().map(|(_, wait)| *wait).max() else {
+                return answers;
+            };
+            if let Some(why) = self.give_up(wait, retry) {
+                for (n, _) in throttled_now {
+                    let status = answers[n].as_ref().map_or(429, |raw| raw.status);
+                    answers[n] = Err(throttled(&requests[n], status, retry, why.clone()));
+                }
+                return answers;
+            }
+            self.retried
+                .fetch_add(throttled_now.len() as u64, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+            retry += 1;
+            let again = throttled_now
+                .iter()
+                .map(|(n, _)| requests[*n].clone())
+                .collect();
+            let fresh = self.inner.send_together(again, pace.clone()).await;
+            for ((n, _), answer) in throttled_now.into_iter().zip(fresh) {
+                answers[n] = answer;
+            }
+        }
+    }
+
+    /// Why to stop waiting before retry number `retry + 1`, asked to wait `wait`; `None` to
+    /// wait and retry.
+    fn give_up(&self, wait: Duration, retry: u32) -> Option<String> {
+        if wait > self.policy.max_wait {
+            Some(format!(
+                " (it asked to wait {}, more than the {} allowed by --throttle-max-wait)",
+                humantime::format_duration(wait),
+                humantime::format_duration(self.policy.max_wait)
+            ))
+        } else if retry >= self.policy.max_retries {
+            Some(String::new())
+        } else {
+            None
+        }
+    }
+}
+
+fn throttled(request: &OutgoingRequest, status: u16, retries: u32, why: String) -> TransportError {
+    TransportError::Throttled {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        status,
+        retries,
+        why,
     }
 }
 
@@ -127,10 +190,13 @@ impl Transport for RetryAfter {
     fn send_together(
         &self,
         requests: Vec<OutgoingRequest>,
+        pace: Pace,
     ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
-        self.inner.send_together(requests)
+        Box::pin(self.send_together_patiently(requests, pace))
     }
 
+    /// An unread answer cannot be seen, so a throttled one cannot be waited out: it is sent
+    /// as it is.
     fn send_unread(
         &self,
         request: OutgoingRequest,
@@ -260,5 +326,36 @@ mod tests {
         let err = too_long.send(request()).await.expect_err("gave up");
         assert!(err.to_string().contains("more than the 1m"), "{err}");
         assert_eq!(too_long.throttled(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_answers_of_a_batch_are_waited_out_and_sent_again_together() {
+        // Answers in send order: the batch of three gets 200, 429, 503; the retry of the two
+        // throttled ones gets 201 and 200.
+        let transport = retrying(vec![
+            answer(200, None),
+            answer(429, Some("1")),
+            answer(503, Some("2")),
+            answer(201, None),
+        ]);
+        let answers = transport
+            .send_together(vec![request(); 3], Pace::at_once())
+            .await;
+        let statuses: Vec<u16> = answers
+            .iter()
+            .map(|a| a.as_ref().expect("answered").status)
+            .collect();
+        assert_eq!(statuses, [200, 201, 200]);
+        assert_eq!(transport.throttled(), 2);
+        let stubborn = retrying(vec![answer(429, Some("1")); 8]);
+        let answers = stubborn
+            .send_together(vec![request(); 2], Pace::at_once())
+            .await;
+        assert!(
+            answers
+                .iter()
+                .all(|a| matches!(a, Err(TransportError::Throttled { retries: 3, .. }))),
+            "{answers:?}"
+        );
     }
 }

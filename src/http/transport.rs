@@ -94,15 +94,24 @@ pub trait Transport: Send + Sync {
     }
 
     /// Sends requests together, as concurrent clients would: the real transport opens one
-    /// connection per request and writes none before all are open (a barrier). Answers come
-    /// back in request order. By default the requests are simply sent concurrently.
+    /// connection per request and writes none before all are open (a barrier); then each
+    /// request is written as soon as `pace` lets it (at once, or one rate-limit interval after
+    /// the previous one). Answers come back in request order. By default the requests are
+    /// simply sent concurrently, each after its turn.
     fn send_together(
         &self,
         requests: Vec<OutgoingRequest>,
+        pace: Pace,
     ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
-        Box::pin(futures::future::join_all(
-            requests.into_iter().map(|request| self.send(request)),
-        ))
+        Box::pin(futures::future::join_all(requests.into_iter().map(
+            move |request| {
+                let pace = pace.clone();
+                async move {
+                    pace.wait().await;
+                    self.send(request).await
+                }
+            },
+        )))
     }
 
     /// Writes a request on a connection of its own and returns at once, without reading the
@@ -119,6 +128,37 @@ pub trait Transport: Send + Sync {
                 reason: "this transport cannot leave an answer unread".into(),
             })
         })
+    }
+}
+
+/// When each request of a batch may be written once every connection is open: all at once
+/// (the default), or each after its turn from a [`Turns`] source such as the run's rate
+/// limiter — which spreads the batch over one interval per request.
+#[derive(Clone, Default)]
+pub struct Pace(Option<Arc<dyn Turns>>);
+
+/// Hands out turns to send, one request each (the rate limiter).
+pub trait Turns: Send + Sync {
+    /// Waits until the next request may leave.
+    fn wait_turn(&self) -> BoxFuture<'_, ()>;
+}
+
+impl Pace {
+    /// Every request is written as soon as all connections are open.
+    pub fn at_once() -> Pace {
+        Pace(None)
+    }
+
+    /// Each request waits for its turn from `turns` before it is written.
+    pub fn by(turns: Arc<dyn Turns>) -> Pace {
+        Pace(Some(turns))
+    }
+
+    /// Waits until the next request of the batch may be written.
+    pub async fn wait(&self) {
+        if let Some(turns) = &self.0 {
+            turns.wait_turn().await;
+        }
     }
 }
 
@@ -153,7 +193,7 @@ impl ReqwestTransport {
         Ok(ReqwestTransport {
             client,
             recorder: None,
-            wire: WireClient::new(),
+            wire: WireClient::new(config),
         })
     }
 
@@ -245,13 +285,14 @@ impl Transport for ReqwestTransport {
     fn send_together(
         &self,
         requests: Vec<OutgoingRequest>,
+        pace: Pace,
     ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
         Box::pin(async move {
             let Some(recorder) = &self.recorder else {
-                return self.wire.send_together(requests).await;
+                return self.wire.send_together(requests, pace).await;
             };
             let started = SystemTime::now();
-            let answers = self.wire.send_together(requests.clone()).await;
+            let answers = self.wire.send_together(requests.clone(), pace).await;
             for (request, answer) in requests.iter().zip(&answers) {
                 let answer = answer.as_ref().map(|raw| (raw, WIRE_VERSION));
                 recorder.record(request, started, answer);

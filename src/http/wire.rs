@@ -5,6 +5,13 @@
 //!   they reach the server within a fraction of a millisecond of each other;
 //! * an **unread send**: a request written on a connection of its own, whose answer is never
 //!   read — the connection is closed once the server begins to answer (a lost response).
+//!
+//! It honours the run's [`TransportConfig`] where it can: the TLS trust (`--ca-cert`,
+//! `--insecure`) and `--connect-timeout`; each request's timeout; a rate limit through the
+//! batch's [`Pace`]. It always speaks HTTP/1.1 (one connection per concurrent client, whatever
+//! `--http-version` says), and it never goes through a proxy: a request a proxy would carry is
+//! refused with a transport error, never sent around the proxy (the plan skips the checks that
+//! need this client on such a target, see [`crate::checks::dispatch`]).
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -19,9 +26,10 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_util::either::Either;
 
+use crate::http::config::{ProxyConfig, TransportConfig};
 use crate::http::transport::{
-    MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, RawResponse, TransportError, UnreadAnswer,
-    error_chain, root_cause,
+    MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, Pace, RawResponse, TransportError,
+    UnreadAnswer, error_chain, root_cause,
 };
 
 /// A connection: plain TCP or TLS over TCP.
@@ -43,10 +51,24 @@ fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
 }
 
 /// Opens its own connections for batches and unread sends. The TLS configuration (rustls with
-/// the platform's certificate verifier, as reqwest uses) is built on the first https request.
+/// the platform's certificate verifier plus `--ca-cert` roots, as reqwest uses, or no
+/// verification with `--insecure`) is built on the first https request.
 #[derive(Default)]
 pub struct WireClient {
     tls: OnceLock<Result<Arc<rustls::ClientConfig>, String>>,
+    /// Trust: extra roots and `--insecure`.
+    trust: Trust,
+    /// Longest wait for TCP and TLS (`--connect-timeout`); the request's timeout applies too.
+    connect_timeout: Option<Duration>,
+    /// The run's proxies: requests they carry are refused, never sent around them.
+    proxy: ProxyConfig,
+}
+
+/// Which server certificates the wire client accepts.
+#[derive(Debug, Clone, Default)]
+struct Trust {
+    insecure: bool,
+    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 /// Where a request goes, taken apart for the wire.
@@ -61,31 +83,39 @@ struct Endpoint {
 }
 
 impl WireClient {
-    pub fn new() -> WireClient {
-        WireClient::default()
+    pub fn new(config: &TransportConfig) -> WireClient {
+        WireClient {
+            tls: OnceLock::new(),
+            trust: Trust {
+                insecure: config.insecure,
+                extra_roots: config.ca_certs.clone(),
+            },
+            connect_timeout: config.connect_timeout,
+            proxy: config.proxy.clone(),
+        }
     }
 
-    /// Opens one connection per request, then releases every request at once. Answers come
-    /// back in request order; a request whose connection could not be opened gets its error.
+    /// Opens one connection per request; once all are open (the barrier), writes each request
+    /// as soon as `pace` lets it — all at once without a rate limit. Answers come back in
+    /// request order; a request whose connection could not be opened gets its error.
     pub async fn send_together(
         &self,
         requests: Vec<OutgoingRequest>,
+        pace: Pace,
     ) -> Vec<Result<RawResponse, TransportError>> {
         let opened = join_all(requests.iter().map(|request| self.open(request))).await;
         // The barrier: every connection is ready (or failed) before any request is written.
-        let in_flight: Vec<_> = requests
-            .into_iter()
-            .zip(opened)
-            .map(|(request, sender)| {
-                let started = Instant::now();
-                let answer = match sender.and_then(|sender| Ok((sender, hyper_request(&request)?)))
-                {
-                    Ok((mut sender, built)) => Either::Left(sender.send_request(built)),
-                    Err(err) => Either::Right(err),
-                };
-                (request, started, answer)
-            })
-            .collect();
+        let mut in_flight = Vec::with_capacity(requests.len());
+        for (request, sender) in requests.into_iter().zip(opened) {
+            let answer = match sender.and_then(|sender| Ok((sender, hyper_request(&request)?))) {
+                Ok((mut sender, built)) => {
+                    pace.wait().await;
+                    Either::Left(sender.send_request(built))
+                }
+                Err(err) => Either::Right(err),
+            };
+            in_flight.push((request, Instant::now(), answer));
+        }
         join_all(
             in_flight
                 .into_iter()
@@ -99,6 +129,7 @@ impl WireClient {
         &self,
         request: OutgoingRequest,
     ) -> Result<Box<dyn UnreadAnswer>, TransportError> {
+        self.refuse_proxied(&request)?;
         let endpoint = endpoint(&request)?;
         let bytes = raw_request(&request, &endpoint)?;
         let mut stream = self.connect(&request, &endpoint).await?;
@@ -123,6 +154,7 @@ impl WireClient {
         &self,
         request: &OutgoingRequest,
     ) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        self.refuse_proxied(request)?;
         let endpoint = endpoint(request)?;
         let stream = self.connect(request, &endpoint).await?;
         let handshake = async {
@@ -143,7 +175,20 @@ impl WireClient {
         }
     }
 
-    /// TCP (and TLS for https) to the request's host, within its timeout.
+    /// A request that a proxy would carry is never sent directly.
+    fn refuse_proxied(&self, request: &OutgoingRequest) -> Result<(), TransportError> {
+        if !self.proxy.applies_to(&request.url) {
+            return Ok(());
+        }
+        Err(TransportError::Other {
+            method: request.method.as_str(),
+            url: request.url.clone(),
+            reason: PROXIED.into(),
+        })
+    }
+
+    /// TCP (and TLS for https) to the request's host, within the connect timeout (and the
+    /// request's own timeout).
     async fn connect(
         &self,
         request: &OutgoingRequest,
@@ -171,27 +216,104 @@ impl WireClient {
                 .map_err(|err| connect_error(root_cause(&err)))?;
             Ok(Either::Right(tls))
         };
-        tokio::time::timeout(request.timeout, connecting)
+        let limit = self
+            .connect_timeout
+            .map_or(request.timeout, |connect| connect.min(request.timeout));
+        tokio::time::timeout(limit, connecting)
             .await
-            .unwrap_or_else(|_| Err(timeout(request)))
+            .unwrap_or_else(|_| {
+                Err(TransportError::Timeout {
+                    method: request.method.as_str(),
+                    url: request.url.clone(),
+                    after: limit,
+                })
+            })
     }
 
     fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
-        self.tls.get_or_init(build_tls_config).clone()
+        self.tls
+            .get_or_init(|| build_tls_config(&self.trust))
+            .clone()
     }
 }
 
-/// rustls with the platform verifier, speaking HTTP/1.1 only.
-fn build_tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
-    use rustls_platform_verifier::BuilderVerifierExt;
+/// Why a request is refused when a proxy would carry it.
+pub const PROXIED: &str = "a proxy carries requests to this target, and requests released together or left unread need connections of their own, which idemfuzz never opens around the proxy";
+
+/// rustls speaking HTTP/1.1 only, verifying certificates as reqwest does: the platform
+/// verifier with the extra roots, or nothing at all with `--insecure`.
+fn build_tls_config(trust: &Trust) -> Result<Arc<rustls::ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_platform_verifier())
         .map_err(|err| format!("cannot set up TLS: {err}"))?
+        .dangerous();
+    let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = if trust.insecure {
+        Arc::new(AcceptAnyCertificate(provider))
+    } else {
+        Arc::new(
+            rustls_platform_verifier::Verifier::new_with_extra_roots(
+                trust.extra_roots.iter().cloned(),
+                provider,
+            )
+            .map_err(|err| format!("cannot set up TLS: {err}"))?,
+        )
+    };
+    let mut config = builder
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// `--insecure`: accepts any certificate and host name, as the reqwest client then does.
+/// Signatures are still checked with the provider's algorithms.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// Awaits one answer of a batch and reads its body (capped), within the request's timeout.

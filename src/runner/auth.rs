@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::http::redact::{REDACTED, Scrubber};
 use crate::http::transport::{
-    OutgoingRequest, RawResponse, Transport, TransportError, UnreadAnswer,
+    OutgoingRequest, Pace, RawResponse, Transport, TransportError, UnreadAnswer,
 };
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::auth::Auth;
@@ -317,7 +317,7 @@ pub async fn send_together(
 ) -> Vec<Result<RawResponse, SendError>> {
     let Some(credentials) = credentials else {
         return transport
-            .send_together(requests)
+            .send_together(requests, Pace::at_once())
             .await
             .into_iter()
             .map(|answer| answer.map_err(SendError::from))
@@ -332,7 +332,7 @@ pub async fn send_together(
         .map(|request| with_token(request, token.as_ref()))
         .collect();
     let mut answers: Vec<Result<RawResponse, SendError>> = transport
-        .send_together(signed)
+        .send_together(signed, Pace::at_once())
         .await
         .into_iter()
         .map(|answer| answer.map_err(SendError::from))
@@ -362,7 +362,7 @@ pub async fn send_together(
         .collect();
     for (n, answer) in refused
         .into_iter()
-        .zip(transport.send_together(again).await)
+        .zip(transport.send_together(again, Pace::at_once()).await)
     {
         answers[n] = answer.map_err(SendError::from);
     }
@@ -495,6 +495,37 @@ mod tests {
         // Without credentials nothing is added and a 401 is returned as it is.
         let raw = send(&gate, None, request()).await.expect("answered");
         assert_eq!(raw.status, 401);
+    }
+
+    #[tokio::test]
+    async fn a_batch_refused_with_401_is_re_sent_together_with_a_fresh_token() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let counter = dir.path().join("runs");
+        let command = format!(
+            "echo x >> '{0}'; printf 'good-token-%s\\n' $(wc -l < '{0}' | tr -d ' ')",
+            counter.display()
+        );
+        let credentials = Credentials::new(Auth::Command(command), "t.toml");
+        let gate = Gate::default();
+        let answers = send_together(&gate, Some(&credentials), vec![request(); 3]).await;
+        assert_eq!(answers.len(), 3);
+        assert!(
+            answers
+                .iter()
+                .all(|a| matches!(a, Ok(raw) if raw.status == 200)),
+            "{answers:?}"
+        );
+        assert_eq!(
+            gate.0.load(Ordering::SeqCst),
+            6,
+            "three refused, three re-sent"
+        );
+        let runs = std::fs::read_to_string(&counter).expect("ran");
+        assert_eq!(
+            runs.lines().count(),
+            2,
+            "ran at start and once for the batch"
+        );
     }
 
     #[tokio::test]

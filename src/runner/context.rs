@@ -21,6 +21,9 @@ pub struct ResolvedTarget {
     pub target: Target,
     /// The credentials of `target.auth` for this run (shared by the targets of one command).
     pub auth: Option<Arc<Credentials>>,
+    /// True when a proxy carries the requests to this target: requests released together and
+    /// unread answers cannot be sent then (see [`crate::http::wire`]).
+    pub proxied: bool,
 }
 
 impl ResolvedTarget {
@@ -35,6 +38,7 @@ impl ResolvedTarget {
             base_url,
             target,
             auth: None,
+            proxied: false,
         }
     }
 

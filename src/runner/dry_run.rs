@@ -70,7 +70,7 @@ fn render_unit(unit: &Unit, planned: &PlannedScenario, path: &str, seed: u64) ->
             .scenario
             .resources
             .get(unit.resource)
-            .map(|resource| outline(check, resource))
+            .map(|resource| outline(check, resource, planned.target.proxied))
             .unwrap_or_default(),
         UnitKind::Script(index) => planned
             .scenario

@@ -127,7 +127,9 @@ pub fn build(
     for (s, planned) in scenarios.iter().enumerate() {
         for (r, resource) in planned.scenario.resources.iter().enumerate() {
             for check in BUILT_IN.into_iter().filter(|c| selection.includes(*c)) {
-                match dispatch::skip_reason(check, resource) {
+                let skip = dispatch::skip_reason(check, resource)
+                    .or_else(|| dispatch::target_skip(check, &planned.target));
+                match skip {
                     Some(reason) => plan.skipped.push(Skip {
                         scenario: s,
                         check,
@@ -146,7 +148,7 @@ pub fn build(
                                 kind: UnitKind::Check(check),
                                 label: resource.name.clone(),
                                 cases,
-                                notes: dispatch::notes(check, resource),
+                                notes: dispatch::notes(check, resource, &planned.target),
                                 only_cases: None,
                             });
                         }

@@ -146,6 +146,12 @@ impl<'a> Session<'a> {
         self.exchanges
     }
 
+    /// True when a proxy carries this target's requests, so requests released together and
+    /// unread answers cannot be sent (checks skip those parts).
+    pub fn proxied(&self) -> bool {
+        self.target.proxied
+    }
+
     /// Ids owned by this case, in the order they were allocated or learned.
     pub fn owned_ids(&self) -> &[String] {
         &self.owned_ids
