@@ -53,6 +53,9 @@ pub struct Finding {
     pub diff: Option<String>,
     /// The exact request sequence of the case, redacted, in order.
     pub exchanges: Vec<Exchange>,
+    /// Fuzz findings only: the minimal sequence, its relation, seeds and shrinking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzz: Option<Box<crate::fuzz::FuzzDetail>>,
     /// Whether `--baseline` / `--write-baseline` knew this finding; `None` when neither was
     /// given, and always for `info` findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

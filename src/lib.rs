@@ -11,6 +11,7 @@ pub mod demo;
 pub mod env;
 pub mod exit_code;
 pub mod findings;
+pub mod fuzz;
 pub mod http;
 pub mod openapi;
 pub mod report;

@@ -35,7 +35,7 @@ fn enabled(check: CheckId, resource: &Resource) -> bool {
         CheckId::HeadParity => options.head_parity.enabled,
         CheckId::PostRetry => options.post_retry_enabled,
         CheckId::StatusConformance => options.status_conformance_enabled,
-        CheckId::Script => true,
+        CheckId::Fuzz | CheckId::Script => true,
         CheckId::ConcurrentPut => options.concurrent_put_enabled,
         CheckId::ConcurrentPostKey => options.concurrent_post_key_enabled,
         CheckId::LostResponseRetry => options.lost_response_retry_enabled,
@@ -94,6 +94,7 @@ pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
         CheckId::HeadParity => head_parity::skip_reason(resource),
         CheckId::PostRetry => post_retry::skip_reason(resource),
         CheckId::StatusConformance => status_conformance::skip_reason(resource),
+        CheckId::Fuzz => super::fuzz::skip_reason(resource),
         CheckId::Script => None,
         CheckId::ConcurrentPut => concurrent_put::skip_reason(resource),
         CheckId::ConcurrentPostKey => concurrent_post_key::skip_reason(resource),
@@ -187,7 +188,9 @@ pub async fn run_case(
             let record = status_conformance::execute(session, generator).await?;
             status_conformance::judge(&record)
         }
-        CheckId::Script => Vec::new(),
+        // Fuzz cases need the case's kind (generated or replayed): the runner calls
+        // `checks::fuzz::run_case` itself.
+        CheckId::Fuzz | CheckId::Script => Vec::new(),
         CheckId::ConcurrentPut => {
             let record = concurrent_put::execute(session, generator).await?;
             concurrent_put::judge(&record, &canons.full, &resource.id_field)

@@ -11,6 +11,7 @@ pub mod conditional_write;
 pub mod dispatch;
 pub mod etag;
 pub mod etag_stability;
+pub mod fuzz;
 pub mod get_safety;
 pub mod head_parity;
 pub mod lost_response_retry;
@@ -56,6 +57,8 @@ pub enum CheckId {
     LostUpdate,
     EtagStability,
     PostPutCreation,
+    /// Generated request sequences judged by metamorphic relations (opt-in).
+    Fuzz,
 }
 
 /// Static facts about a check, shown by `list-checks` and in reports.
@@ -70,7 +73,7 @@ pub struct CheckInfo {
 }
 
 /// The built-in checks (scripts are not listed: they are the user's own).
-pub const BUILT_IN: [CheckId; 16] = [
+pub const BUILT_IN: [CheckId; 17] = [
     CheckId::RepeatPut,
     CheckId::PartialPut,
     CheckId::RepeatDelete,
@@ -87,6 +90,7 @@ pub const BUILT_IN: [CheckId; 16] = [
     CheckId::LostUpdate,
     CheckId::EtagStability,
     CheckId::PostPutCreation,
+    CheckId::Fuzz,
 ];
 
 impl CheckId {
@@ -147,6 +151,12 @@ impl CheckId {
                 "RFC 9110 — methods: PUT, POST, 405",
                 "create answers 201 (POST with a resolving Location), update 200/204, 405 carries Allow",
             ),
+            CheckId::Fuzz => (
+                "fuzz",
+                "RFC 9110 §9.2.1, §9.2.2, §9.3.4, §9.3.5",
+                "RFC 9110 — methods: Safe methods, Idempotent methods, PUT, DELETE",
+                "opt-in: generated request sequences; a repeated idempotent request or an inserted safe one changes nothing; shrunk to a minimal repro",
+            ),
             CheckId::Script => (
                 "script",
                 "scenario file",
@@ -203,6 +213,11 @@ impl CheckId {
             oracle,
             summary,
         }
+    }
+
+    /// Checks that run only when selected by name (`--checks fuzz`, or `idemfuzz fuzz`).
+    pub fn is_opt_in(self) -> bool {
+        self == CheckId::Fuzz
     }
 
     /// The kebab-case name used on the command line and in files.

@@ -62,15 +62,23 @@ pub async fn execute(
                 .await?;
             record.put_update = Some(session.exchange(index).clone());
         }
-        if !session.resource.supports(Method::Patch) {
-            let req = Req::new(Method::Patch, session.resource.item_path(&id)).body(&json!({}));
+        if let Some(method) = undeclared_method(session.resource) {
+            let req = Req::new(method, session.resource.item_path(&id)).body(&json!({}));
             let index = session
-                .send("PATCH, which the resource does not declare", req)
+                .send(format!("{method}, which the item does not declare"), req)
                 .await?;
             record.undeclared = Some(session.exchange(index).clone());
         }
     }
     Ok(record)
+}
+
+/// A method the item does not declare, to see its 405: PATCH, else POST (to the item URL,
+/// which is run-owned, so nothing outside the run can be touched).
+fn undeclared_method(resource: &Resource) -> Option<Method> {
+    [Method::Patch, Method::Post]
+        .into_iter()
+        .find(|method| !resource.supports(*method))
 }
 
 async fn post_and_follow(

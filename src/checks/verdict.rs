@@ -24,6 +24,11 @@ pub struct Violation {
     pub expected: String,
     pub observed: String,
     pub diff: Option<String>,
+    /// Fuzz findings: the minimal reproduction and how it was reached.
+    pub fuzz: Option<Box<crate::fuzz::FuzzDetail>>,
+    /// The exchanges that show the violation, when they are not all of the case's (fuzz
+    /// findings keep only the executions of the minimal sequence).
+    pub exchanges: Option<Vec<Exchange>>,
 }
 
 impl Violation {
@@ -47,6 +52,8 @@ impl Violation {
             expected: String::new(),
             observed: String::new(),
             diff: None,
+            fuzz: None,
+            exchanges: None,
         }
     }
 
@@ -68,6 +75,17 @@ impl Violation {
 
     pub fn diff(mut self, diff: Option<String>) -> Violation {
         self.diff = diff;
+        self
+    }
+
+    /// A fuzz violation: its detail and the exchanges of the executions that show it.
+    pub fn with_fuzz(
+        mut self,
+        detail: crate::fuzz::FuzzDetail,
+        exchanges: Vec<Exchange>,
+    ) -> Violation {
+        self.fuzz = Some(Box::new(detail));
+        self.exchanges = Some(exchanges);
         self
     }
 }

@@ -35,6 +35,15 @@ pub enum Command {
     /// One bug is planted by default so that a real finding shows. Exit code: 0 when the demo
     /// behaved as expected (the planted bug was found, or nothing was found with --bug none).
     Demo(DemoArgs),
+    /// Fuzz: generate request sequences, judge them by metamorphic relations, shrink failures.
+    ///
+    /// Saved failures (--failures-dir) are replayed first; new ones are saved there. Every run
+    /// prints its seed; --seed replays the same generation.
+    #[command(after_help = exit_code::HELP)]
+    Fuzz(FuzzArgs),
+    /// Re-execute saved fuzz failures exactly: exit 1 if one still fails, 0 if all are fixed.
+    #[command(after_help = exit_code::HELP)]
+    Replay(ReplayArgs),
     /// Serve the bundled demo API alone, for trying idemfuzz by hand.
     ServeDemo(ServeDemoArgs),
     /// Validate scenario files and run nothing.
@@ -107,9 +116,9 @@ pub struct ExecutionArgs {
     /// Seed for generated values; printed in every report. Default: random.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Generated cases per check and resource.
-    #[arg(long, default_value_t = 3)]
-    pub cases: u32,
+    /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
+    #[arg(long)]
+    pub cases: Option<u32>,
     /// Independent cases run in parallel.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
@@ -211,4 +220,46 @@ pub struct CheckArgs {
     /// Scenario files or directories.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// Scenario files or directories (every *.toml in a directory).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Most steps in one generated sequence.
+    #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_STEPS)]
+    pub max_steps: usize,
+    /// Stop starting new sequences (and stop shrinking) after this long, e.g. 60s or 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub time_budget: Option<String>,
+    /// Most executions spent shrinking one failure.
+    #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_SHRINK_RUNS)]
+    pub max_shrink_runs: u32,
+    /// Where failures are saved, and read from to be replayed first.
+    #[arg(long, default_value = crate::fuzz::saved::DEFAULT_FAILURES_DIR)]
+    pub failures_dir: PathBuf,
+    /// Neither replay nor save failures.
+    #[arg(long)]
+    pub no_saved_failures: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Saved failure files (from --failures-dir of `fuzz`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Base URL of the API; overrides the scenario's [target] base_url. Also IDEMFUZZ_BASE_URL.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// The scenario file to use instead of the one the failure names.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
 }

@@ -191,8 +191,13 @@ fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
             exit_code::OK => "the planted bug was found, as the demo expects (exit 0)",
             _ => "the planted bug was NOT found at warning level or above (exit 1)",
         };
+        let fuzz_hint = if bugs.iter().any(Bug::sequence_only) && found == 0 {
+            " Only the sequence fuzzer finds this bug: add `--checks fuzz --cases 100`."
+        } else {
+            ""
+        };
         format!(
-            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`)."
+            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`).{fuzz_hint}"
         )
     }
 }
@@ -240,7 +245,7 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
 }
 
 /// Resolves every scenario's base URL.
-fn plan(
+pub(super) fn plan(
     scenarios: Vec<Scenario>,
     cli_url: Option<&str>,
     env: &EnvSnapshot,
@@ -268,7 +273,10 @@ fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::Scena
 
 /// Opens the reports, runs with Ctrl-C handling, and returns the report. `Err` is an exit code
 /// for a failure to start (already printed).
-fn execute(planned: &[PlannedScenario], config: &ExecutionConfig) -> Result<RunReport, u8> {
+pub(super) fn execute(
+    planned: &[PlannedScenario],
+    config: &ExecutionConfig,
+) -> Result<RunReport, u8> {
     let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
         .map_err(|err| fail(exit_code::USAGE, &err))?;
@@ -305,6 +313,7 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
         run_id: run_id(),
         shard: config.shard,
         baseline,
+        fuzz: config.fuzz.clone(),
     }
 }
 
@@ -369,7 +378,7 @@ pub(super) fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
 }
 
 /// A random number from the clock and the process id (seed and run id defaults).
-fn random_u64() -> u64 {
+pub(super) fn random_u64() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -7,6 +7,7 @@ use crate::checks::CheckId;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
 use crate::env::EnvSnapshot;
 use crate::findings::Severity;
+use crate::fuzz::FuzzSettings;
 use crate::report::Format;
 use crate::report::human::HumanOptions;
 use crate::runner::plan::Selection;
@@ -53,6 +54,12 @@ pub enum ConfigError {
     BadBaseUrl { reason: String },
     #[error("{0}")]
     UnknownBug(String),
+    #[error("--time-budget: {0}")]
+    BadTimeBudget(String),
+    #[error("--max-steps must be at least 1")]
+    NoSteps,
+    #[error("`{command}` runs only the fuzz check; --checks and --skip-checks do not apply")]
+    ChecksWithFuzz { command: &'static str },
     #[error("{0}")]
     BadShard(#[from] ShardError),
     #[error(
@@ -87,6 +94,8 @@ pub struct ExecutionConfig {
     pub fail_on: Severity,
     pub reports: Vec<ReportSpec>,
     pub human: HumanOptions,
+    /// The fuzz check's settings (`run --checks fuzz`, `fuzz`, `replay`).
+    pub fuzz: FuzzSettings,
     /// `--shard I/N`.
     pub shard: Option<Shard>,
     /// `--baseline FILE` (read before anything is sent).
@@ -99,6 +108,9 @@ pub struct ExecutionConfig {
     pub transport: crate::cli::transport::TransportSettings,
 }
 
+/// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
+pub const DEFAULT_CASES: u32 = 3;
+
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
 pub fn execution(
     args: &ExecutionArgs,
@@ -107,7 +119,8 @@ pub fn execution(
     terminal: Terminal,
     random: u64,
 ) -> Result<ExecutionConfig, ConfigError> {
-    if args.cases == 0 {
+    let cases = args.cases.unwrap_or(DEFAULT_CASES);
+    if cases == 0 {
         return Err(ConfigError::NoCases);
     }
     if args.concurrency == 0 {
@@ -122,7 +135,7 @@ pub fn execution(
         .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
     Ok(ExecutionConfig {
         seed: args.seed.unwrap_or(random),
-        cases: args.cases,
+        cases,
         concurrency: args.concurrency,
         selection: Selection {
             only: (!args.checks.is_empty())
@@ -142,6 +155,10 @@ pub fn execution(
                 && terminal.stderr_is_tty
                 && env.get("CI").is_none(),
             verbose: args.verbose,
+        },
+        fuzz: FuzzSettings {
+            generated_cases: cases,
+            ..FuzzSettings::default()
         },
         shard: args.shard.as_deref().map(str::parse).transpose()?,
         baseline: args.baseline.clone(),

@@ -6,6 +6,7 @@ mod bundled;
 mod ci;
 pub mod commands;
 pub mod config;
+mod fuzz;
 pub mod generate;
 mod openapi;
 pub mod transport;
@@ -20,6 +21,8 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
     match &cli.command {
         Command::Run(args) => commands::run(args, cli.color, env, terminal),
         Command::Demo(args) => commands::demo(args, cli.color, env, terminal),
+        Command::Fuzz(args) => fuzz::fuzz(args, cli.color, env, terminal),
+        Command::Replay(args) => fuzz::replay(args, cli.color, env, terminal),
         Command::ServeDemo(args) => commands::serve_demo(args),
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),

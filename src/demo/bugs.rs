@@ -31,6 +31,9 @@ pub enum Bug {
     EtagChurn,
     No428,
     Republish,
+    PostPutMerge,
+    TombstoneRevive,
+    ReadBump,
 }
 
 impl Bug {
@@ -59,6 +62,9 @@ impl Bug {
         Bug::EtagChurn,
         Bug::No428,
         Bug::Republish,
+        Bug::PostPutMerge,
+        Bug::TombstoneRevive,
+        Bug::ReadBump,
     ];
 
     /// The kebab-case name used on the command line.
@@ -87,6 +93,9 @@ impl Bug {
             Bug::EtagChurn => "etag-churn",
             Bug::No428 => "no-428",
             Bug::Republish => "republish",
+            Bug::PostPutMerge => "post-put-merge",
+            Bug::TombstoneRevive => "tombstone-revive",
+            Bug::ReadBump => "read-bump",
         }
     }
 
@@ -158,7 +167,24 @@ impl Bug {
             Bug::Republish => {
                 "every PUT with content publishes a note again (`publications` grows), so a retried PUT repeats the side effect (post-put-creation)"
             }
+            Bug::PostPutMerge => {
+                "PUT merges, but only on things created by POST (fuzz: POST, partial PUT)"
+            }
+            Bug::TombstoneRevive => {
+                "a GET of a deleted thing loads its tombstone into the cache; a later PUT revives the members it omits (fuzz: PUT, DELETE, GET, partial PUT)"
+            }
+            Bug::ReadBump => {
+                "an identical PUT bumps a visible `version` when a GET came since the last write of an updated thing (fuzz: PUT, PUT, GET between, PUT)"
+            }
         }
+    }
+
+    /// Bugs no built-in check catches: only the sequence fuzzer (`--checks fuzz`) does.
+    pub fn sequence_only(self) -> bool {
+        matches!(
+            self,
+            Bug::PostPutMerge | Bug::TombstoneRevive | Bug::ReadBump
+        )
     }
 
     /// The bug's bit in a [`BugSet`] (64 bits: room for the bugs to come).
@@ -301,7 +327,7 @@ mod tests {
         let err = "nope".parse::<Bug>().unwrap_err();
         let message = err.to_string();
         assert!(message.starts_with("unknown bug `nope`; known bugs: merge-put, put-counter,"));
-        assert!(message.ends_with("republish"));
+        assert!(message.ends_with("read-bump"));
     }
 
     #[test]

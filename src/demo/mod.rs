@@ -19,6 +19,7 @@ mod gate;
 mod idempotency;
 mod keyed;
 mod lamps;
+mod merge_patch;
 mod notes;
 mod openapi;
 mod problem;

@@ -63,6 +63,8 @@ pub(super) struct Things {
     pub(super) keys: KeyTable<PostAnswer>,
     /// The number of ids handed out by POST so far.
     pub(super) posted: u64,
+    /// Deleted ids whose tombstone a GET loaded into the read cache (`tombstone-revive` only).
+    pub(super) cached_tombstones: std::collections::BTreeSet<String>,
     /// Extra rows of ids inserted twice by racing PUTs (`put-race`): listed, never read by id.
     pub(super) duplicates: Vec<(String, Thing)>,
 }
@@ -76,6 +78,14 @@ pub(super) struct Thing {
     pub(super) revision: u64,
     /// Reads so far (shown only by the `get-counter` bug).
     pub(super) views: u64,
+    /// Created by POST (the `post-put-merge` bug merges PUTs on these).
+    pub(super) via_post: bool,
+    /// PUTs applied, the creating one included (`read-bump`).
+    pub(super) writes: u64,
+    /// A GET came since the last write (`read-bump`).
+    pub(super) read_since_write: bool,
+    /// Shown only by the `read-bump` bug.
+    pub(super) version: u64,
 }
 
 impl Thing {
@@ -85,6 +95,10 @@ impl Thing {
             updated_at,
             revision: 1,
             views: 0,
+            via_post: false,
+            writes: 1,
+            read_since_write: false,
+            version: 1,
         }
     }
 }

@@ -25,14 +25,18 @@ use super::{Answer, App, methods};
 
 const COLLECTION: &str = "/things";
 const COLLECTION_ALLOW: &str = "GET, HEAD, POST, OPTIONS";
-const ITEM_ALLOW: &str = "GET, HEAD, PUT, DELETE, OPTIONS";
+const ITEM_ALLOW: &str = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route(COLLECTION, methods(COLLECTION_ALLOW).get(list).post(create))
         .route(
             "/things/{id}",
-            methods(ITEM_ALLOW).get(read).put(replace).delete(remove),
+            methods(ITEM_ALLOW)
+                .get(read)
+                .put(replace)
+                .patch(merge)
+                .delete(remove),
         )
 }
 
@@ -47,6 +51,9 @@ fn representation(id: &str, thing: &Thing, bugs: BugSet) -> Value {
     }
     if bugs.contains(Bug::GetCounter) {
         body.insert("views".into(), thing.views.into());
+    }
+    if bugs.contains(Bug::ReadBump) {
+        body.insert("version".into(), thing.version.into());
     }
     Value::Object(body)
 }
@@ -71,6 +78,9 @@ fn client_members(
     }
     if bugs.contains(Bug::GetCounter) {
         body.remove("views");
+    }
+    if bugs.contains(Bug::ReadBump) {
+        body.remove("version");
     }
     Ok(body)
 }
@@ -98,7 +108,7 @@ async fn read(
 ) -> Answer {
     let found = {
         let mut things = app.store.things();
-        let body = read_through(&mut things, &id, app.bugs, &app.store.clock);
+        let body = read_through(&mut things, &id, &method, app.bugs, &app.store.clock);
         let revision = things.live.get(&id).map(|thing| thing.revision);
         body.map(|body| (body, revision))
     };
@@ -113,10 +123,19 @@ async fn read(
 
 /// The representation GET serves: the live thing (cached on the way), else the cache (stale
 /// only with `stale-read`), else, with `get-or-create`, a new empty thing.
-fn read_through(things: &mut Things, id: &str, bugs: BugSet, clock: &Clock) -> Option<Value> {
+fn read_through(
+    things: &mut Things,
+    id: &str,
+    method: &Method,
+    bugs: BugSet,
+    clock: &Clock,
+) -> Option<Value> {
     if let Some(thing) = things.live.get_mut(id) {
         if bugs.contains(Bug::GetCounter) {
             thing.views += 1;
+        }
+        if *method == Method::GET && thing.writes >= 2 {
+            thing.read_since_write = true;
         }
         let body = representation(id, thing, bugs);
         things.cache.insert(id.to_string(), body.clone());
@@ -124,6 +143,9 @@ fn read_through(things: &mut Things, id: &str, bugs: BugSet, clock: &Clock) -> O
     }
     if let Some(cached) = things.cache.get(id) {
         return Some(cached.clone());
+    }
+    if bugs.contains(Bug::TombstoneRevive) && things.tombstones.contains_key(id) {
+        things.cached_tombstones.insert(id.to_string());
     }
     bugs.contains(Bug::GetOrCreate)
         .then(|| insert_new(things, id.to_string(), Map::new(), bugs, clock))
@@ -238,34 +260,84 @@ async fn race_insert(
     .await
 }
 
-/// Replaces the client members (merges them with `merge-put`). `updatedAt` moves only when the
-/// members change; `put-counter` counts every write.
+/// Replaces the client members (merges them with `merge-put`, and with `post-put-merge` on
+/// things created by POST). `updatedAt` moves only when the members change; `put-counter`
+/// counts every write; `read-bump` bumps `version` on an identical PUT after a GET.
 fn overwrite(thing: &mut Thing, sent: Map<String, Value>, bugs: BugSet, clock: &Clock) {
-    let next = if bugs.contains(Bug::MergePut) {
+    let merges =
+        bugs.contains(Bug::MergePut) || (bugs.contains(Bug::PostPutMerge) && thing.via_post);
+    let next = if merges {
         let mut merged = thing.members.clone();
         merged.extend(sent);
         merged
     } else {
         sent
     };
+    if bugs.contains(Bug::ReadBump) && thing.read_since_write && next == thing.members {
+        thing.version += 1;
+    }
     if next != thing.members {
         thing.members = next;
         thing.updated_at = clock.tick();
     }
     thing.revision += 1;
+    thing.writes += 1;
+    thing.read_since_write = false;
+}
+
+/// `PATCH` with a JSON Merge Patch (RFC 7396): the thing must exist; answers the new
+/// representation.
+async fn merge(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ItemId(id): ItemId,
+    RawBody(bytes): RawBody,
+) -> Answer {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !media_type.starts_with("application/merge-patch+json") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "PATCH takes application/merge-patch+json (RFC 7396)",
+        ));
+    }
+    let patch = client_members(json_object(&bytes)?, Some(&id), app.bugs)?;
+    let mut things = app.store.things();
+    check_write_with(
+        &headers,
+        &Method::PATCH,
+        current_etag(&things, &id, app.bugs).as_deref(),
+        Lenience::of(app.bugs),
+    )?;
+    let thing = things
+        .live
+        .get_mut(&id)
+        .ok_or_else(|| Problem::not_found("thing", &id))?;
+    let mut next = thing.members.clone();
+    super::merge_patch::apply(&mut next, &patch);
+    if next != thing.members {
+        thing.members = next;
+        thing.updated_at = app.store.clock.tick();
+    }
+    thing.read_since_write = false;
+    let body = representation(&id, thing, app.bugs);
+    things.cache.insert(id, body.clone());
+    Ok(reply::json(StatusCode::OK, body))
 }
 
 /// The members of a thing created by PUT; with `resurrect`, a deleted thing's old members come
 /// back under the sent ones.
 fn revive(things: &Things, id: &str, sent: Map<String, Value>, bugs: BugSet) -> Map<String, Value> {
-    match things.tombstones.get(id) {
-        Some(old) if bugs.contains(Bug::Resurrect) => {
-            let mut members = old.clone();
-            members.extend(sent);
-            members
-        }
-        _ => sent,
-    }
+    let revives = bugs.contains(Bug::Resurrect)
+        || (bugs.contains(Bug::TombstoneRevive) && things.cached_tombstones.contains(id));
+    let Some(old) = things.tombstones.get(id).filter(|_| revives) else {
+        return sent;
+    };
+    let mut members = old.clone();
+    members.extend(sent);
+    members
 }
 
 /// Creates a thing, forgetting any earlier deleted one of that id; returns its representation.
@@ -279,6 +351,7 @@ fn insert_new(
     let thing = Thing::new(members, clock.tick());
     let body = representation(&id, &thing, bugs);
     things.tombstones.remove(&id);
+    things.cached_tombstones.remove(&id);
     things.cache.insert(id.clone(), body.clone());
     things.live.insert(id, thing);
     body
@@ -348,7 +421,10 @@ pub(super) fn post(things: &mut Things, bytes: &[u8], bugs: BugSet, clock: &Cloc
     let members = client_members(json_object(bytes)?, None, bugs)?;
     let id = next_free_id(things);
     let location = reply::location(COLLECTION, &id);
-    let body = insert_new(things, id, members, bugs, clock);
+    let body = insert_new(things, id.clone(), members, bugs, clock);
+    if let Some(thing) = things.live.get_mut(&id) {
+        thing.via_post = true;
+    }
     Ok(Created {
         status: StatusCode::CREATED,
         location,

@@ -88,6 +88,7 @@ fn repeat_put_finding() -> Finding {
         observed: "/version changed from 1 to 2".into(),
         diff: Some(REPEAT_PUT_DIFF.into()),
         exchanges: repeat_put_exchanges(),
+        fuzz: None,
         baseline: None,
     }
 }
@@ -123,6 +124,7 @@ fn head_parity_finding() -> Finding {
         observed: "GET sent ETag: \"v1\"; HEAD sent no ETag".into(),
         diff: None,
         exchanges: head_parity_exchanges(),
+        fuzz: None,
         baseline: None,
     }
 }
@@ -213,6 +215,7 @@ pub(crate) fn sample_events() -> Vec<Event> {
             base_url: report.base_url.clone(),
             units: report.results.len(),
             cases: 6,
+            time_budget_ms: None,
         },
         Event::VolatileDetected {
             resource: "items".into(),
@@ -224,6 +227,7 @@ pub(crate) fn sample_events() -> Vec<Event> {
             check: finding.check,
             resource: finding.resource.clone(),
             errored: false,
+            requests: 12,
         });
         events.push(Event::Finding(Box::new(finding.clone())));
     }

@@ -39,6 +39,9 @@ pub struct HumanReporter<W: Write> {
     palette: Palette,
     bar: Option<ProgressBar>,
     findings: u64,
+    requests: u64,
+    /// When a fuzz time budget runs out (for the bar's "left" counter).
+    deadline: Option<std::time::Instant>,
 }
 
 impl<W: Write> HumanReporter<W> {
@@ -50,6 +53,8 @@ impl<W: Write> HumanReporter<W> {
             palette: Palette::new(options.color),
             bar: None,
             findings: 0,
+            requests: 0,
+            deadline: None,
         }
     }
 
@@ -81,8 +86,8 @@ impl<W: Write> HumanReporter<W> {
         if self.options.progress {
             let bar = ProgressBar::with_draw_target(Some(cases), ProgressDrawTarget::stderr());
             bar.set_style(progress_style());
-            bar.set_message(findings_message(0));
             self.bar = Some(bar);
+            self.update_message();
         }
     }
 
@@ -92,11 +97,18 @@ impl<W: Write> HumanReporter<W> {
         }
     }
 
+    fn update_message(&self) {
+        if let Some(bar) = &self.bar {
+            let left = self
+                .deadline
+                .map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));
+            bar.set_message(progress_message(self.findings, self.requests, left));
+        }
+    }
+
     fn on_finding(&mut self, finding: &Finding) -> io::Result<()> {
         self.findings += 1;
-        if let Some(bar) = &self.bar {
-            bar.set_message(findings_message(self.findings));
-        }
+        self.update_message();
         self.write(&render_finding(finding, self.palette))
     }
 }
@@ -110,18 +122,23 @@ impl<W: Write + Send> Reporter for HumanReporter<W> {
                 run_id,
                 base_url,
                 cases,
+                time_budget_ms,
                 ..
             } => {
+                self.deadline = time_budget_ms
+                    .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms));
                 self.start_progress(*cases);
                 self.write(&render_run_started(*seed, run_id, base_url, p))
             }
             Event::VolatileDetected { resource, pointers } => {
                 self.write(&render_volatile_detected(resource, pointers, p))
             }
-            Event::CaseFinished { .. } => {
+            Event::CaseFinished { requests, .. } => {
+                self.requests = *requests;
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
+                self.update_message();
                 Ok(())
             }
             Event::Finding(finding) => self.on_finding(finding),
@@ -148,8 +165,13 @@ fn progress_style() -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-fn findings_message(count: u64) -> String {
-    format!("{count} finding(s)")
+/// `2 finding(s) · 310 requests · 41s left`.
+fn progress_message(findings: u64, requests: u64, left: Option<std::time::Duration>) -> String {
+    let mut message = format!("{findings} finding(s) · {requests} requests");
+    if let Some(left) = left {
+        message.push_str(&format!(" · {}s left", left.as_secs()));
+    }
+    message
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,6 +283,9 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
     out.push_str(&labelled_line("finding", &fingerprint, p));
     out.push_str(&labelled_line("expected", &finding.expected, p));
     out.push_str(&labelled_line("observed", &finding.observed, p));
+    if let Some(detail) = &finding.fuzz {
+        out.push_str(&render_fuzz(detail, p));
+    }
     out.push_str(&labelled_block(
         "requests",
         &render_exchanges(&finding.exchanges),
@@ -273,6 +298,72 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
 }
 
 /// `  label:    text`, continuation lines aligned under the text.
+/// The minimal sequence, the relation's change, both runs side by side, and how to replay.
+pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette) -> String {
+    let mut out = String::new();
+    let shrink = match (&detail.replayed_from, &detail.shrink_stopped) {
+        (Some(file), _) => format!("replayed from {file}"),
+        (None, Some(reason)) => format!(
+            "{} step(s) as generated, {} after {} shrink execution(s); {reason}",
+            detail.original_steps,
+            detail.repro.steps.len(),
+            detail.shrink_runs
+        ),
+        (None, None) => format!(
+            "shrunk from {} to {} step(s) in {} execution(s)",
+            detail.original_steps,
+            detail.repro.steps.len(),
+            detail.shrink_runs
+        ),
+    };
+    out.push_str(&labelled_line(
+        "relation",
+        &format!(
+            "{} ({}) · case seed {} · {shrink}",
+            detail.relation, detail.rule, detail.case_seed
+        ),
+        p,
+    ));
+    let steps: Vec<String> = detail
+        .repro
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(n, op)| format!("{}. {}", n + 1, clean(&op.describe())))
+        .collect();
+    out.push_str(&labelled_block("sequence", &steps.join("\n"), p));
+    if detail.repro.relation != crate::fuzz::ops::Relation::PerStep {
+        out.push_str(&labelled_line(
+            "variant",
+            &clean(&detail.repro.relation.describe()),
+            p,
+        ));
+    }
+    if !detail.side_by_side.is_empty() {
+        out.push_str(&labelled_block(
+            "side by side",
+            &render_side_by_side(&detail.side_by_side),
+            p,
+        ));
+    }
+    out
+}
+
+/// `alone | variant | step` rows; `—` where the base run has no such step.
+fn render_side_by_side(rows: &[crate::fuzz::oracle::SideBySide]) -> String {
+    let status = |s: Option<u16>| s.map_or_else(|| "—".to_string(), |s| s.to_string());
+    let mut lines = vec!["alone  variant  step".to_string()];
+    lines.extend(rows.iter().map(|row| {
+        format!(
+            "{:<5}  {:<7}  {}",
+            status(row.base),
+            status(row.variant),
+            clean(&row.step)
+        )
+    }));
+    lines.join("\n")
+}
+
 fn labelled_line(label: &str, text: &str, p: Palette) -> String {
     let head = format!("{label}:");
     let text = indent_continuation(&clean(text), &" ".repeat(12));
@@ -819,5 +910,63 @@ mod tests {
             render_verdict(&report, Palette::PLAIN),
             "verdict: PASSED: no finding at or above --fail-on error\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod fuzz_rendering_tests {
+    use super::*;
+    use crate::fuzz::FuzzDetail;
+    use crate::fuzz::ops::{Insert, Op, Relation, Repro};
+    use crate::fuzz::oracle::SideBySide;
+    use serde_json::json;
+
+    #[test]
+    fn shows_the_minimal_sequence_the_variant_and_both_runs() {
+        let put = Op::Put {
+            slot: 0,
+            body: json!({"name": "A"}),
+            partial: false,
+        };
+        let detail = FuzzDetail {
+            relation: "insert-safe".into(),
+            rule: "final-state".into(),
+            case_seed: 42,
+            repro: Repro {
+                steps: vec![put.clone(), put],
+                relation: Relation::InsertSafe {
+                    inserts: vec![Insert {
+                        before: 1,
+                        op: Op::Get { slot: 0 },
+                    }],
+                },
+            },
+            failing_len: 2,
+            original_steps: 7,
+            shrink_runs: 30,
+            shrink_stopped: None,
+            side_by_side: vec![
+                SideBySide {
+                    step: "1. PUT slot 1".into(),
+                    base: Some(201),
+                    variant: Some(201),
+                },
+                SideBySide {
+                    step: "2. GET slot 1".into(),
+                    base: None,
+                    variant: Some(200),
+                },
+            ],
+            flaky: false,
+            replayed_from: None,
+        };
+        let text = render_fuzz(&detail, Palette::new(false));
+        assert!(text.contains("insert-safe (final-state) · case seed 42 · shrunk from 7 to 2 step(s) in 30 execution(s)"), "{text}");
+        assert!(text.contains("1. PUT slot 1 {\"name\":\"A\"}"), "{text}");
+        assert!(
+            text.contains("variant:  safe requests inserted: GET slot 1 before step 2"),
+            "{text}"
+        );
+        assert!(text.contains("—      200      2. GET slot 1"), "{text}");
     }
 }

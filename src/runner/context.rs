@@ -3,9 +3,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::runner::auth::Credentials;
 use crate::runner::registry::Registry;
@@ -66,6 +68,13 @@ pub struct RunContext {
     pub cancel: CancellationToken,
     /// Set (once) when the target stopped answering; the run ends as "cannot test".
     target_down: OnceLock<String>,
+    /// How the fuzz check runs (unused when it is not selected).
+    pub fuzz: FuzzSettings,
+    /// When the fuzz time budget runs out, if there is one.
+    pub deadline: Option<Instant>,
+    /// Fuzz failures already reported (scenario, resource, relation, rule): a later case that
+    /// breaks the same rule is not shrunk and reported again.
+    fuzz_reported: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Set (once) when the run cannot go on for another reason (e.g. credentials rejected
     /// mid-run); the run ends as "cannot test" with this reason as it is.
     cannot_test: OnceLock<String>,
@@ -87,7 +96,39 @@ impl RunContext {
             cancel,
             target_down: OnceLock::new(),
             cannot_test: OnceLock::new(),
+            fuzz: FuzzSettings::default(),
+            deadline: None,
+            fuzz_reported: Default::default(),
         }
+    }
+
+    /// The same context with fuzz settings; the time budget starts now.
+    pub fn with_fuzz(mut self, fuzz: FuzzSettings) -> RunContext {
+        self.deadline = fuzz.time_budget.map(|budget| Instant::now() + budget);
+        self.fuzz = fuzz;
+        self
+    }
+
+    /// True the first time a fuzz failure `key` is claimed; false when it was already reported.
+    pub fn claim_fuzz_failure(&self, key: String) -> bool {
+        match self.fuzz_reported.lock() {
+            Ok(mut reported) => reported.insert(key),
+            Err(poisoned) => poisoned.into_inner().insert(key),
+        }
+    }
+
+    /// True when a fuzz failure `key` was already claimed.
+    pub fn fuzz_failure_claimed(&self, key: &str) -> bool {
+        match self.fuzz_reported.lock() {
+            Ok(reported) => reported.contains(key),
+            Err(poisoned) => poisoned.into_inner().contains(key),
+        }
+    }
+
+    /// True once the fuzz time budget has run out.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Stops the run: it cannot go on, for `reason` (one line, shown as it is).

@@ -17,6 +17,8 @@ pub enum Event {
         base_url: String,
         units: usize,
         cases: u64,
+        /// The fuzz time budget, when one applies.
+        time_budget_ms: Option<u64>,
     },
     /// Volatile fields were detected for a resource and will be ignored.
     VolatileDetected {
@@ -28,6 +30,8 @@ pub enum Event {
         check: CheckId,
         resource: String,
         errored: bool,
+        /// Requests sent by the whole run so far.
+        requests: u64,
     },
     /// A violation was found.
     Finding(Box<Finding>),

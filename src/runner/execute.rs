@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
+use crate::checks::CheckId;
 use crate::checks::dispatch::{self, Canons};
+use crate::checks::fuzz::{self, FuzzCase};
 use crate::checks::script;
 use crate::checks::verdict::Violation;
 use crate::findings::{Finding, Severity};
@@ -39,6 +41,8 @@ struct CaseOutcome {
 struct Tally {
     started: Instant,
     remaining: u32,
+    /// Cases that did not start because the time budget ran out.
+    out_of_time: u32,
     result: CheckResult,
 }
 
@@ -61,7 +65,8 @@ pub async fn run_cases(
         .buffer_unordered(concurrency.max(1));
     while let Some(outcome) = outcomes.next().await {
         let tally = &mut tallies[outcome.unit];
-        record_outcome(tally, &outcome, sink);
+        let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
+        record_outcome(tally, &outcome, requests, sink);
         for finding in outcome.findings {
             sink.emit(Event::Finding(Box::new(finding.clone())));
             findings.push(finding);
@@ -92,6 +97,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
     Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
+        out_of_time: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
             case_numbers: unit
@@ -110,12 +116,16 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
     }
 }
 
-fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, sink: &dyn EventSink) {
+fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink: &dyn EventSink) {
     tally.remaining -= 1;
     let result = &mut tally.result;
     match &outcome.error {
         Some(CaseError::Cancelled) => {
             result.status = CheckStatus::Interrupted;
+            return;
+        }
+        Some(CaseError::OutOfTime) => {
+            tally.out_of_time += 1;
             return;
         }
         Some(error) => {
@@ -137,6 +147,7 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, sink: &dyn EventSink
         check: result.check,
         resource: result.resource.clone(),
         errored: outcome.error.is_some(),
+        requests,
     });
 }
 
@@ -144,16 +155,24 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, sink: &dyn EventSink
 fn finish(tally: &mut Tally) -> CheckResult {
     let mut result = tally.result.clone();
     result.duration_ms = u64::try_from(tally.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if tally.out_of_time > 0 {
+        result.notes.push(format!(
+            "the time budget ran out: {} case(s) did not start",
+            tally.out_of_time
+        ));
+    }
     if tally.remaining > 0 || result.status == CheckStatus::Interrupted {
         result.status = CheckStatus::Interrupted;
     } else if result.errors + result.warnings > 0 {
         result.status = CheckStatus::Failed;
     } else if result.cases_run == 0 {
-        let reason = result
-            .case_errors
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "no case could run".into());
+        let reason = result.case_errors.first().cloned().unwrap_or_else(|| {
+            if tally.out_of_time > 0 {
+                "the time budget ran out before any case ran".into()
+            } else {
+                "no case could run".into()
+            }
+        });
         result.status = CheckStatus::Errored { reason };
     }
     result
@@ -178,7 +197,25 @@ async fn run_job(
     let planned = &scenarios[unit.scenario];
     let resource = &planned.scenario.resources[unit.resource];
     let path = planned.scenario.path.display().to_string();
-    let mut generator = BodyGenerator::new(case_seed(seed, unit, &path, job.case));
+    let replays = match unit.kind {
+        UnitKind::Check(CheckId::Fuzz) => ctx.fuzz.replays_for(&path, &resource.name),
+        _ => Vec::new(),
+    };
+    let replay = replays.get(job.case as usize).copied();
+    // Generated cases are numbered after the replays, so their seeds do not depend on how many
+    // saved failures there are.
+    let generated_index = job
+        .case
+        .saturating_sub(u32::try_from(replays.len()).unwrap_or(0));
+    let this_case_seed = case_seed(seed, unit, &path, generated_index);
+    if unit.kind == UnitKind::Check(CheckId::Fuzz) && replay.is_none() && ctx.out_of_time() {
+        return CaseOutcome {
+            unit: job.unit,
+            findings: Vec::new(),
+            error: Some(CaseError::OutOfTime),
+        };
+    }
+    let mut generator = BodyGenerator::new(this_case_seed);
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
     // Every planned resource has canons; the declared ignore list alone is the safe default.
     let canons = match canons.get(&(unit.scenario, unit.resource)) {
@@ -193,6 +230,23 @@ async fn run_job(
     };
     let canons = canons.as_ref();
     let verdict = match unit.kind {
+        UnitKind::Check(CheckId::Fuzz) => {
+            let case = match replay {
+                Some(saved) => FuzzCase::Replay(saved),
+                None => FuzzCase::Generated {
+                    case_seed: this_case_seed,
+                },
+            };
+            fuzz::run_case(
+                &mut session,
+                &mut generator,
+                canons,
+                case,
+                &ctx.fuzz,
+                ctx.deadline,
+            )
+            .await
+        }
         UnitKind::Check(check) => {
             dispatch::run_case(check, &mut session, &mut generator, canons).await
         }
@@ -247,7 +301,8 @@ fn to_finding(
         expected: violation.expected,
         observed: violation.observed,
         diff: violation.diff,
-        exchanges,
+        exchanges: violation.exchanges.unwrap_or(exchanges),
+        fuzz: violation.fuzz,
         baseline: None,
     }
 }

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::baseline::BaselineOptions;
 use crate::checks::dispatch::Canons;
 use crate::findings::Severity;
+use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::report::model::{
     CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
@@ -46,6 +47,8 @@ pub struct RunSettings {
     pub fail_on: Severity,
     /// Run-unique tag inside every created id.
     pub run_id: String,
+    /// How the (opt-in) fuzz check runs.
+    pub fuzz: FuzzSettings,
     /// `--shard`: run only this slice of the plan.
     pub shard: Option<shard::Shard>,
     /// `--baseline` / `--write-baseline`: how findings are marked.
@@ -62,7 +65,8 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> RunReport {
     let started = Instant::now();
-    let ctx = RunContext::new(transport, settings.run_id.clone(), cancel);
+    let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
+        .with_fuzz(settings.fuzz.clone());
     let plan = planned_work(scenarios, settings);
     let marking = MarkingSink {
         inner: sink,
@@ -75,6 +79,15 @@ pub async fn run(
         base_url: base_urls(scenarios),
         units: plan.units.len(),
         cases: plan.total_cases(),
+        time_budget_ms: settings
+            .fuzz
+            .time_budget
+            .filter(|_| {
+                plan.units
+                    .iter()
+                    .any(|u| u.check() == crate::checks::CheckId::Fuzz)
+            })
+            .map(|budget| u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
     });
     let mut report = empty_report(scenarios, settings, &plan);
     for skipped in &report.results {
@@ -115,7 +128,12 @@ pub async fn run(
 /// The plan of this run: every check × resource and script, reduced to `--shard` if given.
 /// Pure; `--dry-run` prints the same plan.
 pub fn planned_work(scenarios: &[PlannedScenario], settings: &RunSettings) -> Plan {
-    let plan = plan::build(scenarios, &settings.selection, settings.cases);
+    let plan = plan::build(
+        scenarios,
+        &settings.selection,
+        settings.cases,
+        &settings.fuzz,
+    );
     match settings.shard {
         Some(slice) => shard::apply(plan, scenarios, slice),
         None => plan,

@@ -3,6 +3,7 @@
 
 use crate::checks::dispatch;
 use crate::checks::{BUILT_IN, CheckId};
+use crate::fuzz::FuzzSettings;
 use crate::runner::context::ResolvedTarget;
 use crate::scenario::Scenario;
 
@@ -100,13 +101,25 @@ impl Selection {
     }
 
     /// True when the user's selection keeps the check (scripts are the check `script`).
+    /// Opt-in checks (fuzz) run only when named in `only`.
     pub fn includes(&self, check: CheckId) -> bool {
-        !self.skip.contains(&check) && self.only.as_ref().is_none_or(|only| only.contains(&check))
+        let listed = |only: &Vec<CheckId>| only.contains(&check);
+        let selected = match &self.only {
+            Some(only) => listed(only),
+            None => !check.is_opt_in(),
+        };
+        selected && !self.skip.contains(&check)
     }
 }
 
-/// Builds the plan: every built-in check on every resource, then the scripts.
-pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -> Plan {
+/// Builds the plan: every built-in check on every resource, then the scripts. The fuzz check's
+/// cases are the saved failures of the resource (replayed first) and the generated ones.
+pub fn build(
+    scenarios: &[PlannedScenario],
+    selection: &Selection,
+    cases: u32,
+    fuzz: &FuzzSettings,
+) -> Plan {
     let mut plan = Plan {
         units: Vec::new(),
         skipped: Vec::new(),
@@ -123,15 +136,23 @@ pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -
                         resource: resource.name.clone(),
                         reason,
                     }),
-                    None => plan.units.push(Unit {
-                        scenario: s,
-                        resource: r,
-                        kind: UnitKind::Check(check),
-                        label: resource.name.clone(),
-                        cases: cases.max(1),
-                        notes: dispatch::notes(check, resource, &planned.target),
-                        only_cases: None,
-                    }),
+                    None => {
+                        let cases = match check {
+                            CheckId::Fuzz => fuzz_cases(fuzz, planned, &resource.name),
+                            _ => cases.max(1),
+                        };
+                        if cases > 0 {
+                            plan.units.push(Unit {
+                                scenario: s,
+                                resource: r,
+                                kind: UnitKind::Check(check),
+                                label: resource.name.clone(),
+                                cases,
+                                notes: dispatch::notes(check, resource, &planned.target),
+                                only_cases: None,
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -149,6 +170,13 @@ pub fn build(scenarios: &[PlannedScenario], selection: &Selection, cases: u32) -
         }
     }
     plan
+}
+
+/// Saved failures of the resource plus generated cases.
+fn fuzz_cases(fuzz: &FuzzSettings, planned: &PlannedScenario, resource: &str) -> u32 {
+    let path = planned.scenario.path.display().to_string();
+    let replays = u32::try_from(fuzz.replays_for(&path, resource).len()).unwrap_or(u32::MAX);
+    replays.saturating_add(fuzz.generated_cases)
 }
 
 /// The seed of one case: a stable mix of the run seed, the unit and the case index, so that
@@ -210,5 +238,11 @@ mod tests {
         assert!(!selection.includes(CheckId::GetSafety));
         assert!(!selection.includes(CheckId::Script));
         assert!(Selection::all().includes(CheckId::Script));
+        assert!(!Selection::all().includes(CheckId::Fuzz), "fuzz is opt-in");
+        let fuzz = Selection {
+            only: Some(vec![CheckId::Fuzz]),
+            skip: Vec::new(),
+        };
+        assert!(fuzz.includes(CheckId::Fuzz) && !fuzz.includes(CheckId::RepeatPut));
     }
 }

@@ -27,6 +27,9 @@ pub enum CaseError {
     Transport(#[from] TransportError),
     #[error("interrupted")]
     Cancelled,
+    /// The run's time budget ran out before the case started (fuzzing); not an error.
+    #[error("the time budget ran out before the case started")]
+    OutOfTime,
     /// The API did not let the case set up what it needs (e.g. creating a resource failed).
     #[error("{0}")]
     Setup(String),
@@ -109,6 +112,23 @@ impl<'a> Session<'a> {
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
         }
+    }
+
+    /// True the first time this resource's fuzz failure `rule` is claimed in the run.
+    pub fn claim_fuzz_failure(&self, rule: &str) -> bool {
+        self.ctx
+            .claim_fuzz_failure(format!("{}\u{0}{}", self.resource.name, rule))
+    }
+
+    /// True when this resource's fuzz failure `rule` was already claimed in the run.
+    pub fn fuzz_failure_claimed(&self, rule: &str) -> bool {
+        self.ctx
+            .fuzz_failure_claimed(&format!("{}\u{0}{}", self.resource.name, rule))
+    }
+
+    /// True once the run was interrupted.
+    pub fn is_cancelled(&self) -> bool {
+        self.ctx.cancel.is_cancelled()
     }
 
     /// Every exchange so far, in order.
@@ -293,7 +313,11 @@ impl<'a> Session<'a> {
                 value: credentials.shown().to_owned(),
             });
         }
-        if req.body.is_some() {
+        let own_type = req
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if req.body.is_some() && !own_type {
             wire.push(("Content-Type".into(), "application/json".into()));
             shown.push(Header {
                 name: "Content-Type".into(),

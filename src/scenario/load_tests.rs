@@ -218,7 +218,7 @@ fn unknown_field_is_located_at_the_key() {
     assert_eq!(
         lines.next(),
         Some(
-            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`"
+            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `patch`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`"
         )
     );
     assert_eq!(
@@ -554,4 +554,25 @@ fn the_documented_complete_example_loads() {
     assert_eq!(orders.ignore.len(), 3);
     assert_eq!(scenario.scripts[0].same_state, [(1, 2)]);
     assert_eq!(scenario.target.headers[1].shown, "Bearer ${ORDERS_TOKEN}");
+}
+
+#[test]
+fn patch_format_is_validated_and_adds_patch_to_default_methods() {
+    let base = "[target]\nbase_url = \"http://h\"\n[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nbody = { a = 1 }\n";
+    let merge = load(&format!("{base}patch = \"merge\"\n")).expect("valid");
+    let resource = &merge.resources[0];
+    assert_eq!(resource.patch, Some(crate::fuzz::ops::PatchFormat::Merge));
+    assert!(resource.supports(crate::http::model::Method::Patch));
+    assert!(
+        first_line(&format!("{base}patch = \"xml\"\n"))
+            .starts_with("t.toml:7:9: error: unknown patch format `xml`"),
+        "{}",
+        first_line(&format!("{base}patch = \"xml\"\n"))
+    );
+    assert!(
+        first_line(&format!(
+            "{base}patch = \"json-patch\"\nmethods = [\"GET\", \"PUT\"]\n"
+        ))
+        .contains("`methods` does not include PATCH")
+    );
 }

@@ -110,6 +110,8 @@ pub struct Resource {
     pub ignore: Vec<IgnorePattern>,
     pub detect_volatile: bool,
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The patch format PATCH takes, when the scenario declares one.
+    pub patch: Option<crate::fuzz::ops::PatchFormat>,
     pub checks: CheckOptions,
     /// Clients the concurrency checks (`concurrent-put`, `concurrent-post-key`) run at once.
     pub concurrent_clients: u32,

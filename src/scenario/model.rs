@@ -76,6 +76,9 @@ pub struct ResourceDoc {
     pub detect_volatile: Option<bool>,
     /// Idempotency-Key support of the collection's POST.
     pub idempotency_key: Option<Spanned<IdempotencyKeyDoc>>,
+    /// The patch format the item accepts with PATCH: `"merge"` (RFC 7396) or `"json-patch"`
+    /// (RFC 6902). Declaring it adds PATCH to the default methods.
+    pub patch: Option<Spanned<String>>,
     /// Per-check options; a check not named runs with its defaults.
     #[serde(default)]
     pub checks: ChecksDoc,

@@ -72,7 +72,11 @@ impl Canon {
         }
         match value {
             Value::String(text) => {
-                for (n, id) in self.ids.iter().enumerate() {
+                // Longest first, so that an id which is a prefix of another (`x-1`, `x-10`)
+                // never replaces part of the longer one.
+                let mut order: Vec<(usize, &String)> = self.ids.iter().enumerate().collect();
+                order.sort_by_key(|(_, id)| std::cmp::Reverse(id.len()));
+                for (n, id) in order {
                     if !id.is_empty() && text.contains(id.as_str()) {
                         *text = text.replace(id.as_str(), &format!("{{id:{}}}", n + 1));
                     }
@@ -154,6 +158,11 @@ mod tests {
         assert_eq!(
             body,
             json!({"id": "{id:1}", "self": "/things/{id:1}", "n": 1})
+        );
+        let prefixes = Canon::default().mapping_ids(vec!["x-1".into(), "x-10".into()]);
+        assert_eq!(
+            prefixes.body(&json!(["x-10", "x-1"])),
+            json!(["{id:2}", "{id:1}"])
         );
     }
 }

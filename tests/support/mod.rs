@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
 /// The built-in checks, in `list-checks` order.
-pub const CHECKS: [&str; 16] = [
+pub const CHECKS: [&str; 17] = [
     "repeat-put",
     "partial-put",
     "repeat-delete",
@@ -46,6 +46,7 @@ pub const CHECKS: [&str; 16] = [
     "lost-update",
     "etag-stability",
     "post-put-creation",
+    "fuzz",
 ];
 
 /// Longest a single idemfuzz invocation may take before the test kills it. A safety net

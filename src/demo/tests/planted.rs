@@ -166,11 +166,11 @@ async fn put_create_200_hides_the_creation() {
 #[tokio::test]
 async fn no_allow_drops_the_allow_header_from_405() {
     let (clean, buggy) = clean_and_buggy(Bug::NoAllow, async |demo: &Demo| {
-        let reply = demo.send(demo.request(Method::PATCH, "/things/x")).await;
+        let reply = demo.send(demo.request(Method::POST, "/things/x")).await;
         (reply.status, reply.header("allow").map(str::to_string))
     })
     .await;
-    let allow = "GET, HEAD, PUT, DELETE, OPTIONS".to_string();
+    let allow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS".to_string();
     assert_eq!((clean, buggy), ((405, Some(allow)), (405, None)));
 }
 
@@ -211,5 +211,67 @@ async fn reboot_repeat_reboots_on_a_retry() {
 fn every_bug_has_a_test_here() {
     // A reminder for whoever adds a bug: add its clean-versus-buggy test to this file (the
     // race and conditional-request bugs have theirs in `planted_concurrency.rs`).
-    assert_eq!(Bug::ALL.len(), 23);
+    assert_eq!(Bug::ALL.len(), 26);
+}
+
+#[tokio::test]
+async fn post_put_merge_merges_only_on_posted_things() {
+    let (clean, buggy) = clean_and_buggy(Bug::PostPutMerge, async |demo: &Demo| {
+        demo.put("/things/put-made", &json!({"name": "a", "size": 1}))
+            .await;
+        demo.put("/things/put-made", &json!({"name": "b"})).await;
+        let posted = demo.post("/things", &json!({"name": "a", "size": 1})).await;
+        let location = posted.header("location").unwrap_or_default().to_string();
+        demo.put(&location, &json!({"name": "b"})).await;
+        (
+            demo.get("/things/put-made")
+                .await
+                .json()
+                .get("size")
+                .cloned(),
+            demo.get(&location).await.json().get("size").cloned(),
+        )
+    })
+    .await;
+    assert_eq!(clean, (None, None));
+    assert_eq!(buggy, (None, Some(json!(1))));
+}
+
+#[tokio::test]
+async fn tombstone_revive_needs_a_get_between_delete_and_put() {
+    let (clean, buggy) = clean_and_buggy(Bug::TombstoneRevive, async |demo: &Demo| {
+        let mut sizes = Vec::new();
+        for (path, read_between) in [("/things/plain", false), ("/things/read", true)] {
+            demo.put(path, &json!({"name": "a", "size": 1})).await;
+            demo.delete(path).await;
+            if read_between {
+                assert_eq!(demo.get(path).await.status, 404);
+            }
+            demo.put(path, &json!({"name": "c"})).await;
+            sizes.push(demo.get(path).await.json().get("size").cloned());
+        }
+        sizes
+    })
+    .await;
+    assert_eq!(clean, vec![None, None]);
+    assert_eq!(buggy, vec![None, Some(json!(1))]);
+}
+
+#[tokio::test]
+async fn read_bump_needs_an_update_and_a_get_before_an_identical_put() {
+    let (clean, buggy) = clean_and_buggy(Bug::ReadBump, async |demo: &Demo| {
+        let body = json!({"name": "a"});
+        demo.put("/things/r", &body).await;
+        demo.get("/things/r").await;
+        demo.put("/things/r", &body).await;
+        let after_create_get = demo.get("/things/r").await.json().get("version").cloned();
+        demo.put("/things/r", &body).await;
+        (
+            after_create_get,
+            demo.get("/things/r").await.json().get("version").cloned(),
+        )
+    })
+    .await;
+    assert_eq!(clean, (None, None));
+    assert_eq!(buggy, (Some(json!(1)), Some(json!(2))));
 }

@@ -11,7 +11,7 @@ use crate::demo::{BugSet, DemoServer};
 async fn options_lists_the_allowed_methods() {
     let demo = start("none").await;
     let cases = [
-        ("/things/x", "GET, HEAD, PUT, DELETE, OPTIONS"),
+        ("/things/x", "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"),
         ("/things", "GET, HEAD, POST, OPTIONS"),
         ("/lamps", "GET, HEAD, OPTIONS"),
         ("/devices/x", "GET, HEAD, PUT, DELETE, OPTIONS"),
@@ -32,10 +32,14 @@ async fn other_methods_answer_405_with_allow() {
     let cases = [
         (
             Method::PATCH,
-            "/things/x",
+            "/devices/x",
             "GET, HEAD, PUT, DELETE, OPTIONS",
         ),
-        (Method::POST, "/things/x", "GET, HEAD, PUT, DELETE, OPTIONS"),
+        (
+            Method::POST,
+            "/things/x",
+            "GET, HEAD, PUT, PATCH, DELETE, OPTIONS",
+        ),
         (Method::PUT, "/things", "GET, HEAD, POST, OPTIONS"),
         (Method::DELETE, "/devices", "GET, HEAD, OPTIONS"),
         (Method::GET, "/lamps/x/break", "POST, OPTIONS"),

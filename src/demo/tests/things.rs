@@ -1,6 +1,7 @@
 //! The clean behaviour of `/things`: PUT create and replace, GET/HEAD with ETag, DELETE, list.
 
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{Value, json};
 
 use super::start;
 
@@ -134,4 +135,35 @@ async fn ids_are_percent_encoded_in_location() {
     assert_eq!(created.header("location"), Some("/things/a%20b"));
     assert_eq!(created.json()["id"], "a b");
     assert_eq!(demo.get("/things/a%20b").await.status, 200);
+}
+
+#[tokio::test]
+async fn merge_patch_changes_only_the_named_members_and_is_idempotent() {
+    let demo = start("none").await;
+    demo.put("/things/p", &json!({"name": "a", "size": 3, "tags": ["x"]}))
+        .await;
+    let patch = |body: Value| merge_patch(&demo, "/things/p", &body);
+    let first = demo.send(patch(json!({"size": 4, "tags": null}))).await;
+    assert_eq!(first.status, 200);
+    let second = demo.send(patch(json!({"size": 4, "tags": null}))).await;
+    assert_eq!(first.json(), second.json(), "a merge patch is idempotent");
+    let body = demo.get("/things/p").await.json();
+    assert_eq!((&body["name"], &body["size"]), (&json!("a"), &json!(4)));
+    assert!(body.get("tags").is_none());
+}
+
+#[tokio::test]
+async fn merge_patch_needs_its_media_type_and_an_existing_thing() {
+    let demo = start("none").await;
+    demo.send(demo.with_json(Method::PATCH, "/things/none", &json!({})))
+        .await
+        .assert_problem(415);
+    let missing = merge_patch(&demo, "/things/none", &json!({}));
+    demo.send(missing).await.assert_problem(404);
+}
+
+fn merge_patch(demo: &super::Demo, path: &str, body: &Value) -> reqwest::RequestBuilder {
+    demo.request(Method::PATCH, path)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(body.to_string())
 }

@@ -9,6 +9,7 @@ use super::checks::check_options;
 use super::common::{header_name, names, path, pointer, statuses};
 use super::resilience;
 use super::{Checked, Ctx};
+use crate::fuzz::ops::PatchFormat;
 use crate::http::model::Method;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
 use crate::scenario::placeholder::{self, ID};
@@ -42,6 +43,7 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
             "`create = \"post\"` needs `post_id` (\"location\" or a JSON pointer) to find the new resource's id",
         ));
     }
+    let patch = patch_format(ctx, doc.patch.as_ref())?;
     let body = doc.body.get_ref();
     if !body.is_object() {
         return Err(ctx.err(
@@ -49,7 +51,7 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
             "the body template must be a table (a JSON object)",
         ));
     }
-    let methods = methods(ctx, doc.methods.as_ref(), create)?;
+    let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
     Ok(Resource {
         name: resource_name(ctx, name)?,
         collection: collection(ctx, &doc.collection)?,
@@ -66,6 +68,7 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
         detect_volatile: doc.detect_volatile.unwrap_or(true),
         idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
         checks: check_options(ctx, &doc.checks)?,
+        patch: patch.map(|(format, _)| format),
         post_id,
         body: doc.body.into_inner(),
     })
@@ -129,6 +132,27 @@ fn create_mode(ctx: Ctx<'_>, doc: Option<&Spanned<String>>) -> Checked<CreateMod
     }
 }
 
+/// `patch = "merge" | "json-patch"`, with its span for errors about `methods`.
+fn patch_format(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<String>>,
+) -> Checked<Option<(PatchFormat, std::ops::Range<usize>)>> {
+    let Some(doc) = doc else {
+        return Ok(None);
+    };
+    let format = match doc.get_ref().as_str() {
+        "merge" => PatchFormat::Merge,
+        "json-patch" => PatchFormat::JsonPatch,
+        other => {
+            return Err(ctx.err(
+                doc.span(),
+                format!("unknown patch format `{other}`, expected `merge` (RFC 7396) or `json-patch` (RFC 6902)"),
+            ));
+        }
+    };
+    Ok(Some((format, doc.span())))
+}
+
 fn post_id(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<PostId> {
     if doc.get_ref() == "location" {
         return Ok(PostId::Location);
@@ -163,12 +187,16 @@ fn methods(
     ctx: Ctx<'_>,
     doc: Option<&Spanned<Vec<Spanned<String>>>>,
     create: CreateMode,
+    patch: Option<(PatchFormat, std::ops::Range<usize>)>,
 ) -> Checked<BTreeSet<Method>> {
     let Some(doc) = doc else {
         let mut methods =
             BTreeSet::from([Method::Get, Method::Head, Method::Options, Method::Delete]);
         if create == CreateMode::Put {
             methods.insert(Method::Put);
+        }
+        if patch.is_some() {
+            methods.insert(Method::Patch);
         }
         return Ok(methods);
     };
@@ -187,6 +215,14 @@ fn methods(
         return Err(ctx.err(
             doc.span(),
             "`methods` must include PUT when `create = \"put\"` (the default)",
+        ));
+    }
+    if let Some((_, span)) = patch
+        && !methods.contains(&Method::Patch)
+    {
+        return Err(ctx.err(
+            span,
+            "`patch` declares a patch format but `methods` does not include PATCH",
         ));
     }
     Ok(methods)

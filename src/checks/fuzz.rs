@@ -1,0 +1,68 @@
+//! `fuzz` (opt-in): the sequence fuzzer as a check. One case is either a saved failure replayed
+//! exactly, or a generated sequence judged by the per-step rules and the metamorphic relations,
+//! shrunk on failure (see `crate::fuzz`).
+
+use std::time::Instant;
+
+use crate::checks::dispatch::Canons;
+use crate::checks::verdict::Violation;
+use crate::fuzz::engine;
+use crate::fuzz::execute::per_instance_fields;
+use crate::fuzz::oracle::OracleContext;
+use crate::fuzz::saved::SavedFailure;
+use crate::fuzz::strategy::Capabilities;
+use crate::fuzz::{FuzzLimits, FuzzSettings};
+use crate::runner::probe;
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::Resource;
+use crate::scenario::generate::BodyGenerator;
+
+/// Why the fuzzer cannot run on a resource, if it cannot.
+pub fn skip_reason(resource: &Resource) -> Option<String> {
+    (!Capabilities::of(resource).can_write()).then(|| {
+        "the resource declares no write the fuzzer could send (PUT, POST, DELETE or PATCH)".into()
+    })
+}
+
+/// What one case of the fuzz check runs.
+pub enum FuzzCase<'a> {
+    Replay(&'a SavedFailure),
+    Generated { case_seed: u64 },
+}
+
+/// Runs one case: calibrates which members differ between two resources, then replays or
+/// generates.
+pub async fn run_case(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    canons: &Canons,
+    case: FuzzCase<'_>,
+    settings: &FuzzSettings,
+    deadline: Option<Instant>,
+) -> Result<Vec<Violation>, CaseError> {
+    let per_instance = per_instance_fields(session, generator).await?;
+    let mut cross = canons.full.clone();
+    cross.ignore.extend(probe::patterns(&per_instance));
+    let resource = session.resource;
+    let context = OracleContext {
+        client_members: resource
+            .body
+            .top_level_members()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        gone_statuses: resource.checks.use_after_delete.gone_statuses.clone(),
+        cross,
+    };
+    match case {
+        FuzzCase::Replay(saved) => engine::replay(session, saved, &context).await,
+        FuzzCase::Generated { case_seed } => {
+            let limits = FuzzLimits {
+                max_steps: settings.max_steps,
+                max_shrink_runs: settings.max_shrink_runs,
+                deadline,
+            };
+            engine::generated_case(session, generator, case_seed, &limits, &context).await
+        }
+    }
+}

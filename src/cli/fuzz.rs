@@ -1,0 +1,234 @@
+//! `fuzz` and `replay`: the sequence fuzzer's subcommands. They read saved failures before the
+//! run and write new ones after it (files are the edge's business; the core only returns
+//! data), and otherwise run like `run`, with only the fuzz check selected.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::checks::CheckId;
+use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
+use crate::cli::commands::{execute, fail, plan, random_u64};
+use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
+use crate::env::EnvSnapshot;
+use crate::exit_code;
+use crate::fuzz::saved::{self, SavedFailure};
+use crate::fuzz::{self as engine, FuzzSettings};
+use crate::report::model::RunReport;
+use crate::runner::plan::Selection;
+use crate::scenario;
+
+/// `fuzz`: replay saved failures, generate and shrink new ones, save them.
+pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
+    let config = match fuzz_config(args, color, env, terminal) {
+        Ok(config) => config,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let scenarios = match scenario::load_paths(&args.paths, env) {
+        Ok(scenarios) => scenarios,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let mut config = config;
+    if !args.no_saved_failures {
+        match saved::read_dir(&args.failures_dir) {
+            Ok(all) => config.fuzz.replays = relevant(all, &scenarios),
+            Err(err) => return fail(exit_code::USAGE, &err),
+        }
+    }
+    let replayed = config.fuzz.replays.len();
+    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+        Ok(planned) => planned,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    if replayed > 0 {
+        eprintln!(
+            "fuzz: replaying {replayed} saved failure(s) from {} first",
+            args.failures_dir.display()
+        );
+    }
+    let report = match execute(&planned, &config) {
+        Ok(report) => report,
+        Err(code) => return code,
+    };
+    if !args.no_saved_failures {
+        save_failures(&report, &args.failures_dir);
+    }
+    exit_code::for_report(&report)
+}
+
+/// The validated configuration of `fuzz`: only the fuzz check, its own defaults.
+fn fuzz_config(
+    args: &FuzzArgs,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+) -> Result<ExecutionConfig, ConfigError> {
+    let mut config = fuzz_only(&args.execution, "fuzz", color, env, terminal)?;
+    if args.max_steps == 0 {
+        return Err(ConfigError::NoSteps);
+    }
+    config.fuzz = FuzzSettings {
+        max_steps: args.max_steps,
+        time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
+        max_shrink_runs: args.max_shrink_runs,
+        replays: Vec::new(),
+        generated_cases: args.execution.cases.unwrap_or(engine::DEFAULT_CASES),
+    };
+    Ok(config)
+}
+
+/// The shared options, with the selection fixed to the fuzz check.
+fn fuzz_only(
+    args: &ExecutionArgs,
+    command: &'static str,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+) -> Result<ExecutionConfig, ConfigError> {
+    if !args.checks.is_empty() || !args.skip_checks.is_empty() {
+        return Err(ConfigError::ChecksWithFuzz { command });
+    }
+    let mut config = config::execution(args, color, env, terminal, random_u64())?;
+    config.selection = Selection {
+        only: Some(vec![CheckId::Fuzz]),
+        skip: Vec::new(),
+    };
+    Ok(config)
+}
+
+/// `60s`, `5m`, `1h 30m` (humantime); zero is refused.
+fn parse_budget(text: &str) -> Result<Duration, ConfigError> {
+    match humantime::parse_duration(text) {
+        Ok(budget) if !budget.is_zero() => Ok(budget),
+        Ok(_) => Err(ConfigError::BadTimeBudget("must be more than zero".into())),
+        Err(err) => Err(ConfigError::BadTimeBudget(format!(
+            "`{text}` is not a duration such as 60s or 5m ({err})"
+        ))),
+    }
+}
+
+/// The saved failures that belong to one of the loaded scenarios.
+fn relevant(all: Vec<SavedFailure>, scenarios: &[scenario::Scenario]) -> Vec<SavedFailure> {
+    let paths: Vec<String> = scenarios
+        .iter()
+        .map(|s| s.path.display().to_string())
+        .collect();
+    all.into_iter()
+        .filter(|saved| paths.contains(&saved.scenario))
+        .collect()
+}
+
+/// Writes every new, reproduced fuzz failure of the report; says where on stderr.
+fn save_failures(report: &RunReport, dir: &Path) {
+    let failures: Vec<SavedFailure> = report
+        .findings
+        .iter()
+        .filter_map(|finding| SavedFailure::from_finding(finding, report.seed))
+        .collect();
+    if failures.is_empty() {
+        return;
+    }
+    if let Err(err) = std::fs::create_dir_all(dir) {
+        eprintln!(
+            "idemfuzz: error: cannot create {} to save failures: {err}",
+            dir.display()
+        );
+        return;
+    }
+    for failure in failures {
+        let path = dir.join(failure.file_name());
+        match std::fs::write(&path, failure.to_text()) {
+            Ok(()) => eprintln!(
+                "fuzz: saved failure {} (replay: idemfuzz replay {} --base-url URL)",
+                path.display(),
+                path.display()
+            ),
+            Err(err) => eprintln!("idemfuzz: error: cannot write {}: {err}", path.display()),
+        }
+    }
+}
+
+/// `replay`: re-execute saved failures exactly.
+pub fn replay(args: &ReplayArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
+    let mut config = match fuzz_only(&args.execution, "replay", color, env, terminal) {
+        Ok(config) => config,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let failures = match args
+        .files
+        .iter()
+        .map(|file| saved::read_file(file))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(failures) => failures,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let (scenarios, failures) = match replay_scenarios(args, failures, env) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    config.fuzz = FuzzSettings {
+        replays: failures,
+        generated_cases: 0,
+        ..FuzzSettings::default()
+    };
+    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+        Ok(planned) => planned,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    match execute(&planned, &config) {
+        Ok(report) => exit_code::for_report(&report),
+        Err(code) => code,
+    }
+}
+
+/// Loads the scenario every failure names (or `--scenario` for all of them); failures are
+/// re-pointed at the loaded scenario's path so that they match its resources.
+fn replay_scenarios(
+    args: &ReplayArgs,
+    failures: Vec<SavedFailure>,
+    env: &EnvSnapshot,
+) -> Result<(Vec<scenario::Scenario>, Vec<SavedFailure>), u8> {
+    let mut paths: Vec<std::path::PathBuf> = match &args.scenario {
+        Some(path) => vec![path.clone()],
+        None => failures.iter().map(|f| f.scenario.clone().into()).collect(),
+    };
+    paths.sort();
+    paths.dedup();
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+        return Err(fail(
+            exit_code::USAGE,
+            &format!(
+                "the scenario {} named by the saved failure does not exist; give it with --scenario PATH",
+                missing.display()
+            ),
+        ));
+    }
+    let scenarios =
+        scenario::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
+    let failures = match &args.scenario {
+        Some(path) => failures
+            .into_iter()
+            .map(|f| SavedFailure {
+                scenario: path.display().to_string(),
+                ..f
+            })
+            .collect(),
+        None => failures,
+    };
+    for failure in &failures {
+        let known = scenarios.iter().any(|s| {
+            s.path.display().to_string() == failure.scenario
+                && s.resources.iter().any(|r| r.name == failure.resource)
+        });
+        if !known {
+            return Err(fail(
+                exit_code::USAGE,
+                &format!(
+                    "{}: the scenario {} has no resource `{}`",
+                    failure.file, failure.scenario, failure.resource
+                ),
+            ));
+        }
+    }
+    Ok((scenarios, failures))
+}

@@ -1,0 +1,500 @@
+//! The fuzz loop of one case: generate a sequence, execute it with its relations' variants,
+//! judge, and on a failure confirm it, then shrink it with proptest's value tree — every
+//! candidate re-executed against the live target on fresh ids — to the smallest sequence that
+//! still breaks the same rule.
+
+use std::ops::Range;
+use std::time::Instant;
+
+use proptest::strategy::{Strategy, ValueTree};
+
+use crate::checks::verdict::Violation;
+use crate::fuzz::execute::execute;
+use crate::fuzz::ops::{Op, Relation, Repro};
+use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
+use crate::fuzz::strategy::{Case, case_strategy};
+use crate::fuzz::{FuzzDetail, FuzzLimits};
+use crate::runner::session::{CaseError, Session};
+use crate::scenario::generate::BodyGenerator;
+
+/// A broken rule with the executions that show it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub broken: Broken,
+    pub repro: Repro,
+    /// Session exchanges of the executions involved (base, then variant).
+    pub exchanges: Vec<Range<usize>>,
+    pub side_by_side: Vec<SideBySide>,
+    /// Length of the executed sequence that broke the rule.
+    pub failing_len: usize,
+}
+
+/// Executes `steps` and, for each relation, its variant; returns every broken rule.
+pub async fn evaluate(
+    session: &mut Session<'_>,
+    steps: &[Op],
+    relations: &[Relation],
+    context: &OracleContext,
+) -> Result<Vec<Found>, CaseError> {
+    let base = execute(session, "run A", steps, None).await?;
+    let mut found: Vec<Found> = oracle::per_step(&base, context)
+        .into_iter()
+        .map(|broken| Found {
+            broken,
+            repro: Repro {
+                steps: steps.to_vec(),
+                relation: Relation::PerStep,
+            },
+            exchanges: vec![base.exchanges.clone()],
+            side_by_side: Vec::new(),
+            failing_len: steps.len(),
+        })
+        .collect();
+    let variants = relations.iter().filter(|r| **r != Relation::PerStep);
+    for (relation, label) in variants.zip(["run B", "run C", "run D"]) {
+        let Some(variant_steps) = relation.variant(steps) else {
+            continue;
+        };
+        let repeat = match relation {
+            Relation::DuplicateIdempotent { at } => Some(at + 1),
+            _ => None,
+        };
+        let variant = execute(session, label, &variant_steps, repeat).await?;
+        let repro = Repro {
+            steps: steps.to_vec(),
+            relation: relation.clone(),
+        };
+        found.extend(
+            oracle::per_step(&variant, context)
+                .into_iter()
+                .map(|broken| Found {
+                    broken,
+                    repro: repro.clone(),
+                    exchanges: vec![variant.exchanges.clone()],
+                    side_by_side: Vec::new(),
+                    failing_len: variant_steps.len(),
+                }),
+        );
+        let rows = oracle::side_by_side(relation, &base, &variant);
+        found.extend(
+            oracle::relation(relation, &base, &variant, context)
+                .into_iter()
+                .map(|broken| Found {
+                    broken,
+                    repro: repro.clone(),
+                    exchanges: vec![base.exchanges.clone(), variant.exchanges.clone()],
+                    side_by_side: rows.clone(),
+                    failing_len: steps.len(),
+                }),
+        );
+    }
+    Ok(found)
+}
+
+/// The first found rule with `signature`.
+fn matching(found: Vec<Found>, signature: &Signature) -> Option<Found> {
+    found.into_iter().find(|f| f.broken.signature == *signature)
+}
+
+async fn evaluate_case(
+    session: &mut Session<'_>,
+    case: &Case,
+    context: &OracleContext,
+) -> Result<Vec<Found>, CaseError> {
+    evaluate(session, &case.steps, &case.relations(), context).await
+}
+
+/// Runs one generated case; returns its violations (none when it passes).
+pub async fn generated_case(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    case_seed: u64,
+    limits: &FuzzLimits,
+    context: &OracleContext,
+) -> Result<Vec<Violation>, CaseError> {
+    let strategy = case_strategy(session.resource, limits.max_steps);
+    let mut tree = strategy
+        .new_tree(generator.runner())
+        .map_err(|reason| CaseError::Setup(format!("cannot generate a sequence: {reason}")))?;
+    let case = tree.current();
+    let found = evaluate_case(session, &case, context).await?;
+    let Some(first) = pick(found) else {
+        return Ok(Vec::new());
+    };
+    let signature = first.broken.signature.clone();
+    let key = format!("{}\u{0}{}", signature.relation, signature.rule);
+    if session.fuzz_failure_claimed(&key) {
+        // Already shrunk and reported by an earlier case: one finding per broken rule.
+        return Ok(Vec::new());
+    }
+    let confirmed = matching(evaluate_case(session, &case, context).await?, &signature);
+    if confirmed.is_none() {
+        return Ok(vec![flaky(session, first, case_seed, case.steps.len())]);
+    }
+    if !session.claim_fuzz_failure(&key) {
+        return Ok(Vec::new());
+    }
+    let shrunk = shrink(session, &mut tree, first, limits, context).await?;
+    let shrunk = remove_steps(session, shrunk, limits, context).await?;
+    Ok(vec![report(session, shrunk, case_seed, case.steps.len())])
+}
+
+/// A per-step rule broken in a variant is a per-step rule of the variant's sequence: run it as
+/// a plain sequence (unless it repeats a keyed POST, whose repeat must reuse the key).
+fn flattened(found: &Found) -> Repro {
+    let repro = &found.repro;
+    let keyed_repeat = matches!(
+        &repro.relation,
+        Relation::DuplicateIdempotent { at } if matches!(repro.steps.get(*at), Some(Op::Post { keyed: true, .. }))
+    );
+    match repro.relation.variant(&repro.steps) {
+        Some(steps) if found.broken.signature.relation == "per-step" && !keyed_repeat => Repro {
+            steps,
+            relation: Relation::PerStep,
+        },
+        _ => repro.clone(),
+    }
+}
+
+/// The repro without base step `index`, the relation's positions adjusted.
+fn without_step(repro: &Repro, index: usize) -> Option<Repro> {
+    let mut steps = repro.steps.clone();
+    if index >= steps.len() || steps.len() == 1 {
+        return None;
+    }
+    steps.remove(index);
+    let relation = match &repro.relation {
+        Relation::PerStep => Relation::PerStep,
+        Relation::DuplicateIdempotent { at } if *at == index => return None,
+        Relation::DuplicateIdempotent { at } => Relation::DuplicateIdempotent {
+            at: if *at > index { at - 1 } else { *at },
+        },
+        Relation::InsertSafe { inserts } => Relation::InsertSafe {
+            inserts: inserts
+                .iter()
+                .map(|insert| crate::fuzz::ops::Insert {
+                    before: if insert.before > index {
+                        insert.before - 1
+                    } else {
+                        insert.before
+                    },
+                    op: insert.op.clone(),
+                })
+                .collect(),
+        },
+    };
+    Some(Repro { steps, relation })
+}
+
+/// The repro without its `index`-th inserted safe op (never the last one).
+fn without_insert(repro: &Repro, index: usize) -> Option<Repro> {
+    let Relation::InsertSafe { inserts } = &repro.relation else {
+        return None;
+    };
+    if index >= inserts.len() || inserts.len() == 1 {
+        return None;
+    }
+    let mut inserts = inserts.clone();
+    inserts.remove(index);
+    Some(Repro {
+        steps: repro.steps.clone(),
+        relation: Relation::InsertSafe { inserts },
+    })
+}
+
+/// After proptest's shrinking, which cannot drop a step while keeping what was attached to it,
+/// greedily removes single steps and inserts while the same rule still breaks (confirmed by a
+/// second execution).
+async fn remove_steps(
+    session: &mut Session<'_>,
+    mut shrunk: Shrunk,
+    limits: &FuzzLimits,
+    context: &OracleContext,
+) -> Result<Shrunk, CaseError> {
+    let signature = shrunk.best.broken.signature.clone();
+    let mut current = flattened(&shrunk.best);
+    let mut index = 0;
+    loop {
+        if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
+            shrunk.stopped.get_or_insert(reason);
+            break;
+        }
+        let steps = current.steps.len();
+        let candidate = if index < steps {
+            without_step(&current, index)
+        } else {
+            without_insert(&current, index - steps)
+        };
+        let inserts = match &current.relation {
+            Relation::InsertSafe { inserts } => inserts.len(),
+            _ => 0,
+        };
+        if index >= steps + inserts {
+            break;
+        }
+        index += 1;
+        let Some(candidate) = candidate else {
+            continue;
+        };
+        shrunk.runs += 2;
+        if let Some(found) = reproduce_twice(session, &candidate, &signature, context).await? {
+            shrunk.best = found;
+            current = candidate;
+            index = 0;
+        }
+    }
+    Ok(shrunk)
+}
+
+/// The found rule when `repro` breaks `signature` on two executions in a row.
+async fn reproduce_twice(
+    session: &mut Session<'_>,
+    repro: &Repro,
+    signature: &Signature,
+    context: &OracleContext,
+) -> Result<Option<Found>, CaseError> {
+    let relations = std::slice::from_ref(&repro.relation);
+    let Some(_) = matching(
+        evaluate(session, &repro.steps, relations, context).await?,
+        signature,
+    ) else {
+        return Ok(None);
+    };
+    Ok(matching(
+        evaluate(session, &repro.steps, relations, context).await?,
+        signature,
+    ))
+}
+
+/// The rule to chase when a case breaks several: per-step rules first (they need no variant),
+/// then the relations in order.
+fn pick(found: Vec<Found>) -> Option<Found> {
+    let mut found = found;
+    found.sort_by_key(|f| f.broken.signature.relation != "per-step");
+    found.into_iter().next()
+}
+
+/// The outcome of shrinking.
+pub struct Shrunk {
+    pub best: Found,
+    pub runs: u32,
+    /// Why shrinking stopped before it was done, if it did.
+    pub stopped: Option<String>,
+}
+
+/// The relation of `candidate` that corresponds to the one `found` broke (per-step rules broken
+/// in a variant need that variant too).
+fn corresponding(candidate: &Case, relation: &Relation) -> Option<Relation> {
+    match relation {
+        Relation::PerStep => Some(Relation::PerStep),
+        Relation::DuplicateIdempotent { .. } => candidate.duplicate.clone(),
+        Relation::InsertSafe { .. } => candidate.insert.clone(),
+    }
+}
+
+/// Executes only what the chased rule needs: the base, plus the one variant involved.
+async fn still_fails(
+    session: &mut Session<'_>,
+    candidate: &Case,
+    chased: &Found,
+    context: &OracleContext,
+) -> Result<Option<Found>, CaseError> {
+    let Some(relation) = corresponding(candidate, &chased.repro.relation) else {
+        return Ok(None);
+    };
+    let found = evaluate(session, &candidate.steps, &[relation], context).await?;
+    Ok(matching(found, &chased.broken.signature))
+}
+
+/// proptest's shrink loop, asynchronously: simplify while the candidate still fails, complicate
+/// when it passes, until neither is possible or a limit is reached. Every candidate runs
+/// against the live target on fresh ids. A candidate with fewer steps is taken only when a
+/// second execution confirms it, and the final sequence is confirmed too (falling back to the
+/// last confirmed one), so a flaky candidate is never reported as minimal.
+async fn shrink<T: ValueTree<Value = Case>>(
+    session: &mut Session<'_>,
+    tree: &mut T,
+    first: Found,
+    limits: &FuzzLimits,
+    context: &OracleContext,
+) -> Result<Shrunk, CaseError> {
+    let mut confirmed = first.clone();
+    let mut shrunk = Shrunk {
+        best: first,
+        runs: 0,
+        stopped: None,
+    };
+    let mut more = tree.simplify();
+    while more {
+        if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
+            shrunk.stopped = Some(reason);
+            break;
+        }
+        let candidate = tree.current();
+        shrunk.runs += 1;
+        let mut failing = still_fails(session, &candidate, &shrunk.best, context).await?;
+        if let Some(found) = &failing
+            && found.repro.steps.len() < shrunk.best.repro.steps.len()
+        {
+            shrunk.runs += 1;
+            failing = still_fails(session, &candidate, found, context).await?;
+            if let Some(again) = &failing {
+                confirmed = again.clone();
+            }
+        }
+        more = match failing {
+            Some(found) => {
+                shrunk.best = found;
+                tree.simplify()
+            }
+            None => tree.complicate(),
+        };
+    }
+    if shrunk.best.repro != confirmed.repro {
+        shrunk.runs += 1;
+        let repro = shrunk.best.repro.clone();
+        let again = evaluate(
+            session,
+            &repro.steps,
+            std::slice::from_ref(&repro.relation),
+            context,
+        )
+        .await?;
+        shrunk.best = matching(again, &shrunk.best.broken.signature).unwrap_or(confirmed);
+    }
+    Ok(shrunk)
+}
+
+fn limit_reached(session: &Session<'_>, limits: &FuzzLimits, runs: u32) -> Option<String> {
+    if runs >= limits.max_shrink_runs {
+        return Some(format!(
+            "shrinking stopped after {runs} executions (the limit)"
+        ));
+    }
+    if limits
+        .deadline
+        .is_some_and(|deadline| Instant::now() >= deadline)
+    {
+        return Some("shrinking stopped at the time budget".into());
+    }
+    session
+        .is_cancelled()
+        .then(|| "shrinking stopped: interrupted".into())
+}
+
+/// The report of a failure that reproduced.
+fn report(
+    session: &Session<'_>,
+    shrunk: Shrunk,
+    case_seed: u64,
+    original_steps: usize,
+) -> Violation {
+    let Shrunk {
+        best,
+        runs,
+        stopped,
+    } = shrunk;
+    let detail = FuzzDetail {
+        relation: best.broken.signature.relation.clone(),
+        rule: best.broken.signature.rule.clone(),
+        case_seed,
+        failing_len: best.failing_len,
+        repro: best.repro,
+        original_steps,
+        shrink_runs: runs,
+        shrink_stopped: stopped,
+        side_by_side: best.side_by_side,
+        flaky: false,
+        replayed_from: None,
+    };
+    attach(session, best.broken.violation, detail, &best.exchanges)
+}
+
+/// A failure that did not reproduce: reported, never as a violation.
+fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: usize) -> Violation {
+    let title = format!(
+        "flaky: \"{}\" did not reproduce when the same sequence ran again",
+        found.broken.violation.title
+    );
+    let detail = FuzzDetail {
+        relation: found.broken.signature.relation.clone(),
+        rule: found.broken.signature.rule.clone(),
+        case_seed,
+        failing_len: found.failing_len,
+        repro: found.repro,
+        original_steps,
+        shrink_runs: 0,
+        shrink_stopped: Some("not shrunk: the failure did not reproduce".into()),
+        side_by_side: found.side_by_side,
+        flaky: true,
+        replayed_from: None,
+    };
+    let violation = Violation::info(title)
+        .expected(found.broken.violation.expected)
+        .observed(format!(
+            "{} on the first execution only; a nondeterministic server, or state shared with other clients",
+            found.broken.violation.observed
+        ))
+        .diff(found.broken.violation.diff);
+    attach(session, violation, detail, &found.exchanges)
+}
+
+/// Adds the fuzz detail and the exchanges of the executions that show the failure.
+pub fn attach(
+    session: &Session<'_>,
+    violation: Violation,
+    detail: FuzzDetail,
+    ranges: &[Range<usize>],
+) -> Violation {
+    let exchanges = ranges
+        .iter()
+        .flat_map(|range| session.exchanges()[range.clone()].iter().cloned())
+        .enumerate()
+        .map(|(n, exchange)| crate::http::model::Exchange {
+            seq: n + 1,
+            ..exchange
+        })
+        .collect();
+    let rule = if detail.flaky {
+        format!("flaky/{}/{}", detail.relation, detail.rule)
+    } else {
+        format!("{}/{}", detail.relation, detail.rule)
+    };
+    violation.rule(rule).with_fuzz(detail, exchanges)
+}
+
+/// Re-executes a saved failure once; returns its violation if the same rule still breaks.
+pub async fn replay(
+    session: &mut Session<'_>,
+    saved: &crate::fuzz::saved::SavedFailure,
+    context: &OracleContext,
+) -> Result<Vec<Violation>, CaseError> {
+    let found = evaluate(
+        session,
+        &saved.repro.steps,
+        std::slice::from_ref(&saved.repro.relation),
+        context,
+    )
+    .await?;
+    let signature = saved.signature();
+    let Some(found) = matching(found, &signature) else {
+        return Ok(Vec::new());
+    };
+    let detail = FuzzDetail {
+        relation: signature.relation,
+        rule: signature.rule,
+        case_seed: saved.case_seed,
+        failing_len: found.failing_len,
+        repro: found.repro,
+        original_steps: saved.repro.steps.len(),
+        shrink_runs: 0,
+        shrink_stopped: None,
+        side_by_side: found.side_by_side,
+        flaky: false,
+        replayed_from: Some(saved.file.clone()),
+    };
+    let violation = found.broken.violation;
+    let title = format!("{} (saved failure still fails)", violation.title);
+    let violation = Violation { title, ..violation };
+    Ok(vec![attach(session, violation, detail, &found.exchanges)])
+}

@@ -1,0 +1,224 @@
+//! Executes one sequence of ops through a case's session on fresh run-owned ids, and snapshots
+//! every resource it touched (and its collection) with GET afterwards. Returns plain records;
+//! judging them is the oracle's job.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+use crate::fuzz::ops::{Op, SLOTS};
+use crate::runner::session::{CaseError, Req, Session};
+use crate::scenario::generate::BodyGenerator;
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::canonical::{Canon, differing_leaves};
+
+/// What one step of an execution observed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepResult {
+    pub op: Op,
+    /// The id the request went to (for a POST: the id it created, when it created one).
+    pub id: Option<String>,
+    pub status: u16,
+    /// `{"status", "body"}` of a GET answer, for comparing reads.
+    pub state: Option<Value>,
+    /// Index of the exchange in the session.
+    pub exchange: usize,
+}
+
+/// One executed sequence and the final state it left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    /// Every id the execution used or learned, in order of first use (slot ids first).
+    pub ids: Vec<String>,
+    pub steps: Vec<StepResult>,
+    /// The final `{"status", "body"}` of every id, in `ids` order.
+    pub finals: Vec<Value>,
+    /// The final collection, restricted to this execution's ids (`{"status", "items"}`).
+    pub collection: Value,
+    /// The session exchanges of this execution (its steps and snapshots).
+    pub exchanges: Range<usize>,
+}
+
+impl Execution {
+    /// The final state of everything the execution touched, canonical, as one value.
+    pub fn final_state(&self, canon: &Canon) -> Value {
+        let canon = canon.clone().mapping_ids(self.ids.clone());
+        serde_json::json!({
+            "items": self
+                .finals
+                .iter()
+                .map(|state| canon.item_state(state))
+                .collect::<Vec<_>>(),
+            "collection": canon.collection_state(&self.collection),
+        })
+    }
+}
+
+/// Executes `steps` on fresh ids. `repeat` names a step that repeats the one before it (the
+/// duplicate relation): a keyed POST there reuses the previous step's Idempotency-Key.
+pub async fn execute(
+    session: &mut Session<'_>,
+    label: &str,
+    steps: &[Op],
+    repeat: Option<usize>,
+) -> Result<Execution, CaseError> {
+    let first_exchange = session.exchanges().len();
+    let mut slots: Vec<String> = (0..SLOTS).map(|_| session.fresh_id()).collect();
+    let mut ids = slots.clone();
+    let mut results = Vec::with_capacity(steps.len());
+    let mut last_key: Option<String> = None;
+    for (n, op) in steps.iter().enumerate() {
+        let purpose = format!("{label} step {}: {}", n + 1, op.describe());
+        let key = match op {
+            Op::Post { keyed: true, .. } => match (repeat == Some(n), &last_key) {
+                (true, Some(key)) => Some(key.clone()),
+                _ => Some(session.fresh_key()),
+            },
+            _ => None,
+        };
+        last_key = key.clone().or(last_key);
+        let result = run_step(session, op, &mut slots, key, purpose).await?;
+        if let Some(id) = &result.id
+            && !ids.contains(id)
+        {
+            ids.push(id.clone());
+        }
+        results.push(result);
+    }
+    let (finals, collection) = snapshot(session, label, &ids).await?;
+    Ok(Execution {
+        ids,
+        steps: results,
+        finals,
+        collection,
+        exchanges: first_exchange..session.exchanges().len(),
+    })
+}
+
+async fn run_step(
+    session: &mut Session<'_>,
+    op: &Op,
+    slots: &mut [String],
+    key: Option<String>,
+    purpose: String,
+) -> Result<StepResult, CaseError> {
+    let slot = op.slot().min(SLOTS - 1);
+    let id = slots[slot].clone();
+    let path = session.resource.item_path(&id);
+    let (exchange, id) = match op {
+        Op::Post { body, .. } => {
+            let headers: Vec<(String, String)> = match (&key, &session.resource.idempotency_key) {
+                (Some(key), Some(declared)) => vec![(declared.header.clone(), key.clone())],
+                _ => Vec::new(),
+            };
+            let (exchange, created) = session.post(body, &headers, &purpose).await?;
+            if let Some(created) = &created {
+                slots[slot] = created.clone();
+            }
+            (exchange, created)
+        }
+        Op::Put { body, .. } => (
+            session
+                .send(purpose, Req::new(op.method(), path).body(body))
+                .await?,
+            Some(id),
+        ),
+        Op::Patch { body, format, .. } => (
+            session
+                .send(
+                    purpose,
+                    Req::new(op.method(), path)
+                        .body(body)
+                        .header("Content-Type", format.media_type()),
+                )
+                .await?,
+            Some(id),
+        ),
+        Op::Delete { .. } | Op::Get { .. } | Op::Head { .. } | Op::Options { .. } => (
+            session.send(purpose, Req::new(op.method(), path)).await?,
+            Some(id),
+        ),
+    };
+    let status = session.exchange(exchange).response.status;
+    let state = matches!(op, Op::Get { .. })
+        .then(|| ItemSnapshot::from_exchange(session.exchange(exchange)).as_state());
+    Ok(StepResult {
+        op: op.clone(),
+        id,
+        status,
+        state,
+        exchange,
+    })
+}
+
+/// GETs every id and the collection (restricted to `ids`).
+async fn snapshot(
+    session: &mut Session<'_>,
+    label: &str,
+    ids: &[String],
+) -> Result<(Vec<Value>, Value), CaseError> {
+    let mut finals = Vec::with_capacity(ids.len());
+    for (n, id) in ids.iter().enumerate() {
+        let purpose = format!("{label} final snapshot of id {}", n + 1);
+        finals.push(session.get_item(id, &purpose).await?.as_state());
+    }
+    let collection = session
+        .get_collection(&format!("{label} final snapshot of the collection"))
+        .await?;
+    let id_field = &session.resource.id_field;
+    // In the order of `ids`, so that two executions list corresponding items in the same
+    // order whatever their ids sort like.
+    let items = collection.items.map(|items| {
+        let mut mine: Vec<(usize, Value)> = items
+            .into_iter()
+            .filter_map(|item| {
+                let id = id_field.get(&item).and_then(id_text)?;
+                let position = ids.iter().position(|known| *known == id)?;
+                Some((position, item))
+            })
+            .collect();
+        mine.sort_by_key(|(position, _)| *position);
+        mine.into_iter().map(|(_, item)| item).collect::<Vec<_>>()
+    });
+    let state = serde_json::json!({
+        "status": collection.status,
+        "items": items.map(Value::Array).unwrap_or(Value::Null),
+    });
+    Ok((finals, state))
+}
+
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Members that differ between two resources created with the same body (creation times,
+/// server ids, links): they cannot be compared across two executions, which always work on
+/// different resources. Returned as concrete JSON pointers into an item body.
+pub async fn per_instance_fields(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Vec<String>, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let first = session
+        .create(&body, "calibration: create with body C")
+        .await?;
+    let second = session
+        .create(&body, "calibration: create again with the same body C")
+        .await?;
+    let a = session
+        .get_item(&first.id, "calibration: GET the first")
+        .await?;
+    let b = session
+        .get_item(&second.id, "calibration: GET the second")
+        .await?;
+    let canon_a = Canon::default().mapping_ids(vec![first.id]);
+    let canon_b = Canon::default().mapping_ids(vec![second.id]);
+    Ok(match (a.body.json(), b.body.json()) {
+        (Some(a), Some(b)) => differing_leaves(&canon_a.body(a), &canon_b.body(b)),
+        _ => Vec::new(),
+    })
+}
