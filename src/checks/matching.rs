@@ -1,6 +1,7 @@
 //! Whether a representation holds the members a request body sent, with numbers compared by
 //! value (`1` equals `1.0`, as many servers normalise them), and which items of a listing do.
 
+use crate::runner::session::id_text;
 use serde_json::Value;
 
 use crate::scenario::JsonPointer;
@@ -78,15 +79,6 @@ pub fn client_part(mut state: Value, members: &[String]) -> Value {
         *body = kept;
     }
     state
-}
-
-/// An id as text: strings as they are, numbers printed.
-fn id_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

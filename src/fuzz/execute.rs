@@ -7,6 +7,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 use crate::fuzz::ops::{Op, SLOTS};
+use crate::runner::session::id_text;
 use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::snapshot::ItemSnapshot;
@@ -185,14 +186,6 @@ async fn snapshot(
         "items": items.map(Value::Array).unwrap_or(Value::Null),
     });
     Ok((finals, state))
-}
-
-fn id_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// Members that differ between two resources created with the same body (creation times,

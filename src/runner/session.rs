@@ -571,7 +571,7 @@ fn describe_post_id(source: Option<&PostId>) -> String {
 }
 
 /// An id as text: strings as they are, numbers printed.
-fn id_text(value: &Value) -> Option<String> {
+pub(crate) fn id_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
