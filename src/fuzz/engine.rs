@@ -395,19 +395,28 @@ fn report(
         stopped,
     } = shrunk;
     let detail = FuzzDetail {
-        relation: best.broken.signature.relation.clone(),
-        rule: best.broken.signature.rule.clone(),
-        case_seed,
-        failing_len: best.failing_len,
-        repro: best.repro,
-        original_steps,
         shrink_runs: runs,
         shrink_stopped: stopped,
-        side_by_side: best.side_by_side,
-        flaky: false,
-        replayed_from: None,
+        ..detail_of(&best, case_seed, original_steps)
     };
     attach(session, best.broken.violation, detail, &best.exchanges)
+}
+
+/// The detail of a found rule as it was found: not shrunk, not flaky, not replayed.
+fn detail_of(found: &Found, case_seed: u64, original_steps: usize) -> FuzzDetail {
+    FuzzDetail {
+        relation: found.broken.signature.relation.clone(),
+        rule: found.broken.signature.rule.clone(),
+        case_seed,
+        failing_len: found.failing_len,
+        repro: found.repro.clone(),
+        original_steps,
+        shrink_runs: 0,
+        shrink_stopped: None,
+        side_by_side: found.side_by_side.clone(),
+        flaky: false,
+        replayed_from: None,
+    }
 }
 
 /// A failure that did not reproduce: reported, never as a violation.
@@ -417,17 +426,9 @@ fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: us
         found.broken.violation.title
     );
     let detail = FuzzDetail {
-        relation: found.broken.signature.relation.clone(),
-        rule: found.broken.signature.rule.clone(),
-        case_seed,
-        failing_len: found.failing_len,
-        repro: found.repro,
-        original_steps,
-        shrink_runs: 0,
         shrink_stopped: Some("not shrunk: the failure did not reproduce".into()),
-        side_by_side: found.side_by_side,
         flaky: true,
-        replayed_from: None,
+        ..detail_of(&found, case_seed, original_steps)
     };
     let violation = Violation::info(title)
         .expected(found.broken.violation.expected)
@@ -440,7 +441,7 @@ fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: us
 }
 
 /// Adds the fuzz detail and the exchanges of the executions that show the failure.
-pub fn attach(
+fn attach(
     session: &Session<'_>,
     violation: Violation,
     detail: FuzzDetail,
@@ -481,17 +482,8 @@ pub async fn replay(
         return Ok(Vec::new());
     };
     let detail = FuzzDetail {
-        relation: signature.relation,
-        rule: signature.rule,
-        case_seed: saved.case_seed,
-        failing_len: found.failing_len,
-        repro: found.repro,
-        original_steps: saved.repro.steps.len(),
-        shrink_runs: 0,
-        shrink_stopped: None,
-        side_by_side: found.side_by_side,
-        flaky: false,
         replayed_from: Some(saved.file.clone()),
+        ..detail_of(&found, saved.case_seed, saved.repro.steps.len())
     };
     let violation = found.broken.violation;
     let title = format!("{} (saved failure still fails)", violation.title);

@@ -116,14 +116,17 @@ impl<'a> Session<'a> {
 
     /// True the first time this resource's fuzz failure `rule` is claimed in the run.
     pub fn claim_fuzz_failure(&self, rule: &str) -> bool {
-        self.ctx
-            .claim_fuzz_failure(format!("{}\u{0}{}", self.resource.name, rule))
+        self.ctx.claim_fuzz_failure(self.fuzz_key(rule))
     }
 
     /// True when this resource's fuzz failure `rule` was already claimed in the run.
     pub fn fuzz_failure_claimed(&self, rule: &str) -> bool {
-        self.ctx
-            .fuzz_failure_claimed(&format!("{}\u{0}{}", self.resource.name, rule))
+        self.ctx.fuzz_failure_claimed(&self.fuzz_key(rule))
+    }
+
+    /// The run-wide key of a fuzz failure of this resource.
+    fn fuzz_key(&self, rule: &str) -> String {
+        format!("{}\u{0}{}", self.resource.name, rule)
     }
 
     /// True once the run was interrupted.
