@@ -58,6 +58,9 @@ impl ResolvedTarget {
 pub struct RunContext {
     pub transport: Arc<dyn Transport>,
     pub registry: Registry,
+    /// When the run started: elapsed times in the report (time to the first failure, to a
+    /// fuzz detection) count from here.
+    pub started: Instant,
     /// Run-unique tag inside every id this run creates.
     pub run_id: String,
     pub requests: AtomicU64,
@@ -89,6 +92,7 @@ impl RunContext {
         RunContext {
             transport,
             registry: Registry::default(),
+            started: Instant::now(),
             run_id,
             requests: AtomicU64::new(0),
             transport_errors: AtomicU64::new(0),
@@ -123,6 +127,11 @@ impl RunContext {
             Ok(reported) => reported.contains(key),
             Err(poisoned) => poisoned.into_inner().contains(key),
         }
+    }
+
+    /// Milliseconds since the run started.
+    pub fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// True once the fuzz time budget has run out.
