@@ -317,3 +317,40 @@ fn demo_with_an_unknown_bug_is_a_usage_error() {
         out.stderr
     );
 }
+
+#[test]
+fn serve_demo_on_port_zero_announces_the_port_it_got() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = support::spawn_idemfuzz(&["serve-demo", "--port", "0"]);
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut first_line = String::new();
+    let read = BufReader::new(stderr).read_line(&mut first_line);
+    let announced = first_line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string);
+    // No panic before the child is killed: failures become an empty answer.
+    let answer = announced.as_deref().and_then(|addr| {
+        let mut stream = std::net::TcpStream::connect(addr).ok()?;
+        stream
+            .write_all(b"GET /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .ok()?;
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text);
+        Some(text)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    read.expect("read the announcement");
+    let addr = announced.unwrap_or_else(|| panic!("no address announced: {first_line:?}"));
+    assert!(
+        !addr.ends_with(":0"),
+        "announced the requested port, not the bound one: {first_line}"
+    );
+    let answer = answer.unwrap_or_default();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "GET /things on {addr}: {answer}"
+    );
+}

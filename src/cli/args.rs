@@ -201,7 +201,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeDemoArgs {
-    /// Port to listen on (127.0.0.1).
+    /// Port to listen on (127.0.0.1); 0 picks a free port, announced on standard error.
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Bug(s) to plant (comma-separated; `none` for the clean API).

@@ -222,7 +222,9 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
                 );
             }
         };
-        eprintln!("demo API listening on http://{addr} (bugs: {bugs}); Ctrl-C to stop");
+        // `--port 0` asks the system for a free port: announce the one it gave.
+        let bound = listener.local_addr().unwrap_or(addr);
+        eprintln!("demo API listening on http://{bound} (bugs: {bugs}); Ctrl-C to stop");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
