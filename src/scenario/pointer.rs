@@ -65,7 +65,10 @@ impl JsonPointer {
     /// Removes the referenced member or element; `None` when it does not exist (or for the root).
     pub fn remove(&self, value: &mut Value) -> Option<Value> {
         let (last, parent) = self.0.split_last()?;
-        match JsonPointer(parent.to_vec()).get_mut(value)? {
+        let parent = parent
+            .iter()
+            .try_fold(value, |current, token| step_mut(current, token))?;
+        match parent {
             Value::Object(map) => map.remove(last),
             Value::Array(items) => {
                 let index = array_index(last).filter(|i| *i < items.len())?;
@@ -188,6 +191,23 @@ pub fn remove_all(patterns: &[IgnorePattern], value: &mut Value) -> Vec<String> 
     remove_pointers(value, found)
 }
 
+/// Removes what every pattern matches, as [`remove_all`] does, without naming what was removed
+/// (the fast path for canonical forms, which only need the result).
+pub fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
+    if patterns.is_empty() {
+        return;
+    }
+    let mut found: Vec<JsonPointer> = patterns
+        .iter()
+        .flat_map(|pattern| pattern.find(value))
+        .collect();
+    found.sort_by(document_order);
+    found.dedup();
+    for pointer in found.iter().rev() {
+        pointer.remove(value);
+    }
+}
+
 /// Removes the pointers deepest-first and highest-index-first, so earlier removals never shift
 /// the places later ones name. Reports them in document order.
 fn remove_pointers(value: &mut Value, mut pointers: Vec<JsonPointer>) -> Vec<String> {
@@ -228,6 +248,15 @@ fn collect_matches(
         found.push(at.clone());
         return;
     };
+    // A concrete token names at most one child: look it up instead of visiting them all.
+    if let Segment::Token(token) = first {
+        if let Some(child) = step(value, token) {
+            at.0.push(token.clone());
+            collect_matches(child, rest, at, found);
+            at.0.pop();
+        }
+        return;
+    }
     for (token, child) in children(value) {
         if first.matches(&token) {
             at.0.push(token);

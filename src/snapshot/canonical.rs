@@ -2,10 +2,12 @@
 //! stable placeholders, so that two snapshots compare equal exactly when their meaningful state is
 //! equal.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::scenario::IgnorePattern;
-use crate::scenario::pointer::remove_all;
+use crate::scenario::pointer::strip_all;
 
 /// How states are canonicalised before comparison.
 #[derive(Debug, Clone, Default)]
@@ -63,29 +65,45 @@ impl Canon {
     }
 
     fn strip(&self, value: &mut Value) {
-        remove_all(&self.ignore, value);
+        strip_all(&self.ignore, value);
     }
 
     fn replace_ids(&self, value: &mut Value) {
-        if self.ids.is_empty() {
+        if self.ids.iter().all(String::is_empty) {
             return;
         }
-        match value {
-            Value::String(text) => {
-                // Longest first, so that an id which is a prefix of another (`x-1`, `x-10`)
-                // never replaces part of the longer one.
-                let mut order: Vec<(usize, &String)> = self.ids.iter().enumerate().collect();
-                order.sort_by_key(|(_, id)| std::cmp::Reverse(id.len()));
-                for (n, id) in order {
-                    if !id.is_empty() && text.contains(id.as_str()) {
-                        *text = text.replace(id.as_str(), &format!("{{id:{}}}", n + 1));
-                    }
+        // Longest first, so that an id which is a prefix of another (`x-1`, `x-10`) never
+        // replaces part of the longer one. Sorted once per value, not once per string.
+        let mut order: Vec<(usize, &str)> = self
+            .ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !id.is_empty())
+            .map(|(n, id)| (n, id.as_str()))
+            .collect();
+        order.sort_by_key(|(_, id)| std::cmp::Reverse(id.len()));
+        let finders: Vec<(usize, &str, memchr::memmem::Finder)> = order
+            .into_iter()
+            .map(|(n, id)| (n, id, memchr::memmem::Finder::new(id)))
+            .collect();
+        replace_in(value, &finders);
+    }
+}
+
+/// Replaces every id (longest first, each with a prebuilt substring finder) by its `{id:n}`
+/// placeholder in every string.
+fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) {
+    match value {
+        Value::String(text) => {
+            for (n, id, finder) in ids {
+                if finder.find(text.as_bytes()).is_some() {
+                    *text = text.replace(id, &format!("{{id:{}}}", n + 1));
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.replace_ids(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.replace_ids(v)),
-            _ => {}
         }
+        Value::Array(items) => items.iter_mut().for_each(|v| replace_in(v, ids)),
+        Value::Object(map) => map.values_mut().for_each(|v| replace_in(v, ids)),
+        _ => {}
     }
 }
 
@@ -102,22 +120,26 @@ pub fn differing_leaves(a: &Value, b: &Value) -> Vec<String> {
 fn collect_differences(a: &Value, b: &Value, path: &mut String, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(ma), Value::Object(mb)) => {
-            let keys: std::collections::BTreeSet<&String> = ma.keys().chain(mb.keys()).collect();
-            for key in keys {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                match (ma.get(key), mb.get(key)) {
-                    (Some(va), Some(vb)) => collect_differences(va, vb, path, out),
-                    _ => out.push(path.clone()),
+            // Every key of `a` (differing or missing in `b`), then the keys only `b` has; the
+            // caller sorts the result.
+            for (key, va) in ma {
+                let len = push_token(path, key);
+                match mb.get(key) {
+                    Some(vb) => collect_differences(va, vb, path, out),
+                    None => out.push(path.clone()),
                 }
+                path.truncate(len);
+            }
+            for key in mb.keys().filter(|key| !ma.contains_key(*key)) {
+                let len = push_token(path, key);
+                out.push(path.clone());
                 path.truncate(len);
             }
         }
         (Value::Array(va), Value::Array(vb)) if va.len() == vb.len() => {
             for (i, (x, y)) in va.iter().zip(vb).enumerate() {
                 let len = path.len();
-                path.push_str(&format!("/{i}"));
+                let _ = write!(path, "/{i}");
                 collect_differences(x, y, path, out);
                 path.truncate(len);
             }
@@ -125,6 +147,18 @@ fn collect_differences(a: &Value, b: &Value, path: &mut String, out: &mut Vec<St
         _ if a == b => {}
         _ => out.push(path.clone()),
     }
+}
+
+/// Appends `/token` (escaped per RFC 6901) to `path`; returns the length to truncate back to.
+fn push_token(path: &mut String, token: &str) -> usize {
+    let len = path.len();
+    path.push('/');
+    if token.contains(['~', '/']) {
+        path.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        path.push_str(token);
+    }
+    len
 }
 
 #[cfg(test)]

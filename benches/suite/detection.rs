@@ -1,0 +1,228 @@
+//! Detection cost: for each bug the demo API can plant, over several seeds, the requests sent
+//! and the time until the first failing finding — with the default checks (check mode) and
+//! with the sequence fuzzer (fuzz mode; until the failing sequence is first seen, and until
+//! its shrunk finding is reported).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use idemfuzz::demo::Bug;
+use serde_json::Value;
+
+use crate::child::measure;
+use crate::cold_start::verdict;
+use crate::demo::{DemoProcess, idemfuzz, scenario};
+use crate::stats::{count, median};
+use crate::table::Section;
+
+const TARGET_REQUESTS: u64 = 100;
+
+/// The bundled scenario that declares the resource a bug lives in.
+fn scenario_for(bug: &str) -> &'static str {
+    match bug {
+        "lamp-unbreak" => "lamps.toml",
+        "reboot-repeat" => "devices.toml",
+        "no-428" | "republish" => "notes.toml",
+        _ => "demo.toml",
+    }
+}
+
+/// When a run first failed: requests sent and milliseconds since it started.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    requests: u64,
+    ms: u64,
+    /// Fuzz mode: requests when the shrunk finding was reported.
+    reported: Option<u64>,
+}
+
+/// One mode's runs of one bug.
+#[derive(Default)]
+struct Tally {
+    hits: Vec<Hit>,
+    runs: usize,
+    /// Checks (check mode) that flagged the bug.
+    by: std::collections::BTreeSet<String>,
+    /// Why the mode could not run at all (every unit skipped), if so.
+    skipped: Option<String>,
+}
+
+fn first_failure(report: &Value) -> Option<(u64, u64)> {
+    let first = &report["stats"]["first_failure"];
+    Some((first["requests"].as_u64()?, first["elapsed_ms"].as_u64()?))
+}
+
+fn failing(report: &Value) -> Vec<&Value> {
+    report["findings"]
+        .as_array()
+        .map(|all| all.iter().filter(|f| f["severity"] != "info").collect())
+        .unwrap_or_default()
+}
+
+/// The reason every unit was skipped, when nothing ran.
+fn all_skipped(report: &Value) -> Option<String> {
+    let results = report["results"].as_array()?;
+    let ran = results.iter().any(|r| r["status"]["kind"] != "skipped");
+    (!ran).then(|| {
+        results
+            .first()
+            .and_then(|r| r["status"]["reason"].as_str())
+            .unwrap_or("skipped")
+            .to_string()
+    })
+}
+
+fn run_once(
+    demo: &DemoProcess,
+    bug: &str,
+    seed: u64,
+    fuzz: bool,
+    out: &std::path::Path,
+) -> anyhow::Result<Value> {
+    let mut command = idemfuzz();
+    command.args([
+        "run",
+        &scenario(scenario_for(bug)),
+        "--base-url",
+        &demo.base_url,
+        "--seed",
+        &seed.to_string(),
+        "--concurrency",
+        "1",
+        "--fail-on",
+        "warning",
+        "--no-progress",
+        "--format",
+        "json",
+        "--output",
+        &out.display().to_string(),
+    ]);
+    if fuzz {
+        command.args(["--checks", "fuzz"]);
+    }
+    let run = measure(&mut command, Duration::from_secs(600))?;
+    anyhow::ensure!(
+        matches!(run.code, Some(0 | 1)),
+        "{bug} seed {seed} (fuzz: {fuzz}) ended with {:?}: {}",
+        run.code,
+        run.stderr
+    );
+    serde_json::from_slice(&std::fs::read(out)?).context("parse the report")
+}
+
+fn tally_check(tally: &mut Tally, report: &Value) {
+    tally.runs += 1;
+    tally.skipped = all_skipped(report);
+    if let Some((requests, ms)) = first_failure(report) {
+        tally.hits.push(Hit {
+            requests,
+            ms,
+            reported: None,
+        });
+    }
+    for finding in failing(report) {
+        if let Some(check) = finding["check"].as_str() {
+            tally.by.insert(check.to_string());
+        }
+    }
+}
+
+fn tally_fuzz(tally: &mut Tally, report: &Value) {
+    tally.runs += 1;
+    tally.skipped = all_skipped(report);
+    let detected = failing(report)
+        .iter()
+        .filter_map(|f| {
+            Some((
+                f["fuzz"]["detected_after_requests"].as_u64()?,
+                f["fuzz"]["detected_after_ms"].as_u64()?,
+            ))
+        })
+        .min();
+    if let Some((requests, ms)) = detected {
+        tally.hits.push(Hit {
+            requests,
+            ms,
+            reported: first_failure(report).map(|(r, _)| r),
+        });
+    }
+}
+
+/// "k/n", median requests and median time of a tally.
+fn cells(tally: &Tally) -> [String; 3] {
+    if let Some(reason) = &tally.skipped {
+        return [format!("not run ({reason})"), "—".into(), "—".into()];
+    }
+    let requests: Vec<u64> = tally.hits.iter().map(|h| h.requests).collect();
+    let ms: Vec<u64> = tally.hits.iter().map(|h| h.ms).collect();
+    [
+        format!("{}/{}", tally.hits.len(), tally.runs),
+        median(&requests).map_or("—".into(), count),
+        median(&ms).map_or("—".into(), |ms| format!("{ms} ms")),
+    ]
+}
+
+fn met(tally: &Tally) -> bool {
+    let requests: Vec<u64> = tally.hits.iter().map(|h| h.requests).collect();
+    tally.runs > 0
+        && tally.hits.len() == tally.runs
+        && median(&requests).is_some_and(|m| m <= TARGET_REQUESTS)
+}
+
+pub fn run(quick: bool) -> anyhow::Result<Section> {
+    let seeds: u64 = if quick { 3 } else { 10 };
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("report.json");
+    let mut section = Section::new(
+        "Detection cost per planted bug",
+        &[
+            "bug",
+            "check mode: found",
+            "requests (median)",
+            "time (median)",
+            "found by",
+            "fuzz mode: found",
+            "requests to detect (median)",
+            "time (median)",
+            "requests to shrunk report (median)",
+            "target: found every time, ≤ 100 requests",
+        ],
+    );
+    let mut names: Vec<&str> = Bug::ALL.iter().map(|bug| bug.name()).collect();
+    names.push("none");
+    for bug in names {
+        eprintln!("bench: detection: {bug}");
+        let demo = DemoProcess::start(bug)?;
+        let (mut check, mut fuzz) = (Tally::default(), Tally::default());
+        for seed in 1..=seeds {
+            tally_check(&mut check, &run_once(&demo, bug, seed, false, &out)?);
+            tally_fuzz(&mut fuzz, &run_once(&demo, bug, seed, true, &out)?);
+        }
+        let reported: Vec<u64> = fuzz.hits.iter().filter_map(|h| h.reported).collect();
+        let [c_found, c_req, c_ms] = cells(&check);
+        let [f_found, f_req, f_ms] = cells(&fuzz);
+        let target = if bug == "none" {
+            verdict(check.hits.is_empty() && fuzz.hits.is_empty()) + " (no false alarm)"
+        } else {
+            verdict(met(&check) || met(&fuzz))
+        };
+        section.row(vec![
+            format!("`{bug}`"),
+            c_found,
+            c_req,
+            c_ms,
+            check.by.iter().cloned().collect::<Vec<_>>().join(", "),
+            f_found,
+            f_req,
+            f_ms,
+            median(&reported).map_or("—".into(), count),
+            target,
+        ]);
+    }
+    section.note(format!(
+        "Seeds 1..{seeds}, `--concurrency 1` (so request counts are exact), `--fail-on warning`, default cases (3 per check; fuzz: 50 sequences); each bug alone in a fresh `serve-demo`, against the bundled scenario of its resource. Medians over the seeds that found the bug."
+    ));
+    section.note("Check mode: `stats.first_failure` of the JSON report (the run-wide request count and time when the first failing finding was made; the run goes through every check in order, so a bug caught by a late check costs the requests of the earlier ones). Fuzz mode: `fuzz.detected_after_requests`/`_ms` (when the failing sequence first failed, before confirmation and shrinking), and the first failure once shrunk and reported.");
+    section.note("The target holds for a bug when one mode finds it with every seed at a median ≤ 100 requests. `none` is the control: the clean API must give no failing finding in either mode.");
+    Ok(section)
+}

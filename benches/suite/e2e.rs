@@ -1,0 +1,104 @@
+//! End to end: the default checks on the one resource of `scenarios/demo.toml`, against the
+//! demo API in a process of its own; wall time, requests, and the CPU time of idemfuzz against
+//! the CPU time of the API (who is the bottleneck).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::Value;
+
+use crate::child::{cpu_of_running, measure};
+use crate::cold_start::verdict;
+use crate::demo::{DemoProcess, idemfuzz, scenario};
+use crate::stats::{count, median, ms};
+use crate::table::Section;
+
+/// One run of the default checks.
+struct E2eRun {
+    wall: Duration,
+    client_cpu: Duration,
+    server_cpu: Duration,
+    requests: u64,
+}
+
+fn one_run(demo: &DemoProcess, seed: u64, report: &std::path::Path) -> anyhow::Result<E2eRun> {
+    let server_before = cpu_of_running(demo.pid())?;
+    let out = measure(
+        idemfuzz().args([
+            "run",
+            &scenario("demo.toml"),
+            "--base-url",
+            &demo.base_url,
+            "--seed",
+            &seed.to_string(),
+            "--no-progress",
+            "--format",
+            "json",
+            "--output",
+            &report.display().to_string(),
+        ]),
+        Duration::from_secs(120),
+    )?;
+    let server_after = cpu_of_running(demo.pid())?;
+    anyhow::ensure!(
+        out.code == Some(0),
+        "the default checks failed on the clean demo: {}",
+        out.stderr
+    );
+    let json: Value = serde_json::from_slice(&std::fs::read(report)?).context("read the report")?;
+    Ok(E2eRun {
+        wall: out.wall,
+        client_cpu: out.cpu,
+        server_cpu: server_after.saturating_sub(server_before),
+        requests: json["stats"]["requests"].as_u64().unwrap_or(0),
+    })
+}
+
+pub fn run(quick: bool) -> anyhow::Result<Section> {
+    let runs = if quick { 3 } else { 9 };
+    let demo = DemoProcess::start("none")?;
+    let dir = tempfile::tempdir()?;
+    let report = dir.path().join("report.json");
+    let mut results = Vec::new();
+    for seed in 1..=runs {
+        results.push(one_run(&demo, seed, &report)?);
+    }
+    results.sort_by_key(|r| r.wall);
+    let mid = &results[results.len() / 2];
+    let share = |r: &E2eRun| {
+        let total = (r.client_cpu + r.server_cpu).as_secs_f64();
+        if total > 0.0 {
+            r.client_cpu.as_secs_f64() / total
+        } else {
+            0.0
+        }
+    };
+    let shares: Vec<u64> = results.iter().map(|r| (share(r) * 1000.0) as u64).collect();
+    let median_share = median(&shares).unwrap_or(0) as f64 / 10.0;
+    let mut section = Section::new(
+        "End to end: default checks on one demo resource",
+        &[
+            "runs",
+            "wall (median run)",
+            "requests",
+            "idemfuzz CPU",
+            "demo API CPU",
+            "idemfuzz share of CPU (median)",
+            "target < 2 s",
+            "target share < 25%",
+        ],
+    );
+    section.row(vec![
+        runs.to_string(),
+        ms(mid.wall),
+        count(mid.requests),
+        ms(mid.client_cpu),
+        ms(mid.server_cpu),
+        format!("{median_share:.1}%"),
+        verdict(mid.wall < Duration::from_secs(2)),
+        verdict(median_share < 25.0),
+    ]);
+    section.note("`idemfuzz run scenarios/demo.toml` (every default check, 3 cases each, concurrency 4) against `serve-demo` in another process; seeds 1..N, the run with the median wall time shown.");
+    section.note("CPU: user + system time of the idemfuzz process (wait4) and of the demo process over the same interval (/proc/PID/stat, 10 ms ticks). Much of the wall time is deliberate waiting (e.g. the lost-response checks wait for the server), not CPU.");
+    Ok(section)
+}

@@ -1,0 +1,78 @@
+//! The benchmark suite: throughput against oha, end-to-end time and CPU share, detection cost
+//! per planted bug, diff cost, memory over many cases, cold start. Run it with
+//! `scripts/bench.sh` (or `cargo bench --bench suite -- --write docs/performance.md`); it
+//! prints Markdown tables and, with `--write`, puts them between the markers of that file.
+//! Nothing here is a test: CI never runs or times it.
+
+mod child;
+mod cold_start;
+mod demo;
+mod detection;
+mod diff_cost;
+mod e2e;
+mod machine;
+mod memory;
+mod stats;
+mod table;
+mod throughput;
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use table::Section;
+
+/// A part of the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    Throughput,
+    E2e,
+    Detection,
+    Diff,
+    Memory,
+    ColdStart,
+}
+
+/// The suite's options (after `cargo bench --bench suite --`).
+#[derive(Debug, Parser)]
+#[command(about = "idemfuzz benchmark suite (docs/performance.md)")]
+struct Args {
+    /// Passed by `cargo bench` to every bench target; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// Shorter runs for trying the suite: one round, 1 s per load run, 3 seeds, 1,000 cases.
+    #[arg(long)]
+    quick: bool,
+    /// Run only these parts (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
+    /// Also write the tables between the `<!-- bench:begin -->` and `<!-- bench:end -->`
+    /// markers of this Markdown file.
+    #[arg(long)]
+    write: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let wanted = |part: Part| args.only.is_empty() || args.only.contains(&part);
+    let mut sections = vec![machine::describe()];
+    let mut run = |part: Part, f: &dyn Fn(bool) -> anyhow::Result<Section>| -> anyhow::Result<()> {
+        if wanted(part) {
+            eprintln!("bench: {part:?}…");
+            let section = f(args.quick)?;
+            println!("{}", section.markdown());
+            sections.push(section);
+        }
+        Ok(())
+    };
+    run(Part::ColdStart, &cold_start::run)?;
+    run(Part::Diff, &diff_cost::run)?;
+    run(Part::E2e, &e2e::run)?;
+    run(Part::Throughput, &throughput::run)?;
+    run(Part::Memory, &memory::run)?;
+    run(Part::Detection, &detection::run)?;
+    if let Some(path) = &args.write {
+        table::write_between_markers(path, &sections)?;
+        eprintln!("bench: tables written to {}", path.display());
+    }
+    Ok(())
+}
