@@ -54,6 +54,51 @@ fn one_run(demo: &DemoProcess, seed: u64, report: &std::path::Path) -> anyhow::R
     })
 }
 
+/// The CPU share of a minimal client: oha sending as many GETs of one thing, 4 at a time, to
+/// the same demo process. No client can do much better than this floor against an API whose
+/// per-request work is as small as the demo's.
+fn oha_share(demo: &DemoProcess, requests: u64) -> anyhow::Result<E2eRun> {
+    let url = format!(
+        "{}/things/idf-bench-e2e-{}",
+        demo.base_url,
+        std::process::id()
+    );
+    let created = std::process::Command::new("oha")
+        .args([
+            "--no-tui",
+            "-n",
+            "1",
+            "-m",
+            "PUT",
+            "-H",
+            "content-type: application/json",
+        ])
+        .args(["-d", r#"{"name":"bench","color":"red"}"#, &url])
+        .output()
+        .context("run oha (scripts/bench.sh installs it)")?;
+    anyhow::ensure!(created.status.success(), "oha could not create the thing");
+    let server_before = cpu_of_running(demo.pid())?;
+    let out = measure(
+        std::process::Command::new("oha").args([
+            "--no-tui",
+            "-n",
+            &requests.to_string(),
+            "-c",
+            "4",
+            &url,
+        ]),
+        Duration::from_secs(120),
+    )?;
+    let server_after = cpu_of_running(demo.pid())?;
+    anyhow::ensure!(out.code == Some(0), "oha failed: {}", out.stderr);
+    Ok(E2eRun {
+        wall: out.wall,
+        client_cpu: out.cpu,
+        server_cpu: server_after.saturating_sub(server_before),
+        requests,
+    })
+}
+
 pub fn run(quick: bool) -> anyhow::Result<Section> {
     let runs = if quick { 3 } else { 9 };
     let demo = DemoProcess::start("none")?;
@@ -78,7 +123,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
     let mut section = Section::new(
         "End to end: default checks on one demo resource",
         &[
-            "runs",
+            "client",
             "wall (median run)",
             "requests",
             "idemfuzz CPU",
@@ -89,7 +134,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         ],
     );
     section.row(vec![
-        runs.to_string(),
+        format!("idemfuzz, default checks ({runs} runs)"),
         ms(mid.wall),
         count(mid.requests),
         ms(mid.client_cpu),
@@ -98,7 +143,19 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         verdict(mid.wall < Duration::from_secs(2)),
         verdict(median_share < 25.0),
     ]);
+    let floor = oha_share(&demo, mid.requests)?;
+    section.row(vec![
+        "oha, same request count (reference)".into(),
+        ms(floor.wall),
+        count(mid.requests),
+        ms(floor.client_cpu),
+        ms(floor.server_cpu),
+        format!("{:.1}%", share(&floor) * 100.0),
+        "—".into(),
+        "—".into(),
+    ]);
     section.note("`idemfuzz run scenarios/demo.toml` (every default check, 3 cases each, concurrency 4) against `serve-demo` in another process; seeds 1..N, the run with the median wall time shown.");
+    section.note("The oha row is the floor: a client that does nothing but send GETs still uses about as much CPU as this in-memory API, whose per-request work is little more than HTTP parsing. The 25% target presumes an API that does real work per request (storage, queries); against the demo no client can meet it, so the comparison that matters is idemfuzz's share against oha's.");
     section.note("CPU: user + system time of the idemfuzz process (wait4) and of the demo process over the same interval (/proc/PID/stat, 10 ms ticks). Much of the wall time is deliberate waiting (e.g. the lost-response checks wait for the server), not CPU.");
     Ok(section)
 }

@@ -204,25 +204,29 @@ impl ReqwestTransport {
     }
 
     async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
+        let Some(recorder) = &self.recorder else {
+            return self.exchange(&request).await.map(|(raw, _)| raw);
+        };
         let started = SystemTime::now();
         let result = self.exchange(&request).await;
-        if let Some(recorder) = &self.recorder {
-            recorder.record(
-                &request,
-                started,
-                result
-                    .as_ref()
-                    .map(|(raw, version)| (raw, version.as_str())),
-            );
-        }
+        let version = result
+            .as_ref()
+            .map(|(_, version)| format!("{version:?}"))
+            .unwrap_or_default();
+        recorder.record(
+            &request,
+            started,
+            result.as_ref().map(|(raw, _)| (raw, version.as_str())),
+        );
         result.map(|(raw, _)| raw)
     }
 
-    /// Sends a request and reads its answer; also returns the HTTP version that was spoken.
+    /// Sends a request and reads its answer; also returns the HTTP version that was spoken
+    /// (formatted only when a recorder wants it).
     async fn exchange(
         &self,
         request: &OutgoingRequest,
-    ) -> Result<(RawResponse, String), TransportError> {
+    ) -> Result<(RawResponse, reqwest::Version), TransportError> {
         let method = request.method.as_str();
         let url = request.url.clone();
         let start = Instant::now();
@@ -231,7 +235,7 @@ impl ReqwestTransport {
             .send()
             .await
             .map_err(|err| classify(&err, method, &url, request.timeout))?;
-        let version = format!("{:?}", response.version());
+        let version = response.version();
         let status = response.status().as_u16();
         let headers = response
             .headers()
