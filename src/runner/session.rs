@@ -149,6 +149,13 @@ impl<'a> Session<'a> {
         self.exchanges
     }
 
+    /// Drops every exchange recorded after the first `kept` (an earlier `exchanges().len()`),
+    /// for callers that copied what they need (the fuzzer's shrink executions). Indices below
+    /// `kept` stay valid; the next exchange gets index `kept`.
+    pub fn drop_exchanges_after(&mut self, kept: usize) {
+        self.exchanges.truncate(kept);
+    }
+
     /// True when a proxy carries this target's requests, so requests released together and
     /// unread answers cannot be sent (checks skip those parts).
     pub fn proxied(&self) -> bool {
