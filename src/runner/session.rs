@@ -167,6 +167,11 @@ impl<'a> Session<'a> {
         &self.owned_ids
     }
 
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order.
+    pub fn owned_urls(&self) -> Vec<String> {
+        self.owned_ids.iter().map(|id| self.item_url(id)).collect()
+    }
+
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
     /// Ids of one case sort in allocation order.
     pub fn fresh_id(&mut self) -> String {
