@@ -1,7 +1,7 @@
-//! Long runs stay bounded: each case's resources are deleted when the case ends (so the
-//! target's collections do not grow with the run), a rule broken in many cases is one finding
-//! that counts them, and the report says when the first failing finding came. Real binary,
-//! real demo API on 127.0.0.1.
+//! Long runs stay bounded: the resources of finished cases are deleted during the run, batch by
+//! batch (so the target's collections do not grow with the run), a rule broken in many cases is
+//! one finding that counts them, and the report says when the first failing finding came. Real
+//! binary, real demo API on 127.0.0.1.
 
 mod support;
 
@@ -16,9 +16,17 @@ fn demo_toml() -> String {
     scenario("demo.toml")
 }
 
+/// The global case number in a run-owned item path (`/things/idf-RUN-c0042-1` → 42).
+fn case_of(path: &str) -> Option<u32> {
+    let rest = path.strip_prefix("/things/")?;
+    let at = rest.rfind("-c")?;
+    rest[at + 2..].get(..4)?.parse().ok()
+}
+
 #[test]
-fn each_case_deletes_what_it_created_before_the_next_case_starts() {
+fn cases_delete_what_they_created_in_batches_and_never_while_a_case_runs() {
     let demo = Demo::start("none");
+    // 130 cases run in batches of 64 with --concurrency 1: 1–64, 65–128, 129–130.
     let out = run_json(
         &demo_toml(),
         demo.url(),
@@ -26,7 +34,7 @@ fn each_case_deletes_what_it_created_before_the_next_case_starts() {
             "--checks",
             "repeat-put",
             "--cases",
-            "4",
+            "130",
             "--concurrency",
             "1",
             "--seed",
@@ -35,42 +43,83 @@ fn each_case_deletes_what_it_created_before_the_next_case_starts() {
     );
     out.assert_code(0, "the clean demo API").assert_no_panic();
     let requests = demo.requests();
-    let tagged = |case: u32| {
-        let tag = format!("-c{case:04}-");
-        move |path: &str| path.starts_with("/things/") && path.contains(&tag)
+    let first_of = |case: u32| {
+        requests
+            .iter()
+            .position(|r| case_of(&r.path) == Some(case))
+            .unwrap_or_else(|| panic!("case {case} sent nothing"))
     };
-    // Cases are numbered 1..=4 (the volatile-field probe that runs first is number 5).
-    for case in 1..=3 {
-        let of_case = tagged(case);
-        let next_starts = requests
+    let last_of = |case: u32| {
+        requests
             .iter()
-            .position(|r| tagged(case + 1)(&r.path))
-            .unwrap_or_else(|| panic!("case {} sent nothing", case + 1));
-        let items: BTreeSet<&str> = requests
+            .rposition(|r| case_of(&r.path) == Some(case) && r.method != "DELETE")
+            .unwrap_or_else(|| panic!("case {case} sent nothing"))
+    };
+    // Bounded: the first batch's items are all gone before the second batch starts.
+    let second_batch = first_of(65);
+    let first_batch: BTreeSet<&str> = requests
+        .iter()
+        .filter(|r| case_of(&r.path).is_some_and(|case| case <= 64))
+        .map(|r| r.path.as_str())
+        .collect();
+    assert!(first_batch.len() >= 64, "{}", first_batch.len());
+    for item in first_batch {
+        assert!(
+            requests[..second_batch]
+                .iter()
+                .any(|r| r.method == "DELETE" && r.path == item),
+            "{item} was not deleted before the next batch started"
+        );
+    }
+    // Never while a case runs: between a case's first and last request, only its own items.
+    for case in 1..=130 {
+        let (first, last) = (first_of(case), last_of(case));
+        let intruder = requests[first..=last]
             .iter()
-            .filter(|r| of_case(&r.path))
-            .map(|r| r.path.as_str())
-            .collect();
-        assert!(!items.is_empty(), "case {case} sent nothing");
-        for item in items {
-            assert!(
-                requests[..next_starts]
-                    .iter()
-                    .any(|r| r.method == "DELETE" && r.path == item),
-                "{item} of case {case} was not deleted before case {} started",
-                case + 1
-            );
-        }
+            .find(|r| case_of(&r.path).is_some_and(|other| other != case));
+        assert!(
+            intruder.is_none(),
+            "{intruder:?} was sent while case {case} ran"
+        );
     }
     let report = out.json();
     let cleanup = &report["cleanup"];
-    let after_cases = cleanup["deleted_after_cases"].as_u64().unwrap_or(0);
-    assert!(after_cases >= 4, "{cleanup}");
+    let during = cleanup["deleted_after_cases"].as_u64().unwrap_or(0);
+    assert!(during >= 130, "{cleanup}");
     assert!(
-        cleanup["deleted"].as_u64().unwrap_or(0) >= after_cases,
+        cleanup["deleted"].as_u64().unwrap_or(0) >= during,
         "`deleted` counts both cleanups: {cleanup}"
     );
     assert_eq!(cleanup["left_behind"], serde_json::json!([]), "{cleanup}");
+}
+
+/// A server whose DELETE also deletes a neighbour (`delete-other`) must not be blamed by checks
+/// that never delete: the cleanup of finished cases never runs while other cases are judged.
+#[test]
+fn cleanup_during_the_run_never_disturbs_the_cases_being_judged() {
+    let demo = Demo::start("delete-other");
+    let out = run_json(
+        &demo_toml(),
+        demo.url(),
+        &[
+            "--checks",
+            "repeat-put,partial-put,get-safety,head-parity",
+            "--cases",
+            "10",
+            "--concurrency",
+            "4",
+            "--seed",
+            SEED,
+        ],
+    );
+    let report = out.json();
+    out.assert_code(0, "none of these checks deletes anything")
+        .assert_no_panic();
+    assert!(
+        report["cleanup"]["deleted_after_cases"].as_u64() > Some(0),
+        "{}",
+        report["cleanup"]
+    );
 }
 
 /// (fingerprint, case, occurrences, other cases, title) of every finding.

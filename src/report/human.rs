@@ -753,7 +753,7 @@ pub fn render_cleanup(cleanup: &CleanupReport, p: Palette) -> String {
     if cleanup.deleted_after_cases > 0 {
         let _ = write!(
             deleted,
-            " ({} right after their case, {} at the end)",
+            " ({} during the run, {} at the end)",
             cleanup.deleted_after_cases,
             cleanup.deleted.saturating_sub(cleanup.deleted_after_cases)
         );

@@ -104,10 +104,10 @@ pub struct LeftBehind {
 /// What cleanup did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CleanupReport {
-    /// Run-owned resources the cleanup deleted: right after their case, or at the end of the
-    /// run.
+    /// Run-owned resources the cleanup deleted: during the run, once their case (and its batch)
+    /// finished, or at the end of the run.
     pub deleted: u32,
-    /// Of `deleted`, those deleted right after their case (the rest at the end of the run).
+    /// Of `deleted`, those deleted during the run (the rest at the end of the run).
     #[serde(default)]
     pub deleted_after_cases: u32,
     pub left_behind: Vec<LeftBehind>,

@@ -1,6 +1,6 @@
 //! Cleanup: deletes every resource this run created and did not already delete — and nothing
-//! else — then reports what it could not delete. It runs after every case (for that case's
-//! resources, so the target's collections do not grow with the run) and once more at the end
+//! else — then reports what it could not delete. It runs during the run, for the cases that
+//! finished (so the target's collections do not grow with the run), and once more at the end
 //! of the run, as the safety net for cases that were interrupted or whose cleanup failed.
 
 use std::time::Duration;

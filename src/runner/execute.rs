@@ -1,6 +1,9 @@
 //! Execution of the plan's cases with bounded concurrency: each case gets its own session,
 //! seed and run-owned ids; its violations become findings carrying the case's exchanges, handed
-//! to the [`Aggregator`] as each case ends; what the case created is deleted right after it.
+//! to the [`Aggregator`] as each case ends. Cases run in batches: when every case of a batch has
+//! finished, what they created is deleted, before the next batch starts — so the target's
+//! collections stay small however long the run, and a cleanup DELETE (which a buggy server may
+//! get wrong, e.g. by deleting a neighbour) never runs while a case is being judged.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -25,7 +28,13 @@ use crate::scenario::generate::BodyGenerator;
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
 
+/// Cases per batch at least (and per `--concurrency` worker): between batches the finished
+/// cases' resources are deleted.
+const BATCH_PER_WORKER: usize = 16;
+const MIN_BATCH: usize = 64;
+
 /// One case to run.
+#[derive(Debug, Clone, Copy)]
 struct Job {
     unit: usize,
     case: u32,
@@ -38,6 +47,8 @@ struct CaseOutcome {
     unit: usize,
     findings: Vec<Finding>,
     error: Option<CaseError>,
+    /// The URLs of the resources the case owns (for the cleanup after its batch).
+    owned: Vec<String>,
 }
 
 /// Per-unit tally while cases complete.
@@ -74,22 +85,42 @@ pub async fn run_cases(
         .map(|u| tally(u, work.scenarios))
         .collect();
     let mut results = Vec::new();
-    let mut outcomes = futures::stream::iter(jobs)
-        .map(|job| run_job(ctx, work, job))
-        .buffer_unordered(work.concurrency.max(1));
-    while let Some(outcome) = outcomes.next().await {
-        let tally = &mut tallies[outcome.unit];
-        let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
-        record_outcome(tally, &outcome, requests, sink);
-        findings.add_case(outcome.findings, || now(ctx), sink);
-        if tally.remaining == 0 {
-            let result = finish(tally);
-            sink.emit(Event::CheckFinished(Box::new(result.clone())));
-            results.push(result);
+    let batch = (work.concurrency * BATCH_PER_WORKER).max(MIN_BATCH);
+    for jobs in jobs.chunks(batch) {
+        let mut created = Vec::with_capacity(jobs.len());
+        let mut outcomes = futures::stream::iter(jobs.iter().copied())
+            .map(|job| run_job(ctx, work, job))
+            .buffer_unordered(work.concurrency.max(1));
+        while let Some(mut outcome) = outcomes.next().await {
+            let unit = &work.plan.units[outcome.unit];
+            created.push((unit.scenario, std::mem::take(&mut outcome.owned)));
+            let tally = &mut tallies[outcome.unit];
+            let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
+            record_outcome(tally, &outcome, requests, sink);
+            findings.add_case(outcome.findings, || now(ctx), sink);
+            if tally.remaining == 0 {
+                let result = finish(tally);
+                sink.emit(Event::CheckFinished(Box::new(result.clone())));
+                results.push(result);
+            }
         }
+        clean_up_batch(ctx, work, created).await;
     }
     results.extend(tallies.iter_mut().filter(|t| t.remaining > 0).map(finish));
     results
+}
+
+/// Deletes what the finished cases of a batch created (several cases at once, up to
+/// `--concurrency`); after an interruption the end-of-run cleanup does it instead.
+async fn clean_up_batch(ctx: &RunContext, work: &Work<'_>, created: Vec<(usize, Vec<String>)>) {
+    if ctx.cancel.is_cancelled() {
+        return;
+    }
+    futures::stream::iter(created)
+        .for_each_concurrent(work.concurrency.max(1), |(scenario, urls)| async move {
+            cleanup::clean_case(ctx, &work.scenarios[scenario].target, &urls).await;
+        })
+        .await;
 }
 
 /// Where the run is now: requests sent and time since it started.
@@ -198,13 +229,14 @@ fn finish(tally: &mut Tally) -> CheckResult {
 }
 
 async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
-    let stopped = |error| CaseOutcome {
+    let stopped = |error, owned| CaseOutcome {
         unit: job.unit,
         findings: Vec::new(),
         error: Some(error),
+        owned,
     };
     if ctx.cancel.is_cancelled() {
-        return stopped(CaseError::Cancelled);
+        return stopped(CaseError::Cancelled, Vec::new());
     }
     let unit = &work.plan.units[job.unit];
     let planned = &work.scenarios[unit.scenario];
@@ -222,7 +254,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         .saturating_sub(u32::try_from(replays.len()).unwrap_or(0));
     let this_case_seed = case_seed(work.seed, unit, &path, generated_index);
     if unit.kind == UnitKind::Check(CheckId::Fuzz) && replay.is_none() && ctx.out_of_time() {
-        return stopped(CaseError::OutOfTime);
+        return stopped(CaseError::OutOfTime, Vec::new());
     }
     let case = match replay {
         Some(saved) => FuzzCase::Replay(saved),
@@ -234,9 +266,6 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
     let owned = session.owned_urls();
     let exchanges = session.into_exchanges();
-    if !ctx.cancel.is_cancelled() {
-        cleanup::clean_case(ctx, &planned.target, &owned).await;
-    }
     match verdict {
         Ok(violations) => CaseOutcome {
             unit: job.unit,
@@ -245,8 +274,9 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
                 .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
                 .collect(),
             error: None,
+            owned,
         },
-        Err(error) => stopped(error),
+        Err(error) => stopped(error, owned),
     }
 }
 

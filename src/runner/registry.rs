@@ -35,7 +35,7 @@ pub struct Registry {
     /// Resources this run very probably created but cannot prove it did (a POST whose answer
     /// it deliberately never read), by URL: never written to or deleted, reported as left behind.
     unproven: Mutex<BTreeMap<String, String>>,
-    /// Resources deleted by the cleanup after their case (and then forgotten).
+    /// Resources deleted by the cleanup during the run, after their case (and then forgotten).
     cleaned_after_cases: AtomicU32,
 }
 
@@ -77,7 +77,7 @@ impl Registry {
 
     /// Forgets a resource whose deletion is proven (a DELETE answered 2xx, or it is gone):
     /// nothing may write to it any more and cleanup no longer lists it. `cleaned` counts it as
-    /// deleted by the cleanup after its case.
+    /// deleted by the cleanup during the run.
     pub fn forget(&self, url: &str, cleaned: bool) {
         self.lock().remove(url);
         self.unproven
@@ -89,7 +89,7 @@ impl Registry {
         }
     }
 
-    /// How many resources the cleanup after their case deleted.
+    /// How many resources the cleanup during the run deleted.
     pub fn cleaned_after_cases(&self) -> u32 {
         self.cleaned_after_cases.load(Ordering::Relaxed)
     }
