@@ -26,7 +26,7 @@ fn case_of(path: &str) -> Option<u32> {
 #[test]
 fn cases_delete_what_they_created_in_batches_and_never_while_a_case_runs() {
     let demo = Demo::start("none");
-    // 130 cases run in batches of 64 with --concurrency 1: 1–64, 65–128, 129–130.
+    // 130 cases run in batches of 32 with --concurrency 1: 1–32, 33–64, … 129–130.
     let out = run_json(
         &demo_toml(),
         demo.url(),
@@ -56,13 +56,13 @@ fn cases_delete_what_they_created_in_batches_and_never_while_a_case_runs() {
             .unwrap_or_else(|| panic!("case {case} sent nothing"))
     };
     // Bounded: the first batch's items are all gone before the second batch starts.
-    let second_batch = first_of(65);
+    let second_batch = first_of(33);
     let first_batch: BTreeSet<&str> = requests
         .iter()
-        .filter(|r| case_of(&r.path).is_some_and(|case| case <= 64))
+        .filter(|r| case_of(&r.path).is_some_and(|case| case <= 32))
         .map(|r| r.path.as_str())
         .collect();
-    assert!(first_batch.len() >= 64, "{}", first_batch.len());
+    assert!(first_batch.len() >= 32, "{}", first_batch.len());
     for item in first_batch {
         assert!(
             requests[..second_batch]

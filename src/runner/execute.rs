@@ -1,9 +1,9 @@
 //! Execution of the plan's cases with bounded concurrency: each case gets its own session,
 //! seed and run-owned ids; its violations become findings carrying the case's exchanges, handed
-//! to the [`Aggregator`] as each case ends. Cases run in batches: when every case of a batch has
-//! finished, what they created is deleted, before the next batch starts — so the target's
-//! collections stay small however long the run, and a cleanup DELETE (which a buggy server may
-//! get wrong, e.g. by deleting a neighbour) never runs while a case is being judged.
+//! to the [`Aggregator`] as each case ends. Cases run in batches ([`batch::cut`]): when every
+//! case of a batch has finished, what they created is deleted, before the next batch starts — so
+//! the target's collections stay small however long the run, and a cleanup DELETE (which a buggy
+//! server may get wrong, e.g. by deleting a neighbour) never runs while a case is being judged.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -18,20 +18,15 @@ use crate::checks::verdict::Violation;
 use crate::findings::{Finding, Severity};
 use crate::report::model::{CheckResult, CheckStatus, FirstFailure};
 use crate::runner::aggregate::Aggregator;
-use crate::runner::cleanup;
 use crate::runner::context::RunContext;
 use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::session::{CaseError, Session};
+use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
-
-/// Cases per batch at least (and per `--concurrency` worker): between batches the finished
-/// cases' resources are deleted.
-const BATCH_PER_WORKER: usize = 16;
-const MIN_BATCH: usize = 64;
 
 /// One case to run.
 #[derive(Debug, Clone, Copy)]
@@ -85,8 +80,9 @@ pub async fn run_cases(
         .map(|u| tally(u, work.scenarios))
         .collect();
     let mut results = Vec::new();
-    let batch = (work.concurrency * BATCH_PER_WORKER).max(MIN_BATCH);
-    for jobs in jobs.chunks(batch) {
+    let units: Vec<usize> = jobs.iter().map(|job| job.unit).collect();
+    for batch in batch::cut(&units, work.concurrency) {
+        let jobs = &jobs[batch];
         let mut created = Vec::with_capacity(jobs.len());
         let mut outcomes = futures::stream::iter(jobs.iter().copied())
             .map(|job| run_job(ctx, work, job))

@@ -3,6 +3,7 @@
 
 mod aggregate;
 pub mod auth;
+mod batch;
 pub mod cleanup;
 pub mod context;
 pub mod dry_run;
