@@ -55,6 +55,12 @@ struct Tally {
     result: CheckResult,
 }
 
+/// The tallies of every unit, and the results of the units already finished.
+struct Tallies {
+    units: Vec<Tally>,
+    finished: Vec<CheckResult>,
+}
+
 /// What every case of the run shares.
 pub struct Work<'a> {
     pub scenarios: &'a [PlannedScenario],
@@ -64,8 +70,8 @@ pub struct Work<'a> {
     pub concurrency: usize,
 }
 
-/// Runs every case; hands findings to `findings` and emits check results as they complete;
-/// returns the results.
+/// Runs every case, batch by batch; hands findings to `findings` and emits check results as
+/// they complete; returns the results.
 pub async fn run_cases(
     ctx: &RunContext,
     work: &Work<'_>,
@@ -73,37 +79,55 @@ pub async fn run_cases(
     sink: &dyn EventSink,
 ) -> Vec<CheckResult> {
     let jobs = jobs(work.plan);
-    let mut tallies: Vec<Tally> = work
-        .plan
-        .units
-        .iter()
-        .map(|u| tally(u, work.scenarios))
-        .collect();
-    let mut results = Vec::new();
+    let mut tallies = Tallies {
+        units: work
+            .plan
+            .units
+            .iter()
+            .map(|u| tally(u, work.scenarios))
+            .collect(),
+        finished: Vec::new(),
+    };
     let units: Vec<usize> = jobs.iter().map(|job| job.unit).collect();
     for batch in batch::cut(&units, work.concurrency) {
-        let jobs = &jobs[batch];
-        let mut created = Vec::with_capacity(jobs.len());
-        let mut outcomes = futures::stream::iter(jobs.iter().copied())
-            .map(|job| run_job(ctx, work, job))
-            .buffer_unordered(work.concurrency.max(1));
-        while let Some(mut outcome) = outcomes.next().await {
-            let unit = &work.plan.units[outcome.unit];
-            created.push((unit.scenario, std::mem::take(&mut outcome.owned)));
-            let tally = &mut tallies[outcome.unit];
-            let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
-            record_outcome(tally, &outcome, requests, sink);
-            findings.add_case(outcome.findings, || now(ctx), sink);
-            if tally.remaining == 0 {
-                let result = finish(tally);
-                sink.emit(Event::CheckFinished(Box::new(result.clone())));
-                results.push(result);
-            }
-        }
+        let created = run_batch(ctx, work, &jobs[batch], &mut tallies, findings, sink).await;
         clean_up_batch(ctx, work, created).await;
     }
-    results.extend(tallies.iter_mut().filter(|t| t.remaining > 0).map(finish));
-    results
+    let Tallies {
+        mut units,
+        mut finished,
+    } = tallies;
+    finished.extend(units.iter_mut().filter(|t| t.remaining > 0).map(finish));
+    finished
+}
+
+/// Runs the cases of one batch concurrently; returns what each created, by scenario.
+async fn run_batch(
+    ctx: &RunContext,
+    work: &Work<'_>,
+    jobs: &[Job],
+    tallies: &mut Tallies,
+    findings: &mut Aggregator<'_>,
+    sink: &dyn EventSink,
+) -> Vec<(usize, Vec<String>)> {
+    let mut created = Vec::with_capacity(jobs.len());
+    let mut outcomes = futures::stream::iter(jobs.iter().copied())
+        .map(|job| run_job(ctx, work, job))
+        .buffer_unordered(work.concurrency.max(1));
+    while let Some(mut outcome) = outcomes.next().await {
+        let scenario = work.plan.units[outcome.unit].scenario;
+        created.push((scenario, std::mem::take(&mut outcome.owned)));
+        let tally = &mut tallies.units[outcome.unit];
+        let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
+        record_outcome(tally, &outcome, requests, sink);
+        findings.add_case(outcome.findings, || now(ctx), sink);
+        if tally.remaining == 0 {
+            let result = finish(tally);
+            sink.emit(Event::CheckFinished(Box::new(result.clone())));
+            tallies.finished.push(result);
+        }
+    }
+    created
 }
 
 /// Deletes what the finished cases of a batch created (several cases at once, up to
