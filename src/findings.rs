@@ -38,9 +38,17 @@ pub struct Finding {
     /// [`crate::checks::verdict::Violation::rule`]); part of the [`Finding::fingerprint`].
     #[serde(default)]
     pub rule: String,
-    /// The case that found it: 1-based, within its check × resource (`--cases`).
+    /// The case that found it: 1-based, within its check × resource (`--cases`). When several
+    /// cases found it, the lowest of them (see [`Finding::occurrences`]).
     #[serde(default)]
     pub case: u32,
+    /// How many cases found it, `case` included. A run reports one finding per fingerprint and
+    /// severity, with the exchanges of its lowest case, however many cases found it.
+    #[serde(default = "one")]
+    pub occurrences: u32,
+    /// The other cases that found it, ascending, at most [`MAX_OTHER_CASES`] (the lowest ones).
+    #[serde(default)]
+    pub other_cases: Vec<u32>,
     /// One-line statement of the rule that was broken.
     pub title: String,
     /// Where the rule comes from, e.g. "RFC 9110 §9.3.4".
@@ -60,6 +68,13 @@ pub struct Finding {
     /// given, and always for `info` findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
+}
+
+/// The most case numbers a finding lists in [`Finding::other_cases`].
+pub const MAX_OTHER_CASES: usize = 20;
+
+fn one() -> u32 {
+    1
 }
 
 /// A finding compared with a baseline file (see `docs/ci.md`).

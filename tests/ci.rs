@@ -234,15 +234,32 @@ fn ran(report: &Value, sharded: bool) -> (Cases, Found, Vec<String>) {
                 .map(|c| (key.0.clone(), key.1.clone(), key.2.clone(), c)),
         );
     }
+    // A finding stands for every case that found it: its own and `other_cases` (complete
+    // here, since fewer cases than the cap found each one).
     let found = findings(report)
         .iter()
-        .map(|f| {
-            (
-                text(&f["check"]),
-                text(&f["resource"]),
-                f["case"].as_u64().unwrap_or(0),
-                text(&f["fingerprint"]),
-            )
+        .flat_map(|f| {
+            let others: Vec<u64> = f["other_cases"]
+                .as_array()
+                .expect("other_cases")
+                .iter()
+                .filter_map(Value::as_u64)
+                .collect();
+            assert_eq!(
+                f["occurrences"].as_u64(),
+                Some(1 + others.len() as u64),
+                "{f}"
+            );
+            let case = f["case"].as_u64().unwrap_or(0);
+            assert!(others.iter().all(|other| *other > case), "{f}");
+            std::iter::once(case).chain(others).map(|case| {
+                (
+                    text(&f["check"]),
+                    text(&f["resource"]),
+                    case,
+                    text(&f["fingerprint"]),
+                )
+            })
         })
         .collect();
     (cases, found, skipped)

@@ -179,16 +179,29 @@ fn an_ignored_header_is_one_finding_per_case() {
     for (bug, title) in bugs {
         for on in [THINGS, NOTES] {
             let report = assert_catches(on, bug, "conditional-write", "error");
-            let titles: Vec<&str> = findings_of(&report, "conditional-write")
-                .iter()
-                .filter_map(|f| f["title"].as_str())
-                .collect();
+            let found = findings_of(&report, "conditional-write");
+            let titles: Vec<&str> = found.iter().filter_map(|f| f["title"].as_str()).collect();
+            // The report aggregates the cases' findings by fingerprint: one finding, seen in
+            // every case; the row counts every violation, so one per probe would show there.
+            let cases = CASES.parse::<u64>().unwrap_or(0);
             assert_eq!(
                 titles.len(),
-                CASES.parse::<usize>().unwrap_or(0),
-                "{bug} on {}: one finding per case:\n{}",
+                1,
+                "{bug} on {}: one finding:\n{}",
                 on.file,
                 finding_lines(&report)
+            );
+            assert_eq!(
+                found[0]["occurrences"].as_u64(),
+                Some(cases),
+                "{}",
+                found[0]
+            );
+            assert_eq!(
+                result_row(&report, "conditional-write", on.resource)["errors"].as_u64(),
+                Some(cases),
+                "{bug} on {}: one finding per case, not one per probe",
+                on.file
             );
             assert!(titles.iter().all(|t| t.starts_with(title)), "{titles:?}");
         }

@@ -24,6 +24,10 @@ fn filters() -> Vec<(&'static str, &'static str)> {
             r"(requests: \d+ sent, \d+ transport error\(s\)), [0-9.]+m?s",
             "$1, [DURATION]",
         ),
+        (
+            r"(first failure: after \d+ request\(s\)), [0-9.]+s",
+            "$1, [DURATION]",
+        ),
         // Timestamps (updatedAt) and HTTP dates (Date header).
         (
             r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z",

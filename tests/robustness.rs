@@ -290,6 +290,8 @@ fn ctrl_c_stops_the_run_cleans_up_and_exits_130() {
     let dir = tempfile::tempdir().expect("tempdir");
     let json_path = dir.path().join("report.json");
     let json_arg = json_path.display().to_string();
+    let har_path = dir.path().join("run.har");
+    let har_arg = har_path.display().to_string();
     let mut child = support::spawn_idemfuzz(&[
         "run",
         "scenarios/",
@@ -306,6 +308,8 @@ fn ctrl_c_stops_the_run_cleans_up_and_exits_130() {
         "json",
         "--output",
         &json_arg,
+        "--har",
+        &har_arg,
     ]);
     let mut polls = 0;
     while server.requests_seen() < 100 {
@@ -356,6 +360,19 @@ fn ctrl_c_stops_the_run_cleans_up_and_exits_130() {
         serde_json::json!([]),
         "cleanup must still run after Ctrl-C: {}",
         report["cleanup"]
+    );
+
+    // The streamed HAR file was completed: valid JSON with every request, cleanup included.
+    let har = read_json(&har_path);
+    let entries = har["log"]["entries"].as_array().expect("HAR entries");
+    assert!(
+        entries.len() >= 100,
+        "{} entries for 100+ requests",
+        entries.len()
+    );
+    assert!(
+        entries.iter().any(|e| e["request"]["method"] == "DELETE"),
+        "cleanup's requests are in the HAR"
     );
 
     // And the API agrees: nothing the run created is left.

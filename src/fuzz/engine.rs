@@ -1,7 +1,8 @@
 //! The fuzz loop of one case: generate a sequence, execute it with its relations' variants,
 //! judge, and on a failure confirm it, then shrink it with proptest's value tree — every
 //! candidate re-executed against the live target on fresh ids — to the smallest sequence that
-//! still breaks the same rule.
+//! still breaks the same rule. Each execution's exchanges leave the session once judged: a found
+//! rule keeps a copy of the ones that show it, so shrinking holds only the current candidates'.
 
 use std::ops::Range;
 use std::time::Instant;
@@ -14,6 +15,7 @@ use crate::fuzz::ops::{Op, Relation, Repro};
 use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
 use crate::fuzz::{FuzzDetail, FuzzLimits};
+use crate::http::model::Exchange;
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 
@@ -22,15 +24,36 @@ use crate::scenario::generate::BodyGenerator;
 pub struct Found {
     pub broken: Broken,
     pub repro: Repro,
-    /// Session exchanges of the executions involved (base, then variant).
-    pub exchanges: Vec<Range<usize>>,
+    /// The exchanges of the executions involved (base, then variant), copied from the session.
+    pub exchanges: Vec<Exchange>,
     pub side_by_side: Vec<SideBySide>,
     /// Length of the executed sequence that broke the rule.
     pub failing_len: usize,
 }
 
-/// Executes `steps` and, for each relation, its variant; returns every broken rule.
+/// Executes `steps` and, for each relation, its variant; returns every broken rule. The
+/// executions' exchanges are dropped from the session afterwards (each found rule has a copy).
 pub async fn evaluate(
+    session: &mut Session<'_>,
+    steps: &[Op],
+    relations: &[Relation],
+    context: &OracleContext,
+) -> Result<Vec<Found>, CaseError> {
+    let kept = session.exchanges().len();
+    let found = evaluate_all(session, steps, relations, context).await?;
+    session.drop_exchanges_after(kept);
+    Ok(found)
+}
+
+/// The exchanges of `ranges` of the session, in order.
+fn copied(session: &Session<'_>, ranges: &[&Range<usize>]) -> Vec<Exchange> {
+    ranges
+        .iter()
+        .flat_map(|range| session.exchanges()[(*range).clone()].iter().cloned())
+        .collect()
+}
+
+async fn evaluate_all(
     session: &mut Session<'_>,
     steps: &[Op],
     relations: &[Relation],
@@ -45,7 +68,7 @@ pub async fn evaluate(
                 steps: steps.to_vec(),
                 relation: Relation::PerStep,
             },
-            exchanges: vec![base.exchanges.clone()],
+            exchanges: copied(session, &[&base.exchanges]),
             side_by_side: Vec::new(),
             failing_len: steps.len(),
         })
@@ -70,7 +93,7 @@ pub async fn evaluate(
                 .map(|broken| Found {
                     broken,
                     repro: repro.clone(),
-                    exchanges: vec![variant.exchanges.clone()],
+                    exchanges: copied(session, &[&variant.exchanges]),
                     side_by_side: Vec::new(),
                     failing_len: variant_steps.len(),
                 }),
@@ -82,7 +105,7 @@ pub async fn evaluate(
                 .map(|broken| Found {
                     broken,
                     repro: repro.clone(),
-                    exchanges: vec![base.exchanges.clone(), variant.exchanges.clone()],
+                    exchanges: copied(session, &[&base.exchanges, &variant.exchanges]),
                     side_by_side: rows.clone(),
                     failing_len: steps.len(),
                 }),
@@ -129,14 +152,14 @@ pub async fn generated_case(
     }
     let confirmed = matching(evaluate_case(session, &case, context).await?, &signature);
     if confirmed.is_none() {
-        return Ok(vec![flaky(session, first, case_seed, case.steps.len())]);
+        return Ok(vec![flaky(first, case_seed, case.steps.len())]);
     }
     if !session.claim_fuzz_failure(&key) {
         return Ok(Vec::new());
     }
     let shrunk = shrink(session, &mut tree, first, limits, context).await?;
     let shrunk = remove_steps(session, shrunk, limits, context).await?;
-    Ok(vec![report(session, shrunk, case_seed, case.steps.len())])
+    Ok(vec![report(shrunk, case_seed, case.steps.len())])
 }
 
 /// A per-step rule broken in a variant is a per-step rule of the variant's sequence: run it as
@@ -383,12 +406,7 @@ fn limit_reached(session: &Session<'_>, limits: &FuzzLimits, runs: u32) -> Optio
 }
 
 /// The report of a failure that reproduced.
-fn report(
-    session: &Session<'_>,
-    shrunk: Shrunk,
-    case_seed: u64,
-    original_steps: usize,
-) -> Violation {
+fn report(shrunk: Shrunk, case_seed: u64, original_steps: usize) -> Violation {
     let Shrunk {
         best,
         runs,
@@ -399,7 +417,7 @@ fn report(
         shrink_stopped: stopped,
         ..detail_of(&best, case_seed, original_steps)
     };
-    attach(session, best.broken.violation, detail, &best.exchanges)
+    attach(best.broken.violation, detail, best.exchanges)
 }
 
 /// The detail of a found rule as it was found: not shrunk, not flaky, not replayed.
@@ -420,7 +438,7 @@ fn detail_of(found: &Found, case_seed: u64, original_steps: usize) -> FuzzDetail
 }
 
 /// A failure that did not reproduce: reported, never as a violation.
-fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: usize) -> Violation {
+fn flaky(found: Found, case_seed: u64, original_steps: usize) -> Violation {
     let title = format!(
         "flaky: \"{}\" did not reproduce when the same sequence ran again",
         found.broken.violation.title
@@ -437,21 +455,16 @@ fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: us
             found.broken.violation.observed
         ))
         .diff(found.broken.violation.diff);
-    attach(session, violation, detail, &found.exchanges)
+    attach(violation, detail, found.exchanges)
 }
 
-/// Adds the fuzz detail and the exchanges of the executions that show the failure.
-fn attach(
-    session: &Session<'_>,
-    violation: Violation,
-    detail: FuzzDetail,
-    ranges: &[Range<usize>],
-) -> Violation {
-    let exchanges = ranges
-        .iter()
-        .flat_map(|range| session.exchanges()[range.clone()].iter().cloned())
+/// Adds the fuzz detail and the exchanges of the executions that show the failure, renumbered
+/// from 1.
+fn attach(violation: Violation, detail: FuzzDetail, exchanges: Vec<Exchange>) -> Violation {
+    let exchanges = exchanges
+        .into_iter()
         .enumerate()
-        .map(|(n, exchange)| crate::http::model::Exchange {
+        .map(|(n, exchange)| Exchange {
             seq: n + 1,
             ..exchange
         })
@@ -488,5 +501,123 @@ pub async fn replay(
     let violation = found.broken.violation;
     let title = format!("{} (saved failure still fails)", violation.title);
     let violation = Violation { title, ..violation };
-    Ok(vec![attach(session, violation, detail, &found.exchanges)])
+    Ok(vec![attach(violation, detail, found.exchanges)])
+}
+
+#[cfg(test)]
+mod tests {
+    //! What the session keeps while the engine evaluates sequences, against the real demo API.
+
+    use std::net::SocketAddr;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use serde_json::json;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::demo::{BugSet, DemoServer};
+    use crate::env::EnvSnapshot;
+    use crate::http::config::TransportConfig;
+    use crate::http::transport::ReqwestTransport;
+    use crate::runner::context::{ResolvedTarget, RunContext};
+    use crate::scenario::{self, Scenario};
+    use crate::snapshot::canonical::Canon;
+
+    fn things() -> Scenario {
+        let text = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\nitems = \"/items\"\nignore = [\"/updatedAt\"]\nbody = { name = \"x\", color = \"red\", size = 3 }\n";
+        scenario::load_str(
+            Path::new("t.toml"),
+            text,
+            &EnvSnapshot::from_pairs::<&str, &str>([]),
+        )
+        .expect("valid scenario")
+    }
+
+    fn context(scenario: &Scenario) -> OracleContext {
+        OracleContext {
+            client_members: vec!["name".into(), "color".into(), "size".into()],
+            gone_statuses: vec![404, 410],
+            cross: Canon::with_ignore(scenario.resources[0].ignore.clone()),
+        }
+    }
+
+    /// A full PUT, a PUT omitting `size`, then a GET: breaks `put-replaces` on a merging PUT.
+    fn steps() -> Vec<Op> {
+        vec![
+            Op::Put {
+                slot: 0,
+                body: json!({"name": "a", "color": "red", "size": 3}),
+                partial: false,
+            },
+            Op::Put {
+                slot: 0,
+                body: json!({"name": "b", "color": "blue"}),
+                partial: true,
+            },
+            Op::Get { slot: 0 },
+        ]
+    }
+
+    /// Evaluates [`steps`] with the duplicate relation against the demo API with `bugs`;
+    /// returns what was found and how many exchanges the session holds before and after.
+    async fn evaluate_on(bugs: &str) -> (Vec<Found>, usize, usize) {
+        let bugs: BugSet = bugs.parse().expect("known bugs");
+        let server = DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), bugs)
+            .await
+            .expect("the demo API starts");
+        let transport = ReqwestTransport::new(&TransportConfig::default()).expect("a client");
+        let ctx = RunContext::new(Arc::new(transport), "t".into(), CancellationToken::new());
+        let scenario = things();
+        let target = ResolvedTarget::new(server.base_url(), scenario.target.clone());
+        let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
+        session
+            .get_collection("an exchange before the sequence")
+            .await
+            .expect("the demo API answers");
+        let before = session.exchanges().len();
+        let relations = [Relation::PerStep, Relation::DuplicateIdempotent { at: 0 }];
+        let found = evaluate(&mut session, &steps(), &relations, &context(&scenario))
+            .await
+            .expect("the sequence runs");
+        let after = session.exchanges().len();
+        server.shutdown().await;
+        (found, before, after)
+    }
+
+    #[tokio::test]
+    async fn a_judged_execution_leaves_no_exchange_in_the_session() {
+        let (found, before, after) = evaluate_on("none").await;
+        assert!(found.is_empty(), "the clean API replaces on PUT");
+        assert_eq!(
+            (before, after),
+            (1, 1),
+            "earlier exchanges stay, the sequence's go"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_found_rule_keeps_a_copy_of_the_exchanges_that_show_it() {
+        let (found, before, after) = evaluate_on("merge-put").await;
+        assert_eq!(after, before);
+        let broken = found
+            .iter()
+            .find(|f| f.broken.signature.rule == "put-replaces")
+            .expect("a merging PUT breaks put-replaces");
+        let purposes: Vec<&str> = broken
+            .exchanges
+            .iter()
+            .map(|e| e.purpose.as_str())
+            .collect();
+        assert!(
+            purposes
+                .first()
+                .is_some_and(|p| p.starts_with("run A step 1")),
+            "{purposes:?}"
+        );
+        assert!(
+            purposes.iter().any(|p| p.contains("final snapshot")),
+            "{purposes:?}"
+        );
+    }
 }

@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use super::model::{
-    CheckResult, CheckStatus, CleanupReport, LeftBehind, REPORT_FORMAT_VERSION, RunOutcome,
-    RunReport, RunStats, VolatileFields,
+    CheckResult, CheckStatus, CleanupReport, FirstFailure, LeftBehind, REPORT_FORMAT_VERSION,
+    RunOutcome, RunReport, RunStats, VolatileFields,
 };
 use crate::checks::CheckId;
 use crate::findings::{Finding, Severity};
@@ -81,6 +81,8 @@ fn repeat_put_finding() -> Finding {
         severity: Severity::Error,
         rule: "item-changed".into(),
         case: 1,
+        occurrences: 3,
+        other_cases: vec![2, 3],
         title: "a repeated identical PUT changed the resource".into(),
         rfc: "RFC 9110 §9.2.2, §9.3.4".into(),
         oracle: "RFC 9110 — methods: Idempotent methods, PUT".into(),
@@ -117,6 +119,8 @@ fn head_parity_finding() -> Finding {
         severity: Severity::Warning,
         rule: "header-mismatch/etag".into(),
         case: 1,
+        occurrences: 1,
+        other_cases: Vec::new(),
         title: "HEAD omits a header field that GET sends".into(),
         rfc: "RFC 9110 §9.3.2".into(),
         oracle: "RFC 9110 — methods: HEAD".into(),
@@ -136,7 +140,7 @@ fn result(check: CheckId, status: CheckStatus) -> CheckResult {
 fn results() -> Vec<CheckResult> {
     let repeat_put = CheckResult {
         cases_run: 3,
-        errors: 1,
+        errors: 3,
         notes: vec!["the conditional variant did not run: the resource sends no ETag".into()],
         duration_ms: 120,
         ..result(CheckId::RepeatPut, CheckStatus::Failed)
@@ -190,6 +194,7 @@ pub(crate) fn sample_report() -> RunReport {
         }],
         cleanup: CleanupReport {
             deleted: 2,
+            deleted_after_cases: 1,
             left_behind: vec![LeftBehind {
                 url: format!("{BASE}/items/r-abc-2"),
                 reason: "DELETE answered 500".into(),
@@ -199,6 +204,10 @@ pub(crate) fn sample_report() -> RunReport {
             requests: 17,
             transport_errors: 2,
             throttled: 0,
+            first_failure: Some(FirstFailure {
+                requests: 5,
+                elapsed_ms: 412,
+            }),
         },
         shard: None,
         baseline: None,

@@ -1,11 +1,13 @@
 //! `--har FILE`: every exchange of the run in HAR 1.2 (the HTTP Archive format browsers'
-//! developer tools import), written when the run finishes — also when it was interrupted or
-//! could not test.
+//! developer tools import), streamed: the document's head when the run starts, each entry as
+//! its exchange arrives, and the end of the document when the run finishes — also when it was
+//! interrupted or could not test. Nothing is kept in memory, however long the run.
 //!
-//! The reporter collects [`Event::Exchange`]s, whose secrets the transport already removed:
+//! The reporter writes [`Event::Exchange`]s, whose secrets the transport already removed:
 //! credential headers read `<redacted>` and known secrets are replaced wherever they appear.
 //! Requests that got no answer have status 0 and the error in `_error`, as browsers record
-//! failed requests. Rendering is pure: [`render_har`].
+//! failed requests. Rendering is pure: [`render_har`] is the whole document of a list of
+//! exchanges, built from the same parts the reporter streams.
 
 use std::io::{self, Write};
 
@@ -23,21 +25,36 @@ pub struct HarRun {
     pub comment: Option<String>,
 }
 
-/// The HAR 1.2 document of a run's exchanges, sorted by start time.
-pub fn render_har(run: &HarRun, exchanges: &[WireExchange]) -> Value {
-    let mut sorted: Vec<&WireExchange> = exchanges.iter().collect();
-    sorted.sort_by_key(|e| e.started);
-    let mut log = json!({
-        "version": "1.2",
-        "creator": { "name": "idemfuzz", "version": env!("CARGO_PKG_VERSION") },
-        "pages": [],
-        "entries": sorted.into_iter().map(entry).collect::<Vec<_>>(),
-    });
-    if let Some(comment) = &run.comment {
-        log["comment"] = json!(comment);
+/// The HAR 1.2 document of `exchanges`, in the order given (the order their answers came).
+pub fn render_har(run: &HarRun, exchanges: &[WireExchange]) -> String {
+    let mut out = head(run);
+    for (n, exchange) in exchanges.iter().enumerate() {
+        out.push_str(&entry_text(exchange, n == 0));
     }
-    json!({ "log": log })
+    out.push_str(TAIL);
+    out
 }
+
+/// The document up to the opening of `entries`: version, creator, comment, pages.
+fn head(run: &HarRun) -> String {
+    let creator = json!({ "name": "idemfuzz", "version": env!("CARGO_PKG_VERSION") });
+    let mut head =
+        format!("{{\n  \"log\": {{\n    \"version\": \"1.2\",\n    \"creator\": {creator},\n");
+    if let Some(comment) = &run.comment {
+        head.push_str(&format!("    \"comment\": {},\n", json!(comment)));
+    }
+    head.push_str("    \"pages\": [],\n    \"entries\": [");
+    head
+}
+
+/// One entry on its own line, preceded by a comma unless it is the first.
+fn entry_text(exchange: &WireExchange, first: bool) -> String {
+    let separator = if first { "" } else { "," };
+    format!("{separator}\n      {}", entry(exchange))
+}
+
+/// What closes the document after the last entry.
+const TAIL: &str = "\n    ]\n  }\n}\n";
 
 fn entry(exchange: &WireExchange) -> Value {
     let version = exchange
@@ -173,11 +190,23 @@ fn status_text(status: u16) -> &'static str {
         .unwrap_or("")
 }
 
-/// Collects the exchanges of a run and writes the HAR file when the run finishes.
+/// How far the streamed document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    /// Nothing written yet.
+    NotStarted,
+    /// The head and `entries` entries are written.
+    Open { entries: u64 },
+    /// The document is complete; later events are ignored.
+    Closed,
+}
+
+/// Streams the HAR file of a run: the head on start, one entry per exchange, the end when the
+/// run finishes. Give it a buffered writer.
 pub struct HarReporter<W: Write + Send> {
     out: W,
     run: HarRun,
-    exchanges: Vec<WireExchange>,
+    progress: Progress,
 }
 
 impl<W: Write + Send> HarReporter<W> {
@@ -185,8 +214,49 @@ impl<W: Write + Send> HarReporter<W> {
         HarReporter {
             out,
             run: HarRun::default(),
-            exchanges: Vec::new(),
+            progress: Progress::NotStarted,
         }
+    }
+
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Writes the head unless it is written; the number of entries written so far.
+    fn open(&mut self) -> io::Result<u64> {
+        match self.progress {
+            Progress::NotStarted => {
+                self.out.write_all(head(&self.run).as_bytes())?;
+                self.progress = Progress::Open { entries: 0 };
+                Ok(0)
+            }
+            Progress::Open { entries } => Ok(entries),
+            Progress::Closed => Ok(0),
+        }
+    }
+
+    fn write_entry(&mut self, exchange: &WireExchange) -> io::Result<()> {
+        if self.progress == Progress::Closed {
+            return Ok(());
+        }
+        let entries = self.open()?;
+        self.out
+            .write_all(entry_text(exchange, entries == 0).as_bytes())?;
+        self.progress = Progress::Open {
+            entries: entries + 1,
+        };
+        Ok(())
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        if self.progress == Progress::Closed {
+            return Ok(());
+        }
+        self.open()?;
+        self.out.write_all(TAIL.as_bytes())?;
+        self.progress = Progress::Closed;
+        self.out.flush()
     }
 }
 
@@ -194,18 +264,15 @@ impl<W: Write + Send> Reporter for HarReporter<W> {
     fn on_event(&mut self, event: &Event) -> io::Result<()> {
         match event {
             Event::RunStarted { seed, run_id, .. } => {
-                self.run.comment = Some(format!("idemfuzz run {run_id}, seed {seed}"));
+                if self.progress == Progress::NotStarted {
+                    self.run.comment = Some(format!("idemfuzz run {run_id}, seed {seed}"));
+                }
+                self.open().map(drop)
             }
-            Event::Exchange(exchange) => self.exchanges.push((**exchange).clone()),
-            Event::RunFinished(_) => {
-                let har = render_har(&self.run, &self.exchanges);
-                serde_json::to_writer_pretty(&mut self.out, &har)?;
-                writeln!(self.out)?;
-                self.out.flush()?;
-            }
-            _ => {}
+            Event::Exchange(exchange) => self.write_entry(exchange),
+            Event::RunFinished(_) => self.close(),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -258,20 +325,26 @@ mod tests {
         }
     }
 
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).expect("the HAR is JSON")
+    }
+
     #[test]
-    fn entries_follow_the_har_1_2_shape_in_start_order() {
-        let har = render_har(
+    fn entries_follow_the_har_1_2_shape_in_arrival_order() {
+        let har = parse(&render_har(
             &HarRun {
                 comment: Some("idemfuzz run r, seed 1".into()),
             },
             &[
-                exchange(5, Err("cannot connect".into())),
                 exchange(1, Ok(answered())),
+                exchange(5, Err("cannot connect".into())),
             ],
-        );
+        ));
         let log = &har["log"];
         assert_eq!(log["version"], "1.2");
         assert_eq!(log["creator"]["name"], "idemfuzz");
+        assert_eq!(log["comment"], "idemfuzz run r, seed 1");
+        assert_eq!(log["pages"], json!([]));
         let first = &log["entries"][0];
         assert_eq!(first["startedDateTime"], "2023-11-14T22:13:21.000Z");
         assert_eq!(first["request"]["method"], "PUT");
@@ -291,19 +364,74 @@ mod tests {
     }
 
     #[test]
-    fn the_file_is_written_when_the_run_finishes() {
-        let mut out = Vec::new();
-        {
-            let mut reporter = HarReporter::new(&mut out);
-            reporter
-                .on_event(&Event::Exchange(Box::new(exchange(1, Ok(answered())))))
-                .expect("kept");
-            let report = crate::report::fixture::sample_report();
-            reporter
-                .on_event(&Event::RunFinished(Box::new(report)))
-                .expect("written");
+    fn a_run_without_exchanges_is_an_empty_log() {
+        let har = parse(&render_har(&HarRun::default(), &[]));
+        assert_eq!(har["log"]["entries"], json!([]));
+        assert!(har["log"].get("comment").is_none());
+    }
+
+    fn run_started() -> Event {
+        Event::RunStarted {
+            seed: 7,
+            run_id: "r1".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            units: 1,
+            cases: 1,
+            time_budget_ms: None,
         }
-        let har: Value = serde_json::from_slice(&out).expect("JSON");
+    }
+
+    fn run_finished() -> Event {
+        Event::RunFinished(Box::new(crate::report::fixture::sample_report()))
+    }
+
+    #[test]
+    fn entries_are_written_as_they_arrive_and_the_document_closed_at_the_end() {
+        let mut reporter = HarReporter::new(Vec::new());
+        reporter.on_event(&run_started()).expect("head");
+        for started in 0..3 {
+            reporter
+                .on_event(&Event::Exchange(Box::new(exchange(
+                    started,
+                    Ok(answered()),
+                ))))
+                .expect("entry");
+        }
+        let streamed = String::from_utf8(reporter.out.clone()).expect("UTF-8");
+        assert_eq!(
+            streamed.matches("\"startedDateTime\"").count(),
+            3,
+            "nothing is held back until the end: {streamed}"
+        );
+        reporter.on_event(&run_finished()).expect("tail");
+        reporter
+            .on_event(&Event::Exchange(Box::new(exchange(9, Ok(answered())))))
+            .expect("ignored");
+        reporter.on_event(&run_finished()).expect("ignored");
+        let text = String::from_utf8(reporter.into_inner()).expect("UTF-8");
+        let har = parse(&text);
+        assert_eq!(har["log"]["comment"], "idemfuzz run r1, seed 7");
+        assert_eq!(har["log"]["entries"].as_array().map(Vec::len), Some(3));
+        let exchanges: Vec<WireExchange> = (0..3)
+            .map(|started| exchange(started, Ok(answered())))
+            .collect();
+        let expected = render_har(
+            &HarRun {
+                comment: Some("idemfuzz run r1, seed 7".into()),
+            },
+            &exchanges,
+        );
+        assert_eq!(text, expected, "the streamed file is the rendered document");
+    }
+
+    #[test]
+    fn the_file_is_complete_even_without_a_start_event() {
+        let mut reporter = HarReporter::new(Vec::new());
+        reporter
+            .on_event(&Event::Exchange(Box::new(exchange(1, Ok(answered())))))
+            .expect("kept");
+        reporter.on_event(&run_finished()).expect("written");
+        let har = parse(&String::from_utf8(reporter.into_inner()).expect("UTF-8"));
         assert_eq!(har["log"]["entries"].as_array().map(Vec::len), Some(1));
     }
 }

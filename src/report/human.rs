@@ -38,7 +38,10 @@ pub struct HumanReporter<W: Write> {
     options: HumanOptions,
     palette: Palette,
     bar: Option<ProgressBar>,
+    /// Distinct findings so far (each printed once).
     findings: u64,
+    /// Occurrences of those findings so far (every case that found one).
+    occurrences: u64,
     requests: u64,
     /// When a fuzz time budget runs out (for the bar's "left" counter).
     deadline: Option<std::time::Instant>,
@@ -53,6 +56,7 @@ impl<W: Write> HumanReporter<W> {
             palette: Palette::new(options.color),
             bar: None,
             findings: 0,
+            occurrences: 0,
             requests: 0,
             deadline: None,
         }
@@ -102,14 +106,26 @@ impl<W: Write> HumanReporter<W> {
             let left = self
                 .deadline
                 .map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));
-            bar.set_message(progress_message(self.findings, self.requests, left));
+            bar.set_message(progress_message(
+                (self.findings, self.occurrences),
+                self.requests,
+                left,
+            ));
         }
     }
 
     fn on_finding(&mut self, finding: &Finding) -> io::Result<()> {
         self.findings += 1;
+        self.occurrences += 1;
         self.update_message();
         self.write(&render_finding(finding, self.palette))
+    }
+
+    /// Another case found a finding already printed: counted, not printed again.
+    fn on_finding_again(&mut self) -> io::Result<()> {
+        self.occurrences += 1;
+        self.update_message();
+        Ok(())
     }
 }
 
@@ -142,6 +158,7 @@ impl<W: Write + Send> Reporter for HumanReporter<W> {
                 Ok(())
             }
             Event::Finding(finding) => self.on_finding(finding),
+            Event::FindingAgain(_) => self.on_finding_again(),
             Event::CheckFinished(result) if self.options.verbose => {
                 self.write(&render_check_finished(result, p))
             }
@@ -165,9 +182,18 @@ fn progress_style() -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-/// `2 finding(s) · 310 requests · 41s left`.
-fn progress_message(findings: u64, requests: u64, left: Option<std::time::Duration>) -> String {
-    let mut message = format!("{findings} finding(s) · {requests} requests");
+/// `2 finding(s) · 310 requests · 41s left`; `2 finding(s), seen 9 times · …` once a finding
+/// was seen again.
+fn progress_message(
+    (findings, occurrences): (u64, u64),
+    requests: u64,
+    left: Option<std::time::Duration>,
+) -> String {
+    let mut message = format!("{findings} finding(s)");
+    if occurrences > findings {
+        message.push_str(&format!(", seen {occurrences} times"));
+    }
+    message.push_str(&format!(" · {requests} requests"));
     if let Some(left) = left {
         message.push_str(&format!(" · {}s left", left.as_secs()));
     }
@@ -279,7 +305,7 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
     let mut out = String::new();
     let rule = format!("{} · oracles.md: {}", finding.rfc, finding.oracle);
     out.push_str(&labelled_line("rule", &rule, p));
-    let fingerprint = format!("{} (case {})", finding.fingerprint(), finding.case);
+    let fingerprint = format!("{} ({})", finding.fingerprint(), cases_seen(finding));
     out.push_str(&labelled_line("finding", &fingerprint, p));
     out.push_str(&labelled_line("expected", &finding.expected, p));
     out.push_str(&labelled_line("observed", &finding.observed, p));
@@ -297,7 +323,22 @@ pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
     out
 }
 
-/// `  label:    text`, continuation lines aligned under the text.
+/// `case 3`, or `case 3; seen in 25 cases: also 4, 9 and 22 more` when other cases found it.
+pub fn cases_seen(finding: &Finding) -> String {
+    let case = format!("case {}", finding.case);
+    if finding.occurrences <= 1 {
+        return case;
+    }
+    let listed: Vec<String> = finding.other_cases.iter().map(u32::to_string).collect();
+    let listed_count = u32::try_from(listed.len()).unwrap_or(u32::MAX);
+    let unlisted = (finding.occurrences - 1).saturating_sub(listed_count);
+    let mut also = listed.join(", ");
+    if unlisted > 0 {
+        let _ = write!(also, " and {unlisted} more");
+    }
+    format!("{case}; seen in {} cases: also {also}", finding.occurrences)
+}
+
 /// The minimal sequence, the relation's change, both runs side by side, and how to replay.
 pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette) -> String {
     let mut out = String::new();
@@ -457,6 +498,7 @@ pub fn render_summary(report: &RunReport, p: Palette) -> String {
     [
         format!("\n{}\n", p.paint(BOLD, "summary")),
         render_results_table(&report.results, p),
+        render_findings_seen(&report.findings, p),
         render_case_errors(&report.results),
         render_notes(&report.results),
         render_cleanup(&report.cleanup, p),
@@ -469,6 +511,30 @@ pub fn render_summary(report: &RunReport, p: Palette) -> String {
         render_verdict(report, p),
     ]
     .concat()
+}
+
+/// `findings:` then one line per finding with how many cases found it; nothing when none.
+pub fn render_findings_seen(findings: &[Finding], p: Palette) -> String {
+    if findings.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("findings:\n");
+    for finding in findings {
+        let severity = finding.severity;
+        let tag = format!("{}[{}]", severity.as_str(), finding.check);
+        let seen = match finding.occurrences {
+            0 | 1 => format!("case {}", finding.case),
+            n => format!("seen in {n} cases, first case {}", finding.case),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}: {} — {seen}",
+            p.paint(severity_style(severity), &tag),
+            clean(&finding.resource),
+            clean(&finding.title)
+        );
+    }
+    out
 }
 
 /// `shard: 2/3 …`; nothing in an unsharded run.
@@ -683,7 +749,15 @@ fn render_row_lines(
 
 /// How many run-owned resources were deleted and every one left behind, with the reason.
 pub fn render_cleanup(cleanup: &CleanupReport, p: Palette) -> String {
-    let deleted = format!("cleanup: deleted {} run-owned resource(s)", cleanup.deleted);
+    let mut deleted = format!("cleanup: deleted {} run-owned resource(s)", cleanup.deleted);
+    if cleanup.deleted_after_cases > 0 {
+        let _ = write!(
+            deleted,
+            " ({} during the run, {} at the end)",
+            cleanup.deleted_after_cases,
+            cleanup.deleted.saturating_sub(cleanup.deleted_after_cases)
+        );
+    }
     if cleanup.left_behind.is_empty() {
         return format!("{deleted}, none left behind\n");
     }
@@ -723,6 +797,14 @@ fn render_stats(report: &RunReport) -> String {
         report.stats.transport_errors,
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(first) = report.stats.first_failure {
+        let _ = writeln!(
+            text,
+            "first failure: after {} request(s), {:.1}s",
+            first.requests,
+            first.elapsed_ms as f64 / 1000.0
+        );
+    }
     if report.stats.throttled > 0 {
         let _ = writeln!(
             text,

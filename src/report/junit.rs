@@ -173,7 +173,7 @@ fn failure_text(findings: &[&Finding]) -> String {
 }
 
 /// `error: TITLE`, then the baseline mark when there is one: `(known: in the baseline, not
-/// failing)`.
+/// failing)`, then ` — seen in N cases` when more than one case found it.
 fn headline(finding: &Finding) -> String {
     let mark = match finding.baseline {
         Some(BaselineMark::Known) => " (known: in the baseline, not failing)",
@@ -181,7 +181,15 @@ fn headline(finding: &Finding) -> String {
         Some(BaselineMark::Recorded) => " (recorded in the new baseline, not failing)",
         None => "",
     };
-    format!("{}: {}{mark}", finding.severity.as_str(), finding.title)
+    let seen = match finding.occurrences {
+        0 | 1 => String::new(),
+        n => format!(" — seen in {n} cases"),
+    };
+    format!(
+        "{}: {}{mark}{seen}",
+        finding.severity.as_str(),
+        finding.title
+    )
 }
 
 /// The row's notes (`# note: …`), then each finding's headline and curl reproduction; empty
@@ -358,10 +366,29 @@ mod tests {
     fn failure_text_carries_the_fingerprint_and_the_diff() {
         let xml = render_junit(&fixture::sample_report());
         assert!(
-            xml.contains("finding:  items.toml:items:repeat-put:item-changed (case 1)"),
+            xml.contains("finding:  items.toml:items:repeat-put:item-changed (case 1; seen in 3 cases: also 2, 3)"),
             "{xml}"
         );
         assert!(xml.contains("+  &quot;version&quot;: 2"), "{xml}");
+    }
+
+    #[test]
+    fn findings_seen_in_several_cases_say_how_many() {
+        let mut report = fixture::sample_report();
+        let xml = render_junit(&report);
+        assert!(
+            xml.contains(
+                "# error: a repeated identical PUT changed the resource — seen in 3 cases\n"
+            ),
+            "{xml}"
+        );
+        report.findings[0].occurrences = 1;
+        report.findings[0].other_cases.clear();
+        let xml = render_junit(&report);
+        assert!(
+            xml.contains("# error: a repeated identical PUT changed the resource\n"),
+            "{xml}"
+        );
     }
 
     #[test]

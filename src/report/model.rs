@@ -104,8 +104,12 @@ pub struct LeftBehind {
 /// What cleanup did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CleanupReport {
-    /// Run-owned resources deleted at the end of the run.
+    /// Run-owned resources the cleanup deleted: during the run, once their case (and its batch)
+    /// finished, or at the end of the run.
     pub deleted: u32,
+    /// Of `deleted`, those deleted during the run (the rest at the end of the run).
+    #[serde(default)]
+    pub deleted_after_cases: u32,
     pub left_behind: Vec<LeftBehind>,
 }
 
@@ -118,6 +122,19 @@ pub struct RunStats {
     /// Left out of the JSON when zero.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttled: u64,
+    /// When the first failing finding (the ones the exit code counts) was produced; `None`
+    /// when there was none.
+    #[serde(default)]
+    pub first_failure: Option<FirstFailure>,
+}
+
+/// The time to the first failure: where the run was when it produced its first failing finding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstFailure {
+    /// Requests the run had sent (the `requests` counter at that moment).
+    pub requests: u64,
+    /// Milliseconds since the run started.
+    pub elapsed_ms: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -1,13 +1,15 @@
 //! Cleanup: deletes every resource this run created and did not already delete — and nothing
-//! else — then reports what it could not delete.
+//! else — then reports what it could not delete. It runs during the run, for the cases that
+//! finished (so the target's collections do not grow with the run), and once more at the end
+//! of the run, as the safety net for cases that were interrupted or whose cleanup failed.
 
 use std::time::Duration;
 
 use crate::http::model::Method;
 use crate::http::transport::{OutgoingRequest, Transport};
 use crate::report::model::{CleanupReport, LeftBehind};
-use crate::runner::context::ResolvedTarget;
-use crate::runner::registry::Owned;
+use crate::runner::context::{ResolvedTarget, RunContext};
+use crate::runner::registry::{Owned, OwnedState};
 
 /// Longest wait for one cleanup DELETE.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,13 +44,50 @@ pub async fn clean_up(
                 failures_in_a_row = 0;
             }
             Ok(false) => failures_in_a_row = 0,
-            Err(reason) => {
-                failures_in_a_row += usize::from(reason.starts_with("transport"));
-                report.left_behind.push(left(&resource, &reason));
+            Err(err) => {
+                failures_in_a_row += usize::from(matches!(err, NotDeleted::Transport(_)));
+                report.left_behind.push(left(&resource, &err.to_string()));
             }
         }
     }
     report
+}
+
+/// Deletes what one finished case created (`urls`, all run-owned) and did not delete itself,
+/// and forgets every one whose deletion is proven. A resource that cannot be deleted now (no
+/// DELETE declared, an error answer, a transport error) stays registered for the run-end
+/// cleanup, which reports it; after a transport error the case's other resources wait too.
+pub async fn clean_case(ctx: &RunContext, target: &ResolvedTarget, urls: &[String]) {
+    for url in urls {
+        let Some(owned) = ctx.registry.get(url) else {
+            continue;
+        };
+        if owned.state == OwnedState::Deleted {
+            ctx.registry.forget(url, false);
+            continue;
+        }
+        if !owned.deletable {
+            continue;
+        }
+        match delete_one(ctx.transport.as_ref(), &owned, std::slice::from_ref(target)).await {
+            Ok(deleted) => ctx.registry.forget(url, deleted),
+            Err(NotDeleted::Transport(_)) => return,
+            Err(_) => {}
+        }
+    }
+}
+
+/// Why a run-owned resource was not deleted (the reason a left-behind resource shows).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NotDeleted {
+    #[error("no target matches its URL")]
+    NoTarget,
+    #[error("DELETE answered {0}")]
+    Answered(u16),
+    #[error("transport error: {0}")]
+    Transport(String),
+    #[error("{0}")]
+    Auth(String),
 }
 
 /// `Ok(true)` deleted, `Ok(false)` already absent, `Err` why it is left behind.
@@ -56,11 +95,11 @@ async fn delete_one(
     transport: &dyn Transport,
     resource: &Owned,
     targets: &[ResolvedTarget],
-) -> Result<bool, String> {
+) -> Result<bool, NotDeleted> {
     let target = targets
         .iter()
         .find(|t| resource.url.starts_with(&t.base_url))
-        .ok_or_else(|| "no target matches its URL".to_string())?;
+        .ok_or(NotDeleted::NoTarget)?;
     let request = OutgoingRequest {
         method: Method::Delete,
         url: resource.url.clone(),
@@ -71,11 +110,11 @@ async fn delete_one(
     match crate::runner::auth::send(transport, target.auth.as_deref(), request).await {
         Ok(raw) if (200..300).contains(&raw.status) => Ok(true),
         Ok(raw) if raw.status == 404 || raw.status == 410 => Ok(false),
-        Ok(raw) => Err(format!("DELETE answered {}", raw.status)),
+        Ok(raw) => Err(NotDeleted::Answered(raw.status)),
         Err(crate::runner::auth::SendError::Transport(err)) => {
-            Err(format!("transport error: {err}"))
+            Err(NotDeleted::Transport(err.to_string()))
         }
-        Err(crate::runner::auth::SendError::Auth(err)) => Err(err.to_string()),
+        Err(crate::runner::auth::SendError::Auth(err)) => Err(NotDeleted::Auth(err.to_string())),
     }
 }
 
@@ -91,5 +130,110 @@ fn left(resource: &Owned, reason: &str) -> LeftBehind {
     LeftBehind {
         url: resource.url.clone(),
         reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures::future::BoxFuture;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::env::EnvSnapshot;
+    use crate::http::transport::{RawResponse, TransportError};
+
+    /// Answers DELETE with the status its URL ends in (`…/s500` → 500) and remembers the URLs.
+    #[derive(Default)]
+    struct ByUrl {
+        deleted: Mutex<Vec<String>>,
+    }
+
+    impl Transport for ByUrl {
+        fn send(
+            &self,
+            request: OutgoingRequest,
+        ) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
+            let status = request
+                .url
+                .rsplit("/s")
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(204);
+            if let Ok(mut deleted) = self.deleted.lock() {
+                deleted.push(request.url.clone());
+            }
+            Box::pin(async move {
+                Ok(RawResponse {
+                    status,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                    body_len: 0,
+                    elapsed: Duration::ZERO,
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_case_s_resources_are_deleted_and_forgotten_unless_they_cannot_be() {
+        let transport = Arc::new(ByUrl::default());
+        let ctx = RunContext::new(transport.clone(), "r".into(), CancellationToken::new());
+        let scenario = crate::scenario::load_str(
+            std::path::Path::new("t.toml"),
+            "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\nbody = { name = \"x\" }\n",
+            &EnvSnapshot::from_pairs::<&str, &str>([]),
+        )
+        .expect("valid scenario");
+        let target = ResolvedTarget::new("http://h".into(), scenario.target.clone());
+        let url = |id: &str| format!("http://h/things/{id}");
+        for (id, deletable) in [
+            ("live", true),
+            ("gone", true),
+            ("s404", true),
+            ("s500", true),
+            ("fixed", false),
+        ] {
+            ctx.registry.allocate("things", id, &url(id), deletable);
+        }
+        ctx.registry.mark(&url("gone"), OwnedState::Deleted);
+        ctx.registry
+            .allocate("things", "other-case", &url("other-case"), true);
+        let case: Vec<String> = ["live", "gone", "s404", "s500", "fixed"]
+            .iter()
+            .map(|id| url(id))
+            .collect();
+        clean_case(&ctx, &target, &case).await;
+        let sent = transport
+            .deleted
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            sent,
+            vec![url("live"), url("s404"), url("s500")],
+            "only the case's resources not known to be deleted, and only deletable ones"
+        );
+        assert_eq!(
+            ctx.registry.cleaned_after_cases(),
+            1,
+            "404 was already gone"
+        );
+        let left: Vec<String> = ctx
+            .registry
+            .not_deleted()
+            .into_iter()
+            .map(|owned| owned.id)
+            .collect();
+        assert_eq!(
+            left,
+            vec!["fixed", "other-case", "s500"],
+            "what could not be deleted waits for the run-end cleanup"
+        );
+        assert!(
+            !ctx.registry.owns(&url("live")),
+            "a deleted resource is forgotten"
+        );
     }
 }

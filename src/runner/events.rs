@@ -3,7 +3,7 @@
 //! Events are owned data so that concurrent cases can send them through one sink.
 
 use crate::checks::CheckId;
-use crate::findings::Finding;
+use crate::findings::{BaselineMark, Finding, Severity};
 use crate::http::tap::WireExchange;
 use crate::report::model::{CheckResult, CleanupReport, RunReport};
 
@@ -33,8 +33,11 @@ pub enum Event {
         /// Requests sent by the whole run so far.
         requests: u64,
     },
-    /// A violation was found.
+    /// A violation was found, for the first time in the run (by fingerprint and severity).
     Finding(Box<Finding>),
+    /// A violation already reported as a [`Event::Finding`] was found again by another case.
+    /// Light: no exchanges; the report counts it in the finding's `occurrences`.
+    FindingAgain(Box<FindingAgain>),
     /// A check on a resource finished (or was skipped).
     CheckFinished(Box<CheckResult>),
     /// Cleanup of run-owned resources started.
@@ -48,6 +51,20 @@ pub enum Event {
     /// answer; secrets already removed. Only emitted when a reporter asked for exchanges
     /// (e.g. `--har`), from the transport, in the order answers arrive.
     Exchange(Box<WireExchange>),
+}
+
+/// Another occurrence of a finding already reported: what a reporter needs to count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingAgain {
+    pub check: CheckId,
+    pub resource: String,
+    pub severity: Severity,
+    /// `SCENARIO:RESOURCE:CHECK:RULE` ([`Finding::fingerprint`]).
+    pub fingerprint: String,
+    /// The case that found it again (1-based, within its check × resource).
+    pub case: u32,
+    /// The mark the finding has against the baselines.
+    pub baseline: Option<BaselineMark>,
 }
 
 /// Receives events. Implementations must be cheap and must not block for long.

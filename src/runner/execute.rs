@@ -1,5 +1,9 @@
 //! Execution of the plan's cases with bounded concurrency: each case gets its own session,
-//! seed and run-owned ids; its violations become findings carrying the case's exchanges.
+//! seed and run-owned ids; its violations become findings carrying the case's exchanges, handed
+//! to the [`Aggregator`] as each case ends. Cases run in batches ([`batch::cut`]): when every
+//! case of a batch has finished, what they created is deleted, before the next batch starts — so
+//! the target's collections stay small however long the run, and a cleanup DELETE (which a buggy
+//! server may get wrong, e.g. by deleting a neighbour) never runs while a case is being judged.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -12,17 +16,20 @@ use crate::checks::fuzz::{self, FuzzCase};
 use crate::checks::script;
 use crate::checks::verdict::Violation;
 use crate::findings::{Finding, Severity};
-use crate::report::model::{CheckResult, CheckStatus};
+use crate::report::model::{CheckResult, CheckStatus, FirstFailure};
+use crate::runner::aggregate::Aggregator;
 use crate::runner::context::RunContext;
 use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::session::{CaseError, Session};
+use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
 
 /// One case to run.
+#[derive(Debug, Clone, Copy)]
 struct Job {
     unit: usize,
     case: u32,
@@ -35,6 +42,8 @@ struct CaseOutcome {
     unit: usize,
     findings: Vec<Finding>,
     error: Option<CaseError>,
+    /// The URLs of the resources the case owns (for the cleanup after its batch).
+    owned: Vec<String>,
 }
 
 /// Per-unit tally while cases complete.
@@ -46,39 +55,100 @@ struct Tally {
     result: CheckResult,
 }
 
-/// Runs every case; emits findings and check results as they complete; returns both.
+/// The tallies of every unit, and the results of the units already finished.
+struct Tallies {
+    units: Vec<Tally>,
+    finished: Vec<CheckResult>,
+}
+
+/// What every case of the run shares.
+pub struct Work<'a> {
+    pub scenarios: &'a [PlannedScenario],
+    pub plan: &'a Plan,
+    pub canons: &'a BTreeMap<(usize, usize), Canons>,
+    pub seed: u64,
+    pub concurrency: usize,
+}
+
+/// Runs every case, batch by batch; hands findings to `findings` and emits check results as
+/// they complete; returns the results.
 pub async fn run_cases(
     ctx: &RunContext,
-    scenarios: &[PlannedScenario],
-    plan: &Plan,
-    canons: &BTreeMap<(usize, usize), Canons>,
-    seed: u64,
-    concurrency: usize,
+    work: &Work<'_>,
+    findings: &mut Aggregator<'_>,
     sink: &dyn EventSink,
-) -> (Vec<Finding>, Vec<CheckResult>) {
-    let jobs = jobs(plan);
-    let mut tallies: Vec<Tally> = plan.units.iter().map(|u| tally(u, scenarios)).collect();
-    let mut findings = Vec::new();
-    let mut results = Vec::new();
-    let mut outcomes = futures::stream::iter(jobs)
-        .map(|job| run_job(ctx, scenarios, plan, canons, seed, job))
-        .buffer_unordered(concurrency.max(1));
-    while let Some(outcome) = outcomes.next().await {
-        let tally = &mut tallies[outcome.unit];
+) -> Vec<CheckResult> {
+    let jobs = jobs(work.plan);
+    let mut tallies = Tallies {
+        units: work
+            .plan
+            .units
+            .iter()
+            .map(|u| tally(u, work.scenarios))
+            .collect(),
+        finished: Vec::new(),
+    };
+    let units: Vec<usize> = jobs.iter().map(|job| job.unit).collect();
+    for batch in batch::cut(&units, work.concurrency) {
+        let created = run_batch(ctx, work, &jobs[batch], &mut tallies, findings, sink).await;
+        clean_up_batch(ctx, work, created).await;
+    }
+    let Tallies {
+        mut units,
+        mut finished,
+    } = tallies;
+    finished.extend(units.iter_mut().filter(|t| t.remaining > 0).map(finish));
+    finished
+}
+
+/// Runs the cases of one batch concurrently; returns what each created, by scenario.
+async fn run_batch(
+    ctx: &RunContext,
+    work: &Work<'_>,
+    jobs: &[Job],
+    tallies: &mut Tallies,
+    findings: &mut Aggregator<'_>,
+    sink: &dyn EventSink,
+) -> Vec<(usize, Vec<String>)> {
+    let mut created = Vec::with_capacity(jobs.len());
+    let mut outcomes = futures::stream::iter(jobs.iter().copied())
+        .map(|job| run_job(ctx, work, job))
+        .buffer_unordered(work.concurrency.max(1));
+    while let Some(mut outcome) = outcomes.next().await {
+        let scenario = work.plan.units[outcome.unit].scenario;
+        created.push((scenario, std::mem::take(&mut outcome.owned)));
+        let tally = &mut tallies.units[outcome.unit];
         let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
         record_outcome(tally, &outcome, requests, sink);
-        for finding in outcome.findings {
-            sink.emit(Event::Finding(Box::new(finding.clone())));
-            findings.push(finding);
-        }
+        findings.add_case(outcome.findings, || now(ctx), sink);
         if tally.remaining == 0 {
             let result = finish(tally);
             sink.emit(Event::CheckFinished(Box::new(result.clone())));
-            results.push(result);
+            tallies.finished.push(result);
         }
     }
-    results.extend(tallies.iter_mut().filter(|t| t.remaining > 0).map(finish));
-    (findings, results)
+    created
+}
+
+/// Deletes what the finished cases of a batch created (several cases at once, up to
+/// `--concurrency`); after an interruption the end-of-run cleanup does it instead.
+async fn clean_up_batch(ctx: &RunContext, work: &Work<'_>, created: Vec<(usize, Vec<String>)>) {
+    if ctx.cancel.is_cancelled() {
+        return;
+    }
+    futures::stream::iter(created)
+        .for_each_concurrent(work.concurrency.max(1), |(scenario, urls)| async move {
+            cleanup::clean_case(ctx, &work.scenarios[scenario].target, &urls).await;
+        })
+        .await;
+}
+
+/// Where the run is now: requests sent and time since it started.
+fn now(ctx: &RunContext) -> FirstFailure {
+    FirstFailure {
+        requests: ctx.requests.load(std::sync::atomic::Ordering::Relaxed),
+        elapsed_ms: ctx.elapsed_ms(),
+    }
 }
 
 fn jobs(plan: &Plan) -> Vec<Job> {
@@ -178,23 +248,18 @@ fn finish(tally: &mut Tally) -> CheckResult {
     result
 }
 
-async fn run_job(
-    ctx: &RunContext,
-    scenarios: &[PlannedScenario],
-    plan: &Plan,
-    canons: &BTreeMap<(usize, usize), Canons>,
-    seed: u64,
-    job: Job,
-) -> CaseOutcome {
+async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
+    let stopped = |error, owned| CaseOutcome {
+        unit: job.unit,
+        findings: Vec::new(),
+        error: Some(error),
+        owned,
+    };
     if ctx.cancel.is_cancelled() {
-        return CaseOutcome {
-            unit: job.unit,
-            findings: Vec::new(),
-            error: Some(CaseError::Cancelled),
-        };
+        return stopped(CaseError::Cancelled, Vec::new());
     }
-    let unit = &plan.units[job.unit];
-    let planned = &scenarios[unit.scenario];
+    let unit = &work.plan.units[job.unit];
+    let planned = &work.scenarios[unit.scenario];
     let resource = &planned.scenario.resources[unit.resource];
     let path = planned.scenario.path.display().to_string();
     let replays = match unit.kind {
@@ -207,18 +272,48 @@ async fn run_job(
     let generated_index = job
         .case
         .saturating_sub(u32::try_from(replays.len()).unwrap_or(0));
-    let this_case_seed = case_seed(seed, unit, &path, generated_index);
+    let this_case_seed = case_seed(work.seed, unit, &path, generated_index);
     if unit.kind == UnitKind::Check(CheckId::Fuzz) && replay.is_none() && ctx.out_of_time() {
-        return CaseOutcome {
-            unit: job.unit,
-            findings: Vec::new(),
-            error: Some(CaseError::OutOfTime),
-        };
+        return stopped(CaseError::OutOfTime, Vec::new());
     }
-    let mut generator = BodyGenerator::new(this_case_seed);
+    let case = match replay {
+        Some(saved) => FuzzCase::Replay(saved),
+        None => FuzzCase::Generated {
+            case_seed: this_case_seed,
+        },
+    };
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
+    let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
+    let owned = session.owned_urls();
+    let exchanges = session.into_exchanges();
+    match verdict {
+        Ok(violations) => CaseOutcome {
+            unit: job.unit,
+            findings: violations
+                .into_iter()
+                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
+                .collect(),
+            error: None,
+            owned,
+        },
+        Err(error) => stopped(error, owned),
+    }
+}
+
+/// Runs the unit's check (or script) for one case through `session`; returns its violations.
+async fn judge_case(
+    ctx: &RunContext,
+    work: &Work<'_>,
+    unit: &Unit,
+    session: &mut Session<'_>,
+    case: FuzzCase<'_>,
+    case_seed: u64,
+) -> Result<Vec<Violation>, CaseError> {
+    let planned = &work.scenarios[unit.scenario];
+    let resource = &planned.scenario.resources[unit.resource];
+    let mut generator = BodyGenerator::new(case_seed);
     // Every planned resource has canons; the declared ignore list alone is the safe default.
-    let canons = match canons.get(&(unit.scenario, unit.resource)) {
+    let canons = match work.canons.get(&(unit.scenario, unit.resource)) {
         Some(canons) => std::borrow::Cow::Borrowed(canons),
         None => {
             let declared = crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone());
@@ -229,16 +324,10 @@ async fn run_job(
         }
     };
     let canons = canons.as_ref();
-    let verdict = match unit.kind {
+    match unit.kind {
         UnitKind::Check(CheckId::Fuzz) => {
-            let case = match replay {
-                Some(saved) => FuzzCase::Replay(saved),
-                None => FuzzCase::Generated {
-                    case_seed: this_case_seed,
-                },
-            };
             fuzz::run_case(
-                &mut session,
+                session,
                 &mut generator,
                 canons,
                 case,
@@ -247,32 +336,14 @@ async fn run_job(
             )
             .await
         }
-        UnitKind::Check(check) => {
-            dispatch::run_case(check, &mut session, &mut generator, canons).await
-        }
+        UnitKind::Check(check) => dispatch::run_case(check, session, &mut generator, canons).await,
         UnitKind::Script(index) => {
             let script = &planned.scenario.scripts[index];
-            match script::execute(&mut session, script).await {
+            match script::execute(session, script).await {
                 Ok(record) => Ok(script::judge(&record, script, &canons.full)),
                 Err(err) => Err(err),
             }
         }
-    };
-    let exchanges = session.into_exchanges();
-    match verdict {
-        Ok(violations) => CaseOutcome {
-            unit: job.unit,
-            findings: violations
-                .into_iter()
-                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
-                .collect(),
-            error: None,
-        },
-        Err(error) => CaseOutcome {
-            unit: job.unit,
-            findings: Vec::new(),
-            error: Some(error),
-        },
     }
 }
 
@@ -295,6 +366,8 @@ fn to_finding(
         severity: violation.severity,
         rule,
         case: case + 1,
+        occurrences: 1,
+        other_cases: Vec::new(),
         title: violation.title,
         rfc: info.rfc.to_string(),
         oracle: info.oracle.to_string(),

@@ -1,7 +1,9 @@
 //! The runner: executes the plan through a transport and returns the run's result data.
 //! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
 
+mod aggregate;
 pub mod auth;
+mod batch;
 pub mod cleanup;
 pub mod context;
 pub mod dry_run;
@@ -30,6 +32,7 @@ use crate::report::model::{
     VolatileFields,
 };
 use crate::snapshot::canonical::Canon;
+use aggregate::Aggregator;
 use context::RunContext;
 use events::{Event, EventSink};
 use plan::{Plan, PlannedScenario, Selection};
@@ -68,11 +71,7 @@ pub async fn run(
     let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
         .with_fuzz(settings.fuzz.clone());
     let plan = planned_work(scenarios, settings);
-    let marking = MarkingSink {
-        inner: sink,
-        options: &settings.baseline,
-    };
-    let sink: &dyn EventSink = &marking;
+    let mut findings = Aggregator::new(&settings.baseline, settings.fail_on);
     sink.emit(Event::RunStarted {
         seed: settings.seed,
         run_id: settings.run_id.clone(),
@@ -103,22 +102,22 @@ pub async fn run(
             let (canons, volatile) =
                 detect_volatile(&ctx, scenarios, &plan, settings.seed, sink).await;
             report.volatile = volatile;
-            let (findings, results) = execute::run_cases(
-                &ctx,
+            let work = execute::Work {
                 scenarios,
-                &plan,
-                &canons,
-                settings.seed,
-                settings.concurrency,
-                sink,
-            )
-            .await;
-            report.findings = findings;
+                plan: &plan,
+                canons: &canons,
+                seed: settings.seed,
+                concurrency: settings.concurrency,
+            };
+            let results = execute::run_cases(&ctx, &work, &mut findings, sink).await;
             report.results.extend(results);
             report.outcome = outcome(&ctx);
         }
     }
+    let (found, first_failure) = findings.finish();
+    report.findings = found;
     finish(&ctx, scenarios, &mut report, sink).await;
+    report.stats.first_failure = first_failure;
     compare_with_baseline(&mut report, settings, scenarios, &plan);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     sink.emit(Event::RunFinished(Box::new(report.clone())));
@@ -140,17 +139,13 @@ pub fn planned_work(scenarios: &[PlannedScenario], settings: &RunSettings) -> Pl
     }
 }
 
-/// Marks every finding against the baselines (the [`MarkingSink`] marked the streamed ones
-/// the same way) and adds the summary.
+/// Adds the baseline summary (the [`Aggregator`] already marked every finding).
 fn compare_with_baseline(
     report: &mut RunReport,
     settings: &RunSettings,
     scenarios: &[PlannedScenario],
     plan: &Plan,
 ) {
-    for finding in &mut report.findings {
-        finding.baseline = settings.baseline.mark(finding);
-    }
     let complete = plan
         .units
         .iter()
@@ -167,25 +162,6 @@ fn compare_with_baseline(
     report.baseline = crate::baseline::summarise(&settings.baseline, report, &complete);
 }
 
-/// Marks the findings it forwards against the baselines, so streamed findings already say
-/// whether they are known.
-struct MarkingSink<'a> {
-    inner: &'a dyn EventSink,
-    options: &'a BaselineOptions,
-}
-
-impl EventSink for MarkingSink<'_> {
-    fn emit(&self, event: Event) {
-        match event {
-            Event::Finding(mut finding) if !self.options.is_empty() => {
-                finding.baseline = self.options.mark(&finding);
-                self.inner.emit(Event::Finding(finding));
-            }
-            event => self.inner.emit(event),
-        }
-    }
-}
-
 /// Cleanup, ordering and counters: the last steps of every run, whatever happened before.
 async fn finish(
     ctx: &RunContext,
@@ -199,6 +175,11 @@ async fn finish(
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
     report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    report.cleanup.deleted_after_cases = ctx.registry.cleaned_after_cases();
+    report.cleanup.deleted = report
+        .cleanup
+        .deleted
+        .saturating_add(report.cleanup.deleted_after_cases);
     report
         .cleanup
         .left_behind
@@ -207,24 +188,21 @@ async fn finish(
     report
         .results
         .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
-    report.findings.sort_by(|a, b| {
+    report.findings.sort_by_cached_key(|f| {
         (
-            &a.resource,
-            a.check,
-            std::cmp::Reverse(a.severity),
-            &a.title,
+            f.resource.clone(),
+            f.check,
+            std::cmp::Reverse(f.severity),
+            f.title.clone(),
+            f.fingerprint(),
+            f.scenario.clone(),
         )
-            .cmp(&(
-                &b.resource,
-                b.check,
-                std::cmp::Reverse(b.severity),
-                &b.title,
-            ))
     });
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
         throttled: ctx.transport.throttled(),
+        first_failure: None,
     };
 }
 

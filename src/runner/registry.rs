@@ -1,8 +1,10 @@
 //! The registry of resources this run created: the only URLs idemfuzz may ever write to, and the
-//! list cleanup works from.
+//! list cleanup works from. A resource whose deletion is proven is forgotten (only counted), so
+//! the registry holds what may still exist, not everything the run ever created.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// What the run knows of one owned resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub struct Registry {
     /// Resources this run very probably created but cannot prove it did (a POST whose answer
     /// it deliberately never read), by URL: never written to or deleted, reported as left behind.
     unproven: Mutex<BTreeMap<String, String>>,
+    /// Resources deleted by the cleanup during the run, after their case (and then forgotten).
+    cleaned_after_cases: AtomicU32,
 }
 
 impl Registry {
@@ -55,12 +59,49 @@ impl Registry {
     }
 
     /// True when the URL (without query) belongs to a resource this run created, or lies below
-    /// one (e.g. `/lamps/{id}/break`).
+    /// one (e.g. `/lamps/{id}/break`): the URL itself or one of its `/`-bounded prefixes is
+    /// registered.
     pub fn owns(&self, url: &str) -> bool {
         let url = url.split('?').next().unwrap_or(url);
-        self.lock()
-            .keys()
-            .any(|owned| url == owned || url.starts_with(&format!("{owned}/")))
+        let owned = self.lock();
+        owned.contains_key(url)
+            || url
+                .match_indices('/')
+                .any(|(at, _)| owned.contains_key(&url[..at]))
+    }
+
+    /// The registered resource at `url`, if any.
+    pub fn get(&self, url: &str) -> Option<Owned> {
+        self.lock().get(url).cloned()
+    }
+
+    /// Forgets a resource whose deletion is proven (a DELETE answered 2xx, or it is gone):
+    /// nothing may write to it any more and cleanup no longer lists it. `cleaned` counts it as
+    /// deleted by the cleanup during the run.
+    pub fn forget(&self, url: &str, cleaned: bool) {
+        self.lock().remove(url);
+        self.unproven
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(url);
+        if cleaned {
+            self.cleaned_after_cases.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many resources the cleanup during the run deleted.
+    pub fn cleaned_after_cases(&self) -> u32 {
+        self.cleaned_after_cases.load(Ordering::Relaxed)
+    }
+
+    /// How many resources are registered (neither deleted and forgotten nor never created).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when no resource is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Every owned resource not known to be deleted, in URL order.
@@ -127,6 +168,19 @@ mod tests {
         registry.allocate("things", "s2", "http://h/things/s2", true);
         assert_eq!(registry.unproven(), vec!["http://h/things/s1"]);
         assert!(!registry.owns("http://h/things/s1"));
+    }
+
+    #[test]
+    fn forgotten_resources_are_no_longer_owned_and_are_counted() {
+        let registry = Registry::default();
+        registry.allocate("things", "a", "http://h/things/a", true);
+        registry.allocate("things", "b", "http://h/things/b", true);
+        registry.forget("http://h/things/a", true);
+        registry.forget("http://h/things/b", false);
+        assert!(!registry.owns("http://h/things/a"));
+        assert!(!registry.owns("http://h/things/a/break"));
+        assert!(registry.is_empty());
+        assert_eq!(registry.cleaned_after_cases(), 1);
     }
 
     #[test]

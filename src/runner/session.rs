@@ -149,6 +149,13 @@ impl<'a> Session<'a> {
         self.exchanges
     }
 
+    /// Drops every exchange recorded after the first `kept` (an earlier `exchanges().len()`),
+    /// for callers that copied what they need (the fuzzer's shrink executions). Indices below
+    /// `kept` stay valid; the next exchange gets index `kept`.
+    pub fn drop_exchanges_after(&mut self, kept: usize) {
+        self.exchanges.truncate(kept);
+    }
+
     /// True when a proxy carries this target's requests, so requests released together and
     /// unread answers cannot be sent (checks skip those parts).
     pub fn proxied(&self) -> bool {
@@ -158,6 +165,11 @@ impl<'a> Session<'a> {
     /// Ids owned by this case, in the order they were allocated or learned.
     pub fn owned_ids(&self) -> &[String] {
         &self.owned_ids
+    }
+
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order.
+    pub fn owned_urls(&self) -> Vec<String> {
+        self.owned_ids.iter().map(|id| self.item_url(id)).collect()
     }
 
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
