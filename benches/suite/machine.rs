@@ -34,6 +34,15 @@ fn proc_value(file: &str, key: &str) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The date and commit of this run, for the note under each table.
+pub fn today() -> String {
+    format!(
+        "{} at commit {}",
+        first_line_of("date", &["-u", "+%Y-%m-%d"]),
+        first_line_of("git", &["rev-parse", "--short", "HEAD"])
+    )
+}
+
 pub fn describe() -> Section {
     let mut section = Section::new("Machine", &["", ""]);
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());

@@ -58,7 +58,12 @@ fn main() -> anyhow::Result<()> {
     let mut run = |part: Part, f: &dyn Fn(bool) -> anyhow::Result<Section>| -> anyhow::Result<()> {
         if wanted(part) {
             eprintln!("bench: {part:?}…");
-            let section = f(args.quick)?;
+            let mut section = f(args.quick)?;
+            section.note(format!(
+                "Measured {}{}.",
+                machine::today(),
+                if args.quick { " with `--quick`" } else { "" }
+            ));
             println!("{}", section.markdown());
             sections.push(section);
         }

@@ -96,7 +96,7 @@ fn run_mode(
         &report.display().to_string(),
     ]);
     if mode.fuzz {
-        command.args(["--checks", "fuzz", "--time-budget", "2h"]);
+        command.args(["--checks", "fuzz"]);
     }
     measure(&mut command, limit)
 }

@@ -56,16 +56,41 @@ impl Section {
     }
 }
 
-/// Replaces what lies between the markers of `path` with the sections.
+/// Puts the sections between the markers of `path`: a section replaces the one with the same
+/// title, the others stay (so `--only` updates some parts and keeps the rest), new ones are
+/// added at the end.
 pub fn write_between_markers(path: &Path, sections: &[Section]) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
     let (before, rest) = text
         .split_once(BEGIN)
         .with_context(|| format!("{} has no `{BEGIN}` marker", path.display()))?;
-    let (_, after) = rest
+    let (old, after) = rest
         .split_once(END)
         .with_context(|| format!("{} has no `{END}` marker", path.display()))?;
-    let body: String = sections.iter().map(Section::markdown).collect();
+    let mut blocks = existing_blocks(old);
+    for section in sections {
+        let fresh = section.markdown();
+        match blocks.iter_mut().find(|(title, _)| *title == section.title) {
+            Some(block) => block.1 = fresh,
+            None => blocks.push((section.title.clone(), fresh)),
+        }
+    }
+    let body: String = blocks.into_iter().map(|(_, text)| text).collect();
     let updated = format!("{before}{BEGIN}\n\n{body}{END}{after}");
     std::fs::write(path, updated).with_context(|| format!("write {}", path.display()))
+}
+
+/// The `### Title` blocks already between the markers, in order.
+fn existing_blocks(text: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(title) = line.strip_prefix("### ") {
+            blocks.push((title.to_string(), String::new()));
+        }
+        if let Some((_, body)) = blocks.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    blocks
 }
