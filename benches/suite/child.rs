@@ -1,15 +1,25 @@
 //! Runs a process to completion and measures it: wall time, CPU time (user + system) and peak
 //! resident memory, from the kernel's accounting of that one child (`wait4`). A process that
 //! outlives its time limit is killed and reported as such.
+//!
+//! Linux carries a process's peak RSS across `fork` and `exec`: a child forked by this suite,
+//! once it has loaded documents and runtimes, would report at least the suite's own size. So
+//! children are started by a small spawner process ([`SPAWNER_FLAG`]: this same binary,
+//! started before the suite allocates anything), which measures them and answers in JSON.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+/// The argument that makes the suite's binary the spawner.
+pub const SPAWNER_FLAG: &str = "--spawner";
 
 /// What one child process cost.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measured {
     pub wall: Duration,
     pub cpu: Duration,
@@ -20,8 +30,106 @@ pub struct Measured {
     pub stderr: String,
 }
 
-/// Runs `command` with piped output and waits at most `limit`.
+/// A command as the spawner receives it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Order {
+    program: String,
+    args: Vec<String>,
+    dir: Option<String>,
+    /// Variables to set (`Some`) or remove (`None`).
+    env: Vec<(String, Option<String>)>,
+    limit_ms: u64,
+}
+
+/// The spawner: a child of the suite, started first, with its pipes.
+struct Spawner {
+    _child: Child,
+    orders: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+static SPAWNER: OnceLock<Mutex<Spawner>> = OnceLock::new();
+
+/// Starts the spawner; call before the suite allocates anything large.
+pub fn start_spawner() -> anyhow::Result<()> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg(SPAWNER_FLAG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("start the spawner")?;
+    let orders = child.stdin.take().context("spawner stdin")?;
+    let answers = BufReader::new(child.stdout.take().context("spawner stdout")?);
+    let _ = SPAWNER.set(Mutex::new(Spawner {
+        _child: child,
+        orders,
+        answers,
+    }));
+    Ok(())
+}
+
+/// The spawner's loop: one JSON order per line in, one JSON answer per line out.
+pub fn serve_spawner() -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout();
+    for line in stdin.lock().lines() {
+        let order: Order = serde_json::from_str(&line?)?;
+        let mut command = Command::new(&order.program);
+        command.args(&order.args);
+        if let Some(dir) = &order.dir {
+            command.current_dir(dir);
+        }
+        for (name, value) in &order.env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let answer = measure_here(&mut command, Duration::from_millis(order.limit_ms))
+            .map_err(|err| format!("{err:#}"));
+        writeln!(stdout, "{}", serde_json::to_string(&answer)?)?;
+        stdout.flush()?;
+    }
+    Ok(())
+}
+
+/// Runs `command` (through the spawner when it runs) and waits at most `limit`.
 pub fn measure(command: &mut Command, limit: Duration) -> anyhow::Result<Measured> {
+    let Some(spawner) = SPAWNER.get() else {
+        return measure_here(command, limit);
+    };
+    let order = Order {
+        program: command.get_program().to_string_lossy().into_owned(),
+        args: command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        dir: command.get_current_dir().map(|d| d.display().to_string()),
+        env: command
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect(),
+        limit_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+    };
+    let mut spawner = spawner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    writeln!(spawner.orders, "{}", serde_json::to_string(&order)?)?;
+    spawner.orders.flush()?;
+    let mut line = String::new();
+    spawner.answers.read_line(&mut line)?;
+    let answer: Result<Measured, String> =
+        serde_json::from_str(&line).context("the spawner's answer")?;
+    answer.map_err(anyhow::Error::msg)
+}
+
+/// Runs `command` as a child of this process.
+fn measure_here(command: &mut Command, limit: Duration) -> anyhow::Result<Measured> {
     let started = Instant::now();
     let mut child = command
         .stdin(Stdio::null())

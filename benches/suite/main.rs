@@ -52,6 +52,10 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some(child::SPAWNER_FLAG) {
+        return child::serve_spawner();
+    }
+    child::start_spawner()?;
     let args = Args::parse();
     let wanted = |part: Part| args.only.is_empty() || args.only.contains(&part);
     let mut sections = vec![machine::describe()];

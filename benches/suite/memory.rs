@@ -161,7 +161,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
                 format!("{:.1} s", out.wall.as_secs_f64()),
                 format!("{rss:.1} MiB"),
                 count(summary.findings as u64),
-                format!("{} KiB", count(summary.report_bytes / 1024)),
+                format!("{:.1} KiB", summary.report_bytes as f64 / 1024.0),
                 verdict(rss < LIMIT_MIB && flat),
             ]);
         }
