@@ -130,6 +130,11 @@ fn tally_check(tally: &mut Tally, report: &Value) {
 fn tally_fuzz(tally: &mut Tally, report: &Value) {
     tally.runs += 1;
     tally.skipped = all_skipped(report);
+    let Some((reported, reported_ms)) = first_failure(report) else {
+        return;
+    };
+    // When the failing sequence was first seen; a report without the figure counts the
+    // shrunk report's.
     let detected = failing(report)
         .iter()
         .filter_map(|f| {
@@ -138,14 +143,13 @@ fn tally_fuzz(tally: &mut Tally, report: &Value) {
                 f["fuzz"]["detected_after_ms"].as_u64()?,
             ))
         })
-        .min();
-    if let Some((requests, ms)) = detected {
-        tally.hits.push(Hit {
-            requests,
-            ms,
-            reported: first_failure(report).map(|(r, _)| r),
-        });
-    }
+        .min()
+        .unwrap_or((reported, reported_ms));
+    tally.hits.push(Hit {
+        requests: detected.0,
+        ms: detected.1,
+        reported: Some(reported),
+    });
 }
 
 /// "k/n", median requests and median time of a tally.
