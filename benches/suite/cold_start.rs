@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::child::measure;
 use crate::demo::{idemfuzz, scenario};
 use crate::stats::{median, ms};
-use crate::table::Section;
+use crate::table::{Section, verdict};
 
 const TARGET: Duration = Duration::from_millis(20);
 
@@ -53,13 +53,4 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
     }
     section.note("Wall time from spawn to exit, measured by the suite (fork, exec, dynamic linking and the run).");
     Ok(section)
-}
-
-/// "met" or "missed", for target columns.
-pub fn verdict(met: bool) -> String {
-    if met {
-        "met".into()
-    } else {
-        "**missed**".into()
-    }
 }

@@ -10,10 +10,9 @@ use idemfuzz::demo::Bug;
 use serde_json::Value;
 
 use crate::child::measure;
-use crate::cold_start::verdict;
 use crate::demo::{DemoProcess, idemfuzz, scenario};
 use crate::stats::{count, median};
-use crate::table::Section;
+use crate::table::{Section, verdict};
 
 const TARGET_REQUESTS: u64 = 100;
 

@@ -9,9 +9,8 @@ use idemfuzz::snapshot::canonical::{Canon, differing_leaves};
 use idemfuzz::snapshot::diff::unified_diff;
 use serde_json::{Value, json};
 
-use crate::cold_start::verdict;
 use crate::stats::{count, median, ms};
-use crate::table::Section;
+use crate::table::{Section, verdict};
 
 const TARGET: Duration = Duration::from_millis(50);
 

@@ -8,10 +8,9 @@ use anyhow::Context;
 use serde_json::Value;
 
 use crate::child::{cpu_of_running, measure};
-use crate::cold_start::verdict;
 use crate::demo::{DemoProcess, idemfuzz, scenario};
 use crate::stats::{count, median, ms};
-use crate::table::Section;
+use crate::table::{Section, verdict};
 
 /// One run of the default checks.
 struct E2eRun {

@@ -8,10 +8,9 @@ use anyhow::Context;
 use serde_json::Value;
 
 use crate::child::{Measured, measure};
-use crate::cold_start::verdict;
 use crate::demo::{DemoProcess, idemfuzz, scenario};
 use crate::stats::count;
-use crate::table::Section;
+use crate::table::{Section, verdict};
 
 const LIMIT_MIB: f64 = 64.0;
 /// Bugs that make a finding in nearly every case of their checks.

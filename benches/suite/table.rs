@@ -8,6 +8,15 @@ use anyhow::Context;
 const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
 
+/// "met" or "missed", for the target columns.
+pub fn verdict(met: bool) -> String {
+    if met {
+        "met".into()
+    } else {
+        "**missed**".into()
+    }
+}
+
 /// One part of the suite's output.
 pub struct Section {
     pub title: String,

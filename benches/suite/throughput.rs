@@ -14,10 +14,9 @@ use idemfuzz::http::transport::{OutgoingRequest, Transport};
 use idemfuzz::report::ReporterSet;
 use serde_json::Value;
 
-use crate::cold_start::verdict;
 use crate::demo::DemoProcess;
 use crate::stats::{count, median_f64};
-use crate::table::Section;
+use crate::table::{Section, verdict};
 
 const BODY: &str = r#"{"name":"bench","color":"red","size":3}"#;
 const TARGET_RATIO: f64 = 0.9;
