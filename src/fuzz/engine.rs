@@ -13,7 +13,7 @@ use crate::fuzz::execute::execute;
 use crate::fuzz::ops::{Op, Relation, Repro};
 use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
-use crate::fuzz::{FuzzDetail, FuzzLimits};
+use crate::fuzz::{Detection, FuzzDetail, FuzzLimits};
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 
@@ -121,6 +121,7 @@ pub async fn generated_case(
     let Some(first) = pick(found) else {
         return Ok(Vec::new());
     };
+    let detection = detected(session);
     let signature = first.broken.signature.clone();
     let key = format!("{}\u{0}{}", signature.relation, signature.rule);
     if session.fuzz_failure_claimed(&key) {
@@ -129,14 +130,34 @@ pub async fn generated_case(
     }
     let confirmed = matching(evaluate_case(session, &case, context).await?, &signature);
     if confirmed.is_none() {
-        return Ok(vec![flaky(session, first, case_seed, case.steps.len())]);
+        return Ok(vec![flaky(
+            session,
+            first,
+            case_seed,
+            case.steps.len(),
+            detection,
+        )]);
     }
     if !session.claim_fuzz_failure(&key) {
         return Ok(Vec::new());
     }
     let shrunk = shrink(session, &mut tree, first, limits, context).await?;
     let shrunk = remove_steps(session, shrunk, limits, context).await?;
-    Ok(vec![report(session, shrunk, case_seed, case.steps.len())])
+    Ok(vec![report(
+        session,
+        shrunk,
+        case_seed,
+        case.steps.len(),
+        detection,
+    )])
+}
+
+/// Now, as the run counts it: the moment a failure is first seen.
+fn detected(session: &Session<'_>) -> Detection {
+    Detection {
+        requests: session.run_requests(),
+        ms: session.run_elapsed_ms(),
+    }
 }
 
 /// A per-step rule broken in a variant is a per-step rule of the variant's sequence: run it as
@@ -388,6 +409,7 @@ fn report(
     shrunk: Shrunk,
     case_seed: u64,
     original_steps: usize,
+    detection: Detection,
 ) -> Violation {
     let Shrunk {
         best,
@@ -397,13 +419,18 @@ fn report(
     let detail = FuzzDetail {
         shrink_runs: runs,
         shrink_stopped: stopped,
-        ..detail_of(&best, case_seed, original_steps)
+        ..detail_of(&best, case_seed, original_steps, detection)
     };
     attach(session, best.broken.violation, detail, &best.exchanges)
 }
 
 /// The detail of a found rule as it was found: not shrunk, not flaky, not replayed.
-fn detail_of(found: &Found, case_seed: u64, original_steps: usize) -> FuzzDetail {
+fn detail_of(
+    found: &Found,
+    case_seed: u64,
+    original_steps: usize,
+    detection: Detection,
+) -> FuzzDetail {
     FuzzDetail {
         relation: found.broken.signature.relation.clone(),
         rule: found.broken.signature.rule.clone(),
@@ -416,11 +443,19 @@ fn detail_of(found: &Found, case_seed: u64, original_steps: usize) -> FuzzDetail
         side_by_side: found.side_by_side.clone(),
         flaky: false,
         replayed_from: None,
+        detected_after_requests: detection.requests,
+        detected_after_ms: detection.ms,
     }
 }
 
 /// A failure that did not reproduce: reported, never as a violation.
-fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: usize) -> Violation {
+fn flaky(
+    session: &Session<'_>,
+    found: Found,
+    case_seed: u64,
+    original_steps: usize,
+    detection: Detection,
+) -> Violation {
     let title = format!(
         "flaky: \"{}\" did not reproduce when the same sequence ran again",
         found.broken.violation.title
@@ -428,7 +463,7 @@ fn flaky(session: &Session<'_>, found: Found, case_seed: u64, original_steps: us
     let detail = FuzzDetail {
         shrink_stopped: Some("not shrunk: the failure did not reproduce".into()),
         flaky: true,
-        ..detail_of(&found, case_seed, original_steps)
+        ..detail_of(&found, case_seed, original_steps, detection)
     };
     let violation = Violation::info(title)
         .expected(found.broken.violation.expected)
@@ -481,9 +516,10 @@ pub async fn replay(
     let Some(found) = matching(found, &signature) else {
         return Ok(Vec::new());
     };
+    let detection = detected(session);
     let detail = FuzzDetail {
         replayed_from: Some(saved.file.clone()),
-        ..detail_of(&found, saved.case_seed, saved.repro.steps.len())
+        ..detail_of(&found, saved.case_seed, saved.repro.steps.len(), detection)
     };
     let violation = found.broken.violation;
     let title = format!("{} (saved failure still fails)", violation.title);

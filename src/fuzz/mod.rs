@@ -102,4 +102,20 @@ pub struct FuzzDetail {
     /// The saved-failure file this finding was replayed from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed_from: Option<String>,
+    /// Requests the whole run had sent when the failing sequence first failed (before it was
+    /// confirmed and shrunk): the detection cost.
+    #[serde(default)]
+    pub detected_after_requests: u64,
+    /// Milliseconds since the run started when the failing sequence first failed.
+    #[serde(default)]
+    pub detected_after_ms: u64,
+}
+
+/// The moment a failure was first seen, as the run counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Detection {
+    /// Requests the run had sent.
+    pub requests: u64,
+    /// Milliseconds since the run started.
+    pub ms: u64,
 }
