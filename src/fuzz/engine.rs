@@ -233,7 +233,7 @@ async fn remove_steps(
     context: &OracleContext,
 ) -> Result<Shrunk, CaseError> {
     let signature = shrunk.best.broken.signature.clone();
-    let mut current = flattened(&shrunk.best);
+    let mut current = adopt_flattened(session, &mut shrunk, limits, context).await?;
     let mut index = 0;
     loop {
         if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
@@ -265,6 +265,30 @@ async fn remove_steps(
         }
     }
     Ok(shrunk)
+}
+
+/// The repro greedy removal starts from: the flattened one (a per-step rule broken in a
+/// variant, run as a plain sequence), which becomes the best when it breaks the rule twice, so
+/// the finding shows the plain sequence even when no step can go; else the best as it is.
+async fn adopt_flattened(
+    session: &mut Session<'_>,
+    shrunk: &mut Shrunk,
+    limits: &FuzzLimits,
+    context: &OracleContext,
+) -> Result<Repro, CaseError> {
+    let plain = flattened(&shrunk.best);
+    if plain == shrunk.best.repro || limit_reached(session, limits, shrunk.runs).is_some() {
+        return Ok(shrunk.best.repro.clone());
+    }
+    shrunk.runs += 2;
+    let signature = shrunk.best.broken.signature.clone();
+    match reproduce_twice(session, &plain, &signature, context).await? {
+        Some(found) => {
+            shrunk.best = found;
+            Ok(plain)
+        }
+        None => Ok(shrunk.best.repro.clone()),
+    }
 }
 
 /// The found rule when `repro` breaks `signature` on two executions in a row.
