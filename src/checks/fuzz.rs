@@ -30,8 +30,8 @@ pub enum FuzzCase<'a> {
     Generated { case_seed: u64 },
 }
 
-/// Runs one case: calibrates which members differ between two resources, then replays or
-/// generates.
+/// Runs one case: knows which members differ between two resources (measured before the
+/// cases, or now when that failed), then replays or generates.
 pub async fn run_case(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
@@ -40,7 +40,10 @@ pub async fn run_case(
     settings: &FuzzSettings,
     deadline: Option<Instant>,
 ) -> Result<Vec<Violation>, CaseError> {
-    let per_instance = per_instance_fields(session, generator).await?;
+    let per_instance = match &canons.per_instance {
+        Some(measured) => measured.clone(),
+        None => per_instance_fields(session, generator).await?,
+    };
     let mut cross = canons.full.clone();
     cross.ignore.extend(probe::patterns(&per_instance));
     let resource = session.resource;

@@ -208,10 +208,15 @@ pub async fn per_instance_fields(
     let b = session
         .get_item(&second.id, "calibration: GET the second")
         .await?;
-    let canon_a = Canon::default().mapping_ids(vec![first.id]);
-    let canon_b = Canon::default().mapping_ids(vec![second.id]);
-    Ok(match (a.body.json(), b.body.json()) {
-        (Some(a), Some(b)) => differing_leaves(&canon_a.body(a), &canon_b.body(b)),
+    Ok(differing_instances((&first.id, &a), (&second.id, &b)))
+}
+
+/// The members that differ between two resources' reads (each with its id), ids mapped.
+pub fn differing_instances(a: (&str, &ItemSnapshot), b: (&str, &ItemSnapshot)) -> Vec<String> {
+    let canon_a = Canon::default().mapping_ids(vec![a.0.to_string()]);
+    let canon_b = Canon::default().mapping_ids(vec![b.0.to_string()]);
+    match (a.1.body.json(), b.1.body.json()) {
+        (Some(x), Some(y)) => differing_leaves(&canon_a.body(x), &canon_b.body(y)),
         _ => Vec::new(),
-    })
+    }
 }

@@ -225,6 +225,7 @@ async fn run_job(
             std::borrow::Cow::Owned(Canons {
                 full: declared.clone(),
                 declared,
+                per_instance: None,
             })
         }
     };
