@@ -9,7 +9,7 @@ use std::time::Instant;
 use proptest::strategy::{Strategy, ValueTree};
 
 use crate::checks::verdict::Violation;
-use crate::fuzz::execute::execute;
+use crate::fuzz::execute::{execute, watched_slots};
 use crate::fuzz::ops::{Op, Relation, Repro};
 use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
@@ -36,7 +36,8 @@ pub async fn evaluate(
     relations: &[Relation],
     context: &OracleContext,
 ) -> Result<Vec<Found>, CaseError> {
-    let base = execute(session, "run A", steps, None).await?;
+    let watched = watched_slots(steps, relations);
+    let base = execute(session, "run A", steps, None, &watched).await?;
     let mut found: Vec<Found> = oracle::per_step(&base, context)
         .into_iter()
         .map(|broken| Found {
@@ -59,7 +60,7 @@ pub async fn evaluate(
             Relation::DuplicateIdempotent { at } => Some(at + 1),
             _ => None,
         };
-        let variant = execute(session, label, &variant_steps, repeat).await?;
+        let variant = execute(session, label, &variant_steps, repeat, &watched).await?;
         let repro = Repro {
             steps: steps.to_vec(),
             relation: relation.clone(),
