@@ -9,7 +9,7 @@ use std::time::Instant;
 use proptest::strategy::{Strategy, ValueTree};
 
 use crate::checks::verdict::Violation;
-use crate::fuzz::execute::{execute, watched_slots};
+use crate::fuzz::execute::{Execution, execute, watched_slots};
 use crate::fuzz::ops::{Op, Relation, Repro};
 use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
@@ -29,7 +29,11 @@ pub struct Found {
     pub failing_len: usize,
 }
 
-/// Executes `steps` and, for each relation, its variant; returns every broken rule.
+/// Executes `steps` and, for each relation, its variant, judging as soon as it can; returns
+/// the broken rules of the first execution after which some rule is broken, and does not run
+/// the rest (the case fails either way). The insert variant runs first, since its inserted
+/// reads show most per-step failures on their own; then the base, judged with it; then the
+/// duplicate variant.
 pub async fn evaluate(
     session: &mut Session<'_>,
     steps: &[Op],
@@ -37,8 +41,61 @@ pub async fn evaluate(
     context: &OracleContext,
 ) -> Result<Vec<Found>, CaseError> {
     let watched = watched_slots(steps, relations);
+    let (early, late): (Vec<&Relation>, Vec<&Relation>) = relations
+        .iter()
+        .filter(|r| **r != Relation::PerStep)
+        .partition(|r| matches!(r, Relation::InsertSafe { .. }));
+    let mut waiting = Vec::new();
+    for relation in early {
+        let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
+            continue;
+        };
+        let found = variant_steps_found(steps, relation, &variant, context);
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        waiting.push((relation, variant));
+    }
     let base = execute(session, "run A", steps, None, &watched).await?;
-    let mut found: Vec<Found> = oracle::per_step(&base, context)
+    let mut found = base_found(steps, &base, context);
+    for (relation, variant) in &waiting {
+        found.extend(relation_found(steps, relation, &base, variant, context));
+    }
+    for relation in late {
+        if !found.is_empty() {
+            break;
+        }
+        let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
+            continue;
+        };
+        found.extend(variant_steps_found(steps, relation, &variant, context));
+        found.extend(relation_found(steps, relation, &base, &variant, context));
+    }
+    Ok(found)
+}
+
+/// Executes the variant `relation` makes of `steps` (`None` when it makes none): `run B`
+/// for the duplicate relation, `run C` for the insert relation.
+async fn run_variant(
+    session: &mut Session<'_>,
+    steps: &[Op],
+    relation: &Relation,
+    watched: &[usize],
+) -> Result<Option<Execution>, CaseError> {
+    let Some(variant_steps) = relation.variant(steps) else {
+        return Ok(None);
+    };
+    let (label, repeat) = match relation {
+        Relation::DuplicateIdempotent { at } => ("run B", Some(at + 1)),
+        _ => ("run C", None),
+    };
+    let variant = execute(session, label, &variant_steps, repeat, watched).await?;
+    Ok(Some(variant))
+}
+
+/// The per-step rules the base execution breaks.
+fn base_found(steps: &[Op], base: &Execution, context: &OracleContext) -> Vec<Found> {
+    oracle::per_step(base, context)
         .into_iter()
         .map(|broken| Found {
             broken,
@@ -50,46 +107,53 @@ pub async fn evaluate(
             side_by_side: Vec::new(),
             failing_len: steps.len(),
         })
-        .collect();
-    let variants = relations.iter().filter(|r| **r != Relation::PerStep);
-    for (relation, label) in variants.zip(["run B", "run C", "run D"]) {
-        let Some(variant_steps) = relation.variant(steps) else {
-            continue;
-        };
-        let repeat = match relation {
-            Relation::DuplicateIdempotent { at } => Some(at + 1),
-            _ => None,
-        };
-        let variant = execute(session, label, &variant_steps, repeat, &watched).await?;
-        let repro = Repro {
-            steps: steps.to_vec(),
-            relation: relation.clone(),
-        };
-        found.extend(
-            oracle::per_step(&variant, context)
-                .into_iter()
-                .map(|broken| Found {
-                    broken,
-                    repro: repro.clone(),
-                    exchanges: vec![variant.exchanges.clone()],
-                    side_by_side: Vec::new(),
-                    failing_len: variant_steps.len(),
-                }),
-        );
-        let rows = oracle::side_by_side(relation, &base, &variant);
-        found.extend(
-            oracle::relation(relation, &base, &variant, context)
-                .into_iter()
-                .map(|broken| Found {
-                    broken,
-                    repro: repro.clone(),
-                    exchanges: vec![base.exchanges.clone(), variant.exchanges.clone()],
-                    side_by_side: rows.clone(),
-                    failing_len: steps.len(),
-                }),
-        );
-    }
-    Ok(found)
+        .collect()
+}
+
+/// The per-step rules a variant's execution breaks.
+fn variant_steps_found(
+    steps: &[Op],
+    relation: &Relation,
+    variant: &Execution,
+    context: &OracleContext,
+) -> Vec<Found> {
+    oracle::per_step(variant, context)
+        .into_iter()
+        .map(|broken| Found {
+            broken,
+            repro: Repro {
+                steps: steps.to_vec(),
+                relation: relation.clone(),
+            },
+            exchanges: vec![variant.exchanges.clone()],
+            side_by_side: Vec::new(),
+            failing_len: variant.steps.len(),
+        })
+        .collect()
+}
+
+/// The rules of `relation` the base and its variant break together.
+fn relation_found(
+    steps: &[Op],
+    relation: &Relation,
+    base: &Execution,
+    variant: &Execution,
+    context: &OracleContext,
+) -> Vec<Found> {
+    let rows = oracle::side_by_side(relation, base, variant);
+    oracle::relation(relation, base, variant, context)
+        .into_iter()
+        .map(|broken| Found {
+            broken,
+            repro: Repro {
+                steps: steps.to_vec(),
+                relation: relation.clone(),
+            },
+            exchanges: vec![base.exchanges.clone(), variant.exchanges.clone()],
+            side_by_side: rows.clone(),
+            failing_len: steps.len(),
+        })
+        .collect()
 }
 
 /// The first found rule with `signature`.
