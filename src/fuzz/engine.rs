@@ -3,6 +3,7 @@
 //! candidate re-executed against the live target on fresh ids — to the smallest sequence that
 //! still breaks the same rule.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::time::Instant;
 
@@ -434,6 +435,9 @@ async fn shrink<T: ValueTree<Value = Case>>(
         runs: 0,
         stopped: None,
     };
+    // Many candidates of the value tree are the same sequence (a choice that resolves to the
+    // same op): one that already passed, or is the current best, is not executed again.
+    let mut passed: HashSet<String> = HashSet::new();
     let mut more = tree.simplify();
     while more {
         if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
@@ -441,6 +445,17 @@ async fn shrink<T: ValueTree<Value = Case>>(
             break;
         }
         let candidate = tree.current();
+        let key = corresponding(&candidate, &shrunk.best.repro.relation)
+            .map(|relation| case_key(&candidate.steps, &relation));
+        let best = case_key(&shrunk.best.repro.steps, &shrunk.best.repro.relation);
+        if key.as_ref() == Some(&best) {
+            more = tree.simplify();
+            continue;
+        }
+        if key.as_ref().is_none_or(|key| passed.contains(key)) {
+            more = tree.complicate();
+            continue;
+        }
         shrunk.runs += 1;
         let mut failing = still_fails(session, &candidate, &shrunk.best, context).await?;
         if let Some(found) = &failing
@@ -457,7 +472,10 @@ async fn shrink<T: ValueTree<Value = Case>>(
                 shrunk.best = found;
                 tree.simplify()
             }
-            None => tree.complicate(),
+            None => {
+                passed.extend(key);
+                tree.complicate()
+            }
         };
     }
     if shrunk.best.repro != confirmed.repro {
@@ -473,6 +491,11 @@ async fn shrink<T: ValueTree<Value = Case>>(
         shrunk.best = matching(again, &shrunk.best.broken.signature).unwrap_or(confirmed);
     }
     Ok(shrunk)
+}
+
+/// A sequence and relation as a comparable key.
+fn case_key(steps: &[Op], relation: &Relation) -> String {
+    format!("{steps:?}{relation:?}")
 }
 
 fn limit_reached(session: &Session<'_>, limits: &FuzzLimits, runs: u32) -> Option<String> {
