@@ -178,7 +178,7 @@ pub async fn generated_case(
     limits: &FuzzLimits,
     context: &OracleContext,
 ) -> Result<Vec<Violation>, CaseError> {
-    let strategy = case_strategy(session.resource, limits.max_steps);
+    let strategy = case_strategy(session.resource, limits.shape);
     let mut tree = strategy
         .new_tree(generator.runner())
         .map_err(|reason| CaseError::Setup(format!("cannot generate a sequence: {reason}")))?;

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod execute;
 pub mod ops;
 pub mod oracle;
+pub mod resolve;
 pub mod saved;
 pub mod strategy;
 
@@ -67,7 +68,7 @@ impl FuzzSettings {
 /// The per-case limits the engine obeys.
 #[derive(Debug, Clone)]
 pub struct FuzzLimits {
-    pub max_steps: usize,
+    pub shape: strategy::Shape,
     pub max_shrink_runs: u32,
     pub deadline: Option<Instant>,
 }

@@ -236,6 +236,7 @@ async fn run_job(
                 Some(saved) => FuzzCase::Replay(saved),
                 None => FuzzCase::Generated {
                     case_seed: this_case_seed,
+                    index: generated_index,
                 },
             };
             fuzz::run_case(
