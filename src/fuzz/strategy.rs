@@ -1,6 +1,7 @@
 //! The proptest strategy of a fuzz case: a sequence of operations a resource supports, over
 //! [`SLOTS`] run-owned slots and a pool of two generated bodies (so identical writes are
-//! common), plus the op a duplicate relation repeats and the safe op an insert relation adds.
+//! common), plus the op a duplicate relation repeats and the safe ops an insert relation adds;
+//! focused (one resource's history) or free (the whole vocabulary), by the case's [`Shape`].
 //! proptest both generates and shrinks it: fewer steps, simpler ops, smaller bodies.
 
 use proptest::bool::weighted;
