@@ -149,12 +149,71 @@ fn post_put_merge_is_found_shrunk_saved_and_replayed() {
     );
 }
 
+/// `detected_after_requests` counts the run's requests up to the first failure of the failing
+/// case, before confirmation and shrinking: more than the earlier cases alone send, fewer than
+/// the whole run; the same for the same seed; and `detected_after_ms` lies within the run.
+#[test]
+fn the_detection_cost_counts_requests_up_to_the_first_failure() {
+    let demo = Demo::start("post-put-merge");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = fuzz(demo.url(), "3", dir.path(), &["--no-saved-failures"]);
+    out.assert_code(1, "fuzz must find `post-put-merge`");
+    let report = out.json();
+    let found = fuzz_findings(&report);
+    assert_eq!(found.len(), 1, "{}", out.context());
+    let detail = &found[0]["fuzz"];
+    let detected = detail["detected_after_requests"].as_u64().unwrap_or(0);
+    let total = report["stats"]["requests"].as_u64().unwrap_or(0);
+    assert!(0 < detected && detected < total, "{detected} of {total}");
+    let ms = detail["detected_after_ms"].as_u64();
+    assert!(
+        ms.is_some_and(|ms| ms <= report["duration_ms"].as_u64().unwrap_or(0)),
+        "{detail}"
+    );
+    let case = found[0]["case"].as_u64().unwrap_or(0);
+    assert!(case >= 1, "{}", found[0]);
+
+    let before = (case - 1).to_string();
+    let earlier = fuzz(
+        demo.url(),
+        "3",
+        dir.path(),
+        &["--no-saved-failures", "--cases", &before],
+    );
+    let earlier_report = earlier.json();
+    assert!(
+        fuzz_findings(&earlier_report).is_empty(),
+        "{}",
+        earlier.context()
+    );
+    let sent_before = earlier_report["stats"]["requests"].as_u64().unwrap_or(0);
+    assert!(sent_before < detected, "{sent_before} before, {detected}");
+
+    let upto = case.to_string();
+    let again = fuzz(
+        demo.url(),
+        "3",
+        dir.path(),
+        &["--no-saved-failures", "--cases", &upto],
+    );
+    let again_report = again.json();
+    let again_found = fuzz_findings(&again_report);
+    assert_eq!(
+        again_found
+            .first()
+            .map(|f| &f["fuzz"]["detected_after_requests"]),
+        Some(&detail["detected_after_requests"]),
+        "same seed, same detection cost\n{}",
+        again.context()
+    );
+}
+
 #[test]
 fn tombstone_revive_is_found_and_shrunk_to_four_steps() {
     let dir = tempfile::tempdir().expect("temp dir");
     finds_and_shrinks(
         "tombstone-revive",
-        "6",
+        "4",
         ("per-step", "put-replaces"),
         (4, 4),
         dir.path(),
@@ -166,7 +225,7 @@ fn read_bump_is_found_by_a_relation_and_shrunk_to_three_steps() {
     let dir = tempfile::tempdir().expect("temp dir");
     finds_and_shrinks(
         "read-bump",
-        "9",
+        "3",
         ("insert-safe", "final-state"),
         (3, 3),
         dir.path(),
@@ -176,7 +235,7 @@ fn read_bump_is_found_by_a_relation_and_shrunk_to_three_steps() {
 #[test]
 fn the_clean_api_passes_with_the_same_budgets() {
     let clean = Demo::start("none");
-    for seed in ["3", "6", "9"] {
+    for seed in ["3", "4"] {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = fuzz(clean.url(), seed, dir.path(), &[]);
         out.assert_code(0, "nothing to find on the clean API");

@@ -10,7 +10,7 @@ use crate::fuzz::engine;
 use crate::fuzz::execute::per_instance_fields;
 use crate::fuzz::oracle::OracleContext;
 use crate::fuzz::saved::SavedFailure;
-use crate::fuzz::strategy::Capabilities;
+use crate::fuzz::strategy::{Capabilities, Shape};
 use crate::fuzz::{FuzzLimits, FuzzSettings};
 use crate::runner::probe;
 use crate::runner::session::{CaseError, Session};
@@ -27,11 +27,15 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 /// What one case of the fuzz check runs.
 pub enum FuzzCase<'a> {
     Replay(&'a SavedFailure),
-    Generated { case_seed: u64 },
+    /// The `index`-th generated case of the resource (0-based), with its seed.
+    Generated {
+        case_seed: u64,
+        index: u32,
+    },
 }
 
-/// Runs one case: calibrates which members differ between two resources, then replays or
-/// generates.
+/// Runs one case: knows which members differ between two resources (measured before the
+/// cases, or now when that failed), then replays or generates.
 pub async fn run_case(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
@@ -40,7 +44,10 @@ pub async fn run_case(
     settings: &FuzzSettings,
     deadline: Option<Instant>,
 ) -> Result<Vec<Violation>, CaseError> {
-    let per_instance = per_instance_fields(session, generator).await?;
+    let per_instance = match &canons.per_instance {
+        Some(measured) => measured.clone(),
+        None => per_instance_fields(session, generator).await?,
+    };
     let mut cross = canons.full.clone();
     cross.ignore.extend(probe::patterns(&per_instance));
     let resource = session.resource;
@@ -56,9 +63,9 @@ pub async fn run_case(
     };
     match case {
         FuzzCase::Replay(saved) => engine::replay(session, saved, &context).await,
-        FuzzCase::Generated { case_seed } => {
+        FuzzCase::Generated { case_seed, index } => {
             let limits = FuzzLimits {
-                max_steps: settings.max_steps,
+                shape: Shape::of_case(index, settings.max_steps),
                 max_shrink_runs: settings.max_shrink_runs,
                 deadline,
             };

@@ -154,8 +154,8 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
             ]
         }
         CheckId::Fuzz => vec![
-            format!("calibration: create two resources with the same body ({item}), GET both"),
-            "a generated sequence of 1..=MAX_STEPS requests on 2 run-owned slots (run A), then its duplicate-idempotent and insert-safe variants (runs B, C), each on fresh ids".into(),
+            "a generated sequence (run A): three cases in four focused, 3 to 5 requests on one resource; the fourth free, 1..=MAX_STEPS requests on 2 run-owned slots".into(),
+            "its insert-safe and duplicate-idempotent variants (runs C, B), each on fresh ids: C, then A, then B, stopping at the first run after which a rule is broken".into(),
             format!("after each run: GET {item} of every id it touched, GET {collection}"),
             "on a failure: the same case again (confirmation), then shrinking executions (up to --max-shrink-runs)".into(),
         ],

@@ -4,17 +4,18 @@
 //! still breaks the same rule. Each execution's exchanges leave the session once judged: a found
 //! rule keeps a copy of the ones that show it, so shrinking holds only the current candidates'.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 
 use crate::checks::verdict::Violation;
-use crate::fuzz::execute::execute;
+use crate::fuzz::execute::{Execution, execute, watched_slots};
 use crate::fuzz::ops::{Op, Relation, Repro};
 use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
-use crate::fuzz::{FuzzDetail, FuzzLimits};
+use crate::fuzz::{Detection, FuzzDetail, FuzzLimits};
 use crate::http::model::Exchange;
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
@@ -24,6 +25,9 @@ use crate::scenario::generate::BodyGenerator;
 pub struct Found {
     pub broken: Broken,
     pub repro: Repro,
+    /// Session exchanges of the executions involved (base, then variant); only valid inside
+    /// [`evaluate`], which copies them into `exchanges`.
+    ranges: Vec<Range<usize>>,
     /// The exchanges of the executions involved (base, then variant), copied from the session.
     pub exchanges: Vec<Exchange>,
     pub side_by_side: Vec<SideBySide>,
@@ -31,8 +35,14 @@ pub struct Found {
     pub failing_len: usize,
 }
 
-/// Executes `steps` and, for each relation, its variant; returns every broken rule. The
-/// executions' exchanges are dropped from the session afterwards (each found rule has a copy).
+/// Executes `steps` and, for each relation, its variant, judging as soon as it can; returns
+/// the broken rules of the first execution after which some rule is broken, and does not run
+/// the rest (the case fails either way). The insert variant runs first, since its inserted
+/// reads show most per-step failures on their own; then the base, judged with it; then the
+/// duplicate variant.
+///
+/// The executions' exchanges are dropped from the session afterwards: each found rule keeps a
+/// copy of the ones that show it.
 pub async fn evaluate(
     session: &mut Session<'_>,
     steps: &[Op],
@@ -40,17 +50,16 @@ pub async fn evaluate(
     context: &OracleContext,
 ) -> Result<Vec<Found>, CaseError> {
     let kept = session.exchanges().len();
-    let found = evaluate_all(session, steps, relations, context).await?;
+    let mut found = evaluate_all(session, steps, relations, context).await?;
+    for one in &mut found {
+        one.exchanges = one
+            .ranges
+            .drain(..)
+            .flat_map(|range| session.exchanges()[range].iter().cloned())
+            .collect();
+    }
     session.drop_exchanges_after(kept);
     Ok(found)
-}
-
-/// The exchanges of `ranges` of the session, in order.
-fn copied(session: &Session<'_>, ranges: &[&Range<usize>]) -> Vec<Exchange> {
-    ranges
-        .iter()
-        .flat_map(|range| session.exchanges()[(*range).clone()].iter().cloned())
-        .collect()
 }
 
 async fn evaluate_all(
@@ -59,8 +68,62 @@ async fn evaluate_all(
     relations: &[Relation],
     context: &OracleContext,
 ) -> Result<Vec<Found>, CaseError> {
-    let base = execute(session, "run A", steps, None).await?;
-    let mut found: Vec<Found> = oracle::per_step(&base, context)
+    let watched = watched_slots(steps, relations);
+    let (early, late): (Vec<&Relation>, Vec<&Relation>) = relations
+        .iter()
+        .filter(|r| **r != Relation::PerStep)
+        .partition(|r| matches!(r, Relation::InsertSafe { .. }));
+    let mut waiting = Vec::new();
+    for relation in early {
+        let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
+            continue;
+        };
+        let found = variant_steps_found(steps, relation, &variant, context);
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        waiting.push((relation, variant));
+    }
+    let base = execute(session, "run A", steps, None, &watched).await?;
+    let mut found = base_found(steps, &base, context);
+    for (relation, variant) in &waiting {
+        found.extend(relation_found(steps, relation, &base, variant, context));
+    }
+    for relation in late {
+        if !found.is_empty() {
+            break;
+        }
+        let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
+            continue;
+        };
+        found.extend(variant_steps_found(steps, relation, &variant, context));
+        found.extend(relation_found(steps, relation, &base, &variant, context));
+    }
+    Ok(found)
+}
+
+/// Executes the variant `relation` makes of `steps` (`None` when it makes none): `run B`
+/// for the duplicate relation, `run C` for the insert relation.
+async fn run_variant(
+    session: &mut Session<'_>,
+    steps: &[Op],
+    relation: &Relation,
+    watched: &[usize],
+) -> Result<Option<Execution>, CaseError> {
+    let Some(variant_steps) = relation.variant(steps) else {
+        return Ok(None);
+    };
+    let (label, repeat) = match relation {
+        Relation::DuplicateIdempotent { at } => ("run B", Some(at + 1)),
+        _ => ("run C", None),
+    };
+    let variant = execute(session, label, &variant_steps, repeat, watched).await?;
+    Ok(Some(variant))
+}
+
+/// The per-step rules the base execution breaks.
+fn base_found(steps: &[Op], base: &Execution, context: &OracleContext) -> Vec<Found> {
+    oracle::per_step(base, context)
         .into_iter()
         .map(|broken| Found {
             broken,
@@ -68,50 +131,60 @@ async fn evaluate_all(
                 steps: steps.to_vec(),
                 relation: Relation::PerStep,
             },
-            exchanges: copied(session, &[&base.exchanges]),
+            ranges: vec![base.exchanges.clone()],
+            exchanges: Vec::new(),
             side_by_side: Vec::new(),
             failing_len: steps.len(),
         })
-        .collect();
-    let variants = relations.iter().filter(|r| **r != Relation::PerStep);
-    for (relation, label) in variants.zip(["run B", "run C", "run D"]) {
-        let Some(variant_steps) = relation.variant(steps) else {
-            continue;
-        };
-        let repeat = match relation {
-            Relation::DuplicateIdempotent { at } => Some(at + 1),
-            _ => None,
-        };
-        let variant = execute(session, label, &variant_steps, repeat).await?;
-        let repro = Repro {
-            steps: steps.to_vec(),
-            relation: relation.clone(),
-        };
-        found.extend(
-            oracle::per_step(&variant, context)
-                .into_iter()
-                .map(|broken| Found {
-                    broken,
-                    repro: repro.clone(),
-                    exchanges: copied(session, &[&variant.exchanges]),
-                    side_by_side: Vec::new(),
-                    failing_len: variant_steps.len(),
-                }),
-        );
-        let rows = oracle::side_by_side(relation, &base, &variant);
-        found.extend(
-            oracle::relation(relation, &base, &variant, context)
-                .into_iter()
-                .map(|broken| Found {
-                    broken,
-                    repro: repro.clone(),
-                    exchanges: copied(session, &[&base.exchanges, &variant.exchanges]),
-                    side_by_side: rows.clone(),
-                    failing_len: steps.len(),
-                }),
-        );
-    }
-    Ok(found)
+        .collect()
+}
+
+/// The per-step rules a variant's execution breaks.
+fn variant_steps_found(
+    steps: &[Op],
+    relation: &Relation,
+    variant: &Execution,
+    context: &OracleContext,
+) -> Vec<Found> {
+    oracle::per_step(variant, context)
+        .into_iter()
+        .map(|broken| Found {
+            broken,
+            repro: Repro {
+                steps: steps.to_vec(),
+                relation: relation.clone(),
+            },
+            ranges: vec![variant.exchanges.clone()],
+            exchanges: Vec::new(),
+            side_by_side: Vec::new(),
+            failing_len: variant.steps.len(),
+        })
+        .collect()
+}
+
+/// The rules of `relation` the base and its variant break together.
+fn relation_found(
+    steps: &[Op],
+    relation: &Relation,
+    base: &Execution,
+    variant: &Execution,
+    context: &OracleContext,
+) -> Vec<Found> {
+    let rows = oracle::side_by_side(relation, base, variant);
+    oracle::relation(relation, base, variant, context)
+        .into_iter()
+        .map(|broken| Found {
+            broken,
+            repro: Repro {
+                steps: steps.to_vec(),
+                relation: relation.clone(),
+            },
+            ranges: vec![base.exchanges.clone(), variant.exchanges.clone()],
+            exchanges: Vec::new(),
+            side_by_side: rows.clone(),
+            failing_len: steps.len(),
+        })
+        .collect()
 }
 
 /// The first found rule with `signature`.
@@ -135,7 +208,7 @@ pub async fn generated_case(
     limits: &FuzzLimits,
     context: &OracleContext,
 ) -> Result<Vec<Violation>, CaseError> {
-    let strategy = case_strategy(session.resource, limits.max_steps);
+    let strategy = case_strategy(session.resource, limits.shape);
     let mut tree = strategy
         .new_tree(generator.runner())
         .map_err(|reason| CaseError::Setup(format!("cannot generate a sequence: {reason}")))?;
@@ -144,6 +217,7 @@ pub async fn generated_case(
     let Some(first) = pick(found) else {
         return Ok(Vec::new());
     };
+    let detection = detected(session);
     let signature = first.broken.signature.clone();
     let key = format!("{}\u{0}{}", signature.relation, signature.rule);
     if session.fuzz_failure_claimed(&key) {
@@ -152,14 +226,22 @@ pub async fn generated_case(
     }
     let confirmed = matching(evaluate_case(session, &case, context).await?, &signature);
     if confirmed.is_none() {
-        return Ok(vec![flaky(first, case_seed, case.steps.len())]);
+        return Ok(vec![flaky(first, case_seed, case.steps.len(), detection)]);
     }
     if !session.claim_fuzz_failure(&key) {
         return Ok(Vec::new());
     }
     let shrunk = shrink(session, &mut tree, first, limits, context).await?;
     let shrunk = remove_steps(session, shrunk, limits, context).await?;
-    Ok(vec![report(shrunk, case_seed, case.steps.len())])
+    Ok(vec![report(shrunk, case_seed, case.steps.len(), detection)])
+}
+
+/// Now, as the run counts it: the moment a failure is first seen.
+fn detected(session: &Session<'_>) -> Detection {
+    Detection {
+        requests: session.run_requests(),
+        ms: session.run_elapsed_ms(),
+    }
 }
 
 /// A per-step rule broken in a variant is a per-step rule of the variant's sequence: run it as
@@ -235,7 +317,7 @@ async fn remove_steps(
     context: &OracleContext,
 ) -> Result<Shrunk, CaseError> {
     let signature = shrunk.best.broken.signature.clone();
-    let mut current = flattened(&shrunk.best);
+    let mut current = adopt_flattened(session, &mut shrunk, limits, context).await?;
     let mut index = 0;
     loop {
         if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
@@ -267,6 +349,30 @@ async fn remove_steps(
         }
     }
     Ok(shrunk)
+}
+
+/// The repro greedy removal starts from: the flattened one (a per-step rule broken in a
+/// variant, run as a plain sequence), which becomes the best when it breaks the rule twice, so
+/// the finding shows the plain sequence even when no step can go; else the best as it is.
+async fn adopt_flattened(
+    session: &mut Session<'_>,
+    shrunk: &mut Shrunk,
+    limits: &FuzzLimits,
+    context: &OracleContext,
+) -> Result<Repro, CaseError> {
+    let plain = flattened(&shrunk.best);
+    if plain == shrunk.best.repro || limit_reached(session, limits, shrunk.runs).is_some() {
+        return Ok(shrunk.best.repro.clone());
+    }
+    shrunk.runs += 2;
+    let signature = shrunk.best.broken.signature.clone();
+    match reproduce_twice(session, &plain, &signature, context).await? {
+        Some(found) => {
+            shrunk.best = found;
+            Ok(plain)
+        }
+        None => Ok(shrunk.best.repro.clone()),
+    }
 }
 
 /// The found rule when `repro` breaks `signature` on two executions in a row.
@@ -347,6 +453,9 @@ async fn shrink<T: ValueTree<Value = Case>>(
         runs: 0,
         stopped: None,
     };
+    // Many candidates of the value tree are the same sequence (a choice that resolves to the
+    // same op): one that already passed, or is the current best, is not executed again.
+    let mut passed: HashSet<String> = HashSet::new();
     let mut more = tree.simplify();
     while more {
         if let Some(reason) = limit_reached(session, limits, shrunk.runs) {
@@ -354,6 +463,17 @@ async fn shrink<T: ValueTree<Value = Case>>(
             break;
         }
         let candidate = tree.current();
+        let key = corresponding(&candidate, &shrunk.best.repro.relation)
+            .map(|relation| case_key(&candidate.steps, &relation));
+        let best = case_key(&shrunk.best.repro.steps, &shrunk.best.repro.relation);
+        if key.as_ref() == Some(&best) {
+            more = tree.simplify();
+            continue;
+        }
+        if key.as_ref().is_none_or(|key| passed.contains(key)) {
+            more = tree.complicate();
+            continue;
+        }
         shrunk.runs += 1;
         let mut failing = still_fails(session, &candidate, &shrunk.best, context).await?;
         if let Some(found) = &failing
@@ -370,7 +490,10 @@ async fn shrink<T: ValueTree<Value = Case>>(
                 shrunk.best = found;
                 tree.simplify()
             }
-            None => tree.complicate(),
+            None => {
+                passed.extend(key);
+                tree.complicate()
+            }
         };
     }
     if shrunk.best.repro != confirmed.repro {
@@ -386,6 +509,11 @@ async fn shrink<T: ValueTree<Value = Case>>(
         shrunk.best = matching(again, &shrunk.best.broken.signature).unwrap_or(confirmed);
     }
     Ok(shrunk)
+}
+
+/// A sequence and relation as a comparable key.
+fn case_key(steps: &[Op], relation: &Relation) -> String {
+    format!("{steps:?}{relation:?}")
 }
 
 fn limit_reached(session: &Session<'_>, limits: &FuzzLimits, runs: u32) -> Option<String> {
@@ -406,7 +534,12 @@ fn limit_reached(session: &Session<'_>, limits: &FuzzLimits, runs: u32) -> Optio
 }
 
 /// The report of a failure that reproduced.
-fn report(shrunk: Shrunk, case_seed: u64, original_steps: usize) -> Violation {
+fn report(
+    shrunk: Shrunk,
+    case_seed: u64,
+    original_steps: usize,
+    detection: Detection,
+) -> Violation {
     let Shrunk {
         best,
         runs,
@@ -415,13 +548,18 @@ fn report(shrunk: Shrunk, case_seed: u64, original_steps: usize) -> Violation {
     let detail = FuzzDetail {
         shrink_runs: runs,
         shrink_stopped: stopped,
-        ..detail_of(&best, case_seed, original_steps)
+        ..detail_of(&best, case_seed, original_steps, detection)
     };
     attach(best.broken.violation, detail, best.exchanges)
 }
 
 /// The detail of a found rule as it was found: not shrunk, not flaky, not replayed.
-fn detail_of(found: &Found, case_seed: u64, original_steps: usize) -> FuzzDetail {
+fn detail_of(
+    found: &Found,
+    case_seed: u64,
+    original_steps: usize,
+    detection: Detection,
+) -> FuzzDetail {
     FuzzDetail {
         relation: found.broken.signature.relation.clone(),
         rule: found.broken.signature.rule.clone(),
@@ -434,11 +572,13 @@ fn detail_of(found: &Found, case_seed: u64, original_steps: usize) -> FuzzDetail
         side_by_side: found.side_by_side.clone(),
         flaky: false,
         replayed_from: None,
+        detected_after_requests: detection.requests,
+        detected_after_ms: detection.ms,
     }
 }
 
 /// A failure that did not reproduce: reported, never as a violation.
-fn flaky(found: Found, case_seed: u64, original_steps: usize) -> Violation {
+fn flaky(found: Found, case_seed: u64, original_steps: usize, detection: Detection) -> Violation {
     let title = format!(
         "flaky: \"{}\" did not reproduce when the same sequence ran again",
         found.broken.violation.title
@@ -446,7 +586,7 @@ fn flaky(found: Found, case_seed: u64, original_steps: usize) -> Violation {
     let detail = FuzzDetail {
         shrink_stopped: Some("not shrunk: the failure did not reproduce".into()),
         flaky: true,
-        ..detail_of(&found, case_seed, original_steps)
+        ..detail_of(&found, case_seed, original_steps, detection)
     };
     let violation = Violation::info(title)
         .expected(found.broken.violation.expected)
@@ -494,9 +634,10 @@ pub async fn replay(
     let Some(found) = matching(found, &signature) else {
         return Ok(Vec::new());
     };
+    let detection = detected(session);
     let detail = FuzzDetail {
         replayed_from: Some(saved.file.clone()),
-        ..detail_of(&found, saved.case_seed, saved.repro.steps.len())
+        ..detail_of(&found, saved.case_seed, saved.repro.steps.len(), detection)
     };
     let violation = found.broken.violation;
     let title = format!("{} (saved failure still fails)", violation.title);

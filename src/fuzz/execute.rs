@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde_json::Value;
 
-use crate::fuzz::ops::{Op, SLOTS};
+use crate::fuzz::ops::{Op, Relation, SLOTS};
 use crate::runner::session::id_text;
 use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
@@ -57,15 +57,21 @@ impl Execution {
 
 /// Executes `steps` on fresh ids. `repeat` names a step that repeats the one before it (the
 /// duplicate relation): a keyed POST there reuses the previous step's Idempotency-Key.
+/// `watched` lists the slots whose fresh ids the final snapshot reads (the slots any compared
+/// execution uses: the others were never sent anything).
 pub async fn execute(
     session: &mut Session<'_>,
     label: &str,
     steps: &[Op],
     repeat: Option<usize>,
+    watched: &[usize],
 ) -> Result<Execution, CaseError> {
     let first_exchange = session.exchanges().len();
     let mut slots: Vec<String> = (0..SLOTS).map(|_| session.fresh_id()).collect();
-    let mut ids = slots.clone();
+    let mut ids: Vec<String> = watched
+        .iter()
+        .filter_map(|slot| slots.get(*slot).cloned())
+        .collect();
     let mut results = Vec::with_capacity(steps.len());
     let mut last_key: Option<String> = None;
     for (n, op) in steps.iter().enumerate() {
@@ -94,6 +100,23 @@ pub async fn execute(
         collection,
         exchanges: first_exchange..session.exchanges().len(),
     })
+}
+
+/// The slots whose fresh id some execution of `steps` or of its relations' variants sends
+/// something to (a slot whose first op is a POST starts on the id the POST creates instead),
+/// ascending: the same for every execution compared, so their ids map onto each other.
+pub fn watched_slots(steps: &[Op], relations: &[Relation]) -> Vec<usize> {
+    let variants: Vec<Vec<Op>> = relations.iter().filter_map(|r| r.variant(steps)).collect();
+    (0..SLOTS)
+        .filter(|slot| {
+            std::iter::once(steps)
+                .chain(variants.iter().map(Vec::as_slice))
+                .any(|sequence| {
+                    let first = sequence.iter().find(|op| op.slot() == *slot);
+                    first.is_some_and(|op| !matches!(op, Op::Post { .. }))
+                })
+        })
+        .collect()
 }
 
 async fn run_step(
@@ -208,10 +231,50 @@ pub async fn per_instance_fields(
     let b = session
         .get_item(&second.id, "calibration: GET the second")
         .await?;
-    let canon_a = Canon::default().mapping_ids(vec![first.id]);
-    let canon_b = Canon::default().mapping_ids(vec![second.id]);
-    Ok(match (a.body.json(), b.body.json()) {
-        (Some(a), Some(b)) => differing_leaves(&canon_a.body(a), &canon_b.body(b)),
+    Ok(differing_instances((&first.id, &a), (&second.id, &b)))
+}
+
+/// The members that differ between two resources' reads (each with its id), ids mapped.
+pub fn differing_instances(a: (&str, &ItemSnapshot), b: (&str, &ItemSnapshot)) -> Vec<String> {
+    let canon_a = Canon::default().mapping_ids(vec![a.0.to_string()]);
+    let canon_b = Canon::default().mapping_ids(vec![b.0.to_string()]);
+    match (a.1.body.json(), b.1.body.json()) {
+        (Some(x), Some(y)) => differing_leaves(&canon_a.body(x), &canon_b.body(y)),
         _ => Vec::new(),
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::ops::Insert;
+    use serde_json::json;
+
+    #[test]
+    fn only_slots_some_execution_sends_to_are_snapshotted() {
+        let post = |slot| Op::Post {
+            slot,
+            body: json!({"a": 1}),
+            keyed: false,
+        };
+        let put = Op::Put {
+            slot: 0,
+            body: json!({"a": 1}),
+            partial: false,
+        };
+        assert_eq!(
+            watched_slots(std::slice::from_ref(&put), &[Relation::PerStep]),
+            vec![0]
+        );
+        // A POST first: the slot's fresh id is never used, the created id is snapshotted.
+        assert!(watched_slots(&[post(1), Op::Delete { slot: 1 }], &[]).is_empty());
+        // A variant that reads the fresh id first makes every execution snapshot it.
+        let read_first = Relation::InsertSafe {
+            inserts: vec![Insert {
+                before: 0,
+                op: Op::Get { slot: 1 },
+            }],
+        };
+        assert_eq!(watched_slots(&[put, post(1)], &[read_first]), vec![0, 1]);
+    }
 }

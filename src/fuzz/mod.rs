@@ -10,6 +10,7 @@ pub mod engine;
 pub mod execute;
 pub mod ops;
 pub mod oracle;
+pub mod resolve;
 pub mod saved;
 pub mod strategy;
 
@@ -67,7 +68,7 @@ impl FuzzSettings {
 /// The per-case limits the engine obeys.
 #[derive(Debug, Clone)]
 pub struct FuzzLimits {
-    pub max_steps: usize,
+    pub shape: strategy::Shape,
     pub max_shrink_runs: u32,
     pub deadline: Option<Instant>,
 }
@@ -102,4 +103,20 @@ pub struct FuzzDetail {
     /// The saved-failure file this finding was replayed from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed_from: Option<String>,
+    /// Requests the whole run had sent when the failing sequence first failed (before it was
+    /// confirmed and shrunk): the detection cost.
+    #[serde(default)]
+    pub detected_after_requests: u64,
+    /// Milliseconds since the run started when the failing sequence first failed.
+    #[serde(default)]
+    pub detected_after_ms: u64,
+}
+
+/// The moment a failure was first seen, as the run counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Detection {
+    /// Requests the run had sent.
+    pub requests: u64,
+    /// Milliseconds since the run started.
+    pub ms: u64,
 }

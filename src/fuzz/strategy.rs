@@ -1,16 +1,17 @@
 //! The proptest strategy of a fuzz case: a sequence of operations a resource supports, over
 //! [`SLOTS`] run-owned slots and a pool of two generated bodies (so identical writes are
-//! common), plus the op a duplicate relation repeats and the safe op an insert relation adds.
+//! common), plus the op a duplicate relation repeats and the safe ops an insert relation adds;
+//! focused (one resource's history) or free (the whole vocabulary), by the case's [`Shape`].
 //! proptest both generates and shrinks it: fewer steps, simpler ops, smaller bodies.
 
-use proptest::prelude::{BoxedStrategy, Just, Strategy, any};
-use proptest::sample::Index;
-use serde_json::{Map, Value};
+use proptest::bool::weighted;
+use proptest::prelude::{BoxedStrategy, Strategy, any};
 
 use crate::fuzz::ops::{Insert, Op, PatchFormat, Relation, SLOTS};
+use crate::fuzz::resolve::{Choice, ROLL, Resolver, SafeChoice, pick_evenly};
 use crate::http::model::Method;
 use crate::scenario::Resource;
-use crate::scenario::generate::{partial_body, template_strategy};
+use crate::scenario::generate::template_strategy;
 
 /// One generated case: the base sequence and the two relations it is judged by (besides the
 /// per-step oracles).
@@ -71,135 +72,102 @@ impl Capabilities {
     }
 }
 
-/// An op before its body is taken from the pool.
-#[derive(Debug, Clone, Copy)]
-enum Draft {
-    Put {
-        slot: usize,
-        body: usize,
-    },
-    PartialPut {
-        slot: usize,
-        body: usize,
-    },
-    Delete {
-        slot: usize,
-    },
-    Get {
-        slot: usize,
-    },
-    Head {
-        slot: usize,
-    },
-    Options {
-        slot: usize,
-    },
-    Post {
-        slot: usize,
-        body: usize,
-        keyed: bool,
-    },
-    Patch {
-        slot: usize,
-        body: usize,
-        member: Index,
-        remove: bool,
-    },
+/// How one generated case is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// A focused case creates one resource and continues with follow-up moves on it, with a
+    /// read inserted before every later step; a free case draws each step from the whole
+    /// vocabulary, on both slots.
+    pub focused: bool,
+    pub min_steps: usize,
+    pub max_steps: usize,
 }
 
-/// Slot 1 six times as often as slot 2: bugs need several ops on the same resource, and a
-/// second slot is there for bugs that cross resources. Shrinks towards slot 1.
-fn slot() -> BoxedStrategy<usize> {
-    proptest::strategy::Union::new_weighted(vec![(6, Just(0usize)), (1, Just(SLOTS - 1))]).boxed()
+/// Steps of a focused case: most bugs need three or four ops on one resource, and short
+/// sequences are cheap to run and to shrink.
+const FOCUSED_STEPS: (usize, usize) = (3, 5);
+
+/// Every how many cases one is free (the others are focused).
+const FREE_EVERY: u32 = 4;
+
+impl Shape {
+    /// The shape of case `index` (0-based) of a resource: three focused cases, then a free
+    /// one with 1 to `max_steps` steps, and so on.
+    pub fn of_case(index: u32, max_steps: usize) -> Shape {
+        let max_steps = max_steps.max(1);
+        if index % FREE_EVERY == FREE_EVERY - 1 {
+            return Shape {
+                focused: false,
+                min_steps: 1,
+                max_steps,
+            };
+        }
+        Shape {
+            focused: true,
+            min_steps: FOCUSED_STEPS.0.min(max_steps),
+            max_steps: FOCUSED_STEPS.1.min(max_steps),
+        }
+    }
 }
 
-/// The first pool body four times as often as the second, so identical writes are common.
-fn pool_index() -> BoxedStrategy<usize> {
-    proptest::strategy::Union::new_weighted(vec![(4, Just(0usize)), (1, Just(1usize))]).boxed()
+/// The choices of one step.
+fn choice_strategy() -> BoxedStrategy<Choice> {
+    (
+        0..ROLL,
+        // Slot 1 six times as often as slot 2 (free cases).
+        weighted(1.0 / 7.0),
+        // The first pool body four times as often as the second, so identical writes are
+        // common.
+        weighted(0.2),
+        0..ROLL,
+        any::<bool>(),
+        // The keyed form of POST three times in four: retrying it must be safe.
+        weighted(0.75),
+    )
+        .prop_map(
+            |(roll, other_slot, other_body, member, remove, keyed)| Choice {
+                roll,
+                other_slot,
+                other_body,
+                member,
+                remove,
+                keyed,
+            },
+        )
+        .boxed()
 }
 
-/// The drafts a resource supports, weighted towards writes.
-fn draft_strategy(caps: &Capabilities) -> BoxedStrategy<Draft> {
-    let mut options: Vec<(u32, BoxedStrategy<Draft>)> = Vec::new();
-    if caps.put {
-        options.push((
-            4,
-            (slot(), pool_index())
-                .prop_map(|(slot, body)| Draft::Put { slot, body })
-                .boxed(),
-        ));
-    }
-    options.push((2, slot().prop_map(|slot| Draft::Get { slot }).boxed()));
-    if caps.partial_put {
-        options.push((
-            3,
-            (slot(), pool_index())
-                .prop_map(|(slot, body)| Draft::PartialPut { slot, body })
-                .boxed(),
-        ));
-    }
-    if caps.delete {
-        options.push((3, slot().prop_map(|slot| Draft::Delete { slot }).boxed()));
-    }
-    if caps.post {
-        let keyed = if caps.keyed_post {
-            any::<bool>().boxed()
-        } else {
-            Just(false).boxed()
-        };
-        options.push((
-            2,
-            (slot(), pool_index(), keyed)
-                .prop_map(|(slot, body, keyed)| Draft::Post { slot, body, keyed })
-                .boxed(),
-        ));
-    }
-    if caps.patch.is_some() {
-        options.push((
-            1,
-            (slot(), pool_index(), any::<Index>(), any::<bool>())
-                .prop_map(|(slot, body, member, remove)| Draft::Patch {
-                    slot,
-                    body,
-                    member,
-                    remove,
-                })
-                .boxed(),
-        ));
-    }
-    if caps.head {
-        options.push((1, slot().prop_map(|slot| Draft::Head { slot }).boxed()));
-    }
-    if caps.options {
-        options.push((1, slot().prop_map(|slot| Draft::Options { slot }).boxed()));
-    }
-    proptest::strategy::Union::new_weighted(options).boxed()
+/// Whether an insert goes before a step (free cases: half the time), and its choices.
+fn insert_strategy() -> BoxedStrategy<(bool, SafeChoice)> {
+    (any::<bool>(), 0..ROLL, weighted(1.0 / 7.0))
+        .prop_map(|(insert, roll, other_slot)| (insert, SafeChoice { roll, other_slot }))
+        .boxed()
 }
 
-/// The safe ops the insert relation may add.
-fn safe_strategy(caps: &Capabilities) -> BoxedStrategy<Draft> {
-    let mut options = vec![slot().prop_map(|slot| Draft::Get { slot }).boxed()];
-    if caps.head {
-        options.push(slot().prop_map(|slot| Draft::Head { slot }).boxed());
-    }
-    if caps.options {
-        options.push(slot().prop_map(|slot| Draft::Options { slot }).boxed());
-    }
-    proptest::strategy::Union::new(options).boxed()
+/// The raw choices of a case, before they are resolved into ops.
+struct Raw {
+    /// Each step's choices, with the safe op the insert relation may put before it (so that
+    /// removing a step while shrinking keeps every other step's insert where it was).
+    steps: Vec<(Choice, (bool, SafeChoice))>,
+    /// The safe op that may go after the last step.
+    trailing: (bool, SafeChoice),
+    /// Which idempotent step the duplicate relation repeats, in `0..ROLL`.
+    duplicate: u32,
+    /// Whether a focused case has the duplicate relation (half of them).
+    duplicated: bool,
 }
 
-/// The strategy of a whole case for `resource`, with 1 to `max_steps` steps.
-pub fn case_strategy(resource: &Resource, max_steps: usize) -> BoxedStrategy<Case> {
+/// The strategy of a whole case for `resource`, of the given shape.
+pub fn case_strategy(resource: &Resource, shape: Shape) -> BoxedStrategy<Case> {
     let caps = Capabilities::of(resource);
     let pool = (
         template_strategy(&resource.body),
         template_strategy(&resource.body),
     );
-    // Each step carries the safe op the insert relation may put before it, so that removing a
-    // step while shrinking keeps every other step's insert where it was.
-    let step = (draft_strategy(&caps), any::<bool>(), safe_strategy(&caps));
-    let steps = proptest::collection::vec(step, 1..=max_steps.max(1));
-    let trailing = (any::<bool>(), safe_strategy(&caps));
+    let steps = proptest::collection::vec(
+        (choice_strategy(), insert_strategy()),
+        shape.min_steps..=shape.max_steps.max(shape.min_steps),
+    );
     let required = resource.required.clone();
     let members: Vec<String> = resource
         .body
@@ -207,124 +175,102 @@ pub fn case_strategy(resource: &Resource, max_steps: usize) -> BoxedStrategy<Cas
         .into_iter()
         .map(str::to_string)
         .collect();
-    let patch = caps.patch;
-    (pool, steps, any::<Index>(), trailing)
-        .prop_map(move |((a, b), drafts, dup, (append, last))| {
+    // Steps first: proptest shrinks a tuple in order, so the sequence gets short before its
+    // bodies are simplified (each candidate costs executions against the target).
+    (steps, insert_strategy(), 0..ROLL, any::<bool>(), pool)
+        .prop_map(move |(steps, trailing, duplicate, duplicated, (a, b))| {
             let resolver = Resolver {
                 pool: [a, b],
                 required: &required,
                 members: &members,
-                patch,
+                caps: &caps,
             };
-            let steps: Vec<Op> = drafts.iter().map(|(d, _, _)| resolver.op(*d)).collect();
-            let duplicate =
-                duplicate_at(&steps, dup).map(|at| Relation::DuplicateIdempotent { at });
-            let chosen = drafts
-                .iter()
-                .map(|(_, insert, safe)| (*insert, *safe))
-                .chain([(append, last)]);
-            let inserts: Vec<Insert> = chosen
-                .enumerate()
-                .filter(|(_, (insert, _))| *insert)
-                .map(|(before, (_, safe))| Insert {
-                    before,
-                    op: resolver.op(safe),
-                })
-                .collect();
-            let insert = (!inserts.is_empty()).then_some(Relation::InsertSafe { inserts });
-            Case {
+            let raw = Raw {
                 steps,
+                trailing,
                 duplicate,
-                insert,
+                duplicated,
+            };
+            if shape.focused {
+                focused_case(&resolver, &raw)
+            } else {
+                free_case(&resolver, &raw)
             }
         })
         .boxed()
 }
 
-/// The position of the idempotent op `choice` selects, if the sequence has one.
-fn duplicate_at(steps: &[Op], choice: Index) -> Option<usize> {
+/// A free case: steps from the whole vocabulary, a random idempotent step repeated, a safe op
+/// inserted before each step (and after the last) half the time.
+fn free_case(resolver: &Resolver<'_>, raw: &Raw) -> Case {
+    let choices: Vec<Choice> = raw.steps.iter().map(|(choice, _)| *choice).collect();
+    let steps = resolver.free(&choices);
+    let duplicate = duplicate_at(&steps, raw.duplicate, false);
+    let inserts: Vec<Insert> = raw
+        .steps
+        .iter()
+        .map(|(_, insert)| *insert)
+        .chain([raw.trailing])
+        .enumerate()
+        .filter(|(_, (insert, _))| *insert)
+        .map(|(before, (_, safe))| {
+            let slot = if safe.other_slot { SLOTS - 1 } else { 0 };
+            Insert {
+                before,
+                op: resolver.safe(&safe, slot, false),
+            }
+        })
+        .collect();
+    let insert = (!inserts.is_empty()).then_some(Relation::InsertSafe { inserts });
+    Case {
+        steps,
+        duplicate: duplicate.map(|at| Relation::DuplicateIdempotent { at }),
+        insert,
+    }
+}
+
+/// A focused case: one resource's history, a read (mostly GET) inserted before every step
+/// but the first (the resource exists from then on, and a read between two writes is what
+/// the insert relation is about), and in half the cases a step repeated (a keyed POST when
+/// there is one: retrying it must be safe).
+fn focused_case(resolver: &Resolver<'_>, raw: &Raw) -> Case {
+    let choices: Vec<Choice> = raw.steps.iter().map(|(choice, _)| *choice).collect();
+    let steps = resolver.focused(&choices);
+    let duplicate = duplicate_at(&steps, raw.duplicate, true).filter(|_| raw.duplicated);
+    let inserts: Vec<Insert> = raw
+        .steps
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(before, (_, (_, safe)))| Insert {
+            before,
+            op: resolver.safe(safe, steps[before].slot(), true),
+        })
+        .collect();
+    let insert = (!inserts.is_empty()).then_some(Relation::InsertSafe { inserts });
+    Case {
+        steps,
+        duplicate: duplicate.map(|at| Relation::DuplicateIdempotent { at }),
+        insert,
+    }
+}
+
+/// The position of the idempotent op `roll` (in `0..ROLL`) selects, if the sequence has one;
+/// with `keyed_first`, the first keyed POST when there is one.
+fn duplicate_at(steps: &[Op], roll: u32, keyed_first: bool) -> Option<usize> {
+    let keyed = steps
+        .iter()
+        .position(|op| matches!(op, Op::Post { keyed: true, .. }));
+    if let Some(at) = keyed.filter(|_| keyed_first) {
+        return Some(at);
+    }
     let candidates: Vec<usize> = steps
         .iter()
         .enumerate()
         .filter(|(_, op)| op.is_idempotent())
         .map(|(i, _)| i)
         .collect();
-    (!candidates.is_empty()).then(|| candidates[choice.index(candidates.len())])
-}
-
-/// Turns drafts into concrete ops with bodies from the pool.
-struct Resolver<'a> {
-    pool: [Value; 2],
-    required: &'a [String],
-    members: &'a [String],
-    patch: Option<PatchFormat>,
-}
-
-impl Resolver<'_> {
-    fn op(&self, draft: Draft) -> Op {
-        match draft {
-            Draft::Put { slot, body } => Op::Put {
-                slot,
-                body: self.pool[body].clone(),
-                partial: false,
-            },
-            Draft::PartialPut { slot, body } => Op::Put {
-                slot,
-                body: partial_body(&self.pool[body], self.required),
-                partial: true,
-            },
-            Draft::Delete { slot } => Op::Delete { slot },
-            Draft::Get { slot } => Op::Get { slot },
-            Draft::Head { slot } => Op::Head { slot },
-            Draft::Options { slot } => Op::Options { slot },
-            Draft::Post { slot, body, keyed } => Op::Post {
-                slot,
-                body: self.pool[body].clone(),
-                keyed,
-            },
-            Draft::Patch {
-                slot,
-                body,
-                member,
-                remove,
-            } => self.patch_op(slot, &self.pool[body], member, remove),
-        }
-    }
-
-    /// A one-member patch: set a member to the pool body's value, or (merge patch, optional
-    /// member) remove it with `null`.
-    fn patch_op(&self, slot: usize, body: &Value, member: Index, remove: bool) -> Op {
-        let format = self.patch.unwrap_or(PatchFormat::Merge);
-        let Some(name) =
-            (!self.members.is_empty()).then(|| &self.members[member.index(self.members.len())])
-        else {
-            return Op::Patch {
-                slot,
-                body: Value::Object(Map::new()),
-                format,
-            };
-        };
-        let optional = !self.required.contains(name);
-        let value = body.get(name).cloned().unwrap_or(Value::Null);
-        let body = match format {
-            PatchFormat::Merge if remove && optional => {
-                Value::Object(Map::from_iter([(name.clone(), Value::Null)]))
-            }
-            PatchFormat::Merge => Value::Object(Map::from_iter([(name.clone(), value)])),
-            PatchFormat::JsonPatch if remove && optional => serde_json::json!([
-                {"op": "remove", "path": format!("/{}", escape(name))}
-            ]),
-            PatchFormat::JsonPatch => serde_json::json!([
-                {"op": "add", "path": format!("/{}", escape(name)), "value": value}
-            ]),
-        };
-        Op::Patch { slot, body, format }
-    }
-}
-
-/// A member name as a JSON Pointer reference token (RFC 6901).
-fn escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
+    pick_evenly(&candidates, roll)
 }
 
 #[cfg(test)]
@@ -355,10 +301,73 @@ size = { gen = "int", min = 1, max = 9 }
             .remove(0)
     }
 
+    fn free(max_steps: usize) -> Shape {
+        Shape {
+            focused: false,
+            min_steps: 1,
+            max_steps,
+        }
+    }
+
+    #[test]
+    fn three_focused_cases_then_a_free_one() {
+        let shapes: Vec<Shape> = (0..8).map(|index| Shape::of_case(index, 10)).collect();
+        let focused: Vec<bool> = shapes.iter().map(|shape| shape.focused).collect();
+        assert_eq!(focused, [true, true, true, false, true, true, true, false]);
+        assert_eq!((shapes[0].min_steps, shapes[0].max_steps), (3, 5));
+        assert_eq!(shapes[3], free(10));
+        let short = Shape::of_case(0, 2);
+        assert_eq!((short.min_steps, short.max_steps), (2, 2));
+    }
+
+    #[test]
+    fn a_focused_case_is_one_resource_s_history_with_reads_between_its_writes() {
+        let resource = resource();
+        let strategy = case_strategy(&resource, Shape::of_case(0, 10));
+        let mut runner = TestRunner::deterministic();
+        let mut after_delete = Vec::new();
+        for _ in 0..200 {
+            let case = strategy.new_tree(&mut runner).expect("tree").current();
+            let steps = &case.steps;
+            assert!((3..=5).contains(&steps.len()));
+            assert!(matches!(
+                steps[0],
+                Op::Put { partial: false, .. } | Op::Post { .. }
+            ));
+            assert!(steps.iter().all(|op| op.slot() == 0 && op.is_write()));
+            let Some(Relation::InsertSafe { inserts }) = &case.insert else {
+                panic!("no reads inserted: {case:?}");
+            };
+            let before: Vec<usize> = inserts.iter().map(|insert| insert.before).collect();
+            assert_eq!(before, (1..steps.len()).collect::<Vec<_>>());
+            assert!(inserts.iter().all(|i| i.op.is_safe() && i.op.slot() == 0));
+            let keyed = steps
+                .iter()
+                .position(|op| matches!(op, Op::Post { keyed: true, .. }));
+            if let (Some(Relation::DuplicateIdempotent { at }), Some(keyed)) =
+                (&case.duplicate, keyed)
+            {
+                assert_eq!(*at, keyed, "a keyed POST is the step repeated");
+            }
+            after_delete.extend(
+                steps
+                    .windows(2)
+                    .filter(|pair| matches!(pair[0], Op::Delete { .. }))
+                    .map(|pair| pair[1].clone()),
+            );
+        }
+        assert!(
+            after_delete
+                .iter()
+                .all(|op| matches!(op, Op::Delete { .. } | Op::Put { partial: true, .. }))
+        );
+        assert!(after_delete.iter().any(|op| matches!(op, Op::Put { .. })));
+    }
+
     #[test]
     fn cases_use_only_supported_ops_and_valid_relations() {
         let resource = resource();
-        let strategy = case_strategy(&resource, 6);
+        let strategy = case_strategy(&resource, free(6));
         let mut runner = TestRunner::deterministic();
         for _ in 0..200 {
             let case = strategy.new_tree(&mut runner).expect("tree").current();
@@ -386,7 +395,7 @@ size = { gen = "int", min = 1, max = 9 }
     #[test]
     fn shrinking_reaches_a_single_simple_step() {
         let resource = resource();
-        let strategy = case_strategy(&resource, 8);
+        let strategy = case_strategy(&resource, free(8));
         let mut runner = TestRunner::deterministic();
         let mut tree = strategy.new_tree(&mut runner).expect("tree");
         while tree.simplify() {}
@@ -397,7 +406,7 @@ size = { gen = "int", min = 1, max = 9 }
     #[test]
     fn partial_puts_keep_only_required_members() {
         let resource = resource();
-        let strategy = case_strategy(&resource, 8);
+        let strategy = case_strategy(&resource, free(8));
         let mut runner = TestRunner::deterministic();
         let mut seen = false;
         for _ in 0..100 {

@@ -1041,6 +1041,8 @@ mod fuzz_rendering_tests {
             ],
             flaky: false,
             replayed_from: None,
+            detected_after_requests: 120,
+            detected_after_ms: 15,
         };
         let text = render_fuzz(&detail, Palette::new(false));
         assert!(text.contains("insert-safe (final-state) · case seed 42 · shrunk from 7 to 2 step(s) in 30 execution(s)"), "{text}");

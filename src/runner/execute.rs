@@ -280,6 +280,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         Some(saved) => FuzzCase::Replay(saved),
         None => FuzzCase::Generated {
             case_seed: this_case_seed,
+            index: generated_index,
         },
     };
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
@@ -320,6 +321,7 @@ async fn judge_case(
             std::borrow::Cow::Owned(Canons {
                 full: declared.clone(),
                 declared,
+                per_instance: None,
             })
         }
     };

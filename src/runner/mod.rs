@@ -291,7 +291,8 @@ pub fn strip_credentials(url: &str) -> String {
     }
 }
 
-/// Detects volatile fields of every resource some unit uses, and builds its canons.
+/// Detects volatile fields of every resource some unit uses, and builds its canons (with the
+/// fuzz check's per-instance fields where it runs).
 async fn detect_volatile(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
@@ -306,18 +307,27 @@ async fn detect_volatile(
         .iter()
         .map(|u| (u.scenario, u.resource))
         .collect();
+    let fuzzed: std::collections::BTreeSet<(usize, usize)> = plan
+        .units
+        .iter()
+        .filter(|u| u.check() == crate::checks::CheckId::Fuzz)
+        .map(|u| (u.scenario, u.resource))
+        .collect();
     let mut probe_number = plan.total_cases();
     for (s, r) in used {
         let planned = &scenarios[s];
         let resource = &planned.scenario.resources[r];
         let declared = Canon::with_ignore(resource.ignore.clone());
         let mut full = declared.clone();
-        if resource.detect_volatile {
+        let fuzzed = fuzzed.contains(&(s, r));
+        let mut per_instance = None;
+        if resource.detect_volatile || fuzzed {
             probe_number += 1;
             let mut session = Session::new(ctx, &planned.target, resource, probe_number);
-            if let Ok(pointers) = probe::volatile_fields(&mut session, resource, seed).await
-                && !pointers.is_empty()
-            {
+            let measured = probe::measure(&mut session, resource, seed, fuzzed).await;
+            per_instance = measured.per_instance;
+            let pointers = measured.volatile;
+            if !pointers.is_empty() {
                 full.ignore.extend(probe::patterns(&pointers));
                 sink.emit(Event::VolatileDetected {
                     resource: resource.name.clone(),
@@ -329,7 +339,14 @@ async fn detect_volatile(
                 });
             }
         }
-        canons.insert((s, r), Canons { declared, full });
+        canons.insert(
+            (s, r),
+            Canons {
+                declared,
+                full,
+                per_instance,
+            },
+        );
     }
     (canons, volatile)
 }

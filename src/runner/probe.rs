@@ -1,5 +1,6 @@
 //! Before the checks: a reachability probe of each target (so an unreachable target is one
-//! clear line, not a run of errors), and the detection of volatile fields per resource.
+//! clear line, not a run of errors), and the detection of volatile fields per resource (and of
+//! the fuzz check's per-instance fields).
 
 use crate::http::model::Method;
 use crate::http::transport::OutgoingRequest;
@@ -9,6 +10,7 @@ use crate::runner::plan::PlannedScenario;
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IgnorePattern, Resource};
+use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 
 /// GETs a collection (or the base URL) of each target; `Err` is the one-line reason the run
@@ -84,26 +86,112 @@ fn credentials_hint(planned: &PlannedScenario) -> String {
     }
 }
 
-/// Creates a probe resource and GETs it twice with nothing in between; the members that
-/// differ (after the declared ignore patterns) are volatile.
-pub async fn volatile_fields(
+/// What probing a resource measured before its cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Measured {
+    pub volatile: Vec<String>,
+    /// The fuzz check's per-instance fields (see [`per_instance`]), when it was measured.
+    pub per_instance: Option<Vec<String>>,
+}
+
+/// Probes a resource before its cases: its volatile fields when the scenario asks for them,
+/// and, for the fuzz check (`fuzzed`), its per-instance fields, with one probe resource for
+/// both. Nothing measured when the probe fails (each fuzz case then measures again, and says
+/// why it cannot).
+pub async fn measure(
     session: &mut Session<'_>,
     resource: &Resource,
     seed: u64,
-) -> Result<Vec<String>, CaseError> {
+    fuzzed: bool,
+) -> Measured {
     let mut generator = BodyGenerator::new(seed);
+    if !resource.detect_volatile {
+        let per_instance = if fuzzed {
+            crate::fuzz::execute::per_instance_fields(session, &mut generator)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        return Measured {
+            volatile: Vec::new(),
+            per_instance,
+        };
+    }
+    let Ok(probed) = probe(session, &mut generator).await else {
+        return Measured::default();
+    };
+    let per_instance = if fuzzed {
+        per_instance(session, &probed).await.ok()
+    } else {
+        None
+    };
+    Measured {
+        volatile: probed.volatile(resource),
+        per_instance,
+    }
+}
+
+/// One probe resource, read twice with nothing in between: the members that differ (after the
+/// declared ignore patterns) are volatile.
+struct Probed {
+    body: serde_json::Value,
+    id: String,
+    first: ItemSnapshot,
+    second: ItemSnapshot,
+}
+
+impl Probed {
+    /// The members that differ between the two reads, after the declared ignore patterns.
+    fn volatile(&self, resource: &Resource) -> Vec<String> {
+        let canon = Canon::with_ignore(resource.ignore.clone());
+        match (self.first.body.json(), self.second.body.json()) {
+            (Some(a), Some(b)) => differing_leaves(&canon.body(a), &canon.body(b)),
+            _ => Vec::new(),
+        }
+    }
+}
+
+async fn probe(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+) -> Result<Probed, CaseError> {
+    let body = generator.generate(&session.resource.body);
     let id = session
-        .create_generated(&mut generator, "volatile-field probe: create")
-        .await?;
+        .create(&body, "volatile-field probe: create")
+        .await?
+        .id;
     let first = session.get_item(&id, "volatile-field probe: GET").await?;
     let second = session
         .get_item(&id, "volatile-field probe: GET again")
         .await?;
-    let canon = Canon::with_ignore(resource.ignore.clone());
-    Ok(match (first.body.json(), second.body.json()) {
-        (Some(a), Some(b)) => differing_leaves(&canon.body(a), &canon.body(b)),
-        _ => Vec::new(),
+    Ok(Probed {
+        body,
+        id,
+        first,
+        second,
     })
+}
+
+/// A second resource created with the probe's body and read once: the members that differ
+/// between the two resources (server ids, creation times, links) are per-instance.
+async fn per_instance(
+    session: &mut Session<'_>,
+    probed: &Probed,
+) -> Result<Vec<String>, CaseError> {
+    let other = session
+        .create(
+            &probed.body,
+            "per-instance probe: create again with the same body",
+        )
+        .await?;
+    let read = session
+        .get_item(&other.id, "per-instance probe: GET")
+        .await?;
+    Ok(crate::fuzz::execute::differing_instances(
+        (&probed.id, &probed.first),
+        (&other.id, &read),
+    ))
 }
 
 /// Ignore patterns for detected volatile pointers.

@@ -129,6 +129,16 @@ impl<'a> Session<'a> {
         format!("{}\u{0}{}", self.resource.name, rule)
     }
 
+    /// Requests the whole run has sent so far (every case, answered or not).
+    pub fn run_requests(&self) -> u64 {
+        self.ctx.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Milliseconds since the run started.
+    pub fn run_elapsed_ms(&self) -> u64 {
+        self.ctx.elapsed_ms()
+    }
+
     /// True once the run was interrupted.
     pub fn is_cancelled(&self) -> bool {
         self.ctx.cancel.is_cancelled()
