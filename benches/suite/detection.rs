@@ -1,7 +1,7 @@
 //! Detection cost: for each bug the demo API can plant, over several seeds, the requests sent
-//! and the time until the first failing finding — with the default checks (check mode) and
-//! with the sequence fuzzer (fuzz mode; until the failing sequence is first seen, and until
-//! its shrunk finding is reported).
+//! and the time until the first failing finding — with the default checks (check mode: the
+//! whole run, and the catching check run alone) and with the sequence fuzzer (fuzz mode; until
+//! the failing sequence is first seen, and until its shrunk finding is reported).
 
 use std::time::Duration;
 
@@ -42,6 +42,9 @@ struct Tally {
     runs: usize,
     /// Checks (check mode) that flagged the bug.
     by: std::collections::BTreeSet<String>,
+    /// Check mode: per seed, the fewest requests to the first failure when one catching check
+    /// runs alone (`--checks NAME`).
+    alone: Vec<u64>,
     /// Why the mode could not run at all (every unit skipped), if so.
     skipped: Option<String>,
 }
@@ -75,7 +78,7 @@ fn run_once(
     demo: &DemoProcess,
     bug: &str,
     seed: u64,
-    fuzz: bool,
+    checks: Option<&str>,
     out: &std::path::Path,
 ) -> anyhow::Result<Value> {
     let mut command = idemfuzz();
@@ -96,13 +99,13 @@ fn run_once(
         "--output",
         &out.display().to_string(),
     ]);
-    if fuzz {
-        command.args(["--checks", "fuzz"]);
+    if let Some(checks) = checks {
+        command.args(["--checks", checks]);
     }
     let run = measure(&mut command, Duration::from_secs(600))?;
     anyhow::ensure!(
         matches!(run.code, Some(0 | 1)),
-        "{bug} seed {seed} (fuzz: {fuzz}) ended with {:?}: {}",
+        "{bug} seed {seed} (checks: {checks:?}) ended with {:?}: {}",
         run.code,
         run.stderr
     );
@@ -119,11 +122,34 @@ fn tally_check(tally: &mut Tally, report: &Value) {
             reported: None,
         });
     }
-    for finding in failing(report) {
-        if let Some(check) = finding["check"].as_str() {
-            tally.by.insert(check.to_string());
+    for check in catching_checks(report) {
+        tally.by.insert(check);
+    }
+}
+
+/// The checks with a failing finding in a report.
+fn catching_checks(report: &Value) -> std::collections::BTreeSet<String> {
+    failing(report)
+        .iter()
+        .filter_map(|finding| finding["check"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Check mode, one seed: each check that caught the bug in the whole run, run alone; the
+/// fewest requests any of them needed to its first failing finding.
+fn tally_alone(
+    tally: &mut Tally,
+    whole: &Value,
+    rerun: impl Fn(&str) -> anyhow::Result<Value>,
+) -> anyhow::Result<()> {
+    let mut fewest: Option<u64> = None;
+    for check in catching_checks(whole) {
+        if let Some((requests, _)) = first_failure(&rerun(&check)?) {
+            fewest = Some(fewest.map_or(requests, |f| f.min(requests)));
         }
     }
+    tally.alone.extend(fewest);
+    Ok(())
 }
 
 fn tally_fuzz(tally: &mut Tally, report: &Value) {
@@ -184,6 +210,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
             "requests (median)",
             "time (median)",
             "found by",
+            "catching check alone: requests (median)",
             "fuzz mode: found",
             "requests to detect (median)",
             "time (median)",
@@ -198,8 +225,12 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         let demo = DemoProcess::start(bug)?;
         let (mut check, mut fuzz) = (Tally::default(), Tally::default());
         for seed in 1..=seeds {
-            tally_check(&mut check, &run_once(&demo, bug, seed, false, &out)?);
-            tally_fuzz(&mut fuzz, &run_once(&demo, bug, seed, true, &out)?);
+            let whole = run_once(&demo, bug, seed, None, &out)?;
+            tally_check(&mut check, &whole);
+            tally_alone(&mut check, &whole, |name| {
+                run_once(&demo, bug, seed, Some(name), &out)
+            })?;
+            tally_fuzz(&mut fuzz, &run_once(&demo, bug, seed, Some("fuzz"), &out)?);
         }
         let reported: Vec<u64> = fuzz.hits.iter().filter_map(|h| h.reported).collect();
         let [c_found, c_req, c_ms] = cells(&check);
@@ -215,6 +246,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
             c_req,
             c_ms,
             check.by.iter().cloned().collect::<Vec<_>>().join(", "),
+            median(&check.alone).map_or("—".into(), count),
             f_found,
             f_req,
             f_ms,
@@ -225,7 +257,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
     section.note(format!(
         "Seeds 1..{seeds}, `--concurrency 1` (so request counts are exact), `--fail-on warning`, default cases (3 per check; fuzz: 50 sequences); each bug alone in a fresh `serve-demo`, against the bundled scenario of its resource. Medians over the seeds that found the bug."
     ));
-    section.note("Check mode: `stats.first_failure` of the JSON report (the run-wide request count and time when the first failing finding was made; the run goes through every check in order, so a bug caught by a late check costs the requests of the earlier ones). Fuzz mode: `fuzz.detected_after_requests`/`_ms` (when the failing sequence first failed, before confirmation and shrinking), and the first failure once shrunk and reported.");
+    section.note("Check mode: `stats.first_failure` of the JSON report (the run-wide request count and time when the first failing finding was made; the run goes through every check in order, so a bug caught by a late check costs the requests of the earlier ones). *Catching check alone*: the same seed re-run with `--checks NAME` for each check that caught the bug, the fewest requests of those runs (what a run of that check alone pays, the probe included). Fuzz mode: `fuzz.detected_after_requests`/`_ms` (when the failing sequence first failed, before confirmation and shrinking), and the first failure once shrunk and reported.");
     section.note("The target holds for a bug when one mode finds it with every seed at a median ≤ 100 requests. `none` is the control: the clean API must give no failing finding in either mode.");
     Ok(section)
 }

@@ -1,5 +1,5 @@
-//! The transport seam: one trait the runner sends requests through, and its reqwest
-//! implementation. Redirects are never followed (a 3xx is an answer to judge), bodies are read up
+//! The transport seam: one trait the runner sends requests through, and its real
+//! implementation (reqwest, with plain-http sends on pooled hyper connections). Redirects are never followed (a 3xx is an answer to judge), bodies are read up
 //! to a cap, and every failure to get an HTTP answer is a [`TransportError`] — never a finding.
 
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures::future::BoxFuture;
 
 use crate::http::config::{TransportConfig, client_builder};
+use crate::http::pool::PlainPool;
 use crate::http::tap::Recorder;
 use crate::http::wire::WireClient;
 
@@ -171,9 +172,12 @@ pub trait UnreadAnswer: Send {
     fn abandon(self: Box<Self>) -> BoxFuture<'static, Result<Duration, TransportError>>;
 }
 
-/// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls).
+/// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls); plain-http requests on a
+/// direct route go through [`PlainPool`] instead, which sends them identically with less work.
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// Keep-alive HTTP/1.1 connections for the plain-http requests it takes.
+    plain: PlainPool,
     /// Receives every exchange (redacted), e.g. for the HAR file.
     recorder: Option<Arc<Recorder>>,
     /// Batches released together and unread sends, on connections of their own.
@@ -192,6 +196,7 @@ impl ReqwestTransport {
             .map_err(|err| build_error(error_chain(&err)))?;
         Ok(ReqwestTransport {
             client,
+            plain: PlainPool::new(config),
             recorder: None,
             wire: WireClient::new(config),
         })
@@ -209,24 +214,29 @@ impl ReqwestTransport {
         };
         let started = SystemTime::now();
         let result = self.exchange(&request).await;
-        let version = result
-            .as_ref()
-            .map(|(_, version)| format!("{version:?}"))
-            .unwrap_or_default();
         recorder.record(
             &request,
             started,
-            result.as_ref().map(|(raw, _)| (raw, version.as_str())),
+            result.as_ref().map(|(raw, version)| (raw, *version)),
         );
         result.map(|(raw, _)| raw)
     }
 
-    /// Sends a request and reads its answer; also returns the HTTP version that was spoken
-    /// (formatted only when a recorder wants it).
+    /// Sends a request and reads its answer; also returns the HTTP version that was spoken.
     async fn exchange(
         &self,
         request: &OutgoingRequest,
-    ) -> Result<(RawResponse, reqwest::Version), TransportError> {
+    ) -> Result<(RawResponse, &'static str), TransportError> {
+        if self.plain.takes(request) {
+            return Ok((self.plain.send(request).await?, WIRE_VERSION));
+        }
+        self.exchange_reqwest(request).await
+    }
+
+    async fn exchange_reqwest(
+        &self,
+        request: &OutgoingRequest,
+    ) -> Result<(RawResponse, &'static str), TransportError> {
         let method = request.method.as_str();
         let url = request.url.clone();
         let start = Instant::now();
@@ -235,7 +245,7 @@ impl ReqwestTransport {
             .send()
             .await
             .map_err(|err| classify(&err, method, &url, request.timeout))?;
-        let version = response.version();
+        let version = version_label(response.version());
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -330,8 +340,19 @@ impl Transport for ReqwestTransport {
     }
 }
 
-/// The HTTP version the wire client speaks.
+/// The HTTP version the wire client and the plain pool speak.
 const WIRE_VERSION: &str = "HTTP/1.1";
+
+/// An HTTP version as HAR writes it.
+fn version_label(version: reqwest::Version) -> &'static str {
+    match version {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2.0",
+        reqwest::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
+}
 
 /// An unread answer whose exchange goes to the wire tap once it is abandoned: as a request
 /// that got no answer (a HAR entry with status 0), with the reason.

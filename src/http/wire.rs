@@ -42,7 +42,7 @@ const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfe
 const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
 
 /// The `User-Agent` to add, if the request has none.
-fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
+pub(crate) fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
     let own = request
         .headers
         .iter()
@@ -483,7 +483,7 @@ fn hyper_request(request: &OutgoingRequest) -> Result<hyper::Request<Full<Bytes>
 }
 
 /// The request's header fields, without the ones the wire client writes itself.
-fn own_fields(request: &OutgoingRequest) -> impl Iterator<Item = (&str, &str)> {
+pub(crate) fn own_fields(request: &OutgoingRequest) -> impl Iterator<Item = (&str, &str)> {
     request
         .headers
         .iter()

@@ -1,0 +1,527 @@
+//! Keep-alive HTTP/1.1 connections for plain `http://` sends on a direct route: the hot path of
+//! a run against a local or in-cluster API. reqwest's per-request work (a WHATWG URL parse with
+//! IDNA, a second parse into a URI, its large request future) cost a fifth of the throughput
+//! against oha (docs/performance.md, *Throughput*); this client sends through hyper's
+//! connection API directly and keeps the connections it opened, per origin.
+//!
+//! It only takes the requests it sends exactly as reqwest would: scheme `http`, no user info,
+//! a URI `http` parses as it is, no proxy in the configuration, and `--http-version` not `2`.
+//! Everything else goes through reqwest ([`PlainPool::takes`] says which).
+//!
+//! A request is retried on a fresh connection only when hyper hands it back unsent (the idle
+//! connection closed just before it was written); a request that may have reached the server is
+//! never sent twice.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::http::config::{HttpVersion, TransportConfig};
+use crate::http::transport::{
+    MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, RawResponse, TransportError, error_chain,
+};
+use crate::http::wire::{default_user_agent, own_fields};
+
+/// Idle connections kept per origin; more are closed when they come back.
+const MAX_IDLE_PER_ORIGIN: usize = 128;
+
+/// Sent unless the request carries its own `Accept` (as reqwest does).
+const DEFAULT_ACCEPT: &str = "*/*";
+
+type Sender = SendRequest<Full<Bytes>>;
+
+/// Host and port of a plain-http target.
+type Origin = (String, u16);
+
+/// Pooled HTTP/1.1 connections to plain-http origins.
+pub struct PlainPool {
+    /// False when the configuration rules the pool out (a proxy, or HTTP/2 only).
+    enabled: bool,
+    connect_timeout: Option<Duration>,
+    idle: Mutex<HashMap<Origin, Vec<Sender>>>,
+}
+
+/// A request taken apart for the pool.
+struct Target {
+    origin: Origin,
+    /// The `Host` field: the URL's authority as written.
+    authority: String,
+    /// Origin-form request target: `/path?query`.
+    path: String,
+}
+
+/// How one exchange on a connection ended.
+enum Attempt {
+    Answered(RawResponse),
+    /// The connection closed before the request was written; the request comes back.
+    Unsent(hyper::Request<Full<Bytes>>),
+}
+
+impl PlainPool {
+    pub fn new(config: &TransportConfig) -> PlainPool {
+        PlainPool {
+            enabled: config.proxy.is_direct() && config.http_version != HttpVersion::Http2,
+            connect_timeout: config.connect_timeout,
+            idle: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether this pool sends `request` (else the caller uses reqwest).
+    pub fn takes(&self, request: &OutgoingRequest) -> bool {
+        self.enabled && target(&request.url).is_some()
+    }
+
+    /// Sends a request the pool [takes](PlainPool::takes) and reads its answer (the body
+    /// capped), all within the request's timeout.
+    pub async fn send(&self, request: &OutgoingRequest) -> Result<RawResponse, TransportError> {
+        let Some(target) = target(&request.url) else {
+            return Err(invalid(request, "not a plain-http URL".into()));
+        };
+        let start = Instant::now();
+        let built = build(request, &target)?;
+        match tokio::time::timeout(
+            request.timeout,
+            self.exchange(request, &target, built, start),
+        )
+        .await
+        {
+            Ok(answer) => answer,
+            Err(_) => Err(TransportError::Timeout {
+                method: request.method.as_str(),
+                url: request.url.clone(),
+                after: request.timeout,
+            }),
+        }
+    }
+
+    /// Tries idle connections of the origin, then a new one; a request handed back unsent goes
+    /// to the next connection.
+    async fn exchange(
+        &self,
+        request: &OutgoingRequest,
+        target: &Target,
+        mut built: hyper::Request<Full<Bytes>>,
+        start: Instant,
+    ) -> Result<RawResponse, TransportError> {
+        loop {
+            let (sender, reused) = match self.checkout(&target.origin).await {
+                Some(sender) => (sender, true),
+                None => (self.open(request, target).await?, false),
+            };
+            match self.attempt(request, target, sender, built, start).await? {
+                Attempt::Answered(raw) => return Ok(raw),
+                Attempt::Unsent(back) if reused => built = back,
+                Attempt::Unsent(_) => {
+                    return Err(other(
+                        request,
+                        "the new connection closed before the request",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Writes the request on `sender`, reads the answer, and returns the connection to the
+    /// pool when the answer was read to its end.
+    async fn attempt(
+        &self,
+        request: &OutgoingRequest,
+        target: &Target,
+        mut sender: Sender,
+        built: hyper::Request<Full<Bytes>>,
+        start: Instant,
+    ) -> Result<Attempt, TransportError> {
+        let response = match sender.try_send_request(built).await {
+            Ok(response) => response,
+            Err(mut failed) => {
+                return match failed.take_message() {
+                    Some(back) => Ok(Attempt::Unsent(back)),
+                    None => Err(other(request, &error_chain(failed.error()))),
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = read_capped(response.into_body())
+            .await
+            .map_err(|err| other(request, &error_chain(&err)))?;
+        if body.complete {
+            self.checkin(&target.origin, sender);
+        }
+        Ok(Attempt::Answered(RawResponse {
+            status,
+            headers,
+            body: body.kept,
+            body_len: body.total,
+            elapsed: start.elapsed(),
+        }))
+    }
+
+    /// An idle connection to `origin` that can take a request now, if any.
+    async fn checkout(&self, origin: &Origin) -> Option<Sender> {
+        loop {
+            let mut sender = self.lock().get_mut(origin).and_then(Vec::pop)?;
+            // Resolves once the connection has finished its previous exchange; fails when
+            // the server closed it meanwhile.
+            if sender.ready().await.is_ok() {
+                return Some(sender);
+            }
+        }
+    }
+
+    fn checkin(&self, origin: &Origin, sender: Sender) {
+        let mut idle = self.lock();
+        let list = idle.entry(origin.clone()).or_default();
+        if list.len() < MAX_IDLE_PER_ORIGIN {
+            list.push(sender);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Origin, Vec<Sender>>> {
+        // The map holds no invariant a panicking holder could break.
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new connection: TCP within the connect timeout, then the HTTP/1.1 handshake.
+    async fn open(
+        &self,
+        request: &OutgoingRequest,
+        target: &Target,
+    ) -> Result<Sender, TransportError> {
+        let (host, port) = (&target.origin.0, target.origin.1);
+        let connecting = TcpStream::connect((host.as_str(), port));
+        let tcp = match self.connect_timeout {
+            Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| {
+                TransportError::Timeout {
+                    method: request.method.as_str(),
+                    url: request.url.clone(),
+                    after: limit,
+                }
+            })?,
+            None => connecting.await,
+        }
+        .map_err(|err| TransportError::Connect {
+            url: request.url.clone(),
+            reason: err.to_string(),
+        })?;
+        let _ = tcp.set_nodelay(true);
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+            .await
+            .map_err(|err| other(request, &error_chain(&err)))?;
+        tokio::spawn(async move {
+            // Runs until the server closes the connection or its sender is dropped; an error
+            // there already reached the request's future.
+            let _ = connection.await;
+        });
+        sender
+            .ready()
+            .await
+            .map_err(|err| other(request, &error_chain(&err)))?;
+        Ok(sender)
+    }
+}
+
+/// The parts of a URL the pool sends as it is, or `None` for any URL it leaves to reqwest.
+fn target(url: &str) -> Option<Target> {
+    let uri: http::Uri = url.parse().ok()?;
+    if uri.scheme_str() != Some("http") {
+        return None;
+    }
+    let authority = uri.authority()?;
+    let host = authority.host();
+    let path = match uri.query() {
+        Some(query) => format!("{}?{query}", uri.path()),
+        None => uri.path().to_string(),
+    };
+    // reqwest's URL parser lower-cases and IDNA-maps host names, percent-encodes some
+    // characters, resolves dot segments and drops a default port; only URLs it would leave
+    // exactly as they are are taken.
+    let plain_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-[]:".contains(&b));
+    let plain_path = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/?%".contains(&b));
+    let port = authority.port_u16();
+    if !plain_host || !plain_path || has_dot_segment(uri.path()) || port == Some(80) {
+        return None;
+    }
+    if authority.as_str() != host && port.is_none() {
+        // User info, or an empty port.
+        return None;
+    }
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    let connect_host = host.trim_start_matches('[').trim_end_matches(']');
+    Some(Target {
+        origin: (connect_host.to_string(), port.unwrap_or(80)),
+        authority: authority.as_str().to_string(),
+        path,
+    })
+}
+
+/// A `.` or `..` segment, which reqwest's URL parser would resolve away.
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        matches!(decoded.as_str(), "." | "..")
+    })
+}
+
+/// The request as hyper sends it: origin-form target, `Host`, `User-Agent` and `Accept`
+/// unless the request has its own, the request's fields, the body.
+fn build(
+    request: &OutgoingRequest,
+    target: &Target,
+) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
+    let mut builder = hyper::Request::builder()
+        .method(request.method.as_str())
+        .uri(target.path.as_str())
+        .header(http::header::HOST, target.authority.as_str());
+    if let Some(agent) = default_user_agent(request) {
+        builder = builder.header(http::header::USER_AGENT, agent);
+    }
+    let own_accept = request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("accept"));
+    if !own_accept {
+        builder = builder.header(http::header::ACCEPT, DEFAULT_ACCEPT);
+    }
+    for (name, value) in own_fields(request) {
+        builder = builder.header(name, value);
+    }
+    let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
+    builder
+        .body(body)
+        .map_err(|err| invalid(request, err.to_string()))
+}
+
+/// A response body as read: at most [`MAX_KEPT_BODY`] bytes kept, the length counted.
+struct ReadBody {
+    kept: Vec<u8>,
+    total: usize,
+    /// Read to its end (the connection can take another request).
+    complete: bool,
+}
+
+/// Reads a body frame by frame, keeping at most [`MAX_KEPT_BODY`] bytes and stopping after
+/// [`MAX_COUNTED_BODY`].
+async fn read_capped(mut body: hyper::body::Incoming) -> hyper::Result<ReadBody> {
+    let mut read = ReadBody {
+        kept: Vec::new(),
+        total: 0,
+        complete: false,
+    };
+    while read.total < MAX_COUNTED_BODY {
+        let Some(frame) = body.frame().await else {
+            read.complete = true;
+            break;
+        };
+        if let Ok(data) = frame?.into_data() {
+            read.total += data.len();
+            let room = MAX_KEPT_BODY.saturating_sub(read.kept.len());
+            read.kept.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+    Ok(read)
+}
+
+fn invalid(request: &OutgoingRequest, reason: String) -> TransportError {
+    TransportError::InvalidRequest {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        reason,
+    }
+}
+
+fn other(request: &OutgoingRequest, reason: &str) -> TransportError {
+    TransportError::Other {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn plain_http_urls_are_taken_apart() {
+        let t = target("http://127.0.0.1:8080/things/a?x=1").unwrap();
+        assert_eq!(t.origin, ("127.0.0.1".to_string(), 8080));
+        assert_eq!(t.authority, "127.0.0.1:8080");
+        assert_eq!(t.path, "/things/a?x=1");
+        let t = target("http://localhost").unwrap();
+        assert_eq!(t.origin, ("localhost".to_string(), 80));
+        assert_eq!(t.path, "/");
+        let v6 = target("http://[::1]:9/x").unwrap();
+        assert_eq!(v6.origin, ("::1".to_string(), 9));
+        assert_eq!(v6.authority, "[::1]:9");
+    }
+
+    #[test]
+    fn urls_reqwest_would_rewrite_are_left_to_it() {
+        for url in [
+            "https://127.0.0.1/things",
+            "http://user:secret@127.0.0.1/things",
+            "http://LOCALHOST/things",
+            "http://127.0.0.1/a/../b",
+            "http://127.0.0.1/a/./b",
+            "http://127.0.0.1/a b",
+            "http://127.0.0.1/a/%2E%2e/b",
+            "http://127.0.0.1/x?q=\"quoted\"",
+            "http://127.0.0.1/{id}",
+            "http://127.0.0.1:80/x",
+            "http://127.0.0.1:/x",
+            "http://bücher.example/x",
+            "ftp://127.0.0.1/x",
+        ] {
+            assert!(target(url).is_none(), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_proxy_or_http2_only_rules_the_pool_out() {
+        let request = OutgoingRequest {
+            method: crate::http::model::Method::Get,
+            url: "http://127.0.0.1:1/x".into(),
+            headers: Vec::new(),
+            body: None,
+            timeout: Duration::from_secs(1),
+        };
+        assert!(PlainPool::new(&TransportConfig::default()).takes(&request));
+        let mut proxied = TransportConfig::default();
+        proxied.proxy.http = Some("http://proxy.example:3128".into());
+        assert!(!PlainPool::new(&proxied).takes(&request));
+        let h2 = TransportConfig {
+            http_version: HttpVersion::Http2,
+            ..TransportConfig::default()
+        };
+        assert!(!PlainPool::new(&h2).takes(&request));
+    }
+
+    #[test]
+    fn default_fields_are_added_unless_the_request_has_its_own() {
+        let mut request = OutgoingRequest {
+            method: crate::http::model::Method::Put,
+            url: "http://127.0.0.1:1/x".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: Some(b"{}".to_vec()),
+            timeout: Duration::from_secs(1),
+        };
+        let t = target(&request.url).unwrap();
+        let built = build(&request, &t).unwrap();
+        assert_eq!(built.headers()["accept"], "*/*");
+        assert_eq!(built.headers()["host"], "127.0.0.1:1");
+        assert!(
+            built.headers()["user-agent"]
+                .to_str()
+                .unwrap()
+                .starts_with("idemfuzz/")
+        );
+        request
+            .headers
+            .push(("Accept".into(), "application/json".into()));
+        let built = build(&request, &t).unwrap();
+        assert_eq!(built.headers().get_all("accept").iter().count(), 1);
+        assert_eq!(built.headers()["accept"], "application/json");
+    }
+
+    /// A server on 127.0.0.1 that answers every request `200 ok` on a keep-alive connection
+    /// (closing it right after the first answer when `close_after_one`); counts connections.
+    async fn counting_server(close_after_one: bool) -> (String, Arc<AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/things/a", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while let Ok(n @ 1..) = socket.read(&mut chunk).await {
+                        buffer.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buffer.drain(..end + 4);
+                            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if socket.write_all(answer).await.is_err() || close_after_one {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    fn get(url: &str) -> OutgoingRequest {
+        OutgoingRequest {
+            method: crate::http::model::Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_are_kept_and_reused() {
+        let (url, accepted) = counting_server(false).await;
+        let pool = PlainPool::new(&TransportConfig::default());
+        for _ in 0..5 {
+            let raw = pool.send(&get(&url)).await.unwrap();
+            assert_eq!((raw.status, raw.body.as_slice()), (200, b"ok".as_slice()));
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_server_closed_is_replaced() {
+        let (url, accepted) = counting_server(true).await;
+        let pool = PlainPool::new(&TransportConfig::default());
+        for _ in 0..3 {
+            let raw = pool.send(&get(&url)).await.unwrap();
+            assert_eq!(raw.status, 200);
+            // Let the connection see the close before the next send.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        drop(listener);
+        let pool = PlainPool::new(&TransportConfig::default());
+        let err = pool.send(&get(&url)).await.unwrap_err();
+        assert!(err.is_connect(), "{err}");
+    }
+}
