@@ -191,11 +191,34 @@ fn cells(tally: &Tally) -> [String; 3] {
     ]
 }
 
-fn met(tally: &Tally) -> bool {
-    let requests: Vec<u64> = tally.hits.iter().map(|h| h.requests).collect();
-    tally.runs > 0
-        && tally.hits.len() == tally.runs
-        && median(&requests).is_some_and(|m| m <= TARGET_REQUESTS)
+/// Found with every seed at a median of at most the target, by one of the figures.
+fn met(runs: usize, found: usize, requests: &[u64]) -> bool {
+    runs > 0 && found == runs && median(requests).is_some_and(|m| m <= TARGET_REQUESTS)
+}
+
+/// Which figures meet the target for one bug: the whole default run, the catching check
+/// alone, fuzz mode.
+fn target_cell(check: &Tally, fuzz: &Tally) -> String {
+    let requests = |tally: &Tally| tally.hits.iter().map(|h| h.requests).collect::<Vec<_>>();
+    let by: Vec<&str> = [
+        (
+            met(check.runs, check.hits.len(), &requests(check)),
+            "whole run",
+        ),
+        (
+            met(check.runs, check.alone.len(), &check.alone),
+            "check alone",
+        ),
+        (met(fuzz.runs, fuzz.hits.len(), &requests(fuzz)), "fuzz"),
+    ]
+    .into_iter()
+    .filter_map(|(ok, label)| ok.then_some(label))
+    .collect();
+    if by.is_empty() {
+        verdict(false)
+    } else {
+        format!("{} ({})", verdict(true), by.join(", "))
+    }
 }
 
 pub fn run(quick: bool) -> anyhow::Result<Section> {
@@ -238,7 +261,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         let target = if bug == "none" {
             verdict(check.hits.is_empty() && fuzz.hits.is_empty()) + " (no false alarm)"
         } else {
-            verdict(met(&check) || met(&fuzz))
+            target_cell(&check, &fuzz)
         };
         section.row(vec![
             format!("`{bug}`"),
@@ -258,6 +281,6 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         "Seeds 1..{seeds}, `--concurrency 1` (so request counts are exact), `--fail-on warning`, default cases (3 per check; fuzz: 50 sequences); each bug alone in a fresh `serve-demo`, against the bundled scenario of its resource. Medians over the seeds that found the bug."
     ));
     section.note("Check mode: `stats.first_failure` of the JSON report (the run-wide request count and time when the first failing finding was made; the run goes through every check in order, so a bug caught by a late check costs the requests of the earlier ones). *Catching check alone*: the same seed re-run with `--checks NAME` for each check that caught the bug, the fewest requests of those runs (what a run of that check alone pays, the probe included). Fuzz mode: `fuzz.detected_after_requests`/`_ms` (when the failing sequence first failed, before confirmation and shrinking), and the first failure once shrunk and reported.");
-    section.note("The target holds for a bug when one mode finds it with every seed at a median ≤ 100 requests. `none` is the control: the clean API must give no failing finding in either mode.");
+    section.note("The target holds for a bug when one figure finds it with every seed at a median ≤ 100 requests; the cell names which: the whole default run, the catching check alone, or fuzz mode. `none` is the control: the clean API must give no failing finding in either mode.");
     Ok(section)
 }

@@ -156,8 +156,9 @@ pub fn execution(
                 && env.get("CI").is_none(),
             verbose: args.verbose,
         },
+        // The fuzzer's own default (50 sequences) unless --cases is given, as --help says.
         fuzz: FuzzSettings {
-            generated_cases: cases,
+            generated_cases: args.cases.unwrap_or(crate::fuzz::DEFAULT_CASES),
             ..FuzzSettings::default()
         },
         shard: args.shard.as_deref().map(str::parse).transpose()?,
@@ -314,6 +315,15 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn the_fuzzer_keeps_its_own_default_unless_cases_is_given() {
+        let default = config(&["--checks", "repeat-put,fuzz"]).expect("valid");
+        assert_eq!(default.cases, DEFAULT_CASES);
+        assert_eq!(default.fuzz.generated_cases, crate::fuzz::DEFAULT_CASES);
+        let given = config(&["--checks", "fuzz", "--cases", "7"]).expect("valid");
+        assert_eq!((given.cases, given.fuzz.generated_cases), (7, 7));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use ops::Repro;
 use oracle::SideBySide;
 use saved::SavedFailure;
 
-/// Default number of generated sequences per resource for `idemfuzz fuzz`.
+/// Default number of generated sequences per resource for `idemfuzz fuzz` and the `fuzz` check.
 pub const DEFAULT_CASES: u32 = 50;
 /// Default maximum number of steps of a generated sequence.
 pub const DEFAULT_MAX_STEPS: usize = 10;
