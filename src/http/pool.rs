@@ -6,7 +6,7 @@
 //!
 //! It only takes the requests it sends exactly as reqwest would: scheme `http`, no user info,
 //! a URI `http` parses as it is, no proxy in the configuration, and `--http-version` not `2`.
-//! Everything else goes through reqwest ([`PlainPool::takes`] says which).
+//! Everything else goes through reqwest ([`PlainPool::try_send`] hands it back).
 //!
 //! A request is retried on a fresh connection only when hyper hands it back unsent (the idle
 //! connection closed just before it was written); a request that may have reached the server is
@@ -72,32 +72,34 @@ impl PlainPool {
         }
     }
 
-    /// Whether this pool sends `request` (else the caller uses reqwest).
-    pub fn takes(&self, request: &OutgoingRequest) -> bool {
-        self.enabled && target(&request.url).is_some()
+    /// Sends `request` if the pool takes it, and reads its answer (the body capped), all
+    /// within the request's timeout; `None` leaves the request to the caller (reqwest).
+    pub async fn try_send(
+        &self,
+        request: &OutgoingRequest,
+    ) -> Option<Result<RawResponse, TransportError>> {
+        let target = self.target_for(request)?;
+        let start = Instant::now();
+        let built = match build(request, &target) {
+            Ok(built) => built,
+            Err(err) => return Some(Err(err)),
+        };
+        let exchange = self.exchange(request, &target, built, start);
+        Some(
+            match tokio::time::timeout(request.timeout, exchange).await {
+                Ok(answer) => answer,
+                Err(_) => Err(TransportError::Timeout {
+                    method: request.method.as_str(),
+                    url: request.url.clone(),
+                    after: request.timeout,
+                }),
+            },
+        )
     }
 
-    /// Sends a request the pool [takes](PlainPool::takes) and reads its answer (the body
-    /// capped), all within the request's timeout.
-    pub async fn send(&self, request: &OutgoingRequest) -> Result<RawResponse, TransportError> {
-        let Some(target) = target(&request.url) else {
-            return Err(invalid(request, "not a plain-http URL".into()));
-        };
-        let start = Instant::now();
-        let built = build(request, &target)?;
-        match tokio::time::timeout(
-            request.timeout,
-            self.exchange(request, &target, built, start),
-        )
-        .await
-        {
-            Ok(answer) => answer,
-            Err(_) => Err(TransportError::Timeout {
-                method: request.method.as_str(),
-                url: request.url.clone(),
-                after: request.timeout,
-            }),
-        }
+    /// The request taken apart, when this pool sends it.
+    fn target_for(&self, request: &OutgoingRequest) -> Option<Target> {
+        self.enabled.then(|| target(&request.url)).flatten()
     }
 
     /// Tries idle connections of the origin, then a new one; a request handed back unsent goes
@@ -186,9 +188,12 @@ impl PlainPool {
 
     fn checkin(&self, origin: &Origin, sender: Sender) {
         let mut idle = self.lock();
-        let list = idle.entry(origin.clone()).or_default();
-        if list.len() < MAX_IDLE_PER_ORIGIN {
-            list.push(sender);
+        match idle.get_mut(origin) {
+            Some(list) if list.len() >= MAX_IDLE_PER_ORIGIN => {}
+            Some(list) => list.push(sender),
+            None => {
+                idle.insert(origin.clone(), vec![sender]);
+            }
         }
     }
 
@@ -413,15 +418,17 @@ mod tests {
             body: None,
             timeout: Duration::from_secs(1),
         };
-        assert!(PlainPool::new(&TransportConfig::default()).takes(&request));
+        let takes =
+            |config: &TransportConfig| PlainPool::new(config).target_for(&request).is_some();
+        assert!(takes(&TransportConfig::default()));
         let mut proxied = TransportConfig::default();
         proxied.proxy.http = Some("http://proxy.example:3128".into());
-        assert!(!PlainPool::new(&proxied).takes(&request));
+        assert!(!takes(&proxied));
         let h2 = TransportConfig {
             http_version: HttpVersion::Http2,
             ..TransportConfig::default()
         };
-        assert!(!PlainPool::new(&h2).takes(&request));
+        assert!(!takes(&h2));
     }
 
     #[test]
@@ -496,7 +503,7 @@ mod tests {
         let (url, accepted) = counting_server(false).await;
         let pool = PlainPool::new(&TransportConfig::default());
         for _ in 0..5 {
-            let raw = pool.send(&get(&url)).await.unwrap();
+            let raw = pool.try_send(&get(&url)).await.unwrap().unwrap();
             assert_eq!((raw.status, raw.body.as_slice()), (200, b"ok".as_slice()));
         }
         assert_eq!(accepted.load(Ordering::SeqCst), 1);
@@ -507,7 +514,7 @@ mod tests {
         let (url, accepted) = counting_server(true).await;
         let pool = PlainPool::new(&TransportConfig::default());
         for _ in 0..3 {
-            let raw = pool.send(&get(&url)).await.unwrap();
+            let raw = pool.try_send(&get(&url)).await.unwrap().unwrap();
             assert_eq!(raw.status, 200);
             // Let the connection see the close before the next send.
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -521,7 +528,7 @@ mod tests {
         let url = format!("http://{}/x", listener.local_addr().unwrap());
         drop(listener);
         let pool = PlainPool::new(&TransportConfig::default());
-        let err = pool.send(&get(&url)).await.unwrap_err();
+        let err = pool.try_send(&get(&url)).await.unwrap().unwrap_err();
         assert!(err.is_connect(), "{err}");
     }
 }

@@ -227,10 +227,10 @@ impl ReqwestTransport {
         &self,
         request: &OutgoingRequest,
     ) -> Result<(RawResponse, &'static str), TransportError> {
-        if self.plain.takes(request) {
-            return Ok((self.plain.send(request).await?, WIRE_VERSION));
+        match self.plain.try_send(request).await {
+            Some(answer) => answer.map(|raw| (raw, WIRE_VERSION)),
+            None => self.exchange_reqwest(request).await,
         }
-        self.exchange_reqwest(request).await
     }
 
     async fn exchange_reqwest(
