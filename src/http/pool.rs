@@ -17,16 +17,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::http::config::{HttpVersion, TransportConfig};
-use crate::http::transport::{
-    MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, RawResponse, TransportError, error_chain,
-};
-use crate::http::wire::{default_user_agent, own_fields};
+use crate::http::transport::{OutgoingRequest, RawResponse, TransportError, header_pairs};
+use crate::http::wire::{origin_form_request, other, read_capped, timeout};
 
 /// Idle connections kept per origin; more are closed when they come back.
 const MAX_IDLE_PER_ORIGIN: usize = 128;
@@ -88,11 +86,7 @@ impl PlainPool {
         Some(
             match tokio::time::timeout(request.timeout, exchange).await {
                 Ok(answer) => answer,
-                Err(_) => Err(TransportError::Timeout {
-                    method: request.method.as_str(),
-                    url: request.url.clone(),
-                    after: request.timeout,
-                }),
+                Err(_) => Err(timeout(request)),
             },
         )
     }
@@ -120,10 +114,11 @@ impl PlainPool {
                 Attempt::Answered(raw) => return Ok(raw),
                 Attempt::Unsent(back) if reused => built = back,
                 Attempt::Unsent(_) => {
-                    return Err(other(
-                        request,
-                        "the new connection closed before the request",
-                    ));
+                    return Err(TransportError::Other {
+                        method: request.method.as_str(),
+                        url: request.url.clone(),
+                        reason: "the new connection closed before the request".into(),
+                    });
                 }
             }
         }
@@ -144,24 +139,15 @@ impl PlainPool {
             Err(mut failed) => {
                 return match failed.take_message() {
                     Some(back) => Ok(Attempt::Unsent(back)),
-                    None => Err(other(request, &error_chain(failed.error()))),
+                    None => Err(other(request, failed.error())),
                 };
             }
         };
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(response.headers());
         let body = read_capped(response.into_body())
             .await
-            .map_err(|err| other(request, &error_chain(&err)))?;
+            .map_err(|err| other(request, &err))?;
         if body.complete {
             self.checkin(&target.origin, sender);
         }
@@ -229,16 +215,13 @@ impl PlainPool {
         let _ = tcp.set_nodelay(true);
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
             .await
-            .map_err(|err| other(request, &error_chain(&err)))?;
+            .map_err(|err| other(request, &err))?;
         tokio::spawn(async move {
             // Runs until the server closes the connection or its sender is dropped; an error
             // there already reached the request's future.
             let _ = connection.await;
         });
-        sender
-            .ready()
-            .await
-            .map_err(|err| other(request, &error_chain(&err)))?;
+        sender.ready().await.map_err(|err| other(request, &err))?;
         Ok(sender)
     }
 }
@@ -292,79 +275,18 @@ fn has_dot_segment(path: &str) -> bool {
     })
 }
 
-/// The request as hyper sends it: origin-form target, `Host`, `User-Agent` and `Accept`
-/// unless the request has its own, the request's fields, the body.
+/// The request as hyper sends it: as the wire client builds it, plus `Accept: */*` unless
+/// the request has its own (as reqwest adds it).
 fn build(
     request: &OutgoingRequest,
     target: &Target,
 ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
-    let mut builder = hyper::Request::builder()
-        .method(request.method.as_str())
-        .uri(target.path.as_str())
-        .header(http::header::HOST, target.authority.as_str());
-    if let Some(agent) = default_user_agent(request) {
-        builder = builder.header(http::header::USER_AGENT, agent);
-    }
-    let own_accept = request
-        .headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("accept"));
-    if !own_accept {
-        builder = builder.header(http::header::ACCEPT, DEFAULT_ACCEPT);
-    }
-    for (name, value) in own_fields(request) {
-        builder = builder.header(name, value);
-    }
-    let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
-    builder
-        .body(body)
-        .map_err(|err| invalid(request, err.to_string()))
-}
-
-/// A response body as read: at most [`MAX_KEPT_BODY`] bytes kept, the length counted.
-struct ReadBody {
-    kept: Vec<u8>,
-    total: usize,
-    /// Read to its end (the connection can take another request).
-    complete: bool,
-}
-
-/// Reads a body frame by frame, keeping at most [`MAX_KEPT_BODY`] bytes and stopping after
-/// [`MAX_COUNTED_BODY`].
-async fn read_capped(mut body: hyper::body::Incoming) -> hyper::Result<ReadBody> {
-    let mut read = ReadBody {
-        kept: Vec::new(),
-        total: 0,
-        complete: false,
-    };
-    while read.total < MAX_COUNTED_BODY {
-        let Some(frame) = body.frame().await else {
-            read.complete = true;
-            break;
-        };
-        if let Ok(data) = frame?.into_data() {
-            read.total += data.len();
-            let room = MAX_KEPT_BODY.saturating_sub(read.kept.len());
-            read.kept.extend_from_slice(&data[..data.len().min(room)]);
-        }
-    }
-    Ok(read)
-}
-
-fn invalid(request: &OutgoingRequest, reason: String) -> TransportError {
-    TransportError::InvalidRequest {
-        method: request.method.as_str(),
-        url: request.url.clone(),
-        reason,
-    }
-}
-
-fn other(request: &OutgoingRequest, reason: &str) -> TransportError {
-    TransportError::Other {
-        method: request.method.as_str(),
-        url: request.url.clone(),
-        reason: reason.to_string(),
-    }
+    let mut built = origin_form_request(request, &target.path, &target.authority)?;
+    built
+        .headers_mut()
+        .entry(http::header::ACCEPT)
+        .or_insert(http::HeaderValue::from_static(DEFAULT_ACCEPT));
+    Ok(built)
 }
 
 #[cfg(test)]

@@ -27,6 +27,19 @@ pub struct OutgoingRequest {
     pub timeout: Duration,
 }
 
+/// Header fields as name/value pairs (values decoded lossily), in the order received.
+pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// An HTTP answer as received, before classification into a record.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
@@ -247,16 +260,7 @@ impl ReqwestTransport {
             .map_err(|err| classify(&err, method, &url, request.timeout))?;
         let version = version_label(response.version());
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(response.headers());
         let (body, body_len) = read_capped(response, method, &url, request.timeout).await?;
         let raw = RawResponse {
             status,

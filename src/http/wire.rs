@@ -29,7 +29,7 @@ use tokio_util::either::Either;
 use crate::http::config::{ProxyConfig, TransportConfig};
 use crate::http::transport::{
     MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, Pace, RawResponse, TransportError,
-    UnreadAnswer, error_chain, root_cause,
+    UnreadAnswer, error_chain, header_pairs, root_cause,
 };
 
 /// A connection: plain TCP or TLS over TCP.
@@ -42,7 +42,7 @@ const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfe
 const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
 
 /// The `User-Agent` to add, if the request has none.
-pub(crate) fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
+fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
     let own = request
         .headers
         .iter()
@@ -332,22 +332,13 @@ async fn receive(
     let reading = async {
         let response = answer.await?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let (body, body_len) = read_capped(response.into_body()).await?;
+        let headers = header_pairs(response.headers());
+        let body = read_capped(response.into_body()).await?;
         Ok::<_, hyper::Error>(RawResponse {
             status,
             headers,
-            body,
-            body_len,
+            body: body.kept,
+            body_len: body.total,
             elapsed: started.elapsed(),
         })
     };
@@ -358,21 +349,34 @@ async fn receive(
     }
 }
 
-/// Reads a body frame by frame, keeping at most [`MAX_KEPT_BODY`] bytes.
-async fn read_capped(mut body: hyper::body::Incoming) -> hyper::Result<(Vec<u8>, usize)> {
-    let mut kept = Vec::new();
-    let mut total = 0usize;
-    while total < MAX_COUNTED_BODY {
+/// A response body as read: at most [`MAX_KEPT_BODY`] bytes kept, the length counted.
+pub(crate) struct ReadBody {
+    pub kept: Vec<u8>,
+    pub total: usize,
+    /// Read to its end (a kept-alive connection can take another request).
+    pub complete: bool,
+}
+
+/// Reads a body frame by frame, keeping at most [`MAX_KEPT_BODY`] bytes and stopping after
+/// [`MAX_COUNTED_BODY`].
+pub(crate) async fn read_capped(mut body: hyper::body::Incoming) -> hyper::Result<ReadBody> {
+    let mut read = ReadBody {
+        kept: Vec::new(),
+        total: 0,
+        complete: false,
+    };
+    while read.total < MAX_COUNTED_BODY {
         let Some(frame) = body.frame().await else {
+            read.complete = true;
             break;
         };
         if let Ok(data) = frame?.into_data() {
-            total += data.len();
-            let room = MAX_KEPT_BODY.saturating_sub(kept.len());
-            kept.extend_from_slice(&data[..data.len().min(room)]);
+            read.total += data.len();
+            let room = MAX_KEPT_BODY.saturating_sub(read.kept.len());
+            read.kept.extend_from_slice(&data[..data.len().min(room)]);
         }
     }
-    Ok((kept, total))
+    Ok(read)
 }
 
 /// A request written and not read.
@@ -462,10 +466,20 @@ fn endpoint(request: &OutgoingRequest) -> Result<Endpoint, TransportError> {
 /// The request as hyper sends it (origin-form target, `Host`, the request's fields, body).
 fn hyper_request(request: &OutgoingRequest) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
     let endpoint = endpoint(request)?;
+    origin_form_request(request, &endpoint.target, &endpoint.authority)
+}
+
+/// The request for a hyper client connection: `target` (origin form), `Host: authority`,
+/// `User-Agent` unless the request has its own, the request's fields, the body.
+pub(crate) fn origin_form_request(
+    request: &OutgoingRequest,
+    target: &str,
+    authority: &str,
+) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
     let mut builder = hyper::Request::builder()
         .method(request.method.as_str())
-        .uri(endpoint.target.as_str())
-        .header(http::header::HOST, endpoint.authority.as_str());
+        .uri(target)
+        .header(http::header::HOST, authority);
     if let Some(agent) = default_user_agent(request) {
         builder = builder.header(http::header::USER_AGENT, agent);
     }
@@ -483,7 +497,7 @@ fn hyper_request(request: &OutgoingRequest) -> Result<hyper::Request<Full<Bytes>
 }
 
 /// The request's header fields, without the ones the wire client writes itself.
-pub(crate) fn own_fields(request: &OutgoingRequest) -> impl Iterator<Item = (&str, &str)> {
+fn own_fields(request: &OutgoingRequest) -> impl Iterator<Item = (&str, &str)> {
     request
         .headers
         .iter()
@@ -525,7 +539,7 @@ fn raw_request(request: &OutgoingRequest, endpoint: &Endpoint) -> Result<Vec<u8>
     Ok(bytes)
 }
 
-fn timeout(request: &OutgoingRequest) -> TransportError {
+pub(crate) fn timeout(request: &OutgoingRequest) -> TransportError {
     TransportError::Timeout {
         method: request.method.as_str(),
         url: request.url.clone(),
@@ -533,7 +547,10 @@ fn timeout(request: &OutgoingRequest) -> TransportError {
     }
 }
 
-fn other(request: &OutgoingRequest, err: &(dyn std::error::Error + 'static)) -> TransportError {
+pub(crate) fn other(
+    request: &OutgoingRequest,
+    err: &(dyn std::error::Error + 'static),
+) -> TransportError {
     TransportError::Other {
         method: request.method.as_str(),
         url: request.url.clone(),
