@@ -123,20 +123,7 @@ async fn run_variant(
 
 /// The per-step rules the base execution breaks.
 fn base_found(steps: &[Op], base: &Execution, context: &OracleContext) -> Vec<Found> {
-    oracle::per_step(base, context)
-        .into_iter()
-        .map(|broken| Found {
-            broken,
-            repro: Repro {
-                steps: steps.to_vec(),
-                relation: Relation::PerStep,
-            },
-            ranges: vec![base.exchanges.clone()],
-            exchanges: Vec::new(),
-            side_by_side: Vec::new(),
-            failing_len: steps.len(),
-        })
-        .collect()
+    per_step_found(steps, &Relation::PerStep, base, context, steps.len())
 }
 
 /// The per-step rules a variant's execution breaks.
@@ -146,7 +133,19 @@ fn variant_steps_found(
     variant: &Execution,
     context: &OracleContext,
 ) -> Vec<Found> {
-    oracle::per_step(variant, context)
+    per_step_found(steps, relation, variant, context, variant.steps.len())
+}
+
+/// The per-step rules `execution` (of `steps` under `relation`) breaks, each a finding whose
+/// failing sequence has `failing_len` steps.
+fn per_step_found(
+    steps: &[Op],
+    relation: &Relation,
+    execution: &Execution,
+    context: &OracleContext,
+    failing_len: usize,
+) -> Vec<Found> {
+    oracle::per_step(execution, context)
         .into_iter()
         .map(|broken| Found {
             broken,
@@ -154,10 +153,10 @@ fn variant_steps_found(
                 steps: steps.to_vec(),
                 relation: relation.clone(),
             },
-            ranges: vec![variant.exchanges.clone()],
+            ranges: vec![execution.exchanges.clone()],
             exchanges: Vec::new(),
             side_by_side: Vec::new(),
-            failing_len: variant.steps.len(),
+            failing_len,
         })
         .collect()
 }

@@ -221,6 +221,12 @@ fn free_case(resolver: &Resolver<'_>, raw: &Raw) -> Case {
             }
         })
         .collect();
+    case_of(steps, duplicate, inserts)
+}
+
+/// A case of `steps`, with its duplicate-idempotent relation (the step repeated, if any) and
+/// its insert-safe relation (when anything is inserted).
+fn case_of(steps: Vec<Op>, duplicate: Option<usize>, inserts: Vec<Insert>) -> Case {
     let insert = (!inserts.is_empty()).then_some(Relation::InsertSafe { inserts });
     Case {
         steps,
@@ -247,12 +253,7 @@ fn focused_case(resolver: &Resolver<'_>, raw: &Raw) -> Case {
             op: resolver.safe(safe, steps[before].slot(), true),
         })
         .collect();
-    let insert = (!inserts.is_empty()).then_some(Relation::InsertSafe { inserts });
-    Case {
-        steps,
-        duplicate: duplicate.map(|at| Relation::DuplicateIdempotent { at }),
-        insert,
-    }
+    case_of(steps, duplicate, inserts)
 }
 
 /// The position of the idempotent op `roll` (in `0..ROLL`) selects, if the sequence has one;
