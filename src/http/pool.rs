@@ -252,11 +252,8 @@ fn target(url: &str) -> Option<Target> {
     if !plain_host || !plain_path || has_dot_segment(uri.path()) || port == Some(80) {
         return None;
     }
-    if authority.as_str() != host && port.is_none() {
-        // User info, or an empty port.
-        return None;
-    }
-    if authority.as_str().contains('@') {
+    // User info (which reqwest turns into an `Authorization` field), or an empty port.
+    if authority.as_str().contains('@') || (port.is_none() && authority.as_str() != host) {
         return None;
     }
     let connect_host = host.trim_start_matches('[').trim_end_matches(']');
@@ -333,13 +330,7 @@ mod tests {
 
     #[test]
     fn a_proxy_or_http2_only_rules_the_pool_out() {
-        let request = OutgoingRequest {
-            method: crate::http::model::Method::Get,
-            url: "http://127.0.0.1:1/x".into(),
-            headers: Vec::new(),
-            body: None,
-            timeout: Duration::from_secs(1),
-        };
+        let request = get("http://127.0.0.1:1/x");
         let takes =
             |config: &TransportConfig| PlainPool::new(config).target_for(&request).is_some();
         assert!(takes(&TransportConfig::default()));

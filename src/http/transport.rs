@@ -1,6 +1,7 @@
 //! The transport seam: one trait the runner sends requests through, and its real
-//! implementation (reqwest, with plain-http sends on pooled hyper connections). Redirects are never followed (a 3xx is an answer to judge), bodies are read up
-//! to a cap, and every failure to get an HTTP answer is a [`TransportError`] — never a finding.
+//! implementation (reqwest, with plain-http sends on pooled hyper connections). Redirects are
+//! never followed (a 3xx is an answer to judge), bodies are read up to a cap, and every failure
+//! to get an HTTP answer is a [`TransportError`] — never a finding.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
