@@ -78,14 +78,14 @@ async fn evaluate_all(
         let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
             continue;
         };
-        let found = variant_steps_found(steps, relation, &variant, context);
+        let found = per_step_found(steps, relation, &variant, context);
         if !found.is_empty() {
             return Ok(found);
         }
         waiting.push((relation, variant));
     }
     let base = execute(session, "run A", steps, None, &watched).await?;
-    let mut found = base_found(steps, &base, context);
+    let mut found = per_step_found(steps, &Relation::PerStep, &base, context);
     for (relation, variant) in &waiting {
         found.extend(relation_found(steps, relation, &base, variant, context));
     }
@@ -96,7 +96,7 @@ async fn evaluate_all(
         let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
             continue;
         };
-        found.extend(variant_steps_found(steps, relation, &variant, context));
+        found.extend(per_step_found(steps, relation, &variant, context));
         found.extend(relation_found(steps, relation, &base, &variant, context));
     }
     Ok(found)
@@ -121,29 +121,13 @@ async fn run_variant(
     Ok(Some(variant))
 }
 
-/// The per-step rules the base execution breaks.
-fn base_found(steps: &[Op], base: &Execution, context: &OracleContext) -> Vec<Found> {
-    per_step_found(steps, &Relation::PerStep, base, context, steps.len())
-}
-
-/// The per-step rules a variant's execution breaks.
-fn variant_steps_found(
-    steps: &[Op],
-    relation: &Relation,
-    variant: &Execution,
-    context: &OracleContext,
-) -> Vec<Found> {
-    per_step_found(steps, relation, variant, context, variant.steps.len())
-}
-
-/// The per-step rules `execution` (of `steps` under `relation`) breaks, each a finding whose
-/// failing sequence has `failing_len` steps.
+/// The per-step rules `execution` (of `steps`, or of the variant `relation` makes of them)
+/// breaks; the failing sequence is the one executed.
 fn per_step_found(
     steps: &[Op],
     relation: &Relation,
     execution: &Execution,
     context: &OracleContext,
-    failing_len: usize,
 ) -> Vec<Found> {
     oracle::per_step(execution, context)
         .into_iter()
@@ -156,7 +140,7 @@ fn per_step_found(
             ranges: vec![execution.exchanges.clone()],
             exchanges: Vec::new(),
             side_by_side: Vec::new(),
-            failing_len,
+            failing_len: execution.steps.len(),
         })
         .collect()
 }
@@ -169,8 +153,13 @@ fn relation_found(
     variant: &Execution,
     context: &OracleContext,
 ) -> Vec<Found> {
+    let broken = oracle::relation(relation, base, variant, context);
+    if broken.is_empty() {
+        return Vec::new();
+    }
+    // The rows show the runs side by side; built only for a rule that broke.
     let rows = oracle::side_by_side(relation, base, variant);
-    oracle::relation(relation, base, variant, context)
+    broken
         .into_iter()
         .map(|broken| Found {
             broken,
