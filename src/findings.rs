@@ -70,6 +70,16 @@ pub struct Finding {
     pub baseline: Option<BaselineMark>,
 }
 
+impl Finding {
+    /// True when this finding fails a run whose `--fail-on` level is `fail_on`: at or above
+    /// it, above `info`, and not accepted by a baseline (`known` / `recorded`).
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        self.severity >= fail_on
+            && self.severity > Severity::Info
+            && !self.baseline.is_some_and(BaselineMark::accepted)
+    }
+}
+
 /// The most case numbers a finding lists in [`Finding::other_cases`].
 pub const MAX_OTHER_CASES: usize = 20;
 

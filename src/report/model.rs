@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baseline::BaselineSummary;
 use crate::checks::CheckId;
-use crate::findings::{BaselineMark, Finding, Severity};
+use crate::findings::{Finding, Severity};
 use crate::runner::shard::Shard;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
@@ -172,10 +172,6 @@ impl RunReport {
     /// Findings at or above the run's `fail_on` level, except those a baseline accepts
     /// (`known` / `recorded`): the findings that fail the run.
     pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| {
-            f.severity >= self.fail_on
-                && f.severity > Severity::Info
-                && !f.baseline.is_some_and(BaselineMark::accepted)
-        })
+        self.findings.iter().filter(move |f| f.fails(self.fail_on))
     }
 }

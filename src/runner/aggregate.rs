@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use crate::baseline::BaselineOptions;
-use crate::findings::{BaselineMark, Finding, MAX_OTHER_CASES, Severity};
+use crate::findings::{Finding, MAX_OTHER_CASES, Severity};
 use crate::report::model::FirstFailure;
 use crate::runner::events::{Event, EventSink, FindingAgain};
 
@@ -57,20 +57,11 @@ impl<'a> Aggregator<'a> {
             }
             seen_in_case.push(key.clone());
             finding.baseline = self.baseline.mark(&finding);
-            if self.first_failure.is_none() && self.fails(&finding) {
+            if self.first_failure.is_none() && finding.fails(self.fail_on) {
                 self.first_failure = Some(now());
             }
             self.add(key, finding, sink);
         }
-    }
-
-    /// True when `finding` fails the run (the same rule as [`RunReport::failing_findings`]).
-    ///
-    /// [`RunReport::failing_findings`]: crate::report::model::RunReport::failing_findings
-    fn fails(&self, finding: &Finding) -> bool {
-        finding.severity >= self.fail_on
-            && finding.severity > Severity::Info
-            && !finding.baseline.is_some_and(BaselineMark::accepted)
     }
 
     fn add(&mut self, key: Key, finding: Finding, sink: &dyn EventSink) {
@@ -140,6 +131,7 @@ mod tests {
 
     use super::*;
     use crate::checks::CheckId;
+    use crate::findings::BaselineMark;
 
     /// Keeps the events it receives.
     #[derive(Default)]
