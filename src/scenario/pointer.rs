@@ -201,8 +201,7 @@ pub fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
         .iter()
         .flat_map(|pattern| pattern.find(value))
         .collect();
-    found.sort_by(document_order);
-    found.dedup();
+    in_document_order(&mut found);
     for pointer in found.iter().rev() {
         pointer.remove(value);
     }
@@ -211,8 +210,7 @@ pub fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
 /// Removes the pointers deepest-first and highest-index-first, so earlier removals never shift
 /// the places later ones name. Reports them in document order.
 fn remove_pointers(value: &mut Value, mut pointers: Vec<JsonPointer>) -> Vec<String> {
-    pointers.sort_by(document_order);
-    pointers.dedup();
+    in_document_order(&mut pointers);
     let mut removed: Vec<String> = pointers
         .iter()
         .rev()
@@ -221,6 +219,13 @@ fn remove_pointers(value: &mut Value, mut pointers: Vec<JsonPointer>) -> Vec<Str
         .collect();
     removed.reverse();
     removed
+}
+
+/// Sorts pointers into document order and drops repeats; removing them in reverse then never
+/// shifts a place a later removal names.
+fn in_document_order(pointers: &mut Vec<JsonPointer>) {
+    pointers.sort_by(document_order);
+    pointers.dedup();
 }
 
 /// Orders pointers as their places appear in a document: ancestors first, array indexes
