@@ -34,24 +34,25 @@ const DEFAULT_ACCEPT: &str = "*/*";
 
 type Sender = SendRequest<Full<Bytes>>;
 
-/// Host and port of a plain-http target.
-type Origin = (String, u16);
+/// Where a plain-http target's connections go: its authority as written. The pool takes
+/// only lower-case hosts and no explicit `:80`, so one origin has one spelling.
+type Origin = http::uri::Authority;
 
 /// Pooled HTTP/1.1 connections to plain-http origins.
 pub struct PlainPool {
     /// False when the configuration rules the pool out (a proxy, or HTTP/2 only).
     enabled: bool,
     connect_timeout: Option<Duration>,
-    idle: Mutex<HashMap<Origin, Vec<Sender>>>,
+    /// Idle connections by origin, keyed by its spelling (`Authority` hashes and compares
+    /// case-insensitively byte by byte, which cost more than the rest of a checkout).
+    idle: Mutex<HashMap<String, Vec<Sender>>>,
 }
 
 /// A request taken apart for the pool.
 struct Target {
     origin: Origin,
-    /// The `Host` field: the URL's authority as written.
-    authority: String,
     /// Origin-form request target: `/path?query`.
-    path: String,
+    path: http::Uri,
 }
 
 /// How one exchange on a connection ended.
@@ -163,7 +164,7 @@ impl PlainPool {
     /// An idle connection to `origin` that can take a request now, if any.
     async fn checkout(&self, origin: &Origin) -> Option<Sender> {
         loop {
-            let mut sender = self.lock().get_mut(origin).and_then(Vec::pop)?;
+            let mut sender = self.lock().get_mut(origin.as_str()).and_then(Vec::pop)?;
             // Resolves once the connection has finished its previous exchange; fails when
             // the server closed it meanwhile.
             if sender.ready().await.is_ok() {
@@ -174,16 +175,16 @@ impl PlainPool {
 
     fn checkin(&self, origin: &Origin, sender: Sender) {
         let mut idle = self.lock();
-        match idle.get_mut(origin) {
+        match idle.get_mut(origin.as_str()) {
             Some(list) if list.len() >= MAX_IDLE_PER_ORIGIN => {}
             Some(list) => list.push(sender),
             None => {
-                idle.insert(origin.clone(), vec![sender]);
+                idle.insert(origin.as_str().to_owned(), vec![sender]);
             }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Origin, Vec<Sender>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Sender>>> {
         // The map holds no invariant a panicking holder could break.
         self.idle
             .lock()
@@ -196,8 +197,7 @@ impl PlainPool {
         request: &OutgoingRequest,
         target: &Target,
     ) -> Result<Sender, TransportError> {
-        let (host, port) = (&target.origin.0, target.origin.1);
-        let connecting = TcpStream::connect((host.as_str(), port));
+        let connecting = TcpStream::connect(socket_address(&target.origin));
         let tcp = match self.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, connecting).await.map_err(|_| {
                 TransportError::Timeout {
@@ -234,10 +234,7 @@ fn target(url: &str) -> Option<Target> {
     }
     let authority = uri.authority()?;
     let host = authority.host();
-    let path = match uri.query() {
-        Some(query) => format!("{}?{query}", uri.path()),
-        None => uri.path().to_string(),
-    };
+    let path = origin_form(&uri)?;
     // reqwest's URL parser lower-cases and IDNA-maps host names, percent-encodes some
     // characters, resolves dot segments and drops a default port; only URLs it would leave
     // exactly as they are are taken.
@@ -246,30 +243,53 @@ fn target(url: &str) -> Option<Target> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-[]:".contains(&b));
     let plain_path = path
+        .as_str()
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/?%".contains(&b));
     let port = authority.port_u16();
-    if !plain_host || !plain_path || has_dot_segment(uri.path()) || port == Some(80) {
+    if !plain_host || !plain_path || has_dot_segment(path.path()) || port == Some(80) {
         return None;
     }
     // User info (which reqwest turns into an `Authorization` field), or an empty port.
     if authority.as_str().contains('@') || (port.is_none() && authority.as_str() != host) {
         return None;
     }
-    let connect_host = host.trim_start_matches('[').trim_end_matches(']');
     Some(Target {
-        origin: (connect_host.to_string(), port.unwrap_or(80)),
-        authority: authority.as_str().to_string(),
-        path,
+        origin: authority.clone(),
+        path: http::Uri::from(path),
     })
+}
+
+/// The request target in origin form. `http://host` and `http://host?q` have no path, which
+/// reqwest sends as `/`.
+fn origin_form(uri: &http::Uri) -> Option<http::uri::PathAndQuery> {
+    match uri.path_and_query() {
+        Some(path) if path.as_str().starts_with('/') => Some(path.clone()),
+        Some(path) => format!("/{}", path.as_str()).parse().ok(),
+        None => Some(http::uri::PathAndQuery::from_static("/")),
+    }
+}
+
+/// Host and port to connect to: a bracketed IPv6 literal without its brackets.
+fn socket_address(origin: &Origin) -> (&str, u16) {
+    let host = origin.host().trim_start_matches('[').trim_end_matches(']');
+    (host, origin.port_u16().unwrap_or(80))
 }
 
 /// A `.` or `..` segment, which reqwest's URL parser would resolve away.
 fn has_dot_segment(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-        matches!(decoded.as_str(), "." | "..")
-    })
+    path.split('/').any(is_dot_segment)
+}
+
+/// `.` or `..`, each dot possibly percent-encoded (`%2e`, either case).
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while let [b'.', after @ ..] | [b'%', b'2', b'e' | b'E', after @ ..] = rest {
+        rest = after;
+        dots += 1;
+    }
+    rest.is_empty() && (1..=2).contains(&dots)
 }
 
 /// The request as hyper sends it: as the wire client builds it, plus `Accept: */*` unless
@@ -278,7 +298,15 @@ fn build(
     request: &OutgoingRequest,
     target: &Target,
 ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
-    let mut built = origin_form_request(request, &target.path, &target.authority)?;
+    // An authority `http::Uri` parsed is a valid field value.
+    let host = http::HeaderValue::from_str(target.origin.as_str()).map_err(|err| {
+        TransportError::InvalidRequest {
+            method: request.method.as_str(),
+            url: request.url.clone(),
+            reason: err.to_string(),
+        }
+    })?;
+    let mut built = origin_form_request(request, target.path.clone(), host)?;
     built
         .headers_mut()
         .entry(http::header::ACCEPT)
@@ -296,15 +324,36 @@ mod tests {
     #[test]
     fn plain_http_urls_are_taken_apart() {
         let t = target("http://127.0.0.1:8080/things/a?x=1").unwrap();
-        assert_eq!(t.origin, ("127.0.0.1".to_string(), 8080));
-        assert_eq!(t.authority, "127.0.0.1:8080");
+        assert_eq!(t.origin, "127.0.0.1:8080");
+        assert_eq!(socket_address(&t.origin), ("127.0.0.1", 8080));
         assert_eq!(t.path, "/things/a?x=1");
         let t = target("http://localhost").unwrap();
-        assert_eq!(t.origin, ("localhost".to_string(), 80));
+        assert_eq!(t.origin, "localhost");
+        assert_eq!(socket_address(&t.origin), ("localhost", 80));
         assert_eq!(t.path, "/");
+        // What hyper writes as the request target.
+        let written = |url: &str| {
+            target(url)
+                .unwrap()
+                .path
+                .path_and_query()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(written("http://localhost?x=1").as_str(), "/?x=1");
+        assert_eq!(written("http://localhost").as_str(), "/");
         let v6 = target("http://[::1]:9/x").unwrap();
-        assert_eq!(v6.origin, ("::1".to_string(), 9));
-        assert_eq!(v6.authority, "[::1]:9");
+        assert_eq!(v6.origin, "[::1]:9");
+        assert_eq!(socket_address(&v6.origin), ("::1", 9));
+        // Dots that are not a whole `.` or `..` segment stay as they are in reqwest too.
+        for url in [
+            "http://127.0.0.1/v1.2/x",
+            "http://127.0.0.1/a/.../b",
+            "http://127.0.0.1/a/.b/%2e%2e%2e",
+            "http://127.0.0.1/a/b.?x=..",
+        ] {
+            assert!(target(url).is_some(), "{url}");
+        }
     }
 
     #[test]
@@ -317,6 +366,9 @@ mod tests {
             "http://127.0.0.1/a/./b",
             "http://127.0.0.1/a b",
             "http://127.0.0.1/a/%2E%2e/b",
+            "http://127.0.0.1/a/%2e",
+            "http://127.0.0.1/a/.%2E?x=1",
+            "http://127.0.0.1/..",
             "http://127.0.0.1/x?q=\"quoted\"",
             "http://127.0.0.1/{id}",
             "http://127.0.0.1:80/x",

@@ -35,7 +35,11 @@ pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .map(|(name, value)| {
             (
                 name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                match value.to_str() {
+                    // Visible ASCII, the common case, is copied without a UTF-8 decode.
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                },
             )
         })
         .collect()

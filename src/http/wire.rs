@@ -466,34 +466,55 @@ fn endpoint(request: &OutgoingRequest) -> Result<Endpoint, TransportError> {
 /// The request as hyper sends it (origin-form target, `Host`, the request's fields, body).
 fn hyper_request(request: &OutgoingRequest) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
     let endpoint = endpoint(request)?;
-    origin_form_request(request, &endpoint.target, &endpoint.authority)
+    let target = endpoint
+        .target
+        .parse()
+        .map_err(|err: http::uri::InvalidUri| invalid_request(request, &err))?;
+    let host = http::HeaderValue::from_str(&endpoint.authority)
+        .map_err(|err| invalid_request(request, &err))?;
+    origin_form_request(request, target, host)
 }
 
-/// The request for a hyper client connection: `target` (origin form), `Host: authority`,
-/// `User-Agent` unless the request has its own, the request's fields, the body.
+/// The request for a hyper client connection: `target` (origin form), `Host: host`,
+/// `User-Agent` unless the request has its own, the request's fields, the body. Built field by
+/// field rather than through `http::request::Builder`, which parses the target again: this is
+/// on the hot path of every plain-http send.
 pub(crate) fn origin_form_request(
     request: &OutgoingRequest,
-    target: &str,
-    authority: &str,
+    target: http::Uri,
+    host: http::HeaderValue,
 ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
-    let mut builder = hyper::Request::builder()
-        .method(request.method.as_str())
-        .uri(target)
-        .header(http::header::HOST, authority);
+    let method = http::Method::from_bytes(request.method.as_str().as_bytes())
+        .map_err(|err| invalid_request(request, &err))?;
+    let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
+    let mut built = hyper::Request::new(body);
+    *built.method_mut() = method;
+    *built.uri_mut() = target;
+    let fields = built.headers_mut();
+    fields.insert(http::header::HOST, host);
     if let Some(agent) = default_user_agent(request) {
-        builder = builder.header(http::header::USER_AGENT, agent);
+        fields.insert(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(agent),
+        );
     }
     for (name, value) in own_fields(request) {
-        builder = builder.header(name, value);
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|err| invalid_request(request, &err))?;
+        let value =
+            http::HeaderValue::from_str(value).map_err(|err| invalid_request(request, &err))?;
+        fields.append(name, value);
     }
-    let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
-    builder
-        .body(body)
-        .map_err(|err| TransportError::InvalidRequest {
-            method: request.method.as_str(),
-            url: request.url.clone(),
-            reason: err.to_string(),
-        })
+    Ok(built)
+}
+
+/// A request that cannot be put on the wire as it is.
+fn invalid_request(request: &OutgoingRequest, err: &dyn std::fmt::Display) -> TransportError {
+    TransportError::InvalidRequest {
+        method: request.method.as_str(),
+        url: request.url.clone(),
+        reason: err.to_string(),
+    }
 }
 
 /// The request's header fields, without the ones the wire client writes itself.
@@ -501,7 +522,7 @@ fn own_fields(request: &OutgoingRequest) -> impl Iterator<Item = (&str, &str)> {
     request
         .headers
         .iter()
-        .filter(|(name, _)| !OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+        .filter(|(name, _)| !OWN_HEADERS.iter().any(|own| name.eq_ignore_ascii_case(own)))
         .map(|(name, value)| (name.as_str(), value.as_str()))
 }
 
