@@ -1,6 +1,7 @@
 //! Request throughput of idemfuzz's HTTP engine — the transport stack a run sends through
-//! (`build_transport` with default settings: Retry-After handling over the pooled reqwest
-//! client) — against oha on the same demo endpoint, at concurrency 1, 16 and 64.
+//! (`build_transport` with default settings: Retry-After handling over the transport, which
+//! sends plain http on its keep-alive hyper pool) — against oha on the same demo endpoint, at
+//! concurrency 1, 16 and 64, in rounds that measure both clients back to back.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -167,18 +168,24 @@ fn oha_rate(
         .context("oha's JSON has no summary.requestsPerSec")
 }
 
-/// Median rates of one concurrency level over the rounds.
-struct Level {
+/// One round at one concurrency level: each workload's rate for idemfuzz and for oha, measured
+/// back to back so that both see the same load from the rest of the machine.
+struct Round {
     engine: [f64; 3],
-    oha_get: f64,
-    oha_put: f64,
+    oha: [f64; 3],
+}
+
+impl Round {
+    fn ratio(&self, workload: usize) -> f64 {
+        self.engine[workload] / self.oha[workload]
+    }
 }
 
 pub fn run(quick: bool) -> anyhow::Result<Section> {
     let (rounds, duration) = if quick {
-        (1, Duration::from_secs(1))
+        (3, Duration::from_secs(1))
     } else {
-        (3, Duration::from_secs(3))
+        (9, Duration::from_secs(2))
     };
     let demo = DemoProcess::start("none")?;
     let url = format!(
@@ -209,71 +216,91 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
             "idemfuzz req/s",
             "oha req/s",
             "ratio",
+            "ratio range over rounds",
             "target ≥ 0.9",
         ],
     );
+    let bench = Bench {
+        runtime: &runtime,
+        transport: &transport,
+        url: &url,
+        duration,
+    };
     for concurrency in [1usize, 16, 64] {
-        let level = measure_level(&runtime, &transport, &url, concurrency, duration, rounds)?;
-        let oha_mix = 2.0 / (1.0 / level.oha_get + 1.0 / level.oha_put);
-        for (i, (workload, oha)) in [
-            (Workload::Get, level.oha_get),
-            (Workload::Put, level.oha_put),
-            (Workload::Mix, oha_mix),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let ratio = level.engine[i] / oha;
-            section.row(vec![
-                concurrency.to_string(),
-                workload.label().to_string(),
-                count(level.engine[i] as u64),
-                count(oha as u64),
-                format!("{ratio:.2}"),
-                verdict(ratio >= TARGET_RATIO),
-            ]);
-        }
-    }
-    section.note(format!(
-        "Each figure is the median of {rounds} round(s) of {} s per workload; idemfuzz and oha alternate within a round, against the same `serve-demo` process on 127.0.0.1 and the same thing (`PUT` body `{BODY}`). Only 2xx answers count; any other answer fails the suite.",
-        duration.as_secs()
-    ));
-    section.note("oha sends one method per run, so its GET/PUT 1:1 figure is derived from its GET and PUT rates (the harmonic mean: the time per request is the average of both).");
-    section.note("Both clients share the machine's cores with the demo API, which is the bottleneck at 16 and 64: the ratio says whether idemfuzz leaves the API as busy as oha does.");
-    Ok(section)
-}
-
-fn measure_level(
-    runtime: &tokio::runtime::Runtime,
-    transport: &Arc<dyn Transport>,
-    url: &str,
-    concurrency: usize,
-    duration: Duration,
-    rounds: usize,
-) -> anyhow::Result<Level> {
-    let mut engine: [Vec<f64>; 3] = Default::default();
-    let (mut oha_get, mut oha_put) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
+        let level: Vec<Round> = (0..rounds)
+            .map(|n| bench.round(concurrency, n % 2 == 1))
+            .collect::<anyhow::Result<_>>()?;
         for (i, workload) in [Workload::Get, Workload::Put, Workload::Mix]
             .into_iter()
             .enumerate()
         {
-            let rate = runtime.block_on(engine_rate(
-                Arc::clone(transport),
-                url.to_string(),
-                workload,
-                concurrency,
-                duration,
-            ))?;
-            engine[i].push(rate);
+            section.row(level_row(concurrency, workload, i, &level));
         }
-        oha_get.push(oha_rate(url, Method::Get, concurrency, duration)?);
-        oha_put.push(oha_rate(url, Method::Put, concurrency, duration)?);
     }
-    let mid = |v: &[f64]| median_f64(v).unwrap_or(0.0);
-    Ok(Level {
-        engine: [mid(&engine[0]), mid(&engine[1]), mid(&engine[2])],
-        oha_get: mid(&oha_get),
-        oha_put: mid(&oha_put),
-    })
+    section.note(format!(
+        "{rounds} rounds of {} s per run at each concurrency. A round measures idemfuzz and oha back to back, one workload after the other, oha first in every other round; the ratio is the median of the rounds' ratios, so that a slow spell of this shared machine weighs on both sides of a ratio rather than on one. The rates are the medians over the rounds. Against the same `serve-demo` process on 127.0.0.1 and the same thing (`PUT` body `{BODY}`); only 2xx answers count, any other answer fails the suite.",
+        duration.as_secs()
+    ));
+    section.note("oha sends one method per run, so its GET/PUT 1:1 figure is derived from its GET and PUT rates of the same round (the harmonic mean: the time per request is the average of both).");
+    section.note("Both clients share the machine's cores with the demo API, which is the bottleneck at 16 and 64: the ratio says whether idemfuzz leaves the API as busy as oha does. At 1 the test is latency-bound, and the range shows how much the other tenants of this machine move a single round.");
+    Ok(section)
+}
+
+/// The table row of one workload at one concurrency level.
+fn level_row(concurrency: usize, workload: Workload, i: usize, level: &[Round]) -> Vec<String> {
+    let mid = |values: Vec<f64>| median_f64(&values).unwrap_or(0.0);
+    let ratios: Vec<f64> = level.iter().map(|round| round.ratio(i)).collect();
+    let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ratio = mid(ratios);
+    vec![
+        concurrency.to_string(),
+        workload.label().to_string(),
+        count(mid(level.iter().map(|round| round.engine[i]).collect()) as u64),
+        count(mid(level.iter().map(|round| round.oha[i]).collect()) as u64),
+        format!("{ratio:.2}"),
+        format!("{low:.2}–{high:.2}"),
+        verdict(ratio >= TARGET_RATIO),
+    ]
+}
+
+/// What every run of the suite shares.
+struct Bench<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    transport: &'a Arc<dyn Transport>,
+    url: &'a str,
+    duration: Duration,
+}
+
+impl Bench<'_> {
+    /// One round: GET and PUT for both clients, back to back (oha first when `oha_first`), then
+    /// the engine's GET/PUT mix.
+    fn round(&self, concurrency: usize, oha_first: bool) -> anyhow::Result<Round> {
+        let (mut engine, mut oha) = ([0.0; 3], [0.0; 3]);
+        for (i, (workload, method)) in [(Workload::Get, Method::Get), (Workload::Put, Method::Put)]
+            .into_iter()
+            .enumerate()
+        {
+            if oha_first {
+                oha[i] = oha_rate(self.url, method, concurrency, self.duration)?;
+            }
+            engine[i] = self.engine_rate(workload, concurrency)?;
+            if !oha_first {
+                oha[i] = oha_rate(self.url, method, concurrency, self.duration)?;
+            }
+        }
+        engine[2] = self.engine_rate(Workload::Mix, concurrency)?;
+        oha[2] = 2.0 / (1.0 / oha[0] + 1.0 / oha[1]);
+        Ok(Round { engine, oha })
+    }
+
+    fn engine_rate(&self, workload: Workload, concurrency: usize) -> anyhow::Result<f64> {
+        self.runtime.block_on(engine_rate(
+            Arc::clone(self.transport),
+            self.url.to_string(),
+            workload,
+            concurrency,
+            self.duration,
+        ))
+    }
 }
