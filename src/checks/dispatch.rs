@@ -20,10 +20,10 @@ pub struct Canons {
     pub declared: Canon,
     /// Declared plus auto-detected volatile fields.
     pub full: Canon,
-    /// Members that differ between two resources created with the same body, measured once
-    /// before the cases when the fuzz check runs on the resource (`None`: each fuzz case
-    /// measures them itself).
-    pub per_instance: Option<Vec<String>>,
+    /// What the fuzz check compares two executions with: `full` plus the members that differ
+    /// between two resources created with the same body, measured once before the cases when
+    /// the fuzz check runs on the resource (`None`: each fuzz case measures them itself).
+    pub fuzz_cross: Option<Canon>,
 }
 
 /// Whether the scenario turned the check off.

@@ -16,12 +16,21 @@ use crate::runner::probe;
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
+use crate::snapshot::canonical::Canon;
 
 /// Why the fuzzer cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
     (!Capabilities::of(resource).can_write()).then(|| {
         "the resource declares no write the fuzzer could send (PUT, POST, DELETE or PATCH)".into()
     })
+}
+
+/// The canonical form two executions are compared with: `full`, and the members that differ
+/// between two resources created with the same body (`per_instance`, as JSON pointers).
+pub fn cross_canon(full: &Canon, per_instance: &[String]) -> Canon {
+    let mut cross = full.clone();
+    cross.ignore.extend(probe::patterns(per_instance));
+    cross
 }
 
 /// What one case of the fuzz check runs.
@@ -44,12 +53,13 @@ pub async fn run_case(
     settings: &FuzzSettings,
     deadline: Option<Instant>,
 ) -> Result<Vec<Violation>, CaseError> {
-    let per_instance = match &canons.per_instance {
+    let cross = match &canons.fuzz_cross {
         Some(measured) => measured.clone(),
-        None => per_instance_fields(session, generator).await?,
+        None => cross_canon(
+            &canons.full,
+            &per_instance_fields(session, generator).await?,
+        ),
     };
-    let mut cross = canons.full.clone();
-    cross.ignore.extend(probe::patterns(&per_instance));
     let resource = session.resource;
     let context = OracleContext {
         client_members: resource

@@ -15,8 +15,9 @@ use crate::fuzz::execute::{Execution, execute, watched_slots};
 use crate::fuzz::ops::{Op, Relation, Repro};
 use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
-use crate::fuzz::{Detection, FuzzDetail, FuzzLimits};
+use crate::fuzz::{FuzzDetail, FuzzLimits};
 use crate::http::model::Exchange;
+use crate::report::model::RunMoment;
 use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 
@@ -205,7 +206,7 @@ pub async fn generated_case(
     let Some(first) = pick(found) else {
         return Ok(Vec::new());
     };
-    let detection = detected(session);
+    let detection = session.run_moment();
     let signature = first.broken.signature.clone();
     let key = format!("{}\u{0}{}", signature.relation, signature.rule);
     if session.fuzz_failure_claimed(&key) {
@@ -222,14 +223,6 @@ pub async fn generated_case(
     let shrunk = shrink(session, &mut tree, first, limits, context).await?;
     let shrunk = remove_steps(session, shrunk, limits, context).await?;
     Ok(vec![report(shrunk, case_seed, case.steps.len(), detection)])
-}
-
-/// Now, as the run counts it: the moment a failure is first seen.
-fn detected(session: &Session<'_>) -> Detection {
-    Detection {
-        requests: session.run_requests(),
-        ms: session.run_elapsed_ms(),
-    }
 }
 
 /// A per-step rule broken in a variant is a per-step rule of the variant's sequence: run it as
@@ -526,7 +519,7 @@ fn report(
     shrunk: Shrunk,
     case_seed: u64,
     original_steps: usize,
-    detection: Detection,
+    detection: RunMoment,
 ) -> Violation {
     let Shrunk {
         best,
@@ -546,7 +539,7 @@ fn detail_of(
     found: &Found,
     case_seed: u64,
     original_steps: usize,
-    detection: Detection,
+    detection: RunMoment,
 ) -> FuzzDetail {
     FuzzDetail {
         relation: found.broken.signature.relation.clone(),
@@ -561,12 +554,12 @@ fn detail_of(
         flaky: false,
         replayed_from: None,
         detected_after_requests: detection.requests,
-        detected_after_ms: detection.ms,
+        detected_after_ms: detection.elapsed_ms,
     }
 }
 
 /// A failure that did not reproduce: reported, never as a violation.
-fn flaky(found: Found, case_seed: u64, original_steps: usize, detection: Detection) -> Violation {
+fn flaky(found: Found, case_seed: u64, original_steps: usize, detection: RunMoment) -> Violation {
     let title = format!(
         "flaky: \"{}\" did not reproduce when the same sequence ran again",
         found.broken.violation.title
@@ -622,7 +615,7 @@ pub async fn replay(
     let Some(found) = matching(found, &signature) else {
         return Ok(Vec::new());
     };
-    let detection = detected(session);
+    let detection = session.run_moment();
     let detail = FuzzDetail {
         replayed_from: Some(saved.file.clone()),
         ..detail_of(&found, saved.case_seed, saved.repro.steps.len(), detection)

@@ -111,12 +111,3 @@ pub struct FuzzDetail {
     #[serde(default)]
     pub detected_after_ms: u64,
 }
-
-/// The moment a failure was first seen, as the run counts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Detection {
-    /// Requests the run had sent.
-    pub requests: u64,
-    /// Milliseconds since the run started.
-    pub ms: u64,
-}

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::model::{
-    CheckResult, CheckStatus, CleanupReport, FirstFailure, LeftBehind, REPORT_FORMAT_VERSION,
+    CheckResult, CheckStatus, CleanupReport, LeftBehind, REPORT_FORMAT_VERSION, RunMoment,
     RunOutcome, RunReport, RunStats, VolatileFields,
 };
 use crate::checks::CheckId;
@@ -204,7 +204,7 @@ pub(crate) fn sample_report() -> RunReport {
             requests: 17,
             transport_errors: 2,
             throttled: 0,
-            first_failure: Some(FirstFailure {
+            first_failure: Some(RunMoment {
                 requests: 5,
                 elapsed_ms: 412,
             }),

@@ -125,12 +125,14 @@ pub struct RunStats {
     /// When the first failing finding (the ones the exit code counts) was produced; `None`
     /// when there was none.
     #[serde(default)]
-    pub first_failure: Option<FirstFailure>,
+    pub first_failure: Option<RunMoment>,
 }
 
-/// The time to the first failure: where the run was when it produced its first failing finding.
+/// A moment of the run, as the run counts it: requests sent and time since it started. The
+/// report's `first_failure` is the moment the run produced its first failing finding; a fuzz
+/// finding's detection is the moment its sequence first failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FirstFailure {
+pub struct RunMoment {
     /// Requests the run had sent (the `requests` counter at that moment).
     pub requests: u64,
     /// Milliseconds since the run started.

@@ -10,7 +10,7 @@ use std::collections::btree_map::Entry;
 
 use crate::baseline::BaselineOptions;
 use crate::findings::{Finding, MAX_OTHER_CASES, Severity};
-use crate::report::model::FirstFailure;
+use crate::report::model::RunMoment;
 use crate::runner::events::{Event, EventSink, FindingAgain};
 
 /// What identifies one reported finding: scenario path, fingerprint, severity. (A rule that
@@ -23,7 +23,7 @@ pub struct Aggregator<'a> {
     baseline: &'a BaselineOptions,
     fail_on: Severity,
     kept: BTreeMap<Key, Finding>,
-    first_failure: Option<FirstFailure>,
+    first_failure: Option<RunMoment>,
 }
 
 impl<'a> Aggregator<'a> {
@@ -42,7 +42,7 @@ impl<'a> Aggregator<'a> {
     pub fn add_case(
         &mut self,
         findings: Vec<Finding>,
-        now: impl Fn() -> FirstFailure,
+        now: impl Fn() -> RunMoment,
         sink: &dyn EventSink,
     ) {
         let mut seen_in_case: Vec<Key> = Vec::new();
@@ -56,7 +56,11 @@ impl<'a> Aggregator<'a> {
                 continue;
             }
             seen_in_case.push(key.clone());
-            finding.baseline = self.baseline.mark(&finding);
+            finding.baseline = match self.kept.get(&key) {
+                // The mark depends on the fingerprint and severity alone, both in the key.
+                Some(kept) => kept.baseline,
+                None => self.baseline.mark(&finding),
+            };
             if self.first_failure.is_none() && finding.fails(self.fail_on) {
                 self.first_failure = Some(now());
             }
@@ -86,7 +90,7 @@ impl<'a> Aggregator<'a> {
     }
 
     /// The run's findings, one per key, and when the first failing one was produced.
-    pub fn finish(self) -> (Vec<Finding>, Option<FirstFailure>) {
+    pub fn finish(self) -> (Vec<Finding>, Option<RunMoment>) {
         (self.kept.into_values().collect(), self.first_failure)
     }
 }
@@ -179,15 +183,15 @@ mod tests {
         }
     }
 
-    fn at(requests: u64) -> impl Fn() -> FirstFailure {
-        move || FirstFailure {
+    fn at(requests: u64) -> impl Fn() -> RunMoment {
+        move || RunMoment {
             requests,
             elapsed_ms: requests * 10,
         }
     }
 
     /// Adds one finding per case, in the given case order.
-    fn aggregate(cases: &[u32], fail_on: Severity) -> (Vec<Finding>, Option<FirstFailure>) {
+    fn aggregate(cases: &[u32], fail_on: Severity) -> (Vec<Finding>, Option<RunMoment>) {
         let options = BaselineOptions::default();
         let mut aggregator = Aggregator::new(&options, fail_on);
         let sink = Recorder::default();
@@ -264,7 +268,7 @@ mod tests {
         let (_, first) = aggregate(&[7, 3, 5], Severity::Error);
         assert_eq!(
             first,
-            Some(FirstFailure {
+            Some(RunMoment {
                 requests: 7,
                 elapsed_ms: 70
             }),

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
+use crate::report::model::RunMoment;
 use crate::runner::auth::Credentials;
 use crate::runner::registry::Registry;
 use crate::scenario::Target;
@@ -132,6 +133,14 @@ impl RunContext {
     /// Milliseconds since the run started.
     pub fn elapsed_ms(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Where the run is now: requests sent and time since it started.
+    pub fn now(&self) -> RunMoment {
+        RunMoment {
+            requests: self.requests.load(std::sync::atomic::Ordering::Relaxed),
+            elapsed_ms: self.elapsed_ms(),
+        }
     }
 
     /// True once the fuzz time budget has run out.

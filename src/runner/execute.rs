@@ -16,7 +16,7 @@ use crate::checks::fuzz::{self, FuzzCase};
 use crate::checks::script;
 use crate::checks::verdict::Violation;
 use crate::findings::{Finding, Severity};
-use crate::report::model::{CheckResult, CheckStatus, FirstFailure};
+use crate::report::model::{CheckResult, CheckStatus};
 use crate::runner::aggregate::Aggregator;
 use crate::runner::context::RunContext;
 use crate::runner::events::{Event, EventSink};
@@ -120,7 +120,7 @@ async fn run_batch(
         let tally = &mut tallies.units[outcome.unit];
         let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
         record_outcome(tally, &outcome, requests, sink);
-        findings.add_case(outcome.findings, || now(ctx), sink);
+        findings.add_case(outcome.findings, || ctx.now(), sink);
         if tally.remaining == 0 {
             let result = finish(tally);
             sink.emit(Event::CheckFinished(Box::new(result.clone())));
@@ -141,14 +141,6 @@ async fn clean_up_batch(ctx: &RunContext, work: &Work<'_>, created: Vec<(usize, 
             cleanup::clean_case(ctx, &work.scenarios[scenario].target, &urls).await;
         })
         .await;
-}
-
-/// Where the run is now: requests sent and time since it started.
-fn now(ctx: &RunContext) -> FirstFailure {
-    FirstFailure {
-        requests: ctx.requests.load(std::sync::atomic::Ordering::Relaxed),
-        elapsed_ms: ctx.elapsed_ms(),
-    }
 }
 
 fn jobs(plan: &Plan) -> Vec<Job> {
@@ -321,7 +313,7 @@ async fn judge_case(
             std::borrow::Cow::Owned(Canons {
                 full: declared.clone(),
                 declared,
-                per_instance: None,
+                fuzz_cross: None,
             })
         }
     };

@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::baseline::BaselineOptions;
 use crate::checks::dispatch::Canons;
+use crate::checks::fuzz::cross_canon;
 use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
@@ -339,12 +340,13 @@ async fn detect_volatile(
                 });
             }
         }
+        let fuzz_cross = per_instance.map(|fields| cross_canon(&full, &fields));
         canons.insert(
             (s, r),
             Canons {
                 declared,
                 full,
-                per_instance,
+                fuzz_cross,
             },
         );
     }

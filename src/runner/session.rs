@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
 use crate::http::redact;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
+use crate::report::model::RunMoment;
 use crate::runner::auth::{self, SendError};
 use crate::runner::context::{ResolvedTarget, RunContext};
 use crate::runner::registry::OwnedState;
@@ -129,14 +130,10 @@ impl<'a> Session<'a> {
         format!("{}\u{0}{}", self.resource.name, rule)
     }
 
-    /// Requests the whole run has sent so far (every case, answered or not).
-    pub fn run_requests(&self) -> u64 {
-        self.ctx.requests.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Milliseconds since the run started.
-    pub fn run_elapsed_ms(&self) -> u64 {
-        self.ctx.elapsed_ms()
+    /// Where the whole run is now: requests sent so far (every case, answered or not) and
+    /// time since it started.
+    pub fn run_moment(&self) -> RunMoment {
+        self.ctx.now()
     }
 
     /// True once the run was interrupted.

@@ -160,13 +160,6 @@ impl IgnorePattern {
         collect_matches(value, &self.0, &mut JsonPointer::root(), &mut found);
         found
     }
-
-    /// Removes every matched member or element and returns the concrete pointers removed, as
-    /// they were named before the removal (array indexes are not shifted between matches).
-    pub fn remove_from(&self, value: &mut Value) -> Vec<String> {
-        let found = self.find(value);
-        remove_pointers(value, found)
-    }
 }
 
 impl fmt::Display for IgnorePattern {
@@ -182,17 +175,7 @@ impl fmt::Display for IgnorePattern {
 }
 
 /// Removes what every pattern matches in `value`, matching all patterns against the value as it
-/// was before any removal. Returns the removed pointers in document order, without duplicates.
-pub fn remove_all(patterns: &[IgnorePattern], value: &mut Value) -> Vec<String> {
-    let found = patterns
-        .iter()
-        .flat_map(|pattern| pattern.find(value))
-        .collect();
-    remove_pointers(value, found)
-}
-
-/// Removes what every pattern matches, as [`remove_all`] does, without naming what was removed
-/// (the fast path for canonical forms, which only need the result).
+/// was before any removal (array indexes are not shifted between matches).
 pub fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
     if patterns.is_empty() {
         return;
@@ -201,31 +184,13 @@ pub fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
         .iter()
         .flat_map(|pattern| pattern.find(value))
         .collect();
-    in_document_order(&mut found);
+    // In document order without repeats, removed in reverse (deepest and highest index
+    // first): no removal shifts a place a later one names.
+    found.sort_by(document_order);
+    found.dedup();
     for pointer in found.iter().rev() {
         pointer.remove(value);
     }
-}
-
-/// Removes the pointers deepest-first and highest-index-first, so earlier removals never shift
-/// the places later ones name. Reports them in document order.
-fn remove_pointers(value: &mut Value, mut pointers: Vec<JsonPointer>) -> Vec<String> {
-    in_document_order(&mut pointers);
-    let mut removed: Vec<String> = pointers
-        .iter()
-        .rev()
-        .filter(|pointer| pointer.remove(value).is_some())
-        .map(ToString::to_string)
-        .collect();
-    removed.reverse();
-    removed
-}
-
-/// Sorts pointers into document order and drops repeats; removing them in reverse then never
-/// shifts a place a later removal names.
-fn in_document_order(pointers: &mut Vec<JsonPointer>) {
-    pointers.sort_by(document_order);
-    pointers.dedup();
 }
 
 /// Orders pointers as their places appear in a document: ancestors first, array indexes
@@ -442,8 +407,7 @@ mod tests {
             "updatedAt": "t0",
             "items": [{"id": 1, "updatedAt": "t1"}, {"id": 2}, {"id": 3, "updatedAt": "t3"}]
         });
-        let removed = pattern("/items/*/updatedAt").remove_from(&mut doc);
-        assert_eq!(removed, ["/items/0/updatedAt", "/items/2/updatedAt"]);
+        strip_all(&[pattern("/items/*/updatedAt")], &mut doc);
         assert_eq!(doc["items"], json!([{"id": 1}, {"id": 2}, {"id": 3}]));
         assert_eq!(doc["updatedAt"], json!("t0"));
     }
@@ -451,32 +415,28 @@ mod tests {
     #[test]
     fn removes_whole_array_elements_by_wildcard() {
         let mut doc = json!({"log": ["a", "b", "c"], "keep": 1});
-        let removed = pattern("/log/*").remove_from(&mut doc);
-        assert_eq!(removed, ["/log/0", "/log/1", "/log/2"]);
+        strip_all(&[pattern("/log/*")], &mut doc);
         assert_eq!(doc, json!({"log": [], "keep": 1}));
     }
 
     #[test]
-    fn remove_all_matches_against_the_original_indexes() {
+    fn strip_all_matches_against_the_original_indexes() {
         let mut doc = json!({"xs": ["a", "b", "c", "d"]});
-        let removed = remove_all(&[pattern("/xs/1"), pattern("/xs/2")], &mut doc);
-        assert_eq!(removed, ["/xs/1", "/xs/2"]);
+        strip_all(&[pattern("/xs/1"), pattern("/xs/2")], &mut doc);
         assert_eq!(doc, json!({"xs": ["a", "d"]}));
     }
 
     #[test]
-    fn remove_all_handles_nested_and_duplicate_matches() {
+    fn strip_all_handles_nested_and_duplicate_matches() {
         let mut doc = json!({"a": {"b": 1, "c": 2}, "d": 3});
-        let removed = remove_all(&[pattern("/a/b"), pattern("/a"), pattern("/*/b")], &mut doc);
-        assert_eq!(removed, ["/a", "/a/b"]);
+        strip_all(&[pattern("/a/b"), pattern("/a"), pattern("/*/b")], &mut doc);
         assert_eq!(doc, json!({"d": 3}));
     }
 
     #[test]
     fn missing_places_remove_nothing() {
         let mut doc = json!({"a": 1});
-        assert!(pattern("/b").remove_from(&mut doc).is_empty());
-        assert!(pattern("/a/*").remove_from(&mut doc).is_empty());
+        strip_all(&[pattern("/b"), pattern("/a/*")], &mut doc);
         assert_eq!(doc, json!({"a": 1}));
     }
 }
