@@ -1,5 +1,5 @@
-//! Memory: peak resident memory of whole runs of 1,000 and 10,000 cases (check mode against
-//! the clean and a buggy demo, fuzz mode against the clean demo). Flat means findings and
+//! Memory: peak resident memory of whole runs of 1,000 and 10,000 cases (check mode and fuzz
+//! mode, each against the clean and a buggy demo). Flat means findings and
 //! exchanges are streamed to the reports, not kept.
 
 use std::time::Duration;
@@ -23,7 +23,7 @@ struct Mode {
     fuzz: bool,
 }
 
-const MODES: [Mode; 3] = [
+const MODES: [Mode; 4] = [
     Mode {
         label: "default checks, clean API",
         bugs: "none",
@@ -37,6 +37,11 @@ const MODES: [Mode; 3] = [
     Mode {
         label: "fuzz, clean API",
         bugs: "none",
+        fuzz: true,
+    },
+    Mode {
+        label: "fuzz, 4 bugs (failing sequences confirmed and shrunk)",
+        bugs: BUGGY,
         fuzz: true,
     },
 ];
