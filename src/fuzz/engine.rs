@@ -36,6 +36,30 @@ pub struct Found {
     pub failing_len: usize,
 }
 
+impl Found {
+    /// A rule `steps` (under `relation`) broke, shown by the session exchanges in `ranges`;
+    /// no side-by-side rows.
+    fn new(
+        broken: Broken,
+        steps: &[Op],
+        relation: &Relation,
+        ranges: Vec<Range<usize>>,
+        failing_len: usize,
+    ) -> Found {
+        Found {
+            broken,
+            repro: Repro {
+                steps: steps.to_vec(),
+                relation: relation.clone(),
+            },
+            ranges,
+            exchanges: Vec::new(),
+            side_by_side: Vec::new(),
+            failing_len,
+        }
+    }
+}
+
 /// Executes `steps` and, for each relation, its variant, judging as soon as it can; returns
 /// the broken rules of the first execution after which some rule is broken, and does not run
 /// the rest (the case fails either way). The insert variant runs first, since its inserted
@@ -132,16 +156,9 @@ fn per_step_found(
 ) -> Vec<Found> {
     oracle::per_step(execution, context)
         .into_iter()
-        .map(|broken| Found {
-            broken,
-            repro: Repro {
-                steps: steps.to_vec(),
-                relation: relation.clone(),
-            },
-            ranges: vec![execution.exchanges.clone()],
-            exchanges: Vec::new(),
-            side_by_side: Vec::new(),
-            failing_len: execution.steps.len(),
+        .map(|broken| {
+            let ranges = vec![execution.exchanges.clone()];
+            Found::new(broken, steps, relation, ranges, execution.steps.len())
         })
         .collect()
 }
@@ -162,16 +179,12 @@ fn relation_found(
     let rows = oracle::side_by_side(relation, base, variant);
     broken
         .into_iter()
-        .map(|broken| Found {
-            broken,
-            repro: Repro {
-                steps: steps.to_vec(),
-                relation: relation.clone(),
-            },
-            ranges: vec![base.exchanges.clone(), variant.exchanges.clone()],
-            exchanges: Vec::new(),
-            side_by_side: rows.clone(),
-            failing_len: steps.len(),
+        .map(|broken| {
+            let ranges = vec![base.exchanges.clone(), variant.exchanges.clone()];
+            Found {
+                side_by_side: rows.clone(),
+                ..Found::new(broken, steps, relation, ranges, steps.len())
+            }
         })
         .collect()
 }
