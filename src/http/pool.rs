@@ -299,13 +299,8 @@ fn build(
     target: &Target,
 ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
     // An authority `http::Uri` parsed is a valid field value.
-    let host = http::HeaderValue::from_str(target.origin.as_str()).map_err(|err| {
-        TransportError::InvalidRequest {
-            method: request.method.as_str(),
-            url: request.url.clone(),
-            reason: err.to_string(),
-        }
-    })?;
+    let host = http::HeaderValue::from_str(target.origin.as_str())
+        .map_err(|err| TransportError::invalid_request(request, err))?;
     let mut built = origin_form_request(request, target.path.clone(), host)?;
     built
         .headers_mut()

@@ -96,6 +96,18 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// `request` cannot be put on the wire as it is, for `reason`.
+    pub(crate) fn invalid_request(
+        request: &OutgoingRequest,
+        reason: impl std::fmt::Display,
+    ) -> TransportError {
+        TransportError::InvalidRequest {
+            method: request.method.as_str(),
+            url: request.url.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// True when the target could not be reached at all (as opposed to one slow answer).
     pub fn is_connect(&self) -> bool {
         matches!(self, TransportError::Connect { .. })
@@ -278,14 +290,8 @@ impl ReqwestTransport {
     }
 
     fn build(&self, request: &OutgoingRequest) -> Result<reqwest::RequestBuilder, TransportError> {
-        let method =
-            reqwest::Method::from_bytes(request.method.as_str().as_bytes()).map_err(|err| {
-                TransportError::InvalidRequest {
-                    method: request.method.as_str(),
-                    url: request.url.clone(),
-                    reason: err.to_string(),
-                }
-            })?;
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|err| TransportError::invalid_request(request, err))?;
         let mut builder = self
             .client
             .request(method, &request.url)

@@ -423,11 +423,7 @@ impl UnreadAnswer for Unread {
 
 /// Takes the URL apart; only http and https are sent.
 fn endpoint(request: &OutgoingRequest) -> Result<Endpoint, TransportError> {
-    let invalid = |reason: String| TransportError::InvalidRequest {
-        method: request.method.as_str(),
-        url: request.url.clone(),
-        reason,
-    };
+    let invalid = |reason: String| TransportError::invalid_request(request, reason);
     let url = reqwest::Url::parse(&request.url).map_err(|err| invalid(err.to_string()))?;
     let https = match url.scheme() {
         "http" => false,
@@ -469,9 +465,9 @@ fn hyper_request(request: &OutgoingRequest) -> Result<hyper::Request<Full<Bytes>
     let target = endpoint
         .target
         .parse()
-        .map_err(|err: http::uri::InvalidUri| invalid_request(request, &err))?;
+        .map_err(|err: http::uri::InvalidUri| TransportError::invalid_request(request, err))?;
     let host = http::HeaderValue::from_str(&endpoint.authority)
-        .map_err(|err| invalid_request(request, &err))?;
+        .map_err(|err| TransportError::invalid_request(request, err))?;
     origin_form_request(request, target, host)
 }
 
@@ -485,7 +481,7 @@ pub(crate) fn origin_form_request(
     host: http::HeaderValue,
 ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
     let method = http::Method::from_bytes(request.method.as_str().as_bytes())
-        .map_err(|err| invalid_request(request, &err))?;
+        .map_err(|err| TransportError::invalid_request(request, err))?;
     let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
     let mut built = hyper::Request::new(body);
     *built.method_mut() = method;
@@ -500,21 +496,12 @@ pub(crate) fn origin_form_request(
     }
     for (name, value) in own_fields(request) {
         let name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|err| invalid_request(request, &err))?;
-        let value =
-            http::HeaderValue::from_str(value).map_err(|err| invalid_request(request, &err))?;
+            .map_err(|err| TransportError::invalid_request(request, err))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|err| TransportError::invalid_request(request, err))?;
         fields.append(name, value);
     }
     Ok(built)
-}
-
-/// A request that cannot be put on the wire as it is.
-fn invalid_request(request: &OutgoingRequest, err: &dyn std::fmt::Display) -> TransportError {
-    TransportError::InvalidRequest {
-        method: request.method.as_str(),
-        url: request.url.clone(),
-        reason: err.to_string(),
-    }
 }
 
 /// The request's header fields, without the ones the wire client writes itself.
@@ -542,11 +529,10 @@ fn raw_request(request: &OutgoingRequest, endpoint: &Endpoint) -> Result<Vec<u8>
     for (name, value) in own_fields(request) {
         let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
         if name.is_empty() || !name.chars().all(token) || value.chars().any(char::is_control) {
-            return Err(TransportError::InvalidRequest {
-                method: request.method.as_str(),
-                url: request.url.clone(),
-                reason: format!("the header field `{name}` cannot be sent as it is"),
-            });
+            return Err(TransportError::invalid_request(
+                request,
+                format!("the header field `{name}` cannot be sent as it is"),
+            ));
         }
         head.push_str(&format!("{name}: {value}\r\n"));
     }
