@@ -26,9 +26,6 @@ use crate::scenario::generate::BodyGenerator;
 pub struct Found {
     pub broken: Broken,
     pub repro: Repro,
-    /// Session exchanges of the executions involved (base, then variant); only valid inside
-    /// [`evaluate`], which copies them into `exchanges`.
-    ranges: Vec<Range<usize>>,
     /// The exchanges of the executions involved (base, then variant), copied from the session.
     pub exchanges: Vec<Exchange>,
     pub side_by_side: Vec<SideBySide>,
@@ -37,13 +34,12 @@ pub struct Found {
 }
 
 impl Found {
-    /// A rule `steps` (under `relation`) broke, shown by the session exchanges in `ranges`;
-    /// no side-by-side rows.
+    /// A rule `steps` (under `relation`) broke, shown by `exchanges`; no side-by-side rows.
     fn new(
         broken: Broken,
         steps: &[Op],
         relation: &Relation,
-        ranges: Vec<Range<usize>>,
+        exchanges: Vec<Exchange>,
         failing_len: usize,
     ) -> Found {
         Found {
@@ -52,8 +48,7 @@ impl Found {
                 steps: steps.to_vec(),
                 relation: relation.clone(),
             },
-            ranges,
-            exchanges: Vec::new(),
+            exchanges,
             side_by_side: Vec::new(),
             failing_len,
         }
@@ -75,14 +70,7 @@ pub async fn evaluate(
     context: &OracleContext,
 ) -> Result<Vec<Found>, CaseError> {
     let kept = session.exchanges().len();
-    let mut found = evaluate_all(session, steps, relations, context).await?;
-    for one in &mut found {
-        one.exchanges = one
-            .ranges
-            .drain(..)
-            .flat_map(|range| session.exchanges()[range].iter().cloned())
-            .collect();
-    }
+    let found = evaluate_all(session, steps, relations, context).await?;
     session.drop_exchanges_after(kept);
     Ok(found)
 }
@@ -103,16 +91,18 @@ async fn evaluate_all(
         let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
             continue;
         };
-        let found = per_step_found(steps, relation, &variant, context);
+        let found = per_step_found(session, steps, relation, &variant, context);
         if !found.is_empty() {
             return Ok(found);
         }
         waiting.push((relation, variant));
     }
     let base = execute(session, "run A", steps, None, &watched).await?;
-    let mut found = per_step_found(steps, &Relation::PerStep, &base, context);
+    let mut found = per_step_found(session, steps, &Relation::PerStep, &base, context);
     for (relation, variant) in &waiting {
-        found.extend(relation_found(steps, relation, &base, variant, context));
+        found.extend(relation_found(
+            session, steps, relation, &base, variant, context,
+        ));
     }
     for relation in late {
         if !found.is_empty() {
@@ -121,8 +111,10 @@ async fn evaluate_all(
         let Some(variant) = run_variant(session, steps, relation, &watched).await? else {
             continue;
         };
-        found.extend(per_step_found(steps, relation, &variant, context));
-        found.extend(relation_found(steps, relation, &base, &variant, context));
+        found.extend(per_step_found(session, steps, relation, &variant, context));
+        found.extend(relation_found(
+            session, steps, relation, &base, &variant, context,
+        ));
     }
     Ok(found)
 }
@@ -149,6 +141,7 @@ async fn run_variant(
 /// The per-step rules `execution` (of `steps`, or of the variant `relation` makes of them)
 /// breaks; the failing sequence is the one executed.
 fn per_step_found(
+    session: &Session<'_>,
     steps: &[Op],
     relation: &Relation,
     execution: &Execution,
@@ -157,14 +150,15 @@ fn per_step_found(
     oracle::per_step(execution, context)
         .into_iter()
         .map(|broken| {
-            let ranges = vec![execution.exchanges.clone()];
-            Found::new(broken, steps, relation, ranges, execution.steps.len())
+            let exchanges = copied(session, &[&execution.exchanges]);
+            Found::new(broken, steps, relation, exchanges, execution.steps.len())
         })
         .collect()
 }
 
 /// The rules of `relation` the base and its variant break together.
 fn relation_found(
+    session: &Session<'_>,
     steps: &[Op],
     relation: &Relation,
     base: &Execution,
@@ -180,12 +174,20 @@ fn relation_found(
     broken
         .into_iter()
         .map(|broken| {
-            let ranges = vec![base.exchanges.clone(), variant.exchanges.clone()];
+            let exchanges = copied(session, &[&base.exchanges, &variant.exchanges]);
             Found {
                 side_by_side: rows.clone(),
-                ..Found::new(broken, steps, relation, ranges, steps.len())
+                ..Found::new(broken, steps, relation, exchanges, steps.len())
             }
         })
+        .collect()
+}
+
+/// Copies of the session exchanges in `ranges` (base, then variant), which a found rule keeps.
+fn copied(session: &Session<'_>, ranges: &[&Range<usize>]) -> Vec<Exchange> {
+    ranges
+        .iter()
+        .flat_map(|range| session.exchanges()[(*range).clone()].iter().cloned())
         .collect()
 }
 
