@@ -121,13 +121,18 @@ impl BaselineOptions {
     /// when this run writes a baseline, else `new` when it compares with one. `None` without
     /// either option, and for `info` findings (they never fail a run).
     pub fn mark(&self, finding: &Finding) -> Option<BaselineMark> {
-        if finding.severity == Severity::Info || self.is_empty() {
+        self.mark_fingerprint(&finding.fingerprint(), finding.severity)
+    }
+
+    /// [`mark`](Self::mark) for a finding whose fingerprint is already at hand.
+    pub fn mark_fingerprint(&self, fingerprint: &str, severity: Severity) -> Option<BaselineMark> {
+        if severity == Severity::Info || self.is_empty() {
             return None;
         }
         let known = self
             .compare
             .as_ref()
-            .is_some_and(|(_, baseline)| baseline.contains(&finding.fingerprint()));
+            .is_some_and(|(_, baseline)| baseline.contains(fingerprint));
         Some(if known {
             BaselineMark::Known
         } else if self.record.is_some() {

@@ -56,11 +56,7 @@ impl<'a> Aggregator<'a> {
                 continue;
             }
             seen_in_case.push(key.clone());
-            finding.baseline = match self.kept.get(&key) {
-                // The mark depends on the fingerprint and severity alone, both in the key.
-                Some(kept) => kept.baseline,
-                None => self.baseline.mark(&finding),
-            };
+            finding.baseline = self.baseline.mark_fingerprint(&key.1, key.2);
             if self.first_failure.is_none() && finding.fails(self.fail_on) {
                 self.first_failure = Some(now());
             }
