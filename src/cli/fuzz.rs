@@ -11,8 +11,8 @@ use crate::cli::commands::{execute, fail, plan, random_u64};
 use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
+use crate::fuzz::FuzzSettings;
 use crate::fuzz::saved::{self, SavedFailure};
-use crate::fuzz::{self as engine, FuzzSettings};
 use crate::report::model::RunReport;
 use crate::runner::plan::Selection;
 use crate::scenario;
@@ -66,12 +66,13 @@ fn fuzz_config(
     if args.max_steps == 0 {
         return Err(ConfigError::NoSteps);
     }
+    // The number of sequences (`--cases`, or the fuzzer's default) is set by the shared
+    // options already.
     config.fuzz = FuzzSettings {
         max_steps: args.max_steps,
         time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
         max_shrink_runs: args.max_shrink_runs,
-        replays: Vec::new(),
-        generated_cases: args.execution.cases.unwrap_or(engine::DEFAULT_CASES),
+        ..config.fuzz
     };
     Ok(config)
 }
