@@ -303,24 +303,18 @@ async fn detect_volatile(
 ) -> (BTreeMap<(usize, usize), Canons>, Vec<VolatileFields>) {
     let mut canons = BTreeMap::new();
     let mut volatile = Vec::new();
-    let used: std::collections::BTreeSet<(usize, usize)> = plan
-        .units
-        .iter()
-        .map(|u| (u.scenario, u.resource))
-        .collect();
-    let fuzzed: std::collections::BTreeSet<(usize, usize)> = plan
-        .units
-        .iter()
-        .filter(|u| u.check() == crate::checks::CheckId::Fuzz)
-        .map(|u| (u.scenario, u.resource))
-        .collect();
+    // Every resource the plan uses, and whether the fuzz check runs on it.
+    let mut used: BTreeMap<(usize, usize), bool> = BTreeMap::new();
+    for unit in &plan.units {
+        *used.entry((unit.scenario, unit.resource)).or_default() |=
+            unit.check() == crate::checks::CheckId::Fuzz;
+    }
     let mut probe_number = plan.total_cases();
-    for (s, r) in used {
+    for ((s, r), fuzzed) in used {
         let planned = &scenarios[s];
         let resource = &planned.scenario.resources[r];
         let declared = Canon::with_ignore(resource.ignore.clone());
         let mut full = declared.clone();
-        let fuzzed = fuzzed.contains(&(s, r));
         let mut per_instance = None;
         if resource.detect_volatile || fuzzed {
             probe_number += 1;
