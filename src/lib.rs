@@ -17,4 +17,5 @@ pub mod openapi;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod session;
 pub mod snapshot;

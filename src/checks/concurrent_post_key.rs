@@ -6,9 +6,9 @@
 use crate::checks::steps;
 use crate::checks::verdict::{Violation, answered, statuses};
 use crate::http::model::Exchange;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IdempotencyKey, Resource};
+use crate::session::{CaseError, Session};
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -8,9 +8,9 @@ use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::steps;
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, JsonPointer, Resource};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 

@@ -17,9 +17,9 @@ use crate::checks::matching::holds;
 use crate::checks::steps::{self, IF_MATCH, IF_NONE_MATCH};
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 

@@ -7,10 +7,10 @@ use crate::checks::{
     head_parity, lost_response_retry, lost_update, partial_put, post_put_creation, post_retry,
     put_after_delete, repeat_delete, repeat_put, status_conformance, use_after_delete,
 };
-use crate::runner::context::ResolvedTarget;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
+use crate::session::context::ResolvedTarget;
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 
 /// The two ways a case compares state.

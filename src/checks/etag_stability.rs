@@ -9,9 +9,9 @@ use crate::checks::etag::EntityTag;
 use crate::checks::steps::{self, Read};
 use crate::checks::verdict::{Violation, answered};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
+use crate::session::{CaseError, Session};
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

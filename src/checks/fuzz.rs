@@ -13,9 +13,9 @@ use crate::fuzz::saved::SavedFailure;
 use crate::fuzz::strategy::{Capabilities, Shape};
 use crate::fuzz::{FuzzLimits, FuzzSettings};
 use crate::runner::probe;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 
 /// Why the fuzzer cannot run on a resource, if it cannot.

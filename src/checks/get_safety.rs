@@ -10,9 +10,9 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{GetSafetyOptions, IgnorePattern, JsonPointer, Resource};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::{Canon, differing_leaves};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 

@@ -1,7 +1,7 @@
 //! Whether a representation holds the members a request body sent, with numbers compared by
 //! value (`1` equals `1.0`, as many servers normalise them), and which items of a listing do.
 
-use crate::runner::session::id_text;
+use crate::session::id_text;
 use serde_json::Value;
 
 use crate::scenario::JsonPointer;

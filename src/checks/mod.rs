@@ -2,7 +2,7 @@
 //! dispatch from a check id to the module that drives and judges it.
 //!
 //! Each check lives in its own module with two halves: `execute` drives the requests through a
-//! [`crate::runner::session::Session`] and returns a typed record; `judge` is a pure function from
+//! [`crate::session::Session`] and returns a typed record; `judge` is a pure function from
 //! that record to findings, unit-tested without a network.
 
 pub mod concurrent_post_key;

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, states_differ};
 use crate::http::model::Method;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::{BodyGenerator, partial_body};
 use crate::scenario::{CreateMode, Resource};
+use crate::session::{CaseError, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 

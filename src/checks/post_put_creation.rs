@@ -9,9 +9,9 @@ use serde_json::Value;
 use crate::checks::steps;
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{EmptyBody, Resource};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::Exchange;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IdempotencyKey, Resource};
+use crate::session::{CaseError, Session};
 use crate::snapshot::CollectionSnapshot;
 use crate::snapshot::canonical::Canon;
 

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{RepeatDeleteOptions, Resource};
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{RepeatPutOptions, Resource};
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::Exchange;
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::placeholder::{substitute_body, substitute_text};
 use crate::scenario::{Capture, Expect, Script, Step};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use crate::checks::verdict::{Violation, answered};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, Resource};
+use crate::session::{CaseError, Req, Session};
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

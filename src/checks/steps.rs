@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, IdempotencyKey, Resource, TemplateNode};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 
 pub const IF_MATCH: &str = "If-Match";

@@ -3,9 +3,9 @@
 
 use crate::checks::verdict::{Violation, answered, statuses};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{Resource, UseAfterDeleteOptions};
+use crate::session::{CaseError, Req, Session};
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

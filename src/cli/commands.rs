@@ -25,10 +25,10 @@ use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
 use crate::report::model::RunReport;
 use crate::report::{Format, Reporter, ReporterSet};
-use crate::runner::context::ResolvedTarget;
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings};
 use crate::scenario::{self, Scenario};
+use crate::session::context::ResolvedTarget;
 
 /// `list-checks`.
 pub fn list_checks(out: &mut dyn Write) -> u8 {

@@ -18,10 +18,10 @@ use crate::http::tap::{ExchangeObserver, Recorder, WireExchange};
 use crate::http::throttle::{RetryAfter, ThrottlePolicy};
 use crate::http::transport::{ReqwestTransport, Transport, TransportError};
 use crate::report::ReporterSet;
-use crate::runner::auth::Credentials;
 use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::auth::{Auth, SecretText};
+use crate::session::auth::Credentials;
 
 /// Auth and transport options (flattened into the options of `run` and `demo`).
 #[derive(Debug, Clone, Args)]

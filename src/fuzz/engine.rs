@@ -18,8 +18,8 @@ use crate::fuzz::strategy::{Case, case_strategy};
 use crate::fuzz::{FuzzDetail, FuzzLimits};
 use crate::http::model::Exchange;
 use crate::report::model::RunMoment;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
+use crate::session::{CaseError, Session};
 
 /// A broken rule with the executions that show it.
 #[derive(Debug, Clone)]
@@ -657,8 +657,8 @@ mod tests {
     use crate::env::EnvSnapshot;
     use crate::http::config::TransportConfig;
     use crate::http::transport::ReqwestTransport;
-    use crate::runner::context::{ResolvedTarget, RunContext};
     use crate::scenario::{self, Scenario};
+    use crate::session::context::{ResolvedTarget, RunContext};
     use crate::snapshot::canonical::Canon;
 
     fn things() -> Scenario {

@@ -7,9 +7,9 @@ use std::ops::Range;
 use serde_json::Value;
 
 use crate::fuzz::ops::{Op, Relation, SLOTS};
-use crate::runner::session::id_text;
-use crate::runner::session::{CaseError, Req, Session};
 use crate::scenario::generate::BodyGenerator;
+use crate::session::id_text;
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 

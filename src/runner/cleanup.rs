@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::http::model::Method;
 use crate::http::transport::{OutgoingRequest, Transport};
 use crate::report::model::{CleanupReport, LeftBehind};
-use crate::runner::context::{ResolvedTarget, RunContext};
-use crate::runner::registry::{Owned, OwnedState};
+use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::registry::{Owned, OwnedState};
 
 /// Longest wait for one cleanup DELETE.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,14 +107,14 @@ async fn delete_one(
         body: None,
         timeout: target.target.timeout.min(CLEANUP_TIMEOUT),
     };
-    match crate::runner::auth::send(transport, target.auth.as_deref(), request).await {
+    match crate::session::auth::send(transport, target.auth.as_deref(), request).await {
         Ok(raw) if (200..300).contains(&raw.status) => Ok(true),
         Ok(raw) if raw.status == 404 || raw.status == 410 => Ok(false),
         Ok(raw) => Err(NotDeleted::Answered(raw.status)),
-        Err(crate::runner::auth::SendError::Transport(err)) => {
+        Err(crate::session::auth::SendError::Transport(err)) => {
             Err(NotDeleted::Transport(err.to_string()))
         }
-        Err(crate::runner::auth::SendError::Auth(err)) => Err(NotDeleted::Auth(err.to_string())),
+        Err(crate::session::auth::SendError::Auth(err)) => Err(NotDeleted::Auth(err.to_string())),
     }
 }
 

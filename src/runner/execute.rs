@@ -18,12 +18,12 @@ use crate::checks::verdict::Violation;
 use crate::findings::{Finding, Severity};
 use crate::report::model::{CheckResult, CheckStatus};
 use crate::runner::aggregate::Aggregator;
-use crate::runner::context::RunContext;
 use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
-use crate::runner::session::{CaseError, Session};
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
+use crate::session::context::RunContext;
+use crate::session::{CaseError, Session};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;

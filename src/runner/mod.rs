@@ -2,17 +2,16 @@
 //! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
 
 mod aggregate;
-pub mod auth;
+
 mod batch;
 pub mod cleanup;
-pub mod context;
+
 pub mod dry_run;
 pub mod events;
 mod execute;
 pub mod plan;
 pub mod probe;
-pub mod registry;
-pub mod session;
+
 pub mod shard;
 
 use std::collections::BTreeMap;
@@ -32,12 +31,12 @@ use crate::report::model::{
     CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
+use crate::session::Session;
+use crate::session::context::RunContext;
 use crate::snapshot::canonical::Canon;
 use aggregate::Aggregator;
-use context::RunContext;
 use events::{Event, EventSink};
 use plan::{Plan, PlannedScenario, Selection};
-use session::Session;
 
 /// How to run, validated by the caller.
 #[derive(Debug, Clone)]
@@ -93,7 +92,7 @@ pub async fn run(
     for skipped in &report.results {
         sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
     }
-    let ready = match auth::prepare(scenarios, &ctx.cancel).await {
+    let ready = match crate::session::auth::prepare(scenarios, &ctx.cancel).await {
         Ok(()) => probe::reachability(&ctx, scenarios).await,
         Err(reason) => Err(reason),
     };

@@ -4,8 +4,8 @@
 use crate::checks::dispatch;
 use crate::checks::{BUILT_IN, CheckId};
 use crate::fuzz::FuzzSettings;
-use crate::runner::context::ResolvedTarget;
 use crate::scenario::Scenario;
+use crate::session::context::ResolvedTarget;
 
 /// One scenario file with its resolved target.
 #[derive(Debug, Clone)]

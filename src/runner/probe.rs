@@ -4,12 +4,12 @@
 
 use crate::http::model::Method;
 use crate::http::transport::OutgoingRequest;
-use crate::runner::auth::{self, SendError};
-use crate::runner::context::RunContext;
 use crate::runner::plan::PlannedScenario;
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IgnorePattern, Resource};
+use crate::session::auth::{self, SendError};
+use crate::session::context::RunContext;
+use crate::session::{CaseError, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 

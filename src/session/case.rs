@@ -7,11 +7,11 @@ use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, Response
 use crate::http::redact;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
 use crate::report::model::RunMoment;
-use crate::runner::auth::{self, SendError};
-use crate::runner::context::{ResolvedTarget, RunContext};
-use crate::runner::registry::OwnedState;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, PostId, Resource};
+use crate::session::auth::{self, SendError};
+use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::registry::OwnedState;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 mod concurrent;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::{CaseError, Req, Session};
 use crate::http::model::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::http::transport::{OutgoingRequest, UnreadAnswer};
-use crate::runner::auth::{self, SendError};
+use crate::session::auth::{self, SendError};
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
 /// Hand it to [`Session::abandon`] to close its connection.
@@ -195,8 +195,8 @@ mod tests {
     use super::*;
     use crate::env::EnvSnapshot;
     use crate::http::transport::{RawResponse, Transport, TransportError};
-    use crate::runner::context::{ResolvedTarget, RunContext};
     use crate::scenario::{self, Scenario};
+    use crate::session::context::{ResolvedTarget, RunContext};
 
     /// Answers every request 201 with a Location, and remembers what it was sent.
     #[derive(Default)]

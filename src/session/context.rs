@@ -10,9 +10,9 @@ use tokio_util::sync::CancellationToken;
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::report::model::RunMoment;
-use crate::runner::auth::Credentials;
-use crate::runner::registry::Registry;
 use crate::scenario::Target;
+use crate::session::auth::Credentials;
+use crate::session::registry::Registry;
 
 /// The target of one scenario file, with the base URL resolved.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl ResolvedTarget {
     }
 
     /// The default headers with their real (secret) values, for the wire only. The
-    /// `Authorization` of `[target.auth]` is not among them: [`crate::runner::auth::send`]
+    /// `Authorization` of `[target.auth]` is not among them: [`crate::session::auth::send`]
     /// adds it.
     pub fn wire_headers(&self) -> Vec<(String, String)> {
         self.target
