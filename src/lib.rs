@@ -4,15 +4,13 @@
 //! Data flows once: scenario → plan → runner (through a transport) → snapshots → oracles
 //! (pure functions) → findings → events → reporters.
 
-pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod demo;
 pub mod env;
-pub mod exit_code;
-pub mod findings;
 pub mod fuzz;
 pub mod http;
+pub mod model;
 pub mod openapi;
 pub mod report;
 pub mod runner;

@@ -7,7 +7,7 @@ use clap::Parser;
 use idemfuzz::cli::args::Cli;
 use idemfuzz::cli::config::Terminal;
 use idemfuzz::env::EnvSnapshot;
-use idemfuzz::exit_code;
+use idemfuzz::model::exit_code;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -361,9 +361,9 @@ fn resources_of_unread_answers_are_left_behind_and_reported() {
 mod wire {
     use super::*;
     use idemfuzz::http::config::TransportConfig;
-    use idemfuzz::http::model::Method;
     use idemfuzz::http::transport::{OutgoingRequest, Pace};
     use idemfuzz::http::wire::WireClient;
+    use idemfuzz::model::exchange::Method;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use idemfuzz::env::EnvSnapshot;
-use idemfuzz::http::model::Method;
+use idemfuzz::model::exchange::Method;
 use idemfuzz::openapi::{Generated, Spec, import};
 use idemfuzz::scenario::{self, CreateMode, PostId, Resource, Scenario};
 

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use idemfuzz::cli::transport::{TransportSettings, build_transport};
-use idemfuzz::http::model::Method;
 use idemfuzz::http::transport::{OutgoingRequest, Transport};
+use idemfuzz::model::exchange::Method;
 use idemfuzz::report::ReporterSet;
 use serde_json::Value;
 

@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use crate::checks::conditional_write::{Outcome, Probe, State};
 use crate::checks::testing::{canon, collection, exchange, id_field, item};
-use crate::checks::verdict::Violation;
 use crate::checks::*;
-use crate::findings::Severity;
-use crate::http::model::Exchange;
-use crate::http::model::Method::{Delete, Get, Post, Put};
+use crate::model::exchange::Exchange;
+use crate::model::exchange::Method::{Delete, Get, Post, Put};
+use crate::model::findings::Severity;
+use crate::model::violation::Violation;
 use crate::scenario::IdempotencyKey;
 
 /// The severities of `found`; also asserts that every violation names its rule (a stable

@@ -4,8 +4,9 @@
 //! they all answered replays the stored result.
 
 use crate::checks::steps;
-use crate::checks::verdict::{Violation, answered, statuses};
-use crate::http::model::Exchange;
+use crate::checks::verdict::answered;
+use crate::model::exchange::Exchange;
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IdempotencyKey, Resource};
 use crate::session::{CaseError, Session};

@@ -1,12 +1,13 @@
 //! From a check id to its module: whether it can run on a resource, and one case of it
 //! (execute through the session, then judge the record).
 
-use crate::checks::verdict::Violation;
 use crate::checks::{
-    CheckId, concurrent_post_key, concurrent_put, conditional_write, etag_stability, get_safety,
+    concurrent_post_key, concurrent_put, conditional_write, etag_stability, get_safety,
     head_parity, lost_response_retry, lost_update, partial_put, post_put_creation, post_retry,
     put_after_delete, repeat_delete, repeat_put, status_conformance, use_after_delete,
 };
+use crate::model::check::CheckId;
+use crate::model::violation::Violation;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::ResolvedTarget;

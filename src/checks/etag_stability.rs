@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::checks::etag::EntityTag;
 use crate::checks::steps::{self, Read};
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::answered;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::{CaseError, Session};

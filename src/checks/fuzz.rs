@@ -5,13 +5,13 @@
 use std::time::Instant;
 
 use crate::checks::dispatch::Canons;
-use crate::checks::verdict::Violation;
 use crate::fuzz::engine;
 use crate::fuzz::execute::per_instance_fields;
 use crate::fuzz::oracle::OracleContext;
 use crate::fuzz::saved::SavedFailure;
 use crate::fuzz::strategy::{Capabilities, Shape};
 use crate::fuzz::{FuzzLimits, FuzzSettings};
+use crate::model::violation::Violation;
 use crate::runner::probe;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;

@@ -2,8 +2,9 @@
 //! (RFC 9110 §9.3.2). A status mismatch is an error; a header mismatch a warning (SHOULD);
 //! Content-Length may be omitted by HEAD, but when sent it must match.
 
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::answered;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{HeadParityOptions, Resource};
 use crate::session::{CaseError, Req, Session};

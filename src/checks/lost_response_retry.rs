@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::steps;
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, IdempotencyKey, JsonPointer, Resource};
 use crate::session::{CaseError, Req, Session};

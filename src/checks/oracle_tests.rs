@@ -4,10 +4,10 @@
 use serde_json::json;
 
 use crate::checks::testing::{canon, collection, exchange, id_field, item};
-use crate::checks::verdict::Violation;
 use crate::checks::*;
-use crate::findings::Severity;
-use crate::http::model::Method::{Delete, Get, Head, Patch, Post, Put};
+use crate::model::exchange::Method::{Delete, Get, Head, Patch, Post, Put};
+use crate::model::findings::Severity;
+use crate::model::violation::Violation;
 use crate::scenario::{
     HeadParityOptions, IdempotencyKey, PutAfterDeleteOptions, RepeatDeleteOptions,
     UseAfterDeleteOptions,

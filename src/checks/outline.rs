@@ -4,8 +4,8 @@
 //!
 //! Keep each outline in step with its check's `execute`; a new check needs an arm here.
 
-use crate::checks::CheckId;
-use crate::http::model::Method;
+use crate::model::check::CheckId;
+use crate::model::exchange::Method;
 use crate::scenario::{CreateMode, EmptyBody, Resource, Script};
 
 /// The steps of one case of `check` on `resource`, one line each. `proxied`: a proxy carries
@@ -312,8 +312,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::checks::BUILT_IN;
     use crate::env::EnvSnapshot;
+    use crate::model::check::BUILT_IN;
 
     fn resources() -> Vec<Resource> {
         let env = EnvSnapshot::default();

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use crate::checks::verdict::{Violation, states_differ};
-use crate::http::model::Method;
+use crate::checks::verdict::states_differ;
+use crate::model::exchange::Method;
+use crate::model::violation::Violation;
 use crate::scenario::generate::{BodyGenerator, partial_body};
 use crate::scenario::{CreateMode, Resource};
 use crate::session::{CaseError, Session};

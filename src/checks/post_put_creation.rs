@@ -7,8 +7,9 @@
 use serde_json::Value;
 
 use crate::checks::steps;
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{EmptyBody, Resource};
 use crate::session::{CaseError, Req, Session};

@@ -7,8 +7,9 @@
 use serde_json::Value;
 
 use crate::checks::matching::{client_part, member_names};
-use crate::checks::verdict::{Violation, answered, states_differ, statuses};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::{BodyGenerator, partial_body};
 use crate::scenario::{CreateMode, PutAfterDeleteOptions, Resource};
 use crate::session::{CaseError, Session};

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::checks::verdict::{Violation, answered, states_differ, statuses};
-use crate::http::model::Exchange;
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::exchange::Exchange;
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::placeholder::{substitute_body, substitute_text};
 use crate::scenario::{Capture, Expect, Script, Step};
 use crate::session::{CaseError, Req, Session};
@@ -223,7 +224,7 @@ fn judge_same_state(record: &Record, a: usize, b: usize, canon: &Canon) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
     use serde_json::json;
 
     #[test]

@@ -5,8 +5,9 @@
 
 use serde_json::json;
 
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::answered;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, Resource};
 use crate::session::{CaseError, Req, Session};

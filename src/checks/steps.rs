@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::http::model::{Exchange, Method};
+use crate::model::exchange::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, IdempotencyKey, Resource, TemplateNode};
 use crate::session::{CaseError, Req, Session};

@@ -1,8 +1,9 @@
 //! `use-after-delete`: after a successful DELETE, GET and HEAD of the resource answer 404 or
 //! 410, never 2xx (RFC 9110 §9.3.5).
 
-use crate::checks::verdict::{Violation, answered, statuses};
-use crate::http::model::{Exchange, Method};
+use crate::checks::verdict::answered;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{Resource, UseAfterDeleteOptions};
 use crate::session::{CaseError, Req, Session};

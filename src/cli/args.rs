@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit_code;
+use crate::model::exit_code;
 
 /// Tests live HTTP APIs for idempotence and safety violations (RFC 9110).
 #[derive(Debug, Parser)]

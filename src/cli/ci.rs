@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::baseline::file::{self, BaselineError};
-use crate::baseline::{Baseline, BaselineOptions};
 use crate::cli::commands::fail;
 use crate::cli::config::ExecutionConfig;
 use crate::cli::transport;
-use crate::exit_code;
-use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+use crate::model::baseline::file::{self, BaselineError};
+use crate::model::baseline::{Baseline, BaselineOptions};
+use crate::model::exit_code;
+use crate::model::report::{CheckStatus, RunOutcome, RunReport};
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings, dry_run};
 

@@ -9,8 +9,6 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::baseline::BaselineOptions;
-use crate::checks::BUILT_IN;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::ci;
@@ -18,12 +16,14 @@ use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Termin
 use crate::cli::transport;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
-use crate::exit_code;
+use crate::model::baseline::BaselineOptions;
+use crate::model::check::BUILT_IN;
+use crate::model::exit_code;
+use crate::model::report::RunReport;
 use crate::report::har::HarReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
-use crate::report::model::RunReport;
 use crate::report::{Format, Reporter, ReporterSet};
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings};

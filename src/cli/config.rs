@@ -3,15 +3,15 @@
 
 use std::path::PathBuf;
 
-use crate::checks::CheckId;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
 use crate::env::EnvSnapshot;
-use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
+use crate::model::check::CheckId;
+use crate::model::findings::Severity;
+use crate::model::shard::{Shard, ShardError};
 use crate::report::Format;
 use crate::report::human::HumanOptions;
 use crate::runner::plan::Selection;
-use crate::runner::shard::{Shard, ShardError};
 
 /// Facts about the terminal, observed once at the edge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -5,15 +5,15 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::checks::CheckId;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
 use crate::cli::commands::{execute, fail, plan, random_u64};
 use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
 use crate::env::EnvSnapshot;
-use crate::exit_code;
 use crate::fuzz::FuzzSettings;
 use crate::fuzz::saved::{self, SavedFailure};
-use crate::report::model::RunReport;
+use crate::model::check::CheckId;
+use crate::model::exit_code;
+use crate::model::report::RunReport;
 use crate::runner::plan::Selection;
 use crate::scenario;
 

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::args::Cli;
-use crate::exit_code;
+use crate::model::exit_code;
 
 /// The binary's name as users type it.
 const BIN: &str = "idemfuzz";

@@ -10,8 +10,8 @@ use std::path::Path;
 use crate::cli::args::{InitArgs, RunArgs};
 use crate::cli::commands::fail;
 use crate::env::EnvSnapshot;
-use crate::exit_code;
 use crate::http::config::{ProxyConfig, TransportConfig};
+use crate::model::exit_code;
 use crate::openapi::{self, Generated, OpenApiError, Spec};
 use crate::scenario::{self, Scenario};
 

@@ -10,14 +10,15 @@ use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 
-use crate::checks::verdict::Violation;
+use crate::fuzz::FuzzLimits;
 use crate::fuzz::execute::{Execution, execute, watched_slots};
-use crate::fuzz::ops::{Op, Relation, Repro};
-use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
+use crate::fuzz::oracle::{self, Broken, OracleContext, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
-use crate::fuzz::{FuzzDetail, FuzzLimits};
-use crate::http::model::Exchange;
-use crate::report::model::RunMoment;
+use crate::model::exchange::Exchange;
+use crate::model::fuzz::ops::{Op, Relation, Repro};
+use crate::model::fuzz::{FuzzDetail, SideBySide};
+use crate::model::report::RunMoment;
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::{CaseError, Session};
 
@@ -273,7 +274,7 @@ fn without_step(repro: &Repro, index: usize) -> Option<Repro> {
         Relation::InsertSafe { inserts } => Relation::InsertSafe {
             inserts: inserts
                 .iter()
-                .map(|insert| crate::fuzz::ops::Insert {
+                .map(|insert| crate::model::fuzz::ops::Insert {
                     before: if insert.before > index {
                         insert.before - 1
                     } else {

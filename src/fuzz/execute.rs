@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde_json::Value;
 
-use crate::fuzz::ops::{Op, Relation, SLOTS};
+use crate::model::fuzz::ops::{Op, Relation, SLOTS};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::id_text;
 use crate::session::{CaseError, Req, Session};
@@ -247,7 +247,7 @@ pub fn differing_instances(a: (&str, &ItemSnapshot), b: (&str, &ItemSnapshot)) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::ops::Insert;
+    use crate::model::fuzz::ops::Insert;
     use serde_json::json;
 
     #[test]

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::checks::verdict::Violation;
 use crate::fuzz::execute::{Execution, StepResult};
-use crate::fuzz::ops::{Op, Relation};
-use crate::http::model::Method;
+use crate::model::exchange::Method;
+use crate::model::fuzz::SideBySide;
+use crate::model::fuzz::ops::{Op, Relation};
+use crate::model::violation::Violation;
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::diff::unified_diff;
 
@@ -47,15 +48,6 @@ pub struct OracleContext {
     pub gone_statuses: Vec<u16>,
     /// Canon for comparing two executions: declared, volatile and per-instance fields ignored.
     pub cross: Canon,
-}
-
-/// One row of the side-by-side view of a relation: a step and what each run answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SideBySide {
-    pub step: String,
-    /// The base run's status; `None` for the variant's extra step.
-    pub base: Option<u16>,
-    pub variant: Option<u16>,
 }
 
 // ---- Per-step rules -------------------------------------------------------------------------
@@ -177,7 +169,7 @@ fn used_after_delete(execution: &Execution, context: &OracleContext) -> Option<B
             .expected(format!(
                 "every read after DELETE answered {} answers {}",
                 write.status,
-                crate::checks::verdict::statuses(&context.gone_statuses)
+                crate::model::violation::statuses(&context.gone_statuses)
             ))
             .observed(format!("{} answered {}", read.label, read.status)),
         })

@@ -4,9 +4,7 @@
 
 pub mod config;
 pub mod limit;
-pub mod model;
 pub mod pool;
-pub mod redact;
 pub mod tap;
 pub mod throttle;
 pub mod transport;

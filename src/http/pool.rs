@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn default_fields_are_added_unless_the_request_has_its_own() {
         let mut request = OutgoingRequest {
-            method: crate::http::model::Method::Put,
+            method: crate::model::exchange::Method::Put,
             url: "http://127.0.0.1:1/x".into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: Some(b"{}".to_vec()),
@@ -450,7 +450,7 @@ mod tests {
 
     fn get(url: &str) -> OutgoingRequest {
         OutgoingRequest {
-            method: crate::http::model::Method::Get,
+            method: crate::model::exchange::Method::Get,
             url: url.into(),
             headers: Vec::new(),
             body: None,

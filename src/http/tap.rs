@@ -5,23 +5,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use crate::http::model::{Body, Header, RequestRecord, ResponseRecord};
-use crate::http::redact::{self, REDACTED, Scrubber};
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
-
-/// One request as it went on the wire, and its answer or the reason there was none.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WireExchange {
-    /// When the request was handed to the HTTP client.
-    pub started: SystemTime,
-    /// The HTTP version spoken (`HTTP/1.1`, `HTTP/2.0`); `None` when no answer came.
-    pub http_version: Option<String>,
-    pub request: RequestRecord,
-    /// The answer, or the one-line transport error.
-    pub response: Result<ResponseRecord, String>,
-    /// Milliseconds from sending to the end of the answer (or to the error).
-    pub time_ms: u64,
-}
+use crate::model::exchange::{Body, Header, RequestRecord, ResponseRecord, WireExchange};
+use crate::model::redact::{self, REDACTED, Scrubber};
 
 /// Receives every wire exchange. Must be cheap and must not block for long.
 pub trait ExchangeObserver: Send + Sync {
@@ -119,7 +105,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     #[derive(Default)]
     struct Keep(Mutex<Vec<WireExchange>>);

@@ -14,14 +14,14 @@ use crate::http::tap::Recorder;
 use crate::http::wire::WireClient;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
-pub const MAX_KEPT_BODY: usize = crate::http::model::MAX_RECORDED_BODY + 1;
+pub const MAX_KEPT_BODY: usize = crate::model::exchange::MAX_RECORDED_BODY + 1;
 /// Bytes of a response body read at most; a longer body stops being read.
 pub const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
 
 /// A request ready for the wire (header values are the real ones, secrets included).
 #[derive(Debug, Clone)]
 pub struct OutgoingRequest {
-    pub method: crate::http::model::Method,
+    pub method: crate::model::exchange::Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,

@@ -568,7 +568,7 @@ pub(crate) fn other(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     fn request(method: Method, url: &str, body: Option<&str>) -> OutgoingRequest {
         OutgoingRequest {

@@ -11,7 +11,7 @@ use toml_writer::{TomlStringBuilder, TomlWrite as _};
 use super::body::{Gen, Member, Param, Tmpl};
 use super::model::{Api, AuthHeader};
 use super::resources::{Choice, Plan, ResourcePlan};
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 use crate::scenario::CreateMode;
 
 /// Column trailing comments are aligned to, when the line is short enough.

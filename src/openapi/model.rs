@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 
 /// The parts of a document the importer uses.
 #[derive(Debug, Clone, Default)]

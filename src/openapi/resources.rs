@@ -5,8 +5,8 @@
 
 use super::model::{Api, JsonType, Operation, PathItem, Response, Schema, SchemaObject};
 use super::schema::{BodyPlan, Mapper};
-use crate::checks::CheckId;
-use crate::http::model::Method;
+use crate::model::check::CheckId;
+use crate::model::exchange::Method;
 use crate::scenario::CreateMode;
 
 /// Names of a collection response's member that usually holds the items, best first.
@@ -489,7 +489,11 @@ fn disabled(item: &PathItem, collection: &PathItem) -> Vec<(CheckId, String)> {
             format!("the spec documents no POST {}", collection.path),
         ));
     }
-    off.sort_by_key(|(check, _)| crate::checks::BUILT_IN.iter().position(|c| c == check));
+    off.sort_by_key(|(check, _)| {
+        crate::model::check::BUILT_IN
+            .iter()
+            .position(|c| c == check)
+    });
     off
 }
 

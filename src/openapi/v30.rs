@@ -9,7 +9,7 @@ use super::model::{
     Api, AuthHeader, Discriminator, JsonType, Operation, PathItem, Response, Schema, SchemaObject,
     Status, best_json, expand_server_url, schema_ref,
 };
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 
 /// Converts a parsed 3.0 document.
 pub fn convert(doc: &oa::OpenAPI) -> Api {

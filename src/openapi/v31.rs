@@ -9,7 +9,7 @@ use super::model::{
     Status, best_json, expand_server_url, schema_ref,
 };
 use super::v30::http_auth_prefix;
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 
 /// Converts a parsed 3.1 document.
 pub fn convert(doc: &oa::Spec) -> Api {

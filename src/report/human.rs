@@ -14,12 +14,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Reporter;
 use super::curl::finding_repro;
-use super::model::{
+use crate::model::events::Event;
+use crate::model::exchange::Exchange;
+use crate::model::findings::{BaselineMark, Finding, Severity};
+use crate::model::report::{
     CheckResult, CheckStatus, CleanupReport, RunOutcome, RunReport, VolatileFields,
 };
-use crate::findings::{BaselineMark, Finding, Severity};
-use crate::http::model::Exchange;
-use crate::runner::events::Event;
 
 /// What the human report shows and how.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -340,7 +340,7 @@ pub fn cases_seen(finding: &Finding) -> String {
 }
 
 /// The minimal sequence, the relation's change, both runs side by side, and how to replay.
-pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette) -> String {
+pub fn render_fuzz(detail: &crate::model::fuzz::FuzzDetail, p: Palette) -> String {
     let mut out = String::new();
     let shrink = match (&detail.replayed_from, &detail.shrink_stopped) {
         (Some(file), _) => format!("replayed from {file}"),
@@ -373,7 +373,7 @@ pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette) -> String {
         .map(|(n, op)| format!("{}. {}", n + 1, clean(&op.describe())))
         .collect();
     out.push_str(&labelled_block("sequence", &steps.join("\n"), p));
-    if detail.repro.relation != crate::fuzz::ops::Relation::PerStep {
+    if detail.repro.relation != crate::model::fuzz::ops::Relation::PerStep {
         out.push_str(&labelled_line(
             "variant",
             &clean(&detail.repro.relation.describe()),
@@ -391,7 +391,7 @@ pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette) -> String {
 }
 
 /// `alone | variant | step` rows; `—` where the base run has no such step.
-fn render_side_by_side(rows: &[crate::fuzz::oracle::SideBySide]) -> String {
+fn render_side_by_side(rows: &[crate::model::fuzz::SideBySide]) -> String {
     let status = |s: Option<u16>| s.map_or_else(|| "—".to_string(), |s| s.to_string());
     let mut lines = vec!["alone  variant  step".to_string()];
     lines.extend(rows.iter().map(|row| {
@@ -853,7 +853,7 @@ pub fn render_verdict(report: &RunReport, p: Palette) -> String {
             YELLOW.bold(),
             "INTERRUPTED: no failing finding so far".to_string(),
         )
-    } else if crate::exit_code::for_report(report) == crate::exit_code::CANNOT_TEST {
+    } else if crate::model::exit_code::for_report(report) == crate::model::exit_code::CANNOT_TEST {
         (
             RED.bold(),
             "CANNOT TEST: a check could not run a single case (see case errors)".to_string(),
@@ -914,7 +914,7 @@ fn indent_continuation(text: &str, prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture;
+    use crate::model::fixture;
 
     fn run(options: HumanOptions) -> String {
         let mut reporter = HumanReporter::new(Vec::new(), options);
@@ -998,9 +998,9 @@ mod tests {
 #[cfg(test)]
 mod fuzz_rendering_tests {
     use super::*;
-    use crate::fuzz::FuzzDetail;
-    use crate::fuzz::ops::{Insert, Op, Relation, Repro};
-    use crate::fuzz::oracle::SideBySide;
+    use crate::model::fuzz::FuzzDetail;
+    use crate::model::fuzz::SideBySide;
+    use crate::model::fuzz::ops::{Insert, Op, Relation, Repro};
     use serde_json::json;
 
     #[test]

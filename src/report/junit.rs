@@ -21,10 +21,10 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::Reporter;
 use super::curl::finding_repro;
 use super::human::{Palette, render_finding_details};
-use super::model::{CheckResult, CheckStatus, RunOutcome, RunReport};
-use crate::checks::CheckId;
-use crate::findings::{BaselineMark, Finding};
-use crate::runner::events::Event;
+use crate::model::check::CheckId;
+use crate::model::events::Event;
+use crate::model::findings::{BaselineMark, Finding};
+use crate::model::report::{CheckResult, CheckStatus, RunOutcome, RunReport};
 
 /// Name of the report and of the suite holding run-level testcases.
 const RUN_SUITE: &str = "idemfuzz";
@@ -291,8 +291,8 @@ impl<W: Write + Send> Reporter for JunitReporter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::Severity;
-    use crate::report::fixture;
+    use crate::model::findings::Severity;
+    use crate::model::fixture;
 
     #[test]
     fn junit_report_snapshot() {

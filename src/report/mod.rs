@@ -1,4 +1,5 @@
-//! Reports: the run's result data and the reporters that render it (human, JSON, JUnit, curl).
+//! Reports: the reporters that render a run's result data ([`crate::model::report`]) as human
+//! text, JSON, JUnit, curl scripts and HAR.
 //!
 //! Reporters subscribe to the runner's [`Event`]s through a [`ReporterSet`], which is the
 //! runner's [`EventSink`]. Rendering is pure: every format has a function from result data to a
@@ -10,17 +11,13 @@ pub mod har;
 pub mod human;
 pub mod json;
 pub mod junit;
-pub mod model;
-
-#[cfg(test)]
-pub(crate) mod fixture;
 
 use std::fmt;
 use std::io;
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::runner::events::{Event, EventSink};
+use crate::model::events::{Event, EventSink};
 
 /// Something that renders events to an output.
 pub trait Reporter: Send {

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
-use crate::baseline::BaselineOptions;
-use crate::findings::{Finding, MAX_OTHER_CASES, Severity};
-use crate::report::model::RunMoment;
-use crate::runner::events::{Event, EventSink, FindingAgain};
+use crate::model::baseline::BaselineOptions;
+use crate::model::events::{Event, EventSink, FindingAgain};
+use crate::model::findings::{Finding, MAX_OTHER_CASES, Severity};
+use crate::model::report::RunMoment;
 
 /// What identifies one reported finding: scenario path, fingerprint, severity. (A rule that
 /// fires with different severities in different cases is reported once per severity, so that
@@ -130,8 +130,8 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::checks::CheckId;
-    use crate::findings::BaselineMark;
+    use crate::model::check::CheckId;
+    use crate::model::findings::BaselineMark;
 
     /// Keeps the events it receives.
     #[derive(Default)]
@@ -284,7 +284,7 @@ mod tests {
         let options = BaselineOptions {
             compare: Some((
                 "base.toml".into(),
-                crate::baseline::Baseline::of_findings([&known]),
+                crate::model::baseline::Baseline::of_findings([&known]),
             )),
             record: None,
         };

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use crate::http::model::Method;
 use crate::http::transport::{OutgoingRequest, Transport};
-use crate::report::model::{CleanupReport, LeftBehind};
+use crate::model::exchange::Method;
+use crate::model::report::{CleanupReport, LeftBehind};
 use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::registry::{Owned, OwnedState};
 

@@ -10,15 +10,15 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
-use crate::checks::CheckId;
 use crate::checks::dispatch::{self, Canons};
 use crate::checks::fuzz::{self, FuzzCase};
 use crate::checks::script;
-use crate::checks::verdict::Violation;
-use crate::findings::{Finding, Severity};
-use crate::report::model::{CheckResult, CheckStatus};
+use crate::model::check::CheckId;
+use crate::model::events::{Event, EventSink};
+use crate::model::findings::{Finding, Severity};
+use crate::model::report::{CheckResult, CheckStatus};
+use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
-use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
@@ -346,11 +346,11 @@ fn to_finding(
     scenario: &str,
     case: u32,
     violation: Violation,
-    exchanges: Vec<crate::http::model::Exchange>,
+    exchanges: Vec<crate::model::exchange::Exchange>,
 ) -> Finding {
     let info = unit.check().info();
     let rule = match violation.rule {
-        rule if rule.is_empty() => crate::baseline::slug(&violation.title),
+        rule if rule.is_empty() => crate::model::baseline::slug(&violation.title),
         rule => rule,
     };
     Finding {

@@ -7,7 +7,6 @@ mod batch;
 pub mod cleanup;
 
 pub mod dry_run;
-pub mod events;
 mod execute;
 pub mod plan;
 pub mod probe;
@@ -21,13 +20,14 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::baseline::BaselineOptions;
 use crate::checks::dispatch::Canons;
 use crate::checks::fuzz::cross_canon;
-use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
-use crate::report::model::{
+use crate::model::baseline::BaselineOptions;
+use crate::model::events::{Event, EventSink};
+use crate::model::findings::Severity;
+use crate::model::report::{
     CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
@@ -35,7 +35,6 @@ use crate::session::Session;
 use crate::session::context::RunContext;
 use crate::snapshot::canonical::Canon;
 use aggregate::Aggregator;
-use events::{Event, EventSink};
 use plan::{Plan, PlannedScenario, Selection};
 
 /// How to run, validated by the caller.
@@ -53,7 +52,7 @@ pub struct RunSettings {
     /// How the (opt-in) fuzz check runs.
     pub fuzz: FuzzSettings,
     /// `--shard`: run only this slice of the plan.
-    pub shard: Option<shard::Shard>,
+    pub shard: Option<crate::model::shard::Shard>,
     /// `--baseline` / `--write-baseline`: how findings are marked.
     pub baseline: BaselineOptions,
 }
@@ -84,7 +83,7 @@ pub async fn run(
             .filter(|_| {
                 plan.units
                     .iter()
-                    .any(|u| u.check() == crate::checks::CheckId::Fuzz)
+                    .any(|u| u.check() == crate::model::check::CheckId::Fuzz)
             })
             .map(|budget| u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
     });
@@ -153,13 +152,13 @@ fn compare_with_baseline(
         .map(|unit| {
             let path = scenarios[unit.scenario].scenario.path.display().to_string();
             (
-                crate::baseline::scenario_file_name(&path).to_string(),
+                crate::model::baseline::scenario_file_name(&path).to_string(),
                 unit.label.clone(),
                 unit.check(),
             )
         })
         .collect();
-    report.baseline = crate::baseline::summarise(&settings.baseline, report, &complete);
+    report.baseline = crate::model::baseline::summarise(&settings.baseline, report, &complete);
 }
 
 /// Cleanup, ordering and counters: the last steps of every run, whatever happened before.
@@ -207,10 +206,10 @@ async fn finish(
 }
 
 /// Results read in file order: resources by name with their checks in check order, then scripts.
-fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::checks::CheckId) {
+fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::model::check::CheckId) {
     (
         &result.scenario,
-        result.check == crate::checks::CheckId::Script,
+        result.check == crate::model::check::CheckId::Script,
         &result.resource,
         result.check,
     )
@@ -306,7 +305,7 @@ async fn detect_volatile(
     let mut used: BTreeMap<(usize, usize), bool> = BTreeMap::new();
     for unit in &plan.units {
         *used.entry((unit.scenario, unit.resource)).or_default() |=
-            unit.check() == crate::checks::CheckId::Fuzz;
+            unit.check() == crate::model::check::CheckId::Fuzz;
     }
     let mut probe_number = plan.total_cases();
     for ((s, r), fuzzed) in used {

@@ -2,8 +2,8 @@
 //! (and how many cases), which are skipped and why, and each case's seed. Pure and deterministic.
 
 use crate::checks::dispatch;
-use crate::checks::{BUILT_IN, CheckId};
 use crate::fuzz::FuzzSettings;
+use crate::model::check::{BUILT_IN, CheckId};
 use crate::scenario::Scenario;
 use crate::session::context::ResolvedTarget;
 

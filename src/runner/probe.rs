@@ -2,8 +2,8 @@
 //! clear line, not a run of errors), and the detection of volatile fields per resource (and of
 //! the fuzz check's per-instance fields).
 
-use crate::http::model::Method;
 use crate::http::transport::OutgoingRequest;
+use crate::model::exchange::Method;
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IgnorePattern, Resource};

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 use crate::scenario::{Capture, CreateMode, PostId, REDACTED};
 
 fn env() -> EnvSnapshot {
@@ -561,8 +561,11 @@ fn patch_format_is_validated_and_adds_patch_to_default_methods() {
     let base = "[target]\nbase_url = \"http://h\"\n[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nbody = { a = 1 }\n";
     let merge = load(&format!("{base}patch = \"merge\"\n")).expect("valid");
     let resource = &merge.resources[0];
-    assert_eq!(resource.patch, Some(crate::fuzz::ops::PatchFormat::Merge));
-    assert!(resource.supports(crate::http::model::Method::Patch));
+    assert_eq!(
+        resource.patch,
+        Some(crate::model::fuzz::ops::PatchFormat::Merge)
+    );
+    assert!(resource.supports(crate::model::exchange::Method::Patch));
     assert!(
         first_line(&format!("{base}patch = \"xml\"\n"))
             .starts_with("t.toml:7:9: error: unknown patch format `xml`"),

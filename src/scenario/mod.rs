@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 pub use error::ScenarioError;
 pub use load::{load_paths, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
@@ -111,7 +111,7 @@ pub struct Resource {
     pub detect_volatile: bool,
     pub idempotency_key: Option<IdempotencyKey>,
     /// The patch format PATCH takes, when the scenario declares one.
-    pub patch: Option<crate::fuzz::ops::PatchFormat>,
+    pub patch: Option<crate::model::fuzz::ops::PatchFormat>,
     pub checks: CheckOptions,
     /// Clients the concurrency checks (`concurrent-put`, `concurrent-post-key`) run at once.
     pub concurrent_clients: u32,

@@ -14,10 +14,10 @@ use base64::Engine as _;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::http::redact::{REDACTED, Scrubber};
 use crate::http::transport::{
     OutgoingRequest, Pace, RawResponse, Transport, TransportError, UnreadAnswer,
 };
+use crate::model::redact::{REDACTED, Scrubber};
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::auth::Auth;
 
@@ -403,7 +403,7 @@ mod tests {
     use futures::future::BoxFuture;
 
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
     use crate::scenario::auth::SecretText;
 
     /// Accepts only `Authorization: Bearer good-token-2`; counts requests.

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
-use crate::http::redact;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
-use crate::report::model::RunMoment;
+use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
+use crate::model::redact;
+use crate::model::report::RunMoment;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, PostId, Resource};
 use crate::session::auth::{self, SendError};

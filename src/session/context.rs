@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
-use crate::report::model::RunMoment;
+use crate::model::report::RunMoment;
 use crate::scenario::Target;
 use crate::session::auth::Credentials;
 use crate::session::registry::Registry;

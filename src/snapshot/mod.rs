@@ -6,7 +6,7 @@ pub mod diff;
 
 use serde_json::Value;
 
-use crate::http::model::{Body, Exchange};
+use crate::model::exchange::{Body, Exchange};
 
 /// The state of one item as a GET saw it.
 #[derive(Debug, Clone, PartialEq)]

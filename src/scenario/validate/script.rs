@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::common::{count, header_name, header_value, json, names, path, pointer, statuses};
 use super::resource::method;
 use super::{Checked, Ctx};
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 use crate::scenario::model::{CaptureDoc, ExpectDoc, SameStateDoc, ScriptDoc, StepDoc, StepRefDoc};
 use crate::scenario::placeholder::{self, ID, Placeholder};
 use crate::scenario::{Capture, Expect, Resource, Script, Step};

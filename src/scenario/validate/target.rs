@@ -161,5 +161,5 @@ fn target_header(
 
 /// True for header names that carry credentials.
 pub fn is_credential_name(name: &str) -> bool {
-    crate::http::redact::is_credential_header(name)
+    crate::model::redact::is_credential_header(name)
 }

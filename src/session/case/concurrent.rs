@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{CaseError, Req, Session};
-use crate::http::model::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::http::transport::{OutgoingRequest, UnreadAnswer};
+use crate::model::exchange::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::session::auth::{self, SendError};
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).

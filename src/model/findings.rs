@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::CheckId;
-use crate::http::model::Exchange;
+use crate::model::check::CheckId;
+use crate::model::exchange::Exchange;
 
 /// How bad a finding is. Severity follows the RFC keyword: MUST → error, SHOULD → warning;
 /// `info` is never a failure (e.g. POST creating duplicates without a key).
@@ -35,7 +35,7 @@ pub struct Finding {
     pub resource: String,
     pub severity: Severity,
     /// Which sub-rule of the check fired: a stable slug (see
-    /// [`crate::checks::verdict::Violation::rule`]); part of the [`Finding::fingerprint`].
+    /// [`crate::model::violation::Violation::rule`]); part of the [`Finding::fingerprint`].
     #[serde(default)]
     pub rule: String,
     /// The case that found it: 1-based, within its check × resource (`--cases`). When several
@@ -63,7 +63,7 @@ pub struct Finding {
     pub exchanges: Vec<Exchange>,
     /// Fuzz findings only: the minimal sequence, its relation, seeds and shrinking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fuzz: Option<Box<crate::fuzz::FuzzDetail>>,
+    pub fuzz: Option<Box<crate::model::fuzz::FuzzDetail>>,
     /// Whether `--baseline` / `--write-baseline` knew this finding; `None` when neither was
     /// given, and always for `info` findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

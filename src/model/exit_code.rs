@@ -28,7 +28,7 @@ Exit codes:
        --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 
-use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+use crate::model::report::{CheckStatus, RunOutcome, RunReport};
 
 /// The exit code of `run`, from the report alone. Failing findings win: a violation that was
 /// observed is real even if the run could not finish; otherwise an untestable target, an
@@ -56,7 +56,7 @@ pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
     let found = report
         .findings
         .iter()
-        .any(|f| f.severity >= crate::findings::Severity::Warning);
+        .any(|f| f.severity >= crate::model::findings::Severity::Warning);
     match for_report(report) {
         FINDINGS | OK if found => OK,
         OK => FINDINGS,

@@ -2,10 +2,10 @@
 //!
 //! Events are owned data so that concurrent cases can send them through one sink.
 
-use crate::checks::CheckId;
-use crate::findings::{BaselineMark, Finding, Severity};
-use crate::http::tap::WireExchange;
-use crate::report::model::{CheckResult, CleanupReport, RunReport};
+use crate::model::check::CheckId;
+use crate::model::exchange::WireExchange;
+use crate::model::findings::{BaselineMark, Finding, Severity};
+use crate::model::report::{CheckResult, CleanupReport, RunReport};
 
 /// Something that happened during a run.
 #[derive(Debug, Clone)]

@@ -1,8 +1,11 @@
-//! The records of one HTTP exchange: what idemfuzz sent and what came back, as plain data.
+//! The records of one HTTP exchange: what idemfuzz sent and what came back, as plain data (and
+//! as it went on the wire, for the HAR file: [`WireExchange`]).
 //!
 //! Everything downstream (oracles, findings, reports, curl reproductions) reads these records,
 //! never a live response. Header values are already redacted when a record is built, so a record
 //! can be printed anywhere.
+
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -191,6 +194,20 @@ pub struct Exchange {
     pub purpose: String,
     pub request: RequestRecord,
     pub response: ResponseRecord,
+}
+
+/// One request as it went on the wire, and its answer or the reason there was none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireExchange {
+    /// When the request was handed to the HTTP client.
+    pub started: SystemTime,
+    /// The HTTP version spoken (`HTTP/1.1`, `HTTP/2.0`); `None` when no answer came.
+    pub http_version: Option<String>,
+    pub request: RequestRecord,
+    /// The answer, or the one-line transport error.
+    pub response: Result<ResponseRecord, String>,
+    /// Milliseconds from sending to the end of the answer (or to the error).
+    pub time_ms: u64,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //!
 //! A fingerprint is `SCENARIO:RESOURCE:CHECK:RULE` — the scenario file's name without
 //! directories, the resource (or script) name, the check name and the sub-rule that fired
-//! ([`crate::checks::verdict::Violation::rule`]). It contains no id, seed, status or
+//! ([`crate::model::violation::Violation::rule`]). It contains no id, seed, status or
 //! timestamp, so the same bug gives the same fingerprint in every run.
 
 pub mod file;
@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::CheckId;
-use crate::findings::{BaselineMark, Finding, Severity};
-use crate::report::model::{CheckStatus, RunReport};
+use crate::model::check::CheckId;
+use crate::model::findings::{BaselineMark, Finding, Severity};
+use crate::model::report::{CheckStatus, RunReport};
 
 /// One known finding, as a baseline file lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::baseline::BaselineSummary;
-use crate::checks::CheckId;
-use crate::findings::{Finding, Severity};
-use crate::runner::shard::Shard;
+use crate::model::baseline::BaselineSummary;
+use crate::model::check::CheckId;
+use crate::model::findings::{Finding, Severity};
+use crate::model::shard::Shard;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
 pub const REPORT_FORMAT_VERSION: u32 = 1;

@@ -1,6 +1,6 @@
 //! Which header values are secrets, and how they are shown instead.
 
-use crate::http::model::Body;
+use crate::model::exchange::Body;
 use crate::scenario::TargetHeader;
 
 /// The text shown in place of a secret value.

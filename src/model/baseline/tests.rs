@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::file::{self, BaselineError};
 use super::*;
-use crate::report::fixture;
+use crate::model::fixture;
 
 fn finding(check: CheckId, rule: &str, severity: Severity) -> Finding {
     let mut finding = fixture::sample_report().findings[0].clone();
@@ -78,8 +78,8 @@ fn known_findings_do_not_fail_the_run_and_new_ones_do() {
     }
     assert_eq!(report.failing_findings().count(), 0);
     assert_eq!(
-        crate::exit_code::for_report(&report),
-        crate::exit_code::CANNOT_TEST,
+        crate::model::exit_code::for_report(&report),
+        crate::model::exit_code::CANNOT_TEST,
         "the fixture's errored check still counts"
     );
     report.findings.push(Finding {
@@ -89,8 +89,8 @@ fn known_findings_do_not_fail_the_run_and_new_ones_do() {
     });
     assert_eq!(report.failing_findings().count(), 1);
     assert_eq!(
-        crate::exit_code::for_report(&report),
-        crate::exit_code::FINDINGS
+        crate::model::exit_code::for_report(&report),
+        crate::model::exit_code::FINDINGS
     );
 }
 

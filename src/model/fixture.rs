@@ -4,14 +4,14 @@
 
 use serde_json::json;
 
-use super::model::{
+use crate::model::check::CheckId;
+use crate::model::events::Event;
+use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
+use crate::model::findings::{Finding, Severity};
+use crate::model::report::{
     CheckResult, CheckStatus, CleanupReport, LeftBehind, REPORT_FORMAT_VERSION, RunMoment,
     RunOutcome, RunReport, RunStats, VolatileFields,
 };
-use crate::checks::CheckId;
-use crate::findings::{Finding, Severity};
-use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
-use crate::runner::events::Event;
 
 const BASE: &str = "http://127.0.0.1:1234";
 const SCENARIO: &str = "scenarios/items.toml";

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 
 /// How many run-owned resources (slots) one sequence works on.
 pub const SLOTS: usize = 2;
