@@ -12,9 +12,8 @@ use crate::fuzz::saved::SavedFailure;
 use crate::fuzz::strategy::{Capabilities, Shape};
 use crate::fuzz::{FuzzLimits, FuzzSettings};
 use crate::model::violation::Violation;
-use crate::runner::probe;
-use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{Resource, pointer};
 use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 
@@ -29,7 +28,7 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 /// between two resources created with the same body (`per_instance`, as JSON pointers).
 pub fn cross_canon(full: &Canon, per_instance: &[String]) -> Canon {
     let mut cross = full.clone();
-    cross.ignore.extend(probe::patterns(per_instance));
+    cross.ignore.extend(pointer::patterns(per_instance));
     cross
 }
 

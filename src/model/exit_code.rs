@@ -28,20 +28,15 @@ Exit codes:
        --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 
-use crate::model::report::{CheckStatus, RunOutcome, RunReport};
+use crate::model::report::{RunReport, Verdict};
 
-/// The exit code of `run`, from the report alone. Failing findings win: a violation that was
-/// observed is real even if the run could not finish; otherwise an untestable target, an
-/// interrupted run, or a check that could not run on any case is not a pass.
+/// The exit code of `run`, from the report's [verdict](RunReport::verdict) alone.
 pub fn for_report(report: &RunReport) -> u8 {
-    if report.failing_findings().next().is_some() {
-        return FINDINGS;
-    }
-    match report.outcome {
-        RunOutcome::CannotTest { .. } => CANNOT_TEST,
-        RunOutcome::Interrupted => INTERRUPTED,
-        RunOutcome::Completed if any_errored(report) => CANNOT_TEST,
-        RunOutcome::Completed => OK,
+    match report.verdict() {
+        Verdict::Failed => FINDINGS,
+        Verdict::CannotTest | Verdict::CheckErrored => CANNOT_TEST,
+        Verdict::Interrupted => INTERRUPTED,
+        Verdict::Passed => OK,
     }
 }
 
@@ -62,11 +57,4 @@ pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
         OK => FINDINGS,
         code => code,
     }
-}
-
-fn any_errored(report: &RunReport) -> bool {
-    report
-        .results
-        .iter()
-        .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
 }

@@ -176,4 +176,41 @@ impl RunReport {
     pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.fails(self.fail_on))
     }
+
+    /// What the run amounts to. Failing findings win: a violation that was observed is real
+    /// even if the run could not finish; otherwise an untestable target, an interrupted run, or
+    /// a check that could not run on any case is not a pass.
+    pub fn verdict(&self) -> Verdict {
+        if self.failing_findings().next().is_some() {
+            return Verdict::Failed;
+        }
+        match self.outcome {
+            RunOutcome::CannotTest { .. } => Verdict::CannotTest,
+            RunOutcome::Interrupted => Verdict::Interrupted,
+            RunOutcome::Completed if self.any_errored() => Verdict::CheckErrored,
+            RunOutcome::Completed => Verdict::Passed,
+        }
+    }
+
+    fn any_errored(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
+    }
+}
+
+/// What a run amounts to ([`RunReport::verdict`]): the exit code
+/// ([`crate::model::exit_code::for_report`]) and the human report's last line both follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// At least one finding fails the run.
+    Failed,
+    /// The target could not be tested.
+    CannotTest,
+    /// Interrupted (Ctrl-C) with no failing finding so far.
+    Interrupted,
+    /// The run completed, but a check could not run a single case.
+    CheckErrored,
+    /// Nothing fails the run.
+    Passed,
 }

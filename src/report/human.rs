@@ -18,7 +18,7 @@ use crate::model::events::Event;
 use crate::model::exchange::Exchange;
 use crate::model::findings::{BaselineMark, Finding, Severity};
 use crate::model::report::{
-    CheckResult, CheckStatus, CleanupReport, RunOutcome, RunReport, VolatileFields,
+    CheckResult, CheckStatus, CleanupReport, RunOutcome, RunReport, Verdict, VolatileFields,
 };
 
 /// What the human report shows and how.
@@ -827,8 +827,7 @@ pub fn render_outcome(outcome: &RunOutcome, p: Palette) -> String {
     format!("run: {text}\n")
 }
 
-/// The last line: failed when a finding is at or above `fail_on`, then cannot test,
-/// interrupted, or passed (the same precedence as the exit code).
+/// The last line: the report's [verdict](RunReport::verdict), which the exit code follows too.
 pub fn render_verdict(report: &RunReport, p: Palette) -> String {
     let failing = report.failing_findings().count();
     let accepted = report
@@ -838,31 +837,27 @@ pub fn render_verdict(report: &RunReport, p: Palette) -> String {
         .count();
     let others = report.findings.len() - failing - accepted;
     let fail_on = report.fail_on.as_str();
-    let (style, text) = if failing > 0 {
-        (
+    let (style, text) = match report.verdict() {
+        Verdict::Failed => (
             RED.bold(),
             format!("FAILED: {failing} finding(s) at or above --fail-on {fail_on}"),
-        )
-    } else if let RunOutcome::CannotTest { .. } = report.outcome {
-        (
+        ),
+        Verdict::CannotTest => (
             RED.bold(),
             "CANNOT TEST: the target could not be tested".to_string(),
-        )
-    } else if report.outcome == RunOutcome::Interrupted {
-        (
+        ),
+        Verdict::Interrupted => (
             YELLOW.bold(),
             "INTERRUPTED: no failing finding so far".to_string(),
-        )
-    } else if crate::model::exit_code::for_report(report) == crate::model::exit_code::CANNOT_TEST {
-        (
+        ),
+        Verdict::CheckErrored => (
             RED.bold(),
             "CANNOT TEST: a check could not run a single case (see case errors)".to_string(),
-        )
-    } else {
-        (
+        ),
+        Verdict::Passed => (
             GREEN.bold(),
             format!("PASSED: no finding at or above --fail-on {fail_on}"),
-        )
+        ),
     };
     let below = match (accepted, others) {
         (0, 0) => String::new(),

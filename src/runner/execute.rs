@@ -13,6 +13,7 @@ use futures::StreamExt;
 use crate::checks::dispatch::{self, Canons};
 use crate::checks::fuzz::{self, FuzzCase};
 use crate::checks::script;
+use crate::fuzz::FuzzSettings;
 use crate::model::check::CheckId;
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::{Finding, Severity};
@@ -68,6 +69,8 @@ pub struct Work<'a> {
     pub canons: &'a BTreeMap<(usize, usize), Canons>,
     pub seed: u64,
     pub concurrency: usize,
+    /// How the (opt-in) fuzz check runs.
+    pub fuzz: &'a FuzzSettings,
 }
 
 /// Runs every case, batch by batch; hands findings to `findings` and emits check results as
@@ -255,7 +258,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let resource = &planned.scenario.resources[unit.resource];
     let path = planned.scenario.path.display().to_string();
     let replays = match unit.kind {
-        UnitKind::Check(CheckId::Fuzz) => ctx.fuzz.replays_for(&path, &resource.name),
+        UnitKind::Check(CheckId::Fuzz) => work.fuzz.replays_for(&path, &resource.name),
         _ => Vec::new(),
     };
     let replay = replays.get(job.case as usize).copied();
@@ -325,7 +328,7 @@ async fn judge_case(
                 &mut generator,
                 canons,
                 case,
-                &ctx.fuzz,
+                work.fuzz,
                 ctx.deadline,
             )
             .await

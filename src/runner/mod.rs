@@ -31,6 +31,7 @@ use crate::model::report::{
     CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
+use crate::scenario::pointer;
 use crate::session::Session;
 use crate::session::context::RunContext;
 use crate::snapshot::canonical::Canon;
@@ -68,7 +69,7 @@ pub async fn run(
 ) -> RunReport {
     let started = Instant::now();
     let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
-        .with_fuzz(settings.fuzz.clone());
+        .with_time_budget(settings.fuzz.time_budget);
     let plan = planned_work(scenarios, settings);
     let mut findings = Aggregator::new(&settings.baseline, settings.fail_on);
     sink.emit(Event::RunStarted {
@@ -91,10 +92,12 @@ pub async fn run(
     for skipped in &report.results {
         sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
     }
-    let ready = match crate::session::auth::prepare(scenarios, &ctx.cancel).await {
-        Ok(()) => probe::reachability(&ctx, scenarios).await,
-        Err(reason) => Err(reason),
-    };
+    let ready =
+        match crate::session::auth::prepare(scenarios.iter().map(|p| &p.target), &ctx.cancel).await
+        {
+            Ok(()) => probe::reachability(&ctx, scenarios).await,
+            Err(reason) => Err(reason),
+        };
     match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
         Ok(()) => {
@@ -107,6 +110,7 @@ pub async fn run(
                 canons: &canons,
                 seed: settings.seed,
                 concurrency: settings.concurrency,
+                fuzz: &settings.fuzz,
             };
             let results = execute::run_cases(&ctx, &work, &mut findings, sink).await;
             report.results.extend(results);
@@ -321,7 +325,7 @@ async fn detect_volatile(
             per_instance = measured.per_instance;
             let pointers = measured.volatile;
             if !pointers.is_empty() {
-                full.ignore.extend(probe::patterns(&pointers));
+                full.ignore.extend(pointer::patterns(&pointers));
                 sink.emit(Event::VolatileDetected {
                     resource: resource.name.clone(),
                     pointers: pointers.clone(),

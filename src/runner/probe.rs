@@ -5,8 +5,8 @@
 use crate::http::transport::OutgoingRequest;
 use crate::model::exchange::Method;
 use crate::runner::plan::PlannedScenario;
+use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{IgnorePattern, Resource};
 use crate::session::auth::{self, SendError};
 use crate::session::context::RunContext;
 use crate::session::{CaseError, Session};
@@ -192,12 +192,4 @@ async fn per_instance(
         (&probed.id, &probed.first),
         (&other.id, &read),
     ))
-}
-
-/// Ignore patterns for detected volatile pointers.
-pub fn patterns(pointers: &[String]) -> Vec<IgnorePattern> {
-    pointers
-        .iter()
-        .filter_map(|p| IgnorePattern::parse(p).ok())
-        .collect()
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::model::exchange::Method;
+use crate::model::redact::Scrubber;
 pub use error::ScenarioError;
 pub use load::{load_paths, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
@@ -67,6 +68,17 @@ pub struct TargetHeader {
     /// True when the value came from the environment or the header name is a credential
     /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
     pub secret: bool,
+}
+
+impl Scrubber {
+    /// A scrubber for the secret headers of a target.
+    pub fn for_headers(headers: &[TargetHeader]) -> Scrubber {
+        let mut scrubber = Scrubber::default();
+        for header in headers.iter().filter(|h| h.secret) {
+            scrubber.add(&header.value, &header.shown);
+        }
+        scrubber
+    }
 }
 
 /// How a check makes a fresh resource.
@@ -375,4 +387,35 @@ pub struct Expect {
 pub enum Capture {
     Header(String),
     Pointer(JsonPointer),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::exchange::Body;
+
+    #[test]
+    fn echoed_secrets_are_scrubbed_from_text_and_json() {
+        let scrubber = Scrubber::for_headers(&[TargetHeader {
+            name: "Authorization".into(),
+            value: "Bearer tok-123456".into(),
+            shown: "Bearer ${API_TOKEN}".into(),
+            secret: true,
+        }]);
+        assert_eq!(
+            scrubber.text("got Bearer tok-123456!"),
+            "got Bearer ${API_TOKEN}!"
+        );
+        assert_eq!(scrubber.text("token=tok-123456"), "token=<redacted>");
+        let body = Body::Json {
+            value: serde_json::json!({"echo": {"authorization": "Bearer tok-123456"}}),
+        };
+        assert_eq!(
+            scrubber.body(body),
+            Body::Json {
+                value: serde_json::json!({"echo": {"authorization": "Bearer ${API_TOKEN}"}})
+            }
+        );
+        assert_eq!(scrubber.text("Bearer stays"), "Bearer stays");
+    }
 }

@@ -18,8 +18,8 @@ use crate::http::transport::{
     OutgoingRequest, Pace, RawResponse, Transport, TransportError, UnreadAnswer,
 };
 use crate::model::redact::{REDACTED, Scrubber};
-use crate::runner::plan::PlannedScenario;
 use crate::scenario::auth::Auth;
+use crate::session::context::ResolvedTarget;
 
 /// Longest wait for a token command.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
@@ -237,17 +237,17 @@ async fn run_token_command(command: &str, scenario: &str) -> Result<String, Auth
 /// Obtains the token of every target before the first request (runs token commands).
 /// `Err` is the one-line reason the run cannot test.
 pub async fn prepare(
-    scenarios: &[PlannedScenario],
+    targets: impl IntoIterator<Item = &ResolvedTarget>,
     cancel: &CancellationToken,
 ) -> Result<(), String> {
-    for planned in scenarios {
-        let Some(credentials) = &planned.target.auth else {
+    for target in targets {
+        let Some(credentials) = &target.auth else {
             continue;
         };
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
             ready = credentials.ensure() => ready
-                .map_err(|err| format!("cannot test {}: {err}", planned.target.base_url))?,
+                .map_err(|err| format!("cannot test {}: {err}", target.base_url))?,
         }
     }
     Ok(())

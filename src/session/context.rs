@@ -3,11 +3,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::model::report::RunMoment;
 use crate::scenario::Target;
@@ -72,8 +71,6 @@ pub struct RunContext {
     pub cancel: CancellationToken,
     /// Set (once) when the target stopped answering; the run ends as "cannot test".
     target_down: OnceLock<String>,
-    /// How the fuzz check runs (unused when it is not selected).
-    pub fuzz: FuzzSettings,
     /// When the fuzz time budget runs out, if there is one.
     pub deadline: Option<Instant>,
     /// Fuzz failures already reported (scenario, resource, relation, rule): a later case that
@@ -101,16 +98,14 @@ impl RunContext {
             cancel,
             target_down: OnceLock::new(),
             cannot_test: OnceLock::new(),
-            fuzz: FuzzSettings::default(),
             deadline: None,
             fuzz_reported: Default::default(),
         }
     }
 
-    /// The same context with fuzz settings; the time budget starts now.
-    pub fn with_fuzz(mut self, fuzz: FuzzSettings) -> RunContext {
-        self.deadline = fuzz.time_budget.map(|budget| Instant::now() + budget);
-        self.fuzz = fuzz;
+    /// The same context with the fuzz time budget, if there is one; it starts now.
+    pub fn with_time_budget(mut self, budget: Option<Duration>) -> RunContext {
+        self.deadline = budget.map(|budget| Instant::now() + budget);
         self
     }
 
