@@ -1,6 +1,10 @@
 //! The raw command line, as clap parses it. Nothing here is validated beyond syntax; see
 //! `config` for the validated form the core receives.
 
+// The doc comments of clap arguments are their `--help` text, printed as written: a TOML table
+// such as `[target]` stays in brackets there, so rustdoc must not read it as a link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -3,6 +3,10 @@
 //! arguments, their validation into [`TransportSettings`] (mistakes are exit 2), and the
 //! assembly of the transport stack and the targets' credentials from them.
 
+// The doc comments of clap arguments are their `--help` text, printed as written: a TOML table
+// such as `[target]` stays in brackets there, so rustdoc must not read it as a link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The runner: executes the plan through a transport and returns the run's result data.
-//! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
+//! It never prints; it emits [`Event`]s to a sink and returns a [`RunReport`].
 
 mod aggregate;
 

@@ -90,7 +90,7 @@ fn credentials_hint(planned: &PlannedScenario) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Measured {
     pub volatile: Vec<String>,
-    /// The fuzz check's per-instance fields (see [`per_instance`]), when it was measured.
+    /// The fuzz check's per-instance fields (see `per_instance` below), when it was measured.
     pub per_instance: Option<Vec<String>>,
 }
 

@@ -1,6 +1,6 @@
 //! Baselines: findings already known, matched by a stable fingerprint, so that CI fails only on
 //! new ones (`--baseline FILE`), and the recording of a run's findings as a new baseline
-//! (`--write-baseline FILE`). The file format lives in [`file`]; this module owns the
+//! (`--write-baseline FILE`). The file format lives in [`mod@file`]; this module owns the
 //! fingerprint, the marking of findings and the run's [`BaselineSummary`].
 //!
 //! A fingerprint is `SCENARIO:RESOURCE:CHECK:RULE` — the scenario file's name without
