@@ -44,7 +44,7 @@ impl Workload {
         match self {
             Workload::Get => Method::Get,
             Workload::Put => Method::Put,
-            Workload::Mix if n % 2 == 0 => Method::Get,
+            Workload::Mix if n.is_multiple_of(2) => Method::Get,
             Workload::Mix => Method::Put,
         }
     }
