@@ -3,6 +3,10 @@
 //!
 //! Data flows once: scenario → plan → runner (through a transport) → snapshots → oracles
 //! (pure functions) → findings → events → reporters.
+//!
+//! The modules are layers that only point down (`tests/layers.rs` keeps it so): the data in
+//! [`model`] (and [`mod@env`]); [`scenario`], [`http`] and [`snapshot`]; the [`session`]; [`checks`],
+//! [`fuzz`], [`openapi`] and [`demo`]; the [`runner`]; the reporters in [`report`]; the [`cli`].
 
 pub mod checks;
 pub mod cli;

@@ -4,7 +4,8 @@
 //!
 //! Data flows as everywhere else: [`strategy`] generates a case, [`execute`] runs it through the
 //! session, [`oracle`] judges the records (pure), [`engine`] drives confirmation and shrinking,
-//! and [`saved`] owns the saved-failure format.
+//! and [`saved`] owns the saved-failure format. The vocabulary of sequences (operations,
+//! relations, reproductions) is data, in [`crate::model::fuzz`].
 
 pub mod engine;
 pub mod execute;

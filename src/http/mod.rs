@@ -1,6 +1,6 @@
-//! HTTP: the records of exchanges, and the transport that sends requests (pooled — through
-//! hyper directly for plain http, reqwest otherwise — or on connections of its own for batches
-//! and lost responses).
+//! HTTP: the transport that sends requests (pooled — through hyper directly for plain http,
+//! reqwest otherwise — or on connections of its own for batches and lost responses). The
+//! records of exchanges are data, in [`crate::model::exchange`].
 
 pub mod config;
 pub mod limit;
