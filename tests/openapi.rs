@@ -123,7 +123,7 @@ fn clean_demo_passes_every_check_of_its_generated_scenario() {
     out.assert_no_panic()
         .assert_code(0, "the clean demo API against its own OpenAPI document");
     assert!(
-        out.stderr.contains("2 resource(s): lamps, things"),
+        out.stderr.contains("2 resource(s): things, lamps"),
         "run --openapi says what it imported:\n{}",
         out.stderr
     );
@@ -389,8 +389,8 @@ fn bad_documents_are_clear_errors_with_exit_2() {
         ),
         (
             "swagger.yaml",
-            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
-            "Swagger 2.0 is not supported",
+            "swagger: '1.2'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "Swagger 1.2 is not supported",
         ),
         (
             "future.yaml",

@@ -86,7 +86,7 @@ fn demo_document_3_1() {
 fn bookshop_3_0_yaml() {
     let (generated, loaded) = imported("tests/fixtures/openapi/bookshop-3.0.yaml", None);
     insta::assert_snapshot!("bookshop_3_0_yaml", generated.toml);
-    assert_eq!(generated.version, "3.0.3");
+    assert_eq!(generated.version, "OpenAPI 3.0.3");
     assert_eq!(
         generated.resources,
         ["books", "authors", "orders", "categories"]
@@ -155,7 +155,7 @@ fn fleet_3_1_json() {
     insta::assert_snapshot!("fleet_3_1_json", generated.toml);
     assert_eq!(
         generated.resources,
-        ["drivers", "maintenance-jobs", "vehicles"]
+        ["vehicles", "drivers", "maintenance-jobs"]
     );
     assert_eq!(generated.skipped.len(), 2);
 
@@ -175,9 +175,9 @@ fn fleet_3_1_json() {
         [
             "/depot/location/accuracyM",
             "/equipment/*/installedAt",
-            "/etag",
             "/odometer/readAt",
-            "/registeredAt"
+            "/registeredAt",
+            "/etag"
         ]
     );
     assert!(generated.toml.contains("X-Fleet-Key = \"${X_FLEET_KEY}\""));

@@ -99,7 +99,7 @@ fn summary(location: &str, place: &str, generated: &Generated) -> String {
         n => format!("; {n} item path(s) not imported (listed in the file's header)"),
     };
     format!(
-        "openapi: generated a scenario from {location} (OpenAPI {}) into {place}: {} resource(s): {}{skipped}",
+        "openapi: generated a scenario from {location} ({}) into {place}: {} resource(s): {}{skipped}",
         generated.version,
         generated.resources.len(),
         generated.resources.join(", ")

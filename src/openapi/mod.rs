@@ -1,12 +1,15 @@
-//! OpenAPI import: an OpenAPI 3.0 or 3.1 document (JSON or YAML) → a commented scenario file.
+//! OpenAPI import: an OpenAPI 3.0 or 3.1, or Swagger 2.0, document (JSON or YAML) → a
+//! commented scenario file.
 //!
-//! `load` parses the text with a maintained crate per version (`openapiv3`, `oas3`) into the
-//! importer's `model`; `resources` pairs collection and item paths into resources; `schema`
-//! turns request schemas into body templates; `emit` writes the TOML. The result is always
-//! loaded back through [`crate::scenario::load_str`] before it is handed out, so a generated
-//! file is a valid scenario by construction.
+//! `load` parses the text into an ordered `node` tree and checks its skeleton; `walk` (with
+//! `walk_schema`, and `documents` for references, files beside the document included) turns
+//! every version into the importer's `model`; `resources` pairs collection and item paths into
+//! resources; `schema` turns request schemas into body templates; `emit` writes the TOML. The
+//! result is always loaded back through [`crate::scenario::load_str`] before it is handed out,
+//! so a generated file is a valid scenario by construction.
 
 mod body;
+mod documents;
 pub mod emit;
 mod error;
 pub mod fetch;
@@ -14,11 +17,12 @@ mod formats;
 pub mod load;
 mod merge;
 pub mod model;
+mod node;
 pub mod resources;
 mod scalars;
 pub mod schema;
-mod v30;
-mod v31;
+mod walk;
+mod walk_schema;
 
 use std::path::Path;
 
@@ -50,7 +54,8 @@ pub struct Generated {
 
 /// Imports a document already read. Fails when it cannot be parsed or yields no resource.
 pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
-    let api = load::parse(&spec.text, &spec.origin)?;
+    let file = spec.url.is_none().then(|| Path::new(&spec.origin));
+    let api = load::parse(&spec.text, &spec.origin, file)?;
     let plan = resources::plan(&api);
     if plan.resources.is_empty() {
         return Err(OpenApiError::NoResources {

@@ -326,7 +326,7 @@ fn request_body(
     let (op, schema, path) = writes
         .iter()
         .flatten()
-        .find_map(|(op, path)| Some((op, op.request.as_ref()?, path)))
+        .find_map(|(op, path)| Some((op, op.request_schema()?, path)))
         .ok_or_else(|| {
             let documented: Vec<String> = writes
                 .iter()
@@ -440,16 +440,14 @@ fn methods_note(item: &PathItem) -> String {
 /// header parameter whose name contains "idempotency".
 fn idempotency_key(post: &Operation) -> Option<KeyPlan> {
     let header = post
-        .header_params
-        .iter()
+        .header_params()
         .find(|h| h.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
         .or_else(|| {
-            post.header_params
-                .iter()
+            post.header_params()
                 .find(|h| h.to_ascii_lowercase().contains("idempotency"))
         })?;
     Some(KeyPlan {
-        header: header.clone(),
+        header: header.to_string(),
         mismatch_statuses: if post.documents(422) {
             vec![422]
         } else {
@@ -606,7 +604,7 @@ components:
             id: {type: string, readOnly: true}
             text: {type: string}
 "#;
-        let api = crate::openapi::load::parse(text, "t.yaml").expect("parses");
+        let api = crate::openapi::load::parse(text, "t.yaml", None).expect("parses");
         let plan = plan(&api);
         let notes = &plan.resources[0];
         assert_eq!(notes.id_field.value, "/data/id");
