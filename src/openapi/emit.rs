@@ -9,6 +9,7 @@ use serde_json::Value;
 use toml_writer::{TomlStringBuilder, TomlWrite as _};
 
 use super::body::{Gen, Member, Param, Tmpl};
+use super::infer::{Managed, Why};
 use super::model::{Api, AuthHeader};
 use super::resources::{Choice, Plan, ResourcePlan};
 use crate::http::model::Method;
@@ -78,16 +79,26 @@ fn header(out: &mut String, api: &Api, plan: &Plan, origin: Origin<'_>) {
     }
 }
 
+/// `[target]` without an active `base_url`: idemfuzz never takes the API to test from the
+/// document (it often names a public or production host); the document's server is shown
+/// as a comment.
 fn target(out: &mut String, base_url: &BaseUrl, auth: &[AuthHeader]) {
     out.push_str("\n[target]\n");
+    comment(
+        out,
+        "No base_url: the target is never taken from the document. Pass --base-url, or set",
+    );
+    comment(out, "base_url here, to say which API the checks write to.");
     match base_url {
-        BaseUrl::Known { url, from } => line(out, &format!("base_url = {}", string(url)), from),
+        BaseUrl::Known { url, from } => comment(
+            out,
+            &format!(
+                "The document's server: base_url = {} ({from}).",
+                string(url)
+            ),
+        ),
         BaseUrl::Unknown(why) => {
-            comment(out, &format!("No base_url: {why}."));
-            comment(
-                out,
-                "Set one, e.g. base_url = \"https://HOST/PATH\", or pass --base-url.",
-            );
+            comment(out, &format!("The document names no usable server: {why}."))
         }
     }
     credentials(out, auth);
@@ -214,13 +225,15 @@ fn resource(out: &mut String, r: &ResourcePlan) {
         &format!("required = [{}]", required.join(", ")),
         required_note,
     );
-    if !r.ignore.is_empty() {
-        let ignore: Vec<String> = r.ignore.iter().map(|p| string(p)).collect();
-        line(
-            out,
-            &format!("ignore = [{}]", ignore.join(", ")),
-            "readOnly in the spec: the server sets them",
-        );
+    ignore_line(out, &r.ignore);
+    if let Some(patch) = &r.patch {
+        choice(out, "patch", patch);
+    }
+    if let Some(why) = &r.etags {
+        line(out, "etags = true", why);
+    }
+    if let Some(why) = &r.preconditions_required {
+        line(out, "preconditions_required = true", why);
     }
     if let Some(key_plan) = &r.idempotency_key {
         out.push('\n');
@@ -243,6 +256,15 @@ fn resource(out: &mut String, r: &ResourcePlan) {
             );
         }
     }
+    if let Some(why) = &r.post_put {
+        out.push('\n');
+        line(out, &format!("[{table}.post_put]"), why);
+        line(
+            out,
+            "empty_body = \"none\"",
+            "the POST documents no request body",
+        );
+    }
     out.push('\n');
     let body_note = match &r.body.note {
         Some(note) => format!("{}; {note}", r.body_source),
@@ -254,6 +276,33 @@ fn resource(out: &mut String, r: &ResourcePlan) {
         out.push_str(&format!("[{table}.checks.{}]\n", key(check.info().name)));
         line(out, "enabled = false", why);
     }
+}
+
+/// `ignore = [...]`, after a comment per reason naming its members.
+fn ignore_line(out: &mut String, ignore: &[Managed]) {
+    if ignore.is_empty() {
+        return;
+    }
+    let mut reasons: Vec<Why> = ignore.iter().map(|m| m.why).collect();
+    reasons.sort();
+    reasons.dedup();
+    if let [only] = reasons.as_slice() {
+        let pointers: Vec<String> = ignore.iter().map(|m| string(&m.pointer)).collect();
+        let note = format!("{}: the server sets them", only.text());
+        line(out, &format!("ignore = [{}]", pointers.join(", ")), &note);
+        return;
+    }
+    comment(out, "Server-managed, left out of every comparison:");
+    for why in reasons {
+        let pointers: Vec<&str> = ignore
+            .iter()
+            .filter(|m| m.why == why)
+            .map(|m| m.pointer.as_str())
+            .collect();
+        comment(out, &format!("  {}: {}", why.text(), pointers.join(", ")));
+    }
+    let pointers: Vec<String> = ignore.iter().map(|m| string(&m.pointer)).collect();
+    line(out, &format!("ignore = [{}]", pointers.join(", ")), "");
 }
 
 fn choice(out: &mut String, name: &str, choice: &Choice) {

@@ -12,8 +12,10 @@ mod body;
 mod documents;
 pub mod emit;
 mod error;
+mod evidence;
 pub mod fetch;
 mod formats;
+mod infer;
 pub mod load;
 mod merge;
 pub mod model;
@@ -33,6 +35,7 @@ use emit::{BaseUrl, Origin};
 use model::Api;
 use resources::Skipped;
 
+use crate::checks::CheckId;
 use crate::env::EnvSnapshot;
 use crate::scenario::check_base_url;
 
@@ -48,8 +51,12 @@ pub struct Generated {
     pub resources: Vec<String>,
     /// Item paths that were not imported, and why.
     pub skipped: Vec<Skipped>,
-    /// The document's `openapi` version.
+    /// The document's version, e.g. `OpenAPI 3.1.0` or `Swagger 2.0`.
     pub version: String,
+    /// The document's server (never used as the target; for messages), or why it has none.
+    pub server: Result<String, String>,
+    /// Checks turned off per resource because of what the document says, and why.
+    pub disabled: Vec<(String, CheckId, String)>,
 }
 
 /// Imports a document already read. Fails when it cannot be parsed or yields no resource.
@@ -71,11 +78,25 @@ pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
             reason: err.to_string(),
         },
     )?;
+    let disabled = plan
+        .resources
+        .iter()
+        .flat_map(|r| {
+            r.disabled
+                .iter()
+                .map(|(check, why)| (r.name.clone(), *check, why.clone()))
+        })
+        .collect();
     Ok(Generated {
         toml,
         resources: plan.resources.iter().map(|r| r.name.clone()).collect(),
         skipped: plan.skipped,
         version: api.version,
+        server: match base_url {
+            BaseUrl::Known { url, .. } => Ok(url),
+            BaseUrl::Unknown(why) => Err(why),
+        },
+        disabled,
     })
 }
 
