@@ -61,9 +61,9 @@ fn header(out: &mut String, api: &Api, plan: &Plan, origin: Origin<'_>) {
     );
     comment(
         out,
-        "Review it, then `idemfuzz check FILE` and `idemfuzz run FILE`. How the import works:",
+        "Review it, then `idemfuzz check FILE` and `idemfuzz run FILE --base-url URL`. How the",
     );
-    comment(out, "docs/openapi.md.");
+    comment(out, "import works: docs/openapi.md.");
     comment(out, "");
     let names: Vec<String> = plan
         .resources

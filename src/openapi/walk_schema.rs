@@ -204,3 +204,45 @@ fn examples(node: &Node) -> Vec<Value> {
         )
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::openapi::load;
+    use crate::openapi::model::Schema;
+    use crate::openapi::schema::Mapper;
+
+    /// A body schema with the keywords 3.0 and 3.1 write differently, in either version's
+    /// spelling, and members in an order that is not sorted.
+    fn plan(version: &str, nullable: &str, exclusive: &str, extra: &str) -> String {
+        let text = format!(
+            "openapi: {version}\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    Stamp: {{type: string, format: date-time}}\n    T:\n      type: object\n      properties:\n        zeta: {{type: integer, {exclusive}}}\n        alpha: {nullable}\n        seen: {{$ref: '#/components/schemas/Stamp', readOnly: true}}\n        {extra}\n"
+        );
+        let api = load::parse(&text, "t.yaml", None).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let body = Mapper::new(&api.schemas)
+            .body(&Schema::Ref("T".into()), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        format!("{body:?}")
+    }
+
+    #[test]
+    fn one_walker_reads_3_0_and_3_1_alike() {
+        let v30 = plan(
+            "3.0.3",
+            "{type: string, nullable: true}",
+            "minimum: 0, exclusiveMinimum: true",
+            "anything: {}",
+        );
+        let v31 = plan(
+            "3.1.0",
+            "{type: [string, 'null']}",
+            "exclusiveMinimum: 0",
+            "anything: true",
+        );
+        assert_eq!(v30, v31);
+        assert!(
+            v30.find("zeta") < v30.find("alpha"),
+            "document order: {v30}"
+        );
+        assert!(v30.contains("\"/seen\""), "a $ref sibling applies: {v30}");
+    }
+}
