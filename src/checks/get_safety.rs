@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use crate::runner::session::{CaseError, Req, Session, id_text};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{GetSafetyOptions, IgnorePattern, JsonPointer, Resource};
 use crate::snapshot::canonical::{Canon, differing_leaves};
@@ -182,7 +182,7 @@ fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
         .as_ref()
         .is_some_and(|items| {
             items.iter().any(|item| {
-                id_field.get(item).and_then(Value::as_str) == Some(record.missing_id.as_str())
+                id_field.get(item).and_then(id_text).as_deref() == Some(record.missing_id.as_str())
             })
         });
     if listed

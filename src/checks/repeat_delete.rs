@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
+use crate::runner::session::{CaseError, Session, id_text};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{RepeatDeleteOptions, Resource};
 use crate::snapshot::canonical::Canon;
@@ -145,7 +145,8 @@ fn collateral(
             items
                 .iter()
                 .filter(|item| {
-                    id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str())
+                    id_field.get(item).and_then(id_text).as_deref()
+                        != Some(record.target_id.as_str())
                 })
                 .map(|item| canon.body(item))
                 .collect(),
