@@ -861,6 +861,15 @@ async fn eve_api() {
         stale.json()["_error"]["message"],
         "Client and server etags don't match"
     );
+    let create_only = http
+        .send(
+            "PUT",
+            &format!("/things/{id}"),
+            &[("if-none-match", "*")],
+            Some(r#"{"name":"b"}"#),
+        )
+        .await;
+    assert_eq!(create_only.status, 412);
     assert_eq!(http.get("/things/not-an-object-id").await.status, 404);
     let upsert = http
         .json(
@@ -878,6 +887,25 @@ async fn eve_api() {
             200
         );
     }
+
+    let real = Standin::start(Eve::with_bug(EveBug::IfNoneMatchIgnored));
+    let http = Http::new(&real);
+    let id = http
+        .json("POST", "/things", json!({ "name": "a" }))
+        .await
+        .json()["_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let overwrite = http
+        .send(
+            "PUT",
+            &format!("/things/{id}"),
+            &[("if-none-match", "*")],
+            Some(r#"{"name":"b"}"#),
+        )
+        .await;
+    assert_eq!(overwrite.status, 200);
 
     let buggy = Standin::start(Eve::with_bug(EveBug::RepeatPut412));
     let http = Http::new(&buggy);
@@ -1280,6 +1308,15 @@ async fn s3_objects_listing_and_auth() {
         )
         .await;
     assert_eq!(create_only.status, 412);
+    let stale_delete = http
+        .send(
+            "DELETE",
+            "/bucket/idemfuzz/one",
+            &[a[0], ("if-match", "\"0\"")],
+            None,
+        )
+        .await;
+    assert_eq!(stale_delete.status, 412);
     for n in 2..=4 {
         http.send("PUT", &format!("/bucket/idemfuzz/{n}"), &a, Some("x"))
             .await;

@@ -11,7 +11,8 @@
 //! answers 204. `If-Match` is compared with `_etag` (quotes optional): 412
 //! `{"_status": "ERR", "_error": {"code": 412, "message": "Client and server etags don't match"}}`.
 //! Unknown members are refused: 422 `{"_status": "ERR", "_issues": {...}, "_error": {...}}`.
-//! Only the members the client sent are stored (no schema defaults).
+//! Only the members the client sent are stored (no schema defaults). The correct variant also
+//! evaluates `If-None-Match` on writes (412); real Eve ignores it ([`EveBug::IfNoneMatchIgnored`]).
 //!
 //! [`EveBug::RepeatPut412`] reproduces Eve's `modified_count == 0` check: an identical PUT
 //! repeated within the second of the last write, with no precondition sent, is answered 412
@@ -47,6 +48,9 @@ pub struct Eve {
 pub enum EveBug {
     /// 412 to an identical PUT repeated within one second, with no precondition sent.
     RepeatPut412,
+    /// `If-None-Match` on writes is ignored: `If-None-Match: *` overwrites an existing
+    /// document (real Eve evaluates only `If-Match`).
+    IfNoneMatchIgnored,
 }
 
 impl Default for Eve {
@@ -167,6 +171,24 @@ impl Eve {
                 None => false,
             };
             if !holds {
+                return error(412, "Client and server etags don't match");
+            }
+        }
+        let write = matches!(req.method, Method::PUT | Method::PATCH | Method::DELETE);
+        let honours_none_match = !self.bugs.contains(&EveBug::IfNoneMatchIgnored);
+        if let (true, true, Some(none_match)) =
+            (write, honours_none_match, req.header("if-none-match"))
+        {
+            let matches = match &etag {
+                Some(tag) => {
+                    none_match.trim() == "*"
+                        || none_match
+                            .split(',')
+                            .any(|t| t.trim().trim_start_matches("W/") == tag)
+                }
+                None => false,
+            };
+            if matches {
                 return error(412, "Client and server etags don't match");
             }
         }

@@ -1,12 +1,15 @@
 //! An S3-compatible object store, path-style (`/{bucket}/{key}`), with the wire behaviour of
 //! AWS S3 and its emulators (MinIO, LocalStack, s3rver).
 //!
-//! Objects: PUT answers 200 with `ETag: "<MD5 of the body>"` and no content; GET answers the
+//! Objects: PUT answers 200 with `ETag: "<MD5 of the body>"` and no content — also when it
+//! creates the object, as S3 documents (RFC 9110 §9.3.4 wants 201 for a create: the one
+//! deviation of the correct variant, kept because clients and recipes meet it); GET answers the
 //! bytes with the stored `Content-Type` (default `binary/octet-stream`), `ETag`,
 //! `Last-Modified`, `Content-Length`; HEAD the same without content (404 without content too);
 //! DELETE answers 204 whether the key existed or not. Conditional writes as S3 has them since
-//! 2024: `If-None-Match: *` on an existing key and a stale `If-Match` are 412
-//! `PreconditionFailed`; reads honour `If-Match` (412) and `If-None-Match` (304). Keys are
+//! 2024: `If-None-Match: *` on an existing key and a stale `If-Match` (PUT and DELETE) are 412
+//! `PreconditionFailed`, `If-Match` on a missing key 404 `NoSuchKey`; reads honour `If-Match`
+//! (412) and `If-None-Match` (304). Keys are
 //! taken verbatim (no dot-segment removal; `a/../b` is a key). Errors are XML `<Error>` with
 //! `Code` (`NoSuchKey`, `NoSuchBucket`, `AccessDenied`, `MethodNotAllowed`, …), `Message`,
 //! `RequestId`.
@@ -23,7 +26,7 @@
 //! and check that the value never reaches another origin.
 //!
 //! Planted bugs: [`S3Bug::IgnoresConditionalWrites`] (S3 before 2024: `If-None-Match: *` and
-//! `If-Match` on PUT are ignored, a create-only PUT overwrites); [`S3Bug::ListsOverwritesTwice`]
+//! `If-Match` on PUT and DELETE are ignored, a create-only PUT overwrites); [`S3Bug::ListsOverwritesTwice`]
 //! (every overwrite adds another `Contents` entry for the key to the listing).
 
 use axum::http::Method;
@@ -53,7 +56,7 @@ pub struct S3 {
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum S3Bug {
-    /// `If-None-Match` / `If-Match` on PUT are ignored.
+    /// `If-None-Match` / `If-Match` on PUT and DELETE are ignored.
     IgnoresConditionalWrites,
     /// Each overwrite of a key adds another listing entry for it.
     ListsOverwritesTwice,
@@ -159,6 +162,20 @@ impl S3 {
                 }
             }
             Method::DELETE => {
+                let checked = !self.bugs.contains(&S3Bug::IgnoresConditionalWrites);
+                if checked && req.header("if-match").is_some() {
+                    if current.is_none() {
+                        return error(404, "NoSuchKey", "The specified key does not exist.", key);
+                    }
+                    if evaluate(req, true, tag.as_deref()) != Outcome::Proceed {
+                        return error(
+                            412,
+                            "PreconditionFailed",
+                            "At least one of the pre-conditions you specified did not hold",
+                            key,
+                        );
+                    }
+                }
                 store.remove(bucket, key);
                 amz(Reply::empty(204))
             }
