@@ -80,8 +80,40 @@ impl Http {
         }
     }
 
+    /// `method path` with no header and no body.
+    async fn call(&self, method: &str, path: &str) -> Resp {
+        self.send(method, path, &[], None).await
+    }
+
+    /// `method path` with one header and a body (none when empty).
+    async fn with(&self, method: &str, path: &str, header: (&str, &str), body: &str) -> Resp {
+        let body = (!body.is_empty()).then_some(body);
+        self.send(method, path, &[header], body).await
+    }
+
+    /// The status of a JSON request.
+    async fn json_status(&self, method: &str, path: &str, body: Value) -> u16 {
+        self.json(method, path, body).await.status
+    }
+
+    /// One member of a JSON request's JSON answer.
+    async fn json_member(&self, method: &str, path: &str, body: Value, member: &str) -> Value {
+        self.json(method, path, body).await.json()[member].clone()
+    }
+
+    /// One string member of a JSON request's JSON answer (empty when it is not a string).
+    async fn json_text(&self, method: &str, path: &str, body: Value, member: &str) -> String {
+        let value = self.json_member(method, path, body, member).await;
+        value.as_str().unwrap_or("").to_string()
+    }
+
+    /// PUT of a text body with no header.
+    async fn put_text(&self, path: &str, body: &str) -> Resp {
+        self.send("PUT", path, &[], Some(body)).await
+    }
+
     async fn get(&self, path: &str) -> Resp {
-        self.send("GET", path, &[], None).await
+        self.call("GET", path).await
     }
 
     async fn json(&self, method: &str, path: &str, body: Value) -> Resp {
@@ -94,6 +126,20 @@ impl Http {
         )
         .await
     }
+}
+
+/// Starts `behaviour` and a client for it.
+fn serve(behaviour: impl Behaviour) -> (Standin, Http) {
+    let api = Standin::start(behaviour);
+    let http = Http::new(&api);
+    (api, http)
+}
+
+/// Starts `behaviour` with pre-existing resources, and a client for it.
+fn serve_seeded(behaviour: impl Behaviour, seed: Seed) -> (Standin, Http) {
+    let api = Standin::builder(behaviour).seed(seed).start();
+    let http = Http::new(&api);
+    (api, http)
 }
 
 /// Writes `request` on a fresh connection and reads until the server closes it.
@@ -188,14 +234,10 @@ async fn the_log_keeps_raw_targets_headers_and_bodies() {
 
 #[tokio::test]
 async fn pre_existing_resources_are_untouched_by_requests_elsewhere() {
-    let api = Standin::builder(Generic::correct())
-        .seed(Seed::numbered("things", 3))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(Generic::correct(), Seed::numbered("things", 3));
     assert_eq!(
-        http.json("PUT", "/things/mine", json!({ "name": "a" }))
-            .await
-            .status,
+        http.json_status("PUT", "/things/mine", json!({ "name": "a" }))
+            .await,
         201
     );
     assert_eq!(http.get("/things/pre00001").await.status, 200);
@@ -208,7 +250,7 @@ async fn pre_existing_resources_are_untouched_by_requests_elsewhere() {
     // The check itself notices a rewrite with the same content, and a delete.
     let same = http.get("/things/pre00002").await.json();
     http.json("PUT", "/things/pre00002", same).await;
-    http.send("DELETE", "/things/pre00003", &[], None).await;
+    http.call("DELETE", "/things/pre00003").await;
     let changes = api.seed_changes();
     assert_eq!(changes.len(), 2, "{changes:?}");
     assert!(changes[0].starts_with("things/pre00002: changed"));
@@ -217,10 +259,7 @@ async fn pre_existing_resources_are_untouched_by_requests_elsewhere() {
 
 #[tokio::test]
 async fn an_encoded_id_is_one_segment_and_dot_segments_resolve() {
-    let api = Standin::builder(Generic::correct())
-        .seed(Seed::numbered("things", 2))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(Generic::correct(), Seed::numbered("things", 2));
     let created = http
         .json(
             "PUT",
@@ -247,17 +286,15 @@ async fn an_encoded_id_is_one_segment_and_dot_segments_resolve() {
 
 #[tokio::test]
 async fn generic_correct_api() {
-    let api = Standin::start(Generic::correct());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Generic::correct());
     let created = http
         .json("PUT", "/things/a", json!({ "name": "one" }))
         .await;
     assert_eq!(created.status, 201);
     assert_eq!(created.header("location"), Some("/things/a"));
     assert_eq!(
-        http.json("PUT", "/things/a", json!({ "name": "one" }))
-            .await
-            .status,
+        http.json_status("PUT", "/things/a", json!({ "name": "one" }))
+            .await,
         200
     );
     let read = http.get("/things/a").await;
@@ -265,46 +302,23 @@ async fn generic_correct_api() {
     let etag = read.header("etag").expect("an ETag").to_string();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
     assert!(read.header("last-modified").is_some());
-    let stale = http
-        .send(
-            "PUT",
-            "/things/a",
-            &[("if-match", "\"stale\"")],
-            Some(r#"{"name":"x"}"#),
-        )
-        .await;
-    assert_eq!(stale.status, 412);
-    let create_only = http
-        .send(
-            "PUT",
-            "/things/a",
-            &[("if-none-match", "*")],
-            Some(r#"{"name":"x"}"#),
-        )
-        .await;
-    assert_eq!(create_only.status, 412);
-    let star_missing = http
-        .send(
-            "PUT",
-            "/things/b",
-            &[("if-match", "*")],
-            Some(r#"{"name":"x"}"#),
-        )
-        .await;
-    assert_eq!(star_missing.status, 412);
+    let body = r#"{"name":"x"}"#;
+    for (path, precondition) in [
+        ("/things/a", ("if-match", "\"stale\"")),
+        ("/things/a", ("if-none-match", "*")),
+        ("/things/b", ("if-match", "*")),
+    ] {
+        let refused = http.with("PUT", path, precondition, body).await;
+        assert_eq!(refused.status, 412, "PUT {path} with {precondition:?}");
+    }
     assert_eq!(
-        http.send("GET", "/things/a", &[("if-none-match", &etag)], None)
+        http.with("GET", "/things/a", ("if-none-match", &etag), "")
             .await
             .status,
         304
     );
     let current = http
-        .send(
-            "PUT",
-            "/things/a",
-            &[("if-match", &etag)],
-            Some(r#"{"name":"two"}"#),
-        )
+        .with("PUT", "/things/a", ("if-match", &etag), r#"{"name":"two"}"#)
         .await;
     assert_eq!(current.status, 200);
 
@@ -315,9 +329,7 @@ async fn generic_correct_api() {
         Some("GET, HEAD, PUT, DELETE, OPTIONS")
     );
     assert_eq!(
-        http.send("OPTIONS", "/things/a", &[], None)
-            .await
-            .header("allow"),
+        http.call("OPTIONS", "/things/a").await.header("allow"),
         Some("GET, HEAD, PUT, DELETE, OPTIONS")
     );
     let posted = http.json("POST", "/things", json!({ "name": "p" })).await;
@@ -328,23 +340,16 @@ async fn generic_correct_api() {
     let list = http.get("/things").await.json();
     assert_eq!(list["total"], 2);
     assert_eq!(items(&list, "/items").len(), 2);
-    assert_eq!(
-        http.send("DELETE", "/things/a", &[], None).await.status,
-        204
-    );
-    assert_eq!(
-        http.send("DELETE", "/things/a", &[], None).await.status,
-        404
-    );
+    assert_eq!(http.call("DELETE", "/things/a").await.status, 204);
+    assert_eq!(http.call("DELETE", "/things/a").await.status, 404);
     assert_eq!(http.get("/things/a").await.status, 404);
-    let head = http.send("HEAD", "/things/n1", &[], None).await;
+    let head = http.call("HEAD", "/things/n1").await;
     assert!(head.status == 200 && head.body.is_empty() && head.header("etag").is_some());
 }
 
 #[tokio::test]
 async fn write_timestamps_move_forward_and_counters_count() {
-    let api = Standin::start(Generic::write_timestamps());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Generic::write_timestamps());
     let body = json!({ "name": "same" });
     http.json("PUT", "/things/t", body.clone()).await;
     let first = http.get("/things/t").await.json();
@@ -361,8 +366,7 @@ async fn write_timestamps_move_forward_and_counters_count() {
     assert_eq!(first["createdAt"], second["createdAt"]);
     assert!(second.get("revision").is_none() && second.get("history").is_none());
 
-    let buggy = Standin::start(Generic::write_counters());
-    let http = Http::new(&buggy);
+    let (_buggy, http) = serve(Generic::write_counters());
     http.json("PUT", "/things/t", body.clone()).await;
     http.json("PUT", "/things/t", body.clone()).await;
     let after = http.get("/things/t").await.json();
@@ -372,12 +376,10 @@ async fn write_timestamps_move_forward_and_counters_count() {
 
 #[tokio::test]
 async fn an_ignored_body_answers_2xx_and_stores_nothing() {
-    let api = Standin::start(Generic::ignores_body());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Generic::ignores_body());
     assert_eq!(
-        http.json("PUT", "/things/i", json!({ "name": "lost" }))
-            .await
-            .status,
+        http.json_status("PUT", "/things/i", json!({ "name": "lost" }))
+            .await,
         201
     );
     assert_eq!(http.get("/things/i").await.json(), json!({ "id": "i" }));
@@ -391,8 +393,7 @@ async fn unlistable_collections() {
         (Listing::MethodNotAllowed, 405, "application/json"),
         (Listing::Array, 200, "application/json"),
     ] {
-        let api = Standin::start(Generic::unlistable(listing));
-        let http = Http::new(&api);
+        let (_api, http) = serve(Generic::unlistable(listing));
         http.json("PUT", "/things/u", json!({ "name": "n" })).await;
         let list = http.get("/things").await;
         assert_eq!(
@@ -414,14 +415,8 @@ async fn unlistable_collections() {
 #[tokio::test]
 async fn a_prefix_delete_removes_its_neighbours_and_the_correct_one_does_not() {
     let canaries = ["X", "X0", "X-1", "x", "Y"];
-    let buggy = Standin::builder(Generic::prefix_delete())
-        .seed(Seed::ids("things", canaries))
-        .start();
-    let http = Http::new(&buggy);
-    assert_eq!(
-        http.send("DELETE", "/things/X", &[], None).await.status,
-        204
-    );
+    let (buggy, http) = serve_seeded(Generic::prefix_delete(), Seed::ids("things", canaries));
+    assert_eq!(http.call("DELETE", "/things/X").await.status, 204);
     let left: Vec<String> = buggy
         .state()
         .list("things")
@@ -433,9 +428,7 @@ async fn a_prefix_delete_removes_its_neighbours_and_the_correct_one_does_not() {
     let correct = Standin::builder(Generic::correct())
         .seed(Seed::ids("things", canaries))
         .start();
-    Http::new(&correct)
-        .send("DELETE", "/things/X", &[], None)
-        .await;
+    Http::new(&correct).call("DELETE", "/things/X").await;
     assert_eq!(correct.seed_changes(), ["things/X: gone"]);
 }
 
@@ -476,16 +469,15 @@ async fn an_mtime_size_etag_survives_a_same_size_change_within_a_second() {
 
 #[tokio::test]
 async fn ignored_preconditions_lose_updates() {
-    let api = Standin::start(Generic::ignores_preconditions());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Generic::ignores_preconditions());
     http.json("PUT", "/things/p", json!({ "name": "one" }))
         .await;
     let stale = http
-        .send(
+        .with(
             "PUT",
             "/things/p",
-            &[("if-match", "\"stale\"")],
-            Some(r#"{"name":"two"}"#),
+            ("if-match", "\"stale\""),
+            r#"{"name":"two"}"#,
         )
         .await;
     assert_eq!(stale.status, 200);
@@ -494,21 +486,16 @@ async fn ignored_preconditions_lose_updates() {
 
 #[tokio::test]
 async fn hostile_ids_locations_and_answers() {
-    let api = Standin::builder(Generic::created_ids(&[
-        "x/../pre00002",
-        "pre00003#x",
-        "a/b",
-    ]))
-    .seed(Seed::numbered("things", 3))
-    .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(
+        Generic::created_ids(&["x/../pre00002", "pre00003#x", "a/b"]),
+        Seed::numbered("things", 3),
+    );
     let first = http.json("POST", "/things", json!({ "name": "h" })).await;
     assert_eq!(first.json()["id"], "x/../pre00002");
     assert_eq!(first.header("location"), Some("/things/x%2F..%2Fpre00002"));
     assert_eq!(
-        http.json("POST", "/things", json!({ "name": "h" }))
-            .await
-            .json()["id"],
+        http.json_member("POST", "/things", json!({ "name": "h" }), "id")
+            .await,
         "pre00003#x"
     );
     assert_eq!(http.get("/things/pre00003%23x").await.json()["name"], "h");
@@ -523,33 +510,29 @@ async fn hostile_ids_locations_and_answers() {
     assert_eq!(created.header("location"), Some(elsewhere.as_str()));
     assert!(other.requests().is_empty());
 
-    let api = Standin::start(Generic::answers_every_id());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Generic::answers_every_id());
     let never = http.get("/things/never-created").await;
     assert_eq!(
         (never.status, never.json()),
         (200, json!({ "id": "never-created" }))
     );
     assert_eq!(
-        http.json("PUT", "/things/fresh", json!({ "name": "n" }))
-            .await
-            .status,
+        http.json_status("PUT", "/things/fresh", json!({ "name": "n" }))
+            .await,
         200
     );
 
-    let api = Standin::start(Generic::reused_ids());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Generic::reused_ids());
     http.json("POST", "/things", json!({ "name": "1" })).await;
     let second = http
         .json("POST", "/things", json!({ "name": "2" }))
         .await
         .json();
     assert_eq!(second["id"], 2);
-    http.send("DELETE", "/things/2", &[], None).await;
+    http.call("DELETE", "/things/2").await;
     assert_eq!(
-        http.json("POST", "/things", json!({ "name": "3" }))
-            .await
-            .json()["id"],
+        http.json_member("POST", "/things", json!({ "name": "3" }), "id")
+            .await,
         2,
         "reused"
     );
@@ -560,10 +543,7 @@ async fn hostile_ids_locations_and_answers() {
 
 #[tokio::test]
 async fn drf_viewset() {
-    let api = Standin::builder(Drf::correct())
-        .seed(Seed::numbered("items", 45))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(Drf::correct(), Seed::numbered("items", 45));
     let base = api.base_url();
     let first = http.get("/items/").await;
     assert_eq!(first.header("allow"), Some("GET, POST, HEAD, OPTIONS"));
@@ -591,9 +571,8 @@ async fn drf_viewset() {
         (301, Some("/items/3/"))
     );
     assert_eq!(
-        http.json("PUT", "/items/3", json!({ "name": "x" }))
-            .await
-            .status,
+        http.json_status("PUT", "/items/3", json!({ "name": "x" }))
+            .await,
         301
     );
     assert!(
@@ -635,9 +614,8 @@ async fn drf_viewset() {
         json!({ "name": ["This field is required."], "size": ["A valid integer is required."] })
     );
     assert_eq!(
-        http.json("PUT", "/items/999/", json!({ "name": "n" }))
-            .await
-            .status,
+        http.json_status("PUT", "/items/999/", json!({ "name": "n" }))
+            .await,
         404,
         "no upsert"
     );
@@ -651,26 +629,21 @@ async fn drf_viewset() {
         wrong.header("allow"),
         Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS")
     );
-    assert_eq!(
-        http.send("DELETE", "/items/46/", &[], None).await.status,
-        204
-    );
-    let gone = http.send("DELETE", "/items/46/", &[], None).await;
+    assert_eq!(http.call("DELETE", "/items/46/").await.status, 204);
+    let gone = http.call("DELETE", "/items/46/").await;
     assert_eq!(
         (gone.status, gone.json()),
         (404, json!({ "detail": "No Item matches the given query." }))
     );
     assert_eq!(
-        http.json("POST", "/items/", json!({ "name": "n" }))
-            .await
-            .json()["id"],
+        http.json_member("POST", "/items/", json!({ "name": "n" }), "id")
+            .await,
         47,
         "never reused"
     );
     api.assert_seed_untouched();
 
-    let merging = Standin::start(Drf::with_bug(DrfBug::PutMerges));
-    let http = Http::new(&merging);
+    let (_merging, http) = serve(Drf::with_bug(DrfBug::PutMerges));
     http.json(
         "POST",
         "/items/",
@@ -686,24 +659,16 @@ async fn drf_viewset() {
         (json!("red"), json!(["t"]))
     );
 
-    let crashing = Standin::start(Drf::with_bug(DrfBug::RepeatDelete500));
-    let http = Http::new(&crashing);
+    let (_crashing, http) = serve(Drf::with_bug(DrfBug::RepeatDelete500));
     http.json("POST", "/items/", json!({ "name": "a" })).await;
-    assert_eq!(
-        http.send("DELETE", "/items/1/", &[], None).await.status,
-        204
-    );
+    assert_eq!(http.call("DELETE", "/items/1/").await.status, 204);
     assert_eq!(http.get("/items/1/").await.status, 404);
-    assert_eq!(
-        http.send("DELETE", "/items/1/", &[], None).await.status,
-        500
-    );
+    assert_eq!(http.call("DELETE", "/items/1/").await.status, 500);
 }
 
 #[tokio::test]
 async fn fastapi_app() {
-    let api = Standin::start(FastApi::correct());
-    let http = Http::new(&api);
+    let (api, http) = serve(FastApi::correct());
     let created = http
         .json("POST", "/items", json!({ "name": "a", "tags": ["x"] }))
         .await;
@@ -731,13 +696,13 @@ async fn fastapi_app() {
         (405, Some("GET, HEAD, PUT, DELETE"))
     );
     assert_eq!(patch.json(), json!({ "detail": "Method Not Allowed" }));
-    assert_eq!(http.send("HEAD", "/items/1", &[], None).await.status, 200);
+    assert_eq!(http.call("HEAD", "/items/1").await.status, 200);
     let slash = http.get("/items/").await;
     assert_eq!(
         (slash.status, slash.header("location")),
         (307, Some(format!("{}/items", api.base_url()).as_str()))
     );
-    assert_eq!(http.send("DELETE", "/items/1", &[], None).await.status, 204);
+    assert_eq!(http.call("DELETE", "/items/1").await.status, 204);
     let gone = http.get("/items/1").await;
     assert_eq!(
         (gone.status, gone.json()),
@@ -748,21 +713,19 @@ async fn fastapi_app() {
         Vec::<Value>::new()
     );
 
-    let short = Standin::start(FastApi::with_bug(FastApiBug::ShortAllow));
-    let http = Http::new(&short);
+    let (_short, http) = serve(FastApi::with_bug(FastApiBug::ShortAllow));
     http.json("POST", "/items", json!({ "name": "a" })).await;
     let patch = http.json("PATCH", "/items/1", json!({})).await;
     assert_eq!((patch.status, patch.header("allow")), (405, Some("GET")));
-    assert_eq!(http.send("HEAD", "/items/1", &[], None).await.status, 405);
+    assert_eq!(http.call("HEAD", "/items/1").await.status, 405);
     assert_eq!(
-        http.json("PUT", "/items/1", json!({ "name": "b" }))
-            .await
-            .status,
+        http.json_status("PUT", "/items/1", json!({ "name": "b" }))
+            .await,
         200,
         "PUT works"
     );
     assert_eq!(
-        http.send("DELETE", "/items/1", &[], None).await.status,
+        http.call("DELETE", "/items/1").await.status,
         204,
         "DELETE works"
     );
@@ -770,10 +733,7 @@ async fn fastapi_app() {
 
 #[tokio::test]
 async fn json_server_reuses_the_last_id() {
-    let api = Standin::builder(JsonServer::correct())
-        .seed(Seed::numbered("items", 3))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(JsonServer::correct(), Seed::numbered("items", 3));
     let created = http.json("POST", "/items", json!({ "name": "four" })).await;
     assert_eq!(created.status, 201);
     assert!(created.header("location").is_none());
@@ -781,12 +741,11 @@ async fn json_server_reuses_the_last_id() {
     assert!(created.text().contains("\n  \""), "pretty-printed");
     let etag = created.header("etag").expect("Express's ETag");
     assert!(etag.starts_with("W/\""), "{etag}");
-    let deleted = http.send("DELETE", "/items/4", &[], None).await;
+    let deleted = http.call("DELETE", "/items/4").await;
     assert_eq!((deleted.status, deleted.json()), (200, json!({})));
     assert_eq!(
-        http.json("POST", "/items", json!({ "name": "again" }))
-            .await
-            .json()["id"],
+        http.json_member("POST", "/items", json!({ "name": "again" }), "id")
+            .await,
         4,
         "reused"
     );
@@ -813,8 +772,7 @@ async fn json_server_reuses_the_last_id() {
 
 #[tokio::test]
 async fn eve_api() {
-    let api = Standin::start(Eve::correct());
-    let http = Http::new(&api);
+    let (_api, http) = serve(Eve::correct());
     let created = http.json("POST", "/things", json!({ "name": "a" })).await;
     assert_eq!(created.status, 201);
     let summary = created.json();
@@ -849,11 +807,11 @@ async fn eve_api() {
         (422, json!("unknown field"))
     );
     let stale = http
-        .send(
+        .with(
             "PUT",
             &format!("/things/{id}"),
-            &[("if-match", "deadbeef")],
-            Some(r#"{"name":"b"}"#),
+            ("if-match", "deadbeef"),
+            r#"{"name":"b"}"#,
         )
         .await;
     assert_eq!(stale.status, 412);
@@ -862,11 +820,11 @@ async fn eve_api() {
         "Client and server etags don't match"
     );
     let create_only = http
-        .send(
+        .with(
             "PUT",
             &format!("/things/{id}"),
-            &[("if-none-match", "*")],
-            Some(r#"{"name":"b"}"#),
+            ("if-none-match", "*"),
+            r#"{"name":"b"}"#,
         )
         .await;
     assert_eq!(create_only.status, 412);
@@ -881,41 +839,30 @@ async fn eve_api() {
     assert_eq!(upsert.status, 201);
     for _ in 0..2 {
         assert_eq!(
-            http.json("PUT", &format!("/things/{id}"), json!({ "name": "same" }))
-                .await
-                .status,
+            http.json_status("PUT", &format!("/things/{id}"), json!({ "name": "same" }))
+                .await,
             200
         );
     }
 
-    let real = Standin::start(Eve::with_bug(EveBug::IfNoneMatchIgnored));
-    let http = Http::new(&real);
+    let (_real, http) = serve(Eve::with_bug(EveBug::IfNoneMatchIgnored));
     let id = http
-        .json("POST", "/things", json!({ "name": "a" }))
-        .await
-        .json()["_id"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+        .json_text("POST", "/things", json!({ "name": "a" }), "_id")
+        .await;
     let overwrite = http
-        .send(
+        .with(
             "PUT",
             &format!("/things/{id}"),
-            &[("if-none-match", "*")],
-            Some(r#"{"name":"b"}"#),
+            ("if-none-match", "*"),
+            r#"{"name":"b"}"#,
         )
         .await;
     assert_eq!(overwrite.status, 200);
 
-    let buggy = Standin::start(Eve::with_bug(EveBug::RepeatPut412));
-    let http = Http::new(&buggy);
+    let (_buggy, http) = serve(Eve::with_bug(EveBug::RepeatPut412));
     let id = http
-        .json("POST", "/things", json!({ "name": "a" }))
-        .await
-        .json()["_id"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+        .json_text("POST", "/things", json!({ "name": "a" }), "_id")
+        .await;
     within_one_second(|n| {
         let (http, id) = (&http, &id);
         async move {
@@ -938,10 +885,7 @@ async fn eve_api() {
 
 #[tokio::test]
 async fn couchdb_documents_need_their_revision() {
-    let api = Standin::builder(Couch::correct())
-        .seed(Seed::numbered("idemfuzz", 2))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(Couch::correct(), Seed::numbered("idemfuzz", 2));
     let created = http
         .json("PUT", "/idemfuzz/doc", json!({ "name": "a" }))
         .await;
@@ -989,12 +933,9 @@ async fn couchdb_documents_need_their_revision() {
         .await;
     assert_eq!(by_header.status, 200);
     let rev3 = by_header.json()["rev"].as_str().unwrap_or("").to_string();
-    assert_eq!(
-        http.send("DELETE", "/idemfuzz/doc", &[], None).await.status,
-        409
-    );
+    assert_eq!(http.call("DELETE", "/idemfuzz/doc").await.status, 409);
     let deleted = http
-        .send("DELETE", &format!("/idemfuzz/doc?rev={rev3}"), &[], None)
+        .call("DELETE", &format!("/idemfuzz/doc?rev={rev3}"))
         .await;
     assert_eq!(
         (deleted.status, deleted.json()["ok"].clone()),
@@ -1037,13 +978,10 @@ async fn couchdb_documents_need_their_revision() {
     assert!(doc["value"]["rev"].is_string() && doc["key"] == "doc");
     api.assert_seed_untouched();
 
-    let lossy = Standin::start(Couch::with_bug(CouchBug::StaleRevAccepted));
-    let http = Http::new(&lossy);
+    let (_lossy, http) = serve(Couch::with_bug(CouchBug::StaleRevAccepted));
     let rev1 = http
-        .json("PUT", "/idemfuzz/doc", json!({ "name": "a" }))
-        .await
-        .json()["rev"]
-        .clone();
+        .json_member("PUT", "/idemfuzz/doc", json!({ "name": "a" }), "rev")
+        .await;
     http.json("PUT", "/idemfuzz/doc", json!({ "name": "b", "_rev": rev1 }))
         .await;
     let lost = http
@@ -1051,37 +989,31 @@ async fn couchdb_documents_need_their_revision() {
         .await;
     assert_eq!(lost.status, 200, "the stale rev overwrote the update");
     assert_eq!(
-        http.json("PUT", "/idemfuzz/doc", json!({ "name": "d" }))
-            .await
-            .status,
+        http.json_status("PUT", "/idemfuzz/doc", json!({ "name": "d" }))
+            .await,
         409
     );
 
-    let real = Standin::start(Couch::with_bug(CouchBug::Update201));
-    let http = Http::new(&real);
+    let (_real, http) = serve(Couch::with_bug(CouchBug::Update201));
     let rev1 = http
-        .json("PUT", "/idemfuzz/doc", json!({ "name": "a" }))
-        .await
-        .json()["rev"]
-        .clone();
+        .json_member("PUT", "/idemfuzz/doc", json!({ "name": "a" }), "rev")
+        .await;
     assert_eq!(
-        http.json("PUT", "/idemfuzz/doc", json!({ "name": "b", "_rev": rev1 }))
-            .await
-            .status,
+        http.json_status("PUT", "/idemfuzz/doc", json!({ "name": "b", "_rev": rev1 }))
+            .await,
         201
     );
 }
 
 #[tokio::test]
 async fn httpbin_echoes_everything_and_keeps_nothing() {
-    let api = Standin::start(Httpbin);
-    let http = Http::new(&api);
+    let (api, http) = serve(Httpbin);
     let never = http
-        .send(
+        .with(
             "GET",
             "/anything/things/never",
-            &[("authorization", "Bearer t")],
-            None,
+            ("authorization", "Bearer t"),
+            "",
         )
         .await;
     assert_eq!(never.status, 200);
@@ -1098,12 +1030,7 @@ async fn httpbin_echoes_everything_and_keeps_nothing() {
         .json();
     assert_eq!(put["json"], json!({ "name": "n" }));
     assert_eq!(put["data"], r#"{"name":"n"}"#);
-    assert_eq!(
-        http.send("DELETE", "/anything/things/x", &[], None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(http.call("DELETE", "/anything/things/x").await.status, 200);
     assert_eq!(http.get("/status/418").await.status, 418);
     assert!(api.state().collections.is_empty(), "no state");
 }
@@ -1140,32 +1067,17 @@ async fn head_with_a_body_writes_bytes_after_the_header_section() {
 
 #[tokio::test]
 async fn webdav_files_collections_and_propfind() {
-    let api = Standin::builder(WebDav::correct())
-        .seed(Seed::numbered("shared", 2))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(WebDav::correct(), Seed::numbered("shared", 2));
     assert_eq!(
-        http.send("PUT", "/things/a.txt", &[], Some("hello"))
-            .await
-            .status,
+        http.put_text("/things/a.txt", "hello").await.status,
         409,
         "no parent"
     );
-    assert_eq!(http.send("MKCOL", "/things/", &[], None).await.status, 201);
-    assert_eq!(http.send("MKCOL", "/things/", &[], None).await.status, 405);
-    assert_eq!(http.send("MKCOL", "/x/y/", &[], None).await.status, 409);
-    assert_eq!(
-        http.send("PUT", "/things/a.txt", &[], Some("hello"))
-            .await
-            .status,
-        201
-    );
-    assert_eq!(
-        http.send("PUT", "/things/a.txt", &[], Some("hello"))
-            .await
-            .status,
-        204
-    );
+    assert_eq!(http.call("MKCOL", "/things/").await.status, 201);
+    assert_eq!(http.call("MKCOL", "/things/").await.status, 405);
+    assert_eq!(http.call("MKCOL", "/x/y/").await.status, 409);
+    assert_eq!(http.put_text("/things/a.txt", "hello").await.status, 201);
+    assert_eq!(http.put_text("/things/a.txt", "hello").await.status, 204);
     let read = http.get("/things/a.txt").await;
     assert_eq!((read.status, read.text()), (200, "hello".to_string()));
     assert_eq!(read.header("content-type"), Some("text/plain"));
@@ -1173,30 +1085,23 @@ async fn webdav_files_collections_and_propfind() {
     assert!(etag.starts_with('"') && !etag.starts_with("W/"));
     assert!(read.header("last-modified").is_some());
     assert_eq!(
-        http.send(
-            "PUT",
-            "/things/a.txt",
-            &[("if-match", "\"old\"")],
-            Some("x")
-        )
-        .await
-        .status,
+        http.with("PUT", "/things/a.txt", ("if-match", "\"old\""), "x")
+            .await
+            .status,
         412
     );
     assert_eq!(
-        http.send("GET", "/things/a.txt", &[("if-none-match", &etag)], None)
+        http.with("GET", "/things/a.txt", ("if-none-match", &etag), "")
             .await
             .status,
         304
     );
-    let head = http.send("HEAD", "/things/a.txt", &[], None).await;
+    let head = http.call("HEAD", "/things/a.txt").await;
     assert!(
         head.status == 200 && head.body.is_empty() && head.header("etag") == Some(etag.as_str())
     );
 
-    let listing = http
-        .send("PROPFIND", "/things/", &[("depth", "1")], None)
-        .await;
+    let listing = http.with("PROPFIND", "/things/", ("depth", "1"), "").await;
     assert_eq!(listing.status, 207);
     assert_eq!(
         listing.header("content-type"),
@@ -1210,18 +1115,15 @@ async fn webdav_files_collections_and_propfind() {
     );
     assert!(xml.contains("<D:getcontentlength>5</D:getcontentlength>"));
     assert_eq!(
-        http.send("PROPFIND", "/things/", &[], None).await.status,
+        http.call("PROPFIND", "/things/").await.status,
         403,
         "infinite depth refused"
     );
     assert_eq!(http.get("/things").await.status, 301);
     assert!(http.get("/things/").await.text().contains("a.txt"));
-    assert_eq!(
-        http.send("DELETE", "/things/a.txt", &[], None).await.status,
-        204
-    );
+    assert_eq!(http.call("DELETE", "/things/a.txt").await.status, 204);
     assert_eq!(http.get("/things/a.txt").await.status, 404);
-    let options = http.send("OPTIONS", "/", &[], None).await;
+    let options = http.call("OPTIONS", "/").await;
     assert_eq!(options.header("dav"), Some("1"));
     api.assert_seed_untouched();
     assert!(
@@ -1231,21 +1133,19 @@ async fn webdav_files_collections_and_propfind() {
             .starts_with("pre-existing 1")
     );
 
-    let appending = Standin::start(WebDav::with_bug(WebDavBug::PutAppends));
-    let http = Http::new(&appending);
-    http.send("PUT", "/f.txt", &[], Some("ab")).await;
-    http.send("PUT", "/f.txt", &[], Some("ab")).await;
+    let (_appending, http) = serve(WebDav::with_bug(WebDavBug::PutAppends));
+    http.put_text("/f.txt", "ab").await;
+    http.put_text("/f.txt", "ab").await;
     assert_eq!(http.get("/f.txt").await.text(), "abab");
 
-    let nginx = Standin::start(WebDav::with_bug(WebDavBug::MtimeSizeEtag));
-    let http = Http::new(&nginx);
+    let (_nginx, http) = serve(WebDav::with_bug(WebDavBug::MtimeSizeEtag));
     within_one_second(|n| {
         let http = &http;
         async move {
             let path = format!("/f{n}.txt");
-            http.send("PUT", &path, &[], Some("aaaa")).await;
+            http.put_text(&path, "aaaa").await;
             let before = http.get(&path).await;
-            http.send("PUT", &path, &[], Some("bbbb")).await;
+            http.put_text(&path, "bbbb").await;
             let after = http.get(&path).await;
             if before.header("last-modified") != after.header("last-modified") {
                 return false;
@@ -1265,11 +1165,11 @@ async fn webdav_files_collections_and_propfind() {
 #[tokio::test]
 async fn s3_objects_listing_and_auth() {
     let auth = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/s3/aws4_request, Signature=x";
-    let api = Standin::builder(S3::correct().authorization(auth))
-        .seed(Seed::ids("bucket", ["data/pre00001", "data/pre00002"]))
-        .start();
-    let http = Http::new(&api);
-    let denied = http.send("GET", "/bucket/data/pre00001", &[], None).await;
+    let (api, http) = serve_seeded(
+        S3::correct().authorization(auth),
+        Seed::ids("bucket", ["data/pre00001", "data/pre00002"]),
+    );
+    let denied = http.call("GET", "/bucket/data/pre00001").await;
     assert_eq!(denied.status, 403);
     assert!(denied.text().contains("<Code>AccessDenied</Code>"));
     let a = [("authorization", auth)];
@@ -1287,16 +1187,16 @@ async fn s3_objects_listing_and_auth() {
         Some("\"5d41402abc4b2a76b9719d911017c592\""),
         "MD5 of hello"
     );
-    let read = http.send("GET", "/bucket/idemfuzz/one", &a, None).await;
+    let read = http.with("GET", "/bucket/idemfuzz/one", a[0], "").await;
     assert_eq!(
         (read.text(), read.header("content-type")),
         ("hello".to_string(), Some("text/plain"))
     );
-    let head = http.send("HEAD", "/bucket/idemfuzz/one", &a, None).await;
+    let head = http.with("HEAD", "/bucket/idemfuzz/one", a[0], "").await;
     assert!(
         head.status == 200 && head.body.is_empty() && head.header("content-length") == Some("5")
     );
-    let missing = http.send("GET", "/bucket/idemfuzz/none", &a, None).await;
+    let missing = http.with("GET", "/bucket/idemfuzz/none", a[0], "").await;
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("<Code>NoSuchKey</Code>"));
     let create_only = http
@@ -1359,13 +1259,13 @@ async fn s3_objects_listing_and_auth() {
         "{rest}"
     );
     assert_eq!(
-        http.send("DELETE", "/bucket/idemfuzz/one", &a, None)
+        http.with("DELETE", "/bucket/idemfuzz/one", a[0], "")
             .await
             .status,
         204
     );
     assert_eq!(
-        http.send("DELETE", "/bucket/idemfuzz/one", &a, None)
+        http.with("DELETE", "/bucket/idemfuzz/one", a[0], "")
             .await
             .status,
         204,
@@ -1373,20 +1273,18 @@ async fn s3_objects_listing_and_auth() {
     );
     api.assert_seed_untouched();
 
-    let old = Standin::start(S3::with_bug(S3Bug::IgnoresConditionalWrites));
-    let http = Http::new(&old);
-    http.send("PUT", "/bucket/k", &[], Some("a")).await;
+    let (_old, http) = serve(S3::with_bug(S3Bug::IgnoresConditionalWrites));
+    http.put_text("/bucket/k", "a").await;
     assert_eq!(
-        http.send("PUT", "/bucket/k", &[("if-none-match", "*")], Some("b"))
+        http.with("PUT", "/bucket/k", ("if-none-match", "*"), "b")
             .await
             .status,
         200
     );
 
-    let twice = Standin::start(S3::with_bug(S3Bug::ListsOverwritesTwice));
-    let http = Http::new(&twice);
-    http.send("PUT", "/bucket/k", &[], Some("a")).await;
-    http.send("PUT", "/bucket/k", &[], Some("a")).await;
+    let (_twice, http) = serve(S3::with_bug(S3Bug::ListsOverwritesTwice));
+    http.put_text("/bucket/k", "a").await;
+    http.put_text("/bucket/k", "a").await;
     let listing = http.get("/bucket?list-type=2").await.text();
     assert_eq!(listing.matches("<Key>k</Key>").count(), 2);
 }
@@ -1397,10 +1295,7 @@ fn urlencode(text: &str) -> String {
 
 #[tokio::test]
 async fn etcd_v2_keys() {
-    let api = Standin::builder(Etcd::correct())
-        .seed(Seed::numbered("idemfuzz", 2))
-        .start();
-    let http = Http::new(&api);
+    let (api, http) = serve_seeded(Etcd::correct(), Seed::numbered("idemfuzz", 2));
     let form = [("content-type", "application/x-www-form-urlencoded")];
     let created = http
         .send("PUT", "/v2/keys/idemfuzz/a", &form, Some("value=hello"))
@@ -1453,7 +1348,7 @@ async fn etcd_v2_keys() {
         (exists.status, exists.json()["errorCode"].clone()),
         (412, json!(105))
     );
-    let deleted = http.send("DELETE", "/v2/keys/idemfuzz/a", &[], None).await;
+    let deleted = http.call("DELETE", "/v2/keys/idemfuzz/a").await;
     assert_eq!(
         (deleted.status, deleted.json()["action"].clone()),
         (200, json!("delete"))
@@ -1468,15 +1363,14 @@ async fn etcd_v2_keys() {
         .seed(Seed::ids("idemfuzz", ["X", "X0", "X-1", "Y"]))
         .start();
     Http::new(&buggy)
-        .send("DELETE", "/v2/keys/idemfuzz/X", &[], None)
+        .call("DELETE", "/v2/keys/idemfuzz/X")
         .await;
     assert_eq!(buggy.seed_changes().len(), 3);
 }
 
 #[tokio::test]
 async fn nested_orders_need_their_customer() {
-    let api = Standin::start(Nested::correct());
-    let http = Http::new(&api);
+    let (api, http) = serve(Nested::correct());
     let orphan = http
         .json("PUT", "/customers/c1/orders/o1", json!({ "name": "o" }))
         .await;
@@ -1485,9 +1379,8 @@ async fn nested_orders_need_their_customer() {
         (404, json!({ "error": "customer not found" }))
     );
     assert_eq!(
-        http.json("PUT", "/customers/c1", json!({ "name": "c" }))
-            .await
-            .status,
+        http.json_status("PUT", "/customers/c1", json!({ "name": "c" }))
+            .await,
         201
     );
     let order = http
@@ -1505,39 +1398,29 @@ async fn nested_orders_need_their_customer() {
         items(&http.get("/customers/c1/orders").await.json(), "/items").len(),
         2
     );
-    let refused = http.send("DELETE", "/customers/c1", &[], None).await;
+    let refused = http.call("DELETE", "/customers/c1").await;
     assert_eq!(
         (refused.status, refused.json()),
         (409, json!({ "error": "customer has orders" }))
     );
-    http.send("DELETE", "/customers/c1/orders/o1", &[], None)
-        .await;
-    http.send("DELETE", "/customers/c1/orders/n1", &[], None)
-        .await;
-    assert_eq!(
-        http.send("DELETE", "/customers/c1", &[], None).await.status,
-        204
-    );
+    http.call("DELETE", "/customers/c1/orders/o1").await;
+    http.call("DELETE", "/customers/c1/orders/n1").await;
+    assert_eq!(http.call("DELETE", "/customers/c1").await.status, 204);
     assert!(api.left_behind().is_empty());
 
-    let cascade = Standin::start(Nested::cascade());
-    let http = Http::new(&cascade);
+    let (cascade, http) = serve(Nested::cascade());
     http.json("PUT", "/customers/c1", json!({ "name": "c" }))
         .await;
     http.json("PUT", "/customers/c1/orders/o1", json!({ "name": "o" }))
         .await;
-    assert_eq!(
-        http.send("DELETE", "/customers/c1", &[], None).await.status,
-        204
-    );
+    assert_eq!(http.call("DELETE", "/customers/c1").await.status, 204);
     assert!(
         cascade.left_behind().is_empty(),
         "{:?}",
         cascade.left_behind()
     );
 
-    let flat = Standin::start(Nested::with_bug(NestedBug::OrdersNotScoped));
-    let http = Http::new(&flat);
+    let (_flat, http) = serve(Nested::with_bug(NestedBug::OrdersNotScoped));
     http.json("PUT", "/customers/a", json!({ "name": "a" }))
         .await;
     http.json("PUT", "/customers/b", json!({ "name": "b" }))
@@ -1606,10 +1489,10 @@ async fn paginated_collections_show_new_items_on_the_last_page() {
         PageStyle::PageNumber,
         PageStyle::Cursor,
     ] {
-        let api = Standin::builder(Paginated::new(style).with_filter())
-            .seed(Seed::numbered("items", 1000))
-            .start();
-        let http = Http::new(&api);
+        let (_api, http) = serve_seeded(
+            Paginated::new(style).with_filter(),
+            Seed::numbered("items", 1000),
+        );
         http.json("PUT", "/items/mine", json!({ "name": "m" }))
             .await;
         let (seen, pages) = follow(&http, style, "/items").await;
@@ -1631,12 +1514,10 @@ async fn paginated_collections_show_new_items_on_the_last_page() {
         );
     }
 
-    let api = Standin::builder(
+    let (_api, http) = serve_seeded(
         Paginated::new(PageStyle::LinkHeader).with_bug(PaginatedBug::PutDuplicates),
-    )
-    .seed(Seed::numbered("items", 1000))
-    .start();
-    let http = Http::new(&api);
+        Seed::numbered("items", 1000),
+    );
     http.json("PUT", "/items/mine", json!({ "name": "m" }))
         .await;
     http.json("PUT", "/items/mine", json!({ "name": "m" }))

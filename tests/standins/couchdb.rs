@@ -25,6 +25,7 @@ use serde_json::{Map, Value, json};
 
 use super::conditional::{md5_hex, weak_eq};
 use super::exchange::{Reply, Req};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, IdPolicy, Store};
 
@@ -246,7 +247,7 @@ impl Behaviour for Couch {
     }
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
-        let body = json!({ "name": format!("pre-existing {n}"), "size": n });
+        let body = Value::Object(seed::members(n));
         let rev = next_rev(None, &body);
         let mut doc = body;
         doc["_id"] = json!(id);

@@ -20,7 +20,8 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::exchange::{Reply, Req};
-use super::schema::{Kind, Problem, Schema};
+use super::schema::{Kind, Problem, Schema, model_title};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, IdPolicy, Store};
 
@@ -156,7 +157,7 @@ impl Drf {
             if req.method == Method::DELETE && tombstone && self.has(DrfBug::RepeatDelete500) {
                 return server_error();
             }
-            let detail = format!("No {} matches the given query.", model_name(coll));
+            let detail = format!("No {} matches the given query.", model_title(coll));
             return view(404, &json!({ "detail": detail }), DETAIL_ALLOW);
         };
         let old = entry
@@ -214,10 +215,7 @@ impl Behaviour for Drf {
     }
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
-        let mut given = Map::new();
-        given.insert("name".into(), json!(format!("pre-existing {n}")));
-        given.insert("size".into(), json!(n));
-        let doc = self.representation(id, self.schema.filled(&given));
+        let doc = self.representation(id, self.schema.filled(&seed::members(n)));
         store.put(collection, id, Body::Json(doc));
     }
 
@@ -298,20 +296,10 @@ fn page_url(req: &Req, page: Option<usize>) -> String {
     url
 }
 
-/// `items` → `Item`: the model's verbose name in DRF's 404 detail.
-fn model_name(coll: &str) -> String {
-    let singular = coll.strip_suffix('s').unwrap_or(coll);
-    let mut chars = singular.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// The body of an OPTIONS answer (`SimpleMetadata` without actions).
 fn metadata(coll: &str, kind: &str) -> Value {
     json!({
-        "name": format!("{} {kind}", model_name(coll)),
+        "name": format!("{} {kind}", model_title(coll)),
         "description": "",
         "renders": ["application/json", "text/html"],
         "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]

@@ -24,6 +24,7 @@ use axum::http::Method;
 use serde_json::{Value, json};
 
 use super::exchange::{Reply, Req};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, Entry, Store};
 
@@ -230,7 +231,7 @@ impl Behaviour for Etcd {
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
         ensure_dirs(store, collection);
-        let value = format!("pre-existing {n}").into_bytes();
+        let value = seed::text(n).trim_end().as_bytes().to_vec();
         store.put(
             collection,
             id,

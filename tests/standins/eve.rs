@@ -26,7 +26,8 @@ use serde_json::{Map, Value, json};
 use super::clock::{http_date, to_second};
 use super::conditional::{sha1_hex, strong_eq};
 use super::exchange::{Reply, Req};
-use super::schema::{Kind, Problem, Schema};
+use super::schema::{Kind, Problem, Schema, model_title};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, IdPolicy, Store};
 
@@ -291,11 +292,8 @@ impl Behaviour for Eve {
     }
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
-        let mut fields = Map::new();
-        fields.insert("name".into(), json!(format!("pre-existing {n}")));
-        fields.insert("size".into(), json!(n));
         let now = to_second(store.now());
-        let doc = document(collection, id, fields, now, now);
+        let doc = document(collection, id, seed::members(n), now, now);
         store.put(collection, id, Body::Json(doc));
     }
 
@@ -365,13 +363,7 @@ fn list(store: &Store, req: &Req, coll: &str) -> Reply {
 
 /// `{"title": "Thing", "href": "things/ID"}`.
 fn self_link(coll: &str, id: &str) -> Value {
-    let singular = coll.strip_suffix('s').unwrap_or(coll);
-    let mut chars = singular.chars();
-    let title: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    json!({ "title": title, "href": format!("{coll}/{id}") })
+    json!({ "title": model_title(coll), "href": format!("{coll}/{id}") })
 }
 
 fn issue(problem: &Problem) -> (String, Value) {

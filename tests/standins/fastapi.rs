@@ -20,6 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::exchange::{Reply, Req};
 use super::schema::{Kind, Problem, Schema};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, IdPolicy, Store};
 
@@ -161,10 +162,7 @@ impl Behaviour for FastApi {
     }
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
-        let mut given = Map::new();
-        given.insert("name".into(), json!(format!("pre-existing {n}")));
-        given.insert("size".into(), json!(n));
-        let doc = representation(id, self.schema.filled(&given));
+        let doc = representation(id, self.schema.filled(&seed::members(n)));
         store.put(collection, id, Body::Json(doc));
     }
 

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use super::clock::{epoch_millis, http_date, rfc3339_millis};
 use super::conditional::{EtagStyle, Outcome, evaluate};
 use super::exchange::{PathMode, Reply, Req};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, Entry, IdPolicy, Store};
 
@@ -455,10 +456,7 @@ impl Behaviour for Generic {
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
         let now = store.now();
-        let mut doc = Map::new();
-        doc.insert("name".into(), json!(format!("pre-existing {n}")));
-        doc.insert("size".into(), json!(n));
-        let doc = self.document(id, doc, None, now);
+        let doc = self.document(id, seed::members(n), None, now);
         store.put_at(collection, id, Body::Json(doc), now);
     }
 

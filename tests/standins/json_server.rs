@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::conditional::{sha1, weak_eq};
 use super::exchange::{Reply, Req};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, IdPolicy, Store};
 
@@ -105,8 +106,9 @@ impl Behaviour for JsonServer {
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
         let id_value = id.parse::<u64>().map_or_else(|_| json!(id), |n| json!(n));
-        let doc = json!({ "id": id_value, "name": format!("pre-existing {n}"), "size": n });
-        store.put(collection, id, Body::Json(doc));
+        let mut doc = seed::members(n);
+        doc.insert("id".into(), id_value);
+        store.put(collection, id, Body::Json(Value::Object(doc)));
     }
 
     fn seed_id(&self, n: usize) -> String {

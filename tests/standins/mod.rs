@@ -39,7 +39,7 @@
 //! trait a new system implements.
 
 // Each test binary uses a part of the panel.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code)]
 
 mod clock;
 mod conditional;
@@ -51,6 +51,7 @@ mod seed;
 mod server;
 mod store;
 mod tap;
+mod token;
 mod xml;
 
 pub mod couchdb;
@@ -67,23 +68,29 @@ pub mod paginated;
 pub mod s3;
 pub mod webdav;
 
-pub use conditional::EtagStyle;
-pub use couchdb::{Couch, CouchBug};
-pub use drf::{Drf, DrfBug};
-pub use etcd::{Etcd, EtcdBug};
-pub use eve::{Eve, EveBug};
-pub use exchange::{PathMode, Reply, Req};
-pub use fastapi::{FastApi, FastApiBug};
-pub use generic::{DeleteMatch, Generic, Knobs, Listing, LocationStyle, WriteMeta};
-pub use head_body::HeadBody;
-pub use httpbin::Httpbin;
-pub use json_server::JsonServer;
-pub use log::Logged;
-pub use nested::{Nested, NestedBug, ParentDelete};
-pub use paginated::{PageStyle, Paginated, PaginatedBug};
-pub use s3::{S3, S3Bug};
-pub use schema::{Field, Kind, Schema};
-pub use seed::{Seed, Seeded};
-pub use server::{Behaviour, Builder, Standin, Transport};
-pub use store::{Body, Collection, Entry, IdPolicy, Store};
-pub use webdav::{WebDav, WebDavBug};
+/// The public API in one place; each test binary uses a part of it.
+#[allow(unused_imports)]
+mod api {
+    pub use super::conditional::EtagStyle;
+    pub use super::couchdb::{Couch, CouchBug};
+    pub use super::drf::{Drf, DrfBug};
+    pub use super::etcd::{Etcd, EtcdBug};
+    pub use super::eve::{Eve, EveBug};
+    pub use super::exchange::{PathMode, Reply, Req};
+    pub use super::fastapi::{FastApi, FastApiBug};
+    pub use super::generic::{DeleteMatch, Generic, Knobs, Listing, LocationStyle, WriteMeta};
+    pub use super::head_body::HeadBody;
+    pub use super::httpbin::Httpbin;
+    pub use super::json_server::JsonServer;
+    pub use super::log::Logged;
+    pub use super::nested::{Nested, NestedBug, ParentDelete};
+    pub use super::paginated::{PageStyle, Paginated, PaginatedBug};
+    pub use super::s3::{S3, S3Bug};
+    pub use super::schema::{Field, Kind, Schema};
+    pub use super::seed::{Seed, Seeded};
+    pub use super::server::{Behaviour, Builder, Standin, Transport};
+    pub use super::store::{Body, Collection, Entry, IdPolicy, Store};
+    pub use super::webdav::{WebDav, WebDavBug};
+}
+
+pub use api::*;

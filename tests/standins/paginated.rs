@@ -8,13 +8,13 @@
 //! listing — visible only to a client that follows the pages to the end.
 
 use axum::http::Method;
-use base64::Engine;
 use serde_json::{Value, json};
 
 use super::exchange::{Reply, Req};
 use super::generic::Generic;
 use super::server::Behaviour;
 use super::store::{Entry, Store};
+use super::token;
 
 /// How the listing is paginated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,16 +198,9 @@ fn url(req: &Req, name: &str, value: &str) -> String {
 
 /// An opaque token for an offset.
 fn encode(offset: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+    token::seal("o", &offset.to_string())
 }
 
-fn decode(token: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("o:")?
-        .parse()
-        .ok()
+fn decode(sealed: &str) -> Option<usize> {
+    token::open("o", sealed)?.parse().ok()
 }

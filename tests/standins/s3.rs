@@ -30,14 +30,15 @@
 //! (every overwrite adds another `Contents` entry for the key to the listing).
 
 use axum::http::Method;
-use base64::Engine;
 use serde_json::json;
 
 use super::clock::{http_date, rfc3339_s3};
 use super::conditional::{Outcome, evaluate, md5_hex};
 use super::exchange::{PathMode, Reply, Req};
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, Entry, Store};
+use super::token;
 use super::xml::escape;
 
 const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -359,7 +360,7 @@ impl Behaviour for S3 {
     }
 
     fn seed(&self, store: &mut Store, collection: &str, id: &str, n: usize) {
-        let bytes = format!("pre-existing {n}\n").into_bytes();
+        let bytes = seed::text(n).into_bytes();
         store.put(
             collection,
             id,
@@ -390,17 +391,11 @@ fn contents_xml(key: &str, entry: &Entry) -> String {
 }
 
 fn encode_token(key: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("after:{key}"))
+    token::seal("after", key)
 }
 
-fn decode_token(token: &str) -> Option<String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("after:")
-        .map(str::to_string)
+fn decode_token(sealed: &str) -> Option<String> {
+    token::open("after", sealed)
 }
 
 fn no_bucket(bucket: &str) -> Reply {

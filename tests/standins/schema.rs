@@ -4,6 +4,17 @@
 
 use serde_json::{Map, Value, json};
 
+/// A collection's model name as frameworks title it: `items` → `Item` (DRF's 404 detail, Eve's
+/// item links).
+pub fn model_title(collection: &str) -> String {
+    let singular = collection.strip_suffix('s').unwrap_or(collection);
+    let mut chars = singular.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// The JSON type of a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -1,7 +1,23 @@
 //! Pre-existing resources: what a stand-in holds before a run, which the run must never touch.
 
+use serde_json::{Map, Value, json};
+
 use super::server::Behaviour;
 use super::store::{Entry, Store};
+
+/// The client members of the `n`-th pre-existing JSON resource: `{"name": "pre-existing N",
+/// "size": N}`.
+pub fn members(n: usize) -> Map<String, Value> {
+    let mut members = Map::new();
+    members.insert("name".into(), json!(format!("pre-existing {n}")));
+    members.insert("size".into(), json!(n));
+    members
+}
+
+/// The text of the `n`-th pre-existing opaque resource (files, objects, keys).
+pub fn text(n: usize) -> String {
+    format!("pre-existing {n}\n")
+}
 
 /// Resources to create in one collection before the server starts.
 #[derive(Debug, Clone, PartialEq)]

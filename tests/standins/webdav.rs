@@ -19,12 +19,11 @@
 //! own `"<mtime hex>-<size hex>"`, unchanged by a same-size change within the same second;
 //! [`WebDavBug::PutAppends`] appends a PUT's body to an existing file instead of replacing it.
 
-use axum::http::Method;
-
 use super::clock::http_date;
 use super::conditional::{EtagStyle, Outcome, evaluate};
 use super::exchange::{Reply, Req};
 use super::generic::encode_segment;
+use super::seed;
 use super::server::Behaviour;
 use super::store::{Body, Entry, Store};
 use super::xml::escape;
@@ -280,7 +279,7 @@ impl Behaviour for WebDav {
             path = join(&path, part);
             store.collection(&path);
         }
-        let bytes = format!("pre-existing {n}\n").into_bytes();
+        let bytes = seed::text(n).into_bytes();
         let content_type = content_type(id).to_string();
         store.put(
             collection,
