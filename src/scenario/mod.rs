@@ -24,7 +24,9 @@ pub use error::ScenarioError;
 pub use load::{load_paths, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
-pub use validate::{REDACTED, check_base_url, is_credential_name};
+pub use validate::{
+    BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
+};
 
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -67,6 +69,29 @@ pub struct TargetHeader {
     /// True when the value came from the environment or the header name is a credential
     /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
     pub secret: bool,
+}
+
+impl TargetHeader {
+    /// A default header from its name and its value after `${VAR}` interpolation: secret when
+    /// the value came from the environment or the name is a credential's; shown as written
+    /// (`Bearer ${API_TOKEN}`), as `<redacted>` for a literal secret, or as it is otherwise.
+    /// The one rule for `[target.headers]` and `-H NAME:VALUE`.
+    pub fn new(name: String, value: interpolate::Interpolated) -> TargetHeader {
+        let secret = value.used_env || is_credential_name(&name);
+        let shown = if value.used_env {
+            value.shown
+        } else if secret {
+            REDACTED.to_owned()
+        } else {
+            value.value.clone()
+        };
+        TargetHeader {
+            name,
+            value: value.value,
+            shown,
+            secret,
+        }
+    }
 }
 
 /// How a check makes a fresh resource.
