@@ -354,3 +354,57 @@ fn serve_demo_on_port_zero_announces_the_port_it_got() {
         "GET /things on {addr}: {answer}"
     );
 }
+
+#[test]
+fn a_dash_reads_the_scenario_from_standard_input() {
+    let text = std::fs::read_to_string(support::root().join("scenarios/demo.toml"))
+        .expect("read demo.toml");
+    let mut cmd = support::idemfuzz();
+    cmd.write_stdin(text.clone());
+    let out = support::run_cmd(cmd, ["check", "-"]);
+    out.assert_code(0, "check - with a valid scenario on stdin");
+    assert!(
+        out.stdout.starts_with("ok: <stdin> (1 resource(s)"),
+        "{}",
+        out.context()
+    );
+
+    let mut cmd = support::idemfuzz();
+    cmd.write_stdin(text.replace("item = \"/things/{id}\"", "item = 42"));
+    let out = support::run_cmd(cmd, ["check", "-"]);
+    out.assert_code(2, "an invalid scenario on stdin");
+    assert!(
+        out.stderr.starts_with("<stdin>:"),
+        "errors point into <stdin>:\n{}",
+        out.context()
+    );
+
+    let demo = support::Demo::start("merge-put");
+    let mut cmd = support::idemfuzz();
+    cmd.write_stdin(text);
+    let out = support::run_cmd(
+        cmd,
+        [
+            "run",
+            "-",
+            "--base-url",
+            demo.url(),
+            "--checks",
+            "partial-put",
+            "--cases",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    out.assert_code(1, "run - finds the planted bug");
+    let report = out.json();
+    assert_eq!(report["scenarios"], serde_json::json!(["<stdin>"]));
+    assert!(
+        support::findings(&report)
+            .iter()
+            .any(|f| f["fingerprint"] == "<stdin>:things:partial-put:merged"),
+        "{}",
+        support::finding_lines(&report)
+    );
+}

@@ -174,7 +174,8 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario files or directories (every *.toml in a directory).
+    /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
+    /// from standard input.
     #[arg(required_unless_present = "openapi")]
     pub paths: Vec<PathBuf>,
     /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 document (file or
@@ -217,14 +218,15 @@ pub struct ServeDemoArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario files or directories.
+    /// Scenario files or directories; `-` reads one scenario from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// Scenario files or directories (every *.toml in a directory).
+    /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
+    /// from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.

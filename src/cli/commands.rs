@@ -15,6 +15,7 @@ use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs}
 use crate::cli::bundled;
 use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
+use crate::cli::input;
 use crate::cli::transport;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
@@ -60,7 +61,7 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
 
 /// `check`: validate scenario files.
 pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
-    match scenario::load_paths(&args.paths, env) {
+    match input::load_scenarios(&args.paths, env) {
         Ok(scenarios) => {
             for s in &scenarios {
                 let _ = writeln!(

@@ -23,7 +23,7 @@ pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
-    let scenarios = match scenario::load_paths(&args.paths, env) {
+    let scenarios = match crate::cli::input::load_scenarios(&args.paths, env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
     };

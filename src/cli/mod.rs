@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 mod fuzz;
 pub mod generate;
+pub mod input;
 mod openapi;
 pub mod transport;
 

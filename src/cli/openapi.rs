@@ -75,7 +75,8 @@ pub fn run_scenarios(
     let mut scenarios = if args.paths.is_empty() {
         Vec::new()
     } else {
-        scenario::load_paths(&args.paths, env).map_err(|err| fail(exit_code::USAGE, &err))?
+        crate::cli::input::load_scenarios(&args.paths, env)
+            .map_err(|err| fail(exit_code::USAGE, &err))?
     };
     if let Some(location) = &args.openapi {
         let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;
