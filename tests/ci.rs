@@ -422,6 +422,59 @@ fn completions_for_every_shell() {
 }
 
 #[test]
+fn formats_checks_and_bugs_are_offered_by_completions_and_help() {
+    let formats: Vec<&str> = idemfuzz::report::Format::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .collect();
+    let checks: Vec<&str> = idemfuzz::checks::BUILT_IN
+        .iter()
+        .map(|c| c.name())
+        .chain(["script"])
+        .collect();
+    let bugs: Vec<&str> = ["none"]
+        .into_iter()
+        .chain(idemfuzz::demo::Bug::ALL.iter().map(|b| b.name()))
+        .collect();
+    let bash = run(["completions", "bash"]);
+    bash.assert_code(0, "bash completions");
+    for (option, values) in [
+        ("--format", &formats),
+        ("--checks", &checks),
+        ("--bug", &bugs),
+    ] {
+        let offered = format!(
+            "{option})\n                    COMPREPLY=($(compgen -W \"{}\"",
+            values.join(" ")
+        );
+        assert!(
+            bash.stdout.contains(&offered),
+            "bash does not complete {option} with {values:?}"
+        );
+    }
+    let fish = run(["completions", "fish"]);
+    assert!(
+        fish.stdout.contains("-l bug -d ") && fish.stdout.contains("merge-put\\t'"),
+        "fish completes --bug with the bugs and their descriptions"
+    );
+
+    // Help is wrapped to the terminal width: compare words.
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = words(&run(["run", "--help"]).stdout);
+    for check in &checks {
+        assert!(
+            help.contains(&format!("- {check}:")),
+            "run --help does not list `{check}`:\n{help}"
+        );
+    }
+    let formats_line = format!("[possible values: {}]", formats.join(", "));
+    assert!(help.contains(&formats_line), "{help}");
+    let short = words(&run(["demo", "-h"]).stdout);
+    let bugs_line = format!("[possible values: {}]", bugs.join(", "));
+    assert!(short.contains(&bugs_line), "{short}");
+}
+
+#[test]
 fn man_pages_from_the_clap_definitions() {
     let out = run(["man"]);
     out.assert_code(0, "man");

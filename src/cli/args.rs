@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cli::values;
 use crate::exit_code;
 
 /// Tests live HTTP APIs for idempotence and safety violations (RFC 9110).
@@ -124,16 +125,16 @@ pub struct ExecutionArgs {
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = values::checks())]
     pub checks: Vec<String>,
     /// Do not run these checks (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = values::checks())]
     pub skip_checks: Vec<String>,
     /// Lowest severity that fails the run.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// Format of the main report.
-    #[arg(long, default_value = "human")]
+    #[arg(long, default_value = "human", value_parser = values::formats())]
     pub format: String,
     /// Where the main report goes (default: standard output).
     #[arg(long, short)]
@@ -194,7 +195,7 @@ pub struct RunArgs {
 pub struct DemoArgs {
     /// Bug(s) to plant in the demo API (comma-separated; `none` for the clean API; see
     /// `list-bugs`).
-    #[arg(long, default_value = "merge-put")]
+    #[arg(long, default_value = "merge-put", value_parser = values::bugs())]
     pub bug: String,
     #[command(flatten)]
     pub execution: ExecutionArgs,
@@ -206,7 +207,7 @@ pub struct ServeDemoArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Bug(s) to plant (comma-separated; `none` for the clean API).
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = "none", value_parser = values::bugs())]
     pub bug: String,
     /// Answer 401 to every request without `Authorization: Bearer TOKEN` (to try [target.auth]).
     #[arg(long, value_name = "TOKEN")]

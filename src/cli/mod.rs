@@ -11,6 +11,7 @@ pub mod generate;
 pub mod input;
 mod openapi;
 pub mod transport;
+mod values;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
