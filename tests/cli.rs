@@ -408,3 +408,85 @@ fn a_dash_reads_the_scenario_from_standard_input() {
         support::finding_lines(&report)
     );
 }
+
+/// True when `text` holds an ANSI colour escape.
+fn coloured(text: &str) -> bool {
+    text.contains("\x1b[")
+}
+
+#[test]
+fn colour_follows_clicolor_force_and_no_color_when_piped() {
+    let demo = [
+        "demo",
+        "--bug",
+        "none",
+        "--checks",
+        "repeat-put",
+        "--cases",
+        "1",
+    ];
+    let with_env = |vars: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = support::idemfuzz();
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        let out = support::run_cmd(cmd, demo.iter().chain(extra));
+        out.assert_code(0, "the clean demo");
+        coloured(&out.stdout)
+    };
+    assert!(!with_env(&[], &[]), "a pipe gets no colour by default");
+    assert!(
+        with_env(&[("CLICOLOR_FORCE", "1")], &[]),
+        "CLICOLOR_FORCE colours a pipe"
+    );
+    assert!(
+        !with_env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]),
+        "NO_COLOR wins"
+    );
+    assert!(
+        !with_env(&[("CLICOLOR_FORCE", "1")], &["--color", "never"]),
+        "--color never wins over the variables"
+    );
+    assert!(
+        with_env(&[("NO_COLOR", "1")], &["--color", "always"]),
+        "--color always wins over the variables"
+    );
+}
+
+/// The clean demo run on a pseudo-terminal (util-linux `script`) with `TERM` set to `term`,
+/// outside CI; true when its output (the human report and the progress bar) holds escapes.
+fn coloured_on_a_terminal(term: &str) -> bool {
+    let binary = assert_cmd::cargo::cargo_bin!("idemfuzz");
+    let command = format!(
+        "{} demo --bug none --checks repeat-put --cases 1",
+        binary.display()
+    );
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(support::root())
+        .env("TERM", term);
+    for name in ["CI", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+        script.env_remove(name);
+    }
+    for name in support::PROXY_VARIABLES {
+        script.env_remove(name);
+    }
+    let output = script.output().expect("run util-linux `script`");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("verdict:"),
+        "the demo on a pseudo-terminal: {:?}\n{stdout}",
+        output.status
+    );
+    coloured(&stdout)
+}
+
+#[test]
+fn a_dumb_terminal_gets_no_colour_and_no_progress_bar() {
+    assert!(
+        coloured_on_a_terminal("xterm-256color"),
+        "a terminal is coloured"
+    );
+    assert!(!coloured_on_a_terminal("dumb"), "TERM=dumb is not");
+}

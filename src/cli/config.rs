@@ -18,15 +18,22 @@ use crate::runner::shard::{Shard, ShardError};
 pub struct Terminal {
     pub stdout_is_tty: bool,
     pub stderr_is_tty: bool,
+    /// Whether `--color auto` colours standard output: the common conventions as anstream
+    /// reads them — never with a non-empty `NO_COLOR`, always with a non-empty
+    /// `CLICOLOR_FORCE`, never with `CLICOLOR=0`, else on a terminal whose `TERM` is set and
+    /// not `dumb`.
+    pub stdout_color: bool,
 }
 
 impl Terminal {
-    /// Looks at the real standard streams.
+    /// Looks at the real standard streams (and the colour variables, through anstream).
     pub fn detect() -> Terminal {
         use std::io::IsTerminal;
+        let stdout = std::io::stdout();
         Terminal {
-            stdout_is_tty: std::io::stdout().is_terminal(),
+            stdout_is_tty: stdout.is_terminal(),
             stderr_is_tty: std::io::stderr().is_terminal(),
+            stdout_color: anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
         }
     }
 }
@@ -149,11 +156,12 @@ pub fn execution(
         },
         reports,
         human: HumanOptions {
-            color: use_color(color, env, terminal.stdout_is_tty),
+            color: use_color(color, terminal),
             progress: human_on_stdout
                 && !args.no_progress
                 && terminal.stderr_is_tty
-                && env.get("CI").is_none(),
+                && env.get("CI").is_none()
+                && env.get("TERM") != Some("dumb"),
             verbose: args.verbose,
         },
         // The fuzzer's own default (50 sequences) unless --cases is given, as --help says.
@@ -216,12 +224,12 @@ fn parse_format(text: &str) -> Result<Format, ConfigError> {
         .map_err(|_| ConfigError::UnknownFormat(text.to_string()))
 }
 
-/// Colour: `always`, `never`, or in `auto` a terminal without NO_COLOR.
-fn use_color(choice: ColorChoice, env: &EnvSnapshot, is_tty: bool) -> bool {
+/// Colour: `always`, `never`, or in `auto` what the terminal conventions say.
+fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_tty && env.get("NO_COLOR").is_none_or(str::is_empty),
+        ColorChoice::Auto => terminal.stdout_color,
     }
 }
 

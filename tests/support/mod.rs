@@ -84,6 +84,8 @@ pub fn idemfuzz() -> assert_cmd::Command {
     cmd.current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
         .env("CI", "1")
         .timeout(KILL_AFTER);
     for name in PROXY_VARIABLES {
@@ -99,6 +101,8 @@ pub fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
         .current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
         .env("CI", "1")
         .args(args)
         .stdin(std::process::Stdio::null())
