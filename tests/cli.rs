@@ -490,3 +490,69 @@ fn a_dumb_terminal_gets_no_colour_and_no_progress_bar() {
     );
     assert!(!coloured_on_a_terminal("dumb"), "TERM=dumb is not");
 }
+
+/// Runs the binary with its standard output on a pipe whose reader is already gone (as after
+/// `| head -1` has read its line); returns the exit code and stderr.
+fn with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `pipe` fills two new descriptors; the read end is closed at once and the write
+    // end is owned by the `OwnedFd` from then on.
+    let write_end = unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0, "pipe()");
+        libc::close(fds[0]);
+        std::os::fd::OwnedFd::from_raw_fd(fds[1])
+    };
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin!("idemfuzz"))
+        .args(args)
+        .current_dir(support::root())
+        .env("CI", "1")
+        .env_remove("IDEMFUZZ_BASE_URL")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(write_end))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run idemfuzz");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    let demo = support::Demo::start("none");
+    let url = demo.url();
+    let commands: [(&[&str], i32); 5] = [
+        (&["list-checks"], 0),
+        (&["completions", "bash"], 0),
+        (&["man"], 0),
+        (
+            &["run", "scenarios/demo.toml", "--base-url", url, "--dry-run"],
+            0,
+        ),
+        (
+            &[
+                "run",
+                "scenarios/demo.toml",
+                "--base-url",
+                url,
+                "--checks",
+                "repeat-put",
+                "--cases",
+                "1",
+            ],
+            0,
+        ),
+    ];
+    for (args, code) in commands {
+        let (got, stderr) = with_closed_stdout(args);
+        assert_eq!(got, Some(code), "{args:?}\n{stderr}");
+        assert!(
+            !stderr.contains("Broken pipe")
+                && !stderr.contains("error")
+                && !stderr.contains("panicked"),
+            "{args:?} complained about the closed pipe:\n{stderr}"
+        );
+    }
+}

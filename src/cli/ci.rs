@@ -122,9 +122,9 @@ pub fn dry_run(
     if let Some(note) = note {
         text.push_str(&format!("\nnote: {note}\n"));
     }
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => exit_code::OK,
-        Err(err) => {
+    match super::pipe::worth_reporting(out.write_all(text.as_bytes()).and_then(|()| out.flush())) {
+        None => exit_code::OK,
+        Some(err) => {
             eprintln!("idemfuzz: error: writing the plan failed: {err}");
             exit_code::USAGE
         }

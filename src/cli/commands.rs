@@ -298,7 +298,8 @@ pub(super) fn execute(
         });
         runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
-    if let Some(err) = reporters.take_error() {
+    let report_error = reporters.take_error().map_or(Ok(()), Err);
+    if let Some(err) = super::pipe::worth_reporting(report_error) {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
     ci::write_baseline(config, &report)?;

@@ -10,6 +10,7 @@ mod fuzz;
 pub mod generate;
 pub mod input;
 mod openapi;
+mod pipe;
 pub mod transport;
 mod values;
 

@@ -40,10 +40,15 @@ pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
         Err(err) => return fail(code(&err), &err),
     };
     let written = if to_stdout {
-        stdout
+        let result = stdout
             .write_all(generated.toml.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(|err| format!("cannot write the scenario to standard output: {err}"))
+            .and_then(|()| stdout.flush());
+        match super::pipe::worth_reporting(result) {
+            None => Ok(()),
+            Some(err) => Err(format!(
+                "cannot write the scenario to standard output: {err}"
+            )),
+        }
     } else {
         write_file(&args.out, &generated.toml)
     };
