@@ -556,3 +556,62 @@ fn a_closed_standard_output_ends_quietly() {
         );
     }
 }
+
+#[test]
+fn check_needs_no_secrets_and_names_the_variables_run_will_need() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_file(
+        dir.path(),
+        "secrets.toml",
+        r#"[target.headers]
+X-Tenant = "${IDEMFUZZ_TEST_TENANT}"
+
+[target.auth]
+basic = { user = "ci", password = "${IDEMFUZZ_TEST_PASSWORD}" }
+
+[resources.things]
+collection = "/things"
+item = "/things/{id}"
+body = { name = "x" }
+"#,
+    );
+    let path = path.display().to_string();
+    let mut cmd = support::idemfuzz();
+    cmd.env("IDEMFUZZ_TEST_TENANT", "t1")
+        .env_remove("IDEMFUZZ_TEST_PASSWORD");
+    let out = support::run_cmd(cmd, ["check", &path]);
+    out.assert_code(0, "check validates without the secret");
+    assert!(
+        out.stdout.contains(
+            "\n  run will need: IDEMFUZZ_TEST_PASSWORD (not set here), IDEMFUZZ_TEST_TENANT\n"
+        ),
+        "{}",
+        out.context()
+    );
+
+    // `run` still needs it, before anything is sent.
+    let out = run([
+        "run",
+        &path,
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--no-progress",
+    ]);
+    out.assert_code(2, "run without the secret");
+    assert!(
+        out.stderr
+            .contains("environment variable `IDEMFUZZ_TEST_TENANT` is not set"),
+        "{}",
+        out.context()
+    );
+
+    // A real mistake is still one, with or without the variables.
+    let broken = write_file(
+        dir.path(),
+        "broken.toml",
+        "[target.auth]\nbearer = \"${NOPE\"\n[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nbody = { a = 1 }\n",
+    );
+    let out = run(["check", &broken.display().to_string()]);
+    out.assert_code(2, "a malformed reference");
+    assert!(out.stderr.contains("unterminated"), "{}", out.context());
+}

@@ -59,9 +59,11 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
     exit_code::OK
 }
 
-/// `check`: validate scenario files.
+/// `check`: validate scenario files. Secrets are not needed: an unset variable stands in with a
+/// placeholder, and each file's line says which variables `run` will need.
 pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
-    match input::load_scenarios(&args.paths, env) {
+    let lenient = env.clone().standing_in_for_unset();
+    match input::load_scenarios(&args.paths, &lenient) {
         Ok(scenarios) => {
             for s in &scenarios {
                 let _ = writeln!(
@@ -71,11 +73,28 @@ pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
                     s.resources.len(),
                     s.scripts.len()
                 );
+                if let Some(line) = needed_variables(s, env) {
+                    let _ = writeln!(out, "{line}");
+                }
             }
             exit_code::OK
         }
         Err(err) => fail(exit_code::USAGE, &err),
     }
+}
+
+/// `  run will need: API_TOKEN (not set here), TENANT`, or `None` when the file reads no
+/// variable.
+fn needed_variables(scenario: &Scenario, env: &EnvSnapshot) -> Option<String> {
+    let names: Vec<String> = scenario
+        .variables()
+        .into_iter()
+        .map(|name| match env.get(&name) {
+            Some(_) => name,
+            None => format!("{name} (not set here)"),
+        })
+        .collect();
+    (!names.is_empty()).then(|| format!("  run will need: {}", names.join(", ")))
 }
 
 /// `run`: validate the options, load (and generate), run, report. The options are validated

@@ -170,6 +170,7 @@ mod tests {
             value: "Bearer tok-123456".into(),
             shown: "Bearer ${API_TOKEN}".into(),
             secret: true,
+            from_env: true,
         }]);
         assert_eq!(
             scrubber.text("got Bearer tok-123456!"),

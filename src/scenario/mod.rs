@@ -69,6 +69,8 @@ pub struct TargetHeader {
     /// True when the value came from the environment or the header name is a credential
     /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
     pub secret: bool,
+    /// True when the value came from the environment (`shown` then holds the `${VAR}`s).
+    pub from_env: bool,
 }
 
 impl TargetHeader {
@@ -90,7 +92,31 @@ impl TargetHeader {
             value: value.value,
             shown,
             secret,
+            from_env: value.used_env,
         }
+    }
+}
+
+impl Scenario {
+    /// The environment variables the file's `[target.headers]` and `[target.auth]` read, by
+    /// name (what `run` needs set; `check` reports them).
+    pub fn variables(&self) -> std::collections::BTreeSet<String> {
+        let headers = self
+            .target
+            .headers
+            .iter()
+            .filter(|h| h.from_env)
+            .map(|h| h.shown.as_str());
+        let auth = match &self.target.auth {
+            Some(auth::Auth::Bearer(token)) => vec![token],
+            Some(auth::Auth::Basic { user, password }) => vec![user, password],
+            Some(auth::Auth::Command(_)) | None => Vec::new(),
+        };
+        let auth = auth.into_iter().filter_map(|s| s.from_env.as_deref());
+        headers
+            .chain(auth)
+            .flat_map(interpolate::variables)
+            .collect()
     }
 }
 
