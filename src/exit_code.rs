@@ -24,7 +24,8 @@ Exit codes:
   1    failing findings (at or above --fail-on and not in the --baseline)
   2    usage or scenario-file error (also: a bad --baseline file or --openapi document)
   3    the target could not be tested (unreachable, TLS/connection errors, credentials
-       rejected, stopped answering, or a check could not run a single case), or the
+       rejected, stopped answering, never answered within --wait-for-target, or a check
+       could not run a single case, also because --time-budget ran out first), or the
        --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 
@@ -32,7 +33,10 @@ use crate::report::model::{CheckStatus, RunOutcome, RunReport};
 
 /// The exit code of `run`, from the report alone. Failing findings win: a violation that was
 /// observed is real even if the run could not finish; otherwise an untestable target, an
-/// interrupted run, or a check that could not run on any case is not a pass.
+/// interrupted run, or a check that could not run on any case is not a pass. A run a limit
+/// stopped early (`--max-failures`, `--time-budget`) is judged on the cases that ran: with
+/// `--max-failures` it has failing findings (1); a time budget that left a check without a
+/// single case makes that check errored (3); otherwise 0.
 pub fn for_report(report: &RunReport) -> u8 {
     if report.failing_findings().next().is_some() {
         return FINDINGS;
@@ -40,8 +44,8 @@ pub fn for_report(report: &RunReport) -> u8 {
     match report.outcome {
         RunOutcome::CannotTest { .. } => CANNOT_TEST,
         RunOutcome::Interrupted => INTERRUPTED,
-        RunOutcome::Completed if any_errored(report) => CANNOT_TEST,
-        RunOutcome::Completed => OK,
+        RunOutcome::Completed | RunOutcome::Stopped { .. } if any_errored(report) => CANNOT_TEST,
+        RunOutcome::Completed | RunOutcome::Stopped { .. } => OK,
     }
 }
 

@@ -501,3 +501,179 @@ fn man_pages_from_the_clap_definitions() {
     let run_page = std::fs::read_to_string(dir.path().join("idemfuzz-run.1")).unwrap_or_default();
     assert!(run_page.contains("write\\-baseline"), "{run_page}");
 }
+
+/// The items the demo API holds in `/things` now (after a run, cleanup should have left none).
+fn things_left(demo: &Demo) -> usize {
+    let client = support::http_client();
+    let url = format!("{}/things", demo.url());
+    let body: Value = demo.block_on(async {
+        let response = client.get(&url).send().await.expect("GET /things");
+        let bytes = response.bytes().await.expect("the collection's body");
+        serde_json::from_slice(&bytes).expect("a JSON collection")
+    });
+    body["items"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn resources_selects_resources_and_their_scripts_and_names_the_known_ones() {
+    let demo = Demo::start("none");
+    let out = run_json(
+        "scenarios/",
+        demo.url(),
+        &["--resources", "lamps", "--cases", "1", "--seed", SEED],
+    );
+    out.assert_code(0, "the clean demo, lamps only");
+    let report = out.json();
+    let resources: BTreeSet<&str> = results(&report)
+        .iter()
+        .map(|r| r["resource"].as_str().unwrap_or("?"))
+        .collect();
+    assert!(
+        resources.contains("lamps") && !resources.contains("things"),
+        "{resources:?}"
+    );
+    assert!(
+        results(&report)
+            .iter()
+            .any(|r| r["check"] == "script" && r["scenario"] == "scenarios/lamps.toml"),
+        "the lamps scripts run with their resource"
+    );
+    assert!(
+        results(&report)
+            .iter()
+            .all(|r| r["scenario"] == "scenarios/lamps.toml"),
+        "nothing of the other files runs"
+    );
+
+    let out = run_json(
+        "scenarios/",
+        &format!("http://127.0.0.1:{}", dead_port()),
+        &["--resources", "lamps,lamb"],
+    );
+    out.assert_code(2, "an unknown resource");
+    assert!(
+        out.stderr.contains("unknown resource `lamb`")
+            && out.stderr.contains("devices, lamps, notes, things"),
+        "{}",
+        out.context()
+    );
+}
+
+#[test]
+fn max_failures_stops_the_run_cleans_up_and_says_why() {
+    let demo = Demo::start("merge-put,put-counter");
+    let out = run_json(
+        &scenario("demo.toml"),
+        demo.url(),
+        &[
+            "--max-failures",
+            "1",
+            "--cases",
+            "20",
+            "--concurrency",
+            "1",
+            "--seed",
+            SEED,
+        ],
+    );
+    out.assert_code(1, "the run stops with its failing finding");
+    let report = out.json();
+    assert_eq!(report["outcome"]["kind"], "stopped", "{}", out.context());
+    // The case that reached the limit finishes, with every rule it broke; nothing after it
+    // starts (one case at a time here).
+    let failing = findings(&report)
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .count();
+    let reason = report["outcome"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!(
+            "--max-failures 1 reached ({failing} failing finding(s)); "
+        )) && reason.ends_with("case(s) did not start"),
+        "{reason}\n{}",
+        support::finding_lines(&report)
+    );
+    let cases_run: u64 = results(&report)
+        .iter()
+        .map(|r| r["cases_run"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(cases_run, 1, "the first case failed; no other started");
+    assert!(
+        results(&report)
+            .iter()
+            .any(|r| r["status"]["kind"] == "interrupted"),
+        "the checks that never started are interrupted, not errored"
+    );
+    assert!(
+        !results(&report)
+            .iter()
+            .any(|r| r["status"]["kind"] == "errored"),
+        "{}",
+        serde_json::to_string_pretty(&report["results"]).unwrap_or_default()
+    );
+    assert_eq!(report["cleanup"]["left_behind"], serde_json::json!([]));
+    assert_eq!(things_left(&demo), 0, "cleanup ran");
+
+    let out = run_json(&scenario("demo.toml"), demo.url(), &["--max-failures", "0"]);
+    out.assert_code(2, "--max-failures 0");
+}
+
+#[test]
+fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
+    let demo = Demo::start("none");
+    let out = run_json(
+        &scenario("demo.toml"),
+        demo.url(),
+        &[
+            "--checks",
+            "repeat-put",
+            "--cases",
+            "100000",
+            "--time-budget",
+            "1s",
+        ],
+    );
+    out.assert_code(0, "the cases that ran passed");
+    let report = out.json();
+    assert_eq!(report["outcome"]["kind"], "stopped", "{}", out.context());
+    let reason = report["outcome"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("the time budget (1s) ran out; "),
+        "{reason}"
+    );
+    let row = support::result_row(&report, "repeat-put", "things");
+    assert_eq!(row["status"]["kind"], "passed", "{row}");
+    assert!(
+        row["notes"].to_string().contains("case(s) did not start"),
+        "{row}"
+    );
+    assert_eq!(things_left(&demo), 0, "cleanup ran");
+
+    // Two resources: the second never starts within the budget, so it is not a pass.
+    let out = run_json(
+        "scenarios/",
+        demo.url(),
+        &[
+            "--resources",
+            "devices,things",
+            "--checks",
+            "repeat-put",
+            "--cases",
+            "100000",
+            "--time-budget",
+            "1s",
+        ],
+    );
+    out.assert_code(3, "a check the budget never started");
+    let report = out.json();
+    let never = support::result_row(&report, "repeat-put", "devices");
+    assert_eq!(
+        never["status"]["reason"], "the time budget (1s) ran out before any case ran",
+        "{never}"
+    );
+    assert!(
+        out.stderr.is_empty() || !out.stderr.contains("panicked"),
+        "{}",
+        out.context()
+    );
+}

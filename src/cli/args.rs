@@ -163,6 +163,19 @@ pub struct ExecutionArgs {
     /// Print the planned checks, cases and request outlines, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Test only these resources (comma-separated names from the scenario files), with the
+    /// scripts written for them. Default: every resource.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub resources: Vec<String>,
+    /// Stop after N failing findings: no new case starts, the cases in flight finish, cleanup
+    /// runs, and the report says the run stopped early and why (exit 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_failures: Option<u32>,
+    /// Stop starting cases (and shrinking fuzz failures) after this long, e.g. 60s or 5m; the
+    /// cases in flight finish, cleanup runs, and the report says the run stopped early. A check
+    /// the budget left without a single case is errored (exit 3).
+    #[arg(long, value_name = "DURATION")]
+    pub time_budget: Option<String>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
 }
@@ -236,9 +249,6 @@ pub struct FuzzArgs {
     /// Most steps in one generated sequence.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_STEPS)]
     pub max_steps: usize,
-    /// Stop starting new sequences (and stop shrinking) after this long, e.g. 60s or 5m.
-    #[arg(long, value_name = "DURATION")]
-    pub time_budget: Option<String>,
     /// Most executions spent shrinking one failure.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_SHRINK_RUNS)]
     pub max_shrink_runs: u32,

@@ -299,6 +299,8 @@ pub(super) fn execute(
     planned: &[PlannedScenario],
     config: &ExecutionConfig,
 ) -> Result<RunReport, u8> {
+    config::check_resources(&config.selection, planned)
+        .map_err(|err| fail(exit_code::USAGE, &err))?;
     let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
         .map_err(|err| fail(exit_code::USAGE, &err))?;
@@ -337,6 +339,7 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
         shard: config.shard,
         baseline,
         fuzz: config.fuzz.clone(),
+        limits: config.limits,
     }
 }
 

@@ -2,6 +2,7 @@
 //! is found here, before anything is sent, and reported as a [`ConfigError`] (exit code 2).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::checks::CheckId;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
@@ -10,7 +11,8 @@ use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
 use crate::report::Format;
 use crate::report::human::HumanOptions;
-use crate::runner::plan::Selection;
+use crate::runner::RunLimits;
+use crate::runner::plan::{PlannedScenario, Selection};
 use crate::runner::shard::{Shard, ShardError};
 
 /// Facts about the terminal, observed once at the edge.
@@ -75,6 +77,8 @@ pub enum ConfigError {
     ShardedBaselineRecording,
     #[error(transparent)]
     Transport(#[from] crate::cli::transport::TransportArgsError),
+    #[error("unknown resource `{name}` (--resources); the scenario files define: {known}")]
+    UnknownResource { name: String, known: String },
 }
 
 /// Where a report goes.
@@ -113,6 +117,8 @@ pub struct ExecutionConfig {
     pub dry_run: bool,
     /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
     pub transport: crate::cli::transport::TransportSettings,
+    /// `--max-failures`, `--time-budget`.
+    pub limits: RunLimits,
 }
 
 /// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
@@ -149,6 +155,12 @@ pub fn execution(
                 .then(|| check_ids(&args.checks))
                 .transpose()?,
             skip: check_ids(&args.skip_checks)?,
+            resources: (!args.resources.is_empty()).then(|| {
+                args.resources
+                    .iter()
+                    .map(|name| name.trim().to_owned())
+                    .collect()
+            }),
         },
         fail_on: match args.fail_on {
             FailOn::Error => Severity::Error,
@@ -174,7 +186,49 @@ pub fn execution(
         write_baseline: args.write_baseline.clone(),
         dry_run: args.dry_run,
         transport: crate::cli::transport::settings(&args.transport, env)?,
+        limits: RunLimits {
+            max_failures: args.max_failures,
+            time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
+        },
     })
+}
+
+/// `60s`, `5m`, `1h 30m` (humantime); zero is refused.
+fn parse_budget(text: &str) -> Result<Duration, ConfigError> {
+    match humantime::parse_duration(text) {
+        Ok(budget) if !budget.is_zero() => Ok(budget),
+        Ok(_) => Err(ConfigError::BadTimeBudget("must be more than zero".into())),
+        Err(err) => Err(ConfigError::BadTimeBudget(format!(
+            "`{text}` is not a duration such as 60s or 5m ({err})"
+        ))),
+    }
+}
+
+/// Every `--resources` name must name a resource of the scenarios (exit 2 otherwise).
+pub fn check_resources(
+    selection: &Selection,
+    planned: &[PlannedScenario],
+) -> Result<(), ConfigError> {
+    let known: Vec<&str> = planned
+        .iter()
+        .flat_map(|p| p.scenario.resources.iter().map(|r| r.name.as_str()))
+        .collect();
+    let wanted = selection.resources.iter().flatten();
+    match wanted
+        .into_iter()
+        .find(|name| !known.contains(&name.as_str()))
+    {
+        Some(name) => {
+            let mut known = known;
+            known.sort_unstable();
+            known.dedup();
+            Err(ConfigError::UnknownResource {
+                name: name.clone(),
+                known: known.join(", "),
+            })
+        }
+        None => Ok(()),
+    }
 }
 
 fn check_ids(names: &[String]) -> Result<Vec<CheckId>, ConfigError> {

@@ -3,7 +3,6 @@
 //! data), and otherwise run like `run`, with only the fuzz check selected.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::checks::CheckId;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
@@ -70,7 +69,6 @@ fn fuzz_config(
     // options already.
     config.fuzz = FuzzSettings {
         max_steps: args.max_steps,
-        time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
         max_shrink_runs: args.max_shrink_runs,
         ..config.fuzz
     };
@@ -92,19 +90,9 @@ fn fuzz_only(
     config.selection = Selection {
         only: Some(vec![CheckId::Fuzz]),
         skip: Vec::new(),
+        ..config.selection
     };
     Ok(config)
-}
-
-/// `60s`, `5m`, `1h 30m` (humantime); zero is refused.
-fn parse_budget(text: &str) -> Result<Duration, ConfigError> {
-    match humantime::parse_duration(text) {
-        Ok(budget) if !budget.is_zero() => Ok(budget),
-        Ok(_) => Err(ConfigError::BadTimeBudget("must be more than zero".into())),
-        Err(err) => Err(ConfigError::BadTimeBudget(format!(
-            "`{text}` is not a duration such as 60s or 5m ({err})"
-        ))),
-    }
 }
 
 /// The saved failures that belong to one of the loaded scenarios.

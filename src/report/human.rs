@@ -820,6 +820,13 @@ pub fn render_outcome(outcome: &RunOutcome, p: Palette) -> String {
     let text = match outcome {
         RunOutcome::Completed => p.paint(GREEN, "completed"),
         RunOutcome::Interrupted => p.paint(YELLOW.bold(), "interrupted (results so far)"),
+        RunOutcome::Stopped { reason } => {
+            format!(
+                "{} — {}",
+                p.paint(YELLOW.bold(), "stopped early"),
+                clean(reason)
+            )
+        }
         RunOutcome::CannotTest { reason } => {
             format!("{} — {}", p.paint(RED.bold(), "cannot test"), clean(reason))
         }
@@ -857,6 +864,13 @@ pub fn render_verdict(report: &RunReport, p: Palette) -> String {
         (
             RED.bold(),
             "CANNOT TEST: a check could not run a single case (see case errors)".to_string(),
+        )
+    } else if let RunOutcome::Stopped { .. } = report.outcome {
+        (
+            YELLOW.bold(),
+            format!(
+                "PASSED, STOPPED EARLY: no finding at or above --fail-on {fail_on} in the cases that ran"
+            ),
         )
     } else {
         (

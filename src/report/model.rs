@@ -19,6 +19,10 @@ pub enum RunOutcome {
     Completed,
     /// Ctrl-C: the run stopped early; results so far are reported and cleanup ran.
     Interrupted,
+    /// A limit the user set stopped the run early (`--max-failures`, `--time-budget`): some
+    /// planned cases did not start; the cases that started finished, cleanup ran. `reason` is
+    /// one line (which limit, how many cases did not start).
+    Stopped { reason: String },
     /// The target could not be tested; `reason` is one line.
     CannotTest { reason: String },
 }

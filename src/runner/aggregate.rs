@@ -24,6 +24,8 @@ pub struct Aggregator<'a> {
     fail_on: Severity,
     kept: BTreeMap<Key, Finding>,
     first_failure: Option<RunMoment>,
+    /// Kept findings that fail the run.
+    failing: u32,
 }
 
 impl<'a> Aggregator<'a> {
@@ -34,6 +36,7 @@ impl<'a> Aggregator<'a> {
             fail_on,
             kept: BTreeMap::new(),
             first_failure: None,
+            failing: 0,
         }
     }
 
@@ -67,6 +70,9 @@ impl<'a> Aggregator<'a> {
     fn add(&mut self, key: Key, finding: Finding, sink: &dyn EventSink) {
         match self.kept.entry(key) {
             Entry::Vacant(slot) => {
+                if finding.fails(self.fail_on) {
+                    self.failing += 1;
+                }
                 let finding = Finding {
                     occurrences: 1,
                     other_cases: Vec::new(),
@@ -83,6 +89,11 @@ impl<'a> Aggregator<'a> {
                 merge(slot.get_mut(), finding);
             }
         }
+    }
+
+    /// How many of the findings so far fail the run (one per key, as the report counts them).
+    pub fn failing(&self) -> u32 {
+        self.failing
     }
 
     /// The run's findings, one per key, and when the first failing one was produced.
