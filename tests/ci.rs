@@ -677,3 +677,54 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
         out.context()
     );
 }
+
+#[test]
+fn wait_for_target_waits_for_an_api_that_starts_late_and_gives_up_with_exit_3() {
+    let port = dead_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run_url = url.clone();
+    let waiting = std::thread::spawn(move || {
+        run_json(
+            &scenario("demo.toml"),
+            &run_url,
+            &[
+                "--wait-for-target",
+                "60s",
+                "--checks",
+                "repeat-put",
+                "--cases",
+                "1",
+            ],
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let demo = Demo::start_on_port(port, idemfuzz::demo::DemoOptions::default());
+    let out = waiting.join().expect("the waiting run");
+    out.assert_code(0, "the run waited for the API, then passed");
+    assert_eq!(out.json()["outcome"]["kind"], "completed");
+    assert!(
+        out.stderr
+            .contains(&format!("waiting up to 1m for {url} to answer")),
+        "{}",
+        out.context()
+    );
+    assert!(!demo.requests().is_empty());
+    drop(demo);
+
+    let silent = format!("http://127.0.0.1:{}", dead_port());
+    let out = run_json(
+        &scenario("demo.toml"),
+        &silent,
+        &["--wait-for-target", "1s"],
+    );
+    out.assert_code(3, "a target that never answers");
+    assert!(out.stdout.is_empty(), "no report: nothing was tested");
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!(
+            "idemfuzz: error: {silent} did not answer within 1s (--wait-for-target); last attempt: cannot connect"
+        )),
+        "{}",
+        out.context()
+    );
+}

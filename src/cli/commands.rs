@@ -17,6 +17,7 @@ use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
 use crate::cli::input;
 use crate::cli::transport;
+use crate::cli::wait;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
@@ -304,10 +305,16 @@ pub(super) fn execute(
     let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
         .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
+    if let Some(patience) = config.transport.wait_for_target {
+        let waited = wait::wait_for_targets(&planned, &config.transport.client, patience);
+        runtime
+            .block_on(waited)
+            .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    }
     let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
-    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
     let settings = run_settings(config, baseline);
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();

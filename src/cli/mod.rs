@@ -13,6 +13,7 @@ mod openapi;
 mod pipe;
 pub mod transport;
 mod values;
+mod wait;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};

@@ -77,6 +77,11 @@ pub struct TransportArgs {
     /// environment; such values, and those of credential headers, are never printed.
     #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
     pub headers: Vec<String>,
+    /// Before the run, poll each target's base URL until it answers (any HTTP status), for at
+    /// most this long (e.g. 30s); a target still silent then is exit 3. For an API that CI has
+    /// just started.
+    #[arg(long, value_name = "DURATION")]
+    pub wait_for_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +146,8 @@ pub struct TransportSettings {
     pub bearer: Option<Auth>,
     /// From `-H`: added to every target's `[target.headers]`, replacing same-named ones.
     pub headers: Vec<TargetHeader>,
+    /// `--wait-for-target`: how long to wait for the targets to answer before the run.
+    pub wait_for_target: Option<Duration>,
 }
 
 /// Validates the options; reads the CA files and the environment snapshot.
@@ -188,6 +195,11 @@ pub fn settings(
             .map(|name| bearer_from(name, env))
             .transpose()?,
         headers: headers(args, env)?,
+        wait_for_target: args
+            .wait_for_target
+            .as_deref()
+            .map(|t| duration("--wait-for-target", t))
+            .transpose()?,
     })
 }
 

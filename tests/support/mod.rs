@@ -310,13 +310,18 @@ impl Demo {
 
     /// Starts the demo API with gates (required token, throttling) as well as bugs.
     pub fn start_with(options: DemoOptions) -> Demo {
+        Demo::start_on_port(0, options)
+    }
+
+    /// Starts the demo API on 127.0.0.1:`port` (0: a free one).
+    pub fn start_on_port(port: u16, options: DemoOptions) -> Demo {
         let runtime = runtime();
         let server = runtime
             .block_on(DemoServer::start_with(
-                "127.0.0.1:0".parse().expect("socket address"),
+                SocketAddr::from(([127, 0, 0, 1], port)),
                 options,
             ))
-            .expect("start the demo API on 127.0.0.1:0");
+            .unwrap_or_else(|err| panic!("start the demo API on 127.0.0.1:{port}: {err}"));
         let url = server.base_url();
         assert!(
             url.starts_with("http://127.0.0.1:"),
