@@ -615,3 +615,101 @@ body = { name = "x" }
     out.assert_code(2, "a malformed reference");
     assert!(out.stderr.contains("unterminated"), "{}", out.context());
 }
+
+/// The `IDEMFUZZ_*` table as it must read: one row per variable, in the order `--help` first
+/// shows them, with the option it stands for and the commands that take it — from the clap
+/// definitions the binary's `--help` is generated from.
+fn environment_table() -> String {
+    use clap::CommandFactory;
+    let cli = idemfuzz::cli::args::Cli::command();
+    let mut rows: Vec<(String, String, Vec<String>)> = Vec::new();
+    for command in cli.get_subcommands() {
+        for arg in command.get_arguments() {
+            let Some(variable) = arg.get_env() else {
+                continue;
+            };
+            let variable = variable.to_string_lossy().into_owned();
+            let option = format!("--{}", arg.get_long().unwrap_or_default());
+            let name = command.get_name().to_owned();
+            match rows.iter_mut().find(|row| row.0 == variable) {
+                Some(row) => row.2.push(name),
+                None => rows.push((variable, option, vec![name])),
+            }
+        }
+    }
+    let mut table = String::from("| Variable | Option | Commands |\n|---|---|---|\n");
+    for (variable, option, commands) in rows {
+        let commands: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
+        table.push_str(&format!(
+            "| `{variable}` | `{option}` | {} |\n",
+            commands.join(", ")
+        ));
+    }
+    table
+}
+
+#[test]
+fn the_environment_variable_table_matches_the_options() {
+    let readme = std::fs::read_to_string(support::root().join("README.md")).expect("README");
+    let expected = environment_table();
+    assert!(
+        readme.contains(&expected),
+        "README.md's IDEMFUZZ_* table differs from the options; it must read:\n\n{expected}"
+    );
+    // And the binary's help says so for each variable.
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = words(&run(["run", "--help"]).stdout) + &words(&run(["fuzz", "--help"]).stdout);
+    for line in expected.lines().skip(2) {
+        let variable = line.split('`').nth(1).unwrap_or_default();
+        assert!(
+            help.contains(&format!("[env: {variable}=]")),
+            "--help does not name {variable}"
+        );
+    }
+}
+
+#[test]
+fn environment_variables_set_options_and_empty_ones_count_as_unset() {
+    let demo = support::Demo::start("none");
+    let mut cmd = support::idemfuzz();
+    cmd.env("IDEMFUZZ_BASE_URL", demo.url())
+        .env("IDEMFUZZ_SEED", "42")
+        .env("IDEMFUZZ_CASES", "1")
+        .env("IDEMFUZZ_FORMAT", "json")
+        .env("IDEMFUZZ_SHARD", "");
+    let out = support::run_cmd(
+        cmd,
+        ["run", "scenarios/demo.toml", "--checks", "repeat-put"],
+    );
+    out.assert_code(0, "options from the environment");
+    let report = out.json();
+    assert_eq!(report["seed"], 42);
+    assert_eq!(
+        report["shard"],
+        serde_json::Value::Null,
+        "an empty variable is unset"
+    );
+    assert_eq!(
+        support::result_row(&report, "repeat-put", "things")["cases_run"],
+        1
+    );
+
+    let mut cmd = support::idemfuzz();
+    cmd.env("IDEMFUZZ_SEED", "7").env("IDEMFUZZ_FORMAT", "json");
+    let out = support::run_cmd(
+        cmd,
+        [
+            "run",
+            "scenarios/demo.toml",
+            "--base-url",
+            demo.url(),
+            "--seed",
+            "9",
+            "--cases",
+            "1",
+            "--checks",
+            "repeat-put",
+        ],
+    );
+    assert_eq!(out.json()["seed"], 9, "the command line wins");
+}

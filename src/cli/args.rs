@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cli::values;
 use crate::exit_code;
@@ -17,6 +17,40 @@ pub struct Cli {
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's command line. An `IDEMFUZZ_*` variable that is set but empty counts
+    /// as unset (as an empty `NO_COLOR` does), so a CI template may leave one blank.
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        let mut command = without_empty_env(Cli::command());
+        let mut matches = command.try_get_matches_from_mut(std::env::args_os())?;
+        Cli::from_arg_matches_mut(&mut matches).map_err(|err| err.format(&mut command))
+    }
+}
+
+/// `command` with the environment variable of every argument whose variable is set but empty
+/// left out, in every subcommand.
+fn without_empty_env(command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    let command = empty.into_iter().fold(command, |command, id| {
+        command.mut_arg(id, |arg| arg.env(None))
+    });
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    subcommands.into_iter().fold(command, |command, name| {
+        command.mut_subcommand(name, without_empty_env)
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,13 +149,13 @@ pub struct ManArgs {
 #[derive(Debug, Args)]
 pub struct ExecutionArgs {
     /// Seed for generated values; printed in every report. Default: random.
-    #[arg(long)]
+    #[arg(long, env = "IDEMFUZZ_SEED")]
     pub seed: Option<u64>,
     /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
-    #[arg(long)]
+    #[arg(long, env = "IDEMFUZZ_CASES")]
     pub cases: Option<u32>,
     /// Independent cases run in parallel.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, env = "IDEMFUZZ_CONCURRENCY")]
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).
@@ -131,10 +165,10 @@ pub struct ExecutionArgs {
     #[arg(long, value_delimiter = ',', value_parser = values::checks())]
     pub skip_checks: Vec<String>,
     /// Lowest severity that fails the run.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    #[arg(long, value_enum, default_value_t = FailOn::Error, env = "IDEMFUZZ_FAIL_ON")]
     pub fail_on: FailOn,
     /// Format of the main report.
-    #[arg(long, default_value = "human", value_parser = values::formats())]
+    #[arg(long, default_value = "human", value_parser = values::formats(), env = "IDEMFUZZ_FORMAT")]
     pub format: String,
     /// Where the main report goes (default: standard output).
     #[arg(long, short)]
@@ -150,7 +184,7 @@ pub struct ExecutionArgs {
     pub verbose: bool,
     /// Known findings (a file written by --write-baseline): they are reported as known and do
     /// not fail the run; new findings still do. See docs/ci.md.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "IDEMFUZZ_BASELINE")]
     pub baseline: Option<PathBuf>,
     /// Record this run's findings (warning and above) in FILE as a baseline; they then do not
     /// fail this run. Written only after a complete run; not with --shard.
@@ -158,7 +192,7 @@ pub struct ExecutionArgs {
     pub write_baseline: Option<PathBuf>,
     /// Run only slice I of N (1-based) of the planned cases, for splitting across CI jobs; the
     /// N slices together run every case exactly once.
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", env = "IDEMFUZZ_SHARD")]
     pub shard: Option<String>,
     /// Print the planned checks, cases and request outlines, and send nothing.
     #[arg(long)]
@@ -169,12 +203,17 @@ pub struct ExecutionArgs {
     pub resources: Vec<String>,
     /// Stop after N failing findings: no new case starts, the cases in flight finish, cleanup
     /// runs, and the report says the run stopped early and why (exit 1).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..),
+        env = "IDEMFUZZ_MAX_FAILURES"
+    )]
     pub max_failures: Option<u32>,
     /// Stop starting cases (and shrinking fuzz failures) after this long, e.g. 60s or 5m; the
     /// cases in flight finish, cleanup runs, and the report says the run stopped early. A check
     /// the budget left without a single case is errored (exit 3).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIME_BUDGET")]
     pub time_budget: Option<String>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
@@ -197,8 +236,8 @@ pub struct RunArgs {
     /// proxy and TLS options below, without credentials.
     #[arg(long, value_name = "FILE|URL")]
     pub openapi: Option<String>,
-    /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
-    #[arg(long)]
+    /// Base URL of the API; overrides the files' [target] base_url.
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     #[command(flatten)]
     pub execution: ExecutionArgs,
@@ -243,8 +282,8 @@ pub struct FuzzArgs {
     /// from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
-    #[arg(long)]
+    /// Base URL of the API; overrides the files' [target] base_url.
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     /// Most steps in one generated sequence.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_STEPS)]
@@ -267,8 +306,8 @@ pub struct ReplayArgs {
     /// Saved failure files (from --failures-dir of `fuzz`).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Base URL of the API; overrides the scenario's [target] base_url. Also IDEMFUZZ_BASE_URL.
-    #[arg(long)]
+    /// Base URL of the API; overrides the scenario's [target] base_url.
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     /// The scenario file to use instead of the one the failure names.
     #[arg(long)]

@@ -110,7 +110,7 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
         Ok(scenarios) => scenarios,
         Err(code) => return code,
     };
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -152,7 +152,7 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Err(err) => return fail(exit_code::USAGE, &err),
     };
     if config.dry_run {
-        return demo_dry_run(scenarios, &config, env);
+        return demo_dry_run(scenarios, &config);
     }
     let Some(runtime) = runtime() else {
         return exit_code::CANNOT_TEST;
@@ -169,7 +169,7 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
             );
         }
     };
-    let result = match plan(scenarios, Some(&server.base_url()), env) {
+    let result = match plan(scenarios, Some(&server.base_url())) {
         Ok(planned) => execute(&planned, &config),
         Err(err) => Err(fail(exit_code::USAGE, &err)),
     };
@@ -183,8 +183,8 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
 }
 
 /// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
-fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSnapshot) -> u8 {
-    match plan(scenarios, Some(DRY_RUN_DEMO_URL), env) {
+fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> u8 {
+    match plan(scenarios, Some(DRY_RUN_DEMO_URL)) {
         Ok(planned) => ci::dry_run(
             &planned,
             &run_settings(config, Default::default()),
@@ -271,14 +271,12 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
 pub(super) fn plan(
     scenarios: Vec<Scenario>,
     cli_url: Option<&str>,
-    env: &EnvSnapshot,
 ) -> Result<Vec<PlannedScenario>, ConfigError> {
     scenarios
         .into_iter()
         .map(|scenario| {
             let path = scenario.path.display().to_string();
-            let base_url =
-                config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
+            let base_url = config::base_url(cli_url, scenario.target.base_url.as_deref(), &path)?;
             Ok(PlannedScenario {
                 target: ResolvedTarget::new(base_url, scenario.target.clone()),
                 scenario,

@@ -287,20 +287,16 @@ fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
     }
 }
 
-/// The base URL a scenario runs against: the command line, then IDEMFUZZ_BASE_URL, then the
-/// file. Returned without a trailing slash.
+/// The base URL a scenario runs against: the command line's (`--base-url`, or clap's
+/// `IDEMFUZZ_BASE_URL`), then the file's. Returned without a trailing slash.
 pub fn base_url(
     cli: Option<&str>,
-    env: &EnvSnapshot,
     from_file: Option<&str>,
     path: &str,
 ) -> Result<String, ConfigError> {
-    let url = cli
-        .or_else(|| env.get("IDEMFUZZ_BASE_URL").filter(|v| !v.is_empty()))
-        .or(from_file)
-        .ok_or_else(|| ConfigError::NoBaseUrl {
-            path: path.to_string(),
-        })?;
+    let url = cli.or(from_file).ok_or_else(|| ConfigError::NoBaseUrl {
+        path: path.to_string(),
+    })?;
     crate::scenario::check_base_url(url).map_err(|reason| ConfigError::BadBaseUrl { reason })
 }
 
@@ -406,29 +402,23 @@ mod tests {
 
     #[test]
     fn base_url_precedence_and_validation() {
-        let env = EnvSnapshot::from_pairs([("IDEMFUZZ_BASE_URL", "http://env:1")]);
         assert_eq!(
-            base_url(Some("http://cli:1/"), &env, Some("http://file:1"), "f").as_deref(),
+            base_url(Some("http://cli:1/"), Some("http://file:1"), "f").as_deref(),
             Ok("http://cli:1")
         );
         assert_eq!(
-            base_url(None, &env, Some("http://file:1"), "f").as_deref(),
-            Ok("http://env:1")
-        );
-        let empty = EnvSnapshot::default();
-        assert_eq!(
-            base_url(None, &empty, Some("http://file:1"), "f").as_deref(),
+            base_url(None, Some("http://file:1"), "f").as_deref(),
             Ok("http://file:1")
         );
         assert!(matches!(
-            base_url(None, &empty, None, "f"),
+            base_url(None, None, "f"),
             Err(ConfigError::NoBaseUrl { .. })
         ));
         assert!(matches!(
-            base_url(Some("ftp://x"), &empty, None, "f"),
+            base_url(Some("ftp://x"), None, "f"),
             Err(ConfigError::BadBaseUrl { .. })
         ));
-        let with_secret = base_url(Some("http://u:hunter2@h"), &empty, None, "f");
+        let with_secret = base_url(Some("http://u:hunter2@h"), None, "f");
         assert!(
             matches!(&with_secret, Err(ConfigError::BadBaseUrl { reason }) if reason.contains("credentials") && !reason.contains("hunter2")),
             "{with_secret:?}"

@@ -34,7 +34,7 @@ pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         }
     }
     let replayed = config.fuzz.replays.len();
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -160,7 +160,7 @@ pub fn replay(args: &ReplayArgs, color: ColorChoice, env: &EnvSnapshot, terminal
         generated_cases: 0,
         ..FuzzSettings::default()
     };
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };

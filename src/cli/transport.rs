@@ -33,7 +33,7 @@ pub struct TransportArgs {
     /// spaced, every request included (requests released together each wait for their turn,
     /// which stretches a race). Default: no limit. 10/s is a polite value for a shared staging
     /// API.
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", env = "IDEMFUZZ_RATE_LIMIT")]
     pub rate_limit: Option<String>,
     /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
     /// case error.
@@ -44,7 +44,7 @@ pub struct TransportArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub throttle_max_wait: String,
     /// Per-request timeout (e.g. 5s, 500ms); overrides every file's [target] timeout.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIMEOUT")]
     pub timeout: Option<String>,
     /// Longest wait for a connection (TCP and TLS) to the API or proxy.
     #[arg(long, value_name = "DURATION")]
@@ -80,7 +80,7 @@ pub struct TransportArgs {
     /// Before the run, poll each target's base URL until it answers (any HTTP status), for at
     /// most this long (e.g. 30s); a target still silent then is exit 3. For an API that CI has
     /// just started.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_WAIT_FOR_TARGET")]
     pub wait_for_target: Option<String>,
 }
 
