@@ -266,8 +266,9 @@ fn ran(report: &Value, sharded: bool) -> (Cases, Found, Vec<String>) {
 }
 
 #[test]
-fn three_shards_together_are_the_unsharded_run() {
+fn three_shards_together_are_the_unsharded_run_and_merge_into_it() {
     let demo = Demo::start("merge-put,delete-500");
+    let dir = tempfile::tempdir().expect("temp dir");
     let json = |shard: Option<&str>| {
         let mut args = vec!["--seed", SEED, "--cases", "3", "--concurrency", "1"];
         if let Some(shard) = shard {
@@ -280,16 +281,20 @@ fn three_shards_together_are_the_unsharded_run() {
             "shard {shard:?}: unexpected exit code\n{}",
             out.context()
         );
-        out.json()
+        let name = format!("shard-{}.json", shard.unwrap_or("all").replace('/', "-of-"));
+        write_file(dir.path(), &name, &out.stdout);
+        (out.json(), out.code())
     };
-    let whole = json(None);
+    let (whole, whole_code) = json(None);
     assert!(whole["shard"].is_null());
     let (mut all_cases, mut all_found, mut all_skipped) = ran(&whole, false);
     assert!(!all_found.is_empty());
     let (mut cases, mut found, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    let mut files = Vec::new();
     for index in 1..=3 {
         let shard = format!("{index}/3");
-        let part = json(Some(&shard));
+        let (part, _) = json(Some(&shard));
+        files.push(dir.path().join(format!("shard-{index}-of-3.json")));
         assert_eq!(part["shard"]["index"], index);
         assert_eq!(part["shard"]["count"], 3);
         let (c, f, s) = ran(&part, true);
@@ -319,6 +324,116 @@ fn three_shards_together_are_the_unsharded_run() {
         skipped, all_skipped,
         "each skipped check is listed by one shard"
     );
+
+    // `merge` gives the unsharded run's report back, with its exit code.
+    let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let junit = dir.path().join("merged.xml");
+    let mut args = vec!["merge".to_string()];
+    args.extend(files.iter().rev().cloned());
+    args.extend(["--format", "json", "--report"].map(String::from));
+    args.push(format!("junit:{}", junit.display()));
+    let out = run(&args);
+    out.assert_code(
+        whole_code,
+        "the merged report's exit code is the whole run's",
+    );
+    let merged = out.json();
+    assert!(
+        merged["shard"].is_null(),
+        "the merged report is the whole plan's"
+    );
+    let (mut merged_cases, mut merged_found, mut merged_skipped) = ran(&merged, false);
+    merged_cases.sort();
+    merged_found.sort();
+    merged_skipped.sort();
+    assert_eq!(
+        merged_cases, all_cases,
+        "the merged rows count every case once"
+    );
+    assert_eq!(
+        merged_found, all_found,
+        "the merged findings are the unsharded run's"
+    );
+    assert_eq!(merged_skipped, all_skipped);
+    for field in [
+        "seed",
+        "scenarios",
+        "fail_on",
+        "format_version",
+        "tool_version",
+    ] {
+        assert_eq!(merged[field], whole[field], "{field}");
+    }
+    let statuses = |report: &Value| -> Vec<(String, String, String)> {
+        results(report)
+            .iter()
+            .map(|r| {
+                let text = |v: &Value| v.as_str().unwrap_or("?").to_string();
+                (
+                    text(&r["check"]),
+                    text(&r["resource"]),
+                    text(&r["status"]["kind"]),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        statuses(&merged),
+        statuses(&whole),
+        "rows in the same order, judged alike"
+    );
+    let junit = std::fs::read_to_string(&junit).expect("the merged JUnit report");
+    assert_eq!(
+        junit.matches("<testcase ").count(),
+        results(&whole).len(),
+        "one testcase per check × resource of the whole run"
+    );
+    assert!(
+        out.stderr.contains("merge: 3 report(s) of seed 7"),
+        "{}",
+        out.context()
+    );
+
+    // Human output of the same merge ends with the verdict of the whole run.
+    let human = run(["merge", &files[0], &files[1], &files[2]]);
+    human.assert_code(whole_code, "merge, human report");
+    assert!(
+        human.stdout.contains("verdict: FAILED"),
+        "{}",
+        human.context()
+    );
+
+    // Reports that are not the shards of one run are refused, and nothing is written.
+    let refused = |args: &[&str], why: &str| {
+        let mut all = vec!["merge"];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        out.assert_code(2, why);
+        assert!(out.stdout.is_empty(), "{why}: nothing is written");
+        out.stderr
+    };
+    let stderr = refused(&[&files[0], &files[0], &files[2]], "shard 1 twice");
+    assert!(stderr.contains("are both shard 1/3"), "{stderr}");
+    let stderr = refused(&[&files[0], &files[2]], "shard 2 missing");
+    assert!(stderr.contains("shard(s) 2 of 3 missing"), "{stderr}");
+    let whole_file = dir.path().join("shard-all.json").display().to_string();
+    let stderr = refused(&[&files[0], &whole_file], "a whole run among shards");
+    assert!(stderr.contains("is the report of a whole run"), "{stderr}");
+    let other_seed = std::fs::read_to_string(&files[1])
+        .expect("shard 2")
+        .replacen("\"seed\": 7,", "\"seed\": 8,", 1);
+    let other_seed = write_file(dir.path(), "other-seed.json", &other_seed);
+    let other_seed = other_seed.display().to_string();
+    let stderr = refused(&[&files[0], &other_seed, &files[2]], "another seed");
+    assert!(stderr.contains("their seeds differ (7 and 8)"), "{stderr}");
+    let newer = std::fs::read_to_string(&files[1])
+        .expect("shard 2")
+        .replacen("\"format_version\": 1,", "\"format_version\": 2,", 1);
+    let newer = write_file(dir.path(), "newer.json", &newer)
+        .display()
+        .to_string();
+    let stderr = refused(&[&files[0], &newer, &files[2]], "another format version");
+    assert!(stderr.contains("report format_version 2"), "{stderr}");
 }
 
 #[test]

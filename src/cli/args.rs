@@ -79,6 +79,14 @@ pub enum Command {
     /// Re-execute saved fuzz failures exactly: exit 1 if one still fails, 0 if all are fixed.
     #[command(after_help = exit_code::HELP)]
     Replay(ReplayArgs),
+    /// Combine the JSON reports of a sharded run (`--shard I/N`, every I of one N) into the
+    /// report of the whole run, in any format, with the whole run's exit code.
+    ///
+    /// The shards must come from one run: the same idemfuzz version, seed, scenario files,
+    /// --fail-on and --baseline file, each shard once and none missing. A single report of a
+    /// whole run is written as it is (a way to turn a JSON report into JUnit or human).
+    #[command(after_help = MERGE_HELP)]
+    Merge(MergeArgs),
     /// Serve the bundled demo API alone, for trying idemfuzz by hand.
     ServeDemo(ServeDemoArgs),
     /// Validate scenario files and run nothing.
@@ -110,6 +118,17 @@ pub enum Command {
     Man(ManArgs),
 }
 
+/// Exit codes of `merge`.
+const MERGE_HELP: &str = "\
+Exit codes (those of the whole run, from the merged report):
+  0    no failing findings
+  1    failing findings (at or above --fail-on and not in the --baseline)
+  2    a report cannot be read, or the reports are not the shards of one run (nothing is
+       written)
+  3    a shard could not test the target, or a check could not run a single case in any
+       shard
+  130  a shard was interrupted, with no failing finding";
+
 /// Exit codes of `init`.
 const INIT_HELP: &str = "\
 Exit codes:
@@ -128,6 +147,15 @@ pub struct InitArgs {
     /// Overwrite --out if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of the shards (`--report json:FILE` or `--format json` of each shard).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -167,15 +195,8 @@ pub struct ExecutionArgs {
     /// Lowest severity that fails the run.
     #[arg(long, value_enum, default_value_t = FailOn::Error, env = "IDEMFUZZ_FAIL_ON")]
     pub fail_on: FailOn,
-    /// Format of the main report.
-    #[arg(long, default_value = "human", value_parser = values::formats(), env = "IDEMFUZZ_FORMAT")]
-    pub format: String,
-    /// Where the main report goes (default: standard output).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml); repeatable.
-    #[arg(long = "report", value_name = "FORMAT:PATH")]
-    pub reports: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -217,6 +238,20 @@ pub struct ExecutionArgs {
     pub time_budget: Option<String>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
+}
+
+/// Where the reports go (`run`, `demo`, `fuzz`, `replay` and `merge`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Format of the main report.
+    #[arg(long, default_value = "human", value_parser = values::formats(), env = "IDEMFUZZ_FORMAT")]
+    pub format: String,
+    /// Where the main report goes (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml); repeatable.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,7 +14,7 @@ use crate::checks::BUILT_IN;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::ci;
-use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
+use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, ReportSpec, Terminal};
 use crate::cli::input;
 use crate::cli::transport;
 use crate::cli::wait;
@@ -22,7 +22,7 @@ use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
 use crate::report::har::HarReporter;
-use crate::report::human::HumanReporter;
+use crate::report::human::{HumanOptions, HumanReporter};
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
 use crate::report::model::RunReport;
@@ -310,7 +310,13 @@ pub(super) fn execute(
             .block_on(waited)
             .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     }
-    let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
+    let reporters = open_reporters(
+        &config.reports,
+        config.human,
+        config.transport.har.as_deref(),
+    )
+    .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let reporters = Arc::new(reporters);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
     let settings = run_settings(config, baseline);
@@ -324,12 +330,17 @@ pub(super) fn execute(
         });
         runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
+    report_write_error(&reporters);
+    ci::write_baseline(config, &report)?;
+    Ok(report)
+}
+
+/// Says on stderr when a report could not be written (a closed standard output excepted).
+pub(super) fn report_write_error(reporters: &ReporterSet) {
     let report_error = reporters.take_error().map_or(Ok(()), Err);
     if let Some(err) = super::pipe::worth_reporting(report_error) {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
-    ci::write_baseline(config, &report)?;
-    Ok(report)
 }
 
 /// The runner's settings from the validated configuration.
@@ -348,9 +359,15 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
     }
 }
 
-fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
+/// The reporters of `specs` (human ones with `human`, uncoloured in files) and, with `har`, the
+/// HAR writer. `Err` names the file that could not be created.
+pub(super) fn open_reporters(
+    specs: &[ReportSpec],
+    human: HumanOptions,
+    har: Option<&Path>,
+) -> Result<ReporterSet, String> {
     let set = ReporterSet::new();
-    for spec in &config.reports {
+    for spec in specs {
         let out: Box<dyn Write + Send> = match &spec.destination {
             Destination::Stdout => Box::new(std::io::stdout()),
             Destination::File(path) => {
@@ -361,7 +378,7 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
         };
         let reporter: Box<dyn Reporter> = match spec.format {
             Format::Human => {
-                let mut options = config.human;
+                let mut options = human;
                 if spec.destination != Destination::Stdout {
                     options.color = false;
                     options.progress = false;
@@ -373,7 +390,7 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
         };
         set.add(reporter);
     }
-    if let Some(path) = &config.transport.har {
+    if let Some(path) = har {
         let file = File::create(path)
             .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
         set.add(Box::new(HarReporter::new(BufWriter::new(file))));

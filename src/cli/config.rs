@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::checks::CheckId;
-use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
+use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn, ReportArgs};
 use crate::env::EnvSnapshot;
 use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
@@ -142,7 +142,7 @@ pub fn execution(
     if args.write_baseline.is_some() && args.shard.is_some() {
         return Err(ConfigError::ShardedBaselineRecording);
     }
-    let reports = reports(args)?;
+    let reports = reports(&args.report)?;
     let human_on_stdout = reports
         .iter()
         .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
@@ -239,7 +239,8 @@ fn check_ids(names: &[String]) -> Result<Vec<CheckId>, ConfigError> {
         .map_err(|err| ConfigError::UnknownCheck(err.to_string()))
 }
 
-fn reports(args: &ExecutionArgs) -> Result<Vec<ReportSpec>, ConfigError> {
+/// The reports `--format`, `--output` and `--report` ask for; at most one on standard output.
+pub fn reports(args: &ReportArgs) -> Result<Vec<ReportSpec>, ConfigError> {
     let main = ReportSpec {
         format: parse_format(&args.format)?,
         destination: args
@@ -279,7 +280,7 @@ fn parse_format(text: &str) -> Result<Format, ConfigError> {
 }
 
 /// Colour: `always`, `never`, or in `auto` what the terminal conventions say.
-fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
+pub fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

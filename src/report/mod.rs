@@ -10,6 +10,7 @@ pub mod har;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod merge;
 pub mod model;
 
 #[cfg(test)]

@@ -180,4 +180,32 @@ impl RunReport {
     pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.fails(self.fail_on))
     }
+
+    /// Puts results and findings in reading order, whatever order the work finished in:
+    /// results by scenario file, resources by name with their checks in check order, then
+    /// scripts; findings by resource, check, severity (most severe first) and title.
+    pub fn sort_for_reading(&mut self) {
+        self.results
+            .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
+        self.findings.sort_by_cached_key(|f| {
+            (
+                f.resource.clone(),
+                f.check,
+                std::cmp::Reverse(f.severity),
+                f.title.clone(),
+                f.fingerprint(),
+                f.scenario.clone(),
+            )
+        });
+    }
+}
+
+/// Results read in file order: resources by name with their checks in check order, then scripts.
+fn result_order(result: &CheckResult) -> (&str, bool, &str, CheckId) {
+    (
+        &result.scenario,
+        result.check == CheckId::Script,
+        &result.resource,
+        result.check,
+    )
 }

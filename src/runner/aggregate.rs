@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use crate::baseline::BaselineOptions;
-use crate::findings::{Finding, MAX_OTHER_CASES, Severity};
+use crate::findings::{Finding, Severity};
 use crate::report::model::RunMoment;
 use crate::runner::events::{Event, EventSink, FindingAgain};
 
@@ -68,16 +68,17 @@ impl<'a> Aggregator<'a> {
     }
 
     fn add(&mut self, key: Key, finding: Finding, sink: &dyn EventSink) {
+        // One case's finding is one occurrence.
+        let finding = Finding {
+            occurrences: 1,
+            other_cases: Vec::new(),
+            ..finding
+        };
         match self.kept.entry(key) {
             Entry::Vacant(slot) => {
                 if finding.fails(self.fail_on) {
                     self.failing += 1;
                 }
-                let finding = Finding {
-                    occurrences: 1,
-                    other_cases: Vec::new(),
-                    ..finding
-                };
                 sink.emit(Event::Finding(Box::new(finding.clone())));
                 slot.insert(finding);
             }
@@ -86,7 +87,7 @@ impl<'a> Aggregator<'a> {
                     &slot.key().1,
                     &finding,
                 ))));
-                merge(slot.get_mut(), finding);
+                slot.get_mut().absorb(finding);
             }
         }
     }
@@ -111,28 +112,6 @@ fn again(fingerprint: &str, finding: &Finding) -> FindingAgain {
         fingerprint: fingerprint.to_string(),
         case: finding.case,
         baseline: finding.baseline,
-    }
-}
-
-/// Counts another occurrence into `kept`; the finding of the lower case is the one kept.
-fn merge(kept: &mut Finding, mut other: Finding) {
-    if other.case < kept.case {
-        other.occurrences = kept.occurrences;
-        other.other_cases = std::mem::take(&mut kept.other_cases);
-        std::mem::swap(kept, &mut other);
-    }
-    kept.occurrences = kept.occurrences.saturating_add(1);
-    add_case_number(&mut kept.other_cases, other.case, kept.case);
-}
-
-/// Adds `case` to the ascending, capped list (the lowest [`MAX_OTHER_CASES`] are kept).
-fn add_case_number(cases: &mut Vec<u32>, case: u32, kept_case: u32) {
-    if case == kept_case {
-        return;
-    }
-    if let Err(at) = cases.binary_search(&case) {
-        cases.insert(at, case);
-        cases.truncate(MAX_OTHER_CASES);
     }
 }
 

@@ -195,35 +195,13 @@ async fn finish(
         .left_behind
         .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
-    report
-        .results
-        .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
-    report.findings.sort_by_cached_key(|f| {
-        (
-            f.resource.clone(),
-            f.check,
-            std::cmp::Reverse(f.severity),
-            f.title.clone(),
-            f.fingerprint(),
-            f.scenario.clone(),
-        )
-    });
+    report.sort_for_reading();
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
         throttled: ctx.transport.throttled(),
         first_failure: None,
     };
-}
-
-/// Results read in file order: resources by name with their checks in check order, then scripts.
-fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::checks::CheckId) {
-    (
-        &result.scenario,
-        result.check == crate::checks::CheckId::Script,
-        &result.resource,
-        result.check,
-    )
 }
 
 fn outcome(ctx: &RunContext) -> RunOutcome {
