@@ -736,18 +736,15 @@ fn max_failures_stops_the_run_cleans_up_and_says_why() {
 #[test]
 fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
     let demo = Demo::start("none");
-    let out = run_json(
-        &scenario("demo.toml"),
-        demo.url(),
-        &[
-            "--checks",
-            "repeat-put",
-            "--cases",
-            "100000",
-            "--time-budget",
-            "1s",
-        ],
-    );
+    let budget = [
+        "--checks",
+        "repeat-put",
+        "--cases",
+        "100000",
+        "--time-budget",
+        "1s",
+    ];
+    let out = run_json(&scenario("demo.toml"), demo.url(), &budget);
     out.assert_code(0, "the cases that ran passed");
     let report = out.json();
     assert_eq!(report["outcome"]["kind"], "stopped", "{}", out.context());
@@ -768,16 +765,7 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
     let out = run_json(
         "scenarios/",
         demo.url(),
-        &[
-            "--resources",
-            "devices,things",
-            "--checks",
-            "repeat-put",
-            "--cases",
-            "100000",
-            "--time-budget",
-            "1s",
-        ],
+        &[&["--resources", "devices,things"][..], &budget].concat(),
     );
     out.assert_code(3, "a check the budget never started");
     let report = out.json();

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::baseline::{BaselineEntry, BaselineSummary};
-use crate::findings::{BaselineMark, Finding, Severity};
+use crate::findings::{BaselineMark, Finding};
 use crate::report::model::{
     CheckResult, CheckStatus, CleanupReport, REPORT_FORMAT_VERSION, RunOutcome, RunReport,
     RunStats, VolatileFields,
@@ -27,6 +27,8 @@ pub struct Part {
 /// Why reports cannot be merged (a usage error: nothing is written).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MergeError {
+    #[error("no report to merge")]
+    Nothing,
     #[error("{name}: not a JSON report of idemfuzz: {reason}")]
     NotAReport { name: String, reason: String },
     #[error(
@@ -99,7 +101,7 @@ pub fn merge(mut parts: Vec<Part>) -> Result<RunReport, MergeError> {
     check_shards(&parts)?;
     parts.sort_by_key(|part| part.report.shard.map(|s| s.index));
     let reports: Vec<RunReport> = parts.into_iter().map(|part| part.report).collect();
-    let mut merged = combine(reports);
+    let mut merged = combine(reports).ok_or(MergeError::Nothing)?;
     merged.sort_for_reading();
     Ok(merged)
 }
@@ -187,9 +189,10 @@ fn check_shards(parts: &[Part]) -> Result<(), MergeError> {
     })
 }
 
-/// The combined report of shard reports known to belong together, in shard order.
-fn combine(reports: Vec<RunReport>) -> RunReport {
-    let template = reports.first().cloned().unwrap_or_else(empty);
+/// The combined report of shard reports known to belong together, in shard order; `None`
+/// without any.
+fn combine(reports: Vec<RunReport>) -> Option<RunReport> {
+    let template = reports.first()?.clone();
     let mut merged = RunReport {
         run_id: joined(reports.iter().map(|r| r.run_id.as_str()), ","),
         base_url: joined(reports.iter().map(|r| r.base_url.as_str()), ", "),
@@ -218,28 +221,7 @@ fn combine(reports: Vec<RunReport>) -> RunReport {
         add_stats(&mut merged.stats, report.stats);
     }
     merged.baseline = baseline(&summaries, entries, &merged.findings);
-    merged
-}
-
-fn empty() -> RunReport {
-    RunReport {
-        format_version: REPORT_FORMAT_VERSION,
-        tool_version: String::new(),
-        seed: 0,
-        run_id: String::new(),
-        base_url: String::new(),
-        scenarios: Vec::new(),
-        fail_on: Severity::Error,
-        outcome: RunOutcome::Completed,
-        duration_ms: 0,
-        results: Vec::new(),
-        findings: Vec::new(),
-        volatile: Vec::new(),
-        cleanup: CleanupReport::default(),
-        stats: RunStats::default(),
-        shard: None,
-        baseline: None,
-    }
+    Some(merged)
 }
 
 /// The distinct values, in order, joined by `separator`.
@@ -626,6 +608,7 @@ mod tests {
             Ok(sample_report()),
             "one whole report is itself"
         );
+        assert_eq!(merge(Vec::new()), Err(MergeError::Nothing));
         let mut three = shard(2);
         three.report.shard = Some(Shard { index: 2, count: 3 });
         assert!(matches!(
