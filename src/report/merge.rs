@@ -92,10 +92,10 @@ pub fn parse(name: &str, text: &str) -> Result<RunReport, MergeError> {
 /// The report of the whole run from the reports of its shards (or a single whole report, which
 /// is returned as it is).
 pub fn merge(mut parts: Vec<Part>) -> Result<RunReport, MergeError> {
-    if let [single] = parts.as_slice()
-        && single.report.shard.is_none()
-    {
-        return Ok(single.report.clone());
+    if let [single] = parts.as_slice() {
+        if single.report.shard.is_none() {
+            return Ok(single.report.clone());
+        }
     }
     check_same_run(&parts)?;
     check_shards(&parts)?;
