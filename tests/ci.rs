@@ -783,7 +783,7 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
 
 #[test]
 fn wait_for_target_waits_for_an_api_that_starts_late_and_gives_up_with_exit_3() {
-    let port = dead_port();
+    let port = support::port_outside_the_ephemeral_range();
     let url = format!("http://127.0.0.1:{port}");
     let run_url = url.clone();
     let waiting = std::thread::spawn(move || {
@@ -814,7 +814,10 @@ fn wait_for_target_waits_for_an_api_that_starts_late_and_gives_up_with_exit_3() 
     assert!(!demo.requests().is_empty());
     drop(demo);
 
-    let silent = format!("http://127.0.0.1:{}", dead_port());
+    let silent = format!(
+        "http://127.0.0.1:{}",
+        support::port_outside_the_ephemeral_range()
+    );
     let out = run_json(
         &scenario("demo.toml"),
         &silent,

@@ -666,6 +666,18 @@ pub fn dead_port() -> u16 {
     port
 }
 
+/// A port on 127.0.0.1 nobody listens on, below the ephemeral range (32768 and up on Linux), so
+/// that no other test's server or client gets it meanwhile, and a client polling it cannot
+/// connect to itself (a socket whose ephemeral source port is its destination port), as may
+/// happen with [`dead_port`]. For a test that starts a server on it later.
+pub fn port_outside_the_ephemeral_range() -> u16 {
+    let start = 20_000 + (std::process::id() % 5_000) as u16;
+    (start..30_000)
+        .chain(20_000..start)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 29999")
+}
+
 /// A reqwest client for the tests' own requests (plain HTTP to 127.0.0.1).
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
