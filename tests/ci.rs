@@ -742,7 +742,7 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
         "--cases",
         "100000",
         "--time-budget",
-        "1s",
+        "2s",
     ];
     let out = run_json(&scenario("demo.toml"), demo.url(), &budget);
     out.assert_code(0, "the cases that ran passed");
@@ -750,7 +750,7 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
     assert_eq!(report["outcome"]["kind"], "stopped", "{}", out.context());
     let reason = report["outcome"]["reason"].as_str().unwrap_or_default();
     assert!(
-        reason.starts_with("the time budget (1s) ran out; "),
+        reason.starts_with("the time budget (2s) ran out; "),
         "{reason}"
     );
     let row = support::result_row(&report, "repeat-put", "things");
@@ -771,7 +771,7 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
     let report = out.json();
     let never = support::result_row(&report, "repeat-put", "devices");
     assert_eq!(
-        never["status"]["reason"], "the time budget (1s) ran out before any case ran",
+        never["status"]["reason"], "the time budget (2s) ran out before any case ran",
         "{never}"
     );
     assert!(
