@@ -7,6 +7,7 @@ pub mod limit;
 pub mod model;
 pub mod pool;
 pub mod redact;
+pub mod sent;
 pub mod tap;
 pub mod throttle;
 pub mod transport;
