@@ -29,6 +29,7 @@ Exit codes:
   130  interrupted (Ctrl-C) with no failing finding so far";
 
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+use crate::report::verdict::PlantedBug;
 
 /// The exit code of `run`, from the report alone. Failing findings win: a violation that was
 /// observed is real even if the run could not finish; otherwise an untestable target, an
@@ -45,21 +46,19 @@ pub fn for_report(report: &RunReport) -> u8 {
     }
 }
 
-/// The exit code of `demo`: 0 when idemfuzz did what the demo promises — it found a failing
-/// finding when a bug was planted, and none on the clean API.
-/// A planted bug counts as found when any finding of warning level or above names it, whatever
-/// `--fail-on` says (some bugs break SHOULD rules only).
-pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
-    if !bug_planted {
+/// The exit code of `demo`: 0 when idemfuzz did what the demo promises — it found every
+/// planted bug, or nothing failing on the clean API (no bug planted).
+/// A planted bug counts as found when a finding of warning level or above of a check that
+/// catches it exists, whatever `--fail-on` says (some bugs break SHOULD rules only); one bug
+/// found does not make up for another missed.
+pub fn for_demo(bugs: &[PlantedBug], report: &RunReport) -> u8 {
+    if bugs.is_empty() {
         return for_report(report);
     }
-    let found = report
-        .findings
-        .iter()
-        .any(|f| f.severity >= crate::findings::Severity::Warning);
+    let all_found = bugs.iter().all(|bug| bug.found_by(report).is_some());
     match for_report(report) {
-        FINDINGS | OK if found => OK,
-        OK => FINDINGS,
+        FINDINGS | OK if all_found => OK,
+        FINDINGS | OK => FINDINGS,
         code => code,
     }
 }

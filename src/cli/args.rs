@@ -144,9 +144,14 @@ pub struct ExecutionArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Also print a line per finished check.
+    /// Also print every finding's curl script, info findings in full, and a line per
+    /// finished check.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Write each finding's curl script to DIR as an executable file, named after the
+    /// finding (DIR is created if missing); the report names each file.
+    #[arg(long, value_name = "DIR")]
+    pub repro_dir: Option<PathBuf>,
     /// Known findings (a file written by --write-baseline): they are reported as known and do
     /// not fail the run; new findings still do. See docs/ci.md.
     #[arg(long, value_name = "FILE")]

@@ -1,9 +1,11 @@
-//! Reports: the run's result data and the reporters that render it (human, JSON, JUnit, curl).
+//! Reports: the run's result data and the reporters that render it (human, JSON, JUnit, curl
+//! scripts in a directory, HAR).
 //!
 //! Reporters subscribe to the runner's [`Event`]s through a [`ReporterSet`], which is the
 //! runner's [`EventSink`]. Rendering is pure: every format has a function from result data to a
 //! `String` ([`json::render_json`], [`junit::render_junit`], [`curl::curl_script`]); the
-//! reporters only decide *when* to write.
+//! reporters only decide *when* to write, to a writer they are given. The verdict (last line
+//! and exit code) comes from [`verdict`].
 
 pub mod curl;
 pub mod har;
@@ -11,6 +13,9 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod repro;
+pub mod text;
+pub mod verdict;
 
 #[cfg(test)]
 pub(crate) mod fixture;

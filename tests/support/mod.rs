@@ -84,6 +84,7 @@ pub fn idemfuzz() -> assert_cmd::Command {
     cmd.current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .env("CI", "1")
         .timeout(KILL_AFTER);
     for name in PROXY_VARIABLES {
