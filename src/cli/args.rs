@@ -132,13 +132,14 @@ pub struct ExecutionArgs {
     /// Lowest severity that fails the run.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Format of the main report.
+    /// Format of the main report: human, json, junit or html.
     #[arg(long, default_value = "human")]
     pub format: String,
     /// Where the main report goes (default: standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml); repeatable.
+    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml, html:report.html);
+    /// repeatable.
     #[arg(long = "report", value_name = "FORMAT:PATH")]
     pub reports: Vec<String>,
     /// Never draw a progress bar.

@@ -20,6 +20,7 @@ use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::exit_code;
 use crate::report::har::HarReporter;
+use crate::report::html::HtmlReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
@@ -390,6 +391,7 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
             }
             Format::Json => Box::new(JsonReporter::new(out)),
             Format::Junit => Box::new(JunitReporter::new(out)),
+            Format::Html => Box::new(HtmlReporter::new(out, config.human.expectation.clone())),
         };
         set.add(reporter);
     }

@@ -55,7 +55,7 @@ impl Terminal {
 pub enum ConfigError {
     #[error("{0}")]
     UnknownCheck(String),
-    #[error("unknown report format `{0}`; expected human, json or junit")]
+    #[error("unknown report format `{0}`; expected human, json, junit or html")]
     UnknownFormat(String),
     #[error("--report takes FORMAT:PATH (e.g. junit:results.xml), got `{0}`")]
     BadReportSpec(String),

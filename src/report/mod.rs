@@ -9,11 +9,14 @@
 
 pub mod curl;
 pub mod har;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod overview;
 pub mod repro;
+pub mod side_by_side;
 pub mod text;
 pub mod verdict;
 
@@ -120,11 +123,14 @@ pub enum Format {
     Json,
     /// A JUnit XML report for CI, written when the run finishes.
     Junit,
+    /// A self-contained HTML page (filters, timelines, side-by-side diffs), written when the run
+    /// finishes.
+    Html,
 }
 
 impl Format {
     /// Every format, in the order shown by `--help`.
-    pub const ALL: [Format; 3] = [Format::Human, Format::Json, Format::Junit];
+    pub const ALL: [Format; 4] = [Format::Human, Format::Json, Format::Junit, Format::Html];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -132,6 +138,7 @@ impl Format {
             Format::Human => "human",
             Format::Json => "json",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 }
@@ -144,7 +151,7 @@ impl fmt::Display for Format {
 
 /// An unknown `--format` value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}`; known formats: human, json, junit")]
+#[error("unknown format `{0}`; known formats: human, json, junit, html")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {

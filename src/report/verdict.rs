@@ -6,6 +6,7 @@ use crate::checks::CheckId;
 use crate::exit_code;
 use crate::findings::{Finding, Severity};
 use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+use crate::report::overview::file_name;
 
 /// What the run was meant to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,10 +49,6 @@ impl PlantedBug {
             self.caught_by.contains(&r.check) && !matches!(r.status, CheckStatus::Skipped { .. })
         })
     }
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// How the verdict reads: good, bad, or neither (interrupted).

@@ -11,6 +11,7 @@ use crate::checks::CheckId;
 use crate::report::model::{
     CheckResult, CheckStatus, CleanupReport, RunOutcome, RunReport, VolatileFields,
 };
+use crate::report::overview::{Group, RowKind, groups};
 use crate::report::text::{clean, display_width, wrap_words};
 use crate::report::verdict::{Expectation, Tone, planted_bug_lines, verdict};
 
@@ -55,51 +56,6 @@ fn wrap_lines(text: &str, width: usize, indent: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // One line per resource
 
-/// A resource of a scenario file, or the scripts of one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Group<'a> {
-    label: String,
-    rows: Vec<&'a CheckResult>,
-}
-
-/// The result rows grouped by resource (scripts: by scenario file), in order of appearance.
-fn groups(report: &RunReport) -> Vec<Group<'_>> {
-    let several_files = report.scenarios.len() > 1;
-    let mut groups: Vec<(String, String, Group)> = Vec::new();
-    for row in &report.results {
-        let file = file_name(&row.scenario);
-        let (key, label) = if row.check == CheckId::Script {
-            ("\0scripts".to_string(), format!("scripts ({file})"))
-        } else if several_files {
-            (
-                row.resource.clone(),
-                format!("{} ({file})", clean(&row.resource)),
-            )
-        } else {
-            (row.resource.clone(), clean(&row.resource))
-        };
-        match groups
-            .iter_mut()
-            .find(|(s, k, _)| *s == row.scenario && *k == key)
-        {
-            Some((_, _, group)) => group.rows.push(row),
-            None => groups.push((
-                row.scenario.clone(),
-                key,
-                Group {
-                    label,
-                    rows: vec![row],
-                },
-            )),
-        }
-    }
-    groups.into_iter().map(|(_, _, group)| group).collect()
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
 /// `  things   failed: partial-put · 14 passed · 1 skipped`, one per resource.
 fn render_resource_lines(report: &RunReport, p: Palette, width: usize) -> String {
     let groups = groups(report);
@@ -126,28 +82,13 @@ fn render_resource_lines(report: &RunReport, p: Palette, width: usize) -> String
 
 /// What happened to a group's checks: the ones that did not pass named, the others counted.
 fn group_status(group: &Group, p: Palette) -> String {
-    let named = |kind: RowKind| -> Vec<String> {
-        group
-            .rows
-            .iter()
-            .filter(|r| row_kind(&r.status) == kind)
-            .map(|r| row_name(r))
-            .collect()
-    };
-    let counted = |kind: RowKind| {
-        group
-            .rows
-            .iter()
-            .filter(|r| row_kind(&r.status) == kind)
-            .count()
-    };
     let mut parts = Vec::new();
     for (kind, label, style) in [
         (RowKind::Failed, "failed", RED.bold()),
         (RowKind::NotJudged, "not judged", RED.bold()),
         (RowKind::Interrupted, "interrupted", YELLOW.bold()),
     ] {
-        let names = named(kind);
+        let names = group.named(kind);
         if !names.is_empty() {
             parts.push(format!("{}: {}", p.paint(style, label), names.join(", ")));
         }
@@ -156,42 +97,12 @@ fn group_status(group: &Group, p: Palette) -> String {
         (RowKind::Passed, "passed", GREEN),
         (RowKind::Skipped, "skipped", DIM),
     ] {
-        match counted(kind) {
+        match group.count(kind) {
             0 => {}
             n => parts.push(p.paint(style, &format!("{n} {label}"))),
         }
     }
     parts.join(" · ")
-}
-
-/// How the summary treats a row's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RowKind {
-    Passed,
-    Failed,
-    /// Ran, but nothing could be judged (errored; inconclusive).
-    NotJudged,
-    Skipped,
-    Interrupted,
-}
-
-fn row_kind(status: &CheckStatus) -> RowKind {
-    match status {
-        CheckStatus::Passed => RowKind::Passed,
-        CheckStatus::Failed => RowKind::Failed,
-        CheckStatus::Errored { .. } => RowKind::NotJudged,
-        CheckStatus::Skipped { .. } => RowKind::Skipped,
-        CheckStatus::Interrupted => RowKind::Interrupted,
-    }
-}
-
-/// A row's name within its group: the check, or the script's name for scripts.
-fn row_name(row: &CheckResult) -> String {
-    if row.check == CheckId::Script {
-        format!("\"{}\"", clean(&row.resource))
-    } else {
-        row.check.name().to_string()
-    }
 }
 
 /// A row's place: `repeat-put on things`, or `script "NAME"`.
