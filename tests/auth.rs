@@ -31,6 +31,15 @@ fn demo_scenario(dir: &Path, extra: &str) -> PathBuf {
     write_file(dir, "auth.toml", &format!("{text}\n{extra}\n"))
 }
 
+/// The demo scenario with a bearer token from `DEMO_TOKEN` and an `X-Tenant` header from
+/// `TENANT`.
+fn tenant_scenario(dir: &Path) -> PathBuf {
+    demo_scenario(
+        dir,
+        "[target.auth]\nbearer = \"${DEMO_TOKEN}\"\n[target.headers]\nX-Tenant = \"${TENANT}\"",
+    )
+}
+
 /// `run FILE --base-url URL --format json` with the variables of `env` set.
 fn run_with_env(env: &[(&str, &str)], file: &Path, url: &str, extra: &[&str]) -> Out {
     let mut cmd = idemfuzz();
@@ -534,10 +543,7 @@ fn the_har_file_holds_every_exchange_in_har_1_2_shape_and_no_secret() {
         ..DemoOptions::default()
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = demo_scenario(
-        dir.path(),
-        "[target.auth]\nbearer = \"${DEMO_TOKEN}\"\n[target.headers]\nX-Tenant = \"${TENANT}\"",
-    );
+    let file = tenant_scenario(dir.path());
     let har = dir.path().join("run.har");
     let out = run_with_env(
         &[("DEMO_TOKEN", TOKEN), ("TENANT", TENANT)],
@@ -793,10 +799,7 @@ fn the_har_holds_every_header_field_the_server_received() {
     for version in ["auto", "2"] {
         let (served, received) = header_recording_demo();
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = demo_scenario(
-            dir.path(),
-            "[target.auth]\nbearer = \"${DEMO_TOKEN}\"\n[target.headers]\nX-Tenant = \"${TENANT}\"",
-        );
+        let file = tenant_scenario(dir.path());
         let har = dir.path().join("run.har");
         let out = run_with_env(
             &[("DEMO_TOKEN", TOKEN), ("TENANT", TENANT)],

@@ -8,7 +8,7 @@ mod support;
 
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
-use support::{Demo, idemfuzz, run_cmd};
+use support::{idemfuzz, run_cmd};
 
 const TOKEN: &str = "html-s3cr3t-8086";
 
@@ -24,19 +24,9 @@ fn text(element: ElementRef) -> String {
 /// A run with errors, warnings and infos (put-counter, head-mismatch), through credentials,
 /// writing JSON on stdout and the HTML report to a file.
 fn run_with_html() -> (Value, String) {
-    let demo = Demo::start_with(idemfuzz::demo::DemoOptions {
-        bugs: "put-counter,head-mismatch".parse().expect("bugs"),
-        require_token: Some(TOKEN.into()),
-        ..idemfuzz::demo::DemoOptions::default()
-    });
+    let demo = support::demo_requiring_token("put-counter,head-mismatch", TOKEN);
     let dir = tempfile::tempdir().expect("tempdir");
-    let text =
-        std::fs::read_to_string(support::root().join("scenarios/demo.toml")).expect("demo.toml");
-    let file = support::write_file(
-        dir.path(),
-        "demo.toml",
-        &format!("{text}\n[target.auth]\nbearer = \"${{HTML_TOKEN}}\"\n"),
-    );
+    let file = support::demo_scenario_with_bearer(dir.path(), "HTML_TOKEN");
     let html = dir.path().join("report.html");
     let mut cmd = idemfuzz();
     cmd.env("HTML_TOKEN", TOKEN);

@@ -67,29 +67,43 @@ fn verbose_shows_every_curl_script_whole() {
     );
 }
 
+/// `run scenarios/demo.toml --base-url URL --checks partial-put --cases 1` plus `extra`.
+fn partial_put_run(url: &str, extra: &[&str]) -> support::Out {
+    let demo_toml = scenario("demo.toml");
+    let mut args = vec![
+        "run",
+        &demo_toml,
+        "--base-url",
+        url,
+        "--checks",
+        "partial-put",
+        "--cases",
+        "1",
+        "--no-progress",
+    ];
+    args.extend_from_slice(extra);
+    run(args)
+}
+
 #[test]
 fn reports_written_to_files_still_print_the_verdict_and_their_paths_on_stderr() {
     let dir = tempfile::tempdir().expect("tempdir");
     let json = dir.path().join("report.json");
     let junit = dir.path().join("results.xml");
     let demo = Demo::start("merge-put");
-    let out = run([
-        "run",
-        &scenario("demo.toml"),
-        "--base-url",
+    let junit_report = format!("junit:{}", junit.display());
+    let json_path = json.display().to_string();
+    let out = partial_put_run(
         demo.url(),
-        "--checks",
-        "partial-put",
-        "--cases",
-        "1",
-        "--no-progress",
-        "--format",
-        "json",
-        "-o",
-        &json.display().to_string(),
-        "--report",
-        &format!("junit:{}", junit.display()),
-    ]);
+        &[
+            "--format",
+            "json",
+            "-o",
+            &json_path,
+            "--report",
+            &junit_report,
+        ],
+    );
     out.assert_code(1, "merge-put is found");
     assert_eq!(out.stdout, "", "nothing on stdout");
     let expected = format!(
@@ -99,36 +113,16 @@ fn reports_written_to_files_still_print_the_verdict_and_their_paths_on_stderr() 
     );
     assert!(out.stderr.ends_with(&expected), "{}", out.context());
     // The human report on stdout ends with the verdict itself: nothing more on stderr.
-    let human = run([
-        "run",
-        &scenario("demo.toml"),
-        "--base-url",
-        demo.url(),
-        "--checks",
-        "partial-put",
-        "--cases",
-        "1",
-        "--no-progress",
-    ]);
+    let human = partial_put_run(demo.url(), &[]);
     assert!(!human.stderr.contains("verdict"), "{}", human.context());
 }
 
 #[test]
 fn repro_dir_holds_one_executable_script_per_finding_without_secrets() {
     const TOKEN: &str = "repro-s3cr3t-5150";
-    let demo = Demo::start_with(idemfuzz::demo::DemoOptions {
-        bugs: "merge-put".parse().expect("bug"),
-        require_token: Some(TOKEN.into()),
-        ..idemfuzz::demo::DemoOptions::default()
-    });
+    let demo = support::demo_requiring_token("merge-put", TOKEN);
     let dir = tempfile::tempdir().expect("tempdir");
-    let text =
-        std::fs::read_to_string(support::root().join("scenarios/demo.toml")).expect("demo.toml");
-    let file = support::write_file(
-        dir.path(),
-        "demo.toml",
-        &format!("{text}\n[target.auth]\nbearer = \"${{REPRO_TOKEN}}\"\n"),
-    );
+    let file = support::demo_scenario_with_bearer(dir.path(), "REPRO_TOKEN");
     let repro = dir.path().join("repro");
     let mut cmd = idemfuzz();
     cmd.env("REPRO_TOKEN", TOKEN);

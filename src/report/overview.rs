@@ -99,3 +99,23 @@ pub fn row_name(row: &CheckResult) -> String {
         row.check.name().to_string()
     }
 }
+
+/// A status as one word: `passed`, `failed`, `skipped`, `errored`, `interrupted`.
+pub fn status_label(status: &CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Passed => "passed",
+        CheckStatus::Failed => "failed",
+        CheckStatus::Skipped { .. } => "skipped",
+        CheckStatus::Errored { .. } => "errored",
+        CheckStatus::Interrupted => "interrupted",
+    }
+}
+
+/// Why a row was not judged: the skip or error reason, or the interruption.
+pub fn status_note(status: &CheckStatus) -> Option<&str> {
+    match status {
+        CheckStatus::Skipped { reason } | CheckStatus::Errored { reason } => Some(reason),
+        CheckStatus::Interrupted => Some("the run was interrupted"),
+        CheckStatus::Passed | CheckStatus::Failed => None,
+    }
+}

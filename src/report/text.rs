@@ -59,6 +59,27 @@ pub fn wrap_words(line: &str, width: usize, indent: &str) -> Vec<String> {
     lines
 }
 
+/// [`wrap_words`], then any line still wider than `width` cut by character ([`wrap_chars`],
+/// continuations after `indent` and `↳ `) unless its widest word is a URL or a path: those
+/// stay whole, so they can be copied.
+pub fn wrap_line(line: &str, width: usize, indent: &str) -> Vec<String> {
+    wrap_words(line, width, indent)
+        .into_iter()
+        .flat_map(|piece| {
+            let widest = piece
+                .split(' ')
+                .max_by_key(|w| display_width(w))
+                .unwrap_or("");
+            let keep = widest.contains("://") || widest.starts_with('/');
+            if display_width(&piece) <= width || keep {
+                vec![piece]
+            } else {
+                wrap_chars(&piece, width, &format!("{indent}↳ "))
+            }
+        })
+        .collect()
+}
+
 /// Every line of `text` wrapped with [`wrap_words`], joined with newlines (no final newline).
 pub fn wrap_text(text: &str, width: usize, indent: &str) -> String {
     text.lines()
@@ -157,6 +178,16 @@ mod tests {
             wrap_words("  indented line", 9, "    "),
             ["  indented", "    line"]
         );
+    }
+
+    #[test]
+    fn long_words_are_cut_unless_they_are_urls() {
+        let json = r#"{"color":"red","dimensions":{"height":0.5}}"#;
+        let cut = wrap_line(&format!("1. PUT slot 1 {json}"), 24, "   ");
+        assert!(cut.iter().all(|l| display_width(l) <= 24), "{cut:?}");
+        assert!(cut[2].starts_with("   ↳ "), "{cut:?}");
+        let url = "http://127.0.0.1:8080/a/very/long/path/that/cannot/be/cut";
+        assert_eq!(wrap_line(url, 24, "  "), [url]);
     }
 
     #[test]

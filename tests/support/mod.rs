@@ -643,6 +643,26 @@ size = {{ gen = "int", min = 1, max = 9 }}
     )
 }
 
+/// The demo API with `bugs` (a comma list) that answers 401 to every request without
+/// `Authorization: Bearer TOKEN`.
+pub fn demo_requiring_token(bugs: &str, token: &str) -> Demo {
+    Demo::start_with(DemoOptions {
+        bugs: bugs
+            .parse()
+            .unwrap_or_else(|err| panic!("bad bug list {bugs:?}: {err}")),
+        require_token: Some(token.into()),
+        ..DemoOptions::default()
+    })
+}
+
+/// The bundled demo scenario written to `dir/demo.toml` with `[target.auth] bearer =
+/// "${VARIABLE}"`.
+pub fn demo_scenario_with_bearer(dir: &Path, variable: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("scenarios/demo.toml")).expect("demo.toml");
+    let auth = format!("[target.auth]\nbearer = \"${{{variable}}}\"\n");
+    write_file(dir, "demo.toml", &format!("{text}\n{auth}"))
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

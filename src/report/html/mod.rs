@@ -17,8 +17,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::Reporter;
 use super::human::ordered;
-use super::model::{CheckResult, CheckStatus, RunOutcome, RunReport};
-use super::overview::{RowKind, groups};
+use super::model::{CheckResult, RunOutcome, RunReport};
+use super::overview::{RowKind, groups, status_label, status_note};
 use super::verdict::{Expectation, Tone, planted_bug_lines, verdict};
 use crate::runner::events::Event;
 
@@ -139,17 +139,12 @@ fn summary(report: &RunReport, expectation: &Expectation) -> Markup {
 }
 
 fn check_row(row: &CheckResult) -> Markup {
-    let (status, why) = match &row.status {
-        CheckStatus::Passed => ("passed", String::new()),
-        CheckStatus::Failed => ("failed", String::new()),
-        CheckStatus::Skipped { reason } => ("skipped", reason.clone()),
-        CheckStatus::Errored { reason } => ("errored", reason.clone()),
-        CheckStatus::Interrupted => ("interrupted", "the run was interrupted".to_string()),
-    };
-    let why = std::iter::once(why)
+    let status = status_label(&row.status);
+    let why = status_note(&row.status)
+        .into_iter()
+        .map(str::to_string)
         .chain(row.notes.iter().cloned())
         .chain(row.case_errors.iter().cloned())
-        .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
     html! {

@@ -13,7 +13,9 @@ use crate::findings::{BaselineMark, Finding, Severity};
 use crate::http::model::Exchange;
 use crate::report::curl::finding_repro;
 use crate::report::model::RunReport;
-use crate::report::text::{clean, display_width, indent, truncate, wrap_chars, wrap_words};
+use crate::report::text::{
+    clean, display_width, indent, truncate, wrap_chars, wrap_line, wrap_words,
+};
 
 /// Where the text goes: how wide it may be, and which base URL request URLs are shown under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,7 +222,7 @@ pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette, layout: &Layout
         .enumerate()
         .flat_map(|(n, op)| {
             let line = format!("{}. {}", n + 1, clean(&op.describe()));
-            wrap_chars(&line, width, "   ↳ ")
+            wrap_line(&line, width, "   ")
         })
         .collect();
     out.push_str(&labelled_block("sequence", &steps.join("\n"), p));
@@ -229,11 +231,12 @@ pub fn render_fuzz(detail: &crate::fuzz::FuzzDetail, p: Palette, layout: &Layout
         out.push_str(&labelled_line("variant", &variant, p, layout));
     }
     if !detail.side_by_side.is_empty() {
-        out.push_str(&labelled_block(
-            "side by side",
-            &render_side_by_side(&detail.side_by_side),
-            p,
-        ));
+        let table = render_side_by_side(&detail.side_by_side)
+            .lines()
+            .flat_map(|line| wrap_line(line, width, &" ".repeat(16)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&labelled_block("side by side", &table, p));
     }
     out
 }
@@ -265,7 +268,7 @@ fn labelled_line(label: &str, text: &str, p: Palette, layout: &Layout) -> String
         } else {
             continuation.clone()
         };
-        out.push_str(&lines(wrap_words(
+        out.push_str(&lines(wrap_line(
             &format!("{first}{line}"),
             layout.width,
             &continuation,
@@ -305,7 +308,7 @@ pub fn render_exchanges(exchanges: &[Exchange], layout: &Layout) -> String {
             (number, exchange_line(first, layout.base_url))
         };
         let hang = " ".repeat(display_width(&number) + 2);
-        out.push_str(&lines(wrap_words(&line, width, &hang)));
+        out.push_str(&lines(wrap_line(&line, width, &hang)));
         rest = &rest[batch.max(1)..];
     }
     out

@@ -11,7 +11,7 @@ use crate::checks::CheckId;
 use crate::report::model::{
     CheckResult, CheckStatus, CleanupReport, RunOutcome, RunReport, VolatileFields,
 };
-use crate::report::overview::{Group, RowKind, groups};
+use crate::report::overview::{Group, RowKind, groups, status_label, status_note};
 use crate::report::text::{clean, display_width, wrap_words};
 use crate::report::verdict::{Expectation, Tone, planted_bug_lines, verdict};
 
@@ -29,7 +29,7 @@ pub fn render_summary(
     [
         format!("\n{}\n", p.paint(BOLD, "summary")),
         render_resource_lines(report, p, width),
-        wrap(render_not_judged(&report.results)),
+        wrap(render_grouped("not judged", &not_judged(&report.results))),
         wrap(render_grouped("skipped", &skips(&report.results))),
         wrap(render_grouped("partly run", &notes(&report.results))),
         wrap(render_cleanup(&report.cleanup, p)),
@@ -73,15 +73,42 @@ fn render_resource_lines(report: &RunReport, p: Palette, width: usize) -> String
         .iter()
         .flat_map(|group| {
             let pad = " ".repeat(column.saturating_sub(display_width(&group.label)));
-            let line = format!("  {}{pad}  {}", group.label, group_status(group, p));
-            wrap_words(&line, width, &hang)
+            let head = format!("  {}{pad}  ", group.label);
+            wrap_parts(&head, &group_status(group, p), width, &hang)
         })
         .map(|line| line + "\n")
         .collect()
 }
 
+/// `head` then `parts` joined by ` · `, a part moved whole to the next line (after `hang`)
+/// when it does not fit; a part wider than a line is wrapped at spaces.
+fn wrap_parts(head: &str, parts: &[String], width: usize, hang: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = head.to_string();
+    let mut fresh = true;
+    for part in parts {
+        let joined = if fresh {
+            format!("{current}{part}")
+        } else {
+            format!("{current} · {part}")
+        };
+        if fresh || display_width(&joined) <= width {
+            current = joined;
+        } else {
+            lines.push(current);
+            current = format!("{hang}{part}");
+        }
+        fresh = false;
+    }
+    lines.push(current);
+    lines
+        .into_iter()
+        .flat_map(|line| wrap_words(&line, width, hang))
+        .collect()
+}
+
 /// What happened to a group's checks: the ones that did not pass named, the others counted.
-fn group_status(group: &Group, p: Palette) -> String {
+fn group_status(group: &Group, p: Palette) -> Vec<String> {
     let mut parts = Vec::new();
     for (kind, label, style) in [
         (RowKind::Failed, "failed", RED.bold()),
@@ -102,7 +129,7 @@ fn group_status(group: &Group, p: Palette) -> String {
             n => parts.push(p.paint(style, &format!("{n} {label}"))),
         }
     }
-    parts.join(" · ")
+    parts
 }
 
 /// A row's place: `repeat-put on things`, or `script "NAME"`.
@@ -194,32 +221,27 @@ fn places_text(places: &[&(String, String)]) -> String {
         .join("; ")
 }
 
-/// `not judged:` the checks that ran but could judge nothing (errored, interrupted), with the
-/// reason and the first case errors; nothing when every check was judged.
-fn render_not_judged(results: &[CheckResult]) -> String {
-    let mut out = String::new();
+/// Why rows could judge nothing, or not every case: the reason of an errored row, an
+/// interruption, and every case error (the first few a row kept), each with its row.
+fn not_judged(results: &[CheckResult]) -> Vec<Reason> {
+    let mut reasons = Vec::new();
     for row in results {
-        let (check, resource) = row_place(row);
-        let reason = match &row.status {
-            CheckStatus::Errored { reason } => clean(reason),
-            CheckStatus::Interrupted => "the run was interrupted before it finished".into(),
-            CheckStatus::Passed | CheckStatus::Failed | CheckStatus::Skipped { .. } => {
-                if row.case_errors.is_empty() {
-                    continue;
-                }
-                format!("{} of {} case(s) errored", row.cases_errored, row.cases_run)
+        let place = row_place(row);
+        match &row.status {
+            CheckStatus::Errored { reason } if !row.case_errors.contains(reason) => {
+                reasons.push((clean(reason), place.clone()));
             }
-        };
-        let _ = writeln!(out, "  {check} on {resource}: {reason}");
+            CheckStatus::Interrupted => {
+                let reason = "the run was interrupted before it finished".to_string();
+                reasons.push((reason, place.clone()));
+            }
+            _ => {}
+        }
         for error in &row.case_errors {
-            let _ = writeln!(out, "    {}", clean(error));
+            reasons.push((clean(error), place.clone()));
         }
     }
-    if out.is_empty() {
-        out
-    } else {
-        format!("not judged:\n{out}")
-    }
+    reasons
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,24 +449,6 @@ pub fn render_check_finished(result: &CheckResult, p: Palette) -> String {
         let _ = writeln!(line, "  note: {}", clean(note));
     }
     line
-}
-
-fn status_label(status: &CheckStatus) -> &'static str {
-    match status {
-        CheckStatus::Passed => "passed",
-        CheckStatus::Failed => "failed",
-        CheckStatus::Skipped { .. } => "skipped",
-        CheckStatus::Errored { .. } => "errored",
-        CheckStatus::Interrupted => "interrupted",
-    }
-}
-
-fn status_note(status: &CheckStatus) -> Option<&str> {
-    match status {
-        CheckStatus::Skipped { reason } | CheckStatus::Errored { reason } => Some(reason),
-        CheckStatus::Interrupted => Some("the run was interrupted"),
-        CheckStatus::Passed | CheckStatus::Failed => None,
-    }
 }
 
 /// `3`, or `3 (1 errored)` when some cases hit transport errors.
