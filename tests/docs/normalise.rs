@@ -1,5 +1,5 @@
 //! What differs between two runs of the same command and seed: ports, run ids, timings and
-//! request counts. A generated excerpt is written to the docs with fixed stand-ins for ports and
+//! request counts (and so, sometimes, where a line breaks). A generated excerpt is written to the docs with fixed stand-ins for ports and
 //! run ids (the same widths, so lines wrap the same), and compared with the docs with every
 //! varying part replaced.
 
@@ -32,9 +32,10 @@ pub fn for_docs(text: &str) -> String {
     )
 }
 
-/// `text` with everything that varies between runs replaced.
+/// `text` with everything that varies between runs replaced, and every run of white space made
+/// one space (a count one digit longer may move a line break).
 pub fn for_comparison(text: &str) -> String {
-    replace_all(
+    let text = replace_all(
         &for_docs(text),
         &[
             (r"\d+\.\d+s\b", "T"),
@@ -45,5 +46,6 @@ pub fn for_comparison(text: &str) -> String {
                 "deleted N run-owned resource(s) (N during the run, N at the end)",
             ),
         ],
-    )
+    );
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
