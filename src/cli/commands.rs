@@ -23,9 +23,12 @@ use crate::model::check::BUILT_IN;
 use crate::model::exit_code;
 use crate::model::report::RunReport;
 use crate::report::har::HarReporter;
+use crate::report::html::HtmlReporter;
 use crate::report::human::{HumanOptions, HumanReporter};
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
+use crate::report::repro::{Directory, ReproReporter};
+use crate::report::verdict::{Expectation, PlantedBug, verdict};
 use crate::report::{Format, Reporter, ReporterSet};
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings};
@@ -137,16 +140,19 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
     }
 }
 
-/// `demo`: the demo API in-process, the bundled scenarios against it.
+/// `demo`: the demo API in-process, the bundled scenarios against it. The exit code (and the
+/// report's verdict) invert the sense of a finding: 0 when every planted bug was found.
 pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
     let bugs: BugSet = match args.bug.parse() {
         Ok(bugs) => bugs,
         Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
     };
-    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
+    let mut config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
         Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
+    let planted = planted_bugs(bugs);
+    config.human.expectation = Expectation::Demo(planted.clone());
     let scenarios = match bundled_scenarios(env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
@@ -169,17 +175,46 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
             );
         }
     };
+    eprintln!("{}", demo_announcement(bugs, &server.base_url()));
     let result = match plan(scenarios, Some(&server.base_url())) {
         Ok(planned) => execute(&planned, &config),
         Err(err) => Err(fail(exit_code::USAGE, &err)),
     };
     runtime.block_on(server.shutdown());
-    let report = match result {
-        Ok(report) => report,
-        Err(code) => return code,
-    };
-    eprintln!("{}", demo_hint(bugs, &report));
-    exit_code::for_demo(!bugs.is_empty(), &report)
+    match result {
+        Ok(report) => verdict(&report, &Expectation::Demo(planted)).code,
+        Err(code) => code,
+    }
+}
+
+/// The bugs planted in the demo API, and the checks whose findings show each.
+fn planted_bugs(bugs: BugSet) -> Vec<PlantedBug> {
+    bugs.iter()
+        .map(|bug| PlantedBug {
+            name: bug.name().to_string(),
+            caught_by: bug.caught_by().to_vec(),
+            file: bug.script_file().map(str::to_string),
+        })
+        .collect()
+}
+
+/// The line `demo` prints on stderr before it runs: where the demo API is, what it plants, and
+/// how to try others.
+fn demo_announcement(bugs: BugSet, url: &str) -> String {
+    if bugs.is_empty() {
+        format!(
+            "demo: the clean demo API runs at {url}; idemfuzz must find nothing failing. Plant a bug with `--bug NAME` (`idemfuzz list-bugs`)."
+        )
+    } else {
+        format!(
+            "demo: the demo API runs at {url} with {bugs} planted; idemfuzz must find {}. The clean API: `--bug none`; other bugs: `idemfuzz list-bugs`.",
+            if bugs.iter().count() == 1 {
+                "it"
+            } else {
+                "each"
+            }
+        )
+    }
 }
 
 /// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
@@ -200,28 +235,6 @@ fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> u8 {
 
 /// The demo API's address in a dry run, where it is not started.
 const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
-
-fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
-    let found = report.failing_findings().count();
-    if bugs.is_empty() {
-        format!(
-            "demo: clean API, {found} failing finding(s). Plant a bug with `idemfuzz demo --bug NAME` (see `idemfuzz list-bugs`)."
-        )
-    } else {
-        let outcome = match exit_code::for_demo(true, report) {
-            exit_code::OK => "the planted bug was found, as the demo expects (exit 0)",
-            _ => "the planted bug was NOT found at warning level or above (exit 1)",
-        };
-        let fuzz_hint = if bugs.iter().any(Bug::sequence_only) && found == 0 {
-            " Only the sequence fuzzer finds this bug: add `--checks fuzz --cases 100`."
-        } else {
-            ""
-        };
-        format!(
-            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`).{fuzz_hint}"
-        )
-    }
-}
 
 /// `serve-demo`: the demo API until Ctrl-C.
 pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
@@ -312,8 +325,9 @@ pub(super) fn execute(
     }
     let reporters = open_reporters(
         &config.reports,
-        config.human,
+        &config.human,
         config.transport.har.as_deref(),
+        config.repro_dir.as_deref(),
     )
     .map_err(|err| fail(exit_code::USAGE, &err))?;
     let reporters = Arc::new(reporters);
@@ -332,6 +346,9 @@ pub(super) fn execute(
     });
     report_write_error(&reporters);
     ci::write_baseline(config, &report)?;
+    if let Some(lines) = stderr_verdict(config, &report) {
+        eprint!("{lines}");
+    }
     Ok(report)
 }
 
@@ -341,6 +358,39 @@ pub(super) fn report_write_error(reporters: &ReporterSet) {
     if let Some(err) = super::pipe::worth_reporting(report_error) {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
+}
+
+/// When no human report goes to standard output (`-o FILE`, `--format json`…), the verdict and
+/// where the reports went, for stderr; `None` when the human report on stdout ends with them.
+fn stderr_verdict(config: &ExecutionConfig, report: &RunReport) -> Option<String> {
+    let human_on_stdout = config
+        .reports
+        .iter()
+        .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
+    if human_on_stdout {
+        return None;
+    }
+    let mut files: Vec<String> = config
+        .reports
+        .iter()
+        .filter_map(|r| match &r.destination {
+            Destination::File(path) => Some(format!("{} ({})", path.display(), r.format)),
+            Destination::Stdout => None,
+        })
+        .collect();
+    if let Some(har) = &config.transport.har {
+        files.push(format!("{} (har)", har.display()));
+    }
+    if let Some(dir) = &config.repro_dir {
+        files.push(format!("{} (curl scripts)", dir.display()));
+    }
+    let verdict = verdict(report, &config.human.expectation);
+    let mut text = String::new();
+    if !files.is_empty() {
+        text.push_str(&format!("idemfuzz: reports: {}\n", files.join(", ")));
+    }
+    text.push_str(&format!("idemfuzz: {}\n", verdict.line()));
+    Some(text)
 }
 
 /// The runner's settings from the validated configuration.
@@ -363,8 +413,9 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
 /// HAR writer. `Err` names the file that could not be created.
 pub(super) fn open_reporters(
     specs: &[ReportSpec],
-    human: HumanOptions,
+    human: &HumanOptions,
     har: Option<&Path>,
+    repro_dir: Option<&Path>,
 ) -> Result<ReporterSet, String> {
     let set = ReporterSet::new();
     for spec in specs {
@@ -378,17 +429,22 @@ pub(super) fn open_reporters(
         };
         let reporter: Box<dyn Reporter> = match spec.format {
             Format::Human => {
-                let mut options = human;
+                let mut options = human.clone();
                 if spec.destination != Destination::Stdout {
                     options.color = false;
                     options.progress = false;
+                    options.width = crate::report::text::DEFAULT_WIDTH;
                 }
                 Box::new(HumanReporter::new(out, options))
             }
             Format::Json => Box::new(JsonReporter::new(out)),
             Format::Junit => Box::new(JunitReporter::new(out)),
+            Format::Html => Box::new(HtmlReporter::new(out, human.expectation.clone())),
         };
         set.add(reporter);
+    }
+    if let Some(dir) = repro_dir {
+        set.add(Box::new(ReproReporter::new(Directory(dir.to_path_buf()))));
     }
     if let Some(path) = har {
         let file = File::create(path)

@@ -25,7 +25,7 @@ pub fn merge(args: &MergeArgs, color: ColorChoice, terminal: Terminal) -> u8 {
         color: config::use_color(color, terminal),
         ..HumanOptions::default()
     };
-    let reporters = match open_reporters(&specs, human, None) {
+    let reporters = match open_reporters(&specs, &human, None, None) {
         Ok(reporters) => reporters,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
