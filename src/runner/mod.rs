@@ -174,7 +174,8 @@ async fn finish(
         resources: owned.len(),
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
-    report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    report.cleanup =
+        cleanup::clean_up(ctx.transport.as_ref(), &ctx.registry, owned, &targets).await;
     report.cleanup.deleted_after_cases = ctx.registry.cleaned_after_cases();
     report.cleanup.deleted = report
         .cleanup

@@ -5,12 +5,14 @@ use serde_json::Value;
 
 use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
 use crate::http::redact;
-use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
+use crate::http::transport::{RawResponse, TransportError};
+use crate::http::wire_url::{UrlError, WireUrl};
 use crate::report::model::RunMoment;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, PostId, Resource};
 use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::guard::{self, Clearance, Cleared, Refusal, Scope};
 use crate::session::registry::OwnedState;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -34,9 +36,10 @@ pub enum CaseError {
     /// The API did not let the case set up what it needs (e.g. creating a resource failed).
     #[error("{0}")]
     Setup(String),
-    /// A write to a URL this run does not own was about to be sent; it was not.
-    #[error("refused to send {method} {url}: idemfuzz only writes to resources it created")]
-    NotOwned { method: &'static str, url: String },
+    /// The ownership guard refused a request (a write to a URL this run does not own, or any
+    /// request to another origin); it was not sent.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
 /// One request a check wants to send.
@@ -211,23 +214,26 @@ impl<'a> Session<'a> {
         self.target.url(&self.resource.item_path(id))
     }
 
-    /// Resolves a URL reference (e.g. a Location header) against the base URL.
-    pub fn resolve(&self, reference: &str) -> String {
-        match reqwest::Url::parse(&self.target.base_url).and_then(|base| base.join(reference)) {
-            Ok(url) => url.to_string(),
-            Err(_) => self.target.url(reference),
-        }
+    /// Resolves a URL reference (e.g. a Location field) against the URL of the request of the
+    /// exchange at `index` (RFC 9110 §10.2.2), as a client following it would.
+    pub fn resolve(&self, index: usize, reference: &str) -> Result<WireUrl, UrlError> {
+        let request = WireUrl::parse(&self.exchanges[index].request.url)?;
+        WireUrl::resolve(&request, reference)
+    }
+
+    /// True when `url` is on the target's origin (where credentials may go).
+    pub fn on_target_origin(&self, url: &WireUrl) -> bool {
+        WireUrl::parse(&self.target.base_url).is_ok_and(|base| base.same_origin(url))
     }
 
     /// Sends a request and records the exchange; returns its index. A `path` that is already
-    /// an absolute http(s) URL is sent as it is.
+    /// an absolute http(s) URL is sent as it is — if the guard clears it.
     pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
-        let url = self.request_url(&req);
-        self.guard_ownership(req.method, &url)?;
+        let clearance = self.clear(&req)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let (outgoing, record) = self.prepare(&req, url);
+        let (outgoing, record) = self.prepare(&req, clearance);
         let credentials = self.target.auth.as_deref();
         let raw = tokio::select! {
             biased;
@@ -286,36 +292,24 @@ impl<'a> Session<'a> {
         CaseError::Cancelled
     }
 
-    /// The absolute URL a request goes to: its path as it is when already an http(s) URL.
-    fn request_url(&self, req: &Req) -> String {
-        if req.path.starts_with("http://") || req.path.starts_with("https://") {
-            req.path.clone()
-        } else {
-            self.target.url(&req.path)
-        }
-    }
-
-    /// Writes go only to owned URLs; POST also to the resource's own collection.
-    fn guard_ownership(&self, method: Method, url: &str) -> Result<(), CaseError> {
-        let allowed = match method {
-            Method::Get | Method::Head | Method::Options => true,
-            Method::Post => {
-                url == self.target.url(&self.resource.collection) || self.ctx.registry.owns(url)
-            }
-            Method::Put | Method::Patch | Method::Delete => self.ctx.registry.owns(url),
+    /// The ownership guard's verdict on a request: writes go only to owned URLs (POST also to
+    /// the resource's own collection), and nothing leaves the target's origin.
+    fn clear(&self, req: &Req) -> Result<Clearance, CaseError> {
+        let collection = self.target.url(&self.resource.collection);
+        let scope = Scope {
+            base: &self.target.base_url,
+            registry: &self.ctx.registry,
+            collection: Some(&collection),
         };
-        if allowed {
-            Ok(())
-        } else {
-            Err(CaseError::NotOwned {
-                method: method.as_str(),
-                url: url.to_string(),
-            })
-        }
+        Ok(guard::clear(
+            scope,
+            req.method,
+            &self.target.url(&req.path),
+        )?)
     }
 
-    /// The wire request (real header values) and its record (shown values).
-    fn prepare(&self, req: &Req, url: String) -> (OutgoingRequest, RequestRecord) {
+    /// The cleared wire request (real header values) and its record (shown values).
+    fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
         let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
         let mut shown = vec![Header {
             name: "Accept".into(),
@@ -356,7 +350,7 @@ impl<'a> Session<'a> {
         let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes());
         let record = RequestRecord {
             method: req.method,
-            url: url.clone(),
+            url: clearance.url().to_owned(),
             headers: shown,
             body: req
                 .body
@@ -364,13 +358,7 @@ impl<'a> Session<'a> {
                 .map(|value| Body::Json { value })
                 .unwrap_or(Body::Empty),
         };
-        let outgoing = OutgoingRequest {
-            method: req.method,
-            url,
-            headers: wire,
-            body: body_bytes,
-            timeout: self.target.target.timeout,
-        };
+        let outgoing = clearance.request(wire, body_bytes, self.target.target.timeout);
         (outgoing, record)
     }
 

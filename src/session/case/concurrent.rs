@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use super::{CaseError, Req, Session};
 use crate::http::model::{Body, Exchange, Method, NOT_READ, ResponseRecord};
-use crate::http::transport::{OutgoingRequest, UnreadAnswer};
+use crate::http::transport::UnreadAnswer;
 use crate::session::auth::{self, SendError};
+use crate::session::guard::Cleared;
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
 /// Hand it to [`Session::abandon`] to close its connection.
@@ -33,16 +34,14 @@ impl Session<'_> {
     ) -> Result<Vec<usize>, CaseError> {
         let mut prepared = Vec::with_capacity(sends.len());
         for (purpose, req) in sends {
-            let url = self.request_url(&req);
-            self.guard_ownership(req.method, &url)?;
-            let (outgoing, record) = self.prepare(&req, url);
+            let clearance = self.clear(&req)?;
+            let (outgoing, record) = self.prepare(&req, clearance);
             prepared.push((purpose, req, outgoing, record));
         }
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let outgoing: Vec<OutgoingRequest> =
-            prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
+        let outgoing: Vec<Cleared> = prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
         let credentials = self.target.auth.as_deref();
         let answers = tokio::select! {
             biased;
@@ -80,12 +79,11 @@ impl Session<'_> {
         purpose: impl Into<String>,
         req: Req,
     ) -> Result<Unanswered, CaseError> {
-        let url = self.request_url(&req);
-        self.guard_ownership(req.method, &url)?;
+        let clearance = self.clear(&req)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let (outgoing, record) = self.prepare(&req, url);
+        let (outgoing, record) = self.prepare(&req, clearance);
         let credentials = self.target.auth.as_deref();
         let sent = tokio::select! {
             biased;
@@ -194,7 +192,7 @@ mod tests {
 
     use super::*;
     use crate::env::EnvSnapshot;
-    use crate::http::transport::{RawResponse, Transport, TransportError};
+    use crate::http::transport::{OutgoingRequest, RawResponse, Transport, TransportError};
     use crate::scenario::{self, Scenario};
     use crate::session::context::{ResolvedTarget, RunContext};
 
@@ -259,7 +257,12 @@ mod tests {
         ];
         let refused = session.send_together(sends).await;
         assert!(
-            matches!(refused, Err(CaseError::NotOwned { .. })),
+            matches!(
+                refused,
+                Err(CaseError::Refused(
+                    crate::session::guard::Refusal::NotOwned { .. }
+                ))
+            ),
             "{refused:?}"
         );
         assert!(transport.sent.lock().map(|s| s.is_empty()).unwrap_or(false));
@@ -284,7 +287,8 @@ mod tests {
             .collect();
         assert_eq!(purposes, ["client 1", "client 2", "client 3"]);
         assert_eq!(session.owned_ids(), ["srv-0", "srv-1", "srv-2"]);
-        assert!(ctx.registry.owns("http://h/things/srv-2"));
+        let srv2 = crate::http::wire_url::WireUrl::parse("http://h/things/srv-2").expect("URL");
+        assert!(ctx.registry.owns(&srv2));
     }
 
     #[tokio::test]
