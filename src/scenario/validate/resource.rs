@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 use super::checks::check_options;
-use super::common::{header_name, names, path, pointer, statuses};
+use super::common::{self, header_name, names, path, pointer, statuses};
 use super::resilience;
 use super::{Checked, Ctx};
 use crate::fuzz::ops::PatchFormat;
@@ -16,6 +16,7 @@ use crate::scenario::placeholder::{self, ID};
 use crate::scenario::pointer::{IgnorePattern, JsonPointer};
 use crate::scenario::template::TemplateNode;
 use crate::scenario::{CreateMode, IdempotencyKey, PostId, Resource};
+use crate::shorten::shorten;
 
 /// The header used when `idempotency_key` does not name one.
 const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -52,10 +53,11 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
         ));
     }
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
+    let collection = collection(ctx, &doc.collection)?;
     Ok(Resource {
         name: resource_name(ctx, name)?,
-        collection: collection(ctx, &doc.collection)?,
-        item: item(ctx, &doc.item)?,
+        item: item(ctx, &doc.item, &collection)?,
+        collection,
         create,
         concurrent_clients: resilience::concurrent_clients(ctx, &doc)?,
         conditional: resilience::conditional(ctx, &doc)?,
@@ -97,7 +99,7 @@ fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
     Ok(text)
 }
 
-fn item(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+fn item(ctx: Ctx<'_>, doc: &Spanned<String>, collection: &str) -> Checked<String> {
     let text = path(ctx, doc, "item path")?;
     let found = placeholder::find(&text);
     if let Some((_, other)) = found.iter().find(|(_, p)| p.name != ID || p.offset != 0) {
@@ -118,7 +120,37 @@ fn item(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
             ),
         ));
     }
+    item_below_collection(ctx, doc, &text, collection)?;
     Ok(text)
+}
+
+/// The item path is the collection's path, then `{id}` as a whole segment, then nothing or
+/// more segments: so an item is always a fresh URL directly below the collection, never one
+/// below a fixed (possibly pre-existing) item, and never an id in the query.
+fn item_below_collection(
+    ctx: Ctx<'_>,
+    doc: &Spanned<String>,
+    text: &str,
+    collection: &str,
+) -> Checked<()> {
+    let expected = format!("{}/{{id}}", collection.trim_end_matches('/'));
+    let rest = text.strip_prefix(&expected);
+    if rest.is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?'])) {
+        return Ok(());
+    }
+    let problem = match text.find('?') {
+        Some(query) if common::own_id_at(text).is_some_and(|at| at > query) => {
+            "has `{id}` in its query: the id must be a path segment"
+        }
+        _ => "must be the collection's path followed by `/{id}` (and optionally more segments)",
+    };
+    Err(ctx.err_note(
+        doc.span(),
+        format!("the item path `{}` {problem}", shorten(text)),
+        format!(
+            "with the collection `{collection}`, write `{expected}`: idemfuzz only writes to the items it creates, directly below their collection"
+        ),
+    ))
 }
 
 fn create_mode(ctx: Ctx<'_>, doc: Option<&Spanned<String>>) -> Checked<CreateMode> {
