@@ -68,7 +68,7 @@ pub async fn execute(
         post = post.body(&Value::Object(Default::default()));
     }
     let index = session.send("empty POST to the collection", post).await?;
-    let id = session.adopt_created(index);
+    let id = session.adopt_created(index).await?;
     let post = session.exchange(index).clone();
     let Some(id) = id else {
         return Ok(Record { post, filled: None });

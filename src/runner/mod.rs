@@ -28,7 +28,7 @@ use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
 use crate::report::model::{
-    CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
+    CheckResult, CheckStatus, LeftBehind, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
 use crate::session::Session;
@@ -185,6 +185,12 @@ async fn finish(
         .cleanup
         .left_behind
         .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
+    report.cleanup.left_behind.extend(
+        ctx.registry
+            .unadopted()
+            .into_iter()
+            .map(|(url, reason)| LeftBehind { url, reason }),
+    );
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
     report
         .results

@@ -9,13 +9,15 @@ use crate::http::transport::{RawResponse, TransportError};
 use crate::http::wire_url::{UrlError, WireUrl};
 use crate::report::model::RunMoment;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, PostId, Resource};
+use crate::scenario::{CreateMode, Resource};
 use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Clearance, Cleared, Refusal, Scope};
+use crate::session::notice::Notice;
 use crate::session::registry::OwnedState;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
+mod adopt;
 mod concurrent;
 
 pub use concurrent::Unanswered;
@@ -93,6 +95,10 @@ pub struct Session<'a> {
     exchanges: Vec<Exchange>,
     /// Removes secrets a server echoes back from recorded answers.
     scrubber: redact::Scrubber,
+    /// What the case noticed about the target's answers, for the runner to report.
+    notices: Vec<Notice>,
+    /// The last POST whose 201 could not be adopted (exchange index), and why.
+    unadopted: Option<(usize, String)>,
 }
 
 impl<'a> Session<'a> {
@@ -115,6 +121,21 @@ impl<'a> Session<'a> {
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
+            notices: Vec::new(),
+            unadopted: None,
+        }
+    }
+
+    /// Takes what the case noticed about the target's answers (a 201 naming another resource,
+    /// a Location or redirect to another origin), at most one per rule.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Keeps a notice, unless one of its rule was already kept.
+    fn notice(&mut self, notice: Notice) {
+        if !self.notices.iter().any(|kept| kept.rule == notice.rule) {
+            self.notices.push(notice);
         }
     }
 
@@ -282,7 +303,33 @@ impl<'a> Session<'a> {
             request: record,
             response: response_record(&raw, &self.scrubber),
         });
-        Ok(self.exchanges.len() - 1)
+        let index = self.exchanges.len() - 1;
+        self.notice_foreign_redirect(index);
+        Ok(index)
+    }
+
+    /// Reports a redirect (3xx) whose Location is on another origin; it is never followed.
+    fn notice_foreign_redirect(&mut self, index: usize) {
+        let exchange = &self.exchanges[index];
+        if !(300..400).contains(&exchange.response.status) {
+            return;
+        }
+        let Some(location) = exchange.response.header("location") else {
+            return;
+        };
+        if self
+            .resolve(index, location)
+            .is_ok_and(|url| !self.on_target_origin(&url))
+        {
+            let observed = format!(
+                "{} {} answered {}, Location: {}",
+                exchange.request.method,
+                crate::shorten::shorten(&exchange.request.url),
+                exchange.response.status,
+                crate::shorten::shorten(location)
+            );
+            self.notice(Notice::redirect_other_origin(observed));
+        }
     }
 
     /// Stops the run: the credentials could not be obtained, so nothing can be tested.
@@ -451,22 +498,7 @@ impl<'a> Session<'a> {
         let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
         req.headers = headers.to_vec();
         let index = self.send(purpose, req).await?;
-        Ok((index, self.adopt_created(index)))
-    }
-
-    /// The id a POST answer (at `index`) created, adopted as run-owned — only from a 201.
-    pub fn adopt_created(&mut self, index: usize) -> Option<String> {
-        let exchange = &self.exchanges[index];
-        let id = match (&self.resource.post_id, exchange.response.status) {
-            (Some(source), 201) => extract_post_id(source, &exchange.response),
-            _ => None,
-        };
-        if let Some(id) = &id {
-            self.adopt(id);
-            let url = self.item_url(id);
-            self.ctx.registry.mark(&url, OwnedState::Live);
-        }
-        id
+        Ok((index, self.adopt_created(index).await?))
     }
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
@@ -492,11 +524,13 @@ impl<'a> Session<'a> {
     fn unowned_post(&self, exchange: usize) -> CaseError {
         let status = self.exchanges[exchange].response.status;
         CaseError::Setup(if status == 201 {
-            format!(
-                "POST {} answered 201 but no id could be read from it (post_id = {})",
-                self.resource.collection,
-                describe_post_id(self.resource.post_id.as_ref()),
-            )
+            match &self.unadopted {
+                Some((index, why)) if *index == exchange => why.clone(),
+                _ => format!(
+                    "POST {} answered 201 but no id could be adopted from it",
+                    self.resource.collection
+                ),
+            }
         } else {
             format!(
                 "POST {} answered {status}, not 201 Created: idemfuzz only uses resources it can prove it created",
@@ -559,71 +593,11 @@ fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRe
     }
 }
 
-/// The id of a POST-created resource, from `Location` or a JSON pointer into the body.
-fn extract_post_id(source: &PostId, response: &ResponseRecord) -> Option<String> {
-    match source {
-        PostId::Location => {
-            let location = response.header("location")?;
-            let path = location.split(['?', '#']).next()?;
-            let last = path.trim_end_matches('/').rsplit('/').next()?;
-            (!last.is_empty()).then(|| last.to_string())
-        }
-        PostId::Pointer(pointer) => id_text(pointer.get(response.body.json()?)?),
-    }
-}
-
-fn describe_post_id(source: Option<&PostId>) -> String {
-    match source {
-        Some(PostId::Location) => "\"location\"".into(),
-        Some(PostId::Pointer(p)) => format!("\"{p}\""),
-        None => "unset".into(),
-    }
-}
-
 /// An id as text: strings as they are, numbers printed.
 pub(crate) fn id_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn response_with(headers: &[(&str, &str)], body: &str) -> ResponseRecord {
-        ResponseRecord {
-            status: 201,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            body: Body::from_bytes(body.as_bytes()),
-            body_len: body.len(),
-            elapsed_ms: 1,
-        }
-    }
-
-    #[test]
-    fn post_id_comes_from_the_location_path() {
-        let response = response_with(&[("Location", "/things/srv-7?x=1")], "");
-        assert_eq!(
-            extract_post_id(&PostId::Location, &response).as_deref(),
-            Some("srv-7")
-        );
-        let absolute = response_with(&[("location", "http://h/things/42/")], "");
-        assert_eq!(
-            extract_post_id(&PostId::Location, &absolute).as_deref(),
-            Some("42")
-        );
-        assert_eq!(
-            extract_post_id(&PostId::Location, &response_with(&[], "")),
-            None
-        );
     }
 }

@@ -45,6 +45,9 @@ pub struct Registry {
     unproven: Mutex<BTreeMap<String, (String, String)>>,
     /// Resources deleted by the cleanup during the run, after their case (and then forgotten).
     cleaned_after_cases: AtomicU32,
+    /// POSTs whose 201 named no resource the run could prove it created: (the POST's URL, why).
+    /// Nothing was written or deleted for them; each is reported as left behind.
+    unadopted: Mutex<Vec<(String, String)>>,
 }
 
 impl Registry {
@@ -136,6 +139,22 @@ impl Registry {
             .filter(|(key, _)| !owned.contains_key(key))
             .map(|(_, url)| url)
             .collect()
+    }
+
+    /// Records a POST whose 201 could not be adopted (see [`Registry::unadopted`]).
+    pub fn note_unadopted(&self, url: &str, reason: &str) {
+        self.unadopted
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((url.to_owned(), reason.to_owned()));
+    }
+
+    /// The POSTs whose created resource could not be adopted, with why, in the order seen.
+    pub fn unadopted(&self) -> Vec<(String, String)> {
+        self.unadopted
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Owned>> {

@@ -49,6 +49,7 @@ impl Session<'_> {
             answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing) => answers,
         };
         let mut indexes = Vec::with_capacity(answers.len());
+        let mut creations = Vec::new();
         let mut first_error = None;
         let collection = self.target.url(&self.resource.collection);
         for ((purpose, req, _, record), answer) in prepared.into_iter().zip(answers) {
@@ -56,7 +57,7 @@ impl Session<'_> {
             match self.receive(&req, purpose, record, answer) {
                 Ok(index) => {
                     if creates {
-                        self.adopt_created(index);
+                        creations.push(index);
                     }
                     indexes.push(index);
                 }
@@ -64,6 +65,10 @@ impl Session<'_> {
                     first_error.get_or_insert(err);
                 }
             }
+        }
+        // Read back once every answer is in, so the reads never interleave with the batch.
+        for index in creations {
+            self.adopt_created(index).await?;
         }
         match first_error {
             Some(err) => Err(err),
@@ -285,7 +290,13 @@ mod tests {
             .iter()
             .map(|e| e.purpose.as_str())
             .collect();
-        assert_eq!(purposes, ["client 1", "client 2", "client 3"]);
+        assert_eq!(purposes[..3], ["client 1", "client 2", "client 3"]);
+        assert!(
+            purposes[3..]
+                .iter()
+                .all(|p| p.starts_with("GET the created")),
+            "each created resource is read back after the batch: {purposes:?}"
+        );
         assert_eq!(session.owned_ids(), ["srv-0", "srv-1", "srv-2"]);
         let srv2 = crate::http::wire_url::WireUrl::parse("http://h/things/srv-2").expect("URL");
         assert!(ctx.registry.owns(&srv2));
