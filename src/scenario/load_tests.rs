@@ -685,3 +685,63 @@ fn patch_format_is_validated_and_adds_patch_to_default_methods() {
         .contains("`methods` does not include PATCH")
     );
 }
+
+#[test]
+fn a_template_whose_largest_body_exceeds_the_bound_is_refused_without_generating_it() {
+    let huge = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\n[resources.things.body]\nxs = { gen = \"array\", max_len = 1000, items = { gen = \"array\", max_len = 1000, items = { gen = \"string\", max_len = 10000 } } }\n";
+    let error = load(huge).expect_err("too large").to_string();
+    assert!(
+        error.starts_with("t.toml:4:1: error: the body template can produce bodies of up to 10003002008 bytes, more than the 1048576 bytes `max_body_bytes` allows"),
+        "{error}"
+    );
+    assert!(error.contains("= note: lower the `max_len`"), "{error}");
+    // The bound is configurable, and a body under it is fine.
+    let raised = format!(
+        "[target]\nmax_body_bytes = 20_000_000\n{}",
+        huge.replace(
+            "max_len = 1000, items = { gen = \"string\"",
+            "max_len = 1, items = { gen = \"string\""
+        )
+    );
+    assert!(
+        load(&raised).is_ok(),
+        "{:?}",
+        load(&raised).err().map(|e| e.to_string())
+    );
+    assert_eq!(
+        first_line(&format!("[target]\nmax_body_bytes = 0\n{RESOURCE}")),
+        "t.toml:2:18: error: `max_body_bytes` must be from 1 to 1073741824 (1 GiB), found 0"
+    );
+}
+
+#[test]
+fn too_deep_nesting_is_a_located_error() {
+    let deep = format!(
+        "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{{id}}\"\nbody = {{ a = {}1{} }}\n",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    let error = load(&deep).expect_err("too deep").to_string();
+    assert!(error.starts_with("t.toml:4:"), "{error}");
+    assert!(error.len() < 1_000, "the excerpt is cut: {error}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_a_located_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    let mut bytes = b"[resources.things]\ncollection = \"/th".to_vec();
+    bytes.extend_from_slice(&[0xff, 0xfe]);
+    bytes.extend_from_slice(b"ings\"\n");
+    std::fs::write(&path, bytes).expect("write");
+    let error = crate::scenario::load_paths(std::slice::from_ref(&path), &env())
+        .expect_err("not UTF-8")
+        .to_string();
+    assert!(
+        error.starts_with(&format!(
+            "{}:2:18: error: the file is not valid UTF-8: byte 0xff",
+            path.display()
+        )),
+        "{error}"
+    );
+}

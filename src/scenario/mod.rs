@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod placeholder;
 pub mod pointer;
+pub mod size;
 pub mod template;
 mod validate;
 

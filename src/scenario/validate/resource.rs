@@ -14,6 +14,7 @@ use crate::http::model::Method;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
 use crate::scenario::placeholder::{self, ID};
 use crate::scenario::pointer::{IgnorePattern, JsonPointer};
+use crate::scenario::size;
 use crate::scenario::template::TemplateNode;
 use crate::scenario::{CreateMode, IdempotencyKey, PostId, Resource};
 use crate::shorten::shorten;
@@ -25,15 +26,21 @@ const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 pub(super) fn resources(
     ctx: Ctx<'_>,
     docs: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
+    max_body: u64,
 ) -> Checked<Vec<Resource>> {
     let mut docs: Vec<_> = docs.into_iter().collect();
     docs.sort_by_key(|(_, doc)| doc.span().start);
     docs.into_iter()
-        .map(|(name, doc)| resource(ctx, &name, doc.into_inner()))
+        .map(|(name, doc)| resource(ctx, &name, doc.into_inner(), max_body))
         .collect()
 }
 
-fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<Resource> {
+fn resource(
+    ctx: Ctx<'_>,
+    name: &Spanned<String>,
+    doc: ResourceDoc,
+    max_body: u64,
+) -> Checked<Resource> {
     let create = create_mode(ctx, doc.create.as_ref())?;
     let post_id = doc.post_id.as_ref().map(|p| post_id(ctx, p)).transpose()?;
     if let (CreateMode::Post, None, Some(span)) =
@@ -52,6 +59,7 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
             "the body template must be a table (a JSON object)",
         ));
     }
+    body_within_bound(ctx, &doc.body, max_body)?;
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
     let collection = collection(ctx, &doc.collection)?;
     Ok(Resource {
@@ -74,6 +82,21 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
         post_id,
         body: doc.body.into_inner(),
     })
+}
+
+/// The largest body the template can produce (computed, not generated) is within the bound.
+fn body_within_bound(ctx: Ctx<'_>, body: &Spanned<TemplateNode>, max_body: u64) -> Checked<()> {
+    let largest = size::largest_body(body.get_ref());
+    if largest <= max_body {
+        return Ok(());
+    }
+    Err(ctx.err_note(
+        body.span(),
+        format!(
+            "the body template can produce bodies of up to {largest} bytes, more than the {max_body} bytes `max_body_bytes` allows"
+        ),
+        "lower the `max_len` of its strings and arrays, or raise `max_body_bytes` in [target] (default 1048576, 1 MiB)",
+    ))
 }
 
 fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
