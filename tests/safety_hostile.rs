@@ -362,6 +362,39 @@ fn a_201_location_naming_an_existing_resource_is_a_finding_and_is_never_written(
 }
 
 #[test]
+fn an_empty_post_whose_location_names_an_existing_resource_is_never_filled() {
+    let api = Api::start(Knobs {
+        post_location: Some("/things/pre00004".to_owned()),
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let text = scenario(
+        "create = \"post\"\npost_id = \"location\"\n",
+        "[resources.things.post_put]\nempty_body = \"none\"\n",
+    );
+    let (out, _dir) = run(
+        &api,
+        &text,
+        &["--checks", "post-put-creation", "--cases", "2"],
+    );
+    out.assert_code(1, "the misnamed 201 is an error finding");
+    let report = out.json();
+    // The check's own verdict on a POST that named no new resource comes with it.
+    assert_eq!(
+        rules(&report),
+        ["location-not-created-resource", "post-no-id"],
+        "{}",
+        report["findings"]
+    );
+    let observed = findings(&report)[0]["observed"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(observed.contains("the POST sent no members"), "{observed}");
+    untouched(&api, &before);
+    assert_eq!(left_behind(&report).len(), posts(&api));
+}
+
+#[test]
 fn a_201_whose_body_id_names_an_existing_resource_is_a_finding_and_is_never_written() {
     let api = Api::start(Knobs {
         post_body_id: Some("pre00003".to_owned()),

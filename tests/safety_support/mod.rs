@@ -265,9 +265,13 @@ async fn list(State(shared): State<Shared>) -> Response {
     axum::Json(json!({ "items": items })).into_response()
 }
 
+/// `POST /things`: a JSON object creates an item holding it; an empty body an empty item
+/// (POST-PUT creation).
 async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
-    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, "a JSON object is required").into_response();
+    let mut object = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(object)) => object,
+        _ if body.is_empty() => serde_json::Map::new(),
+        _ => return (StatusCode::BAD_REQUEST, "a JSON object is required").into_response(),
     };
     let id = {
         let mut store = shared.store.lock().unwrap();

@@ -6,7 +6,8 @@
 //!   single path segment in every encoding ([`wire_url::check_segment_value`]);
 //! * with `post_id = "location"`, the `Location` is on the target's origin and *is* the item
 //!   URL of that id;
-//! * a GET of the item shows the members this POST sent.
+//! * a GET of the item shows the members this POST sent (after an empty POST, none of the
+//!   body template's members: a fresh, empty resource).
 //!
 //! A 201 that names some other resource is a finding (RFC 9110 §15.3.2); a `Location` on
 //! another origin is reported and never requested. What such a POST created cannot be found,
@@ -159,18 +160,45 @@ impl Session<'_> {
                 answered(got)
             )));
         }
-        let Some(sent) = sent_members(&self.exchanges[post]) else {
-            return Ok(());
+        let kept = got.response.body.json();
+        let (proven, what) = match sent_members(&self.exchanges[post]) {
+            Some(sent) => (
+                kept.is_some_and(|kept| holds(kept, sent)),
+                "it does not hold the members the POST sent",
+            ),
+            // An empty POST (POST-PUT creation) creates an empty resource: none of the
+            // template's members may have a value yet.
+            None => (
+                kept.is_some_and(|kept| self.is_empty_item(kept)),
+                "the POST sent no members, yet it holds some of the body template's",
+            ),
         };
-        match got.response.body.json() {
-            Some(kept) if holds(kept, sent) => Ok(()),
-            _ => Err(ReadBack::SomeoneElses(format!(
-                "{} named {}, but {}: it does not hold the members the POST sent",
-                answered(&self.exchanges[post]),
-                shorten(&got.request.url),
-                answered(got),
-            ))),
+        if proven {
+            return Ok(());
         }
+        Err(ReadBack::SomeoneElses(format!(
+            "{} named {}, but {}: {what}",
+            answered(&self.exchanges[post]),
+            shorten(&got.request.url),
+            answered(got),
+        )))
+    }
+
+    /// True when a representation is an object in which no top-level member of the body
+    /// template has a value (absent, `null`, or an empty string, array or object).
+    fn is_empty_item(&self, kept: &Value) -> bool {
+        let Some(object) = kept.as_object() else {
+            return false;
+        };
+        self.resource.body.top_level_members().iter().all(|name| {
+            object.get(*name).is_none_or(|value| match value {
+                Value::Null => true,
+                Value::String(text) => text.is_empty(),
+                Value::Array(items) => items.is_empty(),
+                Value::Object(members) => members.is_empty(),
+                _ => false,
+            })
+        })
     }
 
     /// Records that the resource a POST's 201 created could not be adopted: nothing is written

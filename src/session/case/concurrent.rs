@@ -201,7 +201,7 @@ mod tests {
     use crate::scenario::{self, Scenario};
     use crate::session::context::{ResolvedTarget, RunContext};
 
-    /// Answers every request 201 with a Location, and remembers what it was sent.
+    /// Answers every request 201 with a Location and `{}`, and remembers what it was sent.
     #[derive(Default)]
     struct Recording {
         sent: Mutex<Vec<(Method, String)>>,
@@ -220,8 +220,8 @@ mod tests {
                 Ok(RawResponse {
                     status: 201,
                     headers: vec![("location".into(), format!("/things/srv-{id}"))],
-                    body: Vec::new(),
-                    body_len: 0,
+                    body: b"{}".to_vec(),
+                    body_len: 2,
                     elapsed: Duration::ZERO,
                 })
             })
