@@ -97,8 +97,8 @@ pub struct Session<'a> {
     scrubber: redact::Scrubber,
     /// What the case noticed about the target's answers, for the runner to report.
     notices: Vec<Notice>,
-    /// The last POST whose 201 could not be adopted (exchange index), and why.
-    unadopted: Option<(usize, String)>,
+    /// The last POST whose 201 could not be adopted, and why.
+    unadopted: Option<adopt::Unadopted>,
 }
 
 impl<'a> Session<'a> {
@@ -525,7 +525,7 @@ impl<'a> Session<'a> {
         let status = self.exchanges[exchange].response.status;
         CaseError::Setup(if status == 201 {
             match &self.unadopted {
-                Some((index, why)) if *index == exchange => why.clone(),
+                Some(unadopted) if unadopted.post == exchange => unadopted.reason.clone(),
                 _ => format!(
                     "POST {} answered 201 but no id could be adopted from it",
                     self.resource.collection

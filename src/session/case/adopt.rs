@@ -28,8 +28,18 @@ use crate::snapshot::holds::holds;
 enum ReadBack {
     /// The item answered, and does not hold what the POST sent: it is some other resource.
     SomeoneElses(String),
-    /// The item could not be read back (not 2xx).
-    Unread(String),
+    /// The item could not be read back (not 2xx), or an empty POST's item is not empty (it
+    /// cannot be told from an existing resource; `post-put-creation` judges it).
+    Unproven(String),
+}
+
+/// A POST whose 201 could not be adopted: its exchange, the read-back GET if one was sent, and
+/// why.
+#[derive(Debug, Clone)]
+pub(super) struct Unadopted {
+    pub(super) post: usize,
+    pub(super) read_back: Option<usize>,
+    pub(super) reason: String,
 }
 
 impl Session<'_> {
@@ -46,7 +56,7 @@ impl Session<'_> {
         let id = match self.claim(index, &source) {
             Ok(id) => id,
             Err(why) => {
-                self.not_adopted(index, &why);
+                self.not_adopted(index, None, &why);
                 return Ok(None);
             }
         };
@@ -67,19 +77,30 @@ impl Session<'_> {
                 self.ctx.registry.mark(&url, OwnedState::Live);
                 Ok(Some(id))
             }
-            Err(ReadBack::SomeoneElses(observed)) => {
+            Err(ReadBack::SomeoneElses(why)) => {
+                let observed = format!("{}; {why}", answered(&self.exchanges[index]));
                 self.notice(match source {
-                    PostId::Location => Notice::location_not_created(observed.clone()),
-                    PostId::Pointer(_) => Notice::post_id_not_created(observed.clone()),
+                    PostId::Location => Notice::location_not_created(observed),
+                    PostId::Pointer(_) => Notice::post_id_not_created(observed),
                 });
-                self.not_adopted(index, &observed);
+                self.not_adopted(index, Some(read), &why);
                 Ok(None)
             }
-            Err(ReadBack::Unread(why)) => {
-                self.not_adopted(index, &why);
+            Err(ReadBack::Unproven(why)) => {
+                self.not_adopted(index, Some(read), &why);
                 Ok(None)
             }
         }
+    }
+
+    /// The GET that read back what the POST at `post` named, when that POST's 201 could not be
+    /// adopted after the read.
+    pub fn unadopted_read_back(&self, post: usize) -> Option<&Exchange> {
+        self.unadopted
+            .as_ref()
+            .filter(|unadopted| unadopted.post == post)
+            .and_then(|unadopted| unadopted.read_back)
+            .map(|read| &self.exchanges[read])
     }
 
     /// The id a 201 names, or why it names none the run could use. Reports a `Location` on
@@ -155,33 +176,33 @@ impl Session<'_> {
     fn read_back(&self, post: usize, read: usize) -> Result<(), ReadBack> {
         let got = &self.exchanges[read];
         if !got.response.is_success() {
-            return Err(ReadBack::Unread(format!(
-                "{}, so what it created could not be read back",
+            return Err(ReadBack::Unproven(format!(
+                "it named {}, and {}, so what it created could not be read back",
+                shorten(&got.request.url),
                 answered(got)
             )));
         }
         let kept = got.response.body.json();
-        let (proven, what) = match sent_members(&self.exchanges[post]) {
-            Some(sent) => (
-                kept.is_some_and(|kept| holds(kept, sent)),
-                "it does not hold the members the POST sent",
-            ),
-            // An empty POST (POST-PUT creation) creates an empty resource: none of the
-            // template's members may have a value yet.
-            None => (
-                kept.is_some_and(|kept| self.is_empty_item(kept)),
-                "the POST sent no members, yet it holds some of the body template's",
-            ),
+        let observed = |what: &str| {
+            format!(
+                "it named {}, and {}: {what}",
+                shorten(&got.request.url),
+                answered(got),
+            )
         };
-        if proven {
-            return Ok(());
+        match sent_members(&self.exchanges[post]) {
+            Some(sent) if kept.is_some_and(|kept| holds(kept, sent)) => Ok(()),
+            Some(_) => Err(ReadBack::SomeoneElses(observed(
+                "it does not hold the members the POST sent",
+            ))),
+            // An empty POST (POST-PUT creation) creates an empty resource: none of the
+            // template's members may have a value yet. One that has some cannot be told from
+            // an existing resource, so it is not the run's (post-put-creation judges it).
+            None if kept.is_some_and(|kept| self.is_empty_item(kept)) => Ok(()),
+            None => Err(ReadBack::Unproven(observed(
+                "the POST sent no members, yet it holds some of the body template's, so it cannot be told from an existing resource",
+            ))),
         }
-        Err(ReadBack::SomeoneElses(format!(
-            "{} named {}, but {}: {what}",
-            answered(&self.exchanges[post]),
-            shorten(&got.request.url),
-            answered(got),
-        )))
     }
 
     /// True when a representation is an object in which no top-level member of the body
@@ -203,7 +224,7 @@ impl Session<'_> {
 
     /// Records that the resource a POST's 201 created could not be adopted: nothing is written
     /// or deleted for it, and the report lists it as left behind.
-    fn not_adopted(&mut self, index: usize, why: &str) {
+    fn not_adopted(&mut self, index: usize, read_back: Option<usize>, why: &str) {
         let exchange = &self.exchanges[index];
         let reason = format!(
             "{} {} answered 201, but {why}; idemfuzz cannot prove which resource it created, so it deleted none",
@@ -213,7 +234,11 @@ impl Session<'_> {
         self.ctx
             .registry
             .note_unadopted(&exchange.request.url, &reason);
-        self.unadopted = Some((index, reason));
+        self.unadopted = Some(Unadopted {
+            post: index,
+            read_back,
+            reason,
+        });
     }
 }
 
