@@ -108,6 +108,8 @@ fn check_refuses_item_templates_and_step_paths_that_can_never_be_safe_and_run_se
         ("PUT", "/things/pre00003?k={id}"),
         ("DELETE", "/things/pre00001/{id}"),
         ("POST", "/things/{id}/%252e%252e/pre00001"),
+        ("DELETE", "/things/{id}/..;/pre00001"),
+        ("PUT", "/things/{id}/%c0%ae%c0%ae/pre00001"),
     ];
     let mut texts: Vec<String> = items
         .iter()
@@ -159,6 +161,8 @@ fn captured_values_that_would_add_or_remove_segments_are_never_sent() {
         "pre00003#x",
         "pre00003?x=1",
         "%252e%252e",
+        "..;jsessionid=x",
+        "%c0%ae%c0%ae",
     ];
     for payload in payloads {
         let api = Api::start(Knobs {

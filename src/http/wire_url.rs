@@ -60,6 +60,11 @@ pub enum UnsafeSegment {
         shorten(.0)
     )]
     Delimiter(String),
+    #[error(
+        "`{}` percent-encodes bytes that are not UTF-8, which servers decode in different ways",
+        shorten(.0)
+    )]
+    NotUtf8(String),
 }
 
 /// A URL as it goes on the wire (see the module documentation).
@@ -93,6 +98,10 @@ impl WireUrl {
             });
         }
         url.set_fragment(None);
+        // A URL idemfuzz sends never carries user-info (which reqwest would turn into an
+        // Authorization header); the base URL cannot have any.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
         Ok(WireUrl(url))
     }
 
@@ -170,14 +179,17 @@ pub fn check_segment_value(value: &str) -> Result<(), UnsafeSegment> {
     if value.is_empty() {
         return Err(UnsafeSegment::Empty);
     }
-    for decoded in decodings(value) {
+    let Some(decodings) = decodings(value) else {
+        return Err(UnsafeSegment::NotUtf8(value.to_owned()));
+    };
+    for decoded in decodings {
         if decoded.contains(['/', '\\']) {
             return Err(UnsafeSegment::Separator(value.to_owned()));
         }
         if decoded.contains(['?', '#']) {
             return Err(UnsafeSegment::Delimiter(value.to_owned()));
         }
-        if decoded == "." || decoded == ".." {
+        if is_dot(&decoded) {
             return Err(UnsafeSegment::Dot(value.to_owned()));
         }
     }
@@ -187,32 +199,34 @@ pub fn check_segment_value(value: &str) -> Result<(), UnsafeSegment> {
 /// True when a segment of a path already on the wire, decoded as often as a server might, is
 /// neither a dot segment nor holds a separator: it addresses something below its parent.
 pub fn stays_below(segment: &str) -> bool {
-    decodings(segment).all(|decoded| !decoded.contains(['/', '\\']) && !is_dot(&decoded))
+    decodings(segment).is_some_and(|decodings| {
+        decodings
+            .iter()
+            .all(|decoded| !decoded.contains(['/', '\\']) && !is_dot(decoded))
+    })
 }
 
-/// `.` or `..`.
+/// `.` or `..`, also with path parameters after a `;` (servers such as Tomcat read `..;x` as
+/// `..`).
 fn is_dot(text: &str) -> bool {
-    text == "." || text == ".."
+    let name = text.split(';').next().unwrap_or(text);
+    name == "." || name == ".."
 }
 
 /// The text, then each further percent-decoding of it that changes it (at most
-/// [`DECODE_ROUNDS`]); invalid UTF-8 is decoded lossily.
-fn decodings(text: &str) -> impl Iterator<Item = String> {
-    let mut next = Some(text.to_owned());
-    let mut rounds = 0;
-    std::iter::from_fn(move || {
-        let current = next.take()?;
-        if rounds < DECODE_ROUNDS {
-            rounds += 1;
-            let decoded = percent_decode_str(&current)
-                .decode_utf8_lossy()
-                .into_owned();
-            if decoded != current {
-                next = Some(decoded);
-            }
+/// [`DECODE_ROUNDS`]); `None` when a decoding is not UTF-8 (overlong or stray bytes, which
+/// servers decode in different ways).
+fn decodings(text: &str) -> Option<Vec<String>> {
+    let mut forms = vec![text.to_owned()];
+    for _ in 0..DECODE_ROUNDS {
+        let last = forms.last()?;
+        let decoded = percent_decode_str(last).decode_utf8().ok()?.into_owned();
+        if decoded == *last {
+            break;
         }
-        Some(current)
-    })
+        forms.push(decoded);
+    }
+    Some(forms)
 }
 
 /// Appends `path` (a path relative to the base, starting with `/`, possibly with a query) to
@@ -305,6 +319,11 @@ pub fn template_hazard(template: &str) -> Option<&'static str> {
     {
         return Some(
             "cannot contain a percent-encoded `.`, `/`, `\\` or `%` (`%2e`, `%2f`, `%5c`, `%25`) in its path: servers decode them into dot segments and separators",
+        );
+    }
+    if percent_decode_str(path).decode_utf8().is_err() {
+        return Some(
+            "cannot percent-encode bytes that are not UTF-8 in its path: servers decode them in different ways",
         );
     }
     if path.split('/').any(is_dot) {

@@ -19,6 +19,7 @@ fn urls_are_judged_as_the_http_stack_sends_them() {
         ("http://h/things/x\\..\\pre4", "http://h/things/pre4"),
         ("http://h/things/pre1#{id}", "http://h/things/pre1"),
         ("HTTP://H:80/a/./b/../c?x=1#f", "http://h/a/c?x=1"),
+        ("http://user:pw@h/a", "http://h/a"),
     ] {
         assert_eq!(wire(given).as_str(), sent, "{given}");
     }
@@ -45,7 +46,16 @@ fn values_become_exactly_one_segment_or_are_refused() {
     assert_eq!(segment("a:b+c").as_deref(), Ok("a%3Ab%2Bc"));
     assert_eq!(segment("é").as_deref(), Ok("%C3%A9"));
     assert_eq!(segment("..."), Ok("...".to_owned()));
-    for dot in [".", "..", "%2e", "%2e%2e", ".%2E", "%252e%252e"] {
+    for dot in [
+        ".",
+        "..",
+        "%2e",
+        "%2e%2e",
+        ".%2E",
+        "%252e%252e",
+        "..;x",
+        ".%2e%3Bjsessionid",
+    ] {
         assert!(matches!(segment(dot), Err(UnsafeSegment::Dot(_))), "{dot}");
     }
     for separator in [
@@ -68,6 +78,15 @@ fn values_become_exactly_one_segment_or_are_refused() {
         );
     }
     assert_eq!(segment(""), Err(UnsafeSegment::Empty));
+    for overlong in ["%c0%ae%c0%ae", "%ff", "a%25c0%25ae"] {
+        assert!(
+            matches!(segment(overlong), Err(UnsafeSegment::NotUtf8(_))),
+            "{overlong}"
+        );
+    }
+    assert!(!stays_below("%c0%ae%c0%ae"));
+    assert!(!stays_below("..;"));
+    assert!(stays_below("v1;rev=2"));
 }
 
 #[test]
@@ -142,6 +161,8 @@ fn templates_that_can_never_be_safe() {
         "/things/%252e/{id}",
         "/things/{id}/..",
         "/things/./{id}",
+        "/things/{id}/..;/pre00001",
+        "/things/{id}/%c0%ae%c0%ae/pre00001",
     ] {
         assert!(template_hazard(bad).is_some(), "{bad}");
     }

@@ -112,7 +112,8 @@ fn server_view(path: &str, decodes: usize) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for segment in text.split(['/', '\\']) {
-        match segment {
+        // Path parameters (`..;x`) are dropped before routing by servers such as Tomcat.
+        match segment.split(';').next().unwrap_or(segment) {
             "." => {}
             ".." => {
                 out.pop();
@@ -139,6 +140,9 @@ fn hostile_piece() -> impl Strategy<Value = String> {
         Just("/".to_owned()),
         Just("#".to_owned()),
         Just("?k=".to_owned()),
+        Just("..;".to_owned()),
+        Just(";x".to_owned()),
+        Just("%c0%ae".to_owned()),
         Just("pre00001".to_owned()),
         Just("things".to_owned()),
         Just("api".to_owned()),
