@@ -74,11 +74,36 @@ fn left_behind(report: &Value) -> Vec<Value> {
         .clone()
 }
 
+/// Nothing the POSTs named was adopted: pre-seeded resources untouched, one left-behind entry
+/// per POST, and no DELETE at all.
+#[track_caller]
+fn nothing_adopted(api: &Api, before: &[Option<Vec<u8>>], report: &Value) {
+    untouched(api, before);
+    assert_eq!(
+        left_behind(report).len(),
+        posts(api),
+        "{}",
+        report["cleanup"]
+    );
+    assert!(
+        api.requests().iter().all(|r| r.method != "DELETE"),
+        "nothing may be deleted"
+    );
+}
+
 fn posts(api: &Api) -> usize {
     api.requests()
         .iter()
         .filter(|r| r.method == "POST" && r.target == "/things")
         .count()
+}
+
+/// The scenario with `things` created by POST, its id read as `post_id` says.
+fn post_scenario(post_id: &str) -> String {
+    scenario(&format!("create = \"post\"\npost_id = \"{post_id}\"\n"), "").replace(
+        "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
+        "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
+    )
 }
 
 /// A script on `things` with these steps (TOML).
@@ -270,10 +295,7 @@ fn server_ids_that_are_not_one_segment_are_never_adopted() {
             ..Knobs::default()
         });
         let before = api.pre_seeded_bytes();
-        let text = scenario("create = \"post\"\npost_id = \"/id\"\n", "").replace(
-            "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
-            "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
-        );
+        let text = post_scenario("/id");
         let (out, _dir) = run(
             &api,
             &text,
@@ -320,10 +342,7 @@ fn a_201_location_naming_an_existing_resource_is_a_finding_and_is_never_written(
         ..Knobs::default()
     });
     let before = api.pre_seeded_bytes();
-    let text = scenario("create = \"post\"\npost_id = \"location\"\n", "").replace(
-        "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
-        "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
-    );
+    let text = post_scenario("location");
     let (out, _dir) = run(
         &api,
         &text,
@@ -360,9 +379,7 @@ fn a_201_location_naming_an_existing_resource_is_a_finding_and_is_never_written(
         result_row(&report, "repeat-delete", "things")["status"]["kind"],
         "failed"
     );
-    untouched(&api, &before);
-    assert_eq!(left_behind(&report).len(), posts(&api));
-    assert!(api.requests().iter().all(|r| r.method != "DELETE"));
+    nothing_adopted(&api, &before, &report);
 }
 
 #[test]
@@ -417,10 +434,7 @@ fn a_201_whose_body_id_names_an_existing_resource_is_a_finding_and_is_never_writ
         ..Knobs::default()
     });
     let before = api.pre_seeded_bytes();
-    let text = scenario("create = \"post\"\npost_id = \"/id\"\n", "").replace(
-        "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
-        "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
-    );
+    let text = post_scenario("/id");
     let (out, _dir) = run(
         &api,
         &text,
@@ -438,9 +452,7 @@ fn a_201_whose_body_id_names_an_existing_resource_is_a_finding_and_is_never_writ
         findings(&report)[0]["title"],
         "the id in a 201 answer does not name the created resource"
     );
-    untouched(&api, &before);
-    assert_eq!(left_behind(&report).len(), posts(&api));
-    assert!(api.requests().iter().all(|r| r.method != "DELETE"));
+    nothing_adopted(&api, &before, &report);
 }
 
 #[test]
@@ -450,10 +462,7 @@ fn a_201_location_that_disagrees_with_the_body_id_is_a_finding_and_the_verified_
         ..Knobs::default()
     });
     let before = api.pre_seeded_bytes();
-    let text = scenario("create = \"post\"\npost_id = \"/id\"\n", "").replace(
-        "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
-        "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
-    );
+    let text = post_scenario("/id");
     let (out, _dir) = run(&api, &text, &["--checks", "repeat-delete", "--cases", "2"]);
     out.assert_code(1, "the Location finding fails the run");
     let report = out.json();
@@ -497,10 +506,7 @@ fn a_201_location_on_another_origin_is_reported_and_never_requested() {
             ..Knobs::default()
         });
         let before = api.pre_seeded_bytes();
-        let text = scenario("create = \"post\"\npost_id = \"/id\"\n", "").replace(
-            "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
-            "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
-        );
+        let text = post_scenario("/id");
         let (out, _dir) = run(
             &api,
             &text,

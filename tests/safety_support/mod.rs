@@ -194,19 +194,19 @@ pub struct Bystander {
 
 impl Bystander {
     pub fn start() -> Bystander {
-        let log: Arc<Mutex<Vec<Logged>>> = Arc::default();
+        let received: Arc<Mutex<Vec<Logged>>> = Arc::default();
         let shared = Shared {
             store: Arc::default(),
-            log: log.clone(),
+            log: received.clone(),
             knobs: Arc::default(),
             origin: Arc::default(),
         };
         let router = Router::new()
             .fallback(|| async { axum::Json(json!({"id": "bystander", "name": "x"})) })
-            .layer(axum::middleware::from_fn_with_state(shared, log_only));
+            .layer(axum::middleware::from_fn_with_state(shared, log));
         Bystander {
             served: Served::start(router),
-            log,
+            log: received,
         }
     }
 
@@ -241,11 +241,6 @@ fn logged(request: &Request) -> Logged {
 }
 
 async fn log(State(shared): State<Shared>, request: Request, next: Next) -> Response {
-    shared.log.lock().unwrap().push(logged(&request));
-    next.run(request).await
-}
-
-async fn log_only(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     shared.log.lock().unwrap().push(logged(&request));
     next.run(request).await
 }
