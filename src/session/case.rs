@@ -559,7 +559,7 @@ impl<'a> Session<'a> {
         Err(CaseError::Setup(format!(
             "{} {} answered {} while setting up the case ({}); does the body template match the API?",
             exchange.request.method,
-            exchange.request.url,
+            crate::shorten::shorten(&exchange.request.url),
             exchange.response.status,
             exchange.purpose,
         )))
