@@ -8,6 +8,8 @@
 pub mod auth;
 mod case;
 pub mod context;
+pub mod guard;
+pub mod notice;
 pub mod registry;
 
 pub(crate) use case::id_text;

@@ -56,8 +56,9 @@ pub(crate) fn validate(ctx: Ctx<'_>, doc: ScenarioDoc, env: &EnvSnapshot) -> Che
     if doc.resources.is_empty() && doc.scripts.is_empty() {
         return Err(ctx.err(0..0, "the file defines no resources and no scripts"));
     }
+    let max_body = target::max_body_bytes(ctx, doc.target.max_body_bytes.as_ref())?;
     let target = target::target(ctx, doc.target, env)?;
-    let resources = resource::resources(ctx, doc.resources)?;
+    let resources = resource::resources(ctx, doc.resources, max_body)?;
     let scripts = script::scripts(ctx, doc.scripts, &resources)?;
     Ok(Scenario {
         path: ctx.path.to_path_buf(),
