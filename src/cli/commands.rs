@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::checks;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::ci;
@@ -60,7 +61,7 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
 
 /// `check`: validate scenario files.
 pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
-    match scenario::load_paths(&args.paths, env) {
+    match checks::load::load_paths(&args.paths, env) {
         Ok(scenarios) => {
             for s in &scenarios {
                 let _ = writeln!(
@@ -269,7 +270,7 @@ pub(super) fn plan(
 fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     bundled::SCENARIOS
         .iter()
-        .map(|(path, text)| scenario::load_str(Path::new(path), text, env))
+        .map(|(path, text)| checks::load::load_str(Path::new(path), text, env))
         .collect()
 }
 

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::checks;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
 use crate::cli::commands::{execute, fail, plan, random_u64};
 use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
@@ -23,7 +24,7 @@ pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
-    let scenarios = match scenario::load_paths(&args.paths, env) {
+    let scenarios = match checks::load::load_paths(&args.paths, env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -205,7 +206,7 @@ fn replay_scenarios(
         ));
     }
     let scenarios =
-        scenario::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
+        checks::load::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
     let failures = match &args.scenario {
         Some(path) => failures
             .into_iter()

@@ -7,13 +7,14 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::checks;
 use crate::cli::args::{InitArgs, RunArgs};
 use crate::cli::commands::fail;
 use crate::env::EnvSnapshot;
 use crate::http::config::{ProxyConfig, TransportConfig};
 use crate::model::exit_code;
 use crate::openapi::{self, Generated, OpenApiError, Spec};
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 
 /// `--out -`: the scenario goes to standard output.
 const STDOUT: &str = "-";
@@ -75,13 +76,13 @@ pub fn run_scenarios(
     let mut scenarios = if args.paths.is_empty() {
         Vec::new()
     } else {
-        scenario::load_paths(&args.paths, env).map_err(|err| fail(exit_code::USAGE, &err))?
+        checks::load::load_paths(&args.paths, env).map_err(|err| fail(exit_code::USAGE, &err))?
     };
     if let Some(location) = &args.openapi {
         let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;
         let generated = openapi::import(&spec).map_err(|err| fail(code(&err), &err))?;
         let path = openapi::generated_path(&spec);
-        let loaded = scenario::load_str(&path, &generated.toml, env)
+        let loaded = checks::load::load_str(&path, &generated.toml, env)
             .map_err(|err| fail(exit_code::USAGE, &err))?;
         eprintln!(
             "{} (to see or edit it: idemfuzz init --openapi {location} --out -)",
