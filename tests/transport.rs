@@ -673,6 +673,8 @@ fn the_openapi_document_is_fetched_through_the_configured_proxy() {
         "run",
         "--openapi",
         &spec,
+        "--base-url",
+        demo.url(),
         "--proxy",
         &proxy_url,
         "--format",

@@ -19,7 +19,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{IgnorePattern, JsonPointer, OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Req, Session};
+use crate::session::{CaseError, Req, Session, id_text};
 use crate::snapshot::canonical::{Canon, differing_leaves};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -293,7 +293,7 @@ fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
         .as_ref()
         .is_some_and(|items| {
             items.iter().any(|item| {
-                id_field.get(item).and_then(Value::as_str) == Some(record.missing_id.as_str())
+                id_field.get(item).and_then(id_text).as_deref() == Some(record.missing_id.as_str())
             })
         });
     if listed

@@ -111,6 +111,24 @@ fn repeat_delete_passes_204_then_404() {
 }
 
 #[test]
+fn repeat_delete_finds_a_numeric_target_id_among_the_others() {
+    // Server-picked integer ids (Django, FastAPI): the target `7` is `7` in the listing.
+    let record = repeat_delete::Record {
+        target_id: "7".into(),
+        collection_before: collection(vec![json!({"id": 6}), json!({"id": 7})]),
+        collection_after: collection(vec![json!({"id": 6})]),
+        ..delete_record(404, 404, true)
+    };
+    let found = repeat_delete::judge(
+        &record,
+        &canon(&[]),
+        &RepeatDeleteOptions::default(),
+        &id_field(),
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
 fn repeat_delete_flags_500_survivors_and_collateral_deletes() {
     let options = RepeatDeleteOptions::default();
     let found = repeat_delete::judge(

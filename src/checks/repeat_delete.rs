@@ -16,7 +16,7 @@ use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::model::StatusesDoc;
 use crate::scenario::{OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, Session, id_text};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -275,7 +275,8 @@ fn collateral(
             items
                 .iter()
                 .filter(|item| {
-                    id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str())
+                    id_field.get(item).and_then(id_text).as_deref()
+                        != Some(record.target_id.as_str())
                 })
                 .map(|item| canon.body(item))
                 .collect(),

@@ -59,12 +59,16 @@ pub enum Command {
     ListChecks,
     /// List the bugs the demo API can plant.
     ListBugs,
-    /// Write a scenario file generated from an OpenAPI 3.0 or 3.1 document (JSON or YAML).
+    /// Write a scenario file generated from an OpenAPI 3.0/3.1 or Swagger 2.0 document (JSON or
+    /// YAML).
     ///
-    /// Every collection/item path pair (`/things` and `/things/{id}`) with PUT, DELETE or POST
-    /// becomes a resource; request-body schemas become body templates; readOnly members become
-    /// ignore patterns; checks the documented methods do not allow are turned off. Every
-    /// setting carries a comment saying where it came from. See docs/openapi.md.
+    /// Every collection/item path pair (`/things` and `/things/{id}`, `/items/{id}/`) that can
+    /// create, read and delete its own items becomes a resource; the create method, ETags,
+    /// required preconditions, POST-PUT creation, the PATCH format and server-managed members
+    /// come from what the document says; bulk and action endpoints are never imported. Every
+    /// setting carries a comment saying where it came from, and the file has no active
+    /// base_url (the document's server is shown as a comment). Prints which checks will run on
+    /// each resource, and why the others will not. See docs/openapi.md.
     #[command(after_help = INIT_HELP)]
     Init(InitArgs),
     /// Print a shell completion script to standard output.
@@ -83,7 +87,8 @@ pub enum Command {
 const INIT_HELP: &str = "\
 Exit codes:
   0    the scenario file was written
-  2    the document cannot be read or parsed, yields no resource, or --out exists
+  2    the document cannot be read or parsed, yields no resource, no check of the written
+       file can run, or --out exists
   3    the document's URL could not be reached";
 
 #[derive(Debug, Args)]
@@ -181,9 +186,10 @@ pub struct RunArgs {
     /// Scenario files or directories (every *.toml in a directory).
     #[arg(required_unless_present = "openapi")]
     pub paths: Vec<PathBuf>,
-    /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 document (file or
-    /// http(s):// URL), as `idemfuzz init --openapi` would write it. A URL is fetched with the
-    /// proxy and TLS options below, without credentials.
+    /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 or Swagger 2.0
+    /// document (file or http(s):// URL), as `idemfuzz init --openapi` would write it. A URL is
+    /// fetched with the proxy and TLS options below, without credentials. The target is never
+    /// taken from the document: --base-url (or IDEMFUZZ_BASE_URL) is required.
     #[arg(long, value_name = "FILE|URL")]
     pub openapi: Option<String>,
     /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
