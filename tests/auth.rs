@@ -190,6 +190,90 @@ fn bearer_env_authenticates_a_file_without_auth() {
 }
 
 #[test]
+fn header_options_authenticate_and_are_redacted_like_target_headers() {
+    let demo = Demo::start_with(DemoOptions {
+        require_token: Some(TOKEN.into()),
+        bugs: "merge-put".parse().expect("bug"),
+        ..DemoOptions::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = dir.path().join("run.har");
+    let har_arg = har.display().to_string();
+    let out = run_with_env(
+        &[("DEMO_TOKEN", TOKEN)],
+        Path::new("scenarios/demo.toml"),
+        demo.url(),
+        &[
+            "--checks",
+            "partial-put",
+            "-H",
+            "Authorization: Bearer ${DEMO_TOKEN}",
+            "--header",
+            &format!("X-Tenant:{TENANT}"),
+            "--har",
+            &har_arg,
+        ],
+    );
+    out.assert_code(1, "the planted bug is found through -H credentials")
+        .assert_no_panic();
+    assert!(
+        demo.requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "every request carries the -H header"
+    );
+    let report = out.json();
+    let repro = findings(&report)[0]["repro"].as_str().unwrap_or_default();
+    assert!(
+        repro.contains(r#"-H "Authorization: Bearer ${DEMO_TOKEN}""#),
+        "a ${{VAR}} header is shown as written:\n{repro}"
+    );
+    assert!(
+        repro.contains(&format!("-H 'X-Tenant: {TENANT}'")),
+        "a literal header whose name is no credential's is shown as it is:\n{repro}"
+    );
+    assert_nowhere(TOKEN, &out, &[&har]);
+
+    // A literal credential given with -H is redacted as a literal [target.headers] one is.
+    let out = run_with_env(
+        &[],
+        Path::new("scenarios/demo.toml"),
+        demo.url(),
+        &[
+            "--checks",
+            "partial-put",
+            "-H",
+            &format!("Authorization: Bearer {TOKEN}"),
+        ],
+    );
+    out.assert_code(1, "a literal -H token works too");
+    let repro = findings(&out.json())[0]["repro"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        repro.contains("# fill in and add: -H 'Authorization: ...'"),
+        "{repro}"
+    );
+    assert_nowhere(TOKEN, &out, &[]);
+
+    // An unset variable is a usage error naming it; the value is never echoed.
+    let out = run_with_env(
+        &[],
+        Path::new("scenarios/demo.toml"),
+        demo.url(),
+        &["-H", "Authorization: Bearer ${NOT_SET_ANYWHERE}"],
+    );
+    out.assert_code(2, "an unset -H variable");
+    assert!(
+        out.stderr
+            .contains("-H Authorization: environment variable `NOT_SET_ANYWHERE` is not set"),
+        "{}",
+        out.context()
+    );
+}
+
+#[test]
 fn basic_credentials_go_on_the_wire_as_base64() {
     let demo = Demo::start("none");
     let dir = tempfile::tempdir().expect("tempdir");

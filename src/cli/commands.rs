@@ -13,8 +13,10 @@ use crate::checks;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::ci;
-use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
+use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, ReportSpec, Terminal};
+use crate::cli::input;
 use crate::cli::transport;
+use crate::cli::wait;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
 use crate::model::baseline::BaselineOptions;
@@ -22,7 +24,7 @@ use crate::model::check::BUILT_IN;
 use crate::model::exit_code;
 use crate::model::report::RunReport;
 use crate::report::har::HarReporter;
-use crate::report::human::HumanReporter;
+use crate::report::human::{HumanOptions, HumanReporter};
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
 use crate::report::{Format, Reporter, ReporterSet};
@@ -59,9 +61,11 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
     exit_code::OK
 }
 
-/// `check`: validate scenario files.
+/// `check`: validate scenario files. Secrets are not needed: an unset variable stands in with a
+/// placeholder, and each file's line says which variables `run` will need.
 pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
-    match checks::load::load_paths(&args.paths, env) {
+    let lenient = env.clone().standing_in_for_unset();
+    match input::load_scenarios(&args.paths, &lenient) {
         Ok(scenarios) => {
             for s in &scenarios {
                 let _ = writeln!(
@@ -71,11 +75,28 @@ pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
                     s.resources.len(),
                     s.scripts.len()
                 );
+                if let Some(line) = needed_variables(s, env) {
+                    let _ = writeln!(out, "{line}");
+                }
             }
             exit_code::OK
         }
         Err(err) => fail(exit_code::USAGE, &err),
     }
+}
+
+/// `  run will need: API_TOKEN (not set here), TENANT`, or `None` when the file reads no
+/// variable.
+fn needed_variables(scenario: &Scenario, env: &EnvSnapshot) -> Option<String> {
+    let names: Vec<String> = scenario
+        .variables()
+        .into_iter()
+        .map(|name| match env.get(&name) {
+            Some(_) => name,
+            None => format!("{name} (not set here)"),
+        })
+        .collect();
+    (!names.is_empty()).then(|| format!("  run will need: {}", names.join(", ")))
 }
 
 /// `run`: validate the options, load (and generate), run, report. The options are validated
@@ -90,7 +111,7 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
         Ok(scenarios) => scenarios,
         Err(code) => return code,
     };
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -132,7 +153,7 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Err(err) => return fail(exit_code::USAGE, &err),
     };
     if config.dry_run {
-        return demo_dry_run(scenarios, &config, env);
+        return demo_dry_run(scenarios, &config);
     }
     let Some(runtime) = runtime() else {
         return exit_code::CANNOT_TEST;
@@ -149,7 +170,7 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
             );
         }
     };
-    let result = match plan(scenarios, Some(&server.base_url()), env) {
+    let result = match plan(scenarios, Some(&server.base_url())) {
         Ok(planned) => execute(&planned, &config),
         Err(err) => Err(fail(exit_code::USAGE, &err)),
     };
@@ -163,8 +184,8 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
 }
 
 /// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
-fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSnapshot) -> u8 {
-    match plan(scenarios, Some(DRY_RUN_DEMO_URL), env) {
+fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> u8 {
+    match plan(scenarios, Some(DRY_RUN_DEMO_URL)) {
         Ok(planned) => ci::dry_run(
             &planned,
             &run_settings(config, Default::default()),
@@ -251,14 +272,12 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
 pub(super) fn plan(
     scenarios: Vec<Scenario>,
     cli_url: Option<&str>,
-    env: &EnvSnapshot,
 ) -> Result<Vec<PlannedScenario>, ConfigError> {
     scenarios
         .into_iter()
         .map(|scenario| {
             let path = scenario.path.display().to_string();
-            let base_url =
-                config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
+            let base_url = config::base_url(cli_url, scenario.target.base_url.as_deref(), &path)?;
             Ok(PlannedScenario {
                 target: ResolvedTarget::new(base_url, scenario.target.clone()),
                 scenario,
@@ -280,13 +299,27 @@ pub(super) fn execute(
     planned: &[PlannedScenario],
     config: &ExecutionConfig,
 ) -> Result<RunReport, u8> {
+    config::check_resources(&config.selection, planned)
+        .map_err(|err| fail(exit_code::USAGE, &err))?;
     let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
         .map_err(|err| fail(exit_code::USAGE, &err))?;
-    let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
+    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
+    if let Some(patience) = config.transport.wait_for_target {
+        let waited = wait::wait_for_targets(&planned, &config.transport.client, patience);
+        runtime
+            .block_on(waited)
+            .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    }
+    let reporters = open_reporters(
+        &config.reports,
+        config.human,
+        config.transport.har.as_deref(),
+    )
+    .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let reporters = Arc::new(reporters);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
-    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
     let settings = run_settings(config, baseline);
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();
@@ -298,11 +331,17 @@ pub(super) fn execute(
         });
         runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
-    if let Some(err) = reporters.take_error() {
-        eprintln!("idemfuzz: error: writing a report failed: {err}");
-    }
+    report_write_error(&reporters);
     ci::write_baseline(config, &report)?;
     Ok(report)
+}
+
+/// Says on stderr when a report could not be written (a closed standard output excepted).
+pub(super) fn report_write_error(reporters: &ReporterSet) {
+    let report_error = reporters.take_error().map_or(Ok(()), Err);
+    if let Some(err) = super::pipe::worth_reporting(report_error) {
+        eprintln!("idemfuzz: error: writing a report failed: {err}");
+    }
 }
 
 /// The runner's settings from the validated configuration.
@@ -317,12 +356,19 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
         shard: config.shard,
         baseline,
         fuzz: config.fuzz.clone(),
+        limits: config.limits,
     }
 }
 
-fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
+/// The reporters of `specs` (human ones with `human`, uncoloured in files) and, with `har`, the
+/// HAR writer. `Err` names the file that could not be created.
+pub(super) fn open_reporters(
+    specs: &[ReportSpec],
+    human: HumanOptions,
+    har: Option<&Path>,
+) -> Result<ReporterSet, String> {
     let set = ReporterSet::new();
-    for spec in &config.reports {
+    for spec in specs {
         let out: Box<dyn Write + Send> = match &spec.destination {
             Destination::Stdout => Box::new(std::io::stdout()),
             Destination::File(path) => {
@@ -333,7 +379,7 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
         };
         let reporter: Box<dyn Reporter> = match spec.format {
             Format::Human => {
-                let mut options = config.human;
+                let mut options = human;
                 if spec.destination != Destination::Stdout {
                     options.color = false;
                     options.progress = false;
@@ -345,7 +391,7 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
         };
         set.add(reporter);
     }
-    if let Some(path) = &config.transport.har {
+    if let Some(path) = har {
         let file = File::create(path)
             .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
         set.add(Box::new(HarReporter::new(BufWriter::new(file))));

@@ -24,7 +24,8 @@ Exit codes:
   1    failing findings (at or above --fail-on and not in the --baseline)
   2    usage or scenario-file error (also: a bad --baseline file or --openapi document)
   3    the target could not be tested (unreachable, TLS/connection errors, credentials
-       rejected, stopped answering, or a check could not run a single case), or the
+       rejected, stopped answering, never answered within --wait-for-target, or a check
+       could not run a single case, also because --time-budget ran out first), or the
        --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 

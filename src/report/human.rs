@@ -820,6 +820,13 @@ pub fn render_outcome(outcome: &RunOutcome, p: Palette) -> String {
     let text = match outcome {
         RunOutcome::Completed => p.paint(GREEN, "completed"),
         RunOutcome::Interrupted => p.paint(YELLOW.bold(), "interrupted (results so far)"),
+        RunOutcome::Stopped { reason } => {
+            format!(
+                "{} — {}",
+                p.paint(YELLOW.bold(), "stopped early"),
+                clean(reason)
+            )
+        }
         RunOutcome::CannotTest { reason } => {
             format!("{} — {}", p.paint(RED.bold(), "cannot test"), clean(reason))
         }
@@ -853,6 +860,12 @@ pub fn render_verdict(report: &RunReport, p: Palette) -> String {
         Verdict::CheckErrored => (
             RED.bold(),
             "CANNOT TEST: a check could not run a single case (see case errors)".to_string(),
+        ),
+        Verdict::Passed if matches!(report.outcome, RunOutcome::Stopped { .. }) => (
+            YELLOW.bold(),
+            format!(
+                "PASSED, STOPPED EARLY: no finding at or above --fail-on {fail_on} in the cases that ran"
+            ),
         ),
         Verdict::Passed => (
             GREEN.bold(),

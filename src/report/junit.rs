@@ -98,6 +98,9 @@ fn new_suite(report: &RunReport, name: &str) -> TestSuite {
     if let Some(file) = baseline.and_then(|b| b.compared_with.as_deref()) {
         suite.add_property(Property::new("baseline", file));
     }
+    if let RunOutcome::Stopped { reason } = &report.outcome {
+        suite.add_property(Property::new("stopped_early", reason));
+    }
     suite
 }
 
@@ -246,7 +249,7 @@ fn run_test_cases(report: &RunReport) -> Vec<TestCase> {
 /// An errored `run` testcase when the run was interrupted or could not test.
 fn outcome_test_case(outcome: &RunOutcome) -> Option<TestCase> {
     let (ty, message) = match outcome {
-        RunOutcome::Completed => return None,
+        RunOutcome::Completed | RunOutcome::Stopped { .. } => return None,
         RunOutcome::Interrupted => ("interrupted", "the run was interrupted (Ctrl-C)"),
         RunOutcome::CannotTest { reason } => ("cannot-test", reason.as_str()),
     };

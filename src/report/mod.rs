@@ -11,6 +11,7 @@ pub mod har;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod merge;
 
 use std::fmt;
 use std::io;
