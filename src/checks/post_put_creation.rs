@@ -4,17 +4,99 @@
 //! first PUT (RFC 9110 §9.2.2, §9.3.3, §9.3.4; the pattern keeps POST's side effects out of
 //! the retried request).
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use crate::checks::check::{Canons, Case, Check, PROXIED, no_options};
+use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps;
 use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{EmptyBody, Resource};
+use crate::scenario::{EmptyBody, OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// The check.
+pub struct PostPutCreation;
+
+impl Check for PostPutCreation {
+    const ID: CheckId = CheckId::PostPutCreation;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn notes(&self, _: &Resource, proxied: bool) -> Vec<String> {
+        if proxied {
+            vec![format!(
+                "lost-response retry of the filling PUT not run: {PROXIED}"
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), proxied: bool) -> Outline {
+        let (item, collection) = (&resource.item, &resource.collection);
+        let star = outline::star(resource);
+        let empty = match resource.post_put.map(|p| p.empty_body) {
+            Some(EmptyBody::EmptyObject) => "body {}",
+            _ => "no body",
+        };
+        let put_snapshots = [
+            send(Method::Put, To::Item),
+            send(Method::Get, To::Item),
+            send(Method::Get, To::Collection),
+        ];
+        let mut steps = Outline::new()
+            .step(
+                format!("POST {collection} with {empty} (create)"),
+                [send(Method::Post, To::Collection)],
+            )
+            .step(
+                format!("GET {item} (the empty resource)"),
+                [send(Method::Get, To::Item)],
+            )
+            .step(
+                format!("PUT {item} body A{star}, GET {item}, GET {collection}"),
+                put_snapshots,
+            );
+        if !proxied {
+            steps = steps
+                .step(
+                    format!("PUT {item} body A again, answer not read (lost response)"),
+                    [send(Method::Put, To::Item)],
+                )
+                .step(
+                    format!("PUT {item} body A again (retry), GET {item}, GET {collection}"),
+                    put_snapshots,
+                );
+        }
+        steps
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+        judge(record, &canons.full)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

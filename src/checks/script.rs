@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::checks::outline::Outline;
 use crate::checks::verdict::{answered, states_differ};
 use crate::http::wire_url::{self, FillError};
 use crate::model::exchange::Exchange;
@@ -14,6 +15,22 @@ use crate::scenario::{Capture, Expect, Script, Step};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
+
+/// The outline of a script for `--dry-run`: its steps as written.
+pub fn outline(script: &Script) -> Outline {
+    let mut steps = Outline::new();
+    for step in &script.steps {
+        let repeat = match step.repeat {
+            0 | 1 => String::new(),
+            n => format!(" ×{n}"),
+        };
+        steps.push(
+            format!("{} {}{repeat}  ({})", step.method, step.path, step.name),
+            [],
+        );
+    }
+    steps
+}
 
 /// What one step did.
 #[derive(Debug, Clone)]

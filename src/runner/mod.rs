@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::checks::dispatch::Canons;
+use crate::checks::check::Canons;
 use crate::checks::fuzz::cross_canon;
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;

@@ -18,6 +18,8 @@ use crate::session::registry::OwnedState;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 mod adopt;
+
+pub use adopt::READ_BACK_PURPOSE;
 mod concurrent;
 
 pub use concurrent::Unanswered;

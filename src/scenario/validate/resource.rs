@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
-use super::checks::check_options;
 use super::common::{self, header_name, names, path, pointer, statuses};
 use super::resilience;
 use super::{Checked, Ctx};
@@ -16,7 +15,7 @@ use crate::scenario::placeholder::{self, ID};
 use crate::scenario::pointer::{IgnorePattern, JsonPointer};
 use crate::scenario::size;
 use crate::scenario::template::TemplateNode;
-use crate::scenario::{CreateMode, IdempotencyKey, PostId, Resource};
+use crate::scenario::{CheckOptions, CreateMode, IdempotencyKey, PostId, Resource};
 use crate::shorten::shorten;
 
 /// The header used when `idempotency_key` does not name one.
@@ -26,12 +25,18 @@ const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 pub(super) fn resources(
     ctx: Ctx<'_>,
     docs: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
+    mut check_options: Vec<(String, CheckOptions)>,
     max_body: u64,
 ) -> Checked<Vec<Resource>> {
     let mut docs: Vec<_> = docs.into_iter().collect();
     docs.sort_by_key(|(_, doc)| doc.span().start);
     docs.into_iter()
-        .map(|(name, doc)| resource(ctx, &name, doc.into_inner(), max_body))
+        .map(|(name, doc)| {
+            let at = check_options.iter().position(|(n, _)| n == name.get_ref());
+            // Every resource of the file has its tables (none when it names no check).
+            let checks = at.map(|at| check_options.swap_remove(at).1);
+            resource(ctx, &name, doc.into_inner(), checks, max_body)
+        })
         .collect()
 }
 
@@ -39,6 +44,7 @@ fn resource(
     ctx: Ctx<'_>,
     name: &Spanned<String>,
     doc: ResourceDoc,
+    checks: Option<CheckOptions>,
     max_body: u64,
 ) -> Checked<Resource> {
     let create = create_mode(ctx, doc.create.as_ref())?;
@@ -77,7 +83,7 @@ fn resource(
         items: optional_pointer(ctx, doc.items.as_ref(), "")?,
         detect_volatile: doc.detect_volatile.unwrap_or(true),
         idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
-        checks: check_options(ctx, &doc.checks)?,
+        checks: checks.unwrap_or_else(|| CheckOptions::none(ctx)),
         patch: patch.map(|(format, _)| format),
         post_id,
         body: doc.body.into_inner(),

@@ -24,6 +24,10 @@ use crate::session::registry::OwnedState;
 use crate::shorten::shorten;
 use crate::snapshot::holds::holds;
 
+/// The purpose of the GET that reads a POST-created resource back before it is adopted. The
+/// session sends it, not the check: check outlines do not list it.
+pub const READ_BACK_PURPOSE: &str = "GET the created resource: does it hold what the POST sent?";
+
 /// Why a read-back does not prove the resource is the run's.
 enum ReadBack {
     /// The item answered, and does not hold what the POST sent: it is some other resource.
@@ -66,7 +70,7 @@ impl Session<'_> {
         }
         let read = self
             .send(
-                "GET the created resource: does it hold what the POST sent?",
+                READ_BACK_PURPOSE,
                 Req::new(Method::Get, self.resource.item_path(&id)),
             )
             .await?;
