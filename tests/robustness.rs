@@ -143,7 +143,7 @@ fn json_and_junit_reports_are_written_alongside_the_human_report() {
 
     // JSON file.
     let report = read_json(&json_path);
-    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["format_version"], 2);
     assert_eq!(report["seed"], 7);
     assert!(
         findings(&report)
@@ -415,7 +415,7 @@ fn run_weird(kind: &str, extra: &[&str]) -> (support::Out, Value) {
         out.context()
     );
     let report = out.json();
-    assert_eq!(report["format_version"], 1, "`{kind}`: not a JSON report");
+    assert_eq!(report["format_version"], 2, "`{kind}`: not a JSON report");
     assert_no_transport_finding(&report, kind);
     (out, report)
 }

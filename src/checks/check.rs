@@ -135,6 +135,32 @@ pub trait Check: Sync + 'static {
         options: &Self::Options,
         canons: &Canons,
     ) -> Vec<Violation>;
+
+    /// Why the case observed nothing of what the check judges (no readable state, a body the
+    /// API did not keep, ...), if so: the case is then inconclusive, unless it found a
+    /// violation anyway. A pure function of the record, like `judge`.
+    fn unobserved(&self, record: &Self::Record, resource: &Resource) -> Option<String> {
+        let _ = (record, resource);
+        None
+    }
+}
+
+/// What judging one case gave: its violations, and why it observed nothing the check judges
+/// (then the case is inconclusive unless a violation at warning level or above was found).
+#[derive(Debug, Clone, Default)]
+pub struct Judged {
+    pub violations: Vec<Violation>,
+    pub unobserved: Option<String>,
+}
+
+impl Judged {
+    /// Violations only (every observation made).
+    pub fn observed(violations: Vec<Violation>) -> Judged {
+        Judged {
+            violations,
+            unobserved: None,
+        }
+    }
 }
 
 /// A check as the table holds it: [`Check`] without its types, implemented for every `Check`.
@@ -159,10 +185,7 @@ pub trait AnyCheck: Sync {
     fn outline(&self, resource: &Resource, proxied: bool) -> Outline;
 
     /// Runs one case: execute, then judge.
-    fn run_case<'a>(
-        &'a self,
-        case: Case<'a, '_>,
-    ) -> LocalBoxFuture<'a, Result<Vec<Violation>, CaseError>>;
+    fn run_case<'a>(&'a self, case: Case<'a, '_>) -> LocalBoxFuture<'a, Result<Judged, CaseError>>;
 }
 
 /// Why requests released together or left unread cannot reach a target: a proxy carries its
@@ -224,17 +247,17 @@ impl<C: Check> AnyCheck for C {
         }
     }
 
-    fn run_case<'a>(
-        &'a self,
-        case: Case<'a, '_>,
-    ) -> LocalBoxFuture<'a, Result<Vec<Violation>, CaseError>> {
+    fn run_case<'a>(&'a self, case: Case<'a, '_>) -> LocalBoxFuture<'a, Result<Judged, CaseError>> {
         Box::pin(async move {
             let resource = case.session.resource;
             let canons = case.canons;
             let options = options_of(self, resource)
                 .map_err(|err| CaseError::Setup(format!("invalid options: {err}")))?;
             let record = self.execute(case, &options).await?;
-            Ok(self.judge(&record, resource, &options, canons))
+            Ok(Judged {
+                violations: self.judge(&record, resource, &options, canons),
+                unobserved: self.unobserved(&record, resource),
+            })
         })
     }
 }

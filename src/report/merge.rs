@@ -287,6 +287,7 @@ fn add_results(merged: &mut Vec<CheckResult>, results: Vec<CheckResult>) {
 fn add_row(row: &mut CheckResult, other: CheckResult) {
     row.cases_run += other.cases_run;
     row.cases_errored += other.cases_errored;
+    row.cases_inconclusive += other.cases_inconclusive;
     row.errors += other.errors;
     row.warnings += other.warnings;
     row.infos += other.infos;
@@ -312,6 +313,13 @@ fn add_row(row: &mut CheckResult, other: CheckResult) {
                 reason: reason.clone(),
             }
         }
+        (CheckStatus::Inconclusive { reason }, _) | (_, CheckStatus::Inconclusive { reason })
+            if row.cases_run == 0 =>
+        {
+            CheckStatus::Inconclusive {
+                reason: reason.clone(),
+            }
+        }
         _ => CheckStatus::Passed,
     };
 }
@@ -327,7 +335,7 @@ pub fn replay(report: &RunReport, sink: &dyn EventSink) {
         cases: report
             .results
             .iter()
-            .map(|r| u64::from(r.cases_run + r.cases_errored))
+            .map(|r| u64::from(r.cases_run + r.cases_errored + r.cases_inconclusive))
             .sum(),
         time_budget_ms: None,
     });
@@ -492,7 +500,7 @@ mod tests {
         let report = sample_report();
         assert_eq!(parse("r.json", &render_json(&report)), Ok(report));
         let older = render_json(&sample_report()).replacen(
-            "\"format_version\": 1",
+            "\"format_version\": 2",
             "\"format_version\": 0",
             1,
         );

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
-use crate::checks::check::{Canons, Case};
+use crate::checks::check::{Canons, Case, Judged};
 use crate::checks::fuzz::FuzzCase;
 use crate::checks::{script, table};
 use crate::fuzz::FuzzSettings;
@@ -54,6 +54,8 @@ struct Tally {
     remaining: u32,
     /// Cases that did not start because the time budget ran out.
     out_of_time: u32,
+    /// Why cases were inconclusive (distinct reasons, first few).
+    inconclusive: Vec<String>,
     result: CheckResult,
 }
 
@@ -181,6 +183,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        inconclusive: Vec::new(),
         result: CheckResult {
             notes: unit.notes.clone(),
             case_numbers: unit
@@ -210,6 +213,12 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
         Some(CaseError::OutOfTime) => {
             tally.out_of_time += 1;
             return;
+        }
+        Some(CaseError::Inconclusive(reason)) => {
+            result.cases_inconclusive += 1;
+            if tally.inconclusive.len() < MAX_ERROR_LINES && !tally.inconclusive.contains(reason) {
+                tally.inconclusive.push(reason.clone());
+            }
         }
         Some(error) => {
             result.cases_errored += 1;
@@ -255,6 +264,10 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
         result.status = CheckStatus::Interrupted;
     } else if result.errors + result.warnings > 0 {
         result.status = CheckStatus::Failed;
+    } else if result.cases_run == 0 && result.cases_inconclusive > 0 {
+        result.status = CheckStatus::Inconclusive {
+            reason: tally.inconclusive.join("; "),
+        };
     } else if result.cases_run == 0 {
         let reason = result.case_errors.first().cloned().unwrap_or_else(|| {
             if tally.out_of_time > 0 {
@@ -264,6 +277,13 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
             }
         });
         result.status = CheckStatus::Errored { reason };
+    } else if result.cases_inconclusive > 0 {
+        result.notes.push(format!(
+            "{} of {} case(s) inconclusive, so judged on the others: {}",
+            result.cases_inconclusive,
+            result.cases_run + result.cases_inconclusive,
+            tally.inconclusive.join("; ")
+        ));
     }
     result
 }
@@ -316,13 +336,17 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
         .collect();
     let error = match verdict {
-        Ok(violations) => {
+        Ok(Judged {
+            violations,
+            unobserved,
+        }) => {
+            let failing = violations.iter().any(|v| v.severity >= Severity::Warning);
             findings.extend(
                 violations
                     .into_iter()
                     .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
             );
-            None
+            unobserved.filter(|_| !failing).map(CaseError::Inconclusive)
         }
         Err(error) => Some(error),
     };
@@ -342,7 +366,7 @@ async fn judge_case(
     session: &mut Session<'_>,
     case: FuzzCase<'_>,
     case_seed: u64,
-) -> Result<Vec<Violation>, CaseError> {
+) -> Result<Judged, CaseError> {
     let planned = &work.scenarios[unit.scenario];
     let resource = &planned.scenario.resources[unit.resource];
     let mut generator = BodyGenerator::new(case_seed);
@@ -373,12 +397,16 @@ async fn judge_case(
                 check.run_case(case).await
             }
             // Every unit of a built-in check names one of the table (the plan comes from it).
-            None => Ok(Vec::new()),
+            None => Ok(Judged::default()),
         },
         UnitKind::Script(index) => {
             let script = &planned.scenario.scripts[index];
             match script::execute(session, script).await {
-                Ok(record) => Ok(script::judge(&record, script, &canons.full)),
+                Ok(record) => Ok(Judged::observed(script::judge(
+                    &record,
+                    script,
+                    &canons.full,
+                ))),
                 Err(err) => Err(err),
             }
         }

@@ -40,6 +40,11 @@ pub enum CaseError {
     /// The API did not let the case set up what it needs (e.g. creating a resource failed).
     #[error("{0}")]
     Setup(String),
+    /// The case ran, but could not observe what its check judges (the item could not be read
+    /// back, the API ignores the body, a write needs a version token the scenario does not
+    /// send, the API answers 2xx for ids never created, ...): nothing judged, never a pass.
+    #[error("{0}")]
+    Inconclusive(String),
     /// The ownership guard refused a request (a write to a URL this run does not own, or any
     /// request to another origin); it was not sent.
     #[error(transparent)]
