@@ -28,6 +28,7 @@ use std::time::Instant;
 
 use futures::future::LocalBoxFuture;
 
+use crate::checks::fit::{Fit, Need};
 use crate::checks::fuzz::FuzzCase;
 use crate::checks::outline::Outline;
 use crate::fuzz::FuzzSettings;
@@ -53,6 +54,9 @@ pub struct Canons {
     /// between two resources created with the same body, measured once before the cases when
     /// the fuzz check runs on the resource (`None`: each fuzz case measures them itself).
     pub fuzz_cross: Option<Canon>,
+    /// What the fit probe showed about the resource before the cases (measured with the
+    /// volatile fields, on the same probe resource); empty when it was not probed.
+    pub fit: Fit,
 }
 
 /// One case of a check: the session it sends through, its generated values, how it compares
@@ -108,6 +112,13 @@ pub trait Check: Sync + 'static {
     /// Why it cannot run on a resource, if it cannot (what every check shares is decided by
     /// [`AnyCheck::skip_reason`]).
     fn skip_reason(&self, resource: &Resource, options: &Self::Options) -> Option<String>;
+
+    /// What it cannot judge without ([`Need`]): when the fit probe showed the API cannot give
+    /// one of them, the check is inconclusive on the resource before any case runs.
+    fn needs(&self, resource: &Resource, options: &Self::Options) -> Vec<Need> {
+        let _ = (resource, options);
+        Vec::new()
+    }
 
     /// Notes about parts of it that do not run on a resource; `proxied`: a proxy carries the
     /// target's requests.
@@ -181,6 +192,9 @@ pub trait AnyCheck: Sync {
     /// Notes about parts of it that do not run on a resource of a target.
     fn notes(&self, resource: &Resource, proxied: bool) -> Vec<String>;
 
+    /// What it cannot judge without on a resource ([`Check::needs`]).
+    fn needs(&self, resource: &Resource) -> Vec<Need>;
+
     /// What one case on the resource sends, step by step.
     fn outline(&self, resource: &Resource, proxied: bool) -> Outline;
 
@@ -238,6 +252,12 @@ impl<C: Check> AnyCheck for C {
 
     fn notes(&self, resource: &Resource, proxied: bool) -> Vec<String> {
         Check::notes(self, resource, proxied)
+    }
+
+    fn needs(&self, resource: &Resource) -> Vec<Need> {
+        options_of(self, resource)
+            .map(|options| Check::needs(self, resource, &options))
+            .unwrap_or_default()
     }
 
     fn outline(&self, resource: &Resource, proxied: bool) -> Outline {

@@ -29,7 +29,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{Resource, Scenario};
 use crate::session::context::{ResolvedTarget, RunContext};
-use crate::session::{READ_BACK_PURPOSE, Session};
+use crate::session::{LIST_BEFORE_POST_PURPOSE, READ_BACK_PURPOSE, Session};
 use crate::snapshot::canonical::Canon;
 
 /// Cases per check and resource.
@@ -89,6 +89,7 @@ async fn one_case(
         full: declared.clone(),
         declared,
         fuzz_cross: None,
+        fit: Default::default(),
     };
     let case = Case {
         session: &mut session,
@@ -128,7 +129,9 @@ async fn every_outline_lists_the_requests_its_check_sends() {
                     let exchanges = one_case(&ctx, &target, resource, *check, number).await;
                     let requests: Vec<(Method, Option<To>)> = exchanges
                         .iter()
-                        .filter(|e| e.purpose != READ_BACK_PURPOSE)
+                        .filter(|e| {
+                            e.purpose != READ_BACK_PURPOSE && e.purpose != LIST_BEFORE_POST_PURPOSE
+                        })
                         .map(|e| {
                             let to = to(resource, &target.base_url, &e.request.url);
                             (e.request.method, to)

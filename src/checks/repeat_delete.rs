@@ -8,6 +8,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::{answered, states_differ};
 use crate::model::check::CheckId;
@@ -94,6 +95,10 @@ impl Check for RepeatDelete {
         skip_reason(resource)
     }
 
+    fn needs(&self, _: &Resource, _: &RepeatDeleteOptions) -> Vec<Need> {
+        [Need::ItemReadable, Need::UnknownIdsAbsent, Need::Delete].into()
+    }
+
     fn outline(&self, resource: &Resource, options: &RepeatDeleteOptions, _: bool) -> Outline {
         let (item, collection) = (&resource.item, &resource.collection);
         let canaries = options.canaries;
@@ -151,6 +156,9 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Record {
     pub target_id: String,
+    /// The canaries the case created beside the target: collateral damage is judged on them
+    /// only (other cases' resources come and go in the same collection).
+    pub canary_ids: Vec<String>,
     pub collection_before: CollectionSnapshot,
     pub first_delete: Exchange,
     pub second_delete: Exchange,
@@ -165,14 +173,15 @@ pub async fn execute(
     options: &RepeatDeleteOptions,
 ) -> Result<Record, CaseError> {
     let before = options.canaries / 2;
+    let mut canary_ids = Vec::new();
     for n in 0..before {
-        create_canary(session, generator, n + 1).await?;
+        canary_ids.push(create_canary(session, generator, n + 1).await?);
     }
     let target_id = session
         .create_generated(generator, "create the target")
         .await?;
     for n in before..options.canaries {
-        create_canary(session, generator, n + 1).await?;
+        canary_ids.push(create_canary(session, generator, n + 1).await?);
     }
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
@@ -191,6 +200,7 @@ pub async fn execute(
         .await?;
     Ok(Record {
         target_id,
+        canary_ids,
         collection_before,
         first_delete,
         second_delete,
@@ -203,11 +213,10 @@ async fn create_canary(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     n: u32,
-) -> Result<(), CaseError> {
+) -> Result<String, CaseError> {
     session
         .create_generated(generator, &format!("create canary {n}"))
-        .await?;
-    Ok(())
+        .await
 }
 
 /// The oracle.
@@ -258,7 +267,9 @@ pub fn judge(
     found
 }
 
-/// Other run-owned resources that changed or vanished.
+/// Canaries that changed or vanished: only the case's own canaries listed before the DELETE
+/// are compared, whatever the id type (other cases' resources, and the target itself, come and
+/// go in the same collection).
 fn collateral(
     record: &Record,
     canon: &Canon,
@@ -270,26 +281,30 @@ fn collateral(
     ) else {
         return None;
     };
-    let others = |items: &[Value]| -> Value {
+    let id_of = |item: &Value| id_field.get(item).and_then(id_text);
+    let listed: Vec<&String> = record
+        .canary_ids
+        .iter()
+        .filter(|id| id.as_str() != record.target_id)
+        .filter(|id| before.iter().any(|item| id_of(item).as_ref() == Some(*id)))
+        .collect();
+    let canaries = |items: &[Value]| -> Value {
         Value::Array(
             items
                 .iter()
-                .filter(|item| {
-                    id_field.get(item).and_then(id_text).as_deref()
-                        != Some(record.target_id.as_str())
-                })
+                .filter(|item| id_of(item).is_some_and(|id| listed.contains(&&id)))
                 .map(|item| canon.body(item))
                 .collect(),
         )
     };
     states_differ(
-        ("other resources before DELETE", &others(before)),
-        ("other resources after DELETE", &others(after)),
+        ("canaries before DELETE", &canaries(before)),
+        ("canaries after DELETE", &canaries(after)),
         || {
             Violation::error("DELETE changed or removed another resource")
                 .rule("collateral-change")
                 .expected("DELETE removes only its target (RFC 9110 §9.3.5)")
-                .observed("the run's other resources in the collection differ (see diff)")
+                .observed("the case's canaries in the collection differ (see diff)")
         },
     )
 }

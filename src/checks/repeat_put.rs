@@ -7,6 +7,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::{answered, states_differ};
 use crate::model::check::CheckId;
@@ -65,6 +66,10 @@ impl Check for RepeatPut {
 
     fn skip_reason(&self, resource: &Resource, _: &RepeatPutOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &RepeatPutOptions) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnconditionalUpdate].into()
     }
 
     fn outline(&self, resource: &Resource, options: &RepeatPutOptions, _: bool) -> Outline {

@@ -7,6 +7,7 @@ use futures::future::LocalBoxFuture;
 use serde_json::json;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
+use crate::checks::fit::Need;
 use crate::checks::outline::{Outline, To, send};
 use crate::checks::verdict::answered;
 use crate::model::check::CheckId;
@@ -31,6 +32,14 @@ impl Check for StatusConformance {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    /// A PUT to a fresh id "creates" only where ids never created are absent.
+    fn needs(&self, resource: &Resource, _: &()) -> Vec<Need> {
+        match resource.create {
+            CreateMode::Put => vec![Need::UnknownIdsAbsent],
+            CreateMode::Post => Vec::new(),
+        }
     }
 
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {

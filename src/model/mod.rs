@@ -2,8 +2,8 @@
 //! shares. It imports no other module of the crate.
 //!
 //! Check ids and their metadata ([`check`]), exchange records ([`exchange`]) and which of their
-//! values are secrets ([`redact`]), violations and findings ([`violation`], [`findings`]), the
-//! fuzzer's reproductions ([`fuzz`]), the report model and its verdict ([`report`]), the events
+//! values are secrets ([`redact`]), violations and findings ([`violation`], [`findings`]), what
+//! the fit probe told about each resource ([`fit`]), the fuzzer's reproductions ([`fuzz`]), the report model and its verdict ([`report`]), the events
 //! a run emits ([`events`]), baselines and fingerprints ([`baseline`]), shards ([`shard`]) and
 //! the exit codes computed from a report ([`exit_code`]).
 
@@ -13,6 +13,7 @@ pub mod events;
 pub mod exchange;
 pub mod exit_code;
 pub mod findings;
+pub mod fit;
 pub mod fuzz;
 pub mod redact;
 pub mod report;

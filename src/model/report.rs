@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::baseline::BaselineSummary;
 use crate::model::check::CheckId;
 use crate::model::findings::{Finding, Severity};
+use crate::model::fit::FitReport;
 use crate::model::shard::Shard;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
@@ -174,6 +175,9 @@ pub struct RunReport {
     pub results: Vec<CheckResult>,
     pub findings: Vec<Finding>,
     pub volatile: Vec<VolatileFields>,
+    /// What the fit probe told about each resource before the checks, in plan order.
+    #[serde(default)]
+    pub fit: Vec<FitReport>,
     pub cleanup: CleanupReport,
     pub stats: RunStats,
     /// The `--shard` this run executed; `None` for the whole plan.

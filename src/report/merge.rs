@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use crate::model::baseline::{BaselineEntry, BaselineSummary};
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::{BaselineMark, Finding};
+use crate::model::fit::FitReport;
 use crate::model::report::{
     CheckResult, CheckStatus, CleanupReport, REPORT_FORMAT_VERSION, RunOutcome, RunReport,
     RunStats, VolatileFields,
@@ -201,6 +202,7 @@ fn combine(reports: Vec<RunReport>) -> Option<RunReport> {
         results: Vec::new(),
         findings: Vec::new(),
         volatile: Vec::new(),
+        fit: Vec::new(),
         cleanup: CleanupReport::default(),
         stats: RunStats::default(),
         shard: None,
@@ -217,6 +219,7 @@ fn combine(reports: Vec<RunReport>) -> Option<RunReport> {
         add_results(&mut merged.results, report.results);
         add_findings(&mut merged.findings, report.findings);
         add_volatile(&mut merged.volatile, report.volatile);
+        add_fit(&mut merged.fit, report.fit);
         add_cleanup(&mut merged.cleanup, report.cleanup);
         add_stats(&mut merged.stats, report.stats);
     }
@@ -369,6 +372,19 @@ fn add_findings(merged: &mut Vec<Finding>, findings: Vec<Finding>) {
         match merged.iter_mut().find(same) {
             Some(kept) => kept.absorb(finding),
             None => merged.push(finding),
+        }
+    }
+}
+
+/// Each resource's fit block once (every shard probes every resource it runs; the first
+/// shard's block is kept).
+fn add_fit(merged: &mut Vec<FitReport>, fit: Vec<FitReport>) {
+    for block in fit {
+        let known = merged
+            .iter()
+            .any(|kept| (&kept.scenario, &kept.resource) == (&block.scenario, &block.resource));
+        if !known {
+            merged.push(block);
         }
     }
 }

@@ -30,6 +30,9 @@ pub async fn clean_up(
     let mut report = CleanupReport::default();
     let mut failures_in_a_row = 0;
     for resource in owned {
+        if !resource.deletable && resource.never_written() {
+            continue;
+        }
         if !resource.deletable {
             report
                 .left_behind
@@ -51,7 +54,11 @@ pub async fn clean_up(
             Ok(false) => failures_in_a_row = 0,
             Err(err) => {
                 failures_in_a_row += usize::from(matches!(err, NotDeleted::Transport(_)));
-                report.left_behind.push(left(&resource, &err.to_string()));
+                // An id no write may have created (every write to it was refused) is not there
+                // to be left behind.
+                if !resource.never_written() {
+                    report.left_behind.push(left(&resource, &err.to_string()));
+                }
             }
         }
     }
@@ -247,5 +254,36 @@ mod tests {
         );
         let live = crate::http::wire_url::WireUrl::parse(&url("live")).expect("URL");
         assert!(!ctx.registry.owns(&live), "a deleted resource is forgotten");
+    }
+
+    #[tokio::test]
+    async fn an_id_no_write_may_have_created_is_never_left_behind() {
+        let transport = ByUrl::default();
+        let registry = Registry::default();
+        let scenario = crate::scenario::load_str(
+            std::path::Path::new("t.toml"),
+            "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\nbody = { name = \"x\" }\n",
+            &EnvSnapshot::from_pairs::<&str, &str>([]),
+        )
+        .expect("valid scenario");
+        let target = ResolvedTarget::new("http://h".into(), scenario.target.clone());
+        let url = |id: &str| format!("http://h/things/{id}");
+        for id in ["refused/s422", "lost/s422", "written/s422"] {
+            registry.allocate("things", id, &url(id), true);
+        }
+        // Every write to `refused` was answered (with an error); the one to `lost` never was.
+        registry.write_sent(&url("refused/s422"));
+        registry.write_answered(&url("refused/s422"));
+        registry.write_sent(&url("lost/s422"));
+        registry.mark(&url("written/s422"), OwnedState::Live);
+        let report = clean_up(
+            &transport,
+            &registry,
+            registry.not_deleted(),
+            std::slice::from_ref(&target),
+        )
+        .await;
+        let left: Vec<&str> = report.left_behind.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(left, [url("lost/s422"), url("written/s422")]);
     }
 }

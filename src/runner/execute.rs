@@ -374,11 +374,12 @@ async fn judge_case(
     let canons = match work.canons.get(&(unit.scenario, unit.resource)) {
         Some(canons) => std::borrow::Cow::Borrowed(canons),
         None => {
-            let declared = crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone());
+            let declared = crate::snapshot::canonical::Canon::declared(resource);
             std::borrow::Cow::Owned(Canons {
                 full: declared.clone(),
                 declared,
                 fuzz_cross: None,
+                fit: Default::default(),
             })
         }
     };

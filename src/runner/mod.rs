@@ -8,10 +8,12 @@ pub mod cleanup;
 
 pub mod dry_run;
 mod execute;
+mod fit;
 pub mod plan;
 pub mod probe;
 
 pub mod shard;
+mod unfit;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -111,6 +113,12 @@ pub async fn run(
             let (canons, volatile) =
                 detect_volatile(&ctx, scenarios, &plan, settings.seed, sink).await;
             report.volatile = volatile;
+            report.fit = unfit::fit_reports(scenarios, &canons);
+            let (plan, unfit) = unfit::split(plan.clone(), scenarios, &canons);
+            for result in &unfit {
+                sink.emit(Event::CheckFinished(Box::new(result.clone())));
+            }
+            report.results.extend(unfit);
             let work = execute::Work {
                 scenarios,
                 plan: &plan,
@@ -261,6 +269,7 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
             .collect(),
         findings: Vec::new(),
         volatile: Vec::new(),
+        fit: Vec::new(),
         cleanup: Default::default(),
         stats: Default::default(),
         shard: settings.shard,
@@ -290,8 +299,9 @@ pub fn strip_credentials(url: &str) -> String {
     }
 }
 
-/// Detects volatile fields of every resource some unit uses, and builds its canons (with the
-/// fuzz check's per-instance fields where it runs).
+/// Probes every resource some unit uses — the fit probe where a built-in check runs, the
+/// volatile fields where the scenario asks, the fuzz check's per-instance fields where it runs
+/// — and builds its canons, which carry what was measured.
 async fn detect_volatile(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
@@ -301,24 +311,28 @@ async fn detect_volatile(
 ) -> (BTreeMap<(usize, usize), Canons>, Vec<VolatileFields>) {
     let mut canons = BTreeMap::new();
     let mut volatile = Vec::new();
-    // Every resource the plan uses, and whether the fuzz check runs on it.
-    let mut used: BTreeMap<(usize, usize), bool> = BTreeMap::new();
+    // Every resource the plan uses: whether a built-in check runs on it (then the fit probe
+    // does), and whether the fuzz check does.
+    let mut used: BTreeMap<(usize, usize), (bool, bool)> = BTreeMap::new();
     for unit in &plan.units {
-        *used.entry((unit.scenario, unit.resource)).or_default() |=
-            unit.check() == crate::model::check::CheckId::Fuzz;
+        let (checked, fuzzed) = used.entry((unit.scenario, unit.resource)).or_default();
+        *checked |= unit.check() != crate::model::check::CheckId::Script;
+        *fuzzed |= unit.check() == crate::model::check::CheckId::Fuzz;
     }
     let mut probe_number = plan.total_cases();
-    for ((s, r), fuzzed) in used {
+    for ((s, r), (checked, fuzzed)) in used {
         let planned = &scenarios[s];
         let resource = &planned.scenario.resources[r];
-        let declared = Canon::with_ignore(resource.ignore.clone());
+        let declared = Canon::declared(resource);
         let mut full = declared.clone();
         let mut per_instance = None;
-        if resource.detect_volatile || fuzzed {
+        let mut fit = Default::default();
+        if checked || resource.detect_volatile {
             probe_number += 1;
             let mut session = Session::new(ctx, &planned.target, resource, probe_number);
             let measured = probe::measure(&mut session, resource, seed, fuzzed).await;
             per_instance = measured.per_instance;
+            fit = measured.fit;
             let pointers = measured.volatile;
             if !pointers.is_empty() {
                 full.ignore.extend(pointer::patterns(&pointers));
@@ -339,6 +353,7 @@ async fn detect_volatile(
                 declared,
                 full,
                 fuzz_cross,
+                fit,
             },
         );
     }

@@ -19,10 +19,14 @@ use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 mod adopt;
 
-pub use adopt::READ_BACK_PURPOSE;
+pub use adopt::{LIST_BEFORE_POST_PURPOSE, READ_BACK_PURPOSE};
 mod concurrent;
 
 pub use concurrent::Unanswered;
+
+/// Statuses with which an API refuses a write that lacks a version token (a `_rev` member, a
+/// `?rev=` parameter, an `If-Match`): a conflict, a failed or a missing precondition.
+pub const VERSION_TOKEN_STATUSES: [u16; 3] = [409, 412, 428];
 
 /// Transport errors in a row after which the target is considered down.
 pub const TARGET_DOWN_AFTER: u64 = 5;
@@ -106,6 +110,9 @@ pub struct Session<'a> {
     notices: Vec<Notice>,
     /// The last POST whose 201 could not be adopted, and why.
     unadopted: Option<adopt::Unadopted>,
+    /// The ids the collection listed just before the POST in progress, when the session listed
+    /// it first (its POSTs answer 200): `Some(None)` when the listing could not be read.
+    listed_before_post: Option<Option<Vec<String>>>,
 }
 
 impl<'a> Session<'a> {
@@ -130,6 +137,7 @@ impl<'a> Session<'a> {
             scrubber: scrubber_for(target),
             notices: Vec::new(),
             unadopted: None,
+            listed_before_post: None,
         }
     }
 
@@ -364,6 +372,9 @@ impl<'a> Session<'a> {
 
     /// The cleared wire request (real header values) and its record (shown values).
     fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
+        if matches!(req.method, Method::Put | Method::Patch) {
+            self.ctx.registry.write_sent(clearance.url());
+        }
         let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
         let mut shown = vec![Header {
             name: "Accept".into(),
@@ -417,6 +428,9 @@ impl<'a> Session<'a> {
     }
 
     fn track_ownership(&self, req: &Req, url: &str, status: u16) {
+        if matches!(req.method, Method::Put | Method::Patch) {
+            self.ctx.registry.write_answered(url);
+        }
         if !(200..300).contains(&status) {
             return;
         }
@@ -502,10 +516,29 @@ impl<'a> Session<'a> {
         headers: &[(String, String)],
         purpose: &str,
     ) -> Result<(usize, Option<String>), CaseError> {
+        self.listed_before_post = if self.ctx.post_answers_200(&self.resource.collection) {
+            Some(self.list_ids(LIST_BEFORE_POST_PURPOSE).await?)
+        } else {
+            None
+        };
         let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
         req.headers = headers.to_vec();
         let index = self.send(purpose, req).await?;
-        Ok((index, self.adopt_created(index).await?))
+        let adopted = self.adopt_created(index).await;
+        self.listed_before_post = None;
+        Ok((index, adopted?))
+    }
+
+    /// The ids the collection lists (at `id_field`), `None` when it gives no readable list.
+    async fn list_ids(&mut self, purpose: &str) -> Result<Option<Vec<String>>, CaseError> {
+        let snapshot = self.get_collection(purpose).await?;
+        let id_field = &self.resource.id_field;
+        Ok(snapshot.items.map(|items| {
+            items
+                .iter()
+                .filter_map(|item| id_field.get(item).and_then(id_text))
+                .collect()
+        }))
     }
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
@@ -530,11 +563,18 @@ impl<'a> Session<'a> {
     /// Why a successful POST gave the case no resource it may use.
     fn unowned_post(&self, exchange: usize) -> CaseError {
         let status = self.exchanges[exchange].response.status;
-        CaseError::Setup(if status == 201 {
+        if let Some(unadopted) = self
+            .unadopted
+            .as_ref()
+            .filter(|u| u.post == exchange && u.body_ignored)
+        {
+            return CaseError::Inconclusive(unadopted.reason.clone());
+        }
+        CaseError::Setup(if matches!(status, 200 | 201) {
             match &self.unadopted {
                 Some(unadopted) if unadopted.post == exchange => unadopted.reason.clone(),
                 _ => format!(
-                    "POST {} answered 201 but no id could be adopted from it",
+                    "POST {} answered {status} but no id could be adopted from it",
                     self.resource.collection
                 ),
             }
@@ -557,19 +597,35 @@ impl<'a> Session<'a> {
         Ok(self.create(&body, purpose).await?.id)
     }
 
-    /// A setup error unless the exchange answered 2xx.
+    /// A setup error unless the exchange answered 2xx. A write to a resource the run created
+    /// that is refused as lacking a version token ([`VERSION_TOKEN_STATUSES`]) makes the case
+    /// inconclusive instead: the request without its precondition would not succeed, so what
+    /// the check judges cannot be observed (RFC 9110 §13.2.1).
     pub fn require_success(&self, index: usize) -> Result<(), CaseError> {
         let exchange = &self.exchanges[index];
         if exchange.response.is_success() {
             return Ok(());
         }
-        Err(CaseError::Setup(format!(
-            "{} {} answered {} while setting up the case ({}); does the body template match the API?",
-            exchange.request.method,
-            crate::shorten::shorten(&exchange.request.url),
-            exchange.response.status,
+        let status = exchange.response.status;
+        let request = &exchange.request;
+        let what = format!(
+            "{} {} answered {status} while setting up the case ({})",
+            request.method,
+            crate::shorten::shorten(&request.url),
             exchange.purpose,
-        )))
+        );
+        let updates = matches!(request.method, Method::Put | Method::Patch | Method::Delete)
+            && self
+                .ctx
+                .registry
+                .get(&request.url)
+                .is_some_and(|owned| owned.state == OwnedState::Live);
+        if updates && VERSION_TOKEN_STATUSES.contains(&status) {
+            return Err(CaseError::Inconclusive(format!(
+                "{what}: the API refuses a write to an existing resource that carries no version token (a member such as `_rev`, a `?rev=` parameter, If-Match), and the scenario sends none (RFC 9110 §13.2.1)"
+            )));
+        }
+        Err(CaseError::Setup(what))
     }
 }
 

@@ -14,5 +14,6 @@ pub mod registry;
 
 pub(crate) use case::id_text;
 pub use case::{
-    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
+    CaseError, Created, LIST_BEFORE_POST_PURPOSE, READ_BACK_PURPOSE, Req, Session,
+    TARGET_DOWN_AFTER, Unanswered, VERSION_TOKEN_STATUSES,
 };

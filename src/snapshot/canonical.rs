@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::scenario::IgnorePattern;
 use crate::scenario::pointer::strip_all;
+use crate::scenario::{IgnorePattern, Resource};
+use crate::snapshot::write_time;
 
 /// How states are canonicalised before comparison.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,9 @@ pub struct Canon {
     pub ignore: Vec<IgnorePattern>,
     /// Run-owned ids to replace, in order: the n-th id becomes `{id:n}`.
     pub ids: Vec<String>,
+    /// When set, the members the client sends (top-level names): every time in the other
+    /// members is write metadata and masked ([`write_time`]).
+    pub write_times: Option<Vec<String>>,
 }
 
 impl Canon {
@@ -25,6 +29,23 @@ impl Canon {
         Canon {
             ignore,
             ids: Vec::new(),
+            write_times: None,
+        }
+    }
+
+    /// The canon a resource declares: its ignore patterns, and its write times masked unless
+    /// it sets `write_metadata = false`.
+    pub fn declared(resource: &Resource) -> Canon {
+        Canon {
+            write_times: resource.write_metadata.then(|| {
+                resource
+                    .body
+                    .top_level_members()
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            }),
+            ..Canon::with_ignore(resource.ignore.clone())
         }
     }
 
@@ -66,6 +87,9 @@ impl Canon {
 
     fn strip(&self, value: &mut Value) {
         strip_all(&self.ignore, value);
+        if let Some(client_members) = &self.write_times {
+            write_time::mask(value, client_members);
+        }
     }
 
     fn replace_ids(&self, value: &mut Value) {
@@ -91,13 +115,15 @@ impl Canon {
 }
 
 /// Replaces every id (longest first, each with a prebuilt substring finder) by its `{id:n}`
-/// placeholder in every string.
+/// placeholder in every string, where it stands as a whole token: not preceded or followed by
+/// a letter or digit (`/things/7` and `7` but not the `7` inside `a7b`, so a short numeric
+/// server id never replaces part of a random string).
 fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) {
     match value {
         Value::String(text) => {
             for (n, id, finder) in ids {
                 if finder.find(text.as_bytes()).is_some() {
-                    *text = text.replace(id, &format!("{{id:{}}}", n + 1));
+                    *text = replace_tokens(text, id, finder, &format!("{{id:{}}}", n + 1));
                 }
             }
         }
@@ -105,6 +131,31 @@ fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) 
         Value::Object(map) => map.values_mut().for_each(|v| replace_in(v, ids)),
         _ => {}
     }
+}
+
+/// `text` with each whole-token occurrence of `id` replaced by `placeholder`.
+fn replace_tokens(
+    text: &str,
+    id: &str,
+    finder: &memchr::memmem::Finder,
+    placeholder: &str,
+) -> String {
+    let bytes = text.as_bytes();
+    let alnum_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for start in finder.find_iter(bytes) {
+        let end = start + id.len();
+        let whole = (start == 0 || !alnum_at(start - 1)) && !alnum_at(end);
+        if start < copied || !whole {
+            continue;
+        }
+        out.push_str(&text[copied..start]);
+        out.push_str(placeholder);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// Concrete JSON pointers of the leaves where `a` and `b` differ (a member present on one side
@@ -192,6 +243,12 @@ mod tests {
         assert_eq!(
             body,
             json!({"id": "{id:1}", "self": "/things/{id:1}", "n": 1})
+        );
+        let numeric = Canon::default().mapping_ids(vec!["6".into()]);
+        assert_eq!(
+            numeric.body(&json!({"self": "/books/6/", "id": "6", "title": "ab6c 6"})),
+            json!({"self": "/books/{id:1}/", "id": "{id:1}", "title": "ab6c {id:1}"}),
+            "a short id is replaced only where it stands alone"
         );
         let prefixes = Canon::default().mapping_ids(vec!["x-1".into(), "x-10".into()]);
         assert_eq!(

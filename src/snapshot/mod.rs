@@ -1,9 +1,11 @@
 //! Snapshots of resource state taken with GET, and the pure functions that compare them:
-//! canonical forms (ignored fields removed, run ids replaced), leaf differences and diffs.
+//! canonical forms (ignored fields removed, write times masked, run ids replaced), leaf
+//! differences and diffs.
 
 pub mod canonical;
 pub mod diff;
 pub mod holds;
+pub mod write_time;
 
 use serde_json::Value;
 

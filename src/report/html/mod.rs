@@ -119,6 +119,16 @@ fn summary(report: &RunReport, expectation: &Expectation) -> Markup {
                     }
                 }
             }
+            @for block in report.fit.iter().filter(|block| block.disagrees()) {
+                h4 { "Fit probe: " (block.resource) }
+                ul class="fit" {
+                    @for line in &block.lines {
+                        li class=(if line.agrees { "passed" } else { "inconclusive" }) {
+                            (if line.agrees { "✓ " } else { "✗ " }) (line.text)
+                        }
+                    }
+                }
+            }
             @if let Expectation::Demo(bugs) = expectation {
                 @if !bugs.is_empty() {
                     h4 { "Planted bugs" }

@@ -82,6 +82,7 @@ fn resource(
         id_field: optional_pointer(ctx, doc.id_field.as_ref(), "/id")?,
         items: optional_pointer(ctx, doc.items.as_ref(), "")?,
         detect_volatile: doc.detect_volatile.unwrap_or(true),
+        write_metadata: doc.write_metadata.unwrap_or(true),
         idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
         checks: checks.unwrap_or_else(|| CheckOptions::none(ctx)),
         patch: patch.map(|(format, _)| format),
