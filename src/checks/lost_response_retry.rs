@@ -12,6 +12,7 @@ use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::fit::Need;
 use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::outline::{Outline, To, send};
 use crate::checks::steps;
@@ -42,6 +43,12 @@ impl Check for LostResponseRetry {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    /// It counts what a retried write created by the listed items that hold its body, and
+    /// compares states with a reference.
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::Listing].into()
     }
 
     fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {

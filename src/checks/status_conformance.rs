@@ -15,6 +15,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
+use crate::session::VERSION_TOKEN_STATUSES;
 use crate::session::{CaseError, Req, Session};
 
 /// The check.
@@ -83,10 +84,24 @@ impl Check for StatusConformance {
         Box::pin(execute(case.session, case.generator))
     }
 
-    fn judge(&self, record: &Record, _: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
-        judge(record)
+    /// Where the fit probe showed that an unconditional PUT to an existing resource is refused
+    /// for lack of a version token, such a refusal of the update is not a failed valid PUT
+    /// (RFC 9110 §13.2.1): the request without its precondition would not succeed.
+    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+        let mut found = judge(record);
+        let token_refused = record
+            .put_update
+            .as_ref()
+            .is_some_and(|put| VERSION_TOKEN_STATUSES.contains(&put.response.status));
+        if token_refused && canons.fit.update_needs_token.is_some() {
+            found.retain(|v| v.rule != PUT_UPDATE_FAILED);
+        }
+        found
     }
 }
+
+/// The rule of an update by PUT that did not succeed.
+const PUT_UPDATE_FAILED: &str = "put-update-failed";
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
@@ -219,7 +234,7 @@ fn judge_put_update(exchange: &Exchange) -> Option<Violation> {
         ),
         _ => Some(
             Violation::warning("a PUT of a valid body to an existing resource did not succeed")
-                .rule("put-update-failed")
+                .rule(PUT_UPDATE_FAILED)
                 .expected("200 or 204")
                 .observed(answered(exchange)),
         ),

@@ -127,9 +127,10 @@ fn put_replaces(execution: &Execution, context: &OracleContext) -> Option<Broken
             .filter(|m| !sent.contains_key(*m))
             .filter(|m| {
                 seen.get(*m).is_some_and(|value| {
-                    earlier
-                        .iter()
-                        .any(|body| body.get(*m).is_some_and(|old| same(old, value)))
+                    !looks_like_a_default(value)
+                        && earlier
+                            .iter()
+                            .any(|body| body.get(*m).is_some_and(|old| same(old, value)))
                 })
             })
             .collect();
@@ -162,6 +163,19 @@ fn put_replaces(execution: &Execution, context: &OracleContext) -> Option<Broken
             )),
         })
     })
+}
+
+/// `null`, `[]`, `{}`, `""`, `0` or `false`: what a serialiser fills an omitted member with, so
+/// an earlier write that sent the same value proves nothing about merging.
+fn looks_like_a_default(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(members) => members.is_empty(),
+    }
 }
 
 /// The bodies of the successful writes to `write`'s id before it (PUT, PATCH, creating POST),

@@ -529,16 +529,28 @@ impl<'a> Session<'a> {
         Ok((index, adopted?))
     }
 
-    /// The ids the collection lists (at `id_field`), `None` when it gives no readable list.
+    /// Every id the collection lists (at `id_field`), the run's or not; `None` when it gives no
+    /// readable list.
     async fn list_ids(&mut self, purpose: &str) -> Result<Option<Vec<String>>, CaseError> {
-        let snapshot = self.get_collection(purpose).await?;
-        let id_field = &self.resource.id_field;
-        Ok(snapshot.items.map(|items| {
-            items
-                .iter()
-                .filter_map(|item| id_field.get(item).and_then(id_text))
-                .collect()
-        }))
+        let index = self
+            .send(
+                purpose,
+                Req::new(Method::Get, self.resource.collection.clone()),
+            )
+            .await?;
+        let resource = self.resource;
+        Ok(self.exchanges[index]
+            .response
+            .body
+            .json()
+            .and_then(|body| resource.items.get(body))
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| resource.id_field.get(item).and_then(id_text))
+                    .collect()
+            }))
     }
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
