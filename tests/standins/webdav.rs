@@ -15,9 +15,24 @@
 //! none) is refused with 403 and `propfind-finite-depth`. `If-Match` and `If-None-Match` are
 //! evaluated on every method (412; 304 for reads). OPTIONS answers `DAV: 1` and `Allow`.
 //!
+//! A 201 carries an absolute `Location` (nginx, Apache).
+//!
 //! The correct variant's ETag hashes the content. [`WebDavBug::MtimeSizeEtag`] is nginx's
 //! own `"<mtime hex>-<size hex>"`, unchanged by a same-size change within the same second;
 //! [`WebDavBug::PutAppends`] appends a PUT's body to an existing file instead of replacing it.
+//!
+//! The real servers, checked here (`/work/notes/realservers.md`), each deviate somewhere:
+//! [`WebDav::nginx`] (1.22 `dav_methods` + dav-ext: mtime-size ETags, `If-Match` /
+//! `If-None-Match` ignored by PUT and DELETE, a 405 without `Allow`), [`WebDav::apache`]
+//! (2.4 mod_dav_fs: `W/"<size>-<mtime µs>"` while the file is less than a second old, strong
+//! after — RFC-conformant, but a fresh file's ETag cannot be used in `If-Match`),
+//! [`WebDav::rclone`] (1.60 `serve webdav`: 201 to every PUT, replacements included,
+//! preconditions ignored by PUT and DELETE) and [`WebDav::wsgidav`] (4.4:
+//! `"<inode>-<mtime s>-<size>"`, which keeps a same-size change within the second; a 405
+//! without `Allow`; `If-Match` unevaluated on a missing file, so `If-Match: *` creates it).
+//! Not reproduced: nginx answers 500 to a PUT whose parent directory is missing, rclone 404
+//! and 405 to a GET of a directory without `/`, Apache serves a file to POST, WsgiDAV's 304
+//! carries no `ETag`.
 
 use super::clock::http_date;
 use super::conditional::{EtagStyle, Outcome, evaluate};
@@ -43,6 +58,18 @@ pub enum WebDavBug {
     MtimeSizeEtag,
     /// PUT to an existing file appends instead of replacing.
     PutAppends,
+    /// PUT and DELETE do not evaluate `If-Match` / `If-None-Match` (nginx, rclone).
+    IgnoresPreconditions,
+    /// A 405 carries no `Allow` (nginx).
+    NoAllowOn405,
+    /// A PUT that replaces a file answers 201, as a create does (rclone).
+    Put201OnReplace,
+    /// The ETag is weak while the file is less than a second old (Apache: its mtime may still
+    /// change within the second). Conformant, a quirk rather than a bug.
+    WeakWhileFresh,
+    /// `If-Match` is not evaluated when the file is missing: `If-Match: *` or a stale tag
+    /// creates it (WsgiDAV).
+    IfMatchIgnoredWhenMissing,
 }
 
 /// What a path names.
@@ -68,6 +95,62 @@ impl WebDav {
         WebDav { bugs: vec![bug] }
     }
 
+    /// nginx 1.22 with `dav_methods` and the dav-ext module.
+    pub fn nginx() -> WebDav {
+        WebDav {
+            bugs: vec![
+                WebDavBug::MtimeSizeEtag,
+                WebDavBug::IgnoresPreconditions,
+                WebDavBug::NoAllowOn405,
+            ],
+        }
+    }
+
+    /// Apache 2.4 mod_dav_fs.
+    pub fn apache() -> WebDav {
+        WebDav::with_bug(WebDavBug::WeakWhileFresh)
+    }
+
+    /// `rclone serve webdav` 1.60.
+    pub fn rclone() -> WebDav {
+        WebDav {
+            bugs: vec![WebDavBug::IgnoresPreconditions, WebDavBug::Put201OnReplace],
+        }
+    }
+
+    /// WsgiDAV 4.4 (its inode-mtime-size tag behaves as nginx's mtime-size tag).
+    pub fn wsgidav() -> WebDav {
+        WebDav {
+            bugs: vec![
+                WebDavBug::MtimeSizeEtag,
+                WebDavBug::NoAllowOn405,
+                WebDavBug::IfMatchIgnoredWhenMissing,
+            ],
+        }
+    }
+
+    fn has(&self, bug: WebDavBug) -> bool {
+        self.bugs.contains(&bug)
+    }
+
+    /// Whether the preconditions of a write hold (always, when they are ignored).
+    fn write_allowed(&self, req: &Req, exists: bool, tag: Option<&str>) -> bool {
+        let blind_create = !exists && self.has(WebDavBug::IfMatchIgnoredWhenMissing);
+        self.has(WebDavBug::IgnoresPreconditions)
+            || blind_create
+            || evaluate(req, exists, tag) == Outcome::Proceed
+    }
+
+    /// A 405 with `Allow`, unless [`WebDavBug::NoAllowOn405`].
+    fn not_allowed(&self) -> Reply {
+        let reply = nginx(405, "405 Not Allowed");
+        if self.has(WebDavBug::NoAllowOn405) {
+            reply
+        } else {
+            reply.with_header("Allow", ALLOW)
+        }
+    }
+
     fn style(&self) -> EtagStyle {
         if self.bugs.contains(&WebDavBug::MtimeSizeEtag) {
             EtagStyle::MtimeSize
@@ -77,8 +160,17 @@ impl WebDav {
     }
 
     fn etag(&self, entry: &Entry) -> Option<String> {
-        self.style()
-            .tag(entry.body.bytes().unwrap_or_default(), entry.modified)
+        let tag = self
+            .style()
+            .tag(entry.body.bytes().unwrap_or_default(), entry.modified)?;
+        let fresh = entry
+            .modified
+            .elapsed()
+            .is_ok_and(|age| age.as_secs_f64() < 1.0);
+        if self.has(WebDavBug::WeakWhileFresh) && fresh {
+            return Some(format!("W/{tag}"));
+        }
+        Some(tag)
     }
 
     fn put(&self, store: &mut Store, req: &Req, target: Target) -> Reply {
@@ -94,7 +186,7 @@ impl WebDav {
             return nginx(409, "409 Conflict");
         }
         let tag = current.as_ref().and_then(|e| self.etag(e));
-        if evaluate(req, current.is_some(), tag.as_deref()) != Outcome::Proceed {
+        if !self.write_allowed(req, current.is_some(), tag.as_deref()) {
             return nginx(412, "412 Precondition Failed");
         }
         let mut bytes = req.body.clone();
@@ -110,8 +202,11 @@ impl WebDav {
                 bytes,
             },
         );
-        let status = if current.is_some() { 204 } else { 201 };
-        server(Reply::empty(status))
+        if current.is_some() && !self.has(WebDavBug::Put201OnReplace) {
+            return server(Reply::empty(204));
+        }
+        let location = format!("{}{}", req.origin, req.path);
+        server(Reply::empty(201)).with_header("Location", location)
     }
 
     fn read(&self, store: &Store, req: &Req, target: Target) -> Reply {
@@ -166,7 +261,7 @@ impl WebDav {
             }
             Target::File { dir, name, entry } => {
                 let tag = self.etag(&entry);
-                if evaluate(req, true, tag.as_deref()) != Outcome::Proceed {
+                if !self.write_allowed(req, true, tag.as_deref()) {
                     return nginx(412, "412 Precondition Failed");
                 }
                 store.remove(&dir, &name);
@@ -180,9 +275,7 @@ impl WebDav {
             return nginx(415, "415 Unsupported Media Type");
         }
         match target {
-            Target::Dir(_) | Target::File { .. } => {
-                nginx(405, "405 Not Allowed").with_header("Allow", ALLOW)
-            }
+            Target::Dir(_) | Target::File { .. } => self.not_allowed(),
             Target::Missing { dir, .. } if !store.has_collection(&dir) => {
                 nginx(409, "409 Conflict")
             }
@@ -265,7 +358,7 @@ impl Behaviour for WebDav {
                 .with_header("DAV", "1")
                 .with_header("Allow", ALLOW)
                 .with_header("MS-Author-Via", "DAV"),
-            _ => nginx(405, "405 Not Allowed").with_header("Allow", ALLOW),
+            _ => self.not_allowed(),
         }
     }
 
