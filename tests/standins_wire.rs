@@ -869,6 +869,25 @@ async fn json_server_v1_is_another_program_and_its_beta3_head_deletes() {
         (deleted.status, deleted.json()["name"].clone()),
         (200, json!("a"))
     );
+    // 1.0.0-beta.3: the body is parsed before routing; not JSON is a 500 with V8's message.
+    for (path, body, message) in [
+        (
+            "/items",
+            "nope",
+            "Unexpected token 'o', \"nope\" is not valid JSON",
+        ),
+        (
+            "/items/ffff",
+            "hi",
+            "Unexpected token 'h', \"hi\" is not valid JSON",
+        ),
+    ] {
+        let broken = http
+            .with("PUT", path, ("content-type", "text/plain"), body)
+            .await;
+        assert_eq!((broken.status, broken.text()), (500, message.to_string()));
+        assert!(broken.header("content-type").is_none());
+    }
     let next = http
         .json_text("POST", "/items", json!({ "name": "b" }), "id")
         .await;
@@ -915,6 +934,10 @@ async fn eve_api() {
     assert!(httpdate::parse_http_date(read.json()["_updated"].as_str().unwrap_or("")).is_ok());
     let list = http.get("/things").await;
     assert_eq!(list.header("x-total-count"), Some("1"));
+    assert!(
+        list.header("last-modified").is_some(),
+        "the newest _updated"
+    );
     let list = list.json();
     assert_eq!(list["_meta"]["total"], 1);
     assert_eq!(http.get(&format!("/things/{id}/")).await.status, 200);
@@ -1023,6 +1046,24 @@ async fn eve_api() {
         )
         .await;
     assert_eq!(overwrite.status, 200);
+
+    // Eve 2.3.1: `max_results` pages and stays in the links; PATCH answers no Last-Modified.
+    http.json("POST", "/things", json!({ "name": "second" }))
+        .await;
+    let page = http.get("/things?max_results=1").await.json();
+    assert_eq!(
+        (
+            page["_meta"]["max_results"].clone(),
+            page["_links"]["next"]["href"].clone()
+        ),
+        (json!(1), json!("things?max_results=1&page=2"))
+    );
+    assert_eq!(items(&page, "/_items").len(), 1);
+    let patched = http
+        .json("PATCH", &format!("/things/{id}"), json!({ "size": 9 }))
+        .await;
+    assert_eq!(patched.status, 200);
+    assert!(patched.header("etag").is_some() && patched.header("last-modified").is_none());
 
     // Eve 2.3.1 as released: `If-Match: *` is 412, `W/` is stripped, a 405 has no `Allow`,
     // OPTIONS of an item lists POST, the upsert `Location` doubles the collection.
@@ -1427,7 +1468,7 @@ async fn webdav_files_collections_and_propfind() {
     .await;
 }
 
-/// nginx 1.22.1 (+ dav-ext), rclone 1.60.1 `serve webdav`, WsgiDAV 4.4.0 and Apache 2.4 mod_dav_fs,
+/// nginx 1.22.1 (+ dav-ext), rclone 1.60.1 `serve webdav`, WsgiDAV 4.4.0 and Apache 2.4.71 mod_dav_fs,
 /// each against the same PUT/DELETE/precondition sequence.
 #[tokio::test]
 async fn real_webdav_servers_deviate_each_in_their_way() {
@@ -1464,13 +1505,15 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
         .await;
     assert_eq!(gone.status, 204);
 
+    // rclone 1.60.1: 201 with the new ETag and no `Location` to every PUT; POST reads.
     let (_rclone, http) = serve(WebDav::rclone());
-    assert_eq!(http.put_text("/f.txt", "a").await.status, 201);
-    assert_eq!(
-        http.put_text("/f.txt", "a").await.status,
-        201,
-        "201 on replace"
-    );
+    let first = http.put_text("/f.txt", "a").await;
+    assert_eq!(first.status, 201);
+    assert!(first.header("etag").is_some() && first.header("location").is_none());
+    let again = http.put_text("/f.txt", "a").await;
+    assert_eq!(again.status, 201, "201 on replace");
+    let posted = http.call("POST", "/f.txt").await;
+    assert_eq!((posted.status, posted.text()), (200, "a".to_string()));
 
     let (_wsgidav, http) = serve(WebDav::wsgidav());
     let blind = http.with("PUT", "/g.txt", ("if-match", "*"), "a").await;
@@ -1480,6 +1523,11 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
         .await;
     assert_eq!(stale.status, 412, "but evaluated on an existing one");
     assert!(http.call("PATCH", "/g.txt").await.header("allow").is_none());
+    // WsgiDAV 4.4.0: a PUT answers the new ETag, the one a GET then answers; no `Location`.
+    let replaced = http.put_text("/g.txt", "c").await;
+    let read = http.get("/g.txt").await;
+    assert_eq!(replaced.header("etag"), read.header("etag"));
+    assert!(replaced.header("location").is_none());
 
     let (_apache, http) = serve(WebDav::apache());
     http.put_text("/f.txt", "a").await;
@@ -1492,7 +1540,10 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
     assert!(tag.starts_with("W/"), "weak while fresh: {tag}");
     let fresh = http.with("PUT", "/f.txt", ("if-match", &tag), "b").await;
     assert_eq!(fresh.status, 412, "a weak tag never passes If-Match");
-    let wrong = http.call("POST", "/f.txt").await;
+    // Apache 2.4.71 mod_dav_fs: POST to a file serves it; PATCH is a 405 with `Allow`.
+    assert_eq!(http.call("POST", "/f.txt").await.status, 200);
+    let wrong = http.call("PATCH", "/f.txt").await;
+    assert_eq!(wrong.status, 405);
     assert!(wrong.header("allow").is_some());
 }
 

@@ -6,10 +6,11 @@
 //! `_updated` (RFC 1123 dates, second resolution), `_etag` (SHA-1 of the document) and
 //! `_links`; GET answers `ETag: "<_etag>"` and `Last-Modified`. The collection (also at
 //! `/things/`) is `{"_items", "_links", "_meta": {"page", "max_results", "total"}}` (25 per
-//! page, `?page=N`, a `next` link) with `X-Total-Count`. POST answers 201 with the write summary
+//! page or `?max_results=N`, `?page=N`, `next` and `last` links) with `X-Total-Count` and the
+//! newest `_updated` of the page as `Last-Modified`. POST answers 201 with the write summary
 //! `{"_id", "_updated", "_created", "_etag", "_links", "_status": "OK"}` and an absolute
 //! `Location`. PUT replaces (200 with the summary, `ETag` and `Last-Modified`; 201 with
-//! `Location` creating a missing valid id), PATCH merges, DELETE answers 204 — also for a valid
+//! `Location` creating a missing valid id), PATCH merges (200, `ETag` only), DELETE answers 204 — also for a valid
 //! id that names no document (Eve's `all_done()`), so a repeated DELETE is 204 too. `If-Match` is
 //! compared with `_etag` (quotes optional, strong comparison, `*` holds for an existing
 //! document): 412 `{"_status": "ERR", "_error": {"code": 412, "message": "Client and server
@@ -346,7 +347,14 @@ impl Eve {
         let created = old["_created"]
             .as_str()
             .and_then(|c| httpdate::parse_http_date(c).ok());
-        self.write(store, coll, id, fields, created, 200)
+        let mut reply = self.write(store, coll, id, fields, created, 200);
+        if patch {
+            // `patch_internal` answers the ETag but no `Last-Modified`.
+            reply
+                .headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("Last-Modified"));
+        }
+        reply
     }
 }
 
@@ -401,39 +409,60 @@ fn list(store: &Store, req: &Req, coll: &str) -> Reply {
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .max(1);
+    let per_page = req
+        .query("max_results")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(PAGE)
+        .max(1);
     let items: Vec<Value> = all
         .iter()
-        .skip((page - 1) * PAGE)
-        .take(PAGE)
+        .skip((page - 1) * per_page)
+        .take(per_page)
         .filter_map(|(id, e)| {
             let mut doc = e.body.json()?.clone();
             doc["_links"] = json!({ "self": self_link(coll, id) });
             Some(doc)
         })
         .collect();
+    // The newest `_updated` of the page (RFC 1123 dates, compared as times).
+    let newest = items
+        .iter()
+        .filter_map(|doc| httpdate::parse_http_date(doc["_updated"].as_str()?).ok())
+        .max();
+    // Links keep `max_results` when the client sent it, before `page`.
+    let query = |n: usize| match req.query("max_results") {
+        Some(_) => format!("{coll}?max_results={per_page}&page={n}"),
+        None => format!("{coll}?page={n}"),
+    };
+    let own = match req.query("max_results") {
+        Some(_) => format!("{coll}?max_results={per_page}"),
+        None => coll.to_string(),
+    };
     let mut links = json!({
         "parent": { "title": "home", "href": "/" },
-        "self": { "title": coll, "href": coll }
+        "self": { "title": coll, "href": own }
     });
-    let last = total.div_ceil(PAGE).max(1);
+    let last = total.div_ceil(per_page).max(1);
     if page < last {
-        links["next"] =
-            json!({ "title": "next page", "href": format!("{coll}?page={}", page + 1) });
-        links["last"] = json!({ "title": "last page", "href": format!("{coll}?page={last}") });
+        links["next"] = json!({ "title": "next page", "href": query(page + 1) });
+        links["last"] = json!({ "title": "last page", "href": query(last) });
     }
     if page > 1 {
-        links["prev"] =
-            json!({ "title": "previous page", "href": format!("{coll}?page={}", page - 1) });
+        links["prev"] = json!({ "title": "previous page", "href": query(page - 1) });
     }
-    Reply::json(
+    let reply = Reply::json(
         200,
         &json!({
             "_items": items,
             "_links": links,
-            "_meta": { "page": page, "max_results": PAGE, "total": total }
+            "_meta": { "page": page, "max_results": per_page, "total": total }
         }),
     )
-    .with_header("X-Total-Count", total.to_string())
+    .with_header("X-Total-Count", total.to_string());
+    match newest {
+        Some(time) => reply.with_header("Last-Modified", http_date(time)),
+        None => reply,
+    }
 }
 
 /// `{"title": "Thing", "href": "things/ID"}`.

@@ -9,7 +9,8 @@
 //! — a missing id (PUT included: no upsert), a trailing `/`, a method the route lacks, an
 //! unknown path — is 404 `Not Found` as `text/plain` with a weak ETag. JSON is pretty-printed
 //! as `application/json` without a charset. OPTIONS answers 204 (CORS). HEAD answers 200 and no
-//! `Content-Length`. No conditional requests at all.
+//! `Content-Length`. No conditional requests at all. A body that is not JSON (whatever its
+//! `Content-Type`, before routing) is 500 with V8's message as text and no `Content-Type`.
 //!
 //! [`JsonServerV1::beta3`] adds the bug of 1.0.0-beta.3: **a HEAD of an item deletes it**
 //! (tinyhttp runs the DELETE route's handler for HEAD), which RFC 9110 §9.2.1 forbids.
@@ -118,6 +119,10 @@ impl Behaviour for JsonServerV1 {
                     "GET, HEAD, PUT, PATCH, POST, DELETE",
                 );
         }
+        if !req.body.is_empty() && req.json().is_err() {
+            // The body is parsed (as JSON, whatever its type) before routing; the error escapes.
+            return unparsable(&req.body);
+        }
         let known = |c: &str| self.collections.iter().any(|s| s == c);
         match req.parts().as_slice() {
             [coll] if known(coll) => self.collection(store, req, coll),
@@ -180,13 +185,41 @@ fn with_id_first(id: &str, given: Map<String, Value>) -> Value {
 
 fn pretty(status: u16, body: &Value) -> Reply {
     let bytes = serde_json::to_vec_pretty(body).unwrap_or_default();
-    Reply::typed(status, "application/json", bytes)
+    cors(Reply::typed(status, "application/json", bytes))
+}
+
+/// The 500 of a body that is not JSON: V8's `SyntaxError` message as text, no `Content-Type`.
+fn unparsable(body: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(body);
+    let literal = match text.chars().next() {
+        Some('n') => "null",
+        Some('t') => "true",
+        Some('f') => "false",
+        _ => "",
+    };
+    // The first character that no JSON value can continue with.
+    let token = text
+        .chars()
+        .zip(literal.chars().map(Some).chain(std::iter::repeat(None)))
+        .find(|(c, expected)| Some(*c) != *expected)
+        .map_or(' ', |(c, _)| c);
+    let message = format!("Unexpected token '{token}', \"{text}\" is not valid JSON");
+    cors(Reply::empty(500).with_body(message.into_bytes()))
+}
+
+/// The CORS headers json-server 1.0 sets on every answer.
+fn cors(reply: Reply) -> Reply {
+    reply
         .with_header("Access-Control-Allow-Origin", "*")
+        .with_header(
+            "Access-Control-Allow-Methods",
+            "GET, HEAD, PUT, PATCH, POST, DELETE",
+        )
+        .with_header("Access-Control-Allow-Headers", "content-type")
         .with_header("X-Powered-By", "tinyhttp")
 }
 
 fn not_found() -> Reply {
-    Reply::typed(404, "text/plain; charset=utf-8", "Not Found")
+    cors(Reply::typed(404, "text/plain; charset=utf-8", "Not Found"))
         .with_header("etag", "W/\"9-0gXL1ngzMqISxa6S1zx3F4wtLyg\"")
-        .with_header("X-Powered-By", "tinyhttp")
 }

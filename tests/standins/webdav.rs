@@ -30,9 +30,10 @@
 //! preconditions ignored by PUT and DELETE) and [`WebDav::wsgidav`] (4.4:
 //! `"<inode>-<mtime s>-<size>"`, which keeps a same-size change within the second; a 405
 //! without `Allow`; `If-Match` unevaluated on a missing file, so `If-Match: *` creates it).
-//! Not reproduced: nginx answers 500 to a PUT whose parent directory is missing, rclone 404
-//! and 405 to a GET of a directory without `/`, Apache serves a file to POST, WsgiDAV's 304
-//! carries no `ETag`.
+//! WsgiDAV and rclone answer a PUT with the new `ETag` and no `Location`; Apache and rclone
+//! answer a POST to a file with the file. Not reproduced: nginx answers 500 to a PUT whose
+//! parent directory is missing (rclone 404), rclone 405 to a GET of a directory without `/`
+//! and 400 to PATCH, WsgiDAV's 304 carries no `ETag`, error pages are each server's own.
 
 use super::clock::http_date;
 use super::conditional::{EtagStyle, Outcome, evaluate};
@@ -70,6 +71,10 @@ pub enum WebDavBug {
     /// `If-Match` is not evaluated when the file is missing: `If-Match: *` or a stale tag
     /// creates it (WsgiDAV).
     IfMatchIgnoredWhenMissing,
+    /// A PUT answers the new content's `ETag` and no `Location` (WsgiDAV, rclone).
+    PutEtagNoLocation,
+    /// POST to a file answers it as GET does (Apache, rclone): not a 405.
+    PostReads,
 }
 
 /// What a path names.
@@ -108,13 +113,20 @@ impl WebDav {
 
     /// Apache 2.4 mod_dav_fs.
     pub fn apache() -> WebDav {
-        WebDav::with_bug(WebDavBug::WeakWhileFresh)
+        WebDav {
+            bugs: vec![WebDavBug::WeakWhileFresh, WebDavBug::PostReads],
+        }
     }
 
     /// `rclone serve webdav` 1.60.
     pub fn rclone() -> WebDav {
         WebDav {
-            bugs: vec![WebDavBug::IgnoresPreconditions, WebDavBug::Put201OnReplace],
+            bugs: vec![
+                WebDavBug::IgnoresPreconditions,
+                WebDavBug::Put201OnReplace,
+                WebDavBug::PutEtagNoLocation,
+                WebDavBug::PostReads,
+            ],
         }
     }
 
@@ -125,6 +137,7 @@ impl WebDav {
                 WebDavBug::MtimeSizeEtag,
                 WebDavBug::NoAllowOn405,
                 WebDavBug::IfMatchIgnoredWhenMissing,
+                WebDavBug::PutEtagNoLocation,
             ],
         }
     }
@@ -202,11 +215,19 @@ impl WebDav {
                 bytes,
             },
         );
-        if current.is_some() && !self.has(WebDavBug::Put201OnReplace) {
-            return server(Reply::empty(204));
+        let replaced = current.is_some() && !self.has(WebDavBug::Put201OnReplace);
+        let reply = server(Reply::empty(if replaced { 204 } else { 201 }));
+        if self.has(WebDavBug::PutEtagNoLocation) {
+            let stored = store.get(&dir, &name).and_then(|e| self.etag(e));
+            return match stored {
+                Some(tag) => reply.with_header("ETag", tag),
+                None => reply,
+            };
         }
-        let location = format!("{}{}", req.origin, req.path);
-        server(Reply::empty(201)).with_header("Location", location)
+        if replaced {
+            return reply;
+        }
+        reply.with_header("Location", format!("{}{}", req.origin, req.path))
     }
 
     fn read(&self, store: &Store, req: &Req, target: Target) -> Reply {
@@ -351,6 +372,9 @@ impl Behaviour for WebDav {
         match req.method.as_str() {
             "GET" | "HEAD" => self.read(store, req, target),
             "PUT" => self.put(store, req, target),
+            "POST" if self.has(WebDavBug::PostReads) && matches!(target, Target::File { .. }) => {
+                self.read(store, req, target)
+            }
             "DELETE" => self.delete(store, req, target),
             "MKCOL" => self.mkcol(store, req, target),
             "PROPFIND" => self.propfind(store, req, target),
