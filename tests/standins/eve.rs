@@ -23,8 +23,9 @@
 //! together in [`Eve::as_released`] (checked against Eve 2.3.1 over mongomock: MongoDB itself
 //! is not installable here, so `modified_count` is mongomock's, which follows MongoDB's):
 //! [`EveBug::RepeatPut412`] reproduces Eve's `modified_count == 0` check: an identical PUT
-//! repeated within the second of the last write, with no precondition sent, is answered 412
-//! (the document, `_updated` included, did not change, so MongoDB reports nothing modified);
+//! repeated within the second of the last write is answered 412, with or without a matching
+//! `If-Match` (the document, `_updated` included, did not change, so MongoDB reports nothing
+//! modified);
 //! [`EveBug::IfNoneMatchIgnored`] (`If-None-Match` on writes is not evaluated);
 //! [`EveBug::IfMatchStarRefused`] (`If-Match: *` is compared as a tag, so it fails: 412);
 //! [`EveBug::WeakIfMatchAccepted`] (`W/` is stripped before comparing);
@@ -61,7 +62,8 @@ pub struct Eve {
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EveBug {
-    /// 412 to an identical PUT repeated within one second, with no precondition sent.
+    /// 412 to an identical PUT repeated within one second, whether or not it carries the
+    /// current ETag in `If-Match`.
     RepeatPut412,
     /// `If-None-Match` on writes is ignored: `If-None-Match: *` overwrites an existing
     /// document (real Eve evaluates only `If-Match`).
@@ -340,8 +342,7 @@ impl Eve {
             given
         };
         let same_second = old["_updated"].as_str() == Some(http_date(SystemTime::now()).as_str());
-        let unconditional = req.header("if-match").is_none();
-        if self.has(EveBug::RepeatPut412) && unconditional && same_second && fields == old_fields {
+        if self.has(EveBug::RepeatPut412) && same_second && fields == old_fields {
             return error(412, "Client and server etags don't match");
         }
         let created = old["_created"]
