@@ -1319,6 +1319,19 @@ async fn pouchdb_server_deletes_without_a_revision() {
         .await;
     assert_eq!(blind.status, 200, "deleted without a (matching) revision");
     assert_eq!(http.get("/idemfuzz/doc").await.status, 404);
+    // pouchdb-server 4.2.0: no 405 anywhere.
+    http.json("PUT", "/idemfuzz/other", json!({ "name": "a" }))
+        .await;
+    let patch = http.json("PATCH", "/idemfuzz/other", json!({})).await;
+    assert_eq!(
+        (patch.status, patch.json()["reason"].clone()),
+        (404, json!("missing"))
+    );
+    let post = http.json("POST", "/idemfuzz/other", json!({})).await;
+    assert_eq!(
+        (post.status, post.json()["reason"].clone()),
+        (400, json!("only_multipart_accepted"))
+    );
 }
 
 #[tokio::test]
@@ -1555,6 +1568,37 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
     let wrong = http.call("PATCH", "/f.txt").await;
     assert_eq!(wrong.status, 405);
     assert!(wrong.header("allow").is_some());
+}
+
+/// moto 5.2.6 `moto_server`: `If-Match: *` fails on an existing object, reads ignore
+/// `If-None-Match: *`, POST and PATCH to an object are a 500 (the correct S3 variant answers
+/// 200, 304 and 405 with `Allow`).
+#[tokio::test]
+async fn moto_compares_star_as_a_tag_and_answers_500_to_post() {
+    for (behaviour, star_put, star_get, revalidated, post) in [
+        (S3::correct(), 200, 200, 304, 405),
+        (S3::moto(), 412, 412, 200, 500),
+    ] {
+        let (_api, http) = serve(behaviour);
+        assert_eq!(http.put_text("/bucket/k", "a").await.status, 200);
+        let put = http.with("PUT", "/bucket/k", ("if-match", "*"), "b").await;
+        let get = http.with("GET", "/bucket/k", ("if-match", "*"), "").await;
+        let fresh = http
+            .with("GET", "/bucket/k", ("if-none-match", "*"), "")
+            .await;
+        let wrong = http.call("POST", "/bucket/k").await;
+        assert_eq!(
+            (put.status, get.status, fresh.status, wrong.status),
+            (star_put, star_get, revalidated, post)
+        );
+        let create_only = http
+            .with("PUT", "/bucket/k", ("if-none-match", "*"), "c")
+            .await;
+        assert_eq!(
+            create_only.status, 412,
+            "both refuse a create-only overwrite"
+        );
+    }
 }
 
 #[tokio::test]

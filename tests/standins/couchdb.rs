@@ -27,7 +27,8 @@
 //! (`If-Match` is not read as the revision of a PUT: an update needs `_rev` or `?rev=`) and
 //! [`CouchBug::ExpressEtag`] (GET and HEAD carry Express's weak ETag of the body instead of the
 //! rev, so `If-None-Match: "<rev>"` is answered 200 — RFC-conformant, but the ETag of a read is
-//! not the ETag a write answered).
+//! not the ETag a write answered), and [`CouchBug::NoMethodNotAllowed`] (PATCH to a document
+//! is 404 `missing`, POST to it 400 `only_multipart_accepted`: no 405 anywhere).
 
 use axum::http::Method;
 use base64::Engine;
@@ -61,6 +62,9 @@ pub enum CouchBug {
     IfMatchIgnoredOnPut,
     /// GET/HEAD answer Express's weak ETag of the body, not the rev (pouchdb-server).
     ExpressEtag,
+    /// No 405: a method without a route (PATCH) falls through to 404 `missing`, and POST to a
+    /// document is the attachment route's 400 `only_multipart_accepted` (pouchdb-server).
+    NoMethodNotAllowed,
 }
 
 impl Default for Couch {
@@ -98,6 +102,7 @@ impl Couch {
                 CouchBug::DeleteWithoutRev,
                 CouchBug::IfMatchIgnoredOnPut,
                 CouchBug::ExpressEtag,
+                CouchBug::NoMethodNotAllowed,
             ],
             ..Couch::default()
         }
@@ -176,6 +181,12 @@ impl Couch {
                 self.save(store, req, db, id, doc)
             }
             Method::DELETE => self.delete(store, req, db, id),
+            Method::POST if self.has(CouchBug::NoMethodNotAllowed) => {
+                bad_request_as("bad_request", "only_multipart_accepted")
+            }
+            _ if self.has(CouchBug::NoMethodNotAllowed) => {
+                couch(404, &json!({ "error": "not_found", "reason": "missing" }))
+            }
             _ => not_allowed("DELETE,GET,HEAD,PUT"),
         }
     }

@@ -28,7 +28,7 @@
 //! | httpbin (2xx for everything, no state) | [`Httpbin`] | — |
 //! | HEAD with a body (raw TCP) | [`HeadBody::correct`] | [`HeadBody::sends_body`] |
 //! | WebDAV (nginx, Apache, WsgiDAV, rclone) | [`WebDav::correct`] | [`WebDavBug`]; each real server's in [`WebDav::nginx`], [`WebDav::apache`], [`WebDav::rclone`], [`WebDav::wsgidav`] |
-//! | S3-compatible bucket | [`S3::correct`] | [`S3Bug`] |
+//! | S3-compatible bucket | [`S3::correct`] | [`S3Bug`]; moto 5.2's in [`S3::moto`] |
 //! | etcd v2 keys | [`Etcd::correct`] | [`EtcdBug`] |
 //! | nested resources | [`Nested::correct`] | [`NestedBug`] |
 //! | paginated collection | [`Paginated::new`] | [`PaginatedBug`] |
