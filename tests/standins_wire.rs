@@ -1769,6 +1769,25 @@ async fn etcd_v2_keys() {
         empty["node"].get("nodes").is_none(),
         "no `nodes` when empty: {empty}"
     );
+    // etcd 3.4.23: a recursive DELETE of a directory keeps its createdIndex in `node` and
+    // answers both of its indexes in `prevNode`.
+    http.send("PUT", "/v2/keys/tree/leaf?value=x", &[], None)
+        .await;
+    let before = http.get("/v2/keys/tree").await.json();
+    let gone = http
+        .send("DELETE", "/v2/keys/tree?recursive=true", &[], None)
+        .await
+        .json();
+    assert!(before["node"]["createdIndex"].is_u64(), "{before}");
+    assert_eq!(
+        gone["prevNode"]["createdIndex"],
+        before["node"]["createdIndex"]
+    );
+    assert_eq!(
+        gone["prevNode"]["modifiedIndex"],
+        before["node"]["modifiedIndex"]
+    );
+    assert_eq!(gone["node"]["createdIndex"], before["node"]["createdIndex"]);
     let ignored = http
         .json("PUT", "/v2/keys/idemfuzz/j", json!({ "value": "lost" }))
         .await;

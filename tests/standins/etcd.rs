@@ -134,12 +134,19 @@ impl Etcd {
             if !empty && !recursive {
                 return error(store, 403, 108, "Directory not empty", &key(dir, name));
             }
+            // The directory's own indexes: `node` keeps createdIndex, `prevNode` has both.
+            let meta = &store.collections[&path].meta;
+            let (created, modified) = (meta["createdIndex"].clone(), meta["modifiedIndex"].clone());
             let inside = format!("{path}/");
             store
                 .collections
                 .retain(|k, _| *k != path && !k.starts_with(&inside));
             store.index += 1;
-            let body = json!({ "action": "delete", "node": { "key": key(dir, name), "dir": true, "modifiedIndex": store.index, "createdIndex": store.index }, "prevNode": { "key": key(dir, name), "dir": true } });
+            let body = json!({
+                "action": "delete",
+                "node": { "key": key(dir, name), "dir": true, "modifiedIndex": store.index, "createdIndex": created },
+                "prevNode": { "key": key(dir, name), "dir": true, "modifiedIndex": modified, "createdIndex": created }
+            });
             return etcd(store, 200, &body);
         }
         let Some(old) = store.get(dir, name).cloned() else {
