@@ -899,7 +899,12 @@ async fn json_server_v1_is_another_program_and_its_beta3_head_deletes() {
         .json_text("POST", "/items", json!({ "name": "a" }), "id")
         .await;
     let item = format!("/items/{id}");
-    assert_eq!(http.call("HEAD", &item).await.status, 200);
+    let head = http.call("HEAD", &item).await;
+    assert_eq!(head.status, 200);
+    assert!(
+        head.header("content-length").is_none(),
+        "tinyhttp sends none"
+    );
     assert_eq!(http.get(&item).await.status, 404, "the HEAD deleted it");
 }
 
@@ -1535,6 +1540,11 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
     assert!(first.header("etag").is_some() && first.header("location").is_none());
     let again = http.put_text("/f.txt", "a").await;
     assert_eq!(again.status, 201, "201 on replace");
+    assert_ne!(
+        first.header("etag"),
+        again.header("etag"),
+        "a new tag per write"
+    );
     let posted = http.call("POST", "/f.txt").await;
     assert_eq!((posted.status, posted.text()), (200, "a".to_string()));
 
@@ -1546,6 +1556,17 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
         .await;
     assert_eq!(stale.status, 412, "but evaluated on an existing one");
     assert!(http.call("PATCH", "/g.txt").await.header("allow").is_none());
+    // WsgiDAV 4.4.0: If-Match compares weakly.
+    let current = http
+        .get("/g.txt")
+        .await
+        .header("etag")
+        .unwrap_or("")
+        .to_string();
+    let weak = http
+        .with("PUT", "/g.txt", ("if-match", &format!("W/{current}")), "w")
+        .await;
+    assert_eq!(weak.status, 204, "W/ + the current tag matches");
     // WsgiDAV 4.4.0: a PUT answers the new ETag, the one a GET then answers; no `Location`.
     let replaced = http.put_text("/g.txt", "c").await;
     let read = http.get("/g.txt").await;
@@ -1565,6 +1586,15 @@ async fn real_webdav_servers_deviate_each_in_their_way() {
     assert_eq!(fresh.status, 412, "a weak tag never passes If-Match");
     // Apache 2.4.71 mod_dav_fs: POST to a file serves it; PATCH is a 405 with `Allow`.
     assert_eq!(http.call("POST", "/f.txt").await.status, 200);
+    // Apache 2.4.71 and rclone 1.60.1: an identical rewrite makes a new (mtime-based) tag.
+    let before = http.put_text("/same.txt", "x").await;
+    assert!(before.status == 201);
+    let tag = |r: Resp| r.header("etag").unwrap_or("").to_string();
+    let first = tag(http.get("/same.txt").await);
+    http.put_text("/same.txt", "x").await;
+    let second = tag(http.get("/same.txt").await);
+    assert!(first.starts_with("W/\"1-"), "{first}");
+    assert_ne!(first, second, "churn on an identical rewrite");
     let wrong = http.call("PATCH", "/f.txt").await;
     assert_eq!(wrong.status, 405);
     assert!(wrong.header("allow").is_some());

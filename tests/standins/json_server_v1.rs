@@ -9,7 +9,7 @@
 //! — a missing id (PUT included: no upsert), a trailing `/`, a method the route lacks, an
 //! unknown path — is 404 `Not Found` as `text/plain` with a weak ETag. JSON is pretty-printed
 //! as `application/json` without a charset. OPTIONS answers 204 (CORS). HEAD answers 200 and no
-//! `Content-Length`. No conditional requests at all. A body that is not JSON (whatever its
+//! `Content-Length` (served by the raw transport, which can leave it out). No conditional requests at all. A body that is not JSON (whatever its
 //! `Content-Type`, before routing) is 500 with V8's message as text and no `Content-Type`.
 //!
 //! [`JsonServerV1::beta3`] adds the bug of 1.0.0-beta.3: **a HEAD of an item deletes it**
@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::exchange::{Reply, Req};
 use super::seed;
-use super::server::Behaviour;
+use super::server::{Behaviour, Transport};
 use super::store::{Body, IdPolicy, Store};
 
 /// A json-server 1.0.
@@ -82,7 +82,10 @@ impl JsonServerV1 {
                 if self.head_deletes {
                     store.remove(coll, id);
                 }
-                Reply::empty(200).with_header("Content-Type", "application/json")
+                let mut reply =
+                    cors(Reply::empty(200).with_header("Content-Type", "application/json"));
+                reply.no_length = true;
+                reply
             }
             Method::PUT | Method::PATCH => {
                 let Ok(Value::Object(given)) = req.json() else {
@@ -138,6 +141,11 @@ impl Behaviour for JsonServerV1 {
 
     fn seed_id(&self, n: usize) -> String {
         format!("pr{n:02x}")
+    }
+
+    /// Raw, so that a HEAD answer can go without `Content-Length`, as tinyhttp's does.
+    fn transport(&self) -> Transport {
+        Transport::Raw
     }
 }
 

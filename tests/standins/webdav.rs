@@ -31,12 +31,13 @@
 //! `"<inode>-<mtime s>-<size>"`, which keeps a same-size change within the second; a 405
 //! without `Allow`; `If-Match` unevaluated on a missing file, so `If-Match: *` creates it).
 //! WsgiDAV and rclone answer a PUT with the new `ETag` and no `Location`; Apache and rclone
-//! answer a POST to a file with the file. Not reproduced: nginx answers 500 to a PUT whose
+//! answer a POST to a file with the file and make a new mtime-based tag on every write, an
+//! identical rewrite included; WsgiDAV's `If-Match` compares weakly (`W/"<tag>"` matches). Not reproduced: nginx answers 500 to a PUT whose
 //! parent directory is missing (rclone 404), rclone 405 to a GET of a directory without `/`
 //! and 400 to PATCH, WsgiDAV's 304 carries no `ETag`, error pages are each server's own.
 
 use super::clock::http_date;
-use super::conditional::{EtagStyle, Outcome, evaluate};
+use super::conditional::{EtagStyle, Outcome, evaluate, weak_eq};
 use super::exchange::{Reply, Req};
 use super::generic::encode_segment;
 use super::seed;
@@ -75,6 +76,11 @@ pub enum WebDavBug {
     PutEtagNoLocation,
     /// POST to a file answers it as GET does (Apache, rclone): not a 405.
     PostReads,
+    /// The tag is `"<size hex>-<mtime µs hex>"`, new on every write, identical rewrites
+    /// included (Apache, rclone): conformant churn.
+    MtimeMicrosEtag,
+    /// `If-Match` compares weakly: `W/` + the current tag matches (WsgiDAV).
+    WeakIfMatchAccepted,
 }
 
 /// What a path names.
@@ -114,7 +120,11 @@ impl WebDav {
     /// Apache 2.4 mod_dav_fs.
     pub fn apache() -> WebDav {
         WebDav {
-            bugs: vec![WebDavBug::WeakWhileFresh, WebDavBug::PostReads],
+            bugs: vec![
+                WebDavBug::WeakWhileFresh,
+                WebDavBug::PostReads,
+                WebDavBug::MtimeMicrosEtag,
+            ],
         }
     }
 
@@ -126,6 +136,7 @@ impl WebDav {
                 WebDavBug::Put201OnReplace,
                 WebDavBug::PutEtagNoLocation,
                 WebDavBug::PostReads,
+                WebDavBug::MtimeMicrosEtag,
             ],
         }
     }
@@ -138,6 +149,7 @@ impl WebDav {
                 WebDavBug::NoAllowOn405,
                 WebDavBug::IfMatchIgnoredWhenMissing,
                 WebDavBug::PutEtagNoLocation,
+                WebDavBug::WeakIfMatchAccepted,
             ],
         }
     }
@@ -148,6 +160,16 @@ impl WebDav {
 
     /// Whether the preconditions of a write hold (always, when they are ignored).
     fn write_allowed(&self, req: &Req, exists: bool, tag: Option<&str>) -> bool {
+        let if_match = req.header("if-match").filter(|v| v.trim() != "*");
+        if let (true, Some(if_match), Some(tag)) =
+            (self.has(WebDavBug::WeakIfMatchAccepted), if_match, tag)
+        {
+            let weakly = if_match.split(',').any(|t| weak_eq(t.trim(), tag));
+            let none_match = req
+                .header("if-none-match")
+                .is_some_and(|v| v.trim() == "*" || v.split(',').any(|t| weak_eq(t.trim(), tag)));
+            return weakly && !none_match;
+        }
         let blind_create = !exists && self.has(WebDavBug::IfMatchIgnoredWhenMissing);
         self.has(WebDavBug::IgnoresPreconditions)
             || blind_create
@@ -165,7 +187,9 @@ impl WebDav {
     }
 
     fn style(&self) -> EtagStyle {
-        if self.bugs.contains(&WebDavBug::MtimeSizeEtag) {
+        if self.has(WebDavBug::MtimeMicrosEtag) {
+            EtagStyle::SizeMtimeMicros
+        } else if self.bugs.contains(&WebDavBug::MtimeSizeEtag) {
             EtagStyle::MtimeSize
         } else {
             EtagStyle::Content
