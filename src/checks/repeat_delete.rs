@@ -8,7 +8,7 @@ use crate::checks::verdict::{Violation, answered, states_differ, statuses};
 use crate::http::model::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{RepeatDeleteOptions, Resource};
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, Session, id_text};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -145,7 +145,8 @@ fn collateral(
             items
                 .iter()
                 .filter(|item| {
-                    id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str())
+                    id_field.get(item).and_then(id_text).as_deref()
+                        != Some(record.target_id.as_str())
                 })
                 .map(|item| canon.body(item))
                 .collect(),
