@@ -15,6 +15,7 @@ use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs}
 use crate::cli::bundled;
 use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
+use crate::cli::signals;
 use crate::cli::transport;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
@@ -122,10 +123,12 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Ok(bugs) => bugs,
         Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
     };
-    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
+    let mut config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
         Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
+    // The demo API ends with the run: nothing could be cleaned up after it.
+    config.ledger_dir = None;
     let scenarios = match bundled_scenarios(env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
@@ -285,20 +288,40 @@ pub(super) fn execute(
     let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    if let Some(dir) = &config.ledger_dir {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            let why = format!(
+                "cannot create the ledger directory {}: {err}",
+                dir.display()
+            );
+            fail(exit_code::USAGE, &why)
+        })?;
+    }
     let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
     let settings = run_settings(config, baseline);
+    let ledger = config
+        .ledger_dir
+        .as_deref()
+        .map(|dir| crate::session::ledger::path_of(dir, &settings.run_id));
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+        let second = signals::OnSecondSignal {
+            run_id: settings.run_id.clone(),
+            ledger: ledger.as_ref().map(|path| path.display().to_string()),
+        };
+        signals::watch(cancel.clone(), second);
         runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
     if let Some(err) = reporters.take_error() {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
+    }
+    if let Some(path) = ledger.filter(|path| path.exists()) {
+        eprintln!(
+            "idemfuzz: {} resource(s) may be left behind (see the report); {} keeps what the run may have created: `idemfuzz cleanup {}` tries again",
+            report.cleanup.left_behind.len(),
+            path.display(),
+            settings.run_id
+        );
     }
     ci::write_baseline(config, &report)?;
     Ok(report)
@@ -316,6 +339,7 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
         shard: config.shard,
         baseline,
         fuzz: config.fuzz.clone(),
+        ledger_dir: config.ledger_dir.clone(),
     }
 }
 

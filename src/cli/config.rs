@@ -106,6 +106,8 @@ pub struct ExecutionConfig {
     pub dry_run: bool,
     /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
     pub transport: crate::cli::transport::TransportSettings,
+    /// `--ledger-dir`; `None` for `demo` (its API ends with the run).
+    pub ledger_dir: Option<PathBuf>,
 }
 
 /// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
@@ -166,6 +168,20 @@ pub fn execution(
         write_baseline: args.write_baseline.clone(),
         dry_run: args.dry_run,
         transport: crate::cli::transport::settings(&args.transport, env)?,
+        ledger_dir: Some(ledger_dir(args.ledger_dir.as_deref(), env)),
+    })
+}
+
+/// The ledger directory: `--ledger-dir`, else a non-empty `IDEMFUZZ_LEDGER_DIR`, else
+/// `.idemfuzz/runs`.
+pub fn ledger_dir(option: Option<&std::path::Path>, env: &EnvSnapshot) -> PathBuf {
+    option.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
+        env.get("IDEMFUZZ_LEDGER_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map_or_else(
+                || PathBuf::from(crate::session::ledger::DEFAULT_DIR),
+                PathBuf::from,
+            )
     })
 }
 

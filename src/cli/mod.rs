@@ -4,11 +4,13 @@
 pub mod args;
 mod bundled;
 mod ci;
+mod cleanup;
 pub mod commands;
 pub mod config;
 mod fuzz;
 pub mod generate;
 mod openapi;
+mod signals;
 pub mod transport;
 
 use crate::env::EnvSnapshot;
@@ -23,6 +25,7 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Demo(args) => commands::demo(args, cli.color, env, terminal),
         Command::Fuzz(args) => fuzz::fuzz(args, cli.color, env, terminal),
         Command::Replay(args) => fuzz::replay(args, cli.color, env, terminal),
+        Command::Cleanup(args) => cleanup::cleanup(args, env),
         Command::ServeDemo(args) => commands::serve_demo(args),
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),

@@ -23,7 +23,7 @@ use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, Session, faults};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
@@ -42,8 +42,11 @@ struct CaseOutcome {
     unit: usize,
     findings: Vec<Finding>,
     error: Option<CaseError>,
-    /// The URLs of the resources the case owns (for the cleanup after its batch).
+    /// The URLs of the resources the case owns (for the cleanup after its batch), of every
+    /// attempt.
     owned: Vec<String>,
+    /// How many times the case was re-run after a transient fault.
+    reruns: u32,
 }
 
 /// Per-unit tally while cases complete.
@@ -52,6 +55,8 @@ struct Tally {
     remaining: u32,
     /// Cases that did not start because the time budget ran out.
     out_of_time: u32,
+    /// Re-runs after transient faults, over all cases.
+    reruns: u32,
     result: CheckResult,
 }
 
@@ -160,6 +165,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
             case_numbers: unit
@@ -180,6 +186,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
 
 fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink: &dyn EventSink) {
     tally.remaining -= 1;
+    tally.reruns += outcome.reruns;
     let result = &mut tally.result;
     match &outcome.error {
         Some(CaseError::Cancelled) => {
@@ -223,6 +230,12 @@ fn finish(tally: &mut Tally) -> CheckResult {
             tally.out_of_time
         ));
     }
+    if tally.reruns > 0 {
+        result.notes.push(format!(
+            "{} case run(s) hit a transient fault (a transport error, or 502/503/504) and were run again on fresh ids",
+            tally.reruns
+        ));
+    }
     if tally.remaining > 0 || result.status == CheckStatus::Interrupted {
         result.status = CheckStatus::Interrupted;
     } else if result.errors + result.warnings > 0 {
@@ -246,6 +259,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         findings: Vec::new(),
         error: Some(error),
         owned,
+        reruns: 0,
     };
     if ctx.cancel.is_cancelled() {
         return stopped(CaseError::Cancelled, Vec::new());
@@ -268,28 +282,39 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     if unit.kind == UnitKind::Check(CheckId::Fuzz) && replay.is_none() && ctx.out_of_time() {
         return stopped(CaseError::OutOfTime, Vec::new());
     }
-    let case = match replay {
-        Some(saved) => FuzzCase::Replay(saved),
-        None => FuzzCase::Generated {
-            case_seed: this_case_seed,
-            index: generated_index,
-        },
-    };
-    let mut session = Session::new(ctx, &planned.target, resource, job.number);
-    let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
-    let owned = session.owned_urls();
-    let exchanges = session.into_exchanges();
-    match verdict {
-        Ok(violations) => CaseOutcome {
-            unit: job.unit,
-            findings: violations
-                .into_iter()
-                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
-                .collect(),
-            error: None,
-            owned,
-        },
-        Err(error) => stopped(error, owned),
+    let mut owned = Vec::new();
+    let mut reruns = faults::Reruns::default();
+    loop {
+        let case = match replay {
+            Some(saved) => FuzzCase::Replay(saved),
+            None => FuzzCase::Generated {
+                case_seed: this_case_seed,
+                index: generated_index,
+            },
+        };
+        let mut session = Session::attempt(ctx, &planned.target, resource, job.number, reruns.done);
+        let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
+        owned.extend(session.owned_urls());
+        let case_tag = session.case_tag().to_string();
+        let exchanges = session.into_exchanges();
+        let outcome = match verdict {
+            Err(error) if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) => continue,
+            Ok(violations) => CaseOutcome {
+                unit: job.unit,
+                findings: violations
+                    .into_iter()
+                    .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
+                    .collect(),
+                error: None,
+                owned,
+                reruns: 0,
+            },
+            Err(error) => stopped(error, owned),
+        };
+        return CaseOutcome {
+            reruns: reruns.done,
+            ..outcome
+        };
     }
 }
 

@@ -15,6 +15,8 @@ use crate::session::registry::OwnedState;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 mod concurrent;
+mod lifetime;
+mod retry;
 
 pub use concurrent::Unanswered;
 
@@ -37,6 +39,16 @@ pub enum CaseError {
     /// A write to a URL this run does not own was about to be sent; it was not.
     #[error("refused to send {method} {url}: idemfuzz only writes to resources it created")]
     NotOwned { method: &'static str, url: String },
+    /// The case cannot judge what it is about (e.g. the API answers for ids it never created).
+    #[error("inconclusive: {0}")]
+    Inconclusive(String),
+    /// A transient fault answer (502, 503, 504): never judged; the case is re-run.
+    #[error("{method} {url} answered {status}, a transient fault (never judged)")]
+    Fault {
+        method: &'static str,
+        url: String,
+        status: u16,
+    },
 }
 
 /// One request a check wants to send.
@@ -90,6 +102,8 @@ pub struct Session<'a> {
     exchanges: Vec<Exchange>,
     /// Removes secrets a server echoes back from recorded answers.
     scrubber: redact::Scrubber,
+    /// Fresh ids to check, server-assigned ids, the fence (see [`lifetime`]).
+    lifetime: lifetime::Lifetime,
 }
 
 impl<'a> Session<'a> {
@@ -99,8 +113,24 @@ impl<'a> Session<'a> {
         resource: &'a Resource,
         case_number: u64,
     ) -> Session<'a> {
+        Session::attempt(ctx, target, resource, case_number, 0)
+    }
+
+    /// The session of a case's re-run after a fault (`attempt` 1, 2…): its ids are fresh, as
+    /// `{prefix}-{run}-cNNNNrA-N`.
+    pub fn attempt(
+        ctx: &'a RunContext,
+        target: &'a ResolvedTarget,
+        resource: &'a Resource,
+        case_number: u64,
+        attempt: u32,
+    ) -> Session<'a> {
+        let rerun = match attempt {
+            0 => String::new(),
+            n => format!("r{n}"),
+        };
         let case_tag = format!(
-            "{}-{}-c{case_number:04}",
+            "{}-{}-c{case_number:04}{rerun}",
             target.target.id_prefix, ctx.run_id
         );
         Session {
@@ -112,7 +142,13 @@ impl<'a> Session<'a> {
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
+            lifetime: lifetime::Lifetime::default(),
         }
+    }
+
+    /// `{prefix}-{run}-cNNNN` (`…rA` for a re-run): the start of every id this case chooses.
+    pub fn case_tag(&self) -> &str {
+        &self.case_tag
     }
 
     /// True the first time this resource's fuzz failure `rule` is claimed in the run.
@@ -152,8 +188,8 @@ impl<'a> Session<'a> {
     }
 
     /// Ends the session, keeping its exchanges.
-    pub fn into_exchanges(self) -> Vec<Exchange> {
-        self.exchanges
+    pub fn into_exchanges(mut self) -> Vec<Exchange> {
+        std::mem::take(&mut self.exchanges)
     }
 
     /// Drops every exchange recorded after the first `kept` (an earlier `exchanges().len()`),
@@ -174,9 +210,14 @@ impl<'a> Session<'a> {
         &self.owned_ids
     }
 
-    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order.
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order; not
+    /// the server-assigned ids it deleted and let go of.
     pub fn owned_urls(&self) -> Vec<String> {
-        self.owned_ids.iter().map(|id| self.item_url(id)).collect()
+        self.owned_ids
+            .iter()
+            .map(|id| self.item_url(id))
+            .filter(|url| !self.lifetime.is_released(url))
+            .collect()
     }
 
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
@@ -185,6 +226,7 @@ impl<'a> Session<'a> {
         self.next_id += 1;
         let id = format!("{}-{}", self.case_tag, self.next_id);
         self.adopt(&id);
+        self.note_fresh(&id);
         id
     }
 
@@ -221,20 +263,30 @@ impl<'a> Session<'a> {
 
     /// Sends a request and records the exchange; returns its index. A `path` that is already
     /// an absolute http(s) URL is sent as it is.
+    /// A read in flight is abandoned when the run is interrupted; a write is let finish (within
+    /// its timeout), so that what it created is known and cleaned up. A transient fault that
+    /// cannot have changed anything is retried here (see [`Session::send_retrying`]).
     pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
         let url = self.request_url(&req);
         self.guard_ownership(req.method, &url)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let (outgoing, record) = self.prepare(&req, url);
-        let credentials = self.target.auth.as_deref();
-        let raw = tokio::select! {
-            biased;
-            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
-            answer = auth::send(self.ctx.transport.as_ref(), credentials, outgoing) => answer,
+        let in_flight = self.before_send(req.method, &url).await?;
+        let (record, raw) = self.send_retrying(&req, &url).await?;
+        let status = raw.as_ref().ok().map(|raw| raw.status);
+        let received = self.receive(&req, purpose.into(), record, raw);
+        let adopted = match &received {
+            Ok(index)
+                if req.method == Method::Post
+                    && url == self.target.url(&self.resource.collection) =>
+            {
+                self.adopt_created(*index)
+            }
+            _ => None,
         };
-        self.receive(&req, purpose.into(), record, raw)
+        self.after_answer(req.method, &url, status, in_flight, adopted.as_deref());
+        received
     }
 
     /// Counts an answer (or transport error), tracks ownership and records the exchange.
@@ -246,14 +298,23 @@ impl<'a> Session<'a> {
         raw: Result<RawResponse, SendError>,
     ) -> Result<usize, CaseError> {
         let raw = match raw {
+            Ok(raw) if crate::session::faults::is_transient_status(raw.status) => {
+                self.count_fault(format!(
+                    "{} {} answered {}",
+                    req.method, record.url, raw.status
+                ));
+                return Err(CaseError::Fault {
+                    method: req.method.as_str(),
+                    url: record.url,
+                    status: raw.status,
+                });
+            }
             Ok(raw) => {
                 self.ctx.record_answer();
                 raw
             }
             Err(SendError::Transport(err)) => {
-                if self.ctx.record_transport_error() >= TARGET_DOWN_AFTER {
-                    self.ctx.mark_target_down(err.to_string());
-                }
+                self.count_fault(err.to_string());
                 return Err(err.into());
             }
             Err(SendError::Auth(err)) => return Err(self.auth_failed(&err)),
@@ -475,6 +536,7 @@ impl<'a> Session<'a> {
         };
         if let Some(id) = &id {
             self.adopt(id);
+            self.note_server_id(id);
             let url = self.item_url(id);
             self.ctx.registry.mark(&url, OwnedState::Live);
         }
@@ -541,6 +603,12 @@ impl<'a> Session<'a> {
             exchange.response.status,
             exchange.purpose,
         )))
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.release_fence();
     }
 }
 

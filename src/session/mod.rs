@@ -8,6 +8,11 @@
 pub mod auth;
 mod case;
 pub mod context;
+pub mod faults;
+pub mod fence;
+pub mod journal;
+pub mod ledger;
+pub mod marker;
 pub mod registry;
 
 pub(crate) use case::id_text;

@@ -12,21 +12,25 @@ use super::{CaseError, Req, Session};
 use crate::http::model::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::http::transport::{OutgoingRequest, UnreadAnswer};
 use crate::session::auth::{self, SendError};
+use crate::session::faults;
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
 /// Hand it to [`Session::abandon`] to close its connection.
 pub struct Unanswered {
     index: usize,
     answer: Box<dyn UnreadAnswer>,
+    /// What the request holds until it is abandoned (a POST keeps the fence shared).
+    in_flight: super::lifetime::InFlight,
 }
 
 impl Session<'_> {
     /// Sends the requests together — one connection each, all opened before any request is
     /// written (see [`crate::http::transport::Transport::send_together`]) — and records their
     /// exchanges in the order of `sends` (client 1 first), whatever order the answers came in.
-    /// Every request passes the ownership guard before any is sent; a transport error of any
-    /// of them ends the case. A 201 to a POST to the collection is adopted as run-owned (also
-    /// when another request of the batch failed). Returns the exchanges' indexes, in order.
+    /// Every request passes the ownership guard before any is sent; a member answered 503 (not
+    /// handled) is sent again alone; any other fault of any of them ends the case. A 201 to a
+    /// POST to the collection is adopted as run-owned (also when another request of the batch
+    /// failed). Returns the exchanges' indexes, in order.
     pub async fn send_together(
         &mut self,
         sends: Vec<(String, Req)>,
@@ -35,29 +39,44 @@ impl Session<'_> {
         for (purpose, req) in sends {
             let url = self.request_url(&req);
             self.guard_ownership(req.method, &url)?;
-            let (outgoing, record) = self.prepare(&req, url);
-            prepared.push((purpose, req, outgoing, record));
+            prepared.push((purpose, req, url));
         }
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let outgoing: Vec<OutgoingRequest> =
-            prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
+        let mut ready = Vec::with_capacity(prepared.len());
+        for (purpose, req, url) in prepared {
+            let in_flight = self.before_send(req.method, &url).await?;
+            let (outgoing, record) = self.prepare(&req, url.clone());
+            ready.push((purpose, req, url, in_flight, outgoing, record));
+        }
+        let prepared = ready;
+        let outgoing: Vec<OutgoingRequest> = prepared
+            .iter()
+            .map(|(_, _, _, _, out, _)| out.clone())
+            .collect();
         let credentials = self.target.auth.as_deref();
-        let answers = tokio::select! {
-            biased;
-            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
-            answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing) => answers,
-        };
+        // Writes are let finish when the run is interrupted (see `Session::send`).
+        let answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing).await;
         let mut indexes = Vec::with_capacity(answers.len());
         let mut first_error = None;
         let collection = self.target.url(&self.resource.collection);
-        for ((purpose, req, _, record), answer) in prepared.into_iter().zip(answers) {
+        for ((purpose, req, url, in_flight, _, record), answer) in prepared.into_iter().zip(answers)
+        {
+            // A member answered 503 was not handled: it alone is sent again, at once.
+            let (record, answer) = if faults::retry_request(req.method, &answer, 1) {
+                self.ctx.record_retried_fault();
+                self.send_retrying(&req, &url).await?
+            } else {
+                (record, answer)
+            };
             let creates = req.method == Method::Post && record.url == collection;
+            let status = answer.as_ref().ok().map(|raw| raw.status);
+            let mut adopted = None;
             match self.receive(&req, purpose, record, answer) {
                 Ok(index) => {
                     if creates {
-                        self.adopt_created(index);
+                        adopted = self.adopt_created(index);
                     }
                     indexes.push(index);
                 }
@@ -65,6 +84,7 @@ impl Session<'_> {
                     first_error.get_or_insert(err);
                 }
             }
+            self.after_answer(req.method, &url, status, in_flight, adopted.as_deref());
         }
         match first_error {
             Some(err) => Err(err),
@@ -85,6 +105,7 @@ impl Session<'_> {
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
+        let in_flight = self.before_send(req.method, &url).await?;
         let (outgoing, record) = self.prepare(&req, url);
         let credentials = self.target.auth.as_deref();
         let sent = tokio::select! {
@@ -107,13 +128,18 @@ impl Session<'_> {
         Ok(Unanswered {
             index: self.exchanges.len() - 1,
             answer,
+            in_flight,
         })
     }
 
     /// Waits until the server begins to answer an unread request, then closes its connection
     /// without reading the answer. Returns the index of its exchange.
     pub async fn abandon(&mut self, unanswered: Unanswered) -> Result<usize, CaseError> {
-        let Unanswered { index, answer } = unanswered;
+        let Unanswered {
+            index,
+            answer,
+            in_flight,
+        } = unanswered;
         let waited = tokio::select! {
             biased;
             _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
@@ -122,6 +148,12 @@ impl Session<'_> {
         let elapsed = waited.map_err(|err| self.transport_error(err))?;
         self.ctx.record_answer();
         self.exchanges[index].response = not_read(elapsed);
+        // No answer was read: a POST stays unresolved in the journal.
+        let (method, url) = {
+            let request = &self.exchanges[index].request;
+            (request.method, request.url.clone())
+        };
+        self.after_answer(method, &url, None, in_flight, None);
         Ok(index)
     }
 
@@ -166,9 +198,7 @@ impl Session<'_> {
 
     /// Counts a transport error (and declares the target down after too many in a row).
     fn transport_error(&self, err: crate::http::transport::TransportError) -> CaseError {
-        if self.ctx.record_transport_error() >= super::TARGET_DOWN_AFTER {
-            self.ctx.mark_target_down(err.to_string());
-        }
+        self.count_fault(err.to_string());
         err.into()
     }
 }
