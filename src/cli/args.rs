@@ -85,6 +85,8 @@ pub enum Command {
 
 /// Exit codes of `cleanup`.
 const CLEANUP_HELP: &str = "\
+The auth and transport options apply as for `run`, except --har.
+
 Exit codes:
   0    nothing of the run(s) is left (that the ledger knows of)
   1    something is left: each resource is listed with why
