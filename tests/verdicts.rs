@@ -68,6 +68,10 @@ create = "put"
 items = ""
 required = ["name"]"#;
 
+/// A DRF page size that shows every item on the first page: following pagination is issue 16's
+/// (idemfuzz reads the first page only), not what these tests are about.
+const UNPAGED: usize = 1000;
+
 /// Findings a correct variant may show because they are true: a 201 without `Location` (a
 /// SHOULD of RFC 9110 §15.3.2, which DRF, FastAPI and json-server break).
 const TRUE_ON_CORRECT: &[&str] = &["post-no-location"];
@@ -159,7 +163,7 @@ fn write_timestamps_are_write_metadata_and_counters_stay_violations() {
 fn serialiser_defaults_are_replacement_and_a_merging_put_is_caught() {
     for (api, resource) in [
         (
-            Standin::builder(Drf::correct())
+            Standin::builder(Drf::correct().page_size(UNPAGED))
                 .seed(Seed::numbered("items", 3))
                 .start(),
             DRF,
@@ -187,7 +191,7 @@ fn serialiser_defaults_are_replacement_and_a_merging_put_is_caught() {
             "ids never written are not left behind: {never_created:?}"
         );
     }
-    let api = Standin::builder(Drf::with_bug(DrfBug::PutMerges))
+    let api = Standin::builder(Drf::with_bug(DrfBug::PutMerges).page_size(UNPAGED))
         .seed(Seed::numbered("items", 3))
         .start();
     let (out, report) = run_against(&api, DRF, &[]);
@@ -222,7 +226,7 @@ fn an_api_that_answers_every_id_makes_creation_checks_inconclusive() {
         "get-safety",
         "head-parity",
     ] {
-        assert_inconclusive(&report, check, "for an id never created");
+        assert_inconclusive(&report, check, "never created");
     }
     for check in ["repeat-put", "partial-put"] {
         assert_ne!(status_of(&report, check), "passed", "{check} on an echo");
@@ -275,7 +279,7 @@ fn fuzz_mode_gives_no_false_alarm_on_correct_variants() {
         (generic(Generic::correct()), GENERIC),
         (generic(Generic::write_timestamps()), GENERIC),
         (
-            Standin::builder(Drf::correct())
+            Standin::builder(Drf::correct().page_size(UNPAGED))
                 .seed(Seed::numbered("items", 3))
                 .start(),
             DRF,

@@ -15,7 +15,9 @@ pub const USAGE: u8 = 2;
 /// refused the generated body), or a check was inconclusive in every case (it could not observe
 /// what it judges). Never used for a misbehaving API.
 pub const CANNOT_TEST: u8 = 3;
-/// The run was interrupted (Ctrl-C) before it finished and found nothing failing so far.
+/// The run was interrupted (Ctrl-C, SIGTERM or SIGHUP) before it finished and found nothing
+/// failing so far; its cleanup ran and its reports were written. (A second signal exits at once
+/// with 128 + its number: 130, 143 or 129, see `cli::signals`.)
 pub const INTERRUPTED: u8 = 130;
 
 /// One line per code, for `--help` and the README.
@@ -29,7 +31,9 @@ Exit codes:
        could not run a single case, also because --time-budget ran out first, or a
        check was inconclusive in every case: it could not observe what it judges), or
        the --openapi document's URL could not be reached
-  130  interrupted (Ctrl-C) with no failing finding so far";
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP) with no failing finding so far; cleanup
+       and reports done
+  129/130/143  a second signal (HUP/INT/TERM) exited at once: run `idemfuzz cleanup RUNID`";
 
 use crate::model::report::{RunReport, Verdict};
 

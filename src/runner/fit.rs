@@ -116,8 +116,16 @@ async fn create(
             Ok(Some(id))
         }
         Err(CaseError::Inconclusive(reason)) => {
-            // A POST's 201 whose resource, read back, shows none of the members it sent.
-            fit.body_not_reflected = Some(reason.clone());
+            // The fresh id was not free (the API answers a GET for any id), or a POST's 201
+            // whose resource, read back, shows none of the members it sent.
+            let free_check = last
+                .as_ref()
+                .is_some_and(|e| e.request.method == Method::Get);
+            if free_check {
+                fit.answers_unknown_ids = Some(reason.clone());
+            } else {
+                fit.body_not_reflected = Some(reason.clone());
+            }
             note_create_failure(resource, last.as_ref(), &reason, fit);
             Ok(None)
         }

@@ -9,9 +9,9 @@ use crate::runner::plan::PlannedScenario;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::auth::{self, SendError};
-use crate::session::context::RunContext;
+use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Scope};
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, Session, faults};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 
@@ -35,6 +35,8 @@ pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Re
     Ok(())
 }
 
+/// One target's probe: a transient fault (a transport error, 502/503/504) is tried again, at
+/// most [`faults::PROBE_ATTEMPTS`] times in all, waiting a little longer each time.
 async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> Result<(), String> {
     let scope = Scope {
         base: &planned.target.base_url,
@@ -44,15 +46,31 @@ async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> R
     let clearance = guard::clear(scope, Method::Get, &planned.target.url(path))
         .map_err(|refusal| format!("cannot test {}: {refusal}", planned.target.base_url))?;
     let url = clearance.url().to_owned();
-    let request = clearance.request(
-        planned.target.wire_headers(),
-        None,
-        planned.target.target.timeout,
-    );
     let credentials = planned.target.auth.as_deref();
-    let answer = tokio::select! {
-        _ = ctx.cancel.cancelled() => return Ok(()),
-        answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
+    let mut attempt = 1;
+    let answer = loop {
+        let request = clearance.clone().request(
+            planned.target.wire_headers(),
+            None,
+            planned.target.target.timeout,
+        );
+        let answer = tokio::select! {
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
+        };
+        if !faults::is_transient_answer(&answer) || attempt >= faults::PROBE_ATTEMPTS {
+            break answer;
+        }
+        if answer.is_err() {
+            ctx.record_transport_error();
+        } else {
+            ctx.record_answer();
+        }
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            () = tokio::time::sleep(faults::backoff(attempt)) => {}
+        }
+        attempt += 1;
     };
     match answer {
         Err(SendError::Transport(err)) => {
@@ -106,35 +124,61 @@ pub struct Measured {
 /// Probes a resource before its cases with one probe resource: the fit probe (create, read
 /// back, list, an id never created, update, delete: `runner::fit`); the volatile fields, when the
 /// scenario asks for them (a second read with nothing in between); and, for the fuzz check
-/// (`fuzzed`), its per-instance fields (a second resource with the same body). Nothing
-/// measured when the probe cannot create its resource (each fuzz case then measures again, and
-/// says why it cannot); the fit probe says why.
+/// (`fuzzed`), its per-instance fields (a second resource with the same body). A probe hit by a
+/// transient fault runs again on fresh ids (like a case); nothing is measured when the probe
+/// cannot create its resource (each fuzz case then measures again, and says why it cannot; the
+/// fit probe says why). `number` numbers the probe like a case (its ids are `…-cNNNN-…`).
 pub async fn measure(
+    ctx: &RunContext,
+    target: &ResolvedTarget,
+    resource: &Resource,
+    seed: u64,
+    fuzzed: bool,
+    number: u64,
+) -> Measured {
+    let mut reruns = faults::Reruns::default();
+    loop {
+        let mut session = Session::attempt(ctx, target, resource, number, reruns.done);
+        let measured = measure_once(&mut session, resource, seed, fuzzed).await;
+        let case_tag = session.case_tag().to_string();
+        match measured {
+            Ok(measured) => return measured,
+            Err((_, error)) if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) => {}
+            Err((measured, _)) => return measured,
+        }
+    }
+}
+
+/// One measurement; `Err` carries what was measured before the error, and the error.
+async fn measure_once(
     session: &mut Session<'_>,
     resource: &Resource,
     seed: u64,
     fuzzed: bool,
-) -> Measured {
+) -> Result<Measured, (Measured, CaseError)> {
     let mut generator = BodyGenerator::new(seed);
     let mut measured = Measured::default();
     let Some(created) = fit::create_and_read(session, &mut generator, &mut measured.fit).await
     else {
-        return measured;
+        return Ok(measured);
     };
     if resource.detect_volatile {
-        let Ok(second) = session
+        match session
             .get_item(&created.id, "volatile-field probe: GET again")
             .await
-        else {
-            return measured;
-        };
-        measured.volatile = volatile(resource, &created.read, &second);
+        {
+            Ok(second) => measured.volatile = volatile(resource, &created.read, &second),
+            Err(error) => return Err((measured, error)),
+        }
     }
     if fuzzed {
-        measured.per_instance = per_instance(session, &created).await.ok();
+        match per_instance(session, &created).await {
+            Ok(fields) => measured.per_instance = Some(fields),
+            Err(error) => return Err((measured, error)),
+        }
     }
     fit::the_rest(session, &mut generator, &created, &mut measured.fit).await;
-    measured
+    Ok(measured)
 }
 
 /// The members that differ between two reads with nothing in between, after the declared

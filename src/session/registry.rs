@@ -32,18 +32,6 @@ pub struct Owned {
     pub state: OwnedState,
     /// Whether the resource declares DELETE (cleanup is impossible otherwise).
     pub deletable: bool,
-    /// Writes (PUT, PATCH) sent to it whose answer was not read as it came (a lost response, a
-    /// batch, a transport error): each may have written it.
-    pub unanswered_writes: u32,
-}
-
-impl Owned {
-    /// True when no write to it may have succeeded: it is still only allocated, and every write
-    /// sent to it was answered with an error. Such a resource never existed, so it is never
-    /// listed as left behind.
-    pub fn never_written(&self) -> bool {
-        self.state == OwnedState::Allocated && self.unanswered_writes == 0
-    }
 }
 
 /// Thread-safe registry shared by all cases of a run.
@@ -71,22 +59,7 @@ impl Registry {
             url: url.to_string(),
             state: OwnedState::Allocated,
             deletable,
-            unanswered_writes: 0,
         });
-    }
-
-    /// Notes a write sent to an owned URL, before its answer.
-    pub fn write_sent(&self, url: &str) {
-        if let Some(owned) = self.lock().get_mut(&key(url)) {
-            owned.unanswered_writes += 1;
-        }
-    }
-
-    /// Notes that a write to an owned URL was answered (its status then says what it did).
-    pub fn write_answered(&self, url: &str) {
-        if let Some(owned) = self.lock().get_mut(&key(url)) {
-            owned.unanswered_writes = owned.unanswered_writes.saturating_sub(1);
-        }
     }
 
     /// Updates the state of an owned URL; unknown URLs are ignored.

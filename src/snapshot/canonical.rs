@@ -115,15 +115,14 @@ impl Canon {
 }
 
 /// Replaces every id (longest first, each with a prebuilt substring finder) by its `{id:n}`
-/// placeholder in every string, where it stands as a whole token: not preceded or followed by
-/// a letter or digit (`/things/7` and `7` but not the `7` inside `a7b`, so a short numeric
-/// server id never replaces part of a random string).
+/// placeholder in every string, where it stands on its own: not inside a longer run of letters
+/// and digits (a numeric id `6` is replaced in `/things/6`, never in a name like `Ab6c`).
 fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) {
     match value {
         Value::String(text) => {
             for (n, id, finder) in ids {
                 if finder.find(text.as_bytes()).is_some() {
-                    *text = replace_tokens(text, id, finder, &format!("{{id:{}}}", n + 1));
+                    *text = replace_standalone(text, id, &format!("{{id:{}}}", n + 1));
                 }
             }
         }
@@ -133,28 +132,26 @@ fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) 
     }
 }
 
-/// `text` with each whole-token occurrence of `id` replaced by `placeholder`.
-fn replace_tokens(
-    text: &str,
-    id: &str,
-    finder: &memchr::memmem::Finder,
-    placeholder: &str,
-) -> String {
-    let bytes = text.as_bytes();
-    let alnum_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+/// `text` with every occurrence of `id` that no letter or digit touches replaced by `by`.
+fn replace_standalone(text: &str, id: &str, by: &str) -> String {
+    let alnum_at = |i: Option<char>| i.is_some_and(|c| c.is_ascii_alphanumeric());
     let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for start in finder.find_iter(bytes) {
-        let end = start + id.len();
-        let whole = (start == 0 || !alnum_at(start - 1)) && !alnum_at(end);
-        if start < copied || !whole {
+    let mut rest = 0;
+    for (at, _) in text.match_indices(id) {
+        if at < rest {
             continue;
         }
-        out.push_str(&text[copied..start]);
-        out.push_str(placeholder);
-        copied = end;
+        let before = text[..at].chars().next_back();
+        let after = text[at + id.len()..].chars().next();
+        let joined = |c: Option<char>, edge: Option<char>| alnum_at(c) && alnum_at(edge);
+        if joined(before, id.chars().next()) || joined(after, id.chars().next_back()) {
+            continue;
+        }
+        out.push_str(&text[rest..at]);
+        out.push_str(by);
+        rest = at + id.len();
     }
-    out.push_str(&text[copied..]);
+    out.push_str(&text[rest..]);
     out
 }
 
@@ -254,6 +251,12 @@ mod tests {
         assert_eq!(
             prefixes.body(&json!(["x-10", "x-1"])),
             json!(["{id:2}", "{id:1}"])
+        );
+        // A numeric server id is replaced where it stands alone, never inside a word.
+        let numeric = Canon::default().mapping_ids(vec!["6".into()]);
+        assert_eq!(
+            numeric.body(&json!({"self": "/things/6", "name": "Ab6c", "n": "6"})),
+            json!({"self": "/things/{id:1}", "name": "Ab6c", "n": "{id:1}"})
         );
     }
 }
