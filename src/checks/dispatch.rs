@@ -89,6 +89,9 @@ pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
     if let Some(reason) = precondition_skip(check, resource) {
         return Some(reason);
     }
+    if let Some(reason) = super::collection::skip_reason(check, resource) {
+        return Some(reason);
+    }
     match check {
         CheckId::RepeatPut => repeat_put::skip_reason(resource),
         CheckId::PartialPut => partial_put::skip_reason(resource),
@@ -130,7 +133,8 @@ pub fn target_skip(check: CheckId, target: &ResolvedTarget) -> Option<String> {
 
 /// Notes about parts of a check that do not run on a resource of a target.
 pub fn notes(check: CheckId, resource: &Resource, target: &ResolvedTarget) -> Vec<String> {
-    match check {
+    let mut notes = super::collection::notes(check, resource);
+    notes.extend(match check {
         CheckId::PostRetry => post_retry::notes(resource),
         CheckId::LostResponseRetry => lost_response_retry::notes(resource),
         CheckId::PostPutCreation if target.proxied => {
@@ -139,7 +143,8 @@ pub fn notes(check: CheckId, resource: &Resource, target: &ResolvedTarget) -> Ve
             )]
         }
         _ => Vec::new(),
-    }
+    });
+    notes
 }
 
 /// Runs one case of a built-in check and judges it.

@@ -16,7 +16,7 @@ use crate::checks::verdict::{answered, states_differ};
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, IdempotencyKey, JsonPointer, Resource};
+use crate::scenario::{CreateMode, IdField, IdempotencyKey, Resource};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
@@ -368,7 +368,7 @@ const IN_FLIGHT: Round = Round {
 };
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
+pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let mut found = Vec::new();
     if let Some(put) = &record.put {
         for (round, retry) in [(AFTER_LOST, &put.lost), (IN_FLIGHT, &put.in_flight)] {
@@ -394,7 +394,7 @@ fn judge_put(
     retry: &PutRetry,
     round: Round,
     canon: &Canon,
-    id_field: &JsonPointer,
+    id_field: &IdField,
 ) -> Vec<Violation> {
     let (when, part) = (round.when, round.slug);
     let mut found = Vec::new();

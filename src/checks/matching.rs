@@ -1,10 +1,9 @@
 //! Whether a representation holds the members a request body sent, with numbers compared by
 //! value (`1` equals `1.0`, as many servers normalise them), and which items of a listing do.
 
-use crate::session::id_text;
 use serde_json::Value;
 
-use crate::scenario::JsonPointer;
+use crate::scenario::IdField;
 
 /// True when every member of the object `body` is in `item` with an equal value.
 pub fn holds(item: &Value, body: &Value) -> bool {
@@ -34,24 +33,19 @@ pub fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// The ids (as text) of the items that hold `body`, in listing order.
-pub fn ids_holding(items: &[Value], body: &Value, id_field: &JsonPointer) -> Vec<String> {
+pub fn ids_holding(items: &[Value], body: &Value, id_field: &IdField) -> Vec<String> {
     items
         .iter()
         .filter(|item| holds(item, body))
-        .filter_map(|item| id_text(id_field.get(item)?))
+        .filter_map(|item| id_field.read(item))
         .collect()
 }
 
 /// How many items carry `id` at `id_field`.
-pub fn rows_with_id(items: &[Value], id: &str, id_field: &JsonPointer) -> usize {
+pub fn rows_with_id(items: &[Value], id: &str, id_field: &IdField) -> usize {
     items
         .iter()
-        .filter(|item| {
-            id_field
-                .get(item)
-                .and_then(id_text)
-                .is_some_and(|found| found == id)
-        })
+        .filter(|item| id_field.read(item).is_some_and(|found| found == id))
         .count()
 }
 
@@ -108,7 +102,7 @@ mod tests {
 
     #[test]
     fn finds_items_by_body_and_by_id() {
-        let id = JsonPointer::parse("/id").unwrap();
+        let id = IdField::at(crate::scenario::JsonPointer::parse("/id").unwrap());
         let items = vec![
             json!({"id": "a", "n": 1}),
             json!({"id": 7, "n": 1}),

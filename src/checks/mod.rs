@@ -5,6 +5,7 @@
 //! [`crate::session::Session`] and returns a typed record; `judge` is a pure function from
 //! that record to findings, unit-tested without a network.
 
+pub mod collection;
 pub mod concurrent_post_key;
 pub mod concurrent_put;
 pub mod conditional_write;

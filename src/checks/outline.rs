@@ -6,13 +6,14 @@
 
 use crate::model::check::CheckId;
 use crate::model::exchange::Method;
-use crate::scenario::{CreateMode, EmptyBody, Resource, Script};
+use crate::scenario::{CreateMode, EmptyBody, ListingFormat, Resource, Script};
 
 /// The steps of one case of `check` on `resource`, one line each. `proxied`: a proxy carries
 /// the target's requests, so no answer is left unread (see `checks::dispatch::target_skip`).
 pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String> {
     let item = resource.item.as_str();
     let collection = resource.collection.as_str();
+    let listing = listing_step(resource);
     let options = &resource.checks;
     match check {
         CheckId::RepeatPut => {
@@ -22,9 +23,9 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
                 steps.push(format!("PUT {item} body A"));
             }
             steps.extend([
-                format!("GET {item}, GET {collection} (snapshots after 1 PUT)"),
+                format!("GET {item}, {listing} (snapshots after 1 PUT)"),
                 format!("PUT {item} body A again, until 2..={max} identical PUTs in all"),
-                format!("GET {item}, GET {collection} (snapshots after all PUTs)"),
+                format!("GET {item}, {listing} (snapshots after all PUTs)"),
             ]);
             steps
         }
@@ -47,9 +48,9 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
                 options.repeat_delete.canaries + 1,
                 options.repeat_delete.canaries
             ),
-            format!("GET {collection}"),
+            format!("{listing}"),
             format!("DELETE {item} ×2"),
-            format!("GET {item}, GET {collection}"),
+            format!("GET {item}, {listing}"),
         ],
         CheckId::PutAfterDelete => vec![
             create_with(resource, "body A"),
@@ -76,14 +77,14 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
                 .collect();
             vec![
                 create_with(resource, "a generated body"),
-                format!("GET {item} ×2, GET {collection} (snapshots)"),
+                format!("GET {item} ×2, {listing} (snapshots)"),
                 format!(
                     "{} {item}, ×{}",
                     safe.join(", "),
                     options.get_safety.repeats
                 ),
-                format!("GET {item}, GET {collection} (snapshots after)"),
-                format!("GET {item} of a never-created id ×2, GET {collection}"),
+                format!("GET {item}, {listing} (snapshots after)"),
+                format!("GET {item} of a never-created id ×2, {listing}"),
             ]
         }
         CheckId::HeadParity => vec![
@@ -93,15 +94,15 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
         CheckId::PostRetry => {
             let mut steps = vec![
                 format!("POST {collection} body A ×2 without a key"),
-                format!("GET {collection} (count duplicates)"),
+                format!("{listing} (count duplicates)"),
             ];
             if let Some(key) = &resource.idempotency_key {
                 let header = &key.header;
                 steps.extend([
                     format!("POST {collection} body B ×2 with one {header}"),
-                    format!("GET {collection} (count)"),
+                    format!("{listing} (count)"),
                     format!("POST {collection} body C with the same {header}"),
-                    format!("GET {collection} (count)"),
+                    format!("{listing} (count)"),
                 ]);
             }
             steps
@@ -113,21 +114,21 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
             vec![
                 format!("PUT {item} body A on a fresh id, GET it (reference)"),
                 format!("PUT {item} body A ×{k} to a new id, released together"),
-                format!("GET {item}, GET {collection} (snapshots)"),
+                format!("GET {item}, {listing} (snapshots)"),
                 format!("PUT {item} body A ×{k} to that id again, released together"),
-                format!("GET {item}, GET {collection} (snapshots after)"),
+                format!("GET {item}, {listing} (snapshots after)"),
             ]
         }
         CheckId::ConcurrentPostKey => {
             let k = resource.concurrent_clients;
             let header = key_header(resource);
             vec![
-                format!("GET {collection} (count items with body B)"),
+                format!("{listing} (count items with body B)"),
                 format!("POST {collection} body B ×{k} with one new {header}, released together"),
                 format!(
                     "POST {collection} body B with the same {header} once all have answered (again while answered in flight)"
                 ),
-                format!("GET {collection} (count items with body B)"),
+                format!("{listing} (count items with body B)"),
             ]
         }
         CheckId::LostResponseRetry => lost_response_retry(resource),
@@ -156,7 +157,7 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
         CheckId::Fuzz => vec![
             "a generated sequence (run A): three cases in four focused, 3 to 5 requests on one resource; the fourth free, 1..=MAX_STEPS requests on 2 run-owned slots".into(),
             "its insert-safe and duplicate-idempotent variants (runs C, B), each on fresh ids: C, then A, then B, stopping at the first run after which a rule is broken".into(),
-            format!("after each run: GET {item} of every id it touched, GET {collection}"),
+            format!("after each run: GET {item} of every id it touched, {listing}"),
             "on a failure: the same case again (confirmation), then shrinking executions (up to --max-shrink-runs)".into(),
         ],
         CheckId::PostPutCreation => {
@@ -172,16 +173,31 @@ pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String
             let mut steps = vec![
                 format!("POST {collection} with {empty} (create)"),
                 format!("GET {item} (the empty resource)"),
-                format!("PUT {item} body A{star}, GET {item}, GET {collection}"),
+                format!("PUT {item} body A{star}, GET {item}, {listing}"),
             ];
             if !proxied {
                 steps.extend([
                     format!("PUT {item} body A again, answer not read (lost response)"),
-                    format!("PUT {item} body A again (retry), GET {item}, GET {collection}"),
+                    format!("PUT {item} body A again (retry), GET {item}, {listing}"),
                 ]);
             }
             steps
         }
+    }
+}
+
+/// How a case reads the collection: the listing request, with its pages or per-id filter.
+fn listing_step(resource: &Resource) -> String {
+    let listing = &resource.listing;
+    let request = match listing.format {
+        ListingFormat::None => return "(no listing: collection rules not judged)".into(),
+        ListingFormat::Propfind => format!("PROPFIND {} (Depth: 1)", listing.path),
+        _ => format!("GET {}", listing.path),
+    };
+    match (&listing.filter, &listing.pages) {
+        (Some(filter), _) => format!("{request} with {filter} per id"),
+        (None, Some(_)) => format!("{request} and its next pages"),
+        (None, None) => request,
     }
 }
 
@@ -232,6 +248,7 @@ fn lost_response_retry(resource: &Resource) -> Vec<String> {
     use crate::checks::lost_response_retry::{PostMode, post_mode, put_part_skip};
     let item = resource.item.as_str();
     let collection = resource.collection.as_str();
+    let listing = listing_step(resource);
     let mut steps = Vec::new();
     if put_part_skip(resource).is_none() {
         steps.extend([
@@ -241,7 +258,7 @@ fn lost_response_retry(resource: &Resource) -> Vec<String> {
             format!(
                 "PUT {item} body A to another new id, answer not read; the same PUT while it is in flight; GET {item}"
             ),
-            format!("PUT {item} body A on a fresh id, GET it (reference); GET {collection}"),
+            format!("PUT {item} body A on a fresh id, GET it (reference); {listing}"),
         ]);
     }
     match post_mode(resource) {
@@ -249,15 +266,15 @@ fn lost_response_retry(resource: &Resource) -> Vec<String> {
             let header = &key.header;
             steps.extend([
                 format!(
-                    "GET {collection} (count); POST {collection} body B with a new {header}, answer not read; the same POST again (until not in flight); GET {collection} (count)"
+                    "{listing} (count); POST {collection} body B with a new {header}, answer not read; the same POST again (until not in flight); {listing} (count)"
                 ),
                 format!(
-                    "GET {collection} (count); POST {collection} body C with a new {header}, answer not read; the same POST while it is in flight; GET {collection} (count)"
+                    "{listing} (count); POST {collection} body C with a new {header}, answer not read; the same POST while it is in flight; {listing} (count)"
                 ),
             ]);
         }
         PostMode::Unkeyed => steps.push(format!(
-            "GET {collection} (count); POST {collection} body D without a key, answer not read; the same POST again; GET {collection} (count)"
+            "{listing} (count); POST {collection} body D without a key, answer not read; the same POST again; {listing} (count)"
         )),
         PostMode::NotRun(_) => {}
     }
@@ -266,15 +283,15 @@ fn lost_response_retry(resource: &Resource) -> Vec<String> {
 
 fn conditional_write(resource: &Resource) -> Vec<String> {
     let item = resource.item.as_str();
-    let collection = resource.collection.as_str();
+    let listing = listing_step(resource);
     let mut steps = vec![
         create_conditionally(resource, "body A"),
-        format!("GET {collection}, GET {item} (state and ETag; again after each write below)"),
+        format!("{listing}, GET {item} (state and ETag; again after each write below)"),
         format!("PUT {item} with If-Match: the current ETag"),
         format!("PUT {item} with If-Match: the now stale ETag"),
         format!("PUT {item} with If-Match: W/ + the current ETag"),
         format!("PUT {item} with If-None-Match: *"),
-        format!("PUT {item} with If-Match: * to a never-created id, GET {collection}"),
+        format!("PUT {item} with If-Match: * to a never-created id, {listing}"),
     ];
     if resource.conditional.preconditions_required {
         steps.push(format!("PUT {item} without a precondition (expects 428)"));

@@ -9,7 +9,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{RepeatDeleteOptions, Resource};
-use crate::session::{CaseError, Session, id_text};
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -86,7 +86,7 @@ pub fn judge(
     record: &Record,
     canon: &Canon,
     options: &RepeatDeleteOptions,
-    id_field: &crate::scenario::JsonPointer,
+    id_field: &crate::scenario::IdField,
 ) -> Vec<Violation> {
     let first = &record.first_delete.response;
     if !first.is_success() {
@@ -133,7 +133,7 @@ pub fn judge(
 fn collateral(
     record: &Record,
     canon: &Canon,
-    id_field: &crate::scenario::JsonPointer,
+    id_field: &crate::scenario::IdField,
 ) -> Option<Violation> {
     let (Some(before), Some(after)) = (
         &record.collection_before.items,
@@ -145,10 +145,7 @@ fn collateral(
         Value::Array(
             items
                 .iter()
-                .filter(|item| {
-                    id_field.get(item).and_then(id_text).as_deref()
-                        != Some(record.target_id.as_str())
-                })
+                .filter(|item| id_field.read(item).as_deref() != Some(record.target_id.as_str()))
                 .map(|item| canon.body(item))
                 .collect(),
         )

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
-use crate::scenario::{IgnorePattern, JsonPointer};
+use crate::scenario::{IdField, IgnorePattern, JsonPointer};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -56,11 +56,7 @@ pub fn item(status: u16, body: Value) -> ItemSnapshot {
 
 /// A collection snapshot of the given items.
 pub fn collection(items: Vec<Value>) -> CollectionSnapshot {
-    CollectionSnapshot {
-        seq: 1,
-        status: 200,
-        items: Some(items),
-    }
+    CollectionSnapshot::observed(1, 200, items)
 }
 
 /// A canon ignoring the given patterns.
@@ -73,7 +69,7 @@ pub fn canon(ignore: &[&str]) -> Canon {
     )
 }
 
-/// `/id`.
-pub fn id_field() -> JsonPointer {
-    JsonPointer::parse("/id").expect("valid pointer")
+/// The member `/id`.
+pub fn id_field() -> IdField {
+    IdField::at(JsonPointer::parse("/id").expect("valid pointer"))
 }

@@ -28,6 +28,9 @@ pub enum Method {
     Post,
     Patch,
     Delete,
+    /// WebDAV's safe listing method (RFC 4918 §9.1); sent only to read a `propfind` listing,
+    /// never declared in a scenario's `methods`.
+    Propfind,
 }
 
 impl Method {
@@ -41,15 +44,19 @@ impl Method {
             Method::Post => "POST",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Propfind => "PROPFIND",
         }
     }
 
-    /// Safe methods per RFC 9110 §9.2.1.
+    /// Safe methods per RFC 9110 §9.2.1 (and RFC 4918 §9.1 for PROPFIND).
     pub fn is_safe(self) -> bool {
-        matches!(self, Method::Get | Method::Head | Method::Options)
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Options | Method::Propfind
+        )
     }
 
-    /// Parses a method name, case-insensitively.
+    /// Parses a method name a scenario may use, case-insensitively (PROPFIND is not one).
     pub fn parse(name: &str) -> Option<Method> {
         Some(match name.to_ascii_uppercase().as_str() {
             "GET" => Method::Get,

@@ -21,6 +21,7 @@ use crate::model::report::{CheckResult, CheckStatus};
 use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
+use crate::runner::unobserved::Unobserved;
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
@@ -45,6 +46,8 @@ struct CaseOutcome {
     error: Option<CaseError>,
     /// The URLs of the resources the case owns (for the cleanup after its batch).
     owned: Vec<String>,
+    /// Why collections the case read were not observed.
+    unobserved: Vec<String>,
 }
 
 /// Per-unit tally while cases complete.
@@ -54,6 +57,7 @@ struct Tally {
     /// Cases that did not start because the time budget ran out.
     out_of_time: u32,
     result: CheckResult,
+    unobserved: Unobserved,
 }
 
 /// The tallies of every unit, and the results of the units already finished.
@@ -163,6 +167,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        unobserved: Unobserved::default(),
         result: CheckResult {
             notes: unit.notes.clone(),
             case_numbers: unit
@@ -199,7 +204,10 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
                 result.case_errors.push(error.to_string());
             }
         }
-        None => result.cases_run += 1,
+        None => {
+            result.cases_run += 1;
+            tally.unobserved.add(outcome.unobserved.clone());
+        }
     }
     for finding in &outcome.findings {
         match finding.severity {
@@ -240,6 +248,7 @@ fn finish(tally: &mut Tally) -> CheckResult {
         });
         result.status = CheckStatus::Errored { reason };
     }
+    tally.unobserved.apply(&mut result);
     result
 }
 
@@ -249,6 +258,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         findings: Vec::new(),
         error: Some(error),
         owned,
+        unobserved: Vec::new(),
     };
     if ctx.cancel.is_cancelled() {
         return stopped(CaseError::Cancelled, Vec::new());
@@ -281,6 +291,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
     let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
     let owned = session.owned_urls();
+    let unobserved = session.take_unobserved();
     let exchanges = session.into_exchanges();
     match verdict {
         Ok(violations) => CaseOutcome {
@@ -291,6 +302,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
                 .collect(),
             error: None,
             owned,
+            unobserved,
         },
         Err(error) => stopped(error, owned),
     }

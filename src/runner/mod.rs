@@ -12,6 +12,7 @@ pub mod plan;
 pub mod probe;
 
 pub mod shard;
+mod unobserved;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

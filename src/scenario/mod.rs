@@ -6,6 +6,7 @@ mod convert;
 pub mod error;
 pub mod generate;
 pub mod interpolate;
+pub mod listing;
 pub mod load;
 pub mod model;
 pub mod placeholder;
@@ -22,6 +23,7 @@ use serde_json::Value;
 use crate::model::exchange::Method;
 use crate::model::redact::Scrubber;
 pub use error::ScenarioError;
+pub use listing::{IdField, Listing, ListingFormat, Pages};
 pub use load::{load_paths, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
@@ -110,10 +112,11 @@ pub struct Resource {
     pub create: CreateMode,
     /// `Some` when the collection accepts POST.
     pub post_id: Option<PostId>,
-    /// Where an item's id lives in its representation (default `/id`).
-    pub id_field: JsonPointer,
-    /// Where the array of items lives in a collection response (default: the root).
-    pub items: JsonPointer,
+    /// How a listed entry's id is read (default: the member `/id`).
+    pub id_field: IdField,
+    /// How the collection is listed (default: a JSON array at the root of a GET of the
+    /// collection).
+    pub listing: Listing,
     /// Methods the item supports.
     pub methods: BTreeSet<Method>,
     pub body: TemplateNode,
@@ -165,6 +168,11 @@ impl Resource {
     /// The item path for an id.
     pub fn item_path(&self, id: &str) -> String {
         self.item.replace("{id}", id)
+    }
+
+    /// True when the scenario declares that the collection cannot be listed.
+    pub fn unlistable(&self) -> bool {
+        self.listing.is_none()
     }
 
     /// True when the item supports the method.

@@ -12,9 +12,10 @@ use crate::scenario::{CreateMode, PostId, Resource};
 use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::registry::OwnedState;
-use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+use crate::snapshot::ItemSnapshot;
 
 mod concurrent;
+mod listing;
 
 pub use concurrent::Unanswered;
 
@@ -90,6 +91,8 @@ pub struct Session<'a> {
     exchanges: Vec<Exchange>,
     /// Removes secrets a server echoes back from recorded answers.
     scrubber: redact::Scrubber,
+    /// What the case learned about its resource's listing.
+    listing: listing::ListingState,
 }
 
 impl<'a> Session<'a> {
@@ -112,6 +115,7 @@ impl<'a> Session<'a> {
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
+            listing: listing::ListingState::default(),
         }
     }
 
@@ -298,11 +302,11 @@ impl<'a> Session<'a> {
     /// Writes go only to owned URLs; POST also to the resource's own collection.
     fn guard_ownership(&self, method: Method, url: &str) -> Result<(), CaseError> {
         let allowed = match method {
-            Method::Get | Method::Head | Method::Options => true,
             Method::Post => {
                 url == self.target.url(&self.resource.collection) || self.ctx.registry.owns(url)
             }
             Method::Put | Method::Patch | Method::Delete => self.ctx.registry.owns(url),
+            Method::Get | Method::Head | Method::Options | Method::Propfind => true,
         };
         if allowed {
             Ok(())
@@ -393,43 +397,6 @@ impl<'a> Session<'a> {
             .send(purpose, Req::new(Method::Get, self.resource.item_path(id)))
             .await?;
         Ok(ItemSnapshot::from_exchange(&self.exchanges[index]))
-    }
-
-    /// GET of the collection, keeping only this case's items, sorted by id.
-    pub async fn get_collection(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
-        let index = self
-            .send(
-                purpose,
-                Req::new(Method::Get, self.resource.collection.clone()),
-            )
-            .await?;
-        let exchange = &self.exchanges[index];
-        let items = exchange
-            .response
-            .body
-            .json()
-            .and_then(|body| self.resource.items.get(body))
-            .and_then(Value::as_array)
-            .map(|all| self.own_items(all));
-        Ok(CollectionSnapshot {
-            seq: exchange.seq,
-            status: exchange.response.status,
-            items,
-        })
-    }
-
-    fn own_items(&self, all: &[Value]) -> Vec<Value> {
-        let mut mine: Vec<(String, Value)> = all
-            .iter()
-            .filter_map(|item| {
-                let id = id_text(self.resource.id_field.get(item)?)?;
-                let owned =
-                    id.starts_with(&format!("{}-", self.case_tag)) || self.owned_ids.contains(&id);
-                owned.then(|| (id, item.clone()))
-            })
-            .collect();
-        mine.sort_by(|a, b| a.0.cmp(&b.0));
-        mine.into_iter().map(|(_, item)| item).collect()
     }
 
     /// PUT of a body to an item.

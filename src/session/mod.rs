@@ -10,5 +10,4 @@ mod case;
 pub mod context;
 pub mod registry;
 
-pub(crate) use case::id_text;
 pub use case::{CaseError, Created, Req, Session, TARGET_DOWN_AFTER, Unanswered};

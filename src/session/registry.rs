@@ -58,13 +58,14 @@ impl Registry {
         }
     }
 
-    /// True when the URL (without query) belongs to a resource this run created, or lies below
-    /// one (e.g. `/lamps/{id}/break`): the URL itself or one of its `/`-bounded prefixes is
-    /// registered.
-    pub fn owns(&self, url: &str) -> bool {
-        let url = url.split('?').next().unwrap_or(url);
+    /// True when the URL belongs to a resource this run created (as registered, a fixed query
+    /// of the item path included, or without its query), or lies below one (e.g.
+    /// `/lamps/{id}/break`): the URL itself or one of its `/`-bounded prefixes is registered.
+    pub fn owns(&self, full: &str) -> bool {
+        let url = full.split('?').next().unwrap_or(full);
         let owned = self.lock();
-        owned.contains_key(url)
+        owned.contains_key(full)
+            || owned.contains_key(url)
             || url
                 .match_indices('/')
                 .any(|(at, _)| owned.contains_key(&url[..at]))

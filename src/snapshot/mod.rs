@@ -3,6 +3,9 @@
 
 pub mod canonical;
 pub mod diff;
+pub mod listing;
+pub mod pagination;
+pub mod xml;
 
 use serde_json::Value;
 
@@ -51,16 +54,42 @@ impl ItemSnapshot {
     }
 }
 
-/// The items of a collection that belong to one case, as a GET of the collection saw them.
+/// The items of a collection that belong to one case, as a listing of the collection saw them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionSnapshot {
+    /// Sequence number of the (first) listing exchange in its case; 0 when nothing was sent.
     pub seq: usize,
+    /// Status of the (first) listing answer; 0 when nothing was sent.
     pub status: u16,
-    /// Items owned by the case, sorted by id; `None` when the response had no readable list.
+    /// Items owned by the case, sorted by id; `None` when the collection was not observed.
     pub items: Option<Vec<Value>>,
+    /// Why the collection was not observed (`items` is `None`): the scenario declares no
+    /// listing, the listing could not be read, or it showed none of the items the case holds.
+    /// A rule that compares collections judges nothing then, and must not pass silently.
+    pub unobserved: Option<String>,
 }
 
 impl CollectionSnapshot {
+    /// The case's items as a listing showed them.
+    pub fn observed(seq: usize, status: u16, items: Vec<Value>) -> CollectionSnapshot {
+        CollectionSnapshot {
+            seq,
+            status,
+            items: Some(items),
+            unobserved: None,
+        }
+    }
+
+    /// A collection that was not observed, and why.
+    pub fn unobserved(seq: usize, status: u16, reason: impl Into<String>) -> CollectionSnapshot {
+        CollectionSnapshot {
+            seq,
+            status,
+            items: None,
+            unobserved: Some(reason.into()),
+        }
+    }
+
     /// The state as one JSON value for comparison and diffs.
     pub fn as_state(&self) -> Value {
         serde_json::json!({

@@ -3,6 +3,7 @@
 mod auth;
 mod checks;
 mod common;
+mod listing;
 mod resilience;
 mod resource;
 mod script;

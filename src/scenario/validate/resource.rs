@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 use super::checks::check_options;
-use super::common::{header_name, names, path, pointer, statuses};
-use super::resilience;
+use super::common::{header_name, names, path, statuses};
 use super::{Checked, Ctx};
+use super::{listing, resilience};
 use crate::model::exchange::Method;
 use crate::model::fuzz::ops::PatchFormat;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
@@ -52,9 +52,11 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
         ));
     }
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
+    let collection = collection(ctx, &doc.collection)?;
+    let (listing, id_field) = listing::listing(ctx, &doc, &collection)?;
     Ok(Resource {
         name: resource_name(ctx, name)?,
-        collection: collection(ctx, &doc.collection)?,
+        collection,
         item: item(ctx, &doc.item)?,
         create,
         concurrent_clients: resilience::concurrent_clients(ctx, &doc)?,
@@ -63,8 +65,8 @@ fn resource(ctx: Ctx<'_>, name: &Spanned<String>, doc: ResourceDoc) -> Checked<R
         methods,
         required: required(ctx, &doc.required, body)?,
         ignore: ignore(ctx, &doc.ignore)?,
-        id_field: optional_pointer(ctx, doc.id_field.as_ref(), "/id")?,
-        items: optional_pointer(ctx, doc.items.as_ref(), "")?,
+        id_field,
+        listing,
         detect_volatile: doc.detect_volatile.unwrap_or(true),
         idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
         checks: check_options(ctx, &doc.checks)?,
@@ -168,17 +170,6 @@ fn post_id(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<PostId> {
                 ),
             )
         })
-}
-
-fn optional_pointer(
-    ctx: Ctx<'_>,
-    doc: Option<&Spanned<String>>,
-    default: &str,
-) -> Checked<JsonPointer> {
-    match doc {
-        Some(doc) => pointer(ctx, doc),
-        None => JsonPointer::parse(default).map_err(|m| ctx.err(0..0, m)),
-    }
 }
 
 const METHOD_NAMES: &str = "GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE";

@@ -1,0 +1,150 @@
+//! Tests of loading what issue 16 added: `[listing]` (formats, ids, pages, filters) and the
+//! documented examples of `docs/scenarios.md` § Listings.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::*;
+use crate::scenario::{ListingFormat, Pages};
+
+fn load(text: &str) -> Result<Scenario, ScenarioError> {
+    load_str(Path::new("t.toml"), text, &EnvSnapshot::default())
+}
+
+fn first_line(text: &str) -> String {
+    let err = load(text).expect_err("the text is invalid");
+    err.to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn with_listing(listing: &str) -> String {
+    format!(
+        "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{{id}}\"\nbody = {{ a = 1 }}\n[resources.t.listing]\n{listing}"
+    )
+}
+
+#[test]
+fn the_documented_listing_example_loads() {
+    let doc = include_str!("../../docs/scenarios.md");
+    let section = doc
+        .split("## Listings")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the section exists");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a toml block");
+    let scenario = load(example).expect("the example is valid");
+    let objects = &scenario.resources[0];
+    assert_eq!(objects.listing.path, "/bucket?list-type=2");
+    assert!(matches!(objects.listing.format, ListingFormat::Xml { .. }));
+    assert!(matches!(objects.listing.pages, Some(Pages::Token { .. })));
+    assert_eq!(objects.listing.max_pages, 50);
+    assert_eq!(
+        objects.id_field.read(&json!({"Key": "idf-1"})).as_deref(),
+        Some("idf-1")
+    );
+    // The shorter shapes after it, each under a resource of its own.
+    let shapes = section.split("```toml\n").nth(2).expect("the shapes");
+    let shapes = shapes.split("```").next().expect("a block");
+    for shape in shapes.split("\n\n") {
+        let shape: String = shape
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let listing = shape
+            .split_once("]\n")
+            .map(|(_, rest)| rest)
+            .expect("a listing table");
+        load(&with_listing(listing)).unwrap_or_else(|err| panic!("{shape}: {err}"));
+    }
+}
+
+#[test]
+fn ids_are_read_with_patterns_and_from_hrefs() {
+    let etcd = load(&with_listing(
+        "items = \"/node/nodes\"\nid = \"/key\"\nid_pattern = \"^/idemfuzz/(?<id>[^/]+)$\"\n",
+    ))
+    .expect("valid");
+    let keys = &etcd.resources[0].id_field;
+    assert_eq!(
+        keys.read(&json!({"key": "/idemfuzz/x-1"})).as_deref(),
+        Some("x-1")
+    );
+    let dav = load(&with_listing("format = \"propfind\"\n")).expect("valid");
+    let hrefs = &dav.resources[0].id_field;
+    assert_eq!(
+        hrefs.read(&json!({"href": "/t/x-1"})).as_deref(),
+        Some("x-1")
+    );
+    assert_eq!(dav.resources[0].listing.format, ListingFormat::Propfind);
+}
+
+#[test]
+fn listing_mistakes_are_located() {
+    for (listing, expected) in [
+        (
+            "format = \"csv\"\n",
+            "6:10: error: unknown listing format `csv`",
+        ),
+        (
+            "format = \"xml\"\n",
+            "5:1: error: an xml listing needs `items`",
+        ),
+        (
+            "id_pattern = \"^(x)$\"\n",
+            "6:14: error: `id_pattern` has no group named `id`",
+        ),
+        (
+            "id_pattern = \"(\"\n",
+            "6:14: error: `id_pattern` is not a valid regex",
+        ),
+        (
+            "format = \"none\"\nitems = \"/x\"\n",
+            "7:9: error: `items` means nothing for a listing with `format = \"none\"`",
+        ),
+        (
+            "format = \"propfind\"\nid = \"/x\"\n",
+            "7:6: error: a propfind listing reads each multistatus",
+        ),
+        (
+            "next = { token = \"/t\" }\n",
+            "6:18: error: `token` needs `param`",
+        ),
+        (
+            "next = { link = \"next\", page = \"p\" }\n",
+            "6:8: error: `next` takes exactly one of",
+        ),
+        (
+            "filter = \"q=1\"\n",
+            "6:10: error: the filter `q=1` must be a query with `{id}` exactly once",
+        ),
+        (
+            "max_pages = 0\n",
+            "6:13: error: `max_pages` must be from 1 to 1000, found 0",
+        ),
+        (
+            "path = \"/t/{id}\"\n",
+            "6:8: error: the listing path `/t/{id}` cannot contain placeholders",
+        ),
+    ] {
+        let line = first_line(&with_listing(listing));
+        assert!(
+            line.starts_with(&format!("t.toml:{expected}")),
+            "{listing}: {line}"
+        );
+    }
+    let twice = "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nitems = \"/a\"\nbody = { a = 1 }\n[resources.t.listing]\nitems = \"/b\"\n";
+    assert!(
+        first_line(twice).contains("`items` is set twice"),
+        "{}",
+        first_line(twice)
+    );
+}
