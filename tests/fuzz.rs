@@ -329,7 +329,9 @@ fn a_time_budget_bounds_the_run_and_says_so() {
     let ran = row["cases_run"].as_u64().unwrap_or(0);
     assert!((1..1_000_000).contains(&ran), "{row}");
     assert!(
-        row["notes"].to_string().contains("time budget ran out"),
+        row["notes"]
+            .to_string()
+            .contains("time budget (2s) ran out"),
         "{row}"
     );
 }

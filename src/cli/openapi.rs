@@ -52,10 +52,15 @@ pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
         Err(err) => return fail(exit_code::USAGE, &err),
     };
     let written = if to_stdout {
-        stdout
+        let result = stdout
             .write_all(generated.toml.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(|err| format!("cannot write the scenario to standard output: {err}"))
+            .and_then(|()| stdout.flush());
+        match super::pipe::worth_reporting(result) {
+            None => Ok(()),
+            Some(err) => Err(format!(
+                "cannot write the scenario to standard output: {err}"
+            )),
+        }
     } else {
         write_file(&args.out, &generated.toml)
     };
@@ -91,7 +96,8 @@ pub fn run_scenarios(
     let mut scenarios = if args.paths.is_empty() {
         Vec::new()
     } else {
-        scenario::load_paths(&args.paths, env).map_err(|err| fail(exit_code::USAGE, &err))?
+        crate::cli::input::load_scenarios(&args.paths, env)
+            .map_err(|err| fail(exit_code::USAGE, &err))?
     };
     if let Some(location) = &args.openapi {
         let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;

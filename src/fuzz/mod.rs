@@ -14,7 +14,7 @@ pub mod resolve;
 pub mod saved;
 pub mod strategy;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use saved::SavedFailure;
 
@@ -29,9 +29,6 @@ pub const DEFAULT_MAX_SHRINK_RUNS: u32 = 400;
 #[derive(Debug, Clone)]
 pub struct FuzzSettings {
     pub max_steps: usize,
-    /// No new case starts, and shrinking stops, once this much time has passed since the run
-    /// started.
-    pub time_budget: Option<Duration>,
     pub max_shrink_runs: u32,
     /// Saved failures to replay first (matched to resources by scenario path and name).
     pub replays: Vec<SavedFailure>,
@@ -43,7 +40,6 @@ impl Default for FuzzSettings {
     fn default() -> Self {
         FuzzSettings {
             max_steps: DEFAULT_MAX_STEPS,
-            time_budget: None,
             max_shrink_runs: DEFAULT_MAX_SHRINK_RUNS,
             replays: Vec::new(),
             generated_cases: DEFAULT_CASES,

@@ -24,7 +24,8 @@ Exit codes:
   1    failing findings (at or above --fail-on and not in the --baseline)
   2    usage or scenario-file error (also: a bad --baseline file or --openapi document)
   3    the target could not be tested (unreachable, TLS/connection errors, credentials
-       rejected, stopped answering, or a check could not run a single case), or the
+       rejected, stopped answering, never answered within --wait-for-target, or a check
+       could not run a single case, also because --time-budget ran out first), or the
        --openapi document's URL could not be reached
   130  interrupted (Ctrl-C) with no failing finding so far";
 
@@ -37,24 +38,5 @@ pub fn for_report(report: &RunReport) -> u8 {
         Verdict::CannotTest | Verdict::CheckErrored => CANNOT_TEST,
         Verdict::Interrupted => INTERRUPTED,
         Verdict::Passed => OK,
-    }
-}
-
-/// The exit code of `demo`: 0 when idemfuzz did what the demo promises — it found a failing
-/// finding when a bug was planted, and none on the clean API.
-/// A planted bug counts as found when any finding of warning level or above names it, whatever
-/// `--fail-on` says (some bugs break SHOULD rules only).
-pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
-    if !bug_planted {
-        return for_report(report);
-    }
-    let found = report
-        .findings
-        .iter()
-        .any(|f| f.severity >= crate::model::findings::Severity::Warning);
-    match for_report(report) {
-        FINDINGS | OK if found => OK,
-        OK => FINDINGS,
-        code => code,
     }
 }

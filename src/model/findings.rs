@@ -78,6 +78,25 @@ impl Finding {
             && self.severity > Severity::Info
             && !self.baseline.is_some_and(BaselineMark::accepted)
     }
+
+    /// Counts `other` — the same rule broken in other cases, with its own occurrences — into
+    /// this finding. The finding of the lower case is the one kept, so the result does not
+    /// depend on the order findings arrive in; `other_cases` keeps the lowest
+    /// [`MAX_OTHER_CASES`] of the rest.
+    pub fn absorb(&mut self, mut other: Finding) {
+        if other.case < self.case {
+            std::mem::swap(self, &mut other);
+        }
+        self.occurrences = self.occurrences.saturating_add(other.occurrences);
+        let mut cases = std::mem::take(&mut self.other_cases);
+        cases.extend(other.other_cases);
+        cases.push(other.case);
+        cases.sort_unstable();
+        cases.dedup();
+        cases.retain(|case| *case != self.case);
+        cases.truncate(MAX_OTHER_CASES);
+        self.other_cases = cases;
+    }
 }
 
 /// The most case numbers a finding lists in [`Finding::other_cases`].

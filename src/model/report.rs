@@ -19,6 +19,10 @@ pub enum RunOutcome {
     Completed,
     /// Ctrl-C: the run stopped early; results so far are reported and cleanup ran.
     Interrupted,
+    /// A limit the user set stopped the run early (`--max-failures`, `--time-budget`): some
+    /// planned cases did not start; the cases that started finished, cleanup ran. `reason` is
+    /// one line (which limit, how many cases did not start).
+    Stopped { reason: String },
     /// The target could not be tested; `reason` is one line.
     CannotTest { reason: String },
 }
@@ -187,8 +191,10 @@ impl RunReport {
         match self.outcome {
             RunOutcome::CannotTest { .. } => Verdict::CannotTest,
             RunOutcome::Interrupted => Verdict::Interrupted,
-            RunOutcome::Completed if self.any_errored() => Verdict::CheckErrored,
-            RunOutcome::Completed => Verdict::Passed,
+            RunOutcome::Completed | RunOutcome::Stopped { .. } if self.any_errored() => {
+                Verdict::CheckErrored
+            }
+            RunOutcome::Completed | RunOutcome::Stopped { .. } => Verdict::Passed,
         }
     }
 
@@ -196,6 +202,24 @@ impl RunReport {
         self.results
             .iter()
             .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
+    }
+
+    /// Puts results and findings in reading order, whatever order the work finished in:
+    /// results by scenario file, resources by name with their checks in check order, then
+    /// scripts; findings by resource, check, severity (most severe first) and title.
+    pub fn sort_for_reading(&mut self) {
+        self.results
+            .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
+        self.findings.sort_by_cached_key(|f| {
+            (
+                f.resource.clone(),
+                f.check,
+                std::cmp::Reverse(f.severity),
+                f.title.clone(),
+                f.fingerprint(),
+                f.scenario.clone(),
+            )
+        });
     }
 }
 
@@ -213,4 +237,14 @@ pub enum Verdict {
     CheckErrored,
     /// Nothing fails the run.
     Passed,
+}
+
+/// Results read in file order: resources by name with their checks in check order, then scripts.
+fn result_order(result: &CheckResult) -> (&str, bool, &str, CheckId) {
+    (
+        &result.scenario,
+        result.check == CheckId::Script,
+        &result.resource,
+        result.check,
+    )
 }

@@ -75,6 +75,8 @@ pub struct Work<'a> {
     pub concurrency: usize,
     /// How the (opt-in) fuzz check runs.
     pub fuzz: &'a FuzzSettings,
+    /// `--max-failures`: the run stops early once it has this many failing findings.
+    pub max_failures: Option<u32>,
 }
 
 /// Runs every case, batch by batch; hands findings to `findings` and emits check results as
@@ -104,8 +106,22 @@ pub async fn run_cases(
         mut units,
         mut finished,
     } = tallies;
-    finished.extend(units.iter_mut().filter(|t| t.remaining > 0).map(finish));
+    finished.extend(
+        units
+            .iter_mut()
+            .filter(|t| t.remaining > 0)
+            .map(|t| finish(t, ctx)),
+    );
     finished
+}
+
+/// Stops the run early once it has `max` failing findings (`--max-failures`).
+fn stop_at_max_failures(ctx: &RunContext, max: Option<u32>, failing: u32) {
+    if let Some(max) = max.filter(|max| failing >= *max) {
+        ctx.stop_early(format!(
+            "--max-failures {max} reached ({failing} failing finding(s))"
+        ));
+    }
 }
 
 /// Runs the cases of one batch concurrently; returns what each created, by scenario.
@@ -128,8 +144,9 @@ async fn run_batch(
         let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
         record_outcome(tally, &outcome, requests, sink);
         findings.add_case(outcome.findings, || ctx.now(), sink);
+        stop_at_max_failures(ctx, work.max_failures, findings.failing());
         if tally.remaining == 0 {
-            let result = finish(tally);
+            let result = finish(tally, ctx);
             sink.emit(Event::CheckFinished(Box::new(result.clone())));
             tallies.finished.push(result);
         }
@@ -224,24 +241,31 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
     });
 }
 
-/// The final status of a unit from its tally.
-fn finish(tally: &mut Tally) -> CheckResult {
+/// The final status of a unit from its tally. A unit none of whose cases started because the
+/// run stopped early is `interrupted` when a limit such as `--max-failures` stopped it, and
+/// `errored` when the time budget did (a check the budget never let run is not a pass).
+fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
     let mut result = tally.result.clone();
     result.duration_ms = u64::try_from(tally.started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if tally.out_of_time > 0 {
         result.notes.push(format!(
-            "the time budget ran out: {} case(s) did not start",
+            "{}: {} case(s) did not start",
+            ctx.why_stopping(),
             tally.out_of_time
         ));
     }
-    if tally.remaining > 0 || result.status == CheckStatus::Interrupted {
+    let none_started = result.cases_run + result.cases_errored == 0 && tally.out_of_time > 0;
+    if tally.remaining > 0
+        || result.status == CheckStatus::Interrupted
+        || (none_started && ctx.stopped_by_limit())
+    {
         result.status = CheckStatus::Interrupted;
     } else if result.errors + result.warnings > 0 {
         result.status = CheckStatus::Failed;
     } else if result.cases_run == 0 {
         let reason = result.case_errors.first().cloned().unwrap_or_else(|| {
             if tally.out_of_time > 0 {
-                "the time budget ran out before any case ran".into()
+                format!("{} before any case ran", ctx.why_stopping())
             } else {
                 "no case could run".into()
             }
@@ -278,7 +302,8 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         .case
         .saturating_sub(u32::try_from(replays.len()).unwrap_or(0));
     let this_case_seed = case_seed(work.seed, unit, &path, generated_index);
-    if unit.kind == UnitKind::Check(CheckId::Fuzz) && replay.is_none() && ctx.out_of_time() {
+    if replay.is_none() && ctx.starts_no_new_case() {
+        ctx.record_not_started();
         return stopped(CaseError::OutOfTime, Vec::new());
     }
     let case = match replay {

@@ -17,7 +17,7 @@ mod unobserved;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
@@ -57,6 +57,18 @@ pub struct RunSettings {
     pub shard: Option<crate::model::shard::Shard>,
     /// `--baseline` / `--write-baseline`: how findings are marked.
     pub baseline: BaselineOptions,
+    /// `--max-failures`, `--time-budget`: when the run stops early on its own.
+    pub limits: RunLimits,
+}
+
+/// When a run stops early on its own. Either way no new case starts, the cases in flight
+/// finish, cleanup runs and the report says why ([`RunOutcome::Stopped`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Stop once the run has this many failing findings (as the report counts them).
+    pub max_failures: Option<u32>,
+    /// Stop starting cases (and shrinking fuzz failures) once this much time has passed.
+    pub time_budget: Option<Duration>,
 }
 
 /// Runs every scenario against its target and returns the report. Cancelling `cancel` (Ctrl-C)
@@ -70,7 +82,7 @@ pub async fn run(
 ) -> RunReport {
     let started = Instant::now();
     let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
-        .with_time_budget(settings.fuzz.time_budget);
+        .with_time_budget(settings.limits.time_budget);
     let plan = planned_work(scenarios, settings);
     let mut findings = Aggregator::new(&settings.baseline, settings.fail_on);
     sink.emit(Event::RunStarted {
@@ -80,13 +92,8 @@ pub async fn run(
         units: plan.units.len(),
         cases: plan.total_cases(),
         time_budget_ms: settings
-            .fuzz
+            .limits
             .time_budget
-            .filter(|_| {
-                plan.units
-                    .iter()
-                    .any(|u| u.check() == crate::model::check::CheckId::Fuzz)
-            })
             .map(|budget| u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
     });
     let mut report = empty_report(scenarios, settings, &plan);
@@ -112,6 +119,7 @@ pub async fn run(
                 seed: settings.seed,
                 concurrency: settings.concurrency,
                 fuzz: &settings.fuzz,
+                max_failures: settings.limits.max_failures,
             };
             let results = execute::run_cases(&ctx, &work, &mut findings, sink).await;
             report.results.extend(results);
@@ -189,35 +197,13 @@ async fn finish(
         .left_behind
         .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
-    report
-        .results
-        .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
-    report.findings.sort_by_cached_key(|f| {
-        (
-            f.resource.clone(),
-            f.check,
-            std::cmp::Reverse(f.severity),
-            f.title.clone(),
-            f.fingerprint(),
-            f.scenario.clone(),
-        )
-    });
+    report.sort_for_reading();
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
         throttled: ctx.transport.throttled(),
         first_failure: None,
     };
-}
-
-/// Results read in file order: resources by name with their checks in check order, then scripts.
-fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::model::check::CheckId) {
-    (
-        &result.scenario,
-        result.check == crate::model::check::CheckId::Script,
-        &result.resource,
-        result.check,
-    )
 }
 
 fn outcome(ctx: &RunContext) -> RunOutcome {
@@ -231,7 +217,10 @@ fn outcome(ctx: &RunContext) -> RunOutcome {
             reason: format!("the target stopped answering: {reason}"),
         },
         None if ctx.cancel.is_cancelled() => RunOutcome::Interrupted,
-        None => RunOutcome::Completed,
+        None => match ctx.early_stop() {
+            Some(reason) => RunOutcome::Stopped { reason },
+            None => RunOutcome::Completed,
+        },
     }
 }
 

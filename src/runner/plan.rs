@@ -85,11 +85,14 @@ impl Plan {
     }
 }
 
-/// Which checks the user selected (`--checks` / `--skip-checks`).
+/// Which checks and resources the user selected (`--checks` / `--skip-checks`,
+/// `--resources`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     pub only: Option<Vec<CheckId>>,
     pub skip: Vec<CheckId>,
+    /// `--resources`: only these resources (and the scripts written for them); `None`: all.
+    pub resources: Option<Vec<String>>,
 }
 
 impl Selection {
@@ -97,7 +100,15 @@ impl Selection {
         Selection {
             only: None,
             skip: Vec::new(),
+            resources: None,
         }
+    }
+
+    /// True when the user's selection keeps the resource.
+    pub fn includes_resource(&self, name: &str) -> bool {
+        self.resources
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
     }
 
     /// True when the user's selection keeps the check (scripts are the check `script`).
@@ -125,7 +136,8 @@ pub fn build(
         skipped: Vec::new(),
     };
     for (s, planned) in scenarios.iter().enumerate() {
-        for (r, resource) in planned.scenario.resources.iter().enumerate() {
+        let resources = planned.scenario.resources.iter().enumerate();
+        for (r, resource) in resources.filter(|(_, r)| selection.includes_resource(&r.name)) {
             for check in BUILT_IN.into_iter().filter(|c| selection.includes(*c)) {
                 let skip = dispatch::skip_reason(check, resource)
                     .or_else(|| dispatch::target_skip(check, &planned.target));
@@ -156,8 +168,17 @@ pub fn build(
                 }
             }
         }
-        let scripts = planned.scenario.scripts.iter().enumerate();
-        for (index, script) in scripts.filter(|_| selection.includes(CheckId::Script)) {
+        let resources = &planned.scenario.resources;
+        let scripts = planned
+            .scenario
+            .scripts
+            .iter()
+            .enumerate()
+            .filter(|(_, script)| {
+                selection.includes(CheckId::Script)
+                    && selection.includes_resource(&resources[script.resource].name)
+            });
+        for (index, script) in scripts {
             plan.units.push(Unit {
                 scenario: s,
                 resource: script.resource,
@@ -233,6 +254,7 @@ mod tests {
         let selection = Selection {
             only: Some(vec![CheckId::RepeatPut, CheckId::GetSafety]),
             skip: vec![CheckId::GetSafety],
+            resources: None,
         };
         assert!(selection.includes(CheckId::RepeatPut));
         assert!(!selection.includes(CheckId::GetSafety));
@@ -242,6 +264,7 @@ mod tests {
         let fuzz = Selection {
             only: Some(vec![CheckId::Fuzz]),
             skip: Vec::new(),
+            resources: None,
         };
         assert!(fuzz.includes(CheckId::Fuzz) && !fuzz.includes(CheckId::RepeatPut));
     }

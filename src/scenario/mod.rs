@@ -27,7 +27,9 @@ pub use listing::{IdField, Listing, ListingFormat, Pages};
 pub use load::{load_paths, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
-pub use validate::{REDACTED, check_base_url, is_credential_name};
+pub use validate::{
+    BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
+};
 
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -70,6 +72,55 @@ pub struct TargetHeader {
     /// True when the value came from the environment or the header name is a credential
     /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
     pub secret: bool,
+    /// True when the value came from the environment (`shown` then holds the `${VAR}`s).
+    pub from_env: bool,
+}
+
+impl TargetHeader {
+    /// A default header from its name and its value after `${VAR}` interpolation: secret when
+    /// the value came from the environment or the name is a credential's; shown as written
+    /// (`Bearer ${API_TOKEN}`), as `<redacted>` for a literal secret, or as it is otherwise.
+    /// The one rule for `[target.headers]` and `-H NAME:VALUE`.
+    pub fn new(name: String, value: interpolate::Interpolated) -> TargetHeader {
+        let secret = value.used_env || is_credential_name(&name);
+        let shown = if value.used_env {
+            value.shown
+        } else if secret {
+            REDACTED.to_owned()
+        } else {
+            value.value.clone()
+        };
+        TargetHeader {
+            name,
+            value: value.value,
+            shown,
+            secret,
+            from_env: value.used_env,
+        }
+    }
+}
+
+impl Scenario {
+    /// The environment variables the file's `[target.headers]` and `[target.auth]` read, by
+    /// name (what `run` needs set; `check` reports them).
+    pub fn variables(&self) -> std::collections::BTreeSet<String> {
+        let headers = self
+            .target
+            .headers
+            .iter()
+            .filter(|h| h.from_env)
+            .map(|h| h.shown.as_str());
+        let auth = match &self.target.auth {
+            Some(auth::Auth::Bearer(token)) => vec![token],
+            Some(auth::Auth::Basic { user, password }) => vec![user, password],
+            Some(auth::Auth::Command(_)) | None => Vec::new(),
+        };
+        let auth = auth.into_iter().filter_map(|s| s.from_env.as_deref());
+        headers
+            .chain(auth)
+            .flat_map(interpolate::variables)
+            .collect()
+    }
 }
 
 impl Scrubber {
@@ -409,6 +460,7 @@ mod tests {
             value: "Bearer tok-123456".into(),
             shown: "Bearer ${API_TOKEN}".into(),
             secret: true,
+            from_env: true,
         }]);
         assert_eq!(
             scrubber.text("got Bearer tok-123456!"),

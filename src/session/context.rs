@@ -71,8 +71,16 @@ pub struct RunContext {
     pub cancel: CancellationToken,
     /// Set (once) when the target stopped answering; the run ends as "cannot test".
     target_down: OnceLock<String>,
-    /// When the fuzz time budget runs out, if there is one.
+    /// When the time budget (`--time-budget`) runs out, if there is one: no case starts after
+    /// it, and the fuzzer stops shrinking.
     pub deadline: Option<Instant>,
+    /// The time budget itself, for messages.
+    time_budget: Option<Duration>,
+    /// Set (once) when a limit stops the run early (`--max-failures`): no new case starts;
+    /// cases in flight finish. The time budget needs no flag: it is [`RunContext::deadline`].
+    stopping: OnceLock<String>,
+    /// Cases that did not start because the run was stopping early.
+    not_started: AtomicU64,
     /// Fuzz failures already reported (scenario, resource, relation, rule): a later case that
     /// breaks the same rule is not shrunk and reported again.
     fuzz_reported: std::sync::Mutex<std::collections::BTreeSet<String>>,
@@ -99,13 +107,17 @@ impl RunContext {
             target_down: OnceLock::new(),
             cannot_test: OnceLock::new(),
             deadline: None,
+            time_budget: None,
+            stopping: OnceLock::new(),
+            not_started: AtomicU64::new(0),
             fuzz_reported: Default::default(),
         }
     }
 
-    /// The same context with the fuzz time budget, if there is one; it starts now.
+    /// The same context with a time budget (`--time-budget`), which starts now.
     pub fn with_time_budget(mut self, budget: Option<Duration>) -> RunContext {
         self.deadline = budget.map(|budget| Instant::now() + budget);
+        self.time_budget = budget;
         self
     }
 
@@ -138,10 +150,55 @@ impl RunContext {
         }
     }
 
-    /// True once the fuzz time budget has run out.
+    /// True once the time budget has run out.
     pub fn out_of_time(&self) -> bool {
         self.deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// Stops the run early for `reason` (one line): no new case starts, cases in flight finish,
+    /// then cleanup and the report happen as usual. The first reason is kept.
+    pub fn stop_early(&self, reason: String) {
+        let _ = self.stopping.set(reason);
+    }
+
+    /// True when no new case may start: the time budget ran out or a limit stopped the run.
+    pub fn starts_no_new_case(&self) -> bool {
+        self.stopping.get().is_some() || self.out_of_time()
+    }
+
+    /// Counts a case that did not start because the run was stopping early.
+    pub fn record_not_started(&self) {
+        self.not_started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Why cases did not start: the limit that stopped the run, or the time budget.
+    pub fn why_stopping(&self) -> String {
+        match (self.stopping.get(), self.time_budget) {
+            (Some(reason), _) => reason.clone(),
+            (None, Some(budget)) => format!(
+                "the time budget ({}) ran out",
+                humantime::format_duration(budget)
+            ),
+            (None, None) => "the run stopped early".to_owned(),
+        }
+    }
+
+    /// True when a limit other than the time budget stopped the run (`--max-failures`).
+    pub fn stopped_by_limit(&self) -> bool {
+        self.stopping.get().is_some()
+    }
+
+    /// How the run stopped early, when some case did not start because of it; `None` when
+    /// every planned case started (a budget that ran out during the last shrink stops nothing).
+    pub fn early_stop(&self) -> Option<String> {
+        match self.not_started.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(format!(
+                "{}; {n} case(s) did not start",
+                self.why_stopping()
+            )),
+        }
     }
 
     /// Stops the run: it cannot go on, for `reason` (one line, shown as it is).

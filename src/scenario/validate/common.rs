@@ -68,8 +68,7 @@ pub(crate) fn count(
 /// A header field name (an RFC 9110 token), as written.
 pub(crate) fn header_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
     let text = name.get_ref();
-    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if text.is_empty() || !text.chars().all(token) {
+    if !is_header_name(text) {
         return Err(ctx.err(name.span(), format!("`{text}` is not a valid header name")));
     }
     Ok(text.clone())
@@ -77,13 +76,25 @@ pub(crate) fn header_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<Strin
 
 /// A header value with no line breaks or other control characters.
 pub(crate) fn header_value(ctx: Ctx<'_>, value: &str, span: std::ops::Range<usize>) -> Checked<()> {
-    if value.chars().any(|c| c.is_control() && c != '\t') {
-        return Err(ctx.err(
-            span,
-            "a header value cannot contain line breaks or control characters",
-        ));
+    if !is_header_value(value) {
+        return Err(ctx.err(span, BAD_HEADER_VALUE));
     }
     Ok(())
+}
+
+/// Why a header value is refused.
+pub const BAD_HEADER_VALUE: &str =
+    "a header value cannot contain line breaks or control characters";
+
+/// True for a valid header field name: a non-empty RFC 9110 token.
+pub fn is_header_name(text: &str) -> bool {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    !text.is_empty() && text.chars().all(token)
+}
+
+/// True for a header value idemfuzz sends: no line breaks or control characters but tabs.
+pub fn is_header_value(value: &str) -> bool {
+    !value.chars().any(|c| c.is_control() && c != '\t')
 }
 
 /// A JSON pointer.

@@ -17,6 +17,7 @@ use crate::scenario::Scenario;
 use crate::scenario::error::{Located, ScenarioError};
 use crate::scenario::model::ScenarioDoc;
 
+pub use common::{BAD_HEADER_VALUE, is_header_name, is_header_value};
 pub use target::{REDACTED, check_base_url, is_credential_name};
 
 /// The result of one validation rule.

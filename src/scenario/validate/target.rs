@@ -143,20 +143,7 @@ fn target_header(
     let name = header_name(ctx, name)?;
     let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
     header_value(ctx, &interpolated.value, value.span())?;
-    let secret = interpolated.used_env || is_credential_name(&name);
-    let shown = if interpolated.used_env {
-        interpolated.shown
-    } else if secret {
-        REDACTED.to_owned()
-    } else {
-        interpolated.value.clone()
-    };
-    Ok(TargetHeader {
-        name,
-        value: interpolated.value,
-        shown,
-        secret,
-    })
+    Ok(TargetHeader::new(name, interpolated))
 }
 
 /// True for header names that carry credentials.
