@@ -482,7 +482,7 @@ fn junit_reports_of_real_runs_validate() {
     let lost = write_file(
         dir.path(),
         "lost.toml",
-        "[resources.lost]\ncollection = \"/things\"\nitem = \"/nowhere/{id}\"\nitems = \"/items\"\nrequired = [\"name\"]\n\n[resources.lost.body]\nname = { gen = \"string\", min_len = 1, max_len = 8 }\nsize = { gen = \"int\", min = 1, max = 9 }\n",
+        "[resources.lost]\ncollection = \"/nowhere\"\nitem = \"/nowhere/{id}\"\nitems = \"/items\"\nrequired = [\"name\"]\n\n[resources.lost.body]\nname = { gen = \"string\", min_len = 1, max_len = 8 }\nsize = { gen = \"int\", min = 1, max = 9 }\n",
     );
     let (code, errored) = junit_of(
         &lost.display().to_string(),

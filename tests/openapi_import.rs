@@ -4,11 +4,13 @@
 
 use std::path::Path;
 
+use idemfuzz::checks;
 use idemfuzz::env::EnvSnapshot;
+use idemfuzz::model::check::CheckId;
 use idemfuzz::model::exchange::Method;
 use idemfuzz::model::fuzz::ops::PatchFormat;
 use idemfuzz::openapi::{Generated, Spec, import};
-use idemfuzz::scenario::{self, CreateMode, PostId, Resource, Scenario};
+use idemfuzz::scenario::{CreateMode, PostId, Resource, Scenario};
 
 /// A committed document, named by its path from the crate root.
 fn document(path: &str, url: Option<&str>) -> Spec {
@@ -24,7 +26,7 @@ fn document(path: &str, url: Option<&str>) -> Spec {
 /// Imports a document and loads the result as `run` would.
 fn imported(path: &str, url: Option<&str>) -> (Generated, Scenario) {
     let generated = import(&document(path, url)).unwrap_or_else(|err| panic!("{err}"));
-    let loaded = scenario::load_str(
+    let loaded = checks::load::load_str(
         Path::new("generated.toml"),
         &generated.toml,
         &EnvSnapshot::default(),
@@ -91,14 +93,19 @@ fn demo_document_3_1() {
         (key.header.as_str(), key.mismatch_statuses.as_slice()),
         ("Idempotency-Key", &[422][..])
     );
-    assert!(things.checks.post_retry_enabled && things.checks.repeat_delete.enabled);
+    assert!(
+        things.checks.enabled(CheckId::PostRetry) && things.checks.enabled(CheckId::RepeatDelete)
+    );
     assert!(
         things.conditional.etags && !things.conditional.preconditions_required,
         "PUT documents 412, GET an ETag"
     );
     assert_eq!(things.patch, Some(PatchFormat::Merge));
     let lamps = resource(&loaded, "lamps");
-    assert!(!lamps.checks.post_retry_enabled, "lamps have no POST");
+    assert!(
+        !lamps.checks.enabled(CheckId::PostRetry),
+        "lamps have no POST"
+    );
     assert_eq!(lamps.post_id, None);
 }
 
@@ -148,8 +155,10 @@ fn bookshop_3_0_yaml() {
     let authors = resource(&loaded, "authors");
     assert_eq!(authors.create, CreateMode::Post);
     assert_eq!(authors.post_id, Some(PostId::Location));
-    assert!(!authors.checks.repeat_put.enabled && !authors.checks.partial_put_enabled);
-    assert!(authors.checks.repeat_delete.enabled);
+    assert!(
+        !authors.checks.enabled(CheckId::RepeatPut) && !authors.checks.enabled(CheckId::PartialPut)
+    );
+    assert!(authors.checks.enabled(CheckId::RepeatDelete));
 
     let orders = resource(&loaded, "orders");
     assert!(
@@ -169,7 +178,10 @@ fn bookshop_3_0_yaml() {
     assert!(orders.idempotency_key.is_some());
 
     let categories = resource(&loaded, "categories");
-    assert!(categories.checks.repeat_delete.enabled && !categories.checks.post_retry_enabled);
+    assert!(
+        categories.checks.enabled(CheckId::RepeatDelete)
+            && !categories.checks.enabled(CheckId::PostRetry)
+    );
     assert!(
         generated
             .toml
@@ -198,7 +210,7 @@ fn fleet_3_1_json() {
         drivers.idempotency_key.as_ref().map(|k| k.header.as_str()),
         Some("X-Idempotency-Key")
     );
-    assert!(drivers.supports(Method::Delete) && drivers.checks.use_after_delete.enabled);
+    assert!(drivers.supports(Method::Delete) && drivers.checks.enabled(CheckId::UseAfterDelete));
 
     let vehicles = resource(&loaded, "vehicles");
     assert_eq!(
@@ -261,7 +273,7 @@ paths:
         url: None,
     })
     .unwrap_or_else(|err| panic!("{err}"));
-    let loaded = scenario::load_str(
+    let loaded = checks::load::load_str(
         Path::new("odd.toml"),
         &generated.toml,
         &EnvSnapshot::default(),
@@ -345,7 +357,7 @@ fn fastapi_integer_ids_mean_post_and_a_bulk_list_post_is_excluded() {
         "a 200-only create is still a create, with the caveat said"
     );
     assert_eq!(ignored(items), ["/created_at", "/updated_at"]);
-    assert!(items.supports(Method::Put) && items.checks.repeat_put.enabled);
+    assert!(items.supports(Method::Put) && items.checks.enabled(CheckId::RepeatPut));
     assert_eq!(resource(&loaded, "notes").create, CreateMode::Post);
     assert!(
         generated

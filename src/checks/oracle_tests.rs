@@ -3,15 +3,16 @@
 
 use serde_json::json;
 
+use crate::checks::head_parity::HeadParityOptions;
+use crate::checks::put_after_delete::PutAfterDeleteOptions;
+use crate::checks::repeat_delete::RepeatDeleteOptions;
 use crate::checks::testing::{canon, collection, exchange, id_field, item};
+use crate::checks::use_after_delete::UseAfterDeleteOptions;
 use crate::checks::*;
 use crate::model::exchange::Method::{Delete, Get, Head, Patch, Post, Put};
 use crate::model::findings::Severity;
 use crate::model::violation::Violation;
-use crate::scenario::{
-    HeadParityOptions, IdempotencyKey, PutAfterDeleteOptions, RepeatDeleteOptions,
-    UseAfterDeleteOptions,
-};
+use crate::scenario::IdempotencyKey;
 
 /// The severities of `found`; also asserts that every violation names its rule (a stable
 /// slug: the baseline fingerprint depends on it).
@@ -190,7 +191,6 @@ fn put_after_delete_flags_resurrected_members_and_a_200_create() {
 #[test]
 fn put_after_delete_accepts_a_declared_refusal_only_if_nothing_was_created() {
     let options = PutAfterDeleteOptions {
-        enabled: true,
         refusal_statuses: vec![409],
     };
     let record = |after_status| put_after_delete::Record {

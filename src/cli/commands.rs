@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::checks;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::ci;
@@ -301,7 +302,7 @@ pub(super) fn plan(
 fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     bundled::SCENARIOS
         .iter()
-        .map(|(path, text)| scenario::load_str(Path::new(path), text, env))
+        .map(|(path, text)| checks::load::load_str(Path::new(path), text, env))
         .collect()
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::checks;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
 use crate::cli::commands::{execute, fail, plan, random_u64};
 use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
@@ -193,7 +194,7 @@ fn replay_scenarios(
         ));
     }
     let scenarios =
-        scenario::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
+        checks::load::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
     let failures = match &args.scenario {
         Some(path) => failures
             .into_iter()

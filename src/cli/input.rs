@@ -4,8 +4,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::checks;
 use crate::env::EnvSnapshot;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{Scenario, ScenarioError};
 
 /// The path that stands for standard input.
 pub const STDIN_PATH: &str = "-";
@@ -40,7 +41,7 @@ fn load_scenarios_from(
         if is_stdin(path) {
             scenarios.push(read_stdin(stdin, env)?);
         } else {
-            scenarios.extend(scenario::load_paths(std::slice::from_ref(path), env)?);
+            scenarios.extend(checks::load::load_paths(std::slice::from_ref(path), env)?);
         }
     }
     Ok(scenarios)
@@ -60,7 +61,7 @@ fn read_stdin(stdin: &mut dyn Read, env: &EnvSnapshot) -> Result<Scenario, Scena
             path: name.to_path_buf(),
             source,
         })?;
-    scenario::load_str(name, &text, env)
+    checks::load::load_str(name, &text, env)
 }
 
 #[cfg(test)]

@@ -9,15 +9,15 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::checks::dispatch::skip_reason;
+use crate::checks;
+use crate::checks::table::CHECKS;
 use crate::cli::args::{InitArgs, RunArgs};
 use crate::cli::commands::fail;
 use crate::env::EnvSnapshot;
 use crate::http::config::{ProxyConfig, TransportConfig};
-use crate::model::check::BUILT_IN;
 use crate::model::exit_code;
 use crate::openapi::{self, Generated, OpenApiError, Spec};
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 
 /// `--out -`: the scenario goes to standard output.
 const STDOUT: &str = "-";
@@ -47,7 +47,8 @@ pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
         Ok(generated) => generated,
         Err(err) => return fail(code(&err), &err),
     };
-    let loaded = match scenario::load_str(&openapi::generated_path(&spec), &generated.toml, env) {
+    let loaded = match checks::load::load_str(&openapi::generated_path(&spec), &generated.toml, env)
+    {
         Ok(loaded) => loaded,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -103,7 +104,7 @@ pub fn run_scenarios(
         let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;
         let generated = openapi::import(&spec).map_err(|err| fail(code(&err), &err))?;
         let path = openapi::generated_path(&spec);
-        let loaded = scenario::load_str(&path, &generated.toml, env)
+        let loaded = checks::load::load_str(&path, &generated.toml, env)
             .map_err(|err| fail(exit_code::USAGE, &err))?;
         let has_base_url =
             args.base_url.is_some() || env.get("IDEMFUZZ_BASE_URL").is_some_and(|v| !v.is_empty());
@@ -150,15 +151,16 @@ fn report_checks(generated: &Generated, loaded: &Scenario) -> bool {
     for resource in &loaded.resources {
         let mut run = Vec::new();
         let mut not_run = Vec::new();
-        for check in BUILT_IN.into_iter().filter(|c| !c.is_opt_in()) {
+        for check in CHECKS.iter().filter(|c| !c.id().is_opt_in()) {
+            let id = check.id();
             let imported_reason = generated
                 .disabled
                 .iter()
-                .find(|(name, c, _)| *name == resource.name && *c == check)
+                .find(|(name, c, _)| *name == resource.name && *c == id)
                 .map(|(_, _, why)| why.clone());
-            match imported_reason.or_else(|| skip_reason(check, resource)) {
-                Some(why) => not_run.push((check.name(), why)),
-                None => run.push(check.name()),
+            match imported_reason.or_else(|| check.skip_reason(resource, false)) {
+                Some(why) => not_run.push((id.name(), why)),
+                None => run.push(id.name()),
             }
         }
         any |= !run.is_empty();

@@ -10,3 +10,4 @@ pub mod tap;
 pub mod throttle;
 pub mod transport;
 pub mod wire;
+pub mod wire_url;

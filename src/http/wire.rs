@@ -11,7 +11,7 @@
 //! batch's [`Pace`]. It always speaks HTTP/1.1 (one connection per concurrent client, whatever
 //! `--http-version` says), and it never goes through a proxy: a request a proxy would carry is
 //! refused with a transport error, never sent around the proxy (the plan skips the checks that
-//! need this client on such a target, see [`crate::checks::dispatch`]).
+//! need this client on such a target, see [`crate::checks::check::Check::OWN_CONNECTIONS`]).
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};

@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
-use crate::checks::dispatch::{self, Canons};
-use crate::checks::fuzz::{self, FuzzCase};
-use crate::checks::script;
+use crate::checks::check::{Canons, Case};
+use crate::checks::fuzz::FuzzCase;
+use crate::checks::{script, table};
 use crate::fuzz::FuzzSettings;
 use crate::model::check::CheckId;
 use crate::model::events::{Event, EventSink};
@@ -25,6 +25,7 @@ use crate::runner::unobserved::Unobserved;
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
+use crate::session::notice::Notice;
 use crate::session::{CaseError, Session};
 
 /// Transport error lines kept per check result.
@@ -316,20 +317,32 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
     let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
     let owned = session.owned_urls();
+    let notices = session.take_notices();
     let unobserved = session.take_unobserved();
     let exchanges = session.into_exchanges();
-    match verdict {
-        Ok(violations) => CaseOutcome {
-            unit: job.unit,
-            findings: violations
-                .into_iter()
-                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
-                .collect(),
-            error: None,
-            owned,
-            unobserved,
-        },
-        Err(error) => stopped(error, owned),
+    // What the session noticed about the target's answers is reported whether or not the case
+    // could go on (a 201 naming another resource stops a case that needed that resource).
+    let mut findings: Vec<Finding> = notices
+        .into_iter()
+        .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
+        .collect();
+    let error = match verdict {
+        Ok(violations) => {
+            findings.extend(
+                violations
+                    .into_iter()
+                    .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
+            );
+            None
+        }
+        Err(error) => Some(error),
+    };
+    CaseOutcome {
+        unit: job.unit,
+        findings,
+        error,
+        owned,
+        unobserved,
     }
 }
 
@@ -359,18 +372,21 @@ async fn judge_case(
     };
     let canons = canons.as_ref();
     match unit.kind {
-        UnitKind::Check(CheckId::Fuzz) => {
-            fuzz::run_case(
-                session,
-                &mut generator,
-                canons,
-                case,
-                work.fuzz,
-                ctx.deadline,
-            )
-            .await
-        }
-        UnitKind::Check(check) => dispatch::run_case(check, session, &mut generator, canons).await,
+        UnitKind::Check(check) => match table::find(check) {
+            Some(check) => {
+                let case = Case {
+                    session,
+                    generator: &mut generator,
+                    canons,
+                    kind: case,
+                    fuzz: work.fuzz,
+                    deadline: ctx.deadline,
+                };
+                check.run_case(case).await
+            }
+            // Every unit of a built-in check names one of the table (the plan comes from it).
+            None => Ok(Vec::new()),
+        },
         UnitKind::Script(index) => {
             let script = &planned.scenario.scripts[index];
             match script::execute(session, script).await {
@@ -378,6 +394,32 @@ async fn judge_case(
                 Err(err) => Err(err),
             }
         }
+    }
+}
+
+/// A finding from what a session noticed: the unit's check and resource, the notice's rule,
+/// RFC and oracle.
+fn notice_finding(
+    unit: &Unit,
+    scenario: &str,
+    case: u32,
+    notice: Notice,
+    exchanges: Vec<crate::model::exchange::Exchange>,
+) -> Finding {
+    let violation = Violation {
+        severity: notice.severity,
+        rule: notice.rule.to_owned(),
+        title: notice.title,
+        expected: notice.expected,
+        observed: notice.observed,
+        diff: None,
+        fuzz: None,
+        exchanges: None,
+    };
+    Finding {
+        rfc: notice.rfc.to_owned(),
+        oracle: notice.oracle.to_owned(),
+        ..to_finding(unit, scenario, case, violation, exchanges)
     }
 }
 

@@ -1,9 +1,9 @@
 //! The plan of a run, computed before anything is sent: which check runs on which resource
 //! (and how many cases), which are skipped and why, and each case's seed. Pure and deterministic.
 
-use crate::checks::dispatch;
+use crate::checks::table::CHECKS;
 use crate::fuzz::FuzzSettings;
-use crate::model::check::{BUILT_IN, CheckId};
+use crate::model::check::CheckId;
 use crate::scenario::Scenario;
 use crate::session::context::ResolvedTarget;
 
@@ -138,18 +138,17 @@ pub fn build(
     for (s, planned) in scenarios.iter().enumerate() {
         let resources = planned.scenario.resources.iter().enumerate();
         for (r, resource) in resources.filter(|(_, r)| selection.includes_resource(&r.name)) {
-            for check in BUILT_IN.into_iter().filter(|c| selection.includes(*c)) {
-                let skip = dispatch::skip_reason(check, resource)
-                    .or_else(|| dispatch::target_skip(check, &planned.target));
-                match skip {
+            for check in CHECKS.iter().filter(|c| selection.includes(c.id())) {
+                let proxied = planned.target.proxied;
+                match check.skip_reason(resource, proxied) {
                     Some(reason) => plan.skipped.push(Skip {
                         scenario: s,
-                        check,
+                        check: check.id(),
                         resource: resource.name.clone(),
                         reason,
                     }),
                     None => {
-                        let cases = match check {
+                        let cases = match check.id() {
                             CheckId::Fuzz => fuzz_cases(fuzz, planned, &resource.name),
                             _ => cases.max(1),
                         };
@@ -157,10 +156,10 @@ pub fn build(
                             plan.units.push(Unit {
                                 scenario: s,
                                 resource: r,
-                                kind: UnitKind::Check(check),
+                                kind: UnitKind::Check(check.id()),
                                 label: resource.name.clone(),
                                 cases,
-                                notes: dispatch::notes(check, resource, &planned.target),
+                                notes: check.notes(resource, proxied),
                                 only_cases: None,
                             });
                         }

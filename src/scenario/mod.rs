@@ -2,6 +2,7 @@
 //! the API), and the loading that turns TOML text into it with file:line:col errors.
 
 pub mod auth;
+pub mod check_options;
 mod convert;
 pub mod error;
 pub mod generate;
@@ -11,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod placeholder;
 pub mod pointer;
+pub mod size;
 pub mod template;
 mod validate;
 
@@ -22,9 +24,10 @@ use serde_json::Value;
 
 use crate::model::exchange::Method;
 use crate::model::redact::Scrubber;
+pub use check_options::{CheckOptions, OptionsTable};
 pub use error::ScenarioError;
 pub use listing::{IdField, Listing, ListingFormat, Pages};
-pub use load::{load_paths, load_str};
+pub use load::{load_paths, load_paths_with, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
 pub use validate::{
@@ -178,6 +181,7 @@ pub struct Resource {
     pub idempotency_key: Option<IdempotencyKey>,
     /// The patch format PATCH takes, when the scenario declares one.
     pub patch: Option<crate::model::fuzz::ops::PatchFormat>,
+    /// The `[resources.NAME.checks.CHECK]` tables, each read by its check.
     pub checks: CheckOptions,
     /// Clients the concurrency checks (`concurrent-put`, `concurrent-post-key`) run at once.
     pub concurrent_clients: u32,
@@ -216,9 +220,9 @@ pub enum EmptyBody {
 }
 
 impl Resource {
-    /// The item path for an id.
+    /// The item path for an id, encoded as one path segment.
     pub fn item_path(&self, id: &str) -> String {
-        self.item.replace("{id}", id)
+        crate::http::wire_url::item_path(&self.item, id)
     }
 
     /// True when the scenario declares that the collection cannot be listed.
@@ -256,150 +260,6 @@ impl IdempotencyKey {
             in_flight_statuses: vec![409],
             replays_errors: true,
             expires_after: None,
-        }
-    }
-}
-
-/// Per-check options of one resource, with defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckOptions {
-    pub repeat_put: RepeatPutOptions,
-    pub partial_put_enabled: bool,
-    pub repeat_delete: RepeatDeleteOptions,
-    pub put_after_delete: PutAfterDeleteOptions,
-    pub use_after_delete: UseAfterDeleteOptions,
-    pub get_safety: GetSafetyOptions,
-    pub head_parity: HeadParityOptions,
-    pub post_retry_enabled: bool,
-    pub status_conformance_enabled: bool,
-    pub concurrent_put_enabled: bool,
-    pub concurrent_post_key_enabled: bool,
-    pub lost_response_retry_enabled: bool,
-    pub conditional_write_enabled: bool,
-    pub lost_update_enabled: bool,
-    pub etag_stability_enabled: bool,
-    pub post_put_creation_enabled: bool,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            repeat_put: RepeatPutOptions::default(),
-            partial_put_enabled: true,
-            repeat_delete: RepeatDeleteOptions::default(),
-            put_after_delete: PutAfterDeleteOptions::default(),
-            use_after_delete: UseAfterDeleteOptions::default(),
-            get_safety: GetSafetyOptions::default(),
-            head_parity: HeadParityOptions::default(),
-            post_retry_enabled: true,
-            status_conformance_enabled: true,
-            concurrent_put_enabled: true,
-            concurrent_post_key_enabled: true,
-            lost_response_retry_enabled: true,
-            conditional_write_enabled: true,
-            lost_update_enabled: true,
-            etag_stability_enabled: true,
-            post_put_creation_enabled: true,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatPutOptions {
-    pub enabled: bool,
-    pub max_repeats: u32,
-}
-
-impl Default for RepeatPutOptions {
-    fn default() -> Self {
-        RepeatPutOptions {
-            enabled: true,
-            max_repeats: 4,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatDeleteOptions {
-    pub enabled: bool,
-    pub second_delete_statuses: Vec<u16>,
-    pub gone_statuses: Vec<u16>,
-    pub canaries: u32,
-}
-
-impl Default for RepeatDeleteOptions {
-    fn default() -> Self {
-        RepeatDeleteOptions {
-            enabled: true,
-            second_delete_statuses: vec![200, 202, 204, 404, 410],
-            gone_statuses: vec![404, 410],
-            canaries: 2,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PutAfterDeleteOptions {
-    pub enabled: bool,
-    pub refusal_statuses: Vec<u16>,
-}
-
-impl Default for PutAfterDeleteOptions {
-    fn default() -> Self {
-        PutAfterDeleteOptions {
-            enabled: true,
-            refusal_statuses: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UseAfterDeleteOptions {
-    pub enabled: bool,
-    pub gone_statuses: Vec<u16>,
-}
-
-impl Default for UseAfterDeleteOptions {
-    fn default() -> Self {
-        UseAfterDeleteOptions {
-            enabled: true,
-            gone_statuses: vec![404, 410],
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetSafetyOptions {
-    pub enabled: bool,
-    pub repeats: u32,
-}
-
-impl Default for GetSafetyOptions {
-    fn default() -> Self {
-        GetSafetyOptions {
-            enabled: true,
-            repeats: 3,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeadParityOptions {
-    pub enabled: bool,
-    /// Lower-case header names compared between GET and HEAD.
-    pub headers: Vec<String>,
-}
-
-impl Default for HeadParityOptions {
-    fn default() -> Self {
-        HeadParityOptions {
-            enabled: true,
-            headers: vec![
-                "etag".into(),
-                "content-type".into(),
-                "last-modified".into(),
-                "content-length".into(),
-            ],
         }
     }
 }

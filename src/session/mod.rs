@@ -8,6 +8,10 @@
 pub mod auth;
 mod case;
 pub mod context;
+pub mod guard;
+pub mod notice;
 pub mod registry;
 
-pub use case::{CaseError, Created, Req, Session, TARGET_DOWN_AFTER, Unanswered};
+pub use case::{
+    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
+};

@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod diff;
+pub mod holds;
 pub mod listing;
 pub mod pagination;
 pub mod xml;

@@ -100,7 +100,7 @@ pub fn provoke_every_message() -> Vec<String> {
     );
     work.write(
         "lost.toml",
-        "[resources.lost]\ncollection = \"/things\"\nitem = \"/nowhere/{id}\"\nitems = \"/items\"\n\
+        "[resources.lost]\ncollection = \"/nowhere\"\nitem = \"/nowhere/{id}\"\nitems = \"/items\"\n\
          required = [\"name\"]\n\n[resources.lost.body]\nname = { gen = \"string\", min_len = 1, max_len = 8 }\n\
          size = { gen = \"int\", min = 1, max = 9 }\n",
     );

@@ -3,8 +3,8 @@
 //! While the run progresses it prints only a header line (and, with `--verbose`, a line per
 //! finished check); a progress bar (via `indicatif`) is drawn on stderr only, never into the
 //! report's writer. When the run finishes it prints the findings — failing ones first, sorted by
-//! severity, resource and check, each as a compact block ([`finding`]); `info` findings and the
-//! ones a baseline accepts one line each — then the summary ([`summary`]), whose last line is the
+//! severity, resource and check, each as a compact block (`finding.rs`); `info` findings and the
+//! ones a baseline accepts one line each — then the summary (`summary.rs`), whose last line is the
 //! verdict, consistent with the exit code. Every line fits [`HumanOptions::width`] where it can
 //! (a URL is never split; curl scripts, shown with `--verbose`, are never wrapped). Every part is
 //! a pure function returning a `String`; [`HumanReporter`] only decides when to write.
