@@ -6,8 +6,9 @@
 //!
 //! What every check shares is decided here, not in each file: `enabled = false` in the
 //! scenario turns a check off; a resource that requires preconditions skips the checks whose
-//! unconditional PUTs it would answer 428 ([`Check::UNCONDITIONAL_PUTS`]); a collection
-//! declared unlistable skips the checks that
+//! unconditional PUTs it would answer 428 ([`Check::UNCONDITIONAL_PUTS`]); a representation
+//! without members, or not JSON, skips the checks that need them
+//! ([`crate::checks::representation`]); a collection declared unlistable skips the checks that
 //! only observe it and notes it on the others ([`crate::checks::collection`]); a proxy skips
 //! the checks that need connections of their own ([`Check::OWN_CONNECTIONS`]).
 //!
@@ -204,6 +205,9 @@ impl<C: Check> AnyCheck for C {
             return Some("disabled in the scenario file (enabled = false)".into());
         }
         if let Some(reason) = precondition_skip(C::UNCONDITIONAL_PUTS, resource) {
+            return Some(reason);
+        }
+        if let Some(reason) = crate::checks::representation::skip_reason(C::ID, resource) {
             return Some(reason);
         }
         let options = match options_of(self, resource) {

@@ -163,6 +163,9 @@ pub fn post_mode(resource: &Resource) -> PostMode {
     if resource.post_id.is_none() {
         return PostMode::NotRun("the collection accepts no POST (no `post_id`)".into());
     }
+    if let Some(reason) = crate::checks::representation::counting_skip(resource) {
+        return PostMode::NotRun(reason);
+    }
     match &resource.idempotency_key {
         None => PostMode::Unkeyed,
         Some(key) => match steps::key_expires_too_soon(key) {

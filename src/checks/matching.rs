@@ -6,6 +6,43 @@ use serde_json::Value;
 pub use crate::snapshot::holds::{holds, same};
 
 use crate::scenario::IdField;
+use crate::scenario::representation::byte_string;
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::opaque::Content;
+
+/// Whether an opaque representation (see [`crate::snapshot::opaque`]) holds what a body sent:
+/// its content is the text or bytes sent, or — for a template's slots or form fields — holds
+/// every value's text. `None` when the snapshot is not opaque (judge it as JSON).
+pub fn opaque_holds(item: &ItemSnapshot, sent: &Value) -> Option<bool> {
+    let opaque = item.opaque.as_ref()?;
+    if !item.exists() {
+        return Some(false);
+    }
+    let kept: Vec<u8> = match &opaque.content {
+        Content::Text(text) => text.as_bytes().to_vec(),
+        Content::Bytes(bytes) => bytes.clone(),
+    };
+    Some(match sent {
+        Value::String(text) => kept == text.as_bytes() || kept == byte_string(text),
+        Value::Object(values) => {
+            let kept = String::from_utf8_lossy(&kept);
+            values
+                .values()
+                .filter(|v| !v.is_null())
+                .map(crate::scenario::placeholder::as_text)
+                .all(|value| kept.contains(&value) || kept.contains(&xml_escaped(&value)))
+        }
+        other => kept == other.to_string().as_bytes(),
+    })
+}
+
+fn xml_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
 
 /// The ids (as text) of the items that hold `body`, in listing order.
 pub fn ids_holding(items: &[Value], body: &Value, id_field: &IdField) -> Vec<String> {

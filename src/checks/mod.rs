@@ -27,6 +27,7 @@ pub mod post_retry;
 pub mod put_after_delete;
 pub mod repeat_delete;
 pub mod repeat_put;
+pub mod representation;
 pub mod script;
 pub mod status_conformance;
 pub mod steps;
@@ -42,5 +43,7 @@ mod options_tests;
 mod oracle_tests;
 #[cfg(test)]
 mod outline_tests;
+#[cfg(test)]
+mod reach_oracle_tests;
 #[cfg(test)]
 mod testing;

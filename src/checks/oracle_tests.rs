@@ -164,6 +164,7 @@ fn put_after_delete_flags_resurrected_members_and_a_200_create() {
         put_b: exchange(Put, URL, status, None, &[]),
         after: item(200, after),
         reference: item(200, json!({"id": "f", "name": "b", "born": "t2"})),
+        create_statuses: Vec::new(),
     };
     let options = PutAfterDeleteOptions::default();
     let clean = record(201, json!({"id": "a", "name": "b", "born": "t1"}));
@@ -201,6 +202,7 @@ fn put_after_delete_accepts_a_declared_refusal_only_if_nothing_was_created() {
         put_b: exchange(Put, URL, 409, None, &[]),
         after: item(after_status, json!({})),
         reference: item(200, json!({"name": "b"})),
+        create_statuses: Vec::new(),
     };
     assert!(put_after_delete::judge(&record(404), &canon(&[]), &options).is_empty());
     assert_eq!(
@@ -376,6 +378,7 @@ fn status_conformance_flags_create_200_and_405_without_allow() {
         )),
         location_get: Some(exchange(Get, "http://h/things/s1", 200, None, &[])),
         undeclared: Some(exchange(Patch, URL, 405, None, allow)),
+        create_statuses: Vec::new(),
     };
     let allow = [("allow", "GET, HEAD, PUT, DELETE")];
     assert!(status_conformance::judge(&record(201, &allow)).is_empty());

@@ -172,7 +172,7 @@ pub async fn execute(
         .create_generated(generator, "create the target")
         .await?;
     for n in before..options.canaries {
-        create_canary(session, generator, n + 1).await?;
+        create_canary_after(session, generator, n + 1, &target_id).await?;
     }
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
@@ -208,6 +208,24 @@ async fn create_canary(
         .create_generated(generator, &format!("create canary {n}"))
         .await?;
     Ok(())
+}
+
+/// A canary created after the target: with client-chosen ids, its id extends the target's, so
+/// a DELETE that removes every id starting with the target's (a prefix match) removes it too.
+async fn create_canary_after(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    n: u32,
+    target: &str,
+) -> Result<(), CaseError> {
+    if session.resource.create != crate::scenario::CreateMode::Put {
+        return create_canary(session, generator, n).await;
+    }
+    let id = session.fresh_id_extending(target);
+    let body = generator.generate(&session.resource.body);
+    let purpose = format!("create canary {n} (its id extends the target's)");
+    let index = session.put(&id, &body, &purpose).await?;
+    session.require_success(index)
 }
 
 /// The oracle.

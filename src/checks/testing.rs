@@ -51,6 +51,7 @@ pub fn item(status: u16, body: Value) -> ItemSnapshot {
         seq: 1,
         status,
         body: Body::Json { value: body },
+        opaque: None,
     }
 }
 

@@ -112,6 +112,22 @@ impl Body {
         matches!(self, Body::Empty)
     }
 
+    /// Records bytes sent as they are: text when UTF-8, binary otherwise (never parsed as
+    /// JSON, so the record shows exactly what went on the wire).
+    pub fn opaque(bytes: &[u8]) -> Body {
+        if bytes.is_empty() {
+            return Body::Empty;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(_) if bytes.len() > MAX_RECORDED_BODY => Body::from_bytes(bytes),
+            Ok(text) => Body::Text {
+                text: text.to_string(),
+                truncated: false,
+            },
+            Err(_) => Body::from_bytes(bytes),
+        }
+    }
+
     /// Classifies raw bytes: JSON when they parse, text when UTF-8, binary otherwise.
     /// Bodies longer than [`MAX_RECORDED_BODY`] are kept as truncated text or binary.
     pub fn from_bytes(bytes: &[u8]) -> Body {

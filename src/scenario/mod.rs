@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod placeholder;
 pub mod pointer;
+pub mod representation;
 pub mod size;
 pub mod template;
 mod validate;
@@ -29,6 +30,7 @@ pub use error::ScenarioError;
 pub use listing::{IdField, Listing, ListingFormat, Pages};
 pub use load::{load_paths, load_paths_with, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
+pub use representation::{Representation, RepresentationKind};
 pub use template::TemplateNode;
 pub use validate::{
     BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
@@ -173,6 +175,11 @@ pub struct Resource {
     pub listing: Listing,
     /// Methods the item supports.
     pub methods: BTreeSet<Method>,
+    /// How bodies are sent (JSON by default).
+    pub representation: Representation,
+    /// Statuses accepted for a PUT that creates: `[201]` (RFC 9110 §9.3.4), or what the
+    /// scenario declares for an API known to deviate (S3 answers 200).
+    pub put_create_statuses: Vec<u16>,
     pub body: TemplateNode,
     /// Top-level members a partial body keeps.
     pub required: Vec<String>,

@@ -68,6 +68,15 @@ pub struct ResourceDoc {
     pub methods: Option<Spanned<Vec<Spanned<String>>>>,
     /// Body template for PUT and POST.
     pub body: Spanned<TemplateNode>,
+    /// The media type of bodies: `"json"` (default), `"text"`, `"bytes"`, `"form"` or
+    /// `"template"`.
+    pub representation: Option<Spanned<String>>,
+    /// The one `Content-Type` sent with bodies (default: the representation's).
+    pub content_type: Option<Spanned<String>>,
+    /// The text of a `template` representation, with `{slot}` placeholders.
+    pub template: Option<Spanned<String>>,
+    /// Statuses accepted for a PUT that creates (default 201, as RFC 9110 §9.3.4 requires).
+    pub put_create_statuses: Option<Spanned<StatusesDoc>>,
     /// Top-level fields a partial body keeps; every other field is optional.
     #[serde(default)]
     pub required: Vec<Spanned<String>>,

@@ -148,3 +148,135 @@ fn listing_mistakes_are_located() {
         first_line(twice)
     );
 }
+
+#[test]
+fn the_documented_representations_load() {
+    use crate::scenario::RepresentationKind;
+    let doc = include_str!("../../docs/scenarios.md");
+    let section = doc
+        .split("## Representations")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the section exists");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a toml block");
+    let scenario = load(example).expect("the examples are valid");
+    let kinds: Vec<&str> = scenario
+        .resources
+        .iter()
+        .map(|r| r.representation.name())
+        .collect();
+    assert_eq!(kinds, ["text", "bytes", "form", "template"]);
+    let notes = &scenario.resources[3];
+    assert!(matches!(
+        notes.representation.kind,
+        RepresentationKind::Template(_)
+    ));
+    let sent = notes
+        .representation
+        .encode(&json!({"title": "a<b", "pages": 3}));
+    assert_eq!(
+        String::from_utf8(sent).expect("utf-8"),
+        "<note><title>a&lt;b</title><pages>3</pages></note>"
+    );
+    assert_eq!(scenario.resources[1].put_create_statuses, [200, 201]);
+}
+
+#[test]
+fn bodies_must_fit_their_representation() {
+    let resource = |extra: &str, body: &str| {
+        format!(
+            "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{{id}}\"\n{extra}\nbody = {body}\n"
+        )
+    };
+    for (extra, body, expected) in [
+        (
+            "",
+            "\"hello\"",
+            "5:8: error: the body template must be a table",
+        ),
+        (
+            "representation = \"text\"",
+            "{ a = 1 }",
+            "5:8: error: a `text` body is a string",
+        ),
+        (
+            "representation = \"text\"",
+            "{ gen = \"int\" }",
+            "5:8: error: a `text` body is a string",
+        ),
+        (
+            "representation = \"bytes\"",
+            "\"☃\"",
+            "5:8: error: a `bytes` body is",
+        ),
+        (
+            "representation = \"form\"",
+            "{ a = { b = 1 } }",
+            "5:8: error: the form field `a` holds a table",
+        ),
+        (
+            "representation = \"template\"",
+            "{ a = 1 }",
+            "4:18: error: `representation = \"template\"` needs `template`",
+        ),
+        (
+            "representation = \"template\"\ntemplate = \"<a>{a}</a>\"",
+            "{ a = 1 }",
+            "4:18: error: a `template` representation needs `content_type`",
+        ),
+        (
+            "representation = \"template\"\ntemplate = \"<a>{b}</a>\"\ncontent_type = \"text/xml\"",
+            "{ a = 1 }",
+            "7:8: error: the template's slot `{b}` is not a member",
+        ),
+        (
+            "representation = \"yaml\"",
+            "{ a = 1 }",
+            "4:18: error: unknown representation `yaml`",
+        ),
+        (
+            "template = \"{a}\"",
+            "{ a = 1 }",
+            "4:12: error: `template` needs `representation = \"template\"`",
+        ),
+        (
+            "content_type = \"text\"",
+            "{ a = 1 }",
+            "4:16: error: `text` is not a media type",
+        ),
+        (
+            "put_create_statuses = [200, 404]",
+            "{ a = 1 }",
+            "4:23: error: `put_create_statuses`: 404 is not a success",
+        ),
+        (
+            "representation = \"bytes\"",
+            "{ gen = \"bytes\", max_len = 2000000 }",
+            "5:8: error",
+        ),
+    ] {
+        let line = first_line(&resource(extra, body));
+        assert!(
+            line.starts_with(&format!("t.toml:{expected}")),
+            "{extra} / {body}: {line}"
+        );
+    }
+    for (extra, body) in [
+        ("representation = \"text\"", "\"hello\""),
+        (
+            "representation = \"text\"",
+            "{ gen = \"one_of\", values = [\"a\", \"b\"] }",
+        ),
+        ("representation = \"bytes\"", "\"\\u0000\\u00ff\""),
+        (
+            "representation = \"form\"",
+            "{ v = \"x\", n = { gen = \"int\" }, t = [\"a\", \"b\"] }",
+        ),
+    ] {
+        load(&resource(extra, body)).unwrap_or_else(|err| panic!("{extra} / {body}: {err}"));
+    }
+}

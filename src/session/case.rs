@@ -21,7 +21,9 @@ mod adopt;
 
 pub use adopt::READ_BACK_PURPOSE;
 mod concurrent;
+mod encode;
 mod listing;
+mod read;
 
 pub use concurrent::Unanswered;
 
@@ -104,6 +106,8 @@ pub struct Session<'a> {
     notices: Vec<Notice>,
     /// The last POST whose 201 could not be adopted, and why.
     unadopted: Option<adopt::Unadopted>,
+    /// The raw body of the last answer (opaque representations only).
+    last_body: read::LastBody,
 }
 
 impl<'a> Session<'a> {
@@ -127,6 +131,7 @@ impl<'a> Session<'a> {
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
             listing: listing::ListingState::default(),
+            last_body: read::LastBody::default(),
             notices: Vec::new(),
             unadopted: None,
         }
@@ -214,6 +219,15 @@ impl<'a> Session<'a> {
     pub fn fresh_id(&mut self) -> String {
         self.next_id += 1;
         let id = format!("{}-{}", self.case_tag, self.next_id);
+        self.adopt(&id);
+        id
+    }
+
+    /// A new run-owned id that extends `base`, an id of this case (`{base}-{n}`): what a
+    /// DELETE of `base` that matches by prefix would also remove.
+    pub fn fresh_id_extending(&mut self, base: &str) -> String {
+        self.next_id += 1;
+        let id = format!("{base}-{}", self.next_id);
         self.adopt(&id);
         id
     }
@@ -309,6 +323,7 @@ impl<'a> Session<'a> {
             request: record,
             response: response_record(&raw, &self.scrubber),
         });
+        self.keep_body(raw.body);
         let index = self.exchanges.len() - 1;
         self.notice_foreign_redirect(index);
         Ok(index)
@@ -363,55 +378,14 @@ impl<'a> Session<'a> {
 
     /// The cleared wire request (real header values) and its record (shown values).
     fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
-        let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
-        let mut shown = vec![Header {
-            name: "Accept".into(),
-            value: "application/json".into(),
-        }];
-        for header in &self.target.target.headers {
-            wire.push((header.name.clone(), header.value.clone()));
-            shown.push(Header {
-                name: header.name.clone(),
-                value: header.shown.clone(),
-            });
-        }
-        if let Some(credentials) = &self.target.auth {
-            // On the wire, auth::send adds the real value.
-            shown.push(Header {
-                name: "Authorization".into(),
-                value: credentials.shown().to_owned(),
-            });
-        }
-        let own_type = req
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
-        if req.body.is_some() && !own_type {
-            wire.push(("Content-Type".into(), "application/json".into()));
-            shown.push(Header {
-                name: "Content-Type".into(),
-                value: "application/json".into(),
-            });
-        }
-        for (name, value) in &req.headers {
-            wire.push((name.clone(), value.clone()));
-            shown.push(Header {
-                name: name.clone(),
-                value: redact::shown_value(name, value),
-            });
-        }
-        let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes());
+        let encoded = self.encode(req);
         let record = RequestRecord {
             method: req.method,
             url: clearance.url().to_owned(),
-            headers: shown,
-            body: req
-                .body
-                .clone()
-                .map(|value| Body::Json { value })
-                .unwrap_or(Body::Empty),
+            headers: encoded.shown,
+            body: encoded.recorded,
         };
-        let outgoing = clearance.request(wire, body_bytes, self.target.target.timeout);
+        let outgoing = clearance.request(encoded.wire, encoded.body, self.target.target.timeout);
         (outgoing, record)
     }
 
@@ -433,7 +407,7 @@ impl<'a> Session<'a> {
         let index = self
             .send(purpose, Req::new(Method::Get, self.resource.item_path(id)))
             .await?;
-        Ok(ItemSnapshot::from_exchange(&self.exchanges[index]))
+        Ok(self.item_snapshot(index))
     }
 
     /// PUT of a body to an item.

@@ -5,6 +5,7 @@ pub mod canonical;
 pub mod diff;
 pub mod holds;
 pub mod listing;
+pub mod opaque;
 pub mod pagination;
 pub mod xml;
 
@@ -19,6 +20,9 @@ pub struct ItemSnapshot {
     pub seq: usize,
     pub status: u16,
     pub body: Body,
+    /// The representation read byte-exactly, for resources whose representation is not JSON
+    /// and whose answer is not JSON; its state is then the content and metadata.
+    pub opaque: Option<opaque::Opaque>,
 }
 
 impl ItemSnapshot {
@@ -28,6 +32,7 @@ impl ItemSnapshot {
             seq: exchange.seq,
             status: exchange.response.status,
             body: exchange.response.body.clone(),
+            opaque: None,
         }
     }
 
@@ -37,8 +42,21 @@ impl ItemSnapshot {
     }
 
     /// The state as one JSON value: `{"status": …, "body": …}` so that a change of status
-    /// shows in a diff as clearly as a change of content.
+    /// shows in a diff as clearly as a change of content. An opaque representation is
+    /// `{"status", "representation": {"content-type", "etag", "content-length"}, "text"}` (or
+    /// `"bytes"` in hex) when the GET succeeded, `{"status", "body": null}` when it did not
+    /// (an error page is not the resource's state).
     pub fn as_state(&self) -> Value {
+        if let Some(opaque) = &self.opaque {
+            let mut state = serde_json::Map::new();
+            state.insert("status".into(), Value::from(self.status));
+            if self.exists() {
+                opaque.state_members(&mut state);
+            } else {
+                state.insert("body".into(), Value::Null);
+            }
+            return Value::Object(state);
+        }
         let body = match &self.body {
             Body::Empty => Value::Null,
             Body::Json { value } => value.clone(),

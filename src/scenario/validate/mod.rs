@@ -3,6 +3,7 @@
 mod auth;
 mod common;
 mod listing;
+mod representation;
 mod resilience;
 mod resource;
 mod script;

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::common::{self, header_name, names, path, statuses};
 use super::{Checked, Ctx};
-use super::{listing, resilience};
+use super::{listing, representation, resilience};
 use crate::model::exchange::Method;
 use crate::model::fuzz::ops::PatchFormat;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
@@ -59,12 +59,7 @@ fn resource(
     }
     let patch = patch_format(ctx, doc.patch.as_ref())?;
     let body = doc.body.get_ref();
-    if !body.is_object() {
-        return Err(ctx.err(
-            doc.body.span(),
-            "the body template must be a table (a JSON object)",
-        ));
-    }
+    let representation = representation::representation(ctx, &doc)?;
     body_within_bound(ctx, &doc.body, max_body)?;
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
     let collection = collection(ctx, &doc.collection)?;
@@ -79,6 +74,8 @@ fn resource(
         post_put: resilience::post_put(ctx, doc.post_put.as_ref(), post_id.is_some(), &methods)?,
         methods,
         required: required(ctx, &doc.required, body)?,
+        representation,
+        put_create_statuses: put_create_statuses(ctx, doc.put_create_statuses.as_ref())?,
         ignore: ignore(ctx, &doc.ignore)?,
         id_field,
         listing,
@@ -104,6 +101,24 @@ fn body_within_bound(ctx: Ctx<'_>, body: &Spanned<TemplateNode>, max_body: u64) 
         ),
         "lower the `max_len` of its strings and arrays, or raise `max_body_bytes` in [target] (default 1048576, 1 MiB)",
     ))
+}
+
+/// `put_create_statuses`: 2xx statuses only, default 201.
+fn put_create_statuses(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<crate::scenario::model::StatusesDoc>>,
+) -> Checked<Vec<u16>> {
+    let Some(doc) = doc else {
+        return Ok(vec![201]);
+    };
+    let list = statuses(ctx, doc, "put_create_statuses", false)?;
+    if let Some(status) = list.iter().find(|s| !(200..300).contains(*s)) {
+        return Err(ctx.err(
+            doc.span(),
+            format!("`put_create_statuses`: {status} is not a success (2xx) status"),
+        ));
+    }
+    Ok(list)
 }
 
 fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
