@@ -286,3 +286,116 @@ fn an_item_path_with_a_fixed_query_is_owned_written_and_cleaned_up() {
         "{writes:?}"
     );
 }
+
+/// A minimal JSON API whose listing links its next page to `next` (another origin).
+fn linking_api(next: String) -> support::Served {
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::extract::{Path, State};
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    use axum::routing::get;
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    type Items = Arc<Mutex<BTreeMap<String, serde_json::Value>>>;
+    async fn list(State((items, next)): State<(Items, String)>) -> impl IntoResponse {
+        let all: Vec<serde_json::Value> = items.lock().unwrap().values().cloned().collect();
+        (
+            [(header::LINK, format!("<{next}>; rel=\"next\""))],
+            axum::Json(serde_json::json!({ "items": all })),
+        )
+    }
+    async fn put(
+        State((items, _)): State<(Items, String)>,
+        Path(id): Path<String>,
+        body: Bytes,
+    ) -> StatusCode {
+        let mut value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        value["id"] = serde_json::json!(id);
+        match items.lock().unwrap().insert(id, value) {
+            None => StatusCode::CREATED,
+            Some(_) => StatusCode::NO_CONTENT,
+        }
+    }
+    async fn read(
+        State((items, _)): State<(Items, String)>,
+        Path(id): Path<String>,
+    ) -> axum::response::Response {
+        match items.lock().unwrap().get(&id) {
+            Some(item) => axum::Json(item.clone()).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+    let state: (Items, String) = (Arc::default(), next);
+    support::Served::start(
+        Router::new()
+            .route("/things", get(list))
+            .route("/things/{id}", get(read).put(put))
+            .with_state(state),
+    )
+}
+
+#[test]
+fn a_next_page_on_another_origin_is_never_followed() {
+    let bystander = Standin::start(Generic::correct());
+    let api = linking_api(format!("{}/things?page=2", bystander.base_url()));
+    let scenario = r#"
+[target]
+timeout = "5s"
+
+[resources.things]
+collection = "/things"
+item = "/things/{id}"
+methods = ["GET", "PUT"]
+body = { name = { gen = "string" } }
+
+[resources.things.listing]
+items = "/items"
+next = { link = "next" }
+"#;
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::io::Write::write_all(&mut file, scenario.as_bytes()).unwrap();
+    let path = file.path().display().to_string();
+    let out = support::run_json(&path, &api.url(), &["--checks", "repeat-put"]);
+    out.assert_no_panic();
+    let report = out.json();
+    let row = result_row(&report, "repeat-put", "things");
+    assert!(
+        row["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("not on the target's origin")),
+        "{row}"
+    );
+    assert!(
+        bystander.requests().is_empty(),
+        "nothing reached the other origin: {:?}",
+        bystander.requests()
+    );
+}
+
+#[test]
+fn a_listing_longer_than_max_pages_is_not_observed() {
+    let api = paginated(PageStyle::LinkHeader);
+    let out = run_on(
+        &api,
+        &paginated_scenario("next = { link = \"next\" }\nmax_pages = 3"),
+        &["--checks", "repeat-put"],
+        &[],
+    );
+    out.assert_no_panic();
+    let report = out.json();
+    let row = result_row(&report, "repeat-put", "items");
+    assert!(
+        row["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("more than 3 pages")),
+        "{row}"
+    );
+    let pages = api
+        .requests()
+        .iter()
+        .filter(|r| r.target.starts_with("/items?page="))
+        .count();
+    assert!(pages <= 2 * 2 * 3, "at most 3 pages per listing ({pages})");
+}

@@ -41,6 +41,16 @@ fn webdav(dav: WebDav) -> Standin {
         .start()
 }
 
+/// One check against a buggy WebDAV server.
+fn webdav_check(bug: WebDavBug, check: &str) -> support::Out {
+    run_on(
+        &webdav(WebDav::with_bug(bug)),
+        &webdav_scenario(TEXT_BODY),
+        &["--checks", check],
+        &[],
+    )
+}
+
 /// The checks that make sense for a text file on WebDAV (no POST, no members).
 const FILE_CHECKS: [&str; 12] = [
     "repeat-put",
@@ -105,13 +115,7 @@ fn text_files_on_webdav_are_compared_byte_exactly_and_pass() {
 
 #[test]
 fn a_put_that_appends_is_caught_with_a_text_diff() {
-    let api = webdav(WebDav::with_bug(WebDavBug::PutAppends));
-    let out = run_on(
-        &api,
-        &webdav_scenario(TEXT_BODY),
-        &["--checks", "repeat-put"],
-        &[],
-    );
+    let out = webdav_check(WebDavBug::PutAppends, "repeat-put");
     let report = assert_caught(&out, "repeat-put", "item-changed", "PutAppends");
     let finding = findings(&report)
         .iter()
@@ -130,13 +134,7 @@ fn a_put_that_appends_is_caught_with_a_text_diff() {
 
 #[test]
 fn an_mtime_size_etag_is_caught() {
-    let api = webdav(WebDav::with_bug(WebDavBug::MtimeSizeEtag));
-    let out = run_on(
-        &api,
-        &webdav_scenario(TEXT_BODY),
-        &["--checks", "etag-stability"],
-        &[],
-    );
+    let out = webdav_check(WebDavBug::MtimeSizeEtag, "etag-stability");
     out.assert_no_panic();
     let report = out.json();
     // Same-size content within one second keeps nginx's "mtime-size" tag; identical PUTs across

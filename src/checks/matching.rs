@@ -6,7 +6,7 @@ use serde_json::Value;
 pub use crate::snapshot::holds::{holds, same};
 
 use crate::scenario::IdField;
-use crate::scenario::representation::byte_string;
+use crate::scenario::representation::{byte_string, xml_escape};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::opaque::Content;
 
@@ -30,18 +30,10 @@ pub fn opaque_holds(item: &ItemSnapshot, sent: &Value) -> Option<bool> {
                 .values()
                 .filter(|v| !v.is_null())
                 .map(crate::scenario::placeholder::as_text)
-                .all(|value| kept.contains(&value) || kept.contains(&xml_escaped(&value)))
+                .all(|value| kept.contains(&value) || kept.contains(&xml_escape(&value)))
         }
         other => kept == other.to_string().as_bytes(),
     })
-}
-
-fn xml_escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 /// The ids (as text) of the items that hold `body`, in listing order.

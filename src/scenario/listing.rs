@@ -52,6 +52,27 @@ impl Listing {
         matches!(self.format, ListingFormat::None)
     }
 
+    /// How the collection is read, in words, when it is not a plain GET of `collection` (for
+    /// `--dry-run`); `None` for the default.
+    pub fn describe(&self, collection: &str) -> Option<String> {
+        let request = match &self.format {
+            ListingFormat::None => return Some("the collection has no listing".into()),
+            ListingFormat::Propfind => format!("PROPFIND {} (Depth: 1)", self.path),
+            ListingFormat::Xml { .. } => format!("GET {} (XML)", self.path),
+            ListingFormat::Json { .. } => format!("GET {}", self.path),
+        };
+        let how = match (&self.filter, &self.pages) {
+            (Some(filter), _) => format!("{request}, once per id with `{filter}`"),
+            (None, Some(_)) => format!("{request} and its next pages (at most {})", self.max_pages),
+            (None, None) => request,
+        };
+        let plain = self.path == collection
+            && matches!(self.format, ListingFormat::Json { .. })
+            && self.pages.is_none()
+            && self.filter.is_none();
+        (!plain).then(|| format!("the collection is listed by {how}"))
+    }
+
     /// True when listed entries are JSON members of the API's own items (so a listed item can
     /// be matched against a request body by its members).
     pub fn entries_are_items(&self) -> bool {
@@ -209,6 +230,33 @@ mod tests {
 
     fn pointer(text: &str) -> JsonPointer {
         JsonPointer::parse(text).expect("pointer")
+    }
+
+    #[test]
+    fn only_listings_other_than_a_get_of_the_collection_are_described() {
+        let plain = Listing::json("/things", JsonPointer::root());
+        assert_eq!(plain.describe("/things"), None);
+        let couch = Listing::json("/db/_all_docs", pointer("/rows"));
+        assert_eq!(
+            couch.describe("/db").as_deref(),
+            Some("the collection is listed by GET /db/_all_docs")
+        );
+        let dav = Listing {
+            format: ListingFormat::Propfind,
+            ..Listing::json("/dav/", JsonPointer::root())
+        };
+        assert_eq!(
+            dav.describe("/dav/").as_deref(),
+            Some("the collection is listed by PROPFIND /dav/ (Depth: 1)")
+        );
+        let pages = Listing {
+            pages: Some(Pages::Link { rel: "next".into() }),
+            ..Listing::json("/things", JsonPointer::root())
+        };
+        assert_eq!(
+            pages.describe("/things").as_deref(),
+            Some("the collection is listed by GET /things and its next pages (at most 100)")
+        );
     }
 
     #[test]

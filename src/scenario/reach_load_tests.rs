@@ -21,6 +21,17 @@ fn first_line(text: &str) -> String {
         .to_owned()
 }
 
+/// The `n`-th (0-based) TOML block of a section of `docs/scenarios.md`.
+fn documented_toml(section: &str, n: usize) -> &'static str {
+    include_str!("../../docs/scenarios.md")
+        .split(&format!("## {section}"))
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .and_then(|rest| rest.split("```toml\n").nth(n + 1))
+        .and_then(|block| block.split("```").next())
+        .unwrap_or_else(|| panic!("TOML block {n} of § {section}"))
+}
+
 fn with_listing(listing: &str) -> String {
     format!(
         "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{{id}}\"\nbody = {{ a = 1 }}\n[resources.t.listing]\n{listing}"
@@ -29,18 +40,7 @@ fn with_listing(listing: &str) -> String {
 
 #[test]
 fn the_documented_listing_example_loads() {
-    let doc = include_str!("../../docs/scenarios.md");
-    let section = doc
-        .split("## Listings")
-        .nth(1)
-        .and_then(|rest| rest.split("\n## ").next())
-        .expect("the section exists");
-    let example = section
-        .split("```toml\n")
-        .nth(1)
-        .and_then(|block| block.split("```").next())
-        .expect("a toml block");
-    let scenario = load(example).expect("the example is valid");
+    let scenario = load(documented_toml("Listings", 0)).expect("the example is valid");
     let objects = &scenario.resources[0];
     assert_eq!(objects.listing.path, "/bucket?list-type=2");
     assert!(matches!(objects.listing.format, ListingFormat::Xml { .. }));
@@ -51,9 +51,7 @@ fn the_documented_listing_example_loads() {
         Some("idf-1")
     );
     // The shorter shapes after it, each under a resource of its own.
-    let shapes = section.split("```toml\n").nth(2).expect("the shapes");
-    let shapes = shapes.split("```").next().expect("a block");
-    for shape in shapes.split("\n\n") {
+    for shape in documented_toml("Listings", 1).split("\n\n") {
         let shape: String = shape
             .lines()
             .filter(|l| !l.starts_with('#'))
@@ -152,18 +150,7 @@ fn listing_mistakes_are_located() {
 #[test]
 fn the_documented_representations_load() {
     use crate::scenario::RepresentationKind;
-    let doc = include_str!("../../docs/scenarios.md");
-    let section = doc
-        .split("## Representations")
-        .nth(1)
-        .and_then(|rest| rest.split("\n## ").next())
-        .expect("the section exists");
-    let example = section
-        .split("```toml\n")
-        .nth(1)
-        .and_then(|block| block.split("```").next())
-        .expect("a toml block");
-    let scenario = load(example).expect("the examples are valid");
+    let scenario = load(documented_toml("Representations", 0)).expect("the examples are valid");
     let kinds: Vec<&str> = scenario
         .resources
         .iter()

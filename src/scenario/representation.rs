@@ -175,7 +175,8 @@ fn fill(text: &str, slots: &serde_json::Map<String, Value>, xml: bool) -> String
     out
 }
 
-fn xml_escape(text: &str) -> String {
+/// `text` with XML's five special characters escaped.
+pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

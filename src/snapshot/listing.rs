@@ -101,8 +101,8 @@ fn entries(format: &ListingFormat, document: &Value) -> Result<Vec<Value>, Strin
         Some(one @ Value::Object(_)) if xml => Ok(vec![one.clone()]),
         None if xml && parent_exists(&items, document) => Ok(Vec::new()),
         Some(other) if !xml => Err(format!(
-            "the listing has no array at \"{items}\" (found {})",
-            type_name(other)
+            "the listing has no array at \"{items}\" (found `{}`)",
+            clip(&other.to_string())
         )),
         _ => Err(format!("the listing has no entries at \"{items}\"")),
     }
@@ -113,17 +113,6 @@ fn parent_exists(items: &crate::scenario::JsonPointer, document: &Value) -> bool
     let parent =
         crate::scenario::JsonPointer::from_tokens(&tokens[..tokens.len().saturating_sub(1)]);
     parent.get(document).is_some_and(Value::is_object)
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Server-controlled text shortened for a one-line reason.
@@ -195,7 +184,7 @@ mod tests {
         );
         assert_eq!(
             object.unwrap_err(),
-            "the listing has no array at \"/items\" (found an object)"
+            "the listing has no array at \"/items\" (found `{}`)"
         );
     }
 
