@@ -1,21 +1,15 @@
 //! Which checks need JSON bodies, and why the others run on any representation: a check that
 //! compares states, statuses or headers judges text, bytes and templates byte-exactly; one that
-//! leaves members out of a body, or finds a POST's items by the members they hold, needs members
-//! (JSON or form), and the fuzzer and POST-PUT creation need JSON.
+//! leaves members out of a body needs members (JSON or form); one that finds a POST's items by
+//! the members they hold needs a JSON listing; the fuzzer and POST-PUT creation need JSON.
 
 use crate::model::check::CheckId;
 use crate::scenario::Resource;
 
-/// Why counting what a POST created cannot work on a resource: the listed entries must be the
-/// API's JSON items and the body must have members to find them by.
+/// Why counting what a POST created cannot work on a resource: its items are found by the
+/// members of its (JSON: validation requires it with `post_id`) body, so the listed entries must
+/// be the API's JSON items.
 pub fn counting_skip(resource: &Resource) -> Option<String> {
-    let representation = &resource.representation;
-    if !representation.has_members() {
-        return Some(format!(
-            "a POST's items are found by the members of its body in the listed items, and a `{}` body has none",
-            representation.name()
-        ));
-    }
     (!resource.listing.entries_are_items()).then(|| {
         format!(
             "a POST's items are found by the members of its body in the listed items, and a `{}` listing's entries are not the items",

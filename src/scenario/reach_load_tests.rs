@@ -267,3 +267,13 @@ fn bodies_must_fit_their_representation() {
         load(&resource(extra, body)).unwrap_or_else(|err| panic!("{extra} / {body}: {err}"));
     }
 }
+
+#[test]
+fn posting_needs_json_bodies() {
+    let text = "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nrepresentation = \"text\"\npost_id = \"location\"\nbody = \"x\"\n";
+    let line = first_line(text);
+    assert!(
+        line.starts_with("t.toml:5:11: error: `post_id` (POST to the collection) needs `representation = \"json\"`, not `text`"),
+        "{line}"
+    );
+}

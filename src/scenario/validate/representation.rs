@@ -29,7 +29,24 @@ pub(super) fn representation(ctx: Ctx<'_>, doc: &ResourceDoc) -> Checked<Represe
         ));
     }
     body_fits(ctx, doc, &representation)?;
+    posts_json(ctx, doc, &representation)?;
     Ok(representation)
+}
+
+/// POST to the collection needs JSON bodies: a POST-created item is adopted only when, read
+/// back, it holds the JSON members the POST sent.
+fn posts_json(ctx: Ctx<'_>, doc: &ResourceDoc, representation: &Representation) -> Checked<()> {
+    match (&doc.post_id, representation.is_json()) {
+        (Some(post_id), false) => Err(ctx.err_note(
+            post_id.span(),
+            format!(
+                "`post_id` (POST to the collection) needs `representation = \"json\"`, not `{}`",
+                representation.name()
+            ),
+            "idemfuzz adopts a POST-created item only when, read back, it holds the JSON members the POST sent; create with PUT (`create = \"put\"`) instead",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn kind(ctx: Ctx<'_>, doc: &ResourceDoc) -> Checked<RepresentationKind> {
