@@ -36,6 +36,13 @@ fn render_scenario(index: usize, planned: &PlannedScenario, seed: u64, plan: &Pl
         strip_credentials(&planned.target.base_url)
     );
     for resource in &planned.scenario.resources {
+        if let Some(parent) = &resource.parent {
+            let _ = writeln!(
+                out,
+                "  {}: each case first creates its own `{}` ({} below is its id), and deletes it after its {}",
+                resource.name, parent.resource.name, parent.placeholder, resource.name
+            );
+        }
         if let Some(listing) = resource.listing.describe(&resource.collection) {
             let _ = writeln!(
                 out,

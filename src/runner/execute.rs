@@ -26,7 +26,7 @@ use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
 use crate::session::notice::Notice;
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, ParentCase, Session};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
@@ -314,7 +314,20 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
             index: generated_index,
         },
     };
-    let mut session = Session::new(ctx, &planned.target, resource, job.number);
+    let parent =
+        ParentCase::create(ctx, &planned.target, resource, job.number, this_case_seed).await;
+    let child = match parent.as_ref().map(ParentCase::child) {
+        None => std::borrow::Cow::Borrowed(resource),
+        Some(Ok(child)) => std::borrow::Cow::Owned(child),
+        Some(Err(error)) => {
+            let owned = parent.map(|p| p.owned_urls()).unwrap_or_default();
+            return stopped(error, owned);
+        }
+    };
+    let mut session = Session::new(ctx, &planned.target, &child, job.number);
+    if let Some(parent) = parent {
+        session.continue_after(parent);
+    }
     let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
     let owned = session.owned_urls();
     let notices = session.take_notices();

@@ -33,7 +33,6 @@ use crate::model::report::{
     VolatileFields,
 };
 use crate::scenario::pointer;
-use crate::session::Session;
 use crate::session::context::RunContext;
 use crate::snapshot::canonical::Canon;
 use aggregate::Aggregator;
@@ -317,8 +316,8 @@ async fn detect_volatile(
         let mut per_instance = None;
         if resource.detect_volatile || fuzzed {
             probe_number += 1;
-            let mut session = Session::new(ctx, &planned.target, resource, probe_number);
-            let measured = probe::measure(&mut session, resource, seed, fuzzed).await;
+            let measured =
+                probe::measure_nested(ctx, planned, resource, probe_number, seed, fuzzed).await;
             per_instance = measured.per_instance;
             let pointers = measured.volatile;
             if !pointers.is_empty() {

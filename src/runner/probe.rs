@@ -9,7 +9,7 @@ use crate::scenario::generate::BodyGenerator;
 use crate::session::auth::{self, SendError};
 use crate::session::context::RunContext;
 use crate::session::guard::{self, Scope};
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, ParentCase, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 
@@ -26,7 +26,8 @@ pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Re
         let path = planned
             .scenario
             .resources
-            .first()
+            .iter()
+            .find(|r| r.parent.is_none())
             .map_or("/".to_string(), |r| r.collection.clone());
         probe_one(ctx, planned, &path).await?;
     }
@@ -97,6 +98,29 @@ pub struct Measured {
     pub volatile: Vec<String>,
     /// The fuzz check's per-instance fields (see `per_instance` below), when it was measured.
     pub per_instance: Option<Vec<String>>,
+}
+
+/// [`measure`] for any resource: a nested one is probed under a parent created for the probe
+/// (the run-end cleanup deletes both).
+pub async fn measure_nested(
+    ctx: &RunContext,
+    planned: &PlannedScenario,
+    resource: &Resource,
+    probe_number: u64,
+    seed: u64,
+    fuzzed: bool,
+) -> Measured {
+    let parent = ParentCase::create(ctx, &planned.target, resource, probe_number, seed).await;
+    let child = match parent.as_ref().map(ParentCase::child) {
+        None => std::borrow::Cow::Borrowed(resource),
+        Some(Ok(child)) => std::borrow::Cow::Owned(child),
+        Some(Err(_)) => return Measured::default(),
+    };
+    let mut session = Session::new(ctx, &planned.target, &child, probe_number);
+    if let Some(parent) = parent {
+        session.continue_after(parent);
+    }
+    measure(&mut session, &child, seed, fuzzed).await
 }
 
 /// Probes a resource before its cases: its volatile fields when the scenario asks for them,

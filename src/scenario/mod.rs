@@ -10,6 +10,7 @@ pub mod interpolate;
 pub mod listing;
 pub mod load;
 pub mod model;
+pub mod nesting;
 pub mod placeholder;
 pub mod pointer;
 pub mod representation;
@@ -29,6 +30,7 @@ pub use check_options::{CheckOptions, OptionsTable};
 pub use error::ScenarioError;
 pub use listing::{IdField, Listing, ListingFormat, Pages};
 pub use load::{load_paths, load_paths_with, load_str};
+pub use nesting::Parent;
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use representation::{Representation, RepresentationKind};
 pub use template::TemplateNode;
@@ -196,6 +198,9 @@ pub struct Resource {
     pub conditional: Conditional,
     /// `Some` when the resource supports POST-PUT creation.
     pub post_put: Option<PostPut>,
+    /// `Some` for a nested resource: the resource each case creates first, whose id fills
+    /// the `{NAME}` segment of `collection`, `item` and the listing's path.
+    pub parent: Option<Box<Parent>>,
 }
 
 /// Default of `concurrent_clients`.

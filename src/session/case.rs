@@ -23,7 +23,10 @@ pub use adopt::READ_BACK_PURPOSE;
 mod concurrent;
 mod encode;
 mod listing;
+mod nest;
 mod read;
+
+pub use nest::{PARENT_PURPOSE, ParentCase};
 
 pub use concurrent::Unanswered;
 
@@ -108,6 +111,9 @@ pub struct Session<'a> {
     unadopted: Option<adopt::Unadopted>,
     /// The raw body of the last answer (opaque representations only).
     last_body: read::LastBody,
+    /// The URLs of the parent this case created for a nested resource (deleted after the
+    /// case's own resources).
+    parents: Vec<String>,
 }
 
 impl<'a> Session<'a> {
@@ -134,6 +140,7 @@ impl<'a> Session<'a> {
             last_body: read::LastBody::default(),
             notices: Vec::new(),
             unadopted: None,
+            parents: Vec::new(),
         }
     }
 
@@ -209,9 +216,16 @@ impl<'a> Session<'a> {
         &self.owned_ids
     }
 
-    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order.
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order, then
+    /// those of its parent (deleted after its children).
     pub fn owned_urls(&self) -> Vec<String> {
-        self.owned_ids.iter().map(|id| self.item_url(id)).collect()
+        let own = self.owned_ids.iter().map(|id| self.item_url(id));
+        own.chain(self.parents.iter().cloned()).collect()
+    }
+
+    /// The URL of the parent this case created, for a nested resource.
+    pub fn parent_url(&self) -> Option<&str> {
+        self.parents.first().map(String::as_str)
     }
 
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.

@@ -13,5 +13,6 @@ pub mod notice;
 pub mod registry;
 
 pub use case::{
-    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
+    CaseError, Created, PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, Session,
+    TARGET_DOWN_AFTER, Unanswered,
 };

@@ -107,13 +107,19 @@ impl Registry {
         self.cleaned_after_cases.load(Ordering::Relaxed)
     }
 
-    /// Every owned resource not known to be deleted, in URL order.
+    /// Every owned resource not known to be deleted, in URL order but deeper paths first: a
+    /// nested resource's children before their parent.
     pub fn not_deleted(&self) -> Vec<Owned> {
-        self.lock()
-            .values()
-            .filter(|o| o.state != OwnedState::Deleted)
-            .cloned()
-            .collect()
+        let mut owned: Vec<Owned> = self
+            .lock()
+            .iter()
+            .filter(|(_, o)| o.state != OwnedState::Deleted)
+            .map(|(_, o)| o.clone())
+            .collect();
+        owned.sort_by_key(|o| {
+            std::cmp::Reverse(WireUrl::parse(&o.url).map_or(0, |u| u.canonical_segments().len()))
+        });
+        owned
     }
 
     /// Records a resource the run cannot prove it created (see [`Registry::unproven`]).
