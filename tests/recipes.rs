@@ -95,3 +95,30 @@ fn a_correct_couchdb_store_is_clean() {
         "CouchDB, correct",
     );
 }
+
+#[test]
+fn no_child_is_written_when_the_parent_is_not_proven_created() {
+    let api = Standin::start(Nested::correct());
+    // The customers' POST answers 201, but its id is not where `post_id` says: the case cannot
+    // prove it created a customer, so it writes no order anywhere.
+    let scenario = recipe("nested").replacen(
+        "item = \"/customers/{id}\"\n",
+        "item = \"/customers/{id}\"\ncreate = \"post\"\npost_id = \"/no-such-member\"\n",
+        1,
+    );
+    let out = run_on(&api, &scenario, &["--checks", "repeat-put"], &[]);
+    out.assert_no_panic();
+    let report = out.json();
+    let row = result_row(&report, "repeat-put", "orders");
+    assert_eq!(row["cases_errored"], 3, "{row}");
+    assert!(
+        out.stdout
+            .contains("the parent `customers` of this case could not be created"),
+        "{}",
+        out.context()
+    );
+    assert!(
+        !api.requests().iter().any(|r| r.target.contains("/orders")),
+        "nothing was sent to an order"
+    );
+}
