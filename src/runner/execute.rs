@@ -316,10 +316,9 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     };
     let parent =
         ParentCase::create(ctx, &planned.target, resource, job.number, this_case_seed).await;
-    let child = match parent.as_ref().map(ParentCase::child) {
-        None => std::borrow::Cow::Borrowed(resource),
-        Some(Ok(child)) => std::borrow::Cow::Owned(child),
-        Some(Err(error)) => {
+    let child = match ParentCase::resource_of(parent.as_ref(), resource) {
+        Ok(child) => child,
+        Err(error) => {
             let owned = parent.map(|p| p.owned_urls()).unwrap_or_default();
             return stopped(error, owned);
         }

@@ -111,10 +111,8 @@ pub async fn measure_nested(
     fuzzed: bool,
 ) -> Measured {
     let parent = ParentCase::create(ctx, &planned.target, resource, probe_number, seed).await;
-    let child = match parent.as_ref().map(ParentCase::child) {
-        None => std::borrow::Cow::Borrowed(resource),
-        Some(Ok(child)) => std::borrow::Cow::Owned(child),
-        Some(Err(_)) => return Measured::default(),
+    let Ok(child) = ParentCase::resource_of(parent.as_ref(), resource) else {
+        return Measured::default();
     };
     let mut session = Session::new(ctx, &planned.target, &child, probe_number);
     if let Some(parent) = parent {

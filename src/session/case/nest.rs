@@ -6,6 +6,8 @@
 //! ownership: every path it sends is below the parent, and its cleanup deletes the children
 //! first, then the parent.
 
+use std::borrow::Cow;
+
 use super::{CaseError, Session};
 use crate::model::exchange::Method;
 use crate::scenario::generate::BodyGenerator;
@@ -52,9 +54,16 @@ impl<'a> ParentCase<'a> {
         Some(ParentCase { session, child })
     }
 
-    /// The child resource under the parent, or why the case cannot go on.
-    pub fn child(&self) -> Result<Resource, CaseError> {
-        self.child.clone()
+    /// The resource a case works on: `resource` itself when it has no parent (`parent` is
+    /// `None`), else the child under the case's parent, or why the case cannot go on.
+    pub fn resource_of<'r>(
+        parent: Option<&ParentCase<'_>>,
+        resource: &'r Resource,
+    ) -> Result<Cow<'r, Resource>, CaseError> {
+        match parent {
+            None => Ok(Cow::Borrowed(resource)),
+            Some(parent) => parent.child.clone().map(Cow::Owned),
+        }
     }
 
     /// The URLs of what the parent's session owns (for the cleanup of a case that stopped).
