@@ -122,3 +122,70 @@ fn no_child_is_written_when_the_parent_is_not_proven_created() {
         "nothing was sent to an order"
     );
 }
+
+#[test]
+fn cleanup_after_a_killed_nested_run_deletes_the_children_before_their_parent() {
+    // What a killed run of the recipe left: a customer of its own with an order under it, both
+    // announced in its ledger. The API refuses to delete a customer that has orders.
+    const CUSTOMER: &str = "idf-dead-c0001-p-1";
+    const ORDER: &str = "idf-dead-c0001-1";
+    let orders = format!("customers/{CUSTOMER}/orders");
+    let api = Standin::builder(Nested::correct())
+        .seed(Seed::ids("customers", [CUSTOMER]))
+        .seed(Seed::ids(&orders, [ORDER]))
+        .start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("nested.toml");
+    std::fs::write(&scenario, recipe("nested")).expect("scenario");
+    let base = api.base_url();
+    let resource = |name: &str, collection: &str, item: &str| {
+        serde_json::json!({
+            "scenario": scenario.display().to_string(), "name": name, "base_url": base,
+            "collection": format!("{base}{collection}"), "item": item, "items": "/items",
+            "id_field": "/id", "deletable": true,
+        })
+    };
+    let lines = [
+        serde_json::json!({
+            "event": "start", "format": 1, "run_id": "dead", "pid": 1, "started": 0,
+            "idemfuzz": "0.1.0",
+            "resources": [
+                resource("customers", "/customers", "/customers/{id}"),
+                resource(
+                    "orders",
+                    "/customers/%7Bcustomers%7D/orders",
+                    "/customers/{customers}/orders/{id}",
+                ),
+            ],
+        }),
+        serde_json::json!({
+            "event": "may_create", "url": format!("{base}/customers/{CUSTOMER}"),
+            "collection": format!("{base}/customers"),
+        }),
+        serde_json::json!({
+            "event": "may_create", "url": format!("{base}/{orders}/{ORDER}"),
+            "collection": format!("{base}/{orders}"),
+        }),
+    ];
+    let ledger: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    std::fs::write(dir.path().join("dead.jsonl"), ledger).expect("ledger");
+    let ledger_dir = dir.path().display().to_string();
+    let out = support::run(["cleanup", "dead", "--ledger-dir", &ledger_dir]);
+    out.assert_no_panic()
+        .assert_code(0, "the order, then its customer, are deleted");
+    let deletes: Vec<String> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| format!("{} {}", r.target, r.status))
+        .collect();
+    assert_eq!(
+        deletes,
+        vec![
+            format!("/{orders}/{ORDER} 204"),
+            format!("/customers/{CUSTOMER} 204")
+        ],
+        "{}",
+        out.context()
+    );
+}

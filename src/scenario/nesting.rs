@@ -43,10 +43,16 @@ impl Resource {
     /// The resource as one case sees it: its paths with the parent's placeholder filled by
     /// `parent_id` (encoded as one segment), and no parent left to create.
     pub fn under(&self, parent_id: &str) -> Resource {
+        self.under_segment(&encode_segment(parent_id))
+    }
+
+    /// The resource with the parent's placeholder filled by `segment`, a path segment as it is
+    /// on the wire (already encoded).
+    pub fn under_segment(&self, segment: &str) -> Resource {
         let Some(parent) = &self.parent else {
             return self.clone();
         };
-        let fill = |path: &str| path.replace(&parent.placeholder, &encode_segment(parent_id));
+        let fill = |path: &str| path.replace(&parent.placeholder, segment);
         let mut child = self.clone();
         child.collection = fill(&self.collection);
         child.item = fill(&self.item);
@@ -54,6 +60,26 @@ impl Resource {
         child.parent = None;
         child
     }
+}
+
+/// The text the parent's segment is read at in a URL (no URL encoding changes it).
+const SEGMENT_PROBE: &str = "idemfuzz~parent~segment";
+
+/// The parent's segment in `url` (a collection or item URL of a nested `resource` under some
+/// parent), read where `to_url` puts it in the URL of the resource's collection; `None` for a
+/// resource that is not nested.
+pub fn parent_segment_in<'u>(
+    resource: &Resource,
+    url: &'u str,
+    to_url: impl Fn(&Resource) -> String,
+) -> Option<&'u str> {
+    resource.parent.as_ref()?;
+    let probe = to_url(&resource.under_segment(SEGMENT_PROBE));
+    let (prefix, _) = probe.split_once(SEGMENT_PROBE)?;
+    let rest = url.strip_prefix(prefix)?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let segment = &rest[..end];
+    (!segment.is_empty()).then_some(segment)
 }
 
 #[cfg(test)]

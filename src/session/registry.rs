@@ -112,13 +112,11 @@ impl Registry {
     pub fn not_deleted(&self) -> Vec<Owned> {
         let mut owned: Vec<Owned> = self
             .lock()
-            .iter()
-            .filter(|(_, o)| o.state != OwnedState::Deleted)
-            .map(|(_, o)| o.clone())
+            .values()
+            .filter(|o| o.state != OwnedState::Deleted)
+            .cloned()
             .collect();
-        owned.sort_by_key(|o| {
-            std::cmp::Reverse(WireUrl::parse(&o.url).map_or(0, |u| u.canonical_segments().len()))
-        });
+        owned.sort_by_key(|o| std::cmp::Reverse(depth(&o.url)));
         owned
     }
 
@@ -169,6 +167,12 @@ impl Registry {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// How many path segments a URL has (0 for a text that is not a URL): deleting deeper URLs
+/// first deletes a nested resource's children before their parent.
+pub fn depth(url: &str) -> usize {
+    WireUrl::parse(url).map_or(0, |u| u.canonical_segments().len())
 }
 
 /// The canonical form a URL is registered under; a text that is not a URL stands for itself

@@ -25,17 +25,18 @@ pub struct ParentCase<'a> {
 }
 
 impl<'a> ParentCase<'a> {
-    /// Creates the parent of `resource` for one case (`None` when `resource` is not nested),
-    /// with a body generated from the parent's template and `seed`.
+    /// Creates the parent of `resource` for one attempt (case number, re-runs so far) of a
+    /// case (`None` when `resource` is not nested), with a body generated from the parent's
+    /// template and `seed`. Its ids are the attempt's, with `-p` (`…-c0001-p-1`).
     pub async fn create(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,
         resource: &'a Resource,
-        case_number: u64,
+        (case_number, attempt): (u64, u32),
         seed: u64,
     ) -> Option<ParentCase<'a>> {
         let parent = &resource.parent.as_ref()?.resource;
-        let mut session = Session::new(ctx, target, parent, case_number);
+        let mut session = Session::attempt(ctx, target, parent, case_number, attempt);
         session.case_tag.push_str("-p");
         let body = BodyGenerator::new(seed).generate(&parent.body);
         let child = match session.create(&body, PARENT_PURPOSE).await {
@@ -64,6 +65,11 @@ impl<'a> ParentCase<'a> {
             None => Ok(Cow::Borrowed(resource)),
             Some(parent) => parent.child.clone().map(Cow::Owned),
         }
+    }
+
+    /// The prefix of the ids the parent's session allocated.
+    pub fn case_tag(&self) -> String {
+        self.session.case_tag().to_owned()
     }
 
     /// The URLs of what the parent's session owns (for the cleanup of a case that stopped).
@@ -102,7 +108,8 @@ impl Session<'_> {
         let mut before = parent.session;
         self.parents = before.owned_urls();
         self.notices.append(&mut before.notices);
-        before.exchanges.append(&mut self.exchanges);
-        self.exchanges = before.exchanges;
+        let mut exchanges = std::mem::take(&mut before.exchanges);
+        exchanges.append(&mut self.exchanges);
+        self.exchanges = exchanges;
     }
 }
