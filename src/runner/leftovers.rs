@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::http::transport::Transport;
 use crate::model::exchange::Method;
-use crate::model::exchange::{Body, Header, ResponseRecord};
+use crate::model::redact::Scrubber;
 use crate::model::report::LeftBehind;
 use crate::runner::plan::PlannedScenario;
 use crate::runner::strip_credentials;
@@ -22,7 +22,7 @@ use crate::session::guard::{self, Scope};
 use crate::session::journal::Journal;
 use crate::session::ledger::{self, FORMAT, Ledger, LedgerResource, Start};
 use crate::session::registry::Registry;
-use crate::session::{faults, marker};
+use crate::session::{faults, marker, response_record};
 use crate::snapshot::listing::{PageAt, read_page};
 
 /// The scenarios with the run marker in the body template of every resource that accepts POST
@@ -262,20 +262,7 @@ pub async fn list(
             raw.status
         ));
     }
-    let record = ResponseRecord {
-        status: raw.status,
-        headers: raw
-            .headers
-            .iter()
-            .map(|(name, value)| Header {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect(),
-        body: Body::from_bytes(&raw.body),
-        body_len: raw.body_len,
-        elapsed_ms: 0,
-    };
+    let record = response_record(&raw, &Scrubber::for_headers(&target.target.headers));
     // The first page: what a run just created is on it on most APIs.
     let at = PageAt {
         url: &url,

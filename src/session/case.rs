@@ -634,7 +634,7 @@ fn scrubber_for(target: &ResolvedTarget) -> redact::Scrubber {
 }
 
 /// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.
-fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
+pub fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
     ResponseRecord {
         status: raw.status,
         headers: raw

@@ -19,5 +19,5 @@ pub mod registry;
 
 pub use case::{
     CaseError, Created, PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, SESSION_PURPOSES,
-    Session, TARGET_DOWN_AFTER, Unanswered,
+    Session, TARGET_DOWN_AFTER, Unanswered, response_record,
 };
