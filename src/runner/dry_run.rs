@@ -38,6 +38,22 @@ fn render_scenario(index: usize, planned: &PlannedScenario, seed: u64, plan: &Pl
         "\n{path} → {}\n",
         strip_credentials(&planned.target.base_url)
     );
+    for resource in &planned.scenario.resources {
+        if let Some(parent) = &resource.parent {
+            let _ = writeln!(
+                out,
+                "  {}: each case first creates its own `{}` ({} below is its id), and deletes it after its {}",
+                resource.name, parent.resource.name, parent.placeholder, resource.name
+            );
+        }
+        if let Some(listing) = resource.listing.describe(&resource.collection) {
+            let _ = writeln!(
+                out,
+                "  {}: {listing} (`GET {}` below stands for it)",
+                resource.name, resource.collection
+            );
+        }
+    }
     for unit in plan.units.iter().filter(|u| u.scenario == index) {
         out.push_str(&render_unit(unit, planned, &path, seed));
     }

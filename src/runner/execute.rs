@@ -21,11 +21,12 @@ use crate::model::report::{CheckResult, CheckStatus};
 use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
+use crate::runner::unobserved::Unobserved;
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
 use crate::session::notice::Notice;
-use crate::session::{CaseError, Session, faults};
+use crate::session::{CaseError, ParentCase, Session, faults};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
@@ -47,6 +48,8 @@ struct CaseOutcome {
     /// The URLs of the resources the case owns (for the cleanup after its batch), of every
     /// attempt.
     owned: Vec<String>,
+    /// Why collections the case read were not observed.
+    unobserved: Vec<String>,
     /// How many times the case was re-run after a transient fault.
     reruns: u32,
 }
@@ -60,6 +63,7 @@ struct Tally {
     /// Re-runs after transient faults, over all cases.
     reruns: u32,
     result: CheckResult,
+    unobserved: Unobserved,
 }
 
 /// The tallies of every unit, and the results of the units already finished.
@@ -186,6 +190,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        unobserved: Unobserved::default(),
         reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
@@ -224,7 +229,10 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
                 result.case_errors.push(error.to_string());
             }
         }
-        None => result.cases_run += 1,
+        None => {
+            result.cases_run += 1;
+            tally.unobserved.add(outcome.unobserved.clone());
+        }
     }
     for finding in &outcome.findings {
         match finding.severity {
@@ -278,6 +286,7 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
         });
         result.status = CheckStatus::Errored { reason };
     }
+    tally.unobserved.apply(&mut result);
     result
 }
 
@@ -287,6 +296,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         findings: Vec::new(),
         error: Some(error),
         owned,
+        unobserved: Vec::new(),
         reruns: 0,
     };
     if ctx.cancel.is_cancelled() {
@@ -321,11 +331,33 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
                 index: generated_index,
             },
         };
-        let mut session = Session::attempt(ctx, &planned.target, resource, job.number, reruns.done);
+        let target = &planned.target;
+        let attempt = (job.number, reruns.done);
+        let parent = ParentCase::create(ctx, target, resource, attempt, this_case_seed).await;
+        let child = match ParentCase::resource_of(parent.as_ref(), resource) {
+            Ok(child) => child,
+            Err(error) => {
+                let parent = parent.as_ref();
+                owned.extend(parent.map(ParentCase::owned_urls).unwrap_or_default());
+                let case_tag = parent.map(ParentCase::case_tag).unwrap_or_default();
+                if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) {
+                    continue;
+                }
+                return CaseOutcome {
+                    reruns: reruns.done,
+                    ..stopped(error, owned)
+                };
+            }
+        };
+        let mut session = Session::attempt(ctx, target, &child, job.number, reruns.done);
+        if let Some(parent) = parent {
+            session.continue_after(parent);
+        }
         let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
         owned.extend(session.owned_urls());
         let case_tag = session.case_tag().to_string();
         let notices = session.take_notices();
+        let unobserved = session.take_unobserved();
         let exchanges = session.into_exchanges();
         if let Err(error) = &verdict
             && reruns.again(error, &case_tag, ctx.cancel.is_cancelled())
@@ -354,6 +386,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
             findings,
             error,
             owned,
+            unobserved,
             reruns: reruns.done,
         };
     }

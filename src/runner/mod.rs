@@ -14,6 +14,7 @@ pub mod probe;
 pub mod recover;
 
 pub mod shard;
+mod unobserved;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -52,7 +52,10 @@ pub async fn recover(
         recovery.left_behind = replayed.open.keys().map(|url| left(url, &reason)).collect();
         return recovery;
     }
-    for (url, collection) in &replayed.open {
+    // Deeper URLs first: a nested resource's children before their parent.
+    let mut open: Vec<(&String, &String)> = replayed.open.iter().collect();
+    open.sort_by_key(|(url, _)| std::cmp::Reverse(crate::session::registry::depth(url)));
+    for (url, collection) in open {
         let Some((planned, resource)) = leftovers::find(scenarios, collection) else {
             recovery.left_behind.push(left(
                 url,
@@ -132,18 +135,21 @@ async fn search(
             ),
         }]
     };
+    let Some((planned, resource)) = leftovers::find(scenarios, collection) else {
+        return unsearchable("its resource is not in the ledger's start line".into());
+    };
+    // The start line names a nested resource's collection as declared, `{parent}` and all.
+    let declared = planned.target.url(&resource.collection);
     let Some(marker) = replayed
-        .resource(collection)
+        .resource(&declared)
         .and_then(|r| r.marker.as_deref())
     else {
         return unsearchable("its bodies carried no run marker".into());
     };
-    let Some((planned, resource)) = leftovers::find(scenarios, collection) else {
-        return unsearchable("its resource is not in the ledger's start line".into());
-    };
-    match leftovers::list(ctx.transport.as_ref(), &planned.target, resource).await {
+    let resource = leftovers::bound(planned, resource, collection);
+    match leftovers::list(ctx.transport.as_ref(), &planned.target, &resource).await {
         Err(why) => unsearchable(why),
-        Ok(items) => leftovers::marked_left(&items, planned, resource, marker),
+        Ok(items) => leftovers::marked_left(&items, planned, &resource, marker),
     }
 }
 

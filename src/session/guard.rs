@@ -116,7 +116,7 @@ pub fn clear(scope: Scope<'_>, method: Method, url: &str) -> Result<Clearance, R
         });
     }
     let allowed = match method {
-        Method::Get | Method::Head | Method::Options => true,
+        Method::Get | Method::Head | Method::Options | Method::Propfind => true,
         Method::Post => is_collection(scope, &wire) || scope.registry.owns(&wire),
         Method::Put | Method::Patch | Method::Delete => scope.registry.owns(&wire),
     };

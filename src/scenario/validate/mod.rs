@@ -2,6 +2,9 @@
 
 mod auth;
 mod common;
+mod listing;
+mod nesting;
+mod representation;
 mod resilience;
 mod resource;
 mod script;

@@ -6,8 +6,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::{CaseError, Req, Session};
 use crate::http::transport::UnreadAnswer;
 use crate::model::exchange::{Body, Exchange, Method, NOT_READ, ResponseRecord};
@@ -203,26 +201,6 @@ impl Session<'_> {
     ) -> Result<usize, CaseError> {
         let unanswered = self.send_unread(purpose, req).await?;
         self.abandon(unanswered).await
-    }
-
-    /// Every item of the collection — not only this case's — or `None` when the answer holds
-    /// no readable list. Read-only: used to count what a request whose answer was never read
-    /// may have created, which cannot be recognised by an id.
-    pub async fn list_collection(
-        &mut self,
-        purpose: &str,
-    ) -> Result<Option<Vec<Value>>, CaseError> {
-        let index = self
-            .send(
-                purpose,
-                Req::new(Method::Get, self.resource.collection.clone()),
-            )
-            .await?;
-        let body = self.exchanges[index].response.body.json();
-        Ok(body
-            .and_then(|body| self.resource.items.get(body))
-            .and_then(Value::as_array)
-            .cloned())
     }
 
     /// Records that an item (by id) was very probably created by this case but cannot be
