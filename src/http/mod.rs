@@ -6,6 +6,7 @@ pub mod config;
 pub mod limit;
 pub mod model;
 pub mod pool;
+pub mod quickack;
 pub mod redact;
 pub mod tap;
 pub mod throttle;
