@@ -119,8 +119,10 @@ pub struct ExecutionArgs {
     /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
     #[arg(long)]
     pub cases: Option<u32>,
-    /// Independent cases run in parallel.
-    #[arg(long, default_value_t = 4)]
+    /// Cases (and their cleanups) in flight at once, across checks and resources; the requests
+    /// inside one case are sequential. 16 keeps a run against a slow (tens of ms) API near
+    /// requests × latency ÷ 16.
+    #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).
