@@ -3,17 +3,14 @@
 //! sends plain http on its keep-alive hyper pool) — against oha on the same demo endpoint, at
 //! concurrency 1, 16 and 64, in rounds that measure both clients back to back.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use idemfuzz::cli::transport::{TransportSettings, build_transport};
 use idemfuzz::http::model::Method;
 use idemfuzz::http::transport::{OutgoingRequest, Transport};
 use idemfuzz::report::ReporterSet;
-use serde_json::Value;
 
 use crate::demo::DemoProcess;
 use crate::stats::{count, median_f64};
@@ -122,18 +119,11 @@ fn oha_rate(
     concurrency: usize,
     duration: Duration,
 ) -> anyhow::Result<f64> {
-    let mut command = Command::new("oha");
-    command.args([
-        "--no-tui",
-        "--output-format",
-        "json",
-        "-z",
-        &format!("{}ms", duration.as_millis()),
-        "-c",
-        &concurrency.to_string(),
-    ]);
+    let duration = format!("{}ms", duration.as_millis());
+    let concurrency = concurrency.to_string();
+    let mut args = vec!["-z", &duration, "-c", &concurrency];
     if method == Method::Put {
-        command.args([
+        args.extend([
             "-m",
             "PUT",
             "-H",
@@ -142,30 +132,7 @@ fn oha_rate(
             BODY,
         ]);
     }
-    let out = command
-        .arg(url)
-        .output()
-        .context("run oha (scripts/bench.sh installs it)")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "oha failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).context("oha's JSON output")?;
-    let non_2xx: u64 = json["statusCodeDistribution"]
-        .as_object()
-        .map(|codes| {
-            codes
-                .iter()
-                .filter(|(code, _)| !code.starts_with('2'))
-                .map(|(_, n)| n.as_u64().unwrap_or(0))
-                .sum()
-        })
-        .unwrap_or(0);
-    anyhow::ensure!(non_2xx == 0, "oha got {non_2xx} non-2xx answers");
-    json["summary"]["requestsPerSec"]
-        .as_f64()
-        .context("oha's JSON has no summary.requestsPerSec")
+    crate::oha::summary(&crate::oha::run(&args, url)?, "requestsPerSec")
 }
 
 /// One round at one concurrency level: each workload's rate for idemfuzz and for oha, measured
