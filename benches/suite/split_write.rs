@@ -8,10 +8,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use idemfuzz::cli::transport::{TransportSettings, build_transport};
 use idemfuzz::http::model::Method;
 use idemfuzz::http::transport::{OutgoingRequest, Transport};
-use idemfuzz::report::ReporterSet;
 
 use crate::standin::{self, Options, StandIn};
 use crate::stats::count;
@@ -99,15 +97,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         })
     };
     let (split, whole) = (server(true)?, server(false)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let transport = build_transport(
-        &TransportSettings::default(),
-        &[],
-        &Arc::new(ReporterSet::new()),
-    )
-    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (runtime, transport) = crate::throughput::engine()?;
     let dir = tempfile::tempdir()?;
     let scenario = standin::scenario(dir.path(), 1)?;
     let mut section = Section::new(

@@ -135,6 +135,21 @@ fn oha_rate(
     crate::oha::summary(&crate::oha::run(&args, url)?, "requestsPerSec")
 }
 
+/// idemfuzz's HTTP engine as a run builds it (`build_transport` with default settings), on a
+/// multi-thread runtime of its own.
+pub fn engine() -> anyhow::Result<(tokio::runtime::Runtime, Arc<dyn Transport>)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let transport = build_transport(
+        &TransportSettings::default(),
+        &[],
+        &Arc::new(ReporterSet::new()),
+    )
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    Ok((runtime, transport))
+}
+
 /// One round at one concurrency level: each workload's rate for idemfuzz and for oha, measured
 /// back to back so that both see the same load from the rest of the machine.
 struct Round {
@@ -160,15 +175,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         demo.base_url,
         std::process::id()
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let transport = build_transport(
-        &TransportSettings::default(),
-        &[],
-        &Arc::new(ReporterSet::new()),
-    )
-    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (runtime, transport) = engine()?;
     // The resource must exist for GET to answer 200.
     let created = runtime.block_on(transport.send(request(Method::Put, &url)));
     anyhow::ensure!(

@@ -120,9 +120,9 @@ pub struct ExecutionArgs {
     #[arg(long)]
     pub cases: Option<u32>,
     /// Cases (and their cleanups) in flight at once, across checks and resources; the requests
-    /// inside one case are sequential. 16 keeps a run against a slow (tens of ms) API near
-    /// requests × latency ÷ 16.
-    #[arg(long, default_value_t = 16)]
+    /// inside one case are sequential. Against a slow API (tens of ms per request) a run takes
+    /// about requests × latency ÷ this.
+    #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).
