@@ -8,7 +8,7 @@
 # and it is missing; builds with release settings, prints the tables and writes them into
 # docs/performance.md.
 #
-#   scripts/bench.sh                      # everything (about 45 minutes on 2 cores)
+#   scripts/bench.sh                      # everything (about 70 minutes on 2 cores)
 #   scripts/bench.sh --quick              # shorter runs, noisier numbers
 #   scripts/bench.sh --only diff,e2e      # some parts: throughput, e2e, detection, diff, memory,
 #                                         # cold-start, split-write, latency, schemathesis

@@ -40,6 +40,9 @@ pub struct Options {
 pub struct StandIn {
     pub base_url: String,
     arrivals: Arc<Mutex<Vec<Instant>>>,
+    /// How long each answered request took the stand-in, from arrival to answer (the added
+    /// latency plus the handling, and whatever the machine's load adds to both).
+    handling: Arc<Mutex<Vec<Duration>>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -47,7 +50,8 @@ pub struct StandIn {
 impl StandIn {
     pub fn start(options: Options) -> anyhow::Result<StandIn> {
         let arrivals = Arc::new(Mutex::new(Vec::new()));
-        let app = router(options, Arc::clone(&arrivals))?;
+        let handling = Arc::new(Mutex::new(Vec::new()));
+        let app = router(options, Arc::clone(&arrivals), Arc::clone(&handling))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -75,6 +79,7 @@ impl StandIn {
         Ok(StandIn {
             base_url,
             arrivals,
+            handling,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -83,6 +88,12 @@ impl StandIn {
     /// The arrival times of the requests since the last call (the log is emptied).
     pub fn take_arrivals(&self) -> Vec<Instant> {
         std::mem::take(&mut *self.arrivals.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// How long each request answered since the last call took the stand-in (the log is
+    /// emptied).
+    pub fn take_handling(&self) -> Vec<Duration> {
+        std::mem::take(&mut *self.handling.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn openapi_url(&self) -> String {
@@ -102,7 +113,11 @@ impl Drop for StandIn {
 }
 
 /// The N demo copies, the document, the latency and the arrival log.
-fn router(options: Options, arrivals: Arc<Mutex<Vec<Instant>>>) -> anyhow::Result<Router> {
+fn router(
+    options: Options,
+    arrivals: Arc<Mutex<Vec<Instant>>>,
+    handling: Arc<Mutex<Vec<Duration>>>,
+) -> anyhow::Result<Router> {
     let document = openapi_document(options.resources)?;
     let mut app = Router::new().route(
         "/openapi.json",
@@ -124,6 +139,7 @@ fn router(options: Options, arrivals: Arc<Mutex<Vec<Instant>>>) -> anyhow::Resul
     Ok(app.layer(axum::middleware::from_fn(
         move |request: Request, next: Next| {
             let arrivals = Arc::clone(&arrivals);
+            let handling = Arc::clone(&handling);
             let trace = trace.clone();
             async move {
                 let arrived = Instant::now();
@@ -139,6 +155,10 @@ fn router(options: Options, arrivals: Arc<Mutex<Vec<Instant>>>) -> anyhow::Resul
                     tokio::time::sleep(latency).await;
                 }
                 let response = next.run(request).await;
+                handling
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(arrived.elapsed());
                 if let (Some(trace), Some(line)) = (&trace, line) {
                     let micros = |at: Instant| at.duration_since(epoch).as_micros();
                     let mut file = trace.lock().unwrap_or_else(|p| p.into_inner());
