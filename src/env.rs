@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvSnapshot {
     vars: BTreeMap<String, String>,
+    /// `${VAR}` of an unset variable in a scenario stands in with a placeholder instead of
+    /// being an error (`check`, which validates without secrets).
+    stand_in_for_unset: bool,
 }
 
 impl EnvSnapshot {
@@ -15,6 +18,7 @@ impl EnvSnapshot {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            stand_in_for_unset: false,
         }
     }
 
@@ -27,11 +31,26 @@ impl EnvSnapshot {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            stand_in_for_unset: false,
         }
     }
 
     /// A variable's value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
+    }
+
+    /// The same snapshot, in which a scenario's `${VAR}` of an unset variable stands in with a
+    /// placeholder ([`crate::scenario::interpolate::STAND_IN`]) instead of being an error.
+    pub fn standing_in_for_unset(self) -> EnvSnapshot {
+        EnvSnapshot {
+            stand_in_for_unset: true,
+            ..self
+        }
+    }
+
+    /// True for a snapshot made by [`EnvSnapshot::standing_in_for_unset`].
+    pub fn stands_in_for_unset(&self) -> bool {
+        self.stand_in_for_unset
     }
 }

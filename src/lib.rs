@@ -3,18 +3,22 @@
 //!
 //! Data flows once: scenario → plan → runner (through a transport) → snapshots → oracles
 //! (pure functions) → findings → events → reporters.
+//!
+//! The modules are layers that only point down (`tests/layers.rs` keeps it so): the data in
+//! [`model`] (and [`mod@env`]); [`scenario`], [`http`] and [`snapshot`]; the [`session`]; [`checks`],
+//! [`fuzz`], [`openapi`] and [`demo`]; the [`runner`]; the reporters in [`report`]; the [`cli`].
 
-pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod demo;
 pub mod env;
-pub mod exit_code;
-pub mod findings;
 pub mod fuzz;
 pub mod http;
+pub mod model;
 pub mod openapi;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod session;
+pub mod shorten;
 pub mod snapshot;

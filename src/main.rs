@@ -3,14 +3,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use idemfuzz::cli::args::Cli;
 use idemfuzz::cli::config::Terminal;
 use idemfuzz::env::EnvSnapshot;
-use idemfuzz::exit_code;
+use idemfuzz::model::exit_code;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(err) => {
             // --help and --version are "errors" that print to stdout and succeed.

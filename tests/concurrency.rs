@@ -297,19 +297,26 @@ fn batches_and_lost_responses_are_recorded_as_documented() {
     assert_eq!(purposes[..8], expected[..], "{purposes:#?}");
 
     let demo = Demo::start("key-late-commit");
-    let human = support::run([
-        "run",
-        &scenario("demo.toml"),
-        "--base-url",
-        demo.url(),
-        "--checks",
-        "lost-response-retry",
-        "--cases",
-        "1",
-        "--no-progress",
-        "--color",
-        "never",
-    ]);
+    // Wide enough that no request line wraps; --verbose for the curl reproduction.
+    let mut wide = support::idemfuzz();
+    wide.env("COLUMNS", "200");
+    let human = support::run_cmd(
+        wide,
+        [
+            "run",
+            &scenario("demo.toml"),
+            "--base-url",
+            demo.url(),
+            "--checks",
+            "lost-response-retry",
+            "--cases",
+            "1",
+            "--no-progress",
+            "--color",
+            "never",
+            "--verbose",
+        ],
+    );
     human.assert_code(1, "key-late-commit must fail lost-response-retry");
     assert!(
         human
@@ -361,9 +368,9 @@ fn resources_of_unread_answers_are_left_behind_and_reported() {
 mod wire {
     use super::*;
     use idemfuzz::http::config::TransportConfig;
-    use idemfuzz::http::model::Method;
     use idemfuzz::http::transport::{OutgoingRequest, Pace};
     use idemfuzz::http::wire::WireClient;
+    use idemfuzz::model::exchange::Method;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 

@@ -30,12 +30,14 @@ fn strongest(report: &Value, check: &str) -> Option<u8> {
         .max()
 }
 
-/// `run --openapi URL --format json` plus `extra`.
-fn run_openapi(url: &str, extra: &[&str]) -> Out {
+/// `run --openapi URL --base-url BASE --format json` plus `extra`.
+fn run_openapi(url: &str, base_url: &str, extra: &[&str]) -> Out {
     let mut args = vec![
         "run",
         "--openapi",
         url,
+        "--base-url",
+        base_url,
         "--format",
         "json",
         "--no-progress",
@@ -72,7 +74,7 @@ fn assert_same_finding(bug: &str, check: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let generated = init(&spec_url(&demo), dir.path());
     let from_file = run_json(&generated, demo.url(), &selection);
-    let in_memory = run_openapi(&spec_url(&demo), &selection);
+    let in_memory = run_openapi(&spec_url(&demo), demo.url(), &selection);
     for (how, out) in [("init + run", from_file), ("run --openapi", in_memory)] {
         out.assert_no_panic().assert_code(
             hand.code(),
@@ -114,16 +116,28 @@ same_finding! {
     generated_finds_head_mismatch => "head-mismatch" by "head-parity",
     generated_finds_put_create_200 => "put-create-200" by "status-conformance",
     generated_finds_no_allow => "no-allow" by "status-conformance",
+    generated_finds_put_race => "put-race" by "concurrent-put",
+    generated_finds_key_race => "key-race" by "concurrent-post-key",
+    generated_finds_key_late_commit => "key-late-commit" by "lost-response-retry",
+    generated_finds_ifmatch_ignored => "ifmatch-ignored" by "conditional-write",
+    generated_finds_ifmatch_ignored_by_lost_update => "ifmatch-ignored" by "lost-update",
+    generated_finds_ifnonematch_ignored => "ifnonematch-ignored" by "conditional-write",
+    generated_finds_weak_etag_match => "weak-etag-match" by "conditional-write",
+    generated_finds_etag_churn => "etag-churn" by "etag-stability",
 }
 
 #[test]
 fn clean_demo_passes_every_check_of_its_generated_scenario() {
     let demo = Demo::start("none");
-    let out = run_openapi(&spec_url(&demo), &["--seed", SEED, "--cases", CASES]);
+    let out = run_openapi(
+        &spec_url(&demo),
+        demo.url(),
+        &["--seed", SEED, "--cases", CASES],
+    );
     out.assert_no_panic()
         .assert_code(0, "the clean demo API against its own OpenAPI document");
     assert!(
-        out.stderr.contains("2 resource(s): lamps, things"),
+        out.stderr.contains("2 resource(s): things, lamps"),
         "run --openapi says what it imported:\n{}",
         out.stderr
     );
@@ -150,14 +164,9 @@ fn clean_demo_passes_every_check_of_its_generated_scenario() {
     assert_eq!(report["outcome"]["kind"], "completed");
 }
 
-/// Checks that need a scenario key an OpenAPI document cannot tell (`etags`, `post_put`):
-/// skipped on a generated scenario until the file is edited.
-const NOT_INFERRED: [&str; 4] = [
-    "conditional-write",
-    "lost-update",
-    "etag-stability",
-    "post-put-creation",
-];
+/// Checks the demo's document gives no ground for on `things` (it shows no POST-PUT
+/// creation): skipped on the generated scenario.
+const NOT_INFERRED: [&str; 1] = ["post-put-creation"];
 
 #[test]
 fn run_combines_scenario_files_and_a_generated_scenario() {
@@ -165,10 +174,9 @@ fn run_combines_scenario_files_and_a_generated_scenario() {
     let devices = scenario("devices.toml");
     let out = run_openapi(
         &spec_url(&demo),
+        demo.url(),
         &[
             devices.as_str(),
-            "--base-url",
-            demo.url(),
             "--checks",
             "partial-put",
             "--seed",
@@ -274,7 +282,14 @@ fn the_generated_scenario_runs_with_auth_rate_limit_and_shards() {
 #[test]
 fn a_dry_run_of_a_document_url_fetches_only_the_document() {
     let demo = Demo::start("none");
-    let out = run(["run", "--openapi", &spec_url(&demo), "--dry-run"]);
+    let out = run([
+        "run",
+        "--openapi",
+        &spec_url(&demo),
+        "--base-url",
+        demo.url(),
+        "--dry-run",
+    ]);
     out.assert_no_panic()
         .assert_code(0, "run --openapi URL --dry-run");
     assert!(
@@ -284,6 +299,49 @@ fn a_dry_run_of_a_document_url_fetches_only_the_document() {
     );
     let paths: Vec<String> = demo.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/openapi.json"]);
+}
+
+#[test]
+fn run_openapi_without_a_base_url_is_a_usage_error_that_names_the_documents_server() {
+    let demo = Demo::start("none");
+    let out = run(["run", "--openapi", &spec_url(&demo)]);
+    out.assert_no_panic().assert_code(2, "no --base-url");
+    assert!(
+        out.stderr
+            .contains("no base URL: idemfuzz never takes the API to test from the document")
+            && out
+                .stderr
+                .contains(&format!("the document names {}", demo.url()))
+            && out.stderr.contains("--base-url"),
+        "{}",
+        out.stderr
+    );
+    let paths: Vec<String> = demo.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        ["/openapi.json"],
+        "nothing but the document is fetched"
+    );
+}
+
+#[test]
+fn init_says_which_checks_run_on_each_resource_and_why_others_do_not() {
+    let out = run(["init", "--openapi", DEMO_SPEC_FILE, "--out", "-"]);
+    out.assert_code(0, "init of the demo document");
+    assert!(
+        out.stderr
+            .contains("things: 15 check(s) will run: repeat-put")
+            && out
+                .stderr
+                .contains("not post-retry: no POST /lamps that creates one item"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.lines().any(|l| l.starts_with("base_url")),
+        "no active base_url:\n{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -389,8 +447,8 @@ fn bad_documents_are_clear_errors_with_exit_2() {
         ),
         (
             "swagger.yaml",
-            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
-            "Swagger 2.0 is not supported",
+            "swagger: '1.2'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "Swagger 1.2 is not supported",
         ),
         (
             "future.yaml",

@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+use idemfuzz::checks;
 use idemfuzz::env::EnvSnapshot;
-use idemfuzz::http::model::Method;
+use idemfuzz::model::check::CheckId;
+use idemfuzz::model::exchange::Method;
+use idemfuzz::model::fuzz::ops::PatchFormat;
 use idemfuzz::openapi::{Generated, Spec, import};
-use idemfuzz::scenario::{self, CreateMode, PostId, Resource, Scenario};
+use idemfuzz::scenario::{CreateMode, PostId, Resource, Scenario};
 
 /// A committed document, named by its path from the crate root.
 fn document(path: &str, url: Option<&str>) -> Spec {
@@ -23,7 +26,7 @@ fn document(path: &str, url: Option<&str>) -> Spec {
 /// Imports a document and loads the result as `run` would.
 fn imported(path: &str, url: Option<&str>) -> (Generated, Scenario) {
     let generated = import(&document(path, url)).unwrap_or_else(|err| panic!("{err}"));
-    let loaded = scenario::load_str(
+    let loaded = checks::load::load_str(
         Path::new("generated.toml"),
         &generated.toml,
         &EnvSnapshot::default(),
@@ -57,8 +60,14 @@ fn demo_document_3_1() {
     );
     insta::assert_snapshot!("demo_openapi_3_1", generated.toml);
     assert_eq!(
-        loaded.target.base_url.as_deref(),
-        Some("http://127.0.0.1:8080")
+        loaded.target.base_url, None,
+        "the target is never taken from the document"
+    );
+    assert!(
+        generated
+            .toml
+            .contains("# The document's server: base_url = \"http://127.0.0.1:8080\""),
+        "its server is shown as a comment"
     );
     let things = resource(&loaded, "things");
     assert_eq!(things.item, "/things/{id}");
@@ -76,9 +85,19 @@ fn demo_document_3_1() {
         (key.header.as_str(), key.mismatch_statuses.as_slice()),
         ("Idempotency-Key", &[422][..])
     );
-    assert!(things.checks.post_retry_enabled && things.checks.repeat_delete.enabled);
+    assert!(
+        things.checks.enabled(CheckId::PostRetry) && things.checks.enabled(CheckId::RepeatDelete)
+    );
+    assert!(
+        things.conditional.etags && !things.conditional.preconditions_required,
+        "PUT documents 412, GET an ETag"
+    );
+    assert_eq!(things.patch, Some(PatchFormat::Merge));
     let lamps = resource(&loaded, "lamps");
-    assert!(!lamps.checks.post_retry_enabled, "lamps have no POST");
+    assert!(
+        !lamps.checks.enabled(CheckId::PostRetry),
+        "lamps have no POST"
+    );
     assert_eq!(lamps.post_id, None);
 }
 
@@ -86,7 +105,7 @@ fn demo_document_3_1() {
 fn bookshop_3_0_yaml() {
     let (generated, loaded) = imported("tests/fixtures/openapi/bookshop-3.0.yaml", None);
     insta::assert_snapshot!("bookshop_3_0_yaml", generated.toml);
-    assert_eq!(generated.version, "3.0.3");
+    assert_eq!(generated.version, "OpenAPI 3.0.3");
     assert_eq!(
         generated.resources,
         ["books", "authors", "orders", "categories"]
@@ -99,9 +118,10 @@ fn bookshop_3_0_yaml() {
             "/reports/{reportId}"
         ]
     );
-    assert_eq!(
-        loaded.target.base_url.as_deref(),
-        Some("https://eu.bookshop.example/v2"),
+    assert!(
+        generated
+            .toml
+            .contains("base_url = \"https://eu.bookshop.example/v2\" (servers[0]"),
         "server variables take their defaults"
     );
 
@@ -119,8 +139,10 @@ fn bookshop_3_0_yaml() {
     let authors = resource(&loaded, "authors");
     assert_eq!(authors.create, CreateMode::Post);
     assert_eq!(authors.post_id, Some(PostId::Location));
-    assert!(!authors.checks.repeat_put.enabled && !authors.checks.partial_put_enabled);
-    assert!(authors.checks.repeat_delete.enabled);
+    assert!(
+        !authors.checks.enabled(CheckId::RepeatPut) && !authors.checks.enabled(CheckId::PartialPut)
+    );
+    assert!(authors.checks.enabled(CheckId::RepeatDelete));
 
     let orders = resource(&loaded, "orders");
     assert!(
@@ -140,7 +162,10 @@ fn bookshop_3_0_yaml() {
     assert!(orders.idempotency_key.is_some());
 
     let categories = resource(&loaded, "categories");
-    assert!(!categories.checks.repeat_delete.enabled && !categories.checks.post_retry_enabled);
+    assert!(
+        categories.checks.enabled(CheckId::RepeatDelete)
+            && !categories.checks.enabled(CheckId::PostRetry)
+    );
     assert!(
         generated
             .toml
@@ -153,11 +178,14 @@ fn bookshop_3_0_yaml() {
 fn fleet_3_1_json() {
     let (generated, loaded) = imported("tests/fixtures/openapi/fleet-3.1.json", None);
     insta::assert_snapshot!("fleet_3_1_json", generated.toml);
-    assert_eq!(
-        generated.resources,
-        ["drivers", "maintenance-jobs", "vehicles"]
+    assert_eq!(generated.resources, ["vehicles", "drivers"]);
+    assert_eq!(generated.skipped.len(), 3);
+    assert!(
+        generated.skipped.iter().any(|s| s.path == "/maintenance-jobs/{jobId}"
+            && s.reason.contains("no way to create")),
+        "{:?}",
+        generated.skipped
     );
-    assert_eq!(generated.skipped.len(), 2);
 
     let drivers = resource(&loaded, "drivers");
     assert_eq!(drivers.create, CreateMode::Post);
@@ -166,7 +194,7 @@ fn fleet_3_1_json() {
         drivers.idempotency_key.as_ref().map(|k| k.header.as_str()),
         Some("X-Idempotency-Key")
     );
-    assert!(!drivers.supports(Method::Delete) && !drivers.checks.use_after_delete.enabled);
+    assert!(drivers.supports(Method::Delete) && drivers.checks.enabled(CheckId::UseAfterDelete));
 
     let vehicles = resource(&loaded, "vehicles");
     assert_eq!(vehicles.items.to_string(), "/vehicles");
@@ -175,9 +203,9 @@ fn fleet_3_1_json() {
         [
             "/depot/location/accuracyM",
             "/equipment/*/installedAt",
-            "/etag",
             "/odometer/readAt",
-            "/registeredAt"
+            "/registeredAt",
+            "/etag"
         ]
     );
     assert!(generated.toml.contains("X-Fleet-Key = \"${X_FLEET_KEY}\""));
@@ -213,6 +241,7 @@ paths:
                 nested: {type: object, properties: {"[x]": {type: number, maximum: -1e300}}}
                 "": {type: boolean}
       responses: {'200': {description: ok}}
+    delete: {responses: {'204': {description: ok}}}
 "##;
     let generated = import(&Spec {
         origin: "odd.yaml".into(),
@@ -220,7 +249,7 @@ paths:
         url: None,
     })
     .unwrap_or_else(|err| panic!("{err}"));
-    let loaded = scenario::load_str(
+    let loaded = checks::load::load_str(
         Path::new("odd.toml"),
         &generated.toml,
         &EnvSnapshot::default(),
@@ -246,4 +275,145 @@ paths:
         "{}",
         generated.toml
     );
+}
+
+#[test]
+fn kratos_bulk_session_management_is_never_imported() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/kratos-3.0.json", None);
+    insta::assert_snapshot!("kratos_3_0_json", generated.toml);
+    assert_eq!(generated.resources, ["identities"]);
+    let bulk = generated
+        .skipped
+        .iter()
+        .find(|s| s.path == "POST /admin/sessions")
+        .unwrap_or_else(|| panic!("the bulk POST is listed: {:?}", generated.skipped));
+    assert!(
+        bulk.reason.contains("bulk") && bulk.reason.contains("never sent"),
+        "{bulk:?}"
+    );
+    assert!(
+        generated
+            .toml
+            .contains("#   POST /admin/sessions: its summary or operationId says \"bulk\""),
+        "listed in the file too"
+    );
+    let identities = resource(&loaded, "identities");
+    assert_eq!(
+        identities.create,
+        CreateMode::Post,
+        "PUT /admin/identities/{{id}} only updates (404, \"Update an Identity\")"
+    );
+    for managed in ["/created_at", "/updated_at", "/state_changed_at"] {
+        assert!(
+            ignored(identities).iter().any(|p| p == managed),
+            "{managed} is only in the answer: {:?}",
+            ignored(identities)
+        );
+    }
+}
+
+#[test]
+fn fastapi_integer_ids_mean_post_and_a_bulk_list_post_is_excluded() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/fastapi-inventory-3.1.json", None);
+    insta::assert_snapshot!("fastapi_inventory_3_1_json", generated.toml);
+    assert_eq!(generated.resources, ["items", "notes"]);
+    let items = resource(&loaded, "items");
+    assert_eq!(
+        items.create,
+        CreateMode::Post,
+        "integer ids: the server picks them"
+    );
+    assert!(
+        matches!(&items.post_id, Some(PostId::Pointer(p)) if p.to_string() == "/id"),
+        "{:?}",
+        items.post_id
+    );
+    assert!(
+        generated.toml.contains("it documents no 201"),
+        "a 200-only create is still a create, with the caveat said"
+    );
+    assert_eq!(ignored(items), ["/created_at", "/updated_at"]);
+    assert!(items.supports(Method::Put) && items.checks.enabled(CheckId::RepeatPut));
+    assert_eq!(resource(&loaded, "notes").create, CreateMode::Post);
+    assert!(
+        generated
+            .skipped
+            .iter()
+            .any(|s| s.path == "POST /tags" && s.reason.contains("never sent")),
+        "{:?}",
+        generated.skipped
+    );
+}
+
+#[test]
+fn drf_trailing_slash_paths_are_imported() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/drf-library-3.0.yaml", None);
+    insta::assert_snapshot!("drf_library_3_0_yaml", generated.toml);
+    assert_eq!(generated.resources, ["authors", "books"]);
+    let books = resource(&loaded, "books");
+    assert_eq!(books.collection, "/api/books/");
+    assert_eq!(books.item, "/api/books/{id}/");
+    assert_eq!(books.create, CreateMode::Post);
+    assert_eq!(ignored(books), ["/created_at", "/updated_at"]);
+    assert!(books.supports(Method::Patch) && books.patch.is_none());
+}
+
+/// The same API written as Swagger 2.0 and as OpenAPI 3.0 imports into the same scenario;
+/// only the header line and the server the two documents name differ.
+#[test]
+fn swagger_2_and_openapi_3_of_the_same_api_import_alike() {
+    let (v2, loaded) = imported("tests/fixtures/openapi/petstore-expanded-2.0.yaml", None);
+    let (v3, _) = imported("tests/fixtures/openapi/petstore-expanded-3.0.json", None);
+    insta::assert_snapshot!("petstore_expanded_2_0_yaml", v2.toml);
+    assert_eq!(v2.version, "Swagger 2.0");
+    let body = |toml: &str| -> Vec<String> {
+        toml.lines()
+            .skip(1)
+            .filter(|l| !l.starts_with("# The document's server"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(body(&v2.toml), body(&v3.toml));
+    assert!(
+        v2.toml
+            .contains("base_url = \"http://petstore.swagger.io/api\"")
+    );
+    let pets = resource(&loaded, "pets");
+    assert_eq!(pets.create, CreateMode::Post);
+    assert_eq!(pets.required, ["name"]);
+}
+
+/// `$ref`s to files beside the document are followed; one that leaves the document's
+/// directory is not (and here concerns only error answers, so nothing is missing).
+#[test]
+fn references_to_files_beside_the_document_are_followed() {
+    let (generated, loaded) = imported(
+        "tests/fixtures/openapi/petstore-separate/spec/swagger.yaml",
+        None,
+    );
+    let pets = resource(&loaded, "pets");
+    let members = pets.body.top_level_members();
+    for name in ["name", "tag", "description"] {
+        assert!(
+            members.contains(&name),
+            "{name} from NewPet.yaml / Pet.yaml: {members:?}"
+        );
+    }
+    assert_eq!(pets.required, ["name"]);
+    assert!(
+        generated
+            .toml
+            .contains("id: left out: it holds the item's id")
+    );
+    // Fetched from a URL, the same document follows no file reference: without Pet.yaml
+    // nothing shows that POST /pets answers a created pet, so nothing can be imported.
+    let remote = import(&Spec {
+        url: Some("http://127.0.0.1:9/spec/swagger.yaml".into()),
+        ..document(
+            "tests/fixtures/openapi/petstore-separate/spec/swagger.yaml",
+            None,
+        )
+    });
+    let err = remote.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("nothing to import"), "{err}");
 }

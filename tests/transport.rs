@@ -159,11 +159,14 @@ fn throttled_answers_are_waited_out_retried_and_never_judged() {
         "never",
     ]);
     human.assert_code(0, "human report");
+    let flat = human
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        human
-            .stdout
-            .contains("waited out (Retry-After) and retried; none was judged"),
-        "{}",
+        flat.contains("waited out (Retry-After) and retried; none was judged"),
+        "the summary says so (wrapped as it may be):\n{}",
         human.stdout
     );
 }
@@ -673,6 +676,8 @@ fn the_openapi_document_is_fetched_through_the_configured_proxy() {
         "run",
         "--openapi",
         &spec,
+        "--base-url",
+        demo.url(),
         "--proxy",
         &proxy_url,
         "--format",

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use idemfuzz::http::model::Method;
 use idemfuzz::http::transport::{OutgoingRequest, Transport};
+use idemfuzz::model::exchange::Method;
 
 use crate::standin::{self, Options, StandIn};
 use crate::stats::count;

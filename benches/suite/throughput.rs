@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use idemfuzz::cli::transport::{TransportSettings, build_transport};
-use idemfuzz::http::model::Method;
 use idemfuzz::http::transport::{OutgoingRequest, Transport};
+use idemfuzz::model::exchange::Method;
 use idemfuzz::report::ReporterSet;
 
 use crate::demo::DemoProcess;
@@ -41,7 +41,7 @@ impl Workload {
         match self {
             Workload::Get => Method::Get,
             Workload::Put => Method::Put,
-            Workload::Mix if n % 2 == 0 => Method::Get,
+            Workload::Mix if n.is_multiple_of(2) => Method::Get,
             Workload::Mix => Method::Put,
         }
     }

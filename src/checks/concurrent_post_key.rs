@@ -3,12 +3,74 @@
 //! while the first is in flight (draft-ietf-httpapi-idempotency-key-header-07). A retry after
 //! they all answered replays the stored result.
 
+use futures::future::LocalBoxFuture;
+
+use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps;
-use crate::checks::verdict::{Violation, answered, statuses};
-use crate::http::model::Exchange;
-use crate::runner::session::{CaseError, Session};
+use crate::checks::verdict::answered;
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{IdempotencyKey, Resource};
+use crate::scenario::{IdempotencyKey, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session};
+
+/// The check.
+pub struct ConcurrentPostKey;
+
+impl Check for ConcurrentPostKey {
+    const ID: CheckId = CheckId::ConcurrentPostKey;
+    const OWN_CONNECTIONS: bool = true;
+    type Options = ();
+    /// `None` on a resource without key support, which `skip_reason` rules out.
+    type Record = Option<Record>;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let collection = &resource.collection;
+        let k = resource.concurrent_clients;
+        let header = outline::key_header(resource);
+        let count = [send(Method::Get, To::Collection)];
+        Outline::new()
+            .step(format!("GET {collection} (count items with body B)"), count)
+            .step(
+                format!("POST {collection} body B ×{k} with one new {header}, released together"),
+                [send(Method::Post, To::Collection).times(k)],
+            )
+            .step(
+                format!(
+                    "POST {collection} body B with the same {header} once all have answered (again while answered in flight)"
+                ),
+                [send(Method::Post, To::Collection).between(1, steps::MAX_IN_FLIGHT_RETRIES + 1)],
+            )
+            .step(format!("GET {collection} (count items with body B)"), count)
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Option<Record>, CaseError>> {
+        Box::pin(async move {
+            let Some(key) = &case.session.resource.idempotency_key else {
+                return Ok(None);
+            };
+            execute(case.session, case.generator, key).await.map(Some)
+        })
+    }
+
+    fn judge(&self, record: &Option<Record>, _: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
+        record.as_ref().map_or_else(Vec::new, judge)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

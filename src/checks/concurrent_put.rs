@@ -2,17 +2,90 @@
 //! resource with the state one PUT gives, and at most one of them answers 201; K more identical
 //! PUTs to the existing resource change nothing (RFC 9110 §9.2.2, §9.3.4).
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
 use crate::checks::matching::{client_part, member_names, rows_with_id};
+use crate::checks::outline::{Outline, To, send};
 use crate::checks::steps;
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, JsonPointer, Resource};
+use crate::scenario::{CreateMode, JsonPointer, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// The check.
+pub struct ConcurrentPut;
+
+impl Check for ConcurrentPut {
+    const ID: CheckId = CheckId::ConcurrentPut;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::Sent;
+    const OWN_CONNECTIONS: bool = true;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let (item, collection) = (&resource.item, &resource.collection);
+        let k = resource.concurrent_clients;
+        let snapshots = [
+            send(Method::Get, To::Item),
+            send(Method::Get, To::Collection),
+        ];
+        let together = [send(Method::Put, To::Item).times(k)];
+        Outline::new()
+            .step(
+                format!("PUT {item} body A on a fresh id, GET it (reference)"),
+                [send(Method::Put, To::Item), send(Method::Get, To::Item)],
+            )
+            .step(
+                format!("PUT {item} body A ×{k} to a new id, released together"),
+                together,
+            )
+            .step(
+                format!("GET {item}, GET {collection} (snapshots)"),
+                snapshots,
+            )
+            .step(
+                format!("PUT {item} body A ×{k} to that id again, released together"),
+                together,
+            )
+            .step(
+                format!("GET {item}, GET {collection} (snapshots after)"),
+                snapshots,
+            )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        resource: &Resource,
+        _: &(),
+        canons: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, &canons.full, &resource.id_field)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -10,18 +10,108 @@
 //! that should have been refused shows as a state change. Only state changes are errors; a
 //! server that ignores a header altogether gets one finding for it, not one per probe.
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::etag::EntityTag;
 use crate::checks::matching::holds;
+use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, IF_MATCH, IF_NONE_MATCH};
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
-use crate::scenario::Resource;
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
+
+/// The check.
+pub struct ConditionalWrite;
+
+impl Check for ConditionalWrite {
+    const ID: CheckId = CheckId::ConditionalWrite;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let (item, collection) = (&resource.item, &resource.collection);
+        let observe = [
+            send(Method::Get, To::Collection),
+            send(Method::Get, To::Item),
+        ];
+        let probe = |method| [send(method, To::Item), observe[0], observe[1]];
+        let (create, creates) = outline::create_conditionally(resource, "body A");
+        let mut steps = Outline::new()
+            .step(create, [creates])
+            .step(
+                format!(
+                    "GET {collection}, GET {item} (state and ETag; again after each write below)"
+                ),
+                observe,
+            )
+            .step(
+                format!("PUT {item} with If-Match: the current ETag"),
+                probe(Method::Put),
+            )
+            .step(
+                format!("PUT {item} with If-Match: the now stale ETag"),
+                probe(Method::Put),
+            )
+            .step(
+                format!("PUT {item} with If-Match: W/ + the current ETag"),
+                probe(Method::Put),
+            )
+            .step(
+                format!("PUT {item} with If-None-Match: *"),
+                probe(Method::Put),
+            )
+            .step(
+                format!("PUT {item} with If-Match: * to a never-created id, GET {collection}"),
+                [
+                    send(Method::Put, To::Item),
+                    send(Method::Get, To::Collection),
+                ],
+            );
+        if resource.conditional.preconditions_required {
+            steps.push(
+                format!("PUT {item} without a precondition (expects 428)"),
+                probe(Method::Put),
+            );
+        }
+        steps
+            .step(
+                format!("DELETE {item} with If-Match: the stale ETag"),
+                probe(Method::Delete),
+            )
+            .step(
+                format!("DELETE {item} with If-Match: the current ETag"),
+                probe(Method::Delete),
+            )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+        judge(record, &canons.full)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -3,15 +3,64 @@
 //! caches and makes every conditional retry fail), and a strong tag changes when the
 //! representation does (§8.8.1).
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::etag::EntityTag;
+use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, Read};
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
-use crate::scenario::Resource;
+use crate::checks::verdict::answered;
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session};
+
+/// The check.
+pub struct EtagStability;
+
+impl Check for EtagStability {
+    const ID: CheckId = CheckId::EtagStability;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let item = &resource.item;
+        let star = outline::star(resource);
+        let put_get = [send(Method::Put, To::Item), send(Method::Get, To::Item)];
+        let (create, creates) = outline::create_conditionally(resource, "body A");
+        Outline::new()
+            .step(create, [creates])
+            .step(format!("GET {item} (ETag)"), [send(Method::Get, To::Item)])
+            .step(
+                format!("PUT {item} body A{star}, GET {item}, ×2 (identical PUTs)"),
+                [put_get, put_get].concat(),
+            )
+            .step(format!("PUT {item} body B{star}, GET {item}"), put_get)
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
+        judge(record)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

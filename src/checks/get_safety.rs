@@ -6,15 +6,126 @@
 //! GETs is a clock or nonce when it is a string (ignored), but a counter when it is a number —
 //! and a counter that moves on GET is exactly the side effect this check exists to catch.
 
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde_json::Value;
+use toml::Spanned;
 
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{GetSafetyOptions, IgnorePattern, JsonPointer, Resource};
+use crate::scenario::{IgnorePattern, JsonPointer, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session, id_text};
 use crate::snapshot::canonical::{Canon, differing_leaves};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// The check.
+pub struct GetSafety;
+
+/// `[resources.NAME.checks.get-safety]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetSafetyOptions {
+    /// How many times each safe method is repeated.
+    pub repeats: u32,
+}
+
+impl Default for GetSafetyOptions {
+    fn default() -> Self {
+        GetSafetyOptions { repeats: 3 }
+    }
+}
+
+/// `[resources.NAME.checks.get-safety]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GetSafetyDoc {
+    /// Read by `CheckOptions::enabled`; here so that the key is accepted and type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
+    repeats: Option<Spanned<i64>>,
+}
+
+impl Check for GetSafety {
+    const ID: CheckId = CheckId::GetSafety;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::ToCreate;
+    type Options = GetSafetyOptions;
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<GetSafetyOptions, ScenarioError> {
+        let doc: GetSafetyDoc = table.doc()?;
+        Ok(GetSafetyOptions {
+            repeats: table.count(
+                doc.repeats.as_ref(),
+                "repeats",
+                1..=MAX_REPEATS,
+                GetSafetyOptions::default().repeats,
+            )?,
+        })
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &GetSafetyOptions) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, options: &GetSafetyOptions, _: bool) -> Outline {
+        let (item, collection) = (&resource.item, &resource.collection);
+        let safe = safe_methods(resource, 1);
+        let names: Vec<&str> = safe.iter().map(|m| m.as_str()).collect();
+        let (create, creates) = outline::create(resource, "a generated body");
+        let snapshots = [
+            send(Method::Get, To::Item),
+            send(Method::Get, To::Collection),
+        ];
+        Outline::new()
+            .step(create, [creates])
+            .step(
+                format!("GET {item} ×2, GET {collection} (snapshots)"),
+                [
+                    send(Method::Get, To::Item).times(2),
+                    send(Method::Get, To::Collection),
+                ],
+            )
+            .step(
+                format!("{} {item}, ×{}", names.join(", "), options.repeats),
+                safe_methods(resource, options.repeats)
+                    .into_iter()
+                    .map(|method| send(method, To::Item)),
+            )
+            .step(
+                format!("GET {item}, GET {collection} (snapshots after)"),
+                snapshots,
+            )
+            .step(
+                format!("GET {item} of a never-created id ×2, GET {collection}"),
+                [
+                    send(Method::Get, To::Item).times(2),
+                    send(Method::Get, To::Collection),
+                ],
+            )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        options: &'c GetSafetyOptions,
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator, options))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        resource: &Resource,
+        _: &GetSafetyOptions,
+        canons: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, &canons.declared, &resource.id_field)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
@@ -182,7 +293,7 @@ fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
         .as_ref()
         .is_some_and(|items| {
             items.iter().any(|item| {
-                id_field.get(item).and_then(Value::as_str) == Some(record.missing_id.as_str())
+                id_field.get(item).and_then(id_text).as_deref() == Some(record.missing_id.as_str())
             })
         });
     if listed

@@ -2,11 +2,103 @@
 //! (RFC 9110 §9.3.2). A status mismatch is an error; a header mismatch a warning (SHOULD);
 //! Content-Length may be omitted by HEAD, but when sent it must match.
 
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::answered;
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{HeadParityOptions, Resource};
+use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
+
+/// The check.
+pub struct HeadParity;
+
+/// `[resources.NAME.checks.head-parity]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadParityOptions {
+    /// Lower-case header names compared between GET and HEAD.
+    pub headers: Vec<String>,
+}
+
+impl Default for HeadParityOptions {
+    fn default() -> Self {
+        HeadParityOptions {
+            headers: vec![
+                "etag".into(),
+                "content-type".into(),
+                "last-modified".into(),
+                "content-length".into(),
+            ],
+        }
+    }
+}
+
+/// `[resources.NAME.checks.head-parity]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeadParityDoc {
+    /// Read by `CheckOptions::enabled`; here so that the key is accepted and type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
+    /// Headers that must match between GET and HEAD when GET sends them.
+    headers: Option<Vec<Spanned<String>>>,
+}
+
+impl Check for HeadParity {
+    const ID: CheckId = CheckId::HeadParity;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::ToCreate;
+    type Options = HeadParityOptions;
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<HeadParityOptions, ScenarioError> {
+        let doc: HeadParityDoc = table.doc()?;
+        let headers = match &doc.headers {
+            Some(names) => names
+                .iter()
+                .map(|name| table.header_name(name).map(|n| n.to_ascii_lowercase()))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => HeadParityOptions::default().headers,
+        };
+        Ok(HeadParityOptions { headers })
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &HeadParityOptions) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &HeadParityOptions, _: bool) -> Outline {
+        let item = &resource.item;
+        let (create, creates) = outline::create(resource, "a generated body");
+        Outline::new().step(create, [creates]).step(
+            format!("GET {item}, HEAD {item}"),
+            [send(Method::Get, To::Item), send(Method::Head, To::Item)],
+        )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c HeadParityOptions,
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        _: &Resource,
+        options: &HeadParityOptions,
+        _: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, options)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

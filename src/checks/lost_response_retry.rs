@@ -8,17 +8,136 @@
 //! one resource. POST without a key (the API declares none): a duplicate is a warning, since the
 //! API gives clients no way to retry safely.
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::matching::{client_part, member_names, rows_with_id};
+use crate::checks::outline::{Outline, To, send};
 use crate::checks::steps;
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, IdempotencyKey, JsonPointer, Resource};
+use crate::scenario::{
+    CreateMode, IdempotencyKey, JsonPointer, OptionsTable, Resource, ScenarioError,
+};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// The check.
+pub struct LostResponseRetry;
+
+impl Check for LostResponseRetry {
+    const ID: CheckId = CheckId::LostResponseRetry;
+    const OWN_CONNECTIONS: bool = true;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
+        notes(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let mut steps = Outline::new();
+        if put_part_skip(resource).is_none() {
+            steps.extend(put_outline(resource));
+        }
+        steps.extend(post_outline(resource));
+        steps
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        resource: &Resource,
+        _: &(),
+        canons: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, &canons.full, &resource.id_field)
+    }
+}
+
+/// The PUT part of a case.
+fn put_outline(resource: &Resource) -> Outline {
+    let (item, collection) = (&resource.item, &resource.collection);
+    let retried = [
+        send(Method::Put, To::Item).times(2),
+        send(Method::Get, To::Item),
+    ];
+    Outline::new()
+        .step(
+            format!(
+                "PUT {item} body A to a new id, answer not read (lost response); the same PUT again; GET {item}"
+            ),
+            retried,
+        )
+        .step(
+            format!(
+                "PUT {item} body A to another new id, answer not read; the same PUT while it is in flight; GET {item}"
+            ),
+            retried,
+        )
+        .step(
+            format!("PUT {item} body A on a fresh id, GET it (reference); GET {collection}"),
+            [
+                send(Method::Put, To::Item),
+                send(Method::Get, To::Item),
+                send(Method::Get, To::Collection),
+            ],
+        )
+}
+
+/// The POST part of a case.
+fn post_outline(resource: &Resource) -> Outline {
+    let collection = &resource.collection;
+    let count = send(Method::Get, To::Collection);
+    let post = send(Method::Post, To::Collection);
+    let settling = steps::MAX_IN_FLIGHT_RETRIES + 1;
+    match post_mode(resource) {
+        PostMode::Keyed(key) => {
+            let header = &key.header;
+            Outline::new()
+                .step(
+                    format!(
+                        "GET {collection} (count); POST {collection} body B with a new {header}, answer not read; the same POST again (until not in flight); GET {collection} (count)"
+                    ),
+                    [count, post, post.between(1, settling), count],
+                )
+                .step(
+                    format!(
+                        "GET {collection} (count); POST {collection} body C with a new {header}, answer not read; the same POST while it is in flight; GET {collection} (count)"
+                    ),
+                    [count, post.times(2), post.between(0, settling), count],
+                )
+        }
+        PostMode::Unkeyed => Outline::new().step(
+            format!(
+                "GET {collection} (count); POST {collection} body D without a key, answer not read; the same POST again; GET {collection} (count)"
+            ),
+            [count, post.times(2), count],
+        ),
+        PostMode::NotRun(_) => Outline::new(),
+    }
+}
 
 /// How the POST part runs on a resource.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,7 +407,7 @@ async fn keyed_in_flight(
             post.clone(),
         )
         .await?;
-    session.adopt_created(retry);
+    session.adopt_created(retry).await?;
     let mut retries = vec![session.exchange(retry).clone()];
     let first = session.abandon(unanswered).await?;
     let first = session.exchange(first).clone();

@@ -3,18 +3,71 @@
 //! resource ends with the winner's body (RFC 9110 §13.1.1: the precondition prevents the "lost
 //! update" of §13.1.1's note).
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
+use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::etag::EntityTag;
 use crate::checks::matching::holds;
+use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, IF_MATCH};
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
-use crate::scenario::Resource;
+use crate::checks::verdict::answered;
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
+
+/// The check.
+pub struct LostUpdate;
+
+impl Check for LostUpdate {
+    const ID: CheckId = CheckId::LostUpdate;
+    const OWN_CONNECTIONS: bool = true;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let item = &resource.item;
+        let (create, creates) = outline::create_conditionally(resource, "a generated body");
+        Outline::new()
+            .step(create, [creates])
+            .step(
+                format!("GET {item} (the ETag both clients read)"),
+                [send(Method::Get, To::Item)],
+            )
+            .step(
+                format!(
+                    "PUT {item} body X and PUT {item} body Y, both with If-Match: that ETag, released together"
+                ),
+                [send(Method::Put, To::Item).times(2)],
+            )
+            .step(format!("GET {item}"), [send(Method::Get, To::Item)])
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+        judge(record, &canons.full)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

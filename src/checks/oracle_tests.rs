@@ -3,15 +3,16 @@
 
 use serde_json::json;
 
+use crate::checks::head_parity::HeadParityOptions;
+use crate::checks::put_after_delete::PutAfterDeleteOptions;
+use crate::checks::repeat_delete::RepeatDeleteOptions;
 use crate::checks::testing::{canon, collection, exchange, id_field, item};
-use crate::checks::verdict::Violation;
+use crate::checks::use_after_delete::UseAfterDeleteOptions;
 use crate::checks::*;
-use crate::findings::Severity;
-use crate::http::model::Method::{Delete, Get, Head, Patch, Post, Put};
-use crate::scenario::{
-    HeadParityOptions, IdempotencyKey, PutAfterDeleteOptions, RepeatDeleteOptions,
-    UseAfterDeleteOptions,
-};
+use crate::model::exchange::Method::{Delete, Get, Head, Patch, Post, Put};
+use crate::model::findings::Severity;
+use crate::model::violation::Violation;
+use crate::scenario::IdempotencyKey;
 
 /// The severities of `found`; also asserts that every violation names its rule (a stable
 /// slug: the baseline fingerprint depends on it).
@@ -110,6 +111,24 @@ fn repeat_delete_passes_204_then_404() {
 }
 
 #[test]
+fn repeat_delete_finds_a_numeric_target_id_among_the_others() {
+    // Server-picked integer ids (Django, FastAPI): the target `7` is `7` in the listing.
+    let record = repeat_delete::Record {
+        target_id: "7".into(),
+        collection_before: collection(vec![json!({"id": 6}), json!({"id": 7})]),
+        collection_after: collection(vec![json!({"id": 6})]),
+        ..delete_record(404, 404, true)
+    };
+    let found = repeat_delete::judge(
+        &record,
+        &canon(&[]),
+        &RepeatDeleteOptions::default(),
+        &id_field(),
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
 fn repeat_delete_flags_500_survivors_and_collateral_deletes() {
     let options = RepeatDeleteOptions::default();
     let found = repeat_delete::judge(
@@ -132,6 +151,34 @@ fn repeat_delete_flags_500_survivors_and_collateral_deletes() {
         &options,
         &id_field(),
     );
+    assert!(found.len() == 1 && found[0].title.contains("another resource"));
+}
+
+#[test]
+fn repeat_delete_tells_a_numeric_target_from_its_canaries() {
+    // json-server, DRF, FastAPI: ids are numbers; the deleted target is not collateral.
+    let record = repeat_delete::Record {
+        target_id: "7".into(),
+        collection_before: collection(vec![
+            json!({"id": 6, "name": "canary"}),
+            json!({"id": 7, "name": "target"}),
+            json!({"id": 8, "name": "canary"}),
+        ]),
+        first_delete: exchange(Delete, URL, 200, None, &[]),
+        second_delete: exchange(Delete, URL, 404, None, &[]),
+        item_after: item(404, json!({})),
+        collection_after: collection(vec![
+            json!({"id": 6, "name": "canary"}),
+            json!({"id": 8, "name": "canary"}),
+        ]),
+    };
+    let options = RepeatDeleteOptions::default();
+    assert!(repeat_delete::judge(&record, &canon(&[]), &options, &id_field()).is_empty());
+    let collateral = repeat_delete::Record {
+        collection_after: collection(vec![json!({"id": 6, "name": "canary"})]),
+        ..record
+    };
+    let found = repeat_delete::judge(&collateral, &canon(&[]), &options, &id_field());
     assert!(found.len() == 1 && found[0].title.contains("another resource"));
 }
 
@@ -172,7 +219,6 @@ fn put_after_delete_flags_resurrected_members_and_a_200_create() {
 #[test]
 fn put_after_delete_accepts_a_declared_refusal_only_if_nothing_was_created() {
     let options = PutAfterDeleteOptions {
-        enabled: true,
         refusal_statuses: vec![409],
     };
     let record = |after_status| put_after_delete::Record {

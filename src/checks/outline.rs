@@ -1,359 +1,158 @@
-//! The request outline of each check on a resource, for `--dry-run`: what one case sends, in
-//! order, with the resource's paths. Checks are adaptive (later requests depend on earlier
-//! answers, e.g. the id a POST returns), so this is the plan of a case, not a transcript.
-//!
-//! Keep each outline in step with its check's `execute`; a new check needs an arm here.
+//! The outline of one case of a check, for `--dry-run`: its steps in order, each a line of
+//! text and the requests the step sends. Checks are adaptive (later requests depend on earlier
+//! answers, e.g. the id a POST returns), so an outline is the plan of a case on an API that
+//! behaves, not a transcript. Each check writes its outline beside its `execute`
+//! ([`crate::checks::check::Check::outline`]); the outline test (`outline_tests.rs`) runs every
+//! check against the demo API and fails when the requests `execute` sends stop matching the
+//! requests its outline lists.
 
-use crate::checks::CheckId;
-use crate::http::model::Method;
-use crate::scenario::{CreateMode, EmptyBody, Resource, Script};
+use crate::model::exchange::Method;
+use crate::scenario::{CreateMode, Resource};
 
-/// The steps of one case of `check` on `resource`, one line each. `proxied`: a proxy carries
-/// the target's requests, so no answer is left unread (see `checks::dispatch::target_skip`).
-pub fn outline(check: CheckId, resource: &Resource, proxied: bool) -> Vec<String> {
-    let item = resource.item.as_str();
-    let collection = resource.collection.as_str();
-    let options = &resource.checks;
-    match check {
-        CheckId::RepeatPut => {
-            let max = options.repeat_put.max_repeats.max(2);
-            let mut steps = vec![create_with(resource, "body A")];
-            if resource.create == CreateMode::Post {
-                steps.push(format!("PUT {item} body A"));
-            }
-            steps.extend([
-                format!("GET {item}, GET {collection} (snapshots after 1 PUT)"),
-                format!("PUT {item} body A again, until 2..={max} identical PUTs in all"),
-                format!("GET {item}, GET {collection} (snapshots after all PUTs)"),
-            ]);
-            steps
-        }
-        CheckId::PartialPut => {
-            let mut steps = vec![create_with(resource, "full body A")];
-            if resource.create == CreateMode::Post {
-                steps.push(format!("PUT {item} full body A"));
-            }
-            steps.extend([
-                format!("GET {item}"),
-                format!("PUT {item} body B (required members only), GET {item}"),
-                format!("PUT {item} full body A again, GET {item}"),
-            ]);
-            steps
-        }
-        CheckId::RepeatDelete => vec![
-            format!(
-                "{} ×{}: the target and {} canary resource(s)",
-                create_with(resource, "generated bodies"),
-                options.repeat_delete.canaries + 1,
-                options.repeat_delete.canaries
-            ),
-            format!("GET {collection}"),
-            format!("DELETE {item} ×2"),
-            format!("GET {item}, GET {collection}"),
-        ],
-        CheckId::PutAfterDelete => vec![
-            create_with(resource, "body A"),
-            format!("DELETE {item}"),
-            format!("PUT {item} body B (required members only), GET {item}"),
-            format!("PUT {item} body B on a fresh id, GET it (reference)"),
-        ],
-        CheckId::UseAfterDelete => {
-            let mut steps = vec![
-                create_with(resource, "a generated body"),
-                format!("DELETE {item}"),
-                format!("GET {item}"),
-            ];
-            if resource.supports(Method::Head) {
-                steps.push(format!("HEAD {item}"));
-            }
-            steps
-        }
-        CheckId::GetSafety => {
-            let safe: Vec<&str> = [Method::Get, Method::Head, Method::Options]
-                .into_iter()
-                .filter(|m| resource.supports(*m))
-                .map(Method::as_str)
-                .collect();
-            vec![
-                create_with(resource, "a generated body"),
-                format!("GET {item} ×2, GET {collection} (snapshots)"),
-                format!(
-                    "{} {item}, ×{}",
-                    safe.join(", "),
-                    options.get_safety.repeats
-                ),
-                format!("GET {item}, GET {collection} (snapshots after)"),
-                format!("GET {item} of a never-created id ×2, GET {collection}"),
-            ]
-        }
-        CheckId::HeadParity => vec![
-            create_with(resource, "a generated body"),
-            format!("GET {item}, HEAD {item}"),
-        ],
-        CheckId::PostRetry => {
-            let mut steps = vec![
-                format!("POST {collection} body A ×2 without a key"),
-                format!("GET {collection} (count duplicates)"),
-            ];
-            if let Some(key) = &resource.idempotency_key {
-                let header = &key.header;
-                steps.extend([
-                    format!("POST {collection} body B ×2 with one {header}"),
-                    format!("GET {collection} (count)"),
-                    format!("POST {collection} body C with the same {header}"),
-                    format!("GET {collection} (count)"),
-                ]);
-            }
-            steps
-        }
-        CheckId::StatusConformance => status_conformance(resource),
-        CheckId::Script => Vec::new(),
-        CheckId::ConcurrentPut => {
-            let k = resource.concurrent_clients;
-            vec![
-                format!("PUT {item} body A on a fresh id, GET it (reference)"),
-                format!("PUT {item} body A ×{k} to a new id, released together"),
-                format!("GET {item}, GET {collection} (snapshots)"),
-                format!("PUT {item} body A ×{k} to that id again, released together"),
-                format!("GET {item}, GET {collection} (snapshots after)"),
-            ]
-        }
-        CheckId::ConcurrentPostKey => {
-            let k = resource.concurrent_clients;
-            let header = key_header(resource);
-            vec![
-                format!("GET {collection} (count items with body B)"),
-                format!("POST {collection} body B ×{k} with one new {header}, released together"),
-                format!(
-                    "POST {collection} body B with the same {header} once all have answered (again while answered in flight)"
-                ),
-                format!("GET {collection} (count items with body B)"),
-            ]
-        }
-        CheckId::LostResponseRetry => lost_response_retry(resource),
-        CheckId::ConditionalWrite => conditional_write(resource),
-        CheckId::LostUpdate => vec![
-            create_conditionally(resource, "a generated body"),
-            format!("GET {item} (the ETag both clients read)"),
-            format!(
-                "PUT {item} body X and PUT {item} body Y, both with If-Match: that ETag, released together"
-            ),
-            format!("GET {item}"),
-        ],
-        CheckId::EtagStability => {
-            let star = if resource.conditional.preconditions_required {
-                " with If-Match: *"
-            } else {
-                ""
-            };
-            vec![
-                create_conditionally(resource, "body A"),
-                format!("GET {item} (ETag)"),
-                format!("PUT {item} body A{star}, GET {item}, ×2 (identical PUTs)"),
-                format!("PUT {item} body B{star}, GET {item}"),
-            ]
-        }
-        CheckId::Fuzz => vec![
-            "a generated sequence (run A): three cases in four focused, 3 to 5 requests on one resource; the fourth free, 1..=MAX_STEPS requests on 2 run-owned slots".into(),
-            "its insert-safe and duplicate-idempotent variants (runs C, B), each on fresh ids: C, then A, then B, stopping at the first run after which a rule is broken".into(),
-            format!("after each run: GET {item} of every id it touched, GET {collection}"),
-            "on a failure: the same case again (confirmation), then shrinking executions (up to --max-shrink-runs)".into(),
-        ],
-        CheckId::PostPutCreation => {
-            let star = if resource.conditional.preconditions_required {
-                " with If-Match: *"
-            } else {
-                ""
-            };
-            let empty = match resource.post_put.map(|p| p.empty_body) {
-                Some(EmptyBody::EmptyObject) => "body {}",
-                _ => "no body",
-            };
-            let mut steps = vec![
-                format!("POST {collection} with {empty} (create)"),
-                format!("GET {item} (the empty resource)"),
-                format!("PUT {item} body A{star}, GET {item}, GET {collection}"),
-            ];
-            if !proxied {
-                steps.extend([
-                    format!("PUT {item} body A again, answer not read (lost response)"),
-                    format!("PUT {item} body A again (retry), GET {item}, GET {collection}"),
-                ]);
-            }
-            steps
-        }
+/// What one case sends, step by step.
+#[derive(Debug, Clone, Default)]
+pub struct Outline {
+    steps: Vec<Step>,
+}
+
+/// One step: its line of text and the requests it stands for.
+#[derive(Debug, Clone)]
+pub struct Step {
+    text: String,
+    sends: Vec<Sends>,
+}
+
+/// A request a step sends, and how many times in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sends {
+    pub method: Method,
+    pub to: To,
+    /// The fewest times it is sent in a row.
+    pub min: u32,
+    /// The most times it is sent in a row.
+    pub max: u32,
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum To {
+    /// The item path, with any id.
+    Item,
+    /// The collection path.
+    Collection,
+}
+
+impl Outline {
+    /// An outline with no step yet.
+    pub fn new() -> Outline {
+        Outline::default()
+    }
+
+    /// The outline with one more step.
+    pub fn step(
+        mut self,
+        text: impl Into<String>,
+        sends: impl IntoIterator<Item = Sends>,
+    ) -> Outline {
+        self.push(text, sends);
+        self
+    }
+
+    /// Adds a step.
+    pub fn push(&mut self, text: impl Into<String>, sends: impl IntoIterator<Item = Sends>) {
+        self.steps.push(Step {
+            text: text.into(),
+            sends: sends.into_iter().collect(),
+        });
+    }
+
+    /// Adds the steps of another outline.
+    pub fn extend(&mut self, other: Outline) {
+        self.steps.extend(other.steps);
+    }
+
+    /// The lines of `--dry-run`, one per step.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().map(|step| step.text.as_str())
+    }
+
+    /// Every request of every step, in order.
+    pub fn sends(&self) -> impl Iterator<Item = &Sends> {
+        self.steps.iter().flat_map(|step| &step.sends)
+    }
+
+    /// True when the outline has no step.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
     }
 }
 
-/// The outline of a hand-written script: its steps as written.
-pub fn script_outline(script: &Script) -> Vec<String> {
-    script
-        .steps
-        .iter()
-        .map(|step| {
-            let repeat = match step.repeat {
-                0 | 1 => String::new(),
-                n => format!(" ×{n}"),
-            };
-            format!("{} {}{repeat}  ({})", step.method, step.path, step.name)
-        })
-        .collect()
+/// `method` to `to`, once.
+pub fn send(method: Method, to: To) -> Sends {
+    Sends {
+        method,
+        to,
+        min: 1,
+        max: 1,
+    }
 }
 
-fn create_with(resource: &Resource, body: &str) -> String {
+impl Sends {
+    /// Exactly `n` times in a row.
+    pub fn times(self, n: u32) -> Sends {
+        self.between(n, n)
+    }
+
+    /// From `min` to `max` times in a row.
+    pub fn between(self, min: u32, max: u32) -> Sends {
+        Sends { min, max, ..self }
+    }
+}
+
+/// The step that creates the case's resource as the scenario says: PUT to a fresh id, or POST.
+pub fn create(resource: &Resource, body: &str) -> (String, Sends) {
     match resource.create {
-        CreateMode::Put => format!("PUT {} {body} (create)", resource.item),
-        CreateMode::Post => format!("POST {} {body} (create)", resource.collection),
+        CreateMode::Put => (
+            format!("PUT {} {body} (create)", resource.item),
+            send(Method::Put, To::Item),
+        ),
+        CreateMode::Post => (
+            format!("POST {} {body} (create)", resource.collection),
+            send(Method::Post, To::Collection),
+        ),
     }
 }
 
 /// Creation as the conditional-request checks do it: a creating PUT carries
 /// `If-None-Match: *` when the resource requires preconditions.
-fn create_conditionally(resource: &Resource, body: &str) -> String {
+pub fn create_conditionally(resource: &Resource, body: &str) -> (String, Sends) {
     if resource.create == CreateMode::Put && resource.conditional.preconditions_required {
-        format!(
-            "PUT {} {body} with If-None-Match: * (create)",
-            resource.item
+        (
+            format!(
+                "PUT {} {body} with If-None-Match: * (create)",
+                resource.item
+            ),
+            send(Method::Put, To::Item),
         )
     } else {
-        create_with(resource, body)
+        create(resource, body)
+    }
+}
+
+/// ` with If-Match: *` where the resource requires preconditions (its PUTs to an existing
+/// item carry it), else nothing.
+pub fn star(resource: &Resource) -> &'static str {
+    if resource.conditional.preconditions_required {
+        " with If-Match: *"
+    } else {
+        ""
     }
 }
 
 /// The resource's Idempotency-Key header name (or the default name).
-fn key_header(resource: &Resource) -> &str {
+pub fn key_header(resource: &Resource) -> &str {
     resource
         .idempotency_key
         .as_ref()
         .map_or("Idempotency-Key", |key| key.header.as_str())
-}
-
-fn lost_response_retry(resource: &Resource) -> Vec<String> {
-    use crate::checks::lost_response_retry::{PostMode, post_mode, put_part_skip};
-    let item = resource.item.as_str();
-    let collection = resource.collection.as_str();
-    let mut steps = Vec::new();
-    if put_part_skip(resource).is_none() {
-        steps.extend([
-            format!(
-                "PUT {item} body A to a new id, answer not read (lost response); the same PUT again; GET {item}"
-            ),
-            format!(
-                "PUT {item} body A to another new id, answer not read; the same PUT while it is in flight; GET {item}"
-            ),
-            format!("PUT {item} body A on a fresh id, GET it (reference); GET {collection}"),
-        ]);
-    }
-    match post_mode(resource) {
-        PostMode::Keyed(key) => {
-            let header = &key.header;
-            steps.extend([
-                format!(
-                    "GET {collection} (count); POST {collection} body B with a new {header}, answer not read; the same POST again (until not in flight); GET {collection} (count)"
-                ),
-                format!(
-                    "GET {collection} (count); POST {collection} body C with a new {header}, answer not read; the same POST while it is in flight; GET {collection} (count)"
-                ),
-            ]);
-        }
-        PostMode::Unkeyed => steps.push(format!(
-            "GET {collection} (count); POST {collection} body D without a key, answer not read; the same POST again; GET {collection} (count)"
-        )),
-        PostMode::NotRun(_) => {}
-    }
-    steps
-}
-
-fn conditional_write(resource: &Resource) -> Vec<String> {
-    let item = resource.item.as_str();
-    let collection = resource.collection.as_str();
-    let mut steps = vec![
-        create_conditionally(resource, "body A"),
-        format!("GET {collection}, GET {item} (state and ETag; again after each write below)"),
-        format!("PUT {item} with If-Match: the current ETag"),
-        format!("PUT {item} with If-Match: the now stale ETag"),
-        format!("PUT {item} with If-Match: W/ + the current ETag"),
-        format!("PUT {item} with If-None-Match: *"),
-        format!("PUT {item} with If-Match: * to a never-created id, GET {collection}"),
-    ];
-    if resource.conditional.preconditions_required {
-        steps.push(format!("PUT {item} without a precondition (expects 428)"));
-    }
-    steps.extend([
-        format!("DELETE {item} with If-Match: the stale ETag"),
-        format!("DELETE {item} with If-Match: the current ETag"),
-    ]);
-    steps
-}
-
-fn status_conformance(resource: &Resource) -> Vec<String> {
-    let item = resource.item.as_str();
-    let mut steps = Vec::new();
-    if resource.supports(Method::Put) && resource.create == CreateMode::Put {
-        steps.push(format!("PUT {item} on a fresh id (create)"));
-    }
-    if resource.post_id.is_some() {
-        steps.push(format!(
-            "POST {} (create), GET its Location",
-            resource.collection
-        ));
-    }
-    if resource.supports(Method::Put) {
-        steps.push(format!("PUT {item} another body (update)"));
-    }
-    if !resource.supports(Method::Patch) {
-        steps.push(format!("PATCH {item} (undeclared: expects 405 with Allow)"));
-    }
-    steps
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-    use crate::checks::BUILT_IN;
-    use crate::env::EnvSnapshot;
-
-    fn resources() -> Vec<Resource> {
-        let env = EnvSnapshot::default();
-        ["../../scenarios/demo.toml", "../../scenarios/notes.toml"]
-            .iter()
-            .zip([
-                include_str!("../../scenarios/demo.toml"),
-                include_str!("../../scenarios/notes.toml"),
-            ])
-            .flat_map(|(path, text)| {
-                crate::scenario::load_str(Path::new(path), text, &env)
-                    .expect("bundled scenario")
-                    .resources
-            })
-            .collect()
-    }
-
-    #[test]
-    fn every_built_in_check_has_an_outline() {
-        for resource in resources() {
-            for check in BUILT_IN.into_iter().filter(|c| *c != CheckId::Script) {
-                assert!(
-                    !outline(check, &resource, false).is_empty(),
-                    "{check:?} on {}",
-                    resource.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn behind_a_proxy_post_put_creation_leaves_no_answer_unread() {
-        let notes = resources()
-            .into_iter()
-            .find(|r| r.post_put.is_some())
-            .expect("notes");
-        let direct = outline(CheckId::PostPutCreation, &notes, false);
-        let proxied = outline(CheckId::PostPutCreation, &notes, true);
-        assert!(direct.iter().any(|s| s.contains("not read")));
-        assert!(!proxied.iter().any(|s| s.contains("not read")));
-        assert_eq!(proxied[0], "POST /notes with no body (create)");
-    }
 }

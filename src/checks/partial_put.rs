@@ -2,15 +2,70 @@
 //! without the optional members, then A again: after B the omitted members are gone, and after
 //! the second A the state equals the state after the first.
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
-use crate::checks::verdict::{Violation, states_differ};
-use crate::http::model::Method;
-use crate::runner::session::{CaseError, Session};
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::states_differ;
+use crate::model::check::CheckId;
+use crate::model::exchange::Method;
+use crate::model::violation::Violation;
 use crate::scenario::generate::{BodyGenerator, partial_body};
-use crate::scenario::{CreateMode, Resource};
+use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
+
+/// The check.
+pub struct PartialPut;
+
+impl Check for PartialPut {
+    const ID: CheckId = CheckId::PartialPut;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::Sent;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let item = &resource.item;
+        let (create, creates) = outline::create(resource, "full body A");
+        let mut steps = Outline::new().step(create, [creates]);
+        if resource.create == CreateMode::Post {
+            steps.push(
+                format!("PUT {item} full body A"),
+                [send(Method::Put, To::Item)],
+            );
+        }
+        let put_get = [send(Method::Put, To::Item), send(Method::Get, To::Item)];
+        steps
+            .step(format!("GET {item}"), [send(Method::Get, To::Item)])
+            .step(
+                format!("PUT {item} body B (required members only), GET {item}"),
+                put_get,
+            )
+            .step(format!("PUT {item} full body A again, GET {item}"), put_get)
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+        judge(record, &canons.full)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -3,15 +3,79 @@
 //! Idempotency-Key and body: exactly one resource, and the retry replays the first answer. With
 //! the same key and another body: a 4xx (422 per the draft) and nothing created.
 
+use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
-use crate::checks::verdict::{Violation, answered, states_differ, statuses};
-use crate::http::model::Exchange;
-use crate::runner::session::{CaseError, Session};
+use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::outline::{Outline, To, send};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{IdempotencyKey, Resource};
+use crate::scenario::{IdempotencyKey, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session};
 use crate::snapshot::CollectionSnapshot;
 use crate::snapshot::canonical::Canon;
+
+/// The check.
+pub struct PostRetry;
+
+impl Check for PostRetry {
+    const ID: CheckId = CheckId::PostRetry;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
+        notes(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let collection = &resource.collection;
+        let count = [send(Method::Get, To::Collection)];
+        let mut steps = Outline::new()
+            .step(
+                format!("POST {collection} body A ×2 without a key"),
+                [send(Method::Post, To::Collection).times(2)],
+            )
+            .step(format!("GET {collection} (count duplicates)"), count);
+        if let Some(key) = &resource.idempotency_key {
+            let header = &key.header;
+            steps = steps
+                .step(
+                    format!("POST {collection} body B ×2 with one {header}"),
+                    [send(Method::Post, To::Collection).times(2)],
+                )
+                .step(format!("GET {collection} (count)"), count)
+                .step(
+                    format!("POST {collection} body C with the same {header}"),
+                    [send(Method::Post, To::Collection)],
+                )
+                .step(format!("GET {collection} (count)"), count);
+        }
+        steps
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+        judge(record, &canons.full)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -4,16 +4,102 @@
 //! members the client controls (those of A or B): the server's own per-resource members (ids,
 //! creation times) legitimately differ between two resources and are not compared.
 
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde_json::Value;
+use toml::Spanned;
 
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
 use crate::checks::matching::{client_part, member_names};
-use crate::checks::verdict::{Violation, answered, states_differ, statuses};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::{BodyGenerator, partial_body};
-use crate::scenario::{CreateMode, PutAfterDeleteOptions, Resource};
+use crate::scenario::model::StatusesDoc;
+use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
+
+/// The check.
+pub struct PutAfterDelete;
+
+/// `[resources.NAME.checks.put-after-delete]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutAfterDeleteOptions {
+    /// Statuses with which the API may refuse to re-create a deleted id (default none).
+    pub refusal_statuses: Vec<u16>,
+}
+
+/// `[resources.NAME.checks.put-after-delete]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PutAfterDeleteDoc {
+    /// Read by `CheckOptions::enabled`; here so that the key is accepted and type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
+    refusal_statuses: Option<Spanned<StatusesDoc>>,
+}
+
+impl Check for PutAfterDelete {
+    const ID: CheckId = CheckId::PutAfterDelete;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::Sent;
+    type Options = PutAfterDeleteOptions;
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<PutAfterDeleteOptions, ScenarioError> {
+        let doc: PutAfterDeleteDoc = table.doc()?;
+        Ok(PutAfterDeleteOptions {
+            refusal_statuses: table.statuses(
+                doc.refusal_statuses.as_ref(),
+                "refusal_statuses",
+                true,
+                Vec::new(),
+            )?,
+        })
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &PutAfterDeleteOptions) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &PutAfterDeleteOptions, _: bool) -> Outline {
+        let item = &resource.item;
+        let (create, creates) = outline::create(resource, "body A");
+        let put_get = [send(Method::Put, To::Item), send(Method::Get, To::Item)];
+        Outline::new()
+            .step(create, [creates])
+            .step(format!("DELETE {item}"), [send(Method::Delete, To::Item)])
+            .step(
+                format!("PUT {item} body B (required members only), GET {item}"),
+                put_get,
+            )
+            .step(
+                format!("PUT {item} body B on a fresh id, GET it (reference)"),
+                put_get,
+            )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c PutAfterDeleteOptions,
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        _: &Resource,
+        options: &PutAfterDeleteOptions,
+        canons: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, &canons.full, options)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

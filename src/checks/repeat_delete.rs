@@ -2,15 +2,145 @@
 //! the second DELETE answers 2xx, 404 or 410 (never 5xx), and no other resource disappears —
 //! run-owned canaries sit beside the target to notice collateral deletes.
 
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde_json::Value;
+use toml::Spanned;
 
-use crate::checks::verdict::{Violation, answered, states_differ, statuses};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{RepeatDeleteOptions, Resource};
+use crate::scenario::model::StatusesDoc;
+use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session, id_text};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// Most canaries `repeat-delete` may create.
+const MAX_CANARIES: u32 = 20;
+
+/// The check.
+pub struct RepeatDelete;
+
+/// `[resources.NAME.checks.repeat-delete]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatDeleteOptions {
+    /// Statuses accepted for the second DELETE.
+    pub second_delete_statuses: Vec<u16>,
+    /// Statuses accepted for a GET after the DELETEs.
+    pub gone_statuses: Vec<u16>,
+    /// Run-owned resources kept beside the target to notice collateral deletes.
+    pub canaries: u32,
+}
+
+impl Default for RepeatDeleteOptions {
+    fn default() -> Self {
+        RepeatDeleteOptions {
+            second_delete_statuses: vec![200, 202, 204, 404, 410],
+            gone_statuses: vec![404, 410],
+            canaries: 2,
+        }
+    }
+}
+
+/// `[resources.NAME.checks.repeat-delete]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepeatDeleteDoc {
+    /// Read by `CheckOptions::enabled`; here so that the key is accepted and type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
+    second_delete_statuses: Option<Spanned<StatusesDoc>>,
+    gone_statuses: Option<Spanned<StatusesDoc>>,
+    canaries: Option<Spanned<i64>>,
+}
+
+impl Check for RepeatDelete {
+    const ID: CheckId = CheckId::RepeatDelete;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::ToCreate;
+    type Options = RepeatDeleteOptions;
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<RepeatDeleteOptions, ScenarioError> {
+        let doc: RepeatDeleteDoc = table.doc()?;
+        let defaults = RepeatDeleteOptions::default();
+        Ok(RepeatDeleteOptions {
+            second_delete_statuses: table.statuses(
+                doc.second_delete_statuses.as_ref(),
+                "second_delete_statuses",
+                false,
+                defaults.second_delete_statuses,
+            )?,
+            gone_statuses: table.statuses(
+                doc.gone_statuses.as_ref(),
+                "gone_statuses",
+                false,
+                defaults.gone_statuses,
+            )?,
+            canaries: table.count(
+                doc.canaries.as_ref(),
+                "canaries",
+                0..=MAX_CANARIES,
+                defaults.canaries,
+            )?,
+        })
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &RepeatDeleteOptions) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, options: &RepeatDeleteOptions, _: bool) -> Outline {
+        let (item, collection) = (&resource.item, &resource.collection);
+        let canaries = options.canaries;
+        let (create, creates) = outline::create(resource, "generated bodies");
+        Outline::new()
+            .step(
+                format!(
+                    "{create} ×{}: the target and {canaries} canary resource(s)",
+                    canaries + 1
+                ),
+                [creates.times(canaries + 1)],
+            )
+            .step(
+                format!("GET {collection}"),
+                [send(Method::Get, To::Collection)],
+            )
+            .step(
+                format!("DELETE {item} ×2"),
+                [send(Method::Delete, To::Item).times(2)],
+            )
+            .step(
+                format!("GET {item}, GET {collection}"),
+                [
+                    send(Method::Get, To::Item),
+                    send(Method::Get, To::Collection),
+                ],
+            )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        options: &'c RepeatDeleteOptions,
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator, options))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        resource: &Resource,
+        options: &RepeatDeleteOptions,
+        canons: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, &canons.full, options, &resource.id_field)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
@@ -145,7 +275,8 @@ fn collateral(
             items
                 .iter()
                 .filter(|item| {
-                    id_field.get(item).and_then(Value::as_str) != Some(record.target_id.as_str())
+                    id_field.get(item).and_then(id_text).as_deref()
+                        != Some(record.target_id.as_str())
                 })
                 .map(|item| canon.body(item))
                 .collect(),

@@ -1,15 +1,117 @@
 //! `repeat-put`: the same full PUT applied N times leaves the state of applying it once
 //! (RFC 9110 §9.2.2), and a repeat never answers 201 (§9.3.4).
 
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde_json::Value;
+use toml::Spanned;
 
-use crate::checks::verdict::{Violation, answered, states_differ};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Session};
+use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::{answered, states_differ};
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{RepeatPutOptions, Resource};
+use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+/// The check.
+pub struct RepeatPut;
+
+/// `[resources.NAME.checks.repeat-put]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatPutOptions {
+    /// Largest N for "the same PUT N times" (N is generated in 2..=max_repeats).
+    pub max_repeats: u32,
+}
+
+impl Default for RepeatPutOptions {
+    fn default() -> Self {
+        RepeatPutOptions { max_repeats: 4 }
+    }
+}
+
+/// `[resources.NAME.checks.repeat-put]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepeatPutDoc {
+    /// Read by `CheckOptions::enabled`; here so that the key is accepted and type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
+    max_repeats: Option<Spanned<i64>>,
+}
+
+impl Check for RepeatPut {
+    const ID: CheckId = CheckId::RepeatPut;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::Sent;
+    type Options = RepeatPutOptions;
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<RepeatPutOptions, ScenarioError> {
+        let doc: RepeatPutDoc = table.doc()?;
+        let defaults = RepeatPutOptions::default();
+        Ok(RepeatPutOptions {
+            max_repeats: table.count(
+                doc.max_repeats.as_ref(),
+                "max_repeats",
+                2..=MAX_REPEATS,
+                defaults.max_repeats,
+            )?,
+        })
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &RepeatPutOptions) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, options: &RepeatPutOptions, _: bool) -> Outline {
+        let (item, collection) = (&resource.item, &resource.collection);
+        let max = options.max_repeats.max(2);
+        let (create, creates) = outline::create(resource, "body A");
+        let mut steps = Outline::new().step(create, [creates]);
+        if resource.create == CreateMode::Post {
+            steps.push(format!("PUT {item} body A"), [send(Method::Put, To::Item)]);
+        }
+        let snapshots = [
+            send(Method::Get, To::Item),
+            send(Method::Get, To::Collection),
+        ];
+        steps
+            .step(
+                format!("GET {item}, GET {collection} (snapshots after 1 PUT)"),
+                snapshots,
+            )
+            .step(
+                format!("PUT {item} body A again, until 2..={max} identical PUTs in all"),
+                [send(Method::Put, To::Item).between(1, max - 1)],
+            )
+            .step(
+                format!("GET {item}, GET {collection} (snapshots after all PUTs)"),
+                snapshots,
+            )
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        options: &'c RepeatPutOptions,
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator, options))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        _: &Resource,
+        _: &RepeatPutOptions,
+        canons: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, &canons.full)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -3,13 +3,81 @@
 //! a POST that creates answers 201 with a Location that resolves (§9.3.3, §15.3.2: SHOULD);
 //! a 405 carries Allow, which does not list the refused method (§15.5.6: MUST).
 
+use futures::future::LocalBoxFuture;
 use serde_json::json;
 
-use crate::checks::verdict::{Violation, answered};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
+use crate::checks::outline::{Outline, To, send};
+use crate::checks::verdict::answered;
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, Resource};
+use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
+
+/// The check.
+pub struct StatusConformance;
+
+impl Check for StatusConformance {
+    const ID: CheckId = CheckId::StatusConformance;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::Sent;
+    type Options = ();
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+        no_options(table)
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
+        let item = &resource.item;
+        let mut steps = Outline::new();
+        if resource.supports(Method::Put) && resource.create == CreateMode::Put {
+            steps.push(
+                format!("PUT {item} on a fresh id (create)"),
+                [send(Method::Put, To::Item)],
+            );
+        }
+        if resource.post_id.is_some() {
+            steps.push(
+                format!("POST {} (create), GET its Location", resource.collection),
+                [
+                    send(Method::Post, To::Collection),
+                    send(Method::Get, To::Item),
+                ],
+            );
+        }
+        if resource.supports(Method::Put) {
+            steps.push(
+                format!("PUT {item} another body (update)"),
+                [send(Method::Put, To::Item)],
+            );
+        }
+        if let Some(method) = undeclared_method(resource) {
+            steps.push(
+                format!("{method} {item} (undeclared: expects 405 with Allow)"),
+                [send(method, To::Item)],
+            );
+        }
+        steps
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c (),
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(&self, record: &Record, _: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
+        judge(record)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
@@ -92,13 +160,16 @@ async fn post_and_follow(
     let post = session.exchange(index).clone();
     let location = post.response.header("location").map(str::to_string);
     let location_get = match (post.response.is_success(), location) {
-        (true, Some(location)) => {
-            let path = session.resolve(&location);
-            let get = session
-                .send("GET the Location of the POST", Req::new(Method::Get, path))
-                .await?;
-            Some(session.exchange(get).clone())
-        }
+        (true, Some(location)) => match session.resolve(index, &location) {
+            // A Location on another origin is never requested (credentials stay at the
+            // target); the session reports it.
+            Ok(url) if session.on_target_origin(&url) => {
+                let req = Req::new(Method::Get, url.as_str());
+                let get = session.send("GET the Location of the POST", req).await?;
+                Some(session.exchange(get).clone())
+            }
+            _ => None,
+        },
         _ => None,
     };
     Ok((post, location_get, id))

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use crate::model::exchange::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, IdempotencyKey, Resource, TemplateNode};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 
 pub const IF_MATCH: &str = "If-Match";
@@ -151,7 +151,7 @@ pub async fn post_until_settled(
             n => format!("{purpose} (again, {n} after an in-flight answer)"),
         };
         let index = session.send(label, req.clone()).await?;
-        session.adopt_created(index);
+        session.adopt_created(index).await?;
         let exchange = session.exchange(index).clone();
         let in_flight = key.in_flight_statuses.contains(&exchange.response.status);
         sent.push(exchange);

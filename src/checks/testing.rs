@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::http::model::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
+use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
 use crate::scenario::{IgnorePattern, JsonPointer};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};

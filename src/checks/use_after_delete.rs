@@ -1,11 +1,102 @@
 //! `use-after-delete`: after a successful DELETE, GET and HEAD of the resource answer 404 or
 //! 410, never 2xx (RFC 9110 §9.3.5).
 
-use crate::checks::verdict::{Violation, answered, statuses};
-use crate::http::model::{Exchange, Method};
-use crate::runner::session::{CaseError, Req, Session};
+use futures::future::LocalBoxFuture;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::verdict::answered;
+use crate::model::check::CheckId;
+use crate::model::exchange::{Exchange, Method};
+use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{Resource, UseAfterDeleteOptions};
+use crate::scenario::model::StatusesDoc;
+use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
+
+/// The check.
+pub struct UseAfterDelete;
+
+/// `[resources.NAME.checks.use-after-delete]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseAfterDeleteOptions {
+    /// Statuses accepted for GET/HEAD after a DELETE.
+    pub gone_statuses: Vec<u16>,
+}
+
+impl Default for UseAfterDeleteOptions {
+    fn default() -> Self {
+        UseAfterDeleteOptions {
+            gone_statuses: vec![404, 410],
+        }
+    }
+}
+
+/// `[resources.NAME.checks.use-after-delete]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UseAfterDeleteDoc {
+    /// Read by `CheckOptions::enabled`; here so that the key is accepted and type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
+    gone_statuses: Option<Spanned<StatusesDoc>>,
+}
+
+impl Check for UseAfterDelete {
+    const ID: CheckId = CheckId::UseAfterDelete;
+    const UNCONDITIONAL_PUTS: UnconditionalPuts = UnconditionalPuts::ToCreate;
+    type Options = UseAfterDeleteOptions;
+    type Record = Record;
+
+    fn options(&self, table: &OptionsTable<'_>) -> Result<UseAfterDeleteOptions, ScenarioError> {
+        let doc: UseAfterDeleteDoc = table.doc()?;
+        Ok(UseAfterDeleteOptions {
+            gone_statuses: table.statuses(
+                doc.gone_statuses.as_ref(),
+                "gone_statuses",
+                false,
+                UseAfterDeleteOptions::default().gone_statuses,
+            )?,
+        })
+    }
+
+    fn skip_reason(&self, resource: &Resource, _: &UseAfterDeleteOptions) -> Option<String> {
+        skip_reason(resource)
+    }
+
+    fn outline(&self, resource: &Resource, _: &UseAfterDeleteOptions, _: bool) -> Outline {
+        let item = &resource.item;
+        let (create, creates) = outline::create(resource, "a generated body");
+        let mut steps = Outline::new()
+            .step(create, [creates])
+            .step(format!("DELETE {item}"), [send(Method::Delete, To::Item)])
+            .step(format!("GET {item}"), [send(Method::Get, To::Item)]);
+        if resource.supports(Method::Head) {
+            steps.push(format!("HEAD {item}"), [send(Method::Head, To::Item)]);
+        }
+        steps
+    }
+
+    fn execute<'c>(
+        &'c self,
+        case: Case<'c, '_>,
+        _: &'c UseAfterDeleteOptions,
+    ) -> LocalBoxFuture<'c, Result<Record, CaseError>> {
+        Box::pin(execute(case.session, case.generator))
+    }
+
+    fn judge(
+        &self,
+        record: &Record,
+        _: &Resource,
+        options: &UseAfterDeleteOptions,
+        _: &Canons,
+    ) -> Vec<Violation> {
+        judge(record, options)
+    }
+}
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {

@@ -1,11 +1,16 @@
 //! The raw command line, as clap parses it. Nothing here is validated beyond syntax; see
 //! `config` for the validated form the core receives.
 
+// The doc comments of clap arguments are their `--help` text, printed as written: a TOML table
+// such as `[target]` stays in brackets there, so rustdoc must not read it as a link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::exit_code;
+use crate::cli::values;
+use crate::model::exit_code;
 
 /// Tests live HTTP APIs for idempotence and safety violations (RFC 9110).
 #[derive(Debug, Parser)]
@@ -16,6 +21,40 @@ pub struct Cli {
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's command line. An `IDEMFUZZ_*` variable that is set but empty counts
+    /// as unset (as an empty `NO_COLOR` does), so a CI template may leave one blank.
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        let mut command = without_empty_env(Cli::command());
+        let mut matches = command.try_get_matches_from_mut(std::env::args_os())?;
+        Cli::from_arg_matches_mut(&mut matches).map_err(|err| err.format(&mut command))
+    }
+}
+
+/// `command` with the environment variable of every argument whose variable is set but empty
+/// left out, in every subcommand.
+fn without_empty_env(command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    let command = empty.into_iter().fold(command, |command, id| {
+        command.mut_arg(id, |arg| arg.env(None))
+    });
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    subcommands.into_iter().fold(command, |command, name| {
+        command.mut_subcommand(name, without_empty_env)
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,6 +83,22 @@ pub enum Command {
     /// Re-execute saved fuzz failures exactly: exit 1 if one still fails, 0 if all are fixed.
     #[command(after_help = exit_code::HELP)]
     Replay(ReplayArgs),
+    /// Combine the JSON reports of a sharded run (`--shard I/N`, every I of one N) into the
+    /// report of the whole run, in any format, with the whole run's exit code.
+    ///
+    /// The shards must come from one run: the same idemfuzz version, seed, scenario files,
+    /// --fail-on and --baseline file, each shard once and none missing. A single report of a
+    /// whole run is written as it is (a way to turn a JSON report into JUnit or human).
+    #[command(after_help = MERGE_HELP)]
+    Merge(MergeArgs),
+    /// Delete what a crashed, killed or interrupted run left behind, from its ledger.
+    ///
+    /// Every resource the run's ledger (--ledger-dir, RUNID.jsonl) may have left is deleted
+    /// through the same ownership guard a run uses; what POSTs with lost answers created is
+    /// found by the run marker and listed, never deleted. Prints what remains and why; the
+    /// ledger is removed once nothing of the run is left. See docs/safety.md.
+    #[command(after_help = CLEANUP_HELP)]
+    Cleanup(CleanupArgs),
     /// Serve the bundled demo API alone, for trying idemfuzz by hand.
     ServeDemo(ServeDemoArgs),
     /// Validate scenario files and run nothing.
@@ -55,12 +110,16 @@ pub enum Command {
     ListChecks,
     /// List the bugs the demo API can plant.
     ListBugs,
-    /// Write a scenario file generated from an OpenAPI 3.0 or 3.1 document (JSON or YAML).
+    /// Write a scenario file generated from an OpenAPI 3.0/3.1 or Swagger 2.0 document (JSON or
+    /// YAML).
     ///
-    /// Every collection/item path pair (`/things` and `/things/{id}`) with PUT, DELETE or POST
-    /// becomes a resource; request-body schemas become body templates; readOnly members become
-    /// ignore patterns; checks the documented methods do not allow are turned off. Every
-    /// setting carries a comment saying where it came from. See docs/openapi.md.
+    /// Every collection/item path pair (`/things` and `/things/{id}`, `/items/{id}/`) that can
+    /// create, read and delete its own items becomes a resource; the create method, ETags,
+    /// required preconditions, POST-PUT creation, the PATCH format and server-managed members
+    /// come from what the document says; bulk and action endpoints are never imported. Every
+    /// setting carries a comment saying where it came from, and the file has no active
+    /// base_url (the document's server is shown as a comment). Prints which checks will run on
+    /// each resource, and why the others will not. See docs/openapi.md.
     #[command(after_help = INIT_HELP)]
     Init(InitArgs),
     /// Print a shell completion script to standard output.
@@ -75,11 +134,47 @@ pub enum Command {
     Man(ManArgs),
 }
 
+/// Exit codes of `merge`.
+const MERGE_HELP: &str = "\
+Exit codes (those of the whole run, from the merged report):
+  0    no failing findings
+  1    failing findings (at or above --fail-on and not in the --baseline)
+  2    a report cannot be read, or the reports are not the shards of one run (nothing is
+       written)
+  3    a shard could not test the target, or a check could not run a single case in any
+       shard
+  130  a shard was interrupted, with no failing finding";
+/// Exit codes of `cleanup`.
+const CLEANUP_HELP: &str = "\
+The auth and transport options apply as for `run`, except --har.
+
+Exit codes:
+  0    nothing of the run(s) is left (that the ledger knows of)
+  1    something is left: each resource is listed with why
+  2    usage error: no such ledger, an unreadable ledger, a run still in progress";
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// The run to clean up after: the run id every report prints (its ledger is
+    /// RUNID.jsonl in the ledger directory).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub run_id: Option<String>,
+    /// Every run with a ledger in the ledger directory (runs still in progress are skipped).
+    #[arg(long)]
+    pub all: bool,
+    /// The ledger directory [default: IDEMFUZZ_LEDGER_DIR, else .idemfuzz/runs].
+    #[arg(long, value_name = "DIR")]
+    pub ledger_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub transport: crate::cli::transport::TransportArgs,
+}
+
 /// Exit codes of `init`.
 const INIT_HELP: &str = "\
 Exit codes:
   0    the scenario file was written
-  2    the document cannot be read or parsed, yields no resource, or --out exists
+  2    the document cannot be read or parsed, yields no resource, no check of the written
+       file can run, or --out exists
   3    the document's URL could not be reached";
 
 #[derive(Debug, Args)]
@@ -93,6 +188,15 @@ pub struct InitArgs {
     /// Overwrite --out if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of the shards (`--report json:FILE` or `--format json` of each shard).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -114,44 +218,42 @@ pub struct ManArgs {
 #[derive(Debug, Args)]
 pub struct ExecutionArgs {
     /// Seed for generated values; printed in every report. Default: random.
-    #[arg(long)]
+    #[arg(long, env = "IDEMFUZZ_SEED")]
     pub seed: Option<u64>,
     /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
-    #[arg(long)]
+    #[arg(long, env = "IDEMFUZZ_CASES")]
     pub cases: Option<u32>,
     /// Cases (and their cleanups) in flight at once, across checks and resources; the requests
     /// inside one case are sequential. Against a slow API (tens of ms per request) a run takes
     /// about requests × latency ÷ this.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, env = "IDEMFUZZ_CONCURRENCY")]
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = values::checks())]
     pub checks: Vec<String>,
     /// Do not run these checks (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = values::checks())]
     pub skip_checks: Vec<String>,
     /// Lowest severity that fails the run.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    #[arg(long, value_enum, default_value_t = FailOn::Error, env = "IDEMFUZZ_FAIL_ON")]
     pub fail_on: FailOn,
-    /// Format of the main report.
-    #[arg(long, default_value = "human")]
-    pub format: String,
-    /// Where the main report goes (default: standard output).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml); repeatable.
-    #[arg(long = "report", value_name = "FORMAT:PATH")]
-    pub reports: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Also print a line per finished check.
+    /// Also print every finding's curl script, info findings in full, and a line per
+    /// finished check.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Write each finding's curl script to DIR as an executable file, named after the
+    /// finding (DIR is created if missing); the report names each file.
+    #[arg(long, value_name = "DIR")]
+    pub repro_dir: Option<PathBuf>,
     /// Known findings (a file written by --write-baseline): they are reported as known and do
     /// not fail the run; new findings still do. See docs/ci.md.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "IDEMFUZZ_BASELINE")]
     pub baseline: Option<PathBuf>,
     /// Record this run's findings (warning and above) in FILE as a baseline; they then do not
     /// fail this run. Written only after a complete run; not with --shard.
@@ -159,13 +261,52 @@ pub struct ExecutionArgs {
     pub write_baseline: Option<PathBuf>,
     /// Run only slice I of N (1-based) of the planned cases, for splitting across CI jobs; the
     /// N slices together run every case exactly once.
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", env = "IDEMFUZZ_SHARD")]
     pub shard: Option<String>,
     /// Print the planned checks, cases and request outlines, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Test only these resources (comma-separated names from the scenario files), with the
+    /// scripts written for them. Default: every resource.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub resources: Vec<String>,
+    /// Stop after N failing findings: no new case starts, the cases in flight finish, cleanup
+    /// runs, and the report says the run stopped early and why (exit 1).
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..),
+        env = "IDEMFUZZ_MAX_FAILURES"
+    )]
+    pub max_failures: Option<u32>,
+    /// Stop starting cases (and shrinking fuzz failures) after this long, e.g. 60s or 5m; the
+    /// cases in flight finish, cleanup runs, and the report says the run stopped early. A check
+    /// the budget left without a single case is errored (exit 3).
+    #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIME_BUDGET")]
+    pub time_budget: Option<String>,
+    /// Directory of the run's ledger, RUNID.jsonl: what the run may have created, written
+    /// before each request that may create it, for `idemfuzz cleanup` after a crash (not used
+    /// by `demo`, whose API ends with the run) [default: IDEMFUZZ_LEDGER_DIR, else
+    /// .idemfuzz/runs].
+    #[arg(long, value_name = "DIR")]
+    pub ledger_dir: Option<PathBuf>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
+}
+
+/// Where the reports go (`run`, `demo`, `fuzz`, `replay` and `merge`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Format of the main report.
+    #[arg(long, default_value = "human", value_parser = values::formats(), env = "IDEMFUZZ_FORMAT")]
+    pub format: String,
+    /// Where the main report goes (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml, html:report.html);
+    /// repeatable.
+    #[arg(long = "report", value_name = "FORMAT:PATH")]
+    pub reports: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -176,16 +317,18 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario files or directories (every *.toml in a directory).
+    /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
+    /// from standard input.
     #[arg(required_unless_present = "openapi")]
     pub paths: Vec<PathBuf>,
-    /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 document (file or
-    /// http(s):// URL), as `idemfuzz init --openapi` would write it. A URL is fetched with the
-    /// proxy and TLS options below, without credentials.
+    /// Also run a scenario generated in memory from this OpenAPI 3.0/3.1 or Swagger 2.0
+    /// document (file or http(s):// URL), as `idemfuzz init --openapi` would write it. A URL is
+    /// fetched with the proxy and TLS options below, without credentials. The target is never
+    /// taken from the document: --base-url (or IDEMFUZZ_BASE_URL) is required.
     #[arg(long, value_name = "FILE|URL")]
     pub openapi: Option<String>,
-    /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
-    #[arg(long)]
+    /// Base URL of the API; overrides the files' [target] base_url.
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     #[command(flatten)]
     pub execution: ExecutionArgs,
@@ -195,7 +338,7 @@ pub struct RunArgs {
 pub struct DemoArgs {
     /// Bug(s) to plant in the demo API (comma-separated; `none` for the clean API; see
     /// `list-bugs`).
-    #[arg(long, default_value = "merge-put")]
+    #[arg(long, default_value = "merge-put", value_parser = values::bugs())]
     pub bug: String,
     #[command(flatten)]
     pub execution: ExecutionArgs,
@@ -207,7 +350,7 @@ pub struct ServeDemoArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Bug(s) to plant (comma-separated; `none` for the clean API).
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = "none", value_parser = values::bugs())]
     pub bug: String,
     /// Answer 401 to every request without `Authorization: Bearer TOKEN` (to try [target.auth]).
     #[arg(long, value_name = "TOKEN")]
@@ -219,25 +362,23 @@ pub struct ServeDemoArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario files or directories.
+    /// Scenario files or directories; `-` reads one scenario from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// Scenario files or directories (every *.toml in a directory).
+    /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
+    /// from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Base URL of the API; overrides the files' [target] base_url. Also IDEMFUZZ_BASE_URL.
-    #[arg(long)]
+    /// Base URL of the API; overrides the files' [target] base_url.
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     /// Most steps in one generated sequence.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_STEPS)]
     pub max_steps: usize,
-    /// Stop starting new sequences (and stop shrinking) after this long, e.g. 60s or 5m.
-    #[arg(long, value_name = "DURATION")]
-    pub time_budget: Option<String>,
     /// Most executions spent shrinking one failure.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_SHRINK_RUNS)]
     pub max_shrink_runs: u32,
@@ -256,8 +397,8 @@ pub struct ReplayArgs {
     /// Saved failure files (from --failures-dir of `fuzz`).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Base URL of the API; overrides the scenario's [target] base_url. Also IDEMFUZZ_BASE_URL.
-    #[arg(long)]
+    /// Base URL of the API; overrides the scenario's [target] base_url.
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     /// The scenario file to use instead of the one the failure names.
     #[arg(long)]

@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::baseline::file::{self, BaselineError};
-use crate::baseline::{Baseline, BaselineOptions};
 use crate::cli::commands::fail;
 use crate::cli::config::ExecutionConfig;
 use crate::cli::transport;
-use crate::exit_code;
-use crate::report::model::{CheckStatus, RunOutcome, RunReport};
+use crate::model::baseline::file::{self, BaselineError};
+use crate::model::baseline::{Baseline, BaselineOptions};
+use crate::model::exit_code;
+use crate::model::report::{CheckStatus, RunOutcome, RunReport};
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings, dry_run};
 
@@ -84,6 +84,7 @@ pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<()
 fn incomplete(report: &RunReport) -> Option<&'static str> {
     match report.outcome {
         RunOutcome::Interrupted => Some("the run was interrupted"),
+        RunOutcome::Stopped { .. } => Some("the run stopped early"),
         RunOutcome::CannotTest { .. } => Some("the target could not be tested"),
         RunOutcome::Completed => report
             .results
@@ -103,6 +104,9 @@ pub fn dry_run(
     note: Option<&str>,
     out: &mut dyn Write,
 ) -> u8 {
+    if let Err(err) = crate::cli::config::check_resources(&config.selection, planned) {
+        return fail(exit_code::USAGE, &err);
+    }
     let baseline = match baseline_options(config) {
         Ok(baseline) => baseline,
         Err(err) => return fail(exit_code::USAGE, &err),
@@ -122,9 +126,9 @@ pub fn dry_run(
     if let Some(note) = note {
         text.push_str(&format!("\nnote: {note}\n"));
     }
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => exit_code::OK,
-        Err(err) => {
+    match super::pipe::worth_reporting(out.write_all(text.as_bytes()).and_then(|()| out.flush())) {
+        None => exit_code::OK,
+        Some(err) => {
             eprintln!("idemfuzz: error: writing the plan failed: {err}");
             exit_code::USAGE
         }

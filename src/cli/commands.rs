@@ -9,26 +9,33 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::baseline::BaselineOptions;
-use crate::checks::BUILT_IN;
+use crate::checks;
 use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs};
 use crate::cli::bundled;
 use crate::cli::ci;
-use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, Terminal};
+use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, ReportSpec, Terminal};
+use crate::cli::input;
+use crate::cli::signals;
 use crate::cli::transport;
+use crate::cli::wait;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
 use crate::env::EnvSnapshot;
-use crate::exit_code;
+use crate::model::baseline::BaselineOptions;
+use crate::model::check::BUILT_IN;
+use crate::model::exit_code;
+use crate::model::report::RunReport;
 use crate::report::har::HarReporter;
-use crate::report::human::HumanReporter;
+use crate::report::html::HtmlReporter;
+use crate::report::human::{HumanOptions, HumanReporter};
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
-use crate::report::model::RunReport;
+use crate::report::repro::{Directory, ReproReporter};
+use crate::report::verdict::{Expectation, PlantedBug, verdict};
 use crate::report::{Format, Reporter, ReporterSet};
-use crate::runner::context::ResolvedTarget;
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings};
 use crate::scenario::{self, Scenario};
+use crate::session::context::ResolvedTarget;
 
 /// `list-checks`.
 pub fn list_checks(out: &mut dyn Write) -> u8 {
@@ -58,9 +65,11 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
     exit_code::OK
 }
 
-/// `check`: validate scenario files.
+/// `check`: validate scenario files. Secrets are not needed: an unset variable stands in with a
+/// placeholder, and each file's line says which variables `run` will need.
 pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
-    match scenario::load_paths(&args.paths, env) {
+    let lenient = env.clone().standing_in_for_unset();
+    match input::load_scenarios(&args.paths, &lenient) {
         Ok(scenarios) => {
             for s in &scenarios {
                 let _ = writeln!(
@@ -70,11 +79,28 @@ pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
                     s.resources.len(),
                     s.scripts.len()
                 );
+                if let Some(line) = needed_variables(s, env) {
+                    let _ = writeln!(out, "{line}");
+                }
             }
             exit_code::OK
         }
         Err(err) => fail(exit_code::USAGE, &err),
     }
+}
+
+/// `  run will need: API_TOKEN (not set here), TENANT`, or `None` when the file reads no
+/// variable.
+fn needed_variables(scenario: &Scenario, env: &EnvSnapshot) -> Option<String> {
+    let names: Vec<String> = scenario
+        .variables()
+        .into_iter()
+        .map(|name| match env.get(&name) {
+            Some(_) => name,
+            None => format!("{name} (not set here)"),
+        })
+        .collect();
+    (!names.is_empty()).then(|| format!("  run will need: {}", names.join(", ")))
 }
 
 /// `run`: validate the options, load (and generate), run, report. The options are validated
@@ -89,7 +115,7 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
         Ok(scenarios) => scenarios,
         Err(code) => return code,
     };
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -116,22 +142,27 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
     }
 }
 
-/// `demo`: the demo API in-process, the bundled scenarios against it.
+/// `demo`: the demo API in-process, the bundled scenarios against it. The exit code (and the
+/// report's verdict) invert the sense of a finding: 0 when every planted bug was found.
 pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
     let bugs: BugSet = match args.bug.parse() {
         Ok(bugs) => bugs,
         Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
     };
-    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
+    let mut config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
         Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
+    let planted = planted_bugs(bugs);
+    config.human.expectation = Expectation::Demo(planted.clone());
+    // The demo API ends with the run: nothing could be cleaned up after it.
+    config.ledger_dir = None;
     let scenarios = match bundled_scenarios(env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
     if config.dry_run {
-        return demo_dry_run(scenarios, &config, env);
+        return demo_dry_run(scenarios, &config);
     }
     let Some(runtime) = runtime() else {
         return exit_code::CANNOT_TEST;
@@ -148,22 +179,51 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
             );
         }
     };
-    let result = match plan(scenarios, Some(&server.base_url()), env) {
+    eprintln!("{}", demo_announcement(bugs, &server.base_url()));
+    let result = match plan(scenarios, Some(&server.base_url())) {
         Ok(planned) => execute(&planned, &config),
         Err(err) => Err(fail(exit_code::USAGE, &err)),
     };
     runtime.block_on(server.shutdown());
-    let report = match result {
-        Ok(report) => report,
-        Err(code) => return code,
-    };
-    eprintln!("{}", demo_hint(bugs, &report));
-    exit_code::for_demo(!bugs.is_empty(), &report)
+    match result {
+        Ok(report) => verdict(&report, &Expectation::Demo(planted)).code,
+        Err(code) => code,
+    }
+}
+
+/// The bugs planted in the demo API, and the checks whose findings show each.
+fn planted_bugs(bugs: BugSet) -> Vec<PlantedBug> {
+    bugs.iter()
+        .map(|bug| PlantedBug {
+            name: bug.name().to_string(),
+            caught_by: bug.caught_by().to_vec(),
+            file: bug.script_file().map(str::to_string),
+        })
+        .collect()
+}
+
+/// The line `demo` prints on stderr before it runs: where the demo API is, what it plants, and
+/// how to try others.
+fn demo_announcement(bugs: BugSet, url: &str) -> String {
+    if bugs.is_empty() {
+        format!(
+            "demo: the clean demo API runs at {url}; idemfuzz must find nothing failing. Plant a bug with `--bug NAME` (`idemfuzz list-bugs`)."
+        )
+    } else {
+        format!(
+            "demo: the demo API runs at {url} with {bugs} planted; idemfuzz must find {}. The clean API: `--bug none`; other bugs: `idemfuzz list-bugs`.",
+            if bugs.iter().count() == 1 {
+                "it"
+            } else {
+                "each"
+            }
+        )
+    }
 }
 
 /// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
-fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSnapshot) -> u8 {
-    match plan(scenarios, Some(DRY_RUN_DEMO_URL), env) {
+fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> u8 {
+    match plan(scenarios, Some(DRY_RUN_DEMO_URL)) {
         Ok(planned) => ci::dry_run(
             &planned,
             &run_settings(config, Default::default()),
@@ -179,28 +239,6 @@ fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig, env: &EnvSna
 
 /// The demo API's address in a dry run, where it is not started.
 const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
-
-fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
-    let found = report.failing_findings().count();
-    if bugs.is_empty() {
-        format!(
-            "demo: clean API, {found} failing finding(s). Plant a bug with `idemfuzz demo --bug NAME` (see `idemfuzz list-bugs`)."
-        )
-    } else {
-        let outcome = match exit_code::for_demo(true, report) {
-            exit_code::OK => "the planted bug was found, as the demo expects (exit 0)",
-            _ => "the planted bug was NOT found at warning level or above (exit 1)",
-        };
-        let fuzz_hint = if bugs.iter().any(Bug::sequence_only) && found == 0 {
-            " Only the sequence fuzzer finds this bug: add `--checks fuzz --cases 100`."
-        } else {
-            ""
-        };
-        format!(
-            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`).{fuzz_hint}"
-        )
-    }
-}
 
 /// `serve-demo`: the demo API until Ctrl-C.
 pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
@@ -250,14 +288,12 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
 pub(super) fn plan(
     scenarios: Vec<Scenario>,
     cli_url: Option<&str>,
-    env: &EnvSnapshot,
 ) -> Result<Vec<PlannedScenario>, ConfigError> {
     scenarios
         .into_iter()
         .map(|scenario| {
             let path = scenario.path.display().to_string();
-            let base_url =
-                config::base_url(cli_url, env, scenario.target.base_url.as_deref(), &path)?;
+            let base_url = config::base_url(cli_url, scenario.target.base_url.as_deref(), &path)?;
             Ok(PlannedScenario {
                 target: ResolvedTarget::new(base_url, scenario.target.clone()),
                 scenario,
@@ -269,7 +305,7 @@ pub(super) fn plan(
 fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::ScenarioError> {
     bundled::SCENARIOS
         .iter()
-        .map(|(path, text)| scenario::load_str(Path::new(path), text, env))
+        .map(|(path, text)| checks::load::load_str(Path::new(path), text, env))
         .collect()
 }
 
@@ -279,29 +315,106 @@ pub(super) fn execute(
     planned: &[PlannedScenario],
     config: &ExecutionConfig,
 ) -> Result<RunReport, u8> {
+    config::check_resources(&config.selection, planned)
+        .map_err(|err| fail(exit_code::USAGE, &err))?;
     let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
     let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
         .map_err(|err| fail(exit_code::USAGE, &err))?;
-    let reporters = Arc::new(open_reporters(config).map_err(|err| fail(exit_code::USAGE, &err))?);
+    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
+    if let Some(patience) = config.transport.wait_for_target {
+        let waited = wait::wait_for_targets(&planned, &config.transport.client, patience);
+        runtime
+            .block_on(waited)
+            .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    }
+    let reporters = open_reporters(
+        &config.reports,
+        &config.human,
+        config.transport.har.as_deref(),
+        config.repro_dir.as_deref(),
+    )
+    .map_err(|err| fail(exit_code::USAGE, &err))?;
+    let reporters = Arc::new(reporters);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
-    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
+    if let Some(dir) = &config.ledger_dir {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            let why = format!(
+                "cannot create the ledger directory {}: {err}",
+                dir.display()
+            );
+            fail(exit_code::USAGE, &why)
+        })?;
+    }
     let settings = run_settings(config, baseline);
+    let ledger = config
+        .ledger_dir
+        .as_deref()
+        .map(|dir| crate::session::ledger::path_of(dir, &settings.run_id));
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+        let second = signals::OnSecondSignal {
+            run_id: settings.run_id.clone(),
+            ledger: ledger.as_ref().map(|path| path.display().to_string()),
+        };
+        signals::watch(cancel.clone(), second);
         runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
-    if let Some(err) = reporters.take_error() {
+    report_write_error(&reporters);
+    ci::write_baseline(config, &report)?;
+    if let Some(path) = ledger.filter(|path| path.exists()) {
+        eprintln!(
+            "idemfuzz: {} resource(s) may be left behind (see the report); {} keeps what the run may have created: `idemfuzz cleanup {}` tries again",
+            report.cleanup.left_behind.len(),
+            path.display(),
+            settings.run_id
+        );
+    }
+    if let Some(lines) = stderr_verdict(config, &report) {
+        eprint!("{lines}");
+    }
+    Ok(report)
+}
+
+/// Says on stderr when a report could not be written (a closed standard output excepted).
+pub(super) fn report_write_error(reporters: &ReporterSet) {
+    let report_error = reporters.take_error().map_or(Ok(()), Err);
+    if let Some(err) = super::pipe::worth_reporting(report_error) {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
-    ci::write_baseline(config, &report)?;
-    Ok(report)
+}
+
+/// When no human report goes to standard output (`-o FILE`, `--format json`…), the verdict and
+/// where the reports went, for stderr; `None` when the human report on stdout ends with them.
+fn stderr_verdict(config: &ExecutionConfig, report: &RunReport) -> Option<String> {
+    let human_on_stdout = config
+        .reports
+        .iter()
+        .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
+    if human_on_stdout {
+        return None;
+    }
+    let mut files: Vec<String> = config
+        .reports
+        .iter()
+        .filter_map(|r| match &r.destination {
+            Destination::File(path) => Some(format!("{} ({})", path.display(), r.format)),
+            Destination::Stdout => None,
+        })
+        .collect();
+    if let Some(har) = &config.transport.har {
+        files.push(format!("{} (har)", har.display()));
+    }
+    if let Some(dir) = &config.repro_dir {
+        files.push(format!("{} (curl scripts)", dir.display()));
+    }
+    let verdict = verdict(report, &config.human.expectation);
+    let mut text = String::new();
+    if !files.is_empty() {
+        text.push_str(&format!("idemfuzz: reports: {}\n", files.join(", ")));
+    }
+    text.push_str(&format!("idemfuzz: {}\n", verdict.line()));
+    Some(text)
 }
 
 /// The runner's settings from the validated configuration.
@@ -316,12 +429,21 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
         shard: config.shard,
         baseline,
         fuzz: config.fuzz.clone(),
+        limits: config.limits,
+        ledger_dir: config.ledger_dir.clone(),
     }
 }
 
-fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
+/// The reporters of `specs` (human ones with `human`, uncoloured in files) and, with `har`, the
+/// HAR writer. `Err` names the file that could not be created.
+pub(super) fn open_reporters(
+    specs: &[ReportSpec],
+    human: &HumanOptions,
+    har: Option<&Path>,
+    repro_dir: Option<&Path>,
+) -> Result<ReporterSet, String> {
     let set = ReporterSet::new();
-    for spec in &config.reports {
+    for spec in specs {
         let out: Box<dyn Write + Send> = match &spec.destination {
             Destination::Stdout => Box::new(std::io::stdout()),
             Destination::File(path) => {
@@ -332,19 +454,24 @@ fn open_reporters(config: &ExecutionConfig) -> Result<ReporterSet, String> {
         };
         let reporter: Box<dyn Reporter> = match spec.format {
             Format::Human => {
-                let mut options = config.human;
+                let mut options = human.clone();
                 if spec.destination != Destination::Stdout {
                     options.color = false;
                     options.progress = false;
+                    options.width = crate::report::text::DEFAULT_WIDTH;
                 }
                 Box::new(HumanReporter::new(out, options))
             }
             Format::Json => Box::new(JsonReporter::new(out)),
             Format::Junit => Box::new(JunitReporter::new(out)),
+            Format::Html => Box::new(HtmlReporter::new(out, human.expectation.clone())),
         };
         set.add(reporter);
     }
-    if let Some(path) = &config.transport.har {
+    if let Some(dir) = repro_dir {
+        set.add(Box::new(ReproReporter::new(Directory(dir.to_path_buf()))));
+    }
+    if let Some(path) = har {
         let file = File::create(path)
             .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
         set.add(Box::new(HarReporter::new(BufWriter::new(file))));

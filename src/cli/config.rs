@@ -2,32 +2,60 @@
 //! is found here, before anything is sent, and reported as a [`ConfigError`] (exit code 2).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::checks::CheckId;
-use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn};
+use crate::cli::args::{ColorChoice, ExecutionArgs, FailOn, ReportArgs};
 use crate::env::EnvSnapshot;
-use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
+use crate::model::check::CheckId;
+use crate::model::findings::Severity;
+use crate::model::shard::{Shard, ShardError};
 use crate::report::Format;
 use crate::report::human::HumanOptions;
-use crate::runner::plan::Selection;
-use crate::runner::shard::{Shard, ShardError};
+use crate::report::text;
+use crate::runner::RunLimits;
+use crate::runner::plan::{PlannedScenario, Selection};
 
 /// Facts about the terminal, observed once at the edge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Terminal {
     pub stdout_is_tty: bool,
     pub stderr_is_tty: bool,
+    /// Whether `--color auto` colours standard output: the common conventions as anstream
+    /// reads them — never with a non-empty `NO_COLOR`, always with a non-empty
+    /// `CLICOLOR_FORCE`, never with `CLICOLOR=0`, else on a terminal whose `TERM` is set and
+    /// not `dumb`.
+    pub stdout_color: bool,
+    /// Columns of the terminal standard output is, when it is one.
+    pub stdout_columns: Option<usize>,
 }
 
 impl Terminal {
-    /// Looks at the real standard streams.
+    /// Looks at the real standard streams (and the colour variables, through anstream).
     pub fn detect() -> Terminal {
         use std::io::IsTerminal;
+        let stdout = std::io::stdout();
+        let stdout_is_tty = stdout.is_terminal();
         Terminal {
-            stdout_is_tty: std::io::stdout().is_terminal(),
+            stdout_is_tty,
             stderr_is_tty: std::io::stderr().is_terminal(),
+            stdout_color: anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
+            stdout_columns: stdout_is_tty
+                .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+                .flatten()
+                .map(|(width, _)| usize::from(width.0)),
         }
+    }
+
+    /// The width of the human report on standard output: `COLUMNS` when set to a number, else
+    /// the terminal's, else [`text::DEFAULT_WIDTH`] when it is not a terminal; never less than
+    /// [`text::MIN_WIDTH`].
+    pub fn report_width(self, env: &EnvSnapshot) -> usize {
+        let columns = env
+            .get("COLUMNS")
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .or(self.stdout_columns.filter(|_| self.stdout_is_tty));
+        columns.map_or(text::DEFAULT_WIDTH, |c| c.max(text::MIN_WIDTH))
     }
 }
 
@@ -36,7 +64,7 @@ impl Terminal {
 pub enum ConfigError {
     #[error("{0}")]
     UnknownCheck(String),
-    #[error("unknown report format `{0}`; expected human, json or junit")]
+    #[error("unknown report format `{0}`; expected human, json, junit or html")]
     UnknownFormat(String),
     #[error("--report takes FORMAT:PATH (e.g. junit:results.xml), got `{0}`")]
     BadReportSpec(String),
@@ -68,6 +96,8 @@ pub enum ConfigError {
     ShardedBaselineRecording,
     #[error(transparent)]
     Transport(#[from] crate::cli::transport::TransportArgsError),
+    #[error("unknown resource `{name}` (--resources); the scenario files define: {known}")]
+    UnknownResource { name: String, known: String },
 }
 
 /// Where a report goes.
@@ -94,6 +124,8 @@ pub struct ExecutionConfig {
     pub fail_on: Severity,
     pub reports: Vec<ReportSpec>,
     pub human: HumanOptions,
+    /// `--repro-dir DIR`: each finding's curl script is written there.
+    pub repro_dir: Option<PathBuf>,
     /// The fuzz check's settings (`run --checks fuzz`, `fuzz`, `replay`).
     pub fuzz: FuzzSettings,
     /// `--shard I/N`.
@@ -106,6 +138,10 @@ pub struct ExecutionConfig {
     pub dry_run: bool,
     /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
     pub transport: crate::cli::transport::TransportSettings,
+    /// `--max-failures`, `--time-budget`.
+    pub limits: RunLimits,
+    /// `--ledger-dir`; `None` for `demo` (its API ends with the run).
+    pub ledger_dir: Option<PathBuf>,
 }
 
 /// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
@@ -129,7 +165,7 @@ pub fn execution(
     if args.write_baseline.is_some() && args.shard.is_some() {
         return Err(ConfigError::ShardedBaselineRecording);
     }
-    let reports = reports(args)?;
+    let reports = reports(&args.report)?;
     let human_on_stdout = reports
         .iter()
         .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
@@ -142,6 +178,12 @@ pub fn execution(
                 .then(|| check_ids(&args.checks))
                 .transpose()?,
             skip: check_ids(&args.skip_checks)?,
+            resources: (!args.resources.is_empty()).then(|| {
+                args.resources
+                    .iter()
+                    .map(|name| name.trim().to_owned())
+                    .collect()
+            }),
         },
         fail_on: match args.fail_on {
             FailOn::Error => Severity::Error,
@@ -149,13 +191,18 @@ pub fn execution(
         },
         reports,
         human: HumanOptions {
-            color: use_color(color, env, terminal.stdout_is_tty),
+            color: use_color(color, terminal),
             progress: human_on_stdout
                 && !args.no_progress
                 && terminal.stderr_is_tty
-                && env.get("CI").is_none(),
+                && env.get("CI").is_none()
+                && env.get("TERM") != Some("dumb"),
             verbose: args.verbose,
+            width: terminal.report_width(env),
+            repro_dir: args.repro_dir.as_ref().map(|dir| dir.display().to_string()),
+            expectation: Default::default(),
         },
+        repro_dir: args.repro_dir.clone(),
         // The fuzzer's own default (50 sequences) unless --cases is given, as --help says.
         fuzz: FuzzSettings {
             generated_cases: args.cases.unwrap_or(crate::fuzz::DEFAULT_CASES),
@@ -166,7 +213,63 @@ pub fn execution(
         write_baseline: args.write_baseline.clone(),
         dry_run: args.dry_run,
         transport: crate::cli::transport::settings(&args.transport, env)?,
+        limits: RunLimits {
+            max_failures: args.max_failures,
+            time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
+        },
+        ledger_dir: Some(ledger_dir(args.ledger_dir.as_deref(), env)),
     })
+}
+
+/// The ledger directory: `--ledger-dir`, else a non-empty `IDEMFUZZ_LEDGER_DIR`, else
+/// `.idemfuzz/runs`.
+pub fn ledger_dir(option: Option<&std::path::Path>, env: &EnvSnapshot) -> PathBuf {
+    option.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
+        env.get("IDEMFUZZ_LEDGER_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map_or_else(
+                || PathBuf::from(crate::session::ledger::DEFAULT_DIR),
+                PathBuf::from,
+            )
+    })
+}
+
+/// `60s`, `5m`, `1h 30m` (humantime); zero is refused.
+fn parse_budget(text: &str) -> Result<Duration, ConfigError> {
+    match humantime::parse_duration(text) {
+        Ok(budget) if !budget.is_zero() => Ok(budget),
+        Ok(_) => Err(ConfigError::BadTimeBudget("must be more than zero".into())),
+        Err(err) => Err(ConfigError::BadTimeBudget(format!(
+            "`{text}` is not a duration such as 60s or 5m ({err})"
+        ))),
+    }
+}
+
+/// Every `--resources` name must name a resource of the scenarios (exit 2 otherwise).
+pub fn check_resources(
+    selection: &Selection,
+    planned: &[PlannedScenario],
+) -> Result<(), ConfigError> {
+    let known: Vec<&str> = planned
+        .iter()
+        .flat_map(|p| p.scenario.resources.iter().map(|r| r.name.as_str()))
+        .collect();
+    let wanted = selection.resources.iter().flatten();
+    match wanted
+        .into_iter()
+        .find(|name| !known.contains(&name.as_str()))
+    {
+        Some(name) => {
+            let mut known = known;
+            known.sort_unstable();
+            known.dedup();
+            Err(ConfigError::UnknownResource {
+                name: name.clone(),
+                known: known.join(", "),
+            })
+        }
+        None => Ok(()),
+    }
 }
 
 fn check_ids(names: &[String]) -> Result<Vec<CheckId>, ConfigError> {
@@ -177,7 +280,8 @@ fn check_ids(names: &[String]) -> Result<Vec<CheckId>, ConfigError> {
         .map_err(|err| ConfigError::UnknownCheck(err.to_string()))
 }
 
-fn reports(args: &ExecutionArgs) -> Result<Vec<ReportSpec>, ConfigError> {
+/// The reports `--format`, `--output` and `--report` ask for; at most one on standard output.
+pub fn reports(args: &ReportArgs) -> Result<Vec<ReportSpec>, ConfigError> {
     let main = ReportSpec {
         format: parse_format(&args.format)?,
         destination: args
@@ -216,29 +320,25 @@ fn parse_format(text: &str) -> Result<Format, ConfigError> {
         .map_err(|_| ConfigError::UnknownFormat(text.to_string()))
 }
 
-/// Colour: `always`, `never`, or in `auto` a terminal without NO_COLOR.
-fn use_color(choice: ColorChoice, env: &EnvSnapshot, is_tty: bool) -> bool {
+/// Colour: `always`, `never`, or in `auto` what the terminal conventions say.
+pub fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_tty && env.get("NO_COLOR").is_none_or(str::is_empty),
+        ColorChoice::Auto => terminal.stdout_color,
     }
 }
 
-/// The base URL a scenario runs against: the command line, then IDEMFUZZ_BASE_URL, then the
-/// file. Returned without a trailing slash.
+/// The base URL a scenario runs against: the command line's (`--base-url`, or clap's
+/// `IDEMFUZZ_BASE_URL`), then the file's. Returned without a trailing slash.
 pub fn base_url(
     cli: Option<&str>,
-    env: &EnvSnapshot,
     from_file: Option<&str>,
     path: &str,
 ) -> Result<String, ConfigError> {
-    let url = cli
-        .or_else(|| env.get("IDEMFUZZ_BASE_URL").filter(|v| !v.is_empty()))
-        .or(from_file)
-        .ok_or_else(|| ConfigError::NoBaseUrl {
-            path: path.to_string(),
-        })?;
+    let url = cli.or(from_file).ok_or_else(|| ConfigError::NoBaseUrl {
+        path: path.to_string(),
+    })?;
     crate::scenario::check_base_url(url).map_err(|reason| ConfigError::BadBaseUrl { reason })
 }
 
@@ -343,30 +443,45 @@ mod tests {
     }
 
     #[test]
-    fn base_url_precedence_and_validation() {
-        let env = EnvSnapshot::from_pairs([("IDEMFUZZ_BASE_URL", "http://env:1")]);
+    fn the_report_fits_columns_then_the_terminal_then_80() {
+        let tty = Terminal {
+            stdout_is_tty: true,
+            stderr_is_tty: true,
+            stdout_columns: Some(132),
+            ..Terminal::default()
+        };
+        let none = EnvSnapshot::default();
+        assert_eq!(tty.report_width(&none), 132);
         assert_eq!(
-            base_url(Some("http://cli:1/"), &env, Some("http://file:1"), "f").as_deref(),
+            Terminal::default().report_width(&none),
+            80,
+            "not a terminal"
+        );
+        let columns = EnvSnapshot::from_pairs([("COLUMNS", "200")]);
+        assert_eq!(Terminal::default().report_width(&columns), 200);
+        let narrow = EnvSnapshot::from_pairs([("COLUMNS", "12")]);
+        assert_eq!(tty.report_width(&narrow), text::MIN_WIDTH);
+    }
+
+    #[test]
+    fn base_url_precedence_and_validation() {
+        assert_eq!(
+            base_url(Some("http://cli:1/"), Some("http://file:1"), "f").as_deref(),
             Ok("http://cli:1")
         );
         assert_eq!(
-            base_url(None, &env, Some("http://file:1"), "f").as_deref(),
-            Ok("http://env:1")
-        );
-        let empty = EnvSnapshot::default();
-        assert_eq!(
-            base_url(None, &empty, Some("http://file:1"), "f").as_deref(),
+            base_url(None, Some("http://file:1"), "f").as_deref(),
             Ok("http://file:1")
         );
         assert!(matches!(
-            base_url(None, &empty, None, "f"),
+            base_url(None, None, "f"),
             Err(ConfigError::NoBaseUrl { .. })
         ));
         assert!(matches!(
-            base_url(Some("ftp://x"), &empty, None, "f"),
+            base_url(Some("ftp://x"), None, "f"),
             Err(ConfigError::BadBaseUrl { .. })
         ));
-        let with_secret = base_url(Some("http://u:hunter2@h"), &empty, None, "f");
+        let with_secret = base_url(Some("http://u:hunter2@h"), None, "f");
         assert!(
             matches!(&with_secret, Err(ConfigError::BadBaseUrl { reason }) if reason.contains("credentials") && !reason.contains("hunter2")),
             "{with_secret:?}"

@@ -3,17 +3,17 @@
 //! data), and otherwise run like `run`, with only the fuzz check selected.
 
 use std::path::Path;
-use std::time::Duration;
 
-use crate::checks::CheckId;
+use crate::checks;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
 use crate::cli::commands::{execute, fail, plan, random_u64};
 use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
 use crate::env::EnvSnapshot;
-use crate::exit_code;
 use crate::fuzz::FuzzSettings;
 use crate::fuzz::saved::{self, SavedFailure};
-use crate::report::model::RunReport;
+use crate::model::check::CheckId;
+use crate::model::exit_code;
+use crate::model::report::RunReport;
 use crate::runner::plan::Selection;
 use crate::scenario;
 
@@ -23,7 +23,7 @@ pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         Ok(config) => config,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
-    let scenarios = match scenario::load_paths(&args.paths, env) {
+    let scenarios = match crate::cli::input::load_scenarios(&args.paths, env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -35,7 +35,7 @@ pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
         }
     }
     let replayed = config.fuzz.replays.len();
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -70,7 +70,6 @@ fn fuzz_config(
     // options already.
     config.fuzz = FuzzSettings {
         max_steps: args.max_steps,
-        time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
         max_shrink_runs: args.max_shrink_runs,
         ..config.fuzz
     };
@@ -92,19 +91,9 @@ fn fuzz_only(
     config.selection = Selection {
         only: Some(vec![CheckId::Fuzz]),
         skip: Vec::new(),
+        ..config.selection
     };
     Ok(config)
-}
-
-/// `60s`, `5m`, `1h 30m` (humantime); zero is refused.
-fn parse_budget(text: &str) -> Result<Duration, ConfigError> {
-    match humantime::parse_duration(text) {
-        Ok(budget) if !budget.is_zero() => Ok(budget),
-        Ok(_) => Err(ConfigError::BadTimeBudget("must be more than zero".into())),
-        Err(err) => Err(ConfigError::BadTimeBudget(format!(
-            "`{text}` is not a duration such as 60s or 5m ({err})"
-        ))),
-    }
 }
 
 /// The saved failures that belong to one of the loaded scenarios.
@@ -172,7 +161,7 @@ pub fn replay(args: &ReplayArgs, color: ColorChoice, env: &EnvSnapshot, terminal
         generated_cases: 0,
         ..FuzzSettings::default()
     };
-    let planned = match plan(scenarios, args.base_url.as_deref(), env) {
+    let planned = match plan(scenarios, args.base_url.as_deref()) {
         Ok(planned) => planned,
         Err(err) => return fail(exit_code::USAGE, &err),
     };
@@ -205,7 +194,7 @@ fn replay_scenarios(
         ));
     }
     let scenarios =
-        scenario::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
+        checks::load::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
     let failures = match &args.scenario {
         Some(path) => failures
             .into_iter()

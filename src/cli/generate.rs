@@ -8,16 +8,21 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::args::Cli;
-use crate::exit_code;
+use crate::model::exit_code;
 
 /// The binary's name as users type it.
 const BIN: &str = "idemfuzz";
 
-/// `completions SHELL`: the completion script on `out`.
+/// `completions SHELL`: the completion script on `out`. It is generated into memory first:
+/// `clap_complete` panics when its writer fails (e.g. on a closed pipe).
 pub fn completions(shell: Shell, out: &mut dyn Write) -> u8 {
     let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, BIN, out);
-    finish(out.flush(), "writing the completion script failed")
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, BIN, &mut script);
+    finish(
+        out.write_all(&script).and_then(|()| out.flush()),
+        "writing the completion script failed",
+    )
 }
 
 /// `man`: the top-level page on `out`, or with `out_dir` one page per command written there.
@@ -44,9 +49,9 @@ pub fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> u8 {
 }
 
 fn finish(result: std::io::Result<()>, what: &str) -> u8 {
-    match result {
-        Ok(()) => exit_code::OK,
-        Err(err) => {
+    match super::pipe::worth_reporting(result) {
+        None => exit_code::OK,
+        Some(err) => {
             eprintln!("idemfuzz: error: {what}: {err}");
             exit_code::USAGE
         }

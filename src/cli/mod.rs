@@ -4,12 +4,19 @@
 pub mod args;
 mod bundled;
 mod ci;
+mod cleanup;
 pub mod commands;
 pub mod config;
 mod fuzz;
 pub mod generate;
+pub mod input;
+mod merge;
 mod openapi;
+mod pipe;
+mod signals;
 pub mod transport;
+mod values;
+mod wait;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
@@ -23,6 +30,8 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Demo(args) => commands::demo(args, cli.color, env, terminal),
         Command::Fuzz(args) => fuzz::fuzz(args, cli.color, env, terminal),
         Command::Replay(args) => fuzz::replay(args, cli.color, env, terminal),
+        Command::Merge(args) => merge::merge(args, cli.color, terminal),
+        Command::Cleanup(args) => cleanup::cleanup(args, env),
         Command::ServeDemo(args) => commands::serve_demo(args),
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),

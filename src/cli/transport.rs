@@ -3,6 +3,10 @@
 //! arguments, their validation into [`TransportSettings`] (mistakes are exit 2), and the
 //! assembly of the transport stack and the targets' credentials from them.
 
+// The doc comments of clap arguments are their `--help` text, printed as written: a TOML table
+// such as `[target]` stays in brackets there, so rustdoc must not read it as a link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,14 +18,17 @@ use rustls::pki_types::CertificateDer;
 use crate::env::EnvSnapshot;
 use crate::http::config::{HttpVersion, ProxyConfig, TransportConfig, check_proxy_url};
 use crate::http::limit::{RateLimit, RateLimited};
-use crate::http::tap::{ExchangeObserver, Recorder, WireExchange};
+use crate::http::tap::{ExchangeObserver, Recorder};
 use crate::http::throttle::{RetryAfter, ThrottlePolicy};
 use crate::http::transport::{ReqwestTransport, Transport, TransportError};
+use crate::model::events::{Event, EventSink};
+use crate::model::exchange::WireExchange;
 use crate::report::ReporterSet;
-use crate::runner::auth::Credentials;
-use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::auth::{Auth, SecretText};
+use crate::scenario::interpolate::interpolate;
+use crate::scenario::{self, TargetHeader};
+use crate::session::auth::Credentials;
 
 /// Auth and transport options (flattened into the options of `run` and `demo`).
 #[derive(Debug, Clone, Args)]
@@ -31,7 +38,7 @@ pub struct TransportArgs {
     /// spaced, every request included (requests released together each wait for their turn,
     /// which stretches a race). Default: no limit. 10/s is a polite value for a shared staging
     /// API.
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", env = "IDEMFUZZ_RATE_LIMIT")]
     pub rate_limit: Option<String>,
     /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
     /// case error.
@@ -42,7 +49,7 @@ pub struct TransportArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub throttle_max_wait: String,
     /// Per-request timeout (e.g. 5s, 500ms); overrides every file's [target] timeout.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIMEOUT")]
     pub timeout: Option<String>,
     /// Longest wait for a connection (TCP and TLS) to the API or proxy.
     #[arg(long, value_name = "DURATION")]
@@ -70,6 +77,16 @@ pub struct TransportArgs {
     /// [target.auth] (with `run --openapi`, the way to authenticate the generated scenario).
     #[arg(long, value_name = "VAR")]
     pub bearer_env: Option<String>,
+    /// Send this header with every request, as if it were in every file's [target.headers]
+    /// (it replaces a header of the same name there); repeatable. `${VAR}` is read from the
+    /// environment; such values, and those of credential headers, are never printed.
+    #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+    /// Before the run, poll each target's base URL until it answers (any HTTP status), for at
+    /// most this long (e.g. 30s); a target still silent then is exit 3. For an API that CI has
+    /// just started.
+    #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_WAIT_FOR_TARGET")]
+    pub wait_for_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,6 +121,21 @@ pub enum TransportArgsError {
         "{path}: --bearer-env replaces [target.auth], but the file sets Authorization in [target.headers]"
     )]
     BearerConflict { path: String },
+    /// The value is never shown: it may be a secret.
+    #[error("-H takes NAME:VALUE (e.g. -H 'X-Tenant: ci'); one was given without `:`")]
+    HeaderWithoutColon,
+    #[error("-H {name}: `{name}` is not a valid header name")]
+    HeaderName { name: String },
+    #[error("-H {name}: {reason}")]
+    HeaderValue { name: String, reason: String },
+    #[error("-H {name} is given twice (names are case-insensitive)")]
+    HeaderTwice { name: String },
+    #[error("-H Authorization and --bearer-env both set Authorization; use one")]
+    HeaderBearerConflict,
+    #[error(
+        "{path}: -H Authorization and the file's [target.auth] both set Authorization; use one"
+    )]
+    HeaderAuthConflict { path: String },
 }
 
 /// The validated auth and transport options.
@@ -117,6 +149,10 @@ pub struct TransportSettings {
     pub har: Option<PathBuf>,
     /// From `--bearer-env`: replaces every target's `[target.auth]`.
     pub bearer: Option<Auth>,
+    /// From `-H`: added to every target's `[target.headers]`, replacing same-named ones.
+    pub headers: Vec<TargetHeader>,
+    /// `--wait-for-target`: how long to wait for the targets to answer before the run.
+    pub wait_for_target: Option<Duration>,
 }
 
 /// Validates the options; reads the CA files and the environment snapshot.
@@ -163,7 +199,60 @@ pub fn settings(
             .as_deref()
             .map(|name| bearer_from(name, env))
             .transpose()?,
+        headers: headers(args, env)?,
+        wait_for_target: args
+            .wait_for_target
+            .as_deref()
+            .map(|t| duration("--wait-for-target", t))
+            .transpose()?,
     })
+}
+
+/// The `-H NAME:VALUE` headers, validated and interpolated as `[target.headers]` values are.
+fn headers(
+    args: &TransportArgs,
+    env: &EnvSnapshot,
+) -> Result<Vec<TargetHeader>, TransportArgsError> {
+    let mut headers: Vec<TargetHeader> = Vec::new();
+    for spec in &args.headers {
+        let header = header(spec, env)?;
+        if headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(&header.name))
+        {
+            return Err(TransportArgsError::HeaderTwice { name: header.name });
+        }
+        headers.push(header);
+    }
+    let sets_authorization = headers.iter().any(|h| is_authorization(&h.name));
+    if sets_authorization && args.bearer_env.is_some() {
+        return Err(TransportArgsError::HeaderBearerConflict);
+    }
+    Ok(headers)
+}
+
+/// One `-H NAME:VALUE` (spaces around the value are dropped, as curl does).
+fn header(spec: &str, env: &EnvSnapshot) -> Result<TargetHeader, TransportArgsError> {
+    let (name, value) = spec
+        .split_once(':')
+        .ok_or(TransportArgsError::HeaderWithoutColon)?;
+    let name = name.trim().to_owned();
+    if !scenario::is_header_name(&name) {
+        return Err(TransportArgsError::HeaderName { name });
+    }
+    let bad_value = |reason: String| TransportArgsError::HeaderValue {
+        name: name.clone(),
+        reason,
+    };
+    let value = interpolate(value.trim(), env).map_err(bad_value)?;
+    if !scenario::is_header_value(&value.value) {
+        return Err(bad_value(scenario::BAD_HEADER_VALUE.to_owned()));
+    }
+    Ok(TargetHeader::new(name, value))
+}
+
+fn is_authorization(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization")
 }
 
 fn duration(option: &'static str, text: &str) -> Result<Duration, TransportArgsError> {
@@ -233,12 +322,13 @@ pub fn prepare_targets(
                 .target
                 .headers
                 .iter()
-                .any(|h| h.name.eq_ignore_ascii_case("authorization"))
+                .any(|h| is_authorization(&h.name))
             {
                 return Err(TransportArgsError::BearerConflict { path });
             }
             target.target.auth = Some(bearer.clone());
         }
+        add_headers(&mut target.target, &settings.headers, &path)?;
         target.auth = target.target.auth.as_ref().map(|auth| {
             shared
                 .entry(auth.clone())
@@ -247,6 +337,26 @@ pub fn prepare_targets(
         });
     }
     Ok(planned)
+}
+
+/// Adds the `-H` headers to a target, replacing its headers of the same names.
+fn add_headers(
+    target: &mut crate::scenario::Target,
+    headers: &[TargetHeader],
+    path: &str,
+) -> Result<(), TransportArgsError> {
+    if target.auth.is_some() && headers.iter().any(|h| is_authorization(&h.name)) {
+        return Err(TransportArgsError::HeaderAuthConflict {
+            path: path.to_owned(),
+        });
+    }
+    for header in headers {
+        target
+            .headers
+            .retain(|h| !h.name.eq_ignore_ascii_case(&header.name));
+        target.headers.push(header.clone());
+    }
+    Ok(())
 }
 
 /// The transport stack of a run, outermost first: Retry-After handling, the rate limiter
@@ -379,6 +489,85 @@ mod tests {
         assert!(matches!(
             settings_of(&["--proxy", "socks5://p:1"]),
             Err(TransportArgsError::Proxy(_))
+        ));
+    }
+
+    #[test]
+    fn headers_are_interpolated_and_secrets_are_shown_as_written_or_redacted() {
+        let settings = settings_of(&[
+            "-H",
+            "Authorization: Bearer ${TOKEN}",
+            "--header",
+            "X-Api-Key:literal-key",
+            "-H",
+            "X-Tenant:  ci ",
+        ])
+        .expect("valid");
+        let shown: Vec<(&str, &str, &str, bool)> = settings
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_str(),
+                    h.value.as_str(),
+                    h.shown.as_str(),
+                    h.secret,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Authorization", "Bearer t0k3n-abc", "Bearer ${TOKEN}", true),
+                ("X-Api-Key", "literal-key", crate::scenario::REDACTED, true),
+                ("X-Tenant", "ci", "ci", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_mistakes_never_echo_the_value() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["-H", "Bearer hunter2"], "without `:`"),
+            (&["-H", "Bad Name: hunter2"], "not a valid header name"),
+            (&["-H", "X-Key: ${UNSET_VAR}"], "`UNSET_VAR` is not set"),
+            (&["-H", "X-Key: a\u{7}hunter2"], "control characters"),
+            (&["-H", "x-a: 1", "-H", "X-A: hunter2"], "given twice"),
+            (
+                &["-H", "Authorization: hunter2", "--bearer-env", "TOKEN"],
+                "use one",
+            ),
+        ];
+        for (args, expected) in cases {
+            let err = settings_of(args).expect_err("invalid").to_string();
+            assert!(err.contains(expected), "{args:?}: {err}");
+            assert!(!err.contains("hunter2"), "{args:?} echoes the value: {err}");
+        }
+    }
+
+    #[test]
+    fn headers_replace_the_files_and_refuse_to_fight_target_auth() {
+        use crate::scenario::TargetHeader;
+        let settings = settings_of(&["-H", "x-tenant: cli"]).expect("valid");
+        let mut target = crate::scenario::load_str(
+            std::path::Path::new("t.toml"),
+            "[target.headers]\nX-Tenant = \"file\"\nAccept = \"a/b\"\n[resources.t]\ncollection = \"/t\"\nitem = \"/t/{id}\"\nbody = { a = 1 }\n",
+            &EnvSnapshot::default(),
+        )
+        .expect("valid scenario")
+        .target;
+        add_headers(&mut target, &settings.headers, "t.toml").expect("no conflict");
+        let names: Vec<(&str, &str)> = target
+            .headers
+            .iter()
+            .map(|h: &TargetHeader| (h.name.as_str(), h.value.as_str()))
+            .collect();
+        assert_eq!(names, [("Accept", "a/b"), ("x-tenant", "cli")]);
+        target.auth = Some(Auth::Command("printf t".into()));
+        let bearer = settings_of(&["-H", "authorization: Bearer x"]).expect("valid");
+        assert!(matches!(
+            add_headers(&mut target, &bearer.headers, "t.toml"),
+            Err(TransportArgsError::HeaderAuthConflict { .. })
         ));
     }
 

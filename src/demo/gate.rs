@@ -132,7 +132,7 @@ async fn require_token(expected: &str, request: Request, next: Next) -> Response
 
 async fn throttled(throttle: Throttle, seen: &AtomicU64, request: Request, next: Next) -> Response {
     let number = seen.fetch_add(1, Ordering::SeqCst) + 1;
-    if throttle.every == 0 || number % throttle.every != 0 {
+    if throttle.every == 0 || !number.is_multiple_of(throttle.every) {
         return next.run(request).await;
     }
     let mut response = Problem::new(

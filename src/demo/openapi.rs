@@ -43,7 +43,7 @@ mod tests {
             url: Some("http://127.0.0.1:8080/openapi.json".into()),
         })
         .expect("the demo's document imports");
-        assert_eq!(generated.resources, ["lamps", "things"]);
+        assert_eq!(generated.resources, ["things", "lamps"]);
         assert!(
             generated
                 .toml

@@ -10,16 +10,17 @@ use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 
-use crate::checks::verdict::Violation;
+use crate::fuzz::FuzzLimits;
 use crate::fuzz::execute::{Execution, execute, watched_slots};
-use crate::fuzz::ops::{Op, Relation, Repro};
-use crate::fuzz::oracle::{self, Broken, OracleContext, SideBySide, Signature};
+use crate::fuzz::oracle::{self, Broken, OracleContext, Signature};
 use crate::fuzz::strategy::{Case, case_strategy};
-use crate::fuzz::{FuzzDetail, FuzzLimits};
-use crate::http::model::Exchange;
-use crate::report::model::RunMoment;
-use crate::runner::session::{CaseError, Session};
+use crate::model::exchange::Exchange;
+use crate::model::fuzz::ops::{Op, Relation, Repro};
+use crate::model::fuzz::{FuzzDetail, SideBySide};
+use crate::model::report::RunMoment;
+use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
+use crate::session::{CaseError, Session};
 
 /// A broken rule with the executions that show it.
 #[derive(Debug, Clone)]
@@ -273,7 +274,7 @@ fn without_step(repro: &Repro, index: usize) -> Option<Repro> {
         Relation::InsertSafe { inserts } => Relation::InsertSafe {
             inserts: inserts
                 .iter()
-                .map(|insert| crate::fuzz::ops::Insert {
+                .map(|insert| crate::model::fuzz::ops::Insert {
                     before: if insert.before > index {
                         insert.before - 1
                     } else {
@@ -657,8 +658,8 @@ mod tests {
     use crate::env::EnvSnapshot;
     use crate::http::config::TransportConfig;
     use crate::http::transport::ReqwestTransport;
-    use crate::runner::context::{ResolvedTarget, RunContext};
     use crate::scenario::{self, Scenario};
+    use crate::session::context::{ResolvedTarget, RunContext};
     use crate::snapshot::canonical::Canon;
 
     fn things() -> Scenario {
@@ -748,7 +749,8 @@ mod tests {
             .collect();
         assert!(
             purposes
-                .first()
+                .iter()
+                .find(|p| !p.starts_with("check that the fresh id is free"))
                 .is_some_and(|p| p.starts_with("run A step 1")),
             "{purposes:?}"
         );

@@ -4,22 +4,18 @@
 //!
 //! Data flows as everywhere else: [`strategy`] generates a case, [`execute`] runs it through the
 //! session, [`oracle`] judges the records (pure), [`engine`] drives confirmation and shrinking,
-//! and [`saved`] owns the saved-failure format.
+//! and [`saved`] owns the saved-failure format. The vocabulary of sequences (operations,
+//! relations, reproductions) is data, in [`crate::model::fuzz`].
 
 pub mod engine;
 pub mod execute;
-pub mod ops;
 pub mod oracle;
 pub mod resolve;
 pub mod saved;
 pub mod strategy;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
-use ops::Repro;
-use oracle::SideBySide;
 use saved::SavedFailure;
 
 /// Default number of generated sequences per resource for `idemfuzz fuzz` and the `fuzz` check.
@@ -33,9 +29,6 @@ pub const DEFAULT_MAX_SHRINK_RUNS: u32 = 400;
 #[derive(Debug, Clone)]
 pub struct FuzzSettings {
     pub max_steps: usize,
-    /// No new case starts, and shrinking stops, once this much time has passed since the run
-    /// started.
-    pub time_budget: Option<Duration>,
     pub max_shrink_runs: u32,
     /// Saved failures to replay first (matched to resources by scenario path and name).
     pub replays: Vec<SavedFailure>,
@@ -47,7 +40,6 @@ impl Default for FuzzSettings {
     fn default() -> Self {
         FuzzSettings {
             max_steps: DEFAULT_MAX_STEPS,
-            time_budget: None,
             max_shrink_runs: DEFAULT_MAX_SHRINK_RUNS,
             replays: Vec::new(),
             generated_cases: DEFAULT_CASES,
@@ -71,43 +63,4 @@ pub struct FuzzLimits {
     pub shape: strategy::Shape,
     pub max_shrink_runs: u32,
     pub deadline: Option<Instant>,
-}
-
-/// What a fuzz finding carries besides the usual finding fields: the minimal reproduction and
-/// how it was reached.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FuzzDetail {
-    /// `per-step`, `duplicate-idempotent` or `insert-safe`.
-    pub relation: String,
-    /// The rule within the relation, e.g. `put-replaces`, `final-state`, `answers`.
-    pub rule: String,
-    /// The case's seed (derived from the run's seed).
-    pub case_seed: u64,
-    /// The minimal sequence and its relation, exactly as `replay` re-executes it.
-    pub repro: Repro,
-    /// Steps of the executed sequence that broke the rule (the base sequence, or its variant
-    /// for a per-step rule broken in the variant).
-    pub failing_len: usize,
-    /// Steps of the sequence as first generated, before shrinking.
-    pub original_steps: usize,
-    /// Executions spent shrinking (each against the live target, on fresh ids).
-    pub shrink_runs: u32,
-    /// Why shrinking stopped early, when it did (the sequence may then not be minimal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shrink_stopped: Option<String>,
-    /// The two runs' answers side by side (relations only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub side_by_side: Vec<SideBySide>,
-    /// True when the failure did not reproduce on a second execution.
-    pub flaky: bool,
-    /// The saved-failure file this finding was replayed from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replayed_from: Option<String>,
-    /// Requests the whole run had sent when the failing sequence first failed (before it was
-    /// confirmed and shrunk): the detection cost.
-    #[serde(default)]
-    pub detected_after_requests: u64,
-    /// Milliseconds since the run started when the failing sequence first failed.
-    #[serde(default)]
-    pub detected_after_ms: u64,
 }

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::checks::verdict::Violation;
 use crate::fuzz::execute::{Execution, StepResult};
-use crate::fuzz::ops::{Op, Relation};
-use crate::http::model::Method;
+use crate::model::exchange::Method;
+use crate::model::fuzz::SideBySide;
+use crate::model::fuzz::ops::{Op, Relation};
+use crate::model::violation::Violation;
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::diff::unified_diff;
 
@@ -47,15 +48,6 @@ pub struct OracleContext {
     pub gone_statuses: Vec<u16>,
     /// Canon for comparing two executions: declared, volatile and per-instance fields ignored.
     pub cross: Canon,
-}
-
-/// One row of the side-by-side view of a relation: a step and what each run answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SideBySide {
-    pub step: String,
-    /// The base run's status; `None` for the variant's extra step.
-    pub base: Option<u16>,
-    pub variant: Option<u16>,
 }
 
 // ---- Per-step rules -------------------------------------------------------------------------
@@ -177,7 +169,7 @@ fn used_after_delete(execution: &Execution, context: &OracleContext) -> Option<B
             .expected(format!(
                 "every read after DELETE answered {} answers {}",
                 write.status,
-                crate::checks::verdict::statuses(&context.gone_statuses)
+                crate::model::violation::statuses(&context.gone_statuses)
             ))
             .observed(format!("{} answered {}", read.label, read.status)),
         })
@@ -222,13 +214,17 @@ fn equivalent(method: Method, a: u16, b: u16, gone: &[u16]) -> bool {
             && (ok(b) || gone.contains(&b)))
 }
 
-/// Compares a sequence's execution with its variant's under `relation`.
+/// Compares a sequence's execution with its variant's under `relation`. Nothing is judged when
+/// either execution was handed a reused id by a POST: its resources cannot be lined up by id.
 pub fn relation(
     relation: &Relation,
     base: &Execution,
     variant: &Execution,
     context: &OracleContext,
 ) -> Vec<Broken> {
+    if base.reused_id || variant.reused_id {
+        return Vec::new();
+    }
     let name = relation.name();
     let change = relation.describe();
     let mut found = Vec::new();
@@ -363,6 +359,7 @@ mod tests {
             finals,
             collection: json!({"status": 200, "items": []}),
             exchanges: 0..0,
+            reused_id: false,
         }
     }
 
@@ -462,6 +459,11 @@ mod tests {
                 .diff
                 .as_deref()
                 .is_some_and(|d| d.contains("rev"))
+        );
+        variant.reused_id = true;
+        assert!(
+            super::relation(&relation, &base, &variant, &context()).is_empty(),
+            "an execution handed a reused id cannot be lined up with another by id"
         );
     }
 

@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::fuzz::ops::{Op, PatchFormat, SLOTS};
 use crate::fuzz::strategy::Capabilities;
+use crate::model::fuzz::ops::{Op, PatchFormat, SLOTS};
 use crate::scenario::generate::partial_body;
 
 /// The range of a roll: a choice among a few weighted options, shrinking towards the first.

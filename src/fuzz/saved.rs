@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::findings::Finding;
-use crate::fuzz::ops::Repro;
 use crate::fuzz::oracle::Signature;
+use crate::model::findings::Finding;
+use crate::model::fuzz::ops::Repro;
 
 /// Version of the saved-failure format; bumped on any incompatible change.
 pub const SAVED_FORMAT_VERSION: u32 = 1;
@@ -178,7 +178,7 @@ fn fnv(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::ops::{Op, Relation};
+    use crate::model::fuzz::ops::{Op, Relation};
 
     fn saved() -> SavedFailure {
         SavedFailure {

@@ -7,9 +7,9 @@
 use proptest::bool::weighted;
 use proptest::prelude::{BoxedStrategy, Strategy, any};
 
-use crate::fuzz::ops::{Insert, Op, PatchFormat, Relation, SLOTS};
 use crate::fuzz::resolve::{Choice, ROLL, Resolver, SafeChoice, pick_evenly};
-use crate::http::model::Method;
+use crate::model::exchange::Method;
+use crate::model::fuzz::ops::{Insert, Op, PatchFormat, Relation, SLOTS};
 use crate::scenario::Resource;
 use crate::scenario::generate::template_strategy;
 

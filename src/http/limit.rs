@@ -151,7 +151,7 @@ impl Transport for RateLimited {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     #[test]
     fn rates_parse_and_print() {

@@ -27,14 +27,12 @@ use tokio::net::TcpStream;
 
 use crate::http::config::{HttpVersion, TransportConfig};
 use crate::http::quickack::QuickAck;
+use crate::http::sent::DEFAULT_ACCEPT;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError, header_pairs};
 use crate::http::wire::{origin_form_request, other, read_capped, timeout};
 
 /// Idle connections kept per origin; more are closed when they come back.
 const MAX_IDLE_PER_ORIGIN: usize = 128;
-
-/// Sent unless the request carries its own `Accept` (as reqwest does).
-const DEFAULT_ACCEPT: &str = "*/*";
 
 type Sender = SendRequest<Full<Bytes>>;
 
@@ -399,7 +397,7 @@ mod tests {
     #[test]
     fn default_fields_are_added_unless_the_request_has_its_own() {
         let mut request = OutgoingRequest {
-            method: crate::http::model::Method::Put,
+            method: crate::model::exchange::Method::Put,
             url: "http://127.0.0.1:1/x".into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: Some(b"{}".to_vec()),
@@ -455,7 +453,7 @@ mod tests {
 
     fn get(url: &str) -> OutgoingRequest {
         OutgoingRequest {
-            method: crate::http::model::Method::Get,
+            method: crate::model::exchange::Method::Get,
             url: url.into(),
             headers: Vec::new(),
             body: None,

@@ -5,23 +5,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use crate::http::model::{Body, Header, RequestRecord, ResponseRecord};
-use crate::http::redact::{self, REDACTED, Scrubber};
+use crate::http::sent::{self, Framing};
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
-
-/// One request as it went on the wire, and its answer or the reason there was none.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WireExchange {
-    /// When the request was handed to the HTTP client.
-    pub started: SystemTime,
-    /// The HTTP version spoken (`HTTP/1.1`, `HTTP/2.0`); `None` when no answer came.
-    pub http_version: Option<String>,
-    pub request: RequestRecord,
-    /// The answer, or the one-line transport error.
-    pub response: Result<ResponseRecord, String>,
-    /// Milliseconds from sending to the end of the answer (or to the error).
-    pub time_ms: u64,
-}
+use crate::model::exchange::{Body, Header, RequestRecord, ResponseRecord, WireExchange};
+use crate::model::redact::{self, REDACTED, Scrubber};
 
 /// Receives every wire exchange. Must be cheap and must not block for long.
 pub trait ExchangeObserver: Send + Sync {
@@ -52,9 +39,12 @@ impl Recorder {
     }
 
     /// Records one exchange: `answer` is the raw answer and the HTTP version, or the error.
+    /// The request's fields are recorded as the server received them ([`sent::wire_fields`]:
+    /// with `Host` and the framing fields of `framing`).
     pub fn record(
         &self,
         request: &OutgoingRequest,
+        framing: Framing,
         started: SystemTime,
         answer: Result<(&RawResponse, &str), &TransportError>,
     ) {
@@ -65,10 +55,15 @@ impl Recorder {
                     secrets.add(value, REDACTED);
                 }
             }
+            let http_version = answer.as_ref().ok().map(|(_, v)| (*v).to_owned());
+            let http2 = http_version
+                .as_deref()
+                .is_some_and(|v| v.starts_with("HTTP/2"));
+            let fields = sent::wire_fields(request, framing, http2);
             WireExchange {
                 started,
-                http_version: answer.as_ref().ok().map(|(_, v)| (*v).to_owned()),
-                request: request_record(request, &secrets),
+                http_version,
+                request: request_record(request, &fields, &secrets),
                 response: match answer {
                     Ok((raw, _)) => Ok(response_record(raw, &secrets)),
                     Err(err) => Err(secrets.text(&err.to_string())),
@@ -82,11 +77,15 @@ impl Recorder {
     }
 }
 
-fn request_record(request: &OutgoingRequest, secrets: &Scrubber) -> RequestRecord {
+fn request_record(
+    request: &OutgoingRequest,
+    fields: &[(String, String)],
+    secrets: &Scrubber,
+) -> RequestRecord {
     RequestRecord {
         method: request.method,
         url: secrets.text(&request.url),
-        headers: headers(&request.headers, secrets),
+        headers: headers(fields, secrets),
         body: request
             .body
             .as_deref()
@@ -119,7 +118,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     #[derive(Default)]
     struct Keep(Mutex<Vec<WireExchange>>);
@@ -152,20 +151,38 @@ mod tests {
             body_len: 10,
             elapsed: Duration::from_millis(3),
         };
-        recorder.record(&request, SystemTime::now(), Ok((&raw, "HTTP/1.1")));
+        recorder.record(
+            &request,
+            Framing::KeepAlive,
+            SystemTime::now(),
+            Ok((&raw, "HTTP/1.1")),
+        );
         let err = TransportError::Other {
             method: "GET",
             url: "http://h/tenant-s3cr3t".into(),
             reason: "boom".into(),
         };
-        recorder.record(&request, SystemTime::now(), Err(&err));
+        recorder.record(&request, Framing::KeepAlive, SystemTime::now(), Err(&err));
         let seen = keep.0.lock().expect("lock");
         let text = format!("{seen:?}");
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(!text.contains("tok-from-command"), "{text}");
         assert!(!text.contains("sid=abc"), "{text}");
         assert_eq!(seen[0].http_version.as_deref(), Some("HTTP/1.1"));
-        assert_eq!(seen[0].request.headers[2].value, "application/json");
+        let fields = &seen[0].request.headers;
+        let names: Vec<&str> = fields.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Host",
+                "Authorization",
+                "X-Tenant",
+                "Accept",
+                "Content-Length"
+            ],
+            "recorded as the server received them"
+        );
+        assert_eq!(fields[3].value, "application/json");
         assert!(seen[1].response.is_err());
     }
 }

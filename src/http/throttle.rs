@@ -214,7 +214,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     fn answer(status: u16, retry_after: Option<&str>) -> RawResponse {
         RawResponse {

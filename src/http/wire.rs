@@ -11,7 +11,7 @@
 //! batch's [`Pace`]. It always speaks HTTP/1.1 (one connection per concurrent client, whatever
 //! `--http-version` says), and it never goes through a proxy: a request a proxy would carry is
 //! refused with a transport error, never sent around the proxy (the plan skips the checks that
-//! need this client on such a target, see [`crate::checks::dispatch`]).
+//! need this client on such a target, see [`crate::checks::check::Check::OWN_CONNECTIONS`]).
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -28,6 +28,7 @@ use tokio_util::either::Either;
 
 use crate::http::config::{ProxyConfig, TransportConfig};
 use crate::http::quickack::QuickAck;
+use crate::http::sent::USER_AGENT;
 use crate::http::transport::{
     MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, Pace, RawResponse, TransportError,
     UnreadAnswer, error_chain, header_pairs, root_cause,
@@ -38,9 +39,6 @@ type Stream = Either<QuickAck, TlsStream<QuickAck>>;
 
 /// Header fields the wire client writes itself; a request's own copies are dropped.
 const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
-
-/// Sent unless the request carries its own `User-Agent` (as reqwest does).
-const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
 
 /// The `User-Agent` to add, if the request has none.
 fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {
@@ -571,7 +569,7 @@ pub(crate) fn other(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     fn request(method: Method, url: &str, body: Option<&str>) -> OutgoingRequest {
         OutgoingRequest {

@@ -20,16 +20,14 @@ pub enum OpenApiError {
         reason: String,
     },
     #[error(
-        "{origin}: not an OpenAPI document: it has no `openapi` field (idemfuzz imports OpenAPI 3.0 and 3.1)"
+        "{origin}: not an OpenAPI document: it has no `openapi` field (idemfuzz imports OpenAPI 3.0 and 3.1, and Swagger 2.0)"
     )]
     NotOpenApi { origin: String },
-    #[error("{origin}: {found} is not supported; idemfuzz imports OpenAPI 3.0.x and 3.1.x{hint}")]
-    UnsupportedVersion {
-        origin: String,
-        found: String,
-        hint: &'static str,
-    },
-    #[error("{origin}: invalid OpenAPI {version} document: {reason}")]
+    #[error(
+        "{origin}: {found} is not supported; idemfuzz imports OpenAPI 3.0.x and 3.1.x, and Swagger 2.0"
+    )]
+    UnsupportedVersion { origin: String, found: String },
+    #[error("{origin}: invalid {version} document: {reason}")]
     Invalid {
         origin: String,
         version: String,

@@ -1,13 +1,19 @@
-//! Reading a document's text: JSON or YAML, then the `openapi` version picks the parser
-//! (`openapiv3` for 3.0.x, `oas3` for 3.1.x), and the version adapter turns the result into the
-//! importer's model.
+//! Reading a document's text: JSON or YAML into an ordered `Node` tree, the version field
+//! (`swagger: "2.0"`, `openapi: 3.0.x` or `3.1.x`), a check of the skeleton every version
+//! requires (`info.title`, `info.version`, `paths`), then the one walker of all versions
+//! (`walk`) builds the importer's model.
+
+use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
+use super::documents::Documents;
 use super::error::OpenApiError;
 use super::model::Api;
-use super::{v30, v31};
+use super::node::Node;
+use super::walk::{self, Dialect};
 
 /// The document's syntax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,52 +52,83 @@ impl Syntax {
     }
 }
 
-/// The version fields, read before the whole document.
+/// What every version requires, read with serde so that a message says where (line and
+/// column) the document goes wrong.
 #[derive(Debug, Deserialize)]
-struct Versions {
-    openapi: Option<serde_json::Value>,
-    swagger: Option<serde_json::Value>,
+struct Skeleton {
+    #[allow(dead_code)]
+    info: Info,
+    #[allow(dead_code)]
+    paths: Option<HashMap<String, IgnoredAny>>,
 }
 
-/// Parses a document. `origin` names it in errors.
-pub fn parse(text: &str, origin: &str) -> Result<Api, OpenApiError> {
+#[derive(Debug, Deserialize)]
+struct Info {
+    #[allow(dead_code)]
+    title: String,
+    #[allow(dead_code)]
+    version: String,
+}
+
+/// Parses text into a node tree; `Err` is the syntax's name and why.
+pub fn parse_node(text: &str) -> Result<Node, (&'static str, String)> {
     let syntax = Syntax::of(text);
-    let versions: Versions = syntax.parse(text).map_err(|reason| OpenApiError::Syntax {
+    syntax.parse(text).map_err(|reason| (syntax.name(), reason))
+}
+
+/// Parses a document. `origin` names it in errors; `file` is its path when it was read from
+/// disk, so that references to files beside it can be followed.
+pub fn parse(text: &str, origin: &str, file: Option<&Path>) -> Result<Api, OpenApiError> {
+    let root = parse_node(text).map_err(|(format, reason)| OpenApiError::Syntax {
         origin: origin.to_string(),
-        format: syntax.name(),
+        format,
         reason,
     })?;
-    if let Some(swagger) = versions.swagger {
-        return Err(OpenApiError::UnsupportedVersion {
-            origin: origin.to_string(),
-            found: format!("Swagger {}", scalar_text(&swagger)),
-            hint: " (convert the document to OpenAPI 3 first, e.g. with swagger2openapi)",
-        });
-    }
-    let version = match versions.openapi {
-        Some(value) => scalar_text(&value),
-        None => {
-            return Err(OpenApiError::NotOpenApi {
-                origin: origin.to_string(),
-            });
-        }
-    };
+    let (dialect, version) = dialect(&root, origin)?;
     let invalid = |reason: String| OpenApiError::Invalid {
         origin: origin.to_string(),
         version: version.clone(),
         reason,
     };
+    let skeleton: Skeleton = Syntax::of(text).parse(text).map_err(invalid)?;
+    if skeleton.paths.is_none() && dialect != Dialect::V31 {
+        return Err(invalid("missing field `paths`".into()));
+    }
+    Ok(walk::api(Documents::new(root, file), dialect, version))
+}
+
+/// The walker's dialect and the version as messages name it.
+fn dialect(root: &Node, origin: &str) -> Result<(Dialect, String), OpenApiError> {
+    if !root.is_object() {
+        return Err(OpenApiError::NotOpenApi {
+            origin: origin.to_string(),
+        });
+    }
+    if let Some(swagger) = root.get("swagger") {
+        let found = swagger.scalar_text();
+        return if found == "2.0" {
+            Ok((Dialect::V2, "Swagger 2.0".into()))
+        } else {
+            Err(OpenApiError::UnsupportedVersion {
+                origin: origin.to_string(),
+                found: format!("Swagger {found}"),
+            })
+        };
+    }
+    let Some(openapi) = root.get("openapi") else {
+        return Err(OpenApiError::NotOpenApi {
+            origin: origin.to_string(),
+        });
+    };
+    let version = openapi.scalar_text();
     if is_minor(&version, "3.0") {
-        let doc: openapiv3::OpenAPI = syntax.parse(text).map_err(invalid)?;
-        Ok(v30::convert(&doc))
+        Ok((Dialect::V30, format!("OpenAPI {version}")))
     } else if is_minor(&version, "3.1") {
-        let doc: oas3::Spec = syntax.parse(text).map_err(invalid)?;
-        Ok(v31::convert(&doc))
+        Ok((Dialect::V31, format!("OpenAPI {version}")))
     } else {
         Err(OpenApiError::UnsupportedVersion {
             origin: origin.to_string(),
             found: format!("OpenAPI {version}"),
-            hint: "",
         })
     }
 }
@@ -102,13 +139,6 @@ fn is_minor(version: &str, minor: &str) -> bool {
         || version
             .strip_prefix(minor)
             .is_some_and(|rest| rest.starts_with('.'))
-}
-
-fn scalar_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -133,9 +163,13 @@ mod tests {
         let cases = [
             ("{", "not a valid JSON document"),
             ("a: [", "not a valid YAML document"),
-            ("- 1\n- 2", "not a valid YAML document"),
+            ("- 1\n- 2", "no `openapi` field"),
             ("title: x", "no `openapi` field"),
-            ("swagger: '2.0'", "Swagger 2.0 is not supported"),
+            ("swagger: '1.2'", "Swagger 1.2 is not supported"),
+            (
+                "swagger: '2.0'\ninfo: {title: t, version: '1'}",
+                "invalid Swagger 2.0 document: missing field `paths`",
+            ),
             ("openapi: 3.2.0", "OpenAPI 3.2.0 is not supported"),
             ("openapi: 3.0.3\ninfo: 7", "invalid OpenAPI 3.0.3 document"),
             (
@@ -143,9 +177,13 @@ mod tests {
                 "invalid OpenAPI 3.1.0 document",
             ),
             ("", "no `openapi` field"),
+            (
+                "openapi: 3.0.3\ninfo: {title: t, version: '1'}",
+                "invalid OpenAPI 3.0.3 document: missing field `paths`",
+            ),
         ];
         for (text, expected) in cases {
-            let err = parse(text, "spec.yaml").expect_err(text).to_string();
+            let err = parse(text, "spec.yaml", None).expect_err(text).to_string();
             assert!(err.starts_with("spec.yaml: "), "{err}");
             assert!(err.contains(expected), "{text:?}: {err}");
         }

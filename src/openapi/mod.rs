@@ -1,24 +1,30 @@
-//! OpenAPI import: an OpenAPI 3.0 or 3.1 document (JSON or YAML) → a commented scenario file.
+//! OpenAPI import: an OpenAPI 3.0 or 3.1, or Swagger 2.0, document (JSON or YAML) → a
+//! commented scenario file.
 //!
-//! `load` parses the text with a maintained crate per version (`openapiv3`, `oas3`) into the
-//! importer's `model`; `resources` pairs collection and item paths into resources; `schema`
-//! turns request schemas into body templates; `emit` writes the TOML. The result is always
-//! loaded back through [`crate::scenario::load_str`] before it is handed out, so a generated
-//! file is a valid scenario by construction.
+//! `load` parses the text into an ordered `node` tree and checks its skeleton; `walk` (with
+//! `walk_schema`, and `documents` for references, files beside the document included) turns
+//! every version into the importer's `model`; `resources` pairs collection and item paths into
+//! resources; `schema` turns request schemas into body templates; `emit` writes the TOML. The
+//! result is always loaded back through [`crate::scenario::load_str`] before it is handed out,
+//! so a generated file is a valid scenario by construction.
 
 mod body;
+mod documents;
 pub mod emit;
 mod error;
+mod evidence;
 pub mod fetch;
 mod formats;
+mod infer;
 pub mod load;
 mod merge;
 pub mod model;
+mod node;
 pub mod resources;
 mod scalars;
 pub mod schema;
-mod v30;
-mod v31;
+mod walk;
+mod walk_schema;
 
 use std::path::Path;
 
@@ -30,6 +36,7 @@ use model::Api;
 use resources::Skipped;
 
 use crate::env::EnvSnapshot;
+use crate::model::check::CheckId;
 use crate::scenario::check_base_url;
 
 /// Skipped paths an error message names at most.
@@ -44,13 +51,18 @@ pub struct Generated {
     pub resources: Vec<String>,
     /// Item paths that were not imported, and why.
     pub skipped: Vec<Skipped>,
-    /// The document's `openapi` version.
+    /// The document's version, e.g. `OpenAPI 3.1.0` or `Swagger 2.0`.
     pub version: String,
+    /// The document's server (never used as the target; for messages), or why it has none.
+    pub server: Result<String, String>,
+    /// Checks turned off per resource because of what the document says, and why.
+    pub disabled: Vec<(String, CheckId, String)>,
 }
 
 /// Imports a document already read. Fails when it cannot be parsed or yields no resource.
 pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
-    let api = load::parse(&spec.text, &spec.origin)?;
+    let file = spec.url.is_none().then(|| Path::new(&spec.origin));
+    let api = load::parse(&spec.text, &spec.origin, file)?;
     let plan = resources::plan(&api);
     if plan.resources.is_empty() {
         return Err(OpenApiError::NoResources {
@@ -66,11 +78,25 @@ pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
             reason: err.to_string(),
         },
     )?;
+    let disabled = plan
+        .resources
+        .iter()
+        .flat_map(|r| {
+            r.disabled
+                .iter()
+                .map(|(check, why)| (r.name.clone(), *check, why.clone()))
+        })
+        .collect();
     Ok(Generated {
         toml,
         resources: plan.resources.iter().map(|r| r.name.clone()).collect(),
         skipped: plan.skipped,
         version: api.version,
+        server: match base_url {
+            BaseUrl::Known { url, .. } => Ok(url),
+            BaseUrl::Unknown(why) => Err(why),
+        },
+        disabled,
     })
 }
 

@@ -6,21 +6,23 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 
 /// The parts of a document the importer uses.
 #[derive(Debug, Clone, Default)]
 pub struct Api {
-    /// The document's `openapi` field, e.g. `3.1.0`.
+    /// `openapi` (e.g. `3.1.0`), or `swagger` prefixed: `Swagger 2.0`.
     pub version: String,
     /// `info.title` and `info.version`.
     pub title: String,
     pub api_version: String,
-    /// `servers[*].url`, with server variables replaced by their defaults.
+    /// `servers[*].url` with server variables replaced by their defaults (Swagger 2.0:
+    /// `schemes[0]://host` + `basePath`).
     pub servers: Vec<String>,
-    /// Every path, in the order the parsing crate keeps them.
+    /// Every path, in document order.
     pub paths: Vec<PathItem>,
-    /// `components.schemas`, by name.
+    /// The schemas references point to, by key: a local component's name (`Thing` for
+    /// `#/components/schemas/Thing` or `#/definitions/Thing`), else the reference itself.
     pub schemas: BTreeMap<String, Schema>,
     /// Request headers the security schemes ask for (`apiKey` in a header, HTTP bearer/basic).
     pub auth_headers: Vec<AuthHeader>,
@@ -61,14 +63,45 @@ impl PathItem {
     }
 }
 
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamIn {
+    Path,
+    Query,
+    Header,
+    Other,
+}
+
+/// A documented parameter (a Swagger 2.0 body parameter becomes the request body instead).
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub location: ParamIn,
+    pub required: bool,
+    pub schema: Option<Schema>,
+}
+
+/// A documented request body.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// Its media types, as written (Swagger 2.0: the operation's `consumes`).
+    pub media_types: Vec<String>,
+    /// The schema of its best JSON media type (`application/json`, else another `+json`).
+    pub schema: Option<Schema>,
+    /// `required: true`.
+    pub required: bool,
+}
+
 /// One documented operation (path-level parameters already merged in).
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub method: Method,
-    /// Names of its header parameters, as written.
-    pub header_params: Vec<String>,
-    /// The schema of a JSON request body (`application/json` or another `+json` type).
-    pub request: Option<Schema>,
+    /// `operationId`, empty when absent.
+    pub operation_id: String,
+    /// `summary`, else the first line of `description`; empty when neither.
+    pub summary: String,
+    pub params: Vec<Param>,
+    pub request: Option<RequestBody>,
     pub responses: Vec<Response>,
 }
 
@@ -83,6 +116,31 @@ impl Operation {
         self.responses
             .iter()
             .any(|r| r.status == Status::Code(status))
+    }
+
+    /// Names of its header parameters, as written.
+    pub fn header_params(&self) -> impl Iterator<Item = &str> {
+        self.params
+            .iter()
+            .filter(|p| p.location == ParamIn::Header)
+            .map(|p| p.name.as_str())
+    }
+
+    /// The header parameter with this name (case-insensitively), if documented.
+    pub fn header(&self, name: &str) -> Option<&Param> {
+        self.params
+            .iter()
+            .find(|p| p.location == ParamIn::Header && p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The schema of its JSON request body.
+    pub fn request_schema(&self) -> Option<&Schema> {
+        self.request.as_ref()?.schema.as_ref()
+    }
+
+    /// `operationId` and summary, lower-cased, for looking for words such as "bulk".
+    pub fn words(&self) -> String {
+        format!("{} {}", self.operation_id, self.summary).to_ascii_lowercase()
     }
 }
 
@@ -137,10 +195,13 @@ impl Status {
 /// A schema, or a reference to one.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Schema {
-    /// `$ref: '#/components/schemas/NAME'`, by name.
+    /// A `$ref` the walker resolved, by its key in [`Api::schemas`].
     Ref(String),
-    /// Any other `$ref` (another document, another part of this one); not followed.
-    OtherRef(String),
+    /// A `$ref` that was not followed (a URL, a file that cannot be read…), and why.
+    Unresolved {
+        reference: String,
+        reason: String,
+    },
     /// `true` or `{}`: anything goes.
     Any,
     /// `false`: nothing is valid.
@@ -190,7 +251,7 @@ pub struct SchemaObject {
     pub all_of: Vec<Schema>,
     pub one_of: Vec<Schema>,
     pub any_of: Vec<Schema>,
-    /// `discriminator.propertyName` and its `mapping` (value → `$ref`).
+    /// `discriminator.propertyName` and its `mapping` (value → the key of the schema it selects).
     pub discriminator: Option<Discriminator>,
     pub read_only: bool,
     pub write_only: bool,
@@ -204,22 +265,8 @@ pub struct SchemaObject {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Discriminator {
     pub property: String,
-    /// Discriminator value → `$ref` of the schema it selects.
+    /// Discriminator value → the [`Api::schemas`] key of the schema it selects.
     pub mapping: Vec<(String, String)>,
-}
-
-/// The component name of a local schema reference (`#/components/schemas/NAME`), unescaped.
-pub fn component_name(reference: &str) -> Option<String> {
-    let name = reference.strip_prefix("#/components/schemas/")?;
-    (!name.is_empty() && !name.contains('/')).then(|| name.replace("~1", "/").replace("~0", "~"))
-}
-
-/// A `$ref` as a [`Schema`]: local component references by name, the rest kept as they are.
-pub fn schema_ref(reference: &str) -> Schema {
-    match component_name(reference) {
-        Some(name) => Schema::Ref(name),
-        None => Schema::OtherRef(reference.to_string()),
-    }
 }
 
 /// How well a request or response media type fits a JSON body: `Some(0)` for
@@ -276,26 +323,6 @@ mod tests {
         assert_eq!(Status::parse("default"), Some(Status::Default));
         assert_eq!(Status::parse("two hundred"), None);
         assert!(Status::Range(2).is_success() && !Status::Code(404).is_success());
-    }
-
-    #[test]
-    fn local_schema_references_are_named_and_others_kept() {
-        assert_eq!(
-            schema_ref("#/components/schemas/Thing"),
-            Schema::Ref("Thing".into())
-        );
-        assert_eq!(
-            schema_ref("#/components/schemas/a~1b"),
-            Schema::Ref("a/b".into())
-        );
-        assert_eq!(
-            schema_ref("other.yaml#/Thing"),
-            Schema::OtherRef("other.yaml#/Thing".into())
-        );
-        assert_eq!(
-            schema_ref("#/components/schemas/Thing/properties/id"),
-            Schema::OtherRef("#/components/schemas/Thing/properties/id".into())
-        );
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! Path pairing: which collection/item path pairs of a document become resources, and every
-//! resource setting the document implies (creation mode, id location, listing shape, methods,
-//! body, ignore patterns, Idempotency-Key support, checks to turn off), each with the reason the
-//! generated file shows as a comment.
+//! resource setting the document implies (creation mode from the evidence in
+//! `evidence`, id location, listing shape, methods, body, server-managed
+//! members, conditional requests, POST-PUT creation and PATCH format from
+//! `infer`, Idempotency-Key support, checks to turn off), each with the reason
+//! the generated file shows as a comment. What is not imported — paths, and operations such as
+//! bulk or action POSTs that idemfuzz must never send — is listed with the reason.
 
+use super::evidence::{self, Creation};
+use super::infer::{self, Managed, Why};
 use super::model::{Api, JsonType, Operation, PathItem, Response, Schema, SchemaObject};
 use super::schema::{BodyPlan, Mapper};
-use crate::checks::CheckId;
-use crate::http::model::Method;
+use crate::model::check::CheckId;
+use crate::model::exchange::Method;
 use crate::scenario::CreateMode;
 
 /// Names of a collection response's member that usually holds the items, best first.
@@ -20,11 +25,12 @@ const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub resources: Vec<ResourcePlan>,
-    /// Item-like paths (ending in a path parameter) that did not become a resource.
+    /// Item-like paths (ending in a path parameter) that did not become a resource, and
+    /// operations of imported resources that are never sent.
     pub skipped: Vec<Skipped>,
 }
 
-/// An item path that was not imported, and why.
+/// An item path (or an operation, `POST /path`) that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub path: String,
@@ -74,8 +80,17 @@ pub struct ResourcePlan {
     pub body: BodyPlan,
     /// Which operation's request body the template comes from.
     pub body_source: String,
-    pub ignore: Vec<String>,
+    /// Server-managed members, each with why.
+    pub ignore: Vec<Managed>,
     pub idempotency_key: Option<KeyPlan>,
+    /// `etags = true`, with the evidence.
+    pub etags: Option<String>,
+    /// `preconditions_required = true`, with the evidence.
+    pub preconditions_required: Option<String>,
+    /// `[post_put]` (the empty POST sends no body), with the evidence.
+    pub post_put: Option<String>,
+    /// `patch`, with the evidence.
+    pub patch: Option<Choice>,
     /// Checks turned off because the spec documents no method they need.
     pub disabled: Vec<(CheckId, String)>,
 }
@@ -88,7 +103,10 @@ pub fn plan(api: &Api) -> Plan {
         let Some(shape) = item_shape(&item.path) else {
             continue;
         };
-        match shape.and_then(|(parent, param)| resource(api, &mut mapper, item, &parent, &param)) {
+        let mut excluded = Vec::new();
+        let built = shape.and_then(|shape| resource(api, &mut mapper, item, &shape, &mut excluded));
+        plan.skipped.extend(excluded);
+        match built {
             Ok(mut resource) => {
                 resource.name = unique_name(&resource.collection, &plan.resources);
                 plan.resources.push(resource);
@@ -102,10 +120,25 @@ pub fn plan(api: &Api) -> Plan {
     plan
 }
 
-/// For a path whose last segment is exactly one parameter: the parent path and the parameter
-/// name, or why the pair cannot be a resource. `None` for any other path.
-fn item_shape(path: &str) -> Option<Result<(String, String), String>> {
-    let (parent, last) = path.rsplit_once('/')?;
+/// An item path's parts: the collection path before its last parameter, the parameter's name,
+/// and whether the path ends in `/` (`/items/{id}/`, as Django REST framework writes them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Shape {
+    parent: String,
+    param: String,
+    trailing_slash: bool,
+}
+
+/// For a path whose last segment is exactly one parameter (a trailing `/` allowed): its shape,
+/// or why the pair cannot be a resource. `None` for any other path.
+fn item_shape(path: &str) -> Option<Result<Shape, String>> {
+    let trailing_slash = path.len() > 1 && path.ends_with('/');
+    let trimmed = if trailing_slash {
+        &path[..path.len() - 1]
+    } else {
+        path
+    };
+    let (parent, last) = trimmed.rsplit_once('/')?;
     let param = last.strip_prefix('{')?.strip_suffix('}')?;
     if param.is_empty() || param.contains(['{', '}']) {
         return None;
@@ -115,41 +148,85 @@ fn item_shape(path: &str) -> Option<Result<(String, String), String>> {
     }
     if parent.contains('{') {
         return Some(Err(format!(
-            "its collection `{parent}` contains a path parameter; idemfuzz needs a fixed collection path"
+            "a nested collection (`{parent}` has a path parameter): it needs a parent resource the run creates first, which scenarios cannot declare yet"
         )));
     }
     let parent = if parent.is_empty() { "/" } else { parent };
-    Some(Ok((parent.to_string(), param.to_string())))
+    Some(Ok(Shape {
+        parent: parent.to_string(),
+        param: param.to_string(),
+        trailing_slash,
+    }))
+}
+
+/// The collection path of a shape: as written beside the item (`/items/` for `/items/{id}/`,
+/// else `/items`, else the other spelling).
+fn collection_of<'a>(api: &'a Api, shape: &Shape) -> Option<&'a PathItem> {
+    let bare = shape.parent.as_str();
+    let slashed = format!("{}/", shape.parent.trim_end_matches('/'));
+    let (first, second) = if shape.trailing_slash {
+        (slashed.as_str(), bare)
+    } else {
+        (bare, slashed.as_str())
+    };
+    api.path(first).or_else(|| api.path(second))
 }
 
 fn resource(
     api: &Api,
     mapper: &mut Mapper<'_>,
     item: &PathItem,
-    parent: &str,
-    param: &str,
+    shape: &Shape,
+    excluded: &mut Vec<Skipped>,
 ) -> Result<ResourcePlan, String> {
-    let collection = api
-        .path(parent)
-        .or_else(|| api.path(&format!("{parent}/")))
-        .ok_or_else(|| format!("the document has no collection path `{parent}`"))?;
+    let collection = collection_of(api, shape)
+        .ok_or_else(|| format!("the document has no collection path `{}`", shape.parent))?;
+    let param = shape.param.as_str();
     let spec_item = item.path.as_str();
-    let post = collection.operation(Method::Post);
-    if !item.has(Method::Put) && !item.has(Method::Delete) && post.is_none() {
+    if !item.has(Method::Put) && !item.has(Method::Delete) && !collection.has(Method::Post) {
         return Err(format!(
-            "read-only: no PUT or DELETE on it and no POST on `{}`",
+            "read-only: no PUT or DELETE on it and no POST {}",
+            collection.path
+        ));
+    }
+    if !collection.has(Method::Get) {
+        return Err(format!(
+            "no GET {}: the checks list the collection to find the items they created",
             collection.path
         ));
     }
     let get = item.operation(Method::Get).ok_or_else(|| {
         "no GET on it: idemfuzz reads every resource it checks with GET".to_string()
     })?;
-    let (create, create_note) = creation(item, collection)?;
+    if !item.has(Method::Delete) {
+        return Err("no DELETE on it: what the checks create could not be cleaned up".to_string());
+    }
     let representation = success_body(get);
     let (id, id_field) = id_field(mapper, representation, param, spec_item);
+    let post = usable_post(mapper, item, collection, representation, excluded);
+    let post_proof = post.and_then(|post| {
+        let answers_item = success_body(post)
+            .and_then(|schema| find_id(mapper, schema, param))
+            .is_some();
+        evidence::post_creates(post, answers_item)
+    });
+    let post = post.filter(|_| post_proof.is_some());
+    let blocked = evidence::param_blocks_own_ids(mapper, item, param);
+    let Creation {
+        mode: create,
+        note: create_note,
+    } = evidence::creation(
+        item,
+        &collection.path,
+        blocked.as_deref(),
+        post_proof.as_ref(),
+    )?;
     let id_member = id.member.as_deref();
-    let (body, body_source) = request_body(mapper, item, collection, id_member)?;
-    let ignore = ignore_patterns(mapper, &body, representation, &id);
+    let (mut body, body_source, request) =
+        request_body(mapper, item, post, &collection.path, id_member)?;
+    let ignore = ignore_patterns(mapper, &mut body, representation, request, &id);
+    let etags = infer::etags(item);
+    let preconditions_required = infer::preconditions_required(item);
     Ok(ResourcePlan {
         name: String::new(),
         collection: collection.path.clone(),
@@ -166,58 +243,80 @@ fn resource(
         body_source,
         ignore,
         idempotency_key: post.and_then(idempotency_key),
-        disabled: disabled(item, collection),
+        etags: etags.or_else(|| preconditions_required.clone()),
+        preconditions_required,
+        post_put: post.and_then(|post| infer::post_put(item, post, &collection.path)),
+        patch: infer::patch(item).map(|(value, note)| Choice::new(value, note)),
+        disabled: disabled(item, post.is_some(), &collection.path),
     })
 }
 
-/// The `readOnly` members of the request body and of the item's representation (where
-/// server-managed members usually are), as ignore patterns.
+/// The collection's POST when it creates one item of this resource; a bulk or action POST,
+/// or one whose request body is not the item's, is listed as excluded and never sent.
+fn usable_post<'a>(
+    mapper: &mut Mapper<'_>,
+    item: &PathItem,
+    collection: &'a PathItem,
+    representation: Option<&Schema>,
+    excluded: &mut Vec<Skipped>,
+) -> Option<&'a Operation> {
+    let post = collection.operation(Method::Post)?;
+    let item_schemas: Vec<&Schema> = representation
+        .into_iter()
+        .chain(
+            item.operation(Method::Put)
+                .and_then(Operation::request_schema),
+        )
+        .collect();
+    let why = evidence::bulk_or_action(mapper, post)
+        .or_else(|| evidence::foreign_request(mapper, post, &item_schemas));
+    match why {
+        Some(why) => {
+            excluded.push(Skipped {
+                path: format!("POST {}", collection.path),
+                reason: format!("{why}; never sent"),
+            });
+            None
+        }
+        None => Some(post),
+    }
+}
+
+/// Server-managed members: `readOnly` ones of the request body and of the item's GET answer,
+/// members only the answer has, and optional timestamps the body then leaves out. The id is
+/// never ignored.
 fn ignore_patterns(
     mapper: &mut Mapper<'_>,
-    body: &BodyPlan,
+    body: &mut BodyPlan,
     representation: Option<&Schema>,
+    request: &Schema,
     id: &IdLocation,
-) -> Vec<String> {
+) -> Vec<Managed> {
     let answer = representation.and_then(|schema| mapper.body(schema, id.member.as_deref()).ok());
-    let mut ignore: Vec<String> = Vec::new();
-    for pointer in body
+    let mut found: Vec<(String, Why)> = body
         .ignore
         .iter()
-        .cloned()
-        .chain(answer.map(|a| a.ignore).unwrap_or_default())
-    {
-        if pointer != id.pointer && !ignore.contains(&pointer) {
-            ignore.push(pointer);
+        .chain(answer.iter().flat_map(|a| &a.ignore))
+        .map(|p| (p.clone(), Why::ReadOnly))
+        .collect();
+    for name in infer::timestamps(mapper, request, body) {
+        body.members.retain(|m| m.name != name);
+        found.push((pointer_to(&name), Why::Timestamp));
+    }
+    if let Some(representation) = representation {
+        for pointer in
+            infer::answer_only(mapper, representation, request, &id.pointer).unwrap_or_default()
+        {
+            found.push((pointer, Why::AnswerOnly));
+        }
+    }
+    let mut ignore: Vec<Managed> = Vec::new();
+    for (pointer, why) in found {
+        if pointer != id.pointer && !ignore.iter().any(|m| m.pointer == pointer) {
+            ignore.push(Managed { pointer, why });
         }
     }
     ignore
-}
-
-/// How checks create an item: PUT to the item when the spec documents it, else POST to the
-/// collection. Returns the mode and its comment.
-fn creation(item: &PathItem, collection: &PathItem) -> Result<(CreateMode, String), String> {
-    if item.has(Method::Put) {
-        return Ok((
-            CreateMode::Put,
-            format!(
-                "the spec documents PUT {}: checks PUT run-owned ids",
-                item.path
-            ),
-        ));
-    }
-    if collection.has(Method::Post) {
-        return Ok((
-            CreateMode::Post,
-            format!(
-                "no PUT on {}: checks create with POST {}",
-                item.path, collection.path
-            ),
-        ));
-    }
-    Err(format!(
-        "no way to create an item: no PUT on it and no POST on `{}`",
-        collection.path
-    ))
 }
 
 /// The JSON body schema of an operation's first documented success (201 before 200 when both).
@@ -310,39 +409,45 @@ fn id_field(
 }
 
 /// The body template: from the request body of PUT on the item when it documents one (PUT is
-/// how checks create then), else of POST on the collection.
-fn request_body(
+/// how checks create then, and what fills a POST-PUT item), else of the usable POST. Returns
+/// the body, where it came from, and its schema.
+fn request_body<'s>(
     mapper: &mut Mapper<'_>,
-    item: &PathItem,
-    collection: &PathItem,
+    item: &'s PathItem,
+    post: Option<&'s Operation>,
+    collection: &str,
     id_member: Option<&str>,
-) -> Result<(BodyPlan, String), String> {
-    let writes = [
-        item.operation(Method::Put).map(|op| (op, &item.path)),
-        collection
-            .operation(Method::Post)
-            .map(|op| (op, &collection.path)),
-    ];
-    let (op, schema, path) = writes
+) -> Result<(BodyPlan, String, &'s Schema), String> {
+    let writes = [item.operation(Method::Put), post];
+    let (op, schema) = writes
         .iter()
         .flatten()
-        .find_map(|(op, path)| Some((op, op.request.as_ref()?, path)))
+        .find_map(|op| Some((op, op.request_schema()?)))
         .ok_or_else(|| {
             let documented: Vec<String> = writes
                 .iter()
                 .flatten()
-                .map(|(op, path)| format!("{} {path}", op.method.as_str()))
+                .map(|op| op.method.as_str().to_string())
                 .collect();
-            format!(
-                "no JSON request body is documented for {}",
-                documented.join(" or ")
-            )
+            if documented.is_empty() {
+                "no PUT on it and no usable POST: nothing documents a request body".to_string()
+            } else {
+                format!(
+                    "no JSON request body is documented for {}",
+                    documented.join(" or ")
+                )
+            }
         })?;
+    let path = if op.method == Method::Put {
+        item.path.as_str()
+    } else {
+        collection
+    };
     let source = format!("the request body of {} {path}", op.method.as_str());
     let body = mapper
         .body(schema, id_member)
         .map_err(|reason| format!("{source}: {reason}"))?;
-    Ok((body, source))
+    Ok((body, source, schema))
 }
 
 /// Where a POST answer carries the new id: `Location` when documented, else the id member of
@@ -430,9 +535,6 @@ fn methods_note(item: &PathItem) -> String {
     if !item.has(Method::Head) {
         note.push_str("; HEAD goes with GET (RFC 9110 §9.1)");
     }
-    if !item.has(Method::Delete) {
-        note.push_str("; no DELETE, so what the checks create stays behind");
-    }
     note
 }
 
@@ -440,16 +542,14 @@ fn methods_note(item: &PathItem) -> String {
 /// header parameter whose name contains "idempotency".
 fn idempotency_key(post: &Operation) -> Option<KeyPlan> {
     let header = post
-        .header_params
-        .iter()
+        .header_params()
         .find(|h| h.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
         .or_else(|| {
-            post.header_params
-                .iter()
+            post.header_params()
                 .find(|h| h.to_ascii_lowercase().contains("idempotency"))
         })?;
     Some(KeyPlan {
-        header: header.clone(),
+        header: header.to_string(),
         mismatch_statuses: if post.documents(422) {
             vec![422]
         } else {
@@ -458,8 +558,9 @@ fn idempotency_key(post: &Operation) -> Option<KeyPlan> {
     })
 }
 
-/// Checks that need a method the spec does not document, and why they are off.
-fn disabled(item: &PathItem, collection: &PathItem) -> Vec<(CheckId, String)> {
+/// Checks that need a method the spec does not document (or a POST that is not usable), and
+/// why they are off.
+fn disabled(item: &PathItem, has_post: bool, collection: &str) -> Vec<(CheckId, String)> {
     let mut off = Vec::new();
     if !item.has(Method::Put) {
         let why = format!("the spec documents no PUT {}", item.path);
@@ -471,25 +572,17 @@ fn disabled(item: &PathItem, collection: &PathItem) -> Vec<(CheckId, String)> {
             off.push((check, why.clone()));
         }
     }
-    if !item.has(Method::Delete) {
-        let why = format!("the spec documents no DELETE {}", item.path);
-        for check in [
-            CheckId::RepeatDelete,
-            CheckId::PutAfterDelete,
-            CheckId::UseAfterDelete,
-        ] {
-            if !off.iter().any(|(c, _)| *c == check) {
-                off.push((check, why.clone()));
-            }
-        }
-    }
-    if !collection.has(Method::Post) {
+    if !has_post {
         off.push((
             CheckId::PostRetry,
-            format!("the spec documents no POST {}", collection.path),
+            format!("no POST {collection} that creates one item"),
         ));
     }
-    off.sort_by_key(|(check, _)| crate::checks::BUILT_IN.iter().position(|c| c == check));
+    off.sort_by_key(|(check, _)| {
+        crate::model::check::BUILT_IN
+            .iter()
+            .position(|c| c == check)
+    });
     off
 }
 
@@ -504,11 +597,15 @@ fn unusable(path: &str) -> Option<String> {
         .then(|| "the path has a `.` or `..` segment, which a scenario path cannot".into())
 }
 
-/// The item path with its parameter replaced by `{id}`.
+/// The item path with its (last) parameter replaced by `{id}`.
 fn item_path(spec_item: &str, param: &str) -> String {
-    let suffix = format!("{{{param}}}");
-    match spec_item.strip_suffix(&suffix) {
-        Some(prefix) => format!("{prefix}{{id}}"),
+    let written = format!("{{{param}}}");
+    match spec_item.rfind(&written) {
+        Some(at) => format!(
+            "{}{{id}}{}",
+            &spec_item[..at],
+            &spec_item[at + written.len()..]
+        ),
         None => spec_item.to_string(),
     }
 }
@@ -567,11 +664,20 @@ mod tests {
 
     #[test]
     fn item_shapes() {
+        let shape = |parent: &str, param: &str, trailing_slash: bool| {
+            Some(Ok(Shape {
+                parent: parent.into(),
+                param: param.into(),
+                trailing_slash,
+            }))
+        };
         assert_eq!(
             item_shape("/things/{thingId}"),
-            Some(Ok(("/things".into(), "thingId".into())))
+            shape("/things", "thingId", false)
         );
-        assert_eq!(item_shape("/{id}"), Some(Ok(("/".into(), "id".into()))));
+        assert_eq!(item_shape("/items/{id}/"), shape("/items", "id", true));
+        assert_eq!(item_shape("/{id}"), shape("/", "id", false));
+        assert_eq!(item_shape("/"), None);
         assert_eq!(item_shape("/things"), None);
         assert_eq!(item_shape("/lamps/{id}/break"), None);
         assert_eq!(item_shape("/files/{name}.json"), None);
@@ -606,7 +712,7 @@ components:
             id: {type: string, readOnly: true}
             text: {type: string}
 "#;
-        let api = crate::openapi::load::parse(text, "t.yaml").expect("parses");
+        let api = crate::openapi::load::parse(text, "t.yaml", None).expect("parses");
         let plan = plan(&api);
         let notes = &plan.resources[0];
         assert_eq!(notes.id_field.value, "/data/id");
@@ -625,6 +731,7 @@ components:
     #[test]
     fn item_paths_use_id() {
         assert_eq!(item_path("/things/{thingId}", "thingId"), "/things/{id}");
+        assert_eq!(item_path("/items/{pk}/", "pk"), "/items/{id}/");
     }
 
     #[test]
@@ -648,6 +755,10 @@ components:
                     body_source: String::new(),
                     ignore: Vec::new(),
                     idempotency_key: None,
+                    etags: None,
+                    preconditions_required: None,
+                    post_put: None,
+                    patch: None,
                     disabled: Vec::new(),
                 })
                 .collect()

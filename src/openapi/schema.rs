@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::body::{Gen, Member, Tmpl, literal};
 use super::merge::merge;
-use super::model::{Discriminator, JsonType, Schema, SchemaObject, component_name};
+use super::model::{Discriminator, JsonType, Schema, SchemaObject};
 use super::scalars::{Mapped, array_gen, enumeration, integer, number, string};
 use crate::scenario::template::MAX_ARRAY_LEN;
 
@@ -41,7 +41,7 @@ pub struct BodyPlan {
 enum Omit {
     Cycle(String),
     TooDeep,
-    OtherRef(String),
+    Unresolved(String, String),
     UnknownRef(String),
     Null,
     Nothing,
@@ -55,12 +55,10 @@ impl Omit {
         match self {
             Omit::Cycle(name) => format!("left out: `{name}` contains itself (a recursive schema)"),
             Omit::TooDeep => format!("left out: nested more than {MAX_DEPTH} references deep"),
-            Omit::OtherRef(reference) => {
-                format!(
-                    "left out: `$ref: {reference}` is not a local `#/components/schemas/` reference"
-                )
+            Omit::Unresolved(reference, reason) => {
+                format!("left out: `$ref: {reference}` is not followed: {reason}")
             }
-            Omit::UnknownRef(name) => format!("left out: no schema `{name}` in components.schemas"),
+            Omit::UnknownRef(name) => format!("left out: no schema `{name}` in the document"),
             Omit::Null => "left out: it can only be null, and TOML has no null".into(),
             Omit::Nothing => "left out: its schema is `false` (no value is valid)".into(),
             Omit::NoAlternative => "left out: no usable oneOf/anyOf alternative".into(),
@@ -177,7 +175,9 @@ impl<'a> Mapper<'a> {
                 self.stack.push(name.clone());
                 self.flatten(target)
             }
-            Schema::OtherRef(reference) => Err(Omit::OtherRef(reference.clone())),
+            Schema::Unresolved { reference, reason } => {
+                Err(Omit::Unresolved(reference.clone(), reason.clone()))
+            }
             Schema::Any => Ok(SchemaObject::default()),
             Schema::Nothing => Err(Omit::Nothing),
             Schema::Inline(object) => {
@@ -433,7 +433,7 @@ fn discriminator_value(
     let value = discriminator
         .mapping
         .iter()
-        .find(|(_, target)| component_name(target).as_deref() == Some(name) || target == name)
+        .find(|(_, target)| target == name)
         .map_or_else(|| name.clone(), |(key, _)| key.clone());
     Some((discriminator.property.clone(), value))
 }

@@ -13,8 +13,8 @@
 
 use std::fmt::Write as _;
 
-use crate::findings::Finding;
-use crate::http::model::{Body, Exchange, Header, Method, NOT_READ};
+use crate::model::exchange::{Body, Exchange, Header, Method, NOT_READ};
+use crate::model::findings::Finding;
 
 /// The value recorded in place of a secret header value.
 pub const REDACTED: &str = "<redacted>";
@@ -247,7 +247,7 @@ fn comment_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::model::{RequestRecord, ResponseRecord};
+    use crate::model::exchange::{RequestRecord, ResponseRecord};
     use serde_json::json;
 
     fn header(name: &str, value: &str) -> Header {

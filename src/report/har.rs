@@ -13,10 +13,10 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::http::model::{Body, Header, RequestRecord, ResponseRecord, header_value};
-use crate::http::tap::WireExchange;
+use crate::model::events::Event;
+use crate::model::exchange::WireExchange;
+use crate::model::exchange::{Body, Header, RequestRecord, ResponseRecord, header_value};
 use crate::report::Reporter;
-use crate::runner::events::Event;
 
 /// What the log says about the run, besides its entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -281,7 +281,7 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::http::model::Method;
+    use crate::model::exchange::Method;
 
     fn header(name: &str, value: &str) -> Header {
         Header {
@@ -382,7 +382,7 @@ mod tests {
     }
 
     fn run_finished() -> Event {
-        Event::RunFinished(Box::new(crate::report::fixture::sample_report()))
+        Event::RunFinished(Box::new(crate::model::fixture::sample_report()))
     }
 
     #[test]

@@ -10,14 +10,14 @@ use serde::Serialize;
 
 use super::Reporter;
 use super::curl::finding_repro;
-use super::model::{
+use crate::model::baseline::BaselineSummary;
+use crate::model::events::Event;
+use crate::model::findings::{Finding, Severity};
+use crate::model::report::{
     CheckResult, CleanupReport, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
-use crate::baseline::BaselineSummary;
-use crate::findings::{Finding, Severity};
-use crate::runner::events::Event;
-use crate::runner::shard::Shard;
+use crate::model::shard::Shard;
 
 /// The serialised shape of a report: every field of [`RunReport`], findings with `repro`.
 #[derive(Serialize)]
@@ -141,7 +141,7 @@ impl<W: Write + Send> Reporter for JsonReporter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture;
+    use crate::model::fixture;
 
     #[test]
     fn json_report_snapshot() {

@@ -21,21 +21,50 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::Reporter;
 use super::curl::finding_repro;
 use super::human::{Palette, render_finding_details};
-use super::model::{CheckResult, CheckStatus, RunOutcome, RunReport};
-use crate::checks::CheckId;
-use crate::findings::{BaselineMark, Finding};
-use crate::runner::events::Event;
+use crate::model::check::CheckId;
+use crate::model::events::Event;
+use crate::model::findings::{BaselineMark, Finding};
+use crate::model::report::{CheckResult, CheckStatus, RunOutcome, RunReport};
 
 /// Name of the report and of the suite holding run-level testcases.
 const RUN_SUITE: &str = "idemfuzz";
 
-/// The JUnit XML document for `report`.
+/// The JUnit XML document for `report`, valid against the common JUnit schema (Jenkins'
+/// `junit-10.xsd`, `tests/fixtures/junit-10.xsd`).
 pub fn render_junit(report: &RunReport) -> String {
     let mut junit = Report::new(RUN_SUITE);
     junit.set_time(Duration::from_millis(report.duration_ms));
     junit.add_test_suites(suites(report));
-    // Serialising into memory cannot fail: every string went through `XmlString`.
-    junit.to_string().expect("the JUnit report serialises")
+    // Serialising into memory cannot fail: every string went through `XmlString`, and what
+    // quick-junit wrote reads back.
+    let xml = junit.to_string().expect("the JUnit report serialises");
+    without_root_skipped(&xml).expect("quick-junit's output is well-formed XML")
+}
+
+/// quick-junit writes a `skipped` count on `<testsuites>`, which the common JUnit schema does
+/// not allow (only on `<testsuite>`): the document again with that one attribute left out,
+/// every other event written back as it was read.
+fn without_root_skipped(xml: &str) -> Result<String, quick_xml::Error> {
+    use quick_xml::events::{BytesStart, Event as Xml};
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut writer = quick_xml::Writer::new(Vec::with_capacity(xml.len()));
+    loop {
+        match reader.read_event()? {
+            Xml::Eof => break,
+            Xml::Start(tag) if tag.name().as_ref() == b"testsuites" => {
+                let mut root = BytesStart::new("testsuites");
+                for attribute in tag.attributes() {
+                    let attribute = attribute.map_err(quick_xml::Error::from)?;
+                    if attribute.key.as_ref() != b"skipped" {
+                        root.push_attribute(attribute);
+                    }
+                }
+                writer.write_event(Xml::Start(root))?;
+            }
+            event => writer.write_event(event)?,
+        }
+    }
+    Ok(String::from_utf8_lossy(&writer.into_inner()).into_owned())
 }
 
 /// One suite per scenario file, then the run suite when it has anything to say.
@@ -71,13 +100,14 @@ fn scenario_suite(report: &RunReport, scenario: &str) -> TestSuite {
         scenario
     };
     let mut suite = new_suite(report, name);
-    suite.add_test_cases(
-        report
-            .results
-            .iter()
-            .filter(|r| r.scenario == scenario)
-            .map(|r| result_test_case(report, r)),
-    );
+    let rows: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.scenario == scenario)
+        .collect();
+    let busy_ms = rows.iter().map(|r| r.duration_ms).sum();
+    suite.set_time(Duration::from_millis(busy_ms));
+    suite.add_test_cases(rows.into_iter().map(|r| result_test_case(report, r)));
     suite
 }
 
@@ -97,6 +127,9 @@ fn new_suite(report: &RunReport, name: &str) -> TestSuite {
     let baseline = report.baseline.as_ref();
     if let Some(file) = baseline.and_then(|b| b.compared_with.as_deref()) {
         suite.add_property(Property::new("baseline", file));
+    }
+    if let RunOutcome::Stopped { reason } = &report.outcome {
+        suite.add_property(Property::new("stopped_early", reason));
     }
     suite
 }
@@ -246,7 +279,7 @@ fn run_test_cases(report: &RunReport) -> Vec<TestCase> {
 /// An errored `run` testcase when the run was interrupted or could not test.
 fn outcome_test_case(outcome: &RunOutcome) -> Option<TestCase> {
     let (ty, message) = match outcome {
-        RunOutcome::Completed => return None,
+        RunOutcome::Completed | RunOutcome::Stopped { .. } => return None,
         RunOutcome::Interrupted => ("interrupted", "the run was interrupted (Ctrl-C)"),
         RunOutcome::CannotTest { reason } => ("cannot-test", reason.as_str()),
     };
@@ -291,8 +324,8 @@ impl<W: Write + Send> Reporter for JunitReporter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::Severity;
-    use crate::report::fixture;
+    use crate::model::findings::Severity;
+    use crate::model::fixture;
 
     #[test]
     fn junit_report_snapshot() {
@@ -309,7 +342,17 @@ mod tests {
             "the warnings-only head-parity testcase passes"
         );
         assert_eq!(parsed.errors, 1);
-        assert_eq!(parsed.skipped, 1);
+        assert_eq!(parsed.test_suites[0].skipped, 1, "counted on the suite");
+        assert!(
+            !xml.lines()
+                .any(|l| l.starts_with("<testsuites") && l.contains("skipped=")),
+            "junit-10.xsd allows no `skipped` on <testsuites>: {xml}"
+        );
+        assert_eq!(
+            parsed.test_suites[0].time,
+            Some(Duration::from_millis(2138)),
+            "a suite's time is its rows' time"
+        );
     }
 
     #[test]

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
-use crate::baseline::BaselineOptions;
-use crate::findings::{Finding, MAX_OTHER_CASES, Severity};
-use crate::report::model::RunMoment;
-use crate::runner::events::{Event, EventSink, FindingAgain};
+use crate::model::baseline::BaselineOptions;
+use crate::model::events::{Event, EventSink, FindingAgain};
+use crate::model::findings::{Finding, Severity};
+use crate::model::report::RunMoment;
 
 /// What identifies one reported finding: scenario path, fingerprint, severity. (A rule that
 /// fires with different severities in different cases is reported once per severity, so that
@@ -24,6 +24,8 @@ pub struct Aggregator<'a> {
     fail_on: Severity,
     kept: BTreeMap<Key, Finding>,
     first_failure: Option<RunMoment>,
+    /// Kept findings that fail the run.
+    failing: u32,
 }
 
 impl<'a> Aggregator<'a> {
@@ -34,6 +36,7 @@ impl<'a> Aggregator<'a> {
             fail_on,
             kept: BTreeMap::new(),
             first_failure: None,
+            failing: 0,
         }
     }
 
@@ -65,13 +68,17 @@ impl<'a> Aggregator<'a> {
     }
 
     fn add(&mut self, key: Key, finding: Finding, sink: &dyn EventSink) {
+        // One case's finding is one occurrence.
+        let finding = Finding {
+            occurrences: 1,
+            other_cases: Vec::new(),
+            ..finding
+        };
         match self.kept.entry(key) {
             Entry::Vacant(slot) => {
-                let finding = Finding {
-                    occurrences: 1,
-                    other_cases: Vec::new(),
-                    ..finding
-                };
+                if finding.fails(self.fail_on) {
+                    self.failing += 1;
+                }
                 sink.emit(Event::Finding(Box::new(finding.clone())));
                 slot.insert(finding);
             }
@@ -80,9 +87,14 @@ impl<'a> Aggregator<'a> {
                     &slot.key().1,
                     &finding,
                 ))));
-                merge(slot.get_mut(), finding);
+                slot.get_mut().absorb(finding);
             }
         }
+    }
+
+    /// How many of the findings so far fail the run (one per key, as the report counts them).
+    pub fn failing(&self) -> u32 {
+        self.failing
     }
 
     /// The run's findings, one per key, and when the first failing one was produced.
@@ -103,35 +115,13 @@ fn again(fingerprint: &str, finding: &Finding) -> FindingAgain {
     }
 }
 
-/// Counts another occurrence into `kept`; the finding of the lower case is the one kept.
-fn merge(kept: &mut Finding, mut other: Finding) {
-    if other.case < kept.case {
-        other.occurrences = kept.occurrences;
-        other.other_cases = std::mem::take(&mut kept.other_cases);
-        std::mem::swap(kept, &mut other);
-    }
-    kept.occurrences = kept.occurrences.saturating_add(1);
-    add_case_number(&mut kept.other_cases, other.case, kept.case);
-}
-
-/// Adds `case` to the ascending, capped list (the lowest [`MAX_OTHER_CASES`] are kept).
-fn add_case_number(cases: &mut Vec<u32>, case: u32, kept_case: u32) {
-    if case == kept_case {
-        return;
-    }
-    if let Err(at) = cases.binary_search(&case) {
-        cases.insert(at, case);
-        cases.truncate(MAX_OTHER_CASES);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::checks::CheckId;
-    use crate::findings::BaselineMark;
+    use crate::model::check::CheckId;
+    use crate::model::findings::BaselineMark;
 
     /// Keeps the events it receives.
     #[derive(Default)]
@@ -284,7 +274,7 @@ mod tests {
         let options = BaselineOptions {
             compare: Some((
                 "base.toml".into(),
-                crate::baseline::Baseline::of_findings([&known]),
+                crate::model::baseline::Baseline::of_findings([&known]),
             )),
             record: None,
         };

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::checks::outline::{outline, script_outline};
+use crate::checks::{script, table};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::{RunSettings, strip_credentials};
 
@@ -22,6 +22,9 @@ pub fn render(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan
         plan.units.len(),
         plan.total_cases(),
         plan.skipped.len()
+    );
+    out.push_str(
+        "before its first write, every fresh id is read once (GET) and must not exist; a case hit by a transient fault runs again on fresh ids (docs/safety.md)\n",
     );
     for (index, planned) in scenarios.iter().enumerate() {
         out.push_str(&render_scenario(index, planned, settings.seed, plan));
@@ -70,16 +73,17 @@ fn render_unit(unit: &Unit, planned: &PlannedScenario, path: &str, seed: u64) ->
             .scenario
             .resources
             .get(unit.resource)
-            .map(|resource| outline(check, resource, planned.target.proxied))
+            .zip(table::find(check))
+            .map(|(resource, check)| check.outline(resource, planned.target.proxied))
             .unwrap_or_default(),
         UnitKind::Script(index) => planned
             .scenario
             .scripts
             .get(index)
-            .map(script_outline)
+            .map(script::outline)
             .unwrap_or_default(),
     };
-    for (n, step) in steps.iter().enumerate() {
+    for (n, step) in steps.lines().enumerate() {
         let _ = writeln!(out, "    {}. {step}", n + 1);
     }
     out

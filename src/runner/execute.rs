@@ -12,22 +12,23 @@ use std::time::Instant;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::checks::CheckId;
-use crate::checks::dispatch::{self, Canons};
-use crate::checks::fuzz::{self, FuzzCase};
-use crate::checks::outline;
-use crate::checks::script;
-use crate::checks::verdict::Violation;
-use crate::findings::{Finding, Severity};
-use crate::report::model::{CheckResult, CheckStatus};
+use crate::checks::check::{Canons, Case};
+use crate::checks::fuzz::FuzzCase;
+use crate::checks::{script, table};
+use crate::fuzz::FuzzSettings;
+use crate::model::check::CheckId;
+use crate::model::events::{Event, EventSink};
+use crate::model::findings::{Finding, Severity};
+use crate::model::report::{CheckResult, CheckStatus};
+use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
 use crate::runner::cleanup;
-use crate::runner::context::RunContext;
-use crate::runner::events::{Event, EventSink};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::schedule::{Schedule, Task};
-use crate::runner::session::{CaseError, Session};
 use crate::scenario::generate::BodyGenerator;
+use crate::session::context::RunContext;
+use crate::session::notice::Notice;
+use crate::session::{CaseError, Session, faults};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
@@ -46,8 +47,11 @@ struct CaseOutcome {
     unit: usize,
     findings: Vec<Finding>,
     error: Option<CaseError>,
-    /// The URLs of the resources the case owns (for the cleanup after its batch).
+    /// The URLs of the resources the case owns (for the cleanup after its batch), of every
+    /// attempt.
     owned: Vec<String>,
+    /// How many times the case was re-run after a transient fault.
+    reruns: u32,
 }
 
 /// Per-unit tally while cases complete.
@@ -56,6 +60,8 @@ struct Tally {
     remaining: u32,
     /// Cases that did not start because the time budget ran out.
     out_of_time: u32,
+    /// Re-runs after transient faults, over all cases.
+    reruns: u32,
     result: CheckResult,
 }
 
@@ -72,6 +78,10 @@ pub struct Work<'a> {
     pub canons: &'a BTreeMap<(usize, usize), Canons>,
     pub seed: u64,
     pub concurrency: usize,
+    /// How the (opt-in) fuzz check runs.
+    pub fuzz: &'a FuzzSettings,
+    /// `--max-failures`: the run stops early once it has this many failing findings.
+    pub max_failures: Option<u32>,
 }
 
 /// Runs every case, at most `--concurrency` cases and cleanups at a time, in the order of the
@@ -115,7 +125,14 @@ pub async fn run_cases(
                 if !owned.is_empty() {
                     created.insert(position, owned);
                 }
-                record(ctx, &mut tallies, outcome, findings, sink);
+                record(
+                    ctx,
+                    &mut tallies,
+                    outcome,
+                    findings,
+                    work.max_failures,
+                    sink,
+                );
             }
             Done::Cleaned(position) => schedule.cleanup_done(position),
         }
@@ -125,7 +142,12 @@ pub async fn run_cases(
         mut units,
         mut finished,
     } = tallies;
-    finished.extend(units.iter_mut().filter(|t| t.remaining > 0).map(finish));
+    finished.extend(
+        units
+            .iter_mut()
+            .filter(|t| t.remaining > 0)
+            .map(|t| finish(t, ctx)),
+    );
     finished
 }
 
@@ -135,6 +157,15 @@ enum Done {
     Case(usize, CaseOutcome),
     /// The cleanup after the case at this position.
     Cleaned(usize),
+}
+
+/// Stops the run early once it has `max` failing findings (`--max-failures`).
+fn stop_at_max_failures(ctx: &RunContext, max: Option<u32>, failing: u32) {
+    if let Some(max) = max.filter(|max| failing >= *max) {
+        ctx.stop_early(format!(
+            "--max-failures {max} reached ({failing} failing finding(s))"
+        ));
+    }
 }
 
 /// The future of one task of the schedule.
@@ -162,12 +193,15 @@ fn start<'a>(
 }
 
 /// The group of each job: jobs on the same collection (the same URL, whatever scenario file or
-/// resource name describes it) are one group, numbered in plan order.
+/// resource name describes it) are one group, numbered in plan order. The URL is built once
+/// per unit, not per job (a run may plan a million cases).
 fn groups(work: &Work<'_>, jobs: &[Job]) -> Vec<usize> {
     let mut keys: Vec<String> = Vec::new();
-    jobs.iter()
-        .map(|job| {
-            let unit = &work.plan.units[job.unit];
+    let group_of_unit: Vec<usize> = work
+        .plan
+        .units
+        .iter()
+        .map(|unit| {
             let planned = &work.scenarios[unit.scenario];
             let key = planned
                 .target
@@ -180,7 +214,8 @@ fn groups(work: &Work<'_>, jobs: &[Job]) -> Vec<usize> {
                 }
             }
         })
-        .collect()
+        .collect();
+    jobs.iter().map(|job| group_of_unit[job.unit]).collect()
 }
 
 /// How long a case of each unit is, roughly: the steps of its `--dry-run` outline (a step is
@@ -191,17 +226,22 @@ fn unit_steps(work: &Work<'_>) -> Vec<usize> {
         .iter()
         .map(|unit| {
             let planned = &work.scenarios[unit.scenario];
-            match unit.kind {
-                UnitKind::Check(check) => outline::outline(
-                    check,
-                    &planned.scenario.resources[unit.resource],
-                    planned.target.proxied,
-                )
-                .len(),
-                UnitKind::Script(index) => {
-                    outline::script_outline(&planned.scenario.scripts[index]).len()
-                }
-            }
+            let outline = match unit.kind {
+                UnitKind::Check(check) => planned
+                    .scenario
+                    .resources
+                    .get(unit.resource)
+                    .zip(table::find(check))
+                    .map(|(resource, check)| check.outline(resource, planned.target.proxied))
+                    .unwrap_or_default(),
+                UnitKind::Script(index) => planned
+                    .scenario
+                    .scripts
+                    .get(index)
+                    .map(script::outline)
+                    .unwrap_or_default(),
+            };
+            outline.lines().count()
         })
         .collect()
 }
@@ -213,14 +253,16 @@ fn record(
     tallies: &mut Tallies,
     outcome: CaseOutcome,
     findings: &mut Aggregator<'_>,
+    max_failures: Option<u32>,
     sink: &dyn EventSink,
 ) {
     let tally = &mut tallies.units[outcome.unit];
     let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
     record_outcome(tally, &outcome, requests, sink);
     findings.add_case(outcome.findings, || ctx.now(), sink);
+    stop_at_max_failures(ctx, max_failures, findings.failing());
     if tally.remaining == 0 {
-        let result = finish(tally);
+        let result = finish(tally, ctx);
         sink.emit(Event::CheckFinished(Box::new(result.clone())));
         tallies.finished.push(result);
     }
@@ -252,6 +294,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
             case_numbers: unit
@@ -272,6 +315,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
 
 fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink: &dyn EventSink) {
     tally.remaining -= 1;
+    tally.reruns += outcome.reruns;
     let result = &mut tally.result;
     match &outcome.error {
         Some(CaseError::Cancelled) => {
@@ -305,24 +349,37 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
     });
 }
 
-/// The final status of a unit from its tally.
-fn finish(tally: &mut Tally) -> CheckResult {
+/// The final status of a unit from its tally. A unit none of whose cases started because the
+/// run stopped early is `interrupted` when a limit such as `--max-failures` stopped it, and
+/// `errored` when the time budget did (a check the budget never let run is not a pass).
+fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
     let mut result = tally.result.clone();
     result.duration_ms = u64::try_from(tally.started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if tally.out_of_time > 0 {
         result.notes.push(format!(
-            "the time budget ran out: {} case(s) did not start",
+            "{}: {} case(s) did not start",
+            ctx.why_stopping(),
             tally.out_of_time
         ));
     }
-    if tally.remaining > 0 || result.status == CheckStatus::Interrupted {
+    if tally.reruns > 0 {
+        result.notes.push(format!(
+            "{} case run(s) hit a transient fault (a transport error, or 502/503/504) and were run again on fresh ids",
+            tally.reruns
+        ));
+    }
+    let none_started = result.cases_run + result.cases_errored == 0 && tally.out_of_time > 0;
+    if tally.remaining > 0
+        || result.status == CheckStatus::Interrupted
+        || (none_started && ctx.stopped_by_limit())
+    {
         result.status = CheckStatus::Interrupted;
     } else if result.errors + result.warnings > 0 {
         result.status = CheckStatus::Failed;
     } else if result.cases_run == 0 {
         let reason = result.case_errors.first().cloned().unwrap_or_else(|| {
             if tally.out_of_time > 0 {
-                "the time budget ran out before any case ran".into()
+                format!("{} before any case ran", ctx.why_stopping())
             } else {
                 "no case could run".into()
             }
@@ -338,6 +395,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         findings: Vec::new(),
         error: Some(error),
         owned,
+        reruns: 0,
     };
     if ctx.cancel.is_cancelled() {
         return stopped(CaseError::Cancelled, Vec::new());
@@ -347,7 +405,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let resource = &planned.scenario.resources[unit.resource];
     let path = planned.scenario.path.display().to_string();
     let replays = match unit.kind {
-        UnitKind::Check(CheckId::Fuzz) => ctx.fuzz.replays_for(&path, &resource.name),
+        UnitKind::Check(CheckId::Fuzz) => work.fuzz.replays_for(&path, &resource.name),
         _ => Vec::new(),
     };
     let replay = replays.get(job.case as usize).copied();
@@ -357,31 +415,55 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         .case
         .saturating_sub(u32::try_from(replays.len()).unwrap_or(0));
     let this_case_seed = case_seed(work.seed, unit, &path, generated_index);
-    if unit.kind == UnitKind::Check(CheckId::Fuzz) && replay.is_none() && ctx.out_of_time() {
+    if replay.is_none() && ctx.starts_no_new_case() {
+        ctx.record_not_started();
         return stopped(CaseError::OutOfTime, Vec::new());
     }
-    let case = match replay {
-        Some(saved) => FuzzCase::Replay(saved),
-        None => FuzzCase::Generated {
-            case_seed: this_case_seed,
-            index: generated_index,
-        },
-    };
-    let mut session = Session::new(ctx, &planned.target, resource, job.number);
-    let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
-    let owned = session.owned_urls();
-    let exchanges = session.into_exchanges();
-    match verdict {
-        Ok(violations) => CaseOutcome {
+    let mut owned = Vec::new();
+    let mut reruns = faults::Reruns::default();
+    loop {
+        let case = match replay {
+            Some(saved) => FuzzCase::Replay(saved),
+            None => FuzzCase::Generated {
+                case_seed: this_case_seed,
+                index: generated_index,
+            },
+        };
+        let mut session = Session::attempt(ctx, &planned.target, resource, job.number, reruns.done);
+        let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
+        owned.extend(session.owned_urls());
+        let case_tag = session.case_tag().to_string();
+        let notices = session.take_notices();
+        let exchanges = session.into_exchanges();
+        if let Err(error) = &verdict
+            && reruns.again(error, &case_tag, ctx.cancel.is_cancelled())
+        {
+            continue;
+        }
+        // What the session noticed about the target's answers is reported whether or not the
+        // case could go on (a 201 naming another resource stops a case that needed it).
+        let mut findings: Vec<Finding> = notices
+            .into_iter()
+            .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
+            .collect();
+        let error = match verdict {
+            Ok(violations) => {
+                findings.extend(
+                    violations
+                        .into_iter()
+                        .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
+                );
+                None
+            }
+            Err(error) => Some(error),
+        };
+        return CaseOutcome {
             unit: job.unit,
-            findings: violations
-                .into_iter()
-                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
-                .collect(),
-            error: None,
+            findings,
+            error,
             owned,
-        },
-        Err(error) => stopped(error, owned),
+            reruns: reruns.done,
+        };
     }
 }
 
@@ -411,18 +493,21 @@ async fn judge_case(
     };
     let canons = canons.as_ref();
     match unit.kind {
-        UnitKind::Check(CheckId::Fuzz) => {
-            fuzz::run_case(
-                session,
-                &mut generator,
-                canons,
-                case,
-                &ctx.fuzz,
-                ctx.deadline,
-            )
-            .await
-        }
-        UnitKind::Check(check) => dispatch::run_case(check, session, &mut generator, canons).await,
+        UnitKind::Check(check) => match table::find(check) {
+            Some(check) => {
+                let case = Case {
+                    session,
+                    generator: &mut generator,
+                    canons,
+                    kind: case,
+                    fuzz: work.fuzz,
+                    deadline: ctx.deadline,
+                };
+                check.run_case(case).await
+            }
+            // Every unit of a built-in check names one of the table (the plan comes from it).
+            None => Ok(Vec::new()),
+        },
         UnitKind::Script(index) => {
             let script = &planned.scenario.scripts[index];
             match script::execute(session, script).await {
@@ -433,16 +518,42 @@ async fn judge_case(
     }
 }
 
+/// A finding from what a session noticed: the unit's check and resource, the notice's rule,
+/// RFC and oracle.
+fn notice_finding(
+    unit: &Unit,
+    scenario: &str,
+    case: u32,
+    notice: Notice,
+    exchanges: Vec<crate::model::exchange::Exchange>,
+) -> Finding {
+    let violation = Violation {
+        severity: notice.severity,
+        rule: notice.rule.to_owned(),
+        title: notice.title,
+        expected: notice.expected,
+        observed: notice.observed,
+        diff: None,
+        fuzz: None,
+        exchanges: None,
+    };
+    Finding {
+        rfc: notice.rfc.to_owned(),
+        oracle: notice.oracle.to_owned(),
+        ..to_finding(unit, scenario, case, violation, exchanges)
+    }
+}
+
 fn to_finding(
     unit: &Unit,
     scenario: &str,
     case: u32,
     violation: Violation,
-    exchanges: Vec<crate::http::model::Exchange>,
+    exchanges: Vec<crate::model::exchange::Exchange>,
 ) -> Finding {
     let info = unit.check().info();
     let rule = match violation.rule {
-        rule if rule.is_empty() => crate::baseline::slug(&violation.title),
+        rule if rule.is_empty() => crate::model::baseline::slug(&violation.title),
         rule => rule,
     };
     Finding {

@@ -1,45 +1,46 @@
 //! The runner: executes the plan through a transport and returns the run's result data.
-//! It never prints; it emits [`events::Event`]s to a sink and returns a [`RunReport`].
+//! It never prints; it emits [`Event`]s to a sink and returns a [`RunReport`].
 
 mod aggregate;
-pub mod auth;
+
 mod batch;
 pub mod cleanup;
-pub mod context;
+
 pub mod dry_run;
-pub mod events;
 mod execute;
+pub mod leftovers;
 pub mod plan;
 pub mod probe;
-pub mod registry;
+pub mod recover;
 mod schedule;
-pub mod session;
+
 pub mod shard;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::baseline::BaselineOptions;
-use crate::checks::dispatch::Canons;
+use crate::checks::check::Canons;
 use crate::checks::fuzz::cross_canon;
-use crate::findings::Severity;
 use crate::fuzz::FuzzSettings;
 use crate::http::transport::Transport;
-use crate::report::model::{
-    CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
+use crate::model::baseline::BaselineOptions;
+use crate::model::events::{Event, EventSink};
+use crate::model::findings::Severity;
+use crate::model::report::{
+    CheckResult, CheckStatus, LeftBehind, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
+use crate::scenario::pointer;
+use crate::session::context::RunContext;
+use crate::session::journal::Journal;
 use crate::snapshot::canonical::Canon;
 use aggregate::Aggregator;
-use context::RunContext;
-use events::{Event, EventSink};
 use plan::{Plan, PlannedScenario, Selection};
-use session::Session;
 
 /// How to run, validated by the caller.
 #[derive(Debug, Clone)]
@@ -56,9 +57,24 @@ pub struct RunSettings {
     /// How the (opt-in) fuzz check runs.
     pub fuzz: FuzzSettings,
     /// `--shard`: run only this slice of the plan.
-    pub shard: Option<shard::Shard>,
+    pub shard: Option<crate::model::shard::Shard>,
     /// `--baseline` / `--write-baseline`: how findings are marked.
     pub baseline: BaselineOptions,
+    /// `--max-failures`, `--time-budget`: when the run stops early on its own.
+    pub limits: RunLimits,
+    /// Where the run's ledger file goes (`--ledger-dir`); `None` keeps the account in memory
+    /// only (`demo`, whose API ends with the run).
+    pub ledger_dir: Option<std::path::PathBuf>,
+}
+
+/// When a run stops early on its own. Either way no new case starts, the cases in flight
+/// finish, cleanup runs and the report says why ([`RunOutcome::Stopped`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Stop once the run has this many failing findings (as the report counts them).
+    pub max_failures: Option<u32>,
+    /// Stop starting cases (and shrinking fuzz failures) once this much time has passed.
+    pub time_budget: Option<Duration>,
 }
 
 /// Runs every scenario against its target and returns the report. Cancelling `cancel` (Ctrl-C)
@@ -71,8 +87,18 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> RunReport {
     let started = Instant::now();
+    let marker = crate::session::marker::text(&settings.run_id);
+    let marked = leftovers::mark(scenarios, &marker);
+    let scenarios = marked.as_slice();
+    let start = leftovers::start(&settings.run_id, scenarios, &marker);
+    let (journal, no_ledger) = match leftovers::open_journal(settings.ledger_dir.as_deref(), start)
+    {
+        Ok(journal) => (journal, None),
+        Err(reason) => (Journal::in_memory(), Some(reason)),
+    };
     let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
-        .with_fuzz(settings.fuzz.clone());
+        .with_time_budget(settings.limits.time_budget)
+        .with_journal(journal);
     let plan = planned_work(scenarios, settings);
     let mut findings = Aggregator::new(&settings.baseline, settings.fail_on);
     sink.emit(Event::RunStarted {
@@ -82,22 +108,21 @@ pub async fn run(
         units: plan.units.len(),
         cases: plan.total_cases(),
         time_budget_ms: settings
-            .fuzz
+            .limits
             .time_budget
-            .filter(|_| {
-                plan.units
-                    .iter()
-                    .any(|u| u.check() == crate::checks::CheckId::Fuzz)
-            })
             .map(|budget| u64::try_from(budget.as_millis()).unwrap_or(u64::MAX)),
     });
     let mut report = empty_report(scenarios, settings, &plan);
     for skipped in &report.results {
         sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
     }
-    let ready = match auth::prepare(scenarios, &ctx.cancel).await {
-        Ok(()) => probe::reachability(&ctx, scenarios).await,
-        Err(reason) => Err(reason),
+    let ready = match (
+        no_ledger,
+        crate::session::auth::prepare(scenarios.iter().map(|p| &p.target), &ctx.cancel).await,
+    ) {
+        (Some(reason), _) => Err(format!("{reason}; nothing was sent")),
+        (None, Ok(())) => probe::reachability(&ctx, scenarios).await,
+        (None, Err(reason)) => Err(reason),
     };
     match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
@@ -110,6 +135,8 @@ pub async fn run(
                 canons: &canons,
                 seed: settings.seed,
                 concurrency: settings.concurrency,
+                fuzz: &settings.fuzz,
+                max_failures: settings.limits.max_failures,
             };
             let results = execute::run_cases(&ctx, &work, &mut findings, sink).await;
             report.results.extend(results);
@@ -118,7 +145,7 @@ pub async fn run(
     }
     let (found, first_failure) = findings.finish();
     report.findings = found;
-    finish(&ctx, scenarios, &mut report, sink).await;
+    finish(&ctx, scenarios, &marker, &mut report, sink).await;
     report.stats.first_failure = first_failure;
     compare_with_baseline(&mut report, settings, scenarios, &plan);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -155,67 +182,69 @@ fn compare_with_baseline(
         .map(|unit| {
             let path = scenarios[unit.scenario].scenario.path.display().to_string();
             (
-                crate::baseline::scenario_file_name(&path).to_string(),
+                crate::model::baseline::scenario_file_name(&path).to_string(),
                 unit.label.clone(),
                 unit.check(),
             )
         })
         .collect();
-    report.baseline = crate::baseline::summarise(&settings.baseline, report, &complete);
+    report.baseline = crate::model::baseline::summarise(&settings.baseline, report, &complete);
 }
 
 /// Cleanup, ordering and counters: the last steps of every run, whatever happened before.
 async fn finish(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
+    marker: &str,
     report: &mut RunReport,
     sink: &dyn EventSink,
 ) {
-    let owned = ctx.registry.not_deleted();
+    // Only what was written may exist: a fresh id never sent anything is not deleted.
+    let owned: Vec<_> = ctx
+        .registry
+        .not_deleted()
+        .into_iter()
+        .filter(|owned| ctx.journal.may_exist(&owned.url))
+        .collect();
     sink.emit(Event::CleanupStarted {
         resources: owned.len(),
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
-    report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    report.cleanup = cleanup::clean_up(
+        ctx.transport.as_ref(),
+        &ctx.registry,
+        owned,
+        &targets,
+        &ctx.journal,
+    )
+    .await;
     report.cleanup.deleted_after_cases = ctx.registry.cleaned_after_cases();
     report.cleanup.deleted = report
         .cleanup
         .deleted
         .saturating_add(report.cleanup.deleted_after_cases);
-    report
-        .cleanup
-        .left_behind
-        .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
+    let unadopted = ctx
+        .registry
+        .unadopted()
+        .into_iter()
+        .map(|(url, reason)| LeftBehind { url, reason })
+        .collect();
+    let lost = leftovers::search(ctx, scenarios, marker, ctx.registry.unproven(), unadopted).await;
+    let cleaned_up_left = report.cleanup.left_behind.clone();
+    for left in lost {
+        if !cleaned_up_left.iter().any(|l| l.url == left.url) {
+            report.cleanup.left_behind.push(left);
+        }
+    }
+    ctx.journal.end(report.cleanup.left_behind.len());
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
-    report
-        .results
-        .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
-    report.findings.sort_by_cached_key(|f| {
-        (
-            f.resource.clone(),
-            f.check,
-            std::cmp::Reverse(f.severity),
-            f.title.clone(),
-            f.fingerprint(),
-            f.scenario.clone(),
-        )
-    });
+    report.sort_for_reading();
     report.stats = RunStats {
         requests: ctx.requests.load(Ordering::Relaxed),
         transport_errors: ctx.transport_errors.load(Ordering::Relaxed),
         throttled: ctx.transport.throttled(),
         first_failure: None,
     };
-}
-
-/// Results read in file order: resources by name with their checks in check order, then scripts.
-fn result_order(result: &CheckResult) -> (&str, bool, &str, crate::checks::CheckId) {
-    (
-        &result.scenario,
-        result.check == crate::checks::CheckId::Script,
-        &result.resource,
-        result.check,
-    )
 }
 
 fn outcome(ctx: &RunContext) -> RunOutcome {
@@ -229,7 +258,10 @@ fn outcome(ctx: &RunContext) -> RunOutcome {
             reason: format!("the target stopped answering: {reason}"),
         },
         None if ctx.cancel.is_cancelled() => RunOutcome::Interrupted,
-        None => RunOutcome::Completed,
+        None => match ctx.early_stop() {
+            Some(reason) => RunOutcome::Stopped { reason },
+            None => RunOutcome::Completed,
+        },
     }
 }
 
@@ -308,7 +340,7 @@ async fn detect_volatile(
     let mut used: BTreeMap<(usize, usize), bool> = BTreeMap::new();
     for unit in &plan.units {
         *used.entry((unit.scenario, unit.resource)).or_default() |=
-            unit.check() == crate::checks::CheckId::Fuzz;
+            unit.check() == crate::model::check::CheckId::Fuzz;
     }
     let mut probe_number = plan.total_cases();
     let probes: Vec<Probe> = used
@@ -344,7 +376,7 @@ async fn detect_volatile(
         let mut full = declared.clone();
         let pointers = measured.volatile;
         if !pointers.is_empty() {
-            full.ignore.extend(probe::patterns(&pointers));
+            full.ignore.extend(pointer::patterns(&pointers));
             sink.emit(Event::VolatileDetected {
                 resource: resource.name.clone(),
                 pointers: pointers.clone(),
@@ -389,8 +421,7 @@ async fn measure_one(
     };
     let planned = &scenarios[probe.at.0];
     let resource = &planned.scenario.resources[probe.at.1];
-    let mut session = Session::new(ctx, &planned.target, resource, number);
-    let measured = probe::measure(&mut session, resource, seed, probe.fuzzed).await;
-    let created = session.owned_urls();
+    let (measured, created) =
+        probe::measure(ctx, &planned.target, resource, seed, probe.fuzzed, number).await;
     (probe, measured, created)
 }

@@ -1,11 +1,11 @@
 //! The plan of a run, computed before anything is sent: which check runs on which resource
 //! (and how many cases), which are skipped and why, and each case's seed. Pure and deterministic.
 
-use crate::checks::dispatch;
-use crate::checks::{BUILT_IN, CheckId};
+use crate::checks::table::CHECKS;
 use crate::fuzz::FuzzSettings;
-use crate::runner::context::ResolvedTarget;
+use crate::model::check::CheckId;
 use crate::scenario::Scenario;
+use crate::session::context::ResolvedTarget;
 
 /// One scenario file with its resolved target.
 #[derive(Debug, Clone)]
@@ -85,11 +85,14 @@ impl Plan {
     }
 }
 
-/// Which checks the user selected (`--checks` / `--skip-checks`).
+/// Which checks and resources the user selected (`--checks` / `--skip-checks`,
+/// `--resources`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     pub only: Option<Vec<CheckId>>,
     pub skip: Vec<CheckId>,
+    /// `--resources`: only these resources (and the scripts written for them); `None`: all.
+    pub resources: Option<Vec<String>>,
 }
 
 impl Selection {
@@ -97,7 +100,15 @@ impl Selection {
         Selection {
             only: None,
             skip: Vec::new(),
+            resources: None,
         }
+    }
+
+    /// True when the user's selection keeps the resource.
+    pub fn includes_resource(&self, name: &str) -> bool {
+        self.resources
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
     }
 
     /// True when the user's selection keeps the check (scripts are the check `script`).
@@ -125,19 +136,19 @@ pub fn build(
         skipped: Vec::new(),
     };
     for (s, planned) in scenarios.iter().enumerate() {
-        for (r, resource) in planned.scenario.resources.iter().enumerate() {
-            for check in BUILT_IN.into_iter().filter(|c| selection.includes(*c)) {
-                let skip = dispatch::skip_reason(check, resource)
-                    .or_else(|| dispatch::target_skip(check, &planned.target));
-                match skip {
+        let resources = planned.scenario.resources.iter().enumerate();
+        for (r, resource) in resources.filter(|(_, r)| selection.includes_resource(&r.name)) {
+            for check in CHECKS.iter().filter(|c| selection.includes(c.id())) {
+                let proxied = planned.target.proxied;
+                match check.skip_reason(resource, proxied) {
                     Some(reason) => plan.skipped.push(Skip {
                         scenario: s,
-                        check,
+                        check: check.id(),
                         resource: resource.name.clone(),
                         reason,
                     }),
                     None => {
-                        let cases = match check {
+                        let cases = match check.id() {
                             CheckId::Fuzz => fuzz_cases(fuzz, planned, &resource.name),
                             _ => cases.max(1),
                         };
@@ -145,10 +156,10 @@ pub fn build(
                             plan.units.push(Unit {
                                 scenario: s,
                                 resource: r,
-                                kind: UnitKind::Check(check),
+                                kind: UnitKind::Check(check.id()),
                                 label: resource.name.clone(),
                                 cases,
-                                notes: dispatch::notes(check, resource, &planned.target),
+                                notes: check.notes(resource, proxied),
                                 only_cases: None,
                             });
                         }
@@ -156,8 +167,17 @@ pub fn build(
                 }
             }
         }
-        let scripts = planned.scenario.scripts.iter().enumerate();
-        for (index, script) in scripts.filter(|_| selection.includes(CheckId::Script)) {
+        let resources = &planned.scenario.resources;
+        let scripts = planned
+            .scenario
+            .scripts
+            .iter()
+            .enumerate()
+            .filter(|(_, script)| {
+                selection.includes(CheckId::Script)
+                    && selection.includes_resource(&resources[script.resource].name)
+            });
+        for (index, script) in scripts {
             plan.units.push(Unit {
                 scenario: s,
                 resource: script.resource,
@@ -233,6 +253,7 @@ mod tests {
         let selection = Selection {
             only: Some(vec![CheckId::RepeatPut, CheckId::GetSafety]),
             skip: vec![CheckId::GetSafety],
+            resources: None,
         };
         assert!(selection.includes(CheckId::RepeatPut));
         assert!(!selection.includes(CheckId::GetSafety));
@@ -242,6 +263,7 @@ mod tests {
         let fuzz = Selection {
             only: Some(vec![CheckId::Fuzz]),
             skip: Vec::new(),
+            resources: None,
         };
         assert!(fuzz.includes(CheckId::Fuzz) && !fuzz.includes(CheckId::RepeatPut));
     }

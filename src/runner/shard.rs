@@ -6,45 +6,8 @@
 //! shard mixes cheap and expensive checks, and the union of shards `1..=n` is the full plan with
 //! every case exactly once. A skipped check (nothing to run) is listed by exactly one shard.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
+use crate::model::shard::Shard;
 use crate::runner::plan::{Plan, PlannedScenario, Unit};
-
-/// One slice of `count`: `index` is 1-based (`1 ≤ index ≤ count`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-/// A malformed `--shard` value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("--shard takes I/N with 1 ≤ I ≤ N (e.g. 2/3), got `{0}`")]
-pub struct ShardError(pub String);
-
-impl FromStr for Shard {
-    type Err = ShardError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || ShardError(text.to_string());
-        let (index, count) = text.split_once('/').ok_or_else(bad)?;
-        let index: u32 = index.trim().parse().map_err(|_| bad())?;
-        let count: u32 = count.trim().parse().map_err(|_| bad())?;
-        if index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
 
 impl Shard {
     /// True when the item of rank `rank` (0-based, in hash order) belongs to this shard.
@@ -132,20 +95,8 @@ fn hash<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CheckId;
+    use crate::model::check::CheckId;
     use crate::runner::plan::{Skip, UnitKind};
-
-    #[test]
-    fn parses_and_validates() {
-        assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
-        assert_eq!(
-            "1/1".parse::<Shard>().map(|s| s.to_string()),
-            Ok("1/1".into())
-        );
-        for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/3", "", "1/3/4"] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
-    }
 
     fn unit(label: &str, check: CheckId, cases: u32) -> Unit {
         Unit {
@@ -162,7 +113,7 @@ mod tests {
     fn plan() -> Plan {
         let mut units = Vec::new();
         for label in ["things", "lamps", "devices"] {
-            for check in crate::checks::BUILT_IN {
+            for check in crate::model::check::BUILT_IN {
                 units.push(unit(label, check, 3));
             }
         }

@@ -36,7 +36,7 @@ pub struct SecretText {
 impl std::fmt::Debug for SecretText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretText")
-            .field("value", &crate::http::redact::REDACTED)
+            .field("value", &crate::model::redact::REDACTED)
             .field("from_env", &self.from_env)
             .finish()
     }

@@ -18,32 +18,23 @@ pub struct Interpolated {
     pub used_env: bool,
 }
 
+/// What an unset variable stands for in a snapshot that
+/// [stands in for unset variables](EnvSnapshot::standing_in_for_unset) (`check`): a value
+/// every rule on header values and credentials accepts.
+pub const STAND_IN: &str = "idemfuzz-check-stand-in";
+
 /// Expands every `${VAR}` in `text`. An unset variable or a malformed reference is an error
-/// whose message names it.
+/// whose message names it (an unset one is [`STAND_IN`] when the snapshot says so).
 pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, String> {
-    let mut value = String::with_capacity(text.len());
     let mut used_env = false;
-    let mut rest = text;
-    while let Some(dollar) = rest.find('$') {
-        value.push_str(&rest[..dollar]);
-        let after = &rest[dollar + 1..];
-        if let Some(tail) = after.strip_prefix('$') {
-            value.push('$');
-            rest = tail;
-        } else if let Some(reference) = after.strip_prefix('{') {
-            let (name, tail) = variable_name(reference, text)?;
-            let expanded = env
-                .get(name)
-                .ok_or_else(|| format!("environment variable `{name}` is not set"))?;
-            value.push_str(expanded);
-            used_env = true;
-            rest = tail;
-        } else {
-            value.push('$');
-            rest = after;
+    let value = expand(text, |name| {
+        used_env = true;
+        match env.get(name) {
+            Some(value) => Ok(value),
+            None if env.stands_in_for_unset() => Ok(STAND_IN),
+            None => Err(format!("environment variable `{name}` is not set")),
         }
-    }
-    value.push_str(rest);
+    })?;
     let shown = if used_env {
         text.to_owned()
     } else {
@@ -54,6 +45,45 @@ pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, String
         shown,
         used_env,
     })
+}
+
+/// The names of the variables `text` refers to, in order (none for a malformed reference).
+pub fn variables(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let expanded = expand(text, |name| {
+        names.push(name.to_owned());
+        Ok("")
+    });
+    if expanded.is_err() {
+        names.clear();
+    }
+    names
+}
+
+/// `text` with every `${VAR}` replaced by what `lookup` gives for `VAR`, and `$$` by `$`.
+fn expand<'v>(
+    text: &str,
+    mut lookup: impl FnMut(&str) -> Result<&'v str, String>,
+) -> Result<String, String> {
+    let mut value = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        value.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            value.push('$');
+            rest = tail;
+        } else if let Some(reference) = after.strip_prefix('{') {
+            let (name, tail) = variable_name(reference, text)?;
+            value.push_str(lookup(name)?);
+            rest = tail;
+        } else {
+            value.push('$');
+            rest = after;
+        }
+    }
+    value.push_str(rest);
+    Ok(value)
 }
 
 /// Splits `NAME}rest` into the variable name and what follows the `}`.
@@ -114,6 +144,22 @@ mod tests {
     fn unset_variable_is_named() {
         let err = interpolate("Bearer ${MISSING}", &env()).expect_err("unset");
         assert_eq!(err, "environment variable `MISSING` is not set");
+    }
+
+    #[test]
+    fn unset_variables_stand_in_when_the_snapshot_says_so() {
+        let lenient = env().standing_in_for_unset();
+        let got = interpolate("Bearer ${MISSING} ${API_TOKEN}", &lenient).expect("stands in");
+        assert_eq!(got.value, format!("Bearer {STAND_IN} s3cr3t"));
+        assert_eq!(got.shown, "Bearer ${MISSING} ${API_TOKEN}");
+        assert!(interpolate("${1X}", &lenient).is_err(), "still malformed");
+    }
+
+    #[test]
+    fn variables_are_named_in_order() {
+        assert_eq!(variables("${A}:$${B} $x ${C_1}"), ["A", "C_1"]);
+        assert!(variables("plain").is_empty());
+        assert!(variables("${A} ${").is_empty(), "malformed");
     }
 
     #[test]

@@ -3,18 +3,35 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+use toml::de::DeTable;
+
 use crate::env::EnvSnapshot;
 use crate::scenario::model::ScenarioDoc;
 use crate::scenario::validate::{Ctx, validate};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{CheckOptions, Scenario, ScenarioError};
 
 /// Loads every scenario the paths name: a file must end in `.toml`; a directory means all its
-/// `*.toml` files (not recursive), in name order.
+/// `*.toml` files (not recursive), in name order. Each check's options are left to the checks
+/// (`crate::checks::load` validates them too).
 pub fn load_paths(paths: &[PathBuf], env: &EnvSnapshot) -> Result<Vec<Scenario>, ScenarioError> {
+    load_paths_with(paths, env, |_| Ok(()))
+}
+
+/// [`load_paths`], with `check` validating what the scenario layer leaves to others (each
+/// check's options: `crate::checks::load`) file by file, so the error reported is the first
+/// file's.
+pub fn load_paths_with(
+    paths: &[PathBuf],
+    env: &EnvSnapshot,
+    check: impl Fn(&Scenario) -> Result<(), ScenarioError>,
+) -> Result<Vec<Scenario>, ScenarioError> {
     let mut scenarios = Vec::new();
     for path in paths {
         for file in scenario_files(path)? {
-            scenarios.push(load_file(&file, env)?);
+            let scenario = load_file(&file, env)?;
+            check(&scenario)?;
+            scenarios.push(scenario);
         }
     }
     Ok(scenarios)
@@ -22,14 +39,32 @@ pub fn load_paths(paths: &[PathBuf], env: &EnvSnapshot) -> Result<Vec<Scenario>,
 
 /// Parses and validates one scenario file's text; `path` is used in messages.
 pub fn load_str(path: &Path, text: &str, env: &EnvSnapshot) -> Result<Scenario, ScenarioError> {
-    let doc: ScenarioDoc =
-        toml::from_str(text).map_err(|err| ScenarioError::toml(path, text, &err))?;
-    validate(Ctx::new(path, text), doc, env)
+    let toml_error = |err| ScenarioError::toml(path, text, &err);
+    let root = DeTable::parse(text).map_err(toml_error)?;
+    let check_options = CheckOptions::of_file(path, text, root.get_ref());
+    let doc = ScenarioDoc::deserialize(toml::de::Deserializer::from(root)).map_err(toml_error)?;
+    validate(Ctx::new(path, text), doc, check_options, env)
 }
 
 fn load_file(path: &Path, env: &EnvSnapshot) -> Result<Scenario, ScenarioError> {
-    let text = fs::read_to_string(path).map_err(|source| io_error(path, source))?;
+    let bytes = fs::read(path).map_err(|source| io_error(path, source))?;
+    let text = utf8(path, bytes)?;
     load_str(path, &text, env)
+}
+
+/// The file's text, or an error located at its first byte that is not UTF-8.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|err| {
+        let at = err.utf8_error().valid_up_to();
+        let byte = err.as_bytes().get(at).copied().unwrap_or_default();
+        let text = String::from_utf8_lossy(err.as_bytes());
+        ScenarioError::invalid(
+            path,
+            &text,
+            at..at + 1,
+            format!("the file is not valid UTF-8: byte 0x{byte:02x} cannot start a character here; scenario files are UTF-8 text"),
+        )
+    })
 }
 
 /// The files a path stands for.

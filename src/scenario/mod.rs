@@ -2,6 +2,7 @@
 //! the API), and the loading that turns TOML text into it with file:line:col errors.
 
 pub mod auth;
+pub mod check_options;
 mod convert;
 pub mod error;
 pub mod generate;
@@ -10,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod placeholder;
 pub mod pointer;
+pub mod size;
 pub mod template;
 mod validate;
 
@@ -19,12 +21,16 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::http::model::Method;
+use crate::model::exchange::Method;
+use crate::model::redact::Scrubber;
+pub use check_options::{CheckOptions, OptionsTable};
 pub use error::ScenarioError;
-pub use load::{load_paths, load_str};
+pub use load::{load_paths, load_paths_with, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
-pub use validate::{REDACTED, check_base_url, is_credential_name};
+pub use validate::{
+    BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
+};
 
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -67,6 +73,66 @@ pub struct TargetHeader {
     /// True when the value came from the environment or the header name is a credential
     /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
     pub secret: bool,
+    /// True when the value came from the environment (`shown` then holds the `${VAR}`s).
+    pub from_env: bool,
+}
+
+impl TargetHeader {
+    /// A default header from its name and its value after `${VAR}` interpolation: secret when
+    /// the value came from the environment or the name is a credential's; shown as written
+    /// (`Bearer ${API_TOKEN}`), as `<redacted>` for a literal secret, or as it is otherwise.
+    /// The one rule for `[target.headers]` and `-H NAME:VALUE`.
+    pub fn new(name: String, value: interpolate::Interpolated) -> TargetHeader {
+        let secret = value.used_env || is_credential_name(&name);
+        let shown = if value.used_env {
+            value.shown
+        } else if secret {
+            REDACTED.to_owned()
+        } else {
+            value.value.clone()
+        };
+        TargetHeader {
+            name,
+            value: value.value,
+            shown,
+            secret,
+            from_env: value.used_env,
+        }
+    }
+}
+
+impl Scenario {
+    /// The environment variables the file's `[target.headers]` and `[target.auth]` read, by
+    /// name (what `run` needs set; `check` reports them).
+    pub fn variables(&self) -> std::collections::BTreeSet<String> {
+        let headers = self
+            .target
+            .headers
+            .iter()
+            .filter(|h| h.from_env)
+            .map(|h| h.shown.as_str());
+        let auth = match &self.target.auth {
+            Some(auth::Auth::Bearer(token)) => vec![token],
+            Some(auth::Auth::Basic { user, password }) => vec![user, password],
+            Some(auth::Auth::Command(_)) | None => Vec::new(),
+        };
+        let auth = auth.into_iter().filter_map(|s| s.from_env.as_deref());
+        headers
+            .chain(auth)
+            .flat_map(interpolate::variables)
+            .collect()
+    }
+}
+
+impl Scrubber {
+    /// A scrubber for the secret headers of a target.
+    pub fn for_headers(headers: &[TargetHeader]) -> Scrubber {
+        let mut scrubber = Scrubber::default();
+        for header in headers.iter().filter(|h| h.secret) {
+            scrubber.add(&header.value, &header.shown);
+        }
+        scrubber
+    }
 }
 
 /// How a check makes a fresh resource.
@@ -111,7 +177,8 @@ pub struct Resource {
     pub detect_volatile: bool,
     pub idempotency_key: Option<IdempotencyKey>,
     /// The patch format PATCH takes, when the scenario declares one.
-    pub patch: Option<crate::fuzz::ops::PatchFormat>,
+    pub patch: Option<crate::model::fuzz::ops::PatchFormat>,
+    /// The `[resources.NAME.checks.CHECK]` tables, each read by its check.
     pub checks: CheckOptions,
     /// Clients the concurrency checks (`concurrent-put`, `concurrent-post-key`) run at once.
     pub concurrent_clients: u32,
@@ -150,9 +217,9 @@ pub enum EmptyBody {
 }
 
 impl Resource {
-    /// The item path for an id.
+    /// The item path for an id, encoded as one path segment.
     pub fn item_path(&self, id: &str) -> String {
-        self.item.replace("{id}", id)
+        crate::http::wire_url::item_path(&self.item, id)
     }
 
     /// True when the item supports the method.
@@ -185,150 +252,6 @@ impl IdempotencyKey {
             in_flight_statuses: vec![409],
             replays_errors: true,
             expires_after: None,
-        }
-    }
-}
-
-/// Per-check options of one resource, with defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckOptions {
-    pub repeat_put: RepeatPutOptions,
-    pub partial_put_enabled: bool,
-    pub repeat_delete: RepeatDeleteOptions,
-    pub put_after_delete: PutAfterDeleteOptions,
-    pub use_after_delete: UseAfterDeleteOptions,
-    pub get_safety: GetSafetyOptions,
-    pub head_parity: HeadParityOptions,
-    pub post_retry_enabled: bool,
-    pub status_conformance_enabled: bool,
-    pub concurrent_put_enabled: bool,
-    pub concurrent_post_key_enabled: bool,
-    pub lost_response_retry_enabled: bool,
-    pub conditional_write_enabled: bool,
-    pub lost_update_enabled: bool,
-    pub etag_stability_enabled: bool,
-    pub post_put_creation_enabled: bool,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            repeat_put: RepeatPutOptions::default(),
-            partial_put_enabled: true,
-            repeat_delete: RepeatDeleteOptions::default(),
-            put_after_delete: PutAfterDeleteOptions::default(),
-            use_after_delete: UseAfterDeleteOptions::default(),
-            get_safety: GetSafetyOptions::default(),
-            head_parity: HeadParityOptions::default(),
-            post_retry_enabled: true,
-            status_conformance_enabled: true,
-            concurrent_put_enabled: true,
-            concurrent_post_key_enabled: true,
-            lost_response_retry_enabled: true,
-            conditional_write_enabled: true,
-            lost_update_enabled: true,
-            etag_stability_enabled: true,
-            post_put_creation_enabled: true,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatPutOptions {
-    pub enabled: bool,
-    pub max_repeats: u32,
-}
-
-impl Default for RepeatPutOptions {
-    fn default() -> Self {
-        RepeatPutOptions {
-            enabled: true,
-            max_repeats: 4,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatDeleteOptions {
-    pub enabled: bool,
-    pub second_delete_statuses: Vec<u16>,
-    pub gone_statuses: Vec<u16>,
-    pub canaries: u32,
-}
-
-impl Default for RepeatDeleteOptions {
-    fn default() -> Self {
-        RepeatDeleteOptions {
-            enabled: true,
-            second_delete_statuses: vec![200, 202, 204, 404, 410],
-            gone_statuses: vec![404, 410],
-            canaries: 2,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PutAfterDeleteOptions {
-    pub enabled: bool,
-    pub refusal_statuses: Vec<u16>,
-}
-
-impl Default for PutAfterDeleteOptions {
-    fn default() -> Self {
-        PutAfterDeleteOptions {
-            enabled: true,
-            refusal_statuses: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UseAfterDeleteOptions {
-    pub enabled: bool,
-    pub gone_statuses: Vec<u16>,
-}
-
-impl Default for UseAfterDeleteOptions {
-    fn default() -> Self {
-        UseAfterDeleteOptions {
-            enabled: true,
-            gone_statuses: vec![404, 410],
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetSafetyOptions {
-    pub enabled: bool,
-    pub repeats: u32,
-}
-
-impl Default for GetSafetyOptions {
-    fn default() -> Self {
-        GetSafetyOptions {
-            enabled: true,
-            repeats: 3,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeadParityOptions {
-    pub enabled: bool,
-    /// Lower-case header names compared between GET and HEAD.
-    pub headers: Vec<String>,
-}
-
-impl Default for HeadParityOptions {
-    fn default() -> Self {
-        HeadParityOptions {
-            enabled: true,
-            headers: vec![
-                "etag".into(),
-                "content-type".into(),
-                "last-modified".into(),
-                "content-length".into(),
-            ],
         }
     }
 }
@@ -375,4 +298,36 @@ pub struct Expect {
 pub enum Capture {
     Header(String),
     Pointer(JsonPointer),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::exchange::Body;
+
+    #[test]
+    fn echoed_secrets_are_scrubbed_from_text_and_json() {
+        let scrubber = Scrubber::for_headers(&[TargetHeader {
+            name: "Authorization".into(),
+            value: "Bearer tok-123456".into(),
+            shown: "Bearer ${API_TOKEN}".into(),
+            secret: true,
+            from_env: true,
+        }]);
+        assert_eq!(
+            scrubber.text("got Bearer tok-123456!"),
+            "got Bearer ${API_TOKEN}!"
+        );
+        assert_eq!(scrubber.text("token=tok-123456"), "token=<redacted>");
+        let body = Body::Json {
+            value: serde_json::json!({"echo": {"authorization": "Bearer tok-123456"}}),
+        };
+        assert_eq!(
+            scrubber.body(body),
+            Body::Json {
+                value: serde_json::json!({"echo": {"authorization": "Bearer ${API_TOKEN}"}})
+            }
+        );
+        assert_eq!(scrubber.text("Bearer stays"), "Bearer stays");
+    }
 }

@@ -42,6 +42,8 @@ pub struct TargetDoc {
     pub id_prefix: Option<Spanned<String>>,
     /// `[target.auth]`: how requests authenticate.
     pub auth: Option<Spanned<AuthDoc>>,
+    /// The largest body a resource's template may produce, in bytes (default 1 MiB).
+    pub max_body_bytes: Option<Spanned<i64>>,
 }
 
 /// `[resources.NAME]`.
@@ -119,92 +121,43 @@ pub struct IdempotencyKeyDoc {
     pub expires_after: Option<Spanned<String>>,
 }
 
-/// `[resources.NAME.checks]`: one optional table per built-in check.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ChecksDoc {
-    pub repeat_put: Option<RepeatPutDoc>,
-    pub partial_put: Option<ToggleDoc>,
-    pub repeat_delete: Option<RepeatDeleteDoc>,
-    pub put_after_delete: Option<PutAfterDeleteDoc>,
-    pub use_after_delete: Option<UseAfterDeleteDoc>,
-    pub get_safety: Option<GetSafetyDoc>,
-    pub head_parity: Option<HeadParityDoc>,
-    pub post_retry: Option<ToggleDoc>,
-    pub status_conformance: Option<ToggleDoc>,
-    pub concurrent_put: Option<ToggleDoc>,
-    pub concurrent_post_key: Option<ToggleDoc>,
-    pub lost_response_retry: Option<ToggleDoc>,
-    pub conditional_write: Option<ToggleDoc>,
-    pub lost_update: Option<ToggleDoc>,
-    pub etag_stability: Option<ToggleDoc>,
-    pub post_put_creation: Option<ToggleDoc>,
+/// `[resources.NAME.checks]`: one table per check, by check name. Each check reads and
+/// validates its own table ([`crate::scenario::CheckOptions`]); here it is only a table.
+#[derive(Debug, Clone, Default)]
+pub struct ChecksDoc;
+
+impl<'de> Deserialize<'de> for ChecksDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ChecksVisitor)
+    }
 }
 
-/// Options shared by checks that have nothing else to set.
+struct ChecksVisitor;
+
+impl<'de> Visitor<'de> for ChecksVisitor {
+    type Value = ChecksDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct ChecksDoc")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<ChecksDoc, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(ChecksDoc)
+    }
+}
+
+/// Options of a check that has nothing to set but `enabled`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToggleDoc {
-    pub enabled: Option<bool>,
-}
-
-/// `[resources.NAME.checks.repeat-put]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RepeatPutDoc {
-    pub enabled: Option<bool>,
-    /// Largest N for "the same PUT N times" (N is generated in 2..=max_repeats).
-    pub max_repeats: Option<Spanned<i64>>,
-}
-
-/// `[resources.NAME.checks.repeat-delete]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RepeatDeleteDoc {
-    pub enabled: Option<bool>,
-    /// Statuses accepted for the second DELETE (default 200, 202, 204, 404, 410).
-    pub second_delete_statuses: Option<Spanned<StatusesDoc>>,
-    /// Statuses accepted for a GET after the DELETEs (default 404, 410).
-    pub gone_statuses: Option<Spanned<StatusesDoc>>,
-    /// Run-owned resources kept beside the target to notice collateral deletes (default 2).
-    pub canaries: Option<Spanned<i64>>,
-}
-
-/// `[resources.NAME.checks.put-after-delete]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PutAfterDeleteDoc {
-    pub enabled: Option<bool>,
-    /// Statuses with which the API may refuse to re-create a deleted id (default none).
-    pub refusal_statuses: Option<Spanned<StatusesDoc>>,
-}
-
-/// `[resources.NAME.checks.use-after-delete]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UseAfterDeleteDoc {
-    pub enabled: Option<bool>,
-    /// Statuses accepted for GET/HEAD after a DELETE (default 404, 410).
-    pub gone_statuses: Option<Spanned<StatusesDoc>>,
-}
-
-/// `[resources.NAME.checks.get-safety]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GetSafetyDoc {
-    pub enabled: Option<bool>,
-    /// How many times each safe method is repeated (default 3).
-    pub repeats: Option<Spanned<i64>>,
-}
-
-/// `[resources.NAME.checks.head-parity]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HeadParityDoc {
-    pub enabled: Option<bool>,
-    /// Headers that must match between GET and HEAD when GET sends them
-    /// (default etag, content-type, last-modified; content-length when HEAD sends it).
-    pub headers: Option<Vec<Spanned<String>>>,
+    /// Read by [`crate::scenario::CheckOptions::enabled`]; here so that the key is accepted and
+    /// type-checked.
+    #[serde(rename = "enabled")]
+    _enabled: Option<bool>,
 }
 
 /// `[[scripts]]`: a hand-written sequence.

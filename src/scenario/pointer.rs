@@ -317,6 +317,14 @@ fn write_tokens<'a>(
     Ok(())
 }
 
+/// Ignore patterns for detected volatile pointers.
+pub fn patterns(pointers: &[String]) -> Vec<IgnorePattern> {
+    pointers
+        .iter()
+        .filter_map(|p| IgnorePattern::parse(p).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -3,10 +3,11 @@
 
 pub mod canonical;
 pub mod diff;
+pub mod holds;
 
 use serde_json::Value;
 
-use crate::http::model::{Body, Exchange};
+use crate::model::exchange::{Body, Exchange};
 
 /// The state of one item as a GET saw it.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,9 @@
 // Each test crate uses a subset of these helpers.
 #![allow(dead_code)]
 
+pub mod faults;
+pub mod reuse;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -77,6 +80,13 @@ pub const PROXY_VARIABLES: [&str; 8] = [
     "NO_PROXY",
 ];
 
+/// Where the binary's run ledgers go in tests: in cargo's scratch directory for integration
+/// tests (under `target/`), not the checkout's `.idemfuzz/runs`; the runs that leave something
+/// behind on purpose keep their ledger there.
+pub fn test_ledgers() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("ledgers")
+}
+
 /// The real binary, run from the crate root, with an environment that cannot change its
 /// behaviour behind the test's back.
 pub fn idemfuzz() -> assert_cmd::Command {
@@ -84,6 +94,10 @@ pub fn idemfuzz() -> assert_cmd::Command {
     cmd.current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env_remove("COLUMNS")
+        .env("IDEMFUZZ_LEDGER_DIR", test_ledgers())
         .env("CI", "1")
         .timeout(KILL_AFTER);
     for name in PROXY_VARIABLES {
@@ -99,6 +113,9 @@ pub fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
         .current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env("IDEMFUZZ_LEDGER_DIR", test_ledgers())
         .env("CI", "1")
         .args(args)
         .stdin(std::process::Stdio::null())
@@ -306,13 +323,18 @@ impl Demo {
 
     /// Starts the demo API with gates (required token, throttling) as well as bugs.
     pub fn start_with(options: DemoOptions) -> Demo {
+        Demo::start_on_port(0, options)
+    }
+
+    /// Starts the demo API on 127.0.0.1:`port` (0: a free one).
+    pub fn start_on_port(port: u16, options: DemoOptions) -> Demo {
         let runtime = runtime();
         let server = runtime
             .block_on(DemoServer::start_with(
-                "127.0.0.1:0".parse().expect("socket address"),
+                SocketAddr::from(([127, 0, 0, 1], port)),
                 options,
             ))
-            .expect("start the demo API on 127.0.0.1:0");
+            .unwrap_or_else(|err| panic!("start the demo API on 127.0.0.1:{port}: {err}"));
         let url = server.base_url();
         assert!(
             url.starts_with("http://127.0.0.1:"),
@@ -642,6 +664,26 @@ size = {{ gen = "int", min = 1, max = 9 }}
     )
 }
 
+/// The demo API with `bugs` (a comma list) that answers 401 to every request without
+/// `Authorization: Bearer TOKEN`.
+pub fn demo_requiring_token(bugs: &str, token: &str) -> Demo {
+    Demo::start_with(DemoOptions {
+        bugs: bugs
+            .parse()
+            .unwrap_or_else(|err| panic!("bad bug list {bugs:?}: {err}")),
+        require_token: Some(token.into()),
+        ..DemoOptions::default()
+    })
+}
+
+/// The bundled demo scenario written to `dir/demo.toml` with `[target.auth] bearer =
+/// "${VARIABLE}"`.
+pub fn demo_scenario_with_bearer(dir: &Path, variable: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("scenarios/demo.toml")).expect("demo.toml");
+    let auth = format!("[target.auth]\nbearer = \"${{{variable}}}\"\n");
+    write_file(dir, "demo.toml", &format!("{text}\n{auth}"))
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -655,6 +697,43 @@ pub fn dead_port() -> u16 {
     let port = listener.local_addr().expect("local address").port();
     drop(listener);
     port
+}
+
+/// A port on 127.0.0.1 nobody listens on, below the ephemeral range (32768 and up on Linux), so
+/// that no other test's server or client gets it meanwhile, and a client polling it cannot
+/// connect to itself (a socket whose ephemeral source port is its destination port), as may
+/// happen with [`dead_port`]. For a test that starts a server on it later.
+pub fn port_outside_the_ephemeral_range() -> u16 {
+    let start = 20_000 + (std::process::id() % 5_000) as u16;
+    (start..30_000)
+        .chain(20_000..start)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 29999")
+}
+
+/// The JSON a GET of `url` answers, read by the test itself (not through idemfuzz).
+pub fn get_json(url: &str) -> Value {
+    let client = http_client();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let response = client.get(url).send().await.expect("GET");
+        serde_json::from_slice(&response.bytes().await.expect("body"))
+            .unwrap_or_else(|err| panic!("GET {url}: not JSON: {err}"))
+    })
+}
+
+/// The last path segments (ids) of a report's left-behind URLs.
+pub fn left_behind_ids(report: &Value) -> std::collections::BTreeSet<String> {
+    report["cleanup"]["left_behind"]
+        .as_array()
+        .unwrap_or_else(|| panic!("report has no left_behind list: {}", report["cleanup"]))
+        .iter()
+        .filter_map(|left| left["url"].as_str())
+        .map(|url| url.rsplit('/').next().unwrap_or(url).to_string())
+        .collect()
 }
 
 /// A reqwest client for the tests' own requests (plain HTTP to 127.0.0.1).

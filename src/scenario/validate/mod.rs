@@ -1,7 +1,6 @@
 //! From the raw file model to a validated scenario: every semantic rule, located at its span.
 
 mod auth;
-mod checks;
 mod common;
 mod resilience;
 mod resource;
@@ -12,10 +11,12 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::env::EnvSnapshot;
-use crate::scenario::Scenario;
 use crate::scenario::error::{Located, ScenarioError};
 use crate::scenario::model::ScenarioDoc;
+use crate::scenario::{CheckOptions, Scenario};
 
+pub use common::{BAD_HEADER_VALUE, is_header_name, is_header_value};
+pub(crate) use common::{count, header_name, statuses};
 pub use target::{REDACTED, check_base_url, is_credential_name};
 
 /// The result of one validation rule.
@@ -31,6 +32,16 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub(crate) fn new(path: &'a Path, text: &'a str) -> Ctx<'a> {
         Ctx { path, text }
+    }
+
+    /// The file's path, as given.
+    pub(crate) fn path(&self) -> &'a Path {
+        self.path
+    }
+
+    /// The file's text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
     }
 
     /// An error at a span of the file.
@@ -51,12 +62,18 @@ impl<'a> Ctx<'a> {
 }
 
 /// Checks a parsed file and builds the scenario the runner consumes.
-pub(crate) fn validate(ctx: Ctx<'_>, doc: ScenarioDoc, env: &EnvSnapshot) -> Checked<Scenario> {
+pub(crate) fn validate(
+    ctx: Ctx<'_>,
+    doc: ScenarioDoc,
+    check_options: Vec<(String, CheckOptions)>,
+    env: &EnvSnapshot,
+) -> Checked<Scenario> {
     if doc.resources.is_empty() && doc.scripts.is_empty() {
         return Err(ctx.err(0..0, "the file defines no resources and no scripts"));
     }
+    let max_body = target::max_body_bytes(ctx, doc.target.max_body_bytes.as_ref())?;
     let target = target::target(ctx, doc.target, env)?;
-    let resources = resource::resources(ctx, doc.resources)?;
+    let resources = resource::resources(ctx, doc.resources, check_options, max_body)?;
     let scripts = script::scripts(ctx, doc.scripts, &resources)?;
     Ok(Scenario {
         path: ctx.path.to_path_buf(),

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::common::{count, statuses};
 use super::{Checked, Ctx};
-use crate::http::model::Method;
+use crate::model::exchange::Method;
 use crate::scenario::model::{IdempotencyKeyDoc, PostPutDoc, ResourceDoc};
 use crate::scenario::{
     Conditional, DEFAULT_CONCURRENT_CLIENTS, EmptyBody, IdempotencyKey, PostPut,

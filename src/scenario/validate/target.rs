@@ -10,6 +10,7 @@ use super::{Checked, Ctx};
 use crate::env::EnvSnapshot;
 use crate::scenario::interpolate::interpolate;
 use crate::scenario::model::TargetDoc;
+use crate::scenario::size::DEFAULT_MAX_BODY_BYTES;
 use crate::scenario::{DEFAULT_ID_PREFIX, DEFAULT_TIMEOUT, Target, TargetHeader};
 
 /// What a literal secret header value is shown as.
@@ -45,6 +46,28 @@ pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked
         auth,
     })
 }
+
+/// `max_body_bytes`: at least 1, at most 1 GiB; 1 MiB when absent.
+pub(super) fn max_body_bytes(ctx: Ctx<'_>, doc: Option<&Spanned<i64>>) -> Checked<u64> {
+    let Some(doc) = doc else {
+        return Ok(DEFAULT_MAX_BODY_BYTES);
+    };
+    u64::try_from(*doc.get_ref())
+        .ok()
+        .filter(|n| (1..=MAX_BODY_BYTES_LIMIT).contains(n))
+        .ok_or_else(|| {
+            ctx.err(
+                doc.span(),
+                format!(
+                    "`max_body_bytes` must be from 1 to {MAX_BODY_BYTES_LIMIT} (1 GiB), found {}",
+                    doc.get_ref()
+                ),
+            )
+        })
+}
+
+/// The largest `max_body_bytes` accepted.
+const MAX_BODY_BYTES_LIMIT: u64 = 1024 * 1024 * 1024;
 
 /// Checks a base URL (from a file, `--base-url` or `IDEMFUZZ_BASE_URL`): absolute http(s) with
 /// a host, no query or fragment. Returns it without a trailing `/`, so request URLs are
@@ -143,23 +166,10 @@ fn target_header(
     let name = header_name(ctx, name)?;
     let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
     header_value(ctx, &interpolated.value, value.span())?;
-    let secret = interpolated.used_env || is_credential_name(&name);
-    let shown = if interpolated.used_env {
-        interpolated.shown
-    } else if secret {
-        REDACTED.to_owned()
-    } else {
-        interpolated.value.clone()
-    };
-    Ok(TargetHeader {
-        name,
-        value: interpolated.value,
-        shown,
-        secret,
-    })
+    Ok(TargetHeader::new(name, interpolated))
 }
 
 /// True for header names that carry credentials.
 pub fn is_credential_name(name: &str) -> bool {
-    crate::http::redact::is_credential_header(name)
+    crate::model::redact::is_credential_header(name)
 }

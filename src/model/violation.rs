@@ -1,0 +1,115 @@
+//! What an oracle returns: violations (a finding without the case's context), and how a list
+//! of statuses reads in them.
+
+use crate::model::exchange::Exchange;
+use crate::model::findings::Severity;
+
+/// A broken rule, as judged from a case's records. The runner adds check, resource, RFC and
+/// the request sequence to make it a [`crate::model::findings::Finding`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub severity: Severity,
+    /// Which sub-rule of the check fired: a stable, kebab-case slug such as `state-changed` or
+    /// `second-201`, set by the judge with [`Violation::rule`]. With the scenario file, resource
+    /// and check it forms the finding's fingerprint (`scenario:resource:check:rule`), which
+    /// `--baseline` files match on, so it must stay the same across runs, seeds and servers:
+    /// never put server-controlled values (statuses, ids, bodies) in it. It may be qualified
+    /// with names from the scenario file (`header-mismatch/etag`, `step/create/status`).
+    /// Every judge sets one; an empty rule falls back to a slug of the title.
+    pub rule: String,
+    pub title: String,
+    pub expected: String,
+    pub observed: String,
+    pub diff: Option<String>,
+    /// Fuzz findings: the minimal reproduction and how it was reached.
+    pub fuzz: Option<Box<crate::model::fuzz::FuzzDetail>>,
+    /// The exchanges that show the violation, when they are not all of the case's (fuzz
+    /// findings keep only the executions of the minimal sequence).
+    pub exchanges: Option<Vec<Exchange>>,
+}
+
+impl Violation {
+    pub fn error(title: impl Into<String>) -> Violation {
+        Violation::new(Severity::Error, title)
+    }
+
+    pub fn warning(title: impl Into<String>) -> Violation {
+        Violation::new(Severity::Warning, title)
+    }
+
+    pub fn info(title: impl Into<String>) -> Violation {
+        Violation::new(Severity::Info, title)
+    }
+
+    fn new(severity: Severity, title: impl Into<String>) -> Violation {
+        Violation {
+            severity,
+            rule: String::new(),
+            title: title.into(),
+            expected: String::new(),
+            observed: String::new(),
+            diff: None,
+            fuzz: None,
+            exchanges: None,
+        }
+    }
+
+    /// Names the sub-rule that fired (see the field's documentation).
+    pub fn rule(mut self, rule: impl Into<String>) -> Violation {
+        self.rule = rule.into();
+        self
+    }
+
+    pub fn expected(mut self, text: impl Into<String>) -> Violation {
+        self.expected = text.into();
+        self
+    }
+
+    pub fn observed(mut self, text: impl Into<String>) -> Violation {
+        self.observed = text.into();
+        self
+    }
+
+    pub fn diff(mut self, diff: Option<String>) -> Violation {
+        self.diff = diff;
+        self
+    }
+
+    /// A fuzz violation: its detail and the exchanges of the executions that show it.
+    pub fn with_fuzz(
+        mut self,
+        detail: crate::model::fuzz::FuzzDetail,
+        exchanges: Vec<Exchange>,
+    ) -> Violation {
+        self.fuzz = Some(Box::new(detail));
+        self.exchanges = Some(exchanges);
+        self
+    }
+}
+
+/// A status list as text: `404 or 410`.
+pub fn statuses(list: &[u16]) -> String {
+    match list {
+        [] => "any status".into(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!(
+            "{} or {last}",
+            init.iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lists_read_naturally() {
+        assert_eq!(statuses(&[404]), "404");
+        assert_eq!(statuses(&[404, 410]), "404 or 410");
+        assert_eq!(statuses(&[200, 204, 404]), "200, 204 or 404");
+    }
+}

@@ -1,0 +1,707 @@
+//! A case's session: allocates run-owned ids, sends requests through the transport, records
+//! every exchange (redacted) in order, and refuses any write to a URL this run does not own.
+
+use serde_json::Value;
+
+use crate::http::transport::{RawResponse, TransportError};
+use crate::http::wire_url::{UrlError, WireUrl};
+use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
+use crate::model::redact;
+use crate::model::report::RunMoment;
+use crate::scenario::generate::BodyGenerator;
+use crate::scenario::{CreateMode, Resource};
+use crate::session::auth::{self, SendError};
+use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::guard::{self, Clearance, Cleared, Refusal, Scope};
+use crate::session::notice::Notice;
+use crate::session::registry::OwnedState;
+use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+
+mod adopt;
+
+pub use adopt::READ_BACK_PURPOSE;
+pub use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
+
+/// The purposes of the requests the session sends on its own (reading back what a POST
+/// created, checking a fresh id is free): a check's outline does not list them.
+pub const SESSION_PURPOSES: [&str; 4] = [
+    READ_BACK_PURPOSE,
+    FREE_CHECK_PURPOSE,
+    GET_CREATED_PURPOSE,
+    UNDO_GET_CREATION_PURPOSE,
+];
+mod concurrent;
+mod lifetime;
+mod retry;
+
+pub use concurrent::Unanswered;
+
+/// Transport errors in a row after which the target is considered down.
+pub const TARGET_DOWN_AFTER: u64 = 5;
+
+/// Why a case stopped before it could be judged. None of these is a finding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("interrupted")]
+    Cancelled,
+    /// The run's time budget ran out before the case started (fuzzing); not an error.
+    #[error("the time budget ran out before the case started")]
+    OutOfTime,
+    /// The API did not let the case set up what it needs (e.g. creating a resource failed).
+    #[error("{0}")]
+    Setup(String),
+    /// The ownership guard refused a request (a write to a URL this run does not own, or any
+    /// request to another origin); it was not sent.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The case cannot judge what it is about (e.g. the API answers for ids it never created).
+    #[error("inconclusive: {0}")]
+    Inconclusive(String),
+    /// A transient fault answer (502, 503, 504): never judged; the case is re-run.
+    #[error("{method} {url} answered {status}, a transient fault (never judged)")]
+    Fault {
+        method: &'static str,
+        url: String,
+        status: u16,
+    },
+}
+
+/// One request a check wants to send.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Req {
+    pub fn new(method: Method, path: impl Into<String>) -> Req {
+        Req {
+            method,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn body(mut self, body: &Value) -> Req {
+        self.body = Some(body.clone());
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// A resource a case created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: String,
+    /// Index of the creating exchange.
+    pub exchange: usize,
+}
+
+/// The state of one case in progress.
+pub struct Session<'a> {
+    ctx: &'a RunContext,
+    target: &'a ResolvedTarget,
+    pub resource: &'a Resource,
+    /// `{prefix}-{run}-{case}`: every client-chosen id of the case starts with it.
+    case_tag: String,
+    next_id: u32,
+    /// Ids this case created or allocated (client-chosen and server-assigned).
+    owned_ids: Vec<String>,
+    exchanges: Vec<Exchange>,
+    /// Removes secrets a server echoes back from recorded answers.
+    scrubber: redact::Scrubber,
+    /// What the case noticed about the target's answers, for the runner to report.
+    notices: Vec<Notice>,
+    /// The last POST whose 201 could not be adopted, and why.
+    unadopted: Option<adopt::Unadopted>,
+    /// The POSTs whose 201 was already judged for adoption (exchange index → adopted id), so
+    /// that judging one again sends nothing.
+    adoptions: Vec<(usize, Option<String>)>,
+    /// Fresh ids to check, server-assigned ids, the fence (see [`lifetime`]).
+    lifetime: lifetime::Lifetime,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        ctx: &'a RunContext,
+        target: &'a ResolvedTarget,
+        resource: &'a Resource,
+        case_number: u64,
+    ) -> Session<'a> {
+        Session::attempt(ctx, target, resource, case_number, 0)
+    }
+
+    /// The session of a case's re-run after a fault (`attempt` 1, 2…): its ids are fresh, as
+    /// `{prefix}-{run}-cNNNNrA-N`.
+    pub fn attempt(
+        ctx: &'a RunContext,
+        target: &'a ResolvedTarget,
+        resource: &'a Resource,
+        case_number: u64,
+        attempt: u32,
+    ) -> Session<'a> {
+        let rerun = match attempt {
+            0 => String::new(),
+            n => format!("r{n}"),
+        };
+        let case_tag = format!(
+            "{}-{}-c{case_number:04}{rerun}",
+            target.target.id_prefix, ctx.run_id
+        );
+        Session {
+            ctx,
+            target,
+            resource,
+            case_tag,
+            next_id: 0,
+            owned_ids: Vec::new(),
+            exchanges: Vec::new(),
+            scrubber: scrubber_for(target),
+            notices: Vec::new(),
+            unadopted: None,
+            adoptions: Vec::new(),
+            lifetime: lifetime::Lifetime::default(),
+        }
+    }
+
+    /// Takes what the case noticed about the target's answers (a 201 naming another resource,
+    /// a Location or redirect to another origin), at most one per rule.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Keeps a notice, unless one of its rule was already kept.
+    fn notice(&mut self, notice: Notice) {
+        if !self.notices.iter().any(|kept| kept.rule == notice.rule) {
+            self.notices.push(notice);
+        }
+    }
+
+    /// `{prefix}-{run}-cNNNN` (`…rA` for a re-run): the start of every id this case chooses.
+    pub fn case_tag(&self) -> &str {
+        &self.case_tag
+    }
+
+    /// True the first time this resource's fuzz failure `rule` is claimed in the run.
+    pub fn claim_fuzz_failure(&self, rule: &str) -> bool {
+        self.ctx.claim_fuzz_failure(self.fuzz_key(rule))
+    }
+
+    /// True when this resource's fuzz failure `rule` was already claimed in the run.
+    pub fn fuzz_failure_claimed(&self, rule: &str) -> bool {
+        self.ctx.fuzz_failure_claimed(&self.fuzz_key(rule))
+    }
+
+    /// The run-wide key of a fuzz failure of this resource.
+    fn fuzz_key(&self, rule: &str) -> String {
+        format!("{}\u{0}{}", self.resource.name, rule)
+    }
+
+    /// Where the whole run is now: requests sent so far (every case, answered or not) and
+    /// time since it started.
+    pub fn run_moment(&self) -> RunMoment {
+        self.ctx.now()
+    }
+
+    /// True once the run was interrupted.
+    pub fn is_cancelled(&self) -> bool {
+        self.ctx.cancel.is_cancelled()
+    }
+
+    /// Every exchange so far, in order.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The exchange at an index returned by [`Session::send`].
+    pub fn exchange(&self, index: usize) -> &Exchange {
+        &self.exchanges[index]
+    }
+
+    /// Ends the session, keeping its exchanges.
+    pub fn into_exchanges(mut self) -> Vec<Exchange> {
+        std::mem::take(&mut self.exchanges)
+    }
+
+    /// Drops every exchange recorded after the first `kept` (an earlier `exchanges().len()`),
+    /// for callers that copied what they need (the fuzzer's shrink executions). Indices below
+    /// `kept` stay valid; the next exchange gets index `kept`.
+    pub fn drop_exchanges_after(&mut self, kept: usize) {
+        self.exchanges.truncate(kept);
+        // What was judged of a dropped POST must not answer for the next one at its index.
+        self.adoptions.retain(|(post, _)| *post < kept);
+        if self.unadopted.as_ref().is_some_and(|u| u.post >= kept) {
+            self.unadopted = None;
+        }
+    }
+
+    /// True when a proxy carries this target's requests, so requests released together and
+    /// unread answers cannot be sent (checks skip those parts).
+    pub fn proxied(&self) -> bool {
+        self.target.proxied
+    }
+
+    /// Ids owned by this case, in the order they were allocated or learned.
+    pub fn owned_ids(&self) -> &[String] {
+        &self.owned_ids
+    }
+
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order; not
+    /// the server-assigned ids it deleted and let go of.
+    pub fn owned_urls(&self) -> Vec<String> {
+        self.owned_ids
+            .iter()
+            .map(|id| self.item_url(id))
+            .filter(|url| !self.lifetime.is_released(url))
+            .collect()
+    }
+
+    /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
+    /// Ids of one case sort in allocation order.
+    pub fn fresh_id(&mut self) -> String {
+        self.next_id += 1;
+        let id = format!("{}-{}", self.case_tag, self.next_id);
+        self.adopt(&id);
+        self.note_fresh(&id);
+        id
+    }
+
+    /// A run-unique Idempotency-Key value (`{case_tag}-k{n}`).
+    pub fn fresh_key(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}-k{}", self.case_tag, self.next_id)
+    }
+
+    /// Registers an id the server assigned to a resource this case created.
+    fn adopt(&mut self, id: &str) {
+        let url = self.item_url(id);
+        let deletable = self.resource.supports(Method::Delete);
+        self.ctx
+            .registry
+            .allocate(&self.resource.name, id, &url, deletable);
+        if !self.owned_ids.iter().any(|known| known == id) {
+            self.owned_ids.push(id.to_string());
+        }
+    }
+
+    /// The absolute URL of an item.
+    pub fn item_url(&self, id: &str) -> String {
+        self.target.url(&self.resource.item_path(id))
+    }
+
+    /// Resolves a URL reference (e.g. a Location field) against the URL of the request of the
+    /// exchange at `index` (RFC 9110 §10.2.2), as a client following it would.
+    pub fn resolve(&self, index: usize, reference: &str) -> Result<WireUrl, UrlError> {
+        let request = WireUrl::parse(&self.exchanges[index].request.url)?;
+        WireUrl::resolve(&request, reference)
+    }
+
+    /// True when `url` is on the target's origin (where credentials may go).
+    pub fn on_target_origin(&self, url: &WireUrl) -> bool {
+        WireUrl::parse(&self.target.base_url).is_ok_and(|base| base.same_origin(url))
+    }
+
+    /// Sends a request and records the exchange; returns its index. A `path` that is already
+    /// an absolute http(s) URL is sent as it is — if the guard clears it.
+    /// A read in flight is abandoned when the run is interrupted; a write is let finish (within
+    /// its timeout), so that what it created is known and cleaned up. A transient fault that
+    /// cannot have changed anything is retried here (see `Session::send_retrying`). The 201 of
+    /// a POST to the resource's collection is judged for adoption here
+    /// ([`Session::adopt_created`]), whoever sent it.
+    pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
+        let clearance = self.clear(&req)?;
+        if self.ctx.cancel.is_cancelled() {
+            return Err(CaseError::Cancelled);
+        }
+        let url = clearance.url().to_owned();
+        let in_flight = self.before_send(req.method, &url).await?;
+        let (record, raw) = self.send_retrying(&req, &clearance).await?;
+        let status = raw.as_ref().ok().map(|raw| raw.status);
+        let received = self.receive(&req, purpose.into(), record, raw);
+        let adopted = match &received {
+            Ok(index) if req.method == Method::Post && self.is_collection_url(&url) => {
+                match Box::pin(self.adopt_created(*index)).await {
+                    Ok(adopted) => adopted,
+                    Err(err) => {
+                        self.after_answer(req.method, &url, status, in_flight, None);
+                        return Err(err);
+                    }
+                }
+            }
+            _ => None,
+        };
+        self.after_answer(req.method, &url, status, in_flight, adopted.as_deref());
+        received
+    }
+
+    /// Counts an answer (or transport error), tracks ownership and records the exchange.
+    fn receive(
+        &mut self,
+        req: &Req,
+        purpose: String,
+        record: RequestRecord,
+        raw: Result<RawResponse, SendError>,
+    ) -> Result<usize, CaseError> {
+        let raw = match raw {
+            Ok(raw) if crate::session::faults::is_transient_status(raw.status) => {
+                self.count_fault(format!(
+                    "{} {} answered {}",
+                    req.method, record.url, raw.status
+                ));
+                return Err(CaseError::Fault {
+                    method: req.method.as_str(),
+                    url: record.url,
+                    status: raw.status,
+                });
+            }
+            Ok(raw) => {
+                self.ctx.record_answer();
+                raw
+            }
+            Err(SendError::Transport(err)) => {
+                self.count_fault(err.to_string());
+                return Err(err.into());
+            }
+            Err(SendError::Auth(err)) => return Err(self.auth_failed(&err)),
+        };
+        let credentials = self.target.auth.as_deref();
+        if auth::rejected(raw.status) {
+            // Never judged: the API refused the credentials, so nothing it answers means anything.
+            let method = req.method.as_str();
+            let reason = auth::rejection(method, &record.url, raw.status, credentials);
+            self.ctx.stop_cannot_test(reason);
+            return Err(CaseError::Cancelled);
+        }
+        if let Some(credentials) = credentials {
+            credentials.teach(&mut self.scrubber);
+        }
+        self.track_ownership(req, &record.url, raw.status);
+        self.exchanges.push(Exchange {
+            seq: self.exchanges.len() + 1,
+            purpose,
+            request: record,
+            response: response_record(&raw, &self.scrubber),
+        });
+        let index = self.exchanges.len() - 1;
+        self.notice_foreign_redirect(index);
+        Ok(index)
+    }
+
+    /// Reports a redirect (3xx) whose Location is on another origin; it is never followed.
+    fn notice_foreign_redirect(&mut self, index: usize) {
+        let exchange = &self.exchanges[index];
+        if !(300..400).contains(&exchange.response.status) {
+            return;
+        }
+        let Some(location) = exchange.response.header("location") else {
+            return;
+        };
+        if self
+            .resolve(index, location)
+            .is_ok_and(|url| !self.on_target_origin(&url))
+        {
+            let observed = format!(
+                "{} {} answered {}, Location: {}",
+                exchange.request.method,
+                crate::shorten::shorten(&exchange.request.url),
+                exchange.response.status,
+                crate::shorten::shorten(location)
+            );
+            self.notice(Notice::redirect_other_origin(observed));
+        }
+    }
+
+    /// Stops the run: the credentials could not be obtained, so nothing can be tested.
+    fn auth_failed(&self, err: &auth::AuthError) -> CaseError {
+        self.ctx
+            .stop_cannot_test(format!("cannot test {}: {err}", self.target.base_url));
+        CaseError::Cancelled
+    }
+
+    /// The ownership guard's verdict on a request: writes go only to owned URLs (POST also to
+    /// the resource's own collection), and nothing leaves the target's origin.
+    fn clear(&self, req: &Req) -> Result<Clearance, CaseError> {
+        let collection = self.target.url(&self.resource.collection);
+        let scope = Scope {
+            base: &self.target.base_url,
+            registry: &self.ctx.registry,
+            collection: Some(&collection),
+        };
+        Ok(guard::clear(
+            scope,
+            req.method,
+            &self.target.url(&req.path),
+        )?)
+    }
+
+    /// True when `url` is the resource's collection (canonically, whatever its query): where a
+    /// POST creates.
+    fn is_collection_url(&self, url: &str) -> bool {
+        let collection = self.target.url(&self.resource.collection);
+        match (WireUrl::parse(url), WireUrl::parse(&collection)) {
+            (Ok(url), Ok(collection)) => url.key() == collection.key(),
+            _ => false,
+        }
+    }
+
+    /// The cleared wire request (real header values) and its record (shown values).
+    fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
+        let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
+        let mut shown = vec![Header {
+            name: "Accept".into(),
+            value: "application/json".into(),
+        }];
+        for header in &self.target.target.headers {
+            wire.push((header.name.clone(), header.value.clone()));
+            shown.push(Header {
+                name: header.name.clone(),
+                value: header.shown.clone(),
+            });
+        }
+        if let Some(credentials) = &self.target.auth {
+            // On the wire, auth::send adds the real value.
+            shown.push(Header {
+                name: "Authorization".into(),
+                value: credentials.shown().to_owned(),
+            });
+        }
+        let own_type = req
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if req.body.is_some() && !own_type {
+            wire.push(("Content-Type".into(), "application/json".into()));
+            shown.push(Header {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+            });
+        }
+        for (name, value) in &req.headers {
+            wire.push((name.clone(), value.clone()));
+            shown.push(Header {
+                name: name.clone(),
+                value: redact::shown_value(name, value),
+            });
+        }
+        let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes());
+        let record = RequestRecord {
+            method: req.method,
+            url: clearance.url().to_owned(),
+            headers: shown,
+            body: req
+                .body
+                .clone()
+                .map(|value| Body::Json { value })
+                .unwrap_or(Body::Empty),
+        };
+        let outgoing = clearance.request(wire, body_bytes, self.target.target.timeout);
+        (outgoing, record)
+    }
+
+    fn track_ownership(&self, req: &Req, url: &str, status: u16) {
+        if !(200..300).contains(&status) {
+            return;
+        }
+        match req.method {
+            Method::Put | Method::Patch => self.ctx.registry.mark(url, OwnedState::Live),
+            Method::Delete => self.ctx.registry.mark(url, OwnedState::Deleted),
+            _ => {}
+        }
+    }
+
+    // ---- Higher-level steps the checks share -------------------------------------------
+
+    /// GET of an item.
+    pub async fn get_item(&mut self, id: &str, purpose: &str) -> Result<ItemSnapshot, CaseError> {
+        let index = self
+            .send(purpose, Req::new(Method::Get, self.resource.item_path(id)))
+            .await?;
+        Ok(ItemSnapshot::from_exchange(&self.exchanges[index]))
+    }
+
+    /// GET of the collection, keeping only this case's items, sorted by id.
+    pub async fn get_collection(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
+        let index = self
+            .send(
+                purpose,
+                Req::new(Method::Get, self.resource.collection.clone()),
+            )
+            .await?;
+        let exchange = &self.exchanges[index];
+        let items = exchange
+            .response
+            .body
+            .json()
+            .and_then(|body| self.resource.items.get(body))
+            .and_then(Value::as_array)
+            .map(|all| self.own_items(all));
+        Ok(CollectionSnapshot {
+            seq: exchange.seq,
+            status: exchange.response.status,
+            items,
+        })
+    }
+
+    fn own_items(&self, all: &[Value]) -> Vec<Value> {
+        let mut mine: Vec<(String, Value)> = all
+            .iter()
+            .filter_map(|item| {
+                let id = id_text(self.resource.id_field.get(item)?)?;
+                let owned =
+                    id.starts_with(&format!("{}-", self.case_tag)) || self.owned_ids.contains(&id);
+                owned.then(|| (id, item.clone()))
+            })
+            .collect();
+        mine.sort_by(|a, b| a.0.cmp(&b.0));
+        mine.into_iter().map(|(_, item)| item).collect()
+    }
+
+    /// PUT of a body to an item.
+    pub async fn put(&mut self, id: &str, body: &Value, purpose: &str) -> Result<usize, CaseError> {
+        self.send(
+            purpose,
+            Req::new(Method::Put, self.resource.item_path(id)).body(body),
+        )
+        .await
+    }
+
+    /// DELETE of an item.
+    pub async fn delete(&mut self, id: &str, purpose: &str) -> Result<usize, CaseError> {
+        self.send(
+            purpose,
+            Req::new(Method::Delete, self.resource.item_path(id)),
+        )
+        .await
+    }
+
+    /// POST of a body to the collection. Only a 201 answer's id (per `post_id`) is adopted as
+    /// run-owned: any other 2xx may name a resource that existed before (e.g. a server that
+    /// de-duplicates by content), and idemfuzz never writes to or deletes what it cannot prove
+    /// it created.
+    pub async fn post(
+        &mut self,
+        body: &Value,
+        headers: &[(String, String)],
+        purpose: &str,
+    ) -> Result<(usize, Option<String>), CaseError> {
+        let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
+        req.headers = headers.to_vec();
+        let index = self.send(purpose, req).await?;
+        Ok((index, self.adopt_created(index).await?))
+    }
+
+    /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
+    /// but a 2xx is a setup failure.
+    pub async fn create(&mut self, body: &Value, purpose: &str) -> Result<Created, CaseError> {
+        match self.resource.create {
+            CreateMode::Put => {
+                let id = self.fresh_id();
+                let exchange = self.put(&id, body, purpose).await?;
+                self.require_success(exchange)?;
+                Ok(Created { id, exchange })
+            }
+            CreateMode::Post => {
+                let (exchange, id) = self.post(body, &[], purpose).await?;
+                self.require_success(exchange)?;
+                let id = id.ok_or_else(|| self.unowned_post(exchange))?;
+                Ok(Created { id, exchange })
+            }
+        }
+    }
+
+    /// Why a successful POST gave the case no resource it may use.
+    fn unowned_post(&self, exchange: usize) -> CaseError {
+        let status = self.exchanges[exchange].response.status;
+        CaseError::Setup(if status == 201 {
+            match &self.unadopted {
+                Some(unadopted) if unadopted.post == exchange => unadopted.reason.clone(),
+                _ => format!(
+                    "POST {} answered 201 but no id could be adopted from it",
+                    self.resource.collection
+                ),
+            }
+        } else {
+            format!(
+                "POST {} answered {status}, not 201 Created: idemfuzz only uses resources it can prove it created",
+                self.resource.collection,
+            )
+        })
+    }
+
+    /// Creates a fresh resource with a body generated from the resource's template; returns
+    /// its id.
+    pub async fn create_generated(
+        &mut self,
+        generator: &mut BodyGenerator,
+        purpose: &str,
+    ) -> Result<String, CaseError> {
+        let body = generator.generate(&self.resource.body);
+        Ok(self.create(&body, purpose).await?.id)
+    }
+
+    /// A setup error unless the exchange answered 2xx.
+    pub fn require_success(&self, index: usize) -> Result<(), CaseError> {
+        let exchange = &self.exchanges[index];
+        if exchange.response.is_success() {
+            return Ok(());
+        }
+        Err(CaseError::Setup(format!(
+            "{} {} answered {} while setting up the case ({}); does the body template match the API?",
+            exchange.request.method,
+            crate::shorten::shorten(&exchange.request.url),
+            exchange.response.status,
+            exchange.purpose,
+        )))
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.release_fence();
+    }
+}
+
+/// The scrubber of a target's secrets: its secret headers and its credentials so far.
+fn scrubber_for(target: &ResolvedTarget) -> redact::Scrubber {
+    let mut scrubber = redact::Scrubber::for_headers(&target.target.headers);
+    if let Some(credentials) = &target.auth {
+        credentials.teach(&mut scrubber);
+    }
+    scrubber
+}
+
+/// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.
+fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
+    ResponseRecord {
+        status: raw.status,
+        headers: raw
+            .headers
+            .iter()
+            .map(|(name, value)| Header {
+                name: name.clone(),
+                value: scrubber.text(&redact::shown_value(name, value)),
+            })
+            .collect(),
+        body: scrubber.body(Body::from_bytes(&raw.body)),
+        body_len: raw.body_len,
+        elapsed_ms: u64::try_from(raw.elapsed.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// An id as text: strings as they are, numbers printed.
+pub(crate) fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}

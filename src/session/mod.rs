@@ -1,0 +1,24 @@
+//! The session layer: what one case of a run may do on the wire. Run-owned ids and the
+//! owned-resource registry, the ownership guard every request passes, the target's credentials,
+//! and what every case of a run shares (transport, counters, cancellation).
+//!
+//! Checks and the fuzzer drive requests through a [`Session`]; the runner creates the shared
+//! [`context::RunContext`] and one session per case.
+
+pub mod auth;
+mod case;
+pub mod context;
+pub mod faults;
+pub mod fence;
+pub mod guard;
+pub mod journal;
+pub mod ledger;
+pub mod marker;
+pub mod notice;
+pub mod registry;
+
+pub(crate) use case::id_text;
+pub use case::{
+    CaseError, Created, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session, TARGET_DOWN_AFTER,
+    Unanswered,
+};

@@ -1,0 +1,96 @@
+//! Stand-in servers: in-process HTTP servers on 127.0.0.1 ephemeral ports that behave on the
+//! wire like the systems idemfuzz is run against — each with a correct variant (a faithful,
+//! RFC 9110-correct instance of the system, its harmless quirks included) and planted bugs.
+//!
+//! Include it in a test binary with `mod standins;` (every binary that includes it compiles
+//! it). Start one, run idemfuzz against [`Standin::base_url`], then read what happened:
+//!
+//! ```ignore
+//! let api = Standin::builder(Drf::correct()).seed(Seed::numbered("items", 3)).start();
+//! // ... run idemfuzz against api.base_url() ...
+//! api.assert_seed_untouched();            // pre-existing resources byte-identical
+//! assert!(api.left_behind().is_empty());  // nothing the run created is left
+//! for request in api.requests() {         // raw targets, headers, bodies, statuses
+//!     assert!(request.header("authorization").is_none());
+//! }
+//! ```
+//!
+//! The panel (each module documents the wire behaviour it reproduces, and its bugs):
+//!
+//! | System | Start | Planted bugs |
+//! |--------|-------|--------------|
+//! | Django REST Framework viewset | [`Drf::correct`] | [`DrfBug`] |
+//! | FastAPI + pydantic | [`FastApi::correct`] | [`FastApiBug`] |
+//! | json-server 0.17 (ids reused after delete) | [`JsonServer::correct`] | — |
+//! | Eve | [`Eve::correct`] | [`EveBug`] |
+//! | CouchDB / pouchdb-server | [`Couch::correct`] | [`CouchBug`] |
+//! | httpbin (2xx for everything, no state) | [`Httpbin`] | — |
+//! | HEAD with a body (raw TCP) | [`HeadBody::correct`] | [`HeadBody::sends_body`] |
+//! | WebDAV (nginx, WsgiDAV, rclone) | [`WebDav::correct`] | [`WebDavBug`] |
+//! | S3-compatible bucket | [`S3::correct`] | [`S3Bug`] |
+//! | etcd v2 keys | [`Etcd::correct`] | [`EtcdBug`] |
+//! | nested resources | [`Nested::correct`] | [`NestedBug`] |
+//! | paginated collection | [`Paginated::new`] | [`PaginatedBug`] |
+//! | generic JSON API with [`Knobs`] | [`Generic::correct`] | write counters, prefix deletes, mtime-size ETags, ignored `If-Match`, hostile ids and `Location`s, … |
+//!
+//! Common core: the [`Store`] (collections of [`Entry`]s, [`IdPolicy`]), [`Seed`]s of
+//! pre-existing resources (`pre00001`, … or `1`, … for numeric ids), the request log
+//! ([`Logged`]: method, raw request-target, headers, body, status), and the [`Behaviour`]
+//! trait a new system implements.
+
+// Each test binary uses a part of the panel.
+#![allow(dead_code)]
+
+mod clock;
+mod conditional;
+mod exchange;
+mod log;
+mod raw_http;
+mod schema;
+mod seed;
+mod server;
+mod store;
+mod tap;
+mod token;
+mod xml;
+
+pub mod couchdb;
+pub mod drf;
+pub mod etcd;
+pub mod eve;
+pub mod fastapi;
+pub mod generic;
+pub mod head_body;
+pub mod httpbin;
+pub mod json_server;
+pub mod nested;
+pub mod paginated;
+pub mod s3;
+pub mod webdav;
+
+/// The public API in one place; each test binary uses a part of it.
+#[allow(unused_imports)]
+mod api {
+    pub use super::conditional::EtagStyle;
+    pub use super::couchdb::{Couch, CouchBug};
+    pub use super::drf::{Drf, DrfBug};
+    pub use super::etcd::{Etcd, EtcdBug};
+    pub use super::eve::{Eve, EveBug};
+    pub use super::exchange::{PathMode, Reply, Req};
+    pub use super::fastapi::{FastApi, FastApiBug};
+    pub use super::generic::{DeleteMatch, Generic, Knobs, Listing, LocationStyle, WriteMeta};
+    pub use super::head_body::HeadBody;
+    pub use super::httpbin::Httpbin;
+    pub use super::json_server::JsonServer;
+    pub use super::log::Logged;
+    pub use super::nested::{Nested, NestedBug, ParentDelete};
+    pub use super::paginated::{PageStyle, Paginated, PaginatedBug};
+    pub use super::s3::{S3, S3Bug};
+    pub use super::schema::{Field, Kind, Schema};
+    pub use super::seed::{Seed, Seeded};
+    pub use super::server::{Behaviour, Builder, Standin, Transport};
+    pub use super::store::{Body, Collection, Entry, IdPolicy, Store};
+    pub use super::webdav::{WebDav, WebDavBug};
+}
+
+pub use api::*;
