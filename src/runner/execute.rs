@@ -22,9 +22,9 @@ use crate::model::findings::{Finding, Severity};
 use crate::model::report::{CheckResult, CheckStatus};
 use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
-use crate::runner::cleanup;
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::schedule::{Schedule, Task};
+use crate::runner::{cleanup, dry_run};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
 use crate::session::notice::Notice;
@@ -225,23 +225,9 @@ fn unit_steps(work: &Work<'_>) -> Vec<usize> {
         .units
         .iter()
         .map(|unit| {
-            let planned = &work.scenarios[unit.scenario];
-            let outline = match unit.kind {
-                UnitKind::Check(check) => planned
-                    .scenario
-                    .resources
-                    .get(unit.resource)
-                    .zip(table::find(check))
-                    .map(|(resource, check)| check.outline(resource, planned.target.proxied))
-                    .unwrap_or_default(),
-                UnitKind::Script(index) => planned
-                    .scenario
-                    .scripts
-                    .get(index)
-                    .map(script::outline)
-                    .unwrap_or_default(),
-            };
-            outline.lines().count()
+            dry_run::outline_of(unit, &work.scenarios[unit.scenario])
+                .lines()
+                .count()
         })
         .collect()
 }
