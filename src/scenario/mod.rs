@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod check_options;
 mod convert;
+pub mod drawn;
 pub mod error;
 pub mod generate;
 pub mod interpolate;

@@ -19,7 +19,7 @@ use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 mod adopt;
 
-pub use adopt::READ_BACK_PURPOSE;
+pub use adopt::{LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE};
 mod concurrent;
 
 pub use concurrent::Unanswered;
@@ -101,6 +101,8 @@ pub struct Session<'a> {
     notices: Vec<Notice>,
     /// The last POST whose 201 could not be adopted, and why.
     unadopted: Option<adopt::Unadopted>,
+    /// The ids listed right before the next POST, when its body cannot prove what it created.
+    listed: Option<adopt::Listed>,
 }
 
 impl<'a> Session<'a> {
@@ -125,6 +127,7 @@ impl<'a> Session<'a> {
             scrubber: scrubber_for(target),
             notices: Vec::new(),
             unadopted: None,
+            listed: None,
         }
     }
 
@@ -499,6 +502,9 @@ impl<'a> Session<'a> {
     ) -> Result<(usize, Option<String>), CaseError> {
         let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
         req.headers = headers.to_vec();
+        if !self.proves_creation(body) {
+            self.list_before_post().await?;
+        }
         let index = self.send(purpose, req).await?;
         Ok((index, self.adopt_created(index).await?))
     }

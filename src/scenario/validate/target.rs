@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::common::{header_name, header_value};
+use super::common::{header_value, sent_header_name};
 use super::{Checked, Ctx};
 use crate::env::EnvSnapshot;
 use crate::scenario::interpolate::interpolate;
@@ -163,7 +163,7 @@ fn target_header(
     value: &Spanned<String>,
     env: &EnvSnapshot,
 ) -> Checked<TargetHeader> {
-    let name = header_name(ctx, name)?;
+    let name = sent_header_name(ctx, name)?;
     let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
     header_value(ctx, &interpolated.value, value.span())?;
     Ok(TargetHeader::new(name, interpolated))

@@ -1,0 +1,402 @@
+//! The safety guarantees attacked as a pentester and an unlucky user would: more spellings of
+//! the classes `tests/safety_hostile.rs` covers — dot segments and separators in every encoding
+//! servers decode (Unicode NFKC, IIS `%uXXXX`, NUL and whitespace around dots, path
+//! parameters), method overrides, headers that re-route a request, `Location`s on other
+//! origins in every spelling, and 201s naming a pre-existing resource that holds exactly what
+//! the POST sent. Each runs the real binary against the pre-seeded API and asserts that no
+//! pre-existing resource changed, that no write reached one on any server's reading of the
+//! path, and that nothing reached another origin.
+
+mod safety_support;
+mod support;
+
+use serde_json::{Value, json};
+
+use safety_support::{
+    Api, Bystander, Knobs, left_behind, nothing_sent_to, post_scenario, posts, run,
+    run_with_secrets, scenario, script, untouched,
+};
+use support::{findings, result_row, write_file};
+
+/// Spellings of `..` and `/` that some server decodes into a dot segment or a separator.
+const HIDDEN_DOTS: [&str; 12] = [
+    "．．",
+    "‥",
+    "%EF%BC%8E%EF%BC%8E",
+    "%u002e%u002e",
+    "..%3B",
+    "..%3bx",
+    "..%00",
+    "..%20",
+    "..%09",
+    "...",
+    ".%E2%80%8B.",
+    "%E2%80%A5",
+];
+
+/// Runs `idemfuzz check` on each text; each must be refused with `file:line:col`, and `run`
+/// must send nothing.
+#[track_caller]
+fn refused_by_check(api: &Api, texts: &[String]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for text in texts {
+        let path = write_file(dir.path(), "bad.toml", text);
+        let path = path.to_str().expect("UTF-8").to_owned();
+        let checked = run_with_secrets(&["check", &path]);
+        checked.assert_no_panic();
+        assert_eq!(
+            checked.code(),
+            2,
+            "check accepted:\n{text}\n{}",
+            checked.context()
+        );
+        let first = checked.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("{path}:")) && first.contains(": error: "),
+            "not located: {first}\n{text}"
+        );
+        let url = api.url();
+        run_with_secrets(&["run", &path, "--base-url", &url, "--no-progress"])
+            .assert_code(2, "run refuses the file before sending anything");
+    }
+    assert!(
+        api.requests().is_empty(),
+        "something was sent: {:?}",
+        api.requests()
+    );
+}
+
+/// The scenario with `item` as the item template.
+fn with_item(item: &str) -> String {
+    scenario("", "").replace("item = \"/things/{id}\"", &format!("item = \"{item}\""))
+}
+
+/// The scenario with one script step.
+fn with_step(method: &str, path: &str) -> String {
+    scenario(
+        "",
+        &script(&format!(
+            "[[scripts.steps]]\nmethod = \"{method}\"\npath = \"{path}\"\n"
+        )),
+    )
+}
+
+#[test]
+fn check_refuses_dot_segments_and_separators_that_servers_decode_from_other_spellings() {
+    let api = Api::start(Knobs::default());
+    let mut texts = Vec::new();
+    for dots in HIDDEN_DOTS {
+        texts.push(with_item(&format!("/things/{{id}}/{dots}/pre00002")));
+        texts.push(with_step(
+            "DELETE",
+            &format!("/things/{{id}}/{dots}/pre00001"),
+        ));
+    }
+    for separator in ["／", "＼", "%EF%BC%8F", "%u002f", "%u005c"] {
+        texts.push(with_item(&format!(
+            "/things/{{id}}{separator}..{separator}pre00002"
+        )));
+        texts.push(with_step(
+            "PUT",
+            &format!("/things/{{id}}{separator}..{separator}pre00001"),
+        ));
+    }
+    refused_by_check(&api, &texts);
+}
+
+#[test]
+fn check_refuses_method_overrides_and_headers_that_re_route_a_request() {
+    let api = Api::start(Knobs::default());
+    let mut texts = Vec::new();
+    for name in [
+        "X-HTTP-Method-Override",
+        "x-http-method",
+        "X-Method-Override",
+        "Host",
+        "Content-Length",
+        "Transfer-Encoding",
+    ] {
+        let value = if name.contains("ength") {
+            "0"
+        } else {
+            "DELETE"
+        };
+        texts.push(scenario("", "").replace(
+            "[target.headers]\n",
+            &format!("[target.headers]\n{name} = \"{value}\"\n"),
+        ));
+        texts.push(scenario(
+            "",
+            &script(&format!(
+                "[[scripts.steps]]\nmethod = \"GET\"\npath = \"/things/pre00001\"\nheaders = {{ \"{name}\" = \"{value}\" }}\n"
+            )),
+        ));
+    }
+    for path in ["/things?_method=DELETE", "/things?a=1&_METHOD=put"] {
+        texts.push(scenario("", "").replace(
+            "collection = \"/things\"",
+            &format!("collection = \"{path}\""),
+        ));
+        texts.push(with_step("GET", &format!("/things/pre00001{}", &path[7..])));
+    }
+    refused_by_check(&api, &texts);
+}
+
+#[test]
+fn captured_values_in_other_spellings_of_dots_and_separators_are_never_sent() {
+    for payload in [
+        "．．",
+        "‥",
+        "a／..／b",
+        "a＼..＼b",
+        "%u002e%u002e",
+        "%u002f",
+        "..\u{0}",
+        "..%00",
+        ".. ",
+        "..\t",
+        "...",
+        ".\u{200b}.",
+        "pre00001\u{0}x",
+    ] {
+        let api = Api::start(Knobs {
+            echo: json!({ "sfx": payload }),
+            ..Knobs::default()
+        });
+        let before = api.pre_seeded_bytes();
+        let steps = r#"[[scripts.steps]]
+name = "create"
+method = "PUT"
+path = "/things/{id}"
+body = { name = "mine", size = 1 }
+
+[[scripts.steps]]
+name = "read a value the server controls"
+method = "GET"
+path = "/echo"
+capture = { sfx = { pointer = "/sfx" } }
+
+[[scripts.steps]]
+name = "write below the own item"
+method = "DELETE"
+path = "/things/{id}/{sfx}"
+"#;
+        let (out, _dir) = run(&api, &scenario("", &script(steps)), &["--checks", "script"]);
+        out.assert_no_panic();
+        out.assert_code(3, "the only case could not go on safely");
+        let report = out.json();
+        let row = result_row(&report, "script", "s");
+        assert_eq!(row["status"]["kind"], "errored", "{payload:?}: {row}");
+        let reason = row["status"]["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.starts_with(
+                "step `write below the own item` was not sent: `{sfx}` cannot go into the path:"
+            ),
+            "{payload:?}: {reason}"
+        );
+        assert!(findings(&report).is_empty(), "{payload:?}");
+        untouched(&api, &before);
+        assert_eq!(left_behind(&report), Vec::<Value>::new(), "{payload:?}");
+    }
+}
+
+#[test]
+fn a_captured_id_never_replaces_the_run_owned_one() {
+    let api = Api::start(Knobs::default());
+    let steps = r#"[[scripts.steps]]
+method = "GET"
+path = "/things"
+capture = { id = { pointer = "/items/0/id" } }
+
+[[scripts.steps]]
+method = "DELETE"
+path = "/things/{id}"
+"#;
+    refused_by_check(&api, &[scenario("", &script(steps))]);
+}
+
+#[test]
+fn server_ids_in_other_spellings_of_dots_and_separators_are_never_adopted() {
+    for id in [
+        "．．",
+        "‥",
+        "a／..／pre00002",
+        "%u002e%u002e",
+        "..\u{0}",
+        "pre00001\u{0}",
+        "...",
+        ". .",
+    ] {
+        let api = Api::start(Knobs {
+            post_body_id: Some(id.to_owned()),
+            ..Knobs::default()
+        });
+        let before = api.pre_seeded_bytes();
+        let (out, _dir) = run(
+            &api,
+            &post_scenario("/id"),
+            &["--checks", "repeat-delete", "--cases", "2"],
+        );
+        out.assert_no_panic();
+        out.assert_code(3, "no case could prove what it created");
+        let report = out.json();
+        let reason = result_row(&report, "repeat-delete", "things")["status"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            reason.contains("the id it gave cannot be used"),
+            "{id:?}: {reason}"
+        );
+        untouched(&api, &before);
+        assert_eq!(left_behind(&report).len(), posts(&api), "{id:?}");
+        assert!(
+            api.requests().iter().all(|r| r.method != "DELETE"),
+            "{id:?}"
+        );
+    }
+}
+
+/// A template whose every value equals one pre-seeded resource's (`pre00002`: `customer 1`,
+/// size 1), and a server whose 201 names that resource: reading it back shows exactly what the
+/// POST sent, which proves nothing.
+#[test]
+fn a_201_naming_an_existing_resource_that_holds_what_the_post_sent_is_never_adopted() {
+    for (post_id, knobs) in [
+        (
+            "location",
+            Knobs {
+                post_location: Some("/things/pre00002".to_owned()),
+                ..Knobs::default()
+            },
+        ),
+        (
+            "/id",
+            Knobs {
+                post_body_id: Some("pre00002".to_owned()),
+                post_location: Some("/things/pre00002".to_owned()),
+                ..Knobs::default()
+            },
+        ),
+    ] {
+        let api = Api::start(knobs);
+        let before = api.pre_seeded_bytes();
+        let text = post_scenario(post_id).replace(
+            "name = { gen = \"string\", chars = \"alnum\", min_len = 4, max_len = 12 }\nsize = { gen = \"int\", min = 1, max = 9 }",
+            "name = \"customer 1\"\nsize = { gen = \"one_of\", values = [1] }",
+        );
+        let (out, _dir) = run(
+            &api,
+            &text,
+            &["--checks", "repeat-delete,use-after-delete", "--cases", "2"],
+        );
+        out.assert_no_panic();
+        let report = out.json();
+        untouched(&api, &before);
+        assert!(
+            api.requests().iter().all(|r| r.method != "DELETE"),
+            "{post_id}: nothing may be deleted: {}",
+            report["results"]
+        );
+        assert_eq!(left_behind(&report).len(), posts(&api), "{post_id}");
+    }
+}
+
+#[test]
+fn an_empty_post_naming_an_existing_empty_resource_never_fills_it() {
+    let api = Api::start(Knobs {
+        post_location: Some("/things/pre00006".to_owned()),
+        extra_seed: vec![("pre00006".to_owned(), json!({ "id": "pre00006" }))],
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let text = scenario(
+        "create = \"post\"\npost_id = \"location\"\n",
+        "[resources.things.post_put]\nempty_body = \"none\"\n",
+    );
+    let (out, _dir) = run(
+        &api,
+        &text,
+        &["--checks", "post-put-creation", "--cases", "2"],
+    );
+    out.assert_no_panic();
+    let report = out.json();
+    untouched(&api, &before);
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.method != "PUT" && r.method != "DELETE"),
+        "{}",
+        report["results"]
+    );
+}
+
+#[test]
+fn a_collection_post_is_never_turned_into_another_method() {
+    let api = Api::start(Knobs {
+        method_override: true,
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let (out, _dir) = run(
+        &api,
+        &post_scenario("/id"),
+        &["--checks", "repeat-delete", "--cases", "1"],
+    );
+    out.assert_code(0, "a correct run");
+    untouched(&api, &before);
+    assert!(api.requests().iter().all(|r| !r.overrides_method()));
+}
+
+#[test]
+fn locations_and_redirects_to_another_origin_in_any_spelling_are_never_requested() {
+    let bystander = Bystander::start();
+    let b = bystander.url();
+    let b_authority = b.trim_start_matches("http://").to_owned();
+    let api_probe = Api::start(Knobs::default());
+    let a_authority = api_probe.url().trim_start_matches("http://").to_owned();
+    drop(api_probe);
+    let locations = [
+        b.replace("http://", "HTTP://"),
+        format!("/\\{b_authority}/things/srv-1"),
+        format!("\\/{b_authority}/things/srv-1"),
+        format!("http://{a_authority}@{b_authority}/things/srv-1"),
+        format!("http:\\\\{b_authority}\\things\\srv-1"),
+        format!("http://{b_authority}\\@{a_authority}/things/srv-1"),
+        format!(" //{b_authority}/things/srv-1"),
+        format!("//{b_authority}\t/things/srv-1"),
+        format!(
+            "http://localhost:{}/things/srv-1",
+            b_authority.rsplit(':').next().unwrap_or("1")
+        ),
+    ];
+    for location in locations {
+        let api = Api::start(Knobs {
+            post_location: Some(location.clone()),
+            redirect_to: Some(location.trim_end_matches("/things/srv-1").to_owned()),
+            ..Knobs::default()
+        });
+        let before = api.pre_seeded_bytes();
+        let text = post_scenario("/id")
+            + &script(
+                r#"[[scripts.steps]]
+method = "GET"
+path = "/things/pre00001?go=1"
+"#,
+            );
+        let (out, _dir) = run(
+            &api,
+            &text,
+            &[
+                "--checks",
+                "repeat-delete,status-conformance,script",
+                "--cases",
+                "1",
+            ],
+        );
+        out.assert_no_panic();
+        untouched(&api, &before);
+        let _ = out.json();
+    }
+    nothing_sent_to(&bystander);
+}
