@@ -400,3 +400,242 @@ path = "/things/pre00001?go=1"
     }
     nothing_sent_to(&bystander);
 }
+
+/// Secrets with characters that change when percent-encoded, so that an encoded echo differs
+/// from the raw one.
+const ODD_TOKEN: &str = "s3cret tok/en+v=1?&x";
+const ODD_KEY: &str = "k3y:val/ue;secret";
+
+/// Every file in `dir`, recursively, as text.
+fn texts_under(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(texts_under(&path));
+        } else {
+            let bytes = std::fs::read(&path).expect("read");
+            out.push((
+                path.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn credentials_a_server_reflects_raw_or_encoded_appear_in_no_output() {
+    let api = Api::start(Knobs {
+        reflect_credentials: true,
+        post_location: Some("/things/x?t={key}".to_owned()),
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let text = post_scenario("/id")
+        + &script(
+            r#"[[scripts.steps]]
+method = "GET"
+path = "/echo"
+expect = { status = [418] }
+"#,
+        );
+    let file = write_file(dir.path(), "reflect.toml", &text);
+    let at = |name: &str| out_dir.join(name).display().to_string();
+    let reports = [
+        format!("human:{}", at("report.txt")),
+        format!("html:{}", at("report.html")),
+        format!("junit:{}", at("report.xml")),
+        format!("json:{}", at("report.json")),
+    ];
+    let (har, repro) = (at("run.har"), at("repro"));
+    let url = api.url();
+    let mut args = vec![
+        "run",
+        file.to_str().expect("UTF-8"),
+        "--base-url",
+        &url,
+        "--no-progress",
+        "--checks",
+        "repeat-delete,status-conformance,script",
+        "--cases",
+        "2",
+        "--har",
+        &har,
+        "--repro-dir",
+        &repro,
+    ];
+    for report in &reports {
+        args.extend(["--report", report.as_str()]);
+    }
+    let mut cmd = support::idemfuzz();
+    cmd.env("SAFETY_TOKEN", ODD_TOKEN)
+        .env("SAFETY_KEY", ODD_KEY);
+    let out = support::run_cmd(cmd, &args);
+    out.assert_no_panic();
+    assert_eq!(out.code(), 1, "{}", out.context());
+    untouched(&api, &before);
+    let reflected = api
+        .requests()
+        .iter()
+        .any(|r| r.target == "/echo" && r.has_credentials_of(ODD_TOKEN, ODD_KEY));
+    assert!(reflected, "the echo was asked with the credentials");
+    let mut outputs = texts_under(&out_dir);
+    assert!(outputs.len() >= 6, "every output was written: {outputs:?}");
+    outputs.push(("stdout".to_owned(), out.stdout.clone()));
+    outputs.push(("stderr".to_owned(), out.stderr.clone()));
+    for secret in [ODD_TOKEN, ODD_KEY] {
+        let encoded = safety_support::encoded(secret);
+        for (name, text) in &outputs {
+            for form in [secret, encoded.as_str()] {
+                assert!(!text.contains(form), "{form:?} is in {name}");
+            }
+        }
+    }
+}
+
+/// The listing taken before an empty POST proves an id new only when the listing is whole: a
+/// paginated collection whose first page does not show a pre-existing empty item must not make
+/// a 201 naming that item look like a fresh creation.
+#[test]
+fn a_201_naming_an_existing_item_beyond_the_first_page_is_never_adopted() {
+    let api = Api::start(Knobs {
+        post_location: Some("/things/pre00006".to_owned()),
+        extra_seed: vec![("pre00006".to_owned(), json!({ "id": "pre00006" }))],
+        page_size: Some(5),
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let text = scenario(
+        "create = \"post\"\npost_id = \"location\"\n",
+        "[resources.things.post_put]\nempty_body = \"none\"\n",
+    );
+    let (out, _dir) = run(
+        &api,
+        &text,
+        &[
+            "--checks",
+            "post-put-creation,repeat-delete",
+            "--cases",
+            "2",
+        ],
+    );
+    out.assert_no_panic();
+    let report = out.json();
+    untouched(&api, &before);
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.method != "PUT" && r.method != "DELETE"),
+        "{}",
+        report["results"]
+    );
+    assert_eq!(left_behind(&report).len(), posts(&api));
+}
+
+/// Credentials in a proxy URL or the base URL are never printed, and the base URL's are
+/// refused before anything is sent.
+#[test]
+fn credentials_in_proxy_and_base_urls_are_never_printed() {
+    let api = Api::start(Knobs::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(dir.path(), "proxy.toml", &scenario("", ""));
+    let file = file.to_str().expect("UTF-8").to_owned();
+    let har = dir.path().join("run.har").display().to_string();
+    let dead = format!(
+        "http://user:pr0xy-pa55word@127.0.0.1:{}",
+        support::dead_port()
+    );
+    let url = api.url();
+    let via_option = run_with_secrets(&[
+        "run",
+        &file,
+        "--base-url",
+        &url,
+        "--proxy",
+        &dead,
+        "--no-progress",
+        "--har",
+        &har,
+    ]);
+    let mut via_env = support::idemfuzz();
+    via_env
+        .env("SAFETY_TOKEN", "t")
+        .env("SAFETY_KEY", "k")
+        .env("HTTP_PROXY", &dead)
+        .env("ALL_PROXY", &dead);
+    let via_env = support::run_cmd(via_env, ["run", &file, "--base-url", &url, "--no-progress"]);
+    let with_userinfo = url.replace("http://", "http://user:ba5e-pa55word@");
+    let in_base = run_with_secrets(&["run", &file, "--base-url", &with_userinfo, "--no-progress"]);
+    in_base.assert_code(2, "credentials in the base URL are refused");
+    for out in [&via_option, &via_env, &in_base] {
+        out.assert_no_panic();
+        for secret in ["pr0xy-pa55word", "ba5e-pa55word"] {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "{}",
+                out.context()
+            );
+        }
+    }
+    let har = std::fs::read_to_string(&har).unwrap_or_default();
+    assert!(!har.contains("pr0xy-pa55word"));
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+}
+
+/// A server-controlled value a step repeats many times would make a body far larger than the
+/// bound (here 10 copies of 300 kB against the default 1 MiB; thousands of copies used to
+/// exhaust memory): the step is never built, and its case stops with the reason.
+#[test]
+fn a_step_that_repeats_a_large_captured_value_is_refused_before_it_is_built() {
+    let api = Api::start(Knobs {
+        echo: json!({ "big": "x".repeat(300_000) }),
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let copies = ["\"{big}\""; 10].join(", ");
+    let steps = format!(
+        r#"[[scripts.steps]]
+name = "capture"
+method = "GET"
+path = "/echo"
+capture = {{ big = {{ pointer = "/big" }} }}
+
+[[scripts.steps]]
+name = "amplify"
+method = "PUT"
+path = "/things/{{id}}"
+body = {{ name = [{copies}], size = 1 }}
+"#
+    );
+    let (out, _dir) = run(
+        &api,
+        &scenario("", &script(&steps)),
+        &["--checks", "script"],
+    );
+    out.assert_no_panic();
+    out.assert_code(3, "the only case could not go on");
+    let report = out.json();
+    let reason = result_row(&report, "script", "s")["status"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        reason.starts_with("step `amplify` was not sent:") && reason.contains("max_body_bytes"),
+        "{reason}"
+    );
+    untouched(&api, &before);
+    let large: Vec<_> = api
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.headers.iter().any(|(name, value)| {
+                name == "content-length" && value.parse::<usize>().unwrap_or(usize::MAX) > 300_000
+            })
+        })
+        .collect();
+    assert!(large.is_empty(), "{large:?}");
+}

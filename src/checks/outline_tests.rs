@@ -6,8 +6,9 @@
 //!
 //! `fuzz` is left out: its requests are generated, and its outline describes them. The GET
 //! with which the session reads a POST-created resource back before adopting it
-//! ([`READ_BACK_PURPOSE`]), and the listing of the collection before an empty POST
-//! ([`LISTED_BEFORE_PURPOSE`]), are the session's, not the check's: they are not compared.
+//! (`READ_BACK_PURPOSE`), and the listings of the collection around an empty POST
+//! (`LISTED_BEFORE_PURPOSE`, `LISTED_AFTER_PURPOSE`), are the session's, not the
+//! check's: they are not compared ([`PROOF_PURPOSES`]).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -30,7 +31,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{Resource, Scenario};
 use crate::session::context::{ResolvedTarget, RunContext};
-use crate::session::{LISTED_BEFORE_PURPOSE, READ_BACK_PURPOSE, Session};
+use crate::session::{PROOF_PURPOSES, Session};
 use crate::snapshot::canonical::Canon;
 
 /// Cases per check and resource.
@@ -129,9 +130,7 @@ async fn every_outline_lists_the_requests_its_check_sends() {
                     let exchanges = one_case(&ctx, &target, resource, *check, number).await;
                     let requests: Vec<(Method, Option<To>)> = exchanges
                         .iter()
-                        .filter(|e| {
-                            e.purpose != READ_BACK_PURPOSE && e.purpose != LISTED_BEFORE_PURPOSE
-                        })
+                        .filter(|e| !PROOF_PURPOSES.contains(&e.purpose.as_str()))
                         .map(|e| {
                             let to = to(resource, &target.base_url, &e.request.url);
                             (e.request.method, to)

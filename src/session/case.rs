@@ -19,7 +19,9 @@ use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 mod adopt;
 
-pub use adopt::{LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE};
+pub use adopt::{
+    LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, PROOF_PURPOSES, READ_BACK_PURPOSE,
+};
 mod concurrent;
 
 pub use concurrent::Unanswered;
@@ -106,6 +108,11 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// `[target] max_body_bytes`: the largest body a request of this session may carry.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.target.target.max_body_bytes
+    }
+
     pub fn new(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,

@@ -14,6 +14,6 @@ pub mod registry;
 
 pub(crate) use case::id_text;
 pub use case::{
-    CaseError, Created, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE, Req, Session,
-    TARGET_DOWN_AFTER, Unanswered,
+    CaseError, Created, LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS,
+    PROOF_PURPOSES, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
 };

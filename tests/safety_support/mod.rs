@@ -45,6 +45,14 @@ impl Logged {
         override_of(&self.target, &self.headers).is_some()
     }
 
+    /// True when the request carried these credentials (bearer token, `X-Api-Key`).
+    pub fn has_credentials_of(&self, token: &str, key: &str) -> bool {
+        self.headers.iter().any(|(name, value)| {
+            (name.eq_ignore_ascii_case("authorization") && value.contains(token))
+                || (name.eq_ignore_ascii_case("x-api-key") && value == key)
+        })
+    }
+
     /// True when the request carried the run's credentials or secret header.
     pub fn has_credentials(&self) -> bool {
         self.headers.iter().any(|(name, value)| {
@@ -72,6 +80,12 @@ pub struct Knobs {
     pub method_override: bool,
     /// More pre-existing resources, beside `pre00001`…`pre00005`: (id, stored JSON).
     pub extra_seed: Vec<(String, Value)>,
+    /// Reflect the credentials each request carried, as careless servers do: raw and
+    /// percent-encoded in response headers and in `GET /echo`'s body, and in the `Location` of
+    /// a 201 (`{key}` in [`Knobs::post_location`] is the request's `X-Api-Key`, percent-encoded).
+    pub reflect_credentials: bool,
+    /// List at most this many items (the first page), as paginated collections do.
+    pub page_size: Option<usize>,
 }
 
 #[derive(Default)]
@@ -131,6 +145,10 @@ impl Api {
         // Logging and method overrides wrap the routes, so an overridden method is routed.
         let router = Router::new()
             .fallback_service(routes)
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                reflect,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 method_override,
@@ -379,13 +397,14 @@ async fn list(State(shared): State<Shared>) -> Response {
         .into_iter()
         .chain(rest)
         .map(|(_, v)| v.clone())
+        .take(shared.knobs.page_size.unwrap_or(usize::MAX))
         .collect();
     axum::Json(json!({ "items": items })).into_response()
 }
 
 /// `POST /things`: a JSON object creates an item holding it; an empty body an empty item
 /// (POST-PUT creation).
-async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
+async fn create(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut object = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(object)) => object,
         _ if body.is_empty() => serde_json::Map::new(),
@@ -403,7 +422,15 @@ async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
     };
     let origin = shared.origin.lock().unwrap().clone();
     let location = match &shared.knobs.post_location {
-        Some(location) => location.replace("{origin}", &origin),
+        Some(location) => location.replace("{origin}", &origin).replace(
+            "{key}",
+            &encoded(
+                headers
+                    .get("x-api-key")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+            ),
+        ),
         None => format!("/things/{id}"),
     };
     if let Some(claimed) = &shared.knobs.post_body_id {
@@ -472,8 +499,53 @@ async fn remove(State(shared): State<Shared>, Path(id): Path<String>) -> StatusC
     }
 }
 
-async fn echo(State(shared): State<Shared>) -> Response {
+async fn echo(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    if shared.knobs.reflect_credentials {
+        let mut seen = serde_json::Map::new();
+        for (name, value) in credentials_of(&headers) {
+            seen.insert(format!("{name} raw"), Value::String(value.clone()));
+            seen.insert(format!("{name} encoded"), Value::String(encoded(&value)));
+        }
+        return axum::Json(json!({ "you_sent": seen })).into_response();
+    }
     axum::Json(shared.knobs.echo.clone()).into_response()
+}
+
+/// The credential headers of a request: (name, value).
+fn credentials_of(headers: &HeaderMap) -> Vec<(String, String)> {
+    ["authorization", "x-api-key"]
+        .iter()
+        .filter_map(|name| {
+            let value = headers.get(*name)?.to_str().ok()?;
+            Some(((*name).to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// `text` percent-encoded as a URL component.
+pub fn encoded(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// With [`Knobs::reflect_credentials`], every answer carries the request's credentials back.
+async fn reflect(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    if !shared.knobs.reflect_credentials {
+        return next.run(request).await;
+    }
+    let credentials = credentials_of(request.headers());
+    let mut response = next.run(request).await;
+    for (name, value) in credentials {
+        let headers = response.headers_mut();
+        for (suffix, value) in [("raw", value.clone()), ("encoded", encoded(&value))] {
+            if let (Ok(n), Ok(v)) = (
+                header::HeaderName::from_bytes(format!("x-seen-{name}-{suffix}").as_bytes()),
+                header::HeaderValue::from_str(&value),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+    }
+    response
 }
 
 /// A scenario for the API: `things` (PUT-created unless `create` says otherwise), with the

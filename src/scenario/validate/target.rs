@@ -18,7 +18,12 @@ pub const REDACTED: &str = "<redacted>";
 /// Longest id prefix, so generated ids stay short.
 const MAX_ID_PREFIX: usize = 32;
 
-pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked<Target> {
+pub(super) fn target(
+    ctx: Ctx<'_>,
+    doc: TargetDoc,
+    env: &EnvSnapshot,
+    max_body_bytes: u64,
+) -> Checked<Target> {
     let base_url = doc
         .base_url
         .map(|url| check_base_url(url.get_ref()).map_err(|m| ctx.err(url.span(), m)))
@@ -44,6 +49,7 @@ pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked
         timeout,
         id_prefix,
         auth,
+        max_body_bytes,
     })
 }
 

@@ -11,7 +11,9 @@
 //! * and what the POST sent could not have been there before: its generated values carry at
 //!   least [`MIN_PROOF_BITS`] bits of chance ([`drawn_bits`]), or — for an empty POST, or one
 //!   whose body is mostly literal — a listing of the collection taken right before the POST
-//!   shows the id did not exist. A resource that was listed before is some other resource.
+//!   shows the id did not exist and one right after it shows the id, in a listing that grew
+//!   or lost an item (a page of fixed size proves nothing). A resource that was listed before
+//!   is some other resource.
 //!
 //! A 201 that names some other resource is a finding (RFC 9110 §15.3.2); a `Location` on
 //! another origin is reported and never requested. What such a POST created cannot be found,
@@ -38,6 +40,29 @@ pub const READ_BACK_PURPOSE: &str = "GET the created resource: does it hold what
 /// not the check: check outlines do not list it.
 pub const LISTED_BEFORE_PURPOSE: &str =
     "GET the collection before the POST: which ids exist already?";
+
+/// The purpose of the GET of the collection right after such a POST: does the listing show
+/// the id as new? Sent by the session, not the check: check outlines do not list it.
+pub const LISTED_AFTER_PURPOSE: &str = "GET the collection after the POST: is the id it named new?";
+
+/// The purposes of the requests the session sends around a POST to prove what it created (the
+/// listings before and after it, the read-back): the session's, not a check's.
+pub const PROOF_PURPOSES: [&str; 3] = [
+    LISTED_BEFORE_PURPOSE,
+    LISTED_AFTER_PURPOSE,
+    READ_BACK_PURPOSE,
+];
+
+/// What the listings around a POST show of the id its 201 named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshness {
+    /// The collection listed it before the POST: some other resource.
+    ListedBefore,
+    /// Not listed before, listed after, by a listing that is whole.
+    New,
+    /// No listing, or none that shows it new.
+    Unknown,
+}
 
 /// Bits of chance a POST's generated values must carry for its read-back to prove that the
 /// resource holding them is the one it created: a pre-existing resource holds them by chance
@@ -93,18 +118,19 @@ impl Session<'_> {
             // A replayed 201 (an Idempotency-Key retry) naming what the case already proved.
             return Ok(Some(id));
         }
-        let listed = self
+        let before = self
             .listed
             .take()
             .filter(|listed| listed.exchange + 1 == index)
-            .map(|listed| listed.ids);
+            .and_then(|listed| listed.ids);
+        let freshness = self.freshness(&id, before).await?;
         let read = self
             .send(
                 READ_BACK_PURPOSE,
                 Req::new(Method::Get, self.resource.item_path(&id)),
             )
             .await?;
-        match self.read_back(index, read, &id, listed.as_ref()) {
+        match self.read_back(index, read, freshness) {
             Ok(()) => {
                 self.adopt(&id);
                 let url = self.item_url(&id);
@@ -210,9 +236,17 @@ impl Session<'_> {
     /// the module documentation): the POST sent next is adopted only if the id it names is not
     /// among the ids listed.
     pub async fn list_before_post(&mut self) -> Result<(), CaseError> {
+        let (exchange, ids) = self.list_ids(LISTED_BEFORE_PURPOSE).await?;
+        self.listed = Some(Listed { exchange, ids });
+        Ok(())
+    }
+
+    /// GETs the collection: the exchange's index, and the ids it lists (`None` when the answer
+    /// held no readable list).
+    async fn list_ids(&mut self, purpose: &str) -> Result<(usize, Option<Vec<String>>), CaseError> {
         let index = self
             .send(
-                LISTED_BEFORE_PURPOSE,
+                purpose,
                 Req::new(Method::Get, self.resource.collection.clone()),
             )
             .await?;
@@ -230,11 +264,35 @@ impl Session<'_> {
                     .filter_map(|item| id_text(self.resource.id_field.get(item)?))
                     .collect()
             });
-        self.listed = Some(Listed {
-            exchange: index,
-            ids,
-        });
-        Ok(())
+        Ok((index, ids))
+    }
+
+    /// What the listings around a POST show of the id its 201 named: `before` holds the ids
+    /// listed right before the POST (if it was listed). The id is new only when a listing
+    /// right after the POST shows it, the one before did not, and the listing is whole: it
+    /// grew, or lost an item (a page of fixed size that merely does not reach the id proves
+    /// nothing).
+    async fn freshness(
+        &mut self,
+        id: &str,
+        before: Option<Vec<String>>,
+    ) -> Result<Freshness, CaseError> {
+        let Some(before) = before else {
+            return Ok(Freshness::Unknown);
+        };
+        if before.iter().any(|known| known == id) {
+            return Ok(Freshness::ListedBefore);
+        }
+        let (_, after) = self.list_ids(LISTED_AFTER_PURPOSE).await?;
+        let whole = |after: &[String]| {
+            after.len() > before.len() || before.iter().any(|known| !after.contains(known))
+        };
+        Ok(match after {
+            Some(after) if after.iter().any(|listed| listed == id) && whole(&after) => {
+                Freshness::New
+            }
+            _ => Freshness::Unknown,
+        })
     }
 
     /// True when a POST body's generated values carry enough chance to prove, read back, that
@@ -246,22 +304,15 @@ impl Session<'_> {
     /// Whether the item read back (exchange `read`) is the one the POST (exchange `post`)
     /// created: it holds what the POST sent, and either that could not have been there before
     /// or `listed` (the ids listed right before the POST) shows `id` is new.
-    fn read_back(
-        &self,
-        post: usize,
-        read: usize,
-        id: &str,
-        listed: Option<&Option<Vec<String>>>,
-    ) -> Result<(), ReadBack> {
+    fn read_back(&self, post: usize, read: usize, freshness: Freshness) -> Result<(), ReadBack> {
         let got = &self.exchanges[read];
-        let listed = listed.and_then(Option::as_ref);
-        if listed.is_some_and(|ids| ids.iter().any(|known| known == id)) {
+        if freshness == Freshness::ListedBefore {
             return Err(ReadBack::SomeoneElses(format!(
                 "it named {}, which the collection already listed before the POST",
                 shorten(&got.request.url)
             )));
         }
-        let fresh = listed.is_some();
+        let fresh = freshness == Freshness::New;
         if !got.response.is_success() {
             return Err(ReadBack::Unproven(format!(
                 "it named {}, and {}, so what it created could not be read back",
@@ -283,7 +334,7 @@ impl Session<'_> {
             ),
             Some(sent) if fresh || self.proves_creation(sent) => Ok(()),
             Some(_) => Err(ReadBack::Unproven(observed(
-                "it holds what the POST sent, but those values are mostly literal or few choices of the body template, so a resource that held them before cannot be told from a new one, and the collection could not be listed before the POST to show the id is new",
+                "it holds what the POST sent, but those values are mostly literal or few choices of the body template, so a resource that held them before cannot be told from a new one, and listings of the collection before and after the POST did not show the id to be new",
             ))),
             // An empty POST (POST-PUT creation) creates an empty resource: none of the
             // template's members may have a value yet. One that has some cannot be told from
@@ -295,7 +346,7 @@ impl Session<'_> {
             }
             None if fresh => Ok(()),
             None => Err(ReadBack::Unproven(observed(
-                "an empty POST sends nothing to recognise its resource by, and the collection could not be listed before the POST to show the id is new",
+                "an empty POST sends nothing to recognise its resource by, and listings of the collection before and after the POST did not show the id to be new (an unreadable or paginated listing)",
             ))),
         }
     }
