@@ -639,3 +639,121 @@ body = {{ name = [{copies}], size = 1 }}
         .collect();
     assert!(large.is_empty(), "{large:?}");
 }
+
+/// A ledger is a file anyone may edit: one that names pre-existing resources (as URLs a PUT
+/// "may create", as URLs a POST "created", in other spellings, under another collection) must
+/// never make `idemfuzz cleanup` delete them. Only an id of the run's own form, or an item
+/// carrying the run's marker, is deleted.
+#[test]
+fn a_tampered_ledger_never_makes_cleanup_delete_what_the_run_did_not_create() {
+    let api = Api::start(Knobs {
+        extra_seed: vec![(
+            "idf-zzzzzz-c0001-1".to_owned(),
+            json!({ "id": "idf-zzzzzz-c0001-1", "note": "another run's: never touch" }),
+        )],
+        ..Knobs::default()
+    });
+    let before = api.pre_seeded_bytes();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(dir.path(), "t.toml", &post_scenario("/id"));
+    let origin = api.url();
+    let things = format!("{origin}/things");
+    let resource = json!({
+        "scenario": file.display().to_string(), "name": "things", "base_url": origin,
+        "collection": things, "item": "/things/{id}", "items": "/items", "id_field": "/id",
+        "deletable": true, "marker": "customer"
+    });
+    let start = json!({
+        "event": "start", "format": 1, "run_id": "abc123", "pid": 999_999_999u32,
+        "started": 1, "idemfuzz": "0.1.0", "resources": [resource]
+    });
+    let mut lines = vec![start];
+    for (n, url) in [
+        format!("{things}/pre00001"),
+        format!("{things}/idf-abc123-c0001-1/../pre00002"),
+        format!("{things}/idf-abc123-c0001-1%2F..%2Fpre00002"),
+        format!("{origin}/echo/../things/pre00003"),
+        format!("{things}/idf-zzzzzz-c0001-1"),
+        format!("{things}/PRE00004"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        lines.push(json!({ "event": "may_create", "url": url, "collection": things }));
+        lines.push(json!({ "event": "post", "post": n, "collection": things }));
+    }
+    for (n, id) in ["pre00004", "pre00005", "pre00002"].iter().enumerate() {
+        lines.push(json!({
+            "event": "posted", "post": n, "status": 201, "url": format!("{things}/{id}")
+        }));
+    }
+    let ledger = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let ledgers = dir.path().join("runs");
+    std::fs::create_dir(&ledgers).expect("mkdir");
+    std::fs::write(ledgers.join("abc123.jsonl"), ledger).expect("write");
+    let ledger_dir = ledgers.display().to_string();
+    let out = run_with_secrets(&["cleanup", "abc123", "--ledger-dir", &ledger_dir]);
+    out.assert_no_panic();
+    untouched(&api, &before);
+    assert!(
+        api.requests().iter().all(|r| r.method != "DELETE"),
+        "{:?}\n{}",
+        api.requests(),
+        out.context()
+    );
+    assert!(
+        out.stdout.contains("cannot prove") || out.stderr.contains("cannot prove"),
+        "{}",
+        out.context()
+    );
+}
+
+/// A tampered ledger that moves a run's resources to another origin never makes `cleanup`
+/// send the scenario's credentials there (nor anything else) when the file names its base URL.
+#[test]
+fn a_tampered_ledger_never_sends_credentials_to_another_origin() {
+    let api = Api::start(Knobs::default());
+    let bystander = Bystander::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = scenario("", "").replace(
+        "[target]\n",
+        &format!("[target]\nbase_url = \"{}\"\n", api.url()),
+    );
+    let file = write_file(dir.path(), "t.toml", &text);
+    let other = bystander.url();
+    let things = format!("{other}/things");
+    let resource = json!({
+        "scenario": file.display().to_string(), "name": "things", "base_url": other,
+        "collection": things, "item": "/things/{id}", "items": "/items", "id_field": "/id",
+        "deletable": true
+    });
+    let lines = [
+        json!({
+            "event": "start", "format": 1, "run_id": "abc123", "pid": 999_999_999u32,
+            "started": 1, "idemfuzz": "0.1.0", "resources": [resource]
+        }),
+        json!({
+            "event": "may_create", "url": format!("{things}/idf-abc123-c0001-1"),
+            "collection": things
+        }),
+    ];
+    let ledgers = dir.path().join("runs");
+    std::fs::create_dir(&ledgers).expect("mkdir");
+    let ledger: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(ledgers.join("abc123.jsonl"), ledger).expect("write");
+    let ledger_dir = ledgers.display().to_string();
+    let out = run_with_secrets(&["cleanup", "abc123", "--ledger-dir", &ledger_dir]);
+    out.assert_no_panic();
+    nothing_sent_to(&bystander);
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+    assert!(
+        out.stderr.contains("not on the origin") || out.stdout.contains("not on the origin"),
+        "{}",
+        out.context()
+    );
+}

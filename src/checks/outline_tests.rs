@@ -4,11 +4,11 @@
 //! item or collection) must match the outline's steps in order, each request as many times in
 //! a row as its step allows. An outline that drifts from its `execute` fails here.
 //!
-//! `fuzz` is left out: its requests are generated, and its outline describes them. The GET
-//! with which the session reads a POST-created resource back before adopting it
-//! (`READ_BACK_PURPOSE`), and the listings of the collection around an empty POST
-//! (`LISTED_BEFORE_PURPOSE`, `LISTED_AFTER_PURPOSE`), are the session's, not the
-//! check's: they are not compared ([`PROOF_PURPOSES`]).
+//! `fuzz` is left out: its requests are generated, and its outline describes them. The
+//! requests the session sends on its own ([`SESSION_PURPOSES`]: reading a POST-created resource
+//! back before adopting it, listing the collection around an empty POST, checking a fresh id is
+//! free before its first write) are the
+//! session's, not the check's: they are not compared.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -31,7 +31,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{Resource, Scenario};
 use crate::session::context::{ResolvedTarget, RunContext};
-use crate::session::{PROOF_PURPOSES, Session};
+use crate::session::{SESSION_PURPOSES, Session};
 use crate::snapshot::canonical::Canon;
 
 /// Cases per check and resource.
@@ -130,7 +130,7 @@ async fn every_outline_lists_the_requests_its_check_sends() {
                     let exchanges = one_case(&ctx, &target, resource, *check, number).await;
                     let requests: Vec<(Method, Option<To>)> = exchanges
                         .iter()
-                        .filter(|e| !PROOF_PURPOSES.contains(&e.purpose.as_str()))
+                        .filter(|e| !SESSION_PURPOSES.contains(&e.purpose.as_str()))
                         .map(|e| {
                             let to = to(resource, &target.base_url, &e.request.url);
                             (e.request.method, to)

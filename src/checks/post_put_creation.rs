@@ -161,9 +161,6 @@ pub async fn execute(
     {
         post = post.body(&Value::Object(Default::default()));
     }
-    // An empty POST sends nothing to recognise its resource by: the session lists the
-    // collection first, so that only an id that did not exist is adopted.
-    session.list_before_post().await?;
     let index = session.send("empty POST to the collection", post).await?;
     let id = session.adopt_created(index).await?;
     let post = session.exchange(index).clone();

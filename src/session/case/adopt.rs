@@ -45,14 +45,6 @@ pub const LISTED_BEFORE_PURPOSE: &str =
 /// the id as new? Sent by the session, not the check: check outlines do not list it.
 pub const LISTED_AFTER_PURPOSE: &str = "GET the collection after the POST: is the id it named new?";
 
-/// The purposes of the requests the session sends around a POST to prove what it created (the
-/// listings before and after it, the read-back): the session's, not a check's.
-pub const PROOF_PURPOSES: [&str; 3] = [
-    LISTED_BEFORE_PURPOSE,
-    LISTED_AFTER_PURPOSE,
-    READ_BACK_PURPOSE,
-];
-
 /// What the listings around a POST show of the id its 201 named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Freshness {
@@ -101,6 +93,16 @@ impl Session<'_> {
     /// run's (see the module documentation); `None` otherwise, with the reason kept for
     /// [`Session::create`]'s setup error.
     pub async fn adopt_created(&mut self, index: usize) -> Result<Option<String>, CaseError> {
+        if let Some((_, adopted)) = self.adoptions.iter().find(|(post, _)| *post == index) {
+            return Ok(adopted.clone());
+        }
+        let adopted = self.judge_created(index).await?;
+        self.adoptions.push((index, adopted.clone()));
+        Ok(adopted)
+    }
+
+    /// [`Session::adopt_created`]'s judgement, made once per POST.
+    async fn judge_created(&mut self, index: usize) -> Result<Option<String>, CaseError> {
         let Some(source) = self.resource.post_id.clone() else {
             return Ok(None);
         };
@@ -114,10 +116,17 @@ impl Session<'_> {
                 return Ok(None);
             }
         };
-        if self.owned_ids.contains(&id) {
-            // A replayed 201 (an Idempotency-Key retry) naming what the case already proved.
+        let url = self.item_url(&id);
+        let registered = self.ctx.registry.get(&url).is_some();
+        if self.owned_ids.contains(&id) && registered && !self.lifetime.is_released(&url) {
+            // A replayed 201 (an Idempotency-Key retry) naming what the case already proved, or
+            // an id the API reused for this case's own POST after the case deleted it (its fence
+            // kept other cases off the collection meanwhile): either way the resource exists.
+            self.note_server_id(&id);
+            self.ctx.registry.mark(&url, OwnedState::Live);
             return Ok(Some(id));
         }
+        self.lifetime.forget_release(&url);
         let before = self
             .listed
             .take()
@@ -133,6 +142,7 @@ impl Session<'_> {
         match self.read_back(index, read, freshness) {
             Ok(()) => {
                 self.adopt(&id);
+                self.note_server_id(&id);
                 let url = self.item_url(&id);
                 self.ctx.registry.mark(&url, OwnedState::Live);
                 Ok(Some(id))
@@ -235,7 +245,7 @@ impl Session<'_> {
     /// Lists the collection right before a POST whose body cannot prove what it created (see
     /// the module documentation): the POST sent next is adopted only if the id it names is not
     /// among the ids listed.
-    pub async fn list_before_post(&mut self) -> Result<(), CaseError> {
+    pub(super) async fn list_before_post(&mut self) -> Result<(), CaseError> {
         let (exchange, ids) = self.list_ids(LISTED_BEFORE_PURPOSE).await?;
         self.listed = Some(Listed { exchange, ids });
         Ok(())
@@ -280,12 +290,25 @@ impl Session<'_> {
         let Some(before) = before else {
             return Ok(Freshness::Unknown);
         };
-        if before.iter().any(|known| known == id) {
-            return Ok(Freshness::ListedBefore);
+        // An id listed before that this run created and has since proven deleted: an API that
+        // reuses freed ids handed it out again (the fence kept the run's other cases off it
+        // meanwhile). Its deletion and this creation cancel out in the count.
+        let reused = before.iter().any(|known| known == id);
+        if reused {
+            let url = self.item_url(id);
+            if !self.ctx.registry.was_forgotten(&url) {
+                return Ok(Freshness::ListedBefore);
+            }
         }
         let (_, after) = self.list_ids(LISTED_AFTER_PURPOSE).await?;
         let whole = |after: &[String]| {
-            after.len() > before.len() || before.iter().any(|known| !after.contains(known))
+            let vanished = before
+                .iter()
+                .any(|known| known != id && !after.contains(known));
+            match reused {
+                true => after.len() >= before.len() || vanished,
+                false => after.len() > before.len() || vanished,
+            }
         };
         Ok(match after {
             Some(after) if after.iter().any(|listed| listed == id) && whole(&after) => {
