@@ -93,7 +93,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Delete what a crashed, killed or interrupted run left behind, from its ledger.
     ///
-    /// Every resource the run's ledger (--ledger-dir, RUNID.jsonl) may have left is deleted
+    /// Every resource the run's ledger (--ledger-dir, RUNID.jsonl) may have left, and that is
+    /// provably the run's (an id of the run's form, or an item carrying its marker), is deleted
     /// through the same ownership guard a run uses; what POSTs with lost answers created is
     /// found by the run marker and listed, never deleted. Prints what remains and why; the
     /// ledger is removed once nothing of the run is left. See docs/safety.md.
