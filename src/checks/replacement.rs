@@ -71,6 +71,7 @@ mod tests {
             seq: 1,
             status: 200,
             body: Body::Json { value: body },
+            opaque: None,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::cli::commands::fail;
 use crate::cli::config;
 use crate::cli::transport::{self, TransportSettings};
 use crate::env::EnvSnapshot;
+use crate::http::wire_url::WireUrl;
 use crate::model::exit_code;
 use crate::report::ReporterSet;
 use crate::runner::plan::PlannedScenario;
@@ -187,12 +188,30 @@ fn targets(replayed: &Replayed, env: &EnvSnapshot) -> (Vec<PlannedScenario>, Vec
                 }
             }
         };
+        if let Some(pinned) = &scenario.target.base_url
+            && !same_origin(pinned, &base_url)
+        {
+            // A ledger is a file anyone may edit: the file's headers and credentials never go
+            // to a base URL it does not name.
+            notes.push(format!(
+                "{file}: the ledger's base URL {base_url} is not on the origin of the file's base_url {pinned}; its resources are left alone (a damaged or tampered ledger)"
+            ));
+            continue;
+        }
         planned.push(PlannedScenario {
             target: ResolvedTarget::new(base_url.clone(), scenario.target.clone()),
             scenario,
         });
     }
     (planned, notes)
+}
+
+/// True when both URLs parse and share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (WireUrl::parse(a), WireUrl::parse(b)) {
+        (Ok(a), Ok(b)) => a.same_origin(&b),
+        _ => false,
+    }
 }
 
 /// A scenario file that still holds every resource `names`.

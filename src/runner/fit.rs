@@ -10,12 +10,14 @@
 use serde_json::Value;
 
 use crate::checks::fit::Fit;
+use crate::checks::matching::opaque_holds;
 use crate::checks::steps;
 use crate::model::exchange::{Body, Exchange, Method};
 use crate::model::fit::FitLine;
 use crate::scenario::generate::BodyGenerator;
+use crate::scenario::placeholder;
 use crate::scenario::{CreateMode, Resource};
-use crate::session::{CaseError, Req, Session, VERSION_TOKEN_STATUSES, id_text};
+use crate::session::{CaseError, Req, Session, VERSION_TOKEN_STATUSES};
 use crate::shorten::shorten;
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::holds::same;
@@ -49,12 +51,9 @@ pub async fn create_and_read(
         .await
         .ok()?;
     let exchange = session.exchange(index).clone();
-    read_back(session.resource, &exchange, &body, fit);
-    Some(Created {
-        id,
-        body,
-        read: ItemSnapshot::from_exchange(&exchange),
-    })
+    let read = session.item_snapshot(index);
+    read_back(session.resource, &exchange, &read, &body, fit);
+    Some(Created { id, body, read })
 }
 
 /// The probe's remaining steps on the created resource: the listing, an id never created, an
@@ -183,8 +182,15 @@ fn create_hint(resource: &Resource, status: u16) -> String {
     }
 }
 
-/// Judges the first read-back: readable, and showing what the create sent.
-fn read_back(resource: &Resource, read: &Exchange, sent: &Value, fit: &mut Fit) {
+/// Judges the first read-back (`read`, its `snapshot` as the representation reads it):
+/// readable, and showing what the create sent.
+fn read_back(
+    resource: &Resource,
+    read: &Exchange,
+    snapshot: &ItemSnapshot,
+    sent: &Value,
+    fit: &mut Fit,
+) {
     let got = answered(read);
     let status = read.response.status;
     let unreadable = match status {
@@ -193,6 +199,8 @@ fn read_back(resource: &Resource, read: &Exchange, sent: &Value, fit: &mut Fit) 
         )),
         404 | 410 => Some(format!("{got} right after a 2xx create")),
         _ if !read.response.is_success() => Some(format!("{got} right after a 2xx create")),
+        // Text, bytes, a form or a template answer in their own media type: read byte-exactly.
+        _ if snapshot.opaque.is_some() => None,
         _ => match &read.response.body {
             Body::Json { .. } => None,
             Body::Empty => Some(format!("{got} with no body")),
@@ -212,7 +220,7 @@ fn read_back(resource: &Resource, read: &Exchange, sent: &Value, fit: &mut Fit) 
         return;
     }
     let kept = read.response.body.json().unwrap_or(&Value::Null);
-    match reflection(kept, sent) {
+    match reflection_of(resource, snapshot, sent) {
         Reflection::All => fit.lines.push(FitLine::agree(format!(
             "read back: {got}, showing the members sent"
         ))),
@@ -263,6 +271,24 @@ fn write_metadata_line(resource: &Resource, kept: &Value) -> Option<FitLine> {
     }))
 }
 
+/// How much of what was sent an item shows, as the resource's representation reads it: the
+/// members of a JSON body; the content of a text, bytes, form or template body answered in its
+/// own media type ([`opaque_holds`]); the values of such a body answered as JSON (etcd answers
+/// a form's `value` inside a JSON `node`).
+fn reflection_of(resource: &Resource, read: &ItemSnapshot, sent: &Value) -> Reflection {
+    if let Some(holds) = opaque_holds(read, sent) {
+        return match holds {
+            true => Reflection::All,
+            false => Reflection::None,
+        };
+    }
+    let kept = read.body.json().unwrap_or(&Value::Null);
+    match resource.representation.is_json() {
+        true => reflection(kept, sent),
+        false => values_reflection(kept, sent),
+    }
+}
+
 /// How much of what was sent a representation shows.
 enum Reflection {
     All,
@@ -283,6 +309,43 @@ fn reflection(kept: &Value, sent: &Value) -> Reflection {
         0 => Reflection::All,
         n if n == sent.len() => Reflection::None,
         _ => Reflection::Some { missing },
+    }
+}
+
+/// How many of the values of a non-JSON body (form fields, template slots) a JSON answer holds
+/// somewhere, compared as text (a form sends every value as text).
+fn values_reflection(kept: &Value, sent: &Value) -> Reflection {
+    let Some(sent) = sent.as_object().filter(|sent| !sent.is_empty()) else {
+        return Reflection::All;
+    };
+    let mut leaves = Vec::new();
+    leaf_texts(kept, &mut leaves);
+    let shown = |value: &Value| match value {
+        Value::Null => true,
+        Value::Array(items) => items
+            .iter()
+            .all(|item| leaves.contains(&placeholder::as_text(item))),
+        value => leaves.contains(&placeholder::as_text(value)),
+    };
+    let missing: Vec<String> = sent
+        .iter()
+        .filter(|(_, value)| !shown(value))
+        .map(|(name, _)| format!("`{name}`"))
+        .collect();
+    match missing.len() {
+        0 => Reflection::All,
+        n if n == sent.len() => Reflection::None,
+        _ => Reflection::Some { missing },
+    }
+}
+
+/// Every scalar of a JSON value, as text.
+fn leaf_texts(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|item| leaf_texts(item, out)),
+        Value::Object(members) => members.values().for_each(|item| leaf_texts(item, out)),
+        Value::Null => {}
+        scalar => out.push(placeholder::as_text(scalar)),
     }
 }
 
@@ -313,24 +376,31 @@ async fn listing(
     created: &str,
     absent: &str,
 ) -> Result<Option<bool>, CaseError> {
-    let snapshot = session.get_collection("fit probe: list").await?;
-    let resource = session.resource;
-    let index = snapshot.seq.saturating_sub(1);
-    let got = answered(session.exchange(index));
-    let Some(items) = &snapshot.items else {
-        note_unlisted(
-            fit,
-            format!(
-                "{got} with no readable list (a JSON array at {}), so the collection cannot be read",
-                pointer_text(&resource.items.to_string())
-            ),
-        );
+    if session.resource.unlistable() {
+        fit.lines.push(FitLine::agree(
+            "listing: none (the scenario declares `[listing] format = \"none\"`)",
+        ));
         return Ok(None);
+    }
+    let items = match session.list_every_entry("fit probe: list").await? {
+        Ok(items) => items,
+        Err(why) => {
+            note_unlisted(fit, format!("the collection cannot be read: {why}"));
+            return Ok(None);
+        }
     };
+    let resource = session.resource;
+    let got = session
+        .exchanges()
+        .iter()
+        .rev()
+        .find(|exchange| exchange.purpose.starts_with("fit probe: list"))
+        .map(answered)
+        .unwrap_or_default();
     let lists = |id: &str| {
         items
             .iter()
-            .any(|item| resource.id_field.get(item).and_then(id_text).as_deref() == Some(id))
+            .any(|item| resource.id_field.read(item).as_deref() == Some(id))
     };
     if lists(created) {
         fit.lines.push(FitLine::agree(format!(
@@ -340,13 +410,26 @@ async fn listing(
         note_unlisted(
             fit,
             format!(
-                "{got} but does not list the created resource (looked for its id at `{}` in the array at {})",
+                "{got} but does not list the created resource (looked for its id at `{}` in {})",
                 resource.id_field,
-                pointer_text(&resource.items.to_string())
+                listing_shape(resource)
             ),
         );
     }
     Ok(Some(lists(absent)))
+}
+
+/// Where the listing's entries are, in words.
+fn listing_shape(resource: &Resource) -> String {
+    let format = &resource.listing.format;
+    match format.items() {
+        Some(items) => format!(
+            "the {} entries at {}",
+            format.name(),
+            pointer_text(&items.to_string())
+        ),
+        None => format!("a {} listing", format.name()),
+    }
 }
 
 fn note_unlisted(fit: &mut Fit, why: String) {
@@ -435,10 +518,11 @@ async fn update(
     let read = session
         .get_item(&created.id, "fit probe: read the update back")
         .await?;
-    let shows = read
-        .body
-        .json()
-        .is_some_and(|kept| matches!(reflection(kept, &body), Reflection::All));
+    let shows = read.exists()
+        && matches!(
+            reflection_of(session.resource, &read, &body),
+            Reflection::All
+        );
     fit.lines
         .push(if shows || fit.body_not_reflected.is_some() {
             FitLine::agree(format!("update: {got}"))
@@ -529,6 +613,21 @@ mod tests {
         assert!(matches!(
             reflection(&json!({}), &json!({})),
             Reflection::All
+        ));
+    }
+
+    #[test]
+    fn a_form_answered_as_json_is_read_by_its_values() {
+        let sent = json!({"value": "abc", "ttl": 5});
+        let etcd = json!({"node": {"key": "/dir/x", "value": "abc", "ttl": 5}});
+        assert!(matches!(values_reflection(&etcd, &sent), Reflection::All));
+        assert!(matches!(
+            values_reflection(&json!({"node": {"key": "/dir/x", "value": "abc"}}), &sent),
+            Reflection::Some { missing } if missing == ["`ttl`"]
+        ));
+        assert!(matches!(
+            values_reflection(&json!({"node": {"key": "/dir/x"}}), &sent),
+            Reflection::None
         ));
     }
 }
