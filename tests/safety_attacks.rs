@@ -697,7 +697,14 @@ fn a_tampered_ledger_never_makes_cleanup_delete_what_the_run_did_not_create() {
     std::fs::create_dir(&ledgers).expect("mkdir");
     std::fs::write(ledgers.join("abc123.jsonl"), ledger).expect("write");
     let ledger_dir = ledgers.display().to_string();
-    let out = run_with_secrets(&["cleanup", "abc123", "--ledger-dir", &ledger_dir]);
+    let out = run_with_secrets(&[
+        "cleanup",
+        "abc123",
+        "--ledger-dir",
+        &ledger_dir,
+        "--base-url",
+        &origin,
+    ]);
     out.assert_no_panic();
     untouched(&api, &before);
     assert!(

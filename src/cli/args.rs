@@ -166,6 +166,11 @@ pub struct CleanupArgs {
     /// The ledger directory [default: IDEMFUZZ_LEDGER_DIR, else .idemfuzz/runs].
     #[arg(long, value_name = "DIR")]
     pub ledger_dir: Option<PathBuf>,
+    /// Confirms the base URL a run was given with --base-url: a scenario file without a
+    /// [target] base_url is cleaned up only where this names the ledger's origin (a ledger
+    /// alone never decides where credentials go).
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
+    pub base_url: Option<String>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
 }
