@@ -9,7 +9,7 @@ use crate::checks::outline::Outline;
 use crate::checks::verdict::{answered, states_differ};
 use crate::model::exchange::Exchange;
 use crate::model::violation::{Violation, statuses};
-use crate::scenario::placeholder::{substitute_body, substitute_text};
+use crate::scenario::placeholder::{PlaceholderError, substitute_body, substitute_text};
 use crate::scenario::{Capture, Expect, Script, Step};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
@@ -110,7 +110,7 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
 }
 
 /// The request of a step with every placeholder replaced.
-fn build_request(step: &Step, captures: &BTreeMap<String, Value>) -> Result<Req, String> {
+fn build_request(step: &Step, captures: &BTreeMap<String, Value>) -> Result<Req, PlaceholderError> {
     let mut req = Req::new(step.method, substitute_text(&step.path, captures)?);
     for (name, value) in &step.headers {
         req = req.header(name, &substitute_text(value, captures)?);

@@ -114,7 +114,7 @@ pub enum TransportArgsError {
     #[error("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
     CaCertEmpty { path: String },
     #[error("--proxy: {0}")]
-    Proxy(String),
+    Proxy(crate::http::config::ProxyUrlError),
     #[error("--bearer-env: environment variable `{0}` is not set or empty")]
     BearerUnset(String),
     #[error(

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
-use crate::model::exchange::{Body, Header, RequestRecord, ResponseRecord, WireExchange};
+use crate::model::exchange::{
+    Body, Header, RequestRecord, ResponseRecord, WireAnswer, WireExchange,
+};
 use crate::model::redact::{self, REDACTED, Scrubber};
 
 /// Receives every wire exchange. Must be cheap and must not block for long.
@@ -56,8 +58,8 @@ impl Recorder {
                 http_version: answer.as_ref().ok().map(|(_, v)| (*v).to_owned()),
                 request: request_record(request, &secrets),
                 response: match answer {
-                    Ok((raw, _)) => Ok(response_record(raw, &secrets)),
-                    Err(err) => Err(secrets.text(&err.to_string())),
+                    Ok((raw, _)) => WireAnswer::Answered(response_record(raw, &secrets)),
+                    Err(err) => WireAnswer::Failed(secrets.text(&err.to_string())),
                 },
                 time_ms: started
                     .elapsed()
@@ -152,6 +154,6 @@ mod tests {
         assert!(!text.contains("sid=abc"), "{text}");
         assert_eq!(seen[0].http_version.as_deref(), Some("HTTP/1.1"));
         assert_eq!(seen[0].request.headers[2].value, "application/json");
-        assert!(seen[1].response.is_err());
+        assert!(matches!(seen[1].response, WireAnswer::Failed(_)));
     }
 }

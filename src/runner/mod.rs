@@ -103,7 +103,7 @@ pub async fn run(
         match crate::session::auth::prepare(scenarios.iter().map(|p| &p.target), &ctx.cancel).await
         {
             Ok(()) => probe::reachability(&ctx, scenarios).await,
-            Err(reason) => Err(reason),
+            Err(err) => Err(err.to_string()),
         };
     match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },

@@ -28,7 +28,8 @@ pub use load::{load_paths, load_paths_with, load_str};
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use template::TemplateNode;
 pub use validate::{
-    BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
+    BAD_HEADER_VALUE, BaseUrlError, REDACTED, check_base_url, is_credential_name, is_header_name,
+    is_header_value,
 };
 
 /// Default per-request timeout.

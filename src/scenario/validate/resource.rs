@@ -187,7 +187,7 @@ fn optional_pointer(
 ) -> Checked<JsonPointer> {
     match doc {
         Some(doc) => pointer(ctx, doc),
-        None => JsonPointer::parse(default).map_err(|m| ctx.err(0..0, m)),
+        None => JsonPointer::parse(default).map_err(|err| ctx.err(0..0, err.to_string())),
     }
 }
 
@@ -275,7 +275,9 @@ fn required(ctx: Ctx<'_>, docs: &[Spanned<String>], body: &TemplateNode) -> Chec
 
 fn ignore(ctx: Ctx<'_>, docs: &[Spanned<String>]) -> Checked<Vec<IgnorePattern>> {
     docs.iter()
-        .map(|doc| IgnorePattern::parse(doc.get_ref()).map_err(|m| ctx.err(doc.span(), m)))
+        .map(|doc| {
+            IgnorePattern::parse(doc.get_ref()).map_err(|err| ctx.err(doc.span(), err.to_string()))
+        })
         .collect()
 }
 
