@@ -20,4 +20,5 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod session;
+pub mod shorten;
 pub mod snapshot;

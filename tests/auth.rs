@@ -31,6 +31,15 @@ fn demo_scenario(dir: &Path, extra: &str) -> PathBuf {
     write_file(dir, "auth.toml", &format!("{text}\n{extra}\n"))
 }
 
+/// The demo scenario with a bearer token from `DEMO_TOKEN` and an `X-Tenant` header from
+/// `TENANT`.
+fn tenant_scenario(dir: &Path) -> PathBuf {
+    demo_scenario(
+        dir,
+        "[target.auth]\nbearer = \"${DEMO_TOKEN}\"\n[target.headers]\nX-Tenant = \"${TENANT}\"",
+    )
+}
+
 /// `run FILE --base-url URL --format json` with the variables of `env` set.
 fn run_with_env(env: &[(&str, &str)], file: &Path, url: &str, extra: &[&str]) -> Out {
     let mut cmd = idemfuzz();
@@ -618,10 +627,7 @@ fn the_har_file_holds_every_exchange_in_har_1_2_shape_and_no_secret() {
         ..DemoOptions::default()
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = demo_scenario(
-        dir.path(),
-        "[target.auth]\nbearer = \"${DEMO_TOKEN}\"\n[target.headers]\nX-Tenant = \"${TENANT}\"",
-    );
+    let file = tenant_scenario(dir.path());
     let har = dir.path().join("run.har");
     let out = run_with_env(
         &[("DEMO_TOKEN", TOKEN), ("TENANT", TENANT)],
@@ -775,5 +781,132 @@ fn bearer_env_over_an_authorization_header_is_a_usage_error_also_in_a_dry_run() 
             out.context()
         );
         assert_nowhere(TOKEN, &out, &[]);
+    }
+}
+
+/// One request as a server received it: method, path and query, and every header field (name
+/// lower-cased, value as received), sorted.
+type Received = (String, String, Vec<(String, String)>);
+
+/// The demo API (clean), recording every request's header fields as received.
+fn header_recording_demo() -> (Served, Arc<Mutex<Vec<Received>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let router = idemfuzz::demo::router(idemfuzz::demo::BugSet::none()).layer(
+        axum::middleware::from_fn(move |request: Request, next: Next| {
+            let log = Arc::clone(&log);
+            async move {
+                let mut fields: Vec<(String, String)> = request
+                    .headers()
+                    .iter()
+                    .map(|(name, value)| {
+                        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                        (name.as_str().to_owned(), value)
+                    })
+                    .collect();
+                fields.sort();
+                let target = request
+                    .uri()
+                    .path_and_query()
+                    .map_or_else(String::new, ToString::to_string);
+                log.lock()
+                    .expect("lock")
+                    .push((request.method().to_string(), target, fields));
+                next.run(request).await
+            }
+        }),
+    );
+    (Served::start(router), seen)
+}
+
+/// A HAR entry in the shape of [`Received`]; a redacted value stands for any value.
+fn as_received(entry: &Value) -> Received {
+    let request = &entry["request"];
+    let url = request["url"].as_str().expect("url");
+    let target = url
+        .splitn(4, '/')
+        .nth(3)
+        .map_or("/".to_owned(), |t| format!("/{t}"));
+    let mut fields: Vec<(String, String)> = request["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .map(|h| {
+            let name = h["name"].as_str().expect("name").to_ascii_lowercase();
+            (name, h["value"].as_str().expect("value").to_owned())
+        })
+        .collect();
+    fields.sort();
+    (
+        request["method"].as_str().expect("method").to_owned(),
+        target,
+        fields,
+    )
+}
+
+/// Every HAR entry is a request the server received with exactly these header fields
+/// (credentials compared by name: their values are redacted), and every received request has
+/// its entry — the probe, requests released together, unread (lost) answers and cleanup's
+/// DELETEs included.
+fn assert_har_matches(doc: &Value, received: Vec<Received>) {
+    let redacted = |entry: &Received, got: &Received| {
+        entry.0 == got.0
+            && entry.1 == got.1
+            && entry.2.len() == got.2.len()
+            && entry
+                .2
+                .iter()
+                .zip(&got.2)
+                .all(|((n1, v1), (n2, v2))| n1 == n2 && (v1 == v2 || v1 == "<redacted>"))
+    };
+    let mut unmatched = received;
+    let total = unmatched.len();
+    for entry in entries(doc).iter().map(as_received) {
+        let Some(at) = unmatched.iter().position(|got| redacted(&entry, got)) else {
+            let same: Vec<&Received> = unmatched
+                .iter()
+                .filter(|got| got.0 == entry.0 && got.1 == entry.1)
+                .collect();
+            panic!("HAR entry not received with these fields: {entry:?}\nreceived: {same:?}");
+        };
+        unmatched.swap_remove(at);
+    }
+    assert!(
+        unmatched.is_empty(),
+        "received but not in the HAR: {unmatched:?}"
+    );
+    assert_eq!(entries(doc).len(), total);
+}
+
+#[test]
+fn the_har_holds_every_header_field_the_server_received() {
+    for version in ["auto", "2"] {
+        let (served, received) = header_recording_demo();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = tenant_scenario(dir.path());
+        let har = dir.path().join("run.har");
+        let out = run_with_env(
+            &[("DEMO_TOKEN", TOKEN), ("TENANT", TENANT)],
+            &file,
+            &served.url(),
+            &[
+                "--har",
+                &har.display().to_string(),
+                "--http-version",
+                version,
+            ],
+        );
+        out.assert_code(0, "the clean demo API").assert_no_panic();
+        let doc = read_har(&har);
+        let received = std::mem::take(&mut *received.lock().expect("lock"));
+        assert!(
+            received.iter().any(|r| r.0 == "DELETE"
+                && r.2
+                    .iter()
+                    .any(|(n, v)| n == "user-agent" && v.starts_with("idemfuzz/"))),
+            "cleanup DELETEs carry the default fields"
+        );
+        assert_har_matches(&doc, received);
+        assert_nowhere(TOKEN, &out, &[&har]);
     }
 }

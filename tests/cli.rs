@@ -266,10 +266,68 @@ fn demo_finds_the_default_bug() {
         "demo stdout has no partial-put finding:\n{}",
         out.context()
     );
-    assert!(
-        out.stdout.contains("verdict: FAILED"),
-        "the report itself still says the API failed:\n{}",
+    assert_eq!(
+        out.stdout.trim_end().lines().last(),
+        Some("verdict: DEMO OK (exit 0): the planted bug was found, as the demo expects"),
+        "the last line is the demo's verdict, as the exit code says:\n{}",
         out.context()
+    );
+    assert!(
+        out.stdout
+            .contains("planted bugs:\n  merge-put: found (error[partial-put] things)\n"),
+        "{}",
+        out.context()
+    );
+}
+
+#[test]
+fn a_demo_with_several_bugs_exits_0_only_when_every_bug_was_found() {
+    let demo = |bugs: &str| {
+        run([
+            "demo",
+            "--bug",
+            bugs,
+            "--seed",
+            "3",
+            "--cases",
+            "1",
+            "--no-progress",
+            "--checks",
+            "partial-put,repeat-put",
+        ])
+    };
+    let both = demo("merge-put,put-counter");
+    both.assert_code(0, "both planted bugs are found")
+        .assert_no_panic();
+    assert!(
+        both.stdout.trim_end().ends_with(
+            "verdict: DEMO OK (exit 0): all 2 planted bugs were found, as the demo expects"
+        ),
+        "{}",
+        both.context()
+    );
+    let one_missed = demo("merge-put,post-put-merge");
+    one_missed.assert_code(
+        1,
+        "post-put-merge needs the fuzzer: one bug missed is a failure",
+    );
+    for expected in [
+        "  merge-put: found (error[partial-put] things)\n",
+        "  post-put-merge: NOT found; only the fuzzer finds it (add --checks fuzz)\n",
+    ] {
+        assert!(
+            one_missed.stdout.contains(expected),
+            "no `{expected}`\n{}",
+            one_missed.context()
+        );
+    }
+    assert!(
+        one_missed
+            .stdout
+            .trim_end()
+            .ends_with("verdict: DEMO FAILED (exit 1): 1 of 2 planted bugs not found"),
+        "{}",
+        one_missed.context()
     );
 }
 

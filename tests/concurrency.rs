@@ -297,19 +297,26 @@ fn batches_and_lost_responses_are_recorded_as_documented() {
     assert_eq!(purposes[..8], expected[..], "{purposes:#?}");
 
     let demo = Demo::start("key-late-commit");
-    let human = support::run([
-        "run",
-        &scenario("demo.toml"),
-        "--base-url",
-        demo.url(),
-        "--checks",
-        "lost-response-retry",
-        "--cases",
-        "1",
-        "--no-progress",
-        "--color",
-        "never",
-    ]);
+    // Wide enough that no request line wraps; --verbose for the curl reproduction.
+    let mut wide = support::idemfuzz();
+    wide.env("COLUMNS", "200");
+    let human = support::run_cmd(
+        wide,
+        [
+            "run",
+            &scenario("demo.toml"),
+            "--base-url",
+            demo.url(),
+            "--checks",
+            "lost-response-retry",
+            "--cases",
+            "1",
+            "--no-progress",
+            "--color",
+            "never",
+            "--verbose",
+        ],
+    );
     human.assert_code(1, "key-late-commit must fail lost-response-retry");
     assert!(
         human

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     // The data layer: check ids and info, findings, the report model, events, fingerprints,
     // exchange records, exit codes; the environment snapshot.
     ("env", 0),
+    ("shorten", 0),
     ("model", 0),
     // The scenario and the HTTP transport (neither uses the other), then snapshots.
     ("scenario", 1),

@@ -593,6 +593,7 @@ fn post_put_record(filled: Option<post_put_creation::Filled>) -> post_put_creati
     post_put_creation::Record {
         post: exchange(Post, COLLECTION, 201, None, &[("location", "/things/s1")]),
         filled,
+        unadopted: None,
     }
 }
 
@@ -623,6 +624,7 @@ fn post_put_creation_checks_the_empty_post() {
     let refused = post_put_creation::Record {
         post: exchange(Post, COLLECTION, 400, None, &[]),
         filled: None,
+        unadopted: None,
     };
     assert_eq!(
         severities(&post_put_creation::judge(&refused, &canon)),
@@ -642,4 +644,24 @@ fn post_put_creation_checks_the_empty_post() {
         )),
         vec![Severity::Error]
     );
+}
+
+#[test]
+fn post_put_creation_judges_what_the_session_would_not_adopt_without_filling_it() {
+    let canon = canon(&[]);
+    let unadopted = |status, body| post_put_creation::Record {
+        unadopted: Some(post_put_creation::Unadopted {
+            read: item(status, body),
+            members: vec!["title".to_owned()],
+        }),
+        ..post_put_record(None)
+    };
+    let defaults =
+        post_put_creation::judge(&unadopted(200, json!({"id": "s1", "title": "x"})), &canon);
+    assert_eq!(rules(&defaults), ["created-not-empty"]);
+    assert_eq!(severities(&defaults), vec![Severity::Warning]);
+    let unreadable = post_put_creation::judge(&unadopted(404, json!({})), &canon);
+    assert_eq!(rules(&unreadable), ["created-unreadable"]);
+    let nothing = post_put_creation::judge(&post_put_record(None), &canon);
+    assert_eq!(rules(&nothing), ["post-no-id"]);
 }

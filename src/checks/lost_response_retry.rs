@@ -407,7 +407,7 @@ async fn keyed_in_flight(
             post.clone(),
         )
         .await?;
-    session.adopt_created(retry);
+    session.adopt_created(retry).await?;
     let mut retries = vec![session.exchange(retry).clone()];
     let first = session.abandon(unanswered).await?;
     let first = session.exchange(first).clone();

@@ -4,34 +4,9 @@
 use crate::session::id_text;
 use serde_json::Value;
 
+pub use crate::snapshot::holds::{holds, same};
+
 use crate::scenario::JsonPointer;
-
-/// True when every member of the object `body` is in `item` with an equal value.
-pub fn holds(item: &Value, body: &Value) -> bool {
-    match (item.as_object(), body.as_object()) {
-        (Some(item), Some(body)) => body
-            .iter()
-            .all(|(name, sent)| item.get(name).is_some_and(|kept| same(kept, sent))),
-        _ => false,
-    }
-}
-
-/// JSON equality with numbers compared as numbers.
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
-        (Value::Array(xs), Value::Array(ys)) => {
-            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
-        }
-        (Value::Object(xs), Value::Object(ys)) => {
-            xs.len() == ys.len()
-                && xs
-                    .iter()
-                    .all(|(name, x)| ys.get(name).is_some_and(|y| same(x, y)))
-        }
-        _ => a == b,
-    }
-}
 
 /// The ids (as text) of the items that hold `body`, in listing order.
 pub fn ids_holding(items: &[Value], body: &Value, id_field: &JsonPointer) -> Vec<String> {

@@ -135,6 +135,17 @@ pub struct Record {
     pub post: Exchange,
     /// `None` when the POST gave the case no resource it can prove it created.
     pub filled: Option<Filled>,
+    /// When the POST's 201 named a resource the session would not adopt after reading it
+    /// back (unreadable, or not empty): that read, to judge; nothing was written to it.
+    pub unadopted: Option<Unadopted>,
+}
+
+/// The read-back of a resource an empty POST named but the session would not adopt.
+#[derive(Debug, Clone)]
+pub struct Unadopted {
+    pub read: ItemSnapshot,
+    /// Top-level members of the body template.
+    pub members: Vec<String>,
 }
 
 /// Empty POST; GET; PUT A; snapshots; PUT A with the answer lost; PUT A again; snapshots.
@@ -151,10 +162,18 @@ pub async fn execute(
         post = post.body(&Value::Object(Default::default()));
     }
     let index = session.send("empty POST to the collection", post).await?;
-    let id = session.adopt_created(index);
+    let id = session.adopt_created(index).await?;
     let post = session.exchange(index).clone();
     let Some(id) = id else {
-        return Ok(Record { post, filled: None });
+        let unadopted = session.unadopted_read_back(index).map(|read| Unadopted {
+            read: ItemSnapshot::from_exchange(read),
+            members: template_members(resource),
+        });
+        return Ok(Record {
+            post,
+            filled: None,
+            unadopted,
+        });
     };
     let body = generator.generate(&resource.body);
     let empty = session.get_item(&id, "read the empty resource").await?;
@@ -174,15 +193,11 @@ pub async fn execute(
     };
     Ok(Record {
         post,
+        unadopted: None,
         filled: Some(Filled {
             id,
             empty,
-            members: resource
-                .body
-                .top_level_members()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            members: template_members(resource),
             put,
             after_put,
             collection_after_put,
@@ -221,21 +236,18 @@ async fn retry_lost(
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let Some(filled) = &record.filled else {
-        return vec![post_failed(&record.post)];
+        return match &record.unadopted {
+            Some(Unadopted { read, .. }) if !read.exists() => vec![unreadable(&record.post, read)],
+            Some(Unadopted { read, members }) => not_empty(read, members).into_iter().collect(),
+            None => vec![post_failed(&record.post)],
+        };
     };
     if !filled.empty.exists() {
-        return vec![
-            Violation::error("the resource an empty POST created cannot be read")
-                .rule("created-unreadable")
-                .expected("2xx for a GET of the created resource (RFC 9110 §9.3.3)")
-                .observed(format!(
-                    "{}; GET answered {}",
-                    answered(&record.post),
-                    filled.empty.status
-                )),
-        ];
+        return vec![unreadable(&record.post, &filled.empty)];
     }
-    let mut found: Vec<Violation> = not_empty(filled).into_iter().collect();
+    let mut found: Vec<Violation> = not_empty(&filled.empty, &filled.members)
+        .into_iter()
+        .collect();
     if !filled.put.response.is_success() {
         found.push(
             Violation::warning("the PUT filling a resource created by an empty POST was refused; its retry not judged")
@@ -315,11 +327,29 @@ fn post_failed(post: &Exchange) -> Violation {
         .observed(answered(post))
 }
 
+/// The resource an empty POST named could not be read back.
+fn unreadable(post: &Exchange, read: &ItemSnapshot) -> Violation {
+    Violation::error("the resource an empty POST created cannot be read")
+        .rule("created-unreadable")
+        .expected("2xx for a GET of the created resource (RFC 9110 §9.3.3)")
+        .observed(format!("{}; GET answered {}", answered(post), read.status))
+}
+
+/// The top-level members of the resource's body template: the domain content an empty
+/// resource lacks.
+fn template_members(resource: &Resource) -> Vec<String> {
+    resource
+        .body
+        .top_level_members()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Domain members (those of the body template) present with content right after the POST.
-fn not_empty(filled: &Filled) -> Option<Violation> {
-    let body = filled.empty.body.json()?.as_object()?;
-    let present: Vec<&str> = filled
-        .members
+fn not_empty(empty: &ItemSnapshot, members: &[String]) -> Option<Violation> {
+    let body = empty.body.json()?.as_object()?;
+    let present: Vec<&str> = members
         .iter()
         .filter(|name| body.get(*name).is_some_and(has_content))
         .map(String::as_str)

@@ -7,9 +7,12 @@ use serde_json::Value;
 
 use crate::checks::outline::Outline;
 use crate::checks::verdict::{answered, states_differ};
+use crate::http::wire_url::{self, FillError};
 use crate::model::exchange::Exchange;
 use crate::model::violation::{Violation, statuses};
-use crate::scenario::placeholder::{PlaceholderError, substitute_body, substitute_text};
+use crate::scenario::placeholder::{
+    self, PlaceholderError, as_text, resolve, substitute_body, substitute_text,
+};
 use crate::scenario::{Capture, Expect, Script, Step};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
@@ -68,9 +71,15 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
     for (index, step) in script.steps.iter().enumerate() {
         let req = match build_request(step, &captures) {
             Ok(req) => req,
-            Err(missing) => {
+            Err(FillError::NoValue(missing)) => {
                 record.stopped = Some(format!("step `{}`: {missing}", step.name));
                 break;
+            }
+            Err(FillError::Unsafe(why)) => {
+                return Err(CaseError::Setup(format!(
+                    "step `{}` was not sent: {why}",
+                    step.name
+                )));
             }
         };
         let mut sends = Vec::new();
@@ -109,14 +118,23 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
     Ok(record)
 }
 
-/// The request of a step with every placeholder replaced.
-fn build_request(step: &Step, captures: &BTreeMap<String, Value>) -> Result<Req, PlaceholderError> {
-    let mut req = Req::new(step.method, substitute_text(&step.path, captures)?);
+/// The request of a step with every placeholder replaced. In the path, a value is encoded as
+/// exactly one segment, and one that cannot be (`..`, or a `/`, `\`, `?` or `#` in any
+/// encoding) stops the script: a captured value never adds or removes path segments.
+fn build_request(
+    step: &Step,
+    captures: &BTreeMap<String, Value>,
+) -> Result<Req, FillError<PlaceholderError>> {
+    let path = wire_url::fill(&step.path, &placeholder::find(&step.path), |p| {
+        resolve(p, captures).map(|value| as_text(&value))
+    })?;
+    let mut req = Req::new(step.method, path);
     for (name, value) in &step.headers {
-        req = req.header(name, &substitute_text(value, captures)?);
+        let value = substitute_text(value, captures).map_err(FillError::NoValue)?;
+        req = req.header(name, &value);
     }
     if let Some(body) = &step.body {
-        req.body = Some(substitute_body(body, captures)?);
+        req.body = Some(substitute_body(body, captures).map_err(FillError::NoValue)?);
     }
     Ok(req)
 }
@@ -273,5 +291,46 @@ mod tests {
         );
         let missing = BTreeMap::from([("id".to_string(), json!("idf-1"))]);
         assert!(build_request(&step, &missing).is_err());
+    }
+
+    #[test]
+    fn captured_values_never_add_or_remove_path_segments() {
+        let step = Step {
+            name: "write".into(),
+            method: Method::Delete,
+            path: "/things/{id}/v/{sfx}?k={sfx}".into(),
+            headers: Vec::new(),
+            body: None,
+            repeat: 1,
+            expect: Expect::default(),
+            capture: Vec::new(),
+        };
+        let with = |value: &str| {
+            let captures = BTreeMap::from([
+                ("id".to_string(), json!("idf-1")),
+                ("sfx".to_string(), json!(value)),
+            ]);
+            build_request(&step, &captures).map(|req| req.path)
+        };
+        assert_eq!(
+            with("a b&c").as_deref(),
+            Ok("/things/idf-1/v/a%20b%26c?k=a%20b%26c")
+        );
+        for hostile in [
+            "/../pre00002",
+            "x/../pre00002",
+            "..",
+            "%2e%2e",
+            "a%2f..%2fb",
+            "p#x",
+            "p?x",
+            "a\\b",
+        ] {
+            let refused = with(hostile).expect_err(hostile);
+            assert!(
+                matches!(refused, FillError::Unsafe(_)),
+                "{hostile}: {refused}"
+            );
+        }
     }
 }

@@ -160,13 +160,16 @@ async fn post_and_follow(
     let post = session.exchange(index).clone();
     let location = post.response.header("location").map(str::to_string);
     let location_get = match (post.response.is_success(), location) {
-        (true, Some(location)) => {
-            let path = session.resolve(&location);
-            let get = session
-                .send("GET the Location of the POST", Req::new(Method::Get, path))
-                .await?;
-            Some(session.exchange(get).clone())
-        }
+        (true, Some(location)) => match session.resolve(index, &location) {
+            // A Location on another origin is never requested (credentials stay at the
+            // target); the session reports it.
+            Ok(url) if session.on_target_origin(&url) => {
+                let req = Req::new(Method::Get, url.as_str());
+                let get = session.send("GET the Location of the POST", req).await?;
+                Some(session.exchange(get).clone())
+            }
+            _ => None,
+        },
         _ => None,
     };
     Ok((post, location_get, id))

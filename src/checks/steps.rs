@@ -151,7 +151,7 @@ pub async fn post_until_settled(
             n => format!("{purpose} (again, {n} after an in-flight answer)"),
         };
         let index = session.send(label, req.clone()).await?;
-        session.adopt_created(index);
+        session.adopt_created(index).await?;
         let exchange = session.exchange(index).clone();
         let in_flight = key.in_flight_statuses.contains(&exchange.response.status);
         sent.push(exchange);

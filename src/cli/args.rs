@@ -209,9 +209,14 @@ pub struct ExecutionArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Also print a line per finished check.
+    /// Also print every finding's curl script, info findings in full, and a line per
+    /// finished check.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Write each finding's curl script to DIR as an executable file, named after the
+    /// finding (DIR is created if missing); the report names each file.
+    #[arg(long, value_name = "DIR")]
+    pub repro_dir: Option<PathBuf>,
     /// Known findings (a file written by --write-baseline): they are reported as known and do
     /// not fail the run; new findings still do. See docs/ci.md.
     #[arg(long, value_name = "FILE", env = "IDEMFUZZ_BASELINE")]
@@ -258,7 +263,8 @@ pub struct ReportArgs {
     /// Where the main report goes (default: standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml); repeatable.
+    /// An additional report, as FORMAT:PATH (e.g. junit:results.xml, html:report.html);
+    /// repeatable.
     #[arg(long = "report", value_name = "FORMAT:PATH")]
     pub reports: Vec<String>,
 }

@@ -25,9 +25,12 @@ use crate::model::check::BUILT_IN;
 use crate::model::exit_code;
 use crate::model::report::RunReport;
 use crate::report::har::HarReporter;
+use crate::report::html::HtmlReporter;
 use crate::report::human::{HumanOptions, HumanReporter};
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
+use crate::report::repro::{Directory, ReproReporter};
+use crate::report::verdict::{Expectation, PlantedBug, verdict};
 use crate::report::{Format, Reporter, ReporterSet};
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings};
@@ -129,7 +132,8 @@ pub fn run(
     Ok(exit_code::for_report(&report))
 }
 
-/// `demo`: the demo API in-process, the bundled scenarios against it.
+/// `demo`: the demo API in-process, the bundled scenarios against it. The exit code (and the
+/// report's verdict) invert the sense of a finding: 0 when every planted bug was found.
 pub fn demo(
     args: &DemoArgs,
     color: ColorChoice,
@@ -137,7 +141,9 @@ pub fn demo(
     terminal: Terminal,
 ) -> Result<u8, CliError> {
     let bugs = bugs(&args.bug)?;
-    let config = config::execution(&args.execution, color, env, terminal, random_u64())?;
+    let mut config = config::execution(&args.execution, color, env, terminal, random_u64())?;
+    let planted = planted_bugs(bugs);
+    config.human.expectation = Expectation::Demo(planted.clone());
     let scenarios = bundled_scenarios(env)?;
     if config.dry_run {
         return demo_dry_run(scenarios, &config);
@@ -149,13 +155,13 @@ pub fn demo(
             bugs,
         ))
         .map_err(CliError::DemoStart)?;
+    eprintln!("{}", demo_announcement(bugs, &server.base_url()));
     let result = plan(scenarios, Some(&server.base_url()))
         .map_err(CliError::from)
         .and_then(|planned| execute(&planned, &config));
     runtime.block_on(server.shutdown());
     let report = result?;
-    eprintln!("{}", demo_hint(bugs, &report));
-    Ok(exit_code::for_demo(!bugs.is_empty(), &report))
+    Ok(verdict(&report, &Expectation::Demo(planted)).code)
 }
 
 /// The bugs `--bug` names.
@@ -163,6 +169,36 @@ fn bugs(names: &str) -> Result<BugSet, ConfigError> {
     names
         .parse()
         .map_err(|err| ConfigError::UnknownBug(format!("{err}")))
+}
+
+/// The bugs planted in the demo API, and the checks whose findings show each.
+fn planted_bugs(bugs: BugSet) -> Vec<PlantedBug> {
+    bugs.iter()
+        .map(|bug| PlantedBug {
+            name: bug.name().to_string(),
+            caught_by: bug.caught_by().to_vec(),
+            file: bug.script_file().map(str::to_string),
+        })
+        .collect()
+}
+
+/// The line `demo` prints on stderr before it runs: where the demo API is, what it plants, and
+/// how to try others.
+fn demo_announcement(bugs: BugSet, url: &str) -> String {
+    if bugs.is_empty() {
+        format!(
+            "demo: the clean demo API runs at {url}; idemfuzz must find nothing failing. Plant a bug with `--bug NAME` (`idemfuzz list-bugs`)."
+        )
+    } else {
+        format!(
+            "demo: the demo API runs at {url} with {bugs} planted; idemfuzz must find {}. The clean API: `--bug none`; other bugs: `idemfuzz list-bugs`.",
+            if bugs.iter().count() == 1 {
+                "it"
+            } else {
+                "each"
+            }
+        )
+    }
 }
 
 /// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
@@ -181,28 +217,6 @@ fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> Result<u8
 
 /// The demo API's address in a dry run, where it is not started.
 const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
-
-fn demo_hint(bugs: BugSet, report: &RunReport) -> String {
-    let found = report.failing_findings().count();
-    if bugs.is_empty() {
-        format!(
-            "demo: clean API, {found} failing finding(s). Plant a bug with `idemfuzz demo --bug NAME` (see `idemfuzz list-bugs`)."
-        )
-    } else {
-        let outcome = match exit_code::for_demo(true, report) {
-            exit_code::OK => "the planted bug was found, as the demo expects (exit 0)",
-            _ => "the planted bug was NOT found at warning level or above (exit 1)",
-        };
-        let fuzz_hint = if bugs.iter().any(Bug::sequence_only) && found == 0 {
-            " Only the sequence fuzzer finds this bug: add `--checks fuzz --cases 100`."
-        } else {
-            ""
-        };
-        format!(
-            "demo: planted bug(s): {bugs}; {outcome}; {found} failing finding(s). Run the clean API with `idemfuzz demo --bug none`, other bugs with `--bug NAME` (see `idemfuzz list-bugs`).{fuzz_hint}"
-        )
-    }
-}
 
 /// `serve-demo`: the demo API until Ctrl-C.
 pub fn serve_demo(args: &ServeDemoArgs) -> Result<u8, CliError> {
@@ -274,8 +288,9 @@ pub(super) fn execute(
     }
     let reporters = open_reporters(
         &config.reports,
-        config.human,
+        &config.human,
         config.transport.har.as_deref(),
+        config.repro_dir.as_deref(),
     )?;
     let reporters = Arc::new(reporters);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)?;
@@ -292,6 +307,9 @@ pub(super) fn execute(
     });
     report_write_error(&reporters);
     ci::write_baseline(config, &report)?;
+    if let Some(lines) = stderr_verdict(config, &report) {
+        eprint!("{lines}");
+    }
     Ok(report)
 }
 
@@ -301,6 +319,39 @@ pub(super) fn report_write_error(reporters: &ReporterSet) {
     if let Some(err) = super::pipe::worth_reporting(report_error) {
         eprintln!("idemfuzz: error: writing a report failed: {err}");
     }
+}
+
+/// When no human report goes to standard output (`-o FILE`, `--format json`…), the verdict and
+/// where the reports went, for stderr; `None` when the human report on stdout ends with them.
+fn stderr_verdict(config: &ExecutionConfig, report: &RunReport) -> Option<String> {
+    let human_on_stdout = config
+        .reports
+        .iter()
+        .any(|r| r.format == Format::Human && r.destination == Destination::Stdout);
+    if human_on_stdout {
+        return None;
+    }
+    let mut files: Vec<String> = config
+        .reports
+        .iter()
+        .filter_map(|r| match &r.destination {
+            Destination::File(path) => Some(format!("{} ({})", path.display(), r.format)),
+            Destination::Stdout => None,
+        })
+        .collect();
+    if let Some(har) = &config.transport.har {
+        files.push(format!("{} (har)", har.display()));
+    }
+    if let Some(dir) = &config.repro_dir {
+        files.push(format!("{} (curl scripts)", dir.display()));
+    }
+    let verdict = verdict(report, &config.human.expectation);
+    let mut text = String::new();
+    if !files.is_empty() {
+        text.push_str(&format!("idemfuzz: reports: {}\n", files.join(", ")));
+    }
+    text.push_str(&format!("idemfuzz: {}\n", verdict.line()));
+    Some(text)
 }
 
 /// The runner's settings from the validated configuration.
@@ -323,8 +374,9 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
 /// HAR writer. `Err` names the file that could not be created.
 pub(super) fn open_reporters(
     specs: &[ReportSpec],
-    human: HumanOptions,
+    human: &HumanOptions,
     har: Option<&Path>,
+    repro_dir: Option<&Path>,
 ) -> Result<ReporterSet, CliError> {
     let set = ReporterSet::new();
     for spec in specs {
@@ -341,17 +393,22 @@ pub(super) fn open_reporters(
         };
         let reporter: Box<dyn Reporter> = match spec.format {
             Format::Human => {
-                let mut options = human;
+                let mut options = human.clone();
                 if spec.destination != Destination::Stdout {
                     options.color = false;
                     options.progress = false;
+                    options.width = crate::report::text::DEFAULT_WIDTH;
                 }
                 Box::new(HumanReporter::new(out, options))
             }
             Format::Json => Box::new(JsonReporter::new(out)),
             Format::Junit => Box::new(JunitReporter::new(out)),
+            Format::Html => Box::new(HtmlReporter::new(out, human.expectation.clone())),
         };
         set.add(reporter);
+    }
+    if let Some(dir) = repro_dir {
+        set.add(Box::new(ReproReporter::new(Directory(dir.to_path_buf()))));
     }
     if let Some(path) = har {
         let file = File::create(path).map_err(|source| CliError::Write {

@@ -12,6 +12,7 @@ use crate::model::findings::Severity;
 use crate::model::shard::{Shard, ShardError};
 use crate::report::Format;
 use crate::report::human::HumanOptions;
+use crate::report::text;
 use crate::runner::RunLimits;
 use crate::runner::plan::{PlannedScenario, Selection};
 
@@ -25,6 +26,8 @@ pub struct Terminal {
     /// `CLICOLOR_FORCE`, never with `CLICOLOR=0`, else on a terminal whose `TERM` is set and
     /// not `dumb`.
     pub stdout_color: bool,
+    /// Columns of the terminal standard output is, when it is one.
+    pub stdout_columns: Option<usize>,
 }
 
 impl Terminal {
@@ -32,11 +35,27 @@ impl Terminal {
     pub fn detect() -> Terminal {
         use std::io::IsTerminal;
         let stdout = std::io::stdout();
+        let stdout_is_tty = stdout.is_terminal();
         Terminal {
-            stdout_is_tty: stdout.is_terminal(),
+            stdout_is_tty,
             stderr_is_tty: std::io::stderr().is_terminal(),
             stdout_color: anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
+            stdout_columns: stdout_is_tty
+                .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+                .flatten()
+                .map(|(width, _)| usize::from(width.0)),
         }
+    }
+
+    /// The width of the human report on standard output: `COLUMNS` when set to a number, else
+    /// the terminal's, else [`text::DEFAULT_WIDTH`] when it is not a terminal; never less than
+    /// [`text::MIN_WIDTH`].
+    pub fn report_width(self, env: &EnvSnapshot) -> usize {
+        let columns = env
+            .get("COLUMNS")
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .or(self.stdout_columns.filter(|_| self.stdout_is_tty));
+        columns.map_or(text::DEFAULT_WIDTH, |c| c.max(text::MIN_WIDTH))
     }
 }
 
@@ -45,7 +64,7 @@ impl Terminal {
 pub enum ConfigError {
     #[error("{0}")]
     UnknownCheck(String),
-    #[error("unknown report format `{0}`; expected human, json or junit")]
+    #[error("unknown report format `{0}`; expected human, json, junit or html")]
     UnknownFormat(String),
     #[error("--report takes FORMAT:PATH (e.g. junit:results.xml), got `{0}`")]
     BadReportSpec(String),
@@ -105,6 +124,8 @@ pub struct ExecutionConfig {
     pub fail_on: Severity,
     pub reports: Vec<ReportSpec>,
     pub human: HumanOptions,
+    /// `--repro-dir DIR`: each finding's curl script is written there.
+    pub repro_dir: Option<PathBuf>,
     /// The fuzz check's settings (`run --checks fuzz`, `fuzz`, `replay`).
     pub fuzz: FuzzSettings,
     /// `--shard I/N`.
@@ -175,7 +196,11 @@ pub fn execution(
                 && env.get("CI").is_none()
                 && env.get("TERM") != Some("dumb"),
             verbose: args.verbose,
+            width: terminal.report_width(env),
+            repro_dir: args.repro_dir.as_ref().map(|dir| dir.display().to_string()),
+            expectation: Default::default(),
         },
+        repro_dir: args.repro_dir.clone(),
         // The fuzzer's own default (50 sequences) unless --cases is given, as --help says.
         fuzz: FuzzSettings {
             generated_cases: args.cases.unwrap_or(crate::fuzz::DEFAULT_CASES),
@@ -399,6 +424,27 @@ mod tests {
             Some(ConfigError::ShardedBaselineRecording),
             "a shard's findings are not the suite's"
         );
+    }
+
+    #[test]
+    fn the_report_fits_columns_then_the_terminal_then_80() {
+        let tty = Terminal {
+            stdout_is_tty: true,
+            stderr_is_tty: true,
+            stdout_columns: Some(132),
+            ..Terminal::default()
+        };
+        let none = EnvSnapshot::default();
+        assert_eq!(tty.report_width(&none), 132);
+        assert_eq!(
+            Terminal::default().report_width(&none),
+            80,
+            "not a terminal"
+        );
+        let columns = EnvSnapshot::from_pairs([("COLUMNS", "200")]);
+        assert_eq!(Terminal::default().report_width(&columns), 200);
+        let narrow = EnvSnapshot::from_pairs([("COLUMNS", "12")]);
+        assert_eq!(tty.report_width(&narrow), text::MIN_WIDTH);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn merge(args: &MergeArgs, color: ColorChoice, terminal: Terminal) -> Result
         color: config::use_color(color, terminal),
         ..HumanOptions::default()
     };
-    let reporters = open_reporters(&specs, human, None)?;
+    let reporters = open_reporters(&specs, &human, None, None)?;
     merge::replay(&merged, &reporters);
     report_write_error(&reporters);
     eprintln!("{}", summary(args.files.len(), &merged));

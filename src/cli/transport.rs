@@ -244,7 +244,7 @@ fn header(spec: &str, env: &EnvSnapshot) -> Result<TargetHeader, TransportArgsEr
         name: name.clone(),
         reason,
     };
-    let value = interpolate(value.trim(), env).map_err(bad_value)?;
+    let value = interpolate(value.trim(), env).map_err(|err| bad_value(err.to_string()))?;
     if !scenario::is_header_value(&value.value) {
         return Err(bad_value(scenario::BAD_HEADER_VALUE.to_owned()));
     }

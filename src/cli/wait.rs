@@ -6,9 +6,12 @@
 use std::time::{Duration, Instant};
 
 use crate::http::config::TransportConfig;
-use crate::http::transport::{OutgoingRequest, ReqwestTransport, Transport, TransportError};
+use crate::http::transport::{ReqwestTransport, TransportError};
 use crate::model::exchange::Method;
 use crate::runner::plan::PlannedScenario;
+use crate::session::auth::{self, SendError};
+use crate::session::guard::{self, Scope};
+use crate::session::registry::Registry;
 
 /// The first pause between two polls; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
@@ -29,7 +32,8 @@ pub enum WaitError {
     Silent {
         base_url: String,
         patience: Duration,
-        last: TransportError,
+        /// Why the last poll got no answer.
+        last: String,
     },
 }
 
@@ -86,18 +90,24 @@ async fn wait_for(
     }
 }
 
-/// One GET of the base URL: `Ok` for any HTTP answer.
+/// One GET of the base URL, cleared by the ownership guard like every request and sent without
+/// credentials: `Ok` for any HTTP answer.
 async fn poll(
     transport: &ReqwestTransport,
     base_url: &str,
     timeout: Duration,
-) -> Result<(), TransportError> {
-    let request = OutgoingRequest {
-        method: Method::Get,
-        url: base_url.to_owned(),
-        headers: Vec::new(),
-        body: None,
-        timeout: timeout.max(Duration::from_millis(10)),
+) -> Result<(), String> {
+    let scope = Scope {
+        base: base_url,
+        registry: &Registry::default(),
+        collection: None,
     };
-    transport.send(request).await.map(|_| ())
+    let request = guard::clear(scope, Method::Get, base_url)
+        .map_err(|refusal| refusal.to_string())?
+        .request(Vec::new(), None, timeout.max(Duration::from_millis(10)));
+    match auth::send(transport, None, request).await {
+        Ok(_) => Ok(()),
+        Err(SendError::Transport(err)) => Err(err.to_string()),
+        Err(SendError::Auth(err)) => Err(err.to_string()),
+    }
 }

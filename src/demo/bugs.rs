@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::model::check::CheckId;
+
 /// A realistic defect the demo API can be switched to exhibit (`--bug NAME`).
 ///
 /// The clean API (no bugs) has none of these behaviours.
@@ -119,7 +121,7 @@ impl Bug {
             }
             Bug::GetCounter => "every GET of a thing bumps a visible `views` member (get-safety)",
             Bug::GetOrCreate => {
-                "GET of a missing thing creates it empty and answers 200 (get-safety)"
+                "GET of a missing thing creates it empty and answers 200 (get-safety, use-after-delete)"
             }
             Bug::StaleRead => {
                 "DELETE does not invalidate the read cache: GET and HEAD still answer 200 (use-after-delete)"
@@ -176,6 +178,41 @@ impl Bug {
             Bug::ReadBump => {
                 "an identical PUT bumps a visible `version` when a GET came since the last write of an updated thing (fuzz: PUT, PUT, GET between, PUT)"
             }
+        }
+    }
+
+    /// The checks whose findings show this bug (the ones its description names).
+    pub fn caught_by(self) -> &'static [CheckId] {
+        use CheckId as C;
+        match self {
+            Bug::MergePut => &[C::PartialPut],
+            Bug::PutCounter => &[C::RepeatPut],
+            Bug::Delete500 | Bug::DeleteOther => &[C::RepeatDelete],
+            Bug::Resurrect => &[C::PutAfterDelete],
+            Bug::GetCounter => &[C::GetSafety],
+            Bug::GetOrCreate => &[C::GetSafety, C::UseAfterDelete],
+            Bug::StaleRead => &[C::UseAfterDelete],
+            Bug::PostKeyIgnored => &[C::PostRetry],
+            Bug::HeadMismatch => &[C::HeadParity],
+            Bug::PutCreate200 | Bug::NoAllow => &[C::StatusConformance],
+            Bug::LampUnbreak | Bug::RebootRepeat => &[C::Script],
+            Bug::PutRace => &[C::ConcurrentPut],
+            Bug::KeyRace => &[C::ConcurrentPostKey],
+            Bug::KeyLateCommit => &[C::LostResponseRetry],
+            Bug::IfMatchIgnored => &[C::ConditionalWrite, C::LostUpdate],
+            Bug::IfNoneMatchIgnored | Bug::WeakEtagMatch | Bug::No428 => &[C::ConditionalWrite],
+            Bug::EtagChurn => &[C::EtagStability],
+            Bug::Republish => &[C::PostPutCreation],
+            Bug::PostPutMerge | Bug::TombstoneRevive | Bug::ReadBump => &[C::Fuzz],
+        }
+    }
+
+    /// For a bug a script catches: the bundled scenario file that holds the script.
+    pub fn script_file(self) -> Option<&'static str> {
+        match self {
+            Bug::LampUnbreak => Some("lamps.toml"),
+            Bug::RebootRepeat => Some("devices.toml"),
+            _ => None,
         }
     }
 
@@ -311,6 +348,32 @@ impl FromStr for BugSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_checks_that_catch_a_bug_are_the_ones_its_description_names() {
+        for bug in Bug::ALL.iter().copied() {
+            let description = bug.description();
+            for check in bug.caught_by() {
+                let named = match check {
+                    CheckId::Script => {
+                        let file = bug.script_file().expect("a script bug names its file");
+                        format!("({} script)", file.trim_end_matches(".toml"))
+                    }
+                    CheckId::Fuzz => "(fuzz:".to_string(),
+                    check => check.name().to_string(),
+                };
+                assert!(
+                    description.contains(&named),
+                    "{bug}: {named} not in {description}"
+                );
+            }
+            assert_eq!(
+                bug.sequence_only(),
+                bug.caught_by() == [CheckId::Fuzz],
+                "{bug}"
+            );
+        }
+    }
 
     #[test]
     fn names_round_trip_and_are_unique() {

@@ -5,7 +5,9 @@
 pub mod config;
 pub mod limit;
 pub mod pool;
+pub mod sent;
 pub mod tap;
 pub mod throttle;
 pub mod transport;
 pub mod wire;
+pub mod wire_url;

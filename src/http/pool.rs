@@ -23,14 +23,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::http::config::{HttpVersion, TransportConfig};
+use crate::http::sent::DEFAULT_ACCEPT;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError, header_pairs};
 use crate::http::wire::{origin_form_request, other, read_capped, timeout};
 
 /// Idle connections kept per origin; more are closed when they come back.
 const MAX_IDLE_PER_ORIGIN: usize = 128;
-
-/// Sent unless the request carries its own `Accept` (as reqwest does).
-const DEFAULT_ACCEPT: &str = "*/*";
 
 type Sender = SendRequest<Full<Bytes>>;
 

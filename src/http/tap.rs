@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
+use crate::http::sent::{self, Framing};
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
 use crate::model::exchange::{
     Body, Header, RequestRecord, ResponseRecord, WireAnswer, WireExchange,
@@ -40,9 +41,12 @@ impl Recorder {
     }
 
     /// Records one exchange: `answer` is the raw answer and the HTTP version, or the error.
+    /// The request's fields are recorded as the server received them ([`sent::wire_fields`]:
+    /// with `Host` and the framing fields of `framing`).
     pub fn record(
         &self,
         request: &OutgoingRequest,
+        framing: Framing,
         started: SystemTime,
         answer: Result<(&RawResponse, &str), &TransportError>,
     ) {
@@ -53,10 +57,15 @@ impl Recorder {
                     secrets.add(value, REDACTED);
                 }
             }
+            let http_version = answer.as_ref().ok().map(|(_, v)| (*v).to_owned());
+            let http2 = http_version
+                .as_deref()
+                .is_some_and(|v| v.starts_with("HTTP/2"));
+            let fields = sent::wire_fields(request, framing, http2);
             WireExchange {
                 started,
-                http_version: answer.as_ref().ok().map(|(_, v)| (*v).to_owned()),
-                request: request_record(request, &secrets),
+                http_version,
+                request: request_record(request, &fields, &secrets),
                 response: match answer {
                     Ok((raw, _)) => WireAnswer::Answered(response_record(raw, &secrets)),
                     Err(err) => WireAnswer::Failed(secrets.text(&err.to_string())),
@@ -70,11 +79,15 @@ impl Recorder {
     }
 }
 
-fn request_record(request: &OutgoingRequest, secrets: &Scrubber) -> RequestRecord {
+fn request_record(
+    request: &OutgoingRequest,
+    fields: &[(String, String)],
+    secrets: &Scrubber,
+) -> RequestRecord {
     RequestRecord {
         method: request.method,
         url: secrets.text(&request.url),
-        headers: headers(&request.headers, secrets),
+        headers: headers(fields, secrets),
         body: request
             .body
             .as_deref()
@@ -140,20 +153,38 @@ mod tests {
             body_len: 10,
             elapsed: Duration::from_millis(3),
         };
-        recorder.record(&request, SystemTime::now(), Ok((&raw, "HTTP/1.1")));
+        recorder.record(
+            &request,
+            Framing::KeepAlive,
+            SystemTime::now(),
+            Ok((&raw, "HTTP/1.1")),
+        );
         let err = TransportError::Other {
             method: "GET",
             url: "http://h/tenant-s3cr3t".into(),
             reason: "boom".into(),
         };
-        recorder.record(&request, SystemTime::now(), Err(&err));
+        recorder.record(&request, Framing::KeepAlive, SystemTime::now(), Err(&err));
         let seen = keep.0.lock().expect("lock");
         let text = format!("{seen:?}");
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(!text.contains("tok-from-command"), "{text}");
         assert!(!text.contains("sid=abc"), "{text}");
         assert_eq!(seen[0].http_version.as_deref(), Some("HTTP/1.1"));
-        assert_eq!(seen[0].request.headers[2].value, "application/json");
+        let fields = &seen[0].request.headers;
+        let names: Vec<&str> = fields.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Host",
+                "Authorization",
+                "X-Tenant",
+                "Accept",
+                "Content-Length"
+            ],
+            "recorded as the server received them"
+        );
+        assert_eq!(fields[3].value, "application/json");
         assert!(matches!(seen[1].response, WireAnswer::Failed(_)));
     }
 }

@@ -10,6 +10,7 @@ use futures::future::BoxFuture;
 
 use crate::http::config::{TransportConfig, client_builder};
 use crate::http::pool::PlainPool;
+use crate::http::sent::{self, Framing};
 use crate::http::tap::Recorder;
 use crate::http::wire::WireClient;
 
@@ -239,6 +240,7 @@ impl ReqwestTransport {
     }
 
     async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
+        let request = sent::with_defaults(request);
         let Some(recorder) = &self.recorder else {
             return self.exchange(&request).await.map(|(raw, _)| raw);
         };
@@ -246,6 +248,7 @@ impl ReqwestTransport {
         let result = self.exchange(&request).await;
         recorder.record(
             &request,
+            Framing::KeepAlive,
             started,
             result.as_ref().map(|(raw, version)| (raw, *version)),
         );
@@ -316,6 +319,8 @@ impl Transport for ReqwestTransport {
         requests: Vec<OutgoingRequest>,
         pace: Pace,
     ) -> BoxFuture<'_, Vec<Result<RawResponse, TransportError>>> {
+        let requests: Vec<OutgoingRequest> =
+            requests.into_iter().map(sent::with_defaults).collect();
         Box::pin(async move {
             let Some(recorder) = &self.recorder else {
                 return self.wire.send_together(requests, pace).await;
@@ -324,7 +329,7 @@ impl Transport for ReqwestTransport {
             let answers = self.wire.send_together(requests.clone(), pace).await;
             for (request, answer) in requests.iter().zip(&answers) {
                 let answer = answer.as_ref().map(|raw| (raw, WIRE_VERSION));
-                recorder.record(request, started, answer);
+                recorder.record(request, Framing::KeepAlive, started, answer);
             }
             answers
         })
@@ -334,6 +339,7 @@ impl Transport for ReqwestTransport {
         &self,
         request: OutgoingRequest,
     ) -> BoxFuture<'_, Result<Box<dyn UnreadAnswer>, TransportError>> {
+        let request = sent::with_defaults(request);
         Box::pin(async move {
             let Some(recorder) = &self.recorder else {
                 return self.wire.send_unread(request).await;
@@ -347,7 +353,7 @@ impl Transport for ReqwestTransport {
                     recorder: Arc::clone(recorder),
                 }) as Box<dyn UnreadAnswer>),
                 Err(err) => {
-                    recorder.record(&request, started, Err(&err));
+                    recorder.record(&request, Framing::Close, started, Err(&err));
                     Err(err)
                 }
             }
@@ -397,7 +403,7 @@ impl UnreadAnswer for RecordedUnread {
                 Ok(_) => &unread,
                 Err(err) => err,
             };
-            recorder.record(&request, started, Err(shown));
+            recorder.record(&request, Framing::Close, started, Err(shown));
             outcome
         })
     }

@@ -27,6 +27,7 @@ use tokio_rustls::client::TlsStream;
 use tokio_util::either::Either;
 
 use crate::http::config::{ProxyConfig, TransportConfig};
+use crate::http::sent::USER_AGENT;
 use crate::http::transport::{
     MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, Pace, RawResponse, TransportError,
     UnreadAnswer, error_chain, header_pairs, root_cause,
@@ -37,9 +38,6 @@ type Stream = Either<TcpStream, TlsStream<TcpStream>>;
 
 /// Header fields the wire client writes itself; a request's own copies are dropped.
 const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
-
-/// Sent unless the request carries its own `User-Agent` (as reqwest does).
-const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
 
 /// The `User-Agent` to add, if the request has none.
 fn default_user_agent(request: &OutgoingRequest) -> Option<&'static str> {

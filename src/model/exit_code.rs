@@ -40,22 +40,3 @@ pub fn for_report(report: &RunReport) -> u8 {
         Verdict::Passed => OK,
     }
 }
-
-/// The exit code of `demo`: 0 when idemfuzz did what the demo promises — it found a failing
-/// finding when a bug was planted, and none on the clean API.
-/// A planted bug counts as found when any finding of warning level or above names it, whatever
-/// `--fail-on` says (some bugs break SHOULD rules only).
-pub fn for_demo(bug_planted: bool, report: &RunReport) -> u8 {
-    if !bug_planted {
-        return for_report(report);
-    }
-    let found = report
-        .findings
-        .iter()
-        .any(|f| f.severity >= crate::model::findings::Severity::Warning);
-    match for_report(report) {
-        FINDINGS | OK if found => OK,
-        OK => FINDINGS,
-        code => code,
-    }
-}

@@ -29,13 +29,42 @@ use crate::model::report::{CheckResult, CheckStatus, RunOutcome, RunReport};
 /// Name of the report and of the suite holding run-level testcases.
 const RUN_SUITE: &str = "idemfuzz";
 
-/// The JUnit XML document for `report`.
+/// The JUnit XML document for `report`, valid against the common JUnit schema (Jenkins'
+/// `junit-10.xsd`, `tests/fixtures/junit-10.xsd`).
 pub fn render_junit(report: &RunReport) -> String {
     let mut junit = Report::new(RUN_SUITE);
     junit.set_time(Duration::from_millis(report.duration_ms));
     junit.add_test_suites(suites(report));
-    // Serialising into memory cannot fail: every string went through `XmlString`.
-    junit.to_string().expect("the JUnit report serialises")
+    // Serialising into memory cannot fail: every string went through `XmlString`, and what
+    // quick-junit wrote reads back.
+    let xml = junit.to_string().expect("the JUnit report serialises");
+    without_root_skipped(&xml).expect("quick-junit's output is well-formed XML")
+}
+
+/// quick-junit writes a `skipped` count on `<testsuites>`, which the common JUnit schema does
+/// not allow (only on `<testsuite>`): the document again with that one attribute left out,
+/// every other event written back as it was read.
+fn without_root_skipped(xml: &str) -> Result<String, quick_xml::Error> {
+    use quick_xml::events::{BytesStart, Event as Xml};
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut writer = quick_xml::Writer::new(Vec::with_capacity(xml.len()));
+    loop {
+        match reader.read_event()? {
+            Xml::Eof => break,
+            Xml::Start(tag) if tag.name().as_ref() == b"testsuites" => {
+                let mut root = BytesStart::new("testsuites");
+                for attribute in tag.attributes() {
+                    let attribute = attribute.map_err(quick_xml::Error::from)?;
+                    if attribute.key.as_ref() != b"skipped" {
+                        root.push_attribute(attribute);
+                    }
+                }
+                writer.write_event(Xml::Start(root))?;
+            }
+            event => writer.write_event(event)?,
+        }
+    }
+    Ok(String::from_utf8_lossy(&writer.into_inner()).into_owned())
 }
 
 /// One suite per scenario file, then the run suite when it has anything to say.
@@ -71,13 +100,14 @@ fn scenario_suite(report: &RunReport, scenario: &str) -> TestSuite {
         scenario
     };
     let mut suite = new_suite(report, name);
-    suite.add_test_cases(
-        report
-            .results
-            .iter()
-            .filter(|r| r.scenario == scenario)
-            .map(|r| result_test_case(report, r)),
-    );
+    let rows: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.scenario == scenario)
+        .collect();
+    let busy_ms = rows.iter().map(|r| r.duration_ms).sum();
+    suite.set_time(Duration::from_millis(busy_ms));
+    suite.add_test_cases(rows.into_iter().map(|r| result_test_case(report, r)));
     suite
 }
 
@@ -312,7 +342,17 @@ mod tests {
             "the warnings-only head-parity testcase passes"
         );
         assert_eq!(parsed.errors, 1);
-        assert_eq!(parsed.skipped, 1);
+        assert_eq!(parsed.test_suites[0].skipped, 1, "counted on the suite");
+        assert!(
+            !xml.lines()
+                .any(|l| l.starts_with("<testsuites") && l.contains("skipped=")),
+            "junit-10.xsd allows no `skipped` on <testsuites>: {xml}"
+        );
+        assert_eq!(
+            parsed.test_suites[0].time,
+            Some(Duration::from_millis(2138)),
+            "a suite's time is its rows' time"
+        );
     }
 
     #[test]

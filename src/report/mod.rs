@@ -1,17 +1,24 @@
 //! Reports: the reporters that render a run's result data ([`crate::model::report`]) as human
-//! text, JSON, JUnit, curl scripts and HAR.
+//! text, JSON, JUnit, HTML, curl scripts (also one per finding in a directory) and HAR.
 //!
 //! Reporters subscribe to the runner's [`Event`]s through a [`ReporterSet`], which is the
 //! runner's [`EventSink`]. Rendering is pure: every format has a function from result data to a
 //! `String` ([`json::render_json`], [`junit::render_junit`], [`curl::curl_script`]); the
-//! reporters only decide *when* to write.
+//! reporters only decide *when* to write, to a writer they are given. The verdict (last line
+//! and exit code) comes from [`verdict`].
 
 pub mod curl;
 pub mod har;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod merge;
+pub mod overview;
+pub mod repro;
+pub mod side_by_side;
+pub mod text;
+pub mod verdict;
 
 use std::fmt;
 use std::io;
@@ -113,11 +120,14 @@ pub enum Format {
     Json,
     /// A JUnit XML report for CI, written when the run finishes.
     Junit,
+    /// A self-contained HTML page (filters, timelines, side-by-side diffs), written when the run
+    /// finishes.
+    Html,
 }
 
 impl Format {
     /// Every format, in the order shown by `--help`.
-    pub const ALL: [Format; 3] = [Format::Human, Format::Json, Format::Junit];
+    pub const ALL: [Format; 4] = [Format::Human, Format::Json, Format::Junit, Format::Html];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -125,6 +135,7 @@ impl Format {
             Format::Human => "human",
             Format::Json => "json",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 }
@@ -137,7 +148,7 @@ impl fmt::Display for Format {
 
 /// An unknown `--format` value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}`; known formats: human, json, junit")]
+#[error("unknown format `{0}`; known formats: human, json, junit, html")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {

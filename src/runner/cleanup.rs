@@ -2,23 +2,28 @@
 //! else — then reports what it could not delete. It runs during the run, for the cases that
 //! finished (so the target's collections do not grow with the run), and once more at the end
 //! of the run, as the safety net for cases that were interrupted or whose cleanup failed.
+//!
+//! Every cleanup DELETE passes the ownership guard like any other request: only a URL the
+//! registry holds, on its target's origin, is ever deleted.
 
 use std::time::Duration;
 
-use crate::http::transport::{OutgoingRequest, Transport};
+use crate::http::transport::Transport;
 use crate::model::exchange::Method;
 use crate::model::report::{CleanupReport, LeftBehind};
 use crate::session::context::{ResolvedTarget, RunContext};
-use crate::session::registry::{Owned, OwnedState};
+use crate::session::guard::{self, Scope};
+use crate::session::registry::{Owned, OwnedState, Registry};
 
 /// Longest wait for one cleanup DELETE.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Transport errors in a row after which cleanup gives up (the target is gone).
 const GIVE_UP_AFTER: usize = 3;
 
-/// DELETEs each owned resource with the headers of its target.
+/// DELETEs each owned resource (which `registry` must hold) with the headers of its target.
 pub async fn clean_up(
     transport: &dyn Transport,
+    registry: &Registry,
     owned: Vec<Owned>,
     targets: &[ResolvedTarget],
 ) -> CleanupReport {
@@ -38,7 +43,7 @@ pub async fn clean_up(
             ));
             continue;
         }
-        match delete_one(transport, &resource, targets).await {
+        match delete_one(transport, registry, &resource, targets).await {
             Ok(true) => {
                 report.deleted += 1;
                 failures_in_a_row = 0;
@@ -69,7 +74,8 @@ pub async fn clean_case(ctx: &RunContext, target: &ResolvedTarget, urls: &[Strin
         if !owned.deletable {
             continue;
         }
-        match delete_one(ctx.transport.as_ref(), &owned, std::slice::from_ref(target)).await {
+        let target = std::slice::from_ref(target);
+        match delete_one(ctx.transport.as_ref(), &ctx.registry, &owned, target).await {
             Ok(deleted) => ctx.registry.forget(url, deleted),
             Err(NotDeleted::Transport(_)) => return,
             Err(_) => {}
@@ -88,25 +94,33 @@ enum NotDeleted {
     Transport(String),
     #[error("{0}")]
     Auth(String),
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// `Ok(true)` deleted, `Ok(false)` already absent, `Err` why it is left behind.
 async fn delete_one(
     transport: &dyn Transport,
+    registry: &Registry,
     resource: &Owned,
     targets: &[ResolvedTarget],
 ) -> Result<bool, NotDeleted> {
     let target = targets
         .iter()
-        .find(|t| resource.url.starts_with(&t.base_url))
+        .find(|t| guard::belongs_to(&t.base_url, &resource.url))
         .ok_or(NotDeleted::NoTarget)?;
-    let request = OutgoingRequest {
-        method: Method::Delete,
-        url: resource.url.clone(),
-        headers: target.wire_headers(),
-        body: None,
-        timeout: target.target.timeout.min(CLEANUP_TIMEOUT),
+    let scope = Scope {
+        base: &target.base_url,
+        registry,
+        collection: None,
     };
+    let request = guard::clear(scope, Method::Delete, &resource.url)
+        .map_err(|refusal| NotDeleted::Refused(refusal.to_string()))?
+        .request(
+            target.wire_headers(),
+            None,
+            target.target.timeout.min(CLEANUP_TIMEOUT),
+        );
     match crate::session::auth::send(transport, target.auth.as_deref(), request).await {
         Ok(raw) if (200..300).contains(&raw.status) => Ok(true),
         Ok(raw) if raw.status == 404 || raw.status == 410 => Ok(false),
@@ -142,7 +156,7 @@ mod tests {
 
     use super::*;
     use crate::env::EnvSnapshot;
-    use crate::http::transport::{RawResponse, TransportError};
+    use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
 
     /// Answers DELETE with the status its URL ends in (`…/s500` → 500) and remembers the URLs.
     #[derive(Default)]
@@ -231,9 +245,7 @@ mod tests {
             vec!["fixed", "other-case", "s500"],
             "what could not be deleted waits for the run-end cleanup"
         );
-        assert!(
-            !ctx.registry.owns(&url("live")),
-            "a deleted resource is forgotten"
-        );
+        let live = crate::http::wire_url::WireUrl::parse(&url("live")).expect("URL");
+        assert!(!ctx.registry.owns(&live), "a deleted resource is forgotten");
     }
 }

@@ -24,6 +24,7 @@ use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
+use crate::session::notice::Notice;
 use crate::session::{CaseError, Session};
 
 /// Transport error lines kept per check result.
@@ -306,18 +307,30 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let mut session = Session::new(ctx, &planned.target, resource, job.number);
     let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
     let owned = session.owned_urls();
+    let notices = session.take_notices();
     let exchanges = session.into_exchanges();
-    match verdict {
-        Ok(violations) => CaseOutcome {
-            unit: job.unit,
-            findings: violations
-                .into_iter()
-                .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone()))
-                .collect(),
-            error: None,
-            owned,
-        },
-        Err(error) => stopped(error, owned),
+    // What the session noticed about the target's answers is reported whether or not the case
+    // could go on (a 201 naming another resource stops a case that needed that resource).
+    let mut findings: Vec<Finding> = notices
+        .into_iter()
+        .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
+        .collect();
+    let error = match verdict {
+        Ok(violations) => {
+            findings.extend(
+                violations
+                    .into_iter()
+                    .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
+            );
+            None
+        }
+        Err(error) => Some(error),
+    };
+    CaseOutcome {
+        unit: job.unit,
+        findings,
+        error,
+        owned,
     }
 }
 
@@ -369,6 +382,32 @@ async fn judge_case(
                 Err(err) => Err(err),
             }
         }
+    }
+}
+
+/// A finding from what a session noticed: the unit's check and resource, the notice's rule,
+/// RFC and oracle.
+fn notice_finding(
+    unit: &Unit,
+    scenario: &str,
+    case: u32,
+    notice: Notice,
+    exchanges: Vec<crate::model::exchange::Exchange>,
+) -> Finding {
+    let violation = Violation {
+        severity: notice.severity,
+        rule: notice.rule.to_owned(),
+        title: notice.title,
+        expected: notice.expected,
+        observed: notice.observed,
+        diff: None,
+        fuzz: None,
+        exchanges: None,
+    };
+    Finding {
+        rfc: notice.rfc.to_owned(),
+        oracle: notice.oracle.to_owned(),
+        ..to_finding(unit, scenario, case, violation, exchanges)
     }
 }
 

@@ -28,7 +28,7 @@ use crate::model::baseline::BaselineOptions;
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::Severity;
 use crate::model::report::{
-    CheckResult, CheckStatus, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
+    CheckResult, CheckStatus, LeftBehind, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
 };
 use crate::scenario::pointer;
@@ -185,7 +185,8 @@ async fn finish(
         resources: owned.len(),
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
-    report.cleanup = cleanup::clean_up(ctx.transport.as_ref(), owned, &targets).await;
+    report.cleanup =
+        cleanup::clean_up(ctx.transport.as_ref(), &ctx.registry, owned, &targets).await;
     report.cleanup.deleted_after_cases = ctx.registry.cleaned_after_cases();
     report.cleanup.deleted = report
         .cleanup
@@ -195,6 +196,12 @@ async fn finish(
         .cleanup
         .left_behind
         .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
+    report.cleanup.left_behind.extend(
+        ctx.registry
+            .unadopted()
+            .into_iter()
+            .map(|(url, reason)| LeftBehind { url, reason }),
+    );
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
     report.sort_for_reading();
     report.stats = RunStats {

@@ -2,13 +2,13 @@
 //! clear line, not a run of errors), and the detection of volatile fields per resource (and of
 //! the fuzz check's per-instance fields).
 
-use crate::http::transport::OutgoingRequest;
 use crate::model::exchange::Method;
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::auth::{self, SendError};
 use crate::session::context::RunContext;
+use crate::session::guard::{self, Scope};
 use crate::session::{CaseError, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
@@ -34,14 +34,19 @@ pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Re
 }
 
 async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> Result<(), String> {
-    let url = planned.target.url(path);
-    let request = OutgoingRequest {
-        method: Method::Get,
-        url: url.clone(),
-        headers: planned.target.wire_headers(),
-        body: None,
-        timeout: planned.target.target.timeout,
+    let scope = Scope {
+        base: &planned.target.base_url,
+        registry: &ctx.registry,
+        collection: None,
     };
+    let clearance = guard::clear(scope, Method::Get, &planned.target.url(path))
+        .map_err(|refusal| format!("cannot test {}: {refusal}", planned.target.base_url))?;
+    let url = clearance.url().to_owned();
+    let request = clearance.request(
+        planned.target.wire_headers(),
+        None,
+        planned.target.target.timeout,
+    );
     let credentials = planned.target.auth.as_deref();
     let answer = tokio::select! {
         _ = ctx.cancel.cancelled() => return Ok(()),

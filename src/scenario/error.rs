@@ -68,9 +68,18 @@ pub struct Located {
 pub struct Position {
     pub line: usize,
     pub column: usize,
+    /// The source line as shown: a long line is cut to `SHOWN_LINE` characters around the
+    /// column, with `…` where it was cut.
     pub source_line: String,
+    /// The column of the span in `source_line` as shown.
+    pub shown_column: usize,
     pub width: usize,
 }
+
+/// Characters of a source line shown under an error.
+const SHOWN_LINE: usize = 120;
+/// Characters shown before the column when a long line is cut.
+const SHOWN_BEFORE: usize = 40;
 
 impl Located {
     /// Locates a byte span of `text` (clamped to the text and to character boundaries).
@@ -78,7 +87,7 @@ impl Located {
         Located {
             path: path.to_path_buf(),
             position: span.map(|span| Position::of(text, span)),
-            message,
+            message: shorten_quoted(&message),
             notes: Vec::new(),
         }
     }
@@ -98,14 +107,55 @@ impl Position {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let source_line = text[line_start..line_end].trim_end_matches('\r');
         let column = text[line_start..start].chars().count() + 1;
-        let underlined = text[start..end.min(line_end)].chars().count();
+        let underlined = text[start..end.min(line_end)].chars().count().max(1);
+        let (source_line, shown_column, width) =
+            window(&mask_userinfo(source_line), column, underlined);
         Position {
             line: text[..start].matches('\n').count() + 1,
             column,
-            source_line: mask_userinfo(source_line),
-            width: underlined.max(1),
+            source_line,
+            shown_column,
+            width,
         }
     }
+}
+
+/// A long line cut to [`SHOWN_LINE`] characters around `column`, with the column and width of
+/// the underline in what is shown.
+fn window(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let count = line.chars().count();
+    if count <= SHOWN_LINE {
+        return (line.to_owned(), column, width);
+    }
+    let start = column.saturating_sub(1).saturating_sub(SHOWN_BEFORE);
+    let end = (start + SHOWN_LINE).min(count);
+    let mut shown: String = line.chars().skip(start).take(end - start).collect();
+    let mut shown_column = column - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        shown_column += 1;
+    }
+    if end < count {
+        shown.push('…');
+    }
+    let width = width.min(end.saturating_sub(column - 1)).max(1);
+    (shown, shown_column, width)
+}
+
+/// A message with every `quoted` value longer than a few dozen characters shortened.
+fn shorten_quoted(message: &str) -> String {
+    message
+        .split('`')
+        .enumerate()
+        .map(|(n, part)| {
+            if n % 2 == 1 {
+                crate::shorten::shorten(part).into_owned()
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 /// A source line with the user-info of any URL in it (`scheme://user:password@`) masked, so an
@@ -157,7 +207,7 @@ impl fmt::Display for Located {
         let indent: String = pos
             .source_line
             .chars()
-            .take(pos.column - 1)
+            .take(pos.shown_column - 1)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         writeln!(f, "{blank} |")?;
@@ -229,6 +279,32 @@ mod tests {
         assert_eq!((pos.line, pos.column), (1, 1));
         let empty = Located::new(Path::new("f"), "", Some(0..0), "m".into());
         assert_eq!(empty.to_string(), "f:1:1: error: m\n   |\n 1 | \n   | ^");
+    }
+
+    #[test]
+    fn long_lines_and_long_values_are_shortened() {
+        let value = "x".repeat(5_000);
+        let text = format!("item = \"/t/{value}\" # end");
+        let at = text.find("# end").expect("present");
+        let located = Located::new(
+            Path::new("f.toml"),
+            &text,
+            Some(at..at + 5),
+            format!("the item path `{value}` is wrong"),
+        );
+        let rendered = located.to_string();
+        assert!(
+            rendered.starts_with("f.toml:1:5014: error: the item path `xxx"),
+            "{rendered}"
+        );
+        assert!(rendered.len() < 600, "{rendered}");
+        let lines: Vec<&str> = rendered.lines().collect();
+        let caret = lines[3].chars().position(|c| c == '^').expect("caret");
+        let hash = lines[2]
+            .chars()
+            .position(|c| c == '#')
+            .expect("the span is shown");
+        assert_eq!(caret, hash, "{rendered}");
     }
 
     #[test]

@@ -47,8 +47,24 @@ pub fn load_str(path: &Path, text: &str, env: &EnvSnapshot) -> Result<Scenario, 
 }
 
 fn load_file(path: &Path, env: &EnvSnapshot) -> Result<Scenario, ScenarioError> {
-    let text = fs::read_to_string(path).map_err(|source| io_error(path, source))?;
+    let bytes = fs::read(path).map_err(|source| io_error(path, source))?;
+    let text = utf8(path, bytes)?;
     load_str(path, &text, env)
+}
+
+/// The file's text, or an error located at its first byte that is not UTF-8.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|err| {
+        let at = err.utf8_error().valid_up_to();
+        let byte = err.as_bytes().get(at).copied().unwrap_or_default();
+        let text = String::from_utf8_lossy(err.as_bytes());
+        ScenarioError::invalid(
+            path,
+            &text,
+            at..at + 1,
+            format!("the file is not valid UTF-8: byte 0x{byte:02x} cannot start a character here; scenario files are UTF-8 text"),
+        )
+    })
 }
 
 /// The files a path stands for.

@@ -297,6 +297,115 @@ fn resource_errors() {
     }
 }
 
+/// The first line of the error of a file with one resource whose item path is `item`.
+fn item_error(item: &str) -> String {
+    first_line(&format!(
+        "[resources.things]\ncollection = \"/things\"\nitem = '{item}'\nbody = {{}}\n"
+    ))
+}
+
+#[test]
+fn item_paths_that_can_never_be_safe_are_refused() {
+    let at = "t.toml:3:8: error: the item path";
+    for (item, problem) in [
+        (
+            "/things/pre00001#{id}",
+            "cannot contain `#`: what follows it is a fragment, never sent",
+        ),
+        (
+            "/things/{id}/%2e%2e/pre00002",
+            "cannot contain a percent-encoded `.`, `/`, `\\` or `%` (`%2e`, `%2f`, `%5c`, `%25`) in its path: servers decode them into dot segments and separators",
+        ),
+        (
+            "/things/{id}/.%2E/pre00002",
+            "cannot contain a percent-encoded",
+        ),
+        (
+            "/things/{id}\\..\\pre00004",
+            "cannot contain `\\`: http(s) URLs read it as `/`",
+        ),
+        (
+            "/things/{id}/../pre00004",
+            "cannot contain `.` or `..` segments",
+        ),
+        (
+            "/things/pre00003?k={id}",
+            "has `{id}` in its query: the id must be a path segment",
+        ),
+        (
+            "/things/pre00001/{id}",
+            "must be the collection's path followed by `/{id}` (and optionally more segments)",
+        ),
+        (
+            "/other/{id}",
+            "must be the collection's path followed by `/{id}`",
+        ),
+        (
+            "/things/x{id}",
+            "must be the collection's path followed by `/{id}`",
+        ),
+        (
+            "/things/{id}x",
+            "must be the collection's path followed by `/{id}`",
+        ),
+    ] {
+        let error = item_error(item);
+        assert!(
+            error.starts_with(&format!("{at} `{item}` {problem}")),
+            "{item}: {error}"
+        );
+    }
+    for fine in [
+        "/things/{id}",
+        "/things/{id}/",
+        "/things/{id}/meta",
+        "/things/{id}?v=1",
+    ] {
+        let text =
+            format!("[resources.things]\ncollection = \"/things\"\nitem = '{fine}'\nbody = {{}}\n");
+        assert!(load(&text).is_ok(), "{fine}");
+    }
+}
+
+#[test]
+fn write_steps_that_could_leave_the_own_item_are_refused() {
+    let step = |method: &str, path: &str| {
+        first_line(&script_with(&format!(
+            "[[scripts.steps]]\nmethod = \"{method}\"\npath = '{path}'\n"
+        )))
+    };
+    let at = "t.toml:12:8: error:";
+    assert_eq!(
+        step("DELETE", "/things/{id}/%2e%2e/pre00001"),
+        format!(
+            "{at} the path `/things/{{id}}/%2e%2e/pre00001` cannot contain a percent-encoded `.`, `/`, `\\` or `%` (`%2e`, `%2f`, `%5c`, `%25`) in its path: servers decode them into dot segments and separators"
+        )
+    );
+    assert!(step("PUT", "/things/{id}\\..\\pre00004").contains("cannot contain `\\`"));
+    assert!(step("PATCH", "/things/{id}#x").contains("cannot contain `#`"));
+    assert_eq!(
+        step("PUT", "/things/pre00003?k={id}"),
+        format!("{at} a PUT step has `{{id}}` in its query: it would write to `/things/pre00003`")
+    );
+    assert_eq!(
+        step("DELETE", "/things/pre00001/{id}"),
+        format!(
+            "{at} a DELETE step must target the script's own item `/things/{{id}}` or a path below it, not `/things/pre00001/{{id}}`"
+        )
+    );
+    // Reads may go anywhere on the target; writes below the own item are fine.
+    for (method, path) in [
+        ("GET", "/things/pre00001?k={id}"),
+        ("POST", "/things/{id}/break"),
+        ("PUT", "/things/{id}?v=2"),
+    ] {
+        let text = script_with(&format!(
+            "[[scripts.steps]]\nmethod = \"{method}\"\npath = '{path}'\n"
+        ));
+        assert!(load(&text).is_ok(), "{method} {path}");
+    }
+}
+
 #[test]
 fn resource_option_errors() {
     let cases = [
@@ -533,5 +642,65 @@ fn patch_format_is_validated_and_adds_patch_to_default_methods() {
             "{base}patch = \"json-patch\"\nmethods = [\"GET\", \"PUT\"]\n"
         ))
         .contains("`methods` does not include PATCH")
+    );
+}
+
+#[test]
+fn a_template_whose_largest_body_exceeds_the_bound_is_refused_without_generating_it() {
+    let huge = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\n[resources.things.body]\nxs = { gen = \"array\", max_len = 1000, items = { gen = \"array\", max_len = 1000, items = { gen = \"string\", max_len = 10000 } } }\n";
+    let error = load(huge).expect_err("too large").to_string();
+    assert!(
+        error.starts_with("t.toml:4:1: error: the body template can produce bodies of up to 10003002008 bytes, more than the 1048576 bytes `max_body_bytes` allows"),
+        "{error}"
+    );
+    assert!(error.contains("= note: lower the `max_len`"), "{error}");
+    // The bound is configurable, and a body under it is fine.
+    let raised = format!(
+        "[target]\nmax_body_bytes = 20_000_000\n{}",
+        huge.replace(
+            "max_len = 1000, items = { gen = \"string\"",
+            "max_len = 1, items = { gen = \"string\""
+        )
+    );
+    assert!(
+        load(&raised).is_ok(),
+        "{:?}",
+        load(&raised).err().map(|e| e.to_string())
+    );
+    assert_eq!(
+        first_line(&format!("[target]\nmax_body_bytes = 0\n{RESOURCE}")),
+        "t.toml:2:18: error: `max_body_bytes` must be from 1 to 1073741824 (1 GiB), found 0"
+    );
+}
+
+#[test]
+fn too_deep_nesting_is_a_located_error() {
+    let deep = format!(
+        "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{{id}}\"\nbody = {{ a = {}1{} }}\n",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    let error = load(&deep).expect_err("too deep").to_string();
+    assert!(error.starts_with("t.toml:4:"), "{error}");
+    assert!(error.len() < 1_000, "the excerpt is cut: {error}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_a_located_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    let mut bytes = b"[resources.things]\ncollection = \"/th".to_vec();
+    bytes.extend_from_slice(&[0xff, 0xfe]);
+    bytes.extend_from_slice(b"ings\"\n");
+    std::fs::write(&path, bytes).expect("write");
+    let error = crate::scenario::load_paths(std::slice::from_ref(&path), &env())
+        .expect_err("not UTF-8")
+        .to_string();
+    assert!(
+        error.starts_with(&format!(
+            "{}:2:18: error: the file is not valid UTF-8: byte 0xff",
+            path.display()
+        )),
+        "{error}"
     );
 }

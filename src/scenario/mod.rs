@@ -11,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod placeholder;
 pub mod pointer;
+pub mod size;
 pub mod template;
 mod validate;
 
@@ -217,9 +218,9 @@ pub enum EmptyBody {
 }
 
 impl Resource {
-    /// The item path for an id.
+    /// The item path for an id, encoded as one path segment.
     pub fn item_path(&self, id: &str) -> String {
-        self.item.replace("{id}", id)
+        crate::http::wire_url::item_path(&self.item, id)
     }
 
     /// True when the item supports the method.

@@ -42,6 +42,8 @@ pub struct TargetDoc {
     pub id_prefix: Option<Spanned<String>>,
     /// `[target.auth]`: how requests authenticate.
     pub auth: Option<Spanned<AuthDoc>>,
+    /// The largest body a resource's template may produce, in bytes (default 1 MiB).
+    pub max_body_bytes: Option<Spanned<i64>>,
 }
 
 /// `[resources.NAME]`.

@@ -1,6 +1,7 @@
 //! Authentication at run time: the `Authorization` header of a target's `[target.auth]`, the
 //! token command (run before the first request, re-run once when the API answers 401), and
-//! [`send`], the one way the runner sends a request with credentials.
+//! [`send`], the one way the runner sends a request with credentials — only a request the
+//! ownership guard cleared ([`Cleared`]), so credentials only ever go to the target's origin.
 //!
 //! Tokens are secrets: they go on the wire only. Records show [`Credentials::shown`] instead,
 //! and [`Credentials::teach`] tells a scrubber every token used so far, so an API that echoes
@@ -20,6 +21,7 @@ use crate::http::transport::{
 use crate::model::redact::{REDACTED, Scrubber};
 use crate::scenario::auth::Auth;
 use crate::session::context::ResolvedTarget;
+use crate::session::guard::Cleared;
 
 /// Longest wait for a token command.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
@@ -298,10 +300,10 @@ pub fn rejection(
 pub async fn send(
     transport: &dyn Transport,
     credentials: Option<&Credentials>,
-    request: OutgoingRequest,
+    request: Cleared,
 ) -> Result<RawResponse, SendError> {
     let Some(credentials) = credentials else {
-        return Ok(transport.send(request).await?);
+        return Ok(transport.send(request.with_header(None)).await?);
     };
     credentials.ensure().await?;
     let token = credentials.token();
@@ -324,9 +326,10 @@ pub async fn send(
 pub async fn send_together(
     transport: &dyn Transport,
     credentials: Option<&Credentials>,
-    requests: Vec<OutgoingRequest>,
+    requests: Vec<Cleared>,
 ) -> Vec<Result<RawResponse, SendError>> {
     let Some(credentials) = credentials else {
+        let requests = requests.iter().map(|r| r.with_header(None)).collect();
         return transport
             .send_together(requests, Pace::at_once())
             .await
@@ -385,10 +388,10 @@ pub async fn send_together(
 pub async fn send_unread(
     transport: &dyn Transport,
     credentials: Option<&Credentials>,
-    request: OutgoingRequest,
+    request: Cleared,
 ) -> Result<Box<dyn UnreadAnswer>, SendError> {
     let Some(credentials) = credentials else {
-        return Ok(transport.send_unread(request).await?);
+        return Ok(transport.send_unread(request.with_header(None)).await?);
     };
     credentials.ensure().await?;
     let token = credentials.token();
@@ -397,14 +400,9 @@ pub async fn send_unread(
         .await?)
 }
 
-fn with_token(request: &OutgoingRequest, token: Option<&Token>) -> OutgoingRequest {
-    let mut request = request.clone();
-    if let Some(token) = token {
-        request
-            .headers
-            .push(("Authorization".to_owned(), token.header.clone()));
-    }
-    request
+/// The request for the wire, with the token's `Authorization` header when there is one.
+fn with_token(request: &Cleared, token: Option<&Token>) -> OutgoingRequest {
+    request.with_header(token.map(|token| ("Authorization", token.header.as_str())))
 }
 
 #[cfg(test)]
@@ -443,14 +441,8 @@ mod tests {
         }
     }
 
-    fn request() -> OutgoingRequest {
-        OutgoingRequest {
-            method: Method::Get,
-            url: "http://127.0.0.1/things".into(),
-            headers: Vec::new(),
-            body: None,
-            timeout: Duration::from_secs(1),
-        }
+    fn request() -> Cleared {
+        crate::session::guard::tests::cleared(Method::Get, "http://127.0.0.1/things")
     }
 
     fn secret(value: &str) -> SecretText {

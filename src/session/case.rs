@@ -3,17 +3,23 @@
 
 use serde_json::Value;
 
-use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
+use crate::http::transport::{RawResponse, TransportError};
+use crate::http::wire_url::{UrlError, WireUrl};
 use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
 use crate::model::redact;
 use crate::model::report::RunMoment;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, PostId, Resource};
+use crate::scenario::{CreateMode, Resource};
 use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::guard::{self, Clearance, Cleared, Refusal, Scope};
+use crate::session::notice::Notice;
 use crate::session::registry::OwnedState;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
+mod adopt;
+
+pub use adopt::READ_BACK_PURPOSE;
 mod concurrent;
 
 pub use concurrent::Unanswered;
@@ -34,9 +40,10 @@ pub enum CaseError {
     /// The API did not let the case set up what it needs (e.g. creating a resource failed).
     #[error("{0}")]
     Setup(String),
-    /// A write to a URL this run does not own was about to be sent; it was not.
-    #[error("refused to send {method} {url}: idemfuzz only writes to resources it created")]
-    NotOwned { method: &'static str, url: String },
+    /// The ownership guard refused a request (a write to a URL this run does not own, or any
+    /// request to another origin); it was not sent.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
 /// One request a check wants to send.
@@ -90,6 +97,10 @@ pub struct Session<'a> {
     exchanges: Vec<Exchange>,
     /// Removes secrets a server echoes back from recorded answers.
     scrubber: redact::Scrubber,
+    /// What the case noticed about the target's answers, for the runner to report.
+    notices: Vec<Notice>,
+    /// The last POST whose 201 could not be adopted, and why.
+    unadopted: Option<adopt::Unadopted>,
 }
 
 impl<'a> Session<'a> {
@@ -112,6 +123,21 @@ impl<'a> Session<'a> {
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
+            notices: Vec::new(),
+            unadopted: None,
+        }
+    }
+
+    /// Takes what the case noticed about the target's answers (a 201 naming another resource,
+    /// a Location or redirect to another origin), at most one per rule.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Keeps a notice, unless one of its rule was already kept.
+    fn notice(&mut self, notice: Notice) {
+        if !self.notices.iter().any(|kept| kept.rule == notice.rule) {
+            self.notices.push(notice);
         }
     }
 
@@ -211,23 +237,26 @@ impl<'a> Session<'a> {
         self.target.url(&self.resource.item_path(id))
     }
 
-    /// Resolves a URL reference (e.g. a Location header) against the base URL.
-    pub fn resolve(&self, reference: &str) -> String {
-        match reqwest::Url::parse(&self.target.base_url).and_then(|base| base.join(reference)) {
-            Ok(url) => url.to_string(),
-            Err(_) => self.target.url(reference),
-        }
+    /// Resolves a URL reference (e.g. a Location field) against the URL of the request of the
+    /// exchange at `index` (RFC 9110 §10.2.2), as a client following it would.
+    pub fn resolve(&self, index: usize, reference: &str) -> Result<WireUrl, UrlError> {
+        let request = WireUrl::parse(&self.exchanges[index].request.url)?;
+        WireUrl::resolve(&request, reference)
+    }
+
+    /// True when `url` is on the target's origin (where credentials may go).
+    pub fn on_target_origin(&self, url: &WireUrl) -> bool {
+        WireUrl::parse(&self.target.base_url).is_ok_and(|base| base.same_origin(url))
     }
 
     /// Sends a request and records the exchange; returns its index. A `path` that is already
-    /// an absolute http(s) URL is sent as it is.
+    /// an absolute http(s) URL is sent as it is — if the guard clears it.
     pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
-        let url = self.request_url(&req);
-        self.guard_ownership(req.method, &url)?;
+        let clearance = self.clear(&req)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let (outgoing, record) = self.prepare(&req, url);
+        let (outgoing, record) = self.prepare(&req, clearance);
         let credentials = self.target.auth.as_deref();
         let raw = tokio::select! {
             biased;
@@ -276,7 +305,33 @@ impl<'a> Session<'a> {
             request: record,
             response: response_record(&raw, &self.scrubber),
         });
-        Ok(self.exchanges.len() - 1)
+        let index = self.exchanges.len() - 1;
+        self.notice_foreign_redirect(index);
+        Ok(index)
+    }
+
+    /// Reports a redirect (3xx) whose Location is on another origin; it is never followed.
+    fn notice_foreign_redirect(&mut self, index: usize) {
+        let exchange = &self.exchanges[index];
+        if !(300..400).contains(&exchange.response.status) {
+            return;
+        }
+        let Some(location) = exchange.response.header("location") else {
+            return;
+        };
+        if self
+            .resolve(index, location)
+            .is_ok_and(|url| !self.on_target_origin(&url))
+        {
+            let observed = format!(
+                "{} {} answered {}, Location: {}",
+                exchange.request.method,
+                crate::shorten::shorten(&exchange.request.url),
+                exchange.response.status,
+                crate::shorten::shorten(location)
+            );
+            self.notice(Notice::redirect_other_origin(observed));
+        }
     }
 
     /// Stops the run: the credentials could not be obtained, so nothing can be tested.
@@ -286,36 +341,24 @@ impl<'a> Session<'a> {
         CaseError::Cancelled
     }
 
-    /// The absolute URL a request goes to: its path as it is when already an http(s) URL.
-    fn request_url(&self, req: &Req) -> String {
-        if req.path.starts_with("http://") || req.path.starts_with("https://") {
-            req.path.clone()
-        } else {
-            self.target.url(&req.path)
-        }
-    }
-
-    /// Writes go only to owned URLs; POST also to the resource's own collection.
-    fn guard_ownership(&self, method: Method, url: &str) -> Result<(), CaseError> {
-        let allowed = match method {
-            Method::Get | Method::Head | Method::Options => true,
-            Method::Post => {
-                url == self.target.url(&self.resource.collection) || self.ctx.registry.owns(url)
-            }
-            Method::Put | Method::Patch | Method::Delete => self.ctx.registry.owns(url),
+    /// The ownership guard's verdict on a request: writes go only to owned URLs (POST also to
+    /// the resource's own collection), and nothing leaves the target's origin.
+    fn clear(&self, req: &Req) -> Result<Clearance, CaseError> {
+        let collection = self.target.url(&self.resource.collection);
+        let scope = Scope {
+            base: &self.target.base_url,
+            registry: &self.ctx.registry,
+            collection: Some(&collection),
         };
-        if allowed {
-            Ok(())
-        } else {
-            Err(CaseError::NotOwned {
-                method: method.as_str(),
-                url: url.to_string(),
-            })
-        }
+        Ok(guard::clear(
+            scope,
+            req.method,
+            &self.target.url(&req.path),
+        )?)
     }
 
-    /// The wire request (real header values) and its record (shown values).
-    fn prepare(&self, req: &Req, url: String) -> (OutgoingRequest, RequestRecord) {
+    /// The cleared wire request (real header values) and its record (shown values).
+    fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
         let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
         let mut shown = vec![Header {
             name: "Accept".into(),
@@ -356,7 +399,7 @@ impl<'a> Session<'a> {
         let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes());
         let record = RequestRecord {
             method: req.method,
-            url: url.clone(),
+            url: clearance.url().to_owned(),
             headers: shown,
             body: req
                 .body
@@ -364,13 +407,7 @@ impl<'a> Session<'a> {
                 .map(|value| Body::Json { value })
                 .unwrap_or(Body::Empty),
         };
-        let outgoing = OutgoingRequest {
-            method: req.method,
-            url,
-            headers: wire,
-            body: body_bytes,
-            timeout: self.target.target.timeout,
-        };
+        let outgoing = clearance.request(wire, body_bytes, self.target.target.timeout);
         (outgoing, record)
     }
 
@@ -463,22 +500,7 @@ impl<'a> Session<'a> {
         let mut req = Req::new(Method::Post, self.resource.collection.clone()).body(body);
         req.headers = headers.to_vec();
         let index = self.send(purpose, req).await?;
-        Ok((index, self.adopt_created(index)))
-    }
-
-    /// The id a POST answer (at `index`) created, adopted as run-owned — only from a 201.
-    pub fn adopt_created(&mut self, index: usize) -> Option<String> {
-        let exchange = &self.exchanges[index];
-        let id = match (&self.resource.post_id, exchange.response.status) {
-            (Some(source), 201) => extract_post_id(source, &exchange.response),
-            _ => None,
-        };
-        if let Some(id) = &id {
-            self.adopt(id);
-            let url = self.item_url(id);
-            self.ctx.registry.mark(&url, OwnedState::Live);
-        }
-        id
+        Ok((index, self.adopt_created(index).await?))
     }
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
@@ -504,11 +526,13 @@ impl<'a> Session<'a> {
     fn unowned_post(&self, exchange: usize) -> CaseError {
         let status = self.exchanges[exchange].response.status;
         CaseError::Setup(if status == 201 {
-            format!(
-                "POST {} answered 201 but no id could be read from it (post_id = {})",
-                self.resource.collection,
-                describe_post_id(self.resource.post_id.as_ref()),
-            )
+            match &self.unadopted {
+                Some(unadopted) if unadopted.post == exchange => unadopted.reason.clone(),
+                _ => format!(
+                    "POST {} answered 201 but no id could be adopted from it",
+                    self.resource.collection
+                ),
+            }
         } else {
             format!(
                 "POST {} answered {status}, not 201 Created: idemfuzz only uses resources it can prove it created",
@@ -537,7 +561,7 @@ impl<'a> Session<'a> {
         Err(CaseError::Setup(format!(
             "{} {} answered {} while setting up the case ({}); does the body template match the API?",
             exchange.request.method,
-            exchange.request.url,
+            crate::shorten::shorten(&exchange.request.url),
             exchange.response.status,
             exchange.purpose,
         )))
@@ -571,71 +595,11 @@ fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRe
     }
 }
 
-/// The id of a POST-created resource, from `Location` or a JSON pointer into the body.
-fn extract_post_id(source: &PostId, response: &ResponseRecord) -> Option<String> {
-    match source {
-        PostId::Location => {
-            let location = response.header("location")?;
-            let path = location.split(['?', '#']).next()?;
-            let last = path.trim_end_matches('/').rsplit('/').next()?;
-            (!last.is_empty()).then(|| last.to_string())
-        }
-        PostId::Pointer(pointer) => id_text(pointer.get(response.body.json()?)?),
-    }
-}
-
-fn describe_post_id(source: Option<&PostId>) -> String {
-    match source {
-        Some(PostId::Location) => "\"location\"".into(),
-        Some(PostId::Pointer(p)) => format!("\"{p}\""),
-        None => "unset".into(),
-    }
-}
-
 /// An id as text: strings as they are, numbers printed.
 pub(crate) fn id_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn response_with(headers: &[(&str, &str)], body: &str) -> ResponseRecord {
-        ResponseRecord {
-            status: 201,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            body: Body::from_bytes(body.as_bytes()),
-            body_len: body.len(),
-            elapsed_ms: 1,
-        }
-    }
-
-    #[test]
-    fn post_id_comes_from_the_location_path() {
-        let response = response_with(&[("Location", "/things/srv-7?x=1")], "");
-        assert_eq!(
-            extract_post_id(&PostId::Location, &response).as_deref(),
-            Some("srv-7")
-        );
-        let absolute = response_with(&[("location", "http://h/things/42/")], "");
-        assert_eq!(
-            extract_post_id(&PostId::Location, &absolute).as_deref(),
-            Some("42")
-        );
-        assert_eq!(
-            extract_post_id(&PostId::Location, &response_with(&[], "")),
-            None
-        );
     }
 }

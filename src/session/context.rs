@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::transport::Transport;
+use crate::http::wire_url;
 use crate::model::report::RunMoment;
 use crate::scenario::Target;
 use crate::session::auth::Credentials;
@@ -27,9 +28,12 @@ pub struct ResolvedTarget {
 }
 
 impl ResolvedTarget {
-    /// The absolute URL of a path.
+    /// The absolute URL of a path relative to the base URL (an absolute http(s) URL stays as it
+    /// is), built with the url crate as it goes on the wire. A path that cannot be joined (a
+    /// base URL that is not one) is returned as it is, which the ownership guard refuses.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
+        wire_url::join(&self.base_url, path)
+            .map_or_else(|_| path.to_owned(), |url| url.as_str().to_owned())
     }
 
     /// A target without `[target.auth]` credentials (or whose credentials are added later).

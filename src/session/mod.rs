@@ -8,7 +8,11 @@
 pub mod auth;
 mod case;
 pub mod context;
+pub mod guard;
+pub mod notice;
 pub mod registry;
 
 pub(crate) use case::id_text;
-pub use case::{CaseError, Created, Req, Session, TARGET_DOWN_AFTER, Unanswered};
+pub use case::{
+    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
+};

@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod diff;
+pub mod holds;
 
 use serde_json::Value;
 

@@ -86,6 +86,7 @@ pub fn idemfuzz() -> assert_cmd::Command {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
+        .env_remove("COLUMNS")
         .env("CI", "1")
         .timeout(KILL_AFTER);
     for name in PROXY_VARIABLES {
@@ -649,6 +650,26 @@ name = {{ gen = "string", chars = "alnum", min_len = 1, max_len = 12 }}
 size = {{ gen = "int", min = 1, max = 9 }}
 "#
     )
+}
+
+/// The demo API with `bugs` (a comma list) that answers 401 to every request without
+/// `Authorization: Bearer TOKEN`.
+pub fn demo_requiring_token(bugs: &str, token: &str) -> Demo {
+    Demo::start_with(DemoOptions {
+        bugs: bugs
+            .parse()
+            .unwrap_or_else(|err| panic!("bad bug list {bugs:?}: {err}")),
+        require_token: Some(token.into()),
+        ..DemoOptions::default()
+    })
+}
+
+/// The bundled demo scenario written to `dir/demo.toml` with `[target.auth] bearer =
+/// "${VARIABLE}"`.
+pub fn demo_scenario_with_bearer(dir: &Path, variable: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("scenarios/demo.toml")).expect("demo.toml");
+    let auth = format!("[target.auth]\nbearer = \"${{{variable}}}\"\n");
+    write_file(dir, "demo.toml", &format!("{text}\n{auth}"))
 }
 
 /// Writes `text` to `dir/name` and returns the path.

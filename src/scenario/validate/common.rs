@@ -4,9 +4,12 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::{Checked, Ctx};
+use crate::http::wire_url;
 use crate::scenario::convert::toml_to_json;
 use crate::scenario::model::StatusesDoc;
+use crate::scenario::placeholder;
 use crate::scenario::pointer::JsonPointer;
+use crate::shorten::shorten;
 
 /// Statuses in 100..=599; `allow_empty` says whether `[]` is meaningful.
 pub(crate) fn statuses(
@@ -107,25 +110,33 @@ pub(crate) fn json(ctx: Ctx<'_>, value: &Spanned<toml::Value>) -> Checked<Value>
     toml_to_json(value.get_ref().clone()).map_err(|message| ctx.err(value.span(), message))
 }
 
-/// A request path: starts with `/`, no whitespace, no `.` or `..` segments.
+/// A request path: starts with `/`, no whitespace, and nothing that can never be sent safely
+/// (see [`wire_url::template_hazard`]: `\`, `#`, `.` and `..` segments, percent-encoded dots
+/// and separators).
 pub(crate) fn path(ctx: Ctx<'_>, path: &Spanned<String>, what: &str) -> Checked<String> {
     let text = path.get_ref();
     let problem = if !text.starts_with('/') {
         Some("must start with `/`")
     } else if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some("cannot contain whitespace")
-    } else if text
-        .split(['/', '?'])
-        .any(|segment| segment == "." || segment == "..")
-    {
-        Some("cannot contain `.` or `..` segments")
     } else {
-        None
+        wire_url::template_hazard(text)
     };
     match problem {
-        Some(problem) => Err(ctx.err(path.span(), format!("the {what} `{text}` {problem}"))),
+        Some(problem) => Err(ctx.err(
+            path.span(),
+            format!("the {what} `{}` {problem}", shorten(text)),
+        )),
         None => Ok(text.clone()),
     }
+}
+
+/// The byte offset of `{id}` (the run-owned id, without offset) in a path, when it is there.
+pub(crate) fn own_id_at(path: &str) -> Option<usize> {
+    placeholder::find(path)
+        .into_iter()
+        .find(|(_, p)| p.name == placeholder::ID && p.offset == 0)
+        .map(|(range, _)| range.start)
 }
 
 /// "`a`, `b`" for error messages, or "none" when empty.

@@ -71,8 +71,9 @@ pub(crate) fn validate(
     if doc.resources.is_empty() && doc.scripts.is_empty() {
         return Err(ctx.err(0..0, "the file defines no resources and no scripts"));
     }
+    let max_body = target::max_body_bytes(ctx, doc.target.max_body_bytes.as_ref())?;
     let target = target::target(ctx, doc.target, env)?;
-    let resources = resource::resources(ctx, doc.resources, check_options)?;
+    let resources = resource::resources(ctx, doc.resources, check_options, max_body)?;
     let scripts = script::scripts(ctx, doc.scripts, &resources)?;
     Ok(Scenario {
         path: ctx.path.to_path_buf(),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
-use super::common::{header_name, names, path, pointer, statuses};
+use super::common::{self, header_name, names, path, pointer, statuses};
 use super::resilience;
 use super::{Checked, Ctx};
 use crate::model::exchange::Method;
@@ -13,8 +13,10 @@ use crate::model::fuzz::ops::PatchFormat;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
 use crate::scenario::placeholder::{self, ID};
 use crate::scenario::pointer::{IgnorePattern, JsonPointer};
+use crate::scenario::size;
 use crate::scenario::template::TemplateNode;
 use crate::scenario::{CheckOptions, CreateMode, IdempotencyKey, PostId, Resource};
+use crate::shorten::shorten;
 
 /// The header used when `idempotency_key` does not name one.
 const DEFAULT_IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -24,6 +26,7 @@ pub(super) fn resources(
     ctx: Ctx<'_>,
     docs: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
     mut check_options: Vec<(String, CheckOptions)>,
+    max_body: u64,
 ) -> Checked<Vec<Resource>> {
     let mut docs: Vec<_> = docs.into_iter().collect();
     docs.sort_by_key(|(_, doc)| doc.span().start);
@@ -32,7 +35,7 @@ pub(super) fn resources(
             let at = check_options.iter().position(|(n, _)| n == name.get_ref());
             // Every resource of the file has its tables (none when it names no check).
             let checks = at.map(|at| check_options.swap_remove(at).1);
-            resource(ctx, &name, doc.into_inner(), checks)
+            resource(ctx, &name, doc.into_inner(), checks, max_body)
         })
         .collect()
 }
@@ -42,6 +45,7 @@ fn resource(
     name: &Spanned<String>,
     doc: ResourceDoc,
     checks: Option<CheckOptions>,
+    max_body: u64,
 ) -> Checked<Resource> {
     let create = create_mode(ctx, doc.create.as_ref())?;
     let post_id = doc.post_id.as_ref().map(|p| post_id(ctx, p)).transpose()?;
@@ -61,11 +65,13 @@ fn resource(
             "the body template must be a table (a JSON object)",
         ));
     }
+    body_within_bound(ctx, &doc.body, max_body)?;
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
+    let collection = collection(ctx, &doc.collection)?;
     Ok(Resource {
         name: resource_name(ctx, name)?,
-        collection: collection(ctx, &doc.collection)?,
-        item: item(ctx, &doc.item)?,
+        item: item(ctx, &doc.item, &collection)?,
+        collection,
         create,
         concurrent_clients: resilience::concurrent_clients(ctx, &doc)?,
         conditional: resilience::conditional(ctx, &doc)?,
@@ -82,6 +88,21 @@ fn resource(
         post_id,
         body: doc.body.into_inner(),
     })
+}
+
+/// The largest body the template can produce (computed, not generated) is within the bound.
+fn body_within_bound(ctx: Ctx<'_>, body: &Spanned<TemplateNode>, max_body: u64) -> Checked<()> {
+    let largest = size::largest_body(body.get_ref());
+    if largest <= max_body {
+        return Ok(());
+    }
+    Err(ctx.err_note(
+        body.span(),
+        format!(
+            "the body template can produce bodies of up to {largest} bytes, more than the {max_body} bytes `max_body_bytes` allows"
+        ),
+        "lower the `max_len` of its strings and arrays, or raise `max_body_bytes` in [target] (default 1048576, 1 MiB)",
+    ))
 }
 
 fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
@@ -107,7 +128,7 @@ fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
     Ok(text)
 }
 
-fn item(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+fn item(ctx: Ctx<'_>, doc: &Spanned<String>, collection: &str) -> Checked<String> {
     let text = path(ctx, doc, "item path")?;
     let found = placeholder::find(&text);
     if let Some((_, other)) = found.iter().find(|(_, p)| p.name != ID || p.offset != 0) {
@@ -128,7 +149,37 @@ fn item(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
             ),
         ));
     }
+    item_below_collection(ctx, doc, &text, collection)?;
     Ok(text)
+}
+
+/// The item path is the collection's path, then `{id}` as a whole segment, then nothing or
+/// more segments: so an item is always a fresh URL directly below the collection, never one
+/// below a fixed (possibly pre-existing) item, and never an id in the query.
+fn item_below_collection(
+    ctx: Ctx<'_>,
+    doc: &Spanned<String>,
+    text: &str,
+    collection: &str,
+) -> Checked<()> {
+    let expected = format!("{}/{{id}}", collection.trim_end_matches('/'));
+    let rest = text.strip_prefix(&expected);
+    if rest.is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?'])) {
+        return Ok(());
+    }
+    let problem = match text.find('?') {
+        Some(query) if common::own_id_at(text).is_some_and(|at| at > query) => {
+            "has `{id}` in its query: the id must be a path segment"
+        }
+        _ => "must be the collection's path followed by `/{id}` (and optionally more segments)",
+    };
+    Err(ctx.err_note(
+        doc.span(),
+        format!("the item path `{}` {problem}", shorten(text)),
+        format!(
+            "with the collection `{collection}`, write `{expected}`: idemfuzz only writes to the items it creates, directly below their collection"
+        ),
+    ))
 }
 
 fn create_mode(ctx: Ctx<'_>, doc: Option<&Spanned<String>>) -> Checked<CreateMode> {

@@ -1,21 +1,24 @@
 //! `[[scripts]]`: steps, placeholders, captures, expectations and `same_state` assertions.
 //!
-//! Safety rule: a step that writes (PUT, POST, PATCH, DELETE) must target a path containing
-//! `{id}`, the run-owned id of the script's resource, so a script only changes resources the run
-//! created.
+//! Safety rule: a step that writes (PUT, POST, PATCH, DELETE) must target the script's own
+//! item — the resource's item path with `{id}`, the run-owned id, or a path below it — so a
+//! script only changes resources the run created.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
 use toml::Spanned;
 
-use super::common::{count, header_name, header_value, json, names, path, pointer, statuses};
+use super::common::{
+    count, header_name, header_value, json, names, own_id_at, path, pointer, statuses,
+};
 use super::resource::method;
 use super::{Checked, Ctx};
 use crate::model::exchange::Method;
 use crate::scenario::model::{CaptureDoc, ExpectDoc, SameStateDoc, ScriptDoc, StepDoc, StepRefDoc};
 use crate::scenario::placeholder::{self, ID, Placeholder};
 use crate::scenario::{Capture, Expect, Resource, Script, Step};
+use crate::shorten::shorten;
 
 /// Most times one step may be sent.
 const MAX_STEP_REPEAT: u32 = 100;
@@ -60,7 +63,14 @@ fn script(
     let mut defined = BTreeSet::from([ID.to_owned()]);
     let mut steps: Vec<Step> = Vec::new();
     for (index, step_doc) in doc.steps.iter().enumerate() {
-        let step = step(ctx, step_doc.get_ref(), index, &steps, &defined)?;
+        let step = step(
+            ctx,
+            step_doc.get_ref(),
+            index,
+            &steps,
+            &defined,
+            &resources[resource],
+        )?;
         defined.extend(step.capture.iter().map(|(name, _)| name.clone()));
         steps.push(step);
     }
@@ -104,9 +114,10 @@ fn step(
     index: usize,
     earlier: &[Step],
     defined: &BTreeSet<String>,
+    resource: &Resource,
 ) -> Checked<Step> {
     let method = method(ctx, &doc.method)?;
-    let path = step_path(ctx, &doc.path, method, defined)?;
+    let path = step_path(ctx, &doc.path, method, defined, resource)?;
     let body = doc
         .body
         .as_ref()
@@ -156,6 +167,7 @@ fn step_path(
     doc: &Spanned<String>,
     method: Method,
     defined: &BTreeSet<String>,
+    resource: &Resource,
 ) -> Checked<String> {
     let text = path(ctx, doc, "path")?;
     let found: Vec<Placeholder> = placeholder::find(&text)
@@ -163,15 +175,47 @@ fn step_path(
         .map(|(_, p)| p)
         .collect();
     check_defined(ctx, &found, defined, doc.span())?;
-    let targets_own_id = found.iter().any(|p| p.name == ID && p.offset == 0);
-    if !method.is_safe() && !targets_own_id {
-        return Err(ctx.err_note(
-            doc.span(),
-            format!("a {method} step must target a path containing `{{id}}`"),
-            "idemfuzz only changes resources it created itself: `{id}` is the run-owned id of the script's resource",
-        ));
+    if !method.is_safe() {
+        write_targets_own_item(ctx, doc, &text, method, resource)?;
     }
     Ok(text)
+}
+
+/// A write step targets the script's own item: its path is the item path up to `{id}`, then
+/// nothing, more segments or a query — never `{id}` in a query or after a fixed id.
+fn write_targets_own_item(
+    ctx: Ctx<'_>,
+    doc: &Spanned<String>,
+    text: &str,
+    method: Method,
+    resource: &Resource,
+) -> Checked<()> {
+    let own_item = resource
+        .item
+        .find("{id}")
+        .map(|at| &resource.item[..at + "{id}".len()])
+        .unwrap_or(&resource.item);
+    let rest = text.strip_prefix(own_item);
+    if rest.is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?'])) {
+        return Ok(());
+    }
+    let problem = match (own_id_at(text), text.find('?')) {
+        (None, _) => format!("a {method} step must target a path containing `{{id}}`"),
+        (Some(at), Some(query)) if at > query => format!(
+            "a {method} step has `{{id}}` in its query: it would write to `{}`",
+            shorten(&text[..query])
+        ),
+        _ => format!(
+            "a {method} step must target the script's own item `{}` or a path below it, not `{}`",
+            resource.item,
+            shorten(text)
+        ),
+    };
+    Err(ctx.err_note(
+        doc.span(),
+        problem,
+        "idemfuzz only changes resources it created itself: `{id}` is the run-owned id of the script's resource",
+    ))
 }
 
 fn check_defined(

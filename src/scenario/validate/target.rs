@@ -10,6 +10,7 @@ use super::{Checked, Ctx};
 use crate::env::EnvSnapshot;
 use crate::scenario::interpolate::interpolate;
 use crate::scenario::model::TargetDoc;
+use crate::scenario::size::DEFAULT_MAX_BODY_BYTES;
 use crate::scenario::{DEFAULT_ID_PREFIX, DEFAULT_TIMEOUT, Target, TargetHeader};
 
 /// What a literal secret header value is shown as.
@@ -45,6 +46,28 @@ pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked
         auth,
     })
 }
+
+/// `max_body_bytes`: at least 1, at most 1 GiB; 1 MiB when absent.
+pub(super) fn max_body_bytes(ctx: Ctx<'_>, doc: Option<&Spanned<i64>>) -> Checked<u64> {
+    let Some(doc) = doc else {
+        return Ok(DEFAULT_MAX_BODY_BYTES);
+    };
+    u64::try_from(*doc.get_ref())
+        .ok()
+        .filter(|n| (1..=MAX_BODY_BYTES_LIMIT).contains(n))
+        .ok_or_else(|| {
+            ctx.err(
+                doc.span(),
+                format!(
+                    "`max_body_bytes` must be from 1 to {MAX_BODY_BYTES_LIMIT} (1 GiB), found {}",
+                    doc.get_ref()
+                ),
+            )
+        })
+}
+
+/// The largest `max_body_bytes` accepted.
+const MAX_BODY_BYTES_LIMIT: u64 = 1024 * 1024 * 1024;
 
 /// Why a base URL cannot be used. Credentials it carries are never repeated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -163,7 +186,8 @@ fn target_header(
     env: &EnvSnapshot,
 ) -> Checked<TargetHeader> {
     let name = header_name(ctx, name)?;
-    let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
+    let interpolated =
+        interpolate(value.get_ref(), env).map_err(|e| ctx.err(value.span(), e.to_string()))?;
     header_value(ctx, &interpolated.value, value.span())?;
     Ok(TargetHeader::new(name, interpolated))
 }

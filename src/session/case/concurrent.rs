@@ -9,9 +9,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{CaseError, Req, Session};
-use crate::http::transport::{OutgoingRequest, UnreadAnswer};
+use crate::http::transport::UnreadAnswer;
 use crate::model::exchange::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::session::auth::{self, SendError};
+use crate::session::guard::Cleared;
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
 /// Hand it to [`Session::abandon`] to close its connection.
@@ -33,16 +34,14 @@ impl Session<'_> {
     ) -> Result<Vec<usize>, CaseError> {
         let mut prepared = Vec::with_capacity(sends.len());
         for (purpose, req) in sends {
-            let url = self.request_url(&req);
-            self.guard_ownership(req.method, &url)?;
-            let (outgoing, record) = self.prepare(&req, url);
+            let clearance = self.clear(&req)?;
+            let (outgoing, record) = self.prepare(&req, clearance);
             prepared.push((purpose, req, outgoing, record));
         }
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let outgoing: Vec<OutgoingRequest> =
-            prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
+        let outgoing: Vec<Cleared> = prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
         let credentials = self.target.auth.as_deref();
         let answers = tokio::select! {
             biased;
@@ -50,6 +49,7 @@ impl Session<'_> {
             answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing) => answers,
         };
         let mut indexes = Vec::with_capacity(answers.len());
+        let mut creations = Vec::new();
         let mut first_error = None;
         let collection = self.target.url(&self.resource.collection);
         for ((purpose, req, _, record), answer) in prepared.into_iter().zip(answers) {
@@ -57,7 +57,7 @@ impl Session<'_> {
             match self.receive(&req, purpose, record, answer) {
                 Ok(index) => {
                     if creates {
-                        self.adopt_created(index);
+                        creations.push(index);
                     }
                     indexes.push(index);
                 }
@@ -65,6 +65,10 @@ impl Session<'_> {
                     first_error.get_or_insert(err);
                 }
             }
+        }
+        // Read back once every answer is in, so the reads never interleave with the batch.
+        for index in creations {
+            self.adopt_created(index).await?;
         }
         match first_error {
             Some(err) => Err(err),
@@ -80,12 +84,11 @@ impl Session<'_> {
         purpose: impl Into<String>,
         req: Req,
     ) -> Result<Unanswered, CaseError> {
-        let url = self.request_url(&req);
-        self.guard_ownership(req.method, &url)?;
+        let clearance = self.clear(&req)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let (outgoing, record) = self.prepare(&req, url);
+        let (outgoing, record) = self.prepare(&req, clearance);
         let credentials = self.target.auth.as_deref();
         let sent = tokio::select! {
             biased;
@@ -194,11 +197,11 @@ mod tests {
 
     use super::*;
     use crate::env::EnvSnapshot;
-    use crate::http::transport::{RawResponse, Transport, TransportError};
+    use crate::http::transport::{OutgoingRequest, RawResponse, Transport, TransportError};
     use crate::scenario::{self, Scenario};
     use crate::session::context::{ResolvedTarget, RunContext};
 
-    /// Answers every request 201 with a Location, and remembers what it was sent.
+    /// Answers every request 201 with a Location and `{}`, and remembers what it was sent.
     #[derive(Default)]
     struct Recording {
         sent: Mutex<Vec<(Method, String)>>,
@@ -217,8 +220,8 @@ mod tests {
                 Ok(RawResponse {
                     status: 201,
                     headers: vec![("location".into(), format!("/things/srv-{id}"))],
-                    body: Vec::new(),
-                    body_len: 0,
+                    body: b"{}".to_vec(),
+                    body_len: 2,
                     elapsed: Duration::ZERO,
                 })
             })
@@ -259,7 +262,12 @@ mod tests {
         ];
         let refused = session.send_together(sends).await;
         assert!(
-            matches!(refused, Err(CaseError::NotOwned { .. })),
+            matches!(
+                refused,
+                Err(CaseError::Refused(
+                    crate::session::guard::Refusal::NotOwned { .. }
+                ))
+            ),
             "{refused:?}"
         );
         assert!(transport.sent.lock().map(|s| s.is_empty()).unwrap_or(false));
@@ -282,9 +290,16 @@ mod tests {
             .iter()
             .map(|e| e.purpose.as_str())
             .collect();
-        assert_eq!(purposes, ["client 1", "client 2", "client 3"]);
+        assert_eq!(purposes[..3], ["client 1", "client 2", "client 3"]);
+        assert!(
+            purposes[3..]
+                .iter()
+                .all(|p| p.starts_with("GET the created")),
+            "each created resource is read back after the batch: {purposes:?}"
+        );
         assert_eq!(session.owned_ids(), ["srv-0", "srv-1", "srv-2"]);
-        assert!(ctx.registry.owns("http://h/things/srv-2"));
+        let srv2 = crate::http::wire_url::WireUrl::parse("http://h/things/srv-2").expect("URL");
+        assert!(ctx.registry.owns(&srv2));
     }
 
     #[tokio::test]

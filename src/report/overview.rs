@@ -1,0 +1,121 @@
+//! The run at a glance, shared by the human and HTML summaries: the result rows grouped by
+//! resource (the scripts of a scenario file together), and what each row's status counts as.
+
+use crate::model::check::CheckId;
+use crate::model::report::{CheckResult, CheckStatus, RunReport};
+use crate::report::text::clean;
+
+/// A resource of a scenario file, or the scripts of one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group<'a> {
+    pub label: String,
+    pub rows: Vec<&'a CheckResult>,
+}
+
+impl Group<'_> {
+    /// The names of the group's rows of `kind` ([`row_name`]).
+    pub fn named(&self, kind: RowKind) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| row_kind(&r.status) == kind)
+            .map(|r| row_name(r))
+            .collect()
+    }
+
+    /// How many of the group's rows are of `kind`.
+    pub fn count(&self, kind: RowKind) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| row_kind(&r.status) == kind)
+            .count()
+    }
+}
+
+/// The result rows grouped by resource (scripts: by scenario file), in order of appearance.
+pub fn groups(report: &RunReport) -> Vec<Group<'_>> {
+    let several_files = report.scenarios.len() > 1;
+    let mut groups: Vec<(String, String, Group)> = Vec::new();
+    for row in &report.results {
+        let file = file_name(&row.scenario);
+        let (key, label) = if row.check == CheckId::Script {
+            ("\0scripts".to_string(), format!("scripts ({file})"))
+        } else if several_files {
+            (
+                row.resource.clone(),
+                format!("{} ({file})", clean(&row.resource)),
+            )
+        } else {
+            (row.resource.clone(), clean(&row.resource))
+        };
+        match groups
+            .iter_mut()
+            .find(|(s, k, _)| *s == row.scenario && *k == key)
+        {
+            Some((_, _, group)) => group.rows.push(row),
+            None => groups.push((
+                row.scenario.clone(),
+                key,
+                Group {
+                    label,
+                    rows: vec![row],
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, _, group)| group).collect()
+}
+
+/// The file name of a scenario path, without its directories.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// How the summary treats a row's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Passed,
+    Failed,
+    /// Ran, but nothing could be judged (errored; inconclusive).
+    NotJudged,
+    Skipped,
+    Interrupted,
+}
+
+pub fn row_kind(status: &CheckStatus) -> RowKind {
+    match status {
+        CheckStatus::Passed => RowKind::Passed,
+        CheckStatus::Failed => RowKind::Failed,
+        CheckStatus::Errored { .. } => RowKind::NotJudged,
+        CheckStatus::Skipped { .. } => RowKind::Skipped,
+        CheckStatus::Interrupted => RowKind::Interrupted,
+    }
+}
+
+/// A row's name within its group: the check, or the script's name for scripts.
+pub fn row_name(row: &CheckResult) -> String {
+    if row.check == CheckId::Script {
+        format!("\"{}\"", clean(&row.resource))
+    } else {
+        row.check.name().to_string()
+    }
+}
+
+/// A status as one word: `passed`, `failed`, `skipped`, `errored`, `interrupted`.
+pub fn status_label(status: &CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Passed => "passed",
+        CheckStatus::Failed => "failed",
+        CheckStatus::Skipped { .. } => "skipped",
+        CheckStatus::Errored { .. } => "errored",
+        CheckStatus::Interrupted => "interrupted",
+    }
+}
+
+/// Why a row was not judged: the skip or error reason, or the interruption.
+pub fn status_note(status: &CheckStatus) -> Option<&str> {
+    match status {
+        CheckStatus::Skipped { reason } | CheckStatus::Errored { reason } => Some(reason),
+        CheckStatus::Interrupted => Some("the run was interrupted"),
+        CheckStatus::Passed | CheckStatus::Failed => None,
+    }
+}

@@ -1,0 +1,284 @@
+//! Adopting what a POST created. A server-assigned id becomes the run's — something idemfuzz
+//! may write to and delete — only when all of these hold:
+//!
+//! * the answer is `201 Created` (any other 2xx may name a resource that existed before);
+//! * the id (the last segment of `Location`, or the value at the `post_id` pointer) is a
+//!   single path segment in every encoding ([`wire_url::check_segment_value`]);
+//! * with `post_id = "location"`, the `Location` is on the target's origin and *is* the item
+//!   URL of that id;
+//! * a GET of the item shows the members this POST sent (after an empty POST, none of the
+//!   body template's members: a fresh, empty resource).
+//!
+//! A 201 that names some other resource is a finding (RFC 9110 §15.3.2); a `Location` on
+//! another origin is reported and never requested. What such a POST created cannot be found,
+//! so it is listed as left behind and nothing is deleted for it.
+
+use serde_json::Value;
+
+use super::{CaseError, Req, Session, id_text};
+use crate::http::wire_url::{self, WireUrl};
+use crate::model::exchange::{Body, Exchange, Method};
+use crate::scenario::PostId;
+use crate::session::notice::Notice;
+use crate::session::registry::OwnedState;
+use crate::shorten::shorten;
+use crate::snapshot::holds::holds;
+
+/// The purpose of the GET that reads a POST-created resource back before it is adopted. The
+/// session sends it, not the check: check outlines do not list it.
+pub const READ_BACK_PURPOSE: &str = "GET the created resource: does it hold what the POST sent?";
+
+/// Why a read-back does not prove the resource is the run's.
+enum ReadBack {
+    /// The item answered, and does not hold what the POST sent: it is some other resource.
+    SomeoneElses(String),
+    /// The item could not be read back (not 2xx), or an empty POST's item is not empty (it
+    /// cannot be told from an existing resource; `post-put-creation` judges it).
+    Unproven(String),
+}
+
+/// A POST whose 201 could not be adopted: its exchange, the read-back GET if one was sent, and
+/// why.
+#[derive(Debug, Clone)]
+pub(super) struct Unadopted {
+    pub(super) post: usize,
+    pub(super) read_back: Option<usize>,
+    pub(super) reason: String,
+}
+
+impl Session<'_> {
+    /// The id a POST answer (at `index`) created, adopted as run-owned when it provably is the
+    /// run's (see the module documentation); `None` otherwise, with the reason kept for
+    /// [`Session::create`]'s setup error.
+    pub async fn adopt_created(&mut self, index: usize) -> Result<Option<String>, CaseError> {
+        let Some(source) = self.resource.post_id.clone() else {
+            return Ok(None);
+        };
+        if self.exchanges[index].response.status != 201 {
+            return Ok(None);
+        }
+        let id = match self.claim(index, &source) {
+            Ok(id) => id,
+            Err(why) => {
+                self.not_adopted(index, None, &why);
+                return Ok(None);
+            }
+        };
+        if self.owned_ids.contains(&id) {
+            // A replayed 201 (an Idempotency-Key retry) naming what the case already proved.
+            return Ok(Some(id));
+        }
+        let read = self
+            .send(
+                READ_BACK_PURPOSE,
+                Req::new(Method::Get, self.resource.item_path(&id)),
+            )
+            .await?;
+        match self.read_back(index, read) {
+            Ok(()) => {
+                self.adopt(&id);
+                let url = self.item_url(&id);
+                self.ctx.registry.mark(&url, OwnedState::Live);
+                Ok(Some(id))
+            }
+            Err(ReadBack::SomeoneElses(why)) => {
+                let observed = format!("{}; {why}", answered(&self.exchanges[index]));
+                self.notice(match source {
+                    PostId::Location => Notice::location_not_created(observed),
+                    PostId::Pointer(_) => Notice::post_id_not_created(observed),
+                });
+                self.not_adopted(index, Some(read), &why);
+                Ok(None)
+            }
+            Err(ReadBack::Unproven(why)) => {
+                self.not_adopted(index, Some(read), &why);
+                Ok(None)
+            }
+        }
+    }
+
+    /// The GET that read back what the POST at `post` named, when that POST's 201 could not be
+    /// adopted after the read.
+    pub fn unadopted_read_back(&self, post: usize) -> Option<&Exchange> {
+        self.unadopted
+            .as_ref()
+            .filter(|unadopted| unadopted.post == post)
+            .and_then(|unadopted| unadopted.read_back)
+            .map(|read| &self.exchanges[read])
+    }
+
+    /// The id a 201 names, or why it names none the run could use. Reports a `Location` on
+    /// another origin and one that names another resource than the id.
+    fn claim(&mut self, index: usize, source: &PostId) -> Result<String, String> {
+        let exchange = &self.exchanges[index];
+        let post = answered(exchange);
+        let location = exchange.response.header("location").map(str::to_owned);
+        let body_id = match source {
+            PostId::Pointer(pointer) => exchange
+                .response
+                .body
+                .json()
+                .and_then(|body| pointer.get(body))
+                .and_then(id_text),
+            PostId::Location => None,
+        };
+        let located = match &location {
+            None => None,
+            Some(text) => match self.resolve(index, text) {
+                Ok(url) if self.on_target_origin(&url) => Some(url),
+                Ok(_) => {
+                    let observed = format!("{post}, Location: {}", shorten(text));
+                    self.notice(Notice::location_other_origin(observed));
+                    None
+                }
+                Err(_) => None,
+            },
+        };
+        let id = match (source, &located) {
+            (PostId::Location, Some(url)) => last_segment(url)
+                .ok_or_else(|| format!("its Location `{}` names no item", shorten(url.as_str())))?,
+            (PostId::Location, None) => {
+                return Err(match &location {
+                    None => "it sent no Location".to_owned(),
+                    Some(text) => format!(
+                        "its Location `{}` is not a URL on the target's origin",
+                        shorten(text)
+                    ),
+                });
+            }
+            (PostId::Pointer(pointer), _) => body_id
+                .ok_or_else(|| format!("no id could be read from it (post_id = \"{pointer}\")"))?,
+        };
+        wire_url::check_segment_value(&id)
+            .map_err(|err| format!("the id it gave cannot be used: {err}"))?;
+        if let Some(url) = &located
+            && !self.names_item(url, &id)
+        {
+            let observed = format!(
+                "{post}, Location: {}, which is not {}, the item of the id it created",
+                shorten(url.as_str()),
+                shorten(&self.item_url(&id))
+            );
+            self.notice(Notice::location_not_created(observed.clone()));
+            if matches!(source, PostId::Location) {
+                return Err(observed);
+            }
+        }
+        Ok(id)
+    }
+
+    /// True when `url` is the item URL of `id` (canonically; a trailing `/` aside).
+    fn names_item(&self, url: &WireUrl, id: &str) -> bool {
+        let item = WireUrl::parse(&self.item_url(id));
+        item.is_ok_and(|item| {
+            item.same_origin(url)
+                && trimmed(item.canonical_segments()) == trimmed(url.canonical_segments())
+        })
+    }
+
+    /// Whether the item read back (exchange `read`) holds what the POST (exchange `post`) sent.
+    fn read_back(&self, post: usize, read: usize) -> Result<(), ReadBack> {
+        let got = &self.exchanges[read];
+        if !got.response.is_success() {
+            return Err(ReadBack::Unproven(format!(
+                "it named {}, and {}, so what it created could not be read back",
+                shorten(&got.request.url),
+                answered(got)
+            )));
+        }
+        let kept = got.response.body.json();
+        let observed = |what: &str| {
+            format!(
+                "it named {}, and {}: {what}",
+                shorten(&got.request.url),
+                answered(got),
+            )
+        };
+        match sent_members(&self.exchanges[post]) {
+            Some(sent) if kept.is_some_and(|kept| holds(kept, sent)) => Ok(()),
+            Some(_) => Err(ReadBack::SomeoneElses(observed(
+                "it does not hold the members the POST sent",
+            ))),
+            // An empty POST (POST-PUT creation) creates an empty resource: none of the
+            // template's members may have a value yet. One that has some cannot be told from
+            // an existing resource, so it is not the run's (post-put-creation judges it).
+            None if kept.is_some_and(|kept| self.is_empty_item(kept)) => Ok(()),
+            None => Err(ReadBack::Unproven(observed(
+                "the POST sent no members, yet it holds some of the body template's, so it cannot be told from an existing resource",
+            ))),
+        }
+    }
+
+    /// True when a representation is an object in which no top-level member of the body
+    /// template has a value (absent, `null`, or an empty string, array or object).
+    fn is_empty_item(&self, kept: &Value) -> bool {
+        let Some(object) = kept.as_object() else {
+            return false;
+        };
+        self.resource.body.top_level_members().iter().all(|name| {
+            object.get(*name).is_none_or(|value| match value {
+                Value::Null => true,
+                Value::String(text) => text.is_empty(),
+                Value::Array(items) => items.is_empty(),
+                Value::Object(members) => members.is_empty(),
+                _ => false,
+            })
+        })
+    }
+
+    /// Records that the resource a POST's 201 created could not be adopted: nothing is written
+    /// or deleted for it, and the report lists it as left behind.
+    fn not_adopted(&mut self, index: usize, read_back: Option<usize>, why: &str) {
+        let exchange = &self.exchanges[index];
+        let reason = format!(
+            "{} {} answered 201, but {why}; idemfuzz cannot prove which resource it created, so it deleted none",
+            exchange.request.method,
+            shorten(&exchange.request.url),
+        );
+        self.ctx
+            .registry
+            .note_unadopted(&exchange.request.url, &reason);
+        self.unadopted = Some(Unadopted {
+            post: index,
+            read_back,
+            reason,
+        });
+    }
+}
+
+/// The members a POST sent: its JSON object body, if it had one.
+fn sent_members(post: &Exchange) -> Option<&Value> {
+    match &post.request.body {
+        Body::Json { value } if value.is_object() => Some(value),
+        _ => None,
+    }
+}
+
+/// The last non-empty segment of a URL's path, percent-decoded.
+fn last_segment(url: &WireUrl) -> Option<String> {
+    let segments = trimmed(url.canonical_segments());
+    let last = segments.last()?;
+    percent_encoding::percent_decode_str(last)
+        .decode_utf8()
+        .ok()
+        .map(|id| id.into_owned())
+        .filter(|id| !id.is_empty())
+}
+
+/// Segments without trailing empty ones (a trailing `/`).
+fn trimmed(mut segments: Vec<String>) -> Vec<String> {
+    while segments.last().is_some_and(String::is_empty) {
+        segments.pop();
+    }
+    segments
+}
+
+/// `METHOD URL answered STATUS`.
+fn answered(exchange: &Exchange) -> String {
+    format!(
+        "{} {} answered {}",
+        exchange.request.method,
+        shorten(&exchange.request.url),
+        exchange.response.status
+    )
+}
