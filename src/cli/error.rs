@@ -8,6 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::cli::cleanup::CleanupError;
 use crate::cli::config::ConfigError;
 use crate::cli::input::InputError;
 use crate::cli::transport::TransportArgsError;
@@ -57,6 +58,9 @@ pub enum CliError {
         scenario: String,
         resource: String,
     },
+    /// `cleanup`: a run's ledger cannot be worked on.
+    #[error(transparent)]
+    Cleanup(#[from] CleanupError),
     /// `merge`: the reports cannot be merged.
     #[error(transparent)]
     Merge(#[from] MergeError),
@@ -136,6 +140,7 @@ impl CliError {
             | CliError::SavedFailure(_)
             | CliError::ReplayScenarioMissing { .. }
             | CliError::ReplayUnknownResource { .. }
+            | CliError::Cleanup(_)
             | CliError::Merge(_)
             | CliError::OpenApi(_)
             | CliError::OpenApiNoBaseUrl { .. }

@@ -4,6 +4,7 @@
 pub mod args;
 mod bundled;
 mod ci;
+mod cleanup;
 pub mod commands;
 pub mod config;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod input;
 mod merge;
 mod openapi;
 mod pipe;
+mod signals;
 pub mod transport;
 mod values;
 pub mod wait;
@@ -39,6 +41,7 @@ fn command(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> Result<u8, CliErr
         Command::Fuzz(args) => fuzz::fuzz(args, cli.color, env, terminal),
         Command::Replay(args) => fuzz::replay(args, cli.color, env, terminal),
         Command::Merge(args) => merge::merge(args, cli.color, terminal),
+        Command::Cleanup(args) => cleanup::cleanup(args, env),
         Command::ServeDemo(args) => commands::serve_demo(args),
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => Ok(commands::list_checks(&mut stdout)),
