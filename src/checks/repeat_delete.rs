@@ -16,7 +16,7 @@ use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::model::StatusesDoc;
 use crate::scenario::{OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Session, id_text};
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -172,7 +172,7 @@ pub async fn execute(
         .create_generated(generator, "create the target")
         .await?;
     for n in before..options.canaries {
-        create_canary(session, generator, n + 1).await?;
+        create_canary_after(session, generator, n + 1, &target_id).await?;
     }
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
@@ -210,12 +210,30 @@ async fn create_canary(
     Ok(())
 }
 
+/// A canary created after the target: with client-chosen ids, its id extends the target's, so
+/// a DELETE that removes every id starting with the target's (a prefix match) removes it too.
+async fn create_canary_after(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    n: u32,
+    target: &str,
+) -> Result<(), CaseError> {
+    if session.resource.create != crate::scenario::CreateMode::Put {
+        return create_canary(session, generator, n).await;
+    }
+    let id = session.fresh_id_extending(target);
+    let body = generator.generate(&session.resource.body);
+    let purpose = format!("create canary {n} (its id extends the target's)");
+    let index = session.put(&id, &body, &purpose).await?;
+    session.require_success(index)
+}
+
 /// The oracle.
 pub fn judge(
     record: &Record,
     canon: &Canon,
     options: &RepeatDeleteOptions,
-    id_field: &crate::scenario::JsonPointer,
+    id_field: &crate::scenario::IdField,
 ) -> Vec<Violation> {
     let first = &record.first_delete.response;
     if !first.is_success() {
@@ -262,7 +280,7 @@ pub fn judge(
 fn collateral(
     record: &Record,
     canon: &Canon,
-    id_field: &crate::scenario::JsonPointer,
+    id_field: &crate::scenario::IdField,
 ) -> Option<Violation> {
     let (Some(before), Some(after)) = (
         &record.collection_before.items,
@@ -274,10 +292,7 @@ fn collateral(
         Value::Array(
             items
                 .iter()
-                .filter(|item| {
-                    id_field.get(item).and_then(id_text).as_deref()
-                        != Some(record.target_id.as_str())
-                })
+                .filter(|item| id_field.read(item).as_deref() != Some(record.target_id.as_str()))
                 .map(|item| canon.body(item))
                 .collect(),
         )

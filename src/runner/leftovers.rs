@@ -2,6 +2,7 @@
 //! resources that accept POST, the ledger's start line, and — at the end of the run — the search
 //! for what POSTs whose answer was lost (or adopted nothing) created, by the marker.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -9,17 +10,20 @@ use serde_json::Value;
 
 use crate::http::transport::Transport;
 use crate::model::exchange::Method;
+use crate::model::redact::Scrubber;
 use crate::model::report::LeftBehind;
 use crate::runner::plan::PlannedScenario;
 use crate::runner::strip_credentials;
-use crate::scenario::Resource;
+use crate::scenario::nesting::parent_segment_in;
+use crate::scenario::{ListingFormat, Resource};
 use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Refusal, Scope};
 use crate::session::journal::Journal;
 use crate::session::ledger::{self, FORMAT, Ledger, LedgerError, LedgerResource, Start};
 use crate::session::registry::Registry;
-use crate::session::{faults, id_text, marker};
+use crate::session::{faults, marker, response_record};
+use crate::snapshot::listing::{PageAt, PageError, read_page};
 
 /// The scenarios with the run marker in the body template of every resource that accepts POST
 /// (where the template has a string that can hold it).
@@ -61,7 +65,11 @@ pub fn start(run_id: &str, scenarios: &[PlannedScenario], marker: &str) -> Start
                     base_url: strip_credentials(&planned.target.base_url),
                     collection: planned.target.url(&resource.collection),
                     item: resource.item.clone(),
-                    items: resource.items.to_string(),
+                    items: resource
+                        .listing
+                        .format
+                        .items()
+                        .map_or_else(String::new, |items| items.to_string()),
                     id_field: resource.id_field.to_string(),
                     deletable: resource.supports(Method::Delete),
                     marker: carries_marker(resource, marker).then(|| marker.to_string()),
@@ -145,7 +153,8 @@ pub async fn search(
             left.extend(unadopted);
             continue;
         };
-        match search_one(ctx, planned, resource, marker).await {
+        let resource = bound(planned, resource, &collection);
+        match search_one(ctx, planned, &resource, marker).await {
             Ok(found) => {
                 let accounted = found.len();
                 left.extend(found);
@@ -200,8 +209,7 @@ pub fn marked_left(
         .map(|item| {
             let url = resource
                 .id_field
-                .get(item)
-                .and_then(id_text)
+                .read(item)
                 .map(|id| planned.target.url(&resource.item_path(&id)));
             unproven_left(
                 url.unwrap_or_else(|| planned.target.url(&resource.collection)),
@@ -211,8 +219,9 @@ pub fn marked_left(
         .collect()
 }
 
-/// Every item of a collection, read with one GET (retried after a transient fault). A read
-/// needs no ownership; it runs after an interruption too, like the cleanup.
+/// The entries of the first page of a collection's listing, read with one GET (retried after a
+/// transient fault). A read needs no ownership; it runs after an interruption too, like the
+/// cleanup.
 pub async fn list(
     transport: &dyn Transport,
     target: &ResolvedTarget,
@@ -223,8 +232,17 @@ pub async fn list(
         registry: &Registry::default(),
         collection: None,
     };
-    let clearance = guard::clear(scope, Method::Get, &target.url(&resource.collection))
-        .map_err(ListError::Refused)?;
+    let listing = &resource.listing;
+    if matches!(
+        listing.format,
+        ListingFormat::None | ListingFormat::Propfind
+    ) {
+        return Err(ListError::NotAGet {
+            format: listing.format.name(),
+        });
+    }
+    let clearance =
+        guard::clear(scope, Method::Get, &target.url(&listing.path)).map_err(ListError::Refused)?;
     let url = clearance.url().to_owned();
     let mut attempt = 1;
     let answer = loop {
@@ -245,15 +263,24 @@ pub async fn list(
             status: raw.status,
         });
     }
-    serde_json::from_slice::<Value>(&raw.body)
-        .ok()
-        .and_then(|body| resource.items.get(&body).and_then(Value::as_array).cloned())
-        .ok_or(ListError::NoItems { url })
+    let record = response_record(&raw, &Scrubber::for_headers(&target.target.headers));
+    // The first page: what a run just created is on it on most APIs.
+    let at = PageAt {
+        url: &url,
+        first: &url,
+        number: 1,
+    };
+    read_page(listing, at, &record)
+        .map(|page| page.entries)
+        .map_err(|why| ListError::Page { url, why })
 }
 
 /// Why the items of a collection could not be read (the reason a search for leftovers gives).
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
+    /// The listing is not read with a GET.
+    #[error("its collection is not read with a GET (`format = \"{format}\"`)")]
+    NotAGet { format: &'static str },
     /// The ownership guard refused the GET.
     #[error("the collection could not be listed ({0})")]
     Refused(Refusal),
@@ -263,9 +290,9 @@ pub enum ListError {
     /// The GET was answered with a status other than 2xx.
     #[error("the collection could not be listed (GET {url} answered {status})")]
     Status { url: String, status: u16 },
-    /// The answer holds no list of items where the resource says they are.
-    #[error("GET {url} answered no list of items")]
-    NoItems { url: String },
+    /// The first page of the listing could not be read.
+    #[error("GET {url}: {why}")]
+    Page { url: String, why: PageError },
 }
 
 /// A resource the run very probably created but cannot prove it did.
@@ -292,15 +319,35 @@ pub fn find<'a>(
             .scenario
             .resources
             .iter()
-            .find(|r| planned.target.url(&r.collection) == collection)
+            .find(|r| {
+                planned
+                    .target
+                    .url(&bound(planned, r, collection).collection)
+                    == collection
+            })
             .map(|r| (planned, r))
     })
+}
+
+/// `resource` as the cases saw it whose collection or item is at `url`: a nested resource under
+/// the parent `url` names; any other as it is.
+pub fn bound<'a>(
+    planned: &PlannedScenario,
+    resource: &'a Resource,
+    url: &str,
+) -> Cow<'a, Resource> {
+    let to_url = |r: &Resource| planned.target.url(&r.collection);
+    match parent_segment_in(resource, url, to_url) {
+        Some(segment) => Cow::Owned(resource.under_segment(segment)),
+        None => Cow::Borrowed(resource),
+    }
 }
 
 /// The collection URL of the resource an item URL belongs to.
 fn owning_collection(scenarios: &[PlannedScenario], url: &str) -> Option<String> {
     scenarios.iter().find_map(|planned| {
         planned.scenario.resources.iter().find_map(|resource| {
+            let resource = bound(planned, resource, url);
             let item = planned.target.url(&resource.item_path(""));
             url.starts_with(&item)
                 .then(|| planned.target.url(&resource.collection))
