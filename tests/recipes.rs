@@ -170,7 +170,14 @@ fn cleanup_after_a_killed_nested_run_deletes_the_children_before_their_parent() 
     let ledger: String = lines.iter().map(|line| format!("{line}\n")).collect();
     std::fs::write(dir.path().join("dead.jsonl"), ledger).expect("ledger");
     let ledger_dir = dir.path().display().to_string();
-    let out = support::run(["cleanup", "dead", "--ledger-dir", &ledger_dir]);
+    let out = support::run([
+        "cleanup",
+        "dead",
+        "--ledger-dir",
+        &ledger_dir,
+        "--base-url",
+        &base,
+    ]);
     out.assert_no_panic()
         .assert_code(0, "the order, then its customer, are deleted");
     let deletes: Vec<String> = api
