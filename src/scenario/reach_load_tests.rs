@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
-use crate::scenario::{ListingFormat, Pages};
+use crate::scenario::{JsonPointer, ListingFormat, Pages};
 
 fn load(text: &str) -> Result<Scenario, ScenarioError> {
     load_str(Path::new("t.toml"), text, &EnvSnapshot::default())
@@ -276,4 +276,42 @@ fn posting_needs_json_bodies() {
         line.starts_with("t.toml:5:11: error: `post_id` (POST to the collection) needs `representation = \"json\"`, not `text`"),
         "{line}"
     );
+}
+
+#[test]
+fn the_documented_version_token_example_loads_and_ignores_its_member() {
+    let text = documented_toml("Version tokens: `[resources.NAME.version]`", 0);
+    let env = EnvSnapshot::from_pairs([("COUCHDB_PASSWORD", "p")]);
+    let scenario = load_str(Path::new("t.toml"), text, &env).expect("the example is valid");
+    let docs = &scenario.resources[0];
+    let version = docs.version.as_ref().expect("a version token");
+    assert_eq!(
+        version.member,
+        JsonPointer::parse("/_rev").expect("pointer")
+    );
+    assert_eq!(version.answer, JsonPointer::parse("/rev").ok());
+    let member = JsonPointer::parse("/_rev").expect("pointer");
+    assert!(
+        docs.ignore.iter().any(|p| p.matches(&member)),
+        "the token is left out of state comparisons"
+    );
+}
+
+#[test]
+fn version_tokens_need_json_and_one_member() {
+    let with = |extra: &str, version: &str| {
+        format!(
+            "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{{id}}\"\n{extra}\n[resources.t.version]\n{version}"
+        )
+    };
+    let json_body = "body = { a = 1 }";
+    let text_body = "representation = \"text\"\nbody = \"x\"";
+    assert!(first_line(&with(text_body, "member = \"/_rev\"")).contains("needs JSON bodies"));
+    assert!(first_line(&with(json_body, "member = \"\"")).contains("must point to one member"));
+    assert!(first_line(&with(json_body, "member = \"/*\"")).contains("must point to one member"));
+    assert!(
+        first_line(&with(json_body, "member = \"/_rev\"\nanswer = \"rev\"")).contains("t.toml:")
+    );
+    assert!(first_line(&with(json_body, "membr = \"/_rev\"")).contains("unknown field"));
+    assert!(load(&with(json_body, "member = \"/meta/rev\"")).is_ok());
 }

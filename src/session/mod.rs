@@ -13,5 +13,5 @@ pub mod notice;
 pub mod registry;
 
 pub use case::{
-    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
+    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered, VersionUse,
 };
