@@ -2,36 +2,14 @@
 //! `/items/{id}/` (a trailing slash, integer ids chosen by the server), created by POST to
 //! `/items/`, listed 20 per page with `{"count", "next", "results"}` over 1,000 pre-existing
 //! items. The correct viewset is clean; a merging PUT and a 500 on a repeated DELETE are caught.
+//! The scenario is the recipe of docs/recipes.md.
 
 mod reach_support;
 mod standins;
 mod support;
 
-use reach_support::{assert_caught, assert_clean, run_on};
+use reach_support::{assert_caught, assert_clean, recipe, run_on};
 use standins::*;
-
-const DRF: &str = r#"
-[target]
-timeout = "5s"
-
-[resources.items]
-collection = "/items/"
-item = "/items/{id}/"
-create = "post"
-post_id = "/id"
-methods = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"]
-required = ["name"]
-
-[resources.items.listing]
-items = "/results"
-next = { url = "/next" }
-
-[resources.items.body]
-name = { gen = "string", min_len = 1, max_len = 20 }
-color = { gen = "one_of", values = ["red", "green", "blue"] }
-size = { gen = "int", min = 1, max = 100 }
-tags = { gen = "array", items = { gen = "string", chars = "alnum", min_len = 1, max_len = 6 }, min_len = 1, max_len = 3 }
-"#;
 
 fn drf(viewset: Drf) -> Standin {
     Standin::builder(viewset)
@@ -42,7 +20,7 @@ fn drf(viewset: Drf) -> Standin {
 #[test]
 fn a_correct_drf_viewset_with_trailing_slashes_and_pages_is_clean() {
     let api = drf(Drf::correct());
-    let out = run_on(&api, DRF, &[], &[]);
+    let out = run_on(&api, &recipe("drf"), &[], &[]);
     assert_clean(
         &api,
         &out,
@@ -74,13 +52,13 @@ fn a_correct_drf_viewset_with_trailing_slashes_and_pages_is_clean() {
 #[test]
 fn a_merging_put_is_caught_and_told_from_default_filling() {
     let api = drf(Drf::with_bug(DrfBug::PutMerges));
-    let out = run_on(&api, DRF, &["--checks", "partial-put"], &[]);
+    let out = run_on(&api, &recipe("drf"), &["--checks", "partial-put"], &[]);
     assert_caught(&out, "partial-put", "merged", "PutMerges");
 }
 
 #[test]
 fn a_repeated_delete_answering_500_is_caught() {
     let api = drf(Drf::with_bug(DrfBug::RepeatDelete500));
-    let out = run_on(&api, DRF, &["--checks", "repeat-delete"], &[]);
+    let out = run_on(&api, &recipe("drf"), &["--checks", "repeat-delete"], &[]);
     assert_caught(&out, "repeat-delete", "repeat-5xx", "RepeatDelete500");
 }

@@ -2,38 +2,15 @@
 //! bytes in an S3-compatible bucket (XML listings, continuation tokens, the credentials from the
 //! environment), form bodies on etcd v2 (keys listed by full path). Each correct stand-in is
 //! clean, with every check that makes sense for it run and passed; each planted bug is caught
-//! by its check.
+//! by its check. The scenarios are the recipes of docs/recipes.md.
 
 mod reach_support;
 mod standins;
 mod support;
 
-use reach_support::{assert_caught, assert_clean, run_on};
+use reach_support::{assert_caught, assert_clean, recipe, run_on};
 use standins::*;
 use support::{findings, result_row};
-
-fn webdav_scenario(body: &str) -> String {
-    format!(
-        r#"
-[target]
-timeout = "5s"
-
-[resources.files]
-collection = "/things/"
-item = "/things/{{id}}"
-representation = "text"
-methods = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
-etags = true
-ignore = ["/propstat/prop/getlastmodified"]
-body = {body}
-
-[resources.files.listing]
-format = "propfind"
-"#
-    )
-}
-
-const TEXT_BODY: &str = r#"{ gen = "string", chars = "ascii", min_len = 16, max_len = 16 }"#;
 
 fn webdav(dav: WebDav) -> Standin {
     Standin::builder(dav)
@@ -45,7 +22,7 @@ fn webdav(dav: WebDav) -> Standin {
 fn webdav_check(bug: WebDavBug, check: &str) -> support::Out {
     run_on(
         &webdav(WebDav::with_bug(bug)),
-        &webdav_scenario(TEXT_BODY),
+        &recipe("webdav"),
         &["--checks", check],
         &[],
     )
@@ -70,7 +47,7 @@ const FILE_CHECKS: [&str; 12] = [
 #[test]
 fn text_files_on_webdav_are_compared_byte_exactly_and_pass() {
     let api = webdav(WebDav::correct());
-    let out = run_on(&api, &webdav_scenario(TEXT_BODY), &[], &[]);
+    let out = run_on(&api, &recipe("webdav"), &[], &[]);
     let report = assert_clean(&api, &out, &FILE_CHECKS, "WebDAV, correct");
     let partial = result_row(&report, "partial-put", "files");
     assert!(
@@ -148,35 +125,6 @@ fn an_mtime_size_etag_is_caught() {
 
 const S3_SECRET: &str = "AWS4-HMAC-SHA256 Credential=idemfuzz/20250101/us-east-1/s3/aws4_request, Signature=0123456789abcdef";
 
-fn s3_scenario() -> String {
-    r#"
-[target]
-timeout = "5s"
-id_prefix = "zz"
-
-[target.headers]
-Authorization = "${S3_AUTHORIZATION}"
-
-[resources.objects]
-collection = "/bucket"
-item = "/bucket/{id}"
-representation = "bytes"
-methods = ["GET", "HEAD", "PUT", "DELETE"]
-put_create_statuses = [200, 201]   # S3 answers 200 to a PUT that creates
-etags = true
-ignore = ["/LastModified"]
-body = { gen = "bytes", min_len = 1, max_len = 512 }
-
-[resources.objects.listing]
-path = "/bucket?list-type=2&max-keys=20"
-format = "xml"
-items = "ListBucketResult/Contents"
-id = "Key"
-next = { token = "ListBucketResult/NextContinuationToken", param = "continuation-token" }
-"#
-    .to_string()
-}
-
 fn s3(bucket: S3) -> Standin {
     Standin::builder(bucket.authorization(S3_SECRET))
         .seed(Seed::numbered("bucket", 100))
@@ -191,7 +139,7 @@ fn run_s3(api: &Standin, checks: &[&str]) -> support::Out {
     }
     run_on(
         api,
-        &s3_scenario(),
+        &recipe("s3"),
         &extra,
         &[("S3_AUTHORIZATION", S3_SECRET)],
     )
@@ -260,27 +208,6 @@ fn an_s3_listing_an_overwritten_key_twice_is_caught() {
     );
 }
 
-fn etcd_scenario() -> String {
-    r#"
-[target]
-timeout = "5s"
-
-[resources.keys]
-collection = "/v2/keys/idemfuzz"
-item = "/v2/keys/idemfuzz/{id}"
-representation = "form"
-methods = ["GET", "HEAD", "PUT", "DELETE"]
-ignore = ["/node/modifiedIndex", "/node/createdIndex", "/prevNode", "/modifiedIndex", "/createdIndex"]
-body = { value = { gen = "string", chars = "alnum", min_len = 1, max_len = 20 } }
-
-[resources.keys.listing]
-items = "/node/nodes"
-id = "/key"
-id_pattern = "^/idemfuzz/(?<id>[^/]+)$"
-"#
-    .to_string()
-}
-
 fn etcd(server: Etcd) -> Standin {
     Standin::builder(server)
         .seed(Seed::numbered("idemfuzz", 3))
@@ -290,7 +217,7 @@ fn etcd(server: Etcd) -> Standin {
 #[test]
 fn form_bodies_on_etcd_are_stored_and_listed_by_full_key() {
     let api = etcd(Etcd::correct());
-    let out = run_on(&api, &etcd_scenario(), &[], &[]);
+    let out = run_on(&api, &recipe("etcd"), &[], &[]);
     assert_clean(
         &api,
         &out,
@@ -306,16 +233,27 @@ fn form_bodies_on_etcd_are_stored_and_listed_by_full_key() {
         ],
         "etcd, correct",
     );
-    let put = api
+    let puts: Vec<_> = api
         .requests()
         .into_iter()
-        .find(|r| r.method == "PUT")
-        .expect("a PUT");
-    assert_eq!(
-        put.header("content-type"),
-        Some("application/x-www-form-urlencoded")
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert!(
+        puts.iter().any(|put| put.body.starts_with(b"value=")),
+        "the run wrote values"
     );
-    assert!(put.body.starts_with(b"value="), "{:?}", put.body);
+    for put in &puts {
+        assert_eq!(
+            put.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        // A body of the required members only (none here) is the empty form.
+        assert!(
+            put.body.is_empty() || put.body.starts_with(b"value="),
+            "{:?}",
+            put.body
+        );
+    }
     let state = api.state();
     let stored = state
         .list("idemfuzz")
@@ -328,6 +266,6 @@ fn form_bodies_on_etcd_are_stored_and_listed_by_full_key() {
 #[test]
 fn a_delete_that_removes_every_key_with_the_same_prefix_is_caught() {
     let api = etcd(Etcd::with_bug(EtcdBug::DeletePrefix));
-    let out = run_on(&api, &etcd_scenario(), &["--checks", "repeat-delete"], &[]);
+    let out = run_on(&api, &recipe("etcd"), &["--checks", "repeat-delete"], &[]);
     assert_caught(&out, "repeat-delete", "collateral-change", "DeletePrefix");
 }

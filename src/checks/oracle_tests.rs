@@ -155,6 +155,34 @@ fn repeat_delete_flags_500_survivors_and_collateral_deletes() {
 }
 
 #[test]
+fn repeat_delete_tells_a_numeric_target_from_its_canaries() {
+    // json-server, DRF, FastAPI: ids are numbers; the deleted target is not collateral.
+    let record = repeat_delete::Record {
+        target_id: "7".into(),
+        collection_before: collection(vec![
+            json!({"id": 6, "name": "canary"}),
+            json!({"id": 7, "name": "target"}),
+            json!({"id": 8, "name": "canary"}),
+        ]),
+        first_delete: exchange(Delete, URL, 200, None, &[]),
+        second_delete: exchange(Delete, URL, 404, None, &[]),
+        item_after: item(404, json!({})),
+        collection_after: collection(vec![
+            json!({"id": 6, "name": "canary"}),
+            json!({"id": 8, "name": "canary"}),
+        ]),
+    };
+    let options = RepeatDeleteOptions::default();
+    assert!(repeat_delete::judge(&record, &canon(&[]), &options, &id_field()).is_empty());
+    let collateral = repeat_delete::Record {
+        collection_after: collection(vec![json!({"id": 6, "name": "canary"})]),
+        ..record
+    };
+    let found = repeat_delete::judge(&collateral, &canon(&[]), &options, &id_field());
+    assert!(found.len() == 1 && found[0].title.contains("another resource"));
+}
+
+#[test]
 fn put_after_delete_flags_resurrected_members_and_a_200_create() {
     let record = |status, after| put_after_delete::Record {
         client_members: vec!["name".into(), "note".into()],
@@ -219,6 +247,7 @@ fn use_after_delete_flags_2xx_reads_of_a_deleted_resource() {
             exchange(Get, URL, get, None, &[]),
             exchange(Head, URL, head, None, &[]),
         ],
+        parent: None,
     };
     let options = UseAfterDeleteOptions::default();
     assert!(use_after_delete::judge(&record(404, 404), &options).is_empty());
@@ -230,6 +259,28 @@ fn use_after_delete_flags_2xx_reads_of_a_deleted_resource() {
         severities(&use_after_delete::judge(&record(400, 404), &options)),
         vec![Severity::Warning]
     );
+}
+
+#[test]
+fn use_after_delete_flags_a_child_served_under_its_deleted_parent() {
+    const PARENT: &str = "http://h/customers/p";
+    const CHILD: &str = "http://h/customers/p/orders/o";
+    let record = |parent: u16, child: Option<u16>| use_after_delete::Record {
+        delete: exchange(Delete, CHILD, 204, None, &[]),
+        reads: vec![exchange(Get, CHILD, 404, None, &[])],
+        parent: Some(use_after_delete::ParentDelete {
+            delete: exchange(Delete, PARENT, parent, None, &[]),
+            child: child.map(|status| exchange(Get, CHILD, status, None, &[])),
+        }),
+    };
+    let options = UseAfterDeleteOptions::default();
+    let restrict = record(409, None);
+    let cascade = record(204, Some(404));
+    assert!(use_after_delete::judge(&restrict, &options).is_empty());
+    assert!(use_after_delete::judge(&cascade, &options).is_empty());
+    let orphaned = use_after_delete::judge(&record(204, Some(200)), &options);
+    assert_eq!(severities(&orphaned), vec![Severity::Warning]);
+    assert_eq!(orphaned[0].rule, "child-2xx-after-parent-delete");
 }
 
 fn safety_record(views_after: u64, stamp_after: &str, missing_listed: bool) -> get_safety::Record {

@@ -23,6 +23,9 @@ pub fn render(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan
         plan.total_cases(),
         plan.skipped.len()
     );
+    out.push_str(
+        "before its first write, every fresh id is read once (GET) and must not exist; a case hit by a transient fault runs again on fresh ids (docs/safety.md)\n",
+    );
     for (index, planned) in scenarios.iter().enumerate() {
         out.push_str(&render_scenario(index, planned, settings.seed, plan));
     }
@@ -36,6 +39,13 @@ fn render_scenario(index: usize, planned: &PlannedScenario, seed: u64, plan: &Pl
         strip_credentials(&planned.target.base_url)
     );
     for resource in &planned.scenario.resources {
+        if let Some(parent) = &resource.parent {
+            let _ = writeln!(
+                out,
+                "  {}: each case first creates its own `{}` ({} below is its id), and deletes it after its {}",
+                resource.name, parent.resource.name, parent.placeholder, resource.name
+            );
+        }
         if let Some(listing) = resource.listing.describe(&resource.collection) {
             let _ = writeln!(
                 out,

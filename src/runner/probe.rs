@@ -7,9 +7,9 @@ use crate::runner::plan::PlannedScenario;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::auth::{self, SendError};
-use crate::session::context::RunContext;
+use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Scope};
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, ParentCase, Session, faults};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 
@@ -26,13 +26,16 @@ pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Re
         let path = planned
             .scenario
             .resources
-            .first()
+            .iter()
+            .find(|r| r.parent.is_none())
             .map_or("/".to_string(), |r| r.collection.clone());
         probe_one(ctx, planned, &path).await?;
     }
     Ok(())
 }
 
+/// One target's probe: a transient fault (a transport error, 502/503/504) is tried again, at
+/// most [`faults::PROBE_ATTEMPTS`] times in all, waiting a little longer each time.
 async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> Result<(), String> {
     let scope = Scope {
         base: &planned.target.base_url,
@@ -42,15 +45,31 @@ async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> R
     let clearance = guard::clear(scope, Method::Get, &planned.target.url(path))
         .map_err(|refusal| format!("cannot test {}: {refusal}", planned.target.base_url))?;
     let url = clearance.url().to_owned();
-    let request = clearance.request(
-        planned.target.wire_headers(),
-        None,
-        planned.target.target.timeout,
-    );
     let credentials = planned.target.auth.as_deref();
-    let answer = tokio::select! {
-        _ = ctx.cancel.cancelled() => return Ok(()),
-        answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
+    let mut attempt = 1;
+    let answer = loop {
+        let request = clearance.clone().request(
+            planned.target.wire_headers(),
+            None,
+            planned.target.target.timeout,
+        );
+        let answer = tokio::select! {
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
+        };
+        if !faults::is_transient_answer(&answer) || attempt >= faults::PROBE_ATTEMPTS {
+            break answer;
+        }
+        if answer.is_err() {
+            ctx.record_transport_error();
+        } else {
+            ctx.record_answer();
+        }
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            () = tokio::time::sleep(faults::backoff(attempt)) => {}
+        }
+        attempt += 1;
     };
     match answer {
         Err(SendError::Transport(err)) => {
@@ -101,40 +120,79 @@ pub struct Measured {
 
 /// Probes a resource before its cases: its volatile fields when the scenario asks for them,
 /// and, for the fuzz check (`fuzzed`), its per-instance fields, with one probe resource for
-/// both. Nothing measured when the probe fails (each fuzz case then measures again, and says
-/// why it cannot).
+/// both. A probe hit by a transient fault runs again on fresh ids (like a case); nothing is
+/// measured when it still fails (each fuzz case then measures again, and says why it cannot).
+/// `number` numbers the probe like a case (its ids are `…-cNNNN-…`). A nested resource is
+/// probed under a parent created for the probe (the run-end cleanup deletes both).
 pub async fn measure(
+    ctx: &RunContext,
+    target: &ResolvedTarget,
+    resource: &Resource,
+    seed: u64,
+    fuzzed: bool,
+    number: u64,
+) -> Measured {
+    let mut reruns = faults::Reruns::default();
+    loop {
+        let parent = ParentCase::create(ctx, target, resource, (number, reruns.done), seed).await;
+        let child = match ParentCase::resource_of(parent.as_ref(), resource) {
+            Ok(child) => child,
+            Err(error) => {
+                let case_tag = parent
+                    .as_ref()
+                    .map(ParentCase::case_tag)
+                    .unwrap_or_default();
+                if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) {
+                    continue;
+                }
+                return Measured::default();
+            }
+        };
+        let mut session = Session::attempt(ctx, target, &child, number, reruns.done);
+        if let Some(parent) = parent {
+            session.continue_after(parent);
+        }
+        let measured = measure_once(&mut session, &child, seed, fuzzed).await;
+        let case_tag = session.case_tag().to_string();
+        match measured {
+            Ok(measured) => return measured,
+            Err((_, error)) if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) => {}
+            Err((measured, _)) => return measured,
+        }
+    }
+}
+
+/// One measurement; `Err` carries what was measured before the error, and the error.
+async fn measure_once(
     session: &mut Session<'_>,
     resource: &Resource,
     seed: u64,
     fuzzed: bool,
-) -> Measured {
+) -> Result<Measured, (Measured, CaseError)> {
     let mut generator = BodyGenerator::new(seed);
-    if !resource.detect_volatile {
-        let per_instance = if fuzzed {
-            crate::fuzz::execute::per_instance_fields(session, &mut generator)
-                .await
-                .ok()
-        } else {
-            None
-        };
-        return Measured {
-            volatile: Vec::new(),
-            per_instance,
-        };
-    }
-    let Ok(probed) = probe(session, &mut generator).await else {
-        return Measured::default();
-    };
-    let per_instance = if fuzzed {
-        per_instance(session, &probed).await.ok()
+    let mut measured = Measured::default();
+    let probed = if resource.detect_volatile {
+        match probe(session, &mut generator).await {
+            Ok(probed) => {
+                measured.volatile = probed.volatile(resource);
+                Some(probed)
+            }
+            Err(error) => return Err((measured, error)),
+        }
     } else {
         None
     };
-    Measured {
-        volatile: probed.volatile(resource),
-        per_instance,
+    if fuzzed {
+        let fields = match &probed {
+            Some(probed) => per_instance(session, probed).await,
+            None => crate::fuzz::execute::per_instance_fields(session, &mut generator).await,
+        };
+        match fields {
+            Ok(fields) => measured.per_instance = Some(fields),
+            Err(error) => return Err((measured, error)),
+        }
     }
+    Ok(measured)
 }
 
 /// One probe resource, read twice with nothing in between: the members that differ (after the

@@ -10,6 +10,7 @@ pub mod interpolate;
 pub mod listing;
 pub mod load;
 pub mod model;
+pub mod nesting;
 pub mod placeholder;
 pub mod pointer;
 pub mod representation;
@@ -29,6 +30,7 @@ pub use check_options::{CheckOptions, OptionsTable};
 pub use error::ScenarioError;
 pub use listing::{IdField, Listing, ListingFormat, Pages};
 pub use load::{load_paths, load_paths_with, load_str};
+pub use nesting::Parent;
 pub use pointer::{IgnorePattern, JsonPointer};
 pub use representation::{Representation, RepresentationKind};
 pub use template::TemplateNode;
@@ -199,6 +201,9 @@ pub struct Resource {
     /// `Some` when every write must carry a version token from the latest read (CouchDB
     /// `_rev`).
     pub version: Option<VersionToken>,
+    /// `Some` for a nested resource: the resource each case creates first, whose id fills
+    /// the `{NAME}` segment of `collection`, `item` and the listing's path.
+    pub parent: Option<Box<Parent>>,
 }
 
 /// A version token in the body: read from every GET (or a write's answer) of an item, copied

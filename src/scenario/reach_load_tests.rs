@@ -315,3 +315,97 @@ fn version_tokens_need_json_and_one_member() {
     assert!(first_line(&with(json_body, "membr = \"/_rev\"")).contains("unknown field"));
     assert!(load(&with(json_body, "member = \"/meta/rev\"")).is_ok());
 }
+
+/// A parent `customers` and a child `orders` below it; `child` and `parent` are added to
+/// their tables.
+fn nested(parent: &str, child: &str) -> String {
+    format!(
+        "[resources.customers]\ncollection = \"/customers\"\nitem = \"/customers/{{id}}\"\nbody = {{ a = 1 }}\n{parent}\n[resources.orders]\nbody = {{ b = 1 }}\n{child}\n"
+    )
+}
+
+const ORDERS: &str = "collection = \"/customers/{customers}/orders\"\nitem = \"/customers/{customers}/orders/{id}\"\n";
+
+#[test]
+fn the_documented_nested_resource_loads_with_its_parent() {
+    let scenario = load(documented_toml("Nested resources", 0)).expect("the example is valid");
+    let orders = scenario
+        .resources
+        .iter()
+        .find(|r| r.name == "orders")
+        .expect("orders");
+    let parent = orders.parent.as_ref().expect("a parent");
+    assert_eq!(parent.resource.name, "customers");
+    let child = orders.under("idf-r-c0001-p-1");
+    assert_eq!(child.collection, "/customers/idf-r-c0001-p-1/orders");
+    assert_eq!(
+        child.item_path("x y"),
+        "/customers/idf-r-c0001-p-1/orders/x%20y"
+    );
+    assert_eq!(child.listing.path, "/customers/idf-r-c0001-p-1/orders");
+    assert!(child.parent.is_none());
+    let customers = &scenario.resources[0];
+    assert!(customers.parent.is_none());
+}
+
+#[test]
+fn parents_must_be_declared_top_level_and_deletable() {
+    for (text, expected) in [
+        (
+            nested("", &ORDERS.replace("{customers}", "{clients}")),
+            "8:14: error: `{clients}` in the collection `/customers/{clients}/orders` is not a declared resource",
+        ),
+        (
+            nested("", &ORDERS.replace("{customers}", "{orders}")),
+            "8:14: error: the collection `/customers/{orders}/orders` names `orders` itself as its parent: a cyclic nesting",
+        ),
+        (
+            nested("methods = [\"GET\", \"PUT\"]", ORDERS),
+            "8:14: error: `customers` cannot be the parent of `orders`: its `methods` have no DELETE",
+        ),
+        (
+            nested(
+                "",
+                "collection = \"/c/{customers}/{customers}/o\"\nitem = \"/c/{customers}/{customers}/o/{id}\"",
+            ),
+            "8:14: error: the collection `/c/{customers}/{customers}/o` names 2 parents",
+        ),
+        (
+            nested("", "collection = \"/o\"\nitem = \"/o/{id}/{customers}x\""),
+            "9:8: error: the item path `/o/{id}/{customers}x` can only use `{id}`, not `{customers}`",
+        ),
+    ] {
+        let line = first_line(&text);
+        assert!(line.starts_with(&format!("t.toml:{expected}")), "{line}");
+    }
+}
+
+#[test]
+fn a_cycle_of_parents_and_a_parent_nested_in_turn_are_refused() {
+    let cycle = "[resources.a]\ncollection = \"/a/{b}/x\"\nitem = \"/a/{b}/x/{id}\"\nbody = { a = 1 }\n[resources.b]\ncollection = \"/b/{a}/y\"\nitem = \"/b/{a}/y/{id}\"\nbody = { b = 1 }\n";
+    let line = first_line(cycle);
+    assert!(
+        line.starts_with("t.toml:2:14: error: cyclic nesting: a → b → a"),
+        "{line}"
+    );
+    let deep = format!(
+        "{}[resources.lines]\ncollection = \"/l/{{orders}}/lines\"\nitem = \"/l/{{orders}}/lines/{{id}}\"\nbody = {{ c = 1 }}\n",
+        nested("", ORDERS)
+    );
+    let line = first_line(&deep);
+    assert!(
+        line.starts_with(
+            "t.toml:12:14: error: `orders` is nested itself (lines → orders → customers)"
+        ),
+        "{line}"
+    );
+    let script = format!(
+        "{}[[scripts]]\nname = \"s\"\nresource = \"orders\"\nsteps = [{{ method = \"GET\", path = \"/x\" }}]\n",
+        nested("", ORDERS)
+    );
+    let line = first_line(&script);
+    assert!(
+        line.contains("error: `orders` is nested under `customers`: scripts on a nested resource are not supported yet"),
+        "{line}"
+    );
+}

@@ -42,6 +42,9 @@ fn largest_generated(generator: &Generator) -> u64 {
         Generator::Uuid => UUID_TEXT,
         // Only a `bytes` body, sent as the bytes themselves.
         Generator::Bytes { max_len, .. } => to_u64(*max_len),
+        Generator::Marked { marker, rest } => {
+            to_u64(marker.len()).saturating_add(largest_generated(rest))
+        }
         Generator::Array { items, max_len, .. } => {
             let item = largest_body(items);
             let count = to_u64(*max_len);

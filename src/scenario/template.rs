@@ -108,6 +108,12 @@ pub enum Generator {
     /// `{ gen = "bytes", min_len = 1, max_len = 256 }`: random bytes, as a string whose every
     /// character (U+0000 to U+00FF) stands for one byte — the body of a `bytes` representation.
     Bytes { min_len: usize, max_len: usize },
+    /// The run marker followed by what `rest` draws. Never read from a scenario file: the
+    /// runner puts it in place of one string generator (see [`crate::session::marker`]).
+    Marked {
+        marker: String,
+        rest: Box<Generator>,
+    },
 }
 
 /// The characters a `string` generator draws from.

@@ -8,10 +8,16 @@
 pub mod auth;
 mod case;
 pub mod context;
+pub mod faults;
+pub mod fence;
 pub mod guard;
+pub mod journal;
+pub mod ledger;
+pub mod marker;
 pub mod notice;
 pub mod registry;
 
 pub use case::{
-    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered, VersionUse,
+    CaseError, Created, PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, SESSION_PURPOSES,
+    Session, TARGET_DOWN_AFTER, Unanswered, VersionUse, response_record,
 };

@@ -107,13 +107,17 @@ impl Registry {
         self.cleaned_after_cases.load(Ordering::Relaxed)
     }
 
-    /// Every owned resource not known to be deleted, in URL order.
+    /// Every owned resource not known to be deleted, in URL order but deeper paths first: a
+    /// nested resource's children before their parent.
     pub fn not_deleted(&self) -> Vec<Owned> {
-        self.lock()
+        let mut owned: Vec<Owned> = self
+            .lock()
             .values()
             .filter(|o| o.state != OwnedState::Deleted)
             .cloned()
-            .collect()
+            .collect();
+        owned.sort_by_key(|o| std::cmp::Reverse(depth(&o.url)));
+        owned
     }
 
     /// Records a resource the run cannot prove it created (see [`Registry::unproven`]).
@@ -163,6 +167,12 @@ impl Registry {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// How many path segments a URL has (0 for a text that is not a URL): deleting deeper URLs
+/// first deletes a nested resource's children before their parent.
+pub fn depth(url: &str) -> usize {
+    WireUrl::parse(url).map_or(0, |u| u.canonical_segments().len())
 }
 
 /// The canonical form a URL is registered under; a text that is not a URL stands for itself

@@ -3,6 +3,9 @@
 //! true ones, no row that passed without observing its collection, nothing left behind, the
 //! pre-existing resources untouched); a buggy one is caught by the named check and rule.
 
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
 use std::io::Write;
 
 use serde_json::Value;
@@ -110,4 +113,22 @@ pub fn assert_caught(out: &Out, check: &str, rule: &str, what: &str) -> Value {
         out.context()
     );
     report
+}
+
+/// The scenario of a recipe in docs/recipes.md: the TOML block after `<!-- recipe: NAME -->`,
+/// so the documented recipe is the one the tests run.
+pub fn recipe(name: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/recipes.md");
+    let text = std::fs::read_to_string(path).expect("docs/recipes.md");
+    let marker = format!("<!-- recipe: {name} -->");
+    let after = text
+        .split_once(&marker)
+        .unwrap_or_else(|| panic!("no `{marker}` in docs/recipes.md"))
+        .1;
+    let block = after
+        .trim_start()
+        .strip_prefix("```toml\n")
+        .unwrap_or_else(|| panic!("`{marker}` is not followed by a ```toml block"));
+    let end = block.find("\n```").expect("the block is closed");
+    block[..=end].to_string()
 }

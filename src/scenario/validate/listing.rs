@@ -18,6 +18,7 @@ pub(super) fn listing(
     ctx: Ctx<'_>,
     doc: &ResourceDoc,
     collection: &str,
+    parent: Option<&str>,
 ) -> Checked<(Listing, IdField)> {
     let empty = ListingDoc::default();
     let listing = doc.listing.as_ref().map_or(&empty, Spanned::get_ref);
@@ -26,7 +27,7 @@ pub(super) fn listing(
         return no_listing(ctx, listing, collection);
     }
     let path = match &listing.path {
-        Some(doc) => listing_path(ctx, doc)?,
+        Some(doc) => listing_path(ctx, doc, parent)?,
         None => collection.to_string(),
     };
     let span = doc.listing.as_ref().map_or(0..0, Spanned::span);
@@ -103,9 +104,9 @@ fn no_listing(ctx: Ctx<'_>, listing: &ListingDoc, collection: &str) -> Checked<(
     ))
 }
 
-fn listing_path(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+fn listing_path(ctx: Ctx<'_>, doc: &Spanned<String>, parent: Option<&str>) -> Checked<String> {
     let text = path(ctx, doc, "listing path")?;
-    if !placeholder::find(&text).is_empty() {
+    if !super::nesting::other_placeholders(&text, parent).is_empty() {
         return Err(ctx.err(
             doc.span(),
             format!("the listing path `{text}` cannot contain placeholders such as `{{id}}`"),

@@ -3,6 +3,7 @@
 mod auth;
 mod common;
 mod listing;
+mod nesting;
 mod representation;
 mod resilience;
 mod resource;

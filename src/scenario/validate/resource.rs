@@ -7,11 +7,11 @@ use toml::Spanned;
 
 use super::common::{self, header_name, names, path, statuses};
 use super::{Checked, Ctx};
-use super::{listing, representation, resilience, version};
+use super::{listing, nesting, representation, resilience, version};
 use crate::model::exchange::Method;
 use crate::model::fuzz::ops::PatchFormat;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
-use crate::scenario::placeholder::{self, ID};
+use crate::scenario::placeholder::ID;
 use crate::scenario::pointer::{IgnorePattern, JsonPointer};
 use crate::scenario::size;
 use crate::scenario::template::TemplateNode;
@@ -30,14 +30,36 @@ pub(super) fn resources(
 ) -> Checked<Vec<Resource>> {
     let mut docs: Vec<_> = docs.into_iter().collect();
     docs.sort_by_key(|(_, doc)| doc.span().start);
-    docs.into_iter()
-        .map(|(name, doc)| {
-            let at = check_options.iter().position(|(n, _)| n == name.get_ref());
-            // Every resource of the file has its tables (none when it names no check).
-            let checks = at.map(|at| check_options.swap_remove(at).1);
-            resource(ctx, &name, doc.into_inner(), checks, max_body)
-        })
-        .collect()
+    let declared: BTreeSet<String> = docs
+        .iter()
+        .map(|(name, _)| name.get_ref().clone())
+        .collect();
+    let mut resources = Vec::with_capacity(docs.len());
+    let mut parents = Vec::new();
+    for (child, (name, doc)) in docs.into_iter().enumerate() {
+        let doc = doc.into_inner();
+        let parent = nesting::parent_name(ctx, &doc.collection, name.get_ref(), &declared)?;
+        if let Some(parent) = &parent {
+            parents.push(nesting::ParentRef::new(
+                child,
+                parent.clone(),
+                doc.collection.span(),
+            ));
+        }
+        let at = check_options.iter().position(|(n, _)| n == name.get_ref());
+        // Every resource of the file has its tables (none when it names no check).
+        let checks = at.map(|at| check_options.swap_remove(at).1);
+        resources.push(resource(
+            ctx,
+            &name,
+            doc,
+            checks,
+            max_body,
+            parent.as_deref(),
+        )?);
+    }
+    nesting::link(ctx, &mut resources, &parents)?;
+    Ok(resources)
 }
 
 fn resource(
@@ -46,6 +68,7 @@ fn resource(
     doc: ResourceDoc,
     checks: Option<CheckOptions>,
     max_body: u64,
+    parent: Option<&str>,
 ) -> Checked<Resource> {
     let create = create_mode(ctx, doc.create.as_ref())?;
     let post_id = doc.post_id.as_ref().map(|p| post_id(ctx, p)).transpose()?;
@@ -62,8 +85,8 @@ fn resource(
     let representation = representation::representation(ctx, &doc)?;
     body_within_bound(ctx, &doc.body, max_body)?;
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
-    let collection = collection(ctx, &doc.collection)?;
-    let (listing, id_field) = listing::listing(ctx, &doc, &collection)?;
+    let collection = collection(ctx, &doc.collection, parent)?;
+    let (listing, id_field) = listing::listing(ctx, &doc, &collection, parent)?;
     let mut ignore = ignore(ctx, &doc.ignore)?;
     let version = version::version(ctx, &doc, &representation)?.map(|(token, member)| {
         ignore.push(member);
@@ -71,7 +94,7 @@ fn resource(
     });
     Ok(Resource {
         name: resource_name(ctx, name)?,
-        item: item(ctx, &doc.item, &collection)?,
+        item: item(ctx, &doc.item, &collection, parent)?,
         collection,
         create,
         concurrent_clients: resilience::concurrent_clients(ctx, &doc)?,
@@ -91,6 +114,7 @@ fn resource(
         patch: patch.map(|(format, _)| format),
         post_id,
         body: doc.body.into_inner(),
+        parent: None,
     })
 }
 
@@ -139,9 +163,9 @@ fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
     Ok(text.clone())
 }
 
-fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+fn collection(ctx: Ctx<'_>, doc: &Spanned<String>, parent: Option<&str>) -> Checked<String> {
     let text = path(ctx, doc, "collection")?;
-    if !placeholder::find(&text).is_empty() {
+    if !nesting::other_placeholders(&text, parent).is_empty() {
         return Err(ctx.err(
             doc.span(),
             format!("the collection `{text}` cannot contain placeholders such as `{{id}}`"),
@@ -150,9 +174,14 @@ fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
     Ok(text)
 }
 
-fn item(ctx: Ctx<'_>, doc: &Spanned<String>, collection: &str) -> Checked<String> {
+fn item(
+    ctx: Ctx<'_>,
+    doc: &Spanned<String>,
+    collection: &str,
+    parent: Option<&str>,
+) -> Checked<String> {
     let text = path(ctx, doc, "item path")?;
-    let found = placeholder::find(&text);
+    let found = nesting::other_placeholders(&text, parent);
     if let Some((_, other)) = found.iter().find(|(_, p)| p.name != ID || p.offset != 0) {
         return Err(ctx.err(
             doc.span(),

@@ -54,6 +54,16 @@ fn script(
     resources: &[Resource],
 ) -> Checked<Script> {
     let resource = resource_index(ctx, &doc.resource, resources)?;
+    if let Some(parent) = &resources[resource].parent {
+        return Err(ctx.err(
+            doc.resource.span(),
+            format!(
+                "`{}` is nested under `{}`: scripts on a nested resource are not supported yet; the built-in checks test it",
+                doc.resource.get_ref(),
+                parent.resource.name
+            ),
+        ));
+    }
     if doc.steps.is_empty() {
         return Err(ctx.err(
             span,

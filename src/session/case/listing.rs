@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::{CaseError, Req, Session};
+use crate::http::wire_url::WireUrl;
 use crate::model::exchange::Method;
 use crate::scenario::{ListingFormat, Pages};
 use crate::session::registry::OwnedState;
@@ -18,6 +19,9 @@ use crate::snapshot::listing::{PageAt, clip, read_page};
 pub(super) struct ListingState {
     /// A listing already showed one of the case's items, so an empty one is an observation.
     seen_own: bool,
+    /// Why an earlier listing of the case, which showed none of its live items, was not
+    /// observed: a later empty one (its items deleted meanwhile) is not observed either.
+    blind: Option<String>,
     /// Why listings of this case were not observed, without repeats.
     unobserved: Vec<String>,
 }
@@ -206,9 +210,8 @@ impl Session<'_> {
     /// Why a next-page URL is not followed: another origin (credentials stay home), or a page
     /// already read (a loop).
     fn refuse_next(&self, next: &str, visited: &[String]) -> Option<String> {
-        let origin = |url: &str| reqwest::Url::parse(url).ok().map(|u| u.origin());
-        let home = origin(&self.target.base_url);
-        if home.is_none() || origin(next) != home {
+        let home = WireUrl::parse(next).is_ok_and(|url| self.on_target_origin(&url));
+        if !home {
             return Some(format!(
                 "the listing's next page {} is not on the target's origin; idemfuzz reads listings only there",
                 clip(next)
@@ -247,16 +250,21 @@ impl Session<'_> {
                 snapshot
             }
             Some(_) if !self.listing.seen_own => match self.live_ids().as_slice() {
-                [] => snapshot,
-                live => CollectionSnapshot::unobserved(
-                    snapshot.seq,
-                    snapshot.status,
-                    format!(
+                [] => match &self.listing.blind {
+                    Some(reason) => {
+                        CollectionSnapshot::unobserved(snapshot.seq, snapshot.status, reason)
+                    }
+                    None => snapshot,
+                },
+                live => {
+                    let reason = format!(
                         "the listing shows none of the {} item(s) this case holds ({}); do `[listing] items`, `id` and `id_pattern` read its entries, and does it need `next` or `filter`?",
                         live.len(),
                         clip(&live.join(", "))
-                    ),
-                ),
+                    );
+                    self.listing.blind = Some(reason.clone());
+                    CollectionSnapshot::unobserved(snapshot.seq, snapshot.status, reason)
+                }
             },
             _ => snapshot,
         };
