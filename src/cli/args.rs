@@ -223,8 +223,10 @@ pub struct ExecutionArgs {
     /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
     #[arg(long, env = "IDEMFUZZ_CASES")]
     pub cases: Option<u32>,
-    /// Independent cases run in parallel.
-    #[arg(long, default_value_t = 4, env = "IDEMFUZZ_CONCURRENCY")]
+    /// Cases (and their cleanups) in flight at once, across checks and resources; the requests
+    /// inside one case are sequential. Against a slow API (tens of ms per request) a run takes
+    /// about requests × latency ÷ this.
+    #[arg(long, default_value_t = 8, env = "IDEMFUZZ_CONCURRENCY")]
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).

@@ -123,7 +123,8 @@ pub struct Measured {
 /// both. A probe hit by a transient fault runs again on fresh ids (like a case); nothing is
 /// measured when it still fails (each fuzz case then measures again, and says why it cannot).
 /// `number` numbers the probe like a case (its ids are `…-cNNNN-…`). A nested resource is
-/// probed under a parent created for the probe (the run-end cleanup deletes both).
+/// probed under a parent created for the probe. Also returns the URLs every attempt created
+/// (children before their parent), for the cleanup before the cases.
 pub async fn measure(
     ctx: &RunContext,
     target: &ResolvedTarget,
@@ -131,8 +132,10 @@ pub async fn measure(
     seed: u64,
     fuzzed: bool,
     number: u64,
-) -> Measured {
+) -> (Measured, Vec<String>) {
     let mut reruns = faults::Reruns::default();
+    // What every attempt created, for the cleanup before the cases.
+    let mut owned = Vec::new();
     loop {
         let parent = ParentCase::create(ctx, target, resource, (number, reruns.done), seed).await;
         let child = match ParentCase::resource_of(parent.as_ref(), resource) {
@@ -145,7 +148,7 @@ pub async fn measure(
                 if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) {
                     continue;
                 }
-                return Measured::default();
+                return (Measured::default(), owned);
             }
         };
         let mut session = Session::attempt(ctx, target, &child, number, reruns.done);
@@ -153,11 +156,12 @@ pub async fn measure(
             session.continue_after(parent);
         }
         let measured = measure_once(&mut session, &child, seed, fuzzed).await;
+        owned.extend(session.owned_urls());
         let case_tag = session.case_tag().to_string();
         match measured {
-            Ok(measured) => return measured,
+            Ok(measured) => return (measured, owned),
             Err((_, error)) if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) => {}
-            Err((measured, _)) => return measured,
+            Err((measured, _)) => return (measured, owned),
         }
     }
 }
