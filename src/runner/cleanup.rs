@@ -168,7 +168,7 @@ async fn delete_once(
         }
     };
     let mut answer = send(Method::Delete, None).await?;
-    if matches!(answer.status, 409 | 412 | 428) {
+    if needs_precondition(answer.status) {
         let read = send(Method::Get, None).await?;
         let etag = read
             .headers
@@ -184,6 +184,12 @@ async fn delete_once(
         404 | 410 => Ok(false),
         status => Err(NotDeleted::Answered(status)),
     }
+}
+
+/// A DELETE refused so may want a precondition (409 or 412: CouchDB without the current
+/// `_rev`; 428 Precondition Required, RFC 6585 §3): it is sent once more with `If-Match`.
+pub fn needs_precondition(status: u16) -> bool {
+    matches!(status, 409 | 412 | 428)
 }
 
 fn not_sent(err: crate::session::auth::SendError) -> NotDeleted {

@@ -349,6 +349,25 @@ fn the_documented_nested_resource_loads_with_its_parent() {
 }
 
 #[test]
+fn a_child_under_its_parent_keeps_its_version_token() {
+    let text = nested(
+        "",
+        &format!("{ORDERS}\n[resources.orders.version]\nmember = \"/_rev\"\nanswer = \"/rev\"\n"),
+    );
+    let scenario = load(&text).expect("valid");
+    let orders = scenario
+        .resources
+        .iter()
+        .find(|r| r.name == "orders")
+        .expect("orders");
+    let child = orders.under("p-1");
+    assert_eq!(child.version, orders.version);
+    assert!(child.version.is_some());
+    let member = JsonPointer::parse("/_rev").expect("pointer");
+    assert!(child.ignore.iter().any(|p| p.matches(&member)));
+}
+
+#[test]
 fn parents_must_be_declared_top_level_and_deletable() {
     for (text, expected) in [
         (
