@@ -230,7 +230,7 @@ fn cleanup_after_a_killed_nested_run_deletes_the_children_before_their_parent() 
             "collection": format!("{base}/{orders}"),
         }),
     ];
-    let out = cleanup_dead(dir.path(), &lines);
+    let out = cleanup_dead(dir.path(), &lines, &base);
     out.assert_no_panic()
         .assert_code(0, "the order, then its customer, are deleted");
     let deletes: Vec<String> = api
@@ -277,7 +277,7 @@ fn cleanup_after_a_killed_couchdb_run_deletes_each_document_with_its_revision() 
             "collection": format!("{base}/idemfuzz"),
         }),
     ];
-    let out = cleanup_dead(dir.path(), &lines);
+    let out = cleanup_dead(dir.path(), &lines, &base);
     out.assert_no_panic()
         .assert_code(0, "the document is deleted with its revision");
     let deletes: Vec<String> = api
@@ -307,10 +307,18 @@ fn cleanup_after_a_killed_couchdb_run_deletes_each_document_with_its_revision() 
     );
 }
 
-/// `idemfuzz cleanup dead` after writing `lines` as the ledger of the run `dead` in `dir`.
-fn cleanup_dead(dir: &std::path::Path, lines: &[serde_json::Value]) -> support::Out {
+/// `idemfuzz cleanup dead --base-url BASE` (the recipes name no `base_url`: the run had it on
+/// the command line) after writing `lines` as the ledger of the run `dead` in `dir`.
+fn cleanup_dead(dir: &std::path::Path, lines: &[serde_json::Value], base: &str) -> support::Out {
     let ledger: String = lines.iter().map(|line| format!("{line}\n")).collect();
     std::fs::write(dir.join("dead.jsonl"), ledger).expect("ledger");
     let ledger_dir = dir.display().to_string();
-    support::run(["cleanup", "dead", "--ledger-dir", &ledger_dir])
+    support::run([
+        "cleanup",
+        "dead",
+        "--ledger-dir",
+        &ledger_dir,
+        "--base-url",
+        base,
+    ])
 }

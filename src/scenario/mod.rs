@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod check_options;
 mod convert;
+pub mod drawn;
 pub mod error;
 pub mod generate;
 pub mod interpolate;
@@ -64,6 +65,9 @@ pub struct Target {
     pub id_prefix: String,
     /// `[target.auth]`: the Authorization header every request carries, if any.
     pub auth: Option<auth::Auth>,
+    /// `max_body_bytes`: the largest body a template may produce, and a script step's body
+    /// and headers may become once filled with captured values.
+    pub max_body_bytes: u64,
 }
 
 /// A default header; `secret` values never appear in any output.

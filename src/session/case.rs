@@ -19,14 +19,17 @@ use crate::snapshot::ItemSnapshot;
 
 mod adopt;
 
-pub use adopt::READ_BACK_PURPOSE;
+pub use adopt::{LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE};
 pub use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
 
 /// The purposes of the requests the session sends on its own (reading back what a POST
-/// created, checking a fresh id is free): a check's outline does not list them.
-pub const SESSION_PURPOSES: [&str; 5] = [
+/// created, listing the collection around a POST that cannot prove it, checking a fresh id is
+/// free): a check's outline does not list them.
+pub const SESSION_PURPOSES: [&str; 7] = [
     READ_BACK_PURPOSE,
     PARENT_PURPOSE,
+    LISTED_BEFORE_PURPOSE,
+    LISTED_AFTER_PURPOSE,
     FREE_CHECK_PURPOSE,
     GET_CREATED_PURPOSE,
     UNDO_GET_CREATION_PURPOSE,
@@ -150,6 +153,8 @@ pub struct Session<'a> {
     /// The URLs of the parent this case created for a nested resource (deleted after the
     /// case's own resources).
     parents: Vec<String>,
+    /// The ids listed right before the next POST, when its body cannot prove what it created.
+    listed: Option<adopt::Listed>,
     /// The POSTs whose 201 was already judged for adoption (exchange index → adopted id), so
     /// that judging one again sends nothing.
     adoptions: Vec<(usize, Option<String>)>,
@@ -158,6 +163,11 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// `[target] max_body_bytes`: the largest body a request of this session may carry.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.target.target.max_body_bytes
+    }
+
     pub fn new(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,
@@ -199,6 +209,7 @@ impl<'a> Session<'a> {
             notices: Vec::new(),
             unadopted: None,
             parents: Vec::new(),
+            listed: None,
             adoptions: Vec::new(),
             lifetime: lifetime::Lifetime::default(),
         }
@@ -368,20 +379,24 @@ impl<'a> Session<'a> {
             return Err(CaseError::Cancelled);
         }
         let url = clearance.url().to_owned();
+        let to_collection = req.method == Method::Post && self.is_collection_url(&url);
         let in_flight = self.before_send(req.method, &url).await?;
+        if to_collection && !req.body.as_ref().is_some_and(|b| self.proves_creation(b)) {
+            // Its body cannot prove what it created: list the collection right before it,
+            // inside the fence the POST holds (no other case deletes an id of it meanwhile).
+            Box::pin(self.list_before_post()).await?;
+        }
         let (record, raw) = self.send_retrying(&req, &clearance).await?;
         let status = raw.as_ref().ok().map(|raw| raw.status);
         let received = self.receive(&req, purpose.into(), record, raw);
         let adopted = match &received {
-            Ok(index) if req.method == Method::Post && self.is_collection_url(&url) => {
-                match Box::pin(self.adopt_created(*index)).await {
-                    Ok(adopted) => adopted,
-                    Err(err) => {
-                        self.after_answer(req.method, &url, status, in_flight, None);
-                        return Err(err);
-                    }
+            Ok(index) if to_collection => match Box::pin(self.adopt_created(*index)).await {
+                Ok(adopted) => adopted,
+                Err(err) => {
+                    self.after_answer(req.method, &url, status, in_flight, None);
+                    return Err(err);
                 }
-            }
+            },
             _ => None,
         };
         self.after_answer(req.method, &url, status, in_flight, adopted.as_deref());

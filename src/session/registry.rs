@@ -48,9 +48,20 @@ pub struct Registry {
     /// POSTs whose 201 named no resource the run could prove it created: (the POST's URL, why).
     /// Nothing was written or deleted for them; each is reported as left behind.
     unadopted: Mutex<Vec<(String, String)>>,
+    /// Every URL the run ever forgot after proving it deleted, by canonical URL: an API that
+    /// reuses freed ids may hand one out again, and a listing taken before that POST shows it.
+    forgotten: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Registry {
+    /// True when the run created the resource at `url` and later proved it deleted.
+    pub fn was_forgotten(&self, url: &str) -> bool {
+        self.forgotten
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&key(url))
+    }
+
     /// Records a run-owned id (before anything is sent to it).
     pub fn allocate(&self, resource: &str, id: &str, url: &str, deletable: bool) {
         self.lock().entry(key(url)).or_insert_with(|| Owned {
@@ -93,6 +104,10 @@ impl Registry {
     pub fn forget(&self, url: &str, cleaned: bool) {
         let key = key(url);
         self.lock().remove(&key);
+        self.forgotten
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key.clone());
         self.unproven
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

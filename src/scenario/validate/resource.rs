@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
-use super::common::{self, header_name, names, path, statuses};
+use super::common::{self, names, path, sent_header_name, statuses};
 use super::{Checked, Ctx};
 use super::{listing, nesting, representation, resilience, version};
 use crate::model::exchange::Method;
@@ -386,7 +386,7 @@ fn idempotency_key(
     }
     let inner = doc.get_ref();
     let header = match &inner.header {
-        Some(name) => header_name(ctx, name)?,
+        Some(name) => sent_header_name(ctx, name)?,
         None => DEFAULT_IDEMPOTENCY_HEADER.to_owned(),
     };
     let mismatch_statuses = match &inner.mismatch_statuses {

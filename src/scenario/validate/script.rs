@@ -10,7 +10,8 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::common::{
-    count, header_name, header_value, json, names, own_id_at, path, pointer, statuses,
+    count, header_name, header_value, json, names, own_id_at, path, pointer, sent_header_name,
+    statuses,
 };
 use super::resource::method;
 use super::{Checked, Ctx};
@@ -269,7 +270,7 @@ fn step_headers(
     doc.headers
         .iter()
         .map(|(name, value)| {
-            let name = header_name(ctx, name)?;
+            let name = sent_header_name(ctx, name)?;
             if value.get_ref().contains("${") {
                 return Err(ctx.err(
                     value.span(),

@@ -85,6 +85,24 @@ impl Session<'_> {
         Ok(self.visible(snapshot).items)
     }
 
+    /// Every entry the listing shows (every page), or `None` when it could not be read; unlike
+    /// [`Session::list_collection`], whether it shows this case's items does not matter.
+    pub(super) async fn list_entries(
+        &mut self,
+        purpose: &str,
+    ) -> Result<Option<Vec<Value>>, CaseError> {
+        let path = self.resource.listing.path.clone();
+        Ok(self.read_listing(purpose, &path).await?.entries.ok())
+    }
+
+    /// Records that what a listing shows cannot be counted on for this case (`reason`): noted
+    /// on the check's row like a listing that showed none of the case's items.
+    pub fn note_unobserved(&mut self, reason: String) {
+        if !self.listing.unobserved.contains(&reason) {
+            self.listing.unobserved.push(reason);
+        }
+    }
+
     /// Why this case's listings were not observed, once each; empties the list.
     pub fn take_unobserved(&mut self) -> Vec<String> {
         std::mem::take(&mut self.listing.unobserved)
