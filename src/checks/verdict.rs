@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use crate::model::exchange::Exchange;
 use crate::model::violation::Violation;
+use crate::scenario::Resource;
 use crate::snapshot::CollectionSnapshot;
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::diff::unified_diff;
@@ -42,6 +43,35 @@ pub fn answered(exchange: &Exchange) -> String {
     format!(
         "{} {} answered {}",
         exchange.request.method, exchange.request.url, exchange.response.status
+    )
+}
+
+/// The rule of [`token_refused`]'s info.
+pub const STALE_TOKEN: &str = "stale-version-token";
+
+/// On a resource with a version token (`[resources.NAME.version]`), a write answered 409 or 412
+/// failed its precondition: its token was stale or missing, and RFC 9110 §13.2.1 lets the
+/// server refuse it whatever the write would have done. The info that says the case could not
+/// be judged, instead of a warning that a valid write did not succeed; `None` otherwise.
+pub fn token_refused(resource: &Resource, write: &Exchange, what: &str) -> Option<Violation> {
+    let version = resource.version.as_ref()?;
+    if write.request.method.is_safe() || !matches!(write.response.status, 409 | 412) {
+        return None;
+    }
+    let source = match &version.answer {
+        Some(answer) => format!("`{answer}` of the latest write's answer"),
+        None => "no write's answer (`version.answer` is not declared)".to_string(),
+    };
+    Some(
+        Violation::info(format!(
+            "{what} was refused as a failed precondition (a stale or missing version token); the case could not be judged"
+        ))
+        .rule(STALE_TOKEN)
+        .expected(format!(
+            "the write carries the current token, from `{}` of the latest read or {source}",
+            version.member
+        ))
+        .observed(answered(write)),
     )
 }
 
