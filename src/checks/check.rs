@@ -283,9 +283,15 @@ impl<C: Check> AnyCheck for C {
             let options = options_of(self, resource)
                 .map_err(|err| CaseError::Setup(format!("invalid options: {err}")))?;
             let record = self.execute(case, &options).await?;
+            let violations = self.judge(&record, resource, &options, canons);
+            // A write refused for a stale or missing version token observed nothing of what
+            // the check judges: the case is inconclusive, its info says which write.
+            let unobserved = self
+                .unobserved(&record, resource)
+                .or_else(|| crate::checks::verdict::stale_token_reason(&violations, resource));
             Ok(Judged {
-                violations: self.judge(&record, resource, &options, canons),
-                unobserved: self.unobserved(&record, resource),
+                violations,
+                unobserved,
             })
         })
     }

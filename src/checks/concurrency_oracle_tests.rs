@@ -321,7 +321,10 @@ fn state(n: i64, listed: bool) -> State {
 /// A probe answered `status`; `applied` says whether the state changed.
 fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
     let method = match probe {
-        Probe::StaleDelete | Probe::CurrentDelete => Delete,
+        Probe::StaleDelete
+        | Probe::CurrentDelete
+        | Probe::TokenStaleDelete
+        | Probe::TokenCurrentDelete => Delete,
         _ => Put,
     };
     let (before, after) = match (probe, applied) {
@@ -335,7 +338,13 @@ fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
                 listed: Some(applied),
             },
         ),
-        (Probe::StaleDelete | Probe::CurrentDelete, true) => (
+        (
+            Probe::StaleDelete
+            | Probe::CurrentDelete
+            | Probe::TokenStaleDelete
+            | Probe::TokenCurrentDelete,
+            true,
+        ) => (
             state(1, true),
             State {
                 item: Some(item(404, json!({}))),
@@ -351,12 +360,15 @@ fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
         body: Some(json!({"n": 2})),
         before,
         after,
+        moot: false,
     }
 }
 
 fn conditional_record(outcomes: Vec<Outcome>) -> conditional_write::Record {
     conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
         initial_etag: Some("\"abc\"".into()),
+        initial_token: None,
         outcomes,
     }
 }
@@ -474,6 +486,8 @@ fn conditional_write_flags_a_refused_current_etag() {
 #[test]
 fn conditional_write_without_a_usable_etag_is_one_finding() {
     let missing = conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
+        initial_token: None,
         initial_etag: None,
         outcomes: Vec::new(),
     };
@@ -482,6 +496,8 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
         vec![Severity::Warning]
     );
     let weak = conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
+        initial_token: None,
         initial_etag: Some("W/\"abc\"".into()),
         outcomes: vec![outcome(Probe::WeakPut, 412, false)],
     };
@@ -495,6 +511,8 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
 
 fn lost_update_record(statuses: [u16; 2], final_n: i64) -> lost_update::Record {
     lost_update::Record {
+        via: conditional_write::Via::EntityTag,
+        token: None,
         etag: Some("\"e0\"".into()),
         writes: Some(lost_update::Writes {
             bodies: [json!({"n": 1}), json!({"n": 2})],
@@ -531,6 +549,8 @@ fn lost_update_without_a_strong_etag_is_not_judged() {
         (Some("W/\"x\""), Severity::Info),
     ] {
         let record = lost_update::Record {
+            via: conditional_write::Via::EntityTag,
+            token: None,
             etag: etag.map(str::to_string),
             writes: None,
         };
@@ -539,6 +559,86 @@ fn lost_update_without_a_strong_etag_is_not_judged() {
             vec![severity]
         );
     }
+}
+
+#[test]
+fn lost_update_with_version_tokens_accepts_409_and_catches_both_succeeding() {
+    let canon = canon(&[]);
+    let tokens = |statuses: [u16; 2], final_n: i64| lost_update::Record {
+        via: conditional_write::Via::VersionToken {
+            member: "/_rev".into(),
+        },
+        token: Some(json!("1-a")),
+        ..lost_update_record(statuses, final_n)
+    };
+    assert!(lost_update::judge(&tokens([200, 409], 1), &canon).is_empty());
+    assert!(lost_update::judge(&tokens([412, 200], 2), &canon).is_empty());
+    let both = lost_update::judge(&tokens([200, 200], 2), &canon);
+    assert_eq!(rules(&both), ["both-succeeded"]);
+    assert!(both[0].title.contains("same version token"));
+    let wrong = lost_update::judge(&tokens([200, 400], 1), &canon);
+    assert_eq!(rules(&wrong), ["loser-not-412"]);
+    let missing = lost_update::Record {
+        token: None,
+        writes: None,
+        ..tokens([200, 409], 1)
+    };
+    assert_eq!(
+        rules(&lost_update::judge(&missing, &canon)),
+        ["no-version-token"]
+    );
+}
+
+/// A token resource's probes: the current ones succeed; `stale` ones answered `status`, and
+/// applied when `applied`.
+fn token_record(status: u16, applied: bool) -> conditional_write::Record {
+    use Probe::*;
+    let mut outcomes = vec![outcome(TokenCurrentPut, 200, true)];
+    for probe in [TokenStalePut, TokenStaleDelete] {
+        outcomes.push(outcome(probe, status, applied));
+    }
+    outcomes.push(outcome(TokenCurrentDelete, 200, true));
+    conditional_write::Record {
+        via: conditional_write::Via::VersionToken {
+            member: "/_rev".into(),
+        },
+        initial_etag: None,
+        initial_token: Some(json!("1-a")),
+        outcomes,
+    }
+}
+
+#[test]
+fn conditional_write_with_version_tokens_accepts_409_or_412_for_a_stale_token() {
+    for status in [409, 412] {
+        let found = conditional_write::judge(&token_record(status, false), &canon(&[]));
+        assert!(found.is_empty(), "{status}: {}", titles(&found));
+    }
+    let found = conditional_write::judge(&token_record(400, false), &canon(&[]));
+    assert_eq!(rules(&found), ["not-412"]);
+    let ignored = conditional_write::judge(&token_record(200, true), &canon(&[]));
+    assert_eq!(rules(&ignored), ["ignores-version-token"]);
+    assert_eq!(severities(&ignored), vec![Severity::Error]);
+    let no_token = conditional_write::Record {
+        initial_token: None,
+        outcomes: Vec::new(),
+        ..token_record(409, false)
+    };
+    assert_eq!(
+        rules(&conditional_write::judge(&no_token, &canon(&[]))),
+        ["no-version-token"]
+    );
+}
+
+#[test]
+fn conditional_write_judges_a_moot_precondition_by_state_only() {
+    // With a version token, the stale If-Match goes with the stale token: CouchDB's 409 is the
+    // failed precondition (RFC 9110 §13.2.1), not a not-412 deviation.
+    let mut outcomes = probes(&[]);
+    outcomes[1].exchange.response.status = 409;
+    outcomes[1].moot = true;
+    let found = conditional_write::judge(&conditional_record(outcomes), &canon(&[]));
+    assert!(found.is_empty(), "{}", titles(&found));
 }
 
 // ---- etag-stability -------------------------------------------------------------------------

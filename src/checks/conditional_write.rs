@@ -9,6 +9,14 @@
 //! the current tag (must succeed). Each probe body differs from every earlier one, so a write
 //! that should have been refused shows as a state change. Only state changes are errors; a
 //! server that ignores a header altogether gets one finding for it, not one per probe.
+//!
+//! A resource with a version token in its body (`[resources.NAME.version]`, CouchDB `_rev`)
+//! and no ETags gets the token's probes instead: PUT with the current token (must succeed);
+//! PUT with the now stale token; DELETE with the stale token; DELETE with the current token.
+//! A stale token is a failed precondition: 409 or 412, and nothing changed. With ETags too,
+//! every probe's body carries the token of the same read as its tag (the stale tag's stale
+//! token; none with `If-None-Match: *`), so a request that would fail without its precondition
+//! may be refused with another status than 412 (RFC 9110 §13.2.1); only its state is judged.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
@@ -25,7 +33,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Req, Session};
+use crate::session::{CaseError, Req, Session, VersionUse};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
@@ -57,6 +65,24 @@ impl Check for ConditionalWrite {
         ];
         let probe = |method| [send(method, To::Item), observe[0], observe[1]];
         let (create, creates) = outline::create_conditionally(resource, "body A");
+        if let Via::VersionToken { member } = Via::of(resource) {
+            return Outline::new()
+                .step(create, [creates])
+                .step(
+                    format!("GET {collection}, GET {item} (state and the token at `{member}`; again after each write below)"),
+                    observe,
+                )
+                .step(format!("PUT {item} with the current token"), probe(Method::Put))
+                .step(format!("PUT {item} with the now stale token"), probe(Method::Put))
+                .step(
+                    format!("DELETE {item} with If-Match: the stale token"),
+                    probe(Method::Delete),
+                )
+                .step(
+                    format!("DELETE {item} with If-Match: the current token"),
+                    probe(Method::Delete),
+                );
+        }
         let mut steps = Outline::new()
             .step(create, [creates])
             .step(
@@ -130,10 +156,34 @@ const NOT_412: &str = "not-412";
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
-    if !resource.conditional.etags {
-        return Some("the scenario does not declare ETag support (`etags = true`)".into());
+    if !resource.conditional.etags && resource.version.is_none() {
+        return Some(NO_PRECONDITION.into());
     }
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
+}
+
+/// The skip reason of a resource with neither ETags nor a version token.
+pub const NO_PRECONDITION: &str = "the scenario declares neither ETag support (`etags = true`) nor a version token ([resources.NAME.version])";
+
+/// How the probes name the version they were written against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// `If-Match` / `If-None-Match` with the ETag of a GET (`etags = true`).
+    EntityTag,
+    /// The version token at `member` of the body (`[resources.NAME.version]`, no ETags).
+    VersionToken { member: String },
+}
+
+impl Via {
+    /// How a resource's probes name versions.
+    pub fn of(resource: &Resource) -> Via {
+        match &resource.version {
+            Some(version) if !resource.conditional.etags => Via::VersionToken {
+                member: version.member.to_string(),
+            },
+            _ => Via::EntityTag,
+        }
+    }
 }
 
 /// One conditional request the case sends.
@@ -155,6 +205,14 @@ pub enum Probe {
     StaleDelete,
     /// DELETE with the current strong tag: must succeed.
     CurrentDelete,
+    /// PUT with the current version token in the body: must succeed.
+    TokenCurrentPut,
+    /// PUT with a version token that was current before the last change.
+    TokenStalePut,
+    /// DELETE with a stale version token.
+    TokenStaleDelete,
+    /// DELETE with the current version token: must succeed.
+    TokenCurrentDelete,
 }
 
 /// Which precondition header a probe tests.
@@ -162,6 +220,7 @@ pub enum Probe {
 enum Header {
     IfMatch,
     IfNoneMatch,
+    Token,
     None,
 }
 
@@ -177,18 +236,48 @@ impl Probe {
             Probe::Unconditional => "an unconditional PUT",
             Probe::StaleDelete => "a DELETE with a stale If-Match",
             Probe::CurrentDelete => "a DELETE with the current ETag in If-Match",
+            Probe::TokenCurrentPut => "a PUT with the current version token",
+            Probe::TokenStalePut => "a PUT with a stale version token",
+            Probe::TokenStaleDelete => "a DELETE with a stale version token",
+            Probe::TokenCurrentDelete => "a DELETE with the current version token",
         }
     }
 
     /// True when the precondition must fail, so nothing may change.
     fn must_fail(self) -> bool {
-        !matches!(self, Probe::CurrentPut | Probe::CurrentDelete)
+        !self.is_current_put() && !self.is_current_delete()
+    }
+
+    fn is_current_put(self) -> bool {
+        matches!(self, Probe::CurrentPut | Probe::TokenCurrentPut)
+    }
+
+    fn is_current_delete(self) -> bool {
+        matches!(self, Probe::CurrentDelete | Probe::TokenCurrentDelete)
+    }
+
+    /// The rule slug of a probe with the current version that failed: `current-put-refused`.
+    fn current_slug(self, what: &str) -> String {
+        let token = matches!(self, Probe::TokenCurrentPut | Probe::TokenCurrentDelete);
+        let method = if self.is_current_put() {
+            "put"
+        } else {
+            "delete"
+        };
+        format!(
+            "current-{}{method}-{what}",
+            if token { "token-" } else { "" }
+        )
     }
 
     fn header(self) -> Header {
         match self {
             Probe::CreateOnlyPut => Header::IfNoneMatch,
             Probe::Unconditional => Header::None,
+            Probe::TokenCurrentPut
+            | Probe::TokenStalePut
+            | Probe::TokenStaleDelete
+            | Probe::TokenCurrentDelete => Header::Token,
             _ => Header::IfMatch,
         }
     }
@@ -206,7 +295,11 @@ impl Probe {
                 "an unconditional PUT changed a resource that requires preconditions"
             }
             Probe::StaleDelete => "a DELETE with a stale If-Match removed the resource",
-            Probe::CurrentPut | Probe::CurrentDelete => "a conditional write misbehaved",
+            Probe::TokenStalePut => {
+                "a PUT with a stale version token changed the resource: an update was lost"
+            }
+            Probe::TokenStaleDelete => "a DELETE with a stale version token removed the resource",
+            _ => "a conditional write misbehaved",
         }
     }
 
@@ -219,7 +312,9 @@ impl Probe {
             Probe::MissingStar => "if-match-star-created",
             Probe::Unconditional => "unconditional-applied",
             Probe::StaleDelete => "stale-delete-applied",
-            Probe::CurrentPut | Probe::CurrentDelete => "misbehaved",
+            Probe::TokenStalePut => "stale-token-put-applied",
+            Probe::TokenStaleDelete => "stale-token-delete-applied",
+            _ => "misbehaved",
         }
     }
 
@@ -236,10 +331,14 @@ impl Probe {
                 "412 (or another 4xx) and nothing created: If-Match: * fails when there is no current representation (RFC 9110 §13.1.1)"
             }
             Probe::Unconditional => "428 Precondition Required and nothing changed (RFC 6585 §3)",
+            Probe::TokenStalePut | Probe::TokenStaleDelete => STALE_TOKEN_RULE,
             _ => "412 Precondition Failed and nothing changed (RFC 9110 §13.1.1)",
         }
     }
 }
+
+/// What a write with a stale version token must get.
+const STALE_TOKEN_RULE: &str = "409 or 412 and nothing changed: a stale version token is a failed precondition, like a stale If-Match (RFC 9110 §13.1.1, §15.5.10)";
 
 /// The state a probe is judged on.
 #[derive(Debug, Clone, PartialEq)]
@@ -259,13 +358,21 @@ pub struct Outcome {
     pub body: Option<Value>,
     pub before: State,
     pub after: State,
+    /// True when the request would not have succeeded without its precondition header either
+    /// (its body carried a stale version token, or none to an existing resource): then any
+    /// refusal is the precondition failure (RFC 9110 §13.2.1), not only 412.
+    pub moot: bool,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// How the probes named versions.
+    pub via: Via,
     /// The `ETag` field of the first GET, as sent.
     pub initial_etag: Option<String>,
+    /// The version token the first GET showed (resources with `version`).
+    pub initial_token: Option<Value>,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -276,58 +383,33 @@ pub async fn execute(
 ) -> Result<Record, CaseError> {
     let body = generator.generate(&session.resource.body);
     let id = steps::create(session, &body, "create with body A").await?;
-    let (state, initial_etag) = observe(session, &id, "read the resource and its ETag").await?;
-    let Some(initial) = initial_etag.as_deref().and_then(EntityTag::parse) else {
-        return Ok(Record {
-            initial_etag,
-            outcomes: Vec::new(),
-        });
+    let via = Via::of(session.resource);
+    let purpose = match via {
+        Via::EntityTag => "read the resource and its ETag",
+        Via::VersionToken { .. } => "read the resource and its version token",
     };
+    let (state, initial_etag) = observe(session, &id, purpose).await?;
+    let initial_token = session.version_token(&id);
     let mut prober = Prober {
         id,
         generator,
         bodies: vec![body],
-        current: Some(initial.clone()),
+        current: None,
         state,
         record: Record {
+            via: via.clone(),
             initial_etag,
+            initial_token: initial_token.clone(),
             outcomes: Vec::new(),
         },
     };
-    if !initial.weak {
-        let tag = initial.field();
-        prober
-            .put(session, Probe::CurrentPut, Some((IF_MATCH, tag)))
-            .await?;
-    }
-    let changed = prober.current.as_ref() != Some(&initial);
-    let stale = (!initial.weak && changed).then(|| initial.field());
-    if let Some(tag) = &stale {
-        let tag = tag.clone();
-        prober
-            .put(session, Probe::StalePut, Some((IF_MATCH, tag)))
-            .await?;
-    }
-    if let Some(weak) = prober.current.as_ref().map(|tag| tag.weakened().field()) {
-        prober
-            .put(session, Probe::WeakPut, Some((IF_MATCH, weak)))
-            .await?;
-    }
-    let create_only = Some((IF_NONE_MATCH, "*".to_string()));
-    prober
-        .put(session, Probe::CreateOnlyPut, create_only)
-        .await?;
-    prober.missing_star(session).await?;
-    if session.resource.conditional.preconditions_required {
-        prober.put(session, Probe::Unconditional, None).await?;
-    }
-    if let Some(tag) = stale {
-        prober.delete(session, Probe::StaleDelete, tag).await?;
-    }
-    if let Some(current) = prober.current.clone().filter(|tag| !tag.weak) {
-        prober
-            .delete(session, Probe::CurrentDelete, current.field())
-            .await?;
+    match via {
+        Via::EntityTag => prober.etag_probes(session, initial_token).await?,
+        Via::VersionToken { .. } => {
+            if let Some(token) = initial_token {
+                prober.token_probes(session, token).await?;
+            }
+        }
     }
     Ok(prober.record)
 }
@@ -346,6 +428,89 @@ struct Prober<'g> {
 }
 
 impl Prober<'_> {
+    /// The probes with entity tags; each body carries the version token of the same read as its
+    /// tag, when the resource declares one (`initial_token`: the token of the first read).
+    async fn etag_probes(
+        &mut self,
+        session: &mut Session<'_>,
+        initial_token: Option<Value>,
+    ) -> Result<(), CaseError> {
+        let Some(initial) = self
+            .record
+            .initial_etag
+            .as_deref()
+            .and_then(EntityTag::parse)
+        else {
+            return Ok(());
+        };
+        self.current = Some(initial.clone());
+        let tokens = session.resource.version.is_some();
+        if !initial.weak {
+            let tag = initial.field();
+            let sent = Sent::new(Probe::CurrentPut, Some((IF_MATCH, tag)));
+            self.put(session, sent).await?;
+        }
+        let changed = self.current.as_ref() != Some(&initial);
+        let stale = (!initial.weak && changed).then(|| initial.field());
+        if let Some(tag) = &stale {
+            let mut sent = Sent::new(Probe::StalePut, Some((IF_MATCH, tag.clone())));
+            if let Some(token) = &initial_token {
+                sent = sent.version(VersionUse::Given(token.clone()), true);
+            }
+            self.put(session, sent).await?;
+        }
+        if let Some(weak) = self.current.as_ref().map(|tag| tag.weakened().field()) {
+            let sent = Sent::new(Probe::WeakPut, Some((IF_MATCH, weak)));
+            self.put(session, sent).await?;
+        }
+        let create_only = Sent::new(Probe::CreateOnlyPut, Some((IF_NONE_MATCH, "*".into())))
+            .version(VersionUse::Omit, tokens);
+        self.put(session, create_only).await?;
+        self.missing_star(session).await?;
+        if session.resource.conditional.preconditions_required {
+            self.put(session, Sent::new(Probe::Unconditional, None))
+                .await?;
+        }
+        if let Some(tag) = stale {
+            // With a version token, the DELETE names it only in If-Match: without the header it
+            // would fail too.
+            let sent = Sent::new(Probe::StaleDelete, Some((IF_MATCH, tag)))
+                .version(VersionUse::Current, tokens);
+            self.delete(session, sent).await?;
+        }
+        if let Some(current) = self.current.clone().filter(|tag| !tag.weak) {
+            let sent = Sent::new(Probe::CurrentDelete, Some((IF_MATCH, current.field())));
+            self.delete(session, sent).await?;
+        }
+        Ok(())
+    }
+
+    /// The probes with version tokens in the body (no ETags): `initial` is the token of the
+    /// first read.
+    async fn token_probes(
+        &mut self,
+        session: &mut Session<'_>,
+        initial: Value,
+    ) -> Result<(), CaseError> {
+        self.put(session, Sent::new(Probe::TokenCurrentPut, None))
+            .await?;
+        let current = session.version_token(&self.id);
+        let stale = (current.as_ref() != Some(&initial)).then_some(initial);
+        if let Some(token) = &stale {
+            let sent = Sent::new(Probe::TokenStalePut, None)
+                .version(VersionUse::Given(token.clone()), false);
+            self.put(session, sent).await?;
+            let sent = Sent::new(Probe::TokenStaleDelete, None)
+                .version(VersionUse::Given(token.clone()), false);
+            self.delete(session, sent).await?;
+        }
+        if session.version_token(&self.id).is_some() {
+            self.delete(session, Sent::new(Probe::TokenCurrentDelete, None))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A body unlike every body sent so far.
     fn next_body(&mut self, resource: &Resource) -> Value {
         let others: Vec<&Value> = self.bodies.iter().collect();
@@ -354,40 +519,32 @@ impl Prober<'_> {
         body
     }
 
-    async fn put(
-        &mut self,
-        session: &mut Session<'_>,
-        probe: Probe,
-        header: Option<(&str, String)>,
-    ) -> Result<(), CaseError> {
+    async fn put(&mut self, session: &mut Session<'_>, sent: Sent) -> Result<(), CaseError> {
         let body = self.next_body(session.resource);
-        let mut req = Req::new(Method::Put, session.resource.item_path(&self.id)).body(&body);
-        if let Some((name, value)) = header {
-            req = req.header(name, &value);
-        }
-        self.send(session, probe, req, Some(body)).await
+        let req = Req::new(Method::Put, session.resource.item_path(&self.id)).body(&body);
+        self.send(session, sent, req, Some(body)).await
     }
 
-    async fn delete(
-        &mut self,
-        session: &mut Session<'_>,
-        probe: Probe,
-        tag: String,
-    ) -> Result<(), CaseError> {
-        let req =
-            Req::new(Method::Delete, session.resource.item_path(&self.id)).header(IF_MATCH, &tag);
-        self.send(session, probe, req, None).await
+    async fn delete(&mut self, session: &mut Session<'_>, sent: Sent) -> Result<(), CaseError> {
+        let req = Req::new(Method::Delete, session.resource.item_path(&self.id));
+        self.send(session, sent, req, None).await
     }
 
     /// Sends a probe to the resource, reads the state after it, and records the outcome.
     async fn send(
         &mut self,
         session: &mut Session<'_>,
-        probe: Probe,
-        req: Req,
+        sent: Sent,
+        mut req: Req,
         body: Option<Value>,
     ) -> Result<(), CaseError> {
-        let index = session.send(probe.describe(), req).await?;
+        if let Some((name, value)) = &sent.header {
+            req = req.header(name, value);
+        }
+        let probe = sent.probe;
+        let index = session
+            .send(probe.describe(), req.version(sent.version))
+            .await?;
         let exchange = session.exchange(index).clone();
         let purpose = format!("read the resource after {}", probe.describe());
         let (after, etag) = observe(session, &self.id, &purpose).await?;
@@ -399,6 +556,7 @@ impl Prober<'_> {
             body,
             before,
             after,
+            moot: sent.moot,
         });
         Ok(())
     }
@@ -426,8 +584,36 @@ impl Prober<'_> {
                 listed: Some(false),
             },
             after: State { item: None, listed },
+            moot: false,
         });
         Ok(())
+    }
+}
+
+/// One probe as it is sent: its precondition header and version token.
+struct Sent {
+    probe: Probe,
+    header: Option<(&'static str, String)>,
+    version: VersionUse,
+    /// See [`Outcome::moot`].
+    moot: bool,
+}
+
+impl Sent {
+    /// A probe with `header`, and the latest version token.
+    fn new(probe: Probe, header: Option<(&'static str, String)>) -> Sent {
+        Sent {
+            probe,
+            header,
+            version: VersionUse::Current,
+            moot: false,
+        }
+    }
+
+    fn version(mut self, version: VersionUse, moot: bool) -> Sent {
+        self.version = version;
+        self.moot = moot;
+        self
     }
 }
 
@@ -461,35 +647,14 @@ fn listed(resource: &Resource, items: Option<&[Value]>, id: &str) -> Option<bool
 
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
-    let Some(raw) = &record.initial_etag else {
-        return vec![
-            Violation::warning(
-                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes not tested",
-            )
-            .rule("no-etag")
-            .expected("an ETag on every 2xx GET of the resource")
-            .observed("no ETag field"),
-        ];
+    let usable = match &record.via {
+        Via::EntityTag => usable_etag(record),
+        Via::VersionToken { member } => usable_token(record, member),
     };
-    let Some(initial) = EntityTag::parse(raw) else {
-        return vec![
-            Violation::warning(
-                "GET of the resource sent a malformed ETag; conditional writes not tested",
-            )
-            .rule("malformed-etag")
-            .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
-            .observed(format!("ETag: {raw}")),
-        ];
+    let mut found = match usable {
+        Ok(found) => found,
+        Err(untestable) => return vec![*untestable],
     };
-    let mut found = Vec::new();
-    if initial.weak {
-        found.push(
-            Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
-                .rule("weak-etags")
-                .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
-                .observed(format!("ETag: {raw}")),
-        );
-    }
     let ignored: Vec<&Outcome> = record
         .outcomes
         .iter()
@@ -504,6 +669,53 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             .filter_map(|o| judge_success(o, canon)),
     );
     found
+}
+
+/// The first read's version token, or why the probes could not be sent.
+fn usable_token(record: &Record, member: &str) -> Result<Vec<Violation>, Box<Violation>> {
+    if record.initial_token.is_some() {
+        return Ok(Vec::new());
+    }
+    Err(Violation::warning(format!(
+        "GET of the resource showed no version token at `{member}` although the scenario declares it; conditional writes not tested"
+    ))
+    .rule("no-version-token")
+    .expected(format!("a string or number at `{member}` of every 2xx GET of the resource ([resources.NAME.version])"))
+    .observed("no token there")
+    .into())
+}
+
+/// The first read's entity tag (and an info when it is weak), or why the probes could not be
+/// sent.
+fn usable_etag(record: &Record) -> Result<Vec<Violation>, Box<Violation>> {
+    let Some(raw) = &record.initial_etag else {
+        return Err(Violation::warning(
+                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes not tested",
+            )
+            .rule("no-etag")
+            .expected("an ETag on every 2xx GET of the resource")
+            .observed("no ETag field")
+            .into());
+    };
+    let Some(initial) = EntityTag::parse(raw) else {
+        return Err(Violation::warning(
+            "GET of the resource sent a malformed ETag; conditional writes not tested",
+        )
+        .rule("malformed-etag")
+        .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
+        .observed(format!("ETag: {raw}"))
+        .into());
+    };
+    let mut found = Vec::new();
+    if initial.weak {
+        found.push(
+            Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
+                .rule("weak-etags")
+                .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
+                .observed(format!("ETag: {raw}")),
+        );
+    }
+    Ok(found)
 }
 
 /// Whether a probe changed the state it was sent to.
@@ -565,6 +777,23 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
         ));
         rest.retain(|o| o.probe.header() != Header::IfMatch);
     }
+    if all_ignored(Header::Token) && run(Header::Token) >= 2 {
+        let hits: Vec<&Outcome> = rest
+            .iter()
+            .copied()
+            .filter(|o| o.probe.header() == Header::Token)
+            .collect();
+        found.push(
+            collapsed(
+                "ignores-version-token",
+                "the server ignores version tokens: every write with a stale token was applied, so concurrent writers lose updates",
+                &hits,
+                canon,
+            )
+            .expected(STALE_TOKEN_RULE),
+        );
+        rest.retain(|o| o.probe.header() != Header::Token);
+    }
     found.extend(rest.into_iter().map(|o| {
         Violation::error(o.probe.ignored_title())
             .rule(o.probe.ignored_slug())
@@ -621,6 +850,9 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
         let fine = match outcome.probe {
             Probe::Unconditional => status == 428,
             Probe::MissingStar => (400..500).contains(&status),
+            Probe::TokenStalePut | Probe::TokenStaleDelete => matches!(status, 409 | 412),
+            // RFC 9110 §13.2.1: the request would have failed without its precondition too.
+            _ if outcome.moot => (400..500).contains(&status),
             _ => status == 412,
         };
         if fine {
@@ -643,7 +875,7 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
                 "writes whose precondition fails were not answered 412 (nothing changed)",
             )
             .rule(NOT_412)
-            .expected("412 Precondition Failed (RFC 9110 §13.1.1, §13.1.2)")
+            .expected("412 Precondition Failed (RFC 9110 §13.1.1, §13.1.2); 409 Conflict too for a stale version token")
             .observed(not_412.join("; ")),
         );
     }
@@ -658,45 +890,50 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
     found
 }
 
-/// Errors when a write with the current entity tag did not succeed.
+/// Errors when a write with the current entity tag or version token did not succeed.
 fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
-    let response = &outcome.exchange.response;
-    match outcome.probe {
-        Probe::CurrentPut if !response.is_success() => Some(
-            Violation::error("a PUT with the current ETag in If-Match was refused")
-                .rule("current-put-refused")
-                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
-                .observed(answered(&outcome.exchange)),
-        ),
-        Probe::CurrentPut => {
-            let item = outcome.after.item.as_ref()?;
-            let kept = item.body.json().map(|b| canon.body(b));
-            let sent = outcome.body.as_ref().map(|b| canon.body(b));
-            let opaque = outcome.body.as_ref().and_then(|b| opaque_holds(item, b));
-            let applied = match (opaque, kept, sent) {
-                (Some(applied), _, _) => applied,
-                (None, Some(kept), Some(sent)) => holds(&kept, &sent),
-                _ => true,
-            };
-            (!applied).then(|| {
-                Violation::error("a PUT with the current ETag in If-Match succeeded but did not apply its body")
-                    .rule("current-put-not-applied")
-                    .expected("the resource holds the PUT's body")
-                    .observed(format!("{}, but GET shows other values", answered(&outcome.exchange)))
-            })
-        }
-        Probe::CurrentDelete if !response.is_success() => Some(
-            Violation::error("a DELETE with the current ETag in If-Match was refused")
-                .rule("current-delete-refused")
-                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
-                .observed(answered(&outcome.exchange)),
-        ),
-        Probe::CurrentDelete if response.status != 202 && outcome.after.listed == Some(true) => Some(
-            Violation::error("a DELETE with the current ETag in If-Match succeeded but the resource is still listed")
-                .rule("current-delete-still-listed")
-                .expected("the resource gone from the collection (RFC 9110 §9.3.5)")
-                .observed(answered(&outcome.exchange)),
-        ),
-        _ => None,
+    let (probe, response) = (outcome.probe, &outcome.exchange.response);
+    if !probe.is_current_put() && !probe.is_current_delete() {
+        return None;
     }
+    if !response.is_success() {
+        return Some(
+            Violation::error(format!("{} was refused", probe.describe()))
+                .rule(probe.current_slug("refused"))
+                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
+                .observed(answered(&outcome.exchange)),
+        );
+    }
+    if probe.is_current_delete() {
+        return (response.status != 202 && outcome.after.listed == Some(true)).then(|| {
+            Violation::error(format!(
+                "{} succeeded but the resource is still listed",
+                probe.describe()
+            ))
+            .rule(probe.current_slug("still-listed"))
+            .expected("the resource gone from the collection (RFC 9110 §9.3.5)")
+            .observed(answered(&outcome.exchange))
+        });
+    }
+    let item = outcome.after.item.as_ref()?;
+    let kept = item.body.json().map(|b| canon.body(b));
+    let sent = outcome.body.as_ref().map(|b| canon.body(b));
+    let opaque = outcome.body.as_ref().and_then(|b| opaque_holds(item, b));
+    let applied = match (opaque, kept, sent) {
+        (Some(applied), _, _) => applied,
+        (None, Some(kept), Some(sent)) => holds(&kept, &sent),
+        _ => true,
+    };
+    (!applied).then(|| {
+        Violation::error(format!(
+            "{} succeeded but did not apply its body",
+            probe.describe()
+        ))
+        .rule(probe.current_slug("not-applied"))
+        .expected("the resource holds the PUT's body")
+        .observed(format!(
+            "{}, but GET shows other values",
+            answered(&outcome.exchange)
+        ))
+    })
 }

@@ -13,7 +13,7 @@ use crate::checks::fit::Need;
 use crate::checks::matching::member_names;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::replacement::{self, Side};
-use crate::checks::verdict::answered;
+use crate::checks::verdict::{answered, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
@@ -104,10 +104,13 @@ impl Check for PutAfterDelete {
     fn judge(
         &self,
         record: &Record,
-        _: &Resource,
+        resource: &Resource,
         options: &PutAfterDeleteOptions,
         canons: &Canons,
     ) -> Vec<Violation> {
+        if let Some(refused) = token_refused(resource, &record.delete, "the DELETE") {
+            return vec![refused];
+        }
         judge(record, &canons.full, options)
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
 use crate::checks::fit::Need;
 use crate::checks::outline::{Outline, To, send};
-use crate::checks::verdict::answered;
+use crate::checks::verdict::{answered, token_missing, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
@@ -88,17 +88,30 @@ impl Check for StatusConformance {
         Box::pin(execute(case.session, case.generator))
     }
 
-    /// Where the fit probe showed that an unconditional PUT to an existing resource is refused
-    /// for lack of a version token, such a refusal of the update is not a failed valid PUT
-    /// (RFC 9110 §13.2.1): the request without its precondition would not succeed.
-    fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
+    /// A refusal of the update for a stale or missing version token (a declared
+    /// `[resources.NAME.version]`, or, where the fit probe showed that an unconditional PUT to
+    /// an existing resource is refused for lack of one) is not a failed valid PUT (RFC 9110
+    /// §13.2.1): the request without its precondition would not succeed; the case could not
+    /// observe the update (inconclusive, see [`crate::checks::verdict::token_refused`]).
+    fn judge(
+        &self,
+        record: &Record,
+        resource: &Resource,
+        _: &(),
+        canons: &Canons,
+    ) -> Vec<Violation> {
         let mut found = judge(record);
-        let token_refused = record
-            .put_update
-            .as_ref()
-            .is_some_and(|put| VERSION_TOKEN_STATUSES.contains(&put.response.status));
-        if token_refused && canons.fit.update_needs_token.is_some() {
+        let Some(put) = record.put_update.as_ref() else {
+            return found;
+        };
+        if let Some(refused) = token_refused(resource, put, "a PUT to an existing resource") {
             found.retain(|v| v.rule != PUT_UPDATE_FAILED);
+            found.push(refused);
+        } else if VERSION_TOKEN_STATUSES.contains(&put.response.status)
+            && canons.fit.update_needs_token.is_some()
+        {
+            found.retain(|v| v.rule != PUT_UPDATE_FAILED);
+            found.push(token_missing(put, "a PUT to an existing resource"));
         }
         found
     }
