@@ -353,6 +353,7 @@ fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
 fn conditional_record(outcomes: Vec<Outcome>) -> conditional_write::Record {
     conditional_write::Record {
         initial_etag: Some("\"abc\"".into()),
+        etags_declared: true,
         outcomes,
     }
 }
@@ -471,6 +472,7 @@ fn conditional_write_flags_a_refused_current_etag() {
 fn conditional_write_without_a_usable_etag_is_one_finding() {
     let missing = conditional_write::Record {
         initial_etag: None,
+        etags_declared: true,
         outcomes: Vec::new(),
     };
     assert_eq!(
@@ -479,6 +481,7 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
     );
     let weak = conditional_write::Record {
         initial_etag: Some("W/\"abc\"".into()),
+        etags_declared: true,
         outcomes: vec![outcome(Probe::WeakPut, 412, false)],
     };
     assert_eq!(

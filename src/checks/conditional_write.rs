@@ -9,6 +9,15 @@
 //! the current tag (must succeed). Each probe body differs from every earlier one, so a write
 //! that should have been refused shows as a state change. Only state changes are errors; a
 //! server that ignores a header altogether gets one finding for it, not one per probe.
+//!
+//! The two `*` probes need no entity tag (RFC 9110 §13.1.1, §13.1.2), so they run on every
+//! resource that supports PUT, also without `etags = true` (then they are the whole case). The
+//! `If-Match: *` PUT goes to a fresh run-owned id, registered before it is sent; when it is
+//! answered 2xx the id is read back, and a 201, a listing that shows the id or a read that
+//! holds the body means it created the resource (`if-match-star-created`).
+//!
+//! Every finding of an ignored `If-Match` carries the cause [`IF_MATCH_IGNORED`], which
+//! `lost-update`'s "both writes succeeded" shares: the report shows them as one finding.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
@@ -52,35 +61,40 @@ impl Check for ConditionalWrite {
         ];
         let probe = |method| [send(method, To::Item), observe[0], observe[1]];
         let (create, creates) = outline::create_conditionally(resource, "body A");
-        let mut steps = Outline::new()
-            .step(create, [creates])
-            .step(
-                format!(
-                    "GET {collection}, GET {item} (state and ETag; again after each write below)"
-                ),
-                observe,
-            )
-            .step(
-                format!("PUT {item} with If-Match: the current ETag"),
-                probe(Method::Put),
-            )
-            .step(
-                format!("PUT {item} with If-Match: the now stale ETag"),
-                probe(Method::Put),
-            )
-            .step(
-                format!("PUT {item} with If-Match: W/ + the current ETag"),
-                probe(Method::Put),
-            )
+        let tags = resource.conditional.etags;
+        let read = if tags { "state and ETag" } else { "state" };
+        let mut steps = Outline::new().step(create, [creates]).step(
+            format!("GET {collection}, GET {item} ({read}; again after each write below)"),
+            observe,
+        );
+        if tags {
+            steps = steps
+                .step(
+                    format!("PUT {item} with If-Match: the current ETag"),
+                    probe(Method::Put),
+                )
+                .step(
+                    format!("PUT {item} with If-Match: the now stale ETag"),
+                    probe(Method::Put),
+                )
+                .step(
+                    format!("PUT {item} with If-Match: W/ + the current ETag"),
+                    probe(Method::Put),
+                );
+        }
+        steps = steps
             .step(
                 format!("PUT {item} with If-None-Match: *"),
                 probe(Method::Put),
             )
             .step(
-                format!("PUT {item} with If-Match: * to a never-created id, GET {collection}"),
+                format!(
+                    "PUT {item} with If-Match: * to a never-created id, GET {collection}, GET {item} when it answered 2xx"
+                ),
                 [
                     send(Method::Put, To::Item),
                     send(Method::Get, To::Collection),
+                    send(Method::Get, To::Item).between(0, 1),
                 ],
             );
         if resource.conditional.preconditions_required {
@@ -88,6 +102,9 @@ impl Check for ConditionalWrite {
                 format!("PUT {item} without a precondition (expects 428)"),
                 probe(Method::Put),
             );
+        }
+        if !tags {
+            return steps;
         }
         steps
             .step(
@@ -113,13 +130,15 @@ impl Check for ConditionalWrite {
     }
 }
 
-/// Why the check cannot run on a resource, if it cannot.
+/// Why the check cannot run on a resource, if it cannot. Without `etags = true` it still
+/// sends the two `*` probes, which need no entity tag.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
-    if !resource.conditional.etags {
-        return Some("the scenario does not declare ETag support (`etags = true`)".into());
-    }
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
 }
+
+/// The cause every finding of an ignored `If-Match` shares, across checks: the report groups
+/// them into one finding (`lost-update` sets it too).
+pub const IF_MATCH_IGNORED: &str = "if-match-ignored";
 
 /// One conditional request the case sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +270,9 @@ pub struct Outcome {
 pub struct Record {
     /// The `ETag` field of the first GET, as sent.
     pub initial_etag: Option<String>,
+    /// Whether the scenario declares ETag support (`etags = true`): without it only the `*`
+    /// probes run, and a missing ETag is no finding.
+    pub etags_declared: bool,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -262,42 +284,27 @@ pub async fn execute(
     let body = generator.generate(&session.resource.body);
     let id = steps::create(session, &body, "create with body A").await?;
     let (state, initial_etag) = observe(session, &id, "read the resource and its ETag").await?;
-    let Some(initial) = initial_etag.as_deref().and_then(EntityTag::parse) else {
-        return Ok(Record {
-            initial_etag,
-            outcomes: Vec::new(),
-        });
-    };
+    let etags_declared = session.resource.conditional.etags;
+    let initial = initial_etag
+        .as_deref()
+        .and_then(EntityTag::parse)
+        .filter(|_| etags_declared);
     let mut prober = Prober {
         id,
         generator,
         bodies: vec![body],
-        current: Some(initial.clone()),
+        current: initial.clone(),
         state,
         record: Record {
             initial_etag,
+            etags_declared,
             outcomes: Vec::new(),
         },
     };
-    if !initial.weak {
-        let tag = initial.field();
-        prober
-            .put(session, Probe::CurrentPut, Some((IF_MATCH, tag)))
-            .await?;
-    }
-    let changed = prober.current.as_ref() != Some(&initial);
-    let stale = (!initial.weak && changed).then(|| initial.field());
-    if let Some(tag) = &stale {
-        let tag = tag.clone();
-        prober
-            .put(session, Probe::StalePut, Some((IF_MATCH, tag)))
-            .await?;
-    }
-    if let Some(weak) = prober.current.as_ref().map(|tag| tag.weakened().field()) {
-        prober
-            .put(session, Probe::WeakPut, Some((IF_MATCH, weak)))
-            .await?;
-    }
+    let stale = match &initial {
+        Some(initial) => prober.tagged_puts(session, initial).await?,
+        None => None,
+    };
     let create_only = Some((IF_NONE_MATCH, "*".to_string()));
     prober
         .put(session, Probe::CreateOnlyPut, create_only)
@@ -309,7 +316,8 @@ pub async fn execute(
     if let Some(tag) = stale {
         prober.delete(session, Probe::StaleDelete, tag).await?;
     }
-    if let Some(current) = prober.current.clone().filter(|tag| !tag.weak) {
+    let current = prober.current.clone().filter(|_| initial.is_some());
+    if let Some(current) = current.filter(|tag| !tag.weak) {
         prober
             .delete(session, Probe::CurrentDelete, current.field())
             .await?;
@@ -331,6 +339,34 @@ struct Prober<'g> {
 }
 
 impl Prober<'_> {
+    /// The PUTs that need the resource's entity tag: with the current tag, the now stale one
+    /// and the weak form. Returns the stale tag, when there is one.
+    async fn tagged_puts(
+        &mut self,
+        session: &mut Session<'_>,
+        initial: &EntityTag,
+    ) -> Result<Option<String>, CaseError> {
+        if !initial.weak {
+            self.put(
+                session,
+                Probe::CurrentPut,
+                Some((IF_MATCH, initial.field())),
+            )
+            .await?;
+        }
+        let changed = self.current.as_ref() != Some(initial);
+        let stale = (!initial.weak && changed).then(|| initial.field());
+        if let Some(tag) = &stale {
+            self.put(session, Probe::StalePut, Some((IF_MATCH, tag.clone())))
+                .await?;
+        }
+        if let Some(weak) = self.current.as_ref().map(|tag| tag.weakened().field()) {
+            self.put(session, Probe::WeakPut, Some((IF_MATCH, weak)))
+                .await?;
+        }
+        Ok(stale)
+    }
+
     /// A body unlike every body sent so far.
     fn next_body(&mut self, resource: &Resource) -> Value {
         let others: Vec<&Value> = self.bodies.iter().collect();
@@ -388,8 +424,9 @@ impl Prober<'_> {
         Ok(())
     }
 
-    /// `If-Match: *` PUT to a fresh id, judged by the collection only (a GET of a missing id
-    /// is not trusted to be free of side effects).
+    /// `If-Match: *` PUT to a fresh run-owned id (registered before it is sent). A GET of a
+    /// missing id is not trusted to be free of side effects, so the item is read back only
+    /// when the PUT answered 2xx; the collection is read either way.
     async fn missing_star(&mut self, session: &mut Session<'_>) -> Result<(), CaseError> {
         let id = session.fresh_id();
         let body = self.next_body(session.resource);
@@ -402,6 +439,12 @@ impl Prober<'_> {
             .get_collection("check the collection for the never-created id")
             .await?;
         let listed = listed(session.resource, collection.items.as_deref(), &id);
+        let item = if exchange.response.is_success() {
+            let read = steps::read(session, &id, "read the id If-Match: * was sent to").await?;
+            Some(read.snapshot)
+        } else {
+            None
+        };
         self.record.outcomes.push(Outcome {
             probe: Probe::MissingStar,
             exchange,
@@ -410,7 +453,7 @@ impl Prober<'_> {
                 item: None,
                 listed: Some(false),
             },
-            after: State { item: None, listed },
+            after: State { item, listed },
         });
         Ok(())
     }
@@ -446,35 +489,13 @@ fn listed(resource: &Resource, items: Option<&[Value]>, id: &str) -> Option<bool
 
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
-    let Some(raw) = &record.initial_etag else {
-        return vec![
-            Violation::warning(
-                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes not tested",
-            )
-            .rule("no-etag")
-            .expected("an ETag on every 2xx GET of the resource")
-            .observed("no ETag field"),
-        ];
+    let mut found: Vec<Violation> = if record.etags_declared {
+        tag_findings(record.initial_etag.as_deref())
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
     };
-    let Some(initial) = EntityTag::parse(raw) else {
-        return vec![
-            Violation::warning(
-                "GET of the resource sent a malformed ETag; conditional writes not tested",
-            )
-            .rule("malformed-etag")
-            .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
-            .observed(format!("ETag: {raw}")),
-        ];
-    };
-    let mut found = Vec::new();
-    if initial.weak {
-        found.push(
-            Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
-                .rule("weak-etags")
-                .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
-                .observed(format!("ETag: {raw}")),
-        );
-    }
     let ignored: Vec<&Outcome> = record
         .outcomes
         .iter()
@@ -491,8 +512,42 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     found
 }
 
+/// What the ETag of the first read says when the scenario declares ETags: none or a malformed
+/// one (the probes that need a tag did not run), or a weak one (If-Match cannot succeed).
+fn tag_findings(raw: Option<&str>) -> Option<Violation> {
+    let Some(raw) = raw else {
+        return Some(
+            Violation::warning(
+                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes with an entity tag not tested",
+            )
+            .rule("no-etag")
+            .expected("an ETag on every 2xx GET of the resource")
+            .observed("no ETag field"),
+        );
+    };
+    let Some(initial) = EntityTag::parse(raw) else {
+        return Some(
+            Violation::warning(
+                "GET of the resource sent a malformed ETag; conditional writes with an entity tag not tested",
+            )
+            .rule("malformed-etag")
+            .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
+            .observed(format!("ETag: {raw}")),
+        );
+    };
+    initial.weak.then(|| {
+        Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
+            .rule("weak-etags")
+            .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
+            .observed(format!("ETag: {raw}"))
+    })
+}
+
 /// Whether a probe changed the state it was sent to.
 fn changed(outcome: &Outcome, canon: &Canon) -> bool {
+    if outcome.probe == Probe::MissingStar {
+        return created(outcome, canon);
+    }
     let item_changed = match (&outcome.before.item, &outcome.after.item) {
         (Some(before), Some(after)) => {
             canon.item_state(&before.as_state()) != canon.item_state(&after.as_state())
@@ -504,6 +559,21 @@ fn changed(outcome: &Outcome, canon: &Canon) -> bool {
         _ => false,
     };
     item_changed || listing_changed
+}
+
+/// Whether the `If-Match: *` PUT to a never-created id created it: it answered 201, the
+/// listing shows the id, or reading the id back shows the body it sent.
+fn created(outcome: &Outcome, canon: &Canon) -> bool {
+    let response = &outcome.exchange.response;
+    let read_holds = match (&outcome.after.item, &outcome.body) {
+        (Some(item), Some(sent)) if item.exists() => item
+            .body
+            .json()
+            .is_some_and(|kept| holds(&canon.body(kept), &canon.body(sent))),
+        _ => false,
+    };
+    response.is_success() && (response.status == 201 || read_holds)
+        || outcome.after.listed == Some(true)
 }
 
 /// Errors for failing preconditions that were applied, collapsed per ignored header.
@@ -551,11 +621,19 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
         rest.retain(|o| o.probe.header() != Header::IfMatch);
     }
     found.extend(rest.into_iter().map(|o| {
-        Violation::error(o.probe.ignored_title())
+        let violation = Violation::error(o.probe.ignored_title())
             .rule(o.probe.ignored_slug())
             .expected(o.probe.rule())
             .observed(format!("{}, and the state changed", answered(&o.exchange)))
-            .diff(state_diff(o, canon))
+            .diff(state_diff(o, canon));
+        match o.probe {
+            // A stale or `*` If-Match applied: If-Match is not evaluated, as in lost-update's
+            // race (a weak tag accepted is another cause: the weak comparison).
+            Probe::StalePut | Probe::StaleDelete | Probe::MissingStar => {
+                violation.cause(IF_MATCH_IGNORED)
+            }
+            _ => violation,
+        }
     }));
     found
 }
@@ -579,6 +657,7 @@ fn collapsed(rule: &str, title: &str, outcomes: &[&Outcome], canon: &Canon) -> V
         )
         .observed(lines.join("; "))
         .diff(outcomes.first().and_then(|o| state_diff(o, canon)))
+        .cause(IF_MATCH_IGNORED)
 }
 
 /// The diff of a probe's item, when both reads exist.

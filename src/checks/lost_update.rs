@@ -158,7 +158,8 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             Violation::error("two writes with the same If-Match both succeeded: one update was lost")
                 .rule("both-succeeded")
                 .expected("exactly one succeeds; the other's precondition no longer holds: 412 (RFC 9110 §13.1.1)")
-                .observed(both(&writes.exchanges)),
+                .observed(both(&writes.exchanges))
+                .cause(crate::checks::conditional_write::IF_MATCH_IGNORED),
         ),
         [winner] => {
             found.extend(winner_kept(writes, *winner, canon));

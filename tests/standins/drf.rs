@@ -14,11 +14,14 @@
 //! Validation errors are 400 `{"field": ["This field is required."]}`. Methods a view lacks
 //! answer 405 `{"detail": "Method \"POST\" not allowed."}`. Every view response carries
 //! `Allow` (the view's methods), `Vary: Accept, Cookie` and Django's security headers; OPTIONS
-//! answers 200 with the view's metadata. No ETag (DRF sends none by default).
+//! answers 200 with the view's metadata. No ETag (DRF sends none by default). The correct
+//! variant refuses a write whose `If-None-Match: *` fails (the item exists) with 412, as
+//! RFC 9110 §13.1.2 requires of any origin server; real DRF ignores the field.
 
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
+use super::conditional::star_fails;
 use super::exchange::{Reply, Req};
 use super::schema::{Kind, Problem, Schema, model_title};
 use super::seed;
@@ -166,6 +169,13 @@ impl Drf {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        if !req.is_read() && star_fails(req, true) {
+            return view(
+                412,
+                &json!({ "detail": "Precondition failed." }),
+                DETAIL_ALLOW,
+            );
+        }
         match req.method {
             Method::GET | Method::HEAD => view(200, &Value::Object(old), DETAIL_ALLOW),
             Method::PUT | Method::PATCH => {

@@ -10,12 +10,14 @@
 //! Express's HTML 404 `Cannot POST /items/1`. Bodies are pretty-printed; responses carry
 //! Express's weak ETag `W/"<len hex>-<sha1 base64>"` (304 on a matching `If-None-Match`) and the
 //! CORS and no-cache headers json-server sets. OPTIONS is answered by the CORS middleware (204).
+//! The correct variant refuses a write whose `If-None-Match: *` fails (the item exists) with
+//! 412 (RFC 9110 §13.1.2); real json-server ignores the field.
 
 use axum::http::Method;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::conditional::{sha1, weak_eq};
+use super::conditional::{sha1, star_fails, weak_eq};
 use super::exchange::{Reply, Req};
 use super::seed;
 use super::server::Behaviour;
@@ -59,6 +61,9 @@ impl JsonServer {
         let Some(entry) = store.get(coll, id).cloned() else {
             return express(req, 404, &json!({}));
         };
+        if !req.is_read() && star_fails(req, true) {
+            return express(req, 412, &json!({}));
+        }
         let old = entry.body.json().cloned().unwrap_or(Value::Null);
         let Ok(Value::Object(body)) = (match req.method {
             Method::PUT | Method::PATCH => req.json(),
