@@ -1,8 +1,8 @@
 //! Deviations found by hand on real servers, each caught by the right check against its buggy
 //! stand-in (`tests/standins`) and silent on the correct variant (issue 15, "Deviations to stop
 //! missing"): a repeated identical PUT answered 412, a 405 `Allow` that leaves out methods that
-//! work, the `*` preconditions without ETags, a strong mtime-size ETag, HEAD with content, and
-//! one finding for one cause.
+//! work, the `*` preconditions without ETags, a strong mtime-size ETag, a DELETE by prefix or
+//! case, HEAD with content, and one finding for one cause.
 
 mod standins;
 mod support;
@@ -217,6 +217,52 @@ fn an_mtime_size_etag_is_caught_by_a_same_length_change() {
     assert!(of_check(&report, "etag-stability").is_empty());
 }
 
+// ---- 5a. a DELETE by prefix or case ---------------------------------------------------------
+
+#[test]
+fn a_delete_by_prefix_or_case_is_caught_by_look_alike_canaries() {
+    for (delete, extends, other_case) in [
+        (DeleteMatch::Prefix, true, false),
+        (DeleteMatch::CaseInsensitive, false, true),
+        (DeleteMatch::PrefixAnyCase, true, true),
+    ] {
+        let buggy = Standin::start(Generic::with(Knobs {
+            delete,
+            ..Knobs::default()
+        }));
+        let report = run(&buggy, &generic(""), "repeat-delete");
+        let found = with_rule(&report, "repeat-delete", "look-alike-removed");
+        assert_eq!(
+            (found.len(), of_check(&report, "repeat-delete").len()),
+            (1, 1),
+            "{delete:?}: one finding, no collateral-change beside it: {:?}",
+            of_check(&report, "repeat-delete")
+        );
+        let observed = found[0]["observed"].as_str().unwrap_or_default();
+        assert_eq!(
+            (
+                observed.contains("extends the target's id"),
+                observed.contains("the target's id in other case")
+            ),
+            (extends, other_case),
+            "{delete:?}: {observed}"
+        );
+        no_case_errors(&report);
+    }
+    // Exact ids, and ids that ignore case (one resource under two spellings): silent.
+    for api in [Generic::correct(), Generic::case_insensitive_ids()] {
+        let name = format!("{:?}", api.knobs.ids_ignore_case);
+        let correct = Standin::start(api);
+        let report = run(&correct, &generic(""), "repeat-delete");
+        assert!(
+            of_check(&report, "repeat-delete").is_empty(),
+            "ids ignore case: {name}: {:?}",
+            of_check(&report, "repeat-delete")
+        );
+        no_case_errors(&report);
+    }
+}
+
 // ---- 5. HEAD with content -------------------------------------------------------------------
 
 #[test]
@@ -281,6 +327,34 @@ fn a_server_ignoring_if_match_gets_one_finding_for_it() {
         also.contains(&("lost-update", "both-succeeded")),
         "{also:?}"
     );
+    // The human report and JUnit show the group on a `same cause:` line.
+    let dir = TempDir::new().expect("temp dir");
+    let path = scenario(&dir, &resource);
+    for format in ["human", "junit"] {
+        let out = support::run([
+            "run",
+            path.as_str(),
+            "--base-url",
+            buggy.base_url().as_str(),
+            "--checks",
+            checks,
+            "--cases",
+            "2",
+            "--seed",
+            "1",
+            "--no-progress",
+            "--color",
+            "never",
+            "--format",
+            format,
+        ]);
+        let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("same cause: if-match-ignored: also lost-update both-succeeded"),
+            "{format}:\n{}",
+            out.stdout
+        );
+    }
     // The two checks' rows still count their own failures.
     for check in ["conditional-write", "lost-update"] {
         let row = support::result_row(&report, check, "things");

@@ -145,6 +145,9 @@ fn throttled_answers_are_waited_out_retried_and_never_judged() {
             retry.at - refused.at
         );
     }
+    // A demo of its own, so that its throttling does not depend on how many requests the run
+    // above sent: every 5th request is refused, and a repeat-put case sends more than 5.
+    let demo = throttling_demo(5, 1);
     let human = support::run([
         "run",
         "scenarios/demo.toml",

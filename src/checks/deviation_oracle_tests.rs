@@ -1,8 +1,8 @@
 //! Unit tests of the oracles of the deviations issue 15 asks not to miss: each one flags the
 //! record of the deviation and passes the record of a correct server (repeat-put's refused
 //! repeat, an Allow that leaves out working methods, `If-Match: *` creating a resource, a
-//! strong ETag that survives a same-length change, HEAD content on a 404, and the cause that
-//! groups an ignored If-Match).
+//! strong ETag that survives a same-length change, HEAD content on a 404, a DELETE that also
+//! removes ids resembling its target's, and the cause that groups an ignored If-Match).
 
 use serde_json::json;
 
@@ -46,6 +46,8 @@ fn repeat_put_flags_a_refused_repeat_once() {
     assert!(repeat_put::judge(&repeat_put_record(&[200, 204], None), &canon).is_empty());
     // A conflict, a lock or a rate limit may refuse a repeat.
     assert!(repeat_put::judge(&repeat_put_record(&[409, 429], None), &canon).is_empty());
+    // Nor do credentials that expired meanwhile say anything about the repeat.
+    assert!(repeat_put::judge(&repeat_put_record(&[401, 403], None), &canon).is_empty());
     let found = repeat_put::judge(&repeat_put_record(&[412, 412], None), &canon);
     assert_eq!(rules(&found), ["repeat-refused"]);
     assert_eq!(found[0].severity, Severity::Error);
@@ -247,4 +249,78 @@ fn head_parity_flags_content_after_a_404_head() {
     refused.head.response.status = 405;
     let found = head_parity::judge(&record(refused), &options);
     assert_eq!(rules(&found), ["status-mismatch"]);
+}
+
+// ---- repeat-delete: look-alike canaries -----------------------------------------------------
+
+fn look_alike_record(before: &[&str], after: &[&str]) -> repeat_delete::Record {
+    use repeat_delete::{LookAlike, Resemblance};
+    let listing = |ids: &[&str]| collection(ids.iter().map(|id| json!({"id": id})).collect());
+    repeat_delete::Record {
+        target_id: "run-c1-2".into(),
+        collection_before: listing(before),
+        first_delete: exchange(Method::Delete, URL, 204, None, &[]),
+        second_delete: exchange(Method::Delete, URL, 404, None, &[]),
+        item_after: item(404, json!({})),
+        collection_after: listing(after),
+        look_alikes: vec![
+            LookAlike {
+                id: "run-c1-2-3".into(),
+                resemblance: Resemblance::Extends,
+            },
+            LookAlike {
+                id: "RUN-C1-2".into(),
+                resemblance: Resemblance::OtherCase,
+            },
+        ],
+    }
+}
+
+#[test]
+fn repeat_delete_flags_a_delete_that_removes_look_alikes_once() {
+    let judge = |record: &repeat_delete::Record| {
+        repeat_delete::judge(
+            record,
+            &canon(&[]),
+            &repeat_delete::RepeatDeleteOptions::default(),
+            &crate::checks::testing::id_field(),
+        )
+    };
+    let all = ["run-c1-1", "run-c1-2", "run-c1-2-3", "RUN-C1-2"];
+    let exact = judge(&look_alike_record(
+        &all,
+        &["run-c1-1", "run-c1-2-3", "RUN-C1-2"],
+    ));
+    assert!(exact.is_empty(), "{exact:?}");
+    let prefix = judge(&look_alike_record(&all, &["run-c1-1", "RUN-C1-2"]));
+    assert_eq!(
+        rules(&prefix),
+        ["look-alike-removed"],
+        "and no collateral-change"
+    );
+    assert!(
+        prefix[0]
+            .observed
+            .contains("run-c1-2-3 (extends the target's id)")
+    );
+    let any_case = judge(&look_alike_record(&all, &["run-c1-1"]));
+    assert_eq!(rules(&any_case), ["look-alike-removed"]);
+    assert!(
+        any_case[0]
+            .observed
+            .contains("RUN-C1-2 (the target's id in other case)")
+    );
+    // Case-insensitive ids: the other-case PUT wrote the target, listed once under either
+    // spelling. One resource, so its DELETE removing both spellings is no finding.
+    for listed in ["run-c1-2", "RUN-C1-2"] {
+        let one = ["run-c1-1", listed, "run-c1-2-3"];
+        let found = judge(&look_alike_record(&one, &["run-c1-1", "run-c1-2-3"]));
+        assert!(found.is_empty(), "{listed}: {found:?}");
+    }
+    // A look-alike the listing never showed is not judged.
+    let unlisted = judge(&look_alike_record(&["run-c1-1", "run-c1-2"], &["run-c1-1"]));
+    assert!(unlisted.is_empty(), "{unlisted:?}");
+    // Another canary removed is still collateral.
+    let other = judge(&look_alike_record(&all, &["run-c1-2-3", "RUN-C1-2"]));
+    assert_eq!(rules(&other), ["collateral-change"]);
 }

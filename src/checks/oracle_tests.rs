@@ -94,6 +94,7 @@ fn delete_record(second: u16, after: u16, canary_after: bool) -> repeat_delete::
         second_delete: exchange(Delete, URL, second, None, &[]),
         item_after: item(after, json!({})),
         collection_after: collection(after_items),
+        look_alikes: Vec::new(),
     }
 }
 

@@ -1,6 +1,13 @@
 //! `repeat-delete`: DELETE twice (RFC 9110 §9.2.2, §9.3.5). The resource is gone afterwards,
 //! the second DELETE answers 2xx, 404 or 410 (never 5xx), and no other resource disappears —
 //! run-owned canaries sit beside the target to notice collateral deletes.
+//!
+//! With client-chosen ids (`create = "put"`) two more canaries have ids that resemble the
+//! target's: one that extends it (`{target}-{n}`) and the target's id with the case of its
+//! letters swapped. A DELETE that matches ids by prefix, pattern or case removes them too
+//! (`look-alike-removed`). A look-alike is judged only when the listing before the DELETE shows
+//! it as a resource of its own (for the other-case one: beside the target), so a server whose
+//! ids are case-insensitive — one resource under two spellings — is not blamed.
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -15,7 +22,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::model::StatusesDoc;
-use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Session, id_text};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
@@ -98,14 +105,22 @@ impl Check for RepeatDelete {
         let (item, collection) = (&resource.item, &resource.collection);
         let canaries = options.canaries;
         let (create, creates) = outline::create(resource, "generated bodies");
-        Outline::new()
-            .step(
+        let mut steps = Outline::new().step(
+            format!(
+                "{create} ×{}: the target and {canaries} canary resource(s)",
+                canaries + 1
+            ),
+            [creates.times(canaries + 1)],
+        );
+        if resource.create == CreateMode::Put {
+            steps = steps.step(
                 format!(
-                    "{create} ×{}: the target and {canaries} canary resource(s)",
-                    canaries + 1
+                    "PUT {item} ×2: look-alike canaries, ids that extend the target's and that differ from it only in case"
                 ),
-                [creates.times(canaries + 1)],
-            )
+                [send(Method::Put, To::Item).between(1, 2)],
+            );
+        }
+        steps
             .step(
                 format!("GET {collection}"),
                 [send(Method::Get, To::Collection)],
@@ -156,6 +171,33 @@ pub struct Record {
     pub second_delete: Exchange,
     pub item_after: ItemSnapshot,
     pub collection_after: CollectionSnapshot,
+    /// The canaries whose ids resemble the target's that the API accepted (2xx).
+    pub look_alikes: Vec<LookAlike>,
+}
+
+/// A canary whose id resembles the target's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookAlike {
+    pub id: String,
+    pub resemblance: Resemblance,
+}
+
+/// How a look-alike canary's id resembles the target's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resemblance {
+    /// The target's id followed by more (`{target}-{n}`): removed by a prefix match.
+    Extends,
+    /// The target's id with the case of its letters swapped: removed by a match ignoring case.
+    OtherCase,
+}
+
+impl Resemblance {
+    fn describe(self) -> &'static str {
+        match self {
+            Resemblance::Extends => "extends the target's id",
+            Resemblance::OtherCase => "the target's id in other case",
+        }
+    }
 }
 
 /// Creates canary, target, canary; DELETEs the target twice; snapshots.
@@ -174,6 +216,7 @@ pub async fn execute(
     for n in before..options.canaries {
         create_canary(session, generator, n + 1).await?;
     }
+    let look_alikes = create_look_alikes(session, generator, &target_id).await?;
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
         .await?;
@@ -196,7 +239,40 @@ pub async fn execute(
         second_delete,
         item_after,
         collection_after,
+        look_alikes,
     })
+}
+
+/// With client-chosen ids: PUTs a canary whose id extends the target's and one whose id is the
+/// target's in other case. One the API refuses (e.g. an id pattern without capitals) is left
+/// out; it is no setup failure.
+async fn create_look_alikes(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    target: &str,
+) -> Result<Vec<LookAlike>, CaseError> {
+    if session.resource.create != CreateMode::Put {
+        return Ok(Vec::new());
+    }
+    let extended = session.fresh_id_extending(target);
+    let ids = std::iter::once((extended, Resemblance::Extends)).chain(
+        session
+            .id_in_other_case(target)
+            .map(|id| (id, Resemblance::OtherCase)),
+    );
+    let mut created = Vec::new();
+    for (id, resemblance) in ids.collect::<Vec<_>>() {
+        let body = generator.generate(&session.resource.body);
+        let purpose = format!(
+            "create a look-alike canary (its id {})",
+            resemblance.describe()
+        );
+        let index = session.put(&id, &body, &purpose).await?;
+        if session.exchange(index).response.is_success() {
+            created.push(LookAlike { id, resemblance });
+        }
+    }
+    Ok(created)
 }
 
 async fn create_canary(
@@ -258,31 +334,56 @@ pub fn judge(
     found
 }
 
-/// Other run-owned resources that changed or vanished.
+/// Other run-owned resources that changed or vanished: look-alikes the DELETE removed, then
+/// the rest.
 fn collateral(
     record: &Record,
     canon: &Canon,
     id_field: &crate::scenario::JsonPointer,
-) -> Option<Violation> {
+) -> Vec<Violation> {
     let (Some(before), Some(after)) = (
         &record.collection_before.items,
         &record.collection_after.items,
     ) else {
-        return None;
+        return Vec::new();
+    };
+    let listed = |items: &[Value], id: &str| {
+        items
+            .iter()
+            .any(|item| id_field.get(item).and_then(id_text).as_deref() == Some(id))
+    };
+    let target = record.target_id.as_str();
+    let judged = |look: &&LookAlike| {
+        listed(before, &look.id)
+            && (look.resemblance != Resemblance::OtherCase || listed(before, target))
+    };
+    let (judged, unjudged): (Vec<&LookAlike>, Vec<&LookAlike>) =
+        record.look_alikes.iter().partition(judged);
+    let removed: Vec<&LookAlike> = judged
+        .into_iter()
+        .filter(|look| !listed(after, &look.id))
+        .collect();
+    let left_out = |id: &str| {
+        id == target
+            || unjudged.iter().any(|look| look.id == id)
+            || removed.iter().any(|look| look.id == id)
     };
     let others = |items: &[Value]| -> Value {
         Value::Array(
             items
                 .iter()
                 .filter(|item| {
-                    id_field.get(item).and_then(id_text).as_deref()
-                        != Some(record.target_id.as_str())
+                    id_field
+                        .get(item)
+                        .and_then(id_text)
+                        .is_none_or(|id| !left_out(&id))
                 })
                 .map(|item| canon.body(item))
                 .collect(),
         )
     };
-    states_differ(
+    let mut found: Vec<Violation> = look_alikes_removed(record, &removed).into_iter().collect();
+    found.extend(states_differ(
         ("other resources before DELETE", &others(before)),
         ("other resources after DELETE", &others(after)),
         || {
@@ -291,5 +392,27 @@ fn collateral(
                 .expected("DELETE removes only its target (RFC 9110 §9.3.5)")
                 .observed("the run's other resources in the collection differ (see diff)")
         },
+    ));
+    found
+}
+
+/// An error when the DELETE of the target removed canaries whose ids resemble its id.
+fn look_alikes_removed(record: &Record, removed: &[&LookAlike]) -> Option<Violation> {
+    if removed.is_empty() {
+        return None;
+    }
+    let ids: Vec<String> = removed
+        .iter()
+        .map(|look| format!("{} ({})", look.id, look.resemblance.describe()))
+        .collect();
+    Some(
+        Violation::error("DELETE also removed resources whose ids resemble the target's")
+            .rule("look-alike-removed")
+            .expected("DELETE removes only its target, matching its id exactly — never by prefix, pattern or case (RFC 9110 §9.3.5; paths are case-sensitive, RFC 3986 §6.2.2.1)")
+            .observed(format!(
+                "{}; the collection, which listed them before, no longer lists {}",
+                answered(&record.first_delete),
+                ids.join(", ")
+            )),
     )
 }

@@ -199,9 +199,11 @@ async fn first_put(
     Ok((created.id, None))
 }
 
-/// Statuses a refused repeat may legitimately carry: a conflict (e.g. a version token the
-/// body lacks), a lock, a required precondition, a rate limit.
-const REFUSALS_ALLOWED: [u16; 4] = [409, 423, 428, 429];
+/// Statuses a refused repeat may legitimately carry: credentials that expired or were refused
+/// meanwhile (401, 403, 407), a request timeout, a conflict (e.g. a version token the body
+/// lacks), a lock, a required precondition, a rate limit. None of them says the write itself
+/// is refused for being a repeat.
+const REFUSALS_ALLOWED: [u16; 8] = [401, 403, 407, 408, 409, 423, 428, 429];
 
 /// True when the request carried a precondition header field (RFC 9110 §13.1).
 fn sends_precondition(exchange: &Exchange) -> bool {

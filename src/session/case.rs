@@ -214,6 +214,35 @@ impl<'a> Session<'a> {
         id
     }
 
+    /// A new run-owned id that extends `base`, an id of this case (`{base}-{n}`): what a
+    /// DELETE of `base` that matches by prefix would also remove.
+    pub fn fresh_id_extending(&mut self, base: &str) -> String {
+        self.next_id += 1;
+        let id = format!("{base}-{}", self.next_id);
+        self.adopt(&id);
+        id
+    }
+
+    /// `base`, an id of this case, with the case of each ASCII letter swapped, registered as
+    /// run-owned: what a DELETE of `base` that ignores case would also remove. `None` when
+    /// `base` has no letter.
+    pub fn id_in_other_case(&mut self, base: &str) -> Option<String> {
+        let swapped: String = base
+            .chars()
+            .map(|c| {
+                if c.is_ascii_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        (swapped != base).then(|| {
+            self.adopt(&swapped);
+            swapped
+        })
+    }
+
     /// A run-unique Idempotency-Key value (`{case_tag}-k{n}`).
     pub fn fresh_key(&mut self) -> String {
         self.next_id += 1;
