@@ -1,6 +1,6 @@
 //! Snapshots of the human and JSON reports of a real run (demo API with the merge-put bug,
-//! partial-put only, one case, fixed seed), with the volatile parts redacted: ports, run ids,
-//! durations, timestamps, HTTP dates, ETags and the tool version.
+//! partial-put only, one case, fixed seed), with the volatile parts redacted: ports, run ids
+//! and the run marker, durations, timestamps, HTTP dates, ETags and the tool version.
 //!
 //! Update with `INSTA_UPDATE=always cargo test --test report_snapshots`, then review the
 //! `tests/snapshots/*.snap` diff.
@@ -18,6 +18,8 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"idf-[a-z0-9]+-", "idf-[RUN]-"),
         (r#""run_id": "[a-z0-9]+""#, r#""run_id": "[RUN]""#),
         (r"· run [a-z0-9]+ ·", "· run [RUN] ·"),
+        // The run marker at the start of a generated string (`idf` and six letters).
+        (r#""idf[a-z]{6}"#, r#""idf[MARKER]"#),
         // Durations.
         (r#""(duration_ms|elapsed_ms)": \d+"#, r#""$1": "[MS]""#),
         (

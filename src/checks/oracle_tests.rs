@@ -157,6 +157,35 @@ fn repeat_delete_flags_500_survivors_and_collateral_deletes() {
 }
 
 #[test]
+fn repeat_delete_tells_a_numeric_target_from_its_canaries() {
+    // json-server, DRF, FastAPI: ids are numbers; the deleted target is not collateral.
+    let record = repeat_delete::Record {
+        target_id: "7".into(),
+        collection_before: collection(vec![
+            json!({"id": 6, "name": "canary"}),
+            json!({"id": 7, "name": "target"}),
+            json!({"id": 8, "name": "canary"}),
+        ]),
+        first_delete: exchange(Delete, URL, 200, None, &[]),
+        second_delete: exchange(Delete, URL, 404, None, &[]),
+        item_after: item(404, json!({})),
+        collection_after: collection(vec![
+            json!({"id": 6, "name": "canary"}),
+            json!({"id": 8, "name": "canary"}),
+        ]),
+        look_alikes: Vec::new(),
+    };
+    let options = RepeatDeleteOptions::default();
+    assert!(repeat_delete::judge(&record, &canon(&[]), &options, &id_field()).is_empty());
+    let collateral = repeat_delete::Record {
+        collection_after: collection(vec![json!({"id": 6, "name": "canary"})]),
+        ..record
+    };
+    let found = repeat_delete::judge(&collateral, &canon(&[]), &options, &id_field());
+    assert!(found.len() == 1 && found[0].title.contains("another resource"));
+}
+
+#[test]
 fn put_after_delete_flags_resurrected_members_and_a_200_create() {
     let record = |status, after| put_after_delete::Record {
         client_members: vec!["name".into(), "note".into()],

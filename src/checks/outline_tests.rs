@@ -4,9 +4,10 @@
 //! item or collection) must match the outline's steps in order, each request as many times in
 //! a row as its step allows. An outline that drifts from its `execute` fails here.
 //!
-//! `fuzz` is left out: its requests are generated, and its outline describes them. The GET
-//! with which the session reads a POST-created resource back before adopting it
-//! ([`READ_BACK_PURPOSE`]) is the session's, not the check's: it is not compared.
+//! `fuzz` is left out: its requests are generated, and its outline describes them. The
+//! requests the session sends on its own ([`SESSION_PURPOSES`]: reading a POST-created resource
+//! back before adopting it, checking a fresh id is free before its first write) are the
+//! session's, not the check's: they are not compared.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -29,7 +30,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{Resource, Scenario};
 use crate::session::context::{ResolvedTarget, RunContext};
-use crate::session::{READ_BACK_PURPOSE, Session};
+use crate::session::{SESSION_PURPOSES, Session};
 use crate::snapshot::canonical::Canon;
 
 /// Cases per check and resource.
@@ -128,7 +129,7 @@ async fn every_outline_lists_the_requests_its_check_sends() {
                     let exchanges = one_case(&ctx, &target, resource, *check, number).await;
                     let requests: Vec<(Method, Option<To>)> = exchanges
                         .iter()
-                        .filter(|e| e.purpose != READ_BACK_PURPOSE)
+                        .filter(|e| !SESSION_PURPOSES.contains(&e.purpose.as_str()))
                         .map(|e| {
                             let to = to(resource, &target.base_url, &e.request.url);
                             (e.request.method, to)

@@ -115,9 +115,13 @@ impl Check for RepeatDelete {
         if resource.create == CreateMode::Put {
             steps = steps.step(
                 format!(
-                    "PUT {item} ×2: look-alike canaries, ids that extend the target's and that differ from it only in case"
+                    "PUT {item}: a look-alike canary whose id extends the target's; GET {item}, PUT {item}: one whose id is the target's in other case, when that GET answers no 2xx"
                 ),
-                [send(Method::Put, To::Item).between(1, 2)],
+                [
+                    send(Method::Put, To::Item),
+                    send(Method::Get, To::Item).between(0, 1),
+                    send(Method::Put, To::Item).between(0, 1),
+                ],
             );
         }
         steps
@@ -244,8 +248,9 @@ pub async fn execute(
 }
 
 /// With client-chosen ids: PUTs a canary whose id extends the target's and one whose id is the
-/// target's in other case. One the API refuses (e.g. an id pattern without capitals) is left
-/// out; it is no setup failure.
+/// target's in other case — the latter only when a GET of it answers no 2xx (an API whose ids
+/// ignore case answers it as the target, and writing it would overwrite the target). One the
+/// API refuses (e.g. an id pattern without capitals) is left out; it is no setup failure.
 async fn create_look_alikes(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
@@ -254,25 +259,41 @@ async fn create_look_alikes(
     if session.resource.create != CreateMode::Put {
         return Ok(Vec::new());
     }
-    let extended = session.fresh_id_extending(target);
-    let ids = std::iter::once((extended, Resemblance::Extends)).chain(
-        session
-            .id_in_other_case(target)
-            .map(|id| (id, Resemblance::OtherCase)),
-    );
     let mut created = Vec::new();
-    for (id, resemblance) in ids.collect::<Vec<_>>() {
-        let body = generator.generate(&session.resource.body);
-        let purpose = format!(
-            "create a look-alike canary (its id {})",
-            resemblance.describe()
-        );
-        let index = session.put(&id, &body, &purpose).await?;
-        if session.exchange(index).response.is_success() {
-            created.push(LookAlike { id, resemblance });
-        }
+    let extended = session.fresh_id_extending(target);
+    created.extend(create_look_alike(session, generator, extended, Resemblance::Extends).await?);
+    let Some(other_case) = session.id_in_other_case(target) else {
+        return Ok(created);
+    };
+    let read = session
+        .get_item(&other_case, OTHER_CASE_READ_PURPOSE)
+        .await?;
+    if !(200..300).contains(&read.status) {
+        let resemblance = Resemblance::OtherCase;
+        created.extend(create_look_alike(session, generator, other_case, resemblance).await?);
     }
     Ok(created)
+}
+
+/// The purpose of the GET that tells whether the target's id in other case is free.
+const OTHER_CASE_READ_PURPOSE: &str =
+    "is the target's id in other case free? (ids that ignore case answer it as the target)";
+
+/// PUTs a generated body to a look-alike id; the look-alike when the API accepted it.
+async fn create_look_alike(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    id: String,
+    resemblance: Resemblance,
+) -> Result<Option<LookAlike>, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let purpose = format!(
+        "create a look-alike canary (its id {})",
+        resemblance.describe()
+    );
+    let index = session.put(&id, &body, &purpose).await?;
+    let accepted = session.exchange(index).response.is_success();
+    Ok(accepted.then_some(LookAlike { id, resemblance }))
 }
 
 async fn create_canary(

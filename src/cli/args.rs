@@ -91,6 +91,14 @@ pub enum Command {
     /// whole run is written as it is (a way to turn a JSON report into JUnit or human).
     #[command(after_help = MERGE_HELP)]
     Merge(MergeArgs),
+    /// Delete what a crashed, killed or interrupted run left behind, from its ledger.
+    ///
+    /// Every resource the run's ledger (--ledger-dir, RUNID.jsonl) may have left is deleted
+    /// through the same ownership guard a run uses; what POSTs with lost answers created is
+    /// found by the run marker and listed, never deleted. Prints what remains and why; the
+    /// ledger is removed once nothing of the run is left. See docs/safety.md.
+    #[command(after_help = CLEANUP_HELP)]
+    Cleanup(CleanupArgs),
     /// Serve the bundled demo API alone, for trying idemfuzz by hand.
     ServeDemo(ServeDemoArgs),
     /// Validate scenario files and run nothing.
@@ -136,6 +144,30 @@ Exit codes (those of the whole run, from the merged report):
   3    a shard could not test the target, or a check could not run a single case in any
        shard
   130  a shard was interrupted, with no failing finding";
+/// Exit codes of `cleanup`.
+const CLEANUP_HELP: &str = "\
+The auth and transport options apply as for `run`, except --har.
+
+Exit codes:
+  0    nothing of the run(s) is left (that the ledger knows of)
+  1    something is left: each resource is listed with why
+  2    usage error: no such ledger, an unreadable ledger, a run still in progress";
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// The run to clean up after: the run id every report prints (its ledger is
+    /// RUNID.jsonl in the ledger directory).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub run_id: Option<String>,
+    /// Every run with a ledger in the ledger directory (runs still in progress are skipped).
+    #[arg(long)]
+    pub all: bool,
+    /// The ledger directory [default: IDEMFUZZ_LEDGER_DIR, else .idemfuzz/runs].
+    #[arg(long, value_name = "DIR")]
+    pub ledger_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub transport: crate::cli::transport::TransportArgs,
+}
 
 /// Exit codes of `init`.
 const INIT_HELP: &str = "\
@@ -250,6 +282,12 @@ pub struct ExecutionArgs {
     /// the budget left without a single case is errored (exit 3).
     #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIME_BUDGET")]
     pub time_budget: Option<String>,
+    /// Directory of the run's ledger, RUNID.jsonl: what the run may have created, written
+    /// before each request that may create it, for `idemfuzz cleanup` after a crash (not used
+    /// by `demo`, whose API ends with the run) [default: IDEMFUZZ_LEDGER_DIR, else
+    /// .idemfuzz/runs].
+    #[arg(long, value_name = "DIR")]
+    pub ledger_dir: Option<PathBuf>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
 }

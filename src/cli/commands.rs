@@ -15,6 +15,7 @@ use crate::cli::bundled;
 use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, ReportSpec, Terminal};
 use crate::cli::input;
+use crate::cli::signals;
 use crate::cli::transport;
 use crate::cli::wait;
 use crate::demo::{Bug, BugSet, DemoOptions, DemoServer, Throttle};
@@ -154,6 +155,8 @@ pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Te
     };
     let planted = planted_bugs(bugs);
     config.human.expectation = Expectation::Demo(planted.clone());
+    // The demo API ends with the run: nothing could be cleaned up after it.
+    config.ledger_dir = None;
     let scenarios = match bundled_scenarios(env) {
         Ok(scenarios) => scenarios,
         Err(err) => return fail(exit_code::USAGE, &err),
@@ -334,19 +337,39 @@ pub(super) fn execute(
     let reporters = Arc::new(reporters);
     let transport = transport::build_transport(&config.transport, &planned, &reporters)
         .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    if let Some(dir) = &config.ledger_dir {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            let why = format!(
+                "cannot create the ledger directory {}: {err}",
+                dir.display()
+            );
+            fail(exit_code::USAGE, &why)
+        })?;
+    }
     let settings = run_settings(config, baseline);
+    let ledger = config
+        .ledger_dir
+        .as_deref()
+        .map(|dir| crate::session::ledger::path_of(dir, &settings.run_id));
     let report = runtime.block_on(async {
         let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+        let second = signals::OnSecondSignal {
+            run_id: settings.run_id.clone(),
+            ledger: ledger.as_ref().map(|path| path.display().to_string()),
+        };
+        signals::watch(cancel.clone(), second);
         runner::run(&planned, &settings, transport, reporters.as_ref(), cancel).await
     });
     report_write_error(&reporters);
     ci::write_baseline(config, &report)?;
+    if let Some(path) = ledger.filter(|path| path.exists()) {
+        eprintln!(
+            "idemfuzz: {} resource(s) may be left behind (see the report); {} keeps what the run may have created: `idemfuzz cleanup {}` tries again",
+            report.cleanup.left_behind.len(),
+            path.display(),
+            settings.run_id
+        );
+    }
     if let Some(lines) = stderr_verdict(config, &report) {
         eprint!("{lines}");
     }
@@ -407,6 +430,7 @@ fn run_settings(config: &ExecutionConfig, baseline: BaselineOptions) -> RunSetti
         baseline,
         fuzz: config.fuzz.clone(),
         limits: config.limits,
+        ledger_dir: config.ledger_dir.clone(),
     }
 }
 

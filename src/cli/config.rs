@@ -140,6 +140,8 @@ pub struct ExecutionConfig {
     pub transport: crate::cli::transport::TransportSettings,
     /// `--max-failures`, `--time-budget`.
     pub limits: RunLimits,
+    /// `--ledger-dir`; `None` for `demo` (its API ends with the run).
+    pub ledger_dir: Option<PathBuf>,
 }
 
 /// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
@@ -215,6 +217,20 @@ pub fn execution(
             max_failures: args.max_failures,
             time_budget: args.time_budget.as_deref().map(parse_budget).transpose()?,
         },
+        ledger_dir: Some(ledger_dir(args.ledger_dir.as_deref(), env)),
+    })
+}
+
+/// The ledger directory: `--ledger-dir`, else a non-empty `IDEMFUZZ_LEDGER_DIR`, else
+/// `.idemfuzz/runs`.
+pub fn ledger_dir(option: Option<&std::path::Path>, env: &EnvSnapshot) -> PathBuf {
+    option.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
+        env.get("IDEMFUZZ_LEDGER_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map_or_else(
+                || PathBuf::from(crate::session::ledger::DEFAULT_DIR),
+                PathBuf::from,
+            )
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod args;
 mod bundled;
 mod ci;
+mod cleanup;
 pub mod commands;
 pub mod config;
 mod fuzz;
@@ -12,6 +13,7 @@ pub mod input;
 mod merge;
 mod openapi;
 mod pipe;
+mod signals;
 pub mod transport;
 mod values;
 mod wait;
@@ -29,6 +31,7 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Fuzz(args) => fuzz::fuzz(args, cli.color, env, terminal),
         Command::Replay(args) => fuzz::replay(args, cli.color, env, terminal),
         Command::Merge(args) => merge::merge(args, cli.color, terminal),
+        Command::Cleanup(args) => cleanup::cleanup(args, env),
         Command::ServeDemo(args) => commands::serve_demo(args),
         Command::Check(args) => commands::check(args, env, &mut stdout),
         Command::ListChecks => commands::list_checks(&mut stdout),

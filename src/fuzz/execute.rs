@@ -38,6 +38,9 @@ pub struct Execution {
     pub collection: Value,
     /// The session exchanges of this execution (its steps and snapshots).
     pub exchanges: Range<usize>,
+    /// A POST of this execution was handed an id the execution had already used (the API
+    /// reuses freed ids): its states cannot be lined up with another execution's by id.
+    pub reused_id: bool,
 }
 
 impl Execution {
@@ -74,6 +77,7 @@ pub async fn execute(
         .collect();
     let mut results = Vec::with_capacity(steps.len());
     let mut last_key: Option<String> = None;
+    let mut reused_id = false;
     for (n, op) in steps.iter().enumerate() {
         let purpose = format!("{label} step {}: {}", n + 1, op.describe());
         let key = match op {
@@ -85,20 +89,25 @@ pub async fn execute(
         };
         last_key = key.clone().or(last_key);
         let result = run_step(session, op, &mut slots, key, purpose).await?;
-        if let Some(id) = &result.id
-            && !ids.contains(id)
-        {
-            ids.push(id.clone());
+        if let Some(id) = &result.id {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            } else if matches!(op, Op::Post { .. }) && (200..300).contains(&result.status) {
+                reused_id = true;
+            }
         }
         results.push(result);
     }
     let (finals, collection) = snapshot(session, label, &ids).await?;
+    // The execution no longer touches its ids: other cases may be handed its deleted ones.
+    session.release_fence();
     Ok(Execution {
         ids,
         steps: results,
         finals,
         collection,
         exchanges: first_exchange..session.exchanges().len(),
+        reused_id,
     })
 }
 

@@ -14,7 +14,9 @@ pub const USAGE: u8 = 2;
 /// answering, or a check could not run a single case (transport or setup errors, e.g. the API
 /// refused the generated body). Never used for a misbehaving API.
 pub const CANNOT_TEST: u8 = 3;
-/// The run was interrupted (Ctrl-C) before it finished and found nothing failing so far.
+/// The run was interrupted (Ctrl-C, SIGTERM or SIGHUP) before it finished and found nothing
+/// failing so far; its cleanup ran and its reports were written. (A second signal exits at once
+/// with 128 + its number: 130, 143 or 129, see `cli::signals`.)
 pub const INTERRUPTED: u8 = 130;
 
 /// One line per code, for `--help` and the README.
@@ -27,7 +29,9 @@ Exit codes:
        rejected, stopped answering, never answered within --wait-for-target, or a check
        could not run a single case, also because --time-budget ran out first), or the
        --openapi document's URL could not be reached
-  130  interrupted (Ctrl-C) with no failing finding so far";
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP) with no failing finding so far; cleanup
+       and reports done
+  129/130/143  a second signal (HUP/INT/TERM) exited at once: run `idemfuzz cleanup RUNID`";
 
 use crate::model::report::{RunReport, Verdict};
 

@@ -12,7 +12,9 @@ use crate::http::transport::Transport;
 use crate::model::exchange::Method;
 use crate::model::report::{CleanupReport, LeftBehind};
 use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::faults;
 use crate::session::guard::{self, Scope};
+use crate::session::journal::Journal;
 use crate::session::registry::{Owned, OwnedState, Registry};
 
 /// Longest wait for one cleanup DELETE.
@@ -20,12 +22,14 @@ const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Transport errors in a row after which cleanup gives up (the target is gone).
 const GIVE_UP_AFTER: usize = 3;
 
-/// DELETEs each owned resource (which `registry` must hold) with the headers of its target.
+/// DELETEs each owned resource (which `registry` must hold) with the headers of its target, and
+/// records in `journal` what is proven gone.
 pub async fn clean_up(
     transport: &dyn Transport,
     registry: &Registry,
     owned: Vec<Owned>,
     targets: &[ResolvedTarget],
+    journal: &Journal,
 ) -> CleanupReport {
     let mut report = CleanupReport::default();
     let mut failures_in_a_row = 0;
@@ -45,10 +49,14 @@ pub async fn clean_up(
         }
         match delete_one(transport, registry, &resource, targets).await {
             Ok(true) => {
+                journal.gone(&resource.url);
                 report.deleted += 1;
                 failures_in_a_row = 0;
             }
-            Ok(false) => failures_in_a_row = 0,
+            Ok(false) => {
+                journal.gone(&resource.url);
+                failures_in_a_row = 0;
+            }
             Err(err) => {
                 failures_in_a_row += usize::from(matches!(err, NotDeleted::Transport(_)));
                 report.left_behind.push(left(&resource, &err.to_string()));
@@ -62,12 +70,13 @@ pub async fn clean_up(
 /// and forgets every one whose deletion is proven. A resource that cannot be deleted now (no
 /// DELETE declared, an error answer, a transport error) stays registered for the run-end
 /// cleanup, which reports it; after a transport error the case's other resources wait too.
+/// A fresh id that was never written cannot exist: it is forgotten without a request.
 pub async fn clean_case(ctx: &RunContext, target: &ResolvedTarget, urls: &[String]) {
     for url in urls {
         let Some(owned) = ctx.registry.get(url) else {
             continue;
         };
-        if owned.state == OwnedState::Deleted {
+        if owned.state == OwnedState::Deleted || !ctx.journal.may_exist(url) {
             ctx.registry.forget(url, false);
             continue;
         }
@@ -76,7 +85,10 @@ pub async fn clean_case(ctx: &RunContext, target: &ResolvedTarget, urls: &[Strin
         }
         let target = std::slice::from_ref(target);
         match delete_one(ctx.transport.as_ref(), &ctx.registry, &owned, target).await {
-            Ok(deleted) => ctx.registry.forget(url, deleted),
+            Ok(deleted) => {
+                ctx.journal.gone(url);
+                ctx.registry.forget(url, deleted);
+            }
             Err(NotDeleted::Transport(_)) => return,
             Err(_) => {}
         }
@@ -98,8 +110,31 @@ enum NotDeleted {
     Refused(String),
 }
 
-/// `Ok(true)` deleted, `Ok(false)` already absent, `Err` why it is left behind.
+/// `Ok(true)` deleted, `Ok(false)` already absent, `Err` why it is left behind. A transient
+/// fault is retried (at most [`faults::PROBE_ATTEMPTS`] tries in all).
 async fn delete_one(
+    transport: &dyn Transport,
+    registry: &Registry,
+    resource: &Owned,
+    targets: &[ResolvedTarget],
+) -> Result<bool, NotDeleted> {
+    let mut attempt = 1;
+    loop {
+        let result = delete_once(transport, registry, resource, targets).await;
+        let transient = match &result {
+            Err(NotDeleted::Answered(status)) => faults::is_transient_status(*status),
+            Err(NotDeleted::Transport(_)) => true,
+            _ => false,
+        };
+        if !transient || attempt >= faults::PROBE_ATTEMPTS {
+            return result;
+        }
+        tokio::time::sleep(faults::backoff(attempt)).await;
+        attempt += 1;
+    }
+}
+
+async fn delete_once(
     transport: &dyn Transport,
     registry: &Registry,
     resource: &Owned,
@@ -129,14 +164,6 @@ async fn delete_one(
             Err(NotDeleted::Transport(err.to_string()))
         }
         Err(crate::session::auth::SendError::Auth(err)) => Err(NotDeleted::Auth(err.to_string())),
-    }
-}
-
-/// A resource the run cannot prove it created, so it never deletes it.
-pub fn unproven(url: String) -> LeftBehind {
-    LeftBehind {
-        url,
-        reason: "created by a POST whose answer idemfuzz did not read (a simulated lost response); not deleted, since idemfuzz cannot prove it created it".into(),
     }
 }
 
@@ -210,11 +237,17 @@ mod tests {
             ("fixed", false),
         ] {
             ctx.registry.allocate("things", id, &url(id), deletable);
+            ctx.journal
+                .may_create(&url(id), "http://h/things")
+                .expect("in memory");
         }
+        // Allocated but never written: forgotten without a request.
+        ctx.registry
+            .allocate("things", "unwritten", &url("unwritten"), true);
         ctx.registry.mark(&url("gone"), OwnedState::Deleted);
         ctx.registry
             .allocate("things", "other-case", &url("other-case"), true);
-        let case: Vec<String> = ["live", "gone", "s404", "s500", "fixed"]
+        let case: Vec<String> = ["live", "gone", "s404", "s500", "fixed", "unwritten"]
             .iter()
             .map(|id| url(id))
             .collect();

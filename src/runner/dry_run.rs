@@ -23,6 +23,9 @@ pub fn render(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan
         plan.total_cases(),
         plan.skipped.len()
     );
+    out.push_str(
+        "before its first write, every fresh id is read once (GET) and must not exist; a case hit by a transient fault runs again on fresh ids (docs/safety.md)\n",
+    );
     for (index, planned) in scenarios.iter().enumerate() {
         out.push_str(&render_scenario(index, planned, settings.seed, plan));
     }

@@ -26,7 +26,7 @@ use crate::runner::{batch, cleanup};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
 use crate::session::notice::Notice;
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, Session, faults};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
@@ -45,8 +45,11 @@ struct CaseOutcome {
     unit: usize,
     findings: Vec<Finding>,
     error: Option<CaseError>,
-    /// The URLs of the resources the case owns (for the cleanup after its batch).
+    /// The URLs of the resources the case owns (for the cleanup after its batch), of every
+    /// attempt.
     owned: Vec<String>,
+    /// How many times the case was re-run after a transient fault.
+    reruns: u32,
 }
 
 /// Per-unit tally while cases complete.
@@ -55,6 +58,8 @@ struct Tally {
     remaining: u32,
     /// Cases that did not start because the time budget ran out.
     out_of_time: u32,
+    /// Re-runs after transient faults, over all cases.
+    reruns: u32,
     result: CheckResult,
 }
 
@@ -182,6 +187,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
             case_numbers: unit
@@ -202,6 +208,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
 
 fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink: &dyn EventSink) {
     tally.remaining -= 1;
+    tally.reruns += outcome.reruns;
     let result = &mut tally.result;
     match &outcome.error {
         Some(CaseError::Cancelled) => {
@@ -248,6 +255,12 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
             tally.out_of_time
         ));
     }
+    if tally.reruns > 0 {
+        result.notes.push(format!(
+            "{} case run(s) hit a transient fault (a transport error, or 502/503/504) and were run again on fresh ids",
+            tally.reruns
+        ));
+    }
     let none_started = result.cases_run + result.cases_errored == 0 && tally.out_of_time > 0;
     if tally.remaining > 0
         || result.status == CheckStatus::Interrupted
@@ -275,6 +288,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         findings: Vec::new(),
         error: Some(error),
         owned,
+        reruns: 0,
     };
     if ctx.cancel.is_cancelled() {
         return stopped(CaseError::Cancelled, Vec::new());
@@ -298,40 +312,51 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         ctx.record_not_started();
         return stopped(CaseError::OutOfTime, Vec::new());
     }
-    let case = match replay {
-        Some(saved) => FuzzCase::Replay(saved),
-        None => FuzzCase::Generated {
-            case_seed: this_case_seed,
-            index: generated_index,
-        },
-    };
-    let mut session = Session::new(ctx, &planned.target, resource, job.number);
-    let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
-    let owned = session.owned_urls();
-    let notices = session.take_notices();
-    let exchanges = session.into_exchanges();
-    // What the session noticed about the target's answers is reported whether or not the case
-    // could go on (a 201 naming another resource stops a case that needed that resource).
-    let mut findings: Vec<Finding> = notices
-        .into_iter()
-        .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
-        .collect();
-    let error = match verdict {
-        Ok(violations) => {
-            findings.extend(
-                violations
-                    .into_iter()
-                    .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
-            );
-            None
+    let mut owned = Vec::new();
+    let mut reruns = faults::Reruns::default();
+    loop {
+        let case = match replay {
+            Some(saved) => FuzzCase::Replay(saved),
+            None => FuzzCase::Generated {
+                case_seed: this_case_seed,
+                index: generated_index,
+            },
+        };
+        let mut session = Session::attempt(ctx, &planned.target, resource, job.number, reruns.done);
+        let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
+        owned.extend(session.owned_urls());
+        let case_tag = session.case_tag().to_string();
+        let notices = session.take_notices();
+        let exchanges = session.into_exchanges();
+        if let Err(error) = &verdict
+            && reruns.again(error, &case_tag, ctx.cancel.is_cancelled())
+        {
+            continue;
         }
-        Err(error) => Some(error),
-    };
-    CaseOutcome {
-        unit: job.unit,
-        findings,
-        error,
-        owned,
+        // What the session noticed about the target's answers is reported whether or not the
+        // case could go on (a 201 naming another resource stops a case that needed it).
+        let mut findings: Vec<Finding> = notices
+            .into_iter()
+            .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
+            .collect();
+        let error = match verdict {
+            Ok(violations) => {
+                findings.extend(
+                    violations
+                        .into_iter()
+                        .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
+                );
+                None
+            }
+            Err(error) => Some(error),
+        };
+        return CaseOutcome {
+            unit: job.unit,
+            findings,
+            error,
+            owned,
+            reruns: reruns.done,
+        };
     }
 }
 

@@ -8,8 +8,10 @@ pub mod cleanup;
 
 pub mod dry_run;
 mod execute;
+pub mod leftovers;
 pub mod plan;
 pub mod probe;
+pub mod recover;
 
 pub mod shard;
 
@@ -32,8 +34,8 @@ use crate::model::report::{
     VolatileFields,
 };
 use crate::scenario::pointer;
-use crate::session::Session;
 use crate::session::context::RunContext;
+use crate::session::journal::Journal;
 use crate::snapshot::canonical::Canon;
 use aggregate::Aggregator;
 use plan::{Plan, PlannedScenario, Selection};
@@ -58,6 +60,9 @@ pub struct RunSettings {
     pub baseline: BaselineOptions,
     /// `--max-failures`, `--time-budget`: when the run stops early on its own.
     pub limits: RunLimits,
+    /// Where the run's ledger file goes (`--ledger-dir`); `None` keeps the account in memory
+    /// only (`demo`, whose API ends with the run).
+    pub ledger_dir: Option<std::path::PathBuf>,
 }
 
 /// When a run stops early on its own. Either way no new case starts, the cases in flight
@@ -80,8 +85,18 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> RunReport {
     let started = Instant::now();
+    let marker = crate::session::marker::text(&settings.run_id);
+    let marked = leftovers::mark(scenarios, &marker);
+    let scenarios = marked.as_slice();
+    let start = leftovers::start(&settings.run_id, scenarios, &marker);
+    let (journal, no_ledger) = match leftovers::open_journal(settings.ledger_dir.as_deref(), start)
+    {
+        Ok(journal) => (journal, None),
+        Err(reason) => (Journal::in_memory(), Some(reason)),
+    };
     let ctx = RunContext::new(transport, settings.run_id.clone(), cancel)
-        .with_time_budget(settings.limits.time_budget);
+        .with_time_budget(settings.limits.time_budget)
+        .with_journal(journal);
     let plan = planned_work(scenarios, settings);
     let mut findings = Aggregator::new(&settings.baseline, settings.fail_on);
     sink.emit(Event::RunStarted {
@@ -99,12 +114,14 @@ pub async fn run(
     for skipped in &report.results {
         sink.emit(Event::CheckFinished(Box::new(skipped.clone())));
     }
-    let ready =
-        match crate::session::auth::prepare(scenarios.iter().map(|p| &p.target), &ctx.cancel).await
-        {
-            Ok(()) => probe::reachability(&ctx, scenarios).await,
-            Err(reason) => Err(reason),
-        };
+    let ready = match (
+        no_ledger,
+        crate::session::auth::prepare(scenarios.iter().map(|p| &p.target), &ctx.cancel).await,
+    ) {
+        (Some(reason), _) => Err(format!("{reason}; nothing was sent")),
+        (None, Ok(())) => probe::reachability(&ctx, scenarios).await,
+        (None, Err(reason)) => Err(reason),
+    };
     match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
         Ok(()) => {
@@ -127,7 +144,7 @@ pub async fn run(
     }
     let (found, first_failure) = findings.finish();
     report.findings = found;
-    finish(&ctx, scenarios, &mut report, sink).await;
+    finish(&ctx, scenarios, &marker, &mut report, sink).await;
     report.stats.first_failure = first_failure;
     compare_with_baseline(&mut report, settings, scenarios, &plan);
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -177,31 +194,48 @@ fn compare_with_baseline(
 async fn finish(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
+    marker: &str,
     report: &mut RunReport,
     sink: &dyn EventSink,
 ) {
-    let owned = ctx.registry.not_deleted();
+    // Only what was written may exist: a fresh id never sent anything is not deleted.
+    let owned: Vec<_> = ctx
+        .registry
+        .not_deleted()
+        .into_iter()
+        .filter(|owned| ctx.journal.may_exist(&owned.url))
+        .collect();
     sink.emit(Event::CleanupStarted {
         resources: owned.len(),
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
-    report.cleanup =
-        cleanup::clean_up(ctx.transport.as_ref(), &ctx.registry, owned, &targets).await;
+    report.cleanup = cleanup::clean_up(
+        ctx.transport.as_ref(),
+        &ctx.registry,
+        owned,
+        &targets,
+        &ctx.journal,
+    )
+    .await;
     report.cleanup.deleted_after_cases = ctx.registry.cleaned_after_cases();
     report.cleanup.deleted = report
         .cleanup
         .deleted
         .saturating_add(report.cleanup.deleted_after_cases);
-    report
-        .cleanup
-        .left_behind
-        .extend(ctx.registry.unproven().into_iter().map(cleanup::unproven));
-    report.cleanup.left_behind.extend(
-        ctx.registry
-            .unadopted()
-            .into_iter()
-            .map(|(url, reason)| LeftBehind { url, reason }),
-    );
+    let unadopted = ctx
+        .registry
+        .unadopted()
+        .into_iter()
+        .map(|(url, reason)| LeftBehind { url, reason })
+        .collect();
+    let lost = leftovers::search(ctx, scenarios, marker, ctx.registry.unproven(), unadopted).await;
+    let cleaned_up_left = report.cleanup.left_behind.clone();
+    for left in lost {
+        if !cleaned_up_left.iter().any(|l| l.url == left.url) {
+            report.cleanup.left_behind.push(left);
+        }
+    }
+    ctx.journal.end(report.cleanup.left_behind.len());
     sink.emit(Event::CleanupFinished(report.cleanup.clone()));
     report.sort_for_reading();
     report.stats = RunStats {
@@ -316,8 +350,8 @@ async fn detect_volatile(
         let mut per_instance = None;
         if resource.detect_volatile || fuzzed {
             probe_number += 1;
-            let mut session = Session::new(ctx, &planned.target, resource, probe_number);
-            let measured = probe::measure(&mut session, resource, seed, fuzzed).await;
+            let measured =
+                probe::measure(ctx, &planned.target, resource, seed, fuzzed, probe_number).await;
             per_instance = measured.per_instance;
             let pointers = measured.volatile;
             if !pointers.is_empty() {

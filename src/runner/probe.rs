@@ -7,9 +7,9 @@ use crate::runner::plan::PlannedScenario;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
 use crate::session::auth::{self, SendError};
-use crate::session::context::RunContext;
+use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Scope};
-use crate::session::{CaseError, Session};
+use crate::session::{CaseError, Session, faults};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 
@@ -33,6 +33,8 @@ pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Re
     Ok(())
 }
 
+/// One target's probe: a transient fault (a transport error, 502/503/504) is tried again, at
+/// most [`faults::PROBE_ATTEMPTS`] times in all, waiting a little longer each time.
 async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> Result<(), String> {
     let scope = Scope {
         base: &planned.target.base_url,
@@ -42,15 +44,31 @@ async fn probe_one(ctx: &RunContext, planned: &PlannedScenario, path: &str) -> R
     let clearance = guard::clear(scope, Method::Get, &planned.target.url(path))
         .map_err(|refusal| format!("cannot test {}: {refusal}", planned.target.base_url))?;
     let url = clearance.url().to_owned();
-    let request = clearance.request(
-        planned.target.wire_headers(),
-        None,
-        planned.target.target.timeout,
-    );
     let credentials = planned.target.auth.as_deref();
-    let answer = tokio::select! {
-        _ = ctx.cancel.cancelled() => return Ok(()),
-        answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
+    let mut attempt = 1;
+    let answer = loop {
+        let request = clearance.clone().request(
+            planned.target.wire_headers(),
+            None,
+            planned.target.target.timeout,
+        );
+        let answer = tokio::select! {
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            answer = auth::send(ctx.transport.as_ref(), credentials, request) => answer,
+        };
+        if !faults::is_transient_answer(&answer) || attempt >= faults::PROBE_ATTEMPTS {
+            break answer;
+        }
+        if answer.is_err() {
+            ctx.record_transport_error();
+        } else {
+            ctx.record_answer();
+        }
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            () = tokio::time::sleep(faults::backoff(attempt)) => {}
+        }
+        attempt += 1;
     };
     match answer {
         Err(SendError::Transport(err)) => {
@@ -101,40 +119,61 @@ pub struct Measured {
 
 /// Probes a resource before its cases: its volatile fields when the scenario asks for them,
 /// and, for the fuzz check (`fuzzed`), its per-instance fields, with one probe resource for
-/// both. Nothing measured when the probe fails (each fuzz case then measures again, and says
-/// why it cannot).
+/// both. A probe hit by a transient fault runs again on fresh ids (like a case); nothing is
+/// measured when it still fails (each fuzz case then measures again, and says why it cannot).
+/// `number` numbers the probe like a case (its ids are `…-cNNNN-…`).
 pub async fn measure(
+    ctx: &RunContext,
+    target: &ResolvedTarget,
+    resource: &Resource,
+    seed: u64,
+    fuzzed: bool,
+    number: u64,
+) -> Measured {
+    let mut reruns = faults::Reruns::default();
+    loop {
+        let mut session = Session::attempt(ctx, target, resource, number, reruns.done);
+        let measured = measure_once(&mut session, resource, seed, fuzzed).await;
+        let case_tag = session.case_tag().to_string();
+        match measured {
+            Ok(measured) => return measured,
+            Err((_, error)) if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) => {}
+            Err((measured, _)) => return measured,
+        }
+    }
+}
+
+/// One measurement; `Err` carries what was measured before the error, and the error.
+async fn measure_once(
     session: &mut Session<'_>,
     resource: &Resource,
     seed: u64,
     fuzzed: bool,
-) -> Measured {
+) -> Result<Measured, (Measured, CaseError)> {
     let mut generator = BodyGenerator::new(seed);
-    if !resource.detect_volatile {
-        let per_instance = if fuzzed {
-            crate::fuzz::execute::per_instance_fields(session, &mut generator)
-                .await
-                .ok()
-        } else {
-            None
-        };
-        return Measured {
-            volatile: Vec::new(),
-            per_instance,
-        };
-    }
-    let Ok(probed) = probe(session, &mut generator).await else {
-        return Measured::default();
-    };
-    let per_instance = if fuzzed {
-        per_instance(session, &probed).await.ok()
+    let mut measured = Measured::default();
+    let probed = if resource.detect_volatile {
+        match probe(session, &mut generator).await {
+            Ok(probed) => {
+                measured.volatile = probed.volatile(resource);
+                Some(probed)
+            }
+            Err(error) => return Err((measured, error)),
+        }
     } else {
         None
     };
-    Measured {
-        volatile: probed.volatile(resource),
-        per_instance,
+    if fuzzed {
+        let fields = match &probed {
+            Some(probed) => per_instance(session, probed).await,
+            None => crate::fuzz::execute::per_instance_fields(session, &mut generator).await,
+        };
+        match fields {
+            Ok(fields) => measured.per_instance = Some(fields),
+            Err(error) => return Err((measured, error)),
+        }
     }
+    Ok(measured)
 }
 
 /// One probe resource, read twice with nothing in between: the members that differ (after the

@@ -146,6 +146,15 @@ fn generator_strategy(generator: &Generator) -> BoxedStrategy<Value> {
             .boxed(),
         Generator::Const(value) => Just(value.clone()).boxed(),
         Generator::Uuid => any::<[u8; 16]>().prop_map(uuid_v4).boxed(),
+        Generator::Marked { marker, rest } => {
+            let marker = marker.clone();
+            generator_strategy(rest)
+                .prop_map(move |value| match value {
+                    Value::String(tail) => Value::String(format!("{marker}{tail}")),
+                    other => other,
+                })
+                .boxed()
+        }
     }
 }
 
@@ -234,13 +243,14 @@ fn uuid_v4(mut bytes: [u8; 16]) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde::Deserialize;
     use serde_json::json;
 
     use super::*;
 
-    fn template(text: &str) -> TemplateNode {
+    /// The template under `[body]` of a TOML text (for tests).
+    pub(crate) fn template(text: &str) -> TemplateNode {
         #[derive(Deserialize)]
         struct Doc {
             body: TemplateNode,

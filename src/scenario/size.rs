@@ -40,6 +40,9 @@ fn largest_generated(generator: &Generator) -> u64 {
         Generator::OneOf(values) => values.iter().map(json_len).max().unwrap_or(4),
         Generator::Const(value) => json_len(value),
         Generator::Uuid => UUID_TEXT,
+        Generator::Marked { marker, rest } => {
+            to_u64(marker.len()).saturating_add(largest_generated(rest))
+        }
         Generator::Array { items, max_len, .. } => {
             let item = largest_body(items);
             let count = to_u64(*max_len);

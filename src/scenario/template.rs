@@ -101,6 +101,12 @@ pub enum Generator {
     Const(Value),
     /// `{ gen = "uuid" }`: a random (version 4) UUID string.
     Uuid,
+    /// The run marker followed by what `rest` draws. Never read from a scenario file: the
+    /// runner puts it in place of one string generator (see [`crate::session::marker`]).
+    Marked {
+        marker: String,
+        rest: Box<Generator>,
+    },
 }
 
 /// The characters a `string` generator draws from.

@@ -20,7 +20,19 @@ use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 mod adopt;
 
 pub use adopt::READ_BACK_PURPOSE;
+pub use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
+
+/// The purposes of the requests the session sends on its own (reading back what a POST
+/// created, checking a fresh id is free): a check's outline does not list them.
+pub const SESSION_PURPOSES: [&str; 4] = [
+    READ_BACK_PURPOSE,
+    FREE_CHECK_PURPOSE,
+    GET_CREATED_PURPOSE,
+    UNDO_GET_CREATION_PURPOSE,
+];
 mod concurrent;
+mod lifetime;
+mod retry;
 
 pub use concurrent::Unanswered;
 
@@ -44,6 +56,16 @@ pub enum CaseError {
     /// request to another origin); it was not sent.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The case cannot judge what it is about (e.g. the API answers for ids it never created).
+    #[error("inconclusive: {0}")]
+    Inconclusive(String),
+    /// A transient fault answer (502, 503, 504): never judged; the case is re-run.
+    #[error("{method} {url} answered {status}, a transient fault (never judged)")]
+    Fault {
+        method: &'static str,
+        url: String,
+        status: u16,
+    },
 }
 
 /// One request a check wants to send.
@@ -101,6 +123,11 @@ pub struct Session<'a> {
     notices: Vec<Notice>,
     /// The last POST whose 201 could not be adopted, and why.
     unadopted: Option<adopt::Unadopted>,
+    /// The POSTs whose 201 was already judged for adoption (exchange index → adopted id), so
+    /// that judging one again sends nothing.
+    adoptions: Vec<(usize, Option<String>)>,
+    /// Fresh ids to check, server-assigned ids, the fence (see [`lifetime`]).
+    lifetime: lifetime::Lifetime,
 }
 
 impl<'a> Session<'a> {
@@ -110,8 +137,24 @@ impl<'a> Session<'a> {
         resource: &'a Resource,
         case_number: u64,
     ) -> Session<'a> {
+        Session::attempt(ctx, target, resource, case_number, 0)
+    }
+
+    /// The session of a case's re-run after a fault (`attempt` 1, 2…): its ids are fresh, as
+    /// `{prefix}-{run}-cNNNNrA-N`.
+    pub fn attempt(
+        ctx: &'a RunContext,
+        target: &'a ResolvedTarget,
+        resource: &'a Resource,
+        case_number: u64,
+        attempt: u32,
+    ) -> Session<'a> {
+        let rerun = match attempt {
+            0 => String::new(),
+            n => format!("r{n}"),
+        };
         let case_tag = format!(
-            "{}-{}-c{case_number:04}",
+            "{}-{}-c{case_number:04}{rerun}",
             target.target.id_prefix, ctx.run_id
         );
         Session {
@@ -125,6 +168,8 @@ impl<'a> Session<'a> {
             scrubber: scrubber_for(target),
             notices: Vec::new(),
             unadopted: None,
+            adoptions: Vec::new(),
+            lifetime: lifetime::Lifetime::default(),
         }
     }
 
@@ -139,6 +184,11 @@ impl<'a> Session<'a> {
         if !self.notices.iter().any(|kept| kept.rule == notice.rule) {
             self.notices.push(notice);
         }
+    }
+
+    /// `{prefix}-{run}-cNNNN` (`…rA` for a re-run): the start of every id this case chooses.
+    pub fn case_tag(&self) -> &str {
+        &self.case_tag
     }
 
     /// True the first time this resource's fuzz failure `rule` is claimed in the run.
@@ -178,8 +228,8 @@ impl<'a> Session<'a> {
     }
 
     /// Ends the session, keeping its exchanges.
-    pub fn into_exchanges(self) -> Vec<Exchange> {
-        self.exchanges
+    pub fn into_exchanges(mut self) -> Vec<Exchange> {
+        std::mem::take(&mut self.exchanges)
     }
 
     /// Drops every exchange recorded after the first `kept` (an earlier `exchanges().len()`),
@@ -187,6 +237,11 @@ impl<'a> Session<'a> {
     /// `kept` stay valid; the next exchange gets index `kept`.
     pub fn drop_exchanges_after(&mut self, kept: usize) {
         self.exchanges.truncate(kept);
+        // What was judged of a dropped POST must not answer for the next one at its index.
+        self.adoptions.retain(|(post, _)| *post < kept);
+        if self.unadopted.as_ref().is_some_and(|u| u.post >= kept) {
+            self.unadopted = None;
+        }
     }
 
     /// True when a proxy carries this target's requests, so requests released together and
@@ -200,9 +255,14 @@ impl<'a> Session<'a> {
         &self.owned_ids
     }
 
-    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order.
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order; not
+    /// the server-assigned ids it deleted and let go of.
     pub fn owned_urls(&self) -> Vec<String> {
-        self.owned_ids.iter().map(|id| self.item_url(id)).collect()
+        self.owned_ids
+            .iter()
+            .map(|id| self.item_url(id))
+            .filter(|url| !self.lifetime.is_released(url))
+            .collect()
     }
 
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
@@ -211,6 +271,7 @@ impl<'a> Session<'a> {
         self.next_id += 1;
         let id = format!("{}-{}", self.case_tag, self.next_id);
         self.adopt(&id);
+        self.note_fresh(&id);
         id
     }
 
@@ -220,12 +281,15 @@ impl<'a> Session<'a> {
         self.next_id += 1;
         let id = format!("{base}-{}", self.next_id);
         self.adopt(&id);
+        self.note_fresh(&id);
         id
     }
 
     /// `base`, an id of this case, with the case of each ASCII letter swapped, registered as
     /// run-owned: what a DELETE of `base` that ignores case would also remove. `None` when
-    /// `base` has no letter.
+    /// `base` has no letter. It is not checked free before its first write like a fresh id: an
+    /// API whose ids ignore case answers it as `base`, so the caller reads it first and writes
+    /// only when it is not there.
     pub fn id_in_other_case(&mut self, base: &str) -> Option<String> {
         let swapped: String = base
             .chars()
@@ -280,19 +344,35 @@ impl<'a> Session<'a> {
 
     /// Sends a request and records the exchange; returns its index. A `path` that is already
     /// an absolute http(s) URL is sent as it is — if the guard clears it.
+    /// A read in flight is abandoned when the run is interrupted; a write is let finish (within
+    /// its timeout), so that what it created is known and cleaned up. A transient fault that
+    /// cannot have changed anything is retried here (see `Session::send_retrying`). The 201 of
+    /// a POST to the resource's collection is judged for adoption here
+    /// ([`Session::adopt_created`]), whoever sent it.
     pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
         let clearance = self.clear(&req)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let (outgoing, record) = self.prepare(&req, clearance);
-        let credentials = self.target.auth.as_deref();
-        let raw = tokio::select! {
-            biased;
-            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
-            answer = auth::send(self.ctx.transport.as_ref(), credentials, outgoing) => answer,
+        let url = clearance.url().to_owned();
+        let in_flight = self.before_send(req.method, &url).await?;
+        let (record, raw) = self.send_retrying(&req, &clearance).await?;
+        let status = raw.as_ref().ok().map(|raw| raw.status);
+        let received = self.receive(&req, purpose.into(), record, raw);
+        let adopted = match &received {
+            Ok(index) if req.method == Method::Post && self.is_collection_url(&url) => {
+                match Box::pin(self.adopt_created(*index)).await {
+                    Ok(adopted) => adopted,
+                    Err(err) => {
+                        self.after_answer(req.method, &url, status, in_flight, None);
+                        return Err(err);
+                    }
+                }
+            }
+            _ => None,
         };
-        self.receive(&req, purpose.into(), record, raw)
+        self.after_answer(req.method, &url, status, in_flight, adopted.as_deref());
+        received
     }
 
     /// Counts an answer (or transport error), tracks ownership and records the exchange.
@@ -304,14 +384,23 @@ impl<'a> Session<'a> {
         raw: Result<RawResponse, SendError>,
     ) -> Result<usize, CaseError> {
         let raw = match raw {
+            Ok(raw) if crate::session::faults::is_transient_status(raw.status) => {
+                self.count_fault(format!(
+                    "{} {} answered {}",
+                    req.method, record.url, raw.status
+                ));
+                return Err(CaseError::Fault {
+                    method: req.method.as_str(),
+                    url: record.url,
+                    status: raw.status,
+                });
+            }
             Ok(raw) => {
                 self.ctx.record_answer();
                 raw
             }
             Err(SendError::Transport(err)) => {
-                if self.ctx.record_transport_error() >= TARGET_DOWN_AFTER {
-                    self.ctx.mark_target_down(err.to_string());
-                }
+                self.count_fault(err.to_string());
                 return Err(err.into());
             }
             Err(SendError::Auth(err)) => return Err(self.auth_failed(&err)),
@@ -384,6 +473,16 @@ impl<'a> Session<'a> {
             req.method,
             &self.target.url(&req.path),
         )?)
+    }
+
+    /// True when `url` is the resource's collection (canonically, whatever its query): where a
+    /// POST creates.
+    fn is_collection_url(&self, url: &str) -> bool {
+        let collection = self.target.url(&self.resource.collection);
+        match (WireUrl::parse(url), WireUrl::parse(&collection)) {
+            (Ok(url), Ok(collection)) => url.key() == collection.key(),
+            _ => false,
+        }
     }
 
     /// The cleared wire request (real header values) and its record (shown values).
@@ -594,6 +693,12 @@ impl<'a> Session<'a> {
             exchange.response.status,
             exchange.purpose,
         )))
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.release_fence();
     }
 }
 

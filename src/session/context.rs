@@ -12,6 +12,8 @@ use crate::http::wire_url;
 use crate::model::report::RunMoment;
 use crate::scenario::Target;
 use crate::session::auth::Credentials;
+use crate::session::fence::Fences;
+use crate::session::journal::Journal;
 use crate::session::registry::Registry;
 
 /// The target of one scenario file, with the base URL resolved.
@@ -62,6 +64,11 @@ impl ResolvedTarget {
 pub struct RunContext {
     pub transport: Arc<dyn Transport>,
     pub registry: Registry,
+    /// What the run may have created, mirrored into its ledger file (see [`Journal`]).
+    pub journal: Journal,
+    /// One fence per collection: no case's POST is handed an id another case deleted and is
+    /// about to touch again (see [`crate::session::fence`]).
+    pub fences: Fences,
     /// When the run started: elapsed times in the report (time to the first failure, to a
     /// fuzz detection) count from here.
     pub started: Instant,
@@ -102,6 +109,8 @@ impl RunContext {
         RunContext {
             transport,
             registry: Registry::default(),
+            journal: Journal::in_memory(),
+            fences: Fences::default(),
             started: Instant::now(),
             run_id,
             requests: AtomicU64::new(0),
@@ -116,6 +125,12 @@ impl RunContext {
             not_started: AtomicU64::new(0),
             fuzz_reported: Default::default(),
         }
+    }
+
+    /// The same context with its account mirrored into a ledger file.
+    pub fn with_journal(mut self, journal: Journal) -> RunContext {
+        self.journal = journal;
+        self
     }
 
     /// The same context with a time budget (`--time-budget`), which starts now.
@@ -232,6 +247,13 @@ impl RunContext {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.consecutive_transport_errors
             .store(0, Ordering::Relaxed);
+    }
+
+    /// Counts a transport error or fault after which the request is sent again: not towards
+    /// the errors in a row (the retry tells whether the target answers).
+    pub fn record_retried_fault(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.transport_errors.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one transport error; returns how many happened in a row.

@@ -8,11 +8,17 @@
 pub mod auth;
 mod case;
 pub mod context;
+pub mod faults;
+pub mod fence;
 pub mod guard;
+pub mod journal;
+pub mod ledger;
+pub mod marker;
 pub mod notice;
 pub mod registry;
 
 pub(crate) use case::id_text;
 pub use case::{
-    CaseError, Created, READ_BACK_PURPOSE, Req, Session, TARGET_DOWN_AFTER, Unanswered,
+    CaseError, Created, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session, TARGET_DOWN_AFTER,
+    Unanswered,
 };

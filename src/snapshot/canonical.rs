@@ -91,13 +91,14 @@ impl Canon {
 }
 
 /// Replaces every id (longest first, each with a prebuilt substring finder) by its `{id:n}`
-/// placeholder in every string.
+/// placeholder in every string, where it stands on its own: not inside a longer run of letters
+/// and digits (a numeric id `6` is replaced in `/things/6`, never in a name like `Ab6c`).
 fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) {
     match value {
         Value::String(text) => {
             for (n, id, finder) in ids {
                 if finder.find(text.as_bytes()).is_some() {
-                    *text = text.replace(id, &format!("{{id:{}}}", n + 1));
+                    *text = replace_standalone(text, id, &format!("{{id:{}}}", n + 1));
                 }
             }
         }
@@ -105,6 +106,29 @@ fn replace_in(value: &mut Value, ids: &[(usize, &str, memchr::memmem::Finder)]) 
         Value::Object(map) => map.values_mut().for_each(|v| replace_in(v, ids)),
         _ => {}
     }
+}
+
+/// `text` with every occurrence of `id` that no letter or digit touches replaced by `by`.
+fn replace_standalone(text: &str, id: &str, by: &str) -> String {
+    let alnum_at = |i: Option<char>| i.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in text.match_indices(id) {
+        if at < rest {
+            continue;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[at + id.len()..].chars().next();
+        let joined = |c: Option<char>, edge: Option<char>| alnum_at(c) && alnum_at(edge);
+        if joined(before, id.chars().next()) || joined(after, id.chars().next_back()) {
+            continue;
+        }
+        out.push_str(&text[rest..at]);
+        out.push_str(by);
+        rest = at + id.len();
+    }
+    out.push_str(&text[rest..]);
+    out
 }
 
 /// Concrete JSON pointers of the leaves where `a` and `b` differ (a member present on one side
@@ -197,6 +221,12 @@ mod tests {
         assert_eq!(
             prefixes.body(&json!(["x-10", "x-1"])),
             json!(["{id:2}", "{id:1}"])
+        );
+        // A numeric server id is replaced where it stands alone, never inside a word.
+        let numeric = Canon::default().mapping_ids(vec!["6".into()]);
+        assert_eq!(
+            numeric.body(&json!({"self": "/things/6", "name": "Ab6c", "n": "6"})),
+            json!({"self": "/things/{id:1}", "name": "Ab6c", "n": "{id:1}"})
         );
     }
 }

@@ -212,6 +212,7 @@ fn runs_here(cli: &Cli, work: &Workdir) -> bool {
         Subcommand::Replay(args) => exists(&args.files) && local(&args.base_url),
         Subcommand::Check(args) => exists(&args.paths),
         Subcommand::Merge(args) => exists(&args.files),
+        Subcommand::Cleanup(_) => false,
         Subcommand::Init(args) => work.path().join(&args.openapi).exists(),
         Subcommand::ServeDemo(_) => false,
         Subcommand::Demo(_)

@@ -1,4 +1,5 @@
-//! What differs between two runs of the same command and seed: ports, run ids, timings and
+//! What differs between two runs of the same command and seed: ports, run ids (and the run
+//! marker made of them), timings and
 //! request counts (and so, sometimes, where a line breaks). A generated excerpt is written to the docs with fixed stand-ins for ports and
 //! run ids (the same widths, so lines wrap the same), and compared with the docs with every
 //! varying part replaced.
@@ -8,6 +9,8 @@ use regex::Regex;
 /// The port and run id the docs show.
 const DOC_PORT: &str = "45551";
 const DOC_RUN: &str = "9lbrzw";
+/// The run marker of [`DOC_RUN`] (`session::marker::text`: `idf`, digits as letters from `q`).
+const DOC_MARKER: &str = "idfzlbrzw";
 
 fn replace_all(text: &str, rules: &[(&str, &str)]) -> String {
     rules
@@ -28,6 +31,7 @@ pub fn for_docs(text: &str) -> String {
             (r"127\.0\.0\.1:\d{5}", &format!("127.0.0.1:{DOC_PORT}")),
             (r"idf-[a-z0-9]{6}-", &format!("idf-{DOC_RUN}-")),
             (r"· run [a-z0-9]{6} ·", &format!("· run {DOC_RUN} ·")),
+            (r"\bidf[a-z]{6}", DOC_MARKER),
         ],
     )
 }

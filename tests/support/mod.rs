@@ -9,6 +9,9 @@
 // Each test crate uses a subset of these helpers.
 #![allow(dead_code)]
 
+pub mod faults;
+pub mod reuse;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -77,6 +80,13 @@ pub const PROXY_VARIABLES: [&str; 8] = [
     "NO_PROXY",
 ];
 
+/// Where the binary's run ledgers go in tests: in cargo's scratch directory for integration
+/// tests (under `target/`), not the checkout's `.idemfuzz/runs`; the runs that leave something
+/// behind on purpose keep their ledger there.
+pub fn test_ledgers() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("ledgers")
+}
+
 /// The real binary, run from the crate root, with an environment that cannot change its
 /// behaviour behind the test's back.
 pub fn idemfuzz() -> assert_cmd::Command {
@@ -87,6 +97,7 @@ pub fn idemfuzz() -> assert_cmd::Command {
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
         .env_remove("COLUMNS")
+        .env("IDEMFUZZ_LEDGER_DIR", test_ledgers())
         .env("CI", "1")
         .timeout(KILL_AFTER);
     for name in PROXY_VARIABLES {
@@ -104,6 +115,7 @@ pub fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
+        .env("IDEMFUZZ_LEDGER_DIR", test_ledgers())
         .env("CI", "1")
         .args(args)
         .stdin(std::process::Stdio::null())
@@ -710,6 +722,31 @@ pub fn port_outside_the_ephemeral_range() -> u16 {
         .chain(20_000..start)
         .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
         .expect("a free port between 20000 and 29999")
+}
+
+/// The JSON a GET of `url` answers, read by the test itself (not through idemfuzz).
+pub fn get_json(url: &str) -> Value {
+    let client = http_client();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let response = client.get(url).send().await.expect("GET");
+        serde_json::from_slice(&response.bytes().await.expect("body"))
+            .unwrap_or_else(|err| panic!("GET {url}: not JSON: {err}"))
+    })
+}
+
+/// The last path segments (ids) of a report's left-behind URLs.
+pub fn left_behind_ids(report: &Value) -> std::collections::BTreeSet<String> {
+    report["cleanup"]["left_behind"]
+        .as_array()
+        .unwrap_or_else(|| panic!("report has no left_behind list: {}", report["cleanup"]))
+        .iter()
+        .filter_map(|left| left["url"].as_str())
+        .map(|url| url.rsplit('/').next().unwrap_or(url).to_string())
+        .collect()
 }
 
 /// A reqwest client for the tests' own requests (plain HTTP to 127.0.0.1).

@@ -51,6 +51,16 @@ impl Session<'_> {
     /// run's (see the module documentation); `None` otherwise, with the reason kept for
     /// [`Session::create`]'s setup error.
     pub async fn adopt_created(&mut self, index: usize) -> Result<Option<String>, CaseError> {
+        if let Some((_, adopted)) = self.adoptions.iter().find(|(post, _)| *post == index) {
+            return Ok(adopted.clone());
+        }
+        let adopted = self.judge_created(index).await?;
+        self.adoptions.push((index, adopted.clone()));
+        Ok(adopted)
+    }
+
+    /// [`Session::adopt_created`]'s judgement, made once per POST.
+    async fn judge_created(&mut self, index: usize) -> Result<Option<String>, CaseError> {
         let Some(source) = self.resource.post_id.clone() else {
             return Ok(None);
         };
@@ -64,10 +74,17 @@ impl Session<'_> {
                 return Ok(None);
             }
         };
-        if self.owned_ids.contains(&id) {
-            // A replayed 201 (an Idempotency-Key retry) naming what the case already proved.
+        let url = self.item_url(&id);
+        let registered = self.ctx.registry.get(&url).is_some();
+        if self.owned_ids.contains(&id) && registered && !self.lifetime.is_released(&url) {
+            // A replayed 201 (an Idempotency-Key retry) naming what the case already proved, or
+            // an id the API reused for this case's own POST after the case deleted it (its fence
+            // kept other cases off the collection meanwhile): either way the resource exists.
+            self.note_server_id(&id);
+            self.ctx.registry.mark(&url, OwnedState::Live);
             return Ok(Some(id));
         }
+        self.lifetime.forget_release(&url);
         let read = self
             .send(
                 READ_BACK_PURPOSE,
@@ -77,6 +94,7 @@ impl Session<'_> {
         match self.read_back(index, read) {
             Ok(()) => {
                 self.adopt(&id);
+                self.note_server_id(&id);
                 let url = self.item_url(&id);
                 self.ctx.registry.mark(&url, OwnedState::Live);
                 Ok(Some(id))

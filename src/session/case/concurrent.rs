@@ -12,6 +12,7 @@ use super::{CaseError, Req, Session};
 use crate::http::transport::UnreadAnswer;
 use crate::model::exchange::{Body, Exchange, Method, NOT_READ, ResponseRecord};
 use crate::session::auth::{self, SendError};
+use crate::session::faults;
 use crate::session::guard::Cleared;
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
@@ -19,56 +20,108 @@ use crate::session::guard::Cleared;
 pub struct Unanswered {
     index: usize,
     answer: Box<dyn UnreadAnswer>,
+    /// What the request holds until it is abandoned (a POST keeps the fence shared).
+    in_flight: super::lifetime::InFlight,
+}
+
+/// One request of a batch released together, cleared and announced, not yet sent.
+struct Member {
+    purpose: String,
+    req: Req,
+    clearance: crate::session::guard::Clearance,
+    url: String,
+    in_flight: super::lifetime::InFlight,
+    outgoing: Cleared,
+    record: crate::model::exchange::RequestRecord,
 }
 
 impl Session<'_> {
     /// Sends the requests together — one connection each, all opened before any request is
     /// written (see [`crate::http::transport::Transport::send_together`]) — and records their
     /// exchanges in the order of `sends` (client 1 first), whatever order the answers came in.
-    /// Every request passes the ownership guard before any is sent; a transport error of any
-    /// of them ends the case. A 201 to a POST to the collection is adopted as run-owned (also
-    /// when another request of the batch failed). Returns the exchanges' indexes, in order.
+    /// Every request passes the ownership guard before any is sent; a member answered 503 (not
+    /// handled) is sent again alone; any other fault of any of them ends the case. A 201 to a
+    /// POST to the collection is adopted as run-owned (also when another request of the batch
+    /// failed). Returns the exchanges' indexes, in order.
     pub async fn send_together(
         &mut self,
         sends: Vec<(String, Req)>,
     ) -> Result<Vec<usize>, CaseError> {
-        let mut prepared = Vec::with_capacity(sends.len());
+        let mut cleared = Vec::with_capacity(sends.len());
         for (purpose, req) in sends {
             let clearance = self.clear(&req)?;
-            let (outgoing, record) = self.prepare(&req, clearance);
-            prepared.push((purpose, req, outgoing, record));
+            cleared.push((purpose, req, clearance));
         }
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
-        let outgoing: Vec<Cleared> = prepared.iter().map(|(_, _, out, _)| out.clone()).collect();
+        let mut prepared = Vec::with_capacity(cleared.len());
+        for (purpose, req, clearance) in cleared {
+            let url = clearance.url().to_owned();
+            let in_flight = self.before_send(req.method, &url).await?;
+            let (outgoing, record) = self.prepare(&req, clearance.clone());
+            prepared.push(Member {
+                purpose,
+                req,
+                clearance,
+                url,
+                in_flight,
+                outgoing,
+                record,
+            });
+        }
+        let outgoing: Vec<Cleared> = prepared.iter().map(|m| m.outgoing.clone()).collect();
         let credentials = self.target.auth.as_deref();
-        let answers = tokio::select! {
-            biased;
-            _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
-            answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing) => answers,
-        };
+        // Writes are let finish when the run is interrupted (see `Session::send`).
+        let answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing).await;
         let mut indexes = Vec::with_capacity(answers.len());
         let mut creations = Vec::new();
         let mut first_error = None;
-        let collection = self.target.url(&self.resource.collection);
-        for ((purpose, req, _, record), answer) in prepared.into_iter().zip(answers) {
-            let creates = req.method == Method::Post && record.url == collection;
+        for (member, answer) in prepared.into_iter().zip(answers) {
+            let Member {
+                purpose,
+                req,
+                clearance,
+                url,
+                in_flight,
+                record,
+                ..
+            } = member;
+            // A member answered 503 was not handled: it alone is sent again, at once.
+            let (record, answer) = if faults::retry_request(req.method, &answer, 1) {
+                self.ctx.record_retried_fault();
+                self.send_retrying(&req, &clearance).await?
+            } else {
+                (record, answer)
+            };
+            let creates = req.method == Method::Post && self.is_collection_url(&url);
+            let status = answer.as_ref().ok().map(|raw| raw.status);
             match self.receive(&req, purpose, record, answer) {
+                Ok(index) if creates => {
+                    creations.push((index, url, status, in_flight));
+                    indexes.push(index);
+                }
                 Ok(index) => {
-                    if creates {
-                        creations.push(index);
-                    }
+                    self.after_answer(req.method, &url, status, in_flight, None);
                     indexes.push(index);
                 }
                 Err(err) => {
+                    self.after_answer(req.method, &url, status, in_flight, None);
                     first_error.get_or_insert(err);
                 }
             }
         }
         // Read back once every answer is in, so the reads never interleave with the batch.
-        for index in creations {
-            self.adopt_created(index).await?;
+        for (index, url, status, in_flight) in creations {
+            match self.adopt_created(index).await {
+                Ok(adopted) => {
+                    self.after_answer(Method::Post, &url, status, in_flight, adopted.as_deref());
+                }
+                Err(err) => {
+                    self.after_answer(Method::Post, &url, status, in_flight, None);
+                    first_error.get_or_insert(err);
+                }
+            }
         }
         match first_error {
             Some(err) => Err(err),
@@ -88,6 +141,8 @@ impl Session<'_> {
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
         }
+        let url = clearance.url().to_owned();
+        let in_flight = self.before_send(req.method, &url).await?;
         let (outgoing, record) = self.prepare(&req, clearance);
         let credentials = self.target.auth.as_deref();
         let sent = tokio::select! {
@@ -110,13 +165,18 @@ impl Session<'_> {
         Ok(Unanswered {
             index: self.exchanges.len() - 1,
             answer,
+            in_flight,
         })
     }
 
     /// Waits until the server begins to answer an unread request, then closes its connection
     /// without reading the answer. Returns the index of its exchange.
     pub async fn abandon(&mut self, unanswered: Unanswered) -> Result<usize, CaseError> {
-        let Unanswered { index, answer } = unanswered;
+        let Unanswered {
+            index,
+            answer,
+            in_flight,
+        } = unanswered;
         let waited = tokio::select! {
             biased;
             _ = self.ctx.cancel.cancelled() => return Err(CaseError::Cancelled),
@@ -125,6 +185,12 @@ impl Session<'_> {
         let elapsed = waited.map_err(|err| self.transport_error(err))?;
         self.ctx.record_answer();
         self.exchanges[index].response = not_read(elapsed);
+        // No answer was read: a POST stays unresolved in the journal.
+        let (method, url) = {
+            let request = &self.exchanges[index].request;
+            (request.method, request.url.clone())
+        };
+        self.after_answer(method, &url, None, in_flight, None);
         Ok(index)
     }
 
@@ -169,9 +235,7 @@ impl Session<'_> {
 
     /// Counts a transport error (and declares the target down after too many in a row).
     fn transport_error(&self, err: crate::http::transport::TransportError) -> CaseError {
-        if self.ctx.record_transport_error() >= super::TARGET_DOWN_AFTER {
-            self.ctx.mark_target_down(err.to_string());
-        }
+        self.count_fault(err.to_string());
         err.into()
     }
 }

@@ -1,0 +1,252 @@
+//! `idemfuzz cleanup [RUNID | --all]`: reads run ledgers, rebuilds the targets they name (from
+//! the scenario files, for headers and credentials), lets the core delete what may be left, and
+//! prints what remains and why.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cli::args::CleanupArgs;
+use crate::cli::commands::fail;
+use crate::cli::config;
+use crate::cli::transport::{self, TransportSettings};
+use crate::env::EnvSnapshot;
+use crate::model::exit_code;
+use crate::report::ReporterSet;
+use crate::runner::plan::PlannedScenario;
+use crate::runner::recover::{self, Recovery};
+use crate::scenario::{self, Scenario};
+use crate::session::context::ResolvedTarget;
+use crate::session::ledger::{self, Ledger, LedgerResource, Replayed};
+
+/// `cleanup`.
+pub fn cleanup(args: &CleanupArgs, env: &EnvSnapshot) -> u8 {
+    if args.transport.har.is_some() {
+        return fail(exit_code::USAGE, &"--har is not available with cleanup");
+    }
+    let settings = match transport::settings(&args.transport, env) {
+        Ok(settings) => settings,
+        Err(err) => return fail(exit_code::USAGE, &err),
+    };
+    let dir = config::ledger_dir(args.ledger_dir.as_deref(), env);
+    let ledgers = match ledgers(args, &dir) {
+        Ok(ledgers) => ledgers,
+        Err(why) => return fail(exit_code::USAGE, &why),
+    };
+    if ledgers.is_empty() {
+        println!("nothing to clean up: no run ledger in {}", dir.display());
+        return exit_code::OK;
+    }
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
+        return fail(exit_code::CANNOT_TEST, &"cannot start the async runtime");
+    };
+    let mut code = exit_code::OK;
+    for path in ledgers {
+        let outcome = match clean_one(&path, &settings, env, &runtime, args.all) {
+            Ok(left) if left > 0 => exit_code::FINDINGS,
+            Ok(_) => exit_code::OK,
+            Err(why) => fail(exit_code::USAGE, &why),
+        };
+        code = code.max(outcome);
+    }
+    code
+}
+
+/// The ledger files to work on: the one of `RUNID`, or every one in `dir`.
+fn ledgers(args: &CleanupArgs, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if let Some(run_id) = &args.run_id {
+        if run_id.is_empty() || !run_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "`{run_id}` is not a run id (letters and digits, as reports print it)"
+            ));
+        }
+        let path = ledger::path_of(dir, run_id);
+        if !path.exists() {
+            return Err(format!(
+                "no ledger for run {run_id} in {} (a run that left nothing behind removes its ledger)",
+                dir.display()
+            ));
+        }
+        return Ok(vec![path]);
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Cleans up after one run; returns how many resources are left. `Err` is a usage error
+/// (unreadable ledger, a run still in progress — skipped quietly with `--all`).
+fn clean_one(
+    path: &Path,
+    settings: &TransportSettings,
+    env: &EnvSnapshot,
+    runtime: &tokio::runtime::Runtime,
+    all: bool,
+) -> Result<usize, String> {
+    let replayed = ledger::read(path).map_err(|err| err.to_string())?;
+    let run_id = replayed.start.run_id.clone();
+    if still_running(replayed.start.pid) {
+        let why = format!(
+            "run {run_id} is still in progress (pid {}); clean up after it ends",
+            replayed.start.pid
+        );
+        if all {
+            println!("skipped: {why}");
+            return Ok(0);
+        }
+        return Err(why);
+    }
+    let (planned, notes) = targets(&replayed, env);
+    let planned = transport::prepare_targets(planned, settings).map_err(|e| e.to_string())?;
+    let transport = transport::build_transport(settings, &planned, &Arc::new(ReporterSet::new()))
+        .map_err(|err| err.to_string())?;
+    let ledger = Ledger::append_to(path).map_err(|err| err.to_string())?;
+    println!("run {run_id} (ledger {}):", path.display());
+    for note in notes {
+        println!("  note: {note}");
+    }
+    let recovery = runtime.block_on(recover::recover(
+        &replayed,
+        &planned,
+        transport,
+        Some(&ledger),
+    ));
+    print_recovery(&recovery);
+    let left = recovery.left_behind.len();
+    if left == 0 {
+        let removed = ledger.remove().is_ok();
+        println!(
+            "run {run_id}: nothing left behind{}",
+            if removed { "; ledger removed" } else { "" }
+        );
+    } else {
+        println!(
+            "run {run_id}: {left} resource(s) left behind; the ledger is kept: run `idemfuzz cleanup {run_id}` again once they can be deleted"
+        );
+    }
+    Ok(left)
+}
+
+fn print_recovery(recovery: &Recovery) {
+    for url in &recovery.deleted {
+        println!("  deleted       {url}");
+    }
+    for url in &recovery.already_gone {
+        println!("  already gone  {url}");
+    }
+    for left in &recovery.left_behind {
+        println!("  left behind   {} — {}", left.url, left.reason);
+    }
+}
+
+/// Whether the process that wrote a ledger is still an idemfuzz run (Linux: `/proc`; elsewhere
+/// a ledger is never taken for a live run).
+fn still_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains("idemfuzz"))
+}
+
+/// The targets and resources the ledger names: from their scenario files when those still
+/// load (for headers and credentials), else from the ledger alone (with a note: no headers or
+/// credentials are sent then).
+fn targets(replayed: &Replayed, env: &EnvSnapshot) -> (Vec<PlannedScenario>, Vec<String>) {
+    let mut planned = Vec::new();
+    let mut notes = Vec::new();
+    for ((file, base_url), names) in recover::scenario_files(replayed) {
+        let described: Vec<&LedgerResource> = replayed
+            .start
+            .resources
+            .iter()
+            .filter(|r| r.scenario == file && r.base_url == base_url)
+            .collect();
+        let scenario = match load(&file, &names, env) {
+            Ok(scenario) => scenario,
+            Err(why) => {
+                notes.push(format!(
+                    "{file}: {why}; its resources are cleaned up without the file's headers or credentials"
+                ));
+                match from_ledger(&file, &described, env) {
+                    Ok(scenario) => scenario,
+                    Err(why) => {
+                        notes.push(format!(
+                            "{file}: the ledger's description is unusable: {why}"
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        planned.push(PlannedScenario {
+            target: ResolvedTarget::new(base_url.clone(), scenario.target.clone()),
+            scenario,
+        });
+    }
+    (planned, notes)
+}
+
+/// A scenario file that still holds every resource `names`.
+fn load(file: &str, names: &[String], env: &EnvSnapshot) -> Result<Scenario, String> {
+    let mut loaded = scenario::load_paths(&[PathBuf::from(file)], env)
+        .map_err(|err| format!("cannot be loaded ({})", first_line(&err.to_string())))?;
+    let scenario = loaded.pop().ok_or("holds no scenario")?;
+    match names
+        .iter()
+        .find(|name| !scenario.resources.iter().any(|r| &r.name == *name))
+    {
+        Some(missing) => Err(format!("no longer declares the resource `{missing}`")),
+        None => Ok(scenario),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// A scenario rebuilt from the ledger's description of its resources alone.
+fn from_ledger(
+    file: &str,
+    resources: &[&LedgerResource],
+    env: &EnvSnapshot,
+) -> Result<Scenario, String> {
+    let quoted = |text: &str| serde_json::Value::String(text.to_string()).to_string();
+    let mut text = String::new();
+    for resource in resources {
+        let collection = resource
+            .collection
+            .strip_prefix(&resource.base_url)
+            .unwrap_or(&resource.collection);
+        text.push_str(&format!(
+            "[resources.{name}]\ncollection = {collection}\nitem = {item}\nitems = {items}\nid_field = {id_field}\nmethods = [\"GET\", \"PUT\", \"DELETE\"]\nbody = {{ idemfuzz = \"cleanup\" }}\n\n",
+            name = quoted(&resource.name),
+            collection = quoted(collection),
+            item = quoted(&resource.item),
+            items = quoted(&resource.items),
+            id_field = quoted(&resource.id_field),
+        ));
+    }
+    let mut scenario = scenario::load_str(Path::new(file), &text, env)
+        .map_err(|err| first_line(&err.to_string()).to_string())?;
+    // What the ledger says about DELETE wins over the stand-in methods above.
+    for resource in &mut scenario.resources {
+        let deletable = resources
+            .iter()
+            .any(|r| r.name == resource.name && r.deletable);
+        if !deletable {
+            resource
+                .methods
+                .remove(&crate::model::exchange::Method::Delete);
+        }
+    }
+    Ok(scenario)
+}

@@ -1,0 +1,290 @@
+//! What a run may leave behind, and how it keeps track of it: the run marker in the bodies of
+//! resources that accept POST, the ledger's start line, and — at the end of the run — the search
+//! for what POSTs whose answer was lost (or adopted nothing) created, by the marker.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::http::transport::Transport;
+use crate::model::exchange::Method;
+use crate::model::report::LeftBehind;
+use crate::runner::plan::PlannedScenario;
+use crate::runner::strip_credentials;
+use crate::scenario::Resource;
+use crate::session::auth;
+use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::guard::{self, Scope};
+use crate::session::journal::Journal;
+use crate::session::ledger::{self, FORMAT, Ledger, LedgerResource, Start};
+use crate::session::registry::Registry;
+use crate::session::{faults, id_text, marker};
+
+/// The scenarios with the run marker in the body template of every resource that accepts POST
+/// (where the template has a string that can hold it).
+pub fn mark(scenarios: &[PlannedScenario], marker: &str) -> Vec<PlannedScenario> {
+    scenarios
+        .iter()
+        .map(|planned| {
+            let mut planned = planned.clone();
+            for resource in &mut planned.scenario.resources {
+                if resource.post_id.is_none() {
+                    continue;
+                }
+                if let Some((body, _)) = marker::mark(&resource.body, marker, &resource.required) {
+                    resource.body = body;
+                }
+            }
+            planned
+        })
+        .collect()
+}
+
+/// Whether a (marked) resource's bodies carry `marker`.
+fn carries_marker(resource: &Resource, marker: &str) -> bool {
+    marker::holds(&resource.body, marker)
+}
+
+/// The ledger's first line: the run and every resource it may write to.
+pub fn start(run_id: &str, scenarios: &[PlannedScenario], marker: &str) -> Start {
+    let resources = scenarios
+        .iter()
+        .flat_map(|planned| {
+            planned
+                .scenario
+                .resources
+                .iter()
+                .map(move |resource| LedgerResource {
+                    scenario: absolute(&planned.scenario.path),
+                    name: resource.name.clone(),
+                    base_url: strip_credentials(&planned.target.base_url),
+                    collection: planned.target.url(&resource.collection),
+                    item: resource.item.clone(),
+                    items: resource.items.to_string(),
+                    id_field: resource.id_field.to_string(),
+                    deletable: resource.supports(Method::Delete),
+                    marker: carries_marker(resource, marker).then(|| marker.to_string()),
+                })
+        })
+        .collect();
+    Start {
+        format: FORMAT,
+        run_id: run_id.to_string(),
+        pid: std::process::id(),
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        idemfuzz: env!("CARGO_PKG_VERSION").to_string(),
+        resources,
+    }
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The run's journal: mirrored into `DIR/RUNID.jsonl` when a ledger directory is set, its
+/// start line written. `Err` is the one-line reason the run cannot start.
+pub fn open_journal(dir: Option<&Path>, start: Start) -> Result<Journal, String> {
+    let Some(dir) = dir else {
+        return Ok(Journal::in_memory());
+    };
+    let path = ledger::path_of(dir, &start.run_id);
+    let journal = Journal::with_ledger(Ledger::create(&path).map_err(|err| err.to_string())?);
+    journal.start(start).map_err(|err| err.to_string())?;
+    Ok(journal)
+}
+
+/// What POSTs whose answer was lost (or adopted nothing) left in each collection, found by the
+/// run marker; `unproven` lists resources a check saw appear but could not adopt, `unadopted` the
+/// POSTs answered 201 whose resource could not be adopted (their URL is the collection's, their
+/// reason says why). Called after the cleanup: every marked item still listed is left behind. A
+/// marked item found accounts for one unadopted POST of its collection; the unadopted POSTs no
+/// item accounts for (an empty POST carries no marker) are listed with their reason. A collection
+/// that cannot be searched (no marker in its bodies, an unreadable listing) is listed itself for
+/// its POSTs that lost their answer, with why.
+pub async fn search(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+    marker: &str,
+    unproven: Vec<String>,
+    unadopted: Vec<LeftBehind>,
+) -> Vec<LeftBehind> {
+    let mut lost = ctx.journal.unresolved_posts();
+    let mut unproven_by_collection: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for url in unproven {
+        let collection = owning_collection(scenarios, &url).unwrap_or_default();
+        lost.entry(collection.clone()).or_insert(0);
+        unproven_by_collection
+            .entry(collection)
+            .or_default()
+            .push(url);
+    }
+    let mut unadopted_by_collection: BTreeMap<String, Vec<LeftBehind>> = BTreeMap::new();
+    for post in unadopted {
+        lost.entry(post.url.clone()).or_insert(0);
+        unadopted_by_collection
+            .entry(post.url.clone())
+            .or_default()
+            .push(post);
+    }
+    let mut left = Vec::new();
+    for (collection, posts) in lost {
+        let unproven = unproven_by_collection
+            .remove(&collection)
+            .unwrap_or_default();
+        let unadopted = unadopted_by_collection
+            .remove(&collection)
+            .unwrap_or_default();
+        let Some((planned, resource)) = find(scenarios, &collection) else {
+            left.extend(unproven.into_iter().map(|url| unproven_left(url, None)));
+            left.extend(unadopted);
+            continue;
+        };
+        match search_one(ctx, planned, resource, marker).await {
+            Ok(found) => {
+                let accounted = found.len();
+                left.extend(found);
+                left.extend(unadopted.into_iter().skip(accounted));
+            }
+            Err(why) => {
+                left.extend(unproven.into_iter().map(|url| unproven_left(url, None)));
+                let lost_answers = usize::try_from(posts)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(unadopted.len());
+                left.extend(unadopted);
+                if lost_answers > 0 {
+                    left.push(LeftBehind {
+                        url: collection,
+                        reason: format!(
+                            "{lost_answers} POST(s) to this collection lost their answer and may have created resources idemfuzz cannot identify: {why}"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    left
+}
+
+/// The marked items of one collection, or why it cannot be searched.
+async fn search_one(
+    ctx: &RunContext,
+    planned: &PlannedScenario,
+    resource: &Resource,
+    marker: &str,
+) -> Result<Vec<LeftBehind>, String> {
+    if !carries_marker(resource, marker) {
+        return Err("its body template has no string that can carry the run marker".into());
+    }
+    let listed = list(ctx.transport.as_ref(), &planned.target, resource).await?;
+    Ok(marked_left(&listed, planned, resource, marker))
+}
+
+/// The items of a listing that carry the run marker, as left behind.
+pub fn marked_left(
+    listed: &[Value],
+    planned: &PlannedScenario,
+    resource: &Resource,
+    marker: &str,
+) -> Vec<LeftBehind> {
+    listed
+        .iter()
+        .filter(|item| marker::carries(item, marker))
+        .map(|item| {
+            let url = resource
+                .id_field
+                .get(item)
+                .and_then(id_text)
+                .map(|id| planned.target.url(&resource.item_path(&id)));
+            unproven_left(
+                url.unwrap_or_else(|| planned.target.url(&resource.collection)),
+                Some(marker),
+            )
+        })
+        .collect()
+}
+
+/// Every item of a collection, read with one GET (retried after a transient fault). A read
+/// needs no ownership; it runs after an interruption too, like the cleanup.
+pub async fn list(
+    transport: &dyn Transport,
+    target: &ResolvedTarget,
+    resource: &Resource,
+) -> Result<Vec<Value>, String> {
+    let scope = Scope {
+        base: &target.base_url,
+        registry: &Registry::default(),
+        collection: None,
+    };
+    let clearance = guard::clear(scope, Method::Get, &target.url(&resource.collection))
+        .map_err(|refusal| format!("the collection could not be listed ({refusal})"))?;
+    let url = clearance.url().to_owned();
+    let mut attempt = 1;
+    let answer = loop {
+        let request = clearance
+            .clone()
+            .request(target.wire_headers(), None, target.target.timeout);
+        let answer = auth::send(transport, target.auth.as_deref(), request).await;
+        if !faults::is_transient_answer(&answer) || attempt >= faults::PROBE_ATTEMPTS {
+            break answer;
+        }
+        tokio::time::sleep(faults::backoff(attempt)).await;
+        attempt += 1;
+    };
+    let raw = answer.map_err(|err| format!("the collection could not be listed ({err})"))?;
+    if !(200..300).contains(&raw.status) {
+        return Err(format!(
+            "the collection could not be listed (GET {url} answered {})",
+            raw.status
+        ));
+    }
+    serde_json::from_slice::<Value>(&raw.body)
+        .ok()
+        .and_then(|body| resource.items.get(&body).and_then(Value::as_array).cloned())
+        .ok_or_else(|| format!("GET {url} answered no list of items"))
+}
+
+/// A resource the run very probably created but cannot prove it did.
+pub fn unproven_left(url: String, marker: Option<&str>) -> LeftBehind {
+    let how = match marker {
+        Some(marker) => format!("it carries this run's marker `{marker}`, but "),
+        None => String::new(),
+    };
+    LeftBehind {
+        url,
+        reason: format!(
+            "created by a POST whose answer idemfuzz did not read (lost, or a simulated lost response) or named no resource it could adopt; {how}idemfuzz cannot prove it created it, so it was not deleted"
+        ),
+    }
+}
+
+/// The scenario and resource whose collection URL is `collection`.
+pub fn find<'a>(
+    scenarios: &'a [PlannedScenario],
+    collection: &str,
+) -> Option<(&'a PlannedScenario, &'a Resource)> {
+    scenarios.iter().find_map(|planned| {
+        planned
+            .scenario
+            .resources
+            .iter()
+            .find(|r| planned.target.url(&r.collection) == collection)
+            .map(|r| (planned, r))
+    })
+}
+
+/// The collection URL of the resource an item URL belongs to.
+fn owning_collection(scenarios: &[PlannedScenario], url: &str) -> Option<String> {
+    scenarios.iter().find_map(|planned| {
+        planned.scenario.resources.iter().find_map(|resource| {
+            let item = planned.target.url(&resource.item_path(""));
+            url.starts_with(&item)
+                .then(|| planned.target.url(&resource.collection))
+        })
+    })
+}
