@@ -641,6 +641,19 @@ async fn drf_viewset() {
         47,
         "never reused"
     );
+    // Django 5.2.19 + DRF 3.18.3: a non-integer pk is a bare Http404; OPTIONS is SimpleMetadata
+    // with the serializer's fields under `actions`.
+    let not_an_id = http.get("/items/abc/").await;
+    assert_eq!(
+        (not_an_id.status, not_an_id.json()),
+        (404, json!({ "detail": "Not found." }))
+    );
+    let options = http.call("OPTIONS", "/items/1/").await.json();
+    assert_eq!(options["name"], "Item Instance");
+    assert_eq!(options["actions"]["PUT"]["name"]["required"], true);
+    assert_eq!(options["actions"]["PUT"]["id"]["read_only"], true);
+    let list_options = http.call("OPTIONS", "/items/").await.json();
+    assert_eq!(list_options["actions"]["POST"]["color"]["required"], false);
     api.assert_seed_untouched();
 
     let (_merging, http) = serve(Drf::with_bug(DrfBug::PutMerges));
@@ -736,7 +749,11 @@ async fn json_server_reuses_the_last_id() {
     let (api, http) = serve_seeded(JsonServer::correct(), Seed::numbered("items", 3));
     let created = http.json("POST", "/items", json!({ "name": "four" })).await;
     assert_eq!(created.status, 201);
-    assert!(created.header("location").is_none());
+    // json-server 0.17.4: an absolute `Location` on POST.
+    assert_eq!(
+        created.header("location").map(str::to_string),
+        Some(format!("{}/items/4", api.base_url()))
+    );
     assert_eq!(created.json(), json!({ "name": "four", "id": 4 }));
     assert!(created.text().contains("\n  \""), "pretty-printed");
     let etag = created.header("etag").expect("Express's ETag");
@@ -764,19 +781,147 @@ async fn json_server_reuses_the_last_id() {
     assert_eq!(replaced, json!({ "color": "red", "id": 4 }), "PUT replaces");
     let missing = http.json("PUT", "/items/99", json!({ "name": "x" })).await;
     assert_eq!((missing.status, missing.json()), (404, json!({})));
-    let wrong = http.json("POST", "/items/1", json!({})).await;
-    assert_eq!(wrong.status, 404);
-    assert!(wrong.text().contains("Cannot POST /items/1"));
+    // json-server 0.17.4: a method the route lacks is the same 404 `{}` (no `Allow`), a trailing
+    // slash is ignored, `If-Match` is not evaluated, a body that is not JSON is Express's HTML 400.
+    for (method, path) in [
+        ("POST", "/items/1"),
+        ("PUT", "/items"),
+        ("DELETE", "/items"),
+    ] {
+        let wrong = http.json(method, path, json!({})).await;
+        assert_eq!(
+            (wrong.status, wrong.json()),
+            (404, json!({})),
+            "{method} {path}"
+        );
+        assert!(wrong.header("allow").is_none());
+        assert!(wrong.header("etag").is_some_and(|t| t.starts_with("W/")));
+    }
+    assert_eq!(
+        http.get("/items/1/").await.status,
+        200,
+        "trailing slash ignored"
+    );
+    let stale = http
+        .with(
+            "PUT",
+            "/items/4",
+            ("if-match", "\"stale\""),
+            r#"{"name":"x"}"#,
+        )
+        .await;
+    assert_eq!(stale.status, 200, "If-Match is not evaluated");
+    let not_json = http
+        .with(
+            "POST",
+            "/items",
+            ("content-type", "application/json"),
+            "nope",
+        )
+        .await;
+    assert_eq!(not_json.status, 400);
+    assert!(not_json.text().contains("SyntaxError"));
     api.assert_seed_untouched();
+}
+
+/// json-server 1.0.0-beta.3 (tinyhttp): 4-hex-digit string ids, no `Location`, no ETag, text 404s,
+/// and a HEAD of an item that deletes it.
+#[tokio::test]
+async fn json_server_v1_is_another_program_and_its_beta3_head_deletes() {
+    let (api, http) = serve_seeded(JsonServerV1::correct(), Seed::numbered("items", 1));
+    let created = http
+        .json("POST", "/items", json!({ "name": "a", "id": 9 }))
+        .await;
+    assert_eq!(created.status, 201);
+    assert!(created.header("location").is_none() && created.header("etag").is_none());
+    let id = created.json()["id"].as_str().unwrap_or("").to_string();
+    assert!(
+        id.len() == 4 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert!(
+        created.text().starts_with("{\n  \"id\""),
+        "id first: {}",
+        created.text()
+    );
+    let item = format!("/items/{id}");
+    assert_eq!(http.call("HEAD", &item).await.status, 200);
+    assert_eq!(
+        http.get(&item).await.status,
+        200,
+        "the correct variant keeps it"
+    );
+    let missing = http
+        .json("PUT", "/items/ffff", json!({ "name": "x" }))
+        .await;
+    assert_eq!(
+        (missing.status, missing.text()),
+        (404, "Not Found".to_string())
+    );
+    assert_eq!(http.get(&format!("{item}/")).await.status, 404);
+    let page = http.get("/items?_page=1&_per_page=1").await.json();
+    assert_eq!(
+        (page["items"].clone(), page["next"].clone()),
+        (json!(2), json!(2))
+    );
+    let deleted = http.call("DELETE", &item).await;
+    assert_eq!(
+        (deleted.status, deleted.json()["name"].clone()),
+        (200, json!("a"))
+    );
+    // 1.0.0-beta.3: the body is parsed before routing; not JSON is a 500 with V8's message.
+    for (path, body, message) in [
+        (
+            "/items",
+            "nope",
+            "Unexpected token 'o', \"nope\" is not valid JSON",
+        ),
+        (
+            "/items/ffff",
+            "hi",
+            "Unexpected token 'h', \"hi\" is not valid JSON",
+        ),
+    ] {
+        let broken = http
+            .with("PUT", path, ("content-type", "text/plain"), body)
+            .await;
+        assert_eq!((broken.status, broken.text()), (500, message.to_string()));
+        assert!(broken.header("content-type").is_none());
+    }
+    let next = http
+        .json_text("POST", "/items", json!({ "name": "b" }), "id")
+        .await;
+    assert_ne!(next, id, "ids are not reused");
+    api.assert_seed_untouched();
+
+    let (_beta3, http) = serve(JsonServerV1::beta3());
+    let id = http
+        .json_text("POST", "/items", json!({ "name": "a" }), "id")
+        .await;
+    let item = format!("/items/{id}");
+    let head = http.call("HEAD", &item).await;
+    assert_eq!(head.status, 200);
+    assert!(
+        head.header("content-length").is_none(),
+        "tinyhttp sends none"
+    );
+    assert_eq!(http.get(&item).await.status, 404, "the HEAD deleted it");
 }
 
 #[tokio::test]
 async fn eve_api() {
-    let (_api, http) = serve(Eve::correct());
+    let (api, http) = serve(Eve::correct());
+    let base = api.base_url();
     let created = http.json("POST", "/things", json!({ "name": "a" })).await;
     assert_eq!(created.status, 201);
     let summary = created.json();
     let id = summary["_id"].as_str().expect("an _id").to_string();
+    // Eve 2.3.1 (over mongomock 4.3): POST answers an absolute `Location`; the list has
+    // `X-Total-Count`; a trailing slash is accepted on an item.
+    assert_eq!(
+        created.header("location").map(str::to_string),
+        Some(format!("{base}/things/{id}"))
+    );
     assert!(
         id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()),
         "{id}"
@@ -792,8 +937,15 @@ async fn eve_api() {
         ))
     );
     assert!(httpdate::parse_http_date(read.json()["_updated"].as_str().unwrap_or("")).is_ok());
-    let list = http.get("/things").await.json();
+    let list = http.get("/things").await;
+    assert_eq!(list.header("x-total-count"), Some("1"));
+    assert!(
+        list.header("last-modified").is_some(),
+        "the newest _updated"
+    );
+    let list = list.json();
     assert_eq!(list["_meta"]["total"], 1);
+    assert_eq!(http.get(&format!("/things/{id}/")).await.status, 200);
     assert_eq!(items(&list, "/_items").len(), 1);
     let unknown = http
         .json(
@@ -828,6 +980,33 @@ async fn eve_api() {
         )
         .await;
     assert_eq!(create_only.status, 412);
+    let tag = http
+        .get(&format!("/things/{id}"))
+        .await
+        .header("etag")
+        .unwrap_or("")
+        .to_string();
+    let weak = http
+        .with(
+            "PUT",
+            &format!("/things/{id}"),
+            ("if-match", &format!("W/{tag}")),
+            r#"{"name":"b"}"#,
+        )
+        .await;
+    assert_eq!(weak.status, 412, "If-Match compares strongly");
+    let star = http
+        .with(
+            "PUT",
+            &format!("/things/{id}"),
+            ("if-match", "*"),
+            r#"{"name":"b"}"#,
+        )
+        .await;
+    assert_eq!(star.status, 200, "* holds for an existing document");
+    let wrong = http.json("POST", &format!("/things/{id}"), json!({})).await;
+    assert_eq!(wrong.status, 405);
+    assert!(wrong.header("allow").is_some_and(|a| !a.contains("POST")));
     assert_eq!(http.get("/things/not-an-object-id").await.status, 404);
     let upsert = http
         .json(
@@ -837,6 +1016,20 @@ async fn eve_api() {
         )
         .await;
     assert_eq!(upsert.status, 201);
+    assert_eq!(
+        upsert.header("location").map(str::to_string),
+        Some(format!("{base}/things/5f0000000000000000000099"))
+    );
+    for _ in 0..2 {
+        let gone = http
+            .call("DELETE", "/things/5f0000000000000000000099")
+            .await;
+        assert_eq!(gone.status, 204, "all_done(), also for a missing document");
+    }
+    assert_eq!(
+        http.get("/things/5f0000000000000000000099").await.status,
+        404
+    );
     for _ in 0..2 {
         assert_eq!(
             http.json_status("PUT", &format!("/things/{id}"), json!({ "name": "same" }))
@@ -859,6 +1052,69 @@ async fn eve_api() {
         .await;
     assert_eq!(overwrite.status, 200);
 
+    // Eve 2.3.1: `max_results` pages and stays in the links; PATCH answers no Last-Modified.
+    http.json("POST", "/things", json!({ "name": "second" }))
+        .await;
+    let page = http.get("/things?max_results=1").await.json();
+    assert_eq!(
+        (
+            page["_meta"]["max_results"].clone(),
+            page["_links"]["next"]["href"].clone()
+        ),
+        (json!(1), json!("things?max_results=1&page=2"))
+    );
+    assert_eq!(items(&page, "/_items").len(), 1);
+    let patched = http
+        .json("PATCH", &format!("/things/{id}"), json!({ "size": 9 }))
+        .await;
+    assert_eq!(patched.status, 200);
+    assert!(patched.header("etag").is_some() && patched.header("last-modified").is_none());
+
+    // Eve 2.3.1 as released: `If-Match: *` is 412, `W/` is stripped, a 405 has no `Allow`,
+    // OPTIONS of an item lists POST, the upsert `Location` doubles the collection.
+    let (released, http) = serve(Eve::as_released());
+    let id = http
+        .json_text("POST", "/things", json!({ "name": "a" }), "_id")
+        .await;
+    let item = format!("/things/{id}");
+    let tag = http
+        .get(&item)
+        .await
+        .header("etag")
+        .unwrap_or("")
+        .to_string();
+    let star = http
+        .with("PUT", &item, ("if-match", "*"), r#"{"name":"b"}"#)
+        .await;
+    assert_eq!(star.status, 412, "Eve compares * as a tag");
+    let weak = http
+        .with(
+            "PUT",
+            &item,
+            ("if-match", &format!("W/{tag}")),
+            r#"{"name":"b"}"#,
+        )
+        .await;
+    assert_eq!(weak.status, 200, "Eve strips W/");
+    let wrong = http.json("POST", &item, json!({})).await;
+    assert_eq!((wrong.status, wrong.header("allow")), (405, None));
+    let options = http.call("OPTIONS", &item).await;
+    assert!(options.header("allow").is_some_and(|a| a.contains("POST")));
+    let upsert = http
+        .json(
+            "PUT",
+            "/things/5f0000000000000000000098",
+            json!({ "name": "u" }),
+        )
+        .await;
+    assert_eq!(
+        upsert.header("location").map(str::to_string),
+        Some(format!(
+            "{}/things/things/5f0000000000000000000098",
+            released.base_url()
+        ))
+    );
+
     let (_buggy, http) = serve(Eve::with_bug(EveBug::RepeatPut412));
     let id = http
         .json_text("POST", "/things", json!({ "name": "a" }), "_id")
@@ -871,11 +1127,21 @@ async fn eve_api() {
                 .json("PUT", &format!("/things/{id}"), body.clone())
                 .await;
             assert_eq!(first.status, 200, "{}", first.text());
+            // Eve 2.3.1: the matching If-Match does not help (checked by hand).
+            let tag = first.header("etag").unwrap_or("").to_string();
+            let matching = http
+                .with(
+                    "PUT",
+                    &format!("/things/{id}"),
+                    ("if-match", &tag),
+                    &body.to_string(),
+                )
+                .await;
             let second = http.json("PUT", &format!("/things/{id}"), body).await;
-            if second.status == 200 {
+            if matching.status == 200 || second.status == 200 {
                 return false;
             }
-            assert_eq!(second.status, 412);
+            assert_eq!((matching.status, second.status), (412, 412));
             assert_eq!(second.json()["_error"]["code"], 412);
             true
         }
@@ -1002,6 +1268,74 @@ async fn couchdb_documents_need_their_revision() {
         http.json_status("PUT", "/idemfuzz/doc", json!({ "name": "b", "_rev": rev1 }))
             .await,
         201
+    );
+}
+
+/// pouchdb-server 4.2.0 (`--in-memory`): updates are 201, `If-Match` does not name a PUT's rev,
+/// reads carry Express's weak ETag, a stale `?rev=` DELETE is 404 `missing`, and a DELETE
+/// without `?rev=` deletes whatever `If-Match` says.
+#[tokio::test]
+async fn pouchdb_server_deletes_without_a_revision() {
+    let (_pouch, http) = serve(Couch::pouchdb_server());
+    let rev1 = http
+        .json_text("PUT", "/idemfuzz/doc", json!({ "name": "a" }), "rev")
+        .await;
+    let by_header = http
+        .with(
+            "PUT",
+            "/idemfuzz/doc",
+            ("if-match", &format!("\"{rev1}\"")),
+            r#"{"name":"b"}"#,
+        )
+        .await;
+    assert_eq!(
+        by_header.status, 409,
+        "If-Match does not name the rev of a PUT"
+    );
+    let updated = http
+        .json("PUT", "/idemfuzz/doc", json!({ "name": "b", "_rev": rev1 }))
+        .await;
+    assert_eq!(updated.status, 201);
+    let rev2 = updated.json()["rev"].as_str().unwrap_or("").to_string();
+    let read = http.get("/idemfuzz/doc").await;
+    let tag = read.header("etag").unwrap_or("");
+    assert!(
+        tag.starts_with("W/\"") && !tag.contains(&rev2),
+        "Express's tag: {tag}"
+    );
+    let revalidated = http
+        .with(
+            "GET",
+            "/idemfuzz/doc",
+            ("if-none-match", &format!("\"{rev2}\"")),
+            "",
+        )
+        .await;
+    assert_eq!(revalidated.status, 200, "the rev is not the read's ETag");
+    let stale = http
+        .call("DELETE", &format!("/idemfuzz/doc?rev={rev1}"))
+        .await;
+    assert_eq!(
+        (stale.status, stale.json()["reason"].clone()),
+        (404, json!("missing"))
+    );
+    let blind = http
+        .with("DELETE", "/idemfuzz/doc", ("if-match", "\"1-stale\""), "")
+        .await;
+    assert_eq!(blind.status, 200, "deleted without a (matching) revision");
+    assert_eq!(http.get("/idemfuzz/doc").await.status, 404);
+    // pouchdb-server 4.2.0: no 405 anywhere.
+    http.json("PUT", "/idemfuzz/other", json!({ "name": "a" }))
+        .await;
+    let patch = http.json("PATCH", "/idemfuzz/other", json!({})).await;
+    assert_eq!(
+        (patch.status, patch.json()["reason"].clone()),
+        (404, json!("missing"))
+    );
+    let post = http.json("POST", "/idemfuzz/other", json!({})).await;
+    assert_eq!(
+        (post.status, post.json()["reason"].clone()),
+        (400, json!("only_multipart_accepted"))
     );
 }
 
@@ -1162,6 +1496,141 @@ async fn webdav_files_collections_and_propfind() {
     .await;
 }
 
+/// nginx 1.22.1 (+ dav-ext), rclone 1.60.1 `serve webdav`, WsgiDAV 4.4.0 and Apache 2.4.71 mod_dav_fs,
+/// each against the same PUT/DELETE/precondition sequence.
+#[tokio::test]
+async fn real_webdav_servers_deviate_each_in_their_way() {
+    let (api, http) = serve(WebDav::correct());
+    let created = http.put_text("/new.txt", "a").await;
+    assert_eq!(
+        (
+            created.status,
+            created.header("location").map(str::to_string)
+        ),
+        (201, Some(format!("{}/new.txt", api.base_url())))
+    );
+    assert!(
+        http.put_text("/new.txt", "b")
+            .await
+            .header("location")
+            .is_none()
+    );
+
+    let (_nginx, http) = serve(WebDav::nginx());
+    http.put_text("/f.txt", "a").await;
+    let stale = http
+        .with("PUT", "/f.txt", ("if-match", "\"stale\""), "b")
+        .await;
+    assert_eq!(stale.status, 204, "nginx does not evaluate If-Match");
+    let create_only = http
+        .with("PUT", "/f.txt", ("if-none-match", "*"), "c")
+        .await;
+    assert_eq!(create_only.status, 204);
+    let wrong = http.call("POST", "/f.txt").await;
+    assert_eq!((wrong.status, wrong.header("allow")), (405, None));
+    let gone = http
+        .with("DELETE", "/f.txt", ("if-match", "\"stale\""), "")
+        .await;
+    assert_eq!(gone.status, 204);
+
+    // rclone 1.60.1: 201 with the new ETag and no `Location` to every PUT; POST reads.
+    let (_rclone, http) = serve(WebDav::rclone());
+    let first = http.put_text("/f.txt", "a").await;
+    assert_eq!(first.status, 201);
+    assert!(first.header("etag").is_some() && first.header("location").is_none());
+    let again = http.put_text("/f.txt", "a").await;
+    assert_eq!(again.status, 201, "201 on replace");
+    assert_ne!(
+        first.header("etag"),
+        again.header("etag"),
+        "a new tag per write"
+    );
+    let posted = http.call("POST", "/f.txt").await;
+    assert_eq!((posted.status, posted.text()), (200, "a".to_string()));
+
+    let (_wsgidav, http) = serve(WebDav::wsgidav());
+    let blind = http.with("PUT", "/g.txt", ("if-match", "*"), "a").await;
+    assert_eq!(blind.status, 201, "If-Match unevaluated on a missing file");
+    let stale = http
+        .with("PUT", "/g.txt", ("if-match", "\"stale\""), "b")
+        .await;
+    assert_eq!(stale.status, 412, "but evaluated on an existing one");
+    assert!(http.call("PATCH", "/g.txt").await.header("allow").is_none());
+    // WsgiDAV 4.4.0: If-Match compares weakly.
+    let current = http
+        .get("/g.txt")
+        .await
+        .header("etag")
+        .unwrap_or("")
+        .to_string();
+    let weak = http
+        .with("PUT", "/g.txt", ("if-match", &format!("W/{current}")), "w")
+        .await;
+    assert_eq!(weak.status, 204, "W/ + the current tag matches");
+    // WsgiDAV 4.4.0: a PUT answers the new ETag, the one a GET then answers; no `Location`.
+    let replaced = http.put_text("/g.txt", "c").await;
+    let read = http.get("/g.txt").await;
+    assert_eq!(replaced.header("etag"), read.header("etag"));
+    assert!(replaced.header("location").is_none());
+
+    let (_apache, http) = serve(WebDav::apache());
+    http.put_text("/f.txt", "a").await;
+    let tag = http
+        .get("/f.txt")
+        .await
+        .header("etag")
+        .unwrap_or("")
+        .to_string();
+    assert!(tag.starts_with("W/"), "weak while fresh: {tag}");
+    let fresh = http.with("PUT", "/f.txt", ("if-match", &tag), "b").await;
+    assert_eq!(fresh.status, 412, "a weak tag never passes If-Match");
+    // Apache 2.4.71 mod_dav_fs: POST to a file serves it; PATCH is a 405 with `Allow`.
+    assert_eq!(http.call("POST", "/f.txt").await.status, 200);
+    // Apache 2.4.71 and rclone 1.60.1: an identical rewrite makes a new (mtime-based) tag.
+    let before = http.put_text("/same.txt", "x").await;
+    assert!(before.status == 201);
+    let tag = |r: Resp| r.header("etag").unwrap_or("").to_string();
+    let first = tag(http.get("/same.txt").await);
+    http.put_text("/same.txt", "x").await;
+    let second = tag(http.get("/same.txt").await);
+    assert!(first.starts_with("W/\"1-"), "{first}");
+    assert_ne!(first, second, "churn on an identical rewrite");
+    let wrong = http.call("PATCH", "/f.txt").await;
+    assert_eq!(wrong.status, 405);
+    assert!(wrong.header("allow").is_some());
+}
+
+/// moto 5.2.6 `moto_server`: `If-Match: *` fails on an existing object, reads ignore
+/// `If-None-Match: *`, POST and PATCH to an object are a 500 (the correct S3 variant answers
+/// 200, 304 and 405 with `Allow`).
+#[tokio::test]
+async fn moto_compares_star_as_a_tag_and_answers_500_to_post() {
+    for (behaviour, star_put, star_get, revalidated, post) in [
+        (S3::correct(), 200, 200, 304, 405),
+        (S3::moto(), 412, 412, 200, 500),
+    ] {
+        let (_api, http) = serve(behaviour);
+        assert_eq!(http.put_text("/bucket/k", "a").await.status, 200);
+        let put = http.with("PUT", "/bucket/k", ("if-match", "*"), "b").await;
+        let get = http.with("GET", "/bucket/k", ("if-match", "*"), "").await;
+        let fresh = http
+            .with("GET", "/bucket/k", ("if-none-match", "*"), "")
+            .await;
+        let wrong = http.call("POST", "/bucket/k").await;
+        assert_eq!(
+            (put.status, get.status, fresh.status, wrong.status),
+            (star_put, star_get, revalidated, post)
+        );
+        let create_only = http
+            .with("PUT", "/bucket/k", ("if-none-match", "*"), "c")
+            .await;
+        assert_eq!(
+            create_only.status, 412,
+            "both refuse a create-only overwrite"
+        );
+    }
+}
+
 #[tokio::test]
 async fn s3_objects_listing_and_auth() {
     let auth = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/s3/aws4_request, Signature=x";
@@ -1314,6 +1783,41 @@ async fn etcd_v2_keys() {
     let again = again.json();
     assert_eq!(again["prevNode"]["value"], "hello");
     assert!(again["node"]["modifiedIndex"].as_u64() > body["node"]["modifiedIndex"].as_u64());
+    // etcd 3.4.23 `--enable-v2`: a set replaces the node (new createdIndex); OPTIONS is the CORS
+    // handler's 200 without `Allow`; an empty directory has no `nodes`.
+    assert_eq!(
+        again["node"]["createdIndex"], again["node"]["modifiedIndex"],
+        "a set replaces the node"
+    );
+    let options = http.call("OPTIONS", "/v2/keys/idemfuzz/a").await;
+    assert_eq!((options.status, options.header("allow")), (200, None));
+    assert_eq!(options.header("access-control-allow-origin"), Some("*"));
+    http.send("PUT", "/v2/keys/empty?dir=true", &[], None).await;
+    let empty = http.get("/v2/keys/empty").await.json();
+    assert_eq!(empty["node"]["dir"], true);
+    assert!(
+        empty["node"].get("nodes").is_none(),
+        "no `nodes` when empty: {empty}"
+    );
+    // etcd 3.4.23: a recursive DELETE of a directory keeps its createdIndex in `node` and
+    // answers both of its indexes in `prevNode`.
+    http.send("PUT", "/v2/keys/tree/leaf?value=x", &[], None)
+        .await;
+    let before = http.get("/v2/keys/tree").await.json();
+    let gone = http
+        .send("DELETE", "/v2/keys/tree?recursive=true", &[], None)
+        .await
+        .json();
+    assert!(before["node"]["createdIndex"].is_u64(), "{before}");
+    assert_eq!(
+        gone["prevNode"]["createdIndex"],
+        before["node"]["createdIndex"]
+    );
+    assert_eq!(
+        gone["prevNode"]["modifiedIndex"],
+        before["node"]["modifiedIndex"]
+    );
+    assert_eq!(gone["node"]["createdIndex"], before["node"]["createdIndex"]);
     let ignored = http
         .json("PUT", "/v2/keys/idemfuzz/j", json!({ "value": "lost" }))
         .await;

@@ -18,6 +18,9 @@ pub enum EtagStyle {
     /// last modification and the size: a same-size change within the same second keeps the tag.
     /// Buggy: a strong tag must change with the representation (RFC 9110 §8.8.3).
     MtimeSize,
+    /// Apache's (and, in its own format, rclone's) `"<size hex>-<mtime µs hex>"`: every write
+    /// changes it, an identical rewrite included. RFC-conformant churn.
+    SizeMtimeMicros,
     /// A weak tag `W/"<hash>"`: never matches `If-Match` (strong comparison).
     Weak,
     /// No ETag at all.
@@ -33,6 +36,13 @@ impl EtagStyle {
                 "\"{:x}-{:x}\"",
                 epoch_seconds(modified),
                 content.len()
+            )),
+            EtagStyle::SizeMtimeMicros => Some(format!(
+                "\"{:x}-{:x}\"",
+                content.len(),
+                modified
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_micros())
             )),
             EtagStyle::Weak => Some(format!("W/\"{}\"", &sha256_hex(content)[..32])),
             EtagStyle::None => None,

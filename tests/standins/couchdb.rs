@@ -19,8 +19,19 @@
 //! every successful PUT, update included (RFC 9110 §9.3.4 wants 200 or 204 for a
 //! modification): that is [`CouchBug::Update201`]. [`CouchBug::StaleRevAccepted`] is the lost
 //! update: any `_rev` is accepted (a missing one is still 409).
+//!
+//! pouchdb-server (4.2.0, checked here; CouchDB itself is not installable on this machine) is
+//! [`Couch::pouchdb_server`]: [`CouchBug::Update201`], and three more deviations —
+//! [`CouchBug::DeleteWithoutRev`] (a DELETE without `?rev=` deletes the current revision
+//! whatever `If-Match` says: the lost update on DELETE), [`CouchBug::IfMatchIgnoredOnPut`]
+//! (`If-Match` is not read as the revision of a PUT: an update needs `_rev` or `?rev=`) and
+//! [`CouchBug::ExpressEtag`] (GET and HEAD carry Express's weak ETag of the body instead of the
+//! rev, so `If-None-Match: "<rev>"` is answered 200 — RFC-conformant, but the ETag of a read is
+//! not the ETag a write answered), and [`CouchBug::NoMethodNotAllowed`] (PATCH to a document
+//! is 404 `missing`, POST to it 400 `only_multipart_accepted`: no 405 anywhere).
 
 use axum::http::Method;
+use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::conditional::{md5_hex, weak_eq};
@@ -44,6 +55,16 @@ pub enum CouchBug {
     StaleRevAccepted,
     /// Updates answer 201 Created, as real CouchDB does.
     Update201,
+    /// A DELETE without `?rev=` deletes the current revision, `If-Match` unread; a stale
+    /// `?rev=` is 404 `missing` (pouchdb-server).
+    DeleteWithoutRev,
+    /// `If-Match` does not name the revision of a PUT (pouchdb-server).
+    IfMatchIgnoredOnPut,
+    /// GET/HEAD answer Express's weak ETag of the body, not the rev (pouchdb-server).
+    ExpressEtag,
+    /// No 405: a method without a route (PATCH) falls through to 404 `missing`, and POST to a
+    /// document is the attachment route's 400 `only_multipart_accepted` (pouchdb-server).
+    NoMethodNotAllowed,
 }
 
 impl Default for Couch {
@@ -69,6 +90,20 @@ impl Couch {
     pub fn with_bug(bug: CouchBug) -> Couch {
         Couch {
             bugs: vec![bug],
+            ..Couch::default()
+        }
+    }
+
+    /// pouchdb-server 4.2.0 as released.
+    pub fn pouchdb_server() -> Couch {
+        Couch {
+            bugs: vec![
+                CouchBug::Update201,
+                CouchBug::DeleteWithoutRev,
+                CouchBug::IfMatchIgnoredOnPut,
+                CouchBug::ExpressEtag,
+                CouchBug::NoMethodNotAllowed,
+            ],
             ..Couch::default()
         }
     }
@@ -138,7 +173,7 @@ impl Couch {
             );
         }
         match req.method {
-            Method::GET | Method::HEAD => read(store, req, db, id),
+            Method::GET | Method::HEAD => read(store, req, db, id, self.has(CouchBug::ExpressEtag)),
             Method::PUT => {
                 let Ok(Value::Object(doc)) = req.json() else {
                     return bad_request("Document must be a JSON object");
@@ -146,6 +181,12 @@ impl Couch {
                 self.save(store, req, db, id, doc)
             }
             Method::DELETE => self.delete(store, req, db, id),
+            Method::POST if self.has(CouchBug::NoMethodNotAllowed) => {
+                bad_request_as("bad_request", "only_multipart_accepted")
+            }
+            _ if self.has(CouchBug::NoMethodNotAllowed) => {
+                couch(404, &json!({ "error": "not_found", "reason": "missing" }))
+            }
             _ => not_allowed("DELETE,GET,HEAD,PUT"),
         }
     }
@@ -159,7 +200,8 @@ impl Couch {
         id: &str,
         mut doc: Map<String, Value>,
     ) -> Reply {
-        let named = named_rev(req, doc.get("_rev").and_then(Value::as_str));
+        let if_match = !self.has(CouchBug::IfMatchIgnoredOnPut);
+        let named = named_rev(req, doc.get("_rev").and_then(Value::as_str), if_match);
         if named.conflicting {
             return bad_request(
                 "Document rev from request body and query string have different values",
@@ -204,11 +246,16 @@ impl Couch {
         let Some(live) = store.get(db, id).cloned() else {
             return missing(store, db, id);
         };
-        let named = named_rev(req, None);
         let current = rev_of(&live);
+        let sloppy = self.has(CouchBug::DeleteWithoutRev);
+        let named = named_rev(req, None, !sloppy);
         let accepted = match &named.rev {
-            Some(rev) => *rev == current || self.has(CouchBug::StaleRevAccepted),
-            None => false,
+            Some(rev) if *rev == current || self.has(CouchBug::StaleRevAccepted) => true,
+            Some(_) if sloppy => {
+                return couch(404, &json!({ "error": "not_found", "reason": "missing" }));
+            }
+            Some(_) => false,
+            None => sloppy,
         };
         if !accepted {
             return conflict();
@@ -256,13 +303,21 @@ impl Behaviour for Couch {
     }
 }
 
-fn read(store: &Store, req: &Req, db: &str, id: &str) -> Reply {
+fn read(store: &Store, req: &Req, db: &str, id: &str, express_etag: bool) -> Reply {
     let Some(entry) = store.get(db, id) else {
         return missing(store, db, id);
     };
     let rev = rev_of(entry);
     if req.query("rev").is_some_and(|r| r != rev) {
         return couch(404, &json!({ "error": "not_found", "reason": "missing" }));
+    }
+    let body = entry.body.json().unwrap_or(&Value::Null);
+    if express_etag {
+        let bytes = format!("{body}\n");
+        let digest = base64::engine::general_purpose::STANDARD
+            .encode(super::conditional::sha1(bytes.as_bytes()));
+        let etag = format!("W/\"{:x}-{}\"", bytes.len(), &digest[..27]);
+        return couch(200, body).with_header("ETag", etag);
     }
     let etag = format!("\"{rev}\"");
     if req
@@ -273,7 +328,7 @@ fn read(store: &Store, req: &Req, db: &str, id: &str) -> Reply {
             .with_header("ETag", etag)
             .with_header("Cache-Control", "must-revalidate");
     }
-    couch(200, entry.body.json().unwrap_or(&Value::Null)).with_header("ETag", etag)
+    couch(200, body).with_header("ETag", etag)
 }
 
 fn all_docs(store: &Store, req: &Req, db: &str) -> Reply {
@@ -315,11 +370,13 @@ fn all_docs(store: &Store, req: &Req, db: &str) -> Reply {
     )
 }
 
-/// The revision a request names: body `_rev`, `?rev=`, or `If-Match` (quotes removed).
-fn named_rev(req: &Req, body_rev: Option<&str>) -> Named {
+/// The revision a request names: body `_rev`, `?rev=`, or `If-Match` (quotes removed; only
+/// when `if_match` is read).
+fn named_rev(req: &Req, body_rev: Option<&str>, if_match: bool) -> Named {
     let query = req.query("rev").map(str::to_string);
     let header = req
         .header("if-match")
+        .filter(|_| if_match)
         .map(|t| t.trim().trim_matches('"').to_string());
     let others: Vec<String> = query.into_iter().chain(header).collect();
     let rev = body_rev

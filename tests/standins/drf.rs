@@ -10,13 +10,22 @@
 //! and no `Location` (DRF sets one only for a `url` field). PUT is a full update: the
 //! serializer's fields declared with `default=` store their default when omitted (`null`, `[]`,
 //! `""`). PATCH is a partial update. DELETE answers 204, then 404
-//! `{"detail": "No Item matches the given query."}`. A PUT to a missing id is 404 (no upsert).
+//! `{"detail": "No Item matches the given query."}` (an id that is not an integer: 404
+//! `{"detail": "Not found."}`). A PUT to a missing id is 404 (no upsert).
 //! Validation errors are 400 `{"field": ["This field is required."]}`. Methods a view lacks
 //! answer 405 `{"detail": "Method \"POST\" not allowed."}`. Every view response carries
 //! `Allow` (the view's methods), `Vary: Accept, Cookie` and Django's security headers; OPTIONS
-//! answers 200 with the view's metadata. No ETag (DRF sends none by default). The correct
-//! variant refuses a write whose `If-None-Match: *` fails (the item exists) with 412, as
-//! RFC 9110 §13.1.2 requires of any origin server; real DRF ignores the field.
+//! answers 200 with the view's metadata (`SimpleMetadata`, its `actions` included). No ETag
+//! (DRF sends none by default), and `If-Match` is ignored. Real DRF ignores `If-None-Match`
+//! too; the correct variant refuses a write whose `If-None-Match: *` fails (the item exists)
+//! with 412, as RFC 9110 §13.1.2 requires of any origin server (idemfuzz tests that without
+//! ETags).
+//!
+//! Which serializer: the correct variant is a `ModelSerializer` whose optional fields declare
+//! `default=` (so a PUT replaces). A *stock* `ModelSerializer` does not copy the model's
+//! defaults: omitted optional fields are left out of `validated_data` and `update()` keeps
+//! their old values, so a PUT merges — that is [`DrfBug::PutMerges`]. Both were checked against
+//! Django 5.2 + DRF 3.18 (`/work/notes/realservers.md`).
 
 use axum::http::Method;
 use serde_json::{Map, Value, json};
@@ -45,8 +54,9 @@ pub struct Drf {
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrfBug {
-    /// PUT keeps omitted members: what a `ModelSerializer` whose optional fields have no
-    /// `default=` does (`update()` only sets the members in `validated_data`).
+    /// PUT keeps omitted members: what a stock `ModelSerializer` does (its optional fields get
+    /// no `default=`, and `update()` only sets the members in `validated_data`). The default
+    /// of a DRF app written from the tutorial.
     PutMerges,
     /// A repeated DELETE answers 500 (a soft-delete that then trips over the deleted row).
     RepeatDelete500,
@@ -89,7 +99,7 @@ impl Drf {
         match req.method {
             Method::GET | Method::HEAD => self.page(store, req, coll),
             Method::POST => self.create(store, req, coll),
-            Method::OPTIONS => view(200, &metadata(coll, "List"), LIST_ALLOW),
+            Method::OPTIONS => view(200, &self.metadata(coll, "List", "POST"), LIST_ALLOW),
             _ => not_allowed(&req.method, LIST_ALLOW),
         }
     }
@@ -119,7 +129,7 @@ impl Drf {
     fn create(&self, store: &mut Store, req: &Req, coll: &str) -> Reply {
         let given = match self.validated(req, false) {
             Ok(given) => given,
-            Err(reply) => return reply,
+            Err(reply) => return with_allow(reply, LIST_ALLOW),
         };
         let id = store.mint(coll, &IdPolicy::Sequence);
         let doc = self.representation(&id, self.schema.filled(&given));
@@ -151,7 +161,9 @@ impl Drf {
         let numeric = id.parse::<u64>().is_ok();
         let current = numeric.then(|| store.get(coll, id).cloned()).flatten();
         match req.method {
-            Method::OPTIONS => return view(200, &metadata(coll, "Instance"), DETAIL_ALLOW),
+            Method::OPTIONS => {
+                return view(200, &self.metadata(coll, "Instance", "PUT"), DETAIL_ALLOW);
+            }
             Method::GET | Method::HEAD | Method::PUT | Method::PATCH | Method::DELETE => {}
             _ => return not_allowed(&req.method, DETAIL_ALLOW),
         }
@@ -160,7 +172,13 @@ impl Drf {
             if req.method == Method::DELETE && tombstone && self.has(DrfBug::RepeatDelete500) {
                 return server_error();
             }
-            let detail = format!("No {} matches the given query.", model_title(coll));
+            let detail = if numeric {
+                format!("No {} matches the given query.", model_title(coll))
+            } else {
+                // `filter(pk="abc")` raises ValueError; DRF's `get_object_or_404` turns it into
+                // a bare Http404.
+                "Not found.".to_string()
+            };
             return view(404, &json!({ "detail": detail }), DETAIL_ALLOW);
         };
         let old = entry
@@ -273,7 +291,7 @@ fn django_404() -> Reply {
     Reply::typed(
         404,
         "text/html; charset=utf-8",
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n",
+        "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n",
     )
 }
 
@@ -306,14 +324,56 @@ fn page_url(req: &Req, page: Option<usize>) -> String {
     url
 }
 
-/// The body of an OPTIONS answer (`SimpleMetadata` without actions).
-fn metadata(coll: &str, kind: &str) -> Value {
-    json!({
-        "name": format!("{} {kind}", model_title(coll)),
-        "description": "",
-        "renders": ["application/json", "text/html"],
-        "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
-    })
+impl Drf {
+    /// The body of an OPTIONS answer (`SimpleMetadata`): the view, and the serializer's fields
+    /// under the write method the view allows (`POST` on the list, `PUT` on an instance).
+    fn metadata(&self, coll: &str, kind: &str, write: &str) -> Value {
+        let mut fields = Map::new();
+        fields.insert(
+            "id".into(),
+            json!({ "type": "integer", "required": false, "read_only": true, "label": "ID" }),
+        );
+        for field in &self.schema.fields {
+            let label = capitalized(&field.name);
+            fields.insert(
+                field.name.clone(),
+                json!({
+                    "type": field_type(field.kind),
+                    "required": field.required,
+                    "read_only": false,
+                    "label": label
+                }),
+            );
+        }
+        json!({
+            "name": format!("{} {kind}", model_title(coll)),
+            "description": "",
+            "renders": ["application/json", "text/html"],
+            "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
+            "actions": { write: fields }
+        })
+    }
+}
+
+/// Django's `verbose_name` of a model field, capitalised as DRF labels it: `name` → `Name`.
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `SimpleMetadata`'s name of a serializer field's type.
+fn field_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Str => "string",
+        Kind::Int => "integer",
+        Kind::Float => "float",
+        Kind::Bool => "boolean",
+        Kind::List => "list",
+        Kind::Object => "nested object",
+    }
 }
 
 /// DRF's validation error body: `{"member": ["message"]}`.

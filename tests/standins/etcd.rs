@@ -5,17 +5,21 @@
 //! is ignored and an empty value is stored** (Go's `ParseForm` reads only forms), answered like
 //! any set. A set answers JSON `{"action": "set", "node": {"key": "/dir/key", "value",
 //! "modifiedIndex", "createdIndex"}}`, 201 when it created the key, 200 with `prevNode` when it
-//! replaced one; parent directories are created on the way. Conditions: `prevExist=false` (412
+//! replaced one — a set replaces the node, so both indexes are new (`update` and
+//! `compareAndSwap` keep `createdIndex`); parent directories are created on the way. Conditions: `prevExist=false` (412
 //! errorCode 105 when the key exists; action `create`), `prevExist=true` (404 errorCode 100 when
 //! missing; action `update`), `prevValue`/`prevIndex` (412 errorCode 101 "Compare failed";
 //! action `compareAndSwap`). `GET` of a key answers `{"action": "get", "node"}`; of a directory
 //! `{"action": "get", "node": {"key": "/dir", "dir": true, "nodes": [...]}}` with full keys
+//! (an empty directory has no `nodes` member)
 //! (`recursive=true` nests subdirectories' nodes). `DELETE` answers 200 `{"action": "delete",
 //! "node", "prevNode"}`; a directory needs `dir=true` (empty) or `recursive=true`. `POST` to a
 //! directory creates an in-order key named by the index (20 digits). A missing key is 404
 //! `{"errorCode": 100, "message": "Key not found", "cause": "/dir/key", "index"}`. Every answer
 //! carries `X-Etcd-Index`, `X-Raft-Index`, `X-Raft-Term`, `X-Etcd-Cluster-Id`; JSON ends with a
-//! newline. Other methods answer 405 with `Allow`. Indexes are global and move on every write,
+//! newline, and the CORS headers; OPTIONS answers 200 with no `Allow` (the CORS handler). Other
+//! methods answer 405 with `Allow`. Checked against etcd 3.4.23 `--enable-v2`. Indexes are
+//! global and move on every write,
 //! so `modifiedIndex` grows on identical PUTs (etcd's revision, not a counter of the value).
 //!
 //! [`EtcdBug::DeletePrefix`] deletes every key of the directory that starts with the key's name.
@@ -87,7 +91,11 @@ impl Etcd {
         }
         let value = field("value").unwrap_or_default();
         ensure_dirs(store, dir);
-        let created_index = previous.as_ref().map(|e| e.meta["createdIndex"].clone());
+        // A plain set replaces the node (a new `createdIndex`); update and compareAndSwap keep it.
+        let created_index = previous
+            .as_ref()
+            .filter(|_| action != "set")
+            .map(|e| e.meta["createdIndex"].clone());
         store.put(
             dir,
             name,
@@ -126,12 +134,19 @@ impl Etcd {
             if !empty && !recursive {
                 return error(store, 403, 108, "Directory not empty", &key(dir, name));
             }
+            // The directory's own indexes: `node` keeps createdIndex, `prevNode` has both.
+            let meta = &store.collections[&path].meta;
+            let (created, modified) = (meta["createdIndex"].clone(), meta["modifiedIndex"].clone());
             let inside = format!("{path}/");
             store
                 .collections
                 .retain(|k, _| *k != path && !k.starts_with(&inside));
             store.index += 1;
-            let body = json!({ "action": "delete", "node": { "key": key(dir, name), "dir": true, "modifiedIndex": store.index, "createdIndex": store.index }, "prevNode": { "key": key(dir, name), "dir": true } });
+            let body = json!({
+                "action": "delete",
+                "node": { "key": key(dir, name), "dir": true, "modifiedIndex": store.index, "createdIndex": created },
+                "prevNode": { "key": key(dir, name), "dir": true, "modifiedIndex": modified, "createdIndex": created }
+            });
             return etcd(store, 200, &body);
         }
         let Some(old) = store.get(dir, name).cloned() else {
@@ -220,8 +235,15 @@ impl Behaviour for Etcd {
             Method::PUT => self.set(store, req, &dir, &name),
             Method::POST => self.post(store, req, &join(&dir, &name)),
             Method::DELETE => self.delete(store, req, &dir, &name),
-            _ => Reply::typed(405, "text/plain; charset=utf-8", "Method Not Allowed")
-                .with_header("Allow", "GET, HEAD, PUT, POST, DELETE"),
+            // The CORS handler answers every OPTIONS, without `Allow`.
+            Method::OPTIONS => cors(Reply::typed(200, "text/plain", Vec::new())),
+            _ => cors(Reply::typed(
+                405,
+                "text/plain; charset=utf-8",
+                "Method Not Allowed\n",
+            ))
+            .with_header("Allow", "HEAD,GET,PUT,POST,DELETE")
+            .with_header("X-Content-Type-Options", "nosniff"),
         }
     }
 
@@ -301,7 +323,11 @@ fn dir_node(store: &Store, path: &str, recursive: bool) -> Value {
         child["createdIndex"] = store.collections[sub].meta["createdIndex"].clone();
         nodes.push(child);
     }
-    let mut out = json!({ "dir": true, "nodes": nodes });
+    // An empty directory has no `nodes` member at all.
+    let mut out = json!({ "dir": true });
+    if !nodes.is_empty() {
+        out["nodes"] = json!(nodes);
+    }
     if !path.is_empty() {
         out["key"] = json!(format!("/{path}"));
         out["modifiedIndex"] = store
@@ -349,11 +375,29 @@ fn error(store: &Store, status: u16, code: u16, message: &str, cause: &str) -> R
     )
 }
 
+/// The CORS headers etcd's v2 handler puts on every answer.
+fn cors(reply: Reply) -> Reply {
+    reply
+        .with_header(
+            "Access-Control-Allow-Headers",
+            "accept, content-type, authorization",
+        )
+        .with_header(
+            "Access-Control-Allow-Methods",
+            "POST, GET, OPTIONS, PUT, DELETE",
+        )
+        .with_header("Access-Control-Allow-Origin", "*")
+}
+
 /// An etcd JSON answer with its headers.
 fn etcd(store: &Store, status: u16, body: &Value) -> Reply {
-    Reply::typed(status, "application/json", format!("{body}\n"))
-        .with_header("X-Etcd-Cluster-Id", "cdf818194e3a8c32")
-        .with_header("X-Etcd-Index", store.index.to_string())
-        .with_header("X-Raft-Index", (store.index + 3).to_string())
-        .with_header("X-Raft-Term", "2")
+    cors(Reply::typed(
+        status,
+        "application/json",
+        format!("{body}\n"),
+    ))
+    .with_header("X-Etcd-Cluster-Id", "cdf818194e3a8c32")
+    .with_header("X-Etcd-Index", store.index.to_string())
+    .with_header("X-Raft-Index", (store.index + 3).to_string())
+    .with_header("X-Raft-Term", "2")
 }

@@ -2,21 +2,36 @@
 //! preconditions optional) and `UPSERT_ON_PUT = True`.
 //!
 //! Wire behaviour reproduced: items at `/things/<ObjectId>` (24 hex digits; any other id is
-//! Flask's 404). Documents carry `_id`, `_created`, `_updated` (RFC 1123 dates, second
-//! resolution), `_etag` (SHA-1 of the document) and `_links`; GET answers `ETag: "<_etag>"` and
-//! `Last-Modified`. The collection is `{"_items", "_links", "_meta": {"page", "max_results",
-//! "total"}}` (25 per page, `?page=N`, a `next` link). POST answers 201 with the write summary
-//! `{"_id", "_updated", "_created", "_etag", "_links", "_status": "OK"}` (no `Location`). PUT
-//! replaces (200 with the summary; 201 creating a missing valid id), PATCH merges, DELETE
-//! answers 204. `If-Match` is compared with `_etag` (quotes optional): 412
-//! `{"_status": "ERR", "_error": {"code": 412, "message": "Client and server etags don't match"}}`.
-//! Unknown members are refused: 422 `{"_status": "ERR", "_issues": {...}, "_error": {...}}`.
-//! Only the members the client sent are stored (no schema defaults). The correct variant also
-//! evaluates `If-None-Match` on writes (412); real Eve ignores it ([`EveBug::IfNoneMatchIgnored`]).
+//! Flask's 404; a trailing `/` is accepted, `/things/<ObjectId>/`). Documents carry `_id`, `_created`,
+//! `_updated` (RFC 1123 dates, second resolution), `_etag` (SHA-1 of the document) and
+//! `_links`; GET answers `ETag: "<_etag>"` and `Last-Modified`. The collection (also at
+//! `/things/`) is `{"_items", "_links", "_meta": {"page", "max_results", "total"}}` (25 per
+//! page or `?max_results=N`, `?page=N`, `next` and `last` links) with `X-Total-Count` and the
+//! newest `_updated` of the page as `Last-Modified`. POST answers 201 with the write summary
+//! `{"_id", "_updated", "_created", "_etag", "_links", "_status": "OK"}` and an absolute
+//! `Location`. PUT replaces (200 with the summary, `ETag` and `Last-Modified`; 201 with
+//! `Location` creating a missing valid id), PATCH merges (200, `ETag` only), DELETE answers 204 — also for a valid
+//! id that names no document (Eve's `all_done()`), so a repeated DELETE is 204 too. `If-Match` is
+//! compared with `_etag` (quotes optional, strong comparison, `*` holds for an existing
+//! document): 412 `{"_status": "ERR", "_error": {"code": 412, "message": "Client and server
+//! etags don't match"}}`. Unknown members are refused: 422 `{"_status": "ERR", "_issues": {...},
+//! "_error": {...}}`. Only the members the client sent are stored (no schema defaults). A GET
+//! with `If-None-Match: *` is answered 200 (Eve compares tags only). A method the route lacks is
+//! 405 with `Allow`.
 //!
+//! Real Eve deviates from that in several ways, each a planted bug here and all of them
+//! together in [`Eve::as_released`] (checked against Eve 2.3.1 over mongomock: MongoDB itself
+//! is not installable here, so `modified_count` is mongomock's, which follows MongoDB's):
 //! [`EveBug::RepeatPut412`] reproduces Eve's `modified_count == 0` check: an identical PUT
-//! repeated within the second of the last write, with no precondition sent, is answered 412
-//! (the document, `_updated` included, did not change, so MongoDB reports nothing modified).
+//! repeated within the second of the last write is answered 412, with or without a matching
+//! `If-Match` (the document, `_updated` included, did not change, so MongoDB reports nothing
+//! modified);
+//! [`EveBug::IfNoneMatchIgnored`] (`If-None-Match` on writes is not evaluated);
+//! [`EveBug::IfMatchStarRefused`] (`If-Match: *` is compared as a tag, so it fails: 412);
+//! [`EveBug::WeakIfMatchAccepted`] (`W/` is stripped before comparing);
+//! [`EveBug::UpsertLocationDoubled`] (the 201 of a PUT upsert says
+//! `Location: http://host/things/things/<id>`); [`EveBug::NoAllowOn405`] (a 405 has no
+//! `Allow`, and OPTIONS lists POST on an item, which is 405).
 
 use std::time::SystemTime;
 
@@ -47,12 +62,31 @@ pub struct Eve {
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EveBug {
-    /// 412 to an identical PUT repeated within one second, with no precondition sent.
+    /// 412 to an identical PUT repeated within one second, whether or not it carries the
+    /// current ETag in `If-Match`.
     RepeatPut412,
     /// `If-None-Match` on writes is ignored: `If-None-Match: *` overwrites an existing
     /// document (real Eve evaluates only `If-Match`).
     IfNoneMatchIgnored,
+    /// `If-Match: *` is compared with `_etag` as a tag, so it never holds (412).
+    IfMatchStarRefused,
+    /// A weak `If-Match` (`W/"<etag>"`) matches: Eve strips `W/` before comparing.
+    WeakIfMatchAccepted,
+    /// The 201 of an upserting PUT carries `Location: http://host/<coll>/<coll>/<id>`.
+    UpsertLocationDoubled,
+    /// A 405 carries no `Allow`, and OPTIONS on an item lists POST (Flask's route methods).
+    NoAllowOn405,
 }
+
+/// Every deviation of real Eve 2.3.1.
+const AS_RELEASED: [EveBug; 6] = [
+    EveBug::RepeatPut412,
+    EveBug::IfNoneMatchIgnored,
+    EveBug::IfMatchStarRefused,
+    EveBug::WeakIfMatchAccepted,
+    EveBug::UpsertLocationDoubled,
+    EveBug::NoAllowOn405,
+];
 
 impl Default for Eve {
     fn default() -> Eve {
@@ -79,13 +113,35 @@ impl Eve {
         }
     }
 
+    /// Eve as released (2.3.1): every [`EveBug`].
+    pub fn as_released() -> Eve {
+        Eve {
+            bugs: AS_RELEASED.to_vec(),
+            ..Eve::default()
+        }
+    }
+
+    fn has(&self, bug: EveBug) -> bool {
+        self.bugs.contains(&bug)
+    }
+
+    /// A 405, with `Allow` unless [`EveBug::NoAllowOn405`].
+    fn not_allowed(&self, allow: &str) -> Reply {
+        let reply = error(405, "The method is not allowed for the requested URL.");
+        if self.has(EveBug::NoAllowOn405) {
+            reply
+        } else {
+            reply.with_header("Allow", allow)
+        }
+    }
+
     fn collection(&self, store: &mut Store, req: &Req, coll: &str) -> Reply {
         match req.method {
             Method::GET | Method::HEAD => list(store, req, coll),
             Method::POST => self.create(store, req, coll),
-            Method::OPTIONS => Reply::empty(200).with_header("Allow", "GET, HEAD, POST, OPTIONS"),
-            _ => error(405, "The method is not allowed for the requested URL.")
+            Method::OPTIONS => Reply::typed(200, "text/html; charset=utf-8", Vec::new())
                 .with_header("Allow", "GET, HEAD, POST, OPTIONS"),
+            _ => self.not_allowed("GET, HEAD, POST, OPTIONS"),
         }
     }
 
@@ -95,7 +151,9 @@ impl Eve {
             Err(reply) => return reply,
         };
         let id = store.mint(coll, &IdPolicy::ObjectId);
+        let location = format!("{}/{coll}/{id}", req.origin);
         self.write(store, coll, &id, fields, None, 201)
+            .with_header("Location", location)
     }
 
     fn validated(&self, req: &Req, partial: bool) -> Result<Map<String, Value>, Reply> {
@@ -162,13 +220,18 @@ impl Eve {
             .and_then(|d| d["_etag"].as_str())
             .map(|t| format!("\"{t}\""));
         if let Some(if_match) = req.header("if-match").filter(|_| req.method != Method::GET) {
-            let quoted = if if_match.starts_with('"') {
+            let mut if_match = if_match.trim();
+            if self.has(EveBug::WeakIfMatchAccepted) {
+                if_match = if_match.trim_start_matches("W/");
+            }
+            let quoted = if if_match.starts_with('"') || if_match.starts_with("W/") {
                 if_match.to_string()
             } else {
                 format!("\"{if_match}\"")
             };
+            let star = if_match == "*" && !self.has(EveBug::IfMatchStarRefused);
             let holds = match &etag {
-                Some(tag) => if_match.trim() == "*" || strong_eq(&quoted, tag),
+                Some(tag) => star || strong_eq(&quoted, tag),
                 None => false,
             };
             if !holds {
@@ -176,7 +239,7 @@ impl Eve {
             }
         }
         let write = matches!(req.method, Method::PUT | Method::PATCH | Method::DELETE);
-        let honours_none_match = !self.bugs.contains(&EveBug::IfNoneMatchIgnored);
+        let honours_none_match = !self.has(EveBug::IfNoneMatchIgnored);
         if let (true, true, Some(none_match)) =
             (write, honours_none_match, req.header("if-none-match"))
         {
@@ -194,7 +257,15 @@ impl Eve {
             }
         }
         match (&req.method, current) {
-            (&Method::OPTIONS, _) => Reply::empty(200).with_header("Allow", ALLOW),
+            (&Method::OPTIONS, _) => {
+                let allow = if self.has(EveBug::NoAllowOn405) {
+                    "DELETE, GET, HEAD, OPTIONS, PUT, POST, PATCH"
+                } else {
+                    ALLOW
+                };
+                Reply::typed(200, "text/html; charset=utf-8", Vec::new())
+                    .with_header("Allow", allow)
+            }
             (&Method::GET | &Method::HEAD, Some(doc)) => {
                 let not_modified = req
                     .header("if-none-match")
@@ -224,17 +295,27 @@ impl Eve {
                 reply
             }
             (&Method::PUT, None) => match self.validated(req, false) {
-                Ok(fields) => self.write(store, coll, id, fields, None, 201),
+                Ok(fields) => {
+                    let path = if self.has(EveBug::UpsertLocationDoubled) {
+                        format!("{coll}/{coll}/{id}")
+                    } else {
+                        format!("{coll}/{id}")
+                    };
+                    self.write(store, coll, id, fields, None, 201)
+                        .with_header("Location", format!("{}/{path}", req.origin))
+                }
                 Err(reply) => reply,
             },
             (&Method::PUT | &Method::PATCH, Some(doc)) => self.replace(store, req, coll, id, &doc),
-            (&Method::DELETE, Some(_)) => {
-                store.remove(coll, id);
-                Reply::empty(204)
+            (&Method::DELETE, found) => {
+                // `deleteitem` answers `all_done()` whether or not the document was there.
+                if found.is_some() {
+                    store.remove(coll, id);
+                }
+                Reply::typed(204, "application/json", Vec::new())
             }
-            (&Method::GET | &Method::HEAD | &Method::PATCH | &Method::DELETE, None) => flask_404(),
-            _ => error(405, "The method is not allowed for the requested URL.")
-                .with_header("Allow", ALLOW),
+            (&Method::GET | &Method::HEAD | &Method::PATCH, None) => flask_404(),
+            _ => self.not_allowed(ALLOW),
         }
     }
 
@@ -261,18 +342,20 @@ impl Eve {
             given
         };
         let same_second = old["_updated"].as_str() == Some(http_date(SystemTime::now()).as_str());
-        let unconditional = req.header("if-match").is_none();
-        if self.bugs.contains(&EveBug::RepeatPut412)
-            && unconditional
-            && same_second
-            && fields == old_fields
-        {
+        if self.has(EveBug::RepeatPut412) && same_second && fields == old_fields {
             return error(412, "Client and server etags don't match");
         }
         let created = old["_created"]
             .as_str()
             .and_then(|c| httpdate::parse_http_date(c).ok());
-        self.write(store, coll, id, fields, created, 200)
+        let mut reply = self.write(store, coll, id, fields, created, 200);
+        if patch {
+            // `patch_internal` answers the ETag but no `Last-Modified`.
+            reply
+                .headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("Last-Modified"));
+        }
+        reply
     }
 }
 
@@ -327,38 +410,60 @@ fn list(store: &Store, req: &Req, coll: &str) -> Reply {
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .max(1);
+    let per_page = req
+        .query("max_results")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(PAGE)
+        .max(1);
     let items: Vec<Value> = all
         .iter()
-        .skip((page - 1) * PAGE)
-        .take(PAGE)
+        .skip((page - 1) * per_page)
+        .take(per_page)
         .filter_map(|(id, e)| {
             let mut doc = e.body.json()?.clone();
             doc["_links"] = json!({ "self": self_link(coll, id) });
             Some(doc)
         })
         .collect();
+    // The newest `_updated` of the page (RFC 1123 dates, compared as times).
+    let newest = items
+        .iter()
+        .filter_map(|doc| httpdate::parse_http_date(doc["_updated"].as_str()?).ok())
+        .max();
+    // Links keep `max_results` when the client sent it, before `page`.
+    let query = |n: usize| match req.query("max_results") {
+        Some(_) => format!("{coll}?max_results={per_page}&page={n}"),
+        None => format!("{coll}?page={n}"),
+    };
+    let own = match req.query("max_results") {
+        Some(_) => format!("{coll}?max_results={per_page}"),
+        None => coll.to_string(),
+    };
     let mut links = json!({
         "parent": { "title": "home", "href": "/" },
-        "self": { "title": coll, "href": coll }
+        "self": { "title": coll, "href": own }
     });
-    let last = total.div_ceil(PAGE).max(1);
+    let last = total.div_ceil(per_page).max(1);
     if page < last {
-        links["next"] =
-            json!({ "title": "next page", "href": format!("{coll}?page={}", page + 1) });
-        links["last"] = json!({ "title": "last page", "href": format!("{coll}?page={last}") });
+        links["next"] = json!({ "title": "next page", "href": query(page + 1) });
+        links["last"] = json!({ "title": "last page", "href": query(last) });
     }
     if page > 1 {
-        links["prev"] =
-            json!({ "title": "previous page", "href": format!("{coll}?page={}", page - 1) });
+        links["prev"] = json!({ "title": "previous page", "href": query(page - 1) });
     }
-    Reply::json(
+    let reply = Reply::json(
         200,
         &json!({
             "_items": items,
             "_links": links,
-            "_meta": { "page": page, "max_results": PAGE, "total": total }
+            "_meta": { "page": page, "max_results": per_page, "total": total }
         }),
     )
+    .with_header("X-Total-Count", total.to_string());
+    match newest {
+        Some(time) => reply.with_header("Last-Modified", http_date(time)),
+        None => reply,
+    }
 }
 
 /// `{"title": "Thing", "href": "things/ID"}`.

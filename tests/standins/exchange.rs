@@ -140,6 +140,9 @@ pub struct Reply {
     /// Write the content even when answering HEAD (the raw transport's HEAD bug; the hyper
     /// transport never can).
     pub body_on_head: bool,
+    /// Send no `Content-Length` on a HEAD answer (raw transport only; RFC 9110 §9.3.2 lets a
+    /// server omit it).
+    pub no_length: bool,
 }
 
 impl Reply {
@@ -150,6 +153,7 @@ impl Reply {
             headers: Vec::new(),
             body: Vec::new(),
             body_on_head: false,
+            no_length: false,
         }
     }
 

@@ -2,16 +2,23 @@
 //!
 //! Wire behaviour reproduced: `GET /items` is the array in insertion order, filtered by any
 //! `member=value` parameter (`?id=3`) and sliced by `_page`/`_limit` (with `X-Total-Count` and a
-//! `Link` header). POST answers 201 with the stored object and no `Location`; its id is the
-//! largest numeric id plus one, so **deleting the last item hands its id to the next POST** (a
-//! client-sent free `id` is kept; a taken one is 500). `GET /items/1` is the object or 404 `{}`.
+//! `Link` header). POST answers 201 with the stored object and an absolute `Location`
+//! (`http://host/items/3`); its id is the largest numeric id plus one, so **deleting the last
+//! item hands its id to the next POST** (a client-sent free `id` is kept; a taken one is 500).
+//! `GET /items/1` is the object or 404 `{}`; a trailing slash is ignored (`/items/1/`).
 //! PUT replaces the whole object (keeping the id) and is 404 `{}` for a missing id; PATCH
-//! merges. DELETE answers 200 `{}`, then 404 `{}`. A method the route lacks falls through to
-//! Express's HTML 404 `Cannot POST /items/1`. Bodies are pretty-printed; responses carry
-//! Express's weak ETag `W/"<len hex>-<sha1 base64>"` (304 on a matching `If-None-Match`) and the
-//! CORS and no-cache headers json-server sets. OPTIONS is answered by the CORS middleware (204).
-//! The correct variant refuses a write whose `If-None-Match: *` fails (the item exists) with
-//! 412 (RFC 9110 §13.1.2); real json-server ignores the field.
+//! merges. DELETE answers 200 `{}`, then 404 `{}`. A method the route lacks (POST to an item,
+//! PUT or DELETE to the collection) and an unknown path answer the same 404 `{}`, with no
+//! `Allow`; a body that is not JSON is Express's HTML 400. Bodies are pretty-printed; every
+//! answer, 404s included, carries Express's weak ETag `W/"<len hex>-<sha1 base64>"` (304 on a
+//! matching `If-None-Match` or `*`) and the CORS and no-cache headers json-server sets; `If-Match` is
+//! ignored (a stale one still writes). OPTIONS is answered by the CORS middleware (204). Real
+//! json-server ignores `If-None-Match: *` on a write; the correct variant refuses such a write
+//! to an existing item with 412 (RFC 9110 §13.1.2).
+//!
+//! Checked against json-server 0.17.4. json-server 1.0 (beta) is another program: string ids
+//! (4 hex digits), no `Location`, no ETag, 404 `Not Found` as text, and a HEAD that deletes the
+//! item (1.0.0-beta.3); see `/work/notes/realservers.md`.
 
 use axum::http::Method;
 use base64::Engine;
@@ -47,7 +54,7 @@ impl JsonServer {
         match req.method {
             Method::GET | Method::HEAD => list(store, req, coll),
             Method::POST => create(store, req, coll),
-            _ => cannot(req),
+            _ => express(req, 404, &json!({})),
         }
     }
 
@@ -56,7 +63,7 @@ impl JsonServer {
             req.method,
             Method::GET | Method::HEAD | Method::PUT | Method::PATCH | Method::DELETE
         ) {
-            return cannot(req);
+            return express(req, 404, &json!({}));
         }
         let Some(entry) = store.get(coll, id).cloned() else {
             return express(req, 404, &json!({}));
@@ -69,7 +76,7 @@ impl JsonServer {
             Method::PUT | Method::PATCH => req.json(),
             _ => Ok(json!({})),
         }) else {
-            return express(req, 400, &json!({}));
+            return cannot(req, 400, "SyntaxError: Unexpected token in JSON");
         };
         match req.method {
             Method::PUT | Method::PATCH => {
@@ -123,7 +130,7 @@ impl Behaviour for JsonServer {
 
 fn create(store: &mut Store, req: &Req, coll: &str) -> Reply {
     let Ok(Value::Object(mut doc)) = req.json() else {
-        return express(req, 400, &json!({}));
+        return cannot(req, 400, "SyntaxError: Unexpected token in JSON");
     };
     let id = match doc.get("id") {
         Some(Value::Number(n)) => n.to_string(),
@@ -138,7 +145,12 @@ fn create(store: &mut Store, req: &Req, coll: &str) -> Reply {
         return express(req, 500, &json!({ "error": "Insert failed, duplicate id" }));
     }
     store.put(coll, &id, Body::Json(Value::Object(doc.clone())));
-    express(req, 201, &Value::Object(doc))
+    let location = format!(
+        "{}/{coll}/{}",
+        req.origin,
+        super::generic::encode_segment(&id)
+    );
+    express(req, 201, &Value::Object(doc)).with_header("Location", location)
 }
 
 fn list(store: &Store, req: &Req, coll: &str) -> Reply {
@@ -227,9 +239,9 @@ fn express(req: &Req, status: u16, body: &Value) -> Reply {
     let etag = format!("W/\"{:x}-{}\"", bytes.len(), &digest[..27]);
     let fresh = req.is_read()
         && status == 200
-        && req
-            .header("if-none-match")
-            .is_some_and(|tags| tags.split(',').any(|t| weak_eq(t.trim(), &etag)));
+        && req.header("if-none-match").is_some_and(|tags| {
+            tags.trim() == "*" || tags.split(',').any(|t| weak_eq(t.trim(), &etag))
+        });
     let reply = if fresh {
         Reply::empty(304)
     } else {
@@ -250,12 +262,12 @@ fn cors(reply: Reply) -> Reply {
         .with_header("Access-Control-Allow-Credentials", "true")
 }
 
-/// Express's final handler: `Cannot METHOD /path`.
-fn cannot(req: &Req) -> Reply {
+/// Express's final error handler: an HTML page with the error's text.
+fn cannot(req: &Req, status: u16, error: &str) -> Reply {
     let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot {} {}</pre>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{error}<br> &nbsp; &nbsp;at {} {}</pre>\n</body>\n</html>\n",
         req.method, req.path
     );
-    cors(Reply::typed(404, "text/html; charset=utf-8", page))
+    cors(Reply::typed(status, "text/html; charset=utf-8", page))
         .with_header("Content-Security-Policy", "default-src 'none'")
 }

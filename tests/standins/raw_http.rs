@@ -133,7 +133,7 @@ fn serialise(reply: &Reply, is_head: bool) -> Vec<u8> {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
     let bodiless = reply.status == 204 || reply.status == 304 || reply.status < 200;
-    if reply.header("content-length").is_none() && !bodiless {
+    if reply.header("content-length").is_none() && !bodiless && !(is_head && reply.no_length) {
         out.push_str(&format!("content-length: {}\r\n", reply.body.len()));
     }
     out.push_str(&format!(

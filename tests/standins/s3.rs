@@ -28,6 +28,13 @@
 //! Planted bugs: [`S3Bug::IgnoresConditionalWrites`] (S3 before 2024: `If-None-Match: *` and
 //! `If-Match` on PUT and DELETE are ignored, a create-only PUT overwrites); [`S3Bug::ListsOverwritesTwice`]
 //! (every overwrite adds another `Contents` entry for the key to the listing).
+//!
+//! moto 5.2's `moto_server` (checked here, `/work/notes/realservers.md`) is [`S3::moto`]: as
+//! the correct variant, except that `If-Match: *` fails on an existing object (PUT and GET
+//! answer 412: [`S3Bug::IfMatchStarFails`]), GET and HEAD ignore `If-None-Match: *`
+//! ([`S3Bug::ReadsIgnoreIfNoneMatchStar`]) and POST or PATCH to an object is an HTML 500
+//! ([`S3Bug::UnknownMethod500`]). Not reproduced: moto's `Last-Modified` on PUT, its
+//! `text/html` `Content-Type` on empty answers, `<Key>` instead of `<Resource>` in errors.
 
 use axum::http::Method;
 use serde_json::json;
@@ -61,7 +68,21 @@ pub enum S3Bug {
     IgnoresConditionalWrites,
     /// Each overwrite of a key adds another listing entry for it.
     ListsOverwritesTwice,
+    /// `If-Match: *` is compared as an entity tag, so it fails on an existing object: PUT and
+    /// GET answer 412 (moto).
+    IfMatchStarFails,
+    /// GET and HEAD ignore `If-None-Match: *`: 200 instead of 304 (moto).
+    ReadsIgnoreIfNoneMatchStar,
+    /// POST and PATCH to an object are Flask's HTML 500, OPTIONS an empty 200 (moto).
+    UnknownMethod500,
 }
+
+/// Every deviation of moto 5.2's `moto_server` from S3.
+const MOTO: [S3Bug; 3] = [
+    S3Bug::IfMatchStarFails,
+    S3Bug::ReadsIgnoreIfNoneMatchStar,
+    S3Bug::UnknownMethod500,
+];
 
 impl Default for S3 {
     fn default() -> S3 {
@@ -85,6 +106,18 @@ impl S3 {
         }
     }
 
+    /// moto 5.2's `moto_server` as released: every [`MOTO`] deviation.
+    pub fn moto() -> S3 {
+        S3 {
+            bugs: MOTO.to_vec(),
+            ..S3::default()
+        }
+    }
+
+    fn has(&self, bug: S3Bug) -> bool {
+        self.bugs.contains(&bug)
+    }
+
     /// The same store requiring `Authorization: value`.
     pub fn authorization(mut self, value: &str) -> S3 {
         self.authorization = Some(value.to_string());
@@ -94,6 +127,17 @@ impl S3 {
     fn object(&self, store: &mut Store, req: &Req, bucket: &str, key: &str) -> Reply {
         let current = store.get(bucket, key).cloned();
         let tag = current.as_ref().map(etag);
+        let star_match = req.header("if-match").is_some_and(|v| v.trim() == "*");
+        let reads_or_puts = matches!(req.method, Method::GET | Method::HEAD | Method::PUT);
+        if self.has(S3Bug::IfMatchStarFails) && star_match && reads_or_puts && current.is_some() {
+            return error(
+                412,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+                key,
+            );
+        }
+        let star_none_match = req.header("if-none-match").is_some_and(|v| v.trim() == "*");
         match req.method {
             Method::PUT => {
                 let checked = !self.bugs.contains(&S3Bug::IgnoresConditionalWrites);
@@ -134,7 +178,11 @@ impl S3 {
                     return error(404, "NoSuchKey", "The specified key does not exist.", key);
                 };
                 let tag = etag(&entry);
-                match evaluate(req, true, Some(&tag)) {
+                let mut outcome = evaluate(req, true, Some(&tag));
+                if self.has(S3Bug::ReadsIgnoreIfNoneMatchStar) && star_none_match {
+                    outcome = Outcome::Proceed;
+                }
+                match outcome {
                     Outcome::Failed => error(
                         412,
                         "PreconditionFailed",
@@ -180,6 +228,14 @@ impl S3 {
                 store.remove(bucket, key);
                 amz(Reply::empty(204))
             }
+            Method::OPTIONS if self.has(S3Bug::UnknownMethod500) => {
+                amz(Reply::typed(200, "text/html; charset=utf-8", Vec::new()))
+            }
+            _ if self.has(S3Bug::UnknownMethod500) => Reply::typed(
+                500,
+                "text/html; charset=utf-8",
+                "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n",
+            ),
             _ => error(
                 405,
                 "MethodNotAllowed",

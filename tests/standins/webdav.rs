@@ -15,12 +15,29 @@
 //! none) is refused with 403 and `propfind-finite-depth`. `If-Match` and `If-None-Match` are
 //! evaluated on every method (412; 304 for reads). OPTIONS answers `DAV: 1` and `Allow`.
 //!
+//! A 201 carries an absolute `Location` (nginx, Apache).
+//!
 //! The correct variant's ETag hashes the content. [`WebDavBug::MtimeSizeEtag`] is nginx's
 //! own `"<mtime hex>-<size hex>"`, unchanged by a same-size change within the same second;
 //! [`WebDavBug::PutAppends`] appends a PUT's body to an existing file instead of replacing it.
+//!
+//! The real servers, checked here (`/work/notes/realservers.md`), each deviate somewhere:
+//! [`WebDav::nginx`] (1.22 `dav_methods` + dav-ext: mtime-size ETags, `If-Match` /
+//! `If-None-Match` ignored by PUT and DELETE, a 405 without `Allow`), [`WebDav::apache`]
+//! (2.4 mod_dav_fs: `W/"<size>-<mtime µs>"` while the file is less than a second old, strong
+//! after — RFC-conformant, but a fresh file's ETag cannot be used in `If-Match`),
+//! [`WebDav::rclone`] (1.60 `serve webdav`: 201 to every PUT, replacements included,
+//! preconditions ignored by PUT and DELETE) and [`WebDav::wsgidav`] (4.4:
+//! `"<inode>-<mtime s>-<size>"`, which keeps a same-size change within the second; a 405
+//! without `Allow`; `If-Match` unevaluated on a missing file, so `If-Match: *` creates it).
+//! WsgiDAV and rclone answer a PUT with the new `ETag` and no `Location`; Apache and rclone
+//! answer a POST to a file with the file and make a new mtime-based tag on every write, an
+//! identical rewrite included; WsgiDAV's `If-Match` compares weakly (`W/"<tag>"` matches). Not reproduced: nginx answers 500 to a PUT whose
+//! parent directory is missing (rclone 404), rclone 405 to a GET of a directory without `/`
+//! and 400 to PATCH, WsgiDAV's 304 carries no `ETag`, error pages are each server's own.
 
 use super::clock::http_date;
-use super::conditional::{EtagStyle, Outcome, evaluate};
+use super::conditional::{EtagStyle, Outcome, evaluate, weak_eq};
 use super::exchange::{Reply, Req};
 use super::generic::encode_segment;
 use super::seed;
@@ -43,6 +60,27 @@ pub enum WebDavBug {
     MtimeSizeEtag,
     /// PUT to an existing file appends instead of replacing.
     PutAppends,
+    /// PUT and DELETE do not evaluate `If-Match` / `If-None-Match` (nginx, rclone).
+    IgnoresPreconditions,
+    /// A 405 carries no `Allow` (nginx).
+    NoAllowOn405,
+    /// A PUT that replaces a file answers 201, as a create does (rclone).
+    Put201OnReplace,
+    /// The ETag is weak while the file is less than a second old (Apache: its mtime may still
+    /// change within the second). Conformant, a quirk rather than a bug.
+    WeakWhileFresh,
+    /// `If-Match` is not evaluated when the file is missing: `If-Match: *` or a stale tag
+    /// creates it (WsgiDAV).
+    IfMatchIgnoredWhenMissing,
+    /// A PUT answers the new content's `ETag` and no `Location` (WsgiDAV, rclone).
+    PutEtagNoLocation,
+    /// POST to a file answers it as GET does (Apache, rclone): not a 405.
+    PostReads,
+    /// The tag is `"<size hex>-<mtime µs hex>"`, new on every write, identical rewrites
+    /// included (Apache, rclone): conformant churn.
+    MtimeMicrosEtag,
+    /// `If-Match` compares weakly: `W/` + the current tag matches (WsgiDAV).
+    WeakIfMatchAccepted,
 }
 
 /// What a path names.
@@ -68,8 +106,90 @@ impl WebDav {
         WebDav { bugs: vec![bug] }
     }
 
+    /// nginx 1.22 with `dav_methods` and the dav-ext module.
+    pub fn nginx() -> WebDav {
+        WebDav {
+            bugs: vec![
+                WebDavBug::MtimeSizeEtag,
+                WebDavBug::IgnoresPreconditions,
+                WebDavBug::NoAllowOn405,
+            ],
+        }
+    }
+
+    /// Apache 2.4 mod_dav_fs.
+    pub fn apache() -> WebDav {
+        WebDav {
+            bugs: vec![
+                WebDavBug::WeakWhileFresh,
+                WebDavBug::PostReads,
+                WebDavBug::MtimeMicrosEtag,
+            ],
+        }
+    }
+
+    /// `rclone serve webdav` 1.60.
+    pub fn rclone() -> WebDav {
+        WebDav {
+            bugs: vec![
+                WebDavBug::IgnoresPreconditions,
+                WebDavBug::Put201OnReplace,
+                WebDavBug::PutEtagNoLocation,
+                WebDavBug::PostReads,
+                WebDavBug::MtimeMicrosEtag,
+            ],
+        }
+    }
+
+    /// WsgiDAV 4.4 (its inode-mtime-size tag behaves as nginx's mtime-size tag).
+    pub fn wsgidav() -> WebDav {
+        WebDav {
+            bugs: vec![
+                WebDavBug::MtimeSizeEtag,
+                WebDavBug::NoAllowOn405,
+                WebDavBug::IfMatchIgnoredWhenMissing,
+                WebDavBug::PutEtagNoLocation,
+                WebDavBug::WeakIfMatchAccepted,
+            ],
+        }
+    }
+
+    fn has(&self, bug: WebDavBug) -> bool {
+        self.bugs.contains(&bug)
+    }
+
+    /// Whether the preconditions of a write hold (always, when they are ignored).
+    fn write_allowed(&self, req: &Req, exists: bool, tag: Option<&str>) -> bool {
+        let if_match = req.header("if-match").filter(|v| v.trim() != "*");
+        if let (true, Some(if_match), Some(tag)) =
+            (self.has(WebDavBug::WeakIfMatchAccepted), if_match, tag)
+        {
+            let weakly = if_match.split(',').any(|t| weak_eq(t.trim(), tag));
+            let none_match = req
+                .header("if-none-match")
+                .is_some_and(|v| v.trim() == "*" || v.split(',').any(|t| weak_eq(t.trim(), tag)));
+            return weakly && !none_match;
+        }
+        let blind_create = !exists && self.has(WebDavBug::IfMatchIgnoredWhenMissing);
+        self.has(WebDavBug::IgnoresPreconditions)
+            || blind_create
+            || evaluate(req, exists, tag) == Outcome::Proceed
+    }
+
+    /// A 405 with `Allow`, unless [`WebDavBug::NoAllowOn405`].
+    fn not_allowed(&self) -> Reply {
+        let reply = nginx(405, "405 Not Allowed");
+        if self.has(WebDavBug::NoAllowOn405) {
+            reply
+        } else {
+            reply.with_header("Allow", ALLOW)
+        }
+    }
+
     fn style(&self) -> EtagStyle {
-        if self.bugs.contains(&WebDavBug::MtimeSizeEtag) {
+        if self.has(WebDavBug::MtimeMicrosEtag) {
+            EtagStyle::SizeMtimeMicros
+        } else if self.bugs.contains(&WebDavBug::MtimeSizeEtag) {
             EtagStyle::MtimeSize
         } else {
             EtagStyle::Content
@@ -77,8 +197,17 @@ impl WebDav {
     }
 
     fn etag(&self, entry: &Entry) -> Option<String> {
-        self.style()
-            .tag(entry.body.bytes().unwrap_or_default(), entry.modified)
+        let tag = self
+            .style()
+            .tag(entry.body.bytes().unwrap_or_default(), entry.modified)?;
+        let fresh = entry
+            .modified
+            .elapsed()
+            .is_ok_and(|age| age.as_secs_f64() < 1.0);
+        if self.has(WebDavBug::WeakWhileFresh) && fresh {
+            return Some(format!("W/{tag}"));
+        }
+        Some(tag)
     }
 
     fn put(&self, store: &mut Store, req: &Req, target: Target) -> Reply {
@@ -94,7 +223,7 @@ impl WebDav {
             return nginx(409, "409 Conflict");
         }
         let tag = current.as_ref().and_then(|e| self.etag(e));
-        if evaluate(req, current.is_some(), tag.as_deref()) != Outcome::Proceed {
+        if !self.write_allowed(req, current.is_some(), tag.as_deref()) {
             return nginx(412, "412 Precondition Failed");
         }
         let mut bytes = req.body.clone();
@@ -110,8 +239,19 @@ impl WebDav {
                 bytes,
             },
         );
-        let status = if current.is_some() { 204 } else { 201 };
-        server(Reply::empty(status))
+        let replaced = current.is_some() && !self.has(WebDavBug::Put201OnReplace);
+        let reply = server(Reply::empty(if replaced { 204 } else { 201 }));
+        if self.has(WebDavBug::PutEtagNoLocation) {
+            let stored = store.get(&dir, &name).and_then(|e| self.etag(e));
+            return match stored {
+                Some(tag) => reply.with_header("ETag", tag),
+                None => reply,
+            };
+        }
+        if replaced {
+            return reply;
+        }
+        reply.with_header("Location", format!("{}{}", req.origin, req.path))
     }
 
     fn read(&self, store: &Store, req: &Req, target: Target) -> Reply {
@@ -166,7 +306,7 @@ impl WebDav {
             }
             Target::File { dir, name, entry } => {
                 let tag = self.etag(&entry);
-                if evaluate(req, true, tag.as_deref()) != Outcome::Proceed {
+                if !self.write_allowed(req, true, tag.as_deref()) {
                     return nginx(412, "412 Precondition Failed");
                 }
                 store.remove(&dir, &name);
@@ -180,9 +320,7 @@ impl WebDav {
             return nginx(415, "415 Unsupported Media Type");
         }
         match target {
-            Target::Dir(_) | Target::File { .. } => {
-                nginx(405, "405 Not Allowed").with_header("Allow", ALLOW)
-            }
+            Target::Dir(_) | Target::File { .. } => self.not_allowed(),
             Target::Missing { dir, .. } if !store.has_collection(&dir) => {
                 nginx(409, "409 Conflict")
             }
@@ -258,6 +396,9 @@ impl Behaviour for WebDav {
         match req.method.as_str() {
             "GET" | "HEAD" => self.read(store, req, target),
             "PUT" => self.put(store, req, target),
+            "POST" if self.has(WebDavBug::PostReads) && matches!(target, Target::File { .. }) => {
+                self.read(store, req, target)
+            }
             "DELETE" => self.delete(store, req, target),
             "MKCOL" => self.mkcol(store, req, target),
             "PROPFIND" => self.propfind(store, req, target),
@@ -265,7 +406,7 @@ impl Behaviour for WebDav {
                 .with_header("DAV", "1")
                 .with_header("Allow", ALLOW)
                 .with_header("MS-Author-Via", "DAV"),
-            _ => nginx(405, "405 Not Allowed").with_header("Allow", ALLOW),
+            _ => self.not_allowed(),
         }
     }
 
