@@ -146,3 +146,35 @@ fn an_api_that_answers_for_every_id_is_never_written_and_cannot_be_judged() {
     );
     assert_eq!(report["cleanup"]["left_behind"], json!([]));
 }
+
+/// A client error performs nothing: a write answered 4xx at a URL where nothing of the run
+/// existed (an `If-Match: *` PUT to a fresh id answered 412) leaves nothing to clean up. With
+/// every check on the demo API, each DELETE goes to a URL where an earlier request succeeded.
+#[test]
+fn nothing_is_deleted_where_no_request_of_the_run_ever_succeeded() {
+    let demo = support::Demo::start("none");
+    let out = run_json(
+        &support::scenario("demo.toml"),
+        demo.url(),
+        &["--seed", "4", "--cases", "3"],
+    );
+    out.assert_no_panic();
+    let mut succeeded = std::collections::BTreeSet::new();
+    for request in demo.requests() {
+        let path = request
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if request.method == "DELETE" {
+            assert!(
+                succeeded.contains(&path),
+                "DELETE {path} although no request there had succeeded"
+            );
+        }
+        if (200..300).contains(&request.status) {
+            succeeded.insert(path);
+        }
+    }
+}

@@ -66,6 +66,9 @@ impl Lifetime {
 pub(crate) struct InFlight {
     shared: Option<SharedGuard>,
     post: Option<PostTicket>,
+    /// A write to an item URL where nothing of the run may exist yet: refused (4xx), it
+    /// created nothing there, and nothing is ever deleted there.
+    fresh_write: bool,
 }
 
 impl Session<'_> {
@@ -94,6 +97,7 @@ impl Session<'_> {
                 url: url.to_string(),
             }));
         }
+        let mut in_flight = InFlight::default();
         let item = self.owning_item(url);
         if let Some((id, item_url)) = &item {
             if self.lifetime.unchecked.remove(id) {
@@ -103,10 +107,10 @@ impl Session<'_> {
                 self.take_fence().await?;
             }
             if matches!(method, Method::Put | Method::Patch) {
+                in_flight.fresh_write = url == item_url && !self.ctx.journal.may_exist(item_url);
                 self.announce_write(item_url)?;
             }
         }
-        let mut in_flight = InFlight::default();
         if method == Method::Post && self.is_collection_url(url) {
             in_flight.shared = self.shared_fence().await?;
             in_flight.post = Some(
@@ -132,6 +136,10 @@ impl Session<'_> {
         if let (Some(ticket), Some(status)) = (&in_flight.post, status) {
             let adopted = adopted.map(|id| self.item_url(id));
             self.ctx.journal.posted(ticket, status, adopted.as_deref());
+        }
+        if in_flight.fresh_write && status.is_some_and(|s| (400..500).contains(&s)) {
+            // A client error performed nothing: the URL is as free as before the write.
+            self.ctx.journal.gone(url);
         }
         let deleted = method == Method::Delete && status.is_some_and(|s| (200..300).contains(&s));
         if deleted {
