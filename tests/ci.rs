@@ -761,11 +761,17 @@ fn a_time_budget_stops_run_early_and_a_check_it_never_started_is_errored() {
     );
     assert_eq!(things_left(&demo), 0, "cleanup ran");
 
-    // Two resources: the second never starts within the budget, so it is not a pass.
+    // Two resources, one case at a time: the first resource's cases always come first, so the
+    // second never starts within the budget, and that is not a pass. (With more in flight,
+    // resources run side by side and both would start.)
     let out = run_json(
         "scenarios/",
         demo.url(),
-        &[&["--resources", "devices,things"][..], &budget].concat(),
+        &[
+            &["--resources", "devices,things", "--concurrency", "1"][..],
+            &budget,
+        ]
+        .concat(),
     );
     out.assert_code(3, "a check the budget never started");
     let report = out.json();

@@ -223,6 +223,8 @@ fn a_second_signal_exits_at_once_and_cleanup_finishes_the_job() {
         &run_id,
         "--ledger-dir",
         &ledgers.display().to_string(),
+        "--base-url",
+        server.url(),
     ]);
     out.assert_code(0, "cleanup after a second signal");
     assert!(
@@ -251,7 +253,27 @@ fn kill_9_then_cleanup_leaves_nothing_behind() {
     let files = ledger_files(&ledgers);
     assert_eq!(files.len(), 1, "{files:?}");
     let ledger_dir = ledgers.display().to_string();
-    let out = run(["cleanup", "--all", "--ledger-dir", &ledger_dir]);
+    // The run was given its base URL on the command line: the ledger alone never decides where
+    // the file's credentials go, so without --base-url nothing is sent.
+    let unconfirmed = run(["cleanup", "--all", "--ledger-dir", &ledger_dir]);
+    unconfirmed
+        .assert_no_panic()
+        .assert_code(1, "left alone until --base-url confirms the ledger's");
+    assert!(
+        unconfirmed.stdout.contains("run cleanup with --base-url"),
+        "{}",
+        unconfirmed.context()
+    );
+    let still: usize = demo_holds(server.url()).values().map(Vec::len).sum();
+    assert_eq!(still, held, "nothing deleted without --base-url");
+    let out = run([
+        "cleanup",
+        "--all",
+        "--ledger-dir",
+        &ledger_dir,
+        "--base-url",
+        server.url(),
+    ]);
     out.assert_no_panic()
         .assert_code(0, "everything the killed run created is in its ledger");
     assert!(out.stdout.contains("deleted"), "{}", out.context());
@@ -309,7 +331,14 @@ fn kill_9_during_posts_lists_exactly_what_cleanup_cannot_prove() {
     });
     child.kill().expect("kill -9");
     child.wait().expect("reap");
-    let out = run(["cleanup", "--all", "--ledger-dir", &ledger_dir]);
+    let out = run([
+        "cleanup",
+        "--all",
+        "--ledger-dir",
+        &ledger_dir,
+        "--base-url",
+        &counting.url(),
+    ]);
     out.assert_no_panic();
     let listed = listed_left(&out.stdout);
     let held = support::reuse::held_ids(&api.url());

@@ -81,7 +81,8 @@ fn fuzz_mode_gives_no_false_alarm_on_reused_ids() {
     );
     assert!(
         support::reuse::held_ids(&server.url()).is_empty(),
-        "the fuzzer adopts what it creates"
+        "the fuzzer adopts what it creates: {}",
+        report["cleanup"]
     );
 }
 

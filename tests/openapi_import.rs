@@ -73,7 +73,15 @@ fn demo_document_3_1() {
     assert_eq!(things.item, "/things/{id}");
     assert_eq!(things.create, CreateMode::Put);
     assert_eq!(things.post_id, Some(PostId::Location));
-    assert_eq!(things.items.to_string(), "/items");
+    assert_eq!(
+        things
+            .listing
+            .format
+            .items()
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("/items")
+    );
     assert_eq!(things.required, ["name", "color"]);
     assert_eq!(ignored(things), ["/updatedAt"]);
     assert!(things.supports(Method::Head) && things.supports(Method::Delete));
@@ -128,7 +136,15 @@ fn bookshop_3_0_yaml() {
     let books = resource(&loaded, "books");
     assert_eq!(books.create, CreateMode::Put);
     assert_eq!(books.id_field.to_string(), "/isbn");
-    assert_eq!(books.items.to_string(), "/data");
+    assert_eq!(
+        books
+            .listing
+            .format
+            .items()
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("/data")
+    );
     assert_eq!(ignored(books), ["/createdAt", "/updatedAt", "/rating"]);
     assert!(books.supports(Method::Patch));
     assert!(
@@ -197,7 +213,15 @@ fn fleet_3_1_json() {
     assert!(drivers.supports(Method::Delete) && drivers.checks.enabled(CheckId::UseAfterDelete));
 
     let vehicles = resource(&loaded, "vehicles");
-    assert_eq!(vehicles.items.to_string(), "/vehicles");
+    assert_eq!(
+        vehicles
+            .listing
+            .format
+            .items()
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("/vehicles")
+    );
     assert_eq!(
         ignored(vehicles),
         [

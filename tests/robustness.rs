@@ -198,7 +198,7 @@ fn json_and_junit_reports_are_written_alongside_the_human_report() {
 #[test]
 fn a_target_that_dies_mid_run_cannot_be_tested_and_still_gets_a_report() {
     // The clean API: every finding would be a false positive caused by the transport.
-    let answered = 40;
+    let answered = 60;
     let server = DyingDemo::start(answered);
     let dir = tempfile::tempdir().expect("tempdir");
     let json_path = dir.path().join("report.json");

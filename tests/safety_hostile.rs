@@ -10,106 +10,11 @@ mod support;
 
 use serde_json::{Value, json};
 
-use safety_support::{Api, Bystander, Knobs, PRE_SEEDED, run_with_secrets, scenario};
+use safety_support::{
+    Api, Bystander, Knobs, PRE_SEEDED, left_behind, nothing_adopted, nothing_sent_to,
+    post_scenario, posts, rules, run, run_with_secrets, scenario, script, untouched,
+};
 use support::{findings, result_row, write_file};
-
-/// Runs one scenario text against the API (`--format json`), with `extra` options.
-fn run(api: &Api, text: &str, extra: &[&str]) -> (support::Out, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = write_file(dir.path(), "hostile.toml", text);
-    let path = path.to_str().expect("UTF-8 path").to_owned();
-    let url = api.url();
-    let mut args = vec![
-        "run",
-        &path,
-        "--base-url",
-        &url,
-        "--format",
-        "json",
-        "--no-progress",
-        "--seed",
-        "3",
-    ];
-    args.extend_from_slice(extra);
-    (run_with_secrets(&args), dir)
-}
-
-/// The API's pre-seeded resources are exactly as they were, and no write reached them.
-#[track_caller]
-fn untouched(api: &Api, before: &[Option<Vec<u8>>]) {
-    assert_eq!(
-        api.pre_seeded_bytes(),
-        before,
-        "a pre-seeded resource changed"
-    );
-    let writes = api.writes_to_pre_seeded();
-    assert!(
-        writes.is_empty(),
-        "writes reached pre-seeded resources: {writes:?}"
-    );
-}
-
-/// Nothing at all reached the bystander on another origin (so no credentials either).
-#[track_caller]
-fn nothing_sent_to(bystander: &Bystander) {
-    let received = bystander.requests();
-    assert!(
-        received.is_empty(),
-        "requests reached another origin (with credentials: {}): {received:?}",
-        received.iter().any(|r| r.has_credentials())
-    );
-}
-
-fn rules(report: &Value) -> Vec<String> {
-    findings(report)
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-fn left_behind(report: &Value) -> Vec<Value> {
-    report["cleanup"]["left_behind"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no left_behind list: {report}"))
-        .clone()
-}
-
-/// Nothing the POSTs named was adopted: pre-seeded resources untouched, one left-behind entry
-/// per POST, and no DELETE at all.
-#[track_caller]
-fn nothing_adopted(api: &Api, before: &[Option<Vec<u8>>], report: &Value) {
-    untouched(api, before);
-    assert_eq!(
-        left_behind(report).len(),
-        posts(api),
-        "{}",
-        report["cleanup"]
-    );
-    assert!(
-        api.requests().iter().all(|r| r.method != "DELETE"),
-        "nothing may be deleted"
-    );
-}
-
-fn posts(api: &Api) -> usize {
-    api.requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.target == "/things")
-        .count()
-}
-
-/// The scenario with `things` created by POST, its id read as `post_id` says.
-fn post_scenario(post_id: &str) -> String {
-    scenario(&format!("create = \"post\"\npost_id = \"{post_id}\"\n"), "").replace(
-        "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
-        "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
-    )
-}
-
-/// A script on `things` with these steps (TOML).
-fn script(steps: &str) -> String {
-    format!("\n[[scripts]]\nname = \"s\"\nresource = \"things\"\n{steps}")
-}
 
 #[test]
 fn check_refuses_item_templates_and_step_paths_that_can_never_be_safe_and_run_sends_nothing() {
@@ -401,14 +306,14 @@ fn an_empty_post_whose_location_names_an_existing_resource_is_never_filled() {
         &text,
         &["--checks", "post-put-creation", "--cases", "2"],
     );
-    // An empty POST sends no members to recognise its resource by: one that is not empty
-    // cannot be told from an existing resource, so it is judged (created-not-empty) and never
-    // filled.
-    out.assert_code(0, "created-not-empty is a warning");
+    // An empty POST sends no members to recognise its resource by: the session lists the
+    // collection before it, and a Location naming an id listed there is some other resource
+    // (a finding), never filled.
+    out.assert_code(1, "the Location names an existing resource");
     let report = out.json();
-    assert_eq!(
-        rules(&report),
-        ["created-not-empty"],
+    let rules = rules(&report);
+    assert!(
+        rules.iter().any(|r| r == "location-not-created-resource"),
         "{}",
         report["findings"]
     );
@@ -419,7 +324,7 @@ fn an_empty_post_whose_location_names_an_existing_resource_is_never_filled() {
         left.iter().any(|l| l["reason"]
             .as_str()
             .unwrap_or_default()
-            .contains("cannot be told from an existing resource")),
+            .contains("already listed before the POST")),
         "{left:?}"
     );
     assert!(

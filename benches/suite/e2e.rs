@@ -53,10 +53,10 @@ fn one_run(demo: &DemoProcess, seed: u64, report: &std::path::Path) -> anyhow::R
     })
 }
 
-/// The CPU share of a minimal client: oha sending as many GETs of one thing, 4 at a time, to
-/// the same demo process. No client can do much better than this floor against an API whose
-/// per-request work is as small as the demo's.
-fn oha_share(demo: &DemoProcess, requests: u64) -> anyhow::Result<E2eRun> {
+/// The CPU share of a minimal client: oha sending as many GETs of one thing, as many at a time
+/// as a run's default concurrency, to the same demo process. No client can do much better than
+/// this floor against an API whose per-request work is as small as the demo's.
+fn oha_share(demo: &DemoProcess, requests: u64, concurrency: u64) -> anyhow::Result<E2eRun> {
     let url = format!(
         "{}/things/idf-bench-e2e-{}",
         demo.base_url,
@@ -83,7 +83,7 @@ fn oha_share(demo: &DemoProcess, requests: u64) -> anyhow::Result<E2eRun> {
             "-n",
             &requests.to_string(),
             "-c",
-            "4",
+            &concurrency.to_string(),
             &url,
         ]),
         Duration::from_secs(120),
@@ -112,9 +112,10 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
     let wall = median(&walls).unwrap_or_default();
     let requests = median(&requests).unwrap_or(0);
     let ours = total(&results);
+    let concurrency = crate::latency::default_concurrency()?;
     let floor = total(
         &(0..runs)
-            .map(|_| oha_share(&demo, requests))
+            .map(|_| oha_share(&demo, requests, concurrency))
             .collect::<anyhow::Result<Vec<_>>>()?,
     );
     let mut section = Section::new(
@@ -150,7 +151,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         "—".into(),
         "—".into(),
     ]);
-    section.note("`idemfuzz run scenarios/demo.toml` (every default check, 3 cases each, concurrency 4) against `serve-demo` in another process, seeds 1..N; the oha row sends the median run's request count as GETs of one thing, 4 at a time, to the same process, as often.");
+    section.note(format!("`idemfuzz run scenarios/demo.toml` (every default check, 3 cases each, default concurrency: {concurrency}) against `serve-demo` in another process, seeds 1..N; the oha row sends the median run's request count as GETs of one thing, {concurrency} at a time, to the same process, as often."));
     section.note("The oha row is the floor: a client that does nothing but send GETs still uses about as much CPU as this in-memory API, whose per-request work is little more than HTTP parsing. The 25% target presumes an API that does real work per request (storage, queries); against the demo no client can meet it, so the comparison that matters is idemfuzz's share against oha's.");
     section.note("CPU: user + system time of the client process (wait4) and of the demo process over the same interval (/proc/PID/stat, in 10 ms ticks, hence the sums over all runs). Much of idemfuzz's wall time is deliberate waiting (the lost-response and concurrency checks wait for the server), not CPU.");
     Ok(section)

@@ -1,5 +1,7 @@
 //! The benchmark suite: throughput against oha, end-to-end time and CPU share, detection cost
-//! per planted bug, diff cost, memory over many cases, cold start. Run it with
+//! per planted bug, diff cost, memory over many cases, cold start, the delayed-ACK stall on a
+//! split-write server, latency-bound runs against their bound, Schemathesis side by side. Run
+//! it with
 //! `scripts/bench.sh` (or `cargo bench --bench suite -- --write docs/performance.md`); it
 //! prints Markdown tables and, with `--write`, puts them between the markers of that file.
 //! Nothing here is a test: CI never runs or times it.
@@ -10,8 +12,13 @@ mod demo;
 mod detection;
 mod diff_cost;
 mod e2e;
+mod latency;
 mod machine;
 mod memory;
+mod oha;
+mod peer;
+mod split_write;
+mod standin;
 mod stats;
 mod table;
 mod throughput;
@@ -30,6 +37,9 @@ enum Part {
     Diff,
     Memory,
     ColdStart,
+    SplitWrite,
+    Latency,
+    Schemathesis,
 }
 
 /// The suite's options (after `cargo bench --bench suite --`).
@@ -55,6 +65,9 @@ fn main() -> anyhow::Result<()> {
     if std::env::args().nth(1).as_deref() == Some(child::SPAWNER_FLAG) {
         return child::serve_spawner();
     }
+    if std::env::args().nth(1).as_deref() == Some(standin::SERVE_FLAG) {
+        return standin::serve(&std::env::args().nth(2).unwrap_or_default());
+    }
     child::start_spawner()?;
     let args = Args::parse();
     let wanted = |part: Part| args.only.is_empty() || args.only.contains(&part);
@@ -79,6 +92,9 @@ fn main() -> anyhow::Result<()> {
     run(Part::Throughput, &throughput::run)?;
     run(Part::Memory, &memory::run)?;
     run(Part::Detection, &detection::run)?;
+    run(Part::SplitWrite, &split_write::run)?;
+    run(Part::Latency, &latency::run)?;
+    run(Part::Schemathesis, &peer::run)?;
     if let Some(path) = &args.write {
         table::write_between_markers(path, &sections)?;
         eprintln!("bench: tables written to {}", path.display());

@@ -3,17 +3,14 @@
 //! sends plain http on its keep-alive hyper pool) — against oha on the same demo endpoint, at
 //! concurrency 1, 16 and 64, in rounds that measure both clients back to back.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use idemfuzz::cli::transport::{TransportSettings, build_transport};
 use idemfuzz::http::transport::{OutgoingRequest, Transport};
 use idemfuzz::model::exchange::Method;
 use idemfuzz::report::ReporterSet;
-use serde_json::Value;
 
 use crate::demo::DemoProcess;
 use crate::stats::{count, median_f64};
@@ -122,18 +119,11 @@ fn oha_rate(
     concurrency: usize,
     duration: Duration,
 ) -> anyhow::Result<f64> {
-    let mut command = Command::new("oha");
-    command.args([
-        "--no-tui",
-        "--output-format",
-        "json",
-        "-z",
-        &format!("{}ms", duration.as_millis()),
-        "-c",
-        &concurrency.to_string(),
-    ]);
+    let duration = format!("{}ms", duration.as_millis());
+    let concurrency = concurrency.to_string();
+    let mut args = vec!["-z", &duration, "-c", &concurrency];
     if method == Method::Put {
-        command.args([
+        args.extend([
             "-m",
             "PUT",
             "-H",
@@ -142,30 +132,22 @@ fn oha_rate(
             BODY,
         ]);
     }
-    let out = command
-        .arg(url)
-        .output()
-        .context("run oha (scripts/bench.sh installs it)")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "oha failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).context("oha's JSON output")?;
-    let non_2xx: u64 = json["statusCodeDistribution"]
-        .as_object()
-        .map(|codes| {
-            codes
-                .iter()
-                .filter(|(code, _)| !code.starts_with('2'))
-                .map(|(_, n)| n.as_u64().unwrap_or(0))
-                .sum()
-        })
-        .unwrap_or(0);
-    anyhow::ensure!(non_2xx == 0, "oha got {non_2xx} non-2xx answers");
-    json["summary"]["requestsPerSec"]
-        .as_f64()
-        .context("oha's JSON has no summary.requestsPerSec")
+    crate::oha::summary(&crate::oha::run(&args, url)?, "requestsPerSec")
+}
+
+/// idemfuzz's HTTP engine as a run builds it (`build_transport` with default settings), on a
+/// multi-thread runtime of its own.
+pub fn engine() -> anyhow::Result<(tokio::runtime::Runtime, Arc<dyn Transport>)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let transport = build_transport(
+        &TransportSettings::default(),
+        &[],
+        &Arc::new(ReporterSet::new()),
+    )
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    Ok((runtime, transport))
 }
 
 /// One round at one concurrency level: each workload's rate for idemfuzz and for oha, measured
@@ -193,15 +175,7 @@ pub fn run(quick: bool) -> anyhow::Result<Section> {
         demo.base_url,
         std::process::id()
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let transport = build_transport(
-        &TransportSettings::default(),
-        &[],
-        &Arc::new(ReporterSet::new()),
-    )
-    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (runtime, transport) = engine()?;
     // The resource must exist for GET to answer 200.
     let created = runtime.block_on(transport.send(request(Method::Put, &url)));
     anyhow::ensure!(

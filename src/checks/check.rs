@@ -6,8 +6,11 @@
 //!
 //! What every check shares is decided here, not in each file: `enabled = false` in the
 //! scenario turns a check off; a resource that requires preconditions skips the checks whose
-//! unconditional PUTs it would answer 428 ([`Check::UNCONDITIONAL_PUTS`]); a proxy skips the
-//! checks that need connections of their own ([`Check::OWN_CONNECTIONS`]).
+//! unconditional PUTs it would answer 428 ([`Check::UNCONDITIONAL_PUTS`]); a representation
+//! without members, or not JSON, skips the checks that need them
+//! ([`crate::checks::representation`]); a collection declared unlistable skips the checks that
+//! only observe it and notes it on the others ([`crate::checks::collection`]); a proxy skips
+//! the checks that need connections of their own ([`Check::OWN_CONNECTIONS`]).
 //!
 //! `execute` returns a boxed future so that the table can hold checks as trait objects; it is
 //! a `LocalBoxFuture` (not `Send`) because the fuzzer holds proptest strategies, which are not
@@ -204,17 +207,23 @@ impl<C: Check> AnyCheck for C {
         if let Some(reason) = precondition_skip(C::UNCONDITIONAL_PUTS, resource) {
             return Some(reason);
         }
+        if let Some(reason) = crate::checks::representation::skip_reason(C::ID, resource) {
+            return Some(reason);
+        }
         let options = match options_of(self, resource) {
             Ok(options) => options,
             // Scenario loading validates every table first, so a run never gets here.
             Err(err) => return Some(format!("invalid options: {err}")),
         };
         self.skip_reason(resource, &options)
+            .or_else(|| crate::checks::collection::skip_reason(C::ID, resource))
             .or_else(|| (C::OWN_CONNECTIONS && proxied).then(|| PROXIED.to_string()))
     }
 
     fn notes(&self, resource: &Resource, proxied: bool) -> Vec<String> {
-        Check::notes(self, resource, proxied)
+        let mut notes = crate::checks::collection::notes(C::ID, resource);
+        notes.extend(Check::notes(self, resource, proxied));
+        notes
     }
 
     fn outline(&self, resource: &Resource, proxied: bool) -> Outline {

@@ -14,7 +14,7 @@ use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{CreateMode, JsonPointer, OptionsTable, Resource, ScenarioError};
+use crate::scenario::{CreateMode, IdField, OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
@@ -180,7 +180,7 @@ async fn reference(
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
+pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let clients = record.creating.len();
     if !record.creating.iter().any(|e| e.response.is_success()) {
         return vec![
@@ -217,7 +217,7 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Viol
 }
 
 /// More than one row with the new id.
-fn duplicate_rows(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
+fn duplicate_rows(record: &Record, id_field: &IdField) -> Option<Violation> {
     let items = record.collection_after_create.items.as_ref()?;
     let rows = rows_with_id(items, &record.id, id_field);
     (rows >= 2).then(|| {

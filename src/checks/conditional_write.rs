@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::etag::EntityTag;
-use crate::checks::matching::holds;
+use crate::checks::matching::{holds, opaque_holds};
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, IF_MATCH, IF_NONE_MATCH};
 use crate::checks::verdict::{answered, states_differ};
@@ -736,15 +736,18 @@ fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
             let item = outcome.after.item.as_ref()?;
             let kept = item.body.json().map(|b| canon.body(b));
             let sent = outcome.body.as_ref().map(|b| canon.body(b));
-            match (kept, sent) {
-                (Some(kept), Some(sent)) if !holds(&kept, &sent) => Some(
-                    Violation::error("a PUT with the current ETag in If-Match succeeded but did not apply its body")
-                        .rule("current-put-not-applied")
-                        .expected("the resource holds the PUT's body")
-                        .observed(format!("{}, but GET shows other values", answered(&outcome.exchange))),
-                ),
-                _ => None,
-            }
+            let opaque = outcome.body.as_ref().and_then(|b| opaque_holds(item, b));
+            let applied = match (opaque, kept, sent) {
+                (Some(applied), _, _) => applied,
+                (None, Some(kept), Some(sent)) => holds(&kept, &sent),
+                _ => true,
+            };
+            (!applied).then(|| {
+                Violation::error("a PUT with the current ETag in If-Match succeeded but did not apply its body")
+                    .rule("current-put-not-applied")
+                    .expected("the resource holds the PUT's body")
+                    .observed(format!("{}, but GET shows other values", answered(&outcome.exchange)))
+            })
         }
         Probe::CurrentDelete if !response.is_success() => Some(
             Violation::error("a DELETE with the current ETag in If-Match was refused")

@@ -18,8 +18,8 @@ use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{IgnorePattern, JsonPointer, OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Req, Session, id_text};
+use crate::scenario::{IdField, IgnorePattern, JsonPointer, OptionsTable, Resource, ScenarioError};
+use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::{Canon, differing_leaves};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -226,7 +226,7 @@ async fn probe_missing(
 }
 
 /// The oracle. `canon` carries only the declared ignore patterns.
-pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
+pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let canon = with_clock_fields(canon, record);
     let mut found = Vec::new();
     let label = format!("after {} safe requests", record.safe_requests.len());
@@ -286,15 +286,15 @@ fn with_clock_fields(canon: &Canon, record: &Record) -> Canon {
     canon
 }
 
-fn judge_missing(record: &Record, id_field: &JsonPointer) -> Option<Violation> {
+fn judge_missing(record: &Record, id_field: &IdField) -> Option<Violation> {
     let listed = record
         .collection_after_missing
         .items
         .as_ref()
         .is_some_and(|items| {
-            items.iter().any(|item| {
-                id_field.get(item).and_then(id_text).as_deref() == Some(record.missing_id.as_str())
-            })
+            items
+                .iter()
+                .any(|item| id_field.read(item).as_deref() == Some(record.missing_id.as_str()))
         });
     if listed
         || record.missing_get_again.response.is_success()

@@ -20,9 +20,7 @@ use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{
-    CreateMode, IdempotencyKey, JsonPointer, OptionsTable, Resource, ScenarioError,
-};
+use crate::scenario::{CreateMode, IdField, IdempotencyKey, OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
@@ -164,6 +162,9 @@ pub fn put_part_skip(resource: &Resource) -> Option<String> {
 pub fn post_mode(resource: &Resource) -> PostMode {
     if resource.post_id.is_none() {
         return PostMode::NotRun("the collection accepts no POST (no `post_id`)".into());
+    }
+    if let Some(reason) = crate::checks::representation::counting_skip(resource) {
+        return PostMode::NotRun(reason);
     }
     match &resource.idempotency_key {
         None => PostMode::Unkeyed,
@@ -486,7 +487,7 @@ const IN_FLIGHT: Round = Round {
 };
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon, id_field: &JsonPointer) -> Vec<Violation> {
+pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let mut found = Vec::new();
     if let Some(put) = &record.put {
         for (round, retry) in [(AFTER_LOST, &put.lost), (IN_FLIGHT, &put.in_flight)] {
@@ -512,7 +513,7 @@ fn judge_put(
     retry: &PutRetry,
     round: Round,
     canon: &Canon,
-    id_field: &JsonPointer,
+    id_field: &IdField,
 ) -> Vec<Violation> {
     let (when, part) = (round.when, round.slug);
     let mut found = Vec::new();

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::etag::EntityTag;
-use crate::checks::matching::holds;
+use crate::checks::matching::{holds, opaque_holds};
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, IF_MATCH};
 use crate::checks::verdict::answered;
@@ -202,7 +202,9 @@ fn untestable(etag: Option<&str>) -> Violation {
 fn winner_kept(writes: &Writes, winner: usize, canon: &Canon) -> Option<Violation> {
     let after = writes.after.body.json().map(|b| canon.body(b));
     let sent = canon.body(&writes.bodies[winner]);
-    if after.as_ref().is_some_and(|after| holds(after, &sent)) {
+    let kept = opaque_holds(&writes.after, &writes.bodies[winner])
+        .unwrap_or_else(|| after.as_ref().is_some_and(|after| holds(after, &sent)));
+    if kept {
         return None;
     }
     Some(

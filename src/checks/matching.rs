@@ -1,32 +1,55 @@
 //! Whether a representation holds the members a request body sent, with numbers compared by
 //! value (`1` equals `1.0`, as many servers normalise them), and which items of a listing do.
 
-use crate::session::id_text;
 use serde_json::Value;
 
 pub use crate::snapshot::holds::{holds, same};
 
-use crate::scenario::JsonPointer;
+use crate::scenario::IdField;
+use crate::scenario::representation::{byte_string, xml_escape};
+use crate::snapshot::ItemSnapshot;
+use crate::snapshot::opaque::Content;
+
+/// Whether an opaque representation (see [`crate::snapshot::opaque`]) holds what a body sent:
+/// its content is the text or bytes sent, or — for a template's slots or form fields — holds
+/// every value's text. `None` when the snapshot is not opaque (judge it as JSON).
+pub fn opaque_holds(item: &ItemSnapshot, sent: &Value) -> Option<bool> {
+    let opaque = item.opaque.as_ref()?;
+    if !item.exists() {
+        return Some(false);
+    }
+    let kept: Vec<u8> = match &opaque.content {
+        Content::Text(text) => text.as_bytes().to_vec(),
+        Content::Bytes(bytes) => bytes.clone(),
+    };
+    Some(match sent {
+        Value::String(text) => kept == text.as_bytes() || kept == byte_string(text),
+        Value::Object(values) => {
+            let kept = String::from_utf8_lossy(&kept);
+            values
+                .values()
+                .filter(|v| !v.is_null())
+                .map(crate::scenario::placeholder::as_text)
+                .all(|value| kept.contains(&value) || kept.contains(&xml_escape(&value)))
+        }
+        other => kept == other.to_string().as_bytes(),
+    })
+}
 
 /// The ids (as text) of the items that hold `body`, in listing order.
-pub fn ids_holding(items: &[Value], body: &Value, id_field: &JsonPointer) -> Vec<String> {
+pub fn ids_holding(items: &[Value], body: &Value, id_field: &IdField) -> Vec<String> {
     items
         .iter()
         .filter(|item| holds(item, body))
-        .filter_map(|item| id_text(id_field.get(item)?))
+        .filter_map(|item| id_field.read(item))
         .collect()
 }
 
 /// How many items carry `id` at `id_field`.
-pub fn rows_with_id(items: &[Value], id: &str, id_field: &JsonPointer) -> usize {
+pub fn rows_with_id(items: &[Value], id: &str, id_field: &IdField) -> usize {
     items
         .iter()
-        .filter(|item| {
-            id_field
-                .get(item)
-                .and_then(id_text)
-                .is_some_and(|found| found == id)
-        })
+        .filter(|item| id_field.read(item).is_some_and(|found| found == id))
         .count()
 }
 
@@ -83,7 +106,7 @@ mod tests {
 
     #[test]
     fn finds_items_by_body_and_by_id() {
-        let id = JsonPointer::parse("/id").unwrap();
+        let id = IdField::at(crate::scenario::JsonPointer::parse("/id").unwrap());
         let items = vec![
             json!({"id": "a", "n": 1}),
             json!({"id": 7, "n": 1}),

@@ -7,6 +7,7 @@
 //! that record to findings, unit-tested without a network.
 
 pub mod check;
+pub mod collection;
 pub mod concurrent_post_key;
 pub mod concurrent_put;
 pub mod conditional_write;
@@ -26,6 +27,7 @@ pub mod post_retry;
 pub mod put_after_delete;
 pub mod repeat_delete;
 pub mod repeat_put;
+pub mod representation;
 pub mod script;
 pub mod status_conformance;
 pub mod steps;
@@ -43,5 +45,7 @@ mod options_tests;
 mod oracle_tests;
 #[cfg(test)]
 mod outline_tests;
+#[cfg(test)]
+mod reach_oracle_tests;
 #[cfg(test)]
 mod testing;

@@ -195,6 +195,7 @@ fn put_after_delete_flags_resurrected_members_and_a_200_create() {
         put_b: exchange(Put, URL, status, None, &[]),
         after: item(200, after),
         reference: item(200, json!({"id": "f", "name": "b", "born": "t2"})),
+        create_statuses: Vec::new(),
     };
     let options = PutAfterDeleteOptions::default();
     let clean = record(201, json!({"id": "a", "name": "b", "born": "t1"}));
@@ -232,6 +233,7 @@ fn put_after_delete_accepts_a_declared_refusal_only_if_nothing_was_created() {
         put_b: exchange(Put, URL, 409, None, &[]),
         after: item(after_status, json!({})),
         reference: item(200, json!({"name": "b"})),
+        create_statuses: Vec::new(),
     };
     assert!(put_after_delete::judge(&record(404), &canon(&[]), &options).is_empty());
     assert_eq!(
@@ -248,6 +250,7 @@ fn use_after_delete_flags_2xx_reads_of_a_deleted_resource() {
             exchange(Get, URL, get, None, &[]),
             exchange(Head, URL, head, None, &[]),
         ],
+        parent: None,
     };
     let options = UseAfterDeleteOptions::default();
     assert!(use_after_delete::judge(&record(404, 404), &options).is_empty());
@@ -259,6 +262,28 @@ fn use_after_delete_flags_2xx_reads_of_a_deleted_resource() {
         severities(&use_after_delete::judge(&record(400, 404), &options)),
         vec![Severity::Warning]
     );
+}
+
+#[test]
+fn use_after_delete_flags_a_child_served_under_its_deleted_parent() {
+    const PARENT: &str = "http://h/customers/p";
+    const CHILD: &str = "http://h/customers/p/orders/o";
+    let record = |parent: u16, child: Option<u16>| use_after_delete::Record {
+        delete: exchange(Delete, CHILD, 204, None, &[]),
+        reads: vec![exchange(Get, CHILD, 404, None, &[])],
+        parent: Some(use_after_delete::ParentDelete {
+            delete: exchange(Delete, PARENT, parent, None, &[]),
+            child: child.map(|status| exchange(Get, CHILD, status, None, &[])),
+        }),
+    };
+    let options = UseAfterDeleteOptions::default();
+    let restrict = record(409, None);
+    let cascade = record(204, Some(404));
+    assert!(use_after_delete::judge(&restrict, &options).is_empty());
+    assert!(use_after_delete::judge(&cascade, &options).is_empty());
+    let orphaned = use_after_delete::judge(&record(204, Some(200)), &options);
+    assert_eq!(severities(&orphaned), vec![Severity::Warning]);
+    assert_eq!(orphaned[0].rule, "child-2xx-after-parent-delete");
 }
 
 fn safety_record(views_after: u64, stamp_after: &str, missing_listed: bool) -> get_safety::Record {
@@ -409,6 +434,7 @@ fn status_conformance_flags_create_200_and_405_without_allow() {
         location_get: Some(exchange(Get, "http://h/things/s1", 200, None, &[])),
         undeclared: Some(exchange(Patch, URL, 405, None, allow)),
         allow_probes: Vec::new(),
+        create_statuses: Vec::new(),
     };
     let allow = [("allow", "GET, HEAD, PUT, DELETE")];
     assert!(status_conformance::judge(&record(201, &allow)).is_empty());

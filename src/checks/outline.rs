@@ -40,6 +40,8 @@ pub enum To {
     Item,
     /// The collection path.
     Collection,
+    /// The item of the parent a nested resource's case created.
+    Parent,
 }
 
 impl Outline {

@@ -6,7 +6,8 @@
 //!
 //! `fuzz` is left out: its requests are generated, and its outline describes them. The
 //! requests the session sends on its own ([`SESSION_PURPOSES`]: reading a POST-created resource
-//! back before adopting it, checking a fresh id is free before its first write) are the
+//! back before adopting it, listing the collection around an empty POST, checking a fresh id is
+//! free before its first write) are the
 //! session's, not the check's: they are not compared.
 
 use std::net::SocketAddr;

@@ -138,6 +138,18 @@ fn without_members(mut state: Value, members: &[String]) -> Value {
     state
 }
 
+/// The values servers fill an omitted optional member with.
+fn is_default_like(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(members) => members.is_empty(),
+    }
+}
+
 fn omitted_members(a: &Value, b: &Value) -> Vec<String> {
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
         return Vec::new();
@@ -149,15 +161,21 @@ fn omitted_members(a: &Value, b: &Value) -> Vec<String> {
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let mut found = Vec::new();
     let after_b = canon.item_state(&record.after_b.as_state());
+    let after_a = canon.item_state(&record.after_a.as_state());
+    let member = |state: &Value, name: &str| state.get("body").and_then(|b| b.get(name)).cloned();
+    // A member that kept its value from A survived the PUT; one the server reset to a default
+    // (`null`, `""`, `[]`: what DRF and pydantic store for an omitted optional field) was
+    // replaced. A value of A that is itself such a default cannot tell the two apart.
     let survivors: Vec<&String> = record
         .omitted
         .iter()
-        .filter(|member| {
-            after_b
-                .get("body")
-                .and_then(|b| b.get(member.as_str()))
-                .is_some()
-        })
+        .filter(
+            |name| match (member(&after_a, name), member(&after_b, name)) {
+                (Some(a), Some(b)) => a == b && !is_default_like(&a),
+                (None, Some(_)) => true,
+                _ => false,
+            },
+        )
         .collect();
     if !survivors.is_empty() {
         let names = survivors

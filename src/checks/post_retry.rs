@@ -140,22 +140,33 @@ async fn execute_unkeyed(
     generator: &mut BodyGenerator,
 ) -> Result<Unkeyed, CaseError> {
     let body = generator.generate(&session.resource.body);
-    let first = session
+    let (first, first_id) = session
         .post(&body, &[], "POST body A without a key")
-        .await?
-        .0;
+        .await?;
     let first = session.exchange(first).clone();
-    let second = session
+    let (second, second_id) = session
         .post(&body, &[], "the same POST again, no key")
-        .await?
-        .0;
+        .await?;
     let second = session.exchange(second).clone();
     let collection = session
         .get_collection("count resources with body A")
         .await?;
+    // The listing is read for the case's own items: a POST that succeeded but whose resource
+    // could not be proven the case's is not among them, so nothing can be counted.
+    let unproven = [(&first, &first_id), (&second, &second_id)]
+        .iter()
+        .any(|(post, id)| id.is_none() && post.response.is_success());
+    let matching = if unproven {
+        session.note_unobserved(
+            "a POST answered 2xx but idemfuzz could not prove which resource it created, so the listing cannot count it".to_string(),
+        );
+        None
+    } else {
+        count_matching(&collection, &body)
+    };
     Ok(Unkeyed {
         posts: [first, second],
-        matching: count_matching(&collection, &body),
+        matching,
     })
 }
 

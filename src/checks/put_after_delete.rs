@@ -65,6 +65,12 @@ impl Check for PutAfterDelete {
         skip_reason(resource)
     }
 
+    fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
+        crate::checks::status_conformance::declared_create_statuses(resource)
+            .into_iter()
+            .collect()
+    }
+
     fn outline(&self, resource: &Resource, _: &PutAfterDeleteOptions, _: bool) -> Outline {
         let item = &resource.item;
         let (create, creates) = outline::create(resource, "body A");
@@ -126,6 +132,8 @@ pub struct Record {
     pub after: ItemSnapshot,
     /// The same body B PUT to a never-used id: what "exactly B" looks like on this server.
     pub reference: ItemSnapshot,
+    /// Statuses accepted for a PUT that creates (`put_create_statuses`); empty means 201.
+    pub create_statuses: Vec<u16>,
 }
 
 /// PUT A, DELETE, PUT B, snapshot; PUT B to a fresh id, snapshot.
@@ -161,6 +169,7 @@ pub async fn execute(
         put_b,
         after,
         reference,
+        create_statuses: session.resource.put_create_statuses.clone(),
     })
 }
 
@@ -179,15 +188,23 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
         return refused(record);
     }
     let mut found = Vec::new();
-    if status != 201 {
+    let created = match record.create_statuses.as_slice() {
+        [] => status == 201,
+        accepted => accepted.contains(&status),
+    };
+    if !created {
+        let create = match record.create_statuses.as_slice() {
+            [] | [201] => "201 (RFC 9110 §9.3.4: a PUT that creates MUST answer 201)".to_string(),
+            declared => crate::checks::status_conformance::create_expectation(declared),
+        };
         found.push(
             Violation::error("PUT re-creating a deleted resource did not answer 201 Created")
                 .rule("recreate-not-201")
                 .expected(if options.refusal_statuses.is_empty() {
-                    "201 (RFC 9110 §9.3.4: a PUT that creates MUST answer 201)".to_string()
+                    create
                 } else {
                     format!(
-                        "201, or a declared refusal: {}",
+                        "{create}, or a declared refusal: {}",
                         statuses(&options.refusal_statuses)
                     )
                 })

@@ -2,12 +2,13 @@
 //! the second DELETE answers 2xx, 404 or 410 (never 5xx), and no other resource disappears —
 //! run-owned canaries sit beside the target to notice collateral deletes.
 //!
-//! With client-chosen ids (`create = "put"`) two more canaries have ids that resemble the
-//! target's: one that extends it (`{target}-{n}`) and the target's id with the case of its
-//! letters swapped. A DELETE that matches ids by prefix, pattern or case removes them too
-//! (`look-alike-removed`). A look-alike is judged only when the listing before the DELETE shows
-//! it as a resource of its own (for the other-case one: beside the target), so a server whose
-//! ids are case-insensitive — one resource under two spellings — is not blamed.
+//! With client-chosen ids (`create = "put"`) the canaries are look-alikes: those created after
+//! the target have ids that extend the target's (`{target}-{n}`), and one more canary has the
+//! target's id with the case of its letters swapped. A DELETE that matches ids by prefix,
+//! pattern or case removes them too (`look-alike-removed`). A look-alike is judged only when the
+//! listing before the DELETE shows it as a resource of its own (for the other-case one: beside
+//! the target), so a server whose ids are case-insensitive — one resource under two spellings —
+//! is not blamed.
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -23,7 +24,7 @@ use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::model::StatusesDoc;
 use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Session, id_text};
+use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -102,44 +103,43 @@ impl Check for RepeatDelete {
     }
 
     fn outline(&self, resource: &Resource, options: &RepeatDeleteOptions, _: bool) -> Outline {
-        let (item, collection) = (&resource.item, &resource.collection);
+        let item = &resource.item;
         let canaries = options.canaries;
         let (create, creates) = outline::create(resource, "generated bodies");
-        let mut steps = Outline::new().step(
-            format!(
-                "{create} ×{}: the target and {canaries} canary resource(s)",
-                canaries + 1
-            ),
-            [creates.times(canaries + 1)],
-        );
-        if resource.create == CreateMode::Put {
-            steps = steps.step(
+        if resource.create != CreateMode::Put {
+            return after_creation(
+                Outline::new().step(
+                    format!(
+                        "{create} ×{}: the target and {canaries} canary resource(s)",
+                        canaries + 1
+                    ),
+                    [creates.times(canaries + 1)],
+                ),
+                resource,
+            );
+        }
+        let after = canaries - canaries / 2;
+        let steps = Outline::new()
+            .step(
                 format!(
-                    "PUT {item}: a look-alike canary whose id extends the target's; GET {item}, PUT {item}: one whose id is the target's in other case, when that GET answers no 2xx"
+                    "{create} ×{}: the target and {canaries} canary resource(s); the {after} created after the target are look-alikes whose ids extend the target's (for one the API refuses, PUT {item}: a plain canary)",
+                    canaries + 1
                 ),
                 [
-                    send(Method::Put, To::Item),
+                    creates.times(canaries + 1),
+                    send(Method::Put, To::Item).between(0, after),
+                ],
+            )
+            .step(
+                format!(
+                    "GET {item}, PUT {item}: a look-alike canary whose id is the target's in other case, when that GET answers no 2xx"
+                ),
+                [
                     send(Method::Get, To::Item).between(0, 1),
                     send(Method::Put, To::Item).between(0, 1),
                 ],
             );
-        }
-        steps
-            .step(
-                format!("GET {collection}"),
-                [send(Method::Get, To::Collection)],
-            )
-            .step(
-                format!("DELETE {item} ×2"),
-                [send(Method::Delete, To::Item).times(2)],
-            )
-            .step(
-                format!("GET {item}, GET {collection}"),
-                [
-                    send(Method::Get, To::Item),
-                    send(Method::Get, To::Collection),
-                ],
-            )
+        after_creation(steps, resource)
     }
 
     fn execute<'c>(
@@ -159,6 +159,27 @@ impl Check for RepeatDelete {
     ) -> Vec<Violation> {
         judge(record, &canons.full, options, &resource.id_field)
     }
+}
+
+/// The outline's steps after the creations: list, DELETE twice, read back.
+fn after_creation(steps: Outline, resource: &Resource) -> Outline {
+    let (item, collection) = (&resource.item, &resource.collection);
+    steps
+        .step(
+            format!("GET {collection}"),
+            [send(Method::Get, To::Collection)],
+        )
+        .step(
+            format!("DELETE {item} ×2"),
+            [send(Method::Delete, To::Item).times(2)],
+        )
+        .step(
+            format!("GET {item}, GET {collection}"),
+            [
+                send(Method::Get, To::Item),
+                send(Method::Get, To::Collection),
+            ],
+        )
 }
 
 /// Why the check cannot run on a resource, if it cannot.
@@ -217,10 +238,11 @@ pub async fn execute(
     let target_id = session
         .create_generated(generator, "create the target")
         .await?;
+    let mut look_alikes = Vec::new();
     for n in before..options.canaries {
-        create_canary(session, generator, n + 1).await?;
+        look_alikes.extend(create_canary_after(session, generator, n + 1, &target_id).await?);
     }
-    let look_alikes = create_look_alikes(session, generator, &target_id).await?;
+    look_alikes.extend(create_other_case(session, generator, &target_id).await?);
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
         .await?;
@@ -247,50 +269,74 @@ pub async fn execute(
     })
 }
 
-/// With client-chosen ids: PUTs a canary whose id extends the target's and one whose id is the
-/// target's in other case — the latter only when a GET of it answers no 2xx (an API whose ids
-/// ignore case answers it as the target, and writing it would overwrite the target). One the
-/// API refuses (e.g. an id pattern without capitals) is left out; it is no setup failure.
-async fn create_look_alikes(
+/// A canary created after the target. With client-chosen ids it is a look-alike whose id
+/// extends the target's (`{target}-{n}`), which a DELETE of the target that matches by prefix
+/// removes too; when the API refuses that id (non-2xx, e.g. an id pattern), a plain canary is
+/// created in its place, so the collateral check keeps its canaries. Otherwise (server-assigned
+/// ids) it is a plain canary.
+async fn create_canary_after(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    n: u32,
+    target: &str,
+) -> Result<Option<LookAlike>, CaseError> {
+    if session.resource.create != CreateMode::Put {
+        create_canary(session, generator, n).await?;
+        return Ok(None);
+    }
+    let id = session.fresh_id_extending(target);
+    let look_alike = create_look_alike(session, generator, id, Resemblance::Extends, n).await?;
+    if look_alike.is_none() {
+        create_canary(session, generator, n).await?;
+    }
+    Ok(look_alike)
+}
+
+/// With client-chosen ids: PUTs a look-alike canary whose id is the target's in other case —
+/// only when a GET of it answers no 2xx (an API whose ids ignore case answers it as the target,
+/// and writing it would overwrite the target). One the API refuses (e.g. an id pattern without
+/// capitals) is left out; it is no setup failure.
+async fn create_other_case(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     target: &str,
-) -> Result<Vec<LookAlike>, CaseError> {
+) -> Result<Option<LookAlike>, CaseError> {
     if session.resource.create != CreateMode::Put {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    let mut created = Vec::new();
-    let extended = session.fresh_id_extending(target);
-    created.extend(create_look_alike(session, generator, extended, Resemblance::Extends).await?);
     let Some(other_case) = session.id_in_other_case(target) else {
-        return Ok(created);
+        return Ok(None);
     };
     let read = session
         .get_item(&other_case, OTHER_CASE_READ_PURPOSE)
         .await?;
-    if !(200..300).contains(&read.status) {
-        let resemblance = Resemblance::OtherCase;
-        created.extend(create_look_alike(session, generator, other_case, resemblance).await?);
+    if (200..300).contains(&read.status) {
+        return Ok(None);
     }
-    Ok(created)
+    let resemblance = Resemblance::OtherCase;
+    create_look_alike(session, generator, other_case, resemblance, 0).await
 }
 
 /// The purpose of the GET that tells whether the target's id in other case is free.
 const OTHER_CASE_READ_PURPOSE: &str =
     "is the target's id in other case free? (ids that ignore case answer it as the target)";
 
-/// PUTs a generated body to a look-alike id; the look-alike when the API accepted it.
+/// PUTs a generated body to a look-alike id (canary `n`, or 0 for the one beside the
+/// canaries); the look-alike when the API accepted it (2xx).
 async fn create_look_alike(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     id: String,
     resemblance: Resemblance,
+    n: u32,
 ) -> Result<Option<LookAlike>, CaseError> {
     let body = generator.generate(&session.resource.body);
-    let purpose = format!(
-        "create a look-alike canary (its id {})",
-        resemblance.describe()
-    );
+    let canary = if n == 0 {
+        "create a look-alike canary".to_string()
+    } else {
+        format!("create canary {n}, a look-alike")
+    };
+    let purpose = format!("{canary} (its id {})", resemblance.describe());
     let index = session.put(&id, &body, &purpose).await?;
     let accepted = session.exchange(index).response.is_success();
     Ok(accepted.then_some(LookAlike { id, resemblance }))
@@ -312,7 +358,7 @@ pub fn judge(
     record: &Record,
     canon: &Canon,
     options: &RepeatDeleteOptions,
-    id_field: &crate::scenario::JsonPointer,
+    id_field: &crate::scenario::IdField,
 ) -> Vec<Violation> {
     let first = &record.first_delete.response;
     if !first.is_success() {
@@ -360,7 +406,7 @@ pub fn judge(
 fn collateral(
     record: &Record,
     canon: &Canon,
-    id_field: &crate::scenario::JsonPointer,
+    id_field: &crate::scenario::IdField,
 ) -> Vec<Violation> {
     let (Some(before), Some(after)) = (
         &record.collection_before.items,
@@ -371,7 +417,7 @@ fn collateral(
     let listed = |items: &[Value], id: &str| {
         items
             .iter()
-            .any(|item| id_field.get(item).and_then(id_text).as_deref() == Some(id))
+            .any(|item| id_field.read(item).as_deref() == Some(id))
     };
     let target = record.target_id.as_str();
     let judged = |look: &&LookAlike| {
@@ -393,12 +439,7 @@ fn collateral(
         Value::Array(
             items
                 .iter()
-                .filter(|item| {
-                    id_field
-                        .get(item)
-                        .and_then(id_text)
-                        .is_none_or(|id| !left_out(&id))
-                })
+                .filter(|item| id_field.read(item).is_none_or(|id| !left_out(&id)))
                 .map(|item| canon.body(item))
                 .collect(),
         )

@@ -10,7 +10,9 @@ use crate::checks::verdict::{answered, states_differ};
 use crate::http::wire_url::{self, FillError};
 use crate::model::exchange::Exchange;
 use crate::model::violation::{Violation, statuses};
-use crate::scenario::placeholder::{self, as_text, resolve, substitute_body, substitute_text};
+use crate::scenario::placeholder::{
+    self, as_text, filled_body_len, filled_text_len, resolve, substitute_body, substitute_text,
+};
 use crate::scenario::{Capture, Expect, Script, Step};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
@@ -67,7 +69,7 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
         ..Record::default()
     };
     for (index, step) in script.steps.iter().enumerate() {
-        let req = match build_request(step, &captures) {
+        let req = match build_request(step, &captures, session.max_body_bytes()) {
             Ok(req) => req,
             Err(FillError::NoValue(missing)) => {
                 record.stopped = Some(format!("step `{}`: {missing}", step.name));
@@ -119,10 +121,32 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
 /// The request of a step with every placeholder replaced. In the path, a value is encoded as
 /// exactly one segment, and one that cannot be (`..`, or a `/`, `\`, `?` or `#` in any
 /// encoding) stops the script: a captured value never adds or removes path segments.
-fn build_request(step: &Step, captures: &BTreeMap<String, Value>) -> Result<Req, FillError> {
+/// A request whose body or headers, filled with captured values, would exceed `max_bytes`
+/// (`[target] max_body_bytes`) is never built: captured values are the server's, and a step
+/// repeating one could exhaust memory.
+fn build_request(
+    step: &Step,
+    captures: &BTreeMap<String, Value>,
+    max_bytes: u64,
+) -> Result<Req, FillError> {
     let path = wire_url::fill(&step.path, &placeholder::find(&step.path), |p| {
         Ok(as_text(&resolve(p, captures)?))
     })?;
+    let filled = step
+        .headers
+        .iter()
+        .map(|(name, value)| name.len().saturating_add(filled_text_len(value, captures)))
+        .fold(0usize, usize::saturating_add)
+        .saturating_add(
+            step.body
+                .as_ref()
+                .map_or(0, |body| filled_body_len(body, captures)),
+        );
+    if u64::try_from(filled).unwrap_or(u64::MAX) > max_bytes {
+        return Err(FillError::Unsafe(format!(
+            "its body and headers, filled with the captured values, would take up to {filled} bytes, more than the {max_bytes} bytes `max_body_bytes` allows"
+        )));
+    }
     let mut req = Req::new(step.method, path);
     for (name, value) in &step.headers {
         let value = substitute_text(value, captures).map_err(FillError::NoValue)?;
@@ -274,7 +298,7 @@ mod tests {
             ("n".to_string(), json!(4)),
             ("etag".to_string(), json!("\"v1\"")),
         ]);
-        let req = build_request(&step, &captures).expect("all placeholders captured");
+        let req = build_request(&step, &captures, 1 << 20).expect("all placeholders captured");
         assert_eq!(req.path, "/devices/idf-1");
         assert_eq!(
             req.headers,
@@ -285,7 +309,7 @@ mod tests {
             Some(json!({"times_rebooted": 5, "label": "dev idf-1"}))
         );
         let missing = BTreeMap::from([("id".to_string(), json!("idf-1"))]);
-        assert!(build_request(&step, &missing).is_err());
+        assert!(build_request(&step, &missing, 1 << 20).is_err());
     }
 
     #[test]
@@ -305,7 +329,7 @@ mod tests {
                 ("id".to_string(), json!("idf-1")),
                 ("sfx".to_string(), json!(value)),
             ]);
-            build_request(&step, &captures).map(|req| req.path)
+            build_request(&step, &captures, 1 << 20).map(|req| req.path)
         };
         assert_eq!(
             with("a b&c").as_deref(),

@@ -36,6 +36,10 @@ impl Check for StatusConformance {
         skip_reason(resource)
     }
 
+    fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
+        declared_create_statuses(resource).into_iter().collect()
+    }
+
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
         let item = &resource.item;
         let mut steps = Outline::new();
@@ -121,6 +125,8 @@ pub struct Record {
     pub undeclared: Option<Exchange>,
     /// The declared methods the 405's Allow leaves out, each sent to the item.
     pub allow_probes: Vec<Exchange>,
+    /// Statuses accepted for a PUT that creates (`put_create_statuses`); empty means 201.
+    pub create_statuses: Vec<u16>,
 }
 
 /// Creates by PUT and by POST (as declared), updates, and tries an undeclared method.
@@ -128,7 +134,10 @@ pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
-    let mut record = Record::default();
+    let mut record = Record {
+        create_statuses: session.resource.put_create_statuses.clone(),
+        ..Record::default()
+    };
     let body = generator.generate(&session.resource.body);
     let mut existing = None;
     if session.resource.supports(Method::Put) && session.resource.create == CreateMode::Put {
@@ -265,7 +274,12 @@ async fn post_and_follow(
 /// The oracle.
 pub fn judge(record: &Record) -> Vec<Violation> {
     let mut found = Vec::new();
-    found.extend(record.put_create.as_ref().and_then(judge_put_create));
+    found.extend(
+        record
+            .put_create
+            .as_ref()
+            .and_then(|put| judge_put_create(put, &record.create_statuses)),
+    );
     found.extend(record.put_update.as_ref().and_then(judge_put_update));
     if let Some(post) = &record.post_create {
         found.extend(judge_post(post, record.location_get.as_ref()));
@@ -304,16 +318,41 @@ fn judge_omitted(refused: &Exchange, probes: &[Exchange]) -> Option<Violation> {
     )
 }
 
-fn judge_put_create(exchange: &Exchange) -> Option<Violation> {
+fn judge_put_create(exchange: &Exchange, accepted: &[u16]) -> Option<Violation> {
     let status = exchange.response.status;
-    (exchange.response.is_success() && status != 201).then(|| {
+    let accepted = match accepted {
+        [] => &[201][..],
+        list => list,
+    };
+    (exchange.response.is_success() && !accepted.contains(&status)).then(|| {
         Violation::error(format!(
             "a PUT that created the resource answered {status}, not 201"
         ))
         .rule("put-create-not-201")
-        .expected("201 Created (RFC 9110 §9.3.4: MUST)")
+        .expected(create_expectation(accepted))
         .observed(answered(exchange))
     })
+}
+
+/// The note of a resource whose `put_create_statuses` accepts more than 201.
+pub fn declared_create_statuses(resource: &Resource) -> Option<String> {
+    (resource.put_create_statuses != [201]).then(|| {
+        format!(
+            "a PUT that creates may answer {} (`put_create_statuses`), although RFC 9110 §9.3.4 requires 201",
+            crate::model::violation::statuses(&resource.put_create_statuses)
+        )
+    })
+}
+
+/// What a creating PUT should answer: 201, or the statuses the scenario accepts.
+pub fn create_expectation(accepted: &[u16]) -> String {
+    match accepted {
+        [] | [201] => "201 Created (RFC 9110 §9.3.4: MUST)".into(),
+        list => format!(
+            "{} (`put_create_statuses`; RFC 9110 §9.3.4 requires 201)",
+            crate::model::violation::statuses(list)
+        ),
+    }
 }
 
 fn judge_put_update(exchange: &Exchange) -> Option<Violation> {

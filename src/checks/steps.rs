@@ -60,7 +60,7 @@ pub async fn read(session: &mut Session<'_>, id: &str, purpose: &str) -> Result<
         )
         .await?;
     let exchange = session.exchange(index).clone();
-    let snapshot = ItemSnapshot::from_exchange(&exchange);
+    let snapshot = session.item_snapshot(index);
     Ok(Read { exchange, snapshot })
 }
 

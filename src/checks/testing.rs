@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::model::exchange::{Body, Exchange, Header, Method, RequestRecord, ResponseRecord};
-use crate::scenario::{IgnorePattern, JsonPointer};
+use crate::scenario::{IdField, IgnorePattern, JsonPointer};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
@@ -51,16 +51,13 @@ pub fn item(status: u16, body: Value) -> ItemSnapshot {
         seq: 1,
         status,
         body: Body::Json { value: body },
+        opaque: None,
     }
 }
 
 /// A collection snapshot of the given items.
 pub fn collection(items: Vec<Value>) -> CollectionSnapshot {
-    CollectionSnapshot {
-        seq: 1,
-        status: 200,
-        items: Some(items),
-    }
+    CollectionSnapshot::observed(1, 200, items)
 }
 
 /// A canon ignoring the given patterns.
@@ -73,7 +70,7 @@ pub fn canon(ignore: &[&str]) -> Canon {
     )
 }
 
-/// `/id`.
-pub fn id_field() -> JsonPointer {
-    JsonPointer::parse("/id").expect("valid pointer")
+/// The member `/id`.
+pub fn id_field() -> IdField {
+    IdField::at(JsonPointer::parse("/id").expect("valid pointer"))
 }

@@ -1,5 +1,8 @@
 //! `use-after-delete`: after a successful DELETE, GET and HEAD of the resource answer 404 or
-//! 410, never 2xx (RFC 9110 §9.3.5).
+//! 410, never 2xx (RFC 9110 §9.3.5). For a nested resource, the case then deletes its parent
+//! while a child of it exists: the API may refuse (`ON DELETE RESTRICT`) or delete the
+//! children with it (`ON DELETE CASCADE`), but a child still served under a deleted parent is
+//! an orphan.
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -76,6 +79,22 @@ impl Check for UseAfterDelete {
         if resource.supports(Method::Head) {
             steps.push(format!("HEAD {item}"), [send(Method::Head, To::Item)]);
         }
+        if let Some(parent) = &resource.parent {
+            let (create, creates) = outline::create(resource, "another generated body");
+            steps = steps
+                .step(create, [creates])
+                .step(
+                    format!(
+                        "DELETE the parent {} while it holds that item",
+                        parent.resource.item
+                    ),
+                    [send(Method::Delete, To::Parent)],
+                )
+                .step(
+                    format!("GET {item} (when the parent's DELETE succeeded)"),
+                    [send(Method::Get, To::Item).between(0, 1)],
+                );
+        }
         steps
     }
 
@@ -109,6 +128,16 @@ pub struct Record {
     pub delete: Exchange,
     /// GET, then HEAD (when declared) of the deleted resource.
     pub reads: Vec<Exchange>,
+    /// For a nested resource: the DELETE of the case's parent while a child existed.
+    pub parent: Option<ParentDelete>,
+}
+
+/// A nested resource's parent deleted under a live child.
+#[derive(Debug, Clone)]
+pub struct ParentDelete {
+    pub delete: Exchange,
+    /// The GET of the child, after a DELETE of the parent that succeeded (not 202).
+    pub child: Option<Exchange>,
 }
 
 /// Create, DELETE, then GET and HEAD.
@@ -133,7 +162,64 @@ pub async fn execute(
             reads.push(session.exchange(head).clone());
         }
     }
-    Ok(Record { delete, reads })
+    let parent = match session.parent_url().map(str::to_owned) {
+        Some(parent) => Some(delete_parent(session, generator, parent).await?),
+        None => None,
+    };
+    Ok(Record {
+        delete,
+        reads,
+        parent,
+    })
+}
+
+/// Creates a child, DELETEs the case's parent, and GETs the child when that succeeded.
+async fn delete_parent(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    parent: String,
+) -> Result<ParentDelete, CaseError> {
+    let id = session
+        .create_generated(generator, "create a child")
+        .await?;
+    let delete = session
+        .send(
+            "DELETE the parent while it has a child",
+            Req::new(Method::Delete, parent),
+        )
+        .await?;
+    let delete = session.exchange(delete).clone();
+    let gone = delete.response.is_success() && delete.response.status != 202;
+    let child = if gone {
+        let path = session.resource.item_path(&id);
+        let get = session
+            .send(
+                "GET the child after its parent's DELETE",
+                Req::new(Method::Get, path),
+            )
+            .await?;
+        Some(session.exchange(get).clone())
+    } else {
+        None
+    };
+    Ok(ParentDelete { delete, child })
+}
+
+/// A child still served under its deleted parent.
+fn orphan(parent: &ParentDelete, options: &UseAfterDeleteOptions) -> Option<Violation> {
+    let child = parent.child.as_ref()?;
+    if !child.response.is_success() {
+        return None;
+    }
+    Some(
+        Violation::warning("a child is still served after its parent was deleted")
+            .rule("child-2xx-after-parent-delete")
+            .expected(format!(
+                "the parent's DELETE refused while it has children (e.g. 409), or {} for its children after it",
+                statuses(&options.gone_statuses)
+            ))
+            .observed(format!("{}; then {}", answered(&parent.delete), answered(child))),
+    )
 }
 
 /// The oracle.
@@ -146,9 +232,10 @@ pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation>
                 .observed(answered(&record.delete)),
         ];
     }
+    let orphan = record.parent.as_ref().and_then(|p| orphan(p, options));
     if record.delete.response.status == 202 {
         // Accepted: the deletion may not have happened yet; nothing to demand.
-        return Vec::new();
+        return orphan.into_iter().collect();
     }
     record
         .reads
@@ -182,5 +269,6 @@ pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation>
                 ))
                 .observed(answered(read))
         })
+        .chain(orphan)
         .collect()
 }

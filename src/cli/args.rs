@@ -93,7 +93,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Delete what a crashed, killed or interrupted run left behind, from its ledger.
     ///
-    /// Every resource the run's ledger (--ledger-dir, RUNID.jsonl) may have left is deleted
+    /// Every resource the run's ledger (--ledger-dir, RUNID.jsonl) may have left, and that is
+    /// provably the run's (an id of the run's form, or an item carrying its marker), is deleted
     /// through the same ownership guard a run uses; what POSTs with lost answers created is
     /// found by the run marker and listed, never deleted. Prints what remains and why; the
     /// ledger is removed once nothing of the run is left. See docs/safety.md.
@@ -165,6 +166,11 @@ pub struct CleanupArgs {
     /// The ledger directory [default: IDEMFUZZ_LEDGER_DIR, else .idemfuzz/runs].
     #[arg(long, value_name = "DIR")]
     pub ledger_dir: Option<PathBuf>,
+    /// Confirms the base URL a run was given with --base-url: a scenario file without a
+    /// [target] base_url is cleaned up only where this names the ledger's origin (a ledger
+    /// alone never decides where credentials go).
+    #[arg(long, env = "IDEMFUZZ_BASE_URL")]
+    pub base_url: Option<String>,
     #[command(flatten)]
     pub transport: crate::cli::transport::TransportArgs,
 }
@@ -223,8 +229,10 @@ pub struct ExecutionArgs {
     /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
     #[arg(long, env = "IDEMFUZZ_CASES")]
     pub cases: Option<u32>,
-    /// Independent cases run in parallel.
-    #[arg(long, default_value_t = 4, env = "IDEMFUZZ_CONCURRENCY")]
+    /// Cases (and their cleanups) in flight at once, across checks and resources; the requests
+    /// inside one case are sequential. Against a slow API (tens of ms per request) a run takes
+    /// about requests × latency ÷ this.
+    #[arg(long, default_value_t = 8, env = "IDEMFUZZ_CONCURRENCY")]
     pub concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).

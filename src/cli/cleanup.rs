@@ -10,6 +10,7 @@ use crate::cli::commands::fail;
 use crate::cli::config;
 use crate::cli::transport::{self, TransportSettings};
 use crate::env::EnvSnapshot;
+use crate::http::wire_url::WireUrl;
 use crate::model::exit_code;
 use crate::report::ReporterSet;
 use crate::runner::plan::PlannedScenario;
@@ -44,7 +45,8 @@ pub fn cleanup(args: &CleanupArgs, env: &EnvSnapshot) -> u8 {
     };
     let mut code = exit_code::OK;
     for path in ledgers {
-        let outcome = match clean_one(&path, &settings, env, &runtime, args.all) {
+        let confirmed = args.base_url.as_deref();
+        let outcome = match clean_one(&path, &settings, env, &runtime, args.all, confirmed) {
             Ok(left) if left > 0 => exit_code::FINDINGS,
             Ok(_) => exit_code::OK,
             Err(why) => fail(exit_code::USAGE, &why),
@@ -90,6 +92,7 @@ fn clean_one(
     env: &EnvSnapshot,
     runtime: &tokio::runtime::Runtime,
     all: bool,
+    confirmed: Option<&str>,
 ) -> Result<usize, String> {
     let replayed = ledger::read(path).map_err(|err| err.to_string())?;
     let run_id = replayed.start.run_id.clone();
@@ -104,7 +107,7 @@ fn clean_one(
         }
         return Err(why);
     }
-    let (planned, notes) = targets(&replayed, env);
+    let (planned, notes) = targets(&replayed, env, confirmed);
     let planned = transport::prepare_targets(planned, settings).map_err(|e| e.to_string())?;
     let transport = transport::build_transport(settings, &planned, &Arc::new(ReporterSet::new()))
         .map_err(|err| err.to_string())?;
@@ -159,8 +162,13 @@ fn still_running(pid: u32) -> bool {
 
 /// The targets and resources the ledger names: from their scenario files when those still
 /// load (for headers and credentials), else from the ledger alone (with a note: no headers or
-/// credentials are sent then).
-fn targets(replayed: &Replayed, env: &EnvSnapshot) -> (Vec<PlannedScenario>, Vec<String>) {
+/// credentials are sent then). A file without a base URL of its own is cleaned up only where
+/// `confirmed` (`--base-url`) names the ledger's origin.
+fn targets(
+    replayed: &Replayed,
+    env: &EnvSnapshot,
+    confirmed: Option<&str>,
+) -> (Vec<PlannedScenario>, Vec<String>) {
     let mut planned = Vec::new();
     let mut notes = Vec::new();
     for ((file, base_url), names) in recover::scenario_files(replayed) {
@@ -187,12 +195,44 @@ fn targets(replayed: &Replayed, env: &EnvSnapshot) -> (Vec<PlannedScenario>, Vec
                 }
             }
         };
+        if let Some(pinned) = &scenario.target.base_url
+            && !same_origin(pinned, &base_url)
+        {
+            // A ledger is a file anyone may edit: the file's headers and credentials never go
+            // to a base URL it does not name.
+            notes.push(format!(
+                "{file}: the ledger's base URL {base_url} is not on the origin of the file's base_url {pinned}; its resources are left alone (a damaged or tampered ledger)"
+            ));
+            continue;
+        }
+        if scenario.target.base_url.is_none()
+            && !confirmed.is_some_and(|confirmed| same_origin(confirmed, &base_url))
+        {
+            // The run was given its base URL on the command line: only the command line can
+            // confirm it, never the ledger alone.
+            let given = match confirmed {
+                Some(confirmed) => format!("--base-url {confirmed} is another origin"),
+                None => "no --base-url (or IDEMFUZZ_BASE_URL) was given".to_string(),
+            };
+            notes.push(format!(
+                "{file}: names no base_url, and {given}: the ledger alone never decides where the file's credentials go, so its resources at {base_url} are left alone (run cleanup with --base-url {base_url} to confirm it)"
+            ));
+            continue;
+        }
         planned.push(PlannedScenario {
             target: ResolvedTarget::new(base_url.clone(), scenario.target.clone()),
             scenario,
         });
     }
     (planned, notes)
+}
+
+/// True when both URLs parse and share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (WireUrl::parse(a), WireUrl::parse(b)) {
+        (Ok(a), Ok(b)) => a.same_origin(&b),
+        _ => false,
+    }
 }
 
 /// A scenario file that still holds every resource `names`.

@@ -126,6 +126,8 @@ pub enum TransportArgsError {
     HeaderWithoutColon,
     #[error("-H {name}: `{name}` is not a valid header name")]
     HeaderName { name: String },
+    #[error("-H {name}: the header `{name}` cannot be set: it {reason}")]
+    HeaderUnsendable { name: String, reason: &'static str },
     #[error("-H {name}: {reason}")]
     HeaderValue { name: String, reason: String },
     #[error("-H {name} is given twice (names are case-insensitive)")]
@@ -239,6 +241,9 @@ fn header(spec: &str, env: &EnvSnapshot) -> Result<TargetHeader, TransportArgsEr
     let name = name.trim().to_owned();
     if !scenario::is_header_name(&name) {
         return Err(TransportArgsError::HeaderName { name });
+    }
+    if let Some(reason) = crate::http::sent::unsendable_header(&name) {
+        return Err(TransportArgsError::HeaderUnsendable { name, reason });
     }
     let bad_value = |reason: String| TransportArgsError::HeaderValue {
         name: name.clone(),
@@ -527,9 +532,14 @@ mod tests {
 
     #[test]
     fn header_mistakes_never_echo_the_value() {
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 8] = [
             (&["-H", "Bearer hunter2"], "without `:`"),
             (&["-H", "Bad Name: hunter2"], "not a valid header name"),
+            (&["-H", "Host: hunter2"], "written by the connection itself"),
+            (
+                &["-H", "X-HTTP-Method-Override: hunter2"],
+                "run the request as another method",
+            ),
             (&["-H", "X-Key: ${UNSET_VAR}"], "`UNSET_VAR` is not set"),
             (&["-H", "X-Key: a\u{7}hunter2"], "control characters"),
             (&["-H", "x-a: 1", "-H", "X-A: hunter2"], "given twice"),

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::model::fuzz::ops::{Op, Relation, SLOTS};
 use crate::scenario::generate::BodyGenerator;
-use crate::session::id_text;
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
@@ -205,7 +204,7 @@ async fn snapshot(
         let mut mine: Vec<(usize, Value)> = items
             .into_iter()
             .filter_map(|item| {
-                let id = id_field.get(&item).and_then(id_text)?;
+                let id = id_field.read(&item)?;
                 let position = ids.iter().position(|known| *known == id)?;
                 Some((position, item))
             })

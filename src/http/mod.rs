@@ -5,6 +5,7 @@
 pub mod config;
 pub mod limit;
 pub mod pool;
+pub mod quickack;
 pub mod sent;
 pub mod tap;
 pub mod throttle;

@@ -8,6 +8,9 @@
 //! a URI `http` parses as it is, no proxy in the configuration, and `--http-version` not `2`.
 //! Everything else goes through reqwest ([`PlainPool::try_send`] hands it back).
 //!
+//! Connections acknowledge answers at once ([`QuickAck`]), so a server that writes header and
+//! body apart never waits 40 ms for a delayed ACK.
+//!
 //! A request is retried on a fresh connection only when hyper hands it back unsent (the idle
 //! connection closed just before it was written); a request that may have reached the server is
 //! never sent twice.
@@ -23,6 +26,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::http::config::{HttpVersion, TransportConfig};
+use crate::http::quickack::QuickAck;
 use crate::http::sent::DEFAULT_ACCEPT;
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError, header_pairs};
 use crate::http::wire::{origin_form_request, other, read_capped, timeout};
@@ -211,7 +215,8 @@ impl PlainPool {
             reason: err.to_string(),
         })?;
         let _ = tcp.set_nodelay(true);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        let io = TokioIo::new(QuickAck::new(tcp));
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
             .await
             .map_err(|err| other(request, &err))?;
         tokio::spawn(async move {

@@ -64,6 +64,45 @@ pub fn wire_fields(
     fields
 }
 
+/// Why a header field may not be set by a scenario or `-H`, if it may not: the fields the
+/// connection layer writes (a `Host` naming another site could route the request — and its
+/// credentials — there; framing fields could split one request into two), and method
+/// overrides (a server that honours one runs the request as a method the ownership guard
+/// never judged).
+pub fn unsendable_header(name: &str) -> Option<&'static str> {
+    let named = |names: &[&str]| names.iter().any(|own| name.eq_ignore_ascii_case(own));
+    if named(&[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    ]) {
+        return Some(
+            "is written by the connection itself: set by hand it could send the request, and its credentials, somewhere else or split it in two",
+        );
+    }
+    if named(METHOD_OVERRIDES) {
+        return Some(
+            "asks servers to run the request as another method, which idemfuzz's ownership guard would not have judged",
+        );
+    }
+    None
+}
+
+/// The header fields (and query parameters) with which servers let a request name the method
+/// to run instead of its own (Express's `method-override`, Laravel, Symfony, Rails, ASP.NET).
+pub const METHOD_OVERRIDES: &[&str] = &[
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "_method",
+];
+
 fn has_field(request: &OutgoingRequest, name: &str) -> bool {
     request
         .headers
@@ -110,6 +149,41 @@ mod tests {
 
     fn names(fields: &[(String, String)]) -> Vec<&str> {
         fields.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn fields_that_re_route_a_request_cannot_be_set() {
+        for name in [
+            "Host",
+            "content-length",
+            "Transfer-Encoding",
+            "Connection",
+            "Upgrade",
+        ] {
+            assert!(
+                unsendable_header(name).is_some_and(|why| why.contains("connection")),
+                "{name}"
+            );
+        }
+        for name in [
+            "X-HTTP-Method-Override",
+            "x-http-method",
+            "X-Method-Override",
+        ] {
+            assert!(
+                unsendable_header(name).is_some_and(|why| why.contains("another method")),
+                "{name}"
+            );
+        }
+        for name in [
+            "Authorization",
+            "X-Api-Key",
+            "Idempotency-Key",
+            "Hostname",
+            "Accept",
+        ] {
+            assert_eq!(unsendable_header(name), None, "{name}");
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@ use tokio_rustls::client::TlsStream;
 use tokio_util::either::Either;
 
 use crate::http::config::{HttpVersion, ProxyConfig, TransportConfig};
+use crate::http::quickack::QuickAck;
 use crate::http::sent::USER_AGENT;
 use crate::http::transport::{
     MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, Pace, RawResponse, TransportError,
@@ -37,8 +38,8 @@ use crate::http::transport::{
 
 mod head;
 
-/// A connection: plain TCP or TLS over TCP.
-type Stream = Either<TcpStream, TlsStream<TcpStream>>;
+/// A connection: plain TCP or TLS over TCP, acknowledging what it reads at once.
+type Stream = Either<QuickAck, TlsStream<QuickAck>>;
 
 /// Header fields the wire client writes itself; a request's own copies are dropped.
 const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
@@ -209,6 +210,8 @@ impl WireClient {
                 .map_err(|err| connect_error(err.to_string()))?;
             // Each request leaves in one segment, without waiting for an ACK.
             let _ = tcp.set_nodelay(true);
+            // A server that writes header and body apart is not kept waiting for an ACK.
+            let tcp = QuickAck::new(tcp);
             if !endpoint.https {
                 return Ok(Either::Left(tcp));
             }
@@ -405,7 +408,7 @@ impl UnreadAnswer for Unread {
             // answer is the only reliable sign; it is read and dropped with the rest.
             let waiting = async {
                 match &mut stream {
-                    Either::Left(tcp) => tcp.peek(&mut first).await,
+                    Either::Left(tcp) => tcp.get_ref().peek(&mut first).await,
                     Either::Right(tls) => tls.read(&mut first).await,
                 }
             };

@@ -65,6 +65,11 @@ pub enum UnsafeSegment {
         shorten(.0)
     )]
     NotUtf8(String),
+    #[error(
+        "`{}` holds a control character (in some encoding), which servers cut or drop",
+        shorten(&.0.escape_debug().to_string())
+    )]
+    Control(String),
 }
 
 /// A URL as it goes on the wire (see the module documentation).
@@ -174,59 +179,128 @@ pub fn item_path(template: &str, id: &str) -> String {
 /// The placeholder of an item template.
 const ID_PLACEHOLDER: &str = "{id}";
 
-/// Why `value`, percent-decoded as often as a server might, would not stay one segment.
+/// Why `value`, read as any server might read it (see `server_readings`), would not stay one
+/// segment naming one resource.
 pub fn check_segment_value(value: &str) -> Result<(), UnsafeSegment> {
     if value.is_empty() {
         return Err(UnsafeSegment::Empty);
     }
-    let Some(decodings) = decodings(value) else {
+    let Some(readings) = server_readings(value) else {
         return Err(UnsafeSegment::NotUtf8(value.to_owned()));
     };
-    for decoded in decodings {
-        if decoded.contains(['/', '\\']) {
+    for reading in readings {
+        if reading.contains(['/', '\\']) {
             return Err(UnsafeSegment::Separator(value.to_owned()));
         }
-        if decoded.contains(['?', '#']) {
+        if reading.contains(['?', '#']) {
             return Err(UnsafeSegment::Delimiter(value.to_owned()));
         }
-        if is_dot(&decoded) {
+        if is_dot(&reading) {
             return Err(UnsafeSegment::Dot(value.to_owned()));
+        }
+        if reading.contains(char::is_control) {
+            return Err(UnsafeSegment::Control(value.to_owned()));
         }
     }
     Ok(())
 }
 
-/// True when a segment of a path already on the wire, decoded as often as a server might, is
+/// True when a segment of a path already on the wire, read as any server might read it, is
 /// neither a dot segment nor holds a separator: it addresses something below its parent.
 pub fn stays_below(segment: &str) -> bool {
-    decodings(segment).is_some_and(|decodings| {
-        decodings
+    server_readings(segment).is_some_and(|readings| {
+        readings
             .iter()
-            .all(|decoded| !decoded.contains(['/', '\\']) && !is_dot(decoded))
+            .all(|reading| !reading.contains(['/', '\\']) && !is_dot(reading))
     })
 }
 
-/// `.` or `..`, also with path parameters after a `;` (servers such as Tomcat read `..;x` as
-/// `..`).
+/// `.` or `..` as servers read a segment: only the part before a NUL (C strings) or a `;`
+/// (path parameters: Tomcat reads `..;x` as `..`) counts, without whitespace and invisible
+/// characters (`.. ` and `.\u{200b}.` are `..` to servers that trim them), and a name of
+/// three or more dots is one too (Windows drops trailing dots).
 fn is_dot(text: &str) -> bool {
-    let name = text.split(';').next().unwrap_or(text);
-    name == "." || name == ".."
+    let name = text.split(['\0', ';']).next().unwrap_or(text);
+    let mut visible = name.chars().filter(|c| !is_invisible(*c)).peekable();
+    visible.peek().is_some() && visible.all(|c| c == '.')
 }
 
-/// The text, then each further percent-decoding of it that changes it (at most
-/// [`DECODE_ROUNDS`]); `None` when a decoding is not UTF-8 (overlong or stray bytes, which
-/// servers decode in different ways).
-fn decodings(text: &str) -> Option<Vec<String>> {
-    let mut forms = vec![text.to_owned()];
+/// Whitespace, control characters and the zero-width characters servers may drop.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// The readings servers may make of a text: the text, and what any sequence of up to
+/// [`DECODE_ROUNDS`] steps makes of it, a step being one percent-decoding (`%XX`, and IIS's
+/// `%uXXXX`) or Unicode NFKC normalisation (`．．` is `..`, `／` is `/`, `％２ｅ` is `%2e`).
+/// `None` when a decoding is not UTF-8 (overlong or stray bytes, which servers decode in
+/// different ways).
+fn server_readings(text: &str) -> Option<Vec<String>> {
+    let mut readings = vec![text.to_owned()];
+    let mut latest = vec![text.to_owned()];
     for _ in 0..DECODE_ROUNDS {
-        let last = forms.last()?;
-        let decoded = percent_decode_str(last).decode_utf8().ok()?.into_owned();
-        if decoded == *last {
+        let mut next = Vec::new();
+        for reading in &latest {
+            for step in [percent_decoded(reading)?, nfkc(reading)] {
+                if !readings.contains(&step) {
+                    readings.push(step.clone());
+                    next.push(step);
+                }
+            }
+        }
+        if next.is_empty() {
             break;
         }
-        forms.push(decoded);
+        latest = next;
     }
-    Some(forms)
+    Some(readings)
+}
+
+/// `text` percent-decoded once (IIS's `%uXXXX` included), or `None` when that is not UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let text = percent_u_decoded(text);
+    percent_decode_str(&text)
+        .decode_utf8()
+        .ok()
+        .map(Cow::into_owned)
+}
+
+/// `%uXXXX`, IIS's non-standard escape, replaced by its character.
+fn percent_u_decoded(text: &str) -> Cow<'_, str> {
+    if !text.contains("%u") && !text.contains("%U") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['%']) {
+        out.push_str(&rest[..at]);
+        let escaped = rest
+            .get(at + 1..at + 6)
+            .filter(|e| e.starts_with(['u', 'U']))
+            .and_then(|e| u32::from_str_radix(&e[1..], 16).ok())
+            .and_then(char::from_u32);
+        match escaped {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[at + 6..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// `text` in Unicode normalisation form NFKC.
+fn nfkc(text: &str) -> String {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+        .normalize(text)
+        .into_owned()
 }
 
 /// Appends `path` (a path relative to the base, starting with `/`, possibly with a query) to
@@ -321,15 +395,76 @@ pub fn template_hazard(template: &str) -> Option<&'static str> {
             "cannot contain a percent-encoded `.`, `/`, `\\` or `%` (`%2e`, `%2f`, `%5c`, `%25`) in its path: servers decode them into dot segments and separators",
         );
     }
-    if percent_decode_str(path).decode_utf8().is_err() {
+    if let Some((_, query)) = template.split_once('?')
+        && overrides_method(query)
+    {
+        return Some(
+            "cannot name another method in its query (`_method=`): servers that honour it run the request as that method",
+        );
+    }
+    path.split('/').find_map(segment_hazard)
+}
+
+/// True when a query names a method to run instead of the request's own (`_method=DELETE`, as
+/// Express's `method-override`, Laravel and Symfony read it; see
+/// [`crate::http::sent::METHOD_OVERRIDES`]).
+pub fn overrides_method(query: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| {
+        crate::http::sent::METHOD_OVERRIDES
+            .iter()
+            .any(|name| key.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Why one segment of a path template can never be sent safely, read as servers may read it
+/// ([`server_readings`]); placeholders (`{name}`) are left out, and only a segment without one
+/// can be a dot segment (a filled one is checked when it is filled, see [`fill`]).
+fn segment_hazard(segment: &str) -> Option<&'static str> {
+    let literal = without_placeholders(segment);
+    let Some(readings) = server_readings(&literal) else {
         return Some(
             "cannot percent-encode bytes that are not UTF-8 in its path: servers decode them in different ways",
         );
-    }
-    if path.split('/').any(is_dot) {
-        return Some("cannot contain `.` or `..` segments");
+    };
+    for reading in &readings {
+        if reading.contains(['/', '\\']) {
+            return Some(
+                "cannot contain a character servers read as `/` or `\\` (`／`, `＼`, `%u002f`) in its path",
+            );
+        }
+        if literal.len() == segment.len() && is_dot(reading) {
+            return Some(
+                "cannot contain `.` or `..` segments in any spelling (`..;x`, `..%00`, `．．`, `%u002e`, `...`)",
+            );
+        }
+        if reading.contains(char::is_control) {
+            return Some(
+                "cannot contain control characters (`%00`, `%0A`) in its path: servers cut or drop them",
+            );
+        }
     }
     None
+}
+
+/// `text` without its `{name}` placeholders.
+fn without_placeholders(text: &str) -> Cow<'_, str> {
+    if !text.contains('{') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => rest = &rest[open + close + 1..],
+            None => {
+                rest = &rest[open..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

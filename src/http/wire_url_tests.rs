@@ -45,7 +45,6 @@ fn values_become_exactly_one_segment_or_are_refused() {
     assert_eq!(segment("100%").as_deref(), Ok("100%25"));
     assert_eq!(segment("a:b+c").as_deref(), Ok("a%3Ab%2Bc"));
     assert_eq!(segment("é").as_deref(), Ok("%C3%A9"));
-    assert_eq!(segment("..."), Ok("...".to_owned()));
     for dot in [
         ".",
         "..",
@@ -87,6 +86,58 @@ fn values_become_exactly_one_segment_or_are_refused() {
     assert!(!stays_below("%c0%ae%c0%ae"));
     assert!(!stays_below("..;"));
     assert!(stays_below("v1;rev=2"));
+}
+
+#[test]
+fn values_servers_read_as_dots_or_separators_in_other_spellings_are_refused() {
+    // Unicode NFKC (`．` U+FF0E, `‥` U+2025, `／` U+FF0F), IIS's `%uXXXX`, and names that
+    // servers trim to `..` (a NUL, whitespace, zero-width characters, trailing dots).
+    for dot in [
+        "．．",
+        "‥",
+        "%EF%BC%8E%EF%BC%8E",
+        "％２ｅ％２ｅ",
+        "%u002e%u002e",
+        "%U002E.",
+        "...",
+        ".. ",
+        " ..",
+        ".\u{200b}.",
+        "..%3B",
+        "..%20",
+        "%252e%252e%2520",
+    ] {
+        assert!(matches!(segment(dot), Err(UnsafeSegment::Dot(_))), "{dot}");
+        assert!(!stays_below(dot), "{dot}");
+    }
+    for separator in ["a／b", "a＼b", "%EF%BC%8F", "a%u002fb", "%u005c"] {
+        assert!(
+            matches!(segment(separator), Err(UnsafeSegment::Separator(_))),
+            "{separator}"
+        );
+        assert!(!stays_below(separator), "{separator}");
+    }
+    for delimiter in ["a？b", "a＃b"] {
+        assert!(
+            matches!(segment(delimiter), Err(UnsafeSegment::Delimiter(_))),
+            "{delimiter}"
+        );
+    }
+    // A NUL cuts the name for C servers: `..\0x` is `..`; other control characters are
+    // refused in values (they would alias another id).
+    assert!(matches!(segment("..\u{0}x"), Err(UnsafeSegment::Dot(_))));
+    for control in ["pre00001\u{0}", "a%00b", "a\r\nb", "a%0Ab", "a\u{7f}"] {
+        assert!(
+            matches!(segment(control), Err(UnsafeSegment::Control(_))),
+            "{control:?}"
+        );
+    }
+    // Ordinary values stay.
+    for fine in ["v1.2", "a.b", "ＡＢ", "日本", "a;b", "100%", "%u00zz"] {
+        assert!(segment(fine).is_ok(), "{fine}");
+    }
+    let shown = segment("a\u{0}b").expect_err("control").to_string();
+    assert!(shown.contains("a\\0b"), "{shown}");
 }
 
 #[test]
@@ -163,10 +214,28 @@ fn templates_that_can_never_be_safe() {
         "/things/./{id}",
         "/things/{id}/..;/pre00001",
         "/things/{id}/%c0%ae%c0%ae/pre00001",
+        "/things/{id}/..%3B/pre00001",
+        "/things/{id}/．．/pre00001",
+        "/things/{id}／..／pre00001",
+        "/things/{id}/%u002e%u002e/pre00001",
+        "/things/{id}/..%00/pre00001",
+        "/things/{id}/..%20/pre00001",
+        "/things/{id}/.../pre00001",
+        "/things/{id}/x%0Ay",
+        "/things/{id}?_method=DELETE",
+        "/things?a=1&_METHOD=put",
+        "/things/{id}?X-HTTP-Method-Override=PUT",
     ] {
         assert!(template_hazard(bad).is_some(), "{bad}");
     }
-    for good in ["/things/{id}", "/v1.2/things/{id}/break", "/t/{id}?q=%2e"] {
+    for good in [
+        "/things/{id}",
+        "/v1.2/things/{id}/break",
+        "/t/{id}?q=%2e",
+        "/t/{id}?method=x",
+        "/t/.{x}",
+        "/t/{x}..",
+    ] {
         assert_eq!(template_hazard(good), None, "{good}");
     }
 }

@@ -28,6 +28,9 @@ pub enum Method {
     Post,
     Patch,
     Delete,
+    /// WebDAV's safe listing method (RFC 4918 §9.1); sent only to read a `propfind` listing,
+    /// never declared in a scenario's `methods`.
+    Propfind,
 }
 
 impl Method {
@@ -41,15 +44,19 @@ impl Method {
             Method::Post => "POST",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Propfind => "PROPFIND",
         }
     }
 
-    /// Safe methods per RFC 9110 §9.2.1.
+    /// Safe methods per RFC 9110 §9.2.1 (and RFC 4918 §9.1 for PROPFIND).
     pub fn is_safe(self) -> bool {
-        matches!(self, Method::Get | Method::Head | Method::Options)
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Options | Method::Propfind
+        )
     }
 
-    /// Parses a method name, case-insensitively.
+    /// Parses a method name a scenario may use, case-insensitively (PROPFIND is not one).
     pub fn parse(name: &str) -> Option<Method> {
         Some(match name.to_ascii_uppercase().as_str() {
             "GET" => Method::Get,
@@ -103,6 +110,22 @@ impl Body {
     /// True when there was no body.
     pub fn is_empty(&self) -> bool {
         matches!(self, Body::Empty)
+    }
+
+    /// Records bytes sent as they are: text when UTF-8, binary otherwise (never parsed as
+    /// JSON, so the record shows exactly what went on the wire).
+    pub fn opaque(bytes: &[u8]) -> Body {
+        if bytes.is_empty() {
+            return Body::Empty;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(_) if bytes.len() > MAX_RECORDED_BODY => Body::from_bytes(bytes),
+            Ok(text) => Body::Text {
+                text: text.to_string(),
+                truncated: false,
+            },
+            Err(_) => Body::from_bytes(bytes),
+        }
     }
 
     /// Classifies raw bytes: JSON when they parse, text when UTF-8, binary otherwise.

@@ -81,21 +81,33 @@ impl Scrubber {
     /// Adds a secret, shown as `shown`; its whitespace-separated words of at least 6 bytes that
     /// `shown` does not contain are shown as `<redacted>` (so `Bearer TOKEN` also hides a bare
     /// `TOKEN`). Returns false when the secret was already known (or is empty).
+    /// A server that echoes a secret percent-encoded (in a `Location`, a link, a query) shows
+    /// it in another spelling: each of those spellings is hidden too.
     pub fn add(&mut self, secret: &str, shown: &str) -> bool {
-        if secret.is_empty() || self.secrets.iter().any(|(known, _)| known == secret) {
+        if secret.is_empty() || self.knows(secret) {
             return false;
         }
-        self.secrets.push((secret.to_owned(), shown.to_owned()));
+        self.insert(secret, shown);
         let shown_words: Vec<&str> = shown.split_whitespace().collect();
         for part in secret.split_whitespace() {
             if part.len() >= MIN_SECRET_PART
                 && part != secret
                 && !is_auth_scheme(part)
                 && !shown_words.contains(&part)
-                && !self.secrets.iter().any(|(known, _)| known == part)
             {
-                self.secrets.push((part.to_owned(), REDACTED.to_owned()));
+                self.insert(part, REDACTED);
             }
+        }
+        let parts: Vec<String> = std::iter::once(secret)
+            .chain(
+                secret
+                    .split_whitespace()
+                    .filter(|p| p.len() >= MIN_SECRET_PART),
+            )
+            .flat_map(url_spellings)
+            .collect();
+        for spelling in parts {
+            self.insert(&spelling, REDACTED);
         }
         self.secrets
             .sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
@@ -105,7 +117,20 @@ impl Scrubber {
     /// Adds every secret `other` knows, shown as `other` shows it.
     pub fn merge(&mut self, other: &Scrubber) {
         for (secret, shown) in &other.secrets {
-            self.add(secret, shown);
+            self.insert(secret, shown);
+        }
+        self.secrets
+            .sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
+    }
+
+    fn knows(&self, secret: &str) -> bool {
+        self.secrets.iter().any(|(known, _)| known == secret)
+    }
+
+    /// Remembers one text to hide, unless it is known already.
+    fn insert(&mut self, secret: &str, shown: &str) {
+        if !secret.is_empty() && !self.knows(secret) {
+            self.secrets.push((secret.to_owned(), shown.to_owned()));
         }
     }
 
@@ -150,9 +175,68 @@ impl Scrubber {
     }
 }
 
+/// The spellings of `secret` percent-encoded as URL encoders write it, other than `secret`
+/// itself: every byte but letters and digits encoded, or every byte but RFC 3986's unreserved
+/// ones (`-._~`), or as a form (space as `+`); with upper- and lower-case hex digits.
+fn url_spellings(secret: &str) -> Vec<String> {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let mut spellings = vec![
+        utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
+        utf8_percent_encode(secret, UNRESERVED_KEPT).to_string(),
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>(),
+    ];
+    let lower: Vec<String> = spellings.iter().map(|s| lower_hex(s)).collect();
+    spellings.extend(lower);
+    let mut distinct: Vec<String> = Vec::new();
+    for spelling in spellings {
+        if spelling != secret && !distinct.contains(&spelling) {
+            distinct.push(spelling);
+        }
+    }
+    distinct
+}
+
+/// `%2F` written `%2f`: the two hex digits after each `%` in lower case.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut after_percent = 0;
+    for c in encoded.chars() {
+        if c == '%' {
+            after_percent = 2;
+            out.push(c);
+        } else if after_percent > 0 {
+            after_percent -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_a_server_echoes_percent_encoded_are_redacted_too() {
+        let scrubber = Scrubber::for_secrets(["Bearer s3cret tok/en+v=1"]);
+        for echoed in [
+            "Bearer%20s3cret%20tok%2Fen%2Bv%3D1",
+            "tok%2Fen%2Bv%3D1",
+            "tok%2fen%2bv%3d1",
+            "Bearer+s3cret+tok%2Fen%2Bv%3D1",
+        ] {
+            let shown = scrubber.text(&format!("/things/x?t={echoed}"));
+            assert_eq!(shown, "/things/x?t=<redacted>", "{echoed}");
+        }
+        assert_eq!(scrubber.text("tok"), "tok");
+    }
 
     #[test]
     fn plain_secrets_are_redacted_with_their_words() {

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::checks::outline::Outline;
 use crate::checks::{script, table};
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::{RunSettings, strip_credentials};
@@ -38,6 +39,22 @@ fn render_scenario(index: usize, planned: &PlannedScenario, seed: u64, plan: &Pl
         "\n{path} → {}\n",
         strip_credentials(&planned.target.base_url)
     );
+    for resource in &planned.scenario.resources {
+        if let Some(parent) = &resource.parent {
+            let _ = writeln!(
+                out,
+                "  {}: each case first creates its own `{}` ({} below is its id), and deletes it after its {}",
+                resource.name, parent.resource.name, parent.placeholder, resource.name
+            );
+        }
+        if let Some(listing) = resource.listing.describe(&resource.collection) {
+            let _ = writeln!(
+                out,
+                "  {}: {listing} (`GET {}` below stands for it)",
+                resource.name, resource.collection
+            );
+        }
+    }
     for unit in plan.units.iter().filter(|u| u.scenario == index) {
         out.push_str(&render_unit(unit, planned, &path, seed));
     }
@@ -68,7 +85,17 @@ fn render_unit(unit: &Unit, planned: &PlannedScenario, path: &str, seed: u64) ->
     for note in &unit.notes {
         let _ = writeln!(out, "    note: {note}");
     }
-    let steps = match unit.kind {
+    let steps = outline_of(unit, planned);
+    for (n, step) in steps.lines().enumerate() {
+        let _ = writeln!(out, "    {}. {step}", n + 1);
+    }
+    out
+}
+
+/// The request outline of one case of `unit` (what `--dry-run` prints; the runner also orders a
+/// batch's cases by its length).
+pub fn outline_of(unit: &Unit, planned: &PlannedScenario) -> Outline {
+    match unit.kind {
         UnitKind::Check(check) => planned
             .scenario
             .resources
@@ -82,9 +109,5 @@ fn render_unit(unit: &Unit, planned: &PlannedScenario, path: &str, seed: u64) ->
             .get(index)
             .map(script::outline)
             .unwrap_or_default(),
-    };
-    for (n, step) in steps.lines().enumerate() {
-        let _ = writeln!(out, "    {}. {step}", n + 1);
     }
-    out
 }

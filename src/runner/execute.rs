@@ -1,14 +1,16 @@
 //! Execution of the plan's cases with bounded concurrency: each case gets its own session,
 //! seed and run-owned ids; its violations become findings carrying the case's exchanges, handed
-//! to the [`Aggregator`] as each case ends. Cases run in batches ([`batch::cut`]): when every
-//! case of a batch has finished, what they created is deleted, before the next batch starts — so
-//! the target's collections stay small however long the run, and a cleanup DELETE (which a buggy
-//! server may get wrong, e.g. by deleting a neighbour) never runs while a case is being judged.
+//! to the [`Aggregator`] as each case ends. The [`Schedule`] says what starts next: the cases of
+//! each collection in batches, what a batch created deleted before that collection's next batch
+//! starts — so the target's collections stay small however long the run, and a cleanup DELETE
+//! (which a buggy server may get wrong, e.g. by deleting a neighbour) never runs while a case of
+//! that collection is being judged — and the cases of other collections side by side meanwhile.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
 use crate::checks::check::{Canons, Case};
 use crate::checks::fuzz::FuzzCase;
@@ -22,11 +24,13 @@ use crate::model::report::{CheckResult, CheckStatus};
 use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
-use crate::runner::{batch, cleanup};
+use crate::runner::schedule::{Schedule, Task};
+use crate::runner::unobserved::Unobserved;
+use crate::runner::{cleanup, dry_run};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
 use crate::session::notice::Notice;
-use crate::session::{CaseError, Session, faults};
+use crate::session::{CaseError, ParentCase, Session, faults};
 
 /// Transport error lines kept per check result.
 const MAX_ERROR_LINES: usize = 3;
@@ -48,6 +52,8 @@ struct CaseOutcome {
     /// The URLs of the resources the case owns (for the cleanup after its batch), of every
     /// attempt.
     owned: Vec<String>,
+    /// Why collections the case read were not observed.
+    unobserved: Vec<String>,
     /// How many times the case was re-run after a transient fault.
     reruns: u32,
 }
@@ -61,6 +67,7 @@ struct Tally {
     /// Re-runs after transient faults, over all cases.
     reruns: u32,
     result: CheckResult,
+    unobserved: Unobserved,
 }
 
 /// The tallies of every unit, and the results of the units already finished.
@@ -82,8 +89,9 @@ pub struct Work<'a> {
     pub max_failures: Option<u32>,
 }
 
-/// Runs every case, batch by batch; hands findings to `findings` and emits check results as
-/// they complete; returns the results.
+/// Runs every case, at most `--concurrency` cases and cleanups at a time, in the order of the
+/// [`Schedule`]: hands findings to `findings` and emits check results as they complete;
+/// returns the results.
 pub async fn run_cases(
     ctx: &RunContext,
     work: &Work<'_>,
@@ -101,10 +109,40 @@ pub async fn run_cases(
         finished: Vec::new(),
     };
     let units: Vec<usize> = jobs.iter().map(|job| job.unit).collect();
-    for batch in batch::cut(&units, work.concurrency) {
-        let created = run_batch(ctx, work, &jobs[batch], &mut tallies, findings, sink).await;
-        clean_up_batch(ctx, work, created).await;
+    let steps = unit_steps(work);
+    let lengths: Vec<usize> = units.iter().map(|&unit| steps[unit]).collect();
+    let mut schedule = Schedule::new(&groups(work, &jobs), &units, &lengths, work.concurrency);
+    // What each finished case created, until its cleanup starts.
+    let mut created: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut running = FuturesUnordered::new();
+    loop {
+        while running.len() < work.concurrency.max(1) {
+            let Some(task) = schedule.next() else { break };
+            running.push(start(ctx, work, &jobs, task, &mut created));
+        }
+        let Some(done) = running.next().await else {
+            break;
+        };
+        match done {
+            Done::Case(position, mut outcome) => {
+                let owned = std::mem::take(&mut outcome.owned);
+                schedule.case_done(position, owned.len());
+                if !owned.is_empty() {
+                    created.insert(position, owned);
+                }
+                record(
+                    ctx,
+                    &mut tallies,
+                    outcome,
+                    findings,
+                    work.max_failures,
+                    sink,
+                );
+            }
+            Done::Cleaned(position) => schedule.cleanup_done(position),
+        }
     }
+    debug_assert!(schedule.finished(), "every case and cleanup ran");
     let Tallies {
         mut units,
         mut finished,
@@ -118,6 +156,14 @@ pub async fn run_cases(
     finished
 }
 
+/// A task that ended.
+enum Done {
+    /// The case at this position of the job list, and what it produced.
+    Case(usize, CaseOutcome),
+    /// The cleanup after the case at this position.
+    Cleaned(usize),
+}
+
 /// Stops the run early once it has `max` failing findings (`--max-failures`).
 fn stop_at_max_failures(ctx: &RunContext, max: Option<u32>, failing: u32) {
     if let Some(max) = max.filter(|max| failing >= *max) {
@@ -127,47 +173,99 @@ fn stop_at_max_failures(ctx: &RunContext, max: Option<u32>, failing: u32) {
     }
 }
 
-/// Runs the cases of one batch concurrently; returns what each created, by scenario.
-async fn run_batch(
-    ctx: &RunContext,
-    work: &Work<'_>,
+/// The future of one task of the schedule.
+fn start<'a>(
+    ctx: &'a RunContext,
+    work: &'a Work<'a>,
     jobs: &[Job],
-    tallies: &mut Tallies,
-    findings: &mut Aggregator<'_>,
-    sink: &dyn EventSink,
-) -> Vec<(usize, Vec<String>)> {
-    let mut created = Vec::with_capacity(jobs.len());
-    let mut outcomes = futures::stream::iter(jobs.iter().copied())
-        .map(|job| run_job(ctx, work, job))
-        .buffer_unordered(work.concurrency.max(1));
-    while let Some(mut outcome) = outcomes.next().await {
-        let scenario = work.plan.units[outcome.unit].scenario;
-        created.push((scenario, std::mem::take(&mut outcome.owned)));
-        let tally = &mut tallies.units[outcome.unit];
-        let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
-        record_outcome(tally, &outcome, requests, sink);
-        findings.add_case(outcome.findings, || ctx.now(), sink);
-        stop_at_max_failures(ctx, work.max_failures, findings.failing());
-        if tally.remaining == 0 {
-            let result = finish(tally, ctx);
-            sink.emit(Event::CheckFinished(Box::new(result.clone())));
-            tallies.finished.push(result);
+    task: Task,
+    created: &mut BTreeMap<usize, Vec<String>>,
+) -> futures::future::LocalBoxFuture<'a, Done> {
+    match task {
+        Task::Case(position) => {
+            let job = jobs[position];
+            Box::pin(async move { Done::Case(position, run_job(ctx, work, job).await) })
+        }
+        Task::CleanUp(position) => {
+            let urls = created.remove(&position).unwrap_or_default();
+            let scenario = work.plan.units[jobs[position].unit].scenario;
+            Box::pin(async move {
+                clean_up_case(ctx, work, scenario, &urls).await;
+                Done::Cleaned(position)
+            })
         }
     }
-    created
 }
 
-/// Deletes what the finished cases of a batch created (several cases at once, up to
-/// `--concurrency`); after an interruption the end-of-run cleanup does it instead.
-async fn clean_up_batch(ctx: &RunContext, work: &Work<'_>, created: Vec<(usize, Vec<String>)>) {
+/// The group of each job: jobs on the same collection (the same URL, whatever scenario file or
+/// resource name describes it) are one group, numbered in plan order. The URL is built once
+/// per unit, not per job (a run may plan a million cases).
+fn groups(work: &Work<'_>, jobs: &[Job]) -> Vec<usize> {
+    let mut keys: Vec<String> = Vec::new();
+    let group_of_unit: Vec<usize> = work
+        .plan
+        .units
+        .iter()
+        .map(|unit| {
+            let planned = &work.scenarios[unit.scenario];
+            let key = planned
+                .target
+                .url(&planned.scenario.resources[unit.resource].collection);
+            match keys.iter().position(|known| *known == key) {
+                Some(group) => group,
+                None => {
+                    keys.push(key);
+                    keys.len() - 1
+                }
+            }
+        })
+        .collect();
+    jobs.iter().map(|job| group_of_unit[job.unit]).collect()
+}
+
+/// How long a case of each unit is, roughly: the steps of its `--dry-run` outline (a step is
+/// one to a few requests in a row). Only orders the cases of a batch, longest first.
+fn unit_steps(work: &Work<'_>) -> Vec<usize> {
+    work.plan
+        .units
+        .iter()
+        .map(|unit| {
+            dry_run::outline_of(unit, &work.scenarios[unit.scenario])
+                .lines()
+                .count()
+        })
+        .collect()
+}
+
+/// Counts a finished case into its unit's tally and the findings, and emits the unit's result
+/// when it was the unit's last case.
+fn record(
+    ctx: &RunContext,
+    tallies: &mut Tallies,
+    outcome: CaseOutcome,
+    findings: &mut Aggregator<'_>,
+    max_failures: Option<u32>,
+    sink: &dyn EventSink,
+) {
+    let tally = &mut tallies.units[outcome.unit];
+    let requests = ctx.requests.load(std::sync::atomic::Ordering::Relaxed);
+    record_outcome(tally, &outcome, requests, sink);
+    findings.add_case(outcome.findings, || ctx.now(), sink);
+    stop_at_max_failures(ctx, max_failures, findings.failing());
+    if tally.remaining == 0 {
+        let result = finish(tally, ctx);
+        sink.emit(Event::CheckFinished(Box::new(result.clone())));
+        tallies.finished.push(result);
+    }
+}
+
+/// Deletes what a finished case created (its batch is over); after an interruption the
+/// end-of-run cleanup does it instead.
+async fn clean_up_case(ctx: &RunContext, work: &Work<'_>, scenario: usize, urls: &[String]) {
     if ctx.cancel.is_cancelled() {
         return;
     }
-    futures::stream::iter(created)
-        .for_each_concurrent(work.concurrency.max(1), |(scenario, urls)| async move {
-            cleanup::clean_case(ctx, &work.scenarios[scenario].target, &urls).await;
-        })
-        .await;
+    cleanup::clean_case(ctx, &work.scenarios[scenario].target, urls).await;
 }
 
 fn jobs(plan: &Plan) -> Vec<Job> {
@@ -187,6 +285,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        unobserved: Unobserved::default(),
         reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
@@ -225,7 +324,10 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
                 result.case_errors.push(error.to_string());
             }
         }
-        None => result.cases_run += 1,
+        None => {
+            result.cases_run += 1;
+            tally.unobserved.add(outcome.unobserved.clone());
+        }
     }
     for finding in &outcome.findings {
         match finding.severity {
@@ -279,6 +381,7 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
         });
         result.status = CheckStatus::Errored { reason };
     }
+    tally.unobserved.apply(&mut result);
     result
 }
 
@@ -288,6 +391,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
         findings: Vec::new(),
         error: Some(error),
         owned,
+        unobserved: Vec::new(),
         reruns: 0,
     };
     if ctx.cancel.is_cancelled() {
@@ -322,11 +426,33 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
                 index: generated_index,
             },
         };
-        let mut session = Session::attempt(ctx, &planned.target, resource, job.number, reruns.done);
+        let target = &planned.target;
+        let attempt = (job.number, reruns.done);
+        let parent = ParentCase::create(ctx, target, resource, attempt, this_case_seed).await;
+        let child = match ParentCase::resource_of(parent.as_ref(), resource) {
+            Ok(child) => child,
+            Err(error) => {
+                let parent = parent.as_ref();
+                owned.extend(parent.map(ParentCase::owned_urls).unwrap_or_default());
+                let case_tag = parent.map(ParentCase::case_tag).unwrap_or_default();
+                if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) {
+                    continue;
+                }
+                return CaseOutcome {
+                    reruns: reruns.done,
+                    ..stopped(error, owned)
+                };
+            }
+        };
+        let mut session = Session::attempt(ctx, target, &child, job.number, reruns.done);
+        if let Some(parent) = parent {
+            session.continue_after(parent);
+        }
         let verdict = judge_case(ctx, work, unit, &mut session, case, this_case_seed).await;
         owned.extend(session.owned_urls());
         let case_tag = session.case_tag().to_string();
         let notices = session.take_notices();
+        let unobserved = session.take_unobserved();
         let exchanges = session.into_exchanges();
         if let Err(error) = &verdict
             && reruns.again(error, &case_tag, ctx.cancel.is_cancelled())
@@ -355,6 +481,7 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
             findings,
             error,
             owned,
+            unobserved,
             reruns: reruns.done,
         };
     }

@@ -2,6 +2,7 @@
 //! resources that accept POST, the ledger's start line, and — at the end of the run — the search
 //! for what POSTs whose answer was lost (or adopted nothing) created, by the marker.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -9,17 +10,20 @@ use serde_json::Value;
 
 use crate::http::transport::Transport;
 use crate::model::exchange::Method;
+use crate::model::redact::Scrubber;
 use crate::model::report::LeftBehind;
 use crate::runner::plan::PlannedScenario;
 use crate::runner::strip_credentials;
-use crate::scenario::Resource;
+use crate::scenario::nesting::parent_segment_in;
+use crate::scenario::{ListingFormat, Resource};
 use crate::session::auth;
 use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Scope};
 use crate::session::journal::Journal;
 use crate::session::ledger::{self, FORMAT, Ledger, LedgerResource, Start};
 use crate::session::registry::Registry;
-use crate::session::{faults, id_text, marker};
+use crate::session::{faults, marker, response_record};
+use crate::snapshot::listing::{PageAt, read_page};
 
 /// The scenarios with the run marker in the body template of every resource that accepts POST
 /// (where the template has a string that can hold it).
@@ -61,7 +65,11 @@ pub fn start(run_id: &str, scenarios: &[PlannedScenario], marker: &str) -> Start
                     base_url: strip_credentials(&planned.target.base_url),
                     collection: planned.target.url(&resource.collection),
                     item: resource.item.clone(),
-                    items: resource.items.to_string(),
+                    items: resource
+                        .listing
+                        .format
+                        .items()
+                        .map_or_else(String::new, |items| items.to_string()),
                     id_field: resource.id_field.to_string(),
                     deletable: resource.supports(Method::Delete),
                     marker: carries_marker(resource, marker).then(|| marker.to_string()),
@@ -145,7 +153,8 @@ pub async fn search(
             left.extend(unadopted);
             continue;
         };
-        match search_one(ctx, planned, resource, marker).await {
+        let resource = bound(planned, resource, &collection);
+        match search_one(ctx, planned, &resource, marker).await {
             Ok(found) => {
                 let accounted = found.len();
                 left.extend(found);
@@ -198,8 +207,7 @@ pub fn marked_left(
         .map(|item| {
             let url = resource
                 .id_field
-                .get(item)
-                .and_then(id_text)
+                .read(item)
                 .map(|id| planned.target.url(&resource.item_path(&id)));
             unproven_left(
                 url.unwrap_or_else(|| planned.target.url(&resource.collection)),
@@ -209,8 +217,9 @@ pub fn marked_left(
         .collect()
 }
 
-/// Every item of a collection, read with one GET (retried after a transient fault). A read
-/// needs no ownership; it runs after an interruption too, like the cleanup.
+/// The entries of the first page of a collection's listing, read with one GET (retried after a
+/// transient fault). A read needs no ownership; it runs after an interruption too, like the
+/// cleanup.
 pub async fn list(
     transport: &dyn Transport,
     target: &ResolvedTarget,
@@ -221,7 +230,17 @@ pub async fn list(
         registry: &Registry::default(),
         collection: None,
     };
-    let clearance = guard::clear(scope, Method::Get, &target.url(&resource.collection))
+    let listing = &resource.listing;
+    if matches!(
+        listing.format,
+        ListingFormat::None | ListingFormat::Propfind
+    ) {
+        return Err(format!(
+            "its collection is not read with a GET (`format = \"{}\"`)",
+            listing.format.name()
+        ));
+    }
+    let clearance = guard::clear(scope, Method::Get, &target.url(&listing.path))
         .map_err(|refusal| format!("the collection could not be listed ({refusal})"))?;
     let url = clearance.url().to_owned();
     let mut attempt = 1;
@@ -243,10 +262,16 @@ pub async fn list(
             raw.status
         ));
     }
-    serde_json::from_slice::<Value>(&raw.body)
-        .ok()
-        .and_then(|body| resource.items.get(&body).and_then(Value::as_array).cloned())
-        .ok_or_else(|| format!("GET {url} answered no list of items"))
+    let record = response_record(&raw, &Scrubber::for_headers(&target.target.headers));
+    // The first page: what a run just created is on it on most APIs.
+    let at = PageAt {
+        url: &url,
+        first: &url,
+        number: 1,
+    };
+    read_page(listing, at, &record)
+        .map(|page| page.entries)
+        .map_err(|why| format!("GET {url}: {why}"))
 }
 
 /// A resource the run very probably created but cannot prove it did.
@@ -273,15 +298,35 @@ pub fn find<'a>(
             .scenario
             .resources
             .iter()
-            .find(|r| planned.target.url(&r.collection) == collection)
+            .find(|r| {
+                planned
+                    .target
+                    .url(&bound(planned, r, collection).collection)
+                    == collection
+            })
             .map(|r| (planned, r))
     })
+}
+
+/// `resource` as the cases saw it whose collection or item is at `url`: a nested resource under
+/// the parent `url` names; any other as it is.
+pub fn bound<'a>(
+    planned: &PlannedScenario,
+    resource: &'a Resource,
+    url: &str,
+) -> Cow<'a, Resource> {
+    let to_url = |r: &Resource| planned.target.url(&r.collection);
+    match parent_segment_in(resource, url, to_url) {
+        Some(segment) => Cow::Owned(resource.under_segment(segment)),
+        None => Cow::Borrowed(resource),
+    }
 }
 
 /// The collection URL of the resource an item URL belongs to.
 fn owning_collection(scenarios: &[PlannedScenario], url: &str) -> Option<String> {
     scenarios.iter().find_map(|planned| {
         planned.scenario.resources.iter().find_map(|resource| {
+            let resource = bound(planned, resource, url);
             let item = planned.target.url(&resource.item_path(""));
             url.starts_with(&item)
                 .then(|| planned.target.url(&resource.collection))

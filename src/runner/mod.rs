@@ -12,14 +12,17 @@ pub mod leftovers;
 pub mod plan;
 pub mod probe;
 pub mod recover;
+mod schedule;
 
 pub mod shard;
+mod unobserved;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::checks::check::Canons;
@@ -125,8 +128,7 @@ pub async fn run(
     match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },
         Ok(()) => {
-            let (canons, volatile) =
-                detect_volatile(&ctx, scenarios, &plan, settings.seed, sink).await;
+            let (canons, volatile) = detect_volatile(&ctx, scenarios, &plan, settings, sink).await;
             report.volatile = volatile;
             let work = execute::Work {
                 scenarios,
@@ -325,16 +327,16 @@ pub fn strip_credentials(url: &str) -> String {
 }
 
 /// Detects volatile fields of every resource some unit uses, and builds its canons (with the
-/// fuzz check's per-instance fields where it runs).
+/// fuzz check's per-instance fields where it runs). The resources are probed side by side (at
+/// most `concurrency` at once), then what the probes created is deleted, before any case
+/// starts; events and the report's list follow the plan's order whatever order the probes end.
 async fn detect_volatile(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
     plan: &Plan,
-    seed: u64,
+    settings: &RunSettings,
     sink: &dyn EventSink,
 ) -> (BTreeMap<(usize, usize), Canons>, Vec<VolatileFields>) {
-    let mut canons = BTreeMap::new();
-    let mut volatile = Vec::new();
     // Every resource the plan uses, and whether the fuzz check runs on it.
     let mut used: BTreeMap<(usize, usize), bool> = BTreeMap::new();
     for unit in &plan.units {
@@ -342,33 +344,54 @@ async fn detect_volatile(
             unit.check() == crate::model::check::CheckId::Fuzz;
     }
     let mut probe_number = plan.total_cases();
-    for ((s, r), fuzzed) in used {
-        let planned = &scenarios[s];
-        let resource = &planned.scenario.resources[r];
+    let probes: Vec<Probe> = used
+        .into_iter()
+        .map(|((s, r), fuzzed)| {
+            let resource = &scenarios[s].scenario.resources[r];
+            let probed = resource.detect_volatile || fuzzed;
+            // Numbered in plan order, so probe ids do not depend on which probe ends first.
+            probe_number += u64::from(probed);
+            Probe {
+                at: (s, r),
+                fuzzed,
+                number: probed.then_some(probe_number),
+            }
+        })
+        .collect();
+    let measured: Vec<(Probe, probe::Measured, Vec<String>)> = futures::stream::iter(probes)
+        .map(|probe| measure_one(ctx, scenarios, settings.seed, probe))
+        .buffered(settings.concurrency.max(1))
+        .collect()
+        .await;
+    futures::stream::iter(&measured)
+        .for_each_concurrent(settings.concurrency.max(1), |(probe, _, created)| {
+            let target = &scenarios[probe.at.0].target;
+            async move { cleanup::clean_case(ctx, target, created).await }
+        })
+        .await;
+    let mut canons = BTreeMap::new();
+    let mut volatile = Vec::new();
+    for (probe, measured, _) in measured {
+        let resource = &scenarios[probe.at.0].scenario.resources[probe.at.1];
         let declared = Canon::with_ignore(resource.ignore.clone());
         let mut full = declared.clone();
-        let mut per_instance = None;
-        if resource.detect_volatile || fuzzed {
-            probe_number += 1;
-            let measured =
-                probe::measure(ctx, &planned.target, resource, seed, fuzzed, probe_number).await;
-            per_instance = measured.per_instance;
-            let pointers = measured.volatile;
-            if !pointers.is_empty() {
-                full.ignore.extend(pointer::patterns(&pointers));
-                sink.emit(Event::VolatileDetected {
-                    resource: resource.name.clone(),
-                    pointers: pointers.clone(),
-                });
-                volatile.push(VolatileFields {
-                    resource: resource.name.clone(),
-                    pointers,
-                });
-            }
+        let pointers = measured.volatile;
+        if !pointers.is_empty() {
+            full.ignore.extend(pointer::patterns(&pointers));
+            sink.emit(Event::VolatileDetected {
+                resource: resource.name.clone(),
+                pointers: pointers.clone(),
+            });
+            volatile.push(VolatileFields {
+                resource: resource.name.clone(),
+                pointers,
+            });
         }
-        let fuzz_cross = per_instance.map(|fields| cross_canon(&full, &fields));
+        let fuzz_cross = measured
+            .per_instance
+            .map(|fields| cross_canon(&full, &fields));
         canons.insert(
-            (s, r),
+            probe.at,
             Canons {
                 declared,
                 full,
@@ -377,4 +400,29 @@ async fn detect_volatile(
         );
     }
     (canons, volatile)
+}
+
+/// One resource to probe before the cases: (scenario, resource), whether the fuzz check runs
+/// on it, and the case number of its probe (none when nothing is measured).
+struct Probe {
+    at: (usize, usize),
+    fuzzed: bool,
+    number: Option<u64>,
+}
+
+/// Measures one resource; returns what the probe created, for the cleanup.
+async fn measure_one(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+    seed: u64,
+    probe: Probe,
+) -> (Probe, probe::Measured, Vec<String>) {
+    let Some(number) = probe.number else {
+        return (probe, probe::Measured::default(), Vec::new());
+    };
+    let planned = &scenarios[probe.at.0];
+    let resource = &planned.scenario.resources[probe.at.1];
+    let (measured, created) =
+        probe::measure(ctx, &planned.target, resource, seed, probe.fuzzed, number).await;
+    (probe, measured, created)
 }

@@ -9,7 +9,7 @@ use crate::scenario::generate::BodyGenerator;
 use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Scope};
-use crate::session::{CaseError, Session, faults};
+use crate::session::{CaseError, ParentCase, Session, faults};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::{Canon, differing_leaves};
 
@@ -26,7 +26,8 @@ pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Re
         let path = planned
             .scenario
             .resources
-            .first()
+            .iter()
+            .find(|r| r.parent.is_none())
             .map_or("/".to_string(), |r| r.collection.clone());
         probe_one(ctx, planned, &path).await?;
     }
@@ -121,7 +122,9 @@ pub struct Measured {
 /// and, for the fuzz check (`fuzzed`), its per-instance fields, with one probe resource for
 /// both. A probe hit by a transient fault runs again on fresh ids (like a case); nothing is
 /// measured when it still fails (each fuzz case then measures again, and says why it cannot).
-/// `number` numbers the probe like a case (its ids are `…-cNNNN-…`).
+/// `number` numbers the probe like a case (its ids are `…-cNNNN-…`). A nested resource is
+/// probed under a parent created for the probe. Also returns the URLs every attempt created
+/// (children before their parent), for the cleanup before the cases.
 pub async fn measure(
     ctx: &RunContext,
     target: &ResolvedTarget,
@@ -129,16 +132,36 @@ pub async fn measure(
     seed: u64,
     fuzzed: bool,
     number: u64,
-) -> Measured {
+) -> (Measured, Vec<String>) {
     let mut reruns = faults::Reruns::default();
+    // What every attempt created, for the cleanup before the cases.
+    let mut owned = Vec::new();
     loop {
-        let mut session = Session::attempt(ctx, target, resource, number, reruns.done);
-        let measured = measure_once(&mut session, resource, seed, fuzzed).await;
+        let parent = ParentCase::create(ctx, target, resource, (number, reruns.done), seed).await;
+        let child = match ParentCase::resource_of(parent.as_ref(), resource) {
+            Ok(child) => child,
+            Err(error) => {
+                let case_tag = parent
+                    .as_ref()
+                    .map(ParentCase::case_tag)
+                    .unwrap_or_default();
+                if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) {
+                    continue;
+                }
+                return (Measured::default(), owned);
+            }
+        };
+        let mut session = Session::attempt(ctx, target, &child, number, reruns.done);
+        if let Some(parent) = parent {
+            session.continue_after(parent);
+        }
+        let measured = measure_once(&mut session, &child, seed, fuzzed).await;
+        owned.extend(session.owned_urls());
         let case_tag = session.case_tag().to_string();
         match measured {
-            Ok(measured) => return measured,
+            Ok(measured) => return (measured, owned),
             Err((_, error)) if reruns.again(&error, &case_tag, ctx.cancel.is_cancelled()) => {}
-            Err((measured, _)) => return measured,
+            Err((measured, _)) => return (measured, owned),
         }
     }
 }

@@ -146,6 +146,11 @@ fn generator_strategy(generator: &Generator) -> BoxedStrategy<Value> {
             .boxed(),
         Generator::Const(value) => Just(value.clone()).boxed(),
         Generator::Uuid => any::<[u8; 16]>().prop_map(uuid_v4).boxed(),
+        Generator::Bytes { min_len, max_len } => {
+            proptest::collection::vec(any::<u8>(), *min_len..=*max_len)
+                .prop_map(|bytes| Value::String(bytes.into_iter().map(char::from).collect()))
+                .boxed()
+        }
         Generator::Marked { marker, rest } => {
             let marker = marker.clone();
             generator_strategy(rest)

@@ -113,3 +113,7 @@ fn io_error(path: &Path, source: std::io::Error) -> ScenarioError {
 #[cfg(test)]
 #[path = "load_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reach_load_tests.rs"]
+mod reach_tests;

@@ -57,7 +57,13 @@ fn demo_scenario_has_the_declared_contract() {
     assert_eq!(scenario.target.base_url, None);
     assert_eq!(things.create, CreateMode::Put);
     assert_eq!(things.post_id, Some(PostId::Location));
-    assert_eq!(things.items.to_string(), "/items");
+    assert_eq!(
+        things.listing.format,
+        crate::scenario::ListingFormat::Json {
+            items: JsonPointer::parse("/items").unwrap()
+        }
+    );
+    assert_eq!(things.listing.path, "/things");
     assert_eq!(things.id_field.to_string(), "/id");
     assert_eq!(things.required, ["name", "color"]);
     assert_eq!(things.ignore[0].to_string(), "/updatedAt");
@@ -105,7 +111,7 @@ fn defaults_are_filled_in() {
     let r = &scenario.resources[0];
     assert_eq!(r.create, CreateMode::Put);
     assert_eq!(r.post_id, None);
-    assert!(r.items.is_root());
+    assert_eq!(r.listing.format.items(), Some(JsonPointer::root()));
     assert!(r.detect_volatile);
     assert_eq!(
         r.methods.iter().copied().collect::<Vec<_>>(),
@@ -204,7 +210,7 @@ fn unknown_field_is_located_at_the_key() {
     assert_eq!(
         lines.next(),
         Some(
-            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `patch`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`"
+            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `representation`, `content_type`, `template`, `put_create_statuses`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `patch`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`, `listing`"
         )
     );
     assert_eq!(

@@ -4,13 +4,17 @@
 pub mod auth;
 pub mod check_options;
 mod convert;
+pub mod drawn;
 pub mod error;
 pub mod generate;
 pub mod interpolate;
+pub mod listing;
 pub mod load;
 pub mod model;
+pub mod nesting;
 pub mod placeholder;
 pub mod pointer;
+pub mod representation;
 pub mod size;
 pub mod template;
 mod validate;
@@ -25,8 +29,11 @@ use crate::model::exchange::Method;
 use crate::model::redact::Scrubber;
 pub use check_options::{CheckOptions, OptionsTable};
 pub use error::ScenarioError;
+pub use listing::{IdField, Listing, ListingFormat, Pages};
 pub use load::{load_paths, load_paths_with, load_str};
+pub use nesting::Parent;
 pub use pointer::{IgnorePattern, JsonPointer};
+pub use representation::{Representation, RepresentationKind};
 pub use template::TemplateNode;
 pub use validate::{
     BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
@@ -58,6 +65,9 @@ pub struct Target {
     pub id_prefix: String,
     /// `[target.auth]`: the Authorization header every request carries, if any.
     pub auth: Option<auth::Auth>,
+    /// `max_body_bytes`: the largest body a template may produce, and a script step's body
+    /// and headers may become once filled with captured values.
+    pub max_body_bytes: u64,
 }
 
 /// A default header; `secret` values never appear in any output.
@@ -164,12 +174,18 @@ pub struct Resource {
     pub create: CreateMode,
     /// `Some` when the collection accepts POST.
     pub post_id: Option<PostId>,
-    /// Where an item's id lives in its representation (default `/id`).
-    pub id_field: JsonPointer,
-    /// Where the array of items lives in a collection response (default: the root).
-    pub items: JsonPointer,
+    /// How a listed entry's id is read (default: the member `/id`).
+    pub id_field: IdField,
+    /// How the collection is listed (default: a JSON array at the root of a GET of the
+    /// collection).
+    pub listing: Listing,
     /// Methods the item supports.
     pub methods: BTreeSet<Method>,
+    /// How bodies are sent (JSON by default).
+    pub representation: Representation,
+    /// Statuses accepted for a PUT that creates: `[201]` (RFC 9110 §9.3.4), or what the
+    /// scenario declares for an API known to deviate (S3 answers 200).
+    pub put_create_statuses: Vec<u16>,
     pub body: TemplateNode,
     /// Top-level members a partial body keeps.
     pub required: Vec<String>,
@@ -186,6 +202,9 @@ pub struct Resource {
     pub conditional: Conditional,
     /// `Some` when the resource supports POST-PUT creation.
     pub post_put: Option<PostPut>,
+    /// `Some` for a nested resource: the resource each case creates first, whose id fills
+    /// the `{NAME}` segment of `collection`, `item` and the listing's path.
+    pub parent: Option<Box<Parent>>,
 }
 
 /// Default of `concurrent_clients`.
@@ -220,6 +239,11 @@ impl Resource {
     /// The item path for an id, encoded as one path segment.
     pub fn item_path(&self, id: &str) -> String {
         crate::http::wire_url::item_path(&self.item, id)
+    }
+
+    /// True when the scenario declares that the collection cannot be listed.
+    pub fn unlistable(&self) -> bool {
+        self.listing.is_none()
     }
 
     /// True when the item supports the method.

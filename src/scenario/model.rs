@@ -68,6 +68,15 @@ pub struct ResourceDoc {
     pub methods: Option<Spanned<Vec<Spanned<String>>>>,
     /// Body template for PUT and POST.
     pub body: Spanned<TemplateNode>,
+    /// The media type of bodies: `"json"` (default), `"text"`, `"bytes"`, `"form"` or
+    /// `"template"`.
+    pub representation: Option<Spanned<String>>,
+    /// The one `Content-Type` sent with bodies (default: the representation's).
+    pub content_type: Option<Spanned<String>>,
+    /// The text of a `template` representation, with `{slot}` placeholders.
+    pub template: Option<Spanned<String>>,
+    /// Statuses accepted for a PUT that creates (default 201, as RFC 9110 §9.3.4 requires).
+    pub put_create_statuses: Option<Spanned<StatusesDoc>>,
     /// Top-level fields a partial body keeps; every other field is optional.
     #[serde(default)]
     pub required: Vec<Spanned<String>>,
@@ -94,6 +103,47 @@ pub struct ResourceDoc {
     pub preconditions_required: Option<Spanned<bool>>,
     /// POST-PUT creation: an empty POST creates an empty item, which a PUT then fills.
     pub post_put: Option<Spanned<PostPutDoc>>,
+    /// How the collection is listed (path, format, ids, pages); default: a JSON listing of the
+    /// collection path, as `items` and `id_field` say.
+    pub listing: Option<Spanned<ListingDoc>>,
+}
+
+/// `[resources.NAME.listing]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingDoc {
+    /// The path of the listing request (default: the collection); may hold a fixed query.
+    pub path: Option<Spanned<String>>,
+    /// `"json"` (default), `"xml"`, `"propfind"` or `"none"`.
+    pub format: Option<Spanned<String>>,
+    /// Where the entries are: a JSON pointer (json) or an element path (xml).
+    pub items: Option<Spanned<String>>,
+    /// Where an entry's id is: a JSON pointer (json) or an element path (xml).
+    pub id: Option<Spanned<String>>,
+    /// A regex with a named group `id` that picks the id out of the text at `id`.
+    pub id_pattern: Option<Spanned<String>>,
+    /// How the next page is found.
+    pub next: Option<Spanned<NextDoc>>,
+    /// Most pages one listing reads (default 100).
+    pub max_pages: Option<Spanned<i64>>,
+    /// A query with `{id}` that makes the server list only that id, e.g. `"id={id}"`.
+    pub filter: Option<Spanned<String>>,
+}
+
+/// `listing.next`: exactly one way to the next page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextDoc {
+    /// The relation of the `Link` field to follow, usually `"next"`.
+    pub link: Option<Spanned<String>>,
+    /// Where the next page's URL is in the document.
+    pub url: Option<Spanned<String>>,
+    /// Where the next page's token is in the document (with `param`).
+    pub token: Option<Spanned<String>>,
+    /// The query parameter a token or page number is sent in.
+    pub param: Option<Spanned<String>>,
+    /// The query parameter of the page number (2, 3, …).
+    pub page: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.post_put]`.

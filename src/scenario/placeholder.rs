@@ -62,6 +62,50 @@ pub fn substitute_text(text: &str, vars: &BTreeMap<String, Value>) -> Result<Str
     Ok(out)
 }
 
+/// An upper bound of the bytes `body` (serialized) becomes with its placeholders replaced,
+/// computed without building it: a step that repeats a large captured value thousands of
+/// times must be refused before it exhausts memory. Placeholders without a value count as
+/// nothing.
+pub fn filled_body_len(body: &Value, vars: &BTreeMap<String, Value>) -> usize {
+    body_len(body, &value_lens(vars))
+}
+
+/// An upper bound of the bytes `text` becomes with its placeholders replaced (see
+/// [`filled_body_len`]).
+pub fn filled_text_len(text: &str, vars: &BTreeMap<String, Value>) -> usize {
+    text_len(text, &value_lens(vars))
+}
+
+/// The bytes each value takes serialized (a string with its quotes and escapes), measured once.
+fn value_lens(vars: &BTreeMap<String, Value>) -> BTreeMap<&str, usize> {
+    vars.iter()
+        .map(|(name, value)| {
+            let len = serde_json::to_vec(value).map_or(0, |bytes| bytes.len());
+            (name.as_str(), len)
+        })
+        .collect()
+}
+
+fn text_len(text: &str, lens: &BTreeMap<&str, usize>) -> usize {
+    find(text).iter().fold(text.len(), |len, (_, placeholder)| {
+        len.saturating_add(lens.get(placeholder.name.as_str()).copied().unwrap_or(0))
+    })
+}
+
+fn body_len(body: &Value, lens: &BTreeMap<&str, usize>) -> usize {
+    match body {
+        Value::String(text) => text_len(text, lens).saturating_add(2),
+        Value::Array(items) => items.iter().fold(2, |len, item| {
+            len.saturating_add(body_len(item, lens)).saturating_add(1)
+        }),
+        Value::Object(map) => map.iter().fold(2, |len, (key, value)| {
+            len.saturating_add(key.len().saturating_add(4))
+                .saturating_add(body_len(value, lens))
+        }),
+        other => other.to_string().len(),
+    }
+}
+
 /// Replaces placeholders in every string of a JSON body (object keys are left alone).
 pub fn substitute_body(body: &Value, vars: &BTreeMap<String, Value>) -> Result<Value, String> {
     Ok(match body {

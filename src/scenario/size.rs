@@ -40,6 +40,8 @@ fn largest_generated(generator: &Generator) -> u64 {
         Generator::OneOf(values) => values.iter().map(json_len).max().unwrap_or(4),
         Generator::Const(value) => json_len(value),
         Generator::Uuid => UUID_TEXT,
+        // Only a `bytes` body, sent as the bytes themselves.
+        Generator::Bytes { max_len, .. } => to_u64(*max_len),
         Generator::Marked { marker, rest } => {
             to_u64(marker.len()).saturating_add(largest_generated(rest))
         }

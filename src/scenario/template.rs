@@ -19,6 +19,10 @@ use crate::scenario::convert::{json_float, json_type_name, toml_to_json};
 pub const MAX_STRING_LEN: usize = 10_000;
 /// Longest array an `array` generator may produce.
 pub const MAX_ARRAY_LEN: usize = 1_000;
+/// Longest body a `bytes` generator may produce.
+pub const MAX_BYTES_LEN: usize = 1024 * 1024;
+/// Default spread between `min_len` and `max_len` of bytes.
+const BYTES_LEN_SPREAD: usize = 255;
 /// Default spread between `min_len` and `max_len` of a string.
 const STRING_LEN_SPREAD: usize = 15;
 /// Default spread between `min_len` and `max_len` of an array.
@@ -101,6 +105,9 @@ pub enum Generator {
     Const(Value),
     /// `{ gen = "uuid" }`: a random (version 4) UUID string.
     Uuid,
+    /// `{ gen = "bytes", min_len = 1, max_len = 256 }`: random bytes, as a string whose every
+    /// character (U+0000 to U+00FF) stands for one byte — the body of a `bytes` representation.
+    Bytes { min_len: usize, max_len: usize },
     /// The run marker followed by what `rest` draws. Never read from a scenario file: the
     /// runner puts it in place of one string generator (see [`crate::session::marker`]).
     Marked {
@@ -145,10 +152,11 @@ enum GenKind {
     Array,
     Const,
     Uuid,
+    Bytes,
 }
 
-const GEN_NAMES: [&str; 8] = [
-    "string", "int", "float", "bool", "one_of", "array", "const", "uuid",
+const GEN_NAMES: [&str; 9] = [
+    "string", "int", "float", "bool", "one_of", "array", "const", "uuid", "bytes",
 ];
 
 impl GenKind {
@@ -162,6 +170,7 @@ impl GenKind {
             "array" => GenKind::Array,
             "const" => GenKind::Const,
             "uuid" => GenKind::Uuid,
+            "bytes" => GenKind::Bytes,
             _ => return None,
         })
     }
@@ -176,6 +185,7 @@ impl GenKind {
             GenKind::Array => "array",
             GenKind::Const => "const",
             GenKind::Uuid => "uuid",
+            GenKind::Bytes => "bytes",
         }
     }
 
@@ -183,6 +193,7 @@ impl GenKind {
     fn keys(self) -> &'static [&'static str] {
         match self {
             GenKind::String => &["min_len", "max_len", "chars"],
+            GenKind::Bytes => &["min_len", "max_len"],
             GenKind::Int => &["min", "max"],
             GenKind::Float => &["min", "max", "decimals"],
             GenKind::Bool | GenKind::Uuid => &[],
@@ -477,6 +488,10 @@ impl Params {
             GenKind::Float => self.float()?,
             GenKind::Bool => Generator::Bool,
             GenKind::Uuid => Generator::Uuid,
+            GenKind::Bytes => {
+                let (min_len, max_len) = self.lengths(1, BYTES_LEN_SPREAD, MAX_BYTES_LEN)?;
+                Generator::Bytes { min_len, max_len }
+            }
             GenKind::OneOf => match self.0.remove("values") {
                 Some(Param::Literals(values)) => Generator::OneOf(values),
                 _ => return Err(missing(kind, "values")),

@@ -15,24 +15,34 @@ use crate::session::context::{ResolvedTarget, RunContext};
 use crate::session::guard::{self, Clearance, Cleared, Refusal, Scope};
 use crate::session::notice::Notice;
 use crate::session::registry::OwnedState;
-use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
+use crate::snapshot::ItemSnapshot;
 
 mod adopt;
 
-pub use adopt::READ_BACK_PURPOSE;
+pub use adopt::{LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE};
 pub use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
 
 /// The purposes of the requests the session sends on its own (reading back what a POST
-/// created, checking a fresh id is free): a check's outline does not list them.
-pub const SESSION_PURPOSES: [&str; 4] = [
+/// created, listing the collection around a POST that cannot prove it, checking a fresh id is
+/// free): a check's outline does not list them.
+pub const SESSION_PURPOSES: [&str; 7] = [
     READ_BACK_PURPOSE,
+    PARENT_PURPOSE,
+    LISTED_BEFORE_PURPOSE,
+    LISTED_AFTER_PURPOSE,
     FREE_CHECK_PURPOSE,
     GET_CREATED_PURPOSE,
     UNDO_GET_CREATION_PURPOSE,
 ];
 mod concurrent;
+mod encode;
 mod lifetime;
+mod listing;
+mod nest;
+mod read;
 mod retry;
+
+pub use nest::{PARENT_PURPOSE, ParentCase};
 
 pub use concurrent::Unanswered;
 
@@ -119,10 +129,19 @@ pub struct Session<'a> {
     exchanges: Vec<Exchange>,
     /// Removes secrets a server echoes back from recorded answers.
     scrubber: redact::Scrubber,
+    /// What the case learned about its resource's listing.
+    listing: listing::ListingState,
     /// What the case noticed about the target's answers, for the runner to report.
     notices: Vec<Notice>,
     /// The last POST whose 201 could not be adopted, and why.
     unadopted: Option<adopt::Unadopted>,
+    /// The raw body of the last answer (opaque representations only).
+    last_body: read::LastBody,
+    /// The URLs of the parent this case created for a nested resource (deleted after the
+    /// case's own resources).
+    parents: Vec<String>,
+    /// The ids listed right before the next POST, when its body cannot prove what it created.
+    listed: Option<adopt::Listed>,
     /// The POSTs whose 201 was already judged for adoption (exchange index → adopted id), so
     /// that judging one again sends nothing.
     adoptions: Vec<(usize, Option<String>)>,
@@ -131,6 +150,11 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// `[target] max_body_bytes`: the largest body a request of this session may carry.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.target.target.max_body_bytes
+    }
+
     pub fn new(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,
@@ -166,8 +190,12 @@ impl<'a> Session<'a> {
             owned_ids: Vec::new(),
             exchanges: Vec::new(),
             scrubber: scrubber_for(target),
+            listing: listing::ListingState::default(),
+            last_body: read::LastBody::default(),
             notices: Vec::new(),
             unadopted: None,
+            parents: Vec::new(),
+            listed: None,
             adoptions: Vec::new(),
             lifetime: lifetime::Lifetime::default(),
         }
@@ -255,14 +283,19 @@ impl<'a> Session<'a> {
         &self.owned_ids
     }
 
-    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order; not
-    /// the server-assigned ids it deleted and let go of.
+    /// The URLs of the ids this case owns (what its cleanup deletes), in the same order, then
+    /// those of its parent (deleted after its children); not the server-assigned ids it
+    /// deleted and let go of.
     pub fn owned_urls(&self) -> Vec<String> {
-        self.owned_ids
-            .iter()
-            .map(|id| self.item_url(id))
+        let own = self.owned_ids.iter().map(|id| self.item_url(id));
+        own.chain(self.parents.iter().cloned())
             .filter(|url| !self.lifetime.is_released(url))
             .collect()
+    }
+
+    /// The URL of the parent this case created, for a nested resource.
+    pub fn parent_url(&self) -> Option<&str> {
+        self.parents.first().map(String::as_str)
     }
 
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
@@ -355,20 +388,24 @@ impl<'a> Session<'a> {
             return Err(CaseError::Cancelled);
         }
         let url = clearance.url().to_owned();
+        let to_collection = req.method == Method::Post && self.is_collection_url(&url);
         let in_flight = self.before_send(req.method, &url).await?;
+        if to_collection && !req.body.as_ref().is_some_and(|b| self.proves_creation(b)) {
+            // Its body cannot prove what it created: list the collection right before it,
+            // inside the fence the POST holds (no other case deletes an id of it meanwhile).
+            Box::pin(self.list_before_post()).await?;
+        }
         let (record, raw) = self.send_retrying(&req, &clearance).await?;
         let status = raw.as_ref().ok().map(|raw| raw.status);
         let received = self.receive(&req, purpose.into(), record, raw);
         let adopted = match &received {
-            Ok(index) if req.method == Method::Post && self.is_collection_url(&url) => {
-                match Box::pin(self.adopt_created(*index)).await {
-                    Ok(adopted) => adopted,
-                    Err(err) => {
-                        self.after_answer(req.method, &url, status, in_flight, None);
-                        return Err(err);
-                    }
+            Ok(index) if to_collection => match Box::pin(self.adopt_created(*index)).await {
+                Ok(adopted) => adopted,
+                Err(err) => {
+                    self.after_answer(req.method, &url, status, in_flight, None);
+                    return Err(err);
                 }
-            }
+            },
             _ => None,
         };
         self.after_answer(req.method, &url, status, in_flight, adopted.as_deref());
@@ -423,6 +460,7 @@ impl<'a> Session<'a> {
             request: record,
             response: response_record(&raw, &self.scrubber),
         });
+        self.keep_body(raw.body);
         let index = self.exchanges.len() - 1;
         self.notice_foreign_redirect(index);
         Ok(index)
@@ -487,55 +525,14 @@ impl<'a> Session<'a> {
 
     /// The cleared wire request (real header values) and its record (shown values).
     fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
-        let mut wire = vec![("Accept".to_string(), "application/json".to_string())];
-        let mut shown = vec![Header {
-            name: "Accept".into(),
-            value: "application/json".into(),
-        }];
-        for header in &self.target.target.headers {
-            wire.push((header.name.clone(), header.value.clone()));
-            shown.push(Header {
-                name: header.name.clone(),
-                value: header.shown.clone(),
-            });
-        }
-        if let Some(credentials) = &self.target.auth {
-            // On the wire, auth::send adds the real value.
-            shown.push(Header {
-                name: "Authorization".into(),
-                value: credentials.shown().to_owned(),
-            });
-        }
-        let own_type = req
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
-        if req.body.is_some() && !own_type {
-            wire.push(("Content-Type".into(), "application/json".into()));
-            shown.push(Header {
-                name: "Content-Type".into(),
-                value: "application/json".into(),
-            });
-        }
-        for (name, value) in &req.headers {
-            wire.push((name.clone(), value.clone()));
-            shown.push(Header {
-                name: name.clone(),
-                value: redact::shown_value(name, value),
-            });
-        }
-        let body_bytes = req.body.as_ref().map(|b| b.to_string().into_bytes());
+        let encoded = self.encode(req);
         let record = RequestRecord {
             method: req.method,
             url: clearance.url().to_owned(),
-            headers: shown,
-            body: req
-                .body
-                .clone()
-                .map(|value| Body::Json { value })
-                .unwrap_or(Body::Empty),
+            headers: encoded.shown,
+            body: encoded.recorded,
         };
-        let outgoing = clearance.request(wire, body_bytes, self.target.target.timeout);
+        let outgoing = clearance.request(encoded.wire, encoded.body, self.target.target.timeout);
         (outgoing, record)
     }
 
@@ -557,44 +554,7 @@ impl<'a> Session<'a> {
         let index = self
             .send(purpose, Req::new(Method::Get, self.resource.item_path(id)))
             .await?;
-        Ok(ItemSnapshot::from_exchange(&self.exchanges[index]))
-    }
-
-    /// GET of the collection, keeping only this case's items, sorted by id.
-    pub async fn get_collection(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
-        let index = self
-            .send(
-                purpose,
-                Req::new(Method::Get, self.resource.collection.clone()),
-            )
-            .await?;
-        let exchange = &self.exchanges[index];
-        let items = exchange
-            .response
-            .body
-            .json()
-            .and_then(|body| self.resource.items.get(body))
-            .and_then(Value::as_array)
-            .map(|all| self.own_items(all));
-        Ok(CollectionSnapshot {
-            seq: exchange.seq,
-            status: exchange.response.status,
-            items,
-        })
-    }
-
-    fn own_items(&self, all: &[Value]) -> Vec<Value> {
-        let mut mine: Vec<(String, Value)> = all
-            .iter()
-            .filter_map(|item| {
-                let id = id_text(self.resource.id_field.get(item)?)?;
-                let owned =
-                    id.starts_with(&format!("{}-", self.case_tag)) || self.owned_ids.contains(&id);
-                owned.then(|| (id, item.clone()))
-            })
-            .collect();
-        mine.sort_by(|a, b| a.0.cmp(&b.0));
-        mine.into_iter().map(|(_, item)| item).collect()
+        Ok(self.item_snapshot(index))
     }
 
     /// PUT of a body to an item.
@@ -712,7 +672,7 @@ fn scrubber_for(target: &ResolvedTarget) -> redact::Scrubber {
 }
 
 /// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.
-fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
+pub fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
     ResponseRecord {
         status: raw.status,
         headers: raw

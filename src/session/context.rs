@@ -48,13 +48,15 @@ impl ResolvedTarget {
         }
     }
 
-    /// The default headers with their real (secret) values, for the wire only. The
+    /// The default headers with their real (secret) values, for the wire only, as requests
+    /// without a body (the probe, cleanup) send them: without a `Content-Type`. The
     /// `Authorization` of `[target.auth]` is not among them: [`crate::session::auth::send`]
     /// adds it.
     pub fn wire_headers(&self) -> Vec<(String, String)> {
         self.target
             .headers
             .iter()
+            .filter(|h| !h.name.eq_ignore_ascii_case("content-type"))
             .map(|h| (h.name.clone(), h.value.clone()))
             .collect()
     }

@@ -7,6 +7,8 @@
 //! the target's origin (so credentials and secret headers never go anywhere else), and, for a
 //! write, when it is a URL the run created or lies below one through segments that are neither
 //! dot segments nor separators in any encoding. POST may also go to the resource's collection.
+//! A request whose query asks servers to run it as another method (`_method=DELETE`) is judged
+//! as a write.
 
 use crate::http::transport::OutgoingRequest;
 use crate::http::wire_url::{self, UrlError, WireUrl};
@@ -115,8 +117,12 @@ pub fn clear(scope: Scope<'_>, method: Method, url: &str) -> Result<Clearance, R
             origin: base.origin(),
         });
     }
+    // A request whose query names another method (`_method=DELETE`) may be run as any
+    // method: it is judged as a write, and only to a URL the run owns.
+    let overridden = wire.url().query().is_some_and(wire_url::overrides_method);
     let allowed = match method {
-        Method::Get | Method::Head | Method::Options => true,
+        _ if overridden => scope.registry.owns(&wire),
+        Method::Get | Method::Head | Method::Options | Method::Propfind => true,
         Method::Post => is_collection(scope, &wire) || scope.registry.owns(&wire),
         Method::Put | Method::Patch | Method::Delete => scope.registry.owns(&wire),
     };

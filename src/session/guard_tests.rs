@@ -82,6 +82,45 @@ fn writes_go_only_to_owned_urls_and_reads_only_to_the_target() {
 }
 
 #[test]
+fn a_request_whose_query_names_another_method_is_judged_as_a_write() {
+    let registry = registry_with(&["http://h:1/api/things/idf-1"]);
+    let scope = scope(&registry);
+    for (method, url) in [
+        (Method::Get, "http://h:1/api/things/pre00001?_method=DELETE"),
+        (
+            Method::Head,
+            "http://h:1/api/things/pre00001?a=1&_METHOD=put",
+        ),
+        (Method::Post, "http://h:1/api/things?_method=DELETE"),
+        (
+            Method::Post,
+            "http://h:1/api/things?x-http-method-override=PATCH",
+        ),
+    ] {
+        assert!(
+            matches!(clear(scope, method, url), Err(Refusal::NotOwned { .. })),
+            "{method} {url}"
+        );
+    }
+    assert!(
+        clear(
+            scope,
+            Method::Post,
+            "http://h:1/api/things/idf-1?_method=PUT"
+        )
+        .is_ok()
+    );
+    assert!(
+        clear(
+            scope,
+            Method::Get,
+            "http://h:1/api/things/pre00001?method=x"
+        )
+        .is_ok()
+    );
+}
+
+#[test]
 fn the_cleared_request_carries_the_url_as_judged() {
     let registry = registry_with(&["http://h:1/api/things/idf-1"]);
     let cleared = clear(
@@ -103,24 +142,65 @@ fn resources_belong_to_the_target_whose_base_they_are_below() {
     assert!(belongs_to("http://h:1", "http://h:1/things/a"));
 }
 
-/// What a server does with a path: decodes each segment `decodes` times (so `%2f` may become
-/// a separator), then removes dot segments. Returns the segments it routes on.
-fn server_view(path: &str, decodes: usize) -> Vec<String> {
+/// What a server does with a path: decodes it `decodes` times (`%XX`, and IIS's `%uXXXX`; so
+/// `%2f` may become a separator), with or without Unicode NFKC normalisation (`．．` is `..`),
+/// then cuts each segment at a NUL or `;`, drops invisible characters and trailing dots and
+/// spaces, and removes dot segments (a name of dots alone is `..`). Returns the segments it
+/// routes on.
+fn server_view(path: &str, decodes: usize, nfkc: bool) -> Vec<String> {
     let mut text = path.trim_start_matches('/').to_owned();
     for _ in 0..decodes {
+        text = percent_u_decoded(&text);
         text = percent_decode_str(&text).decode_utf8_lossy().into_owned();
+        if nfkc {
+            text = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+                .normalize(&text)
+                .into_owned();
+        }
     }
     let mut out: Vec<String> = Vec::new();
     for segment in text.split(['/', '\\']) {
-        // Path parameters (`..;x`) are dropped before routing by servers such as Tomcat.
-        match segment.split(';').next().unwrap_or(segment) {
+        let name: String = segment
+            .split(['\0', ';'])
+            .next()
+            .unwrap_or(segment)
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{feff}'))
+            .collect();
+        let name = name.trim();
+        match name {
             "." => {}
-            ".." => {
+            _ if !name.is_empty() && name.chars().all(|c| c == '.') => {
                 out.pop();
             }
-            other => out.push(other.to_owned()),
+            other => out.push(other.trim_end_matches(['.', ' ']).to_owned()),
         }
     }
+    out
+}
+
+/// `%uXXXX` replaced by its character.
+fn percent_u_decoded(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("%u") {
+        out.push_str(&rest[..at]);
+        match rest
+            .get(at + 2..at + 6)
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .and_then(char::from_u32)
+        {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[at + 6..];
+            }
+            None => {
+                out.push_str("%u");
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -143,6 +223,20 @@ fn hostile_piece() -> impl Strategy<Value = String> {
         Just("..;".to_owned()),
         Just(";x".to_owned()),
         Just("%c0%ae".to_owned()),
+        Just("．".to_owned()),
+        Just("‥".to_owned()),
+        Just("／".to_owned()),
+        Just("＼".to_owned()),
+        Just("%EF%BC%8E".to_owned()),
+        Just("%u002e".to_owned()),
+        Just("%u002f".to_owned()),
+        Just("%00".to_owned()),
+        Just("\0".to_owned()),
+        Just(" ".to_owned()),
+        Just("%20".to_owned()),
+        Just("\u{200b}".to_owned()),
+        Just("%3B".to_owned()),
+        Just("?_method=DELETE&".to_owned()),
         Just("pre00001".to_owned()),
         Just("things".to_owned()),
         Just("api".to_owned()),
@@ -196,15 +290,15 @@ proptest! {
             return Ok(());
         };
         let sent = WireUrl::parse(cleared.url()).expect("a cleared URL parses");
-        for decodes in 1..=2 {
-            let routed = server_view(sent.url().path(), decodes);
+        for (decodes, nfkc) in [(1, false), (2, false), (1, true), (2, true)] {
+            let routed = server_view(sent.url().path(), decodes, nfkc);
             let below_owned = owned.iter().any(|owned| {
                 let owned = WireUrl::parse(owned).expect("URL");
-                routed.starts_with(&server_view(owned.url().path(), decodes))
+                routed.starts_with(&server_view(owned.url().path(), decodes, nfkc))
             });
             prop_assert!(
                 below_owned,
-                "{method} {} was cleared; a server decoding {decodes}x routes it to {routed:?}",
+                "{method} {} was cleared; a server decoding {decodes}x (NFKC: {nfkc}) routes it to {routed:?}",
                 cleared.url()
             );
         }

@@ -17,8 +17,8 @@ pub mod marker;
 pub mod notice;
 pub mod registry;
 
-pub(crate) use case::id_text;
 pub use case::{
-    CaseError, Created, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session, TARGET_DOWN_AFTER,
-    Unanswered,
+    CaseError, Created, LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS,
+    PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session,
+    TARGET_DOWN_AFTER, Unanswered, response_record,
 };

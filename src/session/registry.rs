@@ -48,9 +48,20 @@ pub struct Registry {
     /// POSTs whose 201 named no resource the run could prove it created: (the POST's URL, why).
     /// Nothing was written or deleted for them; each is reported as left behind.
     unadopted: Mutex<Vec<(String, String)>>,
+    /// Every URL the run ever forgot after proving it deleted, by canonical URL: an API that
+    /// reuses freed ids may hand one out again, and a listing taken before that POST shows it.
+    forgotten: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Registry {
+    /// True when the run created the resource at `url` and later proved it deleted.
+    pub fn was_forgotten(&self, url: &str) -> bool {
+        self.forgotten
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&key(url))
+    }
+
     /// Records a run-owned id (before anything is sent to it).
     pub fn allocate(&self, resource: &str, id: &str, url: &str, deletable: bool) {
         self.lock().entry(key(url)).or_insert_with(|| Owned {
@@ -93,6 +104,10 @@ impl Registry {
     pub fn forget(&self, url: &str, cleaned: bool) {
         let key = key(url);
         self.lock().remove(&key);
+        self.forgotten
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key.clone());
         self.unproven
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -107,13 +122,17 @@ impl Registry {
         self.cleaned_after_cases.load(Ordering::Relaxed)
     }
 
-    /// Every owned resource not known to be deleted, in URL order.
+    /// Every owned resource not known to be deleted, in URL order but deeper paths first: a
+    /// nested resource's children before their parent.
     pub fn not_deleted(&self) -> Vec<Owned> {
-        self.lock()
+        let mut owned: Vec<Owned> = self
+            .lock()
             .values()
             .filter(|o| o.state != OwnedState::Deleted)
             .cloned()
-            .collect()
+            .collect();
+        owned.sort_by_key(|o| std::cmp::Reverse(depth(&o.url)));
+        owned
     }
 
     /// Records a resource the run cannot prove it created (see [`Registry::unproven`]).
@@ -163,6 +182,12 @@ impl Registry {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// How many path segments a URL has (0 for a text that is not a URL): deleting deeper URLs
+/// first deletes a nested resource's children before their parent.
+pub fn depth(url: &str) -> usize {
+    WireUrl::parse(url).map_or(0, |u| u.canonical_segments().len())
 }
 
 /// The canonical form a URL is registered under; a text that is not a URL stands for itself

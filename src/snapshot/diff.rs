@@ -1,4 +1,5 @@
-//! Unified diffs of two JSON states, for humans: pretty-printed with sorted keys, capped in size.
+//! Unified diffs of two states, for humans: JSON pretty-printed with sorted keys, opaque
+//! content as text or a bytes summary ([`crate::snapshot::opaque`]), capped in size.
 
 use serde_json::Value;
 use similar::TextDiff;
@@ -10,6 +11,9 @@ pub const MAX_DIFF_LINES: usize = 200;
 pub fn unified_diff(label_a: &str, a: &Value, label_b: &str, b: &Value) -> Option<String> {
     if a == b {
         return None;
+    }
+    if let Some(diff) = crate::snapshot::opaque::diff(label_a, a, label_b, b) {
+        return Some(cap_lines(&diff, MAX_DIFF_LINES));
     }
     let left = pretty(a);
     let right = pretty(b);

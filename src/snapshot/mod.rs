@@ -4,6 +4,10 @@
 pub mod canonical;
 pub mod diff;
 pub mod holds;
+pub mod listing;
+pub mod opaque;
+pub mod pagination;
+pub mod xml;
 
 use serde_json::Value;
 
@@ -16,6 +20,9 @@ pub struct ItemSnapshot {
     pub seq: usize,
     pub status: u16,
     pub body: Body,
+    /// The representation read byte-exactly, for resources whose representation is not JSON
+    /// and whose answer is not JSON; its state is then the content and metadata.
+    pub opaque: Option<opaque::Opaque>,
 }
 
 impl ItemSnapshot {
@@ -25,6 +32,7 @@ impl ItemSnapshot {
             seq: exchange.seq,
             status: exchange.response.status,
             body: exchange.response.body.clone(),
+            opaque: None,
         }
     }
 
@@ -34,8 +42,21 @@ impl ItemSnapshot {
     }
 
     /// The state as one JSON value: `{"status": …, "body": …}` so that a change of status
-    /// shows in a diff as clearly as a change of content.
+    /// shows in a diff as clearly as a change of content. An opaque representation is
+    /// `{"status", "representation": {"content-type", "etag", "content-length"}, "text"}` (or
+    /// `"bytes"` in hex) when the GET succeeded, `{"status", "body": null}` when it did not
+    /// (an error page is not the resource's state).
     pub fn as_state(&self) -> Value {
+        if let Some(opaque) = &self.opaque {
+            let mut state = serde_json::Map::new();
+            state.insert("status".into(), Value::from(self.status));
+            if self.exists() {
+                opaque.state_members(&mut state);
+            } else {
+                state.insert("body".into(), Value::Null);
+            }
+            return Value::Object(state);
+        }
         let body = match &self.body {
             Body::Empty => Value::Null,
             Body::Json { value } => value.clone(),
@@ -52,16 +73,42 @@ impl ItemSnapshot {
     }
 }
 
-/// The items of a collection that belong to one case, as a GET of the collection saw them.
+/// The items of a collection that belong to one case, as a listing of the collection saw them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionSnapshot {
+    /// Sequence number of the (first) listing exchange in its case; 0 when nothing was sent.
     pub seq: usize,
+    /// Status of the (first) listing answer; 0 when nothing was sent.
     pub status: u16,
-    /// Items owned by the case, sorted by id; `None` when the response had no readable list.
+    /// Items owned by the case, sorted by id; `None` when the collection was not observed.
     pub items: Option<Vec<Value>>,
+    /// Why the collection was not observed (`items` is `None`): the scenario declares no
+    /// listing, the listing could not be read, or it showed none of the items the case holds.
+    /// A rule that compares collections judges nothing then, and must not pass silently.
+    pub unobserved: Option<String>,
 }
 
 impl CollectionSnapshot {
+    /// The case's items as a listing showed them.
+    pub fn observed(seq: usize, status: u16, items: Vec<Value>) -> CollectionSnapshot {
+        CollectionSnapshot {
+            seq,
+            status,
+            items: Some(items),
+            unobserved: None,
+        }
+    }
+
+    /// A collection that was not observed, and why.
+    pub fn unobserved(seq: usize, status: u16, reason: impl Into<String>) -> CollectionSnapshot {
+        CollectionSnapshot {
+            seq,
+            status,
+            items: None,
+            unobserved: Some(reason.into()),
+        }
+    }
+
     /// The state as one JSON value for comparison and diffs.
     pub fn as_state(&self) -> Value {
         serde_json::json!({

@@ -12,6 +12,11 @@
 //! [`NestedBug::OrdersNotScoped`]: orders are kept in one flat collection `orders` whatever the
 //! customer in the path (the parent is checked but not used), so `/customers/B/orders/X` reads
 //! and overwrites customer A's order X.
+//!
+//! [`NestedBug::OrphansChildren`]: deleting a customer that has orders answers 204 and removes
+//! the customer but keeps its orders, still served at `/customers/{customer}/orders/{id}` (a
+//! foreign key without `ON DELETE` rule, and routes that look the order up without its
+//! customer).
 
 use axum::http::Method;
 use serde_json::json;
@@ -49,6 +54,8 @@ pub enum ParentDelete {
 pub enum NestedBug {
     /// Orders are not scoped to their customer.
     OrdersNotScoped,
+    /// Deleting a customer leaves its orders reachable.
+    OrphansChildren,
 }
 
 impl Nested {
@@ -83,11 +90,12 @@ impl Nested {
         let orders = self.orders_of(customer);
         let has_orders = !store.list(&orders).is_empty();
         let exists = store.get(PARENTS, customer).is_some();
-        if exists && has_orders && self.parent_delete == ParentDelete::Restrict {
+        let orphans = self.bugs.contains(&NestedBug::OrphansChildren);
+        if exists && has_orders && self.parent_delete == ParentDelete::Restrict && !orphans {
             return Reply::json(409, &json!({ "error": "customer has orders" }));
         }
         let reply = self.api.item(store, req, PARENTS, customer);
-        if reply.status == 204 && !self.bugs.contains(&NestedBug::OrdersNotScoped) {
+        if reply.status == 204 && !self.bugs.contains(&NestedBug::OrdersNotScoped) && !orphans {
             store.collections.remove(&orders);
         }
         reply
@@ -104,7 +112,9 @@ impl Behaviour for Nested {
             }
             [PARENTS, customer] => self.api.item(store, req, PARENTS, customer),
             [PARENTS, customer, CHILDREN, rest @ ..] if rest.len() <= 1 => {
-                if store.get(PARENTS, customer).is_none() {
+                let orphaned = self.bugs.contains(&NestedBug::OrphansChildren)
+                    && !store.list(&self.orders_of(customer)).is_empty();
+                if store.get(PARENTS, customer).is_none() && !orphaned {
                     return Reply::json(404, &json!({ "error": "customer not found" }));
                 }
                 let orders = self.orders_of(customer);

@@ -77,6 +77,19 @@ pub(crate) fn header_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<Strin
     Ok(text.clone())
 }
 
+/// The name of a header field idemfuzz sends: a valid name, and one a request may carry
+/// ([`crate::http::sent::unsendable_header`]).
+pub(crate) fn sent_header_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
+    let text = header_name(ctx, name)?;
+    match crate::http::sent::unsendable_header(&text) {
+        Some(problem) => Err(ctx.err(
+            name.span(),
+            format!("the header `{text}` cannot be set: it {problem}"),
+        )),
+        None => Ok(text),
+    }
+}
+
 /// A header value with no line breaks or other control characters.
 pub(crate) fn header_value(ctx: Ctx<'_>, value: &str, span: std::ops::Range<usize>) -> Checked<()> {
     if !is_header_value(value) {

@@ -2,6 +2,9 @@
 
 mod auth;
 mod common;
+mod listing;
+mod nesting;
+mod representation;
 mod resilience;
 mod resource;
 mod script;
@@ -72,7 +75,7 @@ pub(crate) fn validate(
         return Err(ctx.err(0..0, "the file defines no resources and no scripts"));
     }
     let max_body = target::max_body_bytes(ctx, doc.target.max_body_bytes.as_ref())?;
-    let target = target::target(ctx, doc.target, env)?;
+    let target = target::target(ctx, doc.target, env, max_body)?;
     let resources = resource::resources(ctx, doc.resources, check_options, max_body)?;
     let scripts = script::scripts(ctx, doc.scripts, &resources)?;
     Ok(Scenario {

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
-use super::common::{self, header_name, names, path, pointer, statuses};
-use super::resilience;
+use super::common::{self, names, path, sent_header_name, statuses};
 use super::{Checked, Ctx};
+use super::{listing, nesting, representation, resilience};
 use crate::model::exchange::Method;
 use crate::model::fuzz::ops::PatchFormat;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
-use crate::scenario::placeholder::{self, ID};
+use crate::scenario::placeholder::ID;
 use crate::scenario::pointer::{IgnorePattern, JsonPointer};
 use crate::scenario::size;
 use crate::scenario::template::TemplateNode;
@@ -30,14 +30,36 @@ pub(super) fn resources(
 ) -> Checked<Vec<Resource>> {
     let mut docs: Vec<_> = docs.into_iter().collect();
     docs.sort_by_key(|(_, doc)| doc.span().start);
-    docs.into_iter()
-        .map(|(name, doc)| {
-            let at = check_options.iter().position(|(n, _)| n == name.get_ref());
-            // Every resource of the file has its tables (none when it names no check).
-            let checks = at.map(|at| check_options.swap_remove(at).1);
-            resource(ctx, &name, doc.into_inner(), checks, max_body)
-        })
-        .collect()
+    let declared: BTreeSet<String> = docs
+        .iter()
+        .map(|(name, _)| name.get_ref().clone())
+        .collect();
+    let mut resources = Vec::with_capacity(docs.len());
+    let mut parents = Vec::new();
+    for (child, (name, doc)) in docs.into_iter().enumerate() {
+        let doc = doc.into_inner();
+        let parent = nesting::parent_name(ctx, &doc.collection, name.get_ref(), &declared)?;
+        if let Some(parent) = &parent {
+            parents.push(nesting::ParentRef::new(
+                child,
+                parent.clone(),
+                doc.collection.span(),
+            ));
+        }
+        let at = check_options.iter().position(|(n, _)| n == name.get_ref());
+        // Every resource of the file has its tables (none when it names no check).
+        let checks = at.map(|at| check_options.swap_remove(at).1);
+        resources.push(resource(
+            ctx,
+            &name,
+            doc,
+            checks,
+            max_body,
+            parent.as_deref(),
+        )?);
+    }
+    nesting::link(ctx, &mut resources, &parents)?;
+    Ok(resources)
 }
 
 fn resource(
@@ -46,6 +68,7 @@ fn resource(
     doc: ResourceDoc,
     checks: Option<CheckOptions>,
     max_body: u64,
+    parent: Option<&str>,
 ) -> Checked<Resource> {
     let create = create_mode(ctx, doc.create.as_ref())?;
     let post_id = doc.post_id.as_ref().map(|p| post_id(ctx, p)).transpose()?;
@@ -59,18 +82,14 @@ fn resource(
     }
     let patch = patch_format(ctx, doc.patch.as_ref())?;
     let body = doc.body.get_ref();
-    if !body.is_object() {
-        return Err(ctx.err(
-            doc.body.span(),
-            "the body template must be a table (a JSON object)",
-        ));
-    }
+    let representation = representation::representation(ctx, &doc)?;
     body_within_bound(ctx, &doc.body, max_body)?;
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
-    let collection = collection(ctx, &doc.collection)?;
+    let collection = collection(ctx, &doc.collection, parent)?;
+    let (listing, id_field) = listing::listing(ctx, &doc, &collection, parent)?;
     Ok(Resource {
         name: resource_name(ctx, name)?,
-        item: item(ctx, &doc.item, &collection)?,
+        item: item(ctx, &doc.item, &collection, parent)?,
         collection,
         create,
         concurrent_clients: resilience::concurrent_clients(ctx, &doc)?,
@@ -78,15 +97,18 @@ fn resource(
         post_put: resilience::post_put(ctx, doc.post_put.as_ref(), post_id.is_some(), &methods)?,
         methods,
         required: required(ctx, &doc.required, body)?,
+        representation,
+        put_create_statuses: put_create_statuses(ctx, doc.put_create_statuses.as_ref())?,
         ignore: ignore(ctx, &doc.ignore)?,
-        id_field: optional_pointer(ctx, doc.id_field.as_ref(), "/id")?,
-        items: optional_pointer(ctx, doc.items.as_ref(), "")?,
+        id_field,
+        listing,
         detect_volatile: doc.detect_volatile.unwrap_or(true),
         idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
         checks: checks.unwrap_or_else(|| CheckOptions::none(ctx)),
         patch: patch.map(|(format, _)| format),
         post_id,
         body: doc.body.into_inner(),
+        parent: None,
     })
 }
 
@@ -105,6 +127,24 @@ fn body_within_bound(ctx: Ctx<'_>, body: &Spanned<TemplateNode>, max_body: u64) 
     ))
 }
 
+/// `put_create_statuses`: 2xx statuses only, default 201.
+fn put_create_statuses(
+    ctx: Ctx<'_>,
+    doc: Option<&Spanned<crate::scenario::model::StatusesDoc>>,
+) -> Checked<Vec<u16>> {
+    let Some(doc) = doc else {
+        return Ok(vec![201]);
+    };
+    let list = statuses(ctx, doc, "put_create_statuses", false)?;
+    if let Some(status) = list.iter().find(|s| !(200..300).contains(*s)) {
+        return Err(ctx.err(
+            doc.span(),
+            format!("`put_create_statuses`: {status} is not a success (2xx) status"),
+        ));
+    }
+    Ok(list)
+}
+
 fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
     let text = name.get_ref();
     let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
@@ -117,9 +157,9 @@ fn resource_name(ctx: Ctx<'_>, name: &Spanned<String>) -> Checked<String> {
     Ok(text.clone())
 }
 
-fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
+fn collection(ctx: Ctx<'_>, doc: &Spanned<String>, parent: Option<&str>) -> Checked<String> {
     let text = path(ctx, doc, "collection")?;
-    if !placeholder::find(&text).is_empty() {
+    if !nesting::other_placeholders(&text, parent).is_empty() {
         return Err(ctx.err(
             doc.span(),
             format!("the collection `{text}` cannot contain placeholders such as `{{id}}`"),
@@ -128,9 +168,14 @@ fn collection(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<String> {
     Ok(text)
 }
 
-fn item(ctx: Ctx<'_>, doc: &Spanned<String>, collection: &str) -> Checked<String> {
+fn item(
+    ctx: Ctx<'_>,
+    doc: &Spanned<String>,
+    collection: &str,
+    parent: Option<&str>,
+) -> Checked<String> {
     let text = path(ctx, doc, "item path")?;
-    let found = placeholder::find(&text);
+    let found = nesting::other_placeholders(&text, parent);
     if let Some((_, other)) = found.iter().find(|(_, p)| p.name != ID || p.offset != 0) {
         return Err(ctx.err(
             doc.span(),
@@ -229,17 +274,6 @@ fn post_id(ctx: Ctx<'_>, doc: &Spanned<String>) -> Checked<PostId> {
                 ),
             )
         })
-}
-
-fn optional_pointer(
-    ctx: Ctx<'_>,
-    doc: Option<&Spanned<String>>,
-    default: &str,
-) -> Checked<JsonPointer> {
-    match doc {
-        Some(doc) => pointer(ctx, doc),
-        None => JsonPointer::parse(default).map_err(|m| ctx.err(0..0, m)),
-    }
 }
 
 const METHOD_NAMES: &str = "GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE";
@@ -346,7 +380,7 @@ fn idempotency_key(
     }
     let inner = doc.get_ref();
     let header = match &inner.header {
-        Some(name) => header_name(ctx, name)?,
+        Some(name) => sent_header_name(ctx, name)?,
         None => DEFAULT_IDEMPOTENCY_HEADER.to_owned(),
     };
     let mismatch_statuses = match &inner.mismatch_statuses {

@@ -10,7 +10,8 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::common::{
-    count, header_name, header_value, json, names, own_id_at, path, pointer, statuses,
+    count, header_name, header_value, json, names, own_id_at, path, pointer, sent_header_name,
+    statuses,
 };
 use super::resource::method;
 use super::{Checked, Ctx};
@@ -54,6 +55,16 @@ fn script(
     resources: &[Resource],
 ) -> Checked<Script> {
     let resource = resource_index(ctx, &doc.resource, resources)?;
+    if let Some(parent) = &resources[resource].parent {
+        return Err(ctx.err(
+            doc.resource.span(),
+            format!(
+                "`{}` is nested under `{}`: scripts on a nested resource are not supported yet; the built-in checks test it",
+                doc.resource.get_ref(),
+                parent.resource.name
+            ),
+        ));
+    }
     if doc.steps.is_empty() {
         return Err(ctx.err(
             span,
@@ -259,7 +270,7 @@ fn step_headers(
     doc.headers
         .iter()
         .map(|(name, value)| {
-            let name = header_name(ctx, name)?;
+            let name = sent_header_name(ctx, name)?;
             if value.get_ref().contains("${") {
                 return Err(ctx.err(
                     value.span(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::common::{header_name, header_value};
+use super::common::{header_value, sent_header_name};
 use super::{Checked, Ctx};
 use crate::env::EnvSnapshot;
 use crate::scenario::interpolate::interpolate;
@@ -18,7 +18,12 @@ pub const REDACTED: &str = "<redacted>";
 /// Longest id prefix, so generated ids stay short.
 const MAX_ID_PREFIX: usize = 32;
 
-pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked<Target> {
+pub(super) fn target(
+    ctx: Ctx<'_>,
+    doc: TargetDoc,
+    env: &EnvSnapshot,
+    max_body_bytes: u64,
+) -> Checked<Target> {
     let base_url = doc
         .base_url
         .map(|url| check_base_url(url.get_ref()).map_err(|m| ctx.err(url.span(), m)))
@@ -44,6 +49,7 @@ pub(super) fn target(ctx: Ctx<'_>, doc: TargetDoc, env: &EnvSnapshot) -> Checked
         timeout,
         id_prefix,
         auth,
+        max_body_bytes,
     })
 }
 
@@ -163,7 +169,7 @@ fn target_header(
     value: &Spanned<String>,
     env: &EnvSnapshot,
 ) -> Checked<TargetHeader> {
-    let name = header_name(ctx, name)?;
+    let name = sent_header_name(ctx, name)?;
     let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
     header_value(ctx, &interpolated.value, value.span())?;
     Ok(TargetHeader::new(name, interpolated))

@@ -7,7 +7,13 @@
 //! * with `post_id = "location"`, the `Location` is on the target's origin and *is* the item
 //!   URL of that id;
 //! * a GET of the item shows the members this POST sent (after an empty POST, none of the
-//!   body template's members: a fresh, empty resource).
+//!   body template's members: a fresh, empty resource);
+//! * and what the POST sent could not have been there before: its generated values carry at
+//!   least [`MIN_PROOF_BITS`] bits of chance ([`drawn_bits`]), or — for an empty POST, or one
+//!   whose body is mostly literal — a listing of the collection taken right before the POST
+//!   shows the id did not exist and one right after it shows the id, in a listing that grew
+//!   or lost an item (a page of fixed size proves nothing). A resource that was listed before
+//!   is some other resource.
 //!
 //! A 201 that names some other resource is a finding (RFC 9110 §15.3.2); a `Location` on
 //! another origin is reported and never requested. What such a POST created cannot be found,
@@ -19,6 +25,7 @@ use super::{CaseError, Req, Session, id_text};
 use crate::http::wire_url::{self, WireUrl};
 use crate::model::exchange::{Body, Exchange, Method};
 use crate::scenario::PostId;
+use crate::scenario::drawn::drawn_bits;
 use crate::session::notice::Notice;
 use crate::session::registry::OwnedState;
 use crate::shorten::shorten;
@@ -27,6 +34,41 @@ use crate::snapshot::holds::holds;
 /// The purpose of the GET that reads a POST-created resource back before it is adopted. The
 /// session sends it, not the check: check outlines do not list it.
 pub const READ_BACK_PURPOSE: &str = "GET the created resource: does it hold what the POST sent?";
+
+/// The purpose of the GET of the collection right before a POST whose body cannot prove what it
+/// created (an empty or mostly literal one): the ids that exist already. Sent by the session,
+/// not the check: check outlines do not list it.
+pub const LISTED_BEFORE_PURPOSE: &str =
+    "GET the collection before the POST: which ids exist already?";
+
+/// The purpose of the GET of the collection right after such a POST: does the listing show
+/// the id as new? Sent by the session, not the check: check outlines do not list it.
+pub const LISTED_AFTER_PURPOSE: &str = "GET the collection after the POST: is the id it named new?";
+
+/// What the listings around a POST show of the id its 201 named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshness {
+    /// The collection listed it before the POST: some other resource.
+    ListedBefore,
+    /// Not listed before, listed after, by a listing that is whole.
+    New,
+    /// No listing, or none that shows it new.
+    Unknown,
+}
+
+/// Bits of chance a POST's generated values must carry for its read-back to prove that the
+/// resource holding them is the one it created: a pre-existing resource holds them by chance
+/// with a probability of at most 2^-24 (one in 16 million).
+pub const MIN_PROOF_BITS: f64 = 24.0;
+
+/// The ids a listing of the collection showed right before a POST.
+#[derive(Debug, Clone)]
+pub(super) struct Listed {
+    /// The index of the listing's exchange; the POST it vouches for is the next one.
+    exchange: usize,
+    /// `None` when the answer held no readable list.
+    ids: Option<Vec<String>>,
+}
 
 /// Why a read-back does not prove the resource is the run's.
 enum ReadBack {
@@ -85,13 +127,19 @@ impl Session<'_> {
             return Ok(Some(id));
         }
         self.lifetime.forget_release(&url);
+        let before = self
+            .listed
+            .take()
+            .filter(|listed| listed.exchange + 1 == index)
+            .and_then(|listed| listed.ids);
+        let freshness = self.freshness(&id, before).await?;
         let read = self
             .send(
                 READ_BACK_PURPOSE,
                 Req::new(Method::Get, self.resource.item_path(&id)),
             )
             .await?;
-        match self.read_back(index, read) {
+        match self.read_back(index, read, freshness) {
             Ok(()) => {
                 self.adopt(&id);
                 self.note_server_id(&id);
@@ -194,9 +242,89 @@ impl Session<'_> {
         })
     }
 
-    /// Whether the item read back (exchange `read`) holds what the POST (exchange `post`) sent.
-    fn read_back(&self, post: usize, read: usize) -> Result<(), ReadBack> {
+    /// Lists the collection right before a POST whose body cannot prove what it created (see
+    /// the module documentation): the POST sent next is adopted only if the id it names is not
+    /// among the ids listed.
+    pub(super) async fn list_before_post(&mut self) -> Result<(), CaseError> {
+        let (exchange, ids) = self.list_ids(LISTED_BEFORE_PURPOSE).await?;
+        self.listed = Some(Listed { exchange, ids });
+        Ok(())
+    }
+
+    /// GETs the collection: the exchange's index, and the ids it lists (`None` when the answer
+    /// held no readable list).
+    async fn list_ids(&mut self, purpose: &str) -> Result<(usize, Option<Vec<String>>), CaseError> {
+        let entries = Box::pin(self.list_entries(purpose)).await?;
+        // The listing's last page is the exchange right before the POST.
+        let last = self.exchanges.len().saturating_sub(1);
+        let ids = entries.map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| self.resource.id_field.read(entry))
+                .collect()
+        });
+        Ok((last, ids))
+    }
+
+    /// What the listings around a POST show of the id its 201 named: `before` holds the ids
+    /// listed right before the POST (if it was listed). The id is new only when a listing
+    /// right after the POST shows it, the one before did not, and the listing is whole: it
+    /// grew, or lost an item (a page of fixed size that merely does not reach the id proves
+    /// nothing).
+    async fn freshness(
+        &mut self,
+        id: &str,
+        before: Option<Vec<String>>,
+    ) -> Result<Freshness, CaseError> {
+        let Some(before) = before else {
+            return Ok(Freshness::Unknown);
+        };
+        // An id listed before that this run created and has since proven deleted: an API that
+        // reuses freed ids handed it out again (the fence kept the run's other cases off it
+        // meanwhile). Its deletion and this creation cancel out in the count.
+        let reused = before.iter().any(|known| known == id);
+        if reused {
+            let url = self.item_url(id);
+            if !self.ctx.registry.was_forgotten(&url) {
+                return Ok(Freshness::ListedBefore);
+            }
+        }
+        let (_, after) = self.list_ids(LISTED_AFTER_PURPOSE).await?;
+        let whole = |after: &[String]| {
+            let vanished = before
+                .iter()
+                .any(|known| known != id && !after.contains(known));
+            match reused {
+                true => after.len() >= before.len() || vanished,
+                false => after.len() > before.len() || vanished,
+            }
+        };
+        Ok(match after {
+            Some(after) if after.iter().any(|listed| listed == id) && whole(&after) => {
+                Freshness::New
+            }
+            _ => Freshness::Unknown,
+        })
+    }
+
+    /// True when a POST body's generated values carry enough chance to prove, read back, that
+    /// the resource holding them is the one the POST created ([`MIN_PROOF_BITS`]).
+    pub fn proves_creation(&self, body: &Value) -> bool {
+        drawn_bits(&self.resource.body, body) >= MIN_PROOF_BITS
+    }
+
+    /// Whether the item read back (exchange `read`) is the one the POST (exchange `post`)
+    /// created: it holds what the POST sent, and either that could not have been there before
+    /// or `listed` (the ids listed right before the POST) shows `id` is new.
+    fn read_back(&self, post: usize, read: usize, freshness: Freshness) -> Result<(), ReadBack> {
         let got = &self.exchanges[read];
+        if freshness == Freshness::ListedBefore {
+            return Err(ReadBack::SomeoneElses(format!(
+                "it named {}, which the collection already listed before the POST",
+                shorten(&got.request.url)
+            )));
+        }
+        let fresh = freshness == Freshness::New;
         if !got.response.is_success() {
             return Err(ReadBack::Unproven(format!(
                 "it named {}, and {}, so what it created could not be read back",
@@ -213,16 +341,24 @@ impl Session<'_> {
             )
         };
         match sent_members(&self.exchanges[post]) {
-            Some(sent) if kept.is_some_and(|kept| holds(kept, sent)) => Ok(()),
-            Some(_) => Err(ReadBack::SomeoneElses(observed(
-                "it does not hold the members the POST sent",
+            Some(sent) if !kept.is_some_and(|kept| holds(kept, sent)) => Err(
+                ReadBack::SomeoneElses(observed("it does not hold the members the POST sent")),
+            ),
+            Some(sent) if fresh || self.proves_creation(sent) => Ok(()),
+            Some(_) => Err(ReadBack::Unproven(observed(
+                "it holds what the POST sent, but those values are mostly literal or few choices of the body template, so a resource that held them before cannot be told from a new one, and listings of the collection before and after the POST did not show the id to be new",
             ))),
             // An empty POST (POST-PUT creation) creates an empty resource: none of the
             // template's members may have a value yet. One that has some cannot be told from
             // an existing resource, so it is not the run's (post-put-creation judges it).
-            None if kept.is_some_and(|kept| self.is_empty_item(kept)) => Ok(()),
+            None if !kept.is_some_and(|kept| self.is_empty_item(kept)) => {
+                Err(ReadBack::Unproven(observed(
+                    "the POST sent no members, yet it holds some of the body template's, so it cannot be told from an existing resource",
+                )))
+            }
+            None if fresh => Ok(()),
             None => Err(ReadBack::Unproven(observed(
-                "the POST sent no members, yet it holds some of the body template's, so it cannot be told from an existing resource",
+                "an empty POST sends nothing to recognise its resource by, and listings of the collection before and after the POST did not show the id to be new (an unreadable or paginated listing)",
             ))),
         }
     }

@@ -6,8 +6,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::{CaseError, Req, Session};
 use crate::http::transport::UnreadAnswer;
 use crate::model::exchange::{Body, Exchange, Method, NOT_READ, ResponseRecord};
@@ -205,26 +203,6 @@ impl Session<'_> {
         self.abandon(unanswered).await
     }
 
-    /// Every item of the collection — not only this case's — or `None` when the answer holds
-    /// no readable list. Read-only: used to count what a request whose answer was never read
-    /// may have created, which cannot be recognised by an id.
-    pub async fn list_collection(
-        &mut self,
-        purpose: &str,
-    ) -> Result<Option<Vec<Value>>, CaseError> {
-        let index = self
-            .send(
-                purpose,
-                Req::new(Method::Get, self.resource.collection.clone()),
-            )
-            .await?;
-        let body = self.exchanges[index].response.body.json();
-        Ok(body
-            .and_then(|body| self.resource.items.get(body))
-            .and_then(Value::as_array)
-            .cloned())
-    }
-
     /// Records that an item (by id) was very probably created by this case but cannot be
     /// proven to be: it is never written to or deleted, and the report lists it as left behind.
     pub fn note_unproven(&self, id: &str) {
@@ -265,10 +243,12 @@ mod tests {
     use crate::scenario::{self, Scenario};
     use crate::session::context::{ResolvedTarget, RunContext};
 
-    /// Answers every request 201 with a Location and `{}`, and remembers what it was sent.
+    /// Answers every request 201 with a Location and the body of the request whose index ends
+    /// the URL (the body of `srv-N` is what the N-th request sent), and remembers what it was
+    /// sent.
     #[derive(Default)]
     struct Recording {
-        sent: Mutex<Vec<(Method, String)>>,
+        sent: Mutex<Vec<(Method, String, Vec<u8>)>>,
     }
 
     impl Transport for Recording {
@@ -276,16 +256,26 @@ mod tests {
             &self,
             request: OutgoingRequest,
         ) -> BoxFuture<'_, Result<RawResponse, TransportError>> {
-            let id = self.sent.lock().map(|s| s.len()).unwrap_or_default();
-            if let Ok(mut sent) = self.sent.lock() {
-                sent.push((request.method, request.url.clone()));
-            }
+            let mut sent = self.sent.lock().expect("not poisoned");
+            let id = sent.len();
+            let named = request
+                .url
+                .rsplit_once("/srv-")
+                .and_then(|(_, n)| n.parse::<usize>().ok());
+            let body = named
+                .and_then(|n| sent.get(n).map(|(_, _, body)| body.clone()))
+                .unwrap_or_else(|| b"{}".to_vec());
+            sent.push((
+                request.method,
+                request.url.clone(),
+                request.body.unwrap_or_default(),
+            ));
             Box::pin(async move {
                 Ok(RawResponse {
                     status: 201,
                     headers: vec![("location".into(), format!("/things/srv-{id}"))],
-                    body: b"{}".to_vec(),
-                    body_len: 2,
+                    body_len: body.len(),
+                    body,
                     elapsed: Duration::ZERO,
                 })
             })
@@ -293,7 +283,7 @@ mod tests {
     }
 
     fn scenario() -> Scenario {
-        let text = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\npost_id = \"location\"\nbody = { name = \"x\" }\n";
+        let text = "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\npost_id = \"location\"\nbody = { name = { gen = \"uuid\" } }\n";
         scenario::load_str(
             Path::new("t.toml"),
             text,
@@ -346,7 +336,13 @@ mod tests {
         let target = target(&scenario);
         let mut session = Session::new(&ctx, &target, &scenario.resources[0], 1);
         let sends = (1..=3)
-            .map(|n| (format!("client {n}"), Req::new(Method::Post, "/things")))
+            .map(|n| {
+                let body = serde_json::json!({ "name": format!("5f0c9b7e-1d2a-4c3b-9e8f-00000000000{n}") });
+                (
+                    format!("client {n}"),
+                    Req::new(Method::Post, "/things").body(&body),
+                )
+            })
             .collect();
         session.send_together(sends).await.expect("sent");
         let purposes: Vec<&str> = session

@@ -189,7 +189,7 @@ impl Session<'_> {
         let created_by_get = listing.items.is_some_and(|items| {
             items
                 .iter()
-                .any(|item| id_field.get(item).and_then(super::id_text).as_deref() == Some(id))
+                .any(|item| id_field.read(item).as_deref() == Some(id))
         });
         if created_by_get {
             return self.undo_get_creation(item_url).await;
@@ -292,10 +292,12 @@ impl Session<'_> {
     }
 }
 
-/// True when `url` (without query or fragment) is `item` or a path below it.
+/// True when `url` is `item` or a path below it, both without query or fragment (an item path
+/// may carry a fixed query, `/things/{id}?format=json`).
 fn below(url: &str, item: &str) -> bool {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    path.strip_prefix(item)
+    let path = |url: &'_ str| url.split(['?', '#']).next().unwrap_or(url).to_owned();
+    path(url)
+        .strip_prefix(&path(item))
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
