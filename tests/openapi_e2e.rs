@@ -8,12 +8,13 @@ mod support;
 
 use std::sync::atomic::Ordering;
 
-use openapi_standins::{Bug, Collection, Ids, router};
+use openapi_standins::{Bug, Collection, Ids, Listing, router};
 use serde_json::Value;
 use support::{Out, Served, finding_lines, findings, result_row, run, severity_rank};
 
 const DRF: &str = "tests/fixtures/openapi/drf-library-3.0.yaml";
 const KRATOS: &str = "tests/fixtures/openapi/kratos-3.0.json";
+const DRF_PAGES: &str = "tests/fixtures/openapi/drf-shelf-3.0.yaml";
 
 /// Django REST framework's shape: `/api/NAME/` and `/api/NAME/{id}/`, integer ids.
 fn drf(path: &'static str, bug: Bug) -> Collection {
@@ -25,11 +26,17 @@ fn drf(path: &'static str, bug: Bug) -> Collection {
         created: if timestamps { &["created_at"] } else { &[] },
         updated: if timestamps { &["updated_at"] } else { &[] },
         bug,
+        listing: Listing::Array,
+        seeded: 0,
     }
 }
 
 fn run_openapi(spec: &str, base_url: &str) -> Out {
-    run([
+    run_openapi_with(spec, base_url, &[])
+}
+
+fn run_openapi_with(spec: &str, base_url: &str, extra: &[&str]) -> Out {
+    let mut args = vec![
         "run",
         "--openapi",
         spec,
@@ -44,7 +51,9 @@ fn run_openapi(spec: &str, base_url: &str) -> Out {
         "--no-progress",
         "--color",
         "never",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    run(args)
 }
 
 /// What `lost-response-retry` reports, by design, on every API whose POST takes no
@@ -133,6 +142,77 @@ fn the_drf_document_finds_a_merging_put() {
     );
 }
 
+/// The paginated DRF document's API: shelves by page number, volumes by cursor (with the bug,
+/// if any: its `year` is optional, so partial-put runs), 4 items a page and 9 items there
+/// before the run, so every item a case creates is on page 3 or later.
+fn paginated(bug: Bug) -> Vec<Collection> {
+    let mut shelves = drf("/api/shelves", Bug::None);
+    shelves.listing = Listing::Pages(4);
+    shelves.seeded = 9;
+    let mut volumes = drf("/api/volumes", bug);
+    volumes.listing = Listing::Cursor(4);
+    volumes.seeded = 9;
+    volumes.created = &["shelved_at"];
+    vec![shelves, volumes]
+}
+
+#[test]
+fn the_paginated_drf_document_follows_every_page_on_a_correct_server() {
+    let (router, _) = router(paginated(Bug::None), &[]);
+    let served = Served::start(router);
+    // One case at a time: a page-numbered listing read while another case deletes an item
+    // shifts under the reader (a later page may then answer 404, and the listing is not
+    // observed rather than misjudged); run alone, every listing is observed.
+    let out = run_openapi_with(DRF_PAGES, &served.url(), &["--concurrency", "1"]);
+    let report = assert_clean(&out, "paginated DRF document, correct stand-in");
+    for resource in ["shelves", "volumes"] {
+        // post-retry observes nothing but the listing: it passes only when the case's items
+        // were found past the first page.
+        for check in ["post-retry", "repeat-put", "repeat-delete", "get-safety"] {
+            let row = result_row(&report, check, resource);
+            assert_eq!(
+                row["status"]["kind"], "passed",
+                "{check} on {resource}: {row}"
+            );
+            let notes = row["notes"].to_string();
+            assert!(
+                !notes.contains("not observed"),
+                "{check} on {resource} read every page: {notes}"
+            );
+        }
+    }
+}
+
+/// With cases in parallel, pages shift under the readers; that costs observations, never a
+/// false alarm.
+#[test]
+fn the_paginated_drf_document_is_clean_with_cases_in_parallel() {
+    let (router, _) = router(paginated(Bug::None), &[]);
+    let served = Served::start(router);
+    let out = run_openapi_with(DRF_PAGES, &served.url(), &["--concurrency", "4"]);
+    let report = assert_clean(&out, "paginated DRF document, 4 cases at once");
+    for resource in ["shelves", "volumes"] {
+        let row = result_row(&report, "post-retry", resource);
+        assert_eq!(row["status"]["kind"], "passed", "{resource}: {row}");
+    }
+}
+
+#[test]
+fn the_paginated_drf_document_finds_a_merging_put() {
+    let (router, _) = router(paginated(Bug::MergePut), &[]);
+    let served = Served::start(router);
+    let out = run_openapi(DRF_PAGES, &served.url());
+    out.assert_no_panic()
+        .assert_code(1, "a merging PUT on volumes");
+    let report = out.json();
+    assert_eq!(
+        result_row(&report, "partial-put", "volumes")["status"]["kind"],
+        "failed",
+        "{}",
+        finding_lines(&report)
+    );
+}
+
 #[test]
 fn kratos_bulk_endpoints_are_never_sent() {
     let identities = Collection {
@@ -142,6 +222,8 @@ fn kratos_bulk_endpoints_are_never_sent() {
         created: &["created_at"],
         updated: &["updated_at", "state_changed_at"],
         bug: Bug::None,
+        listing: Listing::Array,
+        seeded: 0,
     };
     let (router, forbidden) = router(vec![identities], &[("POST", "/admin/sessions")]);
     let served = Served::start(router);

@@ -11,6 +11,7 @@ use idemfuzz::model::exchange::Method;
 use idemfuzz::model::fuzz::ops::PatchFormat;
 use idemfuzz::openapi::{Generated, Spec, import};
 use idemfuzz::scenario::{CreateMode, PostId, Resource, Scenario};
+use idemfuzz::scenario::{ListingFormat, Pages};
 
 /// A committed document, named by its path from the crate root.
 fn document(path: &str, url: Option<&str>) -> Spec {
@@ -122,8 +123,8 @@ fn bookshop_3_0_yaml() {
     assert_eq!(
         skipped,
         [
-            "/customers/{customerId}/addresses/{addressId}",
-            "/reports/{reportId}"
+            "/reports/{reportId}",
+            "/customers/{customerId}/addresses/{addressId}"
         ]
     );
     assert!(
@@ -440,4 +441,77 @@ fn references_to_files_beside_the_document_are_followed() {
     });
     let err = remote.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("nothing to import"), "{err}");
+}
+
+/// How a resource's listing follows pages, in the words of `[listing] next`.
+fn next_of(resource: &Resource) -> String {
+    match &resource.listing.pages {
+        None => "one page".into(),
+        Some(Pages::Link { rel }) => format!("link {rel}"),
+        Some(Pages::Url { at }) => format!("url {at}"),
+        Some(Pages::Token { at, param }) => format!("token {at} as {param}"),
+        Some(Pages::Page { param }) => format!("page {param}"),
+    }
+}
+
+/// drf-spectacular's paginated list schemas (`PageNumberPagination` on shelves,
+/// `CursorPagination` on volumes): the items at `/results`, the next page at `/next`.
+#[test]
+fn drf_spectacular_paginated_lists_are_followed_by_their_next_url() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/drf-shelf-3.0.yaml", None);
+    insta::assert_snapshot!("drf_shelf_3_0_yaml", generated.toml);
+    assert_eq!(generated.resources, ["shelves", "volumes"]);
+    for name in ["shelves", "volumes"] {
+        let shelf = resource(&loaded, name);
+        assert_eq!(next_of(shelf), "url /next", "{name}");
+        assert!(
+            matches!(&shelf.listing.format, ListingFormat::Json { items } if items.to_string() == "/results"),
+            "{name}"
+        );
+        assert_eq!(shelf.create, CreateMode::Post, "{name}");
+    }
+}
+
+/// What every committed document imports as paging: a next token sent back as the query
+/// parameter named like it, a token parameter without a token in the answer (Ory's Link
+/// header, a guess), and none where the document shows no paging.
+#[test]
+fn paging_each_fixture_imports() {
+    let cases = [
+        ("bookshop-3.0.yaml", "books", "token /next_cursor as cursor"),
+        ("bookshop-3.0.yaml", "authors", "one page"),
+        ("kratos-3.0.json", "identities", "link next"),
+        ("drf-library-3.0.yaml", "books", "one page"),
+        ("fastapi-inventory-3.1.json", "items", "one page"),
+        ("petstore-expanded-3.0.json", "pets", "one page"),
+        ("shop-nested-3.0.yaml", "orders", "one page"),
+    ];
+    for (file, name, expected) in cases {
+        let (_, loaded) = imported(&format!("tests/fixtures/openapi/{file}"), None);
+        assert_eq!(next_of(resource(&loaded, name)), expected, "{file}: {name}");
+    }
+}
+
+/// A nested collection whose parent item is an imported resource becomes a nested resource
+/// under it (`{customers}` names the parent); one whose parent is not imported is listed.
+#[test]
+fn nested_collections_are_imported_under_their_parent_resource() {
+    let (generated, loaded) = imported("tests/fixtures/openapi/shop-nested-3.0.yaml", None);
+    insta::assert_snapshot!("shop_nested_3_0_yaml", generated.toml);
+    assert_eq!(generated.resources, ["customers", "orders"]);
+    let orders = resource(&loaded, "orders");
+    assert_eq!(orders.collection, "/customers/{customers}/orders");
+    assert_eq!(orders.item, "/customers/{customers}/orders/{id}");
+    assert_eq!(orders.create, CreateMode::Put);
+    let (generated, _) = imported("tests/fixtures/openapi/bookshop-3.0.yaml", None);
+    let addresses = generated
+        .skipped
+        .iter()
+        .find(|s| s.path == "/customers/{customerId}/addresses/{addressId}")
+        .expect("listed");
+    assert!(
+        addresses.reason.contains("not an imported resource"),
+        "{}",
+        addresses.reason
+    );
 }

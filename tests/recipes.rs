@@ -1,6 +1,6 @@
 //! The recipes of docs/recipes.md that no other reach test runs, end to end against their
-//! stand-ins: a nested resource (issue 16, item 3) and a CouchDB-style document store. The
-//! correct stand-in is clean; a planted bug is caught.
+//! stand-ins: a nested resource (issue 16, item 3) and a CouchDB-style document store with
+//! version tokens (issue 16, item 5). The correct stand-in is clean; a planted bug is caught.
 
 mod reach_support;
 mod standins;
@@ -8,7 +8,7 @@ mod support;
 
 use reach_support::{assert_caught, assert_clean, recipe, run_on};
 use standins::*;
-use support::result_row;
+use support::{findings, result_row};
 
 #[test]
 fn a_nested_resource_under_a_parent_of_its_own_is_clean() {
@@ -66,9 +66,104 @@ fn couch(couch: Couch) -> Standin {
         .start()
 }
 
+/// Every check that makes sense for a CouchDB database (no POST declared, no
+/// Idempotency-Key, no ETags declared).
+const COUCH_CHECKS: [&str; 12] = [
+    "repeat-put",
+    "partial-put",
+    "repeat-delete",
+    "put-after-delete",
+    "use-after-delete",
+    "get-safety",
+    "head-parity",
+    "status-conformance",
+    "concurrent-put",
+    "lost-response-retry",
+    "conditional-write",
+    "lost-update",
+];
+
+#[test]
+fn a_correct_couchdb_store_is_clean() {
+    let api = couch(Couch::correct());
+    let out = run_on(&api, &recipe("couchdb"), &[], &[]);
+    let report = assert_clean(&api, &out, &COUCH_CHECKS, "CouchDB, correct");
+    assert!(
+        !findings(&report)
+            .iter()
+            .any(|f| f["rule"] == "stale-version-token"),
+        "every write carried the current token"
+    );
+    let requests = api.requests();
+    let doc = |r: &&Logged| r.path().starts_with("/idemfuzz/idf-");
+    // Updates carry `_rev`: only the creating PUTs and the deliberate probes are refused.
+    let updates: Vec<&Logged> = requests
+        .iter()
+        .filter(doc)
+        .filter(|r| r.method == "PUT" && r.body_text().contains("\"_rev\""))
+        .collect();
+    assert!(
+        updates.iter().filter(|r| r.status == 200).count() >= 10,
+        "updates with the current _rev succeed"
+    );
+    assert!(
+        updates.iter().any(|r| r.status == 409),
+        "stale-token probes were sent and refused"
+    );
+    let deletes: Vec<&Logged> = requests
+        .iter()
+        .filter(doc)
+        .filter(|r| r.method == "DELETE")
+        .collect();
+    assert!(deletes.iter().any(|r| r.status == 200));
+    assert!(
+        deletes
+            .iter()
+            .filter(|r| r.status == 200)
+            .all(|r| r.header("if-match").is_some()),
+        "a DELETE names the revision in If-Match"
+    );
+    assert_eq!(
+        api.left_behind(),
+        Vec::<(String, String)>::new(),
+        "cleanup deleted every document, reading its revision first"
+    );
+}
+
 #[test]
 fn a_couchdb_store_accepting_any_rev_is_caught() {
     let api = couch(Couch::with_bug(CouchBug::StaleRevAccepted));
+    let out = run_on(
+        &api,
+        &recipe("couchdb"),
+        &["--checks", "lost-update,conditional-write"],
+        &[],
+    );
+    assert_caught(&out, "lost-update", "both-succeeded", "StaleRevAccepted");
+    let report = assert_caught(
+        &out,
+        "conditional-write",
+        "ignores-version-token",
+        "StaleRevAccepted",
+    );
+    let finding = findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "ignores-version-token")
+        .expect("the finding");
+    assert_eq!(finding["severity"], "error");
+    assert!(
+        finding["expected"]
+            .as_str()
+            .is_some_and(|e| e.contains("409 or 412")),
+        "{finding}"
+    );
+}
+
+#[test]
+fn a_couchdb_store_that_creates_on_if_match_star_is_caught() {
+    // pouchdb-server reads no `If-Match` on a PUT: `If-Match: *` to a fresh id creates it.
+    // conditional-write's `*` probes run beside the version token's.
+    let api = couch(Couch::with_bug(CouchBug::IfMatchIgnoredOnPut));
     let out = run_on(
         &api,
         &recipe("couchdb"),
@@ -78,21 +173,13 @@ fn a_couchdb_store_accepting_any_rev_is_caught() {
     assert_caught(
         &out,
         "conditional-write",
-        "stale-put-applied",
-        "StaleRevAccepted",
+        "if-match-star-created",
+        "IfMatchIgnoredOnPut",
     );
-}
-
-#[test]
-#[ignore = "the CouchDB recipe needs version tokens (`_rev`, issue 16 item 5) to update and delete"]
-fn a_correct_couchdb_store_is_clean() {
-    let api = couch(Couch::correct());
-    let out = run_on(&api, &recipe("couchdb"), &[], &[]);
-    assert_clean(
-        &api,
-        &out,
-        &["repeat-put", "use-after-delete", "lost-update"],
-        "CouchDB, correct",
+    assert_eq!(
+        api.left_behind(),
+        Vec::<(String, String)>::new(),
+        "the documents If-Match: * created were deleted too"
     );
 }
 
@@ -167,17 +254,7 @@ fn cleanup_after_a_killed_nested_run_deletes_the_children_before_their_parent() 
             "collection": format!("{base}/{orders}"),
         }),
     ];
-    let ledger: String = lines.iter().map(|line| format!("{line}\n")).collect();
-    std::fs::write(dir.path().join("dead.jsonl"), ledger).expect("ledger");
-    let ledger_dir = dir.path().display().to_string();
-    let out = support::run([
-        "cleanup",
-        "dead",
-        "--ledger-dir",
-        &ledger_dir,
-        "--base-url",
-        &base,
-    ]);
+    let out = cleanup_dead(dir.path(), &lines, &base);
     out.assert_no_panic()
         .assert_code(0, "the order, then its customer, are deleted");
     let deletes: Vec<String> = api
@@ -195,4 +272,77 @@ fn cleanup_after_a_killed_nested_run_deletes_the_children_before_their_parent() 
         "{}",
         out.context()
     );
+}
+
+#[test]
+fn cleanup_after_a_killed_couchdb_run_deletes_each_document_with_its_revision() {
+    // What a killed run of the recipe left: a document it created and updated, announced in its
+    // ledger. A DELETE without the current `_rev` is refused 409.
+    const DOC: &str = "idf-dead-c0001-1";
+    let api = Standin::builder(Couch::correct())
+        .seed(Seed::ids("idemfuzz", [DOC]))
+        .start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("couchdb.toml");
+    std::fs::write(&scenario, recipe("couchdb")).expect("scenario");
+    let base = api.base_url();
+    let lines = [
+        serde_json::json!({
+            "event": "start", "format": 1, "run_id": "dead", "pid": 1, "started": 0,
+            "idemfuzz": "0.1.0",
+            "resources": [{
+                "scenario": scenario.display().to_string(), "name": "docs", "base_url": base,
+                "collection": format!("{base}/idemfuzz"), "item": "/idemfuzz/{id}",
+                "items": "/rows", "id_field": "/id", "deletable": true,
+            }],
+        }),
+        serde_json::json!({
+            "event": "may_create", "url": format!("{base}/idemfuzz/{DOC}"),
+            "collection": format!("{base}/idemfuzz"),
+        }),
+    ];
+    let out = cleanup_dead(dir.path(), &lines, &base);
+    out.assert_no_panic()
+        .assert_code(0, "the document is deleted with its revision");
+    let deletes: Vec<String> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.target,
+                r.status,
+                r.header("if-match").is_some()
+            )
+        })
+        .collect();
+    assert_eq!(
+        deletes.last().map(String::as_str),
+        Some(format!("/idemfuzz/{DOC} 200 true").as_str()),
+        "{deletes:?}\n{}",
+        out.context()
+    );
+    assert_eq!(
+        api.left_behind(),
+        Vec::<(String, String)>::new(),
+        "{}",
+        out.context()
+    );
+}
+
+/// `idemfuzz cleanup dead --base-url BASE` (the recipes name no `base_url`: the run had it on
+/// the command line) after writing `lines` as the ledger of the run `dead` in `dir`.
+fn cleanup_dead(dir: &std::path::Path, lines: &[serde_json::Value], base: &str) -> support::Out {
+    let ledger: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    std::fs::write(dir.join("dead.jsonl"), ledger).expect("ledger");
+    let ledger_dir = dir.display().to_string();
+    support::run([
+        "cleanup",
+        "dead",
+        "--ledger-dir",
+        &ledger_dir,
+        "--base-url",
+        base,
+    ])
 }

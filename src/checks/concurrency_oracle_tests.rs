@@ -317,7 +317,10 @@ fn state(n: i64, listed: bool) -> State {
 /// A probe answered `status`; `applied` says whether the state changed.
 fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
     let method = match probe {
-        Probe::StaleDelete | Probe::CurrentDelete => Delete,
+        Probe::StaleDelete
+        | Probe::CurrentDelete
+        | Probe::TokenStaleDelete
+        | Probe::TokenCurrentDelete => Delete,
         _ => Put,
     };
     let (before, after) = match (probe, applied) {
@@ -331,7 +334,13 @@ fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
                 listed: Some(applied),
             },
         ),
-        (Probe::StaleDelete | Probe::CurrentDelete, true) => (
+        (
+            Probe::StaleDelete
+            | Probe::CurrentDelete
+            | Probe::TokenStaleDelete
+            | Probe::TokenCurrentDelete,
+            true,
+        ) => (
             state(1, true),
             State {
                 item: Some(item(404, json!({}))),
@@ -347,13 +356,16 @@ fn outcome(probe: Probe, status: u16, applied: bool) -> Outcome {
         body: Some(json!({"n": 2})),
         before,
         after,
+        moot: false,
     }
 }
 
 fn conditional_record(outcomes: Vec<Outcome>) -> conditional_write::Record {
     conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
         initial_etag: Some("\"abc\"".into()),
         etags_declared: true,
+        initial_token: None,
         outcomes,
     }
 }
@@ -471,6 +483,8 @@ fn conditional_write_flags_a_refused_current_etag() {
 #[test]
 fn conditional_write_without_a_usable_etag_is_one_finding() {
     let missing = conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
+        initial_token: None,
         initial_etag: None,
         etags_declared: true,
         outcomes: Vec::new(),
@@ -480,6 +494,8 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
         vec![Severity::Warning]
     );
     let weak = conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
+        initial_token: None,
         initial_etag: Some("W/\"abc\"".into()),
         etags_declared: true,
         outcomes: vec![outcome(Probe::WeakPut, 412, false)],
@@ -494,6 +510,8 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
 
 fn lost_update_record(statuses: [u16; 2], final_n: i64) -> lost_update::Record {
     lost_update::Record {
+        via: conditional_write::Via::EntityTag,
+        token: None,
         etag: Some("\"e0\"".into()),
         writes: Some(lost_update::Writes {
             bodies: [json!({"n": 1}), json!({"n": 2})],
@@ -530,6 +548,8 @@ fn lost_update_without_a_strong_etag_is_not_judged() {
         (Some("W/\"x\""), Severity::Info),
     ] {
         let record = lost_update::Record {
+            via: conditional_write::Via::EntityTag,
+            token: None,
             etag: etag.map(str::to_string),
             writes: None,
         };
@@ -538,6 +558,95 @@ fn lost_update_without_a_strong_etag_is_not_judged() {
             vec![severity]
         );
     }
+}
+
+#[test]
+fn lost_update_with_version_tokens_accepts_409_and_catches_both_succeeding() {
+    let canon = canon(&[]);
+    let tokens = |statuses: [u16; 2], final_n: i64| lost_update::Record {
+        via: conditional_write::Via::VersionToken {
+            member: "/_rev".into(),
+        },
+        token: Some(json!("1-a")),
+        ..lost_update_record(statuses, final_n)
+    };
+    assert!(lost_update::judge(&tokens([200, 409], 1), &canon).is_empty());
+    assert!(lost_update::judge(&tokens([412, 200], 2), &canon).is_empty());
+    let both = lost_update::judge(&tokens([200, 200], 2), &canon);
+    assert_eq!(rules(&both), ["both-succeeded"]);
+    assert!(both[0].title.contains("same version token"));
+    assert_eq!(
+        both[0].cause.as_deref(),
+        Some(conditional_write::VERSION_TOKEN_IGNORED)
+    );
+    let wrong = lost_update::judge(&tokens([200, 400], 1), &canon);
+    assert_eq!(rules(&wrong), ["loser-not-412"]);
+    let missing = lost_update::Record {
+        token: None,
+        writes: None,
+        ..tokens([200, 409], 1)
+    };
+    assert_eq!(
+        rules(&lost_update::judge(&missing, &canon)),
+        ["no-version-token"]
+    );
+}
+
+/// A token resource's probes: the current ones succeed; `stale` ones answered `status`, and
+/// applied when `applied`.
+fn token_record(status: u16, applied: bool) -> conditional_write::Record {
+    use Probe::*;
+    let mut outcomes = vec![outcome(TokenCurrentPut, 200, true)];
+    for probe in [TokenStalePut, TokenStaleDelete] {
+        outcomes.push(outcome(probe, status, applied));
+    }
+    outcomes.push(outcome(TokenCurrentDelete, 200, true));
+    conditional_write::Record {
+        via: conditional_write::Via::VersionToken {
+            member: "/_rev".into(),
+        },
+        initial_etag: None,
+        etags_declared: false,
+        initial_token: Some(json!("1-a")),
+        outcomes,
+    }
+}
+
+#[test]
+fn conditional_write_with_version_tokens_accepts_409_or_412_for_a_stale_token() {
+    for status in [409, 412] {
+        let found = conditional_write::judge(&token_record(status, false), &canon(&[]));
+        assert!(found.is_empty(), "{status}: {}", titles(&found));
+    }
+    let found = conditional_write::judge(&token_record(400, false), &canon(&[]));
+    assert_eq!(rules(&found), ["not-412"]);
+    let ignored = conditional_write::judge(&token_record(200, true), &canon(&[]));
+    assert_eq!(rules(&ignored), ["ignores-version-token"]);
+    assert_eq!(severities(&ignored), vec![Severity::Error]);
+    assert_eq!(
+        ignored[0].cause.as_deref(),
+        Some(conditional_write::VERSION_TOKEN_IGNORED)
+    );
+    let no_token = conditional_write::Record {
+        initial_token: None,
+        outcomes: Vec::new(),
+        ..token_record(409, false)
+    };
+    assert_eq!(
+        rules(&conditional_write::judge(&no_token, &canon(&[]))),
+        ["no-version-token"]
+    );
+}
+
+#[test]
+fn conditional_write_judges_a_moot_precondition_by_state_only() {
+    // With a version token, the stale If-Match goes with the stale token: CouchDB's 409 is the
+    // failed precondition (RFC 9110 §13.2.1), not a not-412 deviation.
+    let mut outcomes = probes(&[]);
+    outcomes[1].exchange.response.status = 409;
+    outcomes[1].moot = true;
+    let found = conditional_write::judge(&conditional_record(outcomes), &canon(&[]));
+    assert!(found.is_empty(), "{}", titles(&found));
 }
 
 // ---- etag-stability -------------------------------------------------------------------------
@@ -667,4 +776,61 @@ fn post_put_creation_judges_what_the_session_would_not_adopt_without_filling_it(
     assert_eq!(rules(&unreadable), ["created-unreadable"]);
     let nothing = post_put_creation::judge(&post_put_record(None), &canon);
     assert_eq!(rules(&nothing), ["post-no-id"]);
+}
+
+/// A token resource's case as it runs now: the token probes, and between its PUTs and DELETEs
+/// the two `*` probes — the `If-None-Match: *` PUT without a token, so a refusal for the
+/// missing token is its precondition failing (`moot`).
+fn token_record_with_stars(create_only: u16, created: bool) -> conditional_write::Record {
+    use Probe::*;
+    let mut record = token_record(409, false);
+    let mut overwrite = outcome(CreateOnlyPut, create_only, created);
+    overwrite.moot = true;
+    let at = record
+        .outcomes
+        .iter()
+        .position(|o| o.probe == TokenStaleDelete)
+        .expect("the stale DELETE");
+    record.outcomes.insert(at, overwrite);
+    record
+        .outcomes
+        .insert(at + 1, outcome(MissingStar, 409, false));
+    record
+}
+
+#[test]
+fn conditional_write_with_version_tokens_judges_the_star_probes_too() {
+    // CouchDB refuses the overwrite without `_rev` with 409 and `If-Match: *` with 409 (400 on
+    // the real server): clean.
+    let clean = conditional_write::judge(&token_record_with_stars(409, false), &canon(&[]));
+    assert!(clean.is_empty(), "{}", titles(&clean));
+    // A store that overwrites whatever If-None-Match says is caught, and on its own cause.
+    let overwrote = conditional_write::judge(&token_record_with_stars(200, true), &canon(&[]));
+    assert_eq!(rules(&overwrote), ["if-none-match-overwrote"]);
+    assert_eq!(overwrote[0].cause, None);
+    // Stale tokens and `*` ignored alike: the token's finding keeps its cause, the headers'
+    // finding lists only the header probes.
+    let mut all = token_record_with_stars(200, true);
+    for o in &mut all.outcomes {
+        if matches!(
+            o.probe,
+            Probe::TokenStalePut | Probe::TokenStaleDelete | Probe::MissingStar
+        ) {
+            *o = outcome(o.probe, 200, true);
+        }
+    }
+    let found = conditional_write::judge(&all, &canon(&[]));
+    assert_eq!(
+        rules(&found),
+        ["ignores-preconditions", "ignores-version-token"]
+    );
+    assert!(
+        !found[0].observed.contains("version token"),
+        "{}",
+        found[0].observed
+    );
+    assert_eq!(
+        found[1].cause.as_deref(),
+        Some(conditional_write::VERSION_TOKEN_IGNORED)
+    );
 }

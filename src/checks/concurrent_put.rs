@@ -9,7 +9,7 @@ use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
 use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::outline::{Outline, To, send};
 use crate::checks::steps;
-use crate::checks::verdict::{answered, states_differ};
+use crate::checks::verdict::{answered, collections_differ, states_differ};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
@@ -292,15 +292,10 @@ fn replace_changes(record: &Record, canon: &Canon) -> Vec<Violation> {
                 .observed("the item differs (see diff)")
         },
     ));
-    found.extend(states_differ(
-        (
-            "before",
-            &canon.collection_state(&record.collection_after_create.as_state()),
-        ),
-        (
-            "after",
-            &canon.collection_state(&record.collection_after_replace.as_state()),
-        ),
+    found.extend(collections_differ(
+        canon,
+        ("before", &record.collection_after_create),
+        ("after", &record.collection_after_replace),
         || {
             Violation::error(
                 "concurrent identical PUTs to an existing resource changed the collection",

@@ -10,14 +10,26 @@
 //! that should have been refused shows as a state change. Only state changes are errors; a
 //! server that ignores a header altogether gets one finding for it, not one per probe.
 //!
+//! A resource with a version token in its body (`[resources.NAME.version]`, CouchDB `_rev`)
+//! and no ETags gets the token's probes instead: PUT with the current token (must succeed);
+//! PUT with the now stale token; DELETE with the stale token; DELETE with the current token.
+//! A stale token is a failed precondition: 409 or 412, and nothing changed. With ETags too,
+//! every probe's body carries the token of the same read as its tag (the stale tag's stale
+//! token; none with `If-None-Match: *`), so a request that would fail without its precondition
+//! may be refused with another status than 412 (RFC 9110 §13.2.1); only its state is judged.
+//!
 //! The two `*` probes need no entity tag (RFC 9110 §13.1.1, §13.1.2), so they run on every
-//! resource that supports PUT, also without `etags = true` (then they are the whole case). The
+//! resource that supports PUT, also without `etags = true` or a version token (then they are
+//! the whole case); with a version token alone they run between the token's PUTs and DELETEs,
+//! the `If-None-Match: *` PUT without a token (CouchDB refuses an overwrite without `_rev` with
+//! 409, which passes: the request would fail without its precondition too). The
 //! `If-Match: *` PUT goes to a fresh run-owned id, registered before it is sent; when it is
 //! answered 2xx the id is read back, and a 201, a listing that shows the id or a read that
 //! holds the body means it created the resource (`if-match-star-created`).
 //!
 //! Every finding of an ignored `If-Match` carries the cause [`IF_MATCH_IGNORED`], which
-//! `lost-update`'s "both writes succeeded" shares: the report shows them as one finding.
+//! `lost-update`'s "both writes succeeded" shares: the report shows them as one finding. A
+//! stale version token applied carries [`VERSION_TOKEN_IGNORED`] likewise.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
@@ -33,7 +45,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Req, Session};
+use crate::session::{CaseError, Req, Session, VersionUse};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
@@ -61,13 +73,29 @@ impl Check for ConditionalWrite {
         ];
         let probe = |method| [send(method, To::Item), observe[0], observe[1]];
         let (create, creates) = outline::create_conditionally(resource, "body A");
+        let via = Via::of(resource);
         let tags = resource.conditional.etags;
-        let read = if tags { "state and ETag" } else { "state" };
+        let read = match &via {
+            Via::VersionToken { member } => format!("state and the token at `{member}`"),
+            Via::EntityTag if tags => "state and ETag".to_string(),
+            Via::EntityTag => "state".to_string(),
+        };
         let mut steps = Outline::new().step(create, [creates]).step(
             format!("GET {collection}, GET {item} ({read}; again after each write below)"),
             observe,
         );
-        if tags {
+        let token = matches!(via, Via::VersionToken { .. });
+        if token {
+            steps = steps
+                .step(
+                    format!("PUT {item} with the current token"),
+                    probe(Method::Put),
+                )
+                .step(
+                    format!("PUT {item} with the now stale token"),
+                    probe(Method::Put),
+                );
+        } else if tags {
             steps = steps
                 .step(
                     format!("PUT {item} with If-Match: the current ETag"),
@@ -82,9 +110,10 @@ impl Check for ConditionalWrite {
                     probe(Method::Put),
                 );
         }
+        let without = if token { " (no token in the body)" } else { "" };
         steps = steps
             .step(
-                format!("PUT {item} with If-None-Match: *"),
+                format!("PUT {item} with If-None-Match: *{without}"),
                 probe(Method::Put),
             )
             .step(
@@ -97,6 +126,17 @@ impl Check for ConditionalWrite {
                     send(Method::Get, To::Item).between(0, 1),
                 ],
             );
+        if token {
+            return steps
+                .step(
+                    format!("DELETE {item} with If-Match: the stale token"),
+                    probe(Method::Delete),
+                )
+                .step(
+                    format!("DELETE {item} with If-Match: the current token"),
+                    probe(Method::Delete),
+                );
+        }
         if resource.conditional.preconditions_required {
             steps.push(
                 format!("PUT {item} without a precondition (expects 428)"),
@@ -130,8 +170,8 @@ impl Check for ConditionalWrite {
     }
 }
 
-/// Why the check cannot run on a resource, if it cannot. Without `etags = true` it still
-/// sends the two `*` probes, which need no entity tag.
+/// Why the check cannot run on a resource, if it cannot. With neither `etags = true` nor a
+/// version token it still sends the two `*` probes, which need neither.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
 }
@@ -139,6 +179,36 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 /// The cause every finding of an ignored `If-Match` shares, across checks: the report groups
 /// them into one finding (`lost-update` sets it too).
 pub const IF_MATCH_IGNORED: &str = "if-match-ignored";
+
+/// The cause every finding of a stale version token applied shares, across checks
+/// (`lost-update`'s "both writes succeeded" with the token alone sets it too).
+pub const VERSION_TOKEN_IGNORED: &str = "version-token-ignored";
+
+/// The skip reason of a resource with neither ETags nor a version token, for the checks that
+/// need one (`lost-update`; `conditional-write` still sends its `*` probes there).
+pub const NO_PRECONDITION: &str = "the scenario declares neither ETag support (`etags = true`) nor a version token ([resources.NAME.version])";
+
+/// How the probes name the version they were written against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// `If-Match` / `If-None-Match` with the ETag of a GET (`etags = true`); with neither
+    /// ETags nor a version token only the `*` probes, which need no tag.
+    EntityTag,
+    /// The version token at `member` of the body (`[resources.NAME.version]`, no ETags).
+    VersionToken { member: String },
+}
+
+impl Via {
+    /// How a resource's probes name versions.
+    pub fn of(resource: &Resource) -> Via {
+        match &resource.version {
+            Some(version) if !resource.conditional.etags => Via::VersionToken {
+                member: version.member.to_string(),
+            },
+            _ => Via::EntityTag,
+        }
+    }
+}
 
 /// One conditional request the case sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +229,14 @@ pub enum Probe {
     StaleDelete,
     /// DELETE with the current strong tag: must succeed.
     CurrentDelete,
+    /// PUT with the current version token in the body: must succeed.
+    TokenCurrentPut,
+    /// PUT with a version token that was current before the last change.
+    TokenStalePut,
+    /// DELETE with a stale version token.
+    TokenStaleDelete,
+    /// DELETE with the current version token: must succeed.
+    TokenCurrentDelete,
 }
 
 /// Which precondition header a probe tests.
@@ -166,6 +244,7 @@ pub enum Probe {
 enum Header {
     IfMatch,
     IfNoneMatch,
+    Token,
     None,
 }
 
@@ -181,18 +260,48 @@ impl Probe {
             Probe::Unconditional => "an unconditional PUT",
             Probe::StaleDelete => "a DELETE with a stale If-Match",
             Probe::CurrentDelete => "a DELETE with the current ETag in If-Match",
+            Probe::TokenCurrentPut => "a PUT with the current version token",
+            Probe::TokenStalePut => "a PUT with a stale version token",
+            Probe::TokenStaleDelete => "a DELETE with a stale version token",
+            Probe::TokenCurrentDelete => "a DELETE with the current version token",
         }
     }
 
     /// True when the precondition must fail, so nothing may change.
     fn must_fail(self) -> bool {
-        !matches!(self, Probe::CurrentPut | Probe::CurrentDelete)
+        !self.is_current_put() && !self.is_current_delete()
+    }
+
+    fn is_current_put(self) -> bool {
+        matches!(self, Probe::CurrentPut | Probe::TokenCurrentPut)
+    }
+
+    fn is_current_delete(self) -> bool {
+        matches!(self, Probe::CurrentDelete | Probe::TokenCurrentDelete)
+    }
+
+    /// The rule slug of a probe with the current version that failed: `current-put-refused`.
+    fn current_slug(self, what: &str) -> String {
+        let token = matches!(self, Probe::TokenCurrentPut | Probe::TokenCurrentDelete);
+        let method = if self.is_current_put() {
+            "put"
+        } else {
+            "delete"
+        };
+        format!(
+            "current-{}{method}-{what}",
+            if token { "token-" } else { "" }
+        )
     }
 
     fn header(self) -> Header {
         match self {
             Probe::CreateOnlyPut => Header::IfNoneMatch,
             Probe::Unconditional => Header::None,
+            Probe::TokenCurrentPut
+            | Probe::TokenStalePut
+            | Probe::TokenStaleDelete
+            | Probe::TokenCurrentDelete => Header::Token,
             _ => Header::IfMatch,
         }
     }
@@ -210,7 +319,11 @@ impl Probe {
                 "an unconditional PUT changed a resource that requires preconditions"
             }
             Probe::StaleDelete => "a DELETE with a stale If-Match removed the resource",
-            Probe::CurrentPut | Probe::CurrentDelete => "a conditional write misbehaved",
+            Probe::TokenStalePut => {
+                "a PUT with a stale version token changed the resource: an update was lost"
+            }
+            Probe::TokenStaleDelete => "a DELETE with a stale version token removed the resource",
+            _ => "a conditional write misbehaved",
         }
     }
 
@@ -223,7 +336,9 @@ impl Probe {
             Probe::MissingStar => "if-match-star-created",
             Probe::Unconditional => "unconditional-applied",
             Probe::StaleDelete => "stale-delete-applied",
-            Probe::CurrentPut | Probe::CurrentDelete => "misbehaved",
+            Probe::TokenStalePut => "stale-token-put-applied",
+            Probe::TokenStaleDelete => "stale-token-delete-applied",
+            _ => "misbehaved",
         }
     }
 
@@ -240,10 +355,14 @@ impl Probe {
                 "412 (or another 4xx) and nothing created: If-Match: * fails when there is no current representation (RFC 9110 §13.1.1)"
             }
             Probe::Unconditional => "428 Precondition Required and nothing changed (RFC 6585 §3)",
+            Probe::TokenStalePut | Probe::TokenStaleDelete => STALE_TOKEN_RULE,
             _ => "412 Precondition Failed and nothing changed (RFC 9110 §13.1.1)",
         }
     }
 }
+
+/// What a write with a stale version token must get.
+const STALE_TOKEN_RULE: &str = "409 or 412 and nothing changed: a stale version token is a failed precondition, like a stale If-Match (RFC 9110 §13.1.1, §15.5.10)";
 
 /// The state a probe is judged on.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,16 +382,24 @@ pub struct Outcome {
     pub body: Option<Value>,
     pub before: State,
     pub after: State,
+    /// True when the request would not have succeeded without its precondition header either
+    /// (its body carried a stale version token, or none to an existing resource): then any
+    /// refusal is the precondition failure (RFC 9110 §13.2.1), not only 412.
+    pub moot: bool,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// How the probes named versions.
+    pub via: Via,
     /// The `ETag` field of the first GET, as sent.
     pub initial_etag: Option<String>,
-    /// Whether the scenario declares ETag support (`etags = true`): without it only the `*`
-    /// probes run, and a missing ETag is no finding.
+    /// Whether the scenario declares ETag support (`etags = true`): without it the probes that
+    /// need a tag do not run, and a missing ETag is no finding.
     pub etags_declared: bool,
+    /// The version token the first GET showed (resources with `version`).
+    pub initial_token: Option<Value>,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -283,12 +410,21 @@ pub async fn execute(
 ) -> Result<Record, CaseError> {
     let body = generator.generate(&session.resource.body);
     let id = steps::create(session, &body, "create with body A").await?;
-    let (state, initial_etag) = observe(session, &id, "read the resource and its ETag").await?;
+    let via = Via::of(session.resource);
+    let purpose = match via {
+        Via::EntityTag => "read the resource and its ETag",
+        Via::VersionToken { .. } => "read the resource and its version token",
+    };
+    let (state, initial_etag) = observe(session, &id, purpose).await?;
+    let initial_token = session.version_token(&id);
     let etags_declared = session.resource.conditional.etags;
-    let initial = initial_etag
-        .as_deref()
-        .and_then(EntityTag::parse)
-        .filter(|_| etags_declared);
+    let initial = match via {
+        Via::EntityTag => initial_etag
+            .as_deref()
+            .and_then(EntityTag::parse)
+            .filter(|_| etags_declared),
+        Via::VersionToken { .. } => None,
+    };
     let mut prober = Prober {
         id,
         generator,
@@ -296,31 +432,62 @@ pub async fn execute(
         current: initial.clone(),
         state,
         record: Record {
+            via: via.clone(),
             initial_etag,
             etags_declared,
+            initial_token: initial_token.clone(),
             outcomes: Vec::new(),
         },
     };
-    let stale = match &initial {
-        Some(initial) => prober.tagged_puts(session, initial).await?,
+    let tokens = session.resource.version.is_some();
+    let stale_tag = match &initial {
+        Some(initial) => {
+            prober
+                .tagged_puts(session, initial, initial_token.clone())
+                .await?
+        }
         None => None,
     };
-    let create_only = Some((IF_NONE_MATCH, "*".to_string()));
-    prober
-        .put(session, Probe::CreateOnlyPut, create_only)
-        .await?;
+    let stale_token = match (&via, initial_token) {
+        (Via::VersionToken { .. }, Some(token)) => prober.token_puts(session, token).await?,
+        _ => None,
+    };
+    // Without its precondition the create-only PUT would fail too when it carries no token
+    // to a resource that has one (RFC 9110 §13.2.1): then any refusal is fine.
+    let create_only = Sent::new(Probe::CreateOnlyPut, Some((IF_NONE_MATCH, "*".into())))
+        .version(VersionUse::Omit, tokens);
+    prober.put(session, create_only).await?;
     prober.missing_star(session).await?;
-    if session.resource.conditional.preconditions_required {
-        prober.put(session, Probe::Unconditional, None).await?;
+    if let Via::VersionToken { .. } = via {
+        if let Some(token) = stale_token {
+            let sent =
+                Sent::new(Probe::TokenStaleDelete, None).version(VersionUse::Given(token), false);
+            prober.delete(session, sent).await?;
+        }
+        let tested = prober.record.initial_token.is_some();
+        if tested && session.version_token(&prober.id).is_some() {
+            prober
+                .delete(session, Sent::new(Probe::TokenCurrentDelete, None))
+                .await?;
+        }
+        return Ok(prober.record);
     }
-    if let Some(tag) = stale {
-        prober.delete(session, Probe::StaleDelete, tag).await?;
+    if session.resource.conditional.preconditions_required {
+        prober
+            .put(session, Sent::new(Probe::Unconditional, None))
+            .await?;
+    }
+    if let Some(tag) = stale_tag {
+        // With a version token, the DELETE names it only in If-Match: without the header it
+        // would fail too.
+        let sent = Sent::new(Probe::StaleDelete, Some((IF_MATCH, tag)))
+            .version(VersionUse::Current, tokens);
+        prober.delete(session, sent).await?;
     }
     let current = prober.current.clone().filter(|_| initial.is_some());
     if let Some(current) = current.filter(|tag| !tag.weak) {
-        prober
-            .delete(session, Probe::CurrentDelete, current.field())
-            .await?;
+        let sent = Sent::new(Probe::CurrentDelete, Some((IF_MATCH, current.field())));
+        prober.delete(session, sent).await?;
     }
     Ok(prober.record)
 }
@@ -340,29 +507,51 @@ struct Prober<'g> {
 
 impl Prober<'_> {
     /// The PUTs that need the resource's entity tag: with the current tag, the now stale one
-    /// and the weak form. Returns the stale tag, when there is one.
+    /// and the weak form; each body carries the version token of the same read as its tag, when
+    /// the resource declares one (`initial_token`: the token of the first read). Returns the
+    /// stale tag, when there is one.
     async fn tagged_puts(
         &mut self,
         session: &mut Session<'_>,
         initial: &EntityTag,
+        initial_token: Option<Value>,
     ) -> Result<Option<String>, CaseError> {
         if !initial.weak {
-            self.put(
-                session,
-                Probe::CurrentPut,
-                Some((IF_MATCH, initial.field())),
-            )
-            .await?;
+            let sent = Sent::new(Probe::CurrentPut, Some((IF_MATCH, initial.field())));
+            self.put(session, sent).await?;
         }
         let changed = self.current.as_ref() != Some(initial);
         let stale = (!initial.weak && changed).then(|| initial.field());
         if let Some(tag) = &stale {
-            self.put(session, Probe::StalePut, Some((IF_MATCH, tag.clone())))
-                .await?;
+            let mut sent = Sent::new(Probe::StalePut, Some((IF_MATCH, tag.clone())));
+            if let Some(token) = &initial_token {
+                sent = sent.version(VersionUse::Given(token.clone()), true);
+            }
+            self.put(session, sent).await?;
         }
         if let Some(weak) = self.current.as_ref().map(|tag| tag.weakened().field()) {
-            self.put(session, Probe::WeakPut, Some((IF_MATCH, weak)))
-                .await?;
+            let sent = Sent::new(Probe::WeakPut, Some((IF_MATCH, weak)));
+            self.put(session, sent).await?;
+        }
+        Ok(stale)
+    }
+
+    /// The PUTs with version tokens in the body (no ETags): with the current token, then with
+    /// `initial` (the token of the first read) once it is stale. Returns the stale token, when
+    /// there is one.
+    async fn token_puts(
+        &mut self,
+        session: &mut Session<'_>,
+        initial: Value,
+    ) -> Result<Option<Value>, CaseError> {
+        self.put(session, Sent::new(Probe::TokenCurrentPut, None))
+            .await?;
+        let current = session.version_token(&self.id);
+        let stale = (current.as_ref() != Some(&initial)).then_some(initial);
+        if let Some(token) = &stale {
+            let sent = Sent::new(Probe::TokenStalePut, None)
+                .version(VersionUse::Given(token.clone()), false);
+            self.put(session, sent).await?;
         }
         Ok(stale)
     }
@@ -375,40 +564,32 @@ impl Prober<'_> {
         body
     }
 
-    async fn put(
-        &mut self,
-        session: &mut Session<'_>,
-        probe: Probe,
-        header: Option<(&str, String)>,
-    ) -> Result<(), CaseError> {
+    async fn put(&mut self, session: &mut Session<'_>, sent: Sent) -> Result<(), CaseError> {
         let body = self.next_body(session.resource);
-        let mut req = Req::new(Method::Put, session.resource.item_path(&self.id)).body(&body);
-        if let Some((name, value)) = header {
-            req = req.header(name, &value);
-        }
-        self.send(session, probe, req, Some(body)).await
+        let req = Req::new(Method::Put, session.resource.item_path(&self.id)).body(&body);
+        self.send(session, sent, req, Some(body)).await
     }
 
-    async fn delete(
-        &mut self,
-        session: &mut Session<'_>,
-        probe: Probe,
-        tag: String,
-    ) -> Result<(), CaseError> {
-        let req =
-            Req::new(Method::Delete, session.resource.item_path(&self.id)).header(IF_MATCH, &tag);
-        self.send(session, probe, req, None).await
+    async fn delete(&mut self, session: &mut Session<'_>, sent: Sent) -> Result<(), CaseError> {
+        let req = Req::new(Method::Delete, session.resource.item_path(&self.id));
+        self.send(session, sent, req, None).await
     }
 
     /// Sends a probe to the resource, reads the state after it, and records the outcome.
     async fn send(
         &mut self,
         session: &mut Session<'_>,
-        probe: Probe,
-        req: Req,
+        sent: Sent,
+        mut req: Req,
         body: Option<Value>,
     ) -> Result<(), CaseError> {
-        let index = session.send(probe.describe(), req).await?;
+        if let Some((name, value)) = &sent.header {
+            req = req.header(name, value);
+        }
+        let probe = sent.probe;
+        let index = session
+            .send(probe.describe(), req.version(sent.version))
+            .await?;
         let exchange = session.exchange(index).clone();
         let purpose = format!("read the resource after {}", probe.describe());
         let (after, etag) = observe(session, &self.id, &purpose).await?;
@@ -420,6 +601,7 @@ impl Prober<'_> {
             body,
             before,
             after,
+            moot: sent.moot,
         });
         Ok(())
     }
@@ -454,8 +636,36 @@ impl Prober<'_> {
                 listed: Some(false),
             },
             after: State { item, listed },
+            moot: false,
         });
         Ok(())
+    }
+}
+
+/// One probe as it is sent: its precondition header and version token.
+struct Sent {
+    probe: Probe,
+    header: Option<(&'static str, String)>,
+    version: VersionUse,
+    /// See [`Outcome::moot`].
+    moot: bool,
+}
+
+impl Sent {
+    /// A probe with `header`, and the latest version token.
+    fn new(probe: Probe, header: Option<(&'static str, String)>) -> Sent {
+        Sent {
+            probe,
+            header,
+            version: VersionUse::Current,
+            moot: false,
+        }
+    }
+
+    fn version(mut self, version: VersionUse, moot: bool) -> Sent {
+        self.version = version;
+        self.moot = moot;
+        self
     }
 }
 
@@ -489,12 +699,12 @@ fn listed(resource: &Resource, items: Option<&[Value]>, id: &str) -> Option<bool
 
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
-    let mut found: Vec<Violation> = if record.etags_declared {
-        tag_findings(record.initial_etag.as_deref())
+    let mut found: Vec<Violation> = match &record.via {
+        Via::EntityTag if record.etags_declared => tag_findings(record.initial_etag.as_deref())
             .into_iter()
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        Via::EntityTag => Vec::new(),
+        Via::VersionToken { member } => token_findings(record, member).into_iter().collect(),
     };
     let ignored: Vec<&Outcome> = record
         .outcomes
@@ -510,6 +720,18 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             .filter_map(|o| judge_success(o, canon)),
     );
     found
+}
+
+/// A warning when the first read showed no version token: the token's probes did not run.
+fn token_findings(record: &Record, member: &str) -> Option<Violation> {
+    record.initial_token.is_none().then(|| {
+        Violation::warning(format!(
+            "GET of the resource showed no version token at `{member}` although the scenario declares it; conditional writes with a version token not tested"
+        ))
+        .rule("no-version-token")
+        .expected(format!("a string or number at `{member}` of every 2xx GET of the resource ([resources.NAME.version])"))
+        .observed("no token there")
+    })
 }
 
 /// What the ETag of the first read says when the scenario declares ETags: none or a malformed
@@ -599,13 +821,18 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
     let mut found = Vec::new();
     let mut rest: Vec<&Outcome> = ignored.to_vec();
     if if_match && if_none_match {
+        let hits: Vec<&Outcome> = ignored
+            .iter()
+            .copied()
+            .filter(|o| o.probe.header() != Header::Token)
+            .collect();
         found.push(collapsed(
             "ignores-preconditions",
             "the server ignores conditional request headers: every write whose If-Match or If-None-Match fails was applied",
-            ignored,
+            &hits,
             canon,
         ));
-        rest.retain(|o| o.probe.header() == Header::None);
+        rest.retain(|o| matches!(o.probe.header(), Header::None | Header::Token));
     } else if if_match && run(Header::IfMatch) >= 2 {
         let hits: Vec<&Outcome> = rest
             .iter()
@@ -620,6 +847,24 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
         ));
         rest.retain(|o| o.probe.header() != Header::IfMatch);
     }
+    if all_ignored(Header::Token) && run(Header::Token) >= 2 {
+        let hits: Vec<&Outcome> = rest
+            .iter()
+            .copied()
+            .filter(|o| o.probe.header() == Header::Token)
+            .collect();
+        found.push(
+            collapsed(
+                "ignores-version-token",
+                "the server ignores version tokens: every write with a stale token was applied, so concurrent writers lose updates",
+                &hits,
+                canon,
+            )
+            .expected(STALE_TOKEN_RULE)
+            .cause(VERSION_TOKEN_IGNORED),
+        );
+        rest.retain(|o| o.probe.header() != Header::Token);
+    }
     found.extend(rest.into_iter().map(|o| {
         let violation = Violation::error(o.probe.ignored_title())
             .rule(o.probe.ignored_slug())
@@ -631,6 +876,10 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
             // race (a weak tag accepted is another cause: the weak comparison).
             Probe::StalePut | Probe::StaleDelete | Probe::MissingStar => {
                 violation.cause(IF_MATCH_IGNORED)
+            }
+            // A stale version token applied, as in lost-update's race with the token alone.
+            Probe::TokenStalePut | Probe::TokenStaleDelete => {
+                violation.cause(VERSION_TOKEN_IGNORED)
             }
             _ => violation,
         }
@@ -685,6 +934,9 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
         let fine = match outcome.probe {
             Probe::Unconditional => status == 428,
             Probe::MissingStar => (400..500).contains(&status),
+            Probe::TokenStalePut | Probe::TokenStaleDelete => matches!(status, 409 | 412),
+            // RFC 9110 §13.2.1: the request would have failed without its precondition too.
+            _ if outcome.moot => (400..500).contains(&status),
             _ => status == 412,
         };
         if fine {
@@ -707,7 +959,7 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
                 "writes whose precondition fails were not answered 412 (nothing changed)",
             )
             .rule("not-412")
-            .expected("412 Precondition Failed (RFC 9110 §13.1.1, §13.1.2)")
+            .expected("412 Precondition Failed (RFC 9110 §13.1.1, §13.1.2); 409 Conflict too for a stale version token")
             .observed(not_412.join("; ")),
         );
     }
@@ -722,45 +974,50 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
     found
 }
 
-/// Errors when a write with the current entity tag did not succeed.
+/// Errors when a write with the current entity tag or version token did not succeed.
 fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
-    let response = &outcome.exchange.response;
-    match outcome.probe {
-        Probe::CurrentPut if !response.is_success() => Some(
-            Violation::error("a PUT with the current ETag in If-Match was refused")
-                .rule("current-put-refused")
-                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
-                .observed(answered(&outcome.exchange)),
-        ),
-        Probe::CurrentPut => {
-            let item = outcome.after.item.as_ref()?;
-            let kept = item.body.json().map(|b| canon.body(b));
-            let sent = outcome.body.as_ref().map(|b| canon.body(b));
-            let opaque = outcome.body.as_ref().and_then(|b| opaque_holds(item, b));
-            let applied = match (opaque, kept, sent) {
-                (Some(applied), _, _) => applied,
-                (None, Some(kept), Some(sent)) => holds(&kept, &sent),
-                _ => true,
-            };
-            (!applied).then(|| {
-                Violation::error("a PUT with the current ETag in If-Match succeeded but did not apply its body")
-                    .rule("current-put-not-applied")
-                    .expected("the resource holds the PUT's body")
-                    .observed(format!("{}, but GET shows other values", answered(&outcome.exchange)))
-            })
-        }
-        Probe::CurrentDelete if !response.is_success() => Some(
-            Violation::error("a DELETE with the current ETag in If-Match was refused")
-                .rule("current-delete-refused")
-                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
-                .observed(answered(&outcome.exchange)),
-        ),
-        Probe::CurrentDelete if response.status != 202 && outcome.after.listed == Some(true) => Some(
-            Violation::error("a DELETE with the current ETag in If-Match succeeded but the resource is still listed")
-                .rule("current-delete-still-listed")
-                .expected("the resource gone from the collection (RFC 9110 §9.3.5)")
-                .observed(answered(&outcome.exchange)),
-        ),
-        _ => None,
+    let (probe, response) = (outcome.probe, &outcome.exchange.response);
+    if !probe.is_current_put() && !probe.is_current_delete() {
+        return None;
     }
+    if !response.is_success() {
+        return Some(
+            Violation::error(format!("{} was refused", probe.describe()))
+                .rule(probe.current_slug("refused"))
+                .expected("2xx: the precondition holds (RFC 9110 §13.1.1)")
+                .observed(answered(&outcome.exchange)),
+        );
+    }
+    if probe.is_current_delete() {
+        return (response.status != 202 && outcome.after.listed == Some(true)).then(|| {
+            Violation::error(format!(
+                "{} succeeded but the resource is still listed",
+                probe.describe()
+            ))
+            .rule(probe.current_slug("still-listed"))
+            .expected("the resource gone from the collection (RFC 9110 §9.3.5)")
+            .observed(answered(&outcome.exchange))
+        });
+    }
+    let item = outcome.after.item.as_ref()?;
+    let kept = item.body.json().map(|b| canon.body(b));
+    let sent = outcome.body.as_ref().map(|b| canon.body(b));
+    let opaque = outcome.body.as_ref().and_then(|b| opaque_holds(item, b));
+    let applied = match (opaque, kept, sent) {
+        (Some(applied), _, _) => applied,
+        (None, Some(kept), Some(sent)) => holds(&kept, &sent),
+        _ => true,
+    };
+    (!applied).then(|| {
+        Violation::error(format!(
+            "{} succeeded but did not apply its body",
+            probe.describe()
+        ))
+        .rule(probe.current_slug("not-applied"))
+        .expected("the resource holds the PUT's body")
+        .observed(format!(
+            "{}, but GET shows other values",
+            answered(&outcome.exchange)
+        ))
+    })
 }

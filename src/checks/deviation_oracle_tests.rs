@@ -110,13 +110,16 @@ fn missing_star(status: u16, listed: Option<bool>, read: Option<serde_json::Valu
             item: read.map(|body| item(200, body)),
             listed,
         },
+        moot: false,
     }
 }
 
 fn star_record(outcome: Outcome, etags: bool) -> conditional_write::Record {
     conditional_write::Record {
+        via: conditional_write::Via::EntityTag,
         initial_etag: None,
         etags_declared: etags,
+        initial_token: None,
         outcomes: vec![outcome],
     }
 }

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
 use crate::checks::outline::{self, Outline, To, send};
-use crate::checks::verdict::{answered, states_differ};
+use crate::checks::verdict::{answered, collections_differ, states_differ};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
@@ -240,15 +240,10 @@ pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violatio
                 .observed(format!("the item changed {label} (see diff)"))
         },
     ));
-    found.extend(states_differ(
-        (
-            "before",
-            &canon.collection_state(&record.collection_before.as_state()),
-        ),
-        (
-            &label,
-            &canon.collection_state(&record.collection_after.as_state()),
-        ),
+    found.extend(collections_differ(
+        &canon,
+        ("before", &record.collection_before),
+        (&label, &record.collection_after),
         || {
             Violation::error("safe requests changed the collection")
                 .rule("collection-changed")

@@ -2,11 +2,18 @@
 //! `If-Match`, released together. Exactly one succeeds, the other is answered 412, and the
 //! resource ends with the winner's body (RFC 9110 §13.1.1: the precondition prevents the "lost
 //! update" of §13.1.1's note).
+//!
+//! With a version token in the body (`[resources.NAME.version]`, CouchDB `_rev`) both writes
+//! carry the token both clients read — alone when the resource has no ETags, beside the ETag
+//! otherwise — and the refused one may be answered 409 Conflict as well as 412.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::conditional_write::{
+    IF_MATCH_IGNORED, NO_PRECONDITION, VERSION_TOKEN_IGNORED, Via,
+};
 use crate::checks::etag::EntityTag;
 use crate::checks::matching::{holds, opaque_holds};
 use crate::checks::outline::{self, Outline, To, send};
@@ -17,7 +24,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{OptionsTable, Resource, ScenarioError};
-use crate::session::{CaseError, Req, Session};
+use crate::session::{CaseError, Req, Session, VersionUse};
 use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
@@ -41,15 +48,21 @@ impl Check for LostUpdate {
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
         let item = &resource.item;
         let (create, creates) = outline::create_conditionally(resource, "a generated body");
+        let (read, with) = match Via::of(resource) {
+            Via::EntityTag => ("the ETag", "If-Match: that ETag".to_string()),
+            Via::VersionToken { member } => {
+                ("the version token", format!("that token at `{member}`"))
+            }
+        };
         Outline::new()
             .step(create, [creates])
             .step(
-                format!("GET {item} (the ETag both clients read)"),
+                format!("GET {item} ({read} both clients read)"),
                 [send(Method::Get, To::Item)],
             )
             .step(
                 format!(
-                    "PUT {item} body X and PUT {item} body Y, both with If-Match: that ETag, released together"
+                    "PUT {item} body X and PUT {item} body Y, both with {with}, released together"
                 ),
                 [send(Method::Put, To::Item).times(2)],
             )
@@ -71,8 +84,8 @@ impl Check for LostUpdate {
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
-    if !resource.conditional.etags {
-        return Some("the scenario does not declare ETag support (`etags = true`)".into());
+    if !resource.conditional.etags && resource.version.is_none() {
+        return Some(NO_PRECONDITION.into());
     }
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
 }
@@ -88,13 +101,17 @@ pub struct Writes {
 /// What the case observed.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// How the two writes name the version they were written against.
+    pub via: Via,
     /// The `ETag` field both clients read.
     pub etag: Option<String>,
+    /// The version token both clients read (resources with `version`).
+    pub token: Option<Value>,
     /// `None` when the tag was missing, malformed or weak (no write was sent).
     pub writes: Option<Writes>,
 }
 
-/// Create; GET the tag; PUT X and PUT Y with it, together; GET.
+/// Create; GET the tag (or token); PUT X and PUT Y with it, together; GET.
 pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
@@ -102,25 +119,44 @@ pub async fn execute(
     let template = &session.resource.body;
     let body = generator.generate(template);
     let id = steps::create(session, &body, "create").await?;
-    let read = steps::read(session, &id, "both clients read the resource and its ETag").await?;
+    let via = Via::of(session.resource);
+    let purpose = match via {
+        Via::EntityTag => "both clients read the resource and its ETag",
+        Via::VersionToken { .. } => "both clients read the resource and its version token",
+    };
+    let read = steps::read(session, &id, purpose).await?;
     let etag = read.etag().map(str::to_string);
-    let Some(tag) = etag
-        .as_deref()
-        .and_then(EntityTag::parse)
-        .filter(|t| !t.weak)
-    else {
-        return Ok(Record { etag, writes: None });
+    let token = session.version_token(&id);
+    let mut record = Record {
+        via,
+        etag,
+        token,
+        writes: None,
+    };
+    let Some(precondition) = precondition(&record) else {
+        return Ok(record);
     };
     let x = steps::body_unlike(generator, template, &[&body]);
     let y = steps::body_unlike(generator, template, &[&body, &x]);
     let path = session.resource.item_path(&id);
+    let version = record
+        .token
+        .clone()
+        .map_or(VersionUse::Current, VersionUse::Given);
     let sends = [("client 1: PUT body X", &x), ("client 2: PUT body Y", &y)]
         .map(|(label, body)| {
+            let mut req = Req::new(Method::Put, path.clone())
+                .body(body)
+                .version(version.clone());
+            if let Some(tag) = &precondition {
+                req = req.header(IF_MATCH, tag);
+            }
             (
-                format!("{label} with If-Match: the ETag both read (released together)"),
-                Req::new(Method::Put, path.clone())
-                    .body(body)
-                    .header(IF_MATCH, &tag.field()),
+                format!(
+                    "{label} with {} both read (released together)",
+                    describe(&record.via)
+                ),
+                req,
             )
         })
         .to_vec();
@@ -130,20 +166,43 @@ pub async fn execute(
         .map(|index| session.exchange(index).clone())
         .collect();
     let after = session.get_item(&id, "read the final state").await?;
-    Ok(Record {
-        etag,
-        writes: Some(Writes {
-            bodies: [x, y],
-            exchanges,
-            after,
-        }),
-    })
+    record.writes = Some(Writes {
+        bodies: [x, y],
+        exchanges,
+        after,
+    });
+    Ok(record)
+}
+
+/// What the two writes carry: `Some(Some(tag))` an `If-Match` tag, `Some(None)` the version
+/// token alone; `None` when neither is usable (no write is sent).
+fn precondition(record: &Record) -> Option<Option<String>> {
+    match record.via {
+        Via::EntityTag => record
+            .etag
+            .as_deref()
+            .and_then(EntityTag::parse)
+            .filter(|t| !t.weak)
+            .map(|t| Some(t.field())),
+        Via::VersionToken { .. } => record.token.as_ref().map(|_| None),
+    }
+}
+
+/// What both clients' writes carry, for purposes and titles.
+fn describe(via: &Via) -> &'static str {
+    match via {
+        Via::EntityTag => "If-Match: the ETag",
+        Via::VersionToken { .. } => "the version token",
+    }
 }
 
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let Some(writes) = &record.writes else {
-        return vec![untestable(record.etag.as_deref())];
+        return vec![match &record.via {
+            Via::EntityTag => untestable(record.etag.as_deref()),
+            Via::VersionToken { member } => no_token(member),
+        }];
     };
     let succeeded: Vec<usize> = writes
         .exchanges
@@ -155,24 +214,63 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let mut found = Vec::new();
     match succeeded.as_slice() {
         [_, _, ..] => found.push(
-            Violation::error("two writes with the same If-Match both succeeded: one update was lost")
+            Violation::error(format!("two writes with the same {} both succeeded: one update was lost", same(&record.via)))
                 .rule("both-succeeded")
                 .expected("exactly one succeeds; the other's precondition no longer holds: 412 (RFC 9110 §13.1.1)")
                 .observed(both(&writes.exchanges))
-                .cause(crate::checks::conditional_write::IF_MATCH_IGNORED),
+                .cause(ignored_cause(&record.via)),
         ),
         [winner] => {
             found.extend(winner_kept(writes, *winner, canon));
-            found.extend(loser_status(writes, *winner));
+            found.extend(loser_status(writes, *winner, record));
         }
         [] => found.push(
-            Violation::warning("neither of two writes with the current ETag in If-Match succeeded")
+            Violation::warning(format!("neither of two writes with the current {} succeeded", match record.via {
+                Via::EntityTag => "ETag in If-Match",
+                Via::VersionToken { .. } => "version token",
+            }))
                 .rule("neither-succeeded")
-                .expected("exactly one succeeds (the first to be processed), the other answers 412")
+                .expected(format!("exactly one succeeds (the first to be processed), the other answers {}", refusal(record)))
                 .observed(both(&writes.exchanges)),
         ),
     }
     found
+}
+
+/// The cause both writes succeeding shares with `conditional-write`'s findings: `If-Match`
+/// not evaluated, or the version token not compared when it alone names the version.
+fn ignored_cause(via: &Via) -> &'static str {
+    match via {
+        Via::EntityTag => IF_MATCH_IGNORED,
+        Via::VersionToken { .. } => VERSION_TOKEN_IGNORED,
+    }
+}
+
+/// What both writes share, for titles.
+fn same(via: &Via) -> &'static str {
+    match via {
+        Via::EntityTag => "If-Match",
+        Via::VersionToken { .. } => "version token",
+    }
+}
+
+/// How the refused write may be answered: 412, or 409 too when it carried a version token (its
+/// body would fail without `If-Match` as well: RFC 9110 §13.2.1).
+fn refusal(record: &Record) -> &'static str {
+    if record.token.is_some() {
+        "409 or 412"
+    } else {
+        "412"
+    }
+}
+
+fn no_token(member: &str) -> Violation {
+    Violation::warning(format!(
+        "GET of the resource showed no version token at `{member}` although the scenario declares it; lost updates not tested"
+    ))
+    .rule("no-version-token")
+    .expected(format!("a string or number at `{member}` of every 2xx GET of the resource ([resources.NAME.version])"))
+    .observed("no token there")
 }
 
 fn untestable(etag: Option<&str>) -> Violation {
@@ -224,15 +322,23 @@ fn winner_kept(writes: &Writes, winner: usize, canon: &Canon) -> Option<Violatio
     )
 }
 
-/// The refused write should be answered 412.
-fn loser_status(writes: &Writes, winner: usize) -> Option<Violation> {
+/// The refused write should be answered 412 (or 409, when it carried a version token).
+fn loser_status(writes: &Writes, winner: usize, record: &Record) -> Option<Violation> {
     let loser = writes.exchanges.get(1 - winner)?;
-    (loser.response.status != 412).then(|| {
-        Violation::warning(
-            "the refused one of two writes with the same If-Match was not answered 412",
-        )
+    let status = loser.response.status;
+    let fine = status == 412 || (status == 409 && record.token.is_some());
+    (!fine).then(|| {
+        Violation::warning(format!(
+            "the refused one of two writes with the same {} was not answered {}",
+            same(&record.via),
+            refusal(record)
+        ))
         .rule("loser-not-412")
-        .expected("412 Precondition Failed (RFC 9110 §13.1.1)")
+        .expected(if record.token.is_some() {
+            "409 or 412 (RFC 9110 §13.1.1; §15.5.10 for a stale version token)"
+        } else {
+            "412 Precondition Failed (RFC 9110 §13.1.1)"
+        })
         .observed(answered(loser))
     })
 }

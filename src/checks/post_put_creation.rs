@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::checks::check::{Canons, Case, Check, PROXIED, no_options};
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps;
-use crate::checks::verdict::{answered, states_differ};
+use crate::checks::verdict::{answered, collections_differ, states_differ};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
@@ -270,15 +270,10 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
                 .observed("the resource differs (see diff)")
         },
     ));
-    found.extend(states_differ(
-        (
-            "after the PUT",
-            &canon.collection_state(&filled.collection_after_put.as_state()),
-        ),
-        (
-            "after its lost retry",
-            &canon.collection_state(&retried.collection_after_retry.as_state()),
-        ),
+    found.extend(collections_differ(
+        canon,
+        ("after the PUT", &filled.collection_after_put),
+        ("after its lost retry", &retried.collection_after_retry),
         || {
             Violation::error("retrying the PUT of POST-PUT creation changed the collection")
                 .rule("retry-changed-collection")

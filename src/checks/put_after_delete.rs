@@ -12,7 +12,7 @@ use toml::Spanned;
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
 use crate::checks::matching::{client_part, member_names};
 use crate::checks::outline::{self, Outline, To, send};
-use crate::checks::verdict::{answered, states_differ};
+use crate::checks::verdict::{answered, states_differ, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
@@ -99,10 +99,13 @@ impl Check for PutAfterDelete {
     fn judge(
         &self,
         record: &Record,
-        _: &Resource,
+        resource: &Resource,
         options: &PutAfterDeleteOptions,
         canons: &Canons,
     ) -> Vec<Violation> {
+        if let Some(refused) = token_refused(resource, &record.delete, "the DELETE") {
+            return vec![refused];
+        }
         judge(record, &canons.full, options)
     }
 }

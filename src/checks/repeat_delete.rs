@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
 use crate::checks::outline::{self, Outline, To, send};
-use crate::checks::verdict::{answered, states_differ};
+use crate::checks::verdict::{answered, states_differ, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
@@ -157,6 +157,9 @@ impl Check for RepeatDelete {
         options: &RepeatDeleteOptions,
         canons: &Canons,
     ) -> Vec<Violation> {
+        if let Some(refused) = token_refused(resource, &record.first_delete, "the first DELETE") {
+            return vec![refused];
+        }
         judge(record, &canons.full, options, &resource.id_field)
     }
 }

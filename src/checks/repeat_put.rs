@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
 use crate::checks::outline::{self, Outline, To, send};
-use crate::checks::verdict::{answered, states_differ};
+use crate::checks::verdict::{answered, collections_differ, states_differ, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
@@ -109,11 +109,18 @@ impl Check for RepeatPut {
     fn judge(
         &self,
         record: &Record,
-        _: &Resource,
+        resource: &Resource,
         _: &RepeatPutOptions,
         canons: &Canons,
     ) -> Vec<Violation> {
-        judge(record, &canons.full)
+        let mut found = judge(record, &canons.full);
+        found.extend(
+            record
+                .repeated_puts
+                .iter()
+                .find_map(|put| token_refused(resource, put, "a repeated identical PUT")),
+        );
+        found
     }
 }
 
@@ -249,15 +256,10 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
                 .observed("the item differs (see diff)")
         },
     ));
-    found.extend(states_differ(
-        (
-            after_one,
-            &canon.collection_state(&record.collection_after_one.as_state()),
-        ),
-        (
-            &after_all,
-            &canon.collection_state(&record.collection_after_all.as_state()),
-        ),
+    found.extend(collections_differ(
+        canon,
+        (after_one, &record.collection_after_one),
+        (&after_all, &record.collection_after_all),
         || {
             Violation::error("repeating an identical PUT changed the collection")
                 .rule("collection-changed")

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
 use crate::checks::outline::{Outline, Sends, To, send};
-use crate::checks::verdict::answered;
+use crate::checks::verdict::{answered, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
@@ -100,8 +100,17 @@ impl Check for StatusConformance {
         Box::pin(execute(case.session, case.generator))
     }
 
-    fn judge(&self, record: &Record, _: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
-        judge(record)
+    fn judge(&self, record: &Record, resource: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
+        let mut found = judge(record);
+        let refused = record
+            .put_update
+            .as_ref()
+            .and_then(|put| token_refused(resource, put, "a PUT to an existing resource"));
+        if let Some(refused) = refused {
+            found.retain(|v| v.rule != "put-update-failed");
+            found.push(refused);
+        }
+        found
     }
 }
 

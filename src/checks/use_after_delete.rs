@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
 use crate::checks::outline::{self, Outline, To, send};
-use crate::checks::verdict::answered;
+use crate::checks::verdict::{answered, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
@@ -109,10 +109,13 @@ impl Check for UseAfterDelete {
     fn judge(
         &self,
         record: &Record,
-        _: &Resource,
+        resource: &Resource,
         options: &UseAfterDeleteOptions,
         _: &Canons,
     ) -> Vec<Violation> {
+        if let Some(refused) = token_refused(resource, &record.delete, "the DELETE") {
+            return vec![refused];
+        }
         judge(record, options)
     }
 }

@@ -11,6 +11,7 @@ use toml_writer::{TomlStringBuilder, TomlWrite as _};
 use super::body::{Gen, Member, Param, Tmpl};
 use super::infer::{Managed, Why};
 use super::model::{Api, AuthHeader};
+use super::pagination::Paging;
 use super::resources::{Choice, Plan, ResourcePlan};
 use crate::model::exchange::Method;
 use crate::scenario::CreateMode;
@@ -189,7 +190,11 @@ fn resource(out: &mut String, r: &ResourcePlan) {
         &format!("{}: {} and {}", r.name, r.collection, r.spec_item),
     );
     out.push_str(&format!("[{table}]\n"));
-    line(out, &format!("collection = {}", string(&r.collection)), "");
+    line(
+        out,
+        &format!("collection = {}", string(&r.collection)),
+        r.parent.as_deref().unwrap_or(""),
+    );
     let renamed =
         (r.item != r.spec_item).then(|| format!("{} in the spec", param_of(&r.spec_item)));
     line(
@@ -256,6 +261,15 @@ fn resource(out: &mut String, r: &ResourcePlan) {
             );
         }
     }
+    if let Some(next) = &r.paging {
+        out.push('\n');
+        line(
+            out,
+            &format!("[{table}.listing]"),
+            "the collection's pages, followed while a case's items are looked for",
+        );
+        line(out, &format!("next = {}", paging(&next.paging)), &next.note);
+    }
     if let Some(why) = &r.post_put {
         out.push('\n');
         line(out, &format!("[{table}.post_put]"), why);
@@ -275,6 +289,22 @@ fn resource(out: &mut String, r: &ResourcePlan) {
         out.push('\n');
         out.push_str(&format!("[{table}.checks.{}]\n", key(check.info().name)));
         line(out, "enabled = false", why);
+    }
+}
+
+/// The inline table of `[listing] next`.
+fn paging(paging: &Paging) -> String {
+    match paging {
+        Paging::Link => "{ link = \"next\" }".to_string(),
+        Paging::Url(pointer) => format!("{{ url = {} }}", string(pointer)),
+        Paging::Token { pointer, param } => {
+            format!(
+                "{{ token = {}, param = {} }}",
+                string(pointer),
+                string(param)
+            )
+        }
+        Paging::Page(param) => format!("{{ page = {} }}", string(param)),
     }
 }
 

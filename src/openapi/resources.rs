@@ -9,6 +9,8 @@
 use super::evidence::{self, Creation};
 use super::infer::{self, Managed, Why};
 use super::model::{Api, JsonType, Operation, PathItem, Response, Schema, SchemaObject};
+use super::nested;
+use super::pagination::{self, Next};
 use super::schema::{BodyPlan, Mapper};
 use crate::model::check::CheckId;
 use crate::model::exchange::Method;
@@ -70,11 +72,15 @@ pub struct ResourcePlan {
     pub item: String,
     /// The item path as the spec writes it.
     pub spec_item: String,
+    /// For a nested resource, which resource it lives under, in words.
+    pub parent: Option<String>,
     pub create: CreateMode,
     pub create_note: String,
     pub post_id: Option<Choice>,
     pub id_field: Choice,
     pub items: Choice,
+    /// `[listing] next`: how GET on the collection pages its items, when the document says.
+    pub paging: Option<Next>,
     pub methods: Vec<Method>,
     pub methods_note: String,
     pub body: BodyPlan,
@@ -95,29 +101,61 @@ pub struct ResourcePlan {
     pub disabled: Vec<(CheckId, String)>,
 }
 
-/// Pairs the document's paths into resources.
+/// Pairs the document's paths into resources: top-level ones first, then nested collections
+/// under the imported resource whose item they live below.
 pub fn plan(api: &Api) -> Plan {
     let mut mapper = Mapper::new(&api.schemas);
     let mut plan = Plan::default();
+    let mut nested = Vec::new();
     for item in &api.paths {
-        let Some(shape) = item_shape(&item.path) else {
-            continue;
-        };
-        let mut excluded = Vec::new();
-        let built = shape.and_then(|shape| resource(api, &mut mapper, item, &shape, &mut excluded));
-        plan.skipped.extend(excluded);
-        match built {
-            Ok(mut resource) => {
-                resource.name = unique_name(&resource.collection, &plan.resources);
-                plan.resources.push(resource);
-            }
-            Err(reason) => plan.skipped.push(Skipped {
-                path: item.path.clone(),
-                reason,
-            }),
+        match item_shape(&item.path) {
+            None => {}
+            Some(Ok(shape)) if shape.under.is_some() => nested.push((item, shape)),
+            Some(shape) => add(api, &mut mapper, &mut plan, item, shape, None),
         }
     }
+    let top_level = plan.resources.len();
+    for (item, shape) in nested {
+        let under = shape.under.as_deref().unwrap_or("");
+        let parent = plan.resources[..top_level]
+            .iter()
+            .position(|r| nested::same_item(&r.spec_item, under));
+        let shape = match parent {
+            Some(_) => Ok(shape),
+            None => Err(format!(
+                "a nested collection under `{under}`, which is not an imported resource (a nested resource needs its parent's resource to create it)"
+            )),
+        };
+        add(api, &mut mapper, &mut plan, item, shape, parent);
+    }
     plan
+}
+
+/// Builds one resource (under the plan's resource at `parent`, if given) or records why not.
+fn add(
+    api: &Api,
+    mapper: &mut Mapper<'_>,
+    plan: &mut Plan,
+    item: &PathItem,
+    shape: Result<Shape, String>,
+    parent: Option<usize>,
+) {
+    let mut excluded = Vec::new();
+    let built = shape.and_then(|shape| resource(api, mapper, item, &shape, &mut excluded));
+    plan.skipped.extend(excluded);
+    match built {
+        Ok(mut resource) => {
+            resource.name = unique_name(&resource.collection, &plan.resources);
+            if let Some(parent) = parent.and_then(|at| plan.resources.get(at)) {
+                nested::place_under(&mut resource, parent);
+            }
+            plan.resources.push(resource);
+        }
+        Err(reason) => plan.skipped.push(Skipped {
+            path: item.path.clone(),
+            reason,
+        }),
+    }
 }
 
 /// An item path's parts: the collection path before its last parameter, the parameter's name,
@@ -127,6 +165,8 @@ struct Shape {
     parent: String,
     param: String,
     trailing_slash: bool,
+    /// For a nested collection, the item path of its parent (`/customers/{customerId}`).
+    under: Option<String>,
 }
 
 /// For a path whose last segment is exactly one parameter (a trailing `/` allowed): its shape,
@@ -146,16 +186,20 @@ fn item_shape(path: &str) -> Option<Result<Shape, String>> {
     if let Some(problem) = unusable(parent) {
         return Some(Err(problem));
     }
-    if parent.contains('{') {
-        return Some(Err(format!(
-            "a nested collection (`{parent}` has a path parameter): it needs a parent resource the run creates first, which scenarios cannot declare yet"
-        )));
-    }
+    let under = if parent.contains('{') {
+        match nested::parent_item(parent) {
+            Ok(under) => Some(under),
+            Err(reason) => return Some(Err(reason)),
+        }
+    } else {
+        None
+    };
     let parent = if parent.is_empty() { "/" } else { parent };
     Some(Ok(Shape {
         parent: parent.to_string(),
         param: param.to_string(),
         trailing_slash,
+        under,
     }))
 }
 
@@ -232,11 +276,13 @@ fn resource(
         collection: collection.path.clone(),
         item: item_path(spec_item, param),
         spec_item: spec_item.to_string(),
+        parent: None,
         create,
         create_note,
         post_id: post.map(|post| post_id(mapper, post, &collection.path, param)),
         id_field,
         items: items_pointer(mapper, collection),
+        paging: paging(mapper, collection),
         methods: methods(item),
         methods_note: methods_note(item),
         body,
@@ -515,6 +561,17 @@ fn items_pointer(mapper: &mut Mapper<'_>, collection: &PathItem) -> Choice {
     }
 }
 
+/// How GET on the collection pages its items: from its headers and query parameters, and from
+/// its answer when that is an object.
+fn paging(mapper: &mut Mapper<'_>, collection: &PathItem) -> Option<Next> {
+    let answer = collection
+        .operation(Method::Get)
+        .and_then(success_body)
+        .and_then(|schema| mapper.inspect(schema))
+        .filter(|root| !is_array(root));
+    pagination::next(mapper, collection, answer.as_ref())
+}
+
 fn is_array(schema: &SchemaObject) -> bool {
     schema.types.contains(&JsonType::Array) || (schema.types.is_empty() && schema.items.is_some())
 }
@@ -611,7 +668,7 @@ fn item_path(spec_item: &str, param: &str) -> String {
 }
 
 /// A JSON pointer to a top-level member.
-fn pointer_to(name: &str) -> String {
+pub(super) fn pointer_to(name: &str) -> String {
     format!("/{}", name.replace('~', "~0").replace('/', "~1"))
 }
 
@@ -669,6 +726,7 @@ mod tests {
                 parent: parent.into(),
                 param: param.into(),
                 trailing_slash,
+                under: None,
             }))
         };
         assert_eq!(
@@ -684,7 +742,10 @@ mod tests {
         assert!(matches!(item_shape("/a b/{id}"), Some(Err(r)) if r.contains("white space")));
         assert!(matches!(item_shape("/a/../b/{id}"), Some(Err(r)) if r.contains("`..`")));
         assert!(
-            matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Err(r)) if r.contains("/users/{userId}/orders"))
+            matches!(item_shape("/users/{userId}/orders/{orderId}"), Some(Ok(s)) if s.under.as_deref() == Some("/users/{userId}"))
+        );
+        assert!(
+            matches!(item_shape("/a/{x}/b/{y}/c/{z}"), Some(Err(r)) if r.contains("one level"))
         );
     }
 
@@ -744,11 +805,13 @@ components:
                     collection: String::new(),
                     item: String::new(),
                     spec_item: String::new(),
+                    parent: None,
                     create: CreateMode::Put,
                     create_note: String::new(),
                     post_id: None,
                     id_field: Choice::new("", ""),
                     items: Choice::new("", ""),
+                    paging: None,
                     methods: Vec::new(),
                     methods_note: String::new(),
                     body: BodyPlan::default(),

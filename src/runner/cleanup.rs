@@ -5,6 +5,9 @@
 //!
 //! Every cleanup DELETE passes the ownership guard like any other request: only a URL the
 //! registry holds, on its target's origin, is ever deleted.
+//!
+//! A DELETE refused for want of a precondition (409, 412 or 428: CouchDB wants the current
+//! `_rev`) is sent once more with `If-Match:` the `ETag` a GET of the resource answers.
 
 use std::time::Duration;
 
@@ -149,21 +152,50 @@ async fn delete_once(
         registry,
         collection: None,
     };
-    let request = guard::clear(scope, Method::Delete, &resource.url)
-        .map_err(|refusal| NotDeleted::Refused(refusal.to_string()))?
-        .request(
-            target.wire_headers(),
-            None,
-            target.target.timeout.min(CLEANUP_TIMEOUT),
-        );
-    match crate::session::auth::send(transport, target.auth.as_deref(), request).await {
-        Ok(raw) if (200..300).contains(&raw.status) => Ok(true),
-        Ok(raw) if raw.status == 404 || raw.status == 410 => Ok(false),
-        Ok(raw) => Err(NotDeleted::Answered(raw.status)),
-        Err(crate::session::auth::SendError::Transport(err)) => {
-            Err(NotDeleted::Transport(err.to_string()))
+    let send = |method: Method, extra: Option<(&str, String)>| {
+        let mut headers = target.wire_headers();
+        headers.extend(extra.map(|(name, value)| (name.to_string(), value)));
+        let request = guard::clear(scope, method, &resource.url)
+            .map_err(|refusal| NotDeleted::Refused(refusal.to_string()))
+            .map(|cleared| {
+                cleared.request(headers, None, target.target.timeout.min(CLEANUP_TIMEOUT))
+            });
+        async move {
+            let request = request?;
+            crate::session::auth::send(transport, target.auth.as_deref(), request)
+                .await
+                .map_err(not_sent)
         }
-        Err(crate::session::auth::SendError::Auth(err)) => Err(NotDeleted::Auth(err.to_string())),
+    };
+    let mut answer = send(Method::Delete, None).await?;
+    if needs_precondition(answer.status) {
+        let read = send(Method::Get, None).await?;
+        let etag = read
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
+            .map(|(_, value)| value.clone());
+        if let Some(etag) = etag.filter(|_| (200..300).contains(&read.status)) {
+            answer = send(Method::Delete, Some(("If-Match", etag))).await?;
+        }
+    }
+    match answer.status {
+        200..=299 => Ok(true),
+        404 | 410 => Ok(false),
+        status => Err(NotDeleted::Answered(status)),
+    }
+}
+
+/// A DELETE refused so may want a precondition (409 or 412: CouchDB without the current
+/// `_rev`; 428 Precondition Required, RFC 6585 §3): it is sent once more with `If-Match`.
+pub fn needs_precondition(status: u16) -> bool {
+    matches!(status, 409 | 412 | 428)
+}
+
+fn not_sent(err: crate::session::auth::SendError) -> NotDeleted {
+    match err {
+        crate::session::auth::SendError::Transport(err) => NotDeleted::Transport(err.to_string()),
+        crate::session::auth::SendError::Auth(err) => NotDeleted::Auth(err.to_string()),
     }
 }
 

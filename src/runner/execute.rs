@@ -68,6 +68,8 @@ struct Tally {
     reruns: u32,
     result: CheckResult,
     unobserved: Unobserved,
+    /// Judged cases whose write was refused for a stale or missing version token.
+    token_refused: u32,
 }
 
 /// The tallies of every unit, and the results of the units already finished.
@@ -286,6 +288,7 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         remaining: unit.case_count(),
         out_of_time: 0,
         unobserved: Unobserved::default(),
+        token_refused: 0,
         reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
@@ -327,6 +330,13 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
         None => {
             result.cases_run += 1;
             tally.unobserved.add(outcome.unobserved.clone());
+            if outcome
+                .findings
+                .iter()
+                .any(|f| f.rule == crate::checks::verdict::STALE_TOKEN)
+            {
+                tally.token_refused += 1;
+            }
         }
     }
     for finding in &outcome.findings {
@@ -382,8 +392,19 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
         result.status = CheckStatus::Errored { reason };
     }
     tally.unobserved.apply(&mut result);
+    if tally.token_refused > 0
+        && tally.token_refused >= result.cases_run
+        && result.status == CheckStatus::Passed
+    {
+        result.status = CheckStatus::Skipped {
+            reason: STALE_TOKEN_REASON.into(),
+        };
+    }
     result
 }
+
+/// Why a check whose every case had a write refused for its version token did not pass.
+const STALE_TOKEN_REASON: &str = "observed nothing: in every case a write was refused for a stale or missing version token (declare where writes answer the new token: `version.answer`)";
 
 async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let stopped = |error, owned| CaseOutcome {

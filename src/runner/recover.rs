@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::http::transport::Transport;
 use crate::model::exchange::Method;
 use crate::model::report::LeftBehind;
-use crate::runner::leftovers;
 use crate::runner::plan::PlannedScenario;
+use crate::runner::{cleanup, leftovers};
 use crate::scenario::{Resource, nesting};
 use crate::session::context::RunContext;
 use crate::session::ledger::{Entry, Ledger, Replayed};
@@ -204,10 +204,7 @@ async fn delete(
     let mut attempt = 1;
     let outcome = loop {
         let mut session = Session::new(ctx, &planned.target, resource, 0);
-        let sent = session
-            .send("cleanup after the run", Req::new(Method::Delete, url))
-            .await
-            .map(|index| session.exchange(index).response.status);
+        let sent = delete_once(&mut session, url).await;
         let transient = matches!(&sent, Err(error) if faults::rerun(error));
         if !transient || attempt >= faults::PROBE_ATTEMPTS {
             break sent;
@@ -226,6 +223,46 @@ async fn delete(
             .push(left(url, &format!("transport error: {err}"))),
         Err(error) => recovery.left_behind.push(left(url, &error.to_string())),
     }
+}
+
+/// The status of a DELETE of `url`; one refused for want of a precondition (409, 412, 428:
+/// CouchDB wants the current `_rev`) is sent once more with `If-Match:` the `ETag` a GET
+/// answers — or, without one, the version token the GET's body holds (`[resources.NAME.version]`).
+async fn delete_once(session: &mut Session<'_>, url: &str) -> Result<u16, CaseError> {
+    let status = send(
+        session,
+        "cleanup after the run",
+        Req::new(Method::Delete, url),
+    )
+    .await?;
+    if !cleanup::needs_precondition(status) {
+        return Ok(status);
+    }
+    let read = session
+        .send(READ_BEFORE_DELETE, Req::new(Method::Get, url))
+        .await?;
+    let response = &session.exchange(read).response;
+    if !response.is_success() {
+        return Ok(status);
+    }
+    let mut retry = Req::new(Method::Delete, url);
+    if let Some(etag) = response.header("etag") {
+        retry = retry.header("If-Match", etag);
+    }
+    send(
+        session,
+        "cleanup after the run, with the precondition",
+        retry,
+    )
+    .await
+}
+
+/// What a cleanup says when it reads a resource whose DELETE wanted a precondition.
+const READ_BEFORE_DELETE: &str = "read the entity tag (or version token) the DELETE needs";
+
+async fn send(session: &mut Session<'_>, purpose: &str, req: Req) -> Result<u16, CaseError> {
+    let index = session.send(purpose, req).await?;
+    Ok(session.exchange(index).response.status)
 }
 
 /// What the lost POSTs to one collection created, by the run marker.

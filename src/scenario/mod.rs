@@ -202,9 +202,23 @@ pub struct Resource {
     pub conditional: Conditional,
     /// `Some` when the resource supports POST-PUT creation.
     pub post_put: Option<PostPut>,
+    /// `Some` when every write must carry a version token from the latest read (CouchDB
+    /// `_rev`).
+    pub version: Option<VersionToken>,
     /// `Some` for a nested resource: the resource each case creates first, whose id fills
     /// the `{NAME}` segment of `collection`, `item` and the listing's path.
     pub parent: Option<Box<Parent>>,
+}
+
+/// A version token in the body: read from every GET (or a write's answer) of an item, copied
+/// into every write to it (the body member for PUT and PATCH, `If-Match` for DELETE). A write
+/// with a stale token must fail (409 or 412), like a stale `If-Match` (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionToken {
+    /// Where the token is in the resource's representation (and goes in a PUT body).
+    pub member: JsonPointer,
+    /// Where a write's 2xx answer carries the new token, when it does.
+    pub answer: Option<JsonPointer>,
 }
 
 /// Default of `concurrent_clients`.

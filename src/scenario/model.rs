@@ -106,6 +106,19 @@ pub struct ResourceDoc {
     /// How the collection is listed (path, format, ids, pages); default: a JSON listing of the
     /// collection path, as `items` and `id_field` say.
     pub listing: Option<Spanned<ListingDoc>>,
+    /// A version token in the body (CouchDB `_rev`) that every write copies from the latest
+    /// read or write answer.
+    pub version: Option<Spanned<VersionDoc>>,
+}
+
+/// `[resources.NAME.version]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionDoc {
+    /// JSON pointer of the token in the resource's representation, e.g. `/_rev`.
+    pub member: Spanned<String>,
+    /// JSON pointer of the new token in a write's 2xx answer, e.g. `/rev`.
+    pub answer: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.listing]`.

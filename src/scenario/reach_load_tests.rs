@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
-use crate::scenario::{ListingFormat, Pages};
+use crate::scenario::{JsonPointer, ListingFormat, Pages};
 
 fn load(text: &str) -> Result<Scenario, ScenarioError> {
     load_str(Path::new("t.toml"), text, &EnvSnapshot::default())
@@ -278,6 +278,44 @@ fn posting_needs_json_bodies() {
     );
 }
 
+#[test]
+fn the_documented_version_token_example_loads_and_ignores_its_member() {
+    let text = documented_toml("Version tokens: `[resources.NAME.version]`", 0);
+    let env = EnvSnapshot::from_pairs([("COUCHDB_PASSWORD", "p")]);
+    let scenario = load_str(Path::new("t.toml"), text, &env).expect("the example is valid");
+    let docs = &scenario.resources[0];
+    let version = docs.version.as_ref().expect("a version token");
+    assert_eq!(
+        version.member,
+        JsonPointer::parse("/_rev").expect("pointer")
+    );
+    assert_eq!(version.answer, JsonPointer::parse("/rev").ok());
+    let member = JsonPointer::parse("/_rev").expect("pointer");
+    assert!(
+        docs.ignore.iter().any(|p| p.matches(&member)),
+        "the token is left out of state comparisons"
+    );
+}
+
+#[test]
+fn version_tokens_need_json_and_one_member() {
+    let with = |extra: &str, version: &str| {
+        format!(
+            "[resources.t]\ncollection = \"/t\"\nitem = \"/t/{{id}}\"\n{extra}\n[resources.t.version]\n{version}"
+        )
+    };
+    let json_body = "body = { a = 1 }";
+    let text_body = "representation = \"text\"\nbody = \"x\"";
+    assert!(first_line(&with(text_body, "member = \"/_rev\"")).contains("needs JSON bodies"));
+    assert!(first_line(&with(json_body, "member = \"\"")).contains("must point to one member"));
+    assert!(first_line(&with(json_body, "member = \"/*\"")).contains("must point to one member"));
+    assert!(
+        first_line(&with(json_body, "member = \"/_rev\"\nanswer = \"rev\"")).contains("t.toml:")
+    );
+    assert!(first_line(&with(json_body, "membr = \"/_rev\"")).contains("unknown field"));
+    assert!(load(&with(json_body, "member = \"/meta/rev\"")).is_ok());
+}
+
 /// A parent `customers` and a child `orders` below it; `child` and `parent` are added to
 /// their tables.
 fn nested(parent: &str, child: &str) -> String {
@@ -308,6 +346,25 @@ fn the_documented_nested_resource_loads_with_its_parent() {
     assert!(child.parent.is_none());
     let customers = &scenario.resources[0];
     assert!(customers.parent.is_none());
+}
+
+#[test]
+fn a_child_under_its_parent_keeps_its_version_token() {
+    let text = nested(
+        "",
+        &format!("{ORDERS}\n[resources.orders.version]\nmember = \"/_rev\"\nanswer = \"/rev\"\n"),
+    );
+    let scenario = load(&text).expect("valid");
+    let orders = scenario
+        .resources
+        .iter()
+        .find(|r| r.name == "orders")
+        .expect("orders");
+    let child = orders.under("p-1");
+    assert_eq!(child.version, orders.version);
+    assert!(child.version.is_some());
+    let member = JsonPointer::parse("/_rev").expect("pointer");
+    assert!(child.ignore.iter().any(|p| p.matches(&member)));
 }
 
 #[test]

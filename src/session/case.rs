@@ -41,10 +41,12 @@ mod listing;
 mod nest;
 mod read;
 mod retry;
+mod version;
 
 pub use nest::{PARENT_PURPOSE, ParentCase};
 
 pub use concurrent::Unanswered;
+pub use version::VersionUse;
 
 /// Transport errors in a row after which the target is considered down.
 pub const TARGET_DOWN_AFTER: u64 = 5;
@@ -85,6 +87,8 @@ pub struct Req {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// Which version token a write carries (resources with `version` only).
+    pub version: VersionUse,
 }
 
 impl Req {
@@ -94,7 +98,14 @@ impl Req {
             path: path.into(),
             headers: Vec::new(),
             body: None,
+            version: VersionUse::Current,
         }
+    }
+
+    /// The version token the write carries (default: the latest the case saw).
+    pub fn version(mut self, version: VersionUse) -> Req {
+        self.version = version;
+        self
     }
 
     pub fn body(mut self, body: &Value) -> Req {
@@ -137,6 +148,8 @@ pub struct Session<'a> {
     unadopted: Option<adopt::Unadopted>,
     /// The raw body of the last answer (opaque representations only).
     last_body: read::LastBody,
+    /// The latest version token seen per item (resources with `version` only).
+    versions: version::Versions,
     /// The URLs of the parent this case created for a nested resource (deleted after the
     /// case's own resources).
     parents: Vec<String>,
@@ -192,6 +205,7 @@ impl<'a> Session<'a> {
             scrubber: scrubber_for(target),
             listing: listing::ListingState::default(),
             last_body: read::LastBody::default(),
+            versions: version::Versions::default(),
             notices: Vec::new(),
             unadopted: None,
             parents: Vec::new(),
@@ -462,6 +476,7 @@ impl<'a> Session<'a> {
         });
         self.keep_body(raw.body);
         let index = self.exchanges.len() - 1;
+        self.learn_version(req, index);
         self.notice_foreign_redirect(index);
         Ok(index)
     }
@@ -525,7 +540,8 @@ impl<'a> Session<'a> {
 
     /// The cleared wire request (real header values) and its record (shown values).
     fn prepare(&self, req: &Req, clearance: Clearance) -> (Cleared, RequestRecord) {
-        let encoded = self.encode(req);
+        let req = self.versioned(req);
+        let encoded = self.encode(&req);
         let record = RequestRecord {
             method: req.method,
             url: clearance.url().to_owned(),

@@ -2,9 +2,10 @@
 //! generic in-memory collection (server-picked ids, POST 201 with Location, PUT that replaces
 //! or 404s, PATCH that merges, DELETE 204 then 404, HEAD like GET, OPTIONS and 405 with
 //! `Allow`, server timestamps, 412 for a write whose `If-None-Match: *` fails), mounted at the
-//! paths of a document, with or without trailing slashes; plus a recorder for operations that
-//! must never be sent. A planted bug makes the same stand-in wrong, so the tests show the
-//! generated scenario can fail too.
+//! paths of a document, with or without trailing slashes, listed as one array or in Django
+//! REST framework's pages (`{count, next, previous, results}`, by page number or by cursor);
+//! plus a recorder for operations that must never be sent. A planted bug makes the same
+//! stand-in wrong, so the tests show the generated scenario can fail too.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -35,6 +36,19 @@ pub enum Bug {
     MergePut,
 }
 
+/// How GET on a collection lists its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// One JSON array of every item.
+    Array,
+    /// DRF's `PageNumberPagination`: `?page=N`, this many items a page, absolute `next` URLs,
+    /// 404 for a page past the end.
+    Pages(usize),
+    /// DRF's `CursorPagination`: `?cursor=TOKEN`, this many items a page, absolute `next`
+    /// URLs.
+    Cursor(usize),
+}
+
 /// One collection of a stand-in.
 #[derive(Debug, Clone)]
 pub struct Collection {
@@ -47,6 +61,9 @@ pub struct Collection {
     /// Members set on every write.
     pub updated: &'static [&'static str],
     pub bug: Bug,
+    pub listing: Listing,
+    /// Items that exist before the run (not the run's: never written by it), listed first.
+    pub seeded: usize,
 }
 
 const ITEM_ALLOW: &str = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
@@ -82,6 +99,7 @@ pub fn router(
             next: AtomicU64::new(1),
             clock: AtomicU64::new(0),
         });
+        store.seed();
         let at_list = Arc::clone(&store);
         router = router
             .route(
@@ -181,6 +199,31 @@ impl Store {
         }
     }
 
+    /// Creates the items that exist before the run.
+    fn seed(&self) {
+        for n in 0..self.spec.seeded {
+            let (key, id) = self.new_id();
+            let mut item = Map::new();
+            item.insert("id".into(), id);
+            item.insert("seeded".into(), json!(n));
+            self.lock().insert(key, item);
+        }
+    }
+
+    /// Every item, oldest first (ids are numbers for `Ids::Integer`: sorted by value).
+    fn listed(&self) -> Vec<Value> {
+        let items = self.lock();
+        let mut keyed: Vec<(u64, &String)> = items
+            .keys()
+            .map(|key| (key.parse().unwrap_or(u64::MAX), key))
+            .collect();
+        keyed.sort();
+        keyed
+            .into_iter()
+            .filter_map(|(_, key)| items.get(key).cloned().map(Value::Object))
+            .collect()
+    }
+
     fn location(&self, id: &str) -> String {
         let slash = if self.spec.trailing_slash { "/" } else { "" };
         format!("{}/{id}{slash}", self.spec.path)
@@ -189,10 +232,7 @@ impl Store {
 
 async fn collection(store: &Store, request: Request) -> Response {
     match *request.method() {
-        Method::GET | Method::HEAD => {
-            let items: Vec<Value> = store.lock().values().cloned().map(Value::Object).collect();
-            json_response(StatusCode::OK, &Value::Array(items))
-        }
+        Method::GET | Method::HEAD => list(store, &request),
         Method::POST => {
             let Some(mut body) = body_of(request).await else {
                 return bad_request();
@@ -211,6 +251,72 @@ async fn collection(store: &Store, request: Request) -> Response {
         Method::OPTIONS => allow(StatusCode::NO_CONTENT, COLLECTION_ALLOW),
         _ => allow(StatusCode::METHOD_NOT_ALLOWED, COLLECTION_ALLOW),
     }
+}
+
+/// GET on the collection, as its [`Listing`] says.
+fn list(store: &Store, request: &Request) -> Response {
+    let items = store.listed();
+    let (size, param) = match store.spec.listing {
+        Listing::Array => return json_response(StatusCode::OK, &Value::Array(items)),
+        Listing::Pages(size) => (size.max(1), "page"),
+        Listing::Cursor(size) => (size.max(1), "cursor"),
+    };
+    let asked = query_value(request, param);
+    // Page numbers count from 1; a cursor is `o` and the offset of the page.
+    let offset = match (store.spec.listing, asked.as_deref()) {
+        (_, None) => Some(0),
+        (Listing::Pages(_), Some(page)) => page
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .map(|p| (p - 1) * size),
+        (_, Some(cursor)) => cursor.strip_prefix('o').and_then(|o| o.parse().ok()),
+    };
+    let Some(offset) = offset.filter(|o| *o == 0 || *o < items.len()) else {
+        return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Invalid page."}));
+    };
+    let end = (offset + size).min(items.len());
+    let link = |at: usize| {
+        let value = match store.spec.listing {
+            Listing::Pages(_) => (at / size + 1).to_string(),
+            _ => format!("o{at}"),
+        };
+        Value::String(format!("{}?{param}={value}", page_origin(store, request)))
+    };
+    let next = if end < items.len() {
+        link(end)
+    } else {
+        Value::Null
+    };
+    let previous = if offset > 0 {
+        link(offset.saturating_sub(size))
+    } else {
+        Value::Null
+    };
+    let mut page = json!({"next": next, "previous": previous, "results": &items[offset..end]});
+    if store.spec.listing != Listing::Cursor(size) {
+        page["count"] = json!(items.len());
+    }
+    json_response(StatusCode::OK, &page)
+}
+
+/// `http://HOST/collection/` as DRF builds its absolute page links.
+fn page_origin(store: &Store, request: &Request) -> String {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let slash = if store.spec.trailing_slash { "/" } else { "" };
+    format!("http://{host}{}{slash}", store.spec.path)
+}
+
+/// The value of a query parameter (no percent-decoding: the values here are plain).
+fn query_value(request: &Request, name: &str) -> Option<String> {
+    request.uri().query()?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| value.to_string())
+    })
 }
 
 async fn item_route(store: &Store, id: &str, request: Request) -> Response {

@@ -9,6 +9,7 @@ mod resilience;
 mod resource;
 mod script;
 mod target;
+mod version;
 
 use std::ops::Range;
 use std::path::Path;

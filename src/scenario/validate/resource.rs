@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::common::{self, names, path, sent_header_name, statuses};
 use super::{Checked, Ctx};
-use super::{listing, nesting, representation, resilience};
+use super::{listing, nesting, representation, resilience, version};
 use crate::model::exchange::Method;
 use crate::model::fuzz::ops::PatchFormat;
 use crate::scenario::model::{IdempotencyKeyDoc, ResourceDoc};
@@ -87,6 +87,11 @@ fn resource(
     let methods = methods(ctx, doc.methods.as_ref(), create, patch.clone())?;
     let collection = collection(ctx, &doc.collection, parent)?;
     let (listing, id_field) = listing::listing(ctx, &doc, &collection, parent)?;
+    let mut ignore = ignore(ctx, &doc.ignore)?;
+    let version = version::version(ctx, &doc, &representation)?.map(|(token, member)| {
+        ignore.push(member);
+        token
+    });
     Ok(Resource {
         name: resource_name(ctx, name)?,
         item: item(ctx, &doc.item, &collection, parent)?,
@@ -99,7 +104,8 @@ fn resource(
         required: required(ctx, &doc.required, body)?,
         representation,
         put_create_statuses: put_create_statuses(ctx, doc.put_create_statuses.as_ref())?,
-        ignore: ignore(ctx, &doc.ignore)?,
+        ignore,
+        version,
         id_field,
         listing,
         detect_volatile: doc.detect_volatile.unwrap_or(true),

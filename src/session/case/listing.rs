@@ -26,10 +26,18 @@ pub(super) struct ListingState {
     unobserved: Vec<String>,
 }
 
+/// Most reads of a listing of several pages until two in a row agree on the case's items.
+const SETTLE_READS: u32 = 4;
+
 /// One listing read (all its pages): where it started and what it held.
 struct Read {
     seq: usize,
     status: u16,
+    /// Pages read.
+    pages: u32,
+    /// A page after the first answered an error status (it may have vanished as the listing
+    /// shrank while it was read).
+    later_page_failed: bool,
     entries: Result<Vec<Value>, String>,
 }
 
@@ -38,6 +46,8 @@ impl Read {
         Read {
             seq: 0,
             status: 0,
+            pages: 0,
+            later_page_failed: false,
             entries: Err(reason),
         }
     }
@@ -49,20 +59,54 @@ impl Session<'_> {
     pub async fn get_collection(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
         let snapshot = match self.resource.listing.filter.clone() {
             Some(filter) => self.filtered(purpose, &filter).await?,
-            None => {
-                let path = self.resource.listing.path.clone();
-                let read = self.read_listing(purpose, &path).await?;
-                match read.entries {
-                    Ok(entries) => CollectionSnapshot::observed(
-                        read.seq,
-                        read.status,
-                        self.own_items(&entries),
-                    ),
-                    Err(reason) => CollectionSnapshot::unobserved(read.seq, read.status, reason),
-                }
-            }
+            None => self.settled(purpose).await?,
         };
         Ok(self.visible(snapshot))
+    }
+
+    /// The case's items in the listing. A listing of several pages can shift under the reader
+    /// (page numbers or offsets while other cases create and delete: an item moves to a page
+    /// already read and is missed), so it is read again until two reads in a row show the case
+    /// the same items (a later page that fails is read again too); when they never do, it is
+    /// not observed.
+    async fn settled(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
+        let path = self.resource.listing.path.clone();
+        let mut previous: Option<CollectionSnapshot> = None;
+        for attempt in 1..=SETTLE_READS {
+            let label = match attempt {
+                1 => purpose.to_string(),
+                _ => format!("{purpose} (read again: its pages may have shifted)"),
+            };
+            let read = self.read_listing(&label, &path).await?;
+            let entries = match read.entries {
+                Ok(entries) => entries,
+                // A later page that vanished (a page number past a shortened end) may be
+                // there on the next read.
+                Err(_) if read.later_page_failed && attempt < SETTLE_READS => continue,
+                Err(reason) => {
+                    return Ok(CollectionSnapshot::unobserved(
+                        read.seq,
+                        read.status,
+                        reason,
+                    ));
+                }
+            };
+            let snapshot =
+                CollectionSnapshot::observed(read.seq, read.status, self.own_items(&entries));
+            match previous {
+                _ if read.pages <= 1 => return Ok(snapshot),
+                Some(earlier) if earlier.items == snapshot.items => return Ok(earlier),
+                _ => previous = Some(snapshot),
+            }
+        }
+        let (seq, status) = previous.map_or((0, 0), |p| (p.seq, p.status));
+        Ok(CollectionSnapshot::unobserved(
+            seq,
+            status,
+            format!(
+                "the listing's pages shifted while they were read: {SETTLE_READS} reads in a row showed the case's items differently"
+            ),
+        ))
     }
 
     /// Every entry of the collection (read-only; every page, not only the case's items), or
@@ -180,6 +224,7 @@ impl Session<'_> {
             let req = self.listing_request(target);
             let index = self.send(label, req).await?;
             let response = &self.exchanges[index].response;
+            read.pages = number;
             if number == 1 {
                 (read.seq, read.status) = (self.exchanges[index].seq, response.status);
             } else if page_numbers && response.status == 404 {
@@ -195,6 +240,7 @@ impl Session<'_> {
             let page = match read_page(&self.resource.listing, at, response) {
                 Ok(page) => page,
                 Err(reason) => {
+                    read.later_page_failed = number > 1 && !response.is_success();
                     read.entries = Err(reason);
                     return Ok(read);
                 }
