@@ -5,21 +5,14 @@ use std::process::ExitCode;
 
 use idemfuzz::cli::args::Cli;
 use idemfuzz::cli::config::Terminal;
+use idemfuzz::cli::error::CliError;
 use idemfuzz::env::EnvSnapshot;
-use idemfuzz::model::exit_code;
 
 fn main() -> ExitCode {
     let cli = match Cli::parse_args() {
         Ok(cli) => cli,
-        Err(err) => {
-            // --help and --version are "errors" that print to stdout and succeed.
-            let _ = err.print();
-            return ExitCode::from(if err.use_stderr() {
-                exit_code::USAGE
-            } else {
-                exit_code::OK
-            });
-        }
+        // --help and --version are "errors" that print to stdout and succeed.
+        Err(err) => return ExitCode::from(CliError::from(err).report()),
     };
     let env = EnvSnapshot::capture();
     ExitCode::from(idemfuzz::cli::execute(cli, &env, Terminal::detect()))

@@ -11,7 +11,8 @@ use crate::http::wire_url::{self, FillError};
 use crate::model::exchange::Exchange;
 use crate::model::violation::{Violation, statuses};
 use crate::scenario::placeholder::{
-    self, as_text, filled_body_len, filled_text_len, resolve, substitute_body, substitute_text,
+    self, PlaceholderError, as_text, filled_body_len, filled_text_len, resolve, substitute_body,
+    substitute_text,
 };
 use crate::scenario::{Capture, Expect, Script, Step};
 use crate::session::{CaseError, Req, Session};
@@ -128,9 +129,9 @@ fn build_request(
     step: &Step,
     captures: &BTreeMap<String, Value>,
     max_bytes: u64,
-) -> Result<Req, FillError> {
+) -> Result<Req, FillError<PlaceholderError>> {
     let path = wire_url::fill(&step.path, &placeholder::find(&step.path), |p| {
-        Ok(as_text(&resolve(p, captures)?))
+        resolve(p, captures).map(|value| as_text(&value))
     })?;
     let filled = step
         .headers

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::commands::fail;
 use crate::cli::config::ExecutionConfig;
+use crate::cli::error::CliError;
 use crate::cli::transport;
 use crate::model::baseline::file::{self, BaselineError};
 use crate::model::baseline::{Baseline, BaselineOptions};
@@ -54,8 +54,8 @@ fn check_writable(path: &Path) -> Result<(), BaselineError> {
 }
 
 /// After the run: writes the `--write-baseline` file when the run completed and every check
-/// could run; says on stderr what happened. `Err` is the exit code when writing failed.
-pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<(), u8> {
+/// could run; says on stderr what happened.
+pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<(), BaselineError> {
     let Some(path) = &config.write_baseline else {
         return Ok(());
     };
@@ -67,17 +67,13 @@ pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<()
         return Ok(());
     }
     let baseline = Baseline::of_findings(&report.findings);
-    match file::write(path, &baseline) {
-        Ok(()) => {
-            eprintln!(
-                "idemfuzz: wrote baseline {} ({} finding(s))",
-                path.display(),
-                baseline.entries().len()
-            );
-            Ok(())
-        }
-        Err(err) => Err(fail(exit_code::USAGE, &err)),
-    }
+    file::write(path, &baseline)?;
+    eprintln!(
+        "idemfuzz: wrote baseline {} ({} finding(s))",
+        path.display(),
+        baseline.entries().len()
+    );
+    Ok(())
 }
 
 /// Why the run's findings are not a complete picture, if they are not.
@@ -103,18 +99,10 @@ pub fn dry_run(
     config: &ExecutionConfig,
     note: Option<&str>,
     out: &mut dyn Write,
-) -> u8 {
-    if let Err(err) = crate::cli::config::check_resources(&config.selection, planned) {
-        return fail(exit_code::USAGE, &err);
-    }
-    let baseline = match baseline_options(config) {
-        Ok(baseline) => baseline,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let planned = match transport::prepare_targets(planned.to_vec(), &config.transport) {
-        Ok(planned) => planned,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+) -> Result<u8, CliError> {
+    crate::cli::config::check_resources(&config.selection, planned)?;
+    let baseline = baseline_options(config)?;
+    let planned = transport::prepare_targets(planned.to_vec(), &config.transport)?;
     let plan = runner::planned_work(&planned, settings);
     let mut text = dry_run::render(&planned, settings, &plan);
     if let Some((file, known)) = &baseline.compare {
@@ -127,10 +115,10 @@ pub fn dry_run(
         text.push_str(&format!("\nnote: {note}\n"));
     }
     match super::pipe::worth_reporting(out.write_all(text.as_bytes()).and_then(|()| out.flush())) {
-        None => exit_code::OK,
-        Some(err) => {
-            eprintln!("idemfuzz: error: writing the plan failed: {err}");
-            exit_code::USAGE
-        }
+        None => Ok(exit_code::OK),
+        Some(source) => Err(CliError::Write {
+            what: "writing the plan failed".into(),
+            source,
+        }),
     }
 }

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::args::CleanupArgs;
-use crate::cli::commands::fail;
+use crate::cli::commands::runtime;
 use crate::cli::config;
-use crate::cli::transport::{self, TransportSettings};
+use crate::cli::error::CliError;
+use crate::cli::transport::{self, TransportArgsError, TransportSettings};
 use crate::env::EnvSnapshot;
+use crate::http::transport::TransportError;
 use crate::http::wire_url::WireUrl;
 use crate::model::exit_code;
 use crate::report::ReporterSet;
@@ -17,59 +19,78 @@ use crate::runner::plan::PlannedScenario;
 use crate::runner::recover::{self, Recovery};
 use crate::scenario::{self, Scenario};
 use crate::session::context::ResolvedTarget;
-use crate::session::ledger::{self, Ledger, LedgerResource, Replayed};
+use crate::session::ledger::{self, Ledger, LedgerError, LedgerResource, Replayed};
 
-/// `cleanup`.
-pub fn cleanup(args: &CleanupArgs, env: &EnvSnapshot) -> u8 {
+/// Why one run could not be cleaned up after (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CleanupError {
+    /// `--har` records a run; cleanup is not one.
+    #[error("--har is not available with cleanup")]
+    Har,
+    /// `RUNID` is not a run id.
+    #[error("`{run_id}` is not a run id (letters and digits, as reports print it)")]
+    NotARunId { run_id: String },
+    /// No ledger of `RUNID` in the ledger directory.
+    #[error(
+        "no ledger for run {run_id} in {} (a run that left nothing behind removes its ledger)",
+        dir.display()
+    )]
+    NoLedger { run_id: String, dir: PathBuf },
+    /// The ledger could not be read, replayed or appended to.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The run that writes the ledger is still going.
+    #[error("run {run_id} is still in progress (pid {pid}); clean up after it ends")]
+    StillRunning { run_id: String, pid: u32 },
+    /// The auth and transport options against the ledger's targets.
+    #[error(transparent)]
+    Targets(#[from] TransportArgsError),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
+/// `cleanup`. A ledger that cannot be worked on is reported and the others are still cleaned
+/// up after: the exit code is the worst of all (2 for a failed ledger, 1 if anything is left).
+pub fn cleanup(args: &CleanupArgs, env: &EnvSnapshot) -> Result<u8, CliError> {
     if args.transport.har.is_some() {
-        return fail(exit_code::USAGE, &"--har is not available with cleanup");
+        return Err(CleanupError::Har.into());
     }
-    let settings = match transport::settings(&args.transport, env) {
-        Ok(settings) => settings,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+    let settings = transport::settings(&args.transport, env)?;
     let dir = config::ledger_dir(args.ledger_dir.as_deref(), env);
-    let ledgers = match ledgers(args, &dir) {
-        Ok(ledgers) => ledgers,
-        Err(why) => return fail(exit_code::USAGE, &why),
-    };
+    let ledgers = ledgers(args, &dir)?;
     if ledgers.is_empty() {
         println!("nothing to clean up: no run ledger in {}", dir.display());
-        return exit_code::OK;
+        return Ok(exit_code::OK);
     }
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
-        return fail(exit_code::CANNOT_TEST, &"cannot start the async runtime");
-    };
+    let runtime = runtime()?;
     let mut code = exit_code::OK;
     for path in ledgers {
         let confirmed = args.base_url.as_deref();
         let outcome = match clean_one(&path, &settings, env, &runtime, args.all, confirmed) {
             Ok(left) if left > 0 => exit_code::FINDINGS,
             Ok(_) => exit_code::OK,
-            Err(why) => fail(exit_code::USAGE, &why),
+            Err(err) => CliError::from(err).report(),
         };
         code = code.max(outcome);
     }
-    code
+    Ok(code)
 }
 
 /// The ledger files to work on: the one of `RUNID`, or every one in `dir`.
-fn ledgers(args: &CleanupArgs, dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn ledgers(args: &CleanupArgs, dir: &Path) -> Result<Vec<PathBuf>, CleanupError> {
     if let Some(run_id) = &args.run_id {
         if run_id.is_empty() || !run_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(format!(
-                "`{run_id}` is not a run id (letters and digits, as reports print it)"
-            ));
+            return Err(CleanupError::NotARunId {
+                run_id: run_id.clone(),
+            });
         }
         let path = ledger::path_of(dir, run_id);
         if !path.exists() {
-            return Err(format!(
-                "no ledger for run {run_id} in {} (a run that left nothing behind removes its ledger)",
-                dir.display()
-            ));
+            return Err(CleanupError::NoLedger {
+                run_id: run_id.clone(),
+                dir: dir.to_path_buf(),
+            });
         }
         return Ok(vec![path]);
     }
@@ -84,8 +105,8 @@ fn ledgers(args: &CleanupArgs, dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(paths)
 }
 
-/// Cleans up after one run; returns how many resources are left. `Err` is a usage error
-/// (unreadable ledger, a run still in progress — skipped quietly with `--all`).
+/// Cleans up after one run; returns how many resources are left. A run still in progress is
+/// an error, skipped quietly with `--all`.
 fn clean_one(
     path: &Path,
     settings: &TransportSettings,
@@ -93,25 +114,24 @@ fn clean_one(
     runtime: &tokio::runtime::Runtime,
     all: bool,
     confirmed: Option<&str>,
-) -> Result<usize, String> {
-    let replayed = ledger::read(path).map_err(|err| err.to_string())?;
+) -> Result<usize, CleanupError> {
+    let replayed = ledger::read(path)?;
     let run_id = replayed.start.run_id.clone();
     if still_running(replayed.start.pid) {
-        let why = format!(
-            "run {run_id} is still in progress (pid {}); clean up after it ends",
-            replayed.start.pid
-        );
+        let running = CleanupError::StillRunning {
+            run_id,
+            pid: replayed.start.pid,
+        };
         if all {
-            println!("skipped: {why}");
+            println!("skipped: {running}");
             return Ok(0);
         }
-        return Err(why);
+        return Err(running);
     }
     let (planned, notes) = targets(&replayed, env, confirmed);
-    let planned = transport::prepare_targets(planned, settings).map_err(|e| e.to_string())?;
-    let transport = transport::build_transport(settings, &planned, &Arc::new(ReporterSet::new()))
-        .map_err(|err| err.to_string())?;
-    let ledger = Ledger::append_to(path).map_err(|err| err.to_string())?;
+    let planned = transport::prepare_targets(planned, settings)?;
+    let transport = transport::build_transport(settings, &planned, &Arc::new(ReporterSet::new()))?;
+    let ledger = Ledger::append_to(path)?;
     println!("run {run_id} (ledger {}):", path.display());
     for note in notes {
         println!("  note: {note}");

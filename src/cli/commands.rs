@@ -1,5 +1,5 @@
-//! One function per subcommand: each turns validated input into a core call and an exit code.
-//! Errors are printed here, once, at the edge.
+//! One function per subcommand: each turns validated input into a core call and an exit code,
+//! or a [`CliError`] that `cli::execute` prints, once, at the edge.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -14,6 +14,7 @@ use crate::cli::args::{CheckArgs, ColorChoice, DemoArgs, RunArgs, ServeDemoArgs}
 use crate::cli::bundled;
 use crate::cli::ci;
 use crate::cli::config::{self, ConfigError, Destination, ExecutionConfig, ReportSpec, Terminal};
+use crate::cli::error::CliError;
 use crate::cli::input;
 use crate::cli::signals;
 use crate::cli::transport;
@@ -34,7 +35,7 @@ use crate::report::verdict::{Expectation, PlantedBug, verdict};
 use crate::report::{Format, Reporter, ReporterSet};
 use crate::runner::plan::PlannedScenario;
 use crate::runner::{self, RunSettings};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::session::context::ResolvedTarget;
 
 /// `list-checks`.
@@ -67,26 +68,22 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
 
 /// `check`: validate scenario files. Secrets are not needed: an unset variable stands in with a
 /// placeholder, and each file's line says which variables `run` will need.
-pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> u8 {
+pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> Result<u8, CliError> {
     let lenient = env.clone().standing_in_for_unset();
-    match input::load_scenarios(&args.paths, &lenient) {
-        Ok(scenarios) => {
-            for s in &scenarios {
-                let _ = writeln!(
-                    out,
-                    "ok: {} ({} resource(s), {} script(s))",
-                    s.path.display(),
-                    s.resources.len(),
-                    s.scripts.len()
-                );
-                if let Some(line) = needed_variables(s, env) {
-                    let _ = writeln!(out, "{line}");
-                }
-            }
-            exit_code::OK
+    let scenarios = input::load_scenarios(&args.paths, &lenient)?;
+    for s in &scenarios {
+        let _ = writeln!(
+            out,
+            "ok: {} ({} resource(s), {} script(s))",
+            s.path.display(),
+            s.resources.len(),
+            s.scripts.len()
+        );
+        if let Some(line) = needed_variables(s, env) {
+            let _ = writeln!(out, "{line}");
         }
-        Err(err) => fail(exit_code::USAGE, &err),
     }
+    Ok(exit_code::OK)
 }
 
 /// `  run will need: API_TOKEN (not set here), TENANT`, or `None` when the file reads no
@@ -106,19 +103,15 @@ fn needed_variables(scenario: &Scenario, env: &EnvSnapshot) -> Option<String> {
 /// `run`: validate the options, load (and generate), run, report. The options are validated
 /// first, so that a mistake in them is reported before an `--openapi` document is fetched
 /// (with their proxy and TLS settings).
-pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
-        Ok(config) => config,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let scenarios = match super::openapi::run_scenarios(args, env, &config.transport.client) {
-        Ok(scenarios) => scenarios,
-        Err(code) => return code,
-    };
-    let planned = match plan(scenarios, args.base_url.as_deref()) {
-        Ok(planned) => planned,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+pub fn run(
+    args: &RunArgs,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+) -> Result<u8, CliError> {
+    let config = config::execution(&args.execution, color, env, terminal, random_u64())?;
+    let scenarios = super::openapi::run_scenarios(args, env, &config.transport.client)?;
+    let planned = plan(scenarios, args.base_url.as_deref())?;
     if config.dry_run {
         let fetched = args
             .openapi
@@ -136,59 +129,49 @@ pub fn run(args: &RunArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Term
             &mut std::io::stdout(),
         );
     }
-    match execute(&planned, &config) {
-        Ok(report) => exit_code::for_report(&report),
-        Err(code) => code,
-    }
+    let report = execute(&planned, &config)?;
+    Ok(exit_code::for_report(&report))
 }
 
 /// `demo`: the demo API in-process, the bundled scenarios against it. The exit code (and the
 /// report's verdict) invert the sense of a finding: 0 when every planted bug was found.
-pub fn demo(args: &DemoArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let bugs: BugSet = match args.bug.parse() {
-        Ok(bugs) => bugs,
-        Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
-    };
-    let mut config = match config::execution(&args.execution, color, env, terminal, random_u64()) {
-        Ok(config) => config,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+pub fn demo(
+    args: &DemoArgs,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+) -> Result<u8, CliError> {
+    let bugs = bugs(&args.bug)?;
+    let mut config = config::execution(&args.execution, color, env, terminal, random_u64())?;
     let planted = planted_bugs(bugs);
     config.human.expectation = Expectation::Demo(planted.clone());
     // The demo API ends with the run: nothing could be cleaned up after it.
     config.ledger_dir = None;
-    let scenarios = match bundled_scenarios(env) {
-        Ok(scenarios) => scenarios,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+    let scenarios = bundled_scenarios(env)?;
     if config.dry_run {
         return demo_dry_run(scenarios, &config);
     }
-    let Some(runtime) = runtime() else {
-        return exit_code::CANNOT_TEST;
-    };
-    let server = match runtime.block_on(DemoServer::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        bugs,
-    )) {
-        Ok(server) => server,
-        Err(err) => {
-            return fail(
-                exit_code::CANNOT_TEST,
-                &format!("cannot start the demo API: {err}"),
-            );
-        }
-    };
+    let runtime = runtime()?;
+    let server = runtime
+        .block_on(DemoServer::start(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            bugs,
+        ))
+        .map_err(CliError::DemoStart)?;
     eprintln!("{}", demo_announcement(bugs, &server.base_url()));
-    let result = match plan(scenarios, Some(&server.base_url())) {
-        Ok(planned) => execute(&planned, &config),
-        Err(err) => Err(fail(exit_code::USAGE, &err)),
-    };
+    let result = plan(scenarios, Some(&server.base_url()))
+        .map_err(CliError::from)
+        .and_then(|planned| execute(&planned, &config));
     runtime.block_on(server.shutdown());
-    match result {
-        Ok(report) => verdict(&report, &Expectation::Demo(planted)).code,
-        Err(code) => code,
-    }
+    let report = result?;
+    Ok(verdict(&report, &Expectation::Demo(planted)).code)
+}
+
+/// The bugs `--bug` names.
+fn bugs(names: &str) -> Result<BugSet, ConfigError> {
+    names
+        .parse()
+        .map_err(|err| ConfigError::UnknownBug(format!("{err}")))
 }
 
 /// The bugs planted in the demo API, and the checks whose findings show each.
@@ -222,44 +205,31 @@ fn demo_announcement(bugs: BugSet, url: &str) -> String {
 }
 
 /// `demo --dry-run`: the bundled scenarios' plan; the demo API is not started.
-fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> u8 {
-    match plan(scenarios, Some(DRY_RUN_DEMO_URL)) {
-        Ok(planned) => ci::dry_run(
-            &planned,
-            &run_settings(config, Default::default()),
-            config,
-            Some(
-                "the demo API is not started in a dry run; port 0 stands for the free port it would get",
-            ),
-            &mut std::io::stdout(),
+fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> Result<u8, CliError> {
+    let planned = plan(scenarios, Some(DRY_RUN_DEMO_URL))?;
+    ci::dry_run(
+        &planned,
+        &run_settings(config, Default::default()),
+        config,
+        Some(
+            "the demo API is not started in a dry run; port 0 stands for the free port it would get",
         ),
-        Err(err) => fail(exit_code::USAGE, &err),
-    }
+        &mut std::io::stdout(),
+    )
 }
 
 /// The demo API's address in a dry run, where it is not started.
 const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
 
 /// `serve-demo`: the demo API until Ctrl-C.
-pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
-    let bugs: BugSet = match args.bug.parse() {
-        Ok(bugs) => bugs,
-        Err(err) => return fail(exit_code::USAGE, &ConfigError::UnknownBug(format!("{err}"))),
-    };
-    let Some(runtime) = runtime() else {
-        return exit_code::CANNOT_TEST;
-    };
+pub fn serve_demo(args: &ServeDemoArgs) -> Result<u8, CliError> {
+    let bugs = bugs(&args.bug)?;
+    let runtime = runtime()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(listener) => listener,
-            Err(err) => {
-                return fail(
-                    exit_code::CANNOT_TEST,
-                    &format!("cannot listen on {addr}: {err}"),
-                );
-            }
-        };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| CliError::Listen { addr, source })?;
         // `--port 0` asks the system for a free port: announce the one it gave.
         let bound = listener.local_addr().unwrap_or(addr);
         eprintln!("demo API listening on http://{bound} (bugs: {bugs}); Ctrl-C to stop");
@@ -274,13 +244,10 @@ pub fn serve_demo(args: &ServeDemoArgs) -> u8 {
                 retry_after_secs: 1,
             }),
         };
-        match crate::demo::serve_with(listener, options, shutdown).await {
-            Ok(()) => exit_code::OK,
-            Err(err) => fail(
-                exit_code::CANNOT_TEST,
-                &format!("the demo API stopped: {err}"),
-            ),
-        }
+        crate::demo::serve_with(listener, options, shutdown)
+            .await
+            .map_err(CliError::DemoStopped)?;
+        Ok(exit_code::OK)
     })
 }
 
@@ -302,48 +269,38 @@ pub(super) fn plan(
         .collect()
 }
 
-fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, scenario::ScenarioError> {
+fn bundled_scenarios(env: &EnvSnapshot) -> Result<Vec<Scenario>, ScenarioError> {
     bundled::SCENARIOS
         .iter()
         .map(|(path, text)| checks::load::load_str(Path::new(path), text, env))
         .collect()
 }
 
-/// Opens the reports, runs with Ctrl-C handling, and returns the report. `Err` is an exit code
-/// for a failure to start (already printed).
+/// Opens the reports, runs with Ctrl-C handling, and returns the report.
 pub(super) fn execute(
     planned: &[PlannedScenario],
     config: &ExecutionConfig,
-) -> Result<RunReport, u8> {
-    config::check_resources(&config.selection, planned)
-        .map_err(|err| fail(exit_code::USAGE, &err))?;
-    let baseline = ci::baseline_options(config).map_err(|err| fail(exit_code::USAGE, &err))?;
-    let planned = transport::prepare_targets(planned.to_vec(), &config.transport)
-        .map_err(|err| fail(exit_code::USAGE, &err))?;
-    let runtime = runtime().ok_or(exit_code::CANNOT_TEST)?;
+) -> Result<RunReport, CliError> {
+    config::check_resources(&config.selection, planned)?;
+    let baseline = ci::baseline_options(config)?;
+    let planned = transport::prepare_targets(planned.to_vec(), &config.transport)?;
+    let runtime = runtime()?;
     if let Some(patience) = config.transport.wait_for_target {
         let waited = wait::wait_for_targets(&planned, &config.transport.client, patience);
-        runtime
-            .block_on(waited)
-            .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+        runtime.block_on(waited)?;
     }
     let reporters = open_reporters(
         &config.reports,
         &config.human,
         config.transport.har.as_deref(),
         config.repro_dir.as_deref(),
-    )
-    .map_err(|err| fail(exit_code::USAGE, &err))?;
+    )?;
     let reporters = Arc::new(reporters);
-    let transport = transport::build_transport(&config.transport, &planned, &reporters)
-        .map_err(|err| fail(exit_code::CANNOT_TEST, &err))?;
+    let transport = transport::build_transport(&config.transport, &planned, &reporters)?;
     if let Some(dir) = &config.ledger_dir {
-        std::fs::create_dir_all(dir).map_err(|err| {
-            let why = format!(
-                "cannot create the ledger directory {}: {err}",
-                dir.display()
-            );
-            fail(exit_code::USAGE, &why)
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
+            what: format!("cannot create the ledger directory {}", dir.display()),
+            source,
         })?;
     }
     let settings = run_settings(config, baseline);
@@ -441,14 +398,17 @@ pub(super) fn open_reporters(
     human: &HumanOptions,
     har: Option<&Path>,
     repro_dir: Option<&Path>,
-) -> Result<ReporterSet, String> {
+) -> Result<ReporterSet, CliError> {
     let set = ReporterSet::new();
     for spec in specs {
         let out: Box<dyn Write + Send> = match &spec.destination {
             Destination::Stdout => Box::new(std::io::stdout()),
             Destination::File(path) => {
-                Box::new(BufWriter::new(File::create(path).map_err(|err| {
-                    format!("cannot write the report to {}: {err}", path.display())
+                Box::new(BufWriter::new(File::create(path).map_err(|source| {
+                    CliError::Write {
+                        what: format!("cannot write the report to {}", path.display()),
+                        source,
+                    }
                 })?))
             }
         };
@@ -472,38 +432,20 @@ pub(super) fn open_reporters(
         set.add(Box::new(ReproReporter::new(Directory(dir.to_path_buf()))));
     }
     if let Some(path) = har {
-        let file = File::create(path)
-            .map_err(|err| format!("cannot write the HAR file {}: {err}", path.display()))?;
+        let file = File::create(path).map_err(|source| CliError::Write {
+            what: format!("cannot write the HAR file {}", path.display()),
+            source,
+        })?;
         set.add(Box::new(HarReporter::new(BufWriter::new(file))));
     }
     Ok(set)
 }
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => Some(runtime),
-        Err(err) => {
-            fail(
-                exit_code::CANNOT_TEST,
-                &format!("cannot start the async runtime: {err}"),
-            );
-            None
-        }
-    }
-}
-
-/// Prints an error once, on stderr, and returns the exit code.
-pub(super) fn fail(code: u8, err: &dyn std::fmt::Display) -> u8 {
-    let text = err.to_string();
-    if text.contains(": error: ") {
-        eprintln!("{text}");
-    } else {
-        eprintln!("idemfuzz: error: {text}");
-    }
-    code
+        .map_err(CliError::Runtime)
 }
 
 /// A random number from the clock and the process id (seed and run id defaults).

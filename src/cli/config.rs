@@ -78,8 +78,8 @@ pub enum ConfigError {
         "{path}: no base URL: set [target] base_url in the file, --base-url, or IDEMFUZZ_BASE_URL"
     )]
     NoBaseUrl { path: String },
-    #[error("{reason}")]
-    BadBaseUrl { reason: String },
+    #[error(transparent)]
+    BadBaseUrl(#[from] crate::scenario::BaseUrlError),
     #[error("{0}")]
     UnknownBug(String),
     #[error("--time-budget: {0}")]
@@ -339,7 +339,7 @@ pub fn base_url(
     let url = cli.or(from_file).ok_or_else(|| ConfigError::NoBaseUrl {
         path: path.to_string(),
     })?;
-    crate::scenario::check_base_url(url).map_err(|reason| ConfigError::BadBaseUrl { reason })
+    Ok(crate::scenario::check_base_url(url)?)
 }
 
 #[cfg(test)]
@@ -479,11 +479,11 @@ mod tests {
         ));
         assert!(matches!(
             base_url(Some("ftp://x"), None, "f"),
-            Err(ConfigError::BadBaseUrl { .. })
+            Err(ConfigError::BadBaseUrl(_))
         ));
         let with_secret = base_url(Some("http://u:hunter2@h"), None, "f");
         assert!(
-            matches!(&with_secret, Err(ConfigError::BadBaseUrl { reason }) if reason.contains("credentials") && !reason.contains("hunter2")),
+            matches!(&with_secret, Err(ConfigError::BadBaseUrl(err)) if err.to_string().contains("credentials") && !err.to_string().contains("hunter2")),
             "{with_secret:?}"
         );
     }

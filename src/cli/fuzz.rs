@@ -6,8 +6,9 @@ use std::path::Path;
 
 use crate::checks;
 use crate::cli::args::{ColorChoice, ExecutionArgs, FuzzArgs, ReplayArgs};
-use crate::cli::commands::{execute, fail, plan, random_u64};
+use crate::cli::commands::{execute, plan, random_u64};
 use crate::cli::config::{self, ConfigError, ExecutionConfig, Terminal};
+use crate::cli::error::CliError;
 use crate::env::EnvSnapshot;
 use crate::fuzz::FuzzSettings;
 use crate::fuzz::saved::{self, SavedFailure};
@@ -18,41 +19,30 @@ use crate::runner::plan::Selection;
 use crate::scenario;
 
 /// `fuzz`: replay saved failures, generate and shrink new ones, save them.
-pub fn fuzz(args: &FuzzArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let config = match fuzz_config(args, color, env, terminal) {
-        Ok(config) => config,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let scenarios = match crate::cli::input::load_scenarios(&args.paths, env) {
-        Ok(scenarios) => scenarios,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let mut config = config;
+pub fn fuzz(
+    args: &FuzzArgs,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+) -> Result<u8, CliError> {
+    let mut config = fuzz_config(args, color, env, terminal)?;
+    let scenarios = crate::cli::input::load_scenarios(&args.paths, env)?;
     if !args.no_saved_failures {
-        match saved::read_dir(&args.failures_dir) {
-            Ok(all) => config.fuzz.replays = relevant(all, &scenarios),
-            Err(err) => return fail(exit_code::USAGE, &err),
-        }
+        config.fuzz.replays = relevant(saved::read_dir(&args.failures_dir)?, &scenarios);
     }
     let replayed = config.fuzz.replays.len();
-    let planned = match plan(scenarios, args.base_url.as_deref()) {
-        Ok(planned) => planned,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+    let planned = plan(scenarios, args.base_url.as_deref())?;
     if replayed > 0 {
         eprintln!(
             "fuzz: replaying {replayed} saved failure(s) from {} first",
             args.failures_dir.display()
         );
     }
-    let report = match execute(&planned, &config) {
-        Ok(report) => report,
-        Err(code) => return code,
-    };
+    let report = execute(&planned, &config)?;
     if !args.no_saved_failures {
         save_failures(&report, &args.failures_dir);
     }
-    exit_code::for_report(&report)
+    Ok(exit_code::for_report(&report))
 }
 
 /// The validated configuration of `fuzz`: only the fuzz check, its own defaults.
@@ -138,37 +128,27 @@ fn save_failures(report: &RunReport, dir: &Path) {
 }
 
 /// `replay`: re-execute saved failures exactly.
-pub fn replay(args: &ReplayArgs, color: ColorChoice, env: &EnvSnapshot, terminal: Terminal) -> u8 {
-    let mut config = match fuzz_only(&args.execution, "replay", color, env, terminal) {
-        Ok(config) => config,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let failures = match args
+pub fn replay(
+    args: &ReplayArgs,
+    color: ColorChoice,
+    env: &EnvSnapshot,
+    terminal: Terminal,
+) -> Result<u8, CliError> {
+    let mut config = fuzz_only(&args.execution, "replay", color, env, terminal)?;
+    let failures = args
         .files
         .iter()
         .map(|file| saved::read_file(file))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(failures) => failures,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let (scenarios, failures) = match replay_scenarios(args, failures, env) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+        .collect::<Result<Vec<_>, _>>()?;
+    let (scenarios, failures) = replay_scenarios(args, failures, env)?;
     config.fuzz = FuzzSettings {
         replays: failures,
         generated_cases: 0,
         ..FuzzSettings::default()
     };
-    let planned = match plan(scenarios, args.base_url.as_deref()) {
-        Ok(planned) => planned,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    match execute(&planned, &config) {
-        Ok(report) => exit_code::for_report(&report),
-        Err(code) => code,
-    }
+    let planned = plan(scenarios, args.base_url.as_deref())?;
+    let report = execute(&planned, &config)?;
+    Ok(exit_code::for_report(&report))
 }
 
 /// Loads the scenario every failure names (or `--scenario` for all of them); failures are
@@ -177,7 +157,7 @@ fn replay_scenarios(
     args: &ReplayArgs,
     failures: Vec<SavedFailure>,
     env: &EnvSnapshot,
-) -> Result<(Vec<scenario::Scenario>, Vec<SavedFailure>), u8> {
+) -> Result<(Vec<scenario::Scenario>, Vec<SavedFailure>), CliError> {
     let mut paths: Vec<std::path::PathBuf> = match &args.scenario {
         Some(path) => vec![path.clone()],
         None => failures.iter().map(|f| f.scenario.clone().into()).collect(),
@@ -185,16 +165,11 @@ fn replay_scenarios(
     paths.sort();
     paths.dedup();
     if let Some(missing) = paths.iter().find(|p| !p.exists()) {
-        return Err(fail(
-            exit_code::USAGE,
-            &format!(
-                "the scenario {} named by the saved failure does not exist; give it with --scenario PATH",
-                missing.display()
-            ),
-        ));
+        return Err(CliError::ReplayScenarioMissing {
+            path: missing.clone(),
+        });
     }
-    let scenarios =
-        checks::load::load_paths(&paths, env).map_err(|err| fail(exit_code::USAGE, &err))?;
+    let scenarios = checks::load::load_paths(&paths, env)?;
     let failures = match &args.scenario {
         Some(path) => failures
             .into_iter()
@@ -211,13 +186,11 @@ fn replay_scenarios(
                 && s.resources.iter().any(|r| r.name == failure.resource)
         });
         if !known {
-            return Err(fail(
-                exit_code::USAGE,
-                &format!(
-                    "{}: the scenario {} has no resource `{}`",
-                    failure.file, failure.scenario, failure.resource
-                ),
-            ));
+            return Err(CliError::ReplayUnknownResource {
+                file: failure.file.clone(),
+                scenario: failure.scenario.clone(),
+                resource: failure.resource.clone(),
+            });
         }
     }
     Ok((scenarios, failures))

@@ -8,6 +8,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::args::Cli;
+use crate::cli::error::CliError;
 use crate::model::exit_code;
 
 /// The binary's name as users type it.
@@ -15,7 +16,7 @@ const BIN: &str = "idemfuzz";
 
 /// `completions SHELL`: the completion script on `out`. It is generated into memory first:
 /// `clap_complete` panics when its writer fails (e.g. on a closed pipe).
-pub fn completions(shell: Shell, out: &mut dyn Write) -> u8 {
+pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<u8, CliError> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, BIN, &mut script);
@@ -26,7 +27,7 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> u8 {
 }
 
 /// `man`: the top-level page on `out`, or with `out_dir` one page per command written there.
-pub fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> u8 {
+pub fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> Result<u8, CliError> {
     let command = Cli::command();
     match out_dir {
         None => finish(
@@ -48,12 +49,12 @@ pub fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> u8 {
     }
 }
 
-fn finish(result: std::io::Result<()>, what: &str) -> u8 {
+fn finish(result: std::io::Result<()>, what: &str) -> Result<u8, CliError> {
     match super::pipe::worth_reporting(result) {
-        None => exit_code::OK,
-        Some(err) => {
-            eprintln!("idemfuzz: error: {what}: {err}");
-            exit_code::USAGE
-        }
+        None => Ok(exit_code::OK),
+        Some(source) => Err(CliError::Write {
+            what: what.to_owned(),
+            source,
+        }),
     }
 }

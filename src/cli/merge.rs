@@ -4,35 +4,27 @@
 //! (exit 2) and nothing is written.
 
 use crate::cli::args::{ColorChoice, MergeArgs};
-use crate::cli::commands::{fail, open_reporters, report_write_error};
+use crate::cli::commands::{open_reporters, report_write_error};
 use crate::cli::config::{self, Terminal};
+use crate::cli::error::CliError;
 use crate::model::exit_code;
 use crate::model::report::RunReport;
 use crate::report::human::HumanOptions;
 use crate::report::merge::{self, MergeError, Part};
 
 /// `merge REPORT.json…`.
-pub fn merge(args: &MergeArgs, color: ColorChoice, terminal: Terminal) -> u8 {
-    let specs = match config::reports(&args.report) {
-        Ok(specs) => specs,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let merged = match read(args).and_then(merge::merge) {
-        Ok(merged) => merged,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+pub fn merge(args: &MergeArgs, color: ColorChoice, terminal: Terminal) -> Result<u8, CliError> {
+    let specs = config::reports(&args.report)?;
+    let merged = read(args).and_then(merge::merge)?;
     let human = HumanOptions {
         color: config::use_color(color, terminal),
         ..HumanOptions::default()
     };
-    let reporters = match open_reporters(&specs, &human, None, None) {
-        Ok(reporters) => reporters,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
+    let reporters = open_reporters(&specs, &human, None, None)?;
     merge::replay(&merged, &reporters);
     report_write_error(&reporters);
     eprintln!("{}", summary(args.files.len(), &merged));
-    exit_code::for_report(&merged)
+    Ok(exit_code::for_report(&merged))
 }
 
 /// Every file, read and parsed.

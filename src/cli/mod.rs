@@ -7,6 +7,7 @@ mod ci;
 mod cleanup;
 pub mod commands;
 pub mod config;
+pub mod error;
 mod fuzz;
 pub mod generate;
 pub mod input;
@@ -16,14 +17,23 @@ mod pipe;
 mod signals;
 pub mod transport;
 mod values;
-mod wait;
+pub mod wait;
 
 use crate::env::EnvSnapshot;
 use args::{Cli, Command};
 use config::Terminal;
+use error::CliError;
 
-/// Runs a parsed command line; returns the process exit code.
+/// Runs a parsed command line; returns the process exit code. A failure is printed here, once.
 pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
+    match command(cli, env, terminal) {
+        Ok(code) => code,
+        Err(err) => err.report(),
+    }
+}
+
+/// Runs the subcommand: `Ok` is the exit code of a command that ran to the end.
+fn command(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> Result<u8, CliError> {
     let mut stdout = std::io::stdout();
     match &cli.command {
         Command::Run(args) => commands::run(args, cli.color, env, terminal),
@@ -34,8 +44,8 @@ pub fn execute(cli: Cli, env: &EnvSnapshot, terminal: Terminal) -> u8 {
         Command::Cleanup(args) => cleanup::cleanup(args, env),
         Command::ServeDemo(args) => commands::serve_demo(args),
         Command::Check(args) => commands::check(args, env, &mut stdout),
-        Command::ListChecks => commands::list_checks(&mut stdout),
-        Command::ListBugs => commands::list_bugs(&mut stdout),
+        Command::ListChecks => Ok(commands::list_checks(&mut stdout)),
+        Command::ListBugs => Ok(commands::list_bugs(&mut stdout)),
         Command::Init(args) => openapi::init(args, env, &mut stdout),
         Command::Completions(args) => generate::completions(args.shell, &mut stdout),
         Command::Man(args) => generate::man(args.out_dir.as_deref(), &mut stdout),

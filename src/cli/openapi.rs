@@ -7,16 +7,16 @@
 //! can. The target is never taken from the document: `run --openapi` needs `--base-url`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::checks;
 use crate::checks::table::CHECKS;
 use crate::cli::args::{InitArgs, RunArgs};
-use crate::cli::commands::fail;
+use crate::cli::error::CliError;
 use crate::env::EnvSnapshot;
 use crate::http::config::{ProxyConfig, TransportConfig};
 use crate::model::exit_code;
-use crate::openapi::{self, Generated, OpenApiError, Spec};
+use crate::openapi::{self, BaseUrl, Generated, OpenApiError, Spec};
 use crate::scenario::Scenario;
 
 /// `--out -`: the scenario goes to standard output.
@@ -24,49 +24,32 @@ const STDOUT: &str = "-";
 
 /// `init`: reads the document, generates, and writes the scenario file (never over an existing
 /// one without `--force`).
-pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
+pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> Result<u8, CliError> {
     let to_stdout = args.out.as_os_str() == STDOUT;
     if !to_stdout && !args.force && args.out.exists() {
-        return fail(
-            exit_code::USAGE,
-            &format!(
-                "{} already exists; pass --force to overwrite it, or choose another --out",
-                args.out.display()
-            ),
-        );
+        return Err(CliError::OutExists {
+            path: args.out.clone(),
+        });
     }
     let client = TransportConfig {
         proxy: ProxyConfig::from_env(env),
         ..TransportConfig::default()
     };
-    let spec = match read(&args.openapi, &client) {
-        Ok(spec) => spec,
-        Err(err) => return fail(code(&err), &err),
-    };
-    let generated = match openapi::import(&spec) {
-        Ok(generated) => generated,
-        Err(err) => return fail(code(&err), &err),
-    };
-    let loaded = match checks::load::load_str(&openapi::generated_path(&spec), &generated.toml, env)
-    {
-        Ok(loaded) => loaded,
-        Err(err) => return fail(exit_code::USAGE, &err),
-    };
-    let written = if to_stdout {
+    let spec = read(&args.openapi, &client)?;
+    let generated = openapi::import(&spec)?;
+    let loaded = checks::load::load_str(&openapi::generated_path(&spec), &generated.toml, env)?;
+    if to_stdout {
         let result = stdout
             .write_all(generated.toml.as_bytes())
             .and_then(|()| stdout.flush());
-        match super::pipe::worth_reporting(result) {
-            None => Ok(()),
-            Some(err) => Err(format!(
-                "cannot write the scenario to standard output: {err}"
-            )),
+        if let Some(source) = super::pipe::worth_reporting(result) {
+            return Err(CliError::Write {
+                what: "cannot write the scenario to standard output".into(),
+                source,
+            });
         }
     } else {
-        write_file(&args.out, &generated.toml)
-    };
-    if let Err(err) = written {
-        return fail(exit_code::USAGE, &err);
+        write_file(&args.out, &generated.toml)?;
     }
     let place = if to_stdout {
         "standard output".to_string()
@@ -76,7 +59,7 @@ pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
     eprintln!("{}", summary(&args.openapi, &place, &generated));
     let runnable = report_checks(&generated, &loaded);
     if !runnable {
-        return fail(exit_code::USAGE, &nothing_runs(&place));
+        return Err(CliError::NothingRuns { place });
     }
     if !to_stdout {
         eprintln!(
@@ -84,39 +67,39 @@ pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> u8 {
             args.out.display()
         );
     }
-    exit_code::OK
+    Ok(exit_code::OK)
 }
 
 /// The scenarios of `run`: the files given, then the one generated from `--openapi` (a URL is
-/// fetched as `client` says). `Err` is the exit code of a failure (already printed).
+/// fetched as `client` says).
 pub fn run_scenarios(
     args: &RunArgs,
     env: &EnvSnapshot,
     client: &TransportConfig,
-) -> Result<Vec<Scenario>, u8> {
+) -> Result<Vec<Scenario>, CliError> {
     let mut scenarios = if args.paths.is_empty() {
         Vec::new()
     } else {
-        crate::cli::input::load_scenarios(&args.paths, env)
-            .map_err(|err| fail(exit_code::USAGE, &err))?
+        crate::cli::input::load_scenarios(&args.paths, env)?
     };
     if let Some(location) = &args.openapi {
-        let spec = read(location, client).map_err(|err| fail(code(&err), &err))?;
-        let generated = openapi::import(&spec).map_err(|err| fail(code(&err), &err))?;
+        let spec = read(location, client)?;
+        let generated = openapi::import(&spec)?;
         let path = openapi::generated_path(&spec);
-        let loaded = checks::load::load_str(&path, &generated.toml, env)
-            .map_err(|err| fail(exit_code::USAGE, &err))?;
+        let loaded = checks::load::load_str(&path, &generated.toml, env)?;
         let has_base_url =
             args.base_url.is_some() || env.get("IDEMFUZZ_BASE_URL").is_some_and(|v| !v.is_empty());
         if !has_base_url {
-            return Err(fail(exit_code::USAGE, &no_base_url(&path, &generated)));
+            return Err(no_base_url(path, &generated));
         }
         eprintln!(
             "{} (to see or edit it: idemfuzz init --openapi {location} --out -)",
             summary(location, "memory", &generated)
         );
         if !report_checks(&generated, &loaded) {
-            return Err(fail(exit_code::USAGE, &nothing_runs("memory")));
+            return Err(CliError::NothingRuns {
+                place: "memory".into(),
+            });
         }
         scenarios.push(loaded);
     }
@@ -124,21 +107,12 @@ pub fn run_scenarios(
 }
 
 /// Why `run --openapi` needs a base URL, naming the server the document gives (never used).
-fn no_base_url(path: &Path, generated: &Generated) -> String {
+fn no_base_url(path: PathBuf, generated: &Generated) -> CliError {
     let server = match &generated.server {
-        Ok(url) => format!("the document names {url}"),
-        Err(why) => format!("the document names no usable server: {why}"),
+        BaseUrl::Known { url, .. } => format!("the document names {url}"),
+        BaseUrl::Unknown(why) => format!("the document names no usable server: {why}"),
     };
-    format!(
-        "{}: no base URL: idemfuzz never takes the API to test from the document ({server}); pass --base-url URL (or set IDEMFUZZ_BASE_URL) to say which API the checks create, change and delete resources on",
-        path.display()
-    )
-}
-
-fn nothing_runs(place: &str) -> String {
-    format!(
-        "no check of the scenario generated into {place} can run (the reasons are listed above); edit it (idemfuzz init --openapi … --out FILE) to declare what the document does not say"
-    )
+    CliError::OpenApiNoBaseUrl { path, server }
 }
 
 /// Prints, per resource, the checks that will run and why the others will not (the import's
@@ -209,19 +183,15 @@ fn read(location: &str, client: &TransportConfig) -> Result<Spec, OpenApiError> 
     runtime.block_on(openapi::read_spec(location, client))
 }
 
-/// Exit code of an import failure: 3 when the document's URL could not be reached, else 2.
-fn code(err: &OpenApiError) -> u8 {
-    if err.is_unreachable() {
-        exit_code::CANNOT_TEST
-    } else {
-        exit_code::USAGE
-    }
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| CliError::Write {
+            what: format!("cannot create {}", parent.display()),
+            source,
+        })?;
     }
-    std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
+    std::fs::write(path, text).map_err(|source| CliError::Write {
+        what: format!("cannot write {}", path.display()),
+        source,
+    })
 }

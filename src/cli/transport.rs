@@ -114,7 +114,7 @@ pub enum TransportArgsError {
     #[error("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
     CaCertEmpty { path: String },
     #[error("--proxy: {0}")]
-    Proxy(String),
+    Proxy(crate::http::config::ProxyUrlError),
     #[error("--bearer-env: environment variable `{0}` is not set or empty")]
     BearerUnset(String),
     #[error(
@@ -249,7 +249,7 @@ fn header(spec: &str, env: &EnvSnapshot) -> Result<TargetHeader, TransportArgsEr
         name: name.clone(),
         reason,
     };
-    let value = interpolate(value.trim(), env).map_err(bad_value)?;
+    let value = interpolate(value.trim(), env).map_err(|err| bad_value(err.to_string()))?;
     if !scenario::is_header_value(&value.value) {
         return Err(bad_value(scenario::BAD_HEADER_VALUE.to_owned()));
     }

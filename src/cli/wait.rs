@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::http::config::TransportConfig;
-use crate::http::transport::ReqwestTransport;
+use crate::http::transport::{ReqwestTransport, TransportError};
 use crate::model::exchange::Method;
 use crate::runner::plan::PlannedScenario;
 use crate::session::auth::{self, SendError};
@@ -19,14 +19,31 @@ const MAX_PAUSE: Duration = Duration::from_secs(1);
 /// The longest one poll may take.
 const MAX_POLL: Duration = Duration::from_secs(5);
 
+/// Why the run cannot start: a target never answered (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    /// The client that polls could not be built.
+    #[error(transparent)]
+    Client(#[from] TransportError),
+    #[error(
+        "{base_url} did not answer within {} (--wait-for-target); last attempt: {last}",
+        humantime::format_duration(*patience)
+    )]
+    Silent {
+        base_url: String,
+        patience: Duration,
+        /// Why the last poll got no answer.
+        last: String,
+    },
+}
+
 /// Waits until every distinct base URL of `planned` answers, for at most `patience` in all.
-/// `Err` is the one-line reason the run cannot start.
 pub async fn wait_for_targets(
     planned: &[PlannedScenario],
     client: &TransportConfig,
     patience: Duration,
-) -> Result<(), String> {
-    let transport = ReqwestTransport::new(client).map_err(|err| err.to_string())?;
+) -> Result<(), WaitError> {
+    let transport = ReqwestTransport::new(client)?;
     let deadline = Instant::now() + patience;
     let mut waited: Vec<&str> = Vec::new();
     for base_url in planned.iter().map(|p| p.target.base_url.as_str()) {
@@ -44,7 +61,7 @@ async fn wait_for(
     base_url: &str,
     deadline: Instant,
     patience: Duration,
-) -> Result<(), String> {
+) -> Result<(), WaitError> {
     let mut pause = FIRST_PAUSE;
     let mut announced = false;
     loop {
@@ -55,10 +72,11 @@ async fn wait_for(
         };
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(format!(
-                "{base_url} did not answer within {} (--wait-for-target); last attempt: {last}",
-                humantime::format_duration(patience)
-            ));
+            return Err(WaitError::Silent {
+                base_url: base_url.to_owned(),
+                patience,
+                last,
+            });
         }
         if !announced {
             eprintln!(

@@ -107,21 +107,49 @@ fn variable(env: &EnvSnapshot, lower: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Why a proxy URL cannot be used; `shown` is the URL without its credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyUrlError {
+    #[error("invalid proxy URL `{shown}`: {reason}")]
+    Invalid { shown: String, reason: String },
+    #[error("the proxy URL `{shown}` must use http or https, not `{scheme}`")]
+    Scheme { shown: String, scheme: String },
+    #[error("the proxy URL `{shown}` has no host")]
+    NoHost { shown: String },
+}
+
 /// Checks a proxy URL: absolute `http://` or `https://` with a host. The error never repeats
 /// credentials the URL may carry.
-pub fn check_proxy_url(text: &str) -> Result<(), String> {
+pub fn check_proxy_url(text: &str) -> Result<(), ProxyUrlError> {
     let shown = without_credentials(text);
-    let url = reqwest::Url::parse(text).map_err(|e| format!("invalid proxy URL `{shown}`: {e}"))?;
+    let url = match reqwest::Url::parse(text) {
+        Ok(url) => url,
+        Err(e) => {
+            return Err(ProxyUrlError::Invalid {
+                shown,
+                reason: e.to_string(),
+            });
+        }
+    };
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "the proxy URL `{shown}` must use http or https, not `{}`",
-            url.scheme()
-        ));
+        return Err(ProxyUrlError::Scheme {
+            shown,
+            scheme: url.scheme().to_owned(),
+        });
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("the proxy URL `{shown}` has no host"));
+        return Err(ProxyUrlError::NoHost { shown });
     }
     Ok(())
+}
+
+/// Why the HTTP client cannot be configured.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("invalid proxy `{shown}`: {reason}")]
+    Proxy { shown: String, reason: String },
+    #[error("invalid CA certificate: {0}")]
+    CaCertificate(String),
 }
 
 /// A URL with any `user:password@` replaced by `***@`, for messages.
@@ -148,7 +176,7 @@ pub fn without_credentials(text: &str) -> String {
 /// idemfuzz's user agent. Callers add their redirect policy and timeouts. Used by the transport
 /// and by anything else idemfuzz fetches (the `--openapi` document), so that every connection
 /// honours `--proxy`, `--ca-cert`, `--insecure`, `--connect-timeout` and `--http-version`.
-pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder, String> {
+pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder, ClientError> {
     // Several calls may race to install the process-wide provider; losing that race is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
@@ -166,7 +194,7 @@ pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder
             .iter()
             .map(|der| reqwest::Certificate::from_der(der))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| format!("invalid CA certificate: {err}"))?;
+            .map_err(|err| ClientError::CaCertificate(err.to_string()))?;
         builder = builder.tls_certs_merge(certs);
     }
     if let Some(timeout) = config.connect_timeout {
@@ -180,7 +208,7 @@ pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder
 }
 
 /// The reqwest proxies for a configuration (none for a direct connection).
-fn reqwest_proxies(config: &ProxyConfig) -> Result<Vec<reqwest::Proxy>, String> {
+fn reqwest_proxies(config: &ProxyConfig) -> Result<Vec<reqwest::Proxy>, ClientError> {
     let no_proxy = config
         .no_proxy
         .as_deref()
@@ -189,14 +217,20 @@ fn reqwest_proxies(config: &ProxyConfig) -> Result<Vec<reqwest::Proxy>, String> 
     if let Some(url) = &config.http {
         proxies.push(
             reqwest::Proxy::http(url.as_str())
-                .map_err(|e| format!("invalid proxy `{}`: {e}", without_credentials(url)))?
+                .map_err(|e| ClientError::Proxy {
+                    shown: without_credentials(url),
+                    reason: e.to_string(),
+                })?
                 .no_proxy(no_proxy.clone()),
         );
     }
     if let Some(url) = &config.https {
         proxies.push(
             reqwest::Proxy::https(url.as_str())
-                .map_err(|e| format!("invalid proxy `{}`: {e}", without_credentials(url)))?
+                .map_err(|e| ClientError::Proxy {
+                    shown: without_credentials(url),
+                    reason: e.to_string(),
+                })?
                 .no_proxy(no_proxy),
         );
     }
@@ -234,11 +268,14 @@ mod tests {
     fn proxy_urls_are_checked_without_printing_credentials() {
         assert_eq!(check_proxy_url("http://proxy.local:3128"), Ok(()));
         let err = check_proxy_url("socks5://user:hunter2@proxy:1080").expect_err("socks");
+        let err = err.to_string();
         assert!(
             err.contains("http or https") && !err.contains("hunter2"),
             "{err}"
         );
-        let err = check_proxy_url("not a url").expect_err("garbage");
+        let err = check_proxy_url("not a url")
+            .expect_err("garbage")
+            .to_string();
         assert!(err.contains("invalid proxy URL"), "{err}");
         assert_eq!(
             without_credentials("http://user:hunter2@proxy:3128"),

@@ -7,7 +7,9 @@ use std::time::SystemTime;
 
 use crate::http::sent::{self, Framing};
 use crate::http::transport::{OutgoingRequest, RawResponse, TransportError};
-use crate::model::exchange::{Body, Header, RequestRecord, ResponseRecord, WireExchange};
+use crate::model::exchange::{
+    Body, Header, RequestRecord, ResponseRecord, WireAnswer, WireExchange,
+};
 use crate::model::redact::{self, REDACTED, Scrubber};
 
 /// Receives every wire exchange. Must be cheap and must not block for long.
@@ -65,8 +67,8 @@ impl Recorder {
                 http_version,
                 request: request_record(request, &fields, &secrets),
                 response: match answer {
-                    Ok((raw, _)) => Ok(response_record(raw, &secrets)),
-                    Err(err) => Err(secrets.text(&err.to_string())),
+                    Ok((raw, _)) => WireAnswer::Answered(response_record(raw, &secrets)),
+                    Err(err) => WireAnswer::Failed(secrets.text(&err.to_string())),
                 },
                 time_ms: started
                     .elapsed()
@@ -183,6 +185,6 @@ mod tests {
             "recorded as the server received them"
         );
         assert_eq!(fields[3].value, "application/json");
-        assert!(seen[1].response.is_err());
+        assert!(matches!(seen[1].response, WireAnswer::Failed(_)));
     }
 }

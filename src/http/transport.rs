@@ -429,7 +429,7 @@ impl UnreadAnswer for RecordedUnread {
 }
 
 /// The error of a client that could not be built (e.g. a bad proxy or certificate).
-fn build_error(reason: String) -> TransportError {
+fn build_error(reason: impl std::fmt::Display) -> TransportError {
     TransportError::Other {
         method: "-",
         url: "-".into(),

@@ -324,12 +324,12 @@ pub fn join(base: &str, path: &str) -> Result<WireUrl, UrlError> {
     WireUrl::from_url(url, path)
 }
 
-/// Why a path template could not be filled.
+/// Why a path template could not be filled; `E` is why the caller's `value_of` had no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FillError {
+pub enum FillError<E> {
     /// A placeholder has no value (from the caller's `value_of`).
     #[error("{0}")]
-    NoValue(String),
+    NoValue(E),
     /// A value cannot go into the path safely.
     #[error("{0}")]
     Unsafe(String),
@@ -338,11 +338,11 @@ pub enum FillError {
 /// A path template with every placeholder replaced: a value in the path part is encoded as
 /// one segment ([`segment`]; refused when unsafe), a value in the query part as one query
 /// component. `value_of` gives a placeholder's text, or why it has none.
-pub fn fill<P>(
+pub fn fill<P, E>(
     template: &str,
     placeholders: &[(std::ops::Range<usize>, P)],
-    mut value_of: impl FnMut(&P) -> Result<String, String>,
-) -> Result<String, FillError> {
+    mut value_of: impl FnMut(&P) -> Result<String, E>,
+) -> Result<String, FillError<E>> {
     let query_start = template.find('?').unwrap_or(template.len());
     let mut out = String::with_capacity(template.len());
     let mut last = 0;

@@ -173,7 +173,7 @@ fn templates_are_filled_segment_by_segment() {
             template.find('{').expect("{")..template.find('}').expect("}") + 1,
             (),
         )];
-        fill(template, &found, |_| Ok(value.to_owned()))
+        fill(template, &found, |_| Ok::<_, String>(value.to_owned()))
     };
     assert_eq!(fill_with("/t/{x}/v", "a b").as_deref(), Ok("/t/a%20b/v"));
     assert_eq!(

@@ -219,6 +219,15 @@ pub struct Exchange {
     pub response: ResponseRecord,
 }
 
+/// What came back for a request on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WireAnswer {
+    /// The answer.
+    Answered(ResponseRecord),
+    /// No answer: the one-line transport error, secrets scrubbed.
+    Failed(String),
+}
+
 /// One request as it went on the wire, and its answer or the reason there was none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WireExchange {
@@ -228,7 +237,7 @@ pub struct WireExchange {
     pub http_version: Option<String>,
     pub request: RequestRecord,
     /// The answer, or the one-line transport error.
-    pub response: Result<ResponseRecord, String>,
+    pub response: WireAnswer,
     /// Milliseconds from sending to the end of the answer (or to the error).
     pub time_ms: u64,
 }

@@ -33,7 +33,8 @@ use std::path::Path;
 pub use error::OpenApiError;
 pub use fetch::{Spec, read_spec};
 
-use emit::{BaseUrl, Origin};
+pub use emit::BaseUrl;
+use emit::Origin;
 use model::Api;
 use resources::Skipped;
 
@@ -56,7 +57,7 @@ pub struct Generated {
     /// The document's version, e.g. `OpenAPI 3.1.0` or `Swagger 2.0`.
     pub version: String,
     /// The document's server (never used as the target; for messages), or why it has none.
-    pub server: Result<String, String>,
+    pub server: BaseUrl,
     /// Checks turned off per resource because of what the document says, and why.
     pub disabled: Vec<(String, CheckId, String)>,
 }
@@ -94,10 +95,7 @@ pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
         resources: plan.resources.iter().map(|r| r.name.clone()).collect(),
         skipped: plan.skipped,
         version: api.version,
-        server: match base_url {
-            BaseUrl::Known { url, .. } => Ok(url),
-            BaseUrl::Unknown(why) => Err(why),
-        },
+        server: base_url,
         disabled,
     })
 }
@@ -151,7 +149,11 @@ fn base_url(api: &Api, fetched_from: Option<&str>) -> BaseUrl {
             format!("servers[0] is `{server}`, relative to wherever the spec is served")
         }),
     };
-    match resolved.and_then(|(url, from)| Ok((check_base_url(&url)?, from))) {
+    let checked = |(url, from): (String, String)| match check_base_url(&url) {
+        Ok(url) => Ok((url, from)),
+        Err(err) => Err(err.to_string()),
+    };
+    match resolved.and_then(checked) {
         Ok((url, from)) => BaseUrl::Known { url, from },
         Err(reason) => BaseUrl::Unknown(reason),
     }

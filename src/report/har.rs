@@ -14,8 +14,8 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::model::events::Event;
-use crate::model::exchange::WireExchange;
 use crate::model::exchange::{Body, Header, RequestRecord, ResponseRecord, header_value};
+use crate::model::exchange::{WireAnswer, WireExchange};
 use crate::report::Reporter;
 
 /// What the log says about the run, besides its entries.
@@ -67,13 +67,13 @@ fn entry(exchange: &WireExchange) -> Value {
         "time": time,
         "request": request(&exchange.request, &version),
         "response": match &exchange.response {
-            Ok(response) => self::response(response, &version),
-            Err(_) => no_response(),
+            WireAnswer::Answered(response) => self::response(response, &version),
+            WireAnswer::Failed(_) => no_response(),
         },
         "cache": {},
         "timings": { "blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": time, "receive": 0, "ssl": -1 },
     });
-    if let Err(error) = &exchange.response {
+    if let WireAnswer::Failed(error) = &exchange.response {
         entry["_error"] = json!(error);
     }
     entry
@@ -305,7 +305,10 @@ mod tests {
                     value: json!({"name": "n"}),
                 },
             },
-            response,
+            response: match response {
+                Ok(answer) => WireAnswer::Answered(answer),
+                Err(error) => WireAnswer::Failed(error),
+            },
             time_ms: 12,
         }
     }

@@ -16,14 +16,14 @@ use crate::runner::plan::PlannedScenario;
 use crate::runner::strip_credentials;
 use crate::scenario::nesting::parent_segment_in;
 use crate::scenario::{ListingFormat, Resource};
-use crate::session::auth;
+use crate::session::auth::{self, SendError};
 use crate::session::context::{ResolvedTarget, RunContext};
-use crate::session::guard::{self, Scope};
+use crate::session::guard::{self, Refusal, Scope};
 use crate::session::journal::Journal;
-use crate::session::ledger::{self, FORMAT, Ledger, LedgerResource, Start};
+use crate::session::ledger::{self, FORMAT, Ledger, LedgerError, LedgerResource, Start};
 use crate::session::registry::Registry;
 use crate::session::{faults, marker, response_record};
-use crate::snapshot::listing::{PageAt, read_page};
+use crate::snapshot::listing::{PageAt, PageError, read_page};
 
 /// The scenarios with the run marker in the body template of every resource that accepts POST
 /// (where the template has a string that can hold it).
@@ -96,14 +96,14 @@ fn absolute(path: &Path) -> String {
 }
 
 /// The run's journal: mirrored into `DIR/RUNID.jsonl` when a ledger directory is set, its
-/// start line written. `Err` is the one-line reason the run cannot start.
-pub fn open_journal(dir: Option<&Path>, start: Start) -> Result<Journal, String> {
+/// start line written. `Err` is why the run cannot start.
+pub fn open_journal(dir: Option<&Path>, start: Start) -> Result<Journal, LedgerError> {
     let Some(dir) = dir else {
         return Ok(Journal::in_memory());
     };
     let path = ledger::path_of(dir, &start.run_id);
-    let journal = Journal::with_ledger(Ledger::create(&path).map_err(|err| err.to_string())?);
-    journal.start(start).map_err(|err| err.to_string())?;
+    let journal = Journal::with_ledger(Ledger::create(&path)?);
+    journal.start(start)?;
     Ok(journal)
 }
 
@@ -190,7 +190,9 @@ async fn search_one(
     if !carries_marker(resource, marker) {
         return Err("its body template has no string that can carry the run marker".into());
     }
-    let listed = list(ctx.transport.as_ref(), &planned.target, resource).await?;
+    let listed = list(ctx.transport.as_ref(), &planned.target, resource)
+        .await
+        .map_err(|err| err.to_string())?;
     Ok(marked_left(&listed, planned, resource, marker))
 }
 
@@ -224,7 +226,7 @@ pub async fn list(
     transport: &dyn Transport,
     target: &ResolvedTarget,
     resource: &Resource,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, ListError> {
     let scope = Scope {
         base: &target.base_url,
         registry: &Registry::default(),
@@ -235,13 +237,12 @@ pub async fn list(
         listing.format,
         ListingFormat::None | ListingFormat::Propfind
     ) {
-        return Err(format!(
-            "its collection is not read with a GET (`format = \"{}\"`)",
-            listing.format.name()
-        ));
+        return Err(ListError::NotAGet {
+            format: listing.format.name(),
+        });
     }
-    let clearance = guard::clear(scope, Method::Get, &target.url(&listing.path))
-        .map_err(|refusal| format!("the collection could not be listed ({refusal})"))?;
+    let clearance =
+        guard::clear(scope, Method::Get, &target.url(&listing.path)).map_err(ListError::Refused)?;
     let url = clearance.url().to_owned();
     let mut attempt = 1;
     let answer = loop {
@@ -255,12 +256,12 @@ pub async fn list(
         tokio::time::sleep(faults::backoff(attempt)).await;
         attempt += 1;
     };
-    let raw = answer.map_err(|err| format!("the collection could not be listed ({err})"))?;
+    let raw = answer.map_err(ListError::Send)?;
     if !(200..300).contains(&raw.status) {
-        return Err(format!(
-            "the collection could not be listed (GET {url} answered {})",
-            raw.status
-        ));
+        return Err(ListError::Status {
+            url,
+            status: raw.status,
+        });
     }
     let record = response_record(&raw, &Scrubber::for_headers(&target.target.headers));
     // The first page: what a run just created is on it on most APIs.
@@ -271,7 +272,27 @@ pub async fn list(
     };
     read_page(listing, at, &record)
         .map(|page| page.entries)
-        .map_err(|why| format!("GET {url}: {why}"))
+        .map_err(|why| ListError::Page { url, why })
+}
+
+/// Why the items of a collection could not be read (the reason a search for leftovers gives).
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The listing is not read with a GET.
+    #[error("its collection is not read with a GET (`format = \"{format}\"`)")]
+    NotAGet { format: &'static str },
+    /// The ownership guard refused the GET.
+    #[error("the collection could not be listed ({0})")]
+    Refused(Refusal),
+    /// The GET got no answer.
+    #[error("the collection could not be listed ({0})")]
+    Send(SendError),
+    /// The GET was answered with a status other than 2xx.
+    #[error("the collection could not be listed (GET {url} answered {status})")]
+    Status { url: String, status: u16 },
+    /// The first page of the listing could not be read.
+    #[error("GET {url}: {why}")]
+    Page { url: String, why: PageError },
 }
 
 /// A resource the run very probably created but cannot prove it did.

@@ -123,7 +123,7 @@ pub async fn run(
     ) {
         (Some(reason), _) => Err(format!("{reason}; nothing was sent")),
         (None, Ok(())) => probe::reachability(&ctx, scenarios).await,
-        (None, Err(reason)) => Err(reason),
+        (None, Err(err)) => Err(err.to_string()),
     };
     match ready {
         Err(reason) => report.outcome = RunOutcome::CannotTest { reason },

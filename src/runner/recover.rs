@@ -47,9 +47,10 @@ pub async fn recover(
         CancellationToken::new(),
     );
     let mut recovery = Recovery::default();
-    if let Err(reason) =
+    if let Err(err) =
         crate::session::auth::prepare(scenarios.iter().map(|p| &p.target), &ctx.cancel).await
     {
+        let reason = err.to_string();
         recovery.left_behind = replayed.open.keys().map(|url| left(url, &reason)).collect();
         return recovery;
     }
@@ -294,7 +295,7 @@ async fn search(
     };
     let resource = leftovers::bound(planned, resource, collection);
     match leftovers::list(ctx.transport.as_ref(), &planned.target, &resource).await {
-        Err(why) => unsearchable(why),
+        Err(why) => unsearchable(why.to_string()),
         Ok(items) => leftovers::marked_left(&items, planned, &resource, marker),
     }
 }

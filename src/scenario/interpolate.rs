@@ -23,16 +23,31 @@ pub struct Interpolated {
 /// every rule on header values and credentials accepts.
 pub const STAND_IN: &str = "idemfuzz-check-stand-in";
 
+/// Why a `${VAR}` reference cannot be expanded; each names the variable or the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InterpolateError {
+    #[error("environment variable `{name}` is not set")]
+    Unset { name: String },
+    #[error("unterminated `${{` in `{text}` (write `$$` for a literal `$`)")]
+    Unterminated { text: String },
+    #[error(
+        "invalid environment variable name `{name}` in `{text}`: use letters, digits and `_`, not starting with a digit"
+    )]
+    BadName { name: String, text: String },
+}
+
 /// Expands every `${VAR}` in `text`. An unset variable or a malformed reference is an error
-/// whose message names it (an unset one is [`STAND_IN`] when the snapshot says so).
-pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, String> {
+/// that names it (an unset one is [`STAND_IN`] when the snapshot says so).
+pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, InterpolateError> {
     let mut used_env = false;
     let value = expand(text, |name| {
         used_env = true;
         match env.get(name) {
             Some(value) => Ok(value),
             None if env.stands_in_for_unset() => Ok(STAND_IN),
-            None => Err(format!("environment variable `{name}` is not set")),
+            None => Err(InterpolateError::Unset {
+                name: name.to_owned(),
+            }),
         }
     })?;
     let shown = if used_env {
@@ -63,8 +78,8 @@ pub fn variables(text: &str) -> Vec<String> {
 /// `text` with every `${VAR}` replaced by what `lookup` gives for `VAR`, and `$$` by `$`.
 fn expand<'v>(
     text: &str,
-    mut lookup: impl FnMut(&str) -> Result<&'v str, String>,
-) -> Result<String, String> {
+    mut lookup: impl FnMut(&str) -> Result<&'v str, InterpolateError>,
+) -> Result<String, InterpolateError> {
     let mut value = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
@@ -87,15 +102,21 @@ fn expand<'v>(
 }
 
 /// Splits `NAME}rest` into the variable name and what follows the `}`.
-fn variable_name<'a>(reference: &'a str, whole: &str) -> Result<(&'a str, &'a str), String> {
+fn variable_name<'a>(
+    reference: &'a str,
+    whole: &str,
+) -> Result<(&'a str, &'a str), InterpolateError> {
     let close = reference
         .find('}')
-        .ok_or_else(|| format!("unterminated `${{` in `{whole}` (write `$$` for a literal `$`)"))?;
+        .ok_or_else(|| InterpolateError::Unterminated {
+            text: whole.to_owned(),
+        })?;
     let name = &reference[..close];
     if !crate::scenario::placeholder::is_name(name) {
-        return Err(format!(
-            "invalid environment variable name `{name}` in `{whole}`: use letters, digits and `_`, not starting with a digit"
-        ));
+        return Err(InterpolateError::BadName {
+            name: name.to_owned(),
+            text: whole.to_owned(),
+        });
     }
     Ok((name, &reference[close + 1..]))
 }
@@ -143,7 +164,7 @@ mod tests {
     #[test]
     fn unset_variable_is_named() {
         let err = interpolate("Bearer ${MISSING}", &env()).expect_err("unset");
-        assert_eq!(err, "environment variable `MISSING` is not set");
+        assert_eq!(err.to_string(), "environment variable `MISSING` is not set");
     }
 
     #[test]
@@ -167,11 +188,13 @@ mod tests {
         assert!(
             interpolate("${API_TOKEN", &env())
                 .expect_err("open")
+                .to_string()
                 .contains("unterminated")
         );
         assert!(
             interpolate("${}", &env())
                 .expect_err("empty")
+                .to_string()
                 .contains("invalid environment variable name ``")
         );
         assert!(interpolate("${1X}", &env()).is_err());

@@ -36,7 +36,8 @@ pub use pointer::{IgnorePattern, JsonPointer};
 pub use representation::{Representation, RepresentationKind};
 pub use template::TemplateNode;
 pub use validate::{
-    BAD_HEADER_VALUE, REDACTED, check_base_url, is_credential_name, is_header_name, is_header_value,
+    BAD_HEADER_VALUE, BaseUrlError, REDACTED, check_base_url, is_credential_name, is_header_name,
+    is_header_value,
 };
 
 /// Default per-request timeout.

@@ -49,8 +49,25 @@ pub fn whole(text: &str) -> Option<Placeholder> {
     }
 }
 
+/// Why a placeholder has no value to stand for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceholderError {
+    #[error("`{{{name}}}` has no value")]
+    NoValue { name: String },
+    /// `{name+1}` on a value that is not a number; `value` is its text.
+    #[error("`{{{name}{offset:+}}}` needs a number, but `{name}` is {value}")]
+    NotANumber {
+        name: String,
+        offset: i64,
+        value: String,
+    },
+}
+
 /// Replaces every placeholder in `text` by its value's text.
-pub fn substitute_text(text: &str, vars: &BTreeMap<String, Value>) -> Result<String, String> {
+pub fn substitute_text(
+    text: &str,
+    vars: &BTreeMap<String, Value>,
+) -> Result<String, PlaceholderError> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for (range, placeholder) in find(text) {
@@ -107,7 +124,10 @@ fn body_len(body: &Value, lens: &BTreeMap<&str, usize>) -> usize {
 }
 
 /// Replaces placeholders in every string of a JSON body (object keys are left alone).
-pub fn substitute_body(body: &Value, vars: &BTreeMap<String, Value>) -> Result<Value, String> {
+pub fn substitute_body(
+    body: &Value,
+    vars: &BTreeMap<String, Value>,
+) -> Result<Value, PlaceholderError> {
     Ok(match body {
         Value::String(text) => match whole(text) {
             Some(placeholder) => resolve(&placeholder, vars)?,
@@ -122,7 +142,7 @@ pub fn substitute_body(body: &Value, vars: &BTreeMap<String, Value>) -> Result<V
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), substitute_body(v, vars)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, PlaceholderError>>()?,
         ),
         other => other.clone(),
     })
@@ -139,21 +159,22 @@ pub fn find_in_body(body: &Value) -> Vec<Placeholder> {
 }
 
 /// The value a placeholder stands for.
-pub fn resolve(placeholder: &Placeholder, vars: &BTreeMap<String, Value>) -> Result<Value, String> {
+pub fn resolve(
+    placeholder: &Placeholder,
+    vars: &BTreeMap<String, Value>,
+) -> Result<Value, PlaceholderError> {
     let value = vars
         .get(&placeholder.name)
-        .ok_or_else(|| format!("`{{{}}}` has no value", placeholder.name))?;
+        .ok_or_else(|| PlaceholderError::NoValue {
+            name: placeholder.name.clone(),
+        })?;
     if placeholder.offset == 0 {
         return Ok(value.clone());
     }
-    add(value, placeholder.offset).ok_or_else(|| {
-        format!(
-            "`{{{}{:+}}}` needs a number, but `{}` is {}",
-            placeholder.name,
-            placeholder.offset,
-            placeholder.name,
-            as_text(value)
-        )
+    add(value, placeholder.offset).ok_or_else(|| PlaceholderError::NotANumber {
+        name: placeholder.name.clone(),
+        offset: placeholder.offset,
+        value: as_text(value),
     })
 }
 
@@ -280,11 +301,15 @@ mod tests {
     #[test]
     fn errors_name_the_placeholder() {
         assert_eq!(
-            substitute_text("{nope}", &vars()).expect_err("undefined"),
+            substitute_text("{nope}", &vars())
+                .expect_err("undefined")
+                .to_string(),
             "`{nope}` has no value"
         );
         assert_eq!(
-            substitute_text("{id+1}", &vars()).expect_err("not a number"),
+            substitute_text("{id+1}", &vars())
+                .expect_err("not a number")
+                .to_string(),
             "`{id+1}` needs a number, but `id` is idf-1"
         );
     }

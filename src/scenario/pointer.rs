@@ -22,7 +22,7 @@ impl JsonPointer {
 
     /// Parses RFC 6901 text: `""` is the root, anything else starts with `/`; `~1` stands for
     /// `/` and `~0` for `~` inside a token.
-    pub fn parse(text: &str) -> Result<JsonPointer, String> {
+    pub fn parse(text: &str) -> Result<JsonPointer, PointerError> {
         split_tokens(text).map(JsonPointer)
     }
 
@@ -86,7 +86,7 @@ impl fmt::Display for JsonPointer {
 }
 
 impl FromStr for JsonPointer {
-    type Err = String;
+    type Err = PointerError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         JsonPointer::parse(text)
@@ -118,10 +118,10 @@ pub struct IgnorePattern(Vec<Segment>);
 
 impl IgnorePattern {
     /// Parses a pattern: pointer syntax where a whole segment `*` is a wildcard.
-    pub fn parse(text: &str) -> Result<IgnorePattern, String> {
+    pub fn parse(text: &str) -> Result<IgnorePattern, PointerError> {
         let tokens = split_tokens(text)?;
         if tokens.is_empty() {
-            return Err("an ignore pattern cannot be the whole document (\"\")".into());
+            return Err(PointerError::WholeDocument);
         }
         // A literal `*` key cannot be escaped in RFC 6901, so `*` always means "any".
         let segments = text
@@ -274,19 +274,30 @@ fn array_index(token: &str) -> Option<usize> {
     token.parse().ok()
 }
 
-fn split_tokens(text: &str) -> Result<Vec<String>, String> {
+/// Why a JSON pointer or an ignore pattern cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PointerError {
+    #[error("invalid JSON pointer `{text}`: it must be empty or start with `/`")]
+    NoLeadingSlash { text: String },
+    #[error("invalid JSON pointer `{text}`: `~` must be followed by `0` or `1`")]
+    BadEscape { text: String },
+    #[error("an ignore pattern cannot be the whole document (\"\")")]
+    WholeDocument,
+}
+
+fn split_tokens(text: &str) -> Result<Vec<String>, PointerError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
     let Some(rest) = text.strip_prefix('/') else {
-        return Err(format!(
-            "invalid JSON pointer `{text}`: it must be empty or start with `/`"
-        ));
+        return Err(PointerError::NoLeadingSlash {
+            text: text.to_owned(),
+        });
     };
     rest.split('/').map(|raw| unescape(raw, text)).collect()
 }
 
-fn unescape(raw: &str, whole: &str) -> Result<String, String> {
+fn unescape(raw: &str, whole: &str) -> Result<String, PointerError> {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
@@ -298,9 +309,9 @@ fn unescape(raw: &str, whole: &str) -> Result<String, String> {
             Some('0') => out.push('~'),
             Some('1') => out.push('/'),
             _ => {
-                return Err(format!(
-                    "invalid JSON pointer `{whole}`: `~` must be followed by `0` or `1`"
-                ));
+                return Err(PointerError::BadEscape {
+                    text: whole.to_owned(),
+                });
             }
         }
     }
@@ -353,9 +364,15 @@ mod tests {
         assert!(
             JsonPointer::parse("a")
                 .unwrap_err()
+                .to_string()
                 .contains("start with `/`")
         );
-        assert!(JsonPointer::parse("/a~2").unwrap_err().contains("`~`"));
+        assert!(
+            JsonPointer::parse("/a~2")
+                .unwrap_err()
+                .to_string()
+                .contains("`~`")
+        );
         assert!(JsonPointer::parse("/a~").is_err());
     }
 

@@ -236,20 +236,31 @@ async fn run_token_command(command: &str, scenario: &str) -> Result<String, Auth
     Ok(token)
 }
 
+/// Why a run cannot test a target: its credentials could not be obtained before the first
+/// request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot test {base_url}: {source}")]
+pub struct PrepareError {
+    pub base_url: String,
+    #[source]
+    pub source: AuthError,
+}
+
 /// Obtains the token of every target before the first request (runs token commands).
-/// `Err` is the one-line reason the run cannot test.
 pub async fn prepare(
     targets: impl IntoIterator<Item = &ResolvedTarget>,
     cancel: &CancellationToken,
-) -> Result<(), String> {
+) -> Result<(), PrepareError> {
     for target in targets {
         let Some(credentials) = &target.auth else {
             continue;
         };
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
-            ready = credentials.ensure() => ready
-                .map_err(|err| format!("cannot test {}: {err}", target.base_url))?,
+            ready = credentials.ensure() => ready.map_err(|source| PrepareError {
+                base_url: target.base_url.clone(),
+                source,
+            })?,
         }
     }
     Ok(())

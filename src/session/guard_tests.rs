@@ -279,7 +279,7 @@ proptest! {
         let template = format!("/things/{}", template.join("/"));
         let found = crate::scenario::placeholder::find(&template);
         let Ok(path) = wire_url::fill(&template, &found, |p| {
-            Ok(if p.name == "id" { "idf-x-c0001-1".to_owned() } else { capture.clone() })
+            Ok::<_, String>(if p.name == "id" { "idf-x-c0001-1".to_owned() } else { capture.clone() })
         }) else {
             return Ok(());
         };

@@ -238,8 +238,9 @@ pub fn read(path: &Path) -> Result<Replayed, LedgerError> {
     })
 }
 
-/// Replays entries in order (the first must be `start`).
-pub fn replay(entries: Vec<Entry>) -> Result<Replayed, String> {
+/// Replays entries in order (the first must be `start`); `Err` is why they are unusable, which
+/// [`read`] reports with the ledger's path.
+fn replay(entries: Vec<Entry>) -> Result<Replayed, String> {
     let mut entries = entries.into_iter();
     let start = match entries.next() {
         Some(Entry::Start(start)) if start.format == FORMAT => start,

@@ -5,9 +5,9 @@
 use serde_json::Value;
 
 use crate::model::exchange::{Body, ResponseRecord};
-use crate::scenario::{Listing, ListingFormat};
-use crate::snapshot::pagination::{PageFacts, next_url};
-use crate::snapshot::xml;
+use crate::scenario::{JsonPointer, Listing, ListingFormat};
+use crate::snapshot::pagination::{NextPageError, PageFacts, next_url};
+use crate::snapshot::xml::{self, XmlError};
 
 /// Longest server-controlled text quoted in a reason.
 const CLIP: usize = 80;
@@ -31,18 +31,50 @@ pub struct PageAt<'a> {
     pub number: u32,
 }
 
+/// Why a page of a listing cannot be read (server-controlled text in it is clipped).
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// The page was answered with a status other than 2xx (`status`: its status text).
+    #[error("the listing {url} answered {status}")]
+    Status { url: String, status: String },
+    /// A JSON listing whose answer is not JSON.
+    #[error("the listing is not JSON ({content_type}, {bytes} bytes)")]
+    NotJson { content_type: String, bytes: usize },
+    /// An XML listing longer than a recorded body keeps.
+    #[error("the listing is longer than idemfuzz keeps ({bytes} bytes)")]
+    TooLong { bytes: usize },
+    /// An XML listing whose text does not parse.
+    #[error("the listing is {source} ({content_type})")]
+    Xml {
+        #[source]
+        source: XmlError,
+        content_type: String,
+    },
+    /// An XML listing whose answer is not text.
+    #[error("the listing is not XML ({content_type})")]
+    NotXml { content_type: String },
+    /// A JSON listing without an array at `items` (`found`: what is there).
+    #[error("the listing has no array at \"{items}\" (found `{found}`)")]
+    NoArray { items: JsonPointer, found: String },
+    /// Nothing at `items`, not even an XML element's parent.
+    #[error("the listing has no entries at \"{items}\"")]
+    NoEntries { items: JsonPointer },
+    /// Where the next page is cannot be told.
+    #[error(transparent)]
+    NextPage(#[from] NextPageError),
+}
+
 /// Reads one page, or says why it cannot be read.
 pub fn read_page(
     listing: &Listing,
     at: PageAt<'_>,
     response: &ResponseRecord,
-) -> Result<Page, String> {
+) -> Result<Page, PageError> {
     if !response.is_success() {
-        return Err(format!(
-            "the listing {} answered {}",
-            clip(at.url),
-            response.status_text()
-        ));
+        return Err(PageError::Status {
+            url: clip(at.url),
+            status: response.status_text(),
+        });
     }
     let document = document(&listing.format, response)?;
     let entries = entries(&listing.format, &document)?;
@@ -64,33 +96,34 @@ pub fn read_page(
 }
 
 /// The page's document: JSON as it is, XML read as JSON.
-fn document(format: &ListingFormat, response: &ResponseRecord) -> Result<Value, String> {
+fn document(format: &ListingFormat, response: &ResponseRecord) -> Result<Value, PageError> {
     let kind = response.header("content-type").unwrap_or("no Content-Type");
     match (format, &response.body) {
         (ListingFormat::Json { .. }, Body::Json { value }) => Ok(value.clone()),
-        (ListingFormat::Json { .. }, _) => Err(format!(
-            "the listing is not JSON ({}, {} bytes)",
-            clip(kind),
-            response.body_len
-        )),
+        (ListingFormat::Json { .. }, _) => Err(PageError::NotJson {
+            content_type: clip(kind),
+            bytes: response.body_len,
+        }),
         (
             _,
             Body::Text {
                 truncated: true, ..
             },
-        ) => Err(format!(
-            "the listing is longer than idemfuzz keeps ({} bytes)",
-            response.body_len
-        )),
-        (_, Body::Text { text, .. }) => {
-            xml::to_json(text).map_err(|err| format!("the listing is {err} ({})", clip(kind)))
-        }
-        _ => Err(format!("the listing is not XML ({})", clip(kind))),
+        ) => Err(PageError::TooLong {
+            bytes: response.body_len,
+        }),
+        (_, Body::Text { text, .. }) => xml::to_json(text).map_err(|source| PageError::Xml {
+            source,
+            content_type: clip(kind),
+        }),
+        _ => Err(PageError::NotXml {
+            content_type: clip(kind),
+        }),
     }
 }
 
 /// The entries at the format's place: an array, or (XML) one element or none at all.
-fn entries(format: &ListingFormat, document: &Value) -> Result<Vec<Value>, String> {
+fn entries(format: &ListingFormat, document: &Value) -> Result<Vec<Value>, PageError> {
     let Some(items) = format.items() else {
         return Ok(Vec::new());
     };
@@ -100,18 +133,17 @@ fn entries(format: &ListingFormat, document: &Value) -> Result<Vec<Value>, Strin
         // XML has no empty list: one element is an object, none is absent (its parent is there).
         Some(one @ Value::Object(_)) if xml => Ok(vec![one.clone()]),
         None if xml && parent_exists(&items, document) => Ok(Vec::new()),
-        Some(other) if !xml => Err(format!(
-            "the listing has no array at \"{items}\" (found `{}`)",
-            clip(&other.to_string())
-        )),
-        _ => Err(format!("the listing has no entries at \"{items}\"")),
+        Some(other) if !xml => Err(PageError::NoArray {
+            items,
+            found: clip(&other.to_string()),
+        }),
+        _ => Err(PageError::NoEntries { items }),
     }
 }
 
-fn parent_exists(items: &crate::scenario::JsonPointer, document: &Value) -> bool {
+fn parent_exists(items: &JsonPointer, document: &Value) -> bool {
     let tokens = items.tokens();
-    let parent =
-        crate::scenario::JsonPointer::from_tokens(&tokens[..tokens.len().saturating_sub(1)]);
+    let parent = JsonPointer::from_tokens(&tokens[..tokens.len().saturating_sub(1)]);
     parent.get(document).is_some_and(Value::is_object)
 }
 
@@ -169,12 +201,12 @@ mod tests {
         assert_eq!(page.unwrap().entries, vec![json!({"id": "a"})]);
         let html = read_page(&listing, AT, &answer(200, "text/html", "<html></html>"));
         assert_eq!(
-            html.unwrap_err(),
+            html.unwrap_err().to_string(),
             "the listing is not JSON (text/html, 13 bytes)"
         );
         let missing = read_page(&listing, AT, &answer(404, "application/json", "{}"));
         assert_eq!(
-            missing.unwrap_err(),
+            missing.unwrap_err().to_string(),
             "the listing http://h/things answered 404"
         );
         let object = read_page(
@@ -183,7 +215,7 @@ mod tests {
             &answer(200, "application/json", r#"{"items": {}}"#),
         );
         assert_eq!(
-            object.unwrap_err(),
+            object.unwrap_err().to_string(),
             "the listing has no array at \"/items\" (found `{}`)"
         );
     }

@@ -5,8 +5,31 @@
 use serde_json::Value;
 
 use crate::model::exchange::ResponseRecord;
-use crate::scenario::Pages;
+use crate::scenario::{JsonPointer, Pages};
 use crate::snapshot::listing::clip;
+
+/// Why the next page of a listing cannot be told.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NextPageError {
+    /// The member the next page's URL or token is read from is not a string (`found`: what
+    /// it is, clipped).
+    #[error("the next page's link at \"{at}\" is not a string: {found}")]
+    NotAString { at: JsonPointer, found: String },
+    /// The next page's link (clipped) does not resolve against the page's URL.
+    #[error("the next page's link `{reference}` is not a URL ({source})")]
+    NotAUrl {
+        reference: String,
+        #[source]
+        source: url::ParseError,
+    },
+    /// The listing's first URL, which a token or page number goes into, is not a URL.
+    #[error("{url} ({source})")]
+    FirstNotAUrl {
+        url: String,
+        #[source]
+        source: url::ParseError,
+    },
+}
 
 /// What one page says about the next.
 pub struct PageFacts<'a> {
@@ -24,7 +47,7 @@ pub struct PageFacts<'a> {
 }
 
 /// The absolute URL of the next page, `None` at the end, or why it cannot be told.
-pub fn next_url(pages: &Pages, page: &PageFacts<'_>) -> Result<Option<String>, String> {
+pub fn next_url(pages: &Pages, page: &PageFacts<'_>) -> Result<Option<String>, NextPageError> {
     match pages {
         Pages::Link { rel } => link_target(page.response, rel)
             .map(|target| resolve(page.url, &target))
@@ -45,15 +68,15 @@ pub fn next_url(pages: &Pages, page: &PageFacts<'_>) -> Result<Option<String>, S
 }
 
 /// The string at a pointer: `None` when absent, null or empty (the last page).
-fn text_at(document: &Value, at: &crate::scenario::JsonPointer) -> Result<Option<String>, String> {
+fn text_at(document: &Value, at: &JsonPointer) -> Result<Option<String>, NextPageError> {
     match at.get(document) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!(
-            "the next page's link at \"{at}\" is not a string: {}",
-            clip(&other.to_string())
-        )),
+        Some(other) => Err(NextPageError::NotAString {
+            at: at.clone(),
+            found: clip(&other.to_string()),
+        }),
     }
 }
 
@@ -96,21 +119,22 @@ fn links(value: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// A reference resolved against a page URL (RFC 3986 §5).
-fn resolve(base: &str, reference: &str) -> Result<String, String> {
+fn resolve(base: &str, reference: &str) -> Result<String, NextPageError> {
     reqwest::Url::parse(base)
         .and_then(|base| base.join(reference))
         .map(String::from)
-        .map_err(|err| {
-            format!(
-                "the next page's link `{}` is not a URL ({err})",
-                clip(reference)
-            )
+        .map_err(|source| NextPageError::NotAUrl {
+            reference: clip(reference),
+            source,
         })
 }
 
 /// `url` with the query parameter `name` set to `value` (replacing any earlier one).
-fn with_param(url: &str, name: &str, value: &str) -> Result<String, String> {
-    let mut parsed = reqwest::Url::parse(url).map_err(|err| format!("{url} ({err})"))?;
+fn with_param(url: &str, name: &str, value: &str) -> Result<String, NextPageError> {
+    let mut parsed = reqwest::Url::parse(url).map_err(|source| NextPageError::FirstNotAUrl {
+        url: url.to_string(),
+        source,
+    })?;
     let kept: Vec<(String, String)> = parsed
         .query_pairs()
         .filter(|(key, _)| key != name)

@@ -8,9 +8,14 @@
 
 use serde_json::{Map, Value};
 
+/// Why a text is not an XML document.
+#[derive(Debug, thiserror::Error)]
+#[error("not XML ({0})")]
+pub struct XmlError(#[from] roxmltree::Error);
+
 /// The document as JSON, or why it is not XML.
-pub fn to_json(text: &str) -> Result<Value, String> {
-    let document = roxmltree::Document::parse(text).map_err(|err| format!("not XML ({err})"))?;
+pub fn to_json(text: &str) -> Result<Value, XmlError> {
+    let document = roxmltree::Document::parse(text)?;
     let root = document.root_element();
     let mut top = Map::new();
     top.insert(root.tag_name().name().to_string(), element(root));

@@ -73,7 +73,8 @@ fn secret(
     what: &str,
     env: &EnvSnapshot,
 ) -> Checked<SecretText> {
-    let interpolated = interpolate(text.get_ref(), env).map_err(|m| ctx.err(text.span(), m))?;
+    let interpolated =
+        interpolate(text.get_ref(), env).map_err(|e| ctx.err(text.span(), e.to_string()))?;
     if interpolated.value.is_empty() {
         return Err(ctx.err(text.span(), format!("the `{what}` value is empty")));
     }

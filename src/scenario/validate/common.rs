@@ -115,7 +115,7 @@ pub fn is_header_value(value: &str) -> bool {
 
 /// A JSON pointer.
 pub(crate) fn pointer(ctx: Ctx<'_>, text: &Spanned<String>) -> Checked<JsonPointer> {
-    JsonPointer::parse(text.get_ref()).map_err(|message| ctx.err(text.span(), message))
+    JsonPointer::parse(text.get_ref()).map_err(|err| ctx.err(text.span(), err.to_string()))
 }
 
 /// A TOML value as JSON.

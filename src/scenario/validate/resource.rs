@@ -366,7 +366,9 @@ fn required(ctx: Ctx<'_>, docs: &[Spanned<String>], body: &TemplateNode) -> Chec
 
 fn ignore(ctx: Ctx<'_>, docs: &[Spanned<String>]) -> Checked<Vec<IgnorePattern>> {
     docs.iter()
-        .map(|doc| IgnorePattern::parse(doc.get_ref()).map_err(|m| ctx.err(doc.span(), m)))
+        .map(|doc| {
+            IgnorePattern::parse(doc.get_ref()).map_err(|err| ctx.err(doc.span(), err.to_string()))
+        })
         .collect()
 }
 

@@ -26,7 +26,7 @@ pub(super) fn target(
 ) -> Checked<Target> {
     let base_url = doc
         .base_url
-        .map(|url| check_base_url(url.get_ref()).map_err(|m| ctx.err(url.span(), m)))
+        .map(|url| check_base_url(url.get_ref()).map_err(|e| ctx.err(url.span(), e.to_string())))
         .transpose()?;
     let timeout = doc
         .timeout
@@ -75,30 +75,52 @@ pub(super) fn max_body_bytes(ctx: Ctx<'_>, doc: Option<&Spanned<i64>>) -> Checke
 /// The largest `max_body_bytes` accepted.
 const MAX_BODY_BYTES_LIMIT: u64 = 1024 * 1024 * 1024;
 
+/// Why a base URL cannot be used. Credentials it carries are never repeated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("invalid base URL `{text}`: {reason}")]
+    Invalid { text: String, reason: String },
+    #[error("the base URL `{text}` must use http or https, not `{scheme}`")]
+    Scheme { text: String, scheme: String },
+    #[error("the base URL `{text}` has no host")]
+    NoHost { text: String },
+    /// `shown` has the user-info replaced.
+    #[error(
+        "the base URL `{shown}` carries credentials; put them in [target.headers] (e.g. Authorization = \"Basic ${{API_AUTH}}\") so they are never printed"
+    )]
+    Credentials { shown: String },
+    #[error("the base URL `{text}` cannot have a query or a fragment")]
+    QueryOrFragment { text: String },
+}
+
 /// Checks a base URL (from a file, `--base-url` or `IDEMFUZZ_BASE_URL`): absolute http(s) with
 /// a host, no query or fragment. Returns it without a trailing `/`, so request URLs are
 /// `base_url + path`.
-pub fn check_base_url(text: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("invalid base URL `{text}`: {e}"))?;
+pub fn check_base_url(text: &str) -> Result<String, BaseUrlError> {
+    let url = reqwest::Url::parse(text).map_err(|e| BaseUrlError::Invalid {
+        text: text.to_owned(),
+        reason: e.to_string(),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "the base URL `{text}` must use http or https, not `{}`",
-            url.scheme()
-        ));
+        return Err(BaseUrlError::Scheme {
+            text: text.to_owned(),
+            scheme: url.scheme().to_owned(),
+        });
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("the base URL `{text}` has no host"));
+        return Err(BaseUrlError::NoHost {
+            text: text.to_owned(),
+        });
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "the base URL `{}` carries credentials; put them in [target.headers] (e.g. Authorization = \"Basic ${{API_AUTH}}\") so they are never printed",
-            redact_userinfo(&url)
-        ));
+        return Err(BaseUrlError::Credentials {
+            shown: redact_userinfo(&url),
+        });
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "the base URL `{text}` cannot have a query or a fragment"
-        ));
+        return Err(BaseUrlError::QueryOrFragment {
+            text: text.to_owned(),
+        });
     }
     Ok(text.trim_end_matches('/').to_owned())
 }
@@ -170,7 +192,8 @@ fn target_header(
     env: &EnvSnapshot,
 ) -> Checked<TargetHeader> {
     let name = sent_header_name(ctx, name)?;
-    let interpolated = interpolate(value.get_ref(), env).map_err(|m| ctx.err(value.span(), m))?;
+    let interpolated =
+        interpolate(value.get_ref(), env).map_err(|e| ctx.err(value.span(), e.to_string()))?;
     header_value(ctx, &interpolated.value, value.span())?;
     Ok(TargetHeader::new(name, interpolated))
 }

@@ -241,7 +241,7 @@ impl Session<'_> {
                 Ok(page) => page,
                 Err(reason) => {
                     read.later_page_failed = number > 1 && !response.is_success();
-                    read.entries = Err(reason);
+                    read.entries = Err(reason.to_string());
                     return Ok(read);
                 }
             };
