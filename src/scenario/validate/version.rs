@@ -51,5 +51,5 @@ fn concrete(ctx: Ctx<'_>, text: &Spanned<String>, key: &str) -> Checked<IgnorePa
             ),
         ));
     }
-    IgnorePattern::parse(text.get_ref()).map_err(|message| ctx.err(text.span(), message))
+    IgnorePattern::parse(text.get_ref()).map_err(|error| ctx.err(text.span(), error.to_string()))
 }
