@@ -160,6 +160,30 @@ fn a_couchdb_store_accepting_any_rev_is_caught() {
 }
 
 #[test]
+fn a_couchdb_store_that_creates_on_if_match_star_is_caught() {
+    // pouchdb-server reads no `If-Match` on a PUT: `If-Match: *` to a fresh id creates it.
+    // conditional-write's `*` probes run beside the version token's.
+    let api = couch(Couch::with_bug(CouchBug::IfMatchIgnoredOnPut));
+    let out = run_on(
+        &api,
+        &recipe("couchdb"),
+        &["--checks", "conditional-write"],
+        &[],
+    );
+    assert_caught(
+        &out,
+        "conditional-write",
+        "if-match-star-created",
+        "IfMatchIgnoredOnPut",
+    );
+    assert_eq!(
+        api.left_behind(),
+        Vec::<(String, String)>::new(),
+        "the documents If-Match: * created were deleted too"
+    );
+}
+
+#[test]
 fn no_child_is_written_when_the_parent_is_not_proven_created() {
     let api = Standin::start(Nested::correct());
     // The customers' POST answers 201, but its id is not where `post_id` says: the case cannot

@@ -16,6 +16,7 @@ use crate::checks::check::{Canons, Case};
 use crate::checks::fuzz::FuzzCase;
 use crate::checks::{script, table};
 use crate::fuzz::FuzzSettings;
+use crate::model::cause::Cause;
 use crate::model::check::CheckId;
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::{Finding, Severity};
@@ -576,6 +577,7 @@ fn notice_finding(
         diff: None,
         fuzz: None,
         exchanges: None,
+        cause: None,
     };
     Finding {
         rfc: notice.rfc.to_owned(),
@@ -614,5 +616,9 @@ fn to_finding(
         exchanges: violation.exchanges.unwrap_or(exchanges),
         fuzz: violation.fuzz,
         baseline: None,
+        cause: violation.cause.map(|key| Cause {
+            key,
+            also: Vec::new(),
+        }),
     }
 }
