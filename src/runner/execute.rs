@@ -267,7 +267,9 @@ async fn clean_up_case(ctx: &RunContext, work: &Work<'_>, scenario: usize, urls:
     if ctx.cancel.is_cancelled() {
         return;
     }
-    cleanup::clean_case(ctx, &work.scenarios[scenario].target, urls).await;
+    let planned = &work.scenarios[scenario];
+    let versions = cleanup::VersionMembers::of([&planned.scenario]);
+    cleanup::clean_case(ctx, &planned.target, &versions, urls).await;
 }
 
 fn jobs(plan: &Plan) -> Vec<Job> {

@@ -46,7 +46,7 @@ mod version;
 pub use nest::{PARENT_PURPOSE, ParentCase};
 
 pub use concurrent::Unanswered;
-pub use version::VersionUse;
+pub use version::{VersionUse, entity_tag};
 
 /// Transport errors in a row after which the target is considered down.
 pub const TARGET_DOWN_AFTER: u64 = 5;
