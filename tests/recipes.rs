@@ -160,6 +160,49 @@ fn a_couchdb_store_accepting_any_rev_is_caught() {
 }
 
 #[test]
+fn a_couchdb_store_that_creates_on_if_match_star_is_caught() {
+    // pouchdb-server reads no `If-Match` on a PUT: `If-Match: *` to a fresh id creates it.
+    // conditional-write's `*` probes run beside the version token's.
+    let api = couch(Couch::with_bug(CouchBug::IfMatchIgnoredOnPut));
+    let out = run_on(
+        &api,
+        &recipe("couchdb"),
+        &["--checks", "conditional-write"],
+        &[],
+    );
+    assert_caught(
+        &out,
+        "conditional-write",
+        "if-match-star-created",
+        "IfMatchIgnoredOnPut",
+    );
+    assert_eq!(
+        api.left_behind(),
+        Vec::<(String, String)>::new(),
+        "the documents If-Match: * created were deleted too"
+    );
+}
+
+#[test]
+fn a_couchdb_store_whose_etag_is_no_revision_is_cleaned_with_the_revision() {
+    // pouchdb-server's GET answers Express's weak ETag of the body: a DELETE with it as
+    // `If-Match` is refused 409 like one without, so the cleanup names the `_rev` the read holds.
+    let api = couch(Couch::with_bug(CouchBug::ExpressEtag));
+    let out = run_on(
+        &api,
+        &recipe("couchdb"),
+        &["--checks", "repeat-put,concurrent-put"],
+        &[],
+    );
+    assert!(out.code.is_some(), "the run ended: {}", out.stderr);
+    assert_eq!(
+        api.left_behind(),
+        Vec::<(String, String)>::new(),
+        "cleanup deleted every document with its revision"
+    );
+}
+
+#[test]
 fn no_child_is_written_when_the_parent_is_not_proven_created() {
     let api = Standin::start(Nested::correct());
     // The customers' POST answers 201, but its id is not where `post_id` says: the case cannot

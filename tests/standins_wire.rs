@@ -1852,6 +1852,33 @@ async fn etcd_v2_keys() {
         (exists.status, exists.json()["errorCode"].clone()),
         (412, json!(105))
     );
+    // etcd v2 evaluates neither `If-None-Match` nor `If-Match`: its conditions are the
+    // query's `prevExist`, `prevValue` and `prevIndex`.
+    let overwritten = http
+        .send(
+            "PUT",
+            "/v2/keys/idemfuzz/a",
+            &[form[0], ("if-none-match", "*")],
+            Some("value=y"),
+        )
+        .await;
+    assert_eq!(
+        (
+            overwritten.status,
+            overwritten.json()["node"]["value"].clone()
+        ),
+        (200, json!("y"))
+    );
+    let created = http
+        .send(
+            "PUT",
+            "/v2/keys/idemfuzz/m",
+            &[form[0], ("if-match", "*")],
+            Some("value=z"),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    http.call("DELETE", "/v2/keys/idemfuzz/m").await;
     let deleted = http.call("DELETE", "/v2/keys/idemfuzz/a").await;
     assert_eq!(
         (deleted.status, deleted.json()["action"].clone()),

@@ -368,6 +368,7 @@ fn conditional_record(outcomes: Vec<Outcome>) -> conditional_write::Record {
     conditional_write::Record {
         via: conditional_write::Via::EntityTag,
         initial_etag: Some("\"abc\"".into()),
+        etags_declared: true,
         initial_token: None,
         outcomes,
     }
@@ -489,6 +490,7 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
         via: conditional_write::Via::EntityTag,
         initial_token: None,
         initial_etag: None,
+        etags_declared: true,
         outcomes: Vec::new(),
     };
     assert_eq!(
@@ -499,6 +501,7 @@ fn conditional_write_without_a_usable_etag_is_one_finding() {
         via: conditional_write::Via::EntityTag,
         initial_token: None,
         initial_etag: Some("W/\"abc\"".into()),
+        etags_declared: true,
         outcomes: vec![outcome(Probe::WeakPut, 412, false)],
     };
     assert_eq!(
@@ -576,6 +579,10 @@ fn lost_update_with_version_tokens_accepts_409_and_catches_both_succeeding() {
     let both = lost_update::judge(&tokens([200, 200], 2), &canon);
     assert_eq!(rules(&both), ["both-succeeded"]);
     assert!(both[0].title.contains("same version token"));
+    assert_eq!(
+        both[0].cause.as_deref(),
+        Some(conditional_write::VERSION_TOKEN_IGNORED)
+    );
     let wrong = lost_update::judge(&tokens([200, 400], 1), &canon);
     assert_eq!(rules(&wrong), ["loser-not-412"]);
     let missing = lost_update::Record {
@@ -603,6 +610,7 @@ fn token_record(status: u16, applied: bool) -> conditional_write::Record {
             member: "/_rev".into(),
         },
         initial_etag: None,
+        etags_declared: false,
         initial_token: Some(json!("1-a")),
         outcomes,
     }
@@ -619,6 +627,10 @@ fn conditional_write_with_version_tokens_accepts_409_or_412_for_a_stale_token() 
     let ignored = conditional_write::judge(&token_record(200, true), &canon(&[]));
     assert_eq!(rules(&ignored), ["ignores-version-token"]);
     assert_eq!(severities(&ignored), vec![Severity::Error]);
+    assert_eq!(
+        ignored[0].cause.as_deref(),
+        Some(conditional_write::VERSION_TOKEN_IGNORED)
+    );
     let no_token = conditional_write::Record {
         initial_token: None,
         outcomes: Vec::new(),
@@ -768,4 +780,61 @@ fn post_put_creation_judges_what_the_session_would_not_adopt_without_filling_it(
     assert_eq!(rules(&unreadable), ["created-unreadable"]);
     let nothing = post_put_creation::judge(&post_put_record(None), &canon);
     assert_eq!(rules(&nothing), ["post-no-id"]);
+}
+
+/// A token resource's case as it runs now: the token probes, and between its PUTs and DELETEs
+/// the two `*` probes — the `If-None-Match: *` PUT without a token, so a refusal for the
+/// missing token is its precondition failing (`moot`).
+fn token_record_with_stars(create_only: u16, created: bool) -> conditional_write::Record {
+    use Probe::*;
+    let mut record = token_record(409, false);
+    let mut overwrite = outcome(CreateOnlyPut, create_only, created);
+    overwrite.moot = true;
+    let at = record
+        .outcomes
+        .iter()
+        .position(|o| o.probe == TokenStaleDelete)
+        .expect("the stale DELETE");
+    record.outcomes.insert(at, overwrite);
+    record
+        .outcomes
+        .insert(at + 1, outcome(MissingStar, 409, false));
+    record
+}
+
+#[test]
+fn conditional_write_with_version_tokens_judges_the_star_probes_too() {
+    // CouchDB refuses the overwrite without `_rev` with 409 and `If-Match: *` with 409 (400 on
+    // the real server): clean.
+    let clean = conditional_write::judge(&token_record_with_stars(409, false), &canon(&[]));
+    assert!(clean.is_empty(), "{}", titles(&clean));
+    // A store that overwrites whatever If-None-Match says is caught, and on its own cause.
+    let overwrote = conditional_write::judge(&token_record_with_stars(200, true), &canon(&[]));
+    assert_eq!(rules(&overwrote), ["if-none-match-overwrote"]);
+    assert_eq!(overwrote[0].cause, None);
+    // Stale tokens and `*` ignored alike: the token's finding keeps its cause, the headers'
+    // finding lists only the header probes.
+    let mut all = token_record_with_stars(200, true);
+    for o in &mut all.outcomes {
+        if matches!(
+            o.probe,
+            Probe::TokenStalePut | Probe::TokenStaleDelete | Probe::MissingStar
+        ) {
+            *o = outcome(o.probe, 200, true);
+        }
+    }
+    let found = conditional_write::judge(&all, &canon(&[]));
+    assert_eq!(
+        rules(&found),
+        ["ignores-preconditions", "ignores-version-token"]
+    );
+    assert!(
+        !found[0].observed.contains("version token"),
+        "{}",
+        found[0].observed
+    );
+    assert_eq!(
+        found[1].cause.as_deref(),
+        Some(conditional_write::VERSION_TOKEN_IGNORED)
+    );
 }

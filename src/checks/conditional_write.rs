@@ -17,6 +17,19 @@
 //! every probe's body carries the token of the same read as its tag (the stale tag's stale
 //! token; none with `If-None-Match: *`), so a request that would fail without its precondition
 //! may be refused with another status than 412 (RFC 9110 §13.2.1); only its state is judged.
+//!
+//! The two `*` probes need no entity tag (RFC 9110 §13.1.1, §13.1.2), so they run on every
+//! resource that supports PUT, also without `etags = true` or a version token (then they are
+//! the whole case); with a version token alone they run between the token's PUTs and DELETEs,
+//! the `If-None-Match: *` PUT without a token (CouchDB refuses an overwrite without `_rev` with
+//! 409, which passes: the request would fail without its precondition too). The
+//! `If-Match: *` PUT goes to a fresh run-owned id, registered before it is sent; when it is
+//! answered 2xx the id is read back, and a 201, a listing that shows the id or a read that
+//! holds the body means it created the resource (`if-match-star-created`).
+//!
+//! Every finding of an ignored `If-Match` carries the cause [`IF_MATCH_IGNORED`], which
+//! `lost-update`'s "both writes succeeded" shares: the report shows them as one finding. A
+//! stale version token applied carries [`VERSION_TOKEN_IGNORED`] likewise.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
@@ -65,15 +78,61 @@ impl Check for ConditionalWrite {
         ];
         let probe = |method| [send(method, To::Item), observe[0], observe[1]];
         let (create, creates) = outline::create_conditionally(resource, "body A");
-        if let Via::VersionToken { member } = Via::of(resource) {
-            return Outline::new()
-                .step(create, [creates])
+        let via = Via::of(resource);
+        let tags = resource.conditional.etags;
+        let read = match &via {
+            Via::VersionToken { member } => format!("state and the token at `{member}`"),
+            Via::EntityTag if tags => "state and ETag".to_string(),
+            Via::EntityTag => "state".to_string(),
+        };
+        let mut steps = Outline::new().step(create, [creates]).step(
+            format!("GET {collection}, GET {item} ({read}; again after each write below)"),
+            observe,
+        );
+        let token = matches!(via, Via::VersionToken { .. });
+        if token {
+            steps = steps
                 .step(
-                    format!("GET {collection}, GET {item} (state and the token at `{member}`; again after each write below)"),
-                    observe,
+                    format!("PUT {item} with the current token"),
+                    probe(Method::Put),
                 )
-                .step(format!("PUT {item} with the current token"), probe(Method::Put))
-                .step(format!("PUT {item} with the now stale token"), probe(Method::Put))
+                .step(
+                    format!("PUT {item} with the now stale token"),
+                    probe(Method::Put),
+                );
+        } else if tags {
+            steps = steps
+                .step(
+                    format!("PUT {item} with If-Match: the current ETag"),
+                    probe(Method::Put),
+                )
+                .step(
+                    format!("PUT {item} with If-Match: the now stale ETag"),
+                    probe(Method::Put),
+                )
+                .step(
+                    format!("PUT {item} with If-Match: W/ + the current ETag"),
+                    probe(Method::Put),
+                );
+        }
+        let without = if token { " (no token in the body)" } else { "" };
+        steps = steps
+            .step(
+                format!("PUT {item} with If-None-Match: *{without}"),
+                probe(Method::Put),
+            )
+            .step(
+                format!(
+                    "PUT {item} with If-Match: * to a never-created id, GET {collection}, GET {item} when it answered 2xx"
+                ),
+                [
+                    send(Method::Put, To::Item),
+                    send(Method::Get, To::Collection),
+                    send(Method::Get, To::Item).between(0, 1),
+                ],
+            );
+        if token {
+            return steps
                 .step(
                     format!("DELETE {item} with If-Match: the stale token"),
                     probe(Method::Delete),
@@ -83,42 +142,14 @@ impl Check for ConditionalWrite {
                     probe(Method::Delete),
                 );
         }
-        let mut steps = Outline::new()
-            .step(create, [creates])
-            .step(
-                format!(
-                    "GET {collection}, GET {item} (state and ETag; again after each write below)"
-                ),
-                observe,
-            )
-            .step(
-                format!("PUT {item} with If-Match: the current ETag"),
-                probe(Method::Put),
-            )
-            .step(
-                format!("PUT {item} with If-Match: the now stale ETag"),
-                probe(Method::Put),
-            )
-            .step(
-                format!("PUT {item} with If-Match: W/ + the current ETag"),
-                probe(Method::Put),
-            )
-            .step(
-                format!("PUT {item} with If-None-Match: *"),
-                probe(Method::Put),
-            )
-            .step(
-                format!("PUT {item} with If-Match: * to a never-created id, GET {collection}"),
-                [
-                    send(Method::Put, To::Item),
-                    send(Method::Get, To::Collection),
-                ],
-            );
         if resource.conditional.preconditions_required {
             steps.push(
                 format!("PUT {item} without a precondition (expects 428)"),
                 probe(Method::Put),
             );
+        }
+        if !tags {
+            return steps;
         }
         steps
             .step(
@@ -154,21 +185,29 @@ impl Check for ConditionalWrite {
 /// The rule of refused probes answered with another status than 412.
 const NOT_412: &str = "not-412";
 
-/// Why the check cannot run on a resource, if it cannot.
+/// Why the check cannot run on a resource, if it cannot. With neither `etags = true` nor a
+/// version token it still sends the two `*` probes, which need neither.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
-    if !resource.conditional.etags && resource.version.is_none() {
-        return Some(NO_PRECONDITION.into());
-    }
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
 }
 
-/// The skip reason of a resource with neither ETags nor a version token.
+/// The cause every finding of an ignored `If-Match` shares, across checks: the report groups
+/// them into one finding (`lost-update` sets it too).
+pub const IF_MATCH_IGNORED: &str = "if-match-ignored";
+
+/// The cause every finding of a stale version token applied shares, across checks
+/// (`lost-update`'s "both writes succeeded" with the token alone sets it too).
+pub const VERSION_TOKEN_IGNORED: &str = "version-token-ignored";
+
+/// The skip reason of a resource with neither ETags nor a version token, for the checks that
+/// need one (`lost-update`; `conditional-write` still sends its `*` probes there).
 pub const NO_PRECONDITION: &str = "the scenario declares neither ETag support (`etags = true`) nor a version token ([resources.NAME.version])";
 
 /// How the probes name the version they were written against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    /// `If-Match` / `If-None-Match` with the ETag of a GET (`etags = true`).
+    /// `If-Match` / `If-None-Match` with the ETag of a GET (`etags = true`); with neither
+    /// ETags nor a version token only the `*` probes, which need no tag.
     EntityTag,
     /// The version token at `member` of the body (`[resources.NAME.version]`, no ETags).
     VersionToken { member: String },
@@ -371,6 +410,9 @@ pub struct Record {
     pub via: Via,
     /// The `ETag` field of the first GET, as sent.
     pub initial_etag: Option<String>,
+    /// Whether the scenario declares ETag support (`etags = true`): without it the probes that
+    /// need a tag do not run, and a missing ETag is no finding.
+    pub etags_declared: bool,
     /// The version token the first GET showed (resources with `version`).
     pub initial_token: Option<Value>,
     pub outcomes: Vec<Outcome>,
@@ -390,26 +432,77 @@ pub async fn execute(
     };
     let (state, initial_etag) = observe(session, &id, purpose).await?;
     let initial_token = session.version_token(&id);
+    let etags_declared = session.resource.conditional.etags;
+    let initial = match via {
+        Via::EntityTag => initial_etag
+            .as_deref()
+            .and_then(EntityTag::parse)
+            .filter(|_| etags_declared),
+        Via::VersionToken { .. } => None,
+    };
     let mut prober = Prober {
         id,
         generator,
         bodies: vec![body],
-        current: None,
+        current: initial.clone(),
         state,
         record: Record {
             via: via.clone(),
             initial_etag,
+            etags_declared,
             initial_token: initial_token.clone(),
             outcomes: Vec::new(),
         },
     };
-    match via {
-        Via::EntityTag => prober.etag_probes(session, initial_token).await?,
-        Via::VersionToken { .. } => {
-            if let Some(token) = initial_token {
-                prober.token_probes(session, token).await?;
-            }
+    let tokens = session.resource.version.is_some();
+    let stale_tag = match &initial {
+        Some(initial) => {
+            prober
+                .tagged_puts(session, initial, initial_token.clone())
+                .await?
         }
+        None => None,
+    };
+    let stale_token = match (&via, initial_token) {
+        (Via::VersionToken { .. }, Some(token)) => prober.token_puts(session, token).await?,
+        _ => None,
+    };
+    // Without its precondition the create-only PUT would fail too when it carries no token
+    // to a resource that has one (RFC 9110 §13.2.1): then any refusal is fine.
+    let create_only = Sent::new(Probe::CreateOnlyPut, Some((IF_NONE_MATCH, "*".into())))
+        .version(VersionUse::Omit, tokens);
+    prober.put(session, create_only).await?;
+    prober.missing_star(session).await?;
+    if let Via::VersionToken { .. } = via {
+        if let Some(token) = stale_token {
+            let sent =
+                Sent::new(Probe::TokenStaleDelete, None).version(VersionUse::Given(token), false);
+            prober.delete(session, sent).await?;
+        }
+        let tested = prober.record.initial_token.is_some();
+        if tested && session.version_token(&prober.id).is_some() {
+            prober
+                .delete(session, Sent::new(Probe::TokenCurrentDelete, None))
+                .await?;
+        }
+        return Ok(prober.record);
+    }
+    if session.resource.conditional.preconditions_required {
+        prober
+            .put(session, Sent::new(Probe::Unconditional, None))
+            .await?;
+    }
+    if let Some(tag) = stale_tag {
+        // With a version token, the DELETE names it only in If-Match: without the header it
+        // would fail too.
+        let sent = Sent::new(Probe::StaleDelete, Some((IF_MATCH, tag)))
+            .version(VersionUse::Current, tokens);
+        prober.delete(session, sent).await?;
+    }
+    let current = prober.current.clone().filter(|_| initial.is_some());
+    if let Some(current) = current.filter(|tag| !tag.weak) {
+        let sent = Sent::new(Probe::CurrentDelete, Some((IF_MATCH, current.field())));
+        prober.delete(session, sent).await?;
     }
     Ok(prober.record)
 }
@@ -428,29 +521,21 @@ struct Prober<'g> {
 }
 
 impl Prober<'_> {
-    /// The probes with entity tags; each body carries the version token of the same read as its
-    /// tag, when the resource declares one (`initial_token`: the token of the first read).
-    async fn etag_probes(
+    /// The PUTs that need the resource's entity tag: with the current tag, the now stale one
+    /// and the weak form; each body carries the version token of the same read as its tag, when
+    /// the resource declares one (`initial_token`: the token of the first read). Returns the
+    /// stale tag, when there is one.
+    async fn tagged_puts(
         &mut self,
         session: &mut Session<'_>,
+        initial: &EntityTag,
         initial_token: Option<Value>,
-    ) -> Result<(), CaseError> {
-        let Some(initial) = self
-            .record
-            .initial_etag
-            .as_deref()
-            .and_then(EntityTag::parse)
-        else {
-            return Ok(());
-        };
-        self.current = Some(initial.clone());
-        let tokens = session.resource.version.is_some();
+    ) -> Result<Option<String>, CaseError> {
         if !initial.weak {
-            let tag = initial.field();
-            let sent = Sent::new(Probe::CurrentPut, Some((IF_MATCH, tag)));
+            let sent = Sent::new(Probe::CurrentPut, Some((IF_MATCH, initial.field())));
             self.put(session, sent).await?;
         }
-        let changed = self.current.as_ref() != Some(&initial);
+        let changed = self.current.as_ref() != Some(initial);
         let stale = (!initial.weak && changed).then(|| initial.field());
         if let Some(tag) = &stale {
             let mut sent = Sent::new(Probe::StalePut, Some((IF_MATCH, tag.clone())));
@@ -463,35 +548,17 @@ impl Prober<'_> {
             let sent = Sent::new(Probe::WeakPut, Some((IF_MATCH, weak)));
             self.put(session, sent).await?;
         }
-        let create_only = Sent::new(Probe::CreateOnlyPut, Some((IF_NONE_MATCH, "*".into())))
-            .version(VersionUse::Omit, tokens);
-        self.put(session, create_only).await?;
-        self.missing_star(session).await?;
-        if session.resource.conditional.preconditions_required {
-            self.put(session, Sent::new(Probe::Unconditional, None))
-                .await?;
-        }
-        if let Some(tag) = stale {
-            // With a version token, the DELETE names it only in If-Match: without the header it
-            // would fail too.
-            let sent = Sent::new(Probe::StaleDelete, Some((IF_MATCH, tag)))
-                .version(VersionUse::Current, tokens);
-            self.delete(session, sent).await?;
-        }
-        if let Some(current) = self.current.clone().filter(|tag| !tag.weak) {
-            let sent = Sent::new(Probe::CurrentDelete, Some((IF_MATCH, current.field())));
-            self.delete(session, sent).await?;
-        }
-        Ok(())
+        Ok(stale)
     }
 
-    /// The probes with version tokens in the body (no ETags): `initial` is the token of the
-    /// first read.
-    async fn token_probes(
+    /// The PUTs with version tokens in the body (no ETags): with the current token, then with
+    /// `initial` (the token of the first read) once it is stale. Returns the stale token, when
+    /// there is one.
+    async fn token_puts(
         &mut self,
         session: &mut Session<'_>,
         initial: Value,
-    ) -> Result<(), CaseError> {
+    ) -> Result<Option<Value>, CaseError> {
         self.put(session, Sent::new(Probe::TokenCurrentPut, None))
             .await?;
         let current = session.version_token(&self.id);
@@ -500,15 +567,8 @@ impl Prober<'_> {
             let sent = Sent::new(Probe::TokenStalePut, None)
                 .version(VersionUse::Given(token.clone()), false);
             self.put(session, sent).await?;
-            let sent = Sent::new(Probe::TokenStaleDelete, None)
-                .version(VersionUse::Given(token.clone()), false);
-            self.delete(session, sent).await?;
         }
-        if session.version_token(&self.id).is_some() {
-            self.delete(session, Sent::new(Probe::TokenCurrentDelete, None))
-                .await?;
-        }
-        Ok(())
+        Ok(stale)
     }
 
     /// A body unlike every body sent so far.
@@ -561,8 +621,9 @@ impl Prober<'_> {
         Ok(())
     }
 
-    /// `If-Match: *` PUT to a fresh id, judged by the collection only (a GET of a missing id
-    /// is not trusted to be free of side effects).
+    /// `If-Match: *` PUT to a fresh run-owned id (registered before it is sent). A GET of a
+    /// missing id is not trusted to be free of side effects, so the item is read back only
+    /// when the PUT answered 2xx; the collection is read either way.
     async fn missing_star(&mut self, session: &mut Session<'_>) -> Result<(), CaseError> {
         let id = session.fresh_id();
         let body = self.next_body(session.resource);
@@ -575,6 +636,12 @@ impl Prober<'_> {
             .get_collection("check the collection for the never-created id")
             .await?;
         let listed = listed(session.resource, collection.items.as_deref(), &id);
+        let item = if exchange.response.is_success() {
+            let read = steps::read(session, &id, "read the id If-Match: * was sent to").await?;
+            Some(read.snapshot)
+        } else {
+            None
+        };
         self.record.outcomes.push(Outcome {
             probe: Probe::MissingStar,
             exchange,
@@ -583,7 +650,7 @@ impl Prober<'_> {
                 item: None,
                 listed: Some(false),
             },
-            after: State { item: None, listed },
+            after: State { item, listed },
             moot: false,
         });
         Ok(())
@@ -647,13 +714,12 @@ fn listed(resource: &Resource, items: Option<&[Value]>, id: &str) -> Option<bool
 
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
-    let usable = match &record.via {
-        Via::EntityTag => usable_etag(record),
-        Via::VersionToken { member } => usable_token(record, member),
-    };
-    let mut found = match usable {
-        Ok(found) => found,
-        Err(untestable) => return vec![*untestable],
+    let mut found: Vec<Violation> = match &record.via {
+        Via::EntityTag if record.etags_declared => tag_findings(record.initial_etag.as_deref())
+            .into_iter()
+            .collect(),
+        Via::EntityTag => Vec::new(),
+        Via::VersionToken { member } => token_findings(record, member).into_iter().collect(),
     };
     let ignored: Vec<&Outcome> = record
         .outcomes
@@ -671,55 +737,54 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     found
 }
 
-/// The first read's version token, or why the probes could not be sent.
-fn usable_token(record: &Record, member: &str) -> Result<Vec<Violation>, Box<Violation>> {
-    if record.initial_token.is_some() {
-        return Ok(Vec::new());
-    }
-    Err(Violation::warning(format!(
-        "GET of the resource showed no version token at `{member}` although the scenario declares it; conditional writes not tested"
-    ))
-    .rule("no-version-token")
-    .expected(format!("a string or number at `{member}` of every 2xx GET of the resource ([resources.NAME.version])"))
-    .observed("no token there")
-    .into())
+/// A warning when the first read showed no version token: the token's probes did not run.
+fn token_findings(record: &Record, member: &str) -> Option<Violation> {
+    record.initial_token.is_none().then(|| {
+        Violation::warning(format!(
+            "GET of the resource showed no version token at `{member}` although the scenario declares it; conditional writes with a version token not tested"
+        ))
+        .rule("no-version-token")
+        .expected(format!("a string or number at `{member}` of every 2xx GET of the resource ([resources.NAME.version])"))
+        .observed("no token there")
+    })
 }
 
-/// The first read's entity tag (and an info when it is weak), or why the probes could not be
-/// sent.
-fn usable_etag(record: &Record) -> Result<Vec<Violation>, Box<Violation>> {
-    let Some(raw) = &record.initial_etag else {
-        return Err(Violation::warning(
-                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes not tested",
+/// What the ETag of the first read says when the scenario declares ETags: none or a malformed
+/// one (the probes that need a tag did not run), or a weak one (If-Match cannot succeed).
+fn tag_findings(raw: Option<&str>) -> Option<Violation> {
+    let Some(raw) = raw else {
+        return Some(
+            Violation::warning(
+                "GET of the resource sent no ETag although the scenario declares `etags = true`; conditional writes with an entity tag not tested",
             )
             .rule("no-etag")
             .expected("an ETag on every 2xx GET of the resource")
-            .observed("no ETag field")
-            .into());
+            .observed("no ETag field"),
+        );
     };
     let Some(initial) = EntityTag::parse(raw) else {
-        return Err(Violation::warning(
-            "GET of the resource sent a malformed ETag; conditional writes not tested",
-        )
-        .rule("malformed-etag")
-        .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
-        .observed(format!("ETag: {raw}"))
-        .into());
-    };
-    let mut found = Vec::new();
-    if initial.weak {
-        found.push(
-            Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
-                .rule("weak-etags")
-                .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
-                .observed(format!("ETag: {raw}")),
+        return Some(
+            Violation::warning(
+                "GET of the resource sent a malformed ETag; conditional writes with an entity tag not tested",
+            )
+            .rule("malformed-etag")
+            .expected("\"opaque\" or W/\"opaque\" (RFC 9110 §8.8.3)")
+            .observed(format!("ETag: {raw}")),
         );
-    }
-    Ok(found)
+    };
+    initial.weak.then(|| {
+        Violation::info("the resource's ETags are weak, so If-Match can never succeed with them; stale and current If-Match were not tested")
+            .rule("weak-etags")
+            .expected("a strong ETag for conditional writes (RFC 9110 §13.1.1 uses the strong comparison)")
+            .observed(format!("ETag: {raw}"))
+    })
 }
 
 /// Whether a probe changed the state it was sent to.
 fn changed(outcome: &Outcome, canon: &Canon) -> bool {
+    if outcome.probe == Probe::MissingStar {
+        return created(outcome, canon);
+    }
     let item_changed = match (&outcome.before.item, &outcome.after.item) {
         (Some(before), Some(after)) => {
             canon.item_state(&before.as_state()) != canon.item_state(&after.as_state())
@@ -731,6 +796,21 @@ fn changed(outcome: &Outcome, canon: &Canon) -> bool {
         _ => false,
     };
     item_changed || listing_changed
+}
+
+/// Whether the `If-Match: *` PUT to a never-created id created it: it answered 201, the
+/// listing shows the id, or reading the id back shows the body it sent.
+fn created(outcome: &Outcome, canon: &Canon) -> bool {
+    let response = &outcome.exchange.response;
+    let read_holds = match (&outcome.after.item, &outcome.body) {
+        (Some(item), Some(sent)) if item.exists() => item
+            .body
+            .json()
+            .is_some_and(|kept| holds(&canon.body(kept), &canon.body(sent))),
+        _ => false,
+    };
+    response.is_success() && (response.status == 201 || read_holds)
+        || outcome.after.listed == Some(true)
 }
 
 /// Errors for failing preconditions that were applied, collapsed per ignored header.
@@ -756,13 +836,18 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
     let mut found = Vec::new();
     let mut rest: Vec<&Outcome> = ignored.to_vec();
     if if_match && if_none_match {
+        let hits: Vec<&Outcome> = ignored
+            .iter()
+            .copied()
+            .filter(|o| o.probe.header() != Header::Token)
+            .collect();
         found.push(collapsed(
             "ignores-preconditions",
             "the server ignores conditional request headers: every write whose If-Match or If-None-Match fails was applied",
-            ignored,
+            &hits,
             canon,
         ));
-        rest.retain(|o| o.probe.header() == Header::None);
+        rest.retain(|o| matches!(o.probe.header(), Header::None | Header::Token));
     } else if if_match && run(Header::IfMatch) >= 2 {
         let hits: Vec<&Outcome> = rest
             .iter()
@@ -790,16 +875,29 @@ fn ignored_findings(record: &Record, ignored: &[&Outcome], canon: &Canon) -> Vec
                 &hits,
                 canon,
             )
-            .expected(STALE_TOKEN_RULE),
+            .expected(STALE_TOKEN_RULE)
+            .cause(VERSION_TOKEN_IGNORED),
         );
         rest.retain(|o| o.probe.header() != Header::Token);
     }
     found.extend(rest.into_iter().map(|o| {
-        Violation::error(o.probe.ignored_title())
+        let violation = Violation::error(o.probe.ignored_title())
             .rule(o.probe.ignored_slug())
             .expected(o.probe.rule())
             .observed(format!("{}, and the state changed", answered(&o.exchange)))
-            .diff(state_diff(o, canon))
+            .diff(state_diff(o, canon));
+        match o.probe {
+            // A stale or `*` If-Match applied: If-Match is not evaluated, as in lost-update's
+            // race (a weak tag accepted is another cause: the weak comparison).
+            Probe::StalePut | Probe::StaleDelete | Probe::MissingStar => {
+                violation.cause(IF_MATCH_IGNORED)
+            }
+            // A stale version token applied, as in lost-update's race with the token alone.
+            Probe::TokenStalePut | Probe::TokenStaleDelete => {
+                violation.cause(VERSION_TOKEN_IGNORED)
+            }
+            _ => violation,
+        }
     }));
     found
 }
@@ -823,6 +921,7 @@ fn collapsed(rule: &str, title: &str, outcomes: &[&Outcome], canon: &Canon) -> V
         )
         .observed(lines.join("; "))
         .diff(outcomes.first().and_then(|o| state_diff(o, canon)))
+        .cause(IF_MATCH_IGNORED)
 }
 
 /// The diff of a probe's item, when both reads exist.

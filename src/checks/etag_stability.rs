@@ -2,6 +2,11 @@
 //! identical PUTs that leave the representation unchanged (SHOULD: a tag that churns defeats
 //! caches and makes every conditional retry fail), and a strong tag changes when the
 //! representation does (§8.8.1).
+//!
+//! A tag derived from the modification time and the size (nginx's and WsgiDAV's
+//! `"mtime-size"`) changes with most writes, but not with a change of the same length within
+//! the same second. So after PUT of body B the case sends, at once, a body C of exactly B's
+//! length that differs from it ([`same_length_variant`]), and reads the tag again.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
@@ -16,7 +21,7 @@ use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
-use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::scenario::{OptionsTable, Resource, ScenarioError, TemplateNode};
 use crate::session::{CaseError, Session};
 
 /// The check.
@@ -52,6 +57,15 @@ impl Check for EtagStability {
                 [put_get, put_get].concat(),
             )
             .step(format!("PUT {item} body B{star}, GET {item}"), put_get)
+            .step(
+                format!(
+                    "PUT {item} body C{star} (B's length, other content) right away, GET {item}"
+                ),
+                [
+                    send(Method::Put, To::Item).between(0, 1),
+                    send(Method::Get, To::Item).between(0, 1),
+                ],
+            )
     }
 
     fn execute<'c>(
@@ -76,14 +90,15 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 }
 
 /// What the case observed: the GETs after create, after two identical PUTs of the same body,
-/// and after a PUT of another body, with the PUTs in between.
+/// after a PUT of another body B and (when the template allows one) after a PUT of a body of
+/// B's length, with the PUTs in between.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub reads: Vec<Exchange>,
     pub puts: Vec<Exchange>,
 }
 
-/// Create with A; GET; PUT A; GET; PUT A; GET; PUT B; GET.
+/// Create with A; GET; PUT A; GET; PUT A; GET; PUT B; GET; PUT C (B's length); GET.
 pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
@@ -110,6 +125,11 @@ pub async fn execute(
         puts.push(put(session, &id, body, purpose).await?);
         reads.push(steps::read(session, &id, read).await?);
     }
+    if let Some(body_c) = same_length_variant(generator, template, &body_b) {
+        let purpose = "PUT body C: B's length, other content, right after B";
+        puts.push(put(session, &id, &body_c, purpose).await?);
+        reads.push(steps::read(session, &id, "read the ETag after PUT C").await?);
+    }
     Ok(Record {
         reads: reads.into_iter().map(|r: Read| r.exchange).collect(),
         puts,
@@ -131,12 +151,58 @@ async fn put(
 /// The oracle.
 pub fn judge(record: &Record) -> Vec<Violation> {
     let mut found: Vec<Violation> = malformed(&record.reads).into_iter().collect();
-    // Reads 1 to 3 surround the two identical PUTs; read 4 follows the PUT of body B.
+    // Reads 1 to 3 surround the two identical PUTs; read 4 follows the PUT of body B and
+    // read 5 (when sent) the PUT of body C, of B's length.
     found.extend(churn(record.reads.get(..3).unwrap_or(&record.reads)));
-    if let [.., before, after] = record.reads.as_slice() {
-        found.extend(unchanged_tag(before, after));
-    }
+    let changes = record.reads.get(2..).unwrap_or_default();
+    found.extend(
+        changes
+            .windows(2)
+            .find_map(|pair| unchanged_tag(&pair[0], &pair[1])),
+    );
     found
+}
+
+/// How many bodies are drawn, per member and for the whole body, to find one of a given length.
+const LENGTH_TRIES: usize = 64;
+
+/// A body that differs from `body` but serialises to exactly as many bytes: one top-level
+/// member redrawn to a value of the same length (trying each member in turn), else a whole new
+/// body of that length; `None` when the template allows none within a bounded number of draws.
+pub fn same_length_variant(
+    generator: &mut BodyGenerator,
+    template: &TemplateNode,
+    body: &Value,
+) -> Option<Value> {
+    if let (TemplateNode::Object(members), Value::Object(object)) = (template, body) {
+        for (name, member) in members {
+            let Some(old) = object.get(name) else {
+                continue;
+            };
+            if let Some(new) = redraw_same_length(generator, member, old) {
+                let mut variant = object.clone();
+                variant.insert(name.clone(), new);
+                return Some(Value::Object(variant));
+            }
+        }
+    }
+    redraw_same_length(generator, template, body)
+}
+
+/// A value drawn from `template` that differs from `old` and has its serialised length.
+fn redraw_same_length(
+    generator: &mut BodyGenerator,
+    template: &TemplateNode,
+    old: &Value,
+) -> Option<Value> {
+    if template.as_literal().is_some() {
+        return None;
+    }
+    let length = old.to_string().len();
+    (0..LENGTH_TRIES).find_map(|_| {
+        let new = generator.generate(template);
+        (new != *old && new.to_string().len() == length).then_some(new)
+    })
 }
 
 /// The first 2xx GET whose ETag is malformed.

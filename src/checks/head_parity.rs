@@ -1,6 +1,11 @@
 //! `head-parity`: HEAD answers the status and header fields of GET, with no content
 //! (RFC 9110 §9.3.2). A status mismatch is an error; a header mismatch a warning (SHOULD);
 //! Content-Length may be omitted by HEAD, but when sent it must match.
+//!
+//! It compares the pair twice: on the case's resource, and on a never-created run-owned id
+//! (the 404 answers), statuses and content only there. Content after a HEAD answer is seen
+//! because the transport sends HEAD on a connection of its own and records the bytes that
+//! follow the header section as the answer's body (`crate::http::wire`).
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -80,10 +85,14 @@ impl Check for HeadParity {
     fn outline(&self, resource: &Resource, _: &HeadParityOptions, _: bool) -> Outline {
         let item = &resource.item;
         let (create, creates) = outline::create(resource, "a generated body");
-        Outline::new().step(create, [creates]).step(
-            format!("GET {item}, HEAD {item}"),
-            [send(Method::Get, To::Item), send(Method::Head, To::Item)],
-        )
+        let pair = [send(Method::Get, To::Item), send(Method::Head, To::Item)];
+        Outline::new()
+            .step(create, [creates])
+            .step(format!("GET {item}, HEAD {item}"), pair)
+            .step(
+                format!("GET {item}, HEAD {item} of a never-created id (the 404s)"),
+                pair,
+            )
     }
 
     fn execute<'c>(
@@ -115,23 +124,45 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 pub struct Record {
     pub get: Exchange,
     pub head: Exchange,
+    /// GET and HEAD of a never-created id (`None` in records made before they were sent).
+    pub missing: Option<Pair>,
 }
 
-/// Create, then GET and HEAD the item with nothing in between.
+/// A GET and a HEAD of one URL, with nothing in between.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub get: Exchange,
+    pub head: Exchange,
+}
+
+/// Create, then GET and HEAD the item with nothing in between; then GET and HEAD a fresh
+/// run-owned id nothing was sent to.
 pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
     let id = session.create_generated(generator, "create").await?;
-    let path = session.resource.item_path(&id);
+    let existing = pair(session, &id, "the item").await?;
+    let missing_id = session.fresh_id();
+    let missing = pair(session, &missing_id, "a never-created id").await?;
+    Ok(Record {
+        get: existing.get,
+        head: existing.head,
+        missing: Some(missing),
+    })
+}
+
+/// GET then HEAD of the item `id`.
+async fn pair(session: &mut Session<'_>, id: &str, what: &str) -> Result<Pair, CaseError> {
+    let path = session.resource.item_path(id);
     let get = session
-        .send("GET the item", Req::new(Method::Get, path.clone()))
+        .send(format!("GET {what}"), Req::new(Method::Get, path.clone()))
         .await?;
     let get = session.exchange(get).clone();
     let head = session
-        .send("HEAD the item", Req::new(Method::Head, path))
+        .send(format!("HEAD {what}"), Req::new(Method::Head, path))
         .await?;
-    Ok(Record {
+    Ok(Pair {
         get,
         head: session.exchange(head).clone(),
     })
@@ -140,31 +171,56 @@ pub async fn execute(
 /// The oracle.
 pub fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
     let (get, head) = (&record.get.response, &record.head.response);
-    if get.status != head.status {
-        return vec![
+    let mut found = Vec::new();
+    let mismatch = [
+        Some((&record.get, &record.head)),
+        record.missing.as_ref().map(|p| (&p.get, &p.head)),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|(get, head)| get.response.status != head.response.status);
+    if let Some((get, head)) = mismatch {
+        found.push(
             Violation::error("HEAD answered another status than GET")
                 .rule("status-mismatch")
                 .expected(format!(
                     "HEAD answers {} like GET (RFC 9110 §9.3.2)",
-                    get.status
+                    get.response.status
                 ))
-                .observed(answered(&record.head)),
-        ];
-    }
-    let mut found: Vec<Violation> = options
-        .headers
-        .iter()
-        .filter_map(|name| header_mismatch(record, name))
-        .collect();
-    if head.body_len > 0 {
-        found.push(
-            Violation::error("HEAD answered with content")
-                .rule("head-content")
-                .expected("no content in a HEAD response (RFC 9110 §9.3.2: MUST NOT)")
-                .observed(format!("{} bytes of content", head.body_len)),
+                .observed(answered(head)),
         );
     }
+    if get.status == head.status {
+        found.extend(
+            options
+                .headers
+                .iter()
+                .filter_map(|name| header_mismatch(record, name)),
+        );
+    }
+    found.extend(content(record));
     found
+}
+
+/// An error when a HEAD answer carried content, on the resource or on the missing id.
+fn content(record: &Record) -> Option<Violation> {
+    let heads = std::iter::once(&record.head).chain(record.missing.as_ref().map(|p| &p.head));
+    let lines: Vec<String> = heads
+        .filter(|head| head.response.body_len > 0)
+        .map(|head| {
+            format!(
+                "{}, then {} bytes of content",
+                answered(head),
+                head.response.body_len
+            )
+        })
+        .collect();
+    (!lines.is_empty()).then(|| {
+        Violation::error("HEAD answered with content")
+            .rule("head-content")
+            .expected("no content in a HEAD response, whatever its status (RFC 9110 §9.3.2: MUST NOT); a client keeping the connection would read it as the start of its next answer")
+            .observed(lines.join("; "))
+    })
 }
 
 fn header_mismatch(record: &Record, name: &str) -> Option<Violation> {

@@ -11,7 +11,9 @@ use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
-use crate::checks::conditional_write::{NO_PRECONDITION, Via};
+use crate::checks::conditional_write::{
+    IF_MATCH_IGNORED, NO_PRECONDITION, VERSION_TOKEN_IGNORED, Via,
+};
 use crate::checks::etag::EntityTag;
 use crate::checks::fit::Need;
 use crate::checks::matching::{holds, opaque_holds};
@@ -227,7 +229,8 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             Violation::error(format!("two writes with the same {} both succeeded: one update was lost", same(&record.via)))
                 .rule("both-succeeded")
                 .expected("exactly one succeeds; the other's precondition no longer holds: 412 (RFC 9110 §13.1.1)")
-                .observed(both(&writes.exchanges)),
+                .observed(both(&writes.exchanges))
+                .cause(ignored_cause(&record.via)),
         ),
         [winner] => {
             found.extend(winner_kept(writes, *winner, canon));
@@ -244,6 +247,15 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         ),
     }
     found
+}
+
+/// The cause both writes succeeding shares with `conditional-write`'s findings: `If-Match`
+/// not evaluated, or the version token not compared when it alone names the version.
+fn ignored_cause(via: &Via) -> &'static str {
+    match via {
+        Via::EntityTag => IF_MATCH_IGNORED,
+        Via::VersionToken { .. } => VERSION_TOKEN_IGNORED,
+    }
 }
 
 /// What both writes share, for titles.

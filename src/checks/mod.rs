@@ -40,6 +40,8 @@ pub mod verdict;
 #[cfg(test)]
 mod concurrency_oracle_tests;
 #[cfg(test)]
+mod deviation_oracle_tests;
+#[cfg(test)]
 mod options_tests;
 #[cfg(test)]
 mod oracle_tests;

@@ -48,6 +48,7 @@ fn repeat_put_flags_a_visible_counter_and_a_repeated_201() {
         ),
         collection_after_all: collection(vec![json!({"id": "a"})]),
         repeated_puts: vec![exchange(Put, URL, repeat_status, None, &[])],
+        refused_first_put: None,
     };
     let canon = canon(&["/updatedAt"]);
     assert!(repeat_put::judge(&record(1, 200), &canon).is_empty());
@@ -98,6 +99,7 @@ fn delete_record(second: u16, after: u16, canary_after: bool) -> repeat_delete::
         second_delete: exchange(Delete, URL, second, None, &[]),
         item_after: item(after, json!({})),
         collection_after: collection(after_items),
+        look_alikes: Vec::new(),
     }
 }
 
@@ -209,6 +211,7 @@ fn repeat_delete_tells_a_numeric_target_from_its_canaries() {
             json!({"id": 6, "name": "canary"}),
             json!({"id": 8, "name": "canary"}),
         ]),
+        look_alikes: Vec::new(),
     };
     let options = RepeatDeleteOptions::default();
     assert!(repeat_delete::judge(&record, &canon(&[]), &options, &id_field()).is_empty());
@@ -381,6 +384,7 @@ fn head_parity_flags_status_and_header_differences() {
     let record = |status, headers: &[(&str, &str)]| head_parity::Record {
         get: exchange(Get, URL, 200, Some(json!({"a": 1})), &get_headers),
         head: exchange(Head, URL, status, None, headers),
+        missing: None,
     };
     let options = HeadParityOptions::default();
     let same = [("etag", "\"v1\""), ("content-type", "application/json")];
@@ -467,6 +471,7 @@ fn status_conformance_flags_create_200_and_405_without_allow() {
         )),
         location_get: Some(exchange(Get, "http://h/things/s1", 200, None, &[])),
         undeclared: Some(exchange(Patch, URL, 405, None, allow)),
+        allow_probes: Vec::new(),
         create_statuses: Vec::new(),
     };
     let allow = [("allow", "GET, HEAD, PUT, DELETE")];

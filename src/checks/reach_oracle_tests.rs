@@ -124,6 +124,7 @@ fn unobserved_collections_raise_no_finding() {
         item_after_all: item(200, json!({"a": 1})),
         collection_after_all: unobserved(),
         repeated_puts: Vec::new(),
+        refused_first_put: None,
     };
     assert!(repeat_put::judge(&record, &canon(&[])).is_empty());
 }

@@ -1,6 +1,14 @@
 //! `repeat-delete`: DELETE twice (RFC 9110 §9.2.2, §9.3.5). The resource is gone afterwards,
 //! the second DELETE answers 2xx, 404 or 410 (never 5xx), and no other resource disappears —
 //! run-owned canaries sit beside the target to notice collateral deletes.
+//!
+//! With client-chosen ids (`create = "put"`) the canaries are look-alikes: those created after
+//! the target have ids that extend the target's (`{target}-{n}`), and one more canary has the
+//! target's id with the case of its letters swapped. A DELETE that matches ids by prefix,
+//! pattern or case removes them too (`look-alike-removed`). A look-alike is judged only when the
+//! listing before the DELETE shows it as a resource of its own (for the other-case one: beside
+//! the target), so a server whose ids are case-insensitive — one resource under two spellings —
+//! is not blamed.
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -16,7 +24,7 @@ use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::model::StatusesDoc;
-use crate::scenario::{OptionsTable, Resource, ScenarioError};
+use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
@@ -100,32 +108,43 @@ impl Check for RepeatDelete {
     }
 
     fn outline(&self, resource: &Resource, options: &RepeatDeleteOptions, _: bool) -> Outline {
-        let (item, collection) = (&resource.item, &resource.collection);
+        let item = &resource.item;
         let canaries = options.canaries;
         let (create, creates) = outline::create(resource, "generated bodies");
-        Outline::new()
+        if resource.create != CreateMode::Put {
+            return after_creation(
+                Outline::new().step(
+                    format!(
+                        "{create} ×{}: the target and {canaries} canary resource(s)",
+                        canaries + 1
+                    ),
+                    [creates.times(canaries + 1)],
+                ),
+                resource,
+            );
+        }
+        let after = canaries - canaries / 2;
+        let steps = Outline::new()
             .step(
                 format!(
-                    "{create} ×{}: the target and {canaries} canary resource(s)",
+                    "{create} ×{}: the target and {canaries} canary resource(s); the {after} created after the target are look-alikes whose ids extend the target's (for one the API refuses, PUT {item}: a plain canary)",
                     canaries + 1
                 ),
-                [creates.times(canaries + 1)],
-            )
-            .step(
-                format!("GET {collection}"),
-                [send(Method::Get, To::Collection)],
-            )
-            .step(
-                format!("DELETE {item} ×2"),
-                [send(Method::Delete, To::Item).times(2)],
-            )
-            .step(
-                format!("GET {item}, GET {collection}"),
                 [
-                    send(Method::Get, To::Item),
-                    send(Method::Get, To::Collection),
+                    creates.times(canaries + 1),
+                    send(Method::Put, To::Item).between(0, after),
                 ],
             )
+            .step(
+                format!(
+                    "GET {item}, PUT {item}: a look-alike canary whose id is the target's in other case, when that GET answers no 2xx"
+                ),
+                [
+                    send(Method::Get, To::Item).between(0, 1),
+                    send(Method::Put, To::Item).between(0, 1),
+                ],
+            );
+        after_creation(steps, resource)
     }
 
     fn execute<'c>(
@@ -150,6 +169,27 @@ impl Check for RepeatDelete {
     }
 }
 
+/// The outline's steps after the creations: list, DELETE twice, read back.
+fn after_creation(steps: Outline, resource: &Resource) -> Outline {
+    let (item, collection) = (&resource.item, &resource.collection);
+    steps
+        .step(
+            format!("GET {collection}"),
+            [send(Method::Get, To::Collection)],
+        )
+        .step(
+            format!("DELETE {item} ×2"),
+            [send(Method::Delete, To::Item).times(2)],
+        )
+        .step(
+            format!("GET {item}, GET {collection}"),
+            [
+                send(Method::Get, To::Item),
+                send(Method::Get, To::Collection),
+            ],
+        )
+}
+
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Delete)).then(|| "the resource declares no DELETE".to_string())
@@ -167,6 +207,33 @@ pub struct Record {
     pub second_delete: Exchange,
     pub item_after: ItemSnapshot,
     pub collection_after: CollectionSnapshot,
+    /// The canaries whose ids resemble the target's that the API accepted (2xx).
+    pub look_alikes: Vec<LookAlike>,
+}
+
+/// A canary whose id resembles the target's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookAlike {
+    pub id: String,
+    pub resemblance: Resemblance,
+}
+
+/// How a look-alike canary's id resembles the target's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resemblance {
+    /// The target's id followed by more (`{target}-{n}`): removed by a prefix match.
+    Extends,
+    /// The target's id with the case of its letters swapped: removed by a match ignoring case.
+    OtherCase,
+}
+
+impl Resemblance {
+    fn describe(self) -> &'static str {
+        match self {
+            Resemblance::Extends => "extends the target's id",
+            Resemblance::OtherCase => "the target's id in other case",
+        }
+    }
 }
 
 /// Creates canary, target, canary; DELETEs the target twice; snapshots.
@@ -183,8 +250,15 @@ pub async fn execute(
     let target_id = session
         .create_generated(generator, "create the target")
         .await?;
+    let mut look_alikes = Vec::new();
     for n in before..options.canaries {
-        canary_ids.push(create_canary_after(session, generator, n + 1, &target_id).await?);
+        let (id, look_alike) = create_canary_after(session, generator, n + 1, &target_id).await?;
+        canary_ids.push(id);
+        look_alikes.extend(look_alike);
+    }
+    if let Some(look_alike) = create_other_case(session, generator, &target_id).await? {
+        canary_ids.push(look_alike.id.clone());
+        look_alikes.push(look_alike);
     }
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
@@ -209,7 +283,79 @@ pub async fn execute(
         second_delete,
         item_after,
         collection_after,
+        look_alikes,
     })
+}
+
+/// A canary created after the target. With client-chosen ids it is a look-alike whose id
+/// extends the target's (`{target}-{n}`), which a DELETE of the target that matches by prefix
+/// removes too; when the API refuses that id (non-2xx, e.g. an id pattern), a plain canary is
+/// created in its place, so the collateral check keeps its canaries. Otherwise (server-assigned
+/// ids) it is a plain canary.
+async fn create_canary_after(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    n: u32,
+    target: &str,
+) -> Result<(String, Option<LookAlike>), CaseError> {
+    if session.resource.create != CreateMode::Put {
+        return Ok((create_canary(session, generator, n).await?, None));
+    }
+    let id = session.fresh_id_extending(target);
+    match create_look_alike(session, generator, id, Resemblance::Extends, n).await? {
+        Some(look_alike) => Ok((look_alike.id.clone(), Some(look_alike))),
+        None => Ok((create_canary(session, generator, n).await?, None)),
+    }
+}
+
+/// With client-chosen ids: PUTs a look-alike canary whose id is the target's in other case —
+/// only when a GET of it answers no 2xx (an API whose ids ignore case answers it as the target,
+/// and writing it would overwrite the target). One the API refuses (e.g. an id pattern without
+/// capitals) is left out; it is no setup failure.
+async fn create_other_case(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    target: &str,
+) -> Result<Option<LookAlike>, CaseError> {
+    if session.resource.create != CreateMode::Put {
+        return Ok(None);
+    }
+    let Some(other_case) = session.id_in_other_case(target) else {
+        return Ok(None);
+    };
+    let read = session
+        .get_item(&other_case, OTHER_CASE_READ_PURPOSE)
+        .await?;
+    if (200..300).contains(&read.status) {
+        return Ok(None);
+    }
+    let resemblance = Resemblance::OtherCase;
+    create_look_alike(session, generator, other_case, resemblance, 0).await
+}
+
+/// The purpose of the GET that tells whether the target's id in other case is free.
+const OTHER_CASE_READ_PURPOSE: &str =
+    "is the target's id in other case free? (ids that ignore case answer it as the target)";
+
+/// PUTs a generated body to a look-alike id (canary `n`, or 0 for the one beside the
+/// canaries); the look-alike when the API accepted it (2xx).
+async fn create_look_alike(
+    session: &mut Session<'_>,
+    generator: &mut BodyGenerator,
+    id: String,
+    resemblance: Resemblance,
+    n: u32,
+) -> Result<Option<LookAlike>, CaseError> {
+    let body = generator.generate(&session.resource.body);
+    let canary = if n == 0 {
+        "create a look-alike canary".to_string()
+    } else {
+        format!("create canary {n}, a look-alike")
+    };
+    let purpose = format!("{canary} (its id {})", resemblance.describe());
+    let index = session.put(&id, &body, &purpose).await?;
+    let accepted = session.exchange(index).response.is_success();
+    Ok(accepted.then_some(LookAlike { id, resemblance }))
 }
 
 async fn create_canary(
@@ -220,25 +366,6 @@ async fn create_canary(
     session
         .create_generated(generator, &format!("create canary {n}"))
         .await
-}
-
-/// A canary created after the target: with client-chosen ids, its id extends the target's, so
-/// a DELETE that removes every id starting with the target's (a prefix match) removes it too.
-async fn create_canary_after(
-    session: &mut Session<'_>,
-    generator: &mut BodyGenerator,
-    n: u32,
-    target: &str,
-) -> Result<String, CaseError> {
-    if session.resource.create != crate::scenario::CreateMode::Put {
-        return create_canary(session, generator, n).await;
-    }
-    let id = session.fresh_id_extending(target);
-    let body = generator.generate(&session.resource.body);
-    let purpose = format!("create canary {n} (its id extends the target's)");
-    let index = session.put(&id, &body, &purpose).await?;
-    session.require_success(index)?;
-    Ok(id)
 }
 
 /// The oracle.
@@ -289,22 +416,43 @@ pub fn judge(
     found
 }
 
-/// Canaries that changed or vanished: only the case's own canaries listed before the DELETE
-/// are compared, whatever the id type (other cases' resources, and the target itself, come and
-/// go in the same collection).
+/// Canaries that changed or vanished: look-alikes the DELETE removed, then the case's other
+/// canaries listed before the DELETE, whatever the id type (other cases' resources, and the
+/// target itself, come and go in the same collection).
 fn collateral(
     record: &Record,
     canon: &Canon,
     id_field: &crate::scenario::IdField,
-) -> Option<Violation> {
+) -> Vec<Violation> {
     let (Some(before), Some(after)) = (
         &record.collection_before.items,
         &record.collection_after.items,
     ) else {
-        return None;
+        return Vec::new();
+    };
+    let listed = |items: &[Value], id: &str| {
+        items
+            .iter()
+            .any(|item| id_field.read(item).as_deref() == Some(id))
+    };
+    let target = record.target_id.as_str();
+    let judged = |look: &&LookAlike| {
+        listed(before, &look.id)
+            && (look.resemblance != Resemblance::OtherCase || listed(before, target))
+    };
+    let (judged, unjudged): (Vec<&LookAlike>, Vec<&LookAlike>) =
+        record.look_alikes.iter().partition(judged);
+    let removed: Vec<&LookAlike> = judged
+        .into_iter()
+        .filter(|look| !listed(after, &look.id))
+        .collect();
+    let left_out = |id: &str| {
+        id == target
+            || unjudged.iter().any(|look| look.id == id)
+            || removed.iter().any(|look| look.id == id)
     };
     let id_of = |item: &Value| id_field.read(item);
-    let listed: Vec<&String> = record
+    let canaries_listed: Vec<&String> = record
         .canary_ids
         .iter()
         .filter(|id| id.as_str() != record.target_id)
@@ -314,12 +462,15 @@ fn collateral(
         Value::Array(
             items
                 .iter()
-                .filter(|item| id_of(item).is_some_and(|id| listed.contains(&&id)))
+                .filter(|item| {
+                    id_of(item).is_some_and(|id| canaries_listed.contains(&&id) && !left_out(&id))
+                })
                 .map(|item| canon.body(item))
                 .collect(),
         )
     };
-    states_differ(
+    let mut found: Vec<Violation> = look_alikes_removed(record, &removed).into_iter().collect();
+    found.extend(states_differ(
         ("canaries before DELETE", &canaries(before)),
         ("canaries after DELETE", &canaries(after)),
         || {
@@ -328,5 +479,27 @@ fn collateral(
                 .expected("DELETE removes only its target (RFC 9110 §9.3.5)")
                 .observed("the case's canaries in the collection differ (see diff)")
         },
+    ));
+    found
+}
+
+/// An error when the DELETE of the target removed canaries whose ids resemble its id.
+fn look_alikes_removed(record: &Record, removed: &[&LookAlike]) -> Option<Violation> {
+    if removed.is_empty() {
+        return None;
+    }
+    let ids: Vec<String> = removed
+        .iter()
+        .map(|look| format!("{} ({})", look.id, look.resemblance.describe()))
+        .collect();
+    Some(
+        Violation::error("DELETE also removed resources whose ids resemble the target's")
+            .rule("look-alike-removed")
+            .expected("DELETE removes only its target, matching its id exactly — never by prefix, pattern or case (RFC 9110 §9.3.5; paths are case-sensitive, RFC 3986 §6.2.2.1)")
+            .observed(format!(
+                "{}; the collection, which listed them before, no longer lists {}",
+                answered(&record.first_delete),
+                ids.join(", ")
+            )),
     )
 }

@@ -1,5 +1,9 @@
 //! `repeat-put`: the same full PUT applied N times leaves the state of applying it once
-//! (RFC 9110 §9.2.2), and a repeat never answers 201 (§9.3.4).
+//! (RFC 9110 §9.2.2), and a repeat never answers 201 (§9.3.4). Statuses are judged as well as
+//! state: a repeat the server refuses (4xx) although the same PUT succeeded tells a client
+//! retrying after a lost response that its write failed, and a 412 answers a request that sent
+//! no precondition (§15.5.13), as Eve does for an identical PUT within the second of the last
+//! write.
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -140,6 +144,10 @@ pub struct Record {
     pub collection_after_all: CollectionSnapshot,
     /// The exchanges of PUTs 2..=N.
     pub repeated_puts: Vec<Exchange>,
+    /// For a resource created by POST with body A: the PUT of body A that followed, when the
+    /// server refused it with 412 although it carried no precondition (the case went on: the
+    /// resource holds body A from the POST).
+    pub refused_first_put: Option<Exchange>,
 }
 
 /// Creates a resource, PUTs body A once, snapshots, PUTs A N-1 more times, snapshots.
@@ -150,7 +158,7 @@ pub async fn execute(
 ) -> Result<Record, CaseError> {
     let body = generator.generate(&session.resource.body);
     let repeats = generator.int_in(2, options.max_repeats.max(2));
-    let id = first_put(session, &body).await?;
+    let (id, refused_first_put) = first_put(session, &body).await?;
     let item_after_one = session.get_item(&id, "snapshot item after 1 PUT").await?;
     let collection_after_one = session
         .get_collection("snapshot collection after 1 PUT")
@@ -179,17 +187,56 @@ pub async fn execute(
         item_after_all,
         collection_after_all,
         repeated_puts,
+        refused_first_put,
     })
 }
 
-/// The first application of body A: a creating PUT, or (for POST-created resources) POST then PUT.
-async fn first_put(session: &mut Session<'_>, body: &Value) -> Result<String, CaseError> {
+/// The first application of body A: a creating PUT, or (for POST-created resources) POST then
+/// PUT. That PUT changes nothing (the POST stored body A), so a 412 to it, with no
+/// precondition sent, is the refusal this check judges, not a setup failure: it is returned.
+async fn first_put(
+    session: &mut Session<'_>,
+    body: &Value,
+) -> Result<(String, Option<Exchange>), CaseError> {
     let created = session.create(body, "create with body A (PUT 1)").await?;
-    if session.resource.create == crate::scenario::CreateMode::Post {
-        let index = session.put(&created.id, body, "PUT body A (1)").await?;
-        session.require_success(index)?;
+    if session.resource.create != CreateMode::Post {
+        return Ok((created.id, None));
     }
-    Ok(created.id)
+    let index = session.put(&created.id, body, "PUT body A (1)").await?;
+    let exchange = session.exchange(index);
+    if exchange.response.status == 412 && !sends_precondition(exchange) {
+        return Ok((created.id, Some(exchange.clone())));
+    }
+    session.require_success(index)?;
+    Ok((created.id, None))
+}
+
+/// Statuses a refused repeat may legitimately carry: credentials that expired or were refused
+/// meanwhile (401, 403, 407), a request timeout, a conflict (e.g. a version token the body
+/// lacks), a lock, a required precondition, a rate limit. None of them says the write itself
+/// is refused for being a repeat.
+const REFUSALS_ALLOWED: [u16; 8] = [401, 403, 407, 408, 409, 423, 428, 429];
+
+/// True when the request carried a precondition header field (RFC 9110 §13.1).
+fn sends_precondition(exchange: &Exchange) -> bool {
+    const PRECONDITIONS: [&str; 5] = [
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+    ];
+    exchange
+        .request
+        .headers
+        .iter()
+        .any(|h| PRECONDITIONS.iter().any(|p| h.name.eq_ignore_ascii_case(p)))
+}
+
+/// True when a repeated identical PUT was refused with a status no repeat may get.
+fn refused(exchange: &Exchange) -> bool {
+    let status = exchange.response.status;
+    (400..500).contains(&status) && !REFUSALS_ALLOWED.contains(&status)
 }
 
 /// The oracle.
@@ -240,6 +287,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
                     .observed(answered(exchange))
             }),
     );
+    found.extend(refusals(record));
     found.extend(
         record
             .repeated_puts
@@ -254,4 +302,33 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             }),
     );
     found
+}
+
+/// One error for the identical PUTs the server refused: the refused PUT after the creating
+/// POST, and every refused repeat.
+fn refusals(record: &Record) -> Option<Violation> {
+    let lines: Vec<String> = record
+        .refused_first_put
+        .iter()
+        .chain(record.repeated_puts.iter().filter(|e| refused(e)))
+        .map(|exchange| {
+            let why = if exchange.response.status == 412 && !sends_precondition(exchange) {
+                " with no precondition sent"
+            } else {
+                ""
+            };
+            format!("{}{why}", answered(exchange))
+        })
+        .collect();
+    let first = lines.first()?;
+    let more = match lines.len() {
+        1 => String::new(),
+        n => format!(" ({n} refusals in all)"),
+    };
+    Some(
+        Violation::error("an identical PUT was refused although it changes nothing")
+            .rule("repeat-refused")
+            .expected("the same success as the first PUT: an identical PUT is idempotent, so a client retrying it after a lost response must not be told it failed (RFC 9110 §9.2.2, §9.3.4); 412 only when a precondition the request sent fails (§15.5.13)")
+            .observed(format!("{first}{more}; the resource already held that body")),
+    )
 }

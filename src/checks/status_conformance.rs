@@ -1,14 +1,17 @@
 //! `status-conformance`: the status codes of creation and update, and 405's Allow header.
 //! A PUT that creates answers 201 and one that modifies 200 or 204 (RFC 9110 §9.3.4: MUST);
 //! a POST that creates answers 201 with a Location that resolves (§9.3.3, §15.3.2: SHOULD);
-//! a 405 carries Allow, which does not list the refused method (§15.5.6: MUST).
+//! a 405 carries Allow, which lists the resource's supported methods and not the refused one
+//! (§15.5.6: MUST). The declared methods Allow leaves out are probed on the case's own item —
+//! GET, HEAD, then PUT of the body it already holds, then DELETE — so an Allow that omits a
+//! method that works is seen.
 
 use futures::future::LocalBoxFuture;
 use serde_json::json;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
 use crate::checks::fit::Need;
-use crate::checks::outline::{Outline, To, send};
+use crate::checks::outline::{Outline, Sends, To, send};
 use crate::checks::verdict::{answered, token_missing, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
@@ -76,6 +79,25 @@ impl Check for StatusConformance {
                 format!("{method} {item} (undeclared: expects 405 with Allow)"),
                 [send(method, To::Item)],
             );
+            let probes: Vec<Sends> = PROBED
+                .into_iter()
+                .filter(|m| resource.supports(*m))
+                .map(|m| send(m, To::Item).between(0, 1))
+                .collect();
+            if !probes.is_empty() {
+                let names: Vec<&str> = PROBED
+                    .into_iter()
+                    .filter(|m| resource.supports(*m))
+                    .map(Method::as_str)
+                    .collect();
+                steps.push(
+                    format!(
+                        "{} {item}, each only if the 405's Allow leaves it out",
+                        names.join(", ")
+                    ),
+                    probes,
+                );
+            }
         }
         steps
     }
@@ -138,6 +160,8 @@ pub struct Record {
     pub location_get: Option<Exchange>,
     /// A method the resource does not declare, sent to the item.
     pub undeclared: Option<Exchange>,
+    /// The declared methods the 405's Allow leaves out, each sent to the item.
+    pub allow_probes: Vec<Exchange>,
     /// Statuses accepted for a PUT that creates (`put_create_statuses`); empty means 201.
     pub create_statuses: Vec<u16>,
 }
@@ -169,22 +193,85 @@ pub async fn execute(
         existing = existing.or(id);
     }
     if let Some(id) = existing {
+        let mut held = body.clone();
         if session.resource.supports(Method::Put) {
             let other = generator.generate_different(&session.resource.body, &body);
             let index = session
                 .put(&id, &other, "PUT another body (update)")
                 .await?;
-            record.put_update = Some(session.exchange(index).clone());
+            let update = session.exchange(index).clone();
+            if update.response.is_success() {
+                held = other;
+            }
+            record.put_update = Some(update);
         }
         if let Some(method) = undeclared_method(session.resource) {
             let req = Req::new(method, session.resource.item_path(&id)).body(&json!({}));
             let index = session
                 .send(format!("{method}, which the item does not declare"), req)
                 .await?;
-            record.undeclared = Some(session.exchange(index).clone());
+            let refused = session.exchange(index).clone();
+            record.allow_probes = probe_omitted(session, &id, &refused, &held).await?;
+            record.undeclared = Some(refused);
         }
     }
     Ok(record)
+}
+
+/// The methods whose absence from a 405's Allow is probed, in the order they are sent: the
+/// safe ones first, DELETE last (it ends the case's item).
+const PROBED: [Method; 4] = [Method::Get, Method::Head, Method::Put, Method::Delete];
+
+/// Sends each declared method that the 405's Allow leaves out to the case's own item (a PUT
+/// sends `held`, the body the item already holds, so it changes nothing). Nothing when the
+/// answer was no 405 or carried no Allow.
+async fn probe_omitted(
+    session: &mut Session<'_>,
+    id: &str,
+    refused: &Exchange,
+    held: &serde_json::Value,
+) -> Result<Vec<Exchange>, CaseError> {
+    let Some(allow) = allow_of(refused) else {
+        return Ok(Vec::new());
+    };
+    let omitted: Vec<Method> = PROBED
+        .into_iter()
+        .filter(|m| session.resource.supports(*m) && !lists(&allow, *m))
+        .collect();
+    let mut probes = Vec::with_capacity(omitted.len());
+    for method in omitted {
+        let mut req = Req::new(method, session.resource.item_path(id));
+        if method == Method::Put {
+            req = req.body(held);
+        }
+        let purpose = format!("{method}, which the 405's Allow leaves out: does it work?");
+        let index = session.send(purpose, req).await?;
+        probes.push(session.exchange(index).clone());
+    }
+    Ok(probes)
+}
+
+/// The Allow field of a 405 answer (every Allow line, joined), if it is one and has it.
+fn allow_of(exchange: &Exchange) -> Option<String> {
+    if exchange.response.status != 405 {
+        return None;
+    }
+    let lines: Vec<&str> = exchange
+        .response
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("allow"))
+        .map(|h| h.value.as_str())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(", "))
+}
+
+/// True when an Allow field value lists `method` (method names are case-sensitive, RFC 9110
+/// §9.1, but servers differ in case: any case counts).
+fn lists(allow: &str, method: Method) -> bool {
+    allow
+        .split(',')
+        .any(|m| m.trim().eq_ignore_ascii_case(method.as_str()))
 }
 
 /// A method the item does not declare, to see its 405: PATCH, else POST (to the item URL,
@@ -235,7 +322,37 @@ pub fn judge(record: &Record) -> Vec<Violation> {
         found.extend(judge_post(post, record.location_get.as_ref()));
     }
     found.extend(record.undeclared.as_ref().and_then(judge_405));
+    if let Some(refused) = &record.undeclared {
+        found.extend(judge_omitted(refused, &record.allow_probes));
+    }
     found
+}
+
+/// An error when a method the 405's Allow leaves out worked on the same item.
+fn judge_omitted(refused: &Exchange, probes: &[Exchange]) -> Option<Violation> {
+    let allow = allow_of(refused)?;
+    let working: Vec<&Exchange> = probes
+        .iter()
+        .filter(|probe| probe.response.is_success() && !lists(&allow, probe.request.method))
+        .collect();
+    let methods: Vec<&str> = working.iter().map(|p| p.request.method.as_str()).collect();
+    if working.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = working.iter().map(|p| answered(p)).collect();
+    Some(
+        Violation::error(format!(
+            "a 405 response's Allow leaves out methods that work: {}",
+            methods.join(", ")
+        ))
+        .rule("405-allow-omits-method")
+        .expected("Allow lists the target resource's currently supported methods (RFC 9110 §15.5.6: MUST)")
+        .observed(format!(
+            "{}, Allow: {allow}; then {}",
+            answered(refused),
+            shown.join("; ")
+        )),
+    )
 }
 
 fn judge_put_create(exchange: &Exchange, accepted: &[u16]) -> Option<Violation> {
@@ -344,20 +461,14 @@ fn judge_405(exchange: &Exchange) -> Option<Violation> {
                 .expected("Allow listing the supported methods (RFC 9110 §15.5.6: MUST)")
                 .observed(answered(exchange)),
         ),
-        Some(allow)
-            if allow
-                .split(',')
-                .any(|m| m.trim().eq_ignore_ascii_case(method)) =>
-        {
-            Some(
-                Violation::error(format!(
-                    "a 405 response to {method} lists {method} in Allow"
-                ))
-                .rule("405-allow-lists-method")
-                .expected(format!("Allow without {method}"))
-                .observed(format!("Allow: {allow}")),
-            )
-        }
+        Some(allow) if lists(allow, exchange.request.method) => Some(
+            Violation::error(format!(
+                "a 405 response to {method} lists {method} in Allow"
+            ))
+            .rule("405-allow-lists-method")
+            .expected(format!("Allow without {method}"))
+            .observed(format!("Allow: {allow}")),
+        ),
         Some(_) => None,
     }
 }

@@ -241,25 +241,44 @@ impl ReqwestTransport {
 
     async fn send_inner(&self, request: OutgoingRequest) -> Result<RawResponse, TransportError> {
         let request = sent::with_defaults(request);
+        let own_connection = self.wire.takes_head(&request);
         let Some(recorder) = &self.recorder else {
-            return self.exchange(&request).await.map(|(raw, _)| raw);
+            return self
+                .exchange(&request, own_connection)
+                .await
+                .map(|(raw, _)| raw);
         };
         let started = SystemTime::now();
-        let result = self.exchange(&request).await;
+        let result = self.exchange(&request, own_connection).await;
+        let framing = if own_connection {
+            Framing::Close
+        } else {
+            Framing::KeepAlive
+        };
         recorder.record(
             &request,
-            Framing::KeepAlive,
+            framing,
             started,
             result.as_ref().map(|(raw, version)| (raw, *version)),
         );
         result.map(|(raw, _)| raw)
     }
 
-    /// Sends a request and reads its answer; also returns the HTTP version that was spoken.
+    /// Sends a request and reads its answer; also returns the HTTP version that was spoken. A
+    /// HEAD the wire client takes goes on a connection of its own (`own_connection`), so content
+    /// after its answer is seen and never read as the next answer.
     async fn exchange(
         &self,
         request: &OutgoingRequest,
+        own_connection: bool,
     ) -> Result<(RawResponse, &'static str), TransportError> {
+        if own_connection {
+            return self
+                .wire
+                .send_head(request)
+                .await
+                .map(|raw| (raw, WIRE_VERSION));
+        }
         match self.plain.try_send(request).await {
             Some(answer) => answer.map(|raw| (raw, WIRE_VERSION)),
             None => self.exchange_reqwest(request).await,

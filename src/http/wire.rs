@@ -4,7 +4,9 @@
 //!   any request is written, then every request is handed to its connection at once, so that
 //!   they reach the server within a fraction of a millisecond of each other;
 //! * an **unread send**: a request written on a connection of its own, whose answer is never
-//!   read — the connection is closed once the server begins to answer (a lost response).
+//!   read — the connection is closed once the server begins to answer (a lost response);
+//! * a **HEAD** on a connection of its own, closed after it, so content a server writes after
+//!   the answer is seen (and recorded) instead of corrupting the next answer (`wire::head`).
 //!
 //! It honours the run's [`TransportConfig`] where it can: the TLS trust (`--ca-cert`,
 //! `--insecure`) and `--connect-timeout`; each request's timeout; a rate limit through the
@@ -26,13 +28,15 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_util::either::Either;
 
-use crate::http::config::{ProxyConfig, TransportConfig};
+use crate::http::config::{HttpVersion, ProxyConfig, TransportConfig};
 use crate::http::quickack::QuickAck;
 use crate::http::sent::USER_AGENT;
 use crate::http::transport::{
     MAX_COUNTED_BODY, MAX_KEPT_BODY, OutgoingRequest, Pace, RawResponse, TransportError,
     UnreadAnswer, error_chain, header_pairs, root_cause,
 };
+
+mod head;
 
 /// A connection: plain TCP or TLS over TCP, acknowledging what it reads at once.
 type Stream = Either<QuickAck, TlsStream<QuickAck>>;
@@ -61,6 +65,8 @@ pub struct WireClient {
     connect_timeout: Option<Duration>,
     /// The run's proxies: requests they carry are refused, never sent around them.
     proxy: ProxyConfig,
+    /// `--http-version`: which HEADs this client takes ([`WireClient::takes_head`]).
+    http_version: HttpVersion,
 }
 
 /// Which server certificates the wire client accepts.
@@ -91,6 +97,7 @@ impl WireClient {
             },
             connect_timeout: config.connect_timeout,
             proxy: config.proxy.clone(),
+            http_version: config.http_version,
         }
     }
 

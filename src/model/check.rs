@@ -70,9 +70,9 @@ impl CheckId {
         let (name, rfc, oracle, summary) = match self {
             CheckId::RepeatPut => (
                 "repeat-put",
-                "RFC 9110 §9.2.2, §9.3.4",
+                "RFC 9110 §9.2.2, §9.3.4, §15.5.13",
                 "RFC 9110 — methods: Idempotent methods, PUT",
-                "the same full PUT applied N times leaves the state of applying it once; a repeat never answers 201",
+                "the same full PUT applied N times leaves the state of applying it once; a repeat never answers 201 and is never refused",
             ),
             CheckId::PartialPut => (
                 "partial-put",
@@ -120,7 +120,7 @@ impl CheckId {
                 "status-conformance",
                 "RFC 9110 §9.3.4, §15.3.2, §15.5.6",
                 "RFC 9110 — methods: PUT, POST, 405",
-                "create answers 201 (POST with a resolving Location), update 200/204, 405 carries Allow",
+                "create answers 201 (POST with a resolving Location), update 200/204, 405 carries an Allow that lists what works",
             ),
             CheckId::Fuzz => (
                 "fuzz",

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::cause::Cause;
 use crate::model::check::CheckId;
 use crate::model::exchange::Exchange;
 
@@ -68,6 +69,10 @@ pub struct Finding {
     /// given, and always for `info` findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
+    /// The cause it shares with other rules, and the rules grouped into it
+    /// ([`crate::model::cause`]); `None` when its judge names no cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 impl Finding {
@@ -87,6 +92,8 @@ impl Finding {
         if other.case < self.case {
             std::mem::swap(self, &mut other);
         }
+        let grouped = other.cause.take().map(|c| c.also).unwrap_or_default();
+        crate::model::cause::add_all(self, grouped);
         self.occurrences = self.occurrences.saturating_add(other.occurrences);
         let mut cases = std::mem::take(&mut self.other_cases);
         cases.extend(other.other_cases);
@@ -96,6 +103,14 @@ impl Finding {
         cases.retain(|case| *case != self.case);
         cases.truncate(MAX_OTHER_CASES);
         self.other_cases = cases;
+    }
+}
+
+impl Finding {
+    /// Its fingerprint, then those of the rules grouped into it (see [`crate::model::cause`]).
+    pub fn fingerprints(&self) -> impl Iterator<Item = String> + '_ {
+        let grouped = self.cause.iter().flat_map(|cause| &cause.also);
+        std::iter::once(self.fingerprint()).chain(grouped.map(|also| also.fingerprint(self)))
     }
 }
 

@@ -92,6 +92,7 @@ fn repeat_put_finding() -> Finding {
         exchanges: repeat_put_exchanges(),
         fuzz: None,
         baseline: None,
+        cause: None,
     }
 }
 
@@ -130,6 +131,7 @@ fn head_parity_finding() -> Finding {
         exchanges: head_parity_exchanges(),
         fuzz: None,
         baseline: None,
+        cause: None,
     }
 }
 

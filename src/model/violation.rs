@@ -26,6 +26,10 @@ pub struct Violation {
     /// The exchanges that show the violation, when they are not all of the case's (fuzz
     /// findings keep only the executions of the minimal sequence).
     pub exchanges: Option<Vec<Exchange>>,
+    /// The cause it shares with other rules (a stable kebab-case key, e.g. `if-match-ignored`):
+    /// the report makes the findings of one cause on one resource one finding
+    /// ([`crate::model::cause`]). Like the rule, never a value from the server.
+    pub cause: Option<String>,
 }
 
 impl Violation {
@@ -51,6 +55,7 @@ impl Violation {
             diff: None,
             fuzz: None,
             exchanges: None,
+            cause: None,
         }
     }
 
@@ -67,6 +72,12 @@ impl Violation {
 
     pub fn observed(mut self, text: impl Into<String>) -> Violation {
         self.observed = text.into();
+        self
+    }
+
+    /// Names the cause it shares with other rules (see the field's documentation).
+    pub fn cause(mut self, key: impl Into<String>) -> Violation {
+        self.cause = Some(key.into());
         self
     }
 

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::baseline::{BaselineEntry, BaselineSummary};
+use crate::model::cause;
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::{BaselineMark, Finding};
 use crate::model::fit::FitReport;
@@ -223,6 +224,8 @@ fn combine(reports: Vec<RunReport>) -> Option<RunReport> {
         add_cleanup(&mut merged.cleanup, report.cleanup);
         add_stats(&mut merged.stats, report.stats);
     }
+    // Shards that ran different checks of one cause each reported a finding of it.
+    merged.findings = cause::group(std::mem::take(&mut merged.findings));
     merged.baseline = baseline(&summaries, entries, &merged.findings);
     Some(merged)
 }
@@ -440,7 +443,7 @@ fn baseline(
         let n = findings.iter().filter(|f| f.baseline == Some(mark)).count();
         u32::try_from(n).unwrap_or(u32::MAX)
     };
-    let found: Vec<String> = findings.iter().map(Finding::fingerprint).collect();
+    let found: Vec<String> = findings.iter().flat_map(Finding::fingerprints).collect();
     let mut fixed: Vec<BaselineEntry> = Vec::new();
     for entry in summaries.iter().flat_map(|s| &s.fixed) {
         let listed = fixed.iter().any(|e| e.fingerprint == entry.fingerprint);

@@ -4,11 +4,16 @@
 //! cases found it and the (capped) list of the others. The first occurrence is streamed in full
 //! as [`Event::Finding`], later ones as the light [`Event::FindingAgain`]. Also marks findings
 //! against the baselines and notes when the first failing one was produced.
+//!
+//! Findings of one cause ([`crate::model::cause`]) are one finding: the first of a group to
+//! arrive is streamed in full and counted once towards `--max-failures`, later ones of the
+//! group lightly; [`Aggregator::finish`] makes each group one finding.
 
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::baseline::BaselineOptions;
+use crate::model::cause;
 use crate::model::events::{Event, EventSink, FindingAgain};
 use crate::model::findings::{Finding, Severity};
 use crate::model::report::RunMoment;
@@ -18,11 +23,16 @@ use crate::model::report::RunMoment;
 /// aggregating never changes whether the run fails.)
 type Key = (String, String, Severity);
 
+/// What identifies one group of findings of a cause: scenario path, resource, severity, cause.
+type GroupKey = (String, String, Severity, String);
+
 /// The findings of a run so far, one per [`Key`].
 pub struct Aggregator<'a> {
     baseline: &'a BaselineOptions,
     fail_on: Severity,
     kept: BTreeMap<Key, Finding>,
+    /// The groups of one cause seen so far.
+    groups: BTreeSet<GroupKey>,
     first_failure: Option<RunMoment>,
     /// Kept findings that fail the run.
     failing: u32,
@@ -35,6 +45,7 @@ impl<'a> Aggregator<'a> {
             baseline,
             fail_on,
             kept: BTreeMap::new(),
+            groups: BTreeSet::new(),
             first_failure: None,
             failing: 0,
         }
@@ -74,12 +85,20 @@ impl<'a> Aggregator<'a> {
             other_cases: Vec::new(),
             ..finding
         };
+        let new_group = cause::group_key(&finding).is_none_or(|group| self.groups.insert(group));
         match self.kept.entry(key) {
-            Entry::Vacant(slot) => {
+            Entry::Vacant(slot) if new_group => {
                 if finding.fails(self.fail_on) {
                     self.failing += 1;
                 }
                 sink.emit(Event::Finding(Box::new(finding.clone())));
+                slot.insert(finding);
+            }
+            Entry::Vacant(slot) => {
+                sink.emit(Event::FindingAgain(Box::new(again(
+                    &slot.key().1,
+                    &finding,
+                ))));
                 slot.insert(finding);
             }
             Entry::Occupied(mut slot) => {
@@ -97,9 +116,13 @@ impl<'a> Aggregator<'a> {
         self.failing
     }
 
-    /// The run's findings, one per key, and when the first failing one was produced.
+    /// The run's findings, one per key and one per cause, and when the first failing one was
+    /// produced.
     pub fn finish(self) -> (Vec<Finding>, Option<RunMoment>) {
-        (self.kept.into_values().collect(), self.first_failure)
+        (
+            cause::group(self.kept.into_values().collect()),
+            self.first_failure,
+        )
     }
 }
 
@@ -166,6 +189,7 @@ mod tests {
             exchanges: Vec::new(),
             fuzz: None,
             baseline: None,
+            cause: None,
         }
     }
 
@@ -235,6 +259,50 @@ mod tests {
             .map(|f| (f.case, f.occurrences, f.other_cases.clone()))
             .collect();
         assert_eq!(counts, vec![(1, 3, vec![2, 3]), (1, 3, vec![2, 3])]);
+    }
+
+    #[test]
+    fn findings_of_one_cause_are_one_finding_counted_once() {
+        let options = BaselineOptions::default();
+        let mut aggregator = Aggregator::new(&options, Severity::Error);
+        let sink = Recorder::default();
+        let of_cause = |check, rule: &str, case| Finding {
+            check,
+            cause: Some(crate::model::cause::Cause {
+                key: "if-match-ignored".into(),
+                also: Vec::new(),
+            }),
+            ..finding(rule, Severity::Error, case)
+        };
+        aggregator.add_case(
+            vec![of_cause(CheckId::LostUpdate, "both-succeeded", 1)],
+            at(1),
+            &sink,
+        );
+        aggregator.add_case(
+            vec![of_cause(CheckId::ConditionalWrite, "ignores-if-match", 2)],
+            at(2),
+            &sink,
+        );
+        aggregator.add_case(
+            vec![finding("item-changed", Severity::Error, 1)],
+            at(3),
+            &sink,
+        );
+        assert_eq!(sink.kinds(), ["finding", "again", "finding"]);
+        assert_eq!(aggregator.failing(), 2, "one per cause, one per rule");
+        let (findings, _) = aggregator.finish();
+        assert_eq!(findings.len(), 2);
+        let grouped = findings
+            .iter()
+            .find(|f| f.cause.is_some())
+            .expect("the group");
+        assert_eq!(grouped.check, CheckId::ConditionalWrite);
+        assert_eq!(
+            grouped.cause.as_ref().map(|c| c.also.len()),
+            Some(1),
+            "lost-update is listed in it"
+        );
     }
 
     #[test]

@@ -7,14 +7,21 @@
 //! registry holds, on its target's origin, is ever deleted.
 //!
 //! A DELETE refused for want of a precondition (409, 412 or 428: CouchDB wants the current
-//! `_rev`) is sent once more with `If-Match:` the `ETag` a GET of the resource answers.
+//! `_rev`) is sent again after a GET of the resource: with `If-Match:` the version token its
+//! body holds when the resource declares one (`[resources.NAME.version]`), then with the `ETag`
+//! the GET answered (pouchdb-server's ETag is a hash of the body, not the revision).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+use serde_json::Value;
 
 use crate::http::transport::Transport;
 use crate::model::exchange::Method;
 use crate::model::report::{CleanupReport, LeftBehind};
+use crate::scenario::{JsonPointer, Scenario};
 use crate::session::context::{ResolvedTarget, RunContext};
+use crate::session::entity_tag;
 use crate::session::faults;
 use crate::session::guard::{self, Scope};
 use crate::session::journal::Journal;
@@ -25,6 +32,44 @@ const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Transport errors in a row after which cleanup gives up (the target is gone).
 const GIVE_UP_AFTER: usize = 3;
 
+/// Where each resource keeps its version token (`[resources.NAME.version]`), by resource name:
+/// what a DELETE refused for want of a precondition is retried with.
+#[derive(Debug, Default, Clone)]
+pub struct VersionMembers(BTreeMap<String, Vec<JsonPointer>>);
+
+impl VersionMembers {
+    /// The version members the resources of `scenarios` declare.
+    pub fn of<'s>(scenarios: impl IntoIterator<Item = &'s Scenario>) -> VersionMembers {
+        let mut members: BTreeMap<String, Vec<JsonPointer>> = BTreeMap::new();
+        let declared = scenarios.into_iter().flat_map(|s| &s.resources);
+        for resource in declared {
+            if let Some(version) = &resource.version {
+                let list = members.entry(resource.name.clone()).or_default();
+                if !list.contains(&version.member) {
+                    list.push(version.member.clone());
+                }
+            }
+        }
+        VersionMembers(members)
+    }
+
+    /// The `If-Match` values the body of a read of `resource` names as its version.
+    fn tokens_in(&self, resource: &str, body: &[u8]) -> Vec<String> {
+        let Some(members) = self.0.get(resource) else {
+            return Vec::new();
+        };
+        let Ok(body) = serde_json::from_slice::<Value>(body) else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .filter_map(|member| member.get(&body))
+            .filter(|token| token.is_string() || token.is_number())
+            .map(entity_tag)
+            .collect()
+    }
+}
+
 /// DELETEs each owned resource (which `registry` must hold) with the headers of its target, and
 /// records in `journal` what is proven gone.
 pub async fn clean_up(
@@ -32,6 +77,7 @@ pub async fn clean_up(
     registry: &Registry,
     owned: Vec<Owned>,
     targets: &[ResolvedTarget],
+    versions: &VersionMembers,
     journal: &Journal,
 ) -> CleanupReport {
     let mut report = CleanupReport::default();
@@ -50,7 +96,7 @@ pub async fn clean_up(
             ));
             continue;
         }
-        match delete_one(transport, registry, &resource, targets).await {
+        match delete_one(transport, registry, &resource, targets, versions).await {
             Ok(true) => {
                 journal.gone(&resource.url);
                 report.deleted += 1;
@@ -74,7 +120,12 @@ pub async fn clean_up(
 /// DELETE declared, an error answer, a transport error) stays registered for the run-end
 /// cleanup, which reports it; after a transport error the case's other resources wait too.
 /// A fresh id that was never written cannot exist: it is forgotten without a request.
-pub async fn clean_case(ctx: &RunContext, target: &ResolvedTarget, urls: &[String]) {
+pub async fn clean_case(
+    ctx: &RunContext,
+    target: &ResolvedTarget,
+    versions: &VersionMembers,
+    urls: &[String],
+) {
     for url in urls {
         let Some(owned) = ctx.registry.get(url) else {
             continue;
@@ -87,7 +138,8 @@ pub async fn clean_case(ctx: &RunContext, target: &ResolvedTarget, urls: &[Strin
             continue;
         }
         let target = std::slice::from_ref(target);
-        match delete_one(ctx.transport.as_ref(), &ctx.registry, &owned, target).await {
+        let transport = ctx.transport.as_ref();
+        match delete_one(transport, &ctx.registry, &owned, target, versions).await {
             Ok(deleted) => {
                 ctx.journal.gone(url);
                 ctx.registry.forget(url, deleted);
@@ -120,10 +172,11 @@ async fn delete_one(
     registry: &Registry,
     resource: &Owned,
     targets: &[ResolvedTarget],
+    versions: &VersionMembers,
 ) -> Result<bool, NotDeleted> {
     let mut attempt = 1;
     loop {
-        let result = delete_once(transport, registry, resource, targets).await;
+        let result = delete_once(transport, registry, resource, targets, versions).await;
         let transient = match &result {
             Err(NotDeleted::Answered(status)) => faults::is_transient_status(*status),
             Err(NotDeleted::Transport(_)) => true,
@@ -142,6 +195,7 @@ async fn delete_once(
     registry: &Registry,
     resource: &Owned,
     targets: &[ResolvedTarget],
+    versions: &VersionMembers,
 ) -> Result<bool, NotDeleted> {
     let target = targets
         .iter()
@@ -170,13 +224,21 @@ async fn delete_once(
     let mut answer = send(Method::Delete, None).await?;
     if needs_precondition(answer.status) {
         let read = send(Method::Get, None).await?;
-        let etag = read
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
-            .map(|(_, value)| value.clone());
-        if let Some(etag) = etag.filter(|_| (200..300).contains(&read.status)) {
-            answer = send(Method::Delete, Some(("If-Match", etag))).await?;
+        let mut preconditions = Vec::new();
+        if (200..300).contains(&read.status) {
+            preconditions = versions.tokens_in(&resource.resource, &read.body);
+            let etag = read
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
+                .map(|(_, value)| value.clone());
+            preconditions.extend(etag.filter(|etag| !preconditions.contains(etag)));
+        }
+        for precondition in preconditions {
+            answer = send(Method::Delete, Some(("If-Match", precondition))).await?;
+            if !needs_precondition(answer.status) {
+                break;
+            }
         }
     }
     match answer.status {
@@ -283,7 +345,7 @@ mod tests {
             .iter()
             .map(|id| url(id))
             .collect();
-        clean_case(&ctx, &target, &case).await;
+        clean_case(&ctx, &target, &VersionMembers::default(), &case).await;
         let sent = transport
             .deleted
             .lock()

@@ -16,6 +16,7 @@ use crate::checks::check::{Canons, Case, Judged};
 use crate::checks::fuzz::FuzzCase;
 use crate::checks::{script, table};
 use crate::fuzz::FuzzSettings;
+use crate::model::cause::Cause;
 use crate::model::check::CheckId;
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::{Finding, Severity};
@@ -266,7 +267,9 @@ async fn clean_up_case(ctx: &RunContext, work: &Work<'_>, scenario: usize, urls:
     if ctx.cancel.is_cancelled() {
         return;
     }
-    cleanup::clean_case(ctx, &work.scenarios[scenario].target, urls).await;
+    let planned = &work.scenarios[scenario];
+    let versions = cleanup::VersionMembers::of([&planned.scenario]);
+    cleanup::clean_case(ctx, &planned.target, &versions, urls).await;
 }
 
 fn jobs(plan: &Plan) -> Vec<Job> {
@@ -589,6 +592,7 @@ fn notice_finding(
         diff: None,
         fuzz: None,
         exchanges: None,
+        cause: None,
     };
     Finding {
         rfc: notice.rfc.to_owned(),
@@ -627,5 +631,9 @@ fn to_finding(
         exchanges: violation.exchanges.unwrap_or(exchanges),
         fuzz: violation.fuzz,
         baseline: None,
+        cause: violation.cause.map(|key| Cause {
+            key,
+            also: Vec::new(),
+        }),
     }
 }

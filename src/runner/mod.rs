@@ -219,11 +219,13 @@ async fn finish(
         resources: owned.len(),
     });
     let targets: Vec<_> = scenarios.iter().map(|s| s.target.clone()).collect();
+    let versions = cleanup::VersionMembers::of(scenarios.iter().map(|s| &s.scenario));
     report.cleanup = cleanup::clean_up(
         ctx.transport.as_ref(),
         &ctx.registry,
         owned,
         &targets,
+        &versions,
         &ctx.journal,
     )
     .await;
@@ -378,8 +380,9 @@ async fn detect_volatile(
         .await;
     futures::stream::iter(&measured)
         .for_each_concurrent(settings.concurrency.max(1), |(probe, _, created)| {
-            let target = &scenarios[probe.at.0].target;
-            async move { cleanup::clean_case(ctx, target, created).await }
+            let planned = &scenarios[probe.at.0];
+            let versions = cleanup::VersionMembers::of([&planned.scenario]);
+            async move { cleanup::clean_case(ctx, &planned.target, &versions, created).await }
         })
         .await;
     let mut canons = BTreeMap::new();

@@ -46,7 +46,7 @@ mod version;
 pub use nest::{PARENT_PURPOSE, ParentCase};
 
 pub use concurrent::Unanswered;
-pub use version::VersionUse;
+pub use version::{VersionUse, entity_tag};
 
 /// Statuses with which an API refuses a write that lacks a version token (a `_rev` member, a
 /// `?rev=` parameter, an `If-Match`): a conflict, a failed or a missing precondition.
@@ -334,7 +334,30 @@ impl<'a> Session<'a> {
         self.next_id += 1;
         let id = format!("{base}-{}", self.next_id);
         self.adopt(&id);
+        self.note_fresh(&id);
         id
+    }
+
+    /// `base`, an id of this case, with the case of each ASCII letter swapped, registered as
+    /// run-owned: what a DELETE of `base` that ignores case would also remove. `None` when
+    /// `base` has no letter. It is not checked free before its first write like a fresh id: an
+    /// API whose ids ignore case answers it as `base`, so the caller reads it first and writes
+    /// only when it is not there.
+    pub fn id_in_other_case(&mut self, base: &str) -> Option<String> {
+        let swapped: String = base
+            .chars()
+            .map(|c| {
+                if c.is_ascii_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        (swapped != base).then(|| {
+            self.adopt(&swapped);
+            swapped
+        })
     }
 
     /// A run-unique Idempotency-Key value (`{case_tag}-k{n}`).

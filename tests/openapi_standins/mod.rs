@@ -1,10 +1,11 @@
 //! Stand-in servers that behave as the OpenAPI fixtures in `tests/fixtures/openapi/` say: a
 //! generic in-memory collection (server-picked ids, POST 201 with Location, PUT that replaces
 //! or 404s, PATCH that merges, DELETE 204 then 404, HEAD like GET, OPTIONS and 405 with
-//! `Allow`, server timestamps), mounted at the paths of a document, with or without trailing
-//! slashes, listed as one array or in Django REST framework's pages (`{count, next, previous,
-//! results}`, by page number or by cursor); plus a recorder for operations that must never be sent. A planted bug makes the
-//! same stand-in wrong, so the tests show the generated scenario can fail too.
+//! `Allow`, server timestamps, 412 for a write whose `If-None-Match: *` fails), mounted at the
+//! paths of a document, with or without trailing slashes, listed as one array or in Django
+//! REST framework's pages (`{count, next, previous, results}`, by page number or by cursor);
+//! plus a recorder for operations that must never be sent. A planted bug makes the same
+//! stand-in wrong, so the tests show the generated scenario can fail too.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -320,6 +321,18 @@ fn query_value(request: &Request, name: &str) -> Option<String> {
 
 async fn item_route(store: &Store, id: &str, request: Request) -> Response {
     let method = request.method().clone();
+    let create_only = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.as_bytes().trim_ascii() == b"*");
+    let write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE);
+    if write && create_only && store.lock().contains_key(id) {
+        // RFC 9110 §13.1.2: the item exists, so `If-None-Match: *` fails.
+        return json_response(
+            StatusCode::PRECONDITION_FAILED,
+            &json!({"detail": "precondition failed"}),
+        );
+    }
     match method {
         Method::GET | Method::HEAD => match store.lock().get(id) {
             Some(item) => json_response(StatusCode::OK, &Value::Object(item.clone())),

@@ -98,14 +98,20 @@ pub fn assert_observed(report: &Value, what: &str) {
     }
 }
 
-/// The report has a finding of `check` with `rule` at warning level or above.
+/// The report has a finding of `check` with `rule` at warning level or above: the finding's
+/// own rule, or one grouped into a finding of the same cause (`cause.also`), which the report
+/// shows as that finding.
 #[track_caller]
 pub fn assert_caught(out: &Out, check: &str, rule: &str, what: &str) -> Value {
     out.assert_no_panic();
     let report = out.json();
-    let caught = findings(&report)
-        .iter()
-        .any(|f| f["check"] == check && f["rule"] == rule && severity_rank(f) >= 1);
+    let names = |f: &Value| f["check"] == check && f["rule"] == rule;
+    let caught = findings(&report).iter().any(|f| {
+        let grouped = f["cause"]["also"]
+            .as_array()
+            .is_some_and(|also| also.iter().any(names));
+        (names(f) || grouped) && severity_rank(f) >= 1
+    });
     assert!(
         caught,
         "{what}: expected {check} [{rule}]; findings:\n{}\n{}",

@@ -118,6 +118,14 @@ pub fn evaluate(req: &Req, exists: bool, current: Option<&str>) -> Outcome {
     Outcome::Proceed
 }
 
+/// True when a write's `*` precondition fails: `If-Match: *` on a missing resource or
+/// `If-None-Match: *` on an existing one (RFC 9110 §13.1.1, §13.1.2). Neither needs an entity
+/// tag, so an API without ETags owes these two as well.
+pub fn star_fails(req: &Req, exists: bool) -> bool {
+    let star = |name: &str| req.header(name).is_some_and(|value| value.trim() == "*");
+    (star("if-match") && !exists) || (star("if-none-match") && exists)
+}
+
 fn list(field: &str) -> impl Iterator<Item = &str> {
     field.split(',').map(str::trim).filter(|t| !t.is_empty())
 }

@@ -16,7 +16,10 @@
 //! answer 405 `{"detail": "Method \"POST\" not allowed."}`. Every view response carries
 //! `Allow` (the view's methods), `Vary: Accept, Cookie` and Django's security headers; OPTIONS
 //! answers 200 with the view's metadata (`SimpleMetadata`, its `actions` included). No ETag
-//! (DRF sends none by default), and `If-Match` / `If-None-Match` are ignored.
+//! (DRF sends none by default), and `If-Match` is ignored. Real DRF ignores `If-None-Match`
+//! too; the correct variant refuses a write whose `If-None-Match: *` fails (the item exists)
+//! with 412, as RFC 9110 §13.1.2 requires of any origin server (idemfuzz tests that without
+//! ETags).
 //!
 //! Which serializer: the correct variant is a `ModelSerializer` whose optional fields declare
 //! `default=` (so a PUT replaces). A *stock* `ModelSerializer` does not copy the model's
@@ -27,6 +30,7 @@
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
+use super::conditional::star_fails;
 use super::exchange::{Reply, Req};
 use super::schema::{Kind, Problem, Schema, model_title};
 use super::seed;
@@ -183,6 +187,13 @@ impl Drf {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        if !req.is_read() && star_fails(req, true) {
+            return view(
+                412,
+                &json!({ "detail": "Precondition failed." }),
+                DETAIL_ALLOW,
+            );
+        }
         match req.method {
             Method::GET | Method::HEAD => view(200, &Value::Object(old), DETAIL_ALLOW),
             Method::PUT | Method::PATCH => {

@@ -9,7 +9,9 @@
 //! `compareAndSwap` keep `createdIndex`); parent directories are created on the way. Conditions: `prevExist=false` (412
 //! errorCode 105 when the key exists; action `create`), `prevExist=true` (404 errorCode 100 when
 //! missing; action `update`), `prevValue`/`prevIndex` (412 errorCode 101 "Compare failed";
-//! action `compareAndSwap`). `GET` of a key answers `{"action": "get", "node"}`; of a directory
+//! action `compareAndSwap`). `If-Match` and `If-None-Match` are not evaluated: a PUT with
+//! `If-None-Match: *` overwrites an existing key, one with `If-Match: *` creates a missing one.
+//! `GET` of a key answers `{"action": "get", "node"}`; of a directory
 //! `{"action": "get", "node": {"key": "/dir", "dir": true, "nodes": [...]}}` with full keys
 //! (an empty directory has no `nodes` member)
 //! (`recursive=true` nests subdirectories' nodes). `DELETE` answers 200 `{"action": "delete",

@@ -13,11 +13,14 @@
 //! The correct variant answers HEAD like GET and lists every method that works in `Allow`.
 //! Real FastAPI does neither: each route has its own methods and the 405 comes from the first
 //! route of the path, so it says `Allow: GET` while PUT and DELETE work, and HEAD is 405 too;
-//! that is [`FastApiBug::ShortAllow`].
+//! that is [`FastApiBug::ShortAllow`]. The correct variant also refuses a write whose
+//! `If-None-Match: *` fails (the item exists) with 412 (RFC 9110 §13.1.2); real FastAPI
+//! ignores the field unless the app checks it.
 
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
+use super::conditional::star_fails;
 use super::exchange::{Reply, Req};
 use super::schema::{Kind, Problem, Schema};
 use super::seed;
@@ -130,6 +133,12 @@ impl FastApi {
         let Some(entry) = store.get(coll, id).cloned() else {
             return uvicorn(Reply::json(404, &json!({ "detail": "Item not found" })));
         };
+        if !read && star_fails(req, true) {
+            return uvicorn(Reply::json(
+                412,
+                &json!({ "detail": "Precondition Failed" }),
+            ));
+        }
         match req.method {
             Method::PUT => {
                 let given = match self.validated(req) {

@@ -60,6 +60,10 @@ pub struct Knobs {
     pub answer_unknown_ids: bool,
     /// How paths are decoded.
     pub path_mode: PathMode,
+    /// Ids are case-insensitive and case-preserving: every spelling of an id names the item
+    /// first created under one of them (and listed under that one), as on a case-insensitive
+    /// file system. Correct: one resource under two spellings, not two resources.
+    pub ids_ignore_case: bool,
 }
 
 impl Default for Knobs {
@@ -75,6 +79,7 @@ impl Default for Knobs {
             location: LocationStyle::Created,
             answer_unknown_ids: false,
             path_mode: PathMode::Resolve,
+            ids_ignore_case: false,
         }
     }
 }
@@ -220,6 +225,14 @@ impl Generic {
         })
     }
 
+    /// Correct: ids are case-insensitive (one resource under every spelling of its id).
+    pub fn case_insensitive_ids() -> Generic {
+        Generic::with(Knobs {
+            ids_ignore_case: true,
+            ..Knobs::default()
+        })
+    }
+
     /// Buggy: nginx-style `"mtime-size"` strong ETags.
     pub fn mtime_size_etag() -> Generic {
         Generic::with(Knobs {
@@ -302,6 +315,20 @@ impl Generic {
             .get(coll, id)
             .cloned()
             .or_else(|| self.knobs.answer_unknown_ids.then(|| self.phantom(id)))
+    }
+
+    /// The stored spelling of `id`: itself, unless ids ignore case and an item exists under
+    /// another spelling.
+    fn spelling(&self, store: &Store, coll: &str, id: &str) -> String {
+        let stored = self.knobs.ids_ignore_case.then(|| {
+            store
+                .list(coll)
+                .into_iter()
+                .map(|(known, _)| known)
+                .find(|known| known.eq_ignore_ascii_case(id))
+                .cloned()
+        });
+        stored.flatten().unwrap_or_else(|| id.to_string())
     }
 
     fn preconditions(&self, req: &Req, current: Option<&Entry>) -> Outcome {
@@ -449,7 +476,10 @@ impl Behaviour for Generic {
     fn answer(&self, store: &mut Store, req: &Req) -> Reply {
         match req.parts().as_slice() {
             [coll] => self.collection(store, req, coll),
-            [coll, id] => self.item(store, req, coll, id),
+            [coll, id] => {
+                let id = self.spelling(store, coll, id);
+                self.item(store, req, coll, &id)
+            }
             _ => not_found(),
         }
     }

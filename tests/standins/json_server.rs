@@ -12,7 +12,9 @@
 //! `Allow`; a body that is not JSON is Express's HTML 400. Bodies are pretty-printed; every
 //! answer, 404s included, carries Express's weak ETag `W/"<len hex>-<sha1 base64>"` (304 on a
 //! matching `If-None-Match` or `*`) and the CORS and no-cache headers json-server sets; `If-Match` is
-//! ignored (a stale one still writes). OPTIONS is answered by the CORS middleware (204).
+//! ignored (a stale one still writes). OPTIONS is answered by the CORS middleware (204). Real
+//! json-server ignores `If-None-Match: *` on a write; the correct variant refuses such a write
+//! to an existing item with 412 (RFC 9110 §13.1.2).
 //!
 //! Checked against json-server 0.17.4. json-server 1.0 (beta) is another program: string ids
 //! (4 hex digits), no `Location`, no ETag, 404 `Not Found` as text, and a HEAD that deletes the
@@ -22,7 +24,7 @@ use axum::http::Method;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::conditional::{sha1, weak_eq};
+use super::conditional::{sha1, star_fails, weak_eq};
 use super::exchange::{Reply, Req};
 use super::seed;
 use super::server::Behaviour;
@@ -66,6 +68,9 @@ impl JsonServer {
         let Some(entry) = store.get(coll, id).cloned() else {
             return express(req, 404, &json!({}));
         };
+        if !req.is_read() && star_fails(req, true) {
+            return express(req, 412, &json!({}));
+        }
         let old = entry.body.json().cloned().unwrap_or(Value::Null);
         let Ok(Value::Object(body)) = (match req.method {
             Method::PUT | Method::PATCH => req.json(),

@@ -494,8 +494,8 @@ const NEVER: Duration = Duration::from_secs(600);
 
 type Store = Arc<Mutex<HashMap<(String, String), Value>>>;
 
-/// A small API whose PUT/DELETE behave correctly on `/{kind}/{id}` but whose item GET answers
-/// oddly, by kind:
+/// A small API whose PUT/DELETE behave correctly on `/{kind}/{id}` (a PUT honours
+/// `If-Match: *` and `If-None-Match: *`) but whose item GET answers oddly, by kind:
 /// * `text`: 200 `text/plain`, not JSON;
 /// * `binary`: 200 `application/octet-stream`, not UTF-8;
 /// * `huge`: 200 `application/json` of [`HUGE_BODY`] bytes;
@@ -607,11 +607,13 @@ async fn weird_put(
     };
     object.insert("id".into(), Value::String(id.clone()));
     let value = Value::Object(object);
-    let created = store
-        .lock()
-        .unwrap()
-        .insert((kind.clone(), id.clone()), value.clone())
-        .is_none();
+    let key = (kind.clone(), id.clone());
+    let mut items = store.lock().unwrap();
+    if star_fails(&headers, items.contains_key(&key)) {
+        return (StatusCode::PRECONDITION_FAILED, "precondition failed").into_response();
+    }
+    let created = items.insert(key, value.clone()).is_none();
+    drop(items);
     if kind == "bad-echo" {
         // A debugging API: 200 even on create, echoing the request's Authorization back.
         let auth = headers
@@ -631,6 +633,17 @@ async fn weird_put(
         StatusCode::OK
     };
     (status, axum::Json(value)).into_response()
+}
+
+/// True when a write's `If-Match: *` (the item is missing) or `If-None-Match: *` (it
+/// exists) fails (RFC 9110 §13.1.1, §13.1.2): what every correct API honours, ETags or not.
+fn star_fails(headers: &HeaderMap, exists: bool) -> bool {
+    let star = |name| {
+        headers
+            .get(name)
+            .is_some_and(|v| v.as_bytes().trim_ascii() == b"*")
+    };
+    (star(header::IF_MATCH) && !exists) || (star(header::IF_NONE_MATCH) && exists)
 }
 
 async fn weird_delete(

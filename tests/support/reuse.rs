@@ -1,7 +1,8 @@
 //! A json-server-style stand-in that reuses ids: `POST /things` gives the new item the id
 //! `max(existing ids) + 1` (a number), so deleting the newest item frees its id for the next
 //! POST. Otherwise it is a correct API: GET/HEAD/PUT/DELETE of `/things/{id}` (PUT replaces an
-//! existing item and answers 404 for a missing one), `GET /things` answers the bare array.
+//! existing item and answers 404 for a missing one, and 412 when its `If-None-Match: *` fails),
+//! `GET /things` answers the bare array.
 //!
 //! Reusing a freed id is legitimate (RFC 9110 says nothing against it); a tool that deletes a
 //! resource and then reads or writes its URL again must make sure no request of its own was
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -106,6 +107,7 @@ async fn read(State(items): State<Items>, UrlPath(id): UrlPath<String>) -> Respo
 async fn replace(
     State(items): State<Items>,
     UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Some(mut members) = object(&body) else {
@@ -118,6 +120,9 @@ async fn replace(
     let Some(slot) = items.get_mut(&id) else {
         return not_found();
     };
+    if super::star_fails(&headers, true) {
+        return (StatusCode::PRECONDITION_FAILED, "precondition failed").into_response();
+    }
     members.insert("id".into(), json!(id));
     *slot = Value::Object(members);
     axum::Json(slot.clone()).into_response()

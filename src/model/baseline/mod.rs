@@ -55,6 +55,20 @@ impl BaselineEntry {
             title: finding.title.clone(),
         }
     }
+
+    /// The entries recording `finding` and each rule grouped into it by its cause.
+    pub fn all_of(finding: &Finding) -> Vec<BaselineEntry> {
+        let grouped = finding.cause.iter().flat_map(|cause| &cause.also);
+        std::iter::once(BaselineEntry::of(finding))
+            .chain(grouped.map(|also| BaselineEntry {
+                fingerprint: also.fingerprint(finding),
+                check: also.check.name().to_string(),
+                rule: also.rule.clone(),
+                title: also.title.clone(),
+                ..BaselineEntry::of(finding)
+            }))
+            .collect()
+    }
 }
 
 /// The known findings of a baseline file, one entry per fingerprint, sorted by fingerprint.
@@ -79,13 +93,14 @@ impl Baseline {
     }
 
     /// The baseline recording every finding of warning level or above (`info` never fails a
-    /// run, so it needs no baseline).
+    /// run, so it needs no baseline), with every rule grouped into it by its cause (so that the
+    /// baseline still knows the cause if another of its rules reports it).
     pub fn of_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
         Baseline::new(
             findings
                 .into_iter()
                 .filter(|f| f.severity > Severity::Info)
-                .map(BaselineEntry::of)
+                .flat_map(BaselineEntry::all_of)
                 .collect(),
         )
     }
@@ -196,7 +211,11 @@ pub fn summarise(
         recorded: count(BaselineMark::Recorded),
         ..BaselineSummary::default()
     };
-    let found: BTreeSet<String> = report.findings.iter().map(Finding::fingerprint).collect();
+    let found: BTreeSet<String> = report
+        .findings
+        .iter()
+        .flat_map(Finding::fingerprints)
+        .collect();
     let entries = options.compare.iter().flat_map(|(_, b)| b.entries());
     for entry in entries.filter(|e| !found.contains(&e.fingerprint)) {
         if ran_completely(report, complete, entry) {

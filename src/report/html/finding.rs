@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use crate::model::exchange::{Body, Exchange, Header, NOT_READ};
 use crate::model::findings::{BaselineMark, Finding};
 use crate::report::curl::finding_repro;
-use crate::report::human::cases_seen;
+use crate::report::human::{cases_seen, same_cause};
 use crate::report::side_by_side::{Kind, Row, side_by_side};
 
 /// The `<article>` of the `index`-th finding (its ids are unique in the document).
@@ -32,6 +32,9 @@ pub fn finding(index: usize, finding: &Finding, failing: bool) -> Markup {
             dl class="facts" {
                 dt { "rule" } dd { (finding.rfc) " · oracles.md: " (finding.oracle) }
                 dt { "finding" } dd { code { (finding.fingerprint()) } " (" (cases_seen(finding)) ")" }
+                @if let Some(grouped) = same_cause(finding) {
+                    dt { "same cause" } dd { (grouped) }
+                }
                 dt { "expected" } dd { (finding.expected) }
                 dt { "observed" } dd { (finding.observed) }
                 @if let Some(fuzz) = &finding.fuzz {

@@ -158,6 +158,9 @@ pub fn finding_details(finding: &Finding, p: Palette, layout: &Layout) -> String
     out.push_str(&labelled_line("rule", &rule, p, layout));
     let fingerprint = format!("{} ({})", finding.fingerprint(), cases_seen(finding));
     out.push_str(&labelled_line("finding", &fingerprint, p, layout));
+    if let Some(grouped) = same_cause(finding) {
+        out.push_str(&labelled_line("same cause", &grouped, p, layout));
+    }
     out.push_str(&labelled_line("expected", &finding.expected, p, layout));
     out.push_str(&labelled_line("observed", &finding.observed, p, layout));
     if let Some(detail) = &finding.fuzz {
@@ -173,6 +176,24 @@ pub fn finding_details(finding: &Finding, p: Palette, layout: &Layout) -> String
         out.push_str(&labelled_block("diff", &render_diff(diff, p, inner), p));
     }
     out
+}
+
+/// The rules grouped into a finding by their cause: `if-match-ignored: also lost-update
+/// both-succeeded: TITLE (case 1, 2 cases)`; `None` when it groups none.
+pub fn same_cause(finding: &Finding) -> Option<String> {
+    let cause = finding.cause.as_ref().filter(|c| !c.also.is_empty())?;
+    let rules: Vec<String> = cause
+        .also
+        .iter()
+        .map(|also| {
+            let seen = match also.occurrences {
+                0 | 1 => format!("case {}", also.case),
+                n => format!("case {}, {n} cases", also.case),
+            };
+            format!("{} {}: {} ({seen})", also.check, also.rule, also.title)
+        })
+        .collect();
+    Some(format!("{}: also {}", cause.key, rules.join("; ")))
 }
 
 /// `case 3`, or `case 3; seen in 25 cases: also 4, 9 and 22 more` when other cases found it.

@@ -20,7 +20,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use finding::{
     Layout, Reproduce, cases_seen, finding_details, ordered, render_diff, render_exchanges,
-    render_finding, render_finding_details, render_finding_line, render_fuzz,
+    render_finding, render_finding_details, render_finding_line, render_fuzz, same_cause,
 };
 pub use palette::Palette;
 pub use summary::{

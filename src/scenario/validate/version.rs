@@ -51,5 +51,5 @@ fn concrete(ctx: Ctx<'_>, text: &Spanned<String>, key: &str) -> Checked<IgnorePa
             ),
         ));
     }
-    IgnorePattern::parse(text.get_ref()).map_err(|err| ctx.err(text.span(), err.to_string()))
+    IgnorePattern::parse(text.get_ref()).map_err(|error| ctx.err(text.span(), error.to_string()))
 }

@@ -4,6 +4,7 @@
 //!
 //! Every request still passes the ownership guard, and every exchange is recorded, redacted.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use super::{CaseError, Req, Session};
@@ -72,6 +73,18 @@ impl Session<'_> {
         let credentials = self.target.auth.as_deref();
         // Writes are let finish when the run is interrupted (see `Session::send`).
         let answers = auth::send_together(self.ctx.transport.as_ref(), credentials, outgoing).await;
+        // A URL some member may have written: a refusal of another member there proves nothing.
+        let written: HashSet<String> = prepared
+            .iter()
+            .zip(&answers)
+            .filter(|(_, answer)| !matches!(answer, Ok(raw) if (400..500).contains(&raw.status)))
+            .map(|(member, _)| member.url.clone())
+            .collect();
+        for member in &mut prepared {
+            if written.contains(&member.url) {
+                member.in_flight.not_alone();
+            }
+        }
         let mut indexes = Vec::with_capacity(answers.len());
         let mut creations = Vec::new();
         let mut first_error = None;

@@ -71,6 +71,16 @@ pub(crate) struct InFlight {
     fresh_write: bool,
 }
 
+impl InFlight {
+    /// Another request of its batch to the same URL was answered other than 4xx, or not at
+    /// all: this one's refusal no longer shows the URL free (of K identical PUTs to a fresh
+    /// id released together, only the first counts as a fresh write, and it may be the one
+    /// refused with 409 while another created the resource).
+    pub(super) fn not_alone(&mut self) {
+        self.fresh_write = false;
+    }
+}
+
 impl Session<'_> {
     /// Remembers a fresh id, to be checked free before its first write.
     pub(super) fn note_fresh(&mut self, id: &str) {

@@ -134,7 +134,7 @@ fn has_precondition(req: &Req) -> bool {
 }
 
 /// A token as an entity tag: a quoted string as it is, anything else quoted.
-fn entity_tag(token: &Value) -> String {
+pub fn entity_tag(token: &Value) -> String {
     let text = match token {
         Value::String(text) => text.clone(),
         other => other.to_string(),
