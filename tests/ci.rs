@@ -428,12 +428,12 @@ fn three_shards_together_are_the_unsharded_run_and_merge_into_it() {
     assert!(stderr.contains("their seeds differ (7 and 8)"), "{stderr}");
     let newer = std::fs::read_to_string(&files[1])
         .expect("shard 2")
-        .replacen("\"format_version\": 1,", "\"format_version\": 2,", 1);
+        .replacen("\"format_version\": 2,", "\"format_version\": 3,", 1);
     let newer = write_file(dir.path(), "newer.json", &newer)
         .display()
         .to_string();
     let stderr = refused(&[&files[0], &newer, &files[2]], "another format version");
-    assert!(stderr.contains("report format_version 2"), "{stderr}");
+    assert!(stderr.contains("report format_version 3"), "{stderr}");
 }
 
 #[test]

@@ -134,12 +134,9 @@ fn an_api_that_answers_for_every_id_is_never_written_and_cannot_be_judged() {
     let report = out.json();
     assert!(findings(&report).is_empty(), "{}", finding_lines(&report));
     let row = result_row(&report, "repeat-put", "things");
-    assert_eq!(row["status"]["kind"], "errored", "{row}");
+    assert_eq!(row["status"]["kind"], "inconclusive", "{row}");
     let reason = row["status"]["reason"].as_str().unwrap_or("");
-    assert!(
-        reason.starts_with("inconclusive:") && reason.contains("answers for ids it never created"),
-        "{row}"
-    );
+    assert!(reason.contains("answers for ids it never created"), "{row}");
     let writes = writes.lock().expect("lock").clone();
     assert!(
         writes.is_empty(),

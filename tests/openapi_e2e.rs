@@ -57,7 +57,7 @@ fn run_openapi_with(spec: &str, base_url: &str, extra: &[&str]) -> Out {
 }
 
 /// What `lost-response-retry` reports, by design, on every API whose POST takes no
-/// Idempotency-Key (these documents declare none): a warning that the retried POST created a
+/// Idempotency-Key (these documents declare none): an info that the retried POST created a
 /// duplicate, and the duplicate left behind, since idemfuzz never read the answer that created
 /// it and so cannot prove it may delete it. Not a false alarm about the stand-in.
 const UNKEYED_POST_LOST: &str = "unkeyed-post-lost-duplicate";

@@ -31,6 +31,7 @@ use std::time::Instant;
 
 use futures::future::LocalBoxFuture;
 
+use crate::checks::fit::{Fit, Need};
 use crate::checks::fuzz::FuzzCase;
 use crate::checks::outline::Outline;
 use crate::fuzz::FuzzSettings;
@@ -56,6 +57,9 @@ pub struct Canons {
     /// between two resources created with the same body, measured once before the cases when
     /// the fuzz check runs on the resource (`None`: each fuzz case measures them itself).
     pub fuzz_cross: Option<Canon>,
+    /// What the fit probe showed about the resource before the cases (measured with the
+    /// volatile fields, on the same probe resource); empty when it was not probed.
+    pub fit: Fit,
 }
 
 /// One case of a check: the session it sends through, its generated values, how it compares
@@ -112,6 +116,13 @@ pub trait Check: Sync + 'static {
     /// [`AnyCheck::skip_reason`]).
     fn skip_reason(&self, resource: &Resource, options: &Self::Options) -> Option<String>;
 
+    /// What it cannot judge without ([`Need`]): when the fit probe showed the API cannot give
+    /// one of them, the check is inconclusive on the resource before any case runs.
+    fn needs(&self, resource: &Resource, options: &Self::Options) -> Vec<Need> {
+        let _ = (resource, options);
+        Vec::new()
+    }
+
     /// Notes about parts of it that do not run on a resource; `proxied`: a proxy carries the
     /// target's requests.
     fn notes(&self, resource: &Resource, proxied: bool) -> Vec<String> {
@@ -138,6 +149,32 @@ pub trait Check: Sync + 'static {
         options: &Self::Options,
         canons: &Canons,
     ) -> Vec<Violation>;
+
+    /// Why the case observed nothing of what the check judges (no readable state, a body the
+    /// API did not keep, ...), if so: the case is then inconclusive, unless it found a
+    /// violation anyway. A pure function of the record, like `judge`.
+    fn unobserved(&self, record: &Self::Record, resource: &Resource) -> Option<String> {
+        let _ = (record, resource);
+        None
+    }
+}
+
+/// What judging one case gave: its violations, and why it observed nothing the check judges
+/// (then the case is inconclusive unless a violation at warning level or above was found).
+#[derive(Debug, Clone, Default)]
+pub struct Judged {
+    pub violations: Vec<Violation>,
+    pub unobserved: Option<String>,
+}
+
+impl Judged {
+    /// Violations only (every observation made).
+    pub fn observed(violations: Vec<Violation>) -> Judged {
+        Judged {
+            violations,
+            unobserved: None,
+        }
+    }
 }
 
 /// A check as the table holds it: [`Check`] without its types, implemented for every `Check`.
@@ -158,14 +195,14 @@ pub trait AnyCheck: Sync {
     /// Notes about parts of it that do not run on a resource of a target.
     fn notes(&self, resource: &Resource, proxied: bool) -> Vec<String>;
 
+    /// What it cannot judge without on a resource ([`Check::needs`]).
+    fn needs(&self, resource: &Resource) -> Vec<Need>;
+
     /// What one case on the resource sends, step by step.
     fn outline(&self, resource: &Resource, proxied: bool) -> Outline;
 
     /// Runs one case: execute, then judge.
-    fn run_case<'a>(
-        &'a self,
-        case: Case<'a, '_>,
-    ) -> LocalBoxFuture<'a, Result<Vec<Violation>, CaseError>>;
+    fn run_case<'a>(&'a self, case: Case<'a, '_>) -> LocalBoxFuture<'a, Result<Judged, CaseError>>;
 }
 
 /// Why requests released together or left unread cannot reach a target: a proxy carries its
@@ -226,6 +263,12 @@ impl<C: Check> AnyCheck for C {
         notes
     }
 
+    fn needs(&self, resource: &Resource) -> Vec<Need> {
+        options_of(self, resource)
+            .map(|options| Check::needs(self, resource, &options))
+            .unwrap_or_default()
+    }
+
     fn outline(&self, resource: &Resource, proxied: bool) -> Outline {
         match options_of(self, resource) {
             Ok(options) => Check::outline(self, resource, &options, proxied),
@@ -233,17 +276,23 @@ impl<C: Check> AnyCheck for C {
         }
     }
 
-    fn run_case<'a>(
-        &'a self,
-        case: Case<'a, '_>,
-    ) -> LocalBoxFuture<'a, Result<Vec<Violation>, CaseError>> {
+    fn run_case<'a>(&'a self, case: Case<'a, '_>) -> LocalBoxFuture<'a, Result<Judged, CaseError>> {
         Box::pin(async move {
             let resource = case.session.resource;
             let canons = case.canons;
             let options = options_of(self, resource)
                 .map_err(|err| CaseError::Setup(format!("invalid options: {err}")))?;
             let record = self.execute(case, &options).await?;
-            Ok(self.judge(&record, resource, &options, canons))
+            let violations = self.judge(&record, resource, &options, canons);
+            // A write refused for a stale or missing version token observed nothing of what
+            // the check judges: the case is inconclusive, its info says which write.
+            let unobserved = self
+                .unobserved(&record, resource)
+                .or_else(|| crate::checks::verdict::stale_token_reason(&violations, resource));
+            Ok(Judged {
+                violations,
+                unobserved,
+            })
         })
     }
 }

@@ -290,7 +290,7 @@ fn lost_response_retry_with_a_key_must_create_exactly_one() {
 }
 
 #[test]
-fn lost_response_retry_without_a_key_reports_the_duplicate_as_a_warning() {
+fn lost_response_retry_without_a_key_reports_the_duplicate_as_info() {
     let record = lost_response_retry::Record {
         put: None,
         post: Some(lost_response_retry::PostRetries {
@@ -300,7 +300,11 @@ fn lost_response_retry_without_a_key_reports_the_duplicate_as_a_warning() {
         }),
     };
     let found = lost_response_retry::judge(&record, &canon(&[]), &id_field());
-    assert_eq!(severities(&found), vec![Severity::Warning]);
+    assert_eq!(
+        severities(&found),
+        vec![Severity::Info],
+        "POST is not idempotent: a duplicate without a key is allowed"
+    );
     assert!(found[0].title.contains("without an Idempotency-Key"));
     assert_eq!(rules(&found), ["unkeyed-post-lost-duplicate"]);
 }

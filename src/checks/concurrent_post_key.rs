@@ -6,6 +6,7 @@
 use futures::future::LocalBoxFuture;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps;
 use crate::checks::verdict::answered;
@@ -32,6 +33,11 @@ impl Check for ConcurrentPostKey {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    /// It counts what the POSTs created by the listed items that hold their body.
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::Listing].into()
     }
 
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {

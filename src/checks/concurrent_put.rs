@@ -6,6 +6,7 @@ use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
+use crate::checks::fit::Need;
 use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::outline::{Outline, To, send};
 use crate::checks::steps;
@@ -35,6 +36,10 @@ impl Check for ConcurrentPut {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnconditionalUpdate].into()
     }
 
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {

@@ -261,6 +261,10 @@ fn look_alike_record(before: &[&str], after: &[&str]) -> repeat_delete::Record {
     let listing = |ids: &[&str]| collection(ids.iter().map(|id| json!({"id": id})).collect());
     repeat_delete::Record {
         target_id: "run-c1-2".into(),
+        // The case's canaries: a plain one and the look-alikes (as `execute` records them).
+        canary_ids: ["run-c1-1", "run-c1-2-3", "RUN-C1-2"]
+            .map(String::from)
+            .to_vec(),
         collection_before: listing(before),
         first_delete: exchange(Method::Delete, URL, 204, None, &[]),
         second_delete: exchange(Method::Delete, URL, 404, None, &[]),

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
 use crate::checks::etag::EntityTag;
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, Read};
 use crate::checks::verdict::answered;
@@ -37,6 +38,10 @@ impl Check for EtagStability {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnconditionalUpdate].into()
     }
 
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use futures::future::LocalBoxFuture;
 
 use crate::checks::check::{Canons, Case, Check, options_of};
+use crate::checks::fit::Need;
 use crate::checks::outline::Outline;
 use crate::checks::use_after_delete::UseAfterDelete;
 use crate::fuzz::engine;
@@ -41,6 +42,10 @@ impl Check for Fuzz {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnknownIdsAbsent].into()
     }
 
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::{answered, collections_differ, states_differ};
 use crate::model::check::CheckId;
@@ -69,6 +70,10 @@ impl Check for GetSafety {
 
     fn skip_reason(&self, resource: &Resource, _: &GetSafetyOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &GetSafetyOptions) -> Vec<Need> {
+        [Need::ItemReadable, Need::UnknownIdsAbsent].into()
     }
 
     fn outline(&self, resource: &Resource, options: &GetSafetyOptions, _: bool) -> Outline {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::answered;
 use crate::model::check::CheckId;
@@ -75,6 +76,10 @@ impl Check for HeadParity {
 
     fn skip_reason(&self, resource: &Resource, _: &HeadParityOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &HeadParityOptions) -> Vec<Need> {
+        [Need::ItemReadable, Need::UnknownIdsAbsent].into()
     }
 
     fn outline(&self, resource: &Resource, _: &HeadParityOptions, _: bool) -> Outline {

@@ -5,13 +5,14 @@
 //! again while the first is still in flight.
 //!
 //! PUT: exactly one resource with the state one PUT gives. POST with an Idempotency-Key: exactly
-//! one resource. POST without a key (the API declares none): a duplicate is a warning, since the
-//! API gives clients no way to retry safely.
+//! one resource. POST without a key (the API declares none): a duplicate is only reported (info):
+//! POST is not idempotent, though the API gives clients no way to retry safely.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::fit::Need;
 use crate::checks::matching::{client_part, member_names, rows_with_id};
 use crate::checks::outline::{Outline, To, send};
 use crate::checks::steps;
@@ -40,6 +41,12 @@ impl Check for LostResponseRetry {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    /// It counts what a retried write created by the listed items that hold its body, and
+    /// compares states with a reference.
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::Listing].into()
     }
 
     fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
@@ -192,7 +199,7 @@ pub fn notes(resource: &Resource) -> Vec<String> {
     match post_mode(resource) {
         PostMode::NotRun(reason) => notes.push(format!("POST part not run: {reason}")),
         PostMode::Unkeyed => notes.push(
-            "POST part run without Idempotency-Key (the scenario declares no key support): a duplicate is a warning, and the resource the unread POST created is left behind".into(),
+            "POST part run without Idempotency-Key (the scenario declares no key support): a duplicate is reported as info (POST is not idempotent), and the resource the unread POST created is left behind".into(),
         ),
         PostMode::Keyed(_) => {}
     }
@@ -630,11 +637,11 @@ fn judge_unkeyed(retry: &PostRetry) -> Option<Violation> {
         retry,
         "unkeyed-post-lost",
         || {
-            Violation::warning(
-                "a POST retried after a lost response without an Idempotency-Key created a duplicate",
+            Violation::info(
+                "a POST retried after a lost response without an Idempotency-Key created a duplicate (allowed: POST is not idempotent)",
             )
         },
-        "one resource; without Idempotency-Key support (or POST-PUT creation) clients cannot retry a POST safely",
+        "informational: POST is not idempotent (RFC 9110 §9.3.3), so without Idempotency-Key support (or POST-PUT creation) clients cannot retry a POST safely",
     )
 }
 

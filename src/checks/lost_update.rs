@@ -15,6 +15,7 @@ use crate::checks::conditional_write::{
     IF_MATCH_IGNORED, NO_PRECONDITION, VERSION_TOKEN_IGNORED, Via,
 };
 use crate::checks::etag::EntityTag;
+use crate::checks::fit::Need;
 use crate::checks::matching::{holds, opaque_holds};
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps::{self, IF_MATCH};
@@ -43,6 +44,10 @@ impl Check for LostUpdate {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected].into()
     }
 
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
@@ -77,8 +82,15 @@ impl Check for LostUpdate {
         Box::pin(execute(case.session, case.generator))
     }
 
+    /// Where the fit probe showed that the write without its precondition would not succeed
+    /// either (a version token is needed), the loser's refusal other than 412 is not a
+    /// violation (RFC 9110 §13.2.1).
     fn judge(&self, record: &Record, _: &Resource, _: &(), canons: &Canons) -> Vec<Violation> {
-        judge(record, &canons.full)
+        let mut found = judge(record, &canons.full);
+        if canons.fit.needs_version_token() {
+            found.retain(|v| v.rule != LOSER_NOT_412);
+        }
+        found
     }
 }
 
@@ -322,6 +334,9 @@ fn winner_kept(writes: &Writes, winner: usize, canon: &Canon) -> Option<Violatio
     )
 }
 
+/// The rule of a refused write answered with another status than 412 (or 409 for a token).
+const LOSER_NOT_412: &str = "loser-not-412";
+
 /// The refused write should be answered 412 (or 409, when it carried a version token).
 fn loser_status(writes: &Writes, winner: usize, record: &Record) -> Option<Violation> {
     let loser = writes.exchanges.get(1 - winner)?;
@@ -333,7 +348,7 @@ fn loser_status(writes: &Writes, winner: usize, record: &Record) -> Option<Viola
             same(&record.via),
             refusal(record)
         ))
-        .rule("loser-not-412")
+        .rule(LOSER_NOT_412)
         .expected(if record.token.is_some() {
             "409 or 412 (RFC 9110 §13.1.1; §15.5.10 for a stale version token)"
         } else {

@@ -67,9 +67,13 @@ fn repeat_put_flags_a_visible_counter_and_a_repeated_201() {
 fn partial_put_flags_members_that_survive_a_replacing_put() {
     let record = |after_b| partial_put::Record {
         omitted: vec!["note".into()],
+        client_members: vec!["name".into(), "note".into()],
+        id: "a".into(),
         after_a: item(200, json!({"id": "a", "name": "x", "note": "n"})),
         after_b: item(200, after_b),
         after_a_again: item(200, json!({"id": "a", "name": "x", "note": "n"})),
+        reference_id: "b".into(),
+        reference: item(200, json!({"id": "b", "name": "x"})),
     };
     assert!(partial_put::judge(&record(json!({"id": "a", "name": "x"})), &canon(&[])).is_empty());
     let found = partial_put::judge(
@@ -89,6 +93,7 @@ fn delete_record(second: u16, after: u16, canary_after: bool) -> repeat_delete::
     };
     repeat_delete::Record {
         target_id: "a".into(),
+        canary_ids: vec!["b".into()],
         collection_before: collection(vec![json!({"id": "a"}), canary]),
         first_delete: exchange(Delete, URL, 204, None, &[]),
         second_delete: exchange(Delete, URL, second, None, &[]),
@@ -117,6 +122,7 @@ fn repeat_delete_finds_a_numeric_target_id_among_the_others() {
     // Server-picked integer ids (Django, FastAPI): the target `7` is `7` in the listing.
     let record = repeat_delete::Record {
         target_id: "7".into(),
+        canary_ids: vec!["6".into()],
         collection_before: collection(vec![json!({"id": 6}), json!({"id": 7})]),
         collection_after: collection(vec![json!({"id": 6})]),
         ..delete_record(404, 404, true)
@@ -128,6 +134,37 @@ fn repeat_delete_finds_a_numeric_target_id_among_the_others() {
         &id_field(),
     );
     assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn repeat_delete_judges_collateral_damage_on_its_canaries_only() {
+    // Other cases' items (8, 9) come and go in the same collection; only a canary counts.
+    let judge = |after: Vec<serde_json::Value>| {
+        let record = repeat_delete::Record {
+            target_id: "7".into(),
+            canary_ids: vec!["6".into()],
+            collection_before: collection(vec![
+                json!({"id": 6}),
+                json!({"id": 7}),
+                json!({"id": 8}),
+            ]),
+            collection_after: collection(after),
+            ..delete_record(404, 404, true)
+        };
+        repeat_delete::judge(
+            &record,
+            &canon(&[]),
+            &RepeatDeleteOptions::default(),
+            &id_field(),
+        )
+    };
+    let others_moved = judge(vec![json!({"id": 6}), json!({"id": 9})]);
+    assert!(others_moved.is_empty(), "{others_moved:?}");
+    let canary_gone = judge(vec![json!({"id": 8})]);
+    assert_eq!(severities(&canary_gone), vec![Severity::Error]);
+    assert_eq!(canary_gone[0].rule, "collateral-change");
+    let diff = canary_gone[0].diff.as_deref().unwrap_or_default();
+    assert!(diff.contains("6") && !diff.contains("7"), "{diff}");
 }
 
 #[test]
@@ -161,6 +198,7 @@ fn repeat_delete_tells_a_numeric_target_from_its_canaries() {
     // json-server, DRF, FastAPI: ids are numbers; the deleted target is not collateral.
     let record = repeat_delete::Record {
         target_id: "7".into(),
+        canary_ids: vec!["6".into(), "8".into()],
         collection_before: collection(vec![
             json!({"id": 6, "name": "canary"}),
             json!({"id": 7, "name": "target"}),

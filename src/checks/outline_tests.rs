@@ -91,6 +91,7 @@ async fn one_case(
         full: declared.clone(),
         declared,
         fuzz_cross: None,
+        fit: Default::default(),
     };
     let case = Case {
         session: &mut session,

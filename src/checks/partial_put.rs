@@ -1,12 +1,17 @@
 //! `partial-put`: PUT replaces the whole state (RFC 9110 §9.3.4). Full body A, then body B
-//! without the optional members, then A again: after B the omitted members are gone, and after
-//! the second A the state equals the state after the first.
+//! without the optional members, then A again: after B the resource holds what a fresh resource
+//! given B alone holds (judged differentially, [`crate::checks::replacement`]: a server may fill
+//! the omitted members with `null` or defaults), and after the second A the state equals the
+//! state after the first.
 
 use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
+use crate::checks::fit::Need;
+use crate::checks::matching::member_names;
 use crate::checks::outline::{self, Outline, To, send};
+use crate::checks::replacement::{self, Side};
 use crate::checks::verdict::states_differ;
 use crate::model::check::CheckId;
 use crate::model::exchange::Method;
@@ -34,6 +39,10 @@ impl Check for PartialPut {
         skip_reason(resource)
     }
 
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnconditionalUpdate].into()
+    }
+
     fn outline(&self, resource: &Resource, _: &(), _: bool) -> Outline {
         let item = &resource.item;
         let (create, creates) = outline::create(resource, "full body A");
@@ -45,13 +54,30 @@ impl Check for PartialPut {
             );
         }
         let put_get = [send(Method::Put, To::Item), send(Method::Get, To::Item)];
-        steps
+        let steps = steps
             .step(format!("GET {item}"), [send(Method::Get, To::Item)])
             .step(
                 format!("PUT {item} body B (required members only), GET {item}"),
                 put_get,
             )
-            .step(format!("PUT {item} full body A again, GET {item}"), put_get)
+            .step(format!("PUT {item} full body A again, GET {item}"), put_get);
+        match resource.create {
+            CreateMode::Put => steps.step(
+                format!("PUT {item} body B on a fresh id, GET it (reference: B alone)"),
+                put_get,
+            ),
+            CreateMode::Post => steps.step(
+                format!(
+                    "POST {} body B, PUT {item} body B, GET it (reference: B alone)",
+                    resource.collection
+                ),
+                [
+                    send(Method::Post, To::Collection),
+                    send(Method::Put, To::Item),
+                    send(Method::Get, To::Item),
+                ],
+            ),
+        }
     }
 
     fn execute<'c>(
@@ -94,12 +120,19 @@ fn optional_members(resource: &Resource) -> Vec<String> {
 pub struct Record {
     /// Members of A that B omits.
     pub omitted: Vec<String>,
+    /// Top-level members of A or B: the client-controlled part of the state.
+    pub client_members: Vec<String>,
+    pub id: String,
     pub after_a: ItemSnapshot,
     pub after_b: ItemSnapshot,
     pub after_a_again: ItemSnapshot,
+    /// A fresh resource that received B alone: what replacing with B looks like here.
+    pub reference_id: String,
+    pub reference: ItemSnapshot,
 }
 
-/// PUT A, snapshot, PUT B (required members only), snapshot, PUT A, snapshot.
+/// PUT A, snapshot, PUT B (required members only), snapshot, PUT A, snapshot; then B alone on a
+/// fresh resource, snapshot.
 pub async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
@@ -122,31 +155,42 @@ pub async fn execute(
     let index = session.put(&id, &body_a, "PUT full body A again").await?;
     session.require_success(index)?;
     let after_a_again = session.get_item(&id, "snapshot after PUT A again").await?;
+    let reference_id = reference(session, &body_b).await?;
+    let reference = session
+        .get_item(&reference_id, "snapshot the reference (B alone)")
+        .await?;
     Ok(Record {
         omitted,
+        client_members: member_names(&[&body_a, &body_b]),
+        id,
         after_a,
         after_b,
         after_a_again,
+        reference_id,
+        reference,
     })
 }
 
-/// An item state with the given top-level body members removed.
-fn without_members(mut state: Value, members: &[String]) -> Value {
-    if let Some(Value::Object(body)) = state.get_mut("body") {
-        body.retain(|name, _| !members.contains(name));
-    }
-    state
-}
-
-/// The values servers fill an omitted optional member with.
-fn is_default_like(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        Value::Object(members) => members.is_empty(),
+/// A fresh resource that received body B alone: PUT to a fresh id, or POST then the same PUT
+/// (so that both resources went through a PUT of B).
+async fn reference(session: &mut Session<'_>, body_b: &Value) -> Result<String, CaseError> {
+    match session.resource.create {
+        CreateMode::Put => {
+            let id = session.fresh_id();
+            let index = session
+                .put(&id, body_b, "reference: PUT body B to a fresh id")
+                .await?;
+            session.require_success(index)?;
+            Ok(id)
+        }
+        CreateMode::Post => {
+            let id = session.create(body_b, "reference: POST body B").await?.id;
+            let index = session
+                .put(&id, body_b, "reference: PUT body B to it")
+                .await?;
+            session.require_success(index)?;
+            Ok(id)
+        }
     }
 }
 
@@ -160,48 +204,7 @@ fn omitted_members(a: &Value, b: &Value) -> Vec<String> {
 /// The oracle.
 pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let mut found = Vec::new();
-    let after_b = canon.item_state(&record.after_b.as_state());
-    let after_a = canon.item_state(&record.after_a.as_state());
-    let member = |state: &Value, name: &str| state.get("body").and_then(|b| b.get(name)).cloned();
-    // A member that kept its value from A survived the PUT; one the server reset to a default
-    // (`null`, `""`, `[]`: what DRF and pydantic store for an omitted optional field) was
-    // replaced. A value of A that is itself such a default cannot tell the two apart.
-    let survivors: Vec<&String> = record
-        .omitted
-        .iter()
-        .filter(
-            |name| match (member(&after_a, name), member(&after_b, name)) {
-                (Some(a), Some(b)) => a == b && !is_default_like(&a),
-                (None, Some(_)) => true,
-                _ => false,
-            },
-        )
-        .collect();
-    if !survivors.is_empty() {
-        let names = survivors
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let expected_state = without_members(
-            canon.item_state(&record.after_a.as_state()),
-            &record.omitted,
-        );
-        found.push(
-            Violation::error("PUT merged instead of replacing: omitted members survived")
-                .rule("merged")
-                .expected(format!(
-                    "after a PUT without {names}, the resource has no {names}"
-                ))
-                .observed(format!("{names} still present after PUT B"))
-                .diff(crate::snapshot::diff::unified_diff(
-                    "expected after PUT B (state of A without the omitted members)",
-                    &expected_state,
-                    "observed after PUT B",
-                    &after_b,
-                )),
-        );
-    }
+    found.extend(merged(record, canon));
     found.extend(states_differ(
         ("after PUT A", &canon.item_state(&record.after_a.as_state())),
         (
@@ -216,4 +219,52 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
         },
     ));
     found
+}
+
+/// After A then B, the resource must hold what a fresh resource given B alone holds.
+fn merged(record: &Record, canon: &Canon) -> Option<Violation> {
+    let subject = Side {
+        label: "observed after PUT A, then PUT B",
+        id: &record.id,
+        read: &record.after_b,
+    };
+    let reference = Side {
+        label: "expected: a fresh resource given B alone",
+        id: &record.reference_id,
+        read: &record.reference,
+    };
+    let diff = replacement::differs(&subject, &reference, &record.client_members, canon)?;
+    let differing =
+        replacement::differing_members(&subject, &reference, &record.client_members, canon);
+    let survivors: Vec<&String> = differing
+        .iter()
+        .filter(|m| record.omitted.contains(m))
+        .collect();
+    let names = |members: &[&String]| {
+        members
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let observed = if survivors.is_empty() {
+        format!(
+            "after PUT B, {} differ from a fresh resource given B alone",
+            names(&differing.iter().collect::<Vec<_>>())
+        )
+    } else {
+        format!(
+            "{} still hold what PUT A sent, where a fresh resource given B alone holds something else",
+            names(&survivors)
+        )
+    };
+    Some(
+        Violation::error("PUT merged instead of replacing: omitted members survived")
+            .rule("merged")
+            .expected(
+                "after PUT A then PUT B, the state a fresh resource given B alone has (RFC 9110 §9.3.4: PUT replaces; members B omits hold the server's defaults, not A's values)",
+            )
+            .observed(observed)
+            .diff(Some(diff)),
+    )
 }

@@ -8,6 +8,7 @@ use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, PROXIED, no_options};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::steps;
 use crate::checks::verdict::{answered, collections_differ, states_differ};
@@ -34,6 +35,10 @@ impl Check for PostPutCreation {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &()) -> Vec<Need> {
+        [Need::BodyReflected].into()
     }
 
     fn notes(&self, _: &Resource, proxied: bool) -> Vec<String> {

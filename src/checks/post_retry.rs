@@ -7,6 +7,8 @@ use futures::future::LocalBoxFuture;
 use serde_json::Value;
 
 use crate::checks::check::{Canons, Case, Check, no_options};
+use crate::checks::fit::Need;
+use crate::checks::matching::holds;
 use crate::checks::outline::{Outline, To, send};
 use crate::checks::verdict::{answered, states_differ};
 use crate::model::check::CheckId;
@@ -32,6 +34,14 @@ impl Check for PostRetry {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    /// Without a key, its only observation is the count of duplicates in the listing.
+    fn needs(&self, resource: &Resource, _: &()) -> Vec<Need> {
+        match resource.idempotency_key {
+            Some(_) => Vec::new(),
+            None => vec![Need::BodyReflected, Need::Listing],
+        }
     }
 
     fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
@@ -210,17 +220,13 @@ async fn execute_keyed(
     })
 }
 
-/// Items whose members include every member of `body` with the same value; `None` when the
-/// collection gave no readable list.
+/// The listed items that hold every member of `body` ([`holds`]: numbers by value, as servers
+/// normalise them): the count comes from what the listing shows; `None` when the collection
+/// gave no readable list.
 fn count_matching(collection: &CollectionSnapshot, body: &Value) -> Option<usize> {
-    let wanted = body.as_object()?;
+    body.as_object()?;
     let items = collection.items.as_ref()?;
-    Some(
-        items
-            .iter()
-            .filter(|item| wanted.iter().all(|(k, v)| item.get(k) == Some(v)))
-            .count(),
-    )
+    Some(items.iter().filter(|item| holds(item, body)).count())
 }
 
 /// A count for observed texts.

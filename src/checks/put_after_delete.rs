@@ -6,13 +6,14 @@
 
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
-use serde_json::Value;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
-use crate::checks::matching::{client_part, member_names};
+use crate::checks::fit::Need;
+use crate::checks::matching::member_names;
 use crate::checks::outline::{self, Outline, To, send};
-use crate::checks::verdict::{answered, states_differ, token_refused};
+use crate::checks::replacement::{self, Side};
+use crate::checks::verdict::{answered, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::{Violation, statuses};
@@ -63,6 +64,10 @@ impl Check for PutAfterDelete {
 
     fn skip_reason(&self, resource: &Resource, _: &PutAfterDeleteOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &PutAfterDeleteOptions) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnknownIdsAbsent, Need::Delete].into()
     }
 
     fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
@@ -214,25 +219,25 @@ pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) ->
                 .observed(answered(&record.put_b)),
         );
     }
-    let mine = canon.clone().mapping_ids(vec![record.id.clone()]);
-    let reference = canon.clone().mapping_ids(vec![record.fresh_id.clone()]);
-    let project = |state: Value| client_part(state, &record.client_members);
-    found.extend(states_differ(
-        (
-            "PUT B on a fresh id",
-            &project(reference.item_state(&record.reference.as_state())),
-        ),
-        (
-            "PUT A, DELETE, PUT B",
-            &project(mine.item_state(&record.after.as_state())),
-        ),
-        || {
+    let subject = Side {
+        label: "PUT A, DELETE, PUT B",
+        id: &record.id,
+        read: &record.after,
+    };
+    let reference = Side {
+        label: "PUT B on a fresh id",
+        id: &record.fresh_id,
+        read: &record.reference,
+    };
+    if let Some(diff) = replacement::differs(&subject, &reference, &record.client_members, canon) {
+        found.push(
             Violation::error("PUT after DELETE did not produce exactly the new representation")
                 .rule("old-state-back")
                 .expected("the same state as PUT B on a never-used id: nothing of A comes back")
                 .observed("the re-created resource differs (see diff)")
-        },
-    ));
+                .diff(Some(diff)),
+        );
+    }
     found
 }
 

@@ -1,7 +1,7 @@
 //! Oracle tests of what issue 16 changed in the judges: a partial PUT whose omitted members are
-//! reset to defaults is a replacement, a declared `put_create_statuses` is accepted, opaque
-//! representations hold (or do not hold) what was sent, and unobserved collections raise
-//! nothing.
+//! reset to the defaults a fresh resource has is a replacement, a declared
+//! `put_create_statuses` is accepted, opaque representations hold (or do not hold) what was
+//! sent, and unobserved collections raise nothing.
 
 use serde_json::json;
 
@@ -19,6 +19,8 @@ const URL: &str = "http://h/things/a";
 fn members_reset_to_defaults_were_replaced_not_merged() {
     let record = |after_b| partial_put::Record {
         omitted: vec!["color".into(), "tags".into(), "note".into()],
+        client_members: ["name", "color", "tags", "note"].map(String::from).to_vec(),
+        id: "1".into(),
         after_a: item(
             200,
             json!({"id": 1, "name": "x", "color": "red", "tags": ["t"], "note": ""}),
@@ -27,6 +29,12 @@ fn members_reset_to_defaults_were_replaced_not_merged() {
         after_a_again: item(
             200,
             json!({"id": 1, "name": "x", "color": "red", "tags": ["t"], "note": ""}),
+        ),
+        // A fresh resource given B alone: the server's defaults for what B omits.
+        reference_id: "2".into(),
+        reference: item(
+            200,
+            json!({"id": 2, "name": "x", "color": null, "tags": [], "note": ""}),
         ),
     };
     let defaults = json!({"id": 1, "name": "x", "color": null, "tags": [], "note": ""});

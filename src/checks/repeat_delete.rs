@@ -16,6 +16,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::{answered, states_differ, token_refused};
 use crate::model::check::CheckId;
@@ -100,6 +101,10 @@ impl Check for RepeatDelete {
 
     fn skip_reason(&self, resource: &Resource, _: &RepeatDeleteOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &RepeatDeleteOptions) -> Vec<Need> {
+        [Need::ItemReadable, Need::UnknownIdsAbsent, Need::Delete].into()
     }
 
     fn outline(&self, resource: &Resource, options: &RepeatDeleteOptions, _: bool) -> Outline {
@@ -194,6 +199,9 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Record {
     pub target_id: String,
+    /// The canaries the case created beside the target: collateral damage is judged on them
+    /// only (other cases' resources come and go in the same collection).
+    pub canary_ids: Vec<String>,
     pub collection_before: CollectionSnapshot,
     pub first_delete: Exchange,
     pub second_delete: Exchange,
@@ -235,17 +243,23 @@ pub async fn execute(
     options: &RepeatDeleteOptions,
 ) -> Result<Record, CaseError> {
     let before = options.canaries / 2;
+    let mut canary_ids = Vec::new();
     for n in 0..before {
-        create_canary(session, generator, n + 1).await?;
+        canary_ids.push(create_canary(session, generator, n + 1).await?);
     }
     let target_id = session
         .create_generated(generator, "create the target")
         .await?;
     let mut look_alikes = Vec::new();
     for n in before..options.canaries {
-        look_alikes.extend(create_canary_after(session, generator, n + 1, &target_id).await?);
+        let (id, look_alike) = create_canary_after(session, generator, n + 1, &target_id).await?;
+        canary_ids.push(id);
+        look_alikes.extend(look_alike);
     }
-    look_alikes.extend(create_other_case(session, generator, &target_id).await?);
+    if let Some(look_alike) = create_other_case(session, generator, &target_id).await? {
+        canary_ids.push(look_alike.id.clone());
+        look_alikes.push(look_alike);
+    }
     let collection_before = session
         .get_collection("snapshot collection before DELETE")
         .await?;
@@ -263,6 +277,7 @@ pub async fn execute(
         .await?;
     Ok(Record {
         target_id,
+        canary_ids,
         collection_before,
         first_delete,
         second_delete,
@@ -282,17 +297,15 @@ async fn create_canary_after(
     generator: &mut BodyGenerator,
     n: u32,
     target: &str,
-) -> Result<Option<LookAlike>, CaseError> {
+) -> Result<(String, Option<LookAlike>), CaseError> {
     if session.resource.create != CreateMode::Put {
-        create_canary(session, generator, n).await?;
-        return Ok(None);
+        return Ok((create_canary(session, generator, n).await?, None));
     }
     let id = session.fresh_id_extending(target);
-    let look_alike = create_look_alike(session, generator, id, Resemblance::Extends, n).await?;
-    if look_alike.is_none() {
-        create_canary(session, generator, n).await?;
+    match create_look_alike(session, generator, id, Resemblance::Extends, n).await? {
+        Some(look_alike) => Ok((look_alike.id.clone(), Some(look_alike))),
+        None => Ok((create_canary(session, generator, n).await?, None)),
     }
-    Ok(look_alike)
 }
 
 /// With client-chosen ids: PUTs a look-alike canary whose id is the target's in other case —
@@ -349,11 +362,10 @@ async fn create_canary(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     n: u32,
-) -> Result<(), CaseError> {
+) -> Result<String, CaseError> {
     session
         .create_generated(generator, &format!("create canary {n}"))
-        .await?;
-    Ok(())
+        .await
 }
 
 /// The oracle.
@@ -404,8 +416,9 @@ pub fn judge(
     found
 }
 
-/// Other run-owned resources that changed or vanished: look-alikes the DELETE removed, then
-/// the rest.
+/// Canaries that changed or vanished: look-alikes the DELETE removed, then the case's other
+/// canaries listed before the DELETE, whatever the id type (other cases' resources, and the
+/// target itself, come and go in the same collection).
 fn collateral(
     record: &Record,
     canon: &Canon,
@@ -438,24 +451,33 @@ fn collateral(
             || unjudged.iter().any(|look| look.id == id)
             || removed.iter().any(|look| look.id == id)
     };
-    let others = |items: &[Value]| -> Value {
+    let id_of = |item: &Value| id_field.read(item);
+    let canaries_listed: Vec<&String> = record
+        .canary_ids
+        .iter()
+        .filter(|id| id.as_str() != record.target_id)
+        .filter(|id| before.iter().any(|item| id_of(item).as_ref() == Some(*id)))
+        .collect();
+    let canaries = |items: &[Value]| -> Value {
         Value::Array(
             items
                 .iter()
-                .filter(|item| id_field.read(item).is_none_or(|id| !left_out(&id)))
+                .filter(|item| {
+                    id_of(item).is_some_and(|id| canaries_listed.contains(&&id) && !left_out(&id))
+                })
                 .map(|item| canon.body(item))
                 .collect(),
         )
     };
     let mut found: Vec<Violation> = look_alikes_removed(record, &removed).into_iter().collect();
     found.extend(states_differ(
-        ("other resources before DELETE", &others(before)),
-        ("other resources after DELETE", &others(after)),
+        ("canaries before DELETE", &canaries(before)),
+        ("canaries after DELETE", &canaries(after)),
         || {
             Violation::error("DELETE changed or removed another resource")
                 .rule("collateral-change")
                 .expected("DELETE removes only its target (RFC 9110 §9.3.5)")
-                .observed("the run's other resources in the collection differ (see diff)")
+                .observed("the case's canaries in the collection differ (see diff)")
         },
     ));
     found

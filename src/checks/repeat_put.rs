@@ -11,6 +11,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, MAX_REPEATS, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::{answered, collections_differ, states_differ, token_refused};
 use crate::model::check::CheckId;
@@ -69,6 +70,10 @@ impl Check for RepeatPut {
 
     fn skip_reason(&self, resource: &Resource, _: &RepeatPutOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &RepeatPutOptions) -> Vec<Need> {
+        [Need::BodyReflected, Need::UnconditionalUpdate].into()
     }
 
     fn outline(&self, resource: &Resource, options: &RepeatPutOptions, _: bool) -> Outline {

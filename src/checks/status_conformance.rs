@@ -10,13 +10,15 @@ use futures::future::LocalBoxFuture;
 use serde_json::json;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts, no_options};
+use crate::checks::fit::Need;
 use crate::checks::outline::{Outline, Sends, To, send};
-use crate::checks::verdict::{answered, token_refused};
+use crate::checks::verdict::{answered, token_missing, token_refused};
 use crate::model::check::CheckId;
 use crate::model::exchange::{Exchange, Method};
 use crate::model::violation::Violation;
 use crate::scenario::generate::BodyGenerator;
 use crate::scenario::{CreateMode, OptionsTable, Resource, ScenarioError};
+use crate::session::VERSION_TOKEN_STATUSES;
 use crate::session::{CaseError, Req, Session};
 
 /// The check.
@@ -34,6 +36,14 @@ impl Check for StatusConformance {
 
     fn skip_reason(&self, resource: &Resource, _: &()) -> Option<String> {
         skip_reason(resource)
+    }
+
+    /// A PUT to a fresh id "creates" only where ids never created are absent.
+    fn needs(&self, resource: &Resource, _: &()) -> Vec<Need> {
+        match resource.create {
+            CreateMode::Put => vec![Need::UnknownIdsAbsent],
+            CreateMode::Post => Vec::new(),
+        }
     }
 
     fn notes(&self, resource: &Resource, _: bool) -> Vec<String> {
@@ -100,19 +110,37 @@ impl Check for StatusConformance {
         Box::pin(execute(case.session, case.generator))
     }
 
-    fn judge(&self, record: &Record, resource: &Resource, _: &(), _: &Canons) -> Vec<Violation> {
+    /// A refusal of the update for a stale or missing version token (a declared
+    /// `[resources.NAME.version]`, or, where the fit probe showed that an unconditional PUT to
+    /// an existing resource is refused for lack of one) is not a failed valid PUT (RFC 9110
+    /// §13.2.1): the request without its precondition would not succeed; the case could not
+    /// observe the update (inconclusive, see [`crate::checks::verdict::token_refused`]).
+    fn judge(
+        &self,
+        record: &Record,
+        resource: &Resource,
+        _: &(),
+        canons: &Canons,
+    ) -> Vec<Violation> {
         let mut found = judge(record);
-        let refused = record
-            .put_update
-            .as_ref()
-            .and_then(|put| token_refused(resource, put, "a PUT to an existing resource"));
-        if let Some(refused) = refused {
-            found.retain(|v| v.rule != "put-update-failed");
+        let Some(put) = record.put_update.as_ref() else {
+            return found;
+        };
+        if let Some(refused) = token_refused(resource, put, "a PUT to an existing resource") {
+            found.retain(|v| v.rule != PUT_UPDATE_FAILED);
             found.push(refused);
+        } else if VERSION_TOKEN_STATUSES.contains(&put.response.status)
+            && canons.fit.update_needs_token.is_some()
+        {
+            found.retain(|v| v.rule != PUT_UPDATE_FAILED);
+            found.push(token_missing(put, "a PUT to an existing resource"));
         }
         found
     }
 }
+
+/// The rule of an update by PUT that did not succeed.
+const PUT_UPDATE_FAILED: &str = "put-update-failed";
 
 /// Why the check cannot run on a resource, if it cannot.
 pub fn skip_reason(resource: &Resource) -> Option<String> {
@@ -375,7 +403,7 @@ fn judge_put_update(exchange: &Exchange) -> Option<Violation> {
         ),
         _ => Some(
             Violation::warning("a PUT of a valid body to an existing resource did not succeed")
-                .rule("put-update-failed")
+                .rule(PUT_UPDATE_FAILED)
                 .expected("200 or 204")
                 .observed(answered(exchange)),
         ),

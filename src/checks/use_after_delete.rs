@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::checks::check::{Canons, Case, Check, UnconditionalPuts};
+use crate::checks::fit::Need;
 use crate::checks::outline::{self, Outline, To, send};
 use crate::checks::verdict::{answered, token_refused};
 use crate::model::check::CheckId;
@@ -67,6 +68,10 @@ impl Check for UseAfterDelete {
 
     fn skip_reason(&self, resource: &Resource, _: &UseAfterDeleteOptions) -> Option<String> {
         skip_reason(resource)
+    }
+
+    fn needs(&self, _: &Resource, _: &UseAfterDeleteOptions) -> Vec<Need> {
+        [Need::UnknownIdsAbsent, Need::Delete].into()
     }
 
     fn outline(&self, resource: &Resource, _: &UseAfterDeleteOptions, _: bool) -> Outline {

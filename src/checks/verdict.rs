@@ -75,6 +75,32 @@ pub fn token_refused(resource: &Resource, write: &Exchange, what: &str) -> Optio
     )
 }
 
+/// Where the scenario declares no version token but the fit probe showed that the API refuses
+/// an unconditional write to an existing resource (409, 412, 428: it wants one), such a refusal
+/// of `write`: the same info as [`token_refused`]'s, for the token the scenario does not send.
+pub fn token_missing(write: &Exchange, what: &str) -> Violation {
+    Violation::info(format!(
+        "{what} was refused as a failed precondition (a version token the scenario does not send); the case could not be judged"
+    ))
+    .rule(STALE_TOKEN)
+    .expected("the write carries the current version token (RFC 9110 §13.2.1)")
+    .observed(answered(write))
+}
+
+/// Why a case that [`token_refused`] (or [`token_missing`]) judged observed nothing: the title of its first
+/// `stale-version-token` info, and where the scenario could declare the fresh token when it
+/// does not. The runner makes such a case inconclusive (one rule with a setup write refused
+/// 409/412/428, [`crate::session::Session::require_success`]): never a pass.
+pub fn stale_token_reason(violations: &[Violation], resource: &Resource) -> Option<String> {
+    let refused = violations.iter().find(|v| v.rule == STALE_TOKEN)?;
+    let hint = match resource.version.as_ref().map(|v| &v.answer) {
+        Some(None) => " (declare where writes answer the new token: `version.answer`)",
+        Some(Some(_)) => "",
+        None => " (declare the token: `[resources.NAME.version]`)",
+    };
+    Some(format!("observed nothing: {}{hint}", refused.title))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +113,53 @@ mod tests {
         let w = json!({"a": 2});
         let found = states_differ(("x", &v), ("y", &w), || Violation::error("t"));
         assert!(found.and_then(|f| f.diff).is_some());
+    }
+
+    fn couch(version: &str) -> Resource {
+        let text = format!(
+            r#"
+[target]
+base_url = "http://127.0.0.1:1"
+[resources.docs]
+collection = "/db"
+item = "/db/{{id}}"
+create = "put"
+required = ["name"]
+[resources.docs.body]
+name = {{ gen = "string", min_len = 1, max_len = 8 }}
+{version}
+"#
+        );
+        let env = crate::env::EnvSnapshot::default();
+        let scenario = crate::scenario::load_str(std::path::Path::new("t.toml"), &text, &env)
+            .expect("valid scenario");
+        scenario.resources.into_iter().next().expect("one resource")
+    }
+
+    #[test]
+    fn a_write_refused_for_its_token_makes_the_case_inconclusive_with_a_hint() {
+        use crate::checks::testing::exchange;
+        use crate::model::exchange::Method;
+        let refused = exchange(Method::Delete, "http://127.0.0.1:1/db/a", 409, None, &[]);
+        let bare = couch("[resources.docs.version]\nmember = \"/_rev\"");
+        let info = token_refused(&bare, &refused, "the DELETE").expect("a stale token");
+        let reason = stale_token_reason(std::slice::from_ref(&info), &bare).expect("inconclusive");
+        assert!(
+            reason.starts_with("observed nothing: the DELETE was refused"),
+            "{reason}"
+        );
+        assert!(reason.contains("`version.answer`"), "{reason}");
+        let answered = couch("[resources.docs.version]\nmember = \"/_rev\"\nanswer = \"/rev\"");
+        let reason = stale_token_reason(std::slice::from_ref(&info), &answered);
+        assert!(reason.is_some_and(|r| !r.contains("version.answer")));
+        // Without a declared token, the fit probe's finding names the token to declare.
+        let tokenless = couch("");
+        assert!(token_refused(&tokenless, &refused, "the DELETE").is_none());
+        let missing = token_missing(&refused, "a PUT to an existing resource");
+        let reason = stale_token_reason(&[missing], &tokenless).expect("inconclusive");
+        assert!(reason.contains("[resources.NAME.version]"), "{reason}");
+        // Another finding alone observed something.
+        assert!(stale_token_reason(&[Violation::info("x").rule("y")], &bare).is_none());
     }
 
     #[test]

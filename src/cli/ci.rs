@@ -82,11 +82,18 @@ fn incomplete(report: &RunReport) -> Option<&'static str> {
         RunOutcome::Interrupted => Some("the run was interrupted"),
         RunOutcome::Stopped { .. } => Some("the run stopped early"),
         RunOutcome::CannotTest { .. } => Some("the target could not be tested"),
+        RunOutcome::Completed
+            if report
+                .results
+                .iter()
+                .any(|r| matches!(r.status, CheckStatus::Errored { .. })) =>
+        {
+            Some("a check could not run a single case")
+        }
         RunOutcome::Completed => report
-            .results
-            .iter()
-            .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
-            .then_some("a check could not run a single case"),
+            .inconclusive()
+            .next()
+            .map(|_| "a check observed nothing it judges in any case (inconclusive)"),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::model::fuzz::ops::{Op, Relation};
 use crate::model::violation::Violation;
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::diff::unified_diff;
+use crate::snapshot::holds::same;
 
 /// Which rule broke: the relation and the rule within it. Shrinking keeps a candidate only when
 /// it breaks the same rule, so a failure never shrinks into a different bug.
@@ -104,7 +105,11 @@ pub fn per_step(execution: &Execution, context: &OracleContext) -> Vec<Broken> {
     found
 }
 
-/// After a successful PUT, a read shows none of the client members the PUT omitted.
+/// After a successful PUT, a read shows none of the client members the PUT omitted with the
+/// value an earlier write to that id gave them. Judged differentially: a member the PUT omitted
+/// that reads as a server default (`null`, `[]`, or any value no earlier write sent) is what a
+/// fresh resource given that body alone would hold — replacement, not merging (oracles.md,
+/// "Judging honestly").
 fn put_replaces(execution: &Execution, context: &OracleContext) -> Option<Broken> {
     reads(execution).into_iter().find_map(|read| {
         let write = read.last_write?;
@@ -115,10 +120,19 @@ fn put_replaces(execution: &Execution, context: &OracleContext) -> Option<Broken
             return None;
         }
         let (sent, seen) = (body.as_object()?, read.state.get("body")?.as_object()?);
+        let earlier = earlier_values(execution, write);
         let survivors: Vec<&String> = context
             .client_members
             .iter()
-            .filter(|m| !sent.contains_key(*m) && seen.contains_key(*m))
+            .filter(|m| !sent.contains_key(*m))
+            .filter(|m| {
+                seen.get(*m).is_some_and(|value| {
+                    !looks_like_a_default(value)
+                        && earlier
+                            .iter()
+                            .any(|body| body.get(*m).is_some_and(|old| same(old, value)))
+                })
+            })
             .collect();
         if survivors.is_empty() {
             return None;
@@ -149,6 +163,34 @@ fn put_replaces(execution: &Execution, context: &OracleContext) -> Option<Broken
             )),
         })
     })
+}
+
+/// `null`, `[]`, `{}`, `""`, `0` or `false`: what a serialiser fills an omitted member with, so
+/// an earlier write that sent the same value proves nothing about merging.
+fn looks_like_a_default(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(members) => members.is_empty(),
+    }
+}
+
+/// The bodies of the successful writes to `write`'s id before it (PUT, PATCH, creating POST),
+/// DELETEs included in between: what a merging or reviving server could carry over.
+fn earlier_values<'a>(execution: &'a Execution, write: &StepResult) -> Vec<&'a Value> {
+    execution
+        .steps
+        .iter()
+        .take_while(|step| !std::ptr::eq(*step, write))
+        .filter(|step| step.id == write.id && succeeded(step))
+        .filter_map(|step| match &step.op {
+            Op::Put { body, .. } | Op::Post { body, .. } | Op::Patch { body, .. } => Some(body),
+            _ => None,
+        })
+        .collect()
 }
 
 /// After a successful DELETE (and no write since), reads answer 404/410.
@@ -389,6 +431,45 @@ mod tests {
             vec![json!({"status": 200, "body": {"id": "a", "name": "y"}})],
         );
         assert!(per_step(&replaced, &context()).is_empty());
+    }
+
+    #[test]
+    fn put_replaces_accepts_members_a_serialiser_fills_with_defaults() {
+        let steps = vec![
+            step(
+                put(json!({"name": "x", "size": 1, "tags": ["a"]})),
+                "a",
+                201,
+                None,
+            ),
+            step(put(json!({"name": "y"})), "a", 200, None),
+        ];
+        let defaults = execution(
+            steps.clone(),
+            vec![
+                json!({"status": 200, "body": {"id": "a", "name": "y", "size": null, "tags": []}}),
+            ],
+        );
+        assert!(
+            per_step(&defaults, &context()).is_empty(),
+            "null and [] are what a fresh resource given the body alone holds"
+        );
+        let created_with_defaults = execution(
+            vec![step(put(json!({"name": "y"})), "a", 201, None)],
+            vec![json!({"status": 200, "body": {"id": "a", "name": "y", "size": 0}})],
+        );
+        assert!(per_step(&created_with_defaults, &context()).is_empty());
+        let revived = execution(
+            vec![
+                steps[0].clone(),
+                step(Op::Delete { slot: 0 }, "a", 204, None),
+                steps[1].clone(),
+            ],
+            vec![json!({"status": 200, "body": {"id": "a", "name": "y", "size": 1, "tags": []}})],
+        );
+        let found = per_step(&revived, &context());
+        assert_eq!(found.len(), 1, "a value of the deleted resource came back");
+        assert!(found[0].violation.title.contains("`size`"));
     }
 
     #[test]

@@ -11,8 +11,9 @@ pub const FINDINGS: u8 = 1;
 /// nothing more), or the `--write-baseline` file could not be written.
 pub const USAGE: u8 = 2;
 /// The target could not be tested: unreachable, TLS or connection errors, the target stopped
-/// answering, or a check could not run a single case (transport or setup errors, e.g. the API
-/// refused the generated body). Never used for a misbehaving API.
+/// answering, a check could not run a single case (transport or setup errors, e.g. the API
+/// refused the generated body), or a check was inconclusive in every case (it could not observe
+/// what it judges). Never used for a misbehaving API.
 pub const CANNOT_TEST: u8 = 3;
 /// The run was interrupted (Ctrl-C, SIGTERM or SIGHUP) before it finished and found nothing
 /// failing so far; its cleanup ran and its reports were written. (A second signal exits at once
@@ -27,8 +28,9 @@ Exit codes:
   2    usage or scenario-file error (also: a bad --baseline file or --openapi document)
   3    the target could not be tested (unreachable, TLS/connection errors, credentials
        rejected, stopped answering, never answered within --wait-for-target, or a check
-       could not run a single case, also because --time-budget ran out first), or the
-       --openapi document's URL could not be reached
+       could not run a single case, also because --time-budget ran out first, or a
+       check was inconclusive in every case: it could not observe what it judges), or
+       the --openapi document's URL could not be reached
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP) with no failing finding so far; cleanup
        and reports done
   129/130/143  a second signal (HUP/INT/TERM) exited at once: run `idemfuzz cleanup RUNID`";
@@ -39,7 +41,7 @@ use crate::model::report::{RunReport, Verdict};
 pub fn for_report(report: &RunReport) -> u8 {
     match report.verdict() {
         Verdict::Failed => FINDINGS,
-        Verdict::CannotTest | Verdict::CheckErrored => CANNOT_TEST,
+        Verdict::CannotTest | Verdict::CheckErrored | Verdict::Inconclusive => CANNOT_TEST,
         Verdict::Interrupted => INTERRUPTED,
         Verdict::Passed => OK,
     }

@@ -194,6 +194,18 @@ pub(crate) fn sample_report() -> RunReport {
             resource: "items".into(),
             pointers: vec!["/updated_at".into()],
         }],
+        fit: vec![crate::model::fit::FitReport {
+            scenario: SCENARIO.into(),
+            resource: "items".into(),
+            lines: vec![
+                crate::model::fit::FitLine::agree(format!(
+                    "create: ids chosen by the client: PUT {BASE}/items/r-abc-1 answered 201"
+                )),
+                crate::model::fit::FitLine::disagree(format!(
+                    "listing: GET {BASE}/items answered 200 but lists none of the run's items (looked for the id at `/id` in the array at `/items`): the checks that count or compare the collection judge nothing there"
+                )),
+            ],
+        }],
         cleanup: CleanupReport {
             deleted: 2,
             deleted_after_cases: 1,

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::baseline::BaselineSummary;
 use crate::model::check::CheckId;
 use crate::model::findings::{Finding, Severity};
+use crate::model::fit::FitReport;
 use crate::model::shard::Shard;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
-pub const REPORT_FORMAT_VERSION: u32 = 1;
+pub const REPORT_FORMAT_VERSION: u32 = 2;
 
 /// How the run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +40,11 @@ pub enum CheckStatus {
     Skipped { reason: String },
     /// No case could run (transport or setup errors); nothing could be judged.
     Errored { reason: String },
+    /// The cases ran, but none could observe what the check judges (e.g. the item could not
+    /// be read back, the collection lists none of the run's items, the API ignores the body
+    /// it is sent), or the fit probe showed before the cases that they could not: nothing was
+    /// judged, and `reason` says why. Never a pass.
+    Inconclusive { reason: String },
     /// The run was interrupted before this check finished.
     Interrupted,
 }
@@ -53,6 +59,10 @@ pub struct CheckResult {
     pub status: CheckStatus,
     pub cases_run: u32,
     pub cases_errored: u32,
+    /// Cases that ran but could not observe what the check judges (see
+    /// [`CheckStatus::Inconclusive`]); neither run nor errored.
+    #[serde(default)]
+    pub cases_inconclusive: u32,
     pub errors: u32,
     pub warnings: u32,
     pub infos: u32,
@@ -80,6 +90,7 @@ impl CheckResult {
             status,
             cases_run: 0,
             cases_errored: 0,
+            cases_inconclusive: 0,
             errors: 0,
             warnings: 0,
             infos: 0,
@@ -164,6 +175,9 @@ pub struct RunReport {
     pub results: Vec<CheckResult>,
     pub findings: Vec<Finding>,
     pub volatile: Vec<VolatileFields>,
+    /// What the fit probe told about each resource before the checks, in plan order.
+    #[serde(default)]
+    pub fit: Vec<FitReport>,
     pub cleanup: CleanupReport,
     pub stats: RunStats,
     /// The `--shard` this run executed; `None` for the whole plan.
@@ -182,8 +196,9 @@ impl RunReport {
     }
 
     /// What the run amounts to. Failing findings win: a violation that was observed is real
-    /// even if the run could not finish; otherwise an untestable target, an interrupted run, or
-    /// a check that could not run on any case is not a pass.
+    /// even if the run could not finish; otherwise an untestable target, an interrupted run, a
+    /// check that could not run on any case, or one that observed nothing in any case is not a
+    /// pass.
     pub fn verdict(&self) -> Verdict {
         if self.failing_findings().next().is_some() {
             return Verdict::Failed;
@@ -194,6 +209,9 @@ impl RunReport {
             RunOutcome::Completed | RunOutcome::Stopped { .. } if self.any_errored() => {
                 Verdict::CheckErrored
             }
+            RunOutcome::Completed | RunOutcome::Stopped { .. } if self.any_inconclusive() => {
+                Verdict::Inconclusive
+            }
             RunOutcome::Completed | RunOutcome::Stopped { .. } => Verdict::Passed,
         }
     }
@@ -202,6 +220,17 @@ impl RunReport {
         self.results
             .iter()
             .any(|r| matches!(r.status, CheckStatus::Errored { .. }))
+    }
+
+    fn any_inconclusive(&self) -> bool {
+        self.inconclusive().next().is_some()
+    }
+
+    /// The rows whose check observed nothing in any case (`inconclusive`).
+    pub fn inconclusive(&self) -> impl Iterator<Item = &CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.status, CheckStatus::Inconclusive { .. }))
     }
 
     /// Puts results and findings in reading order, whatever order the work finished in:
@@ -235,6 +264,9 @@ pub enum Verdict {
     Interrupted,
     /// The run completed, but a check could not run a single case.
     CheckErrored,
+    /// The run completed, but a check observed nothing it judges in any case (inconclusive):
+    /// it was not tested.
+    Inconclusive,
     /// Nothing fails the run.
     Passed,
 }

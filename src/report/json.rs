@@ -13,6 +13,7 @@ use super::curl::finding_repro;
 use crate::model::baseline::BaselineSummary;
 use crate::model::events::Event;
 use crate::model::findings::{Finding, Severity};
+use crate::model::fit::FitReport;
 use crate::model::report::{
     CheckResult, CleanupReport, REPORT_FORMAT_VERSION, RunOutcome, RunReport, RunStats,
     VolatileFields,
@@ -34,6 +35,7 @@ struct JsonReport<'a> {
     results: &'a [CheckResult],
     findings: Vec<JsonFinding<'a>>,
     volatile: &'a [VolatileFields],
+    fit: &'a [FitReport],
     cleanup: &'a CleanupReport,
     stats: &'a RunStats,
     shard: Option<Shard>,
@@ -68,6 +70,7 @@ impl<'a> JsonReport<'a> {
             results,
             findings,
             volatile,
+            fit,
             cleanup,
             stats,
             shard,
@@ -86,6 +89,7 @@ impl<'a> JsonReport<'a> {
             results,
             findings: findings.iter().map(JsonFinding::new).collect(),
             volatile,
+            fit,
             cleanup,
             stats,
             shard: *shard,

@@ -141,6 +141,7 @@ fn result_test_case(report: &RunReport, result: &CheckResult) -> TestCase {
         CheckStatus::Passed | CheckStatus::Failed => findings_status(report, &findings),
         CheckStatus::Skipped { reason } => skipped(reason),
         CheckStatus::Interrupted => skipped("the run was interrupted before this check finished"),
+        CheckStatus::Inconclusive { reason } => skipped(&format!("inconclusive: {reason}")),
         CheckStatus::Errored { reason } => errored(reason, &result.case_errors),
     };
     let mut case = test_case(result.check, &result.resource, status);

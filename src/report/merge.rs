@@ -12,6 +12,7 @@ use crate::model::baseline::{BaselineEntry, BaselineSummary};
 use crate::model::cause;
 use crate::model::events::{Event, EventSink};
 use crate::model::findings::{BaselineMark, Finding};
+use crate::model::fit::FitReport;
 use crate::model::report::{
     CheckResult, CheckStatus, CleanupReport, REPORT_FORMAT_VERSION, RunOutcome, RunReport,
     RunStats, VolatileFields,
@@ -202,6 +203,7 @@ fn combine(reports: Vec<RunReport>) -> Option<RunReport> {
         results: Vec::new(),
         findings: Vec::new(),
         volatile: Vec::new(),
+        fit: Vec::new(),
         cleanup: CleanupReport::default(),
         stats: RunStats::default(),
         shard: None,
@@ -218,6 +220,7 @@ fn combine(reports: Vec<RunReport>) -> Option<RunReport> {
         add_results(&mut merged.results, report.results);
         add_findings(&mut merged.findings, report.findings);
         add_volatile(&mut merged.volatile, report.volatile);
+        add_fit(&mut merged.fit, report.fit);
         add_cleanup(&mut merged.cleanup, report.cleanup);
         add_stats(&mut merged.stats, report.stats);
     }
@@ -290,6 +293,7 @@ fn add_results(merged: &mut Vec<CheckResult>, results: Vec<CheckResult>) {
 fn add_row(row: &mut CheckResult, other: CheckResult) {
     row.cases_run += other.cases_run;
     row.cases_errored += other.cases_errored;
+    row.cases_inconclusive += other.cases_inconclusive;
     row.errors += other.errors;
     row.warnings += other.warnings;
     row.infos += other.infos;
@@ -315,6 +319,13 @@ fn add_row(row: &mut CheckResult, other: CheckResult) {
                 reason: reason.clone(),
             }
         }
+        (CheckStatus::Inconclusive { reason }, _) | (_, CheckStatus::Inconclusive { reason })
+            if row.cases_run == 0 =>
+        {
+            CheckStatus::Inconclusive {
+                reason: reason.clone(),
+            }
+        }
         _ => CheckStatus::Passed,
     };
 }
@@ -330,7 +341,7 @@ pub fn replay(report: &RunReport, sink: &dyn EventSink) {
         cases: report
             .results
             .iter()
-            .map(|r| u64::from(r.cases_run + r.cases_errored))
+            .map(|r| u64::from(r.cases_run + r.cases_errored + r.cases_inconclusive))
             .sum(),
         time_budget_ms: None,
     });
@@ -364,6 +375,19 @@ fn add_findings(merged: &mut Vec<Finding>, findings: Vec<Finding>) {
         match merged.iter_mut().find(same) {
             Some(kept) => kept.absorb(finding),
             None => merged.push(finding),
+        }
+    }
+}
+
+/// Each resource's fit block once (every shard probes every resource it runs; the first
+/// shard's block is kept).
+fn add_fit(merged: &mut Vec<FitReport>, fit: Vec<FitReport>) {
+    for block in fit {
+        let known = merged
+            .iter()
+            .any(|kept| (&kept.scenario, &kept.resource) == (&block.scenario, &block.resource));
+        if !known {
+            merged.push(block);
         }
     }
 }
@@ -495,7 +519,7 @@ mod tests {
         let report = sample_report();
         assert_eq!(parse("r.json", &render_json(&report)), Ok(report));
         let older = render_json(&sample_report()).replacen(
-            "\"format_version\": 1",
+            "\"format_version\": 2",
             "\"format_version\": 0",
             1,
         );

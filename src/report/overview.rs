@@ -75,8 +75,10 @@ pub fn file_name(path: &str) -> &str {
 pub enum RowKind {
     Passed,
     Failed,
-    /// Ran, but nothing could be judged (errored; inconclusive).
+    /// No case could run (errored).
     NotJudged,
+    /// The cases ran but observed nothing the check judges.
+    Inconclusive,
     Skipped,
     Interrupted,
 }
@@ -86,6 +88,7 @@ pub fn row_kind(status: &CheckStatus) -> RowKind {
         CheckStatus::Passed => RowKind::Passed,
         CheckStatus::Failed => RowKind::Failed,
         CheckStatus::Errored { .. } => RowKind::NotJudged,
+        CheckStatus::Inconclusive { .. } => RowKind::Inconclusive,
         CheckStatus::Skipped { .. } => RowKind::Skipped,
         CheckStatus::Interrupted => RowKind::Interrupted,
     }
@@ -100,21 +103,25 @@ pub fn row_name(row: &CheckResult) -> String {
     }
 }
 
-/// A status as one word: `passed`, `failed`, `skipped`, `errored`, `interrupted`.
+/// A status as one word: `passed`, `failed`, `skipped`, `errored`, `inconclusive`,
+/// `interrupted`.
 pub fn status_label(status: &CheckStatus) -> &'static str {
     match status {
         CheckStatus::Passed => "passed",
         CheckStatus::Failed => "failed",
         CheckStatus::Skipped { .. } => "skipped",
         CheckStatus::Errored { .. } => "errored",
+        CheckStatus::Inconclusive { .. } => "inconclusive",
         CheckStatus::Interrupted => "interrupted",
     }
 }
 
-/// Why a row was not judged: the skip or error reason, or the interruption.
+/// Why a row was not judged: the skip, error or inconclusive reason, or the interruption.
 pub fn status_note(status: &CheckStatus) -> Option<&str> {
     match status {
-        CheckStatus::Skipped { reason } | CheckStatus::Errored { reason } => Some(reason),
+        CheckStatus::Skipped { reason }
+        | CheckStatus::Errored { reason }
+        | CheckStatus::Inconclusive { reason } => Some(reason),
         CheckStatus::Interrupted => Some("the run was interrupted"),
         CheckStatus::Passed | CheckStatus::Failed => None,
     }

@@ -119,6 +119,7 @@ fn run_verdict(report: &RunReport) -> Verdict {
         RunVerdict::CannotTest | RunVerdict::CheckErrored => {
             (Tone::Fail, "CANNOT TEST", cannot_test(report))
         }
+        RunVerdict::Inconclusive => (Tone::Fail, "INCONCLUSIVE", inconclusive(report)),
     };
     Verdict {
         code,
@@ -141,6 +142,24 @@ fn cannot_test(report: &RunReport) -> String {
     format!(
         "{} could not run a single case (see not judged:)",
         count(errored, "check")
+    )
+}
+
+/// Which checks observed nothing in any case, by name (`partial-put on things, ...`).
+fn inconclusive(report: &RunReport) -> String {
+    let rows: Vec<String> = report
+        .inconclusive()
+        .map(|r| format!("{} on {}", r.check, crate::report::text::clean(&r.resource)))
+        .collect();
+    format!(
+        "{} observed nothing in any case, so {} not tested (see inconclusive:): {}",
+        count(rows.len(), "check"),
+        if rows.len() == 1 {
+            "it was"
+        } else {
+            "they were"
+        },
+        rows.join(", ")
     )
 }
 
@@ -312,6 +331,30 @@ mod tests {
         assert_eq!(
             verdict(&report, &Expectation::Run).line(),
             "verdict: PASSED (exit 0): no finding at or above --fail-on error"
+        );
+    }
+
+    #[test]
+    fn a_check_inconclusive_in_every_case_is_not_a_pass() {
+        let mut report = fixture::sample_report();
+        report.findings.clear();
+        report
+            .results
+            .retain(|r| !matches!(r.status, CheckStatus::Errored { .. }));
+        report.results[0].status = CheckStatus::Inconclusive {
+            reason: "the item could not be read back".into(),
+        };
+        let name = format!(
+            "{} on {}",
+            report.results[0].check, report.results[0].resource
+        );
+        let v = verdict(&report, &Expectation::Run);
+        assert_eq!(v.code, exit_code::CANNOT_TEST);
+        assert_eq!(
+            v.line(),
+            format!(
+                "verdict: INCONCLUSIVE (exit 3): 1 check observed nothing in any case, so it was not tested (see inconclusive:): {name}"
+            )
         );
     }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::checks::check::{Canons, Case};
+use crate::checks::check::{Canons, Case, Judged};
 use crate::checks::fuzz::FuzzCase;
 use crate::checks::{script, table};
 use crate::fuzz::FuzzSettings;
@@ -25,7 +25,7 @@ use crate::model::violation::Violation;
 use crate::runner::aggregate::Aggregator;
 use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::schedule::{Schedule, Task};
-use crate::runner::unobserved::Unobserved;
+use crate::runner::unobserved::{self, Unobserved};
 use crate::runner::{cleanup, dry_run};
 use crate::scenario::generate::BodyGenerator;
 use crate::session::context::RunContext;
@@ -64,12 +64,12 @@ struct Tally {
     remaining: u32,
     /// Cases that did not start because the time budget ran out.
     out_of_time: u32,
+    /// Why cases were inconclusive (distinct reasons, first few).
+    inconclusive: Vec<String>,
     /// Re-runs after transient faults, over all cases.
     reruns: u32,
     result: CheckResult,
     unobserved: Unobserved,
-    /// Judged cases whose write was refused for a stale or missing version token.
-    token_refused: u32,
 }
 
 /// The tallies of every unit, and the results of the units already finished.
@@ -289,8 +289,8 @@ fn tally(unit: &Unit, scenarios: &[PlannedScenario]) -> Tally {
         started: Instant::now(),
         remaining: unit.case_count(),
         out_of_time: 0,
+        inconclusive: Vec::new(),
         unobserved: Unobserved::default(),
-        token_refused: 0,
         reruns: 0,
         result: CheckResult {
             notes: unit.notes.clone(),
@@ -323,6 +323,12 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
             tally.out_of_time += 1;
             return;
         }
+        Some(CaseError::Inconclusive(reason)) => {
+            result.cases_inconclusive += 1;
+            if tally.inconclusive.len() < MAX_ERROR_LINES && !tally.inconclusive.contains(reason) {
+                tally.inconclusive.push(reason.clone());
+            }
+        }
         Some(error) => {
             result.cases_errored += 1;
             if result.case_errors.len() < MAX_ERROR_LINES {
@@ -332,13 +338,6 @@ fn record_outcome(tally: &mut Tally, outcome: &CaseOutcome, requests: u64, sink:
         None => {
             result.cases_run += 1;
             tally.unobserved.add(outcome.unobserved.clone());
-            if outcome
-                .findings
-                .iter()
-                .any(|f| f.rule == crate::checks::verdict::STALE_TOKEN)
-            {
-                tally.token_refused += 1;
-            }
         }
     }
     for finding in &outcome.findings {
@@ -383,6 +382,10 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
         result.status = CheckStatus::Interrupted;
     } else if result.errors + result.warnings > 0 {
         result.status = CheckStatus::Failed;
+    } else if result.cases_run == 0 && result.cases_inconclusive > 0 {
+        result.status = CheckStatus::Inconclusive {
+            reason: tally.inconclusive.join("; "),
+        };
     } else if result.cases_run == 0 {
         let reason = result.case_errors.first().cloned().unwrap_or_else(|| {
             if tally.out_of_time > 0 {
@@ -392,21 +395,17 @@ fn finish(tally: &mut Tally, ctx: &RunContext) -> CheckResult {
             }
         });
         result.status = CheckStatus::Errored { reason };
+    } else if result.cases_inconclusive > 0 {
+        result.notes.push(format!(
+            "{} of {} case(s) inconclusive, so judged on the others: {}",
+            result.cases_inconclusive,
+            result.cases_run + result.cases_inconclusive,
+            tally.inconclusive.join("; ")
+        ));
     }
     tally.unobserved.apply(&mut result);
-    if tally.token_refused > 0
-        && tally.token_refused >= result.cases_run
-        && result.status == CheckStatus::Passed
-    {
-        result.status = CheckStatus::Skipped {
-            reason: STALE_TOKEN_REASON.into(),
-        };
-    }
     result
 }
-
-/// Why a check whose every case had a write refused for its version token did not pass.
-const STALE_TOKEN_REASON: &str = "observed nothing: in every case a write was refused for a stale or missing version token (declare where writes answer the new token: `version.answer`)";
 
 async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
     let stopped = |error, owned| CaseOutcome {
@@ -489,13 +488,22 @@ async fn run_job(ctx: &RunContext, work: &Work<'_>, job: Job) -> CaseOutcome {
             .map(|notice| notice_finding(unit, &path, job.case, notice, exchanges.clone()))
             .collect();
         let error = match verdict {
-            Ok(violations) => {
+            Ok(Judged {
+                violations,
+                unobserved: judged_nothing,
+            }) => {
+                let failing = violations.iter().any(|v| v.severity >= Severity::Warning);
                 findings.extend(
                     violations
                         .into_iter()
                         .map(|v| to_finding(unit, &path, job.case, v, exchanges.clone())),
                 );
-                None
+                // A check whose only observation is the collection judged nothing in a case
+                // that could not observe it.
+                judged_nothing
+                    .or_else(|| unobserved::inconclusive_reason(unit.check(), &unobserved))
+                    .filter(|_| !failing)
+                    .map(CaseError::Inconclusive)
             }
             Err(error) => Some(error),
         };
@@ -518,7 +526,7 @@ async fn judge_case(
     session: &mut Session<'_>,
     case: FuzzCase<'_>,
     case_seed: u64,
-) -> Result<Vec<Violation>, CaseError> {
+) -> Result<Judged, CaseError> {
     let planned = &work.scenarios[unit.scenario];
     let resource = &planned.scenario.resources[unit.resource];
     let mut generator = BodyGenerator::new(case_seed);
@@ -526,11 +534,12 @@ async fn judge_case(
     let canons = match work.canons.get(&(unit.scenario, unit.resource)) {
         Some(canons) => std::borrow::Cow::Borrowed(canons),
         None => {
-            let declared = crate::snapshot::canonical::Canon::with_ignore(resource.ignore.clone());
+            let declared = crate::snapshot::canonical::Canon::declared(resource);
             std::borrow::Cow::Owned(Canons {
                 full: declared.clone(),
                 declared,
                 fuzz_cross: None,
+                fit: Default::default(),
             })
         }
     };
@@ -549,12 +558,16 @@ async fn judge_case(
                 check.run_case(case).await
             }
             // Every unit of a built-in check names one of the table (the plan comes from it).
-            None => Ok(Vec::new()),
+            None => Ok(Judged::default()),
         },
         UnitKind::Script(index) => {
             let script = &planned.scenario.scripts[index];
             match script::execute(session, script).await {
-                Ok(record) => Ok(script::judge(&record, script, &canons.full)),
+                Ok(record) => Ok(Judged::observed(script::judge(
+                    &record,
+                    script,
+                    &canons.full,
+                ))),
                 Err(err) => Err(err),
             }
         }

@@ -8,6 +8,7 @@ pub mod cleanup;
 
 pub mod dry_run;
 mod execute;
+mod fit;
 pub mod leftovers;
 pub mod plan;
 pub mod probe;
@@ -15,6 +16,7 @@ pub mod recover;
 mod schedule;
 
 pub mod shard;
+mod unfit;
 mod unobserved;
 
 use std::collections::BTreeMap;
@@ -130,6 +132,12 @@ pub async fn run(
         Ok(()) => {
             let (canons, volatile) = detect_volatile(&ctx, scenarios, &plan, settings, sink).await;
             report.volatile = volatile;
+            report.fit = unfit::fit_reports(scenarios, &canons);
+            let (plan, unfit) = unfit::split(plan.clone(), scenarios, &canons);
+            for result in &unfit {
+                sink.emit(Event::CheckFinished(Box::new(result.clone())));
+            }
+            report.results.extend(unfit);
             let work = execute::Work {
                 scenarios,
                 plan: &plan,
@@ -299,6 +307,7 @@ fn empty_report(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Pl
             .collect(),
         findings: Vec::new(),
         volatile: Vec::new(),
+        fit: Vec::new(),
         cleanup: Default::default(),
         stats: Default::default(),
         shard: settings.shard,
@@ -328,10 +337,12 @@ pub fn strip_credentials(url: &str) -> String {
     }
 }
 
-/// Detects volatile fields of every resource some unit uses, and builds its canons (with the
-/// fuzz check's per-instance fields where it runs). The resources are probed side by side (at
-/// most `concurrency` at once), then what the probes created is deleted, before any case
-/// starts; events and the report's list follow the plan's order whatever order the probes end.
+/// Probes every resource some unit uses — the fit probe where a built-in check runs, the
+/// volatile fields where the scenario asks, the fuzz check's per-instance fields where it runs
+/// — and builds its canons, which carry what was measured. The resources are probed side by
+/// side (at most `concurrency` at once), then what the probes created is deleted, before any
+/// case starts; events and the report's list follow the plan's order whatever order the probes
+/// end.
 async fn detect_volatile(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
@@ -339,18 +350,20 @@ async fn detect_volatile(
     settings: &RunSettings,
     sink: &dyn EventSink,
 ) -> (BTreeMap<(usize, usize), Canons>, Vec<VolatileFields>) {
-    // Every resource the plan uses, and whether the fuzz check runs on it.
-    let mut used: BTreeMap<(usize, usize), bool> = BTreeMap::new();
+    // Every resource the plan uses: whether a built-in check runs on it (then the fit probe
+    // does), and whether the fuzz check does.
+    let mut used: BTreeMap<(usize, usize), (bool, bool)> = BTreeMap::new();
     for unit in &plan.units {
-        *used.entry((unit.scenario, unit.resource)).or_default() |=
-            unit.check() == crate::model::check::CheckId::Fuzz;
+        let (checked, fuzzed) = used.entry((unit.scenario, unit.resource)).or_default();
+        *checked |= unit.check() != crate::model::check::CheckId::Script;
+        *fuzzed |= unit.check() == crate::model::check::CheckId::Fuzz;
     }
     let mut probe_number = plan.total_cases();
     let probes: Vec<Probe> = used
         .into_iter()
-        .map(|((s, r), fuzzed)| {
+        .map(|((s, r), (checked, fuzzed))| {
             let resource = &scenarios[s].scenario.resources[r];
-            let probed = resource.detect_volatile || fuzzed;
+            let probed = checked || resource.detect_volatile;
             // Numbered in plan order, so probe ids do not depend on which probe ends first.
             probe_number += u64::from(probed);
             Probe {
@@ -376,8 +389,9 @@ async fn detect_volatile(
     let mut volatile = Vec::new();
     for (probe, measured, _) in measured {
         let resource = &scenarios[probe.at.0].scenario.resources[probe.at.1];
-        let declared = Canon::with_ignore(resource.ignore.clone());
+        let declared = Canon::declared(resource);
         let mut full = declared.clone();
+        let fit = measured.fit;
         let pointers = measured.volatile;
         if !pointers.is_empty() {
             full.ignore.extend(pointer::patterns(&pointers));
@@ -399,6 +413,7 @@ async fn detect_volatile(
                 declared,
                 full,
                 fuzz_cross,
+                fit,
             },
         );
     }

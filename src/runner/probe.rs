@@ -1,8 +1,10 @@
 //! Before the checks: a reachability probe of each target (so an unreachable target is one
-//! clear line, not a run of errors), and the detection of volatile fields per resource (and of
-//! the fuzz check's per-instance fields).
+//! clear line, not a run of errors), then, per resource, the fit probe (`runner::fit`) with the
+//! detection of volatile fields (and of the fuzz check's per-instance fields) on its resource.
 
+use crate::checks::fit::Fit;
 use crate::model::exchange::Method;
+use crate::runner::fit::{self, Created};
 use crate::runner::plan::PlannedScenario;
 use crate::scenario::Resource;
 use crate::scenario::generate::BodyGenerator;
@@ -116,15 +118,19 @@ pub struct Measured {
     pub volatile: Vec<String>,
     /// The fuzz check's per-instance fields (see `per_instance` below), when it was measured.
     pub per_instance: Option<Vec<String>>,
+    /// What the fit probe showed (see `runner::fit`).
+    pub fit: Fit,
 }
 
-/// Probes a resource before its cases: its volatile fields when the scenario asks for them,
-/// and, for the fuzz check (`fuzzed`), its per-instance fields, with one probe resource for
-/// both. A probe hit by a transient fault runs again on fresh ids (like a case); nothing is
-/// measured when it still fails (each fuzz case then measures again, and says why it cannot).
-/// `number` numbers the probe like a case (its ids are `…-cNNNN-…`). A nested resource is
-/// probed under a parent created for the probe. Also returns the URLs every attempt created
-/// (children before their parent), for the cleanup before the cases.
+/// Probes a resource before its cases with one probe resource: the fit probe (create, read
+/// back, list, an id never created, update, delete: `runner::fit`); the volatile fields, when the
+/// scenario asks for them (a second read with nothing in between); and, for the fuzz check
+/// (`fuzzed`), its per-instance fields (a second resource with the same body). A probe hit by a
+/// transient fault runs again on fresh ids (like a case); nothing is measured when the probe
+/// cannot create its resource (each fuzz case then measures again, and says why it cannot; the
+/// fit probe says why). `number` numbers the probe like a case (its ids are `…-cNNNN-…`). A
+/// nested resource is probed under a parent created for the probe. Also returns the URLs every
+/// attempt created (children before their parent), for the cleanup before the cases.
 pub async fn measure(
     ctx: &RunContext,
     target: &ResolvedTarget,
@@ -175,76 +181,44 @@ async fn measure_once(
 ) -> Result<Measured, (Measured, CaseError)> {
     let mut generator = BodyGenerator::new(seed);
     let mut measured = Measured::default();
-    let probed = if resource.detect_volatile {
-        match probe(session, &mut generator).await {
-            Ok(probed) => {
-                measured.volatile = probed.volatile(resource);
-                Some(probed)
-            }
+    let Some(created) = fit::create_and_read(session, &mut generator, &mut measured.fit).await
+    else {
+        return Ok(measured);
+    };
+    if resource.detect_volatile {
+        match session
+            .get_item(&created.id, "volatile-field probe: GET again")
+            .await
+        {
+            Ok(second) => measured.volatile = volatile(resource, &created.read, &second),
             Err(error) => return Err((measured, error)),
         }
-    } else {
-        None
-    };
+    }
     if fuzzed {
-        let fields = match &probed {
-            Some(probed) => per_instance(session, probed).await,
-            None => crate::fuzz::execute::per_instance_fields(session, &mut generator).await,
-        };
-        match fields {
+        match per_instance(session, &created).await {
             Ok(fields) => measured.per_instance = Some(fields),
             Err(error) => return Err((measured, error)),
         }
     }
+    fit::the_rest(session, &mut generator, &created, &mut measured.fit).await;
     Ok(measured)
 }
 
-/// One probe resource, read twice with nothing in between: the members that differ (after the
-/// declared ignore patterns) are volatile.
-struct Probed {
-    body: serde_json::Value,
-    id: String,
-    first: ItemSnapshot,
-    second: ItemSnapshot,
-}
-
-impl Probed {
-    /// The members that differ between the two reads, after the declared ignore patterns.
-    fn volatile(&self, resource: &Resource) -> Vec<String> {
-        let canon = Canon::with_ignore(resource.ignore.clone());
-        match (self.first.body.json(), self.second.body.json()) {
-            (Some(a), Some(b)) => differing_leaves(&canon.body(a), &canon.body(b)),
-            _ => Vec::new(),
-        }
+/// The members that differ between two reads with nothing in between, after the declared
+/// ignore patterns.
+fn volatile(resource: &Resource, first: &ItemSnapshot, second: &ItemSnapshot) -> Vec<String> {
+    let canon = Canon::with_ignore(resource.ignore.clone());
+    match (first.body.json(), second.body.json()) {
+        (Some(a), Some(b)) => differing_leaves(&canon.body(a), &canon.body(b)),
+        _ => Vec::new(),
     }
-}
-
-async fn probe(
-    session: &mut Session<'_>,
-    generator: &mut BodyGenerator,
-) -> Result<Probed, CaseError> {
-    let body = generator.generate(&session.resource.body);
-    let id = session
-        .create(&body, "volatile-field probe: create")
-        .await?
-        .id;
-    let first = session.get_item(&id, "volatile-field probe: GET").await?;
-    let second = session
-        .get_item(&id, "volatile-field probe: GET again")
-        .await?;
-    Ok(Probed {
-        body,
-        id,
-        first,
-        second,
-    })
 }
 
 /// A second resource created with the probe's body and read once: the members that differ
 /// between the two resources (server ids, creation times, links) are per-instance.
 async fn per_instance(
     session: &mut Session<'_>,
-    probed: &Probed,
+    probed: &Created,
 ) -> Result<Vec<String>, CaseError> {
     let other = session
         .create(
@@ -256,7 +230,7 @@ async fn per_instance(
         .get_item(&other.id, "per-instance probe: GET")
         .await?;
     Ok(crate::fuzz::execute::differing_instances(
-        (&probed.id, &probed.first),
+        (&probed.id, &probed.read),
         (&other.id, &read),
     ))
 }

@@ -1,16 +1,29 @@
 //! Collections a check's cases could not observe (see
 //! [`crate::snapshot::CollectionSnapshot::unobserved`]): one note on the check's row saying in
-//! how many cases and why, and a check whose only observation is the collection never ends
-//! `passed` when it observed nothing — its row says so instead (`skipped`, with the reason,
-//! until the report model has an `inconclusive` status).
+//! how many cases and why; and a case of a check whose only observation is the collection that
+//! could not observe it judged nothing, so it is inconclusive ([`inconclusive_reason`]) — never
+//! a pass.
 
 use crate::checks::collection::observes_only_the_collection;
-use crate::model::report::{CheckResult, CheckStatus};
+use crate::model::check::CheckId;
+use crate::model::report::CheckResult;
 
 /// Distinct reasons kept per row.
 const MAX_REASONS: usize = 3;
 
-/// The unobserved collections of one check × resource, as its cases end.
+/// Why a case of `check` that could not observe its collection (`reasons`, empty when it
+/// observed it) judged nothing, when `check` observes only the collection: the case is then
+/// inconclusive (unless it found a violation anyway).
+pub fn inconclusive_reason(check: CheckId, reasons: &[String]) -> Option<String> {
+    (observes_only_the_collection(check) && !reasons.is_empty()).then(|| {
+        format!(
+            "observed nothing: its only observation is the collection, and {}",
+            reasons.join("; ")
+        )
+    })
+}
+
+/// The unobserved collections of one check × resource, as its judged cases end.
 #[derive(Debug, Default, Clone)]
 pub struct Unobserved {
     /// Cases with at least one unobserved collection.
@@ -32,8 +45,7 @@ impl Unobserved {
         }
     }
 
-    /// Adds the note to a finished row, and makes a collection-only check that observed
-    /// nothing in any judged case say so instead of passing.
+    /// Adds the note to a finished row.
     pub fn apply(&self, result: &mut CheckResult) {
         if self.cases == 0 {
             return;
@@ -43,23 +55,13 @@ impl Unobserved {
             "the collection was not observed in {} of {} judged case(s), so its rules judged nothing there: {why}",
             self.cases, result.cases_run
         ));
-        if observes_only_the_collection(result.check)
-            && self.cases >= result.cases_run
-            && result.status == CheckStatus::Passed
-        {
-            result.status = CheckStatus::Skipped {
-                reason: format!(
-                    "observed nothing: its only observation is the collection, and {why}"
-                ),
-            };
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::check::CheckId;
+    use crate::model::report::CheckStatus;
 
     fn row(check: CheckId, cases_run: u32) -> CheckResult {
         CheckResult {
@@ -69,18 +71,22 @@ mod tests {
     }
 
     #[test]
-    fn a_collection_only_check_that_observed_nothing_does_not_pass() {
+    fn a_collection_only_check_that_observed_nothing_is_inconclusive() {
+        let reasons = vec!["the listing answered 404".to_string()];
+        let post_retry = inconclusive_reason(CheckId::PostRetry, &reasons);
+        assert!(
+            post_retry
+                .as_deref()
+                .is_some_and(|r| r.contains("observed nothing") && r.contains("404")),
+            "{post_retry:?}"
+        );
+        assert!(inconclusive_reason(CheckId::ConcurrentPostKey, &reasons).is_some());
+        assert_eq!(inconclusive_reason(CheckId::RepeatPut, &reasons), None);
+        assert_eq!(inconclusive_reason(CheckId::PostRetry, &[]), None);
         let mut unobserved = Unobserved::default();
         for _ in 0..2 {
-            unobserved.add(vec!["the listing answered 404".into()]);
+            unobserved.add(reasons.clone());
         }
-        let mut post_retry = row(CheckId::PostRetry, 2);
-        unobserved.apply(&mut post_retry);
-        assert!(matches!(
-            &post_retry.status,
-            CheckStatus::Skipped { reason } if reason.contains("observed nothing") && reason.contains("404")
-        ));
-        assert_eq!(post_retry.notes.len(), 1);
         let mut repeat_put = row(CheckId::RepeatPut, 2);
         unobserved.apply(&mut repeat_put);
         assert_eq!(repeat_put.status, CheckStatus::Passed);

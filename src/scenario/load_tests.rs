@@ -210,7 +210,7 @@ fn unknown_field_is_located_at_the_key() {
     assert_eq!(
         lines.next(),
         Some(
-            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `representation`, `content_type`, `template`, `put_create_statuses`, `required`, `ignore`, `detect_volatile`, `idempotency_key`, `patch`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`, `listing`, `version`"
+            "t.toml:2:1: error: unknown field `colection`, expected one of `collection`, `item`, `create`, `post_id`, `id_field`, `items`, `methods`, `body`, `representation`, `content_type`, `template`, `put_create_statuses`, `required`, `ignore`, `detect_volatile`, `write_metadata`, `idempotency_key`, `patch`, `checks`, `concurrent_clients`, `etags`, `preconditions_required`, `post_put`, `listing`, `version`"
         )
     );
     assert_eq!(

@@ -192,6 +192,9 @@ pub struct Resource {
     pub required: Vec<String>,
     pub ignore: Vec<IgnorePattern>,
     pub detect_volatile: bool,
+    /// Times in members the client does not send are write metadata, masked in comparisons
+    /// (`write_metadata`, default true; see `crate::snapshot::write_time`).
+    pub write_metadata: bool,
     pub idempotency_key: Option<IdempotencyKey>,
     /// The patch format PATCH takes, when the scenario declares one.
     pub patch: Option<crate::model::fuzz::ops::PatchFormat>,

@@ -85,6 +85,9 @@ pub struct ResourceDoc {
     pub ignore: Vec<Spanned<String>>,
     /// Whether volatile fields are detected by two GETs with no write between (default true).
     pub detect_volatile: Option<bool>,
+    /// Whether times in members the client does not send are write metadata, ignored in
+    /// comparisons (default true).
+    pub write_metadata: Option<bool>,
     /// Idempotency-Key support of the collection's POST.
     pub idempotency_key: Option<Spanned<IdempotencyKeyDoc>>,
     /// The patch format the item accepts with PATCH: `"merge"` (RFC 7396) or `"json-patch"`

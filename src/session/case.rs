@@ -23,8 +23,8 @@ pub use adopt::{LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, REA
 pub use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
 
 /// The purposes of the requests the session sends on its own (reading back what a POST
-/// created, listing the collection around a POST that cannot prove it, checking a fresh id is
-/// free): a check's outline does not list them.
+/// created, listing the collection around a POST that cannot prove it or that may answer 200,
+/// checking a fresh id is free): a check's outline does not list them.
 pub const SESSION_PURPOSES: [&str; 7] = [
     READ_BACK_PURPOSE,
     PARENT_PURPOSE,
@@ -48,6 +48,10 @@ pub use nest::{PARENT_PURPOSE, ParentCase};
 pub use concurrent::Unanswered;
 pub use version::{VersionUse, entity_tag};
 
+/// Statuses with which an API refuses a write that lacks a version token (a `_rev` member, a
+/// `?rev=` parameter, an `If-Match`): a conflict, a failed or a missing precondition.
+pub const VERSION_TOKEN_STATUSES: [u16; 3] = [409, 412, 428];
+
 /// Transport errors in a row after which the target is considered down.
 pub const TARGET_DOWN_AFTER: u64 = 5;
 
@@ -64,13 +68,15 @@ pub enum CaseError {
     /// The API did not let the case set up what it needs (e.g. creating a resource failed).
     #[error("{0}")]
     Setup(String),
+    /// The case ran, but could not observe what its check judges (the item could not be read
+    /// back, the API ignores the body, a write needs a version token the scenario does not
+    /// send, the API answers 2xx for ids never created, ...): nothing judged, never a pass.
+    #[error("{0}")]
+    Inconclusive(String),
     /// The ownership guard refused a request (a write to a URL this run does not own, or any
     /// request to another origin); it was not sent.
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The case cannot judge what it is about (e.g. the API answers for ids it never created).
-    #[error("inconclusive: {0}")]
-    Inconclusive(String),
     /// A transient fault answer (502, 503, 504): never judged; the case is re-run.
     #[error("{method} {url} answered {status}, a transient fault (never judged)")]
     Fault {
@@ -404,9 +410,11 @@ impl<'a> Session<'a> {
         let url = clearance.url().to_owned();
         let to_collection = req.method == Method::Post && self.is_collection_url(&url);
         let in_flight = self.before_send(req.method, &url).await?;
-        if to_collection && !req.body.as_ref().is_some_and(|b| self.proves_creation(b)) {
-            // Its body cannot prove what it created: list the collection right before it,
-            // inside the fence the POST holds (no other case deletes an id of it meanwhile).
+        let unproven = !req.body.as_ref().is_some_and(|b| self.proves_creation(b));
+        if to_collection && (unproven || self.ctx.post_answers_200(&self.resource.collection)) {
+            // Its body cannot prove what it created, or a POST there answered 200 (whose id
+            // must be shown new): list the collection right before it, inside the fence the
+            // POST holds (no other case deletes an id of it meanwhile).
             Box::pin(self.list_before_post()).await?;
         }
         let (record, raw) = self.send_retrying(&req, &clearance).await?;
@@ -591,10 +599,10 @@ impl<'a> Session<'a> {
         .await
     }
 
-    /// POST of a body to the collection. Only a 201 answer's id (per `post_id`) is adopted as
-    /// run-owned: any other 2xx may name a resource that existed before (e.g. a server that
-    /// de-duplicates by content), and idemfuzz never writes to or deletes what it cannot prove
-    /// it created.
+    /// POST of a body to the collection. Only a 201 answer's id (per `post_id`), or a 200's
+    /// that the collection provably did not list before, is adopted as run-owned: any other 2xx
+    /// may name a resource that existed before (e.g. a server that de-duplicates by content),
+    /// and idemfuzz never writes to or deletes what it cannot prove it created.
     pub async fn post(
         &mut self,
         body: &Value,
@@ -629,11 +637,18 @@ impl<'a> Session<'a> {
     /// Why a successful POST gave the case no resource it may use.
     fn unowned_post(&self, exchange: usize) -> CaseError {
         let status = self.exchanges[exchange].response.status;
-        CaseError::Setup(if status == 201 {
+        if let Some(unadopted) = self
+            .unadopted
+            .as_ref()
+            .filter(|u| u.post == exchange && u.body_ignored)
+        {
+            return CaseError::Inconclusive(unadopted.reason.clone());
+        }
+        CaseError::Setup(if matches!(status, 200 | 201) {
             match &self.unadopted {
                 Some(unadopted) if unadopted.post == exchange => unadopted.reason.clone(),
                 _ => format!(
-                    "POST {} answered 201 but no id could be adopted from it",
+                    "POST {} answered {status} but no id could be adopted from it",
                     self.resource.collection
                 ),
             }
@@ -656,19 +671,42 @@ impl<'a> Session<'a> {
         Ok(self.create(&body, purpose).await?.id)
     }
 
-    /// A setup error unless the exchange answered 2xx.
+    /// A setup error unless the exchange answered 2xx. A write to a resource the run created
+    /// that is refused as lacking a version token ([`VERSION_TOKEN_STATUSES`]) makes the case
+    /// inconclusive instead: the request without its precondition would not succeed, so what
+    /// the check judges cannot be observed (RFC 9110 §13.2.1).
     pub fn require_success(&self, index: usize) -> Result<(), CaseError> {
         let exchange = &self.exchanges[index];
         if exchange.response.is_success() {
             return Ok(());
         }
-        Err(CaseError::Setup(format!(
-            "{} {} answered {} while setting up the case ({}); does the body template match the API?",
-            exchange.request.method,
-            crate::shorten::shorten(&exchange.request.url),
-            exchange.response.status,
+        let status = exchange.response.status;
+        let request = &exchange.request;
+        let what = format!(
+            "{} {} answered {status} while setting up the case ({})",
+            request.method,
+            crate::shorten::shorten(&request.url),
             exchange.purpose,
-        )))
+        );
+        let updates = matches!(request.method, Method::Put | Method::Patch | Method::Delete)
+            && self
+                .ctx
+                .registry
+                .get(&request.url)
+                .is_some_and(|owned| owned.state == OwnedState::Live);
+        if updates && VERSION_TOKEN_STATUSES.contains(&status) {
+            // One rule with the judged writes' `stale-version-token`
+            // (`crate::checks::verdict::token_refused`): a failed precondition observed nothing.
+            let why = if self.resource.version.is_some() {
+                "the write was refused as a failed precondition (a stale or missing version token)"
+            } else {
+                "the API refuses a write to an existing resource that carries no version token (a member such as `_rev`, a `?rev=` parameter, If-Match), and the scenario sends none"
+            };
+            return Err(CaseError::Inconclusive(format!(
+                "{what}: {why} (RFC 9110 §13.2.1)"
+            )));
+        }
+        Err(CaseError::Setup(what))
     }
 }
 

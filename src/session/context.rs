@@ -97,6 +97,9 @@ pub struct RunContext {
     /// Fuzz failures already reported (scenario, resource, relation, rule): a later case that
     /// breaks the same rule is not shrunk and reported again.
     fuzz_reported: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The collections (paths) whose POST answered 200 rather than 201: before each later POST
+    /// there, a session lists the collection, so that a 200 naming a new id can be adopted.
+    posts_answering_200: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Set (once) when the run cannot go on for another reason (e.g. credentials rejected
     /// mid-run); the run ends as "cannot test" with this reason as it is.
     cannot_test: OnceLock<String>,
@@ -126,6 +129,7 @@ impl RunContext {
             stopping: OnceLock::new(),
             not_started: AtomicU64::new(0),
             fuzz_reported: Default::default(),
+            posts_answering_200: Default::default(),
         }
     }
 
@@ -140,6 +144,22 @@ impl RunContext {
         self.deadline = budget.map(|budget| Instant::now() + budget);
         self.time_budget = budget;
         self
+    }
+
+    /// Notes that a POST to `collection` answered 200 rather than 201.
+    pub fn note_post_answering_200(&self, collection: &str) {
+        match self.posts_answering_200.lock() {
+            Ok(mut seen) => seen.insert(collection.to_string()),
+            Err(poisoned) => poisoned.into_inner().insert(collection.to_string()),
+        };
+    }
+
+    /// True when a POST to `collection` answered 200 earlier in the run.
+    pub fn post_answers_200(&self, collection: &str) -> bool {
+        match self.posts_answering_200.lock() {
+            Ok(seen) => seen.contains(collection),
+            Err(poisoned) => poisoned.into_inner().contains(collection),
+        }
     }
 
     /// True the first time a fuzz failure `key` is claimed; false when it was already reported.

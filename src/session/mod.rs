@@ -20,5 +20,5 @@ pub mod registry;
 pub use case::{
     CaseError, Created, LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS,
     PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session,
-    TARGET_DOWN_AFTER, Unanswered, VersionUse, entity_tag, response_record,
+    TARGET_DOWN_AFTER, Unanswered, VERSION_TOKEN_STATUSES, VersionUse, entity_tag, response_record,
 };

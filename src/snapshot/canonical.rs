@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::scenario::IgnorePattern;
 use crate::scenario::pointer::strip_all;
+use crate::scenario::{IgnorePattern, Resource};
+use crate::snapshot::write_time;
 
 /// How states are canonicalised before comparison.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,9 @@ pub struct Canon {
     pub ignore: Vec<IgnorePattern>,
     /// Run-owned ids to replace, in order: the n-th id becomes `{id:n}`.
     pub ids: Vec<String>,
+    /// When set, the members the client sends (top-level names): every time in the other
+    /// members is write metadata and masked ([`write_time`]).
+    pub write_times: Option<Vec<String>>,
 }
 
 impl Canon {
@@ -25,6 +29,23 @@ impl Canon {
         Canon {
             ignore,
             ids: Vec::new(),
+            write_times: None,
+        }
+    }
+
+    /// The canon a resource declares: its ignore patterns, and its write times masked unless
+    /// it sets `write_metadata = false`.
+    pub fn declared(resource: &Resource) -> Canon {
+        Canon {
+            write_times: resource.write_metadata.then(|| {
+                resource
+                    .body
+                    .top_level_members()
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            }),
+            ..Canon::with_ignore(resource.ignore.clone())
         }
     }
 
@@ -66,6 +87,9 @@ impl Canon {
 
     fn strip(&self, value: &mut Value) {
         strip_all(&self.ignore, value);
+        if let Some(client_members) = &self.write_times {
+            write_time::mask(value, client_members);
+        }
     }
 
     fn replace_ids(&self, value: &mut Value) {
@@ -216,6 +240,12 @@ mod tests {
         assert_eq!(
             body,
             json!({"id": "{id:1}", "self": "/things/{id:1}", "n": 1})
+        );
+        let numeric = Canon::default().mapping_ids(vec!["6".into()]);
+        assert_eq!(
+            numeric.body(&json!({"self": "/books/6/", "id": "6", "title": "ab6c 6"})),
+            json!({"self": "/books/{id:1}/", "id": "{id:1}", "title": "ab6c {id:1}"}),
+            "a short id is replaced only where it stands alone"
         );
         let prefixes = Canon::default().mapping_ids(vec!["x-1".into(), "x-10".into()]);
         assert_eq!(

@@ -1,5 +1,6 @@
 //! Snapshots of resource state taken with GET, and the pure functions that compare them:
-//! canonical forms (ignored fields removed, run ids replaced), leaf differences and diffs.
+//! canonical forms (ignored fields removed, write times masked, run ids replaced), leaf
+//! differences and diffs.
 
 pub mod canonical;
 pub mod diff;
@@ -7,6 +8,7 @@ pub mod holds;
 pub mod listing;
 pub mod opaque;
 pub mod pagination;
+pub mod write_time;
 pub mod xml;
 
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Runs that provoke every message of the user guide's troubleshooting table, against real
 //! servers on 127.0.0.1: nobody listening, a demo API that wants a token, one that stops
 //! accepting it mid-run, one that dies, a failing token command, a resource whose creates all
-//! fail, and command-line and scenario-file mistakes.
+//! fail, one whose listing cannot be read, and command-line and scenario-file mistakes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -105,6 +105,12 @@ pub fn provoke_every_message() -> Vec<String> {
          size = { gen = \"int\", min = 1, max = 9 }\n",
     );
     work.write(
+        "unlisted.toml",
+        "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\npost_id = \"location\"\n\
+         items = \"/nowhere\"\nrequired = [\"name\"]\n\n[resources.things.body]\n\
+         name = { gen = \"string\", min_len = 1, max_len = 8 }\nsize = { gen = \"int\", min = 1, max = 9 }\n",
+    );
+    work.write(
         "nobase.toml",
         "[resources.things]\ncollection = \"/things\"\nitem = \"/things/{id}\"\nitems = \"/items\"\n\n\
          [resources.things.body]\nname = { gen = \"string\", min_len = 1, max_len = 8 }\n",
@@ -153,6 +159,13 @@ pub fn provoke_every_message() -> Vec<String> {
         "lost.toml",
         demo.url(),
         &["--checks", "repeat-pot"],
+        &[],
+    ));
+    lines.extend(run_against(
+        &work,
+        "unlisted.toml",
+        demo.url(),
+        &["--checks", "post-retry"],
         &[],
     ));
     lines.extend(run_against(&work, "token.toml", demo.url(), &[], &[]));

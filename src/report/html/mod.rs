@@ -102,7 +102,7 @@ fn summary(report: &RunReport, expectation: &Expectation) -> Markup {
         section id="summary" {
             h2 { "Summary" }
             table class="summary" {
-                thead { tr { th { "resource" } th { "failed" } th { "not judged" } th { "passed" } th { "skipped" } } }
+                thead { tr { th { "resource" } th { "failed" } th { "not judged" } th { "inconclusive" } th { "passed" } th { "skipped" } } }
                 tbody {
                     @for group in groups(report) {
                         tr {
@@ -112,8 +112,19 @@ fn summary(report: &RunReport, expectation: &Expectation) -> Markup {
                                 (group.named(RowKind::NotJudged).into_iter()
                                     .chain(group.named(RowKind::Interrupted)).collect::<Vec<_>>().join(", "))
                             }
+                            td class="inconclusive" { (group.named(RowKind::Inconclusive).join(", ")) }
                             td class="passed" { (group.count(RowKind::Passed)) }
                             td class="skipped" { (group.count(RowKind::Skipped)) }
+                        }
+                    }
+                }
+            }
+            @for block in report.fit.iter().filter(|block| block.disagrees()) {
+                h4 { "Fit probe: " (block.resource) }
+                ul class="fit" {
+                    @for line in &block.lines {
+                        li class=(if line.agrees { "passed" } else { "inconclusive" }) {
+                            (if line.agrees { "✓ " } else { "✗ " }) (line.text)
                         }
                     }
                 }

@@ -10,6 +10,7 @@
 //! a pure function returning a `String`; [`HumanReporter`] only decides when to write.
 
 mod finding;
+mod fit;
 mod palette;
 mod summary;
 
@@ -276,7 +277,8 @@ pub fn render_volatile_detected(resource: &str, pointers: &[String], p: Palette)
 // ---------------------------------------------------------------------------------------------
 // The end of the run
 
-/// What is printed when the run finishes: the findings in order, then the summary.
+/// What is printed when the run finishes: the fit probe's blocks that matter, the findings in
+/// order, then the summary.
 pub fn render_report_end(report: &RunReport, options: &HumanOptions) -> String {
     let p = Palette::new(options.color);
     let layout = Layout {
@@ -301,7 +303,7 @@ pub fn render_report_end(report: &RunReport, options: &HumanOptions) -> String {
         (false, None) => Reproduce::Hidden,
     };
     let (blocks, lines) = ordered(report);
-    let mut out = String::new();
+    let mut out = fit::render_fit(&report.fit, options.verbose, p, options.width);
     for finding in &blocks {
         out.push_str(&render_finding(finding, p, &layout, reproduce(finding)));
     }

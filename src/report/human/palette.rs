@@ -49,6 +49,7 @@ pub(super) fn status_style(status: &CheckStatus) -> Style {
     match status {
         CheckStatus::Passed => GREEN,
         CheckStatus::Failed | CheckStatus::Errored { .. } => RED.bold(),
+        CheckStatus::Inconclusive { .. } => YELLOW.bold(),
         CheckStatus::Skipped { .. } | CheckStatus::Interrupted => YELLOW,
     }
 }

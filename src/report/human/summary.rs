@@ -30,6 +30,10 @@ pub fn render_summary(
         format!("\n{}\n", p.paint(BOLD, "summary")),
         render_resource_lines(report, p, width),
         wrap(render_grouped("not judged", &not_judged(&report.results))),
+        wrap(render_grouped(
+            "inconclusive",
+            &inconclusive(&report.results),
+        )),
         wrap(render_grouped("skipped", &skips(&report.results))),
         wrap(render_grouped("partly run", &notes(&report.results))),
         wrap(render_cleanup(&report.cleanup, p)),
@@ -113,6 +117,7 @@ fn group_status(group: &Group, p: Palette) -> Vec<String> {
     for (kind, label, style) in [
         (RowKind::Failed, "failed", RED.bold()),
         (RowKind::NotJudged, "not judged", RED.bold()),
+        (RowKind::Inconclusive, "inconclusive", YELLOW.bold()),
         (RowKind::Interrupted, "interrupted", YELLOW.bold()),
     ] {
         let names = group.named(kind);
@@ -155,6 +160,17 @@ fn skips(results: &[CheckResult]) -> Vec<Reason> {
         .iter()
         .filter_map(|r| match &r.status {
             CheckStatus::Skipped { reason } => Some((clean(reason), row_place(r))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Why rows observed nothing they judge (inconclusive).
+fn inconclusive(results: &[CheckResult]) -> Vec<Reason> {
+    results
+        .iter()
+        .filter_map(|r| match &r.status {
+            CheckStatus::Inconclusive { reason } => Some((clean(reason), row_place(r))),
             _ => None,
         })
         .collect()
@@ -458,10 +474,18 @@ pub fn render_check_finished(result: &CheckResult, p: Palette) -> String {
     line
 }
 
-/// `3`, or `3 (1 errored)` when some cases hit transport errors.
+/// `3`, or `3 (1 errored, 1 inconclusive)` when some cases hit transport errors or observed
+/// nothing.
 fn cases_cell(result: &CheckResult) -> String {
-    match result.cases_errored {
-        0 => result.cases_run.to_string(),
-        n => format!("{} ({n} errored)", result.cases_run),
+    let mut others = Vec::new();
+    if result.cases_errored > 0 {
+        others.push(format!("{} errored", result.cases_errored));
+    }
+    if result.cases_inconclusive > 0 {
+        others.push(format!("{} inconclusive", result.cases_inconclusive));
+    }
+    match others.is_empty() {
+        true => result.cases_run.to_string(),
+        false => format!("{} ({})", result.cases_run, others.join(", ")),
     }
 }

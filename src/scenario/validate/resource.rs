@@ -109,6 +109,7 @@ fn resource(
         id_field,
         listing,
         detect_volatile: doc.detect_volatile.unwrap_or(true),
+        write_metadata: doc.write_metadata.unwrap_or(true),
         idempotency_key: idempotency_key(ctx, doc.idempotency_key.as_ref(), post_id.is_some())?,
         checks: checks.unwrap_or_else(|| CheckOptions::none(ctx)),
         patch: patch.map(|(format, _)| format),

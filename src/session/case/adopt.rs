@@ -1,7 +1,10 @@
 //! Adopting what a POST created. A server-assigned id becomes the run's — something idemfuzz
 //! may write to and delete — only when all of these hold:
 //!
-//! * the answer is `201 Created` (any other 2xx may name a resource that existed before);
+//! * the answer is `201 Created` — or `200 OK` naming an id the collection did not list just
+//!   before the POST (after a POST there answered 200, the session lists the collection before
+//!   each POST: [`LISTED_BEFORE_PURPOSE`]), besides all a 201 needs below; any other 2xx may
+//!   name a resource that existed before. `status-conformance` judges the missing 201;
 //! * the id (the last segment of `Location`, or the value at the `post_id` pointer) is a
 //!   single path segment in every encoding ([`wire_url::check_segment_value`]);
 //! * with `post_id = "location"`, the `Location` is on the target's origin and *is* the item
@@ -16,8 +19,10 @@
 //!   is some other resource.
 //!
 //! A 201 that names some other resource is a finding (RFC 9110 §15.3.2); a `Location` on
-//! another origin is reported and never requested. What such a POST created cannot be found,
-//! so it is listed as left behind and nothing is deleted for it.
+//! another origin is reported and never requested. A 201 whose resource, read back, shows none
+//! of the members the POST sent (not even with other values) proves nothing either way: the API
+//! ignores or rewrites the body, and the case is inconclusive. What such a POST created cannot
+//! be found, so it is listed as left behind and nothing is deleted for it.
 
 use serde_json::Value;
 
@@ -77,6 +82,10 @@ enum ReadBack {
     /// The item could not be read back (not 2xx), or an empty POST's item is not empty (it
     /// cannot be told from an existing resource; `post-put-creation` judges it).
     Unproven(String),
+    /// The item answered, but shows none of the members the POST sent, not even with other
+    /// values: the API ignores (or rewrites) the body, so nothing proves whose it is, and
+    /// nothing about it can be judged.
+    BodyIgnored(String),
 }
 
 /// A POST whose 201 could not be adopted: its exchange, the read-back GET if one was sent, and
@@ -86,6 +95,8 @@ pub(super) struct Unadopted {
     pub(super) post: usize,
     pub(super) read_back: Option<usize>,
     pub(super) reason: String,
+    /// The read-back showed none of the members sent: the API ignores the body.
+    pub(super) body_ignored: bool,
 }
 
 impl Session<'_> {
@@ -106,7 +117,11 @@ impl Session<'_> {
         let Some(source) = self.resource.post_id.clone() else {
             return Ok(None);
         };
-        if self.exchanges[index].response.status != 201 {
+        let status = self.exchanges[index].response.status;
+        if status == 200 {
+            self.ctx.note_post_answering_200(&self.resource.collection);
+        }
+        if !matches!(status, 200 | 201) {
             return Ok(None);
         }
         let id = match self.claim(index, &source) {
@@ -127,12 +142,19 @@ impl Session<'_> {
             return Ok(Some(id));
         }
         self.lifetime.forget_release(&url);
-        let before = self
+        let listed = self
             .listed
             .take()
-            .filter(|listed| listed.exchange + 1 == index)
-            .and_then(|listed| listed.ids);
-        let freshness = self.freshness(&id, before).await?;
+            .filter(|listed| listed.exchange + 1 == index);
+        if status == 200
+            && let Some(why) = not_listed_new(listed.as_ref(), &id)
+        {
+            self.not_adopted(index, None, &why);
+            return Ok(None);
+        }
+        let freshness = self
+            .freshness(&id, listed.and_then(|listed| listed.ids))
+            .await?;
         let read = self
             .send(
                 READ_BACK_PURPOSE,
@@ -147,7 +169,7 @@ impl Session<'_> {
                 self.ctx.registry.mark(&url, OwnedState::Live);
                 Ok(Some(id))
             }
-            Err(ReadBack::SomeoneElses(why)) => {
+            Err(ReadBack::SomeoneElses(why)) if status == 201 => {
                 let observed = format!("{}; {why}", answered(&self.exchanges[index]));
                 self.notice(match source {
                     PostId::Location => Notice::location_not_created(observed),
@@ -156,8 +178,15 @@ impl Session<'_> {
                 self.not_adopted(index, Some(read), &why);
                 Ok(None)
             }
-            Err(ReadBack::Unproven(why)) => {
+            Err(ReadBack::SomeoneElses(why) | ReadBack::Unproven(why)) => {
                 self.not_adopted(index, Some(read), &why);
+                Ok(None)
+            }
+            Err(ReadBack::BodyIgnored(why)) => {
+                self.not_adopted(index, Some(read), &why);
+                if let Some(unadopted) = &mut self.unadopted {
+                    unadopted.body_ignored = true;
+                }
                 Ok(None)
             }
         }
@@ -177,6 +206,7 @@ impl Session<'_> {
     /// another origin and one that names another resource than the id.
     fn claim(&mut self, index: usize, source: &PostId) -> Result<String, String> {
         let exchange = &self.exchanges[index];
+        let exchange_status = exchange.response.status;
         let post = answered(exchange);
         let location = exchange.response.header("location").map(str::to_owned);
         let body_id = match source {
@@ -225,7 +255,10 @@ impl Session<'_> {
                 shorten(url.as_str()),
                 shorten(&self.item_url(&id))
             );
-            self.notice(Notice::location_not_created(observed.clone()));
+            // Only a 201's Location names the created resource (RFC 9110 §15.3.2).
+            if exchange_status == 201 {
+                self.notice(Notice::location_not_created(observed.clone()));
+            }
             if matches!(source, PostId::Location) {
                 return Err(observed);
             }
@@ -341,8 +374,17 @@ impl Session<'_> {
             )
         };
         match sent_members(&self.exchanges[post]) {
+            // What holds none of the members sent, not even with other values, shows that the
+            // API ignores (or rewrites) the body, not that the item is some other resource.
             Some(sent) if !kept.is_some_and(|kept| holds(kept, sent)) => Err(
-                ReadBack::SomeoneElses(observed("it does not hold the members the POST sent")),
+                match kept.is_some_and(|kept| shows_any_member(kept, sent)) {
+                    true => ReadBack::SomeoneElses(observed(
+                        "it does not hold the members the POST sent",
+                    )),
+                    false => ReadBack::BodyIgnored(observed(
+                        "it shows none of the members the POST sent (the API ignores or rewrites the body)",
+                    )),
+                },
             ),
             Some(sent) if fresh || self.proves_creation(sent) => Ok(()),
             Some(_) => Err(ReadBack::Unproven(observed(
@@ -385,9 +427,10 @@ impl Session<'_> {
     fn not_adopted(&mut self, index: usize, read_back: Option<usize>, why: &str) {
         let exchange = &self.exchanges[index];
         let reason = format!(
-            "{} {} answered 201, but {why}; idemfuzz cannot prove which resource it created, so it deleted none",
+            "{} {} answered {}, but {why}; idemfuzz cannot prove which resource it created, so it deleted none",
             exchange.request.method,
             shorten(&exchange.request.url),
+            exchange.response.status,
         );
         self.ctx
             .registry
@@ -396,7 +439,36 @@ impl Session<'_> {
             post: index,
             read_back,
             reason,
+            body_ignored: false,
         });
+    }
+}
+
+/// Why the id a POST answered 200 with cannot be proven new: the collection was not listed
+/// just before the POST (the session lists it before the next POSTs there), could not be read,
+/// or listed the id already. A 200 may name a resource that existed (a server that
+/// de-duplicates), so its id must be shown new by a listing, besides what a 201 needs.
+fn not_listed_new(listed: Option<&Listed>, id: &str) -> Option<String> {
+    match listed.map(|listed| listed.ids.as_deref()) {
+        None => Some(
+            "it answered 200, not 201 Created, and the collection was not listed just before it, so nothing proves the id is new (the run lists the collection before its later POSTs there)".to_string(),
+        ),
+        Some(None) => Some(
+            "it answered 200, not 201 Created, and the collection listed just before it could not be read, so nothing proves the id is new".to_string(),
+        ),
+        Some(Some(ids)) if ids.iter().any(|known| known == id) => Some(format!(
+            "it answered 200 naming `{id}`, which the collection listed just before the POST: a resource that existed, not one the run created"
+        )),
+        Some(Some(_)) => None,
+    }
+}
+
+/// True when the representation has at least one of the members `sent` names, whatever its
+/// value.
+fn shows_any_member(kept: &Value, sent: &Value) -> bool {
+    match (kept.as_object(), sent.as_object()) {
+        (Some(kept), Some(sent)) => sent.keys().any(|name| kept.contains_key(name)),
+        _ => false,
     }
 }
 

@@ -135,8 +135,18 @@ impl Session<'_> {
         &mut self,
         purpose: &str,
     ) -> Result<Option<Vec<Value>>, CaseError> {
+        Ok(self.list_every_entry(purpose).await?.ok())
+    }
+
+    /// Every entry the listing shows (every page), whatever it shows of this case's items, or
+    /// why it could not be read (the fit probe's look at the listing; the listings around a
+    /// POST read it through `list_entries`).
+    pub async fn list_every_entry(
+        &mut self,
+        purpose: &str,
+    ) -> Result<Result<Vec<Value>, String>, CaseError> {
         let path = self.resource.listing.path.clone();
-        Ok(self.read_listing(purpose, &path).await?.entries.ok())
+        Ok(self.read_listing(purpose, &path).await?.entries)
     }
 
     /// Records that what a listing shows cannot be counted on for this case (`reason`): noted
