@@ -8,7 +8,11 @@ use serde_json::Value;
 
 use crate::scenario::pointer::strip_all;
 use crate::scenario::{IgnorePattern, Resource};
+use crate::snapshot::opaque::METADATA;
 use crate::snapshot::write_time;
+
+/// What a masked entity tag reads as in a canonical state.
+pub const ENTITY_TAG: &str = "{entity tag}";
 
 /// How states are canonicalised before comparison.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +65,11 @@ impl Canon {
         if let Some(body) = state.get_mut("body") {
             self.strip(body);
         }
+        if self.write_times.is_some()
+            && let Some(Value::Object(metadata)) = state.get_mut(METADATA)
+        {
+            mask_entity_tags(metadata);
+        }
         self.replace_ids(&mut state);
         state
     }
@@ -71,6 +80,9 @@ impl Canon {
         if let Some(Value::Array(items)) = state.get_mut("items") {
             for item in items.iter_mut() {
                 self.strip(item);
+                if self.write_times.is_some() {
+                    mask_entity_tags_within(item);
+                }
             }
         }
         self.replace_ids(&mut state);
@@ -111,6 +123,36 @@ impl Canon {
             .map(|(n, id)| (n, id, memchr::memmem::Finder::new(id)))
             .collect();
         replace_in(value, &finders);
+    }
+}
+
+/// Entity tags are write metadata too: a representation's `ETag` and a WebDAV listing's
+/// `getetag` (RFC 4918 §15.6) are the server's validator for one resource, minted on each write
+/// from a modification time, an inode or a revision (Apache and rclone make a new one for every
+/// write, identical rewrites included; WsgiDAV's holds the file's inode, so two files never
+/// share one). Comparisons across writes or of two resources mask them with the write times;
+/// that a tag is present still counts. `etag-stability` and the conditional checks judge the
+/// tags themselves, from the exchanges.
+fn mask_entity_tags(metadata: &mut serde_json::Map<String, Value>) {
+    mask_member(metadata, "etag");
+}
+
+fn mask_member(members: &mut serde_json::Map<String, Value>, name: &str) {
+    if let Some(tag) = members.get_mut(name) {
+        *tag = Value::String(ENTITY_TAG.into());
+    }
+}
+
+/// The `getetag` of a WebDAV listing's item, at any depth (`propstat/prop/getetag`). Only that
+/// DAV property: a JSON item's own `etag` member is the item's data.
+fn mask_entity_tags_within(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            mask_member(members, "getetag");
+            members.values_mut().for_each(mask_entity_tags_within);
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_entity_tags_within),
+        _ => {}
     }
 }
 
