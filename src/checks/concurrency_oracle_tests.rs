@@ -401,6 +401,32 @@ fn conditional_write_passes_a_server_that_honours_preconditions() {
 }
 
 #[test]
+fn conditional_write_does_not_blame_a_probe_for_a_resource_another_hand_removed() {
+    // The resource vanished between the reads around a refused PUT, or around a DELETE that
+    // found nothing (404): another case's DELETE removed it on a server that deletes
+    // neighbours (repeat-delete reports that). The probe's precondition changed nothing.
+    let gone = || State {
+        item: Some(item(404, json!({}))),
+        listed: Some(false),
+    };
+    let mut put = outcome(Probe::CreateOnlyPut, 412, false);
+    put.after = gone();
+    let mut delete = outcome(Probe::StaleDelete, 404, false);
+    delete.after = gone();
+    let found = conditional_write::judge(&conditional_record(vec![put, delete]), &canon(&[]));
+    assert!(found.is_empty(), "{}", titles(&found));
+    // A stale DELETE that answered 2xx and removed it is still its own doing.
+    let applied = outcome(Probe::StaleDelete, 204, true);
+    let found = conditional_write::judge(&conditional_record(vec![applied]), &canon(&[]));
+    assert_eq!(
+        rules(&found),
+        ["stale-delete-applied"],
+        "{}",
+        titles(&found)
+    );
+}
+
+#[test]
 fn conditional_write_collapses_an_ignored_if_match_into_one_finding() {
     use Probe::*;
     let record = conditional_record(probes(&[StalePut, WeakPut, MissingStar, StaleDelete]));

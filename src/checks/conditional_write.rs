@@ -785,6 +785,9 @@ fn changed(outcome: &Outcome, canon: &Canon) -> bool {
     if outcome.probe == Probe::MissingStar {
         return created(outcome, canon);
     }
+    if vanished_by_another_hand(outcome) {
+        return false;
+    }
     let item_changed = match (&outcome.before.item, &outcome.after.item) {
         (Some(before), Some(after)) => {
             canon.item_state(&before.as_state()) != canon.item_state(&after.as_state())
@@ -796,6 +799,18 @@ fn changed(outcome: &Outcome, canon: &Canon) -> bool {
         _ => false,
     };
     item_changed || listing_changed
+}
+
+/// True when the resource was there before the probe and gone after it, and the probe cannot
+/// have removed it: a PUT, or a DELETE answered 404 or 410 (it found nothing to delete). Then
+/// something else removed it (a server whose DELETE of another resource removes this one too:
+/// `repeat-delete` reports that), and the probe's precondition is not what changed the state.
+fn vanished_by_another_hand(outcome: &Outcome) -> bool {
+    let existed = |state: &State| state.item.as_ref().map(ItemSnapshot::exists);
+    let vanished = existed(&outcome.before) == Some(true) && existed(&outcome.after) == Some(false);
+    let could_remove = outcome.exchange.request.method == Method::Delete
+        && !matches!(outcome.exchange.response.status, 404 | 410);
+    vanished && !could_remove
 }
 
 /// Whether the `If-Match: *` PUT to a never-created id created it: it answered 201, the
@@ -952,6 +967,8 @@ fn status_findings(record: &Record, ignored: &[&Outcome]) -> Vec<Violation> {
             Probe::TokenStalePut | Probe::TokenStaleDelete => matches!(status, 409 | 412),
             // RFC 9110 §13.2.1: the request would have failed without its precondition too.
             _ if outcome.moot => (400..500).contains(&status),
+            // Gone before the request (another hand removed it): 404 or 410 without it too.
+            _ if vanished_by_another_hand(outcome) => matches!(status, 404 | 410 | 412),
             _ => status == 412,
         };
         if fine {
