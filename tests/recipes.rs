@@ -365,3 +365,38 @@ fn cleanup_dead(dir: &std::path::Path, lines: &[serde_json::Value], base: &str) 
         base,
     ])
 }
+
+#[test]
+fn pouchdb_server_is_reported_for_its_own_deviations_only() {
+    // pouchdb-server 4.2 as the stand-in reproduces it: updates answered 201, a DELETE without
+    // `?rev=` deleting whatever `If-Match` says, `If-Match` not read on a PUT, Express's ETag.
+    let api = couch(Couch::pouchdb_server());
+    let out = run_on(&api, &recipe("couchdb"), &[], &[]);
+    let report = out.json();
+    let mut rules: Vec<String> = findings(&report)
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| format!("{} {}", f["check"], f["rule"]).replace('"', ""))
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            "conditional-write if-match-star-created",
+            "conditional-write stale-token-delete-applied",
+            "repeat-put repeat-201",
+        ],
+        "{}",
+        out.context()
+    );
+    let grouped = findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "repeat-201")
+        .map(|f| f["cause"].to_string())
+        .unwrap_or_default();
+    assert!(
+        grouped.contains("put-update-201") && grouped.contains("replace-201"),
+        "one cause, one finding: every update answered 201 is one finding: {grouped}"
+    );
+    assert_eq!(api.left_behind(), Vec::<(String, String)>::new());
+}

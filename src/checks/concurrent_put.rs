@@ -322,6 +322,7 @@ fn replace_changes(record: &Record, canon: &Canon) -> Vec<Violation> {
             .map(|e| {
                 Violation::error("a concurrent PUT to an existing resource answered 201 Created")
                     .rule("replace-201")
+                    .cause(crate::checks::verdict::UPDATE_ANSWERED_201)
                     .expected("200 or 204: the resource existed (RFC 9110 §9.3.4)")
                     .observed(answered(e))
             }),

@@ -283,6 +283,7 @@ pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
             .map(|exchange| {
                 Violation::error("a repeated identical PUT answered 201 Created")
                     .rule("repeat-201")
+                    .cause(crate::checks::verdict::UPDATE_ANSWERED_201)
                     .expected("200 or 204: the resource already existed (RFC 9110 §9.3.4)")
                     .observed(answered(exchange))
             }),

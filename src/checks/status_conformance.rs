@@ -398,6 +398,7 @@ fn judge_put_update(exchange: &Exchange) -> Option<Violation> {
         201 => Some(
             Violation::error("a PUT that modified an existing resource answered 201")
                 .rule("put-update-201")
+                .cause(crate::checks::verdict::UPDATE_ANSWERED_201)
                 .expected("200 or 204 (RFC 9110 §9.3.4: MUST)")
                 .observed(answered(exchange)),
         ),

@@ -9,6 +9,12 @@ use crate::snapshot::CollectionSnapshot;
 use crate::snapshot::canonical::Canon;
 use crate::snapshot::diff::unified_diff;
 
+/// The cause a `201 Created` to a PUT on an existing resource shares across checks
+/// (`repeat-put`'s `repeat-201`, `status-conformance`'s `put-update-201`, `concurrent-put`'s
+/// `replace-201`; RFC 9110 §9.3.4): the report groups them into one finding (real CouchDB and
+/// pouchdb-server answer every update 201).
+pub const UPDATE_ANSWERED_201: &str = "update-answered-201";
+
 /// A violation when two canonical states differ, with their diff.
 pub fn states_differ(
     (label_a, a): (&str, &Value),
