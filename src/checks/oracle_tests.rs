@@ -300,6 +300,10 @@ fn use_after_delete_flags_2xx_reads_of_a_deleted_resource() {
         severities(&use_after_delete::judge(&record(400, 404), &options)),
         vec![Severity::Warning]
     );
+    // A server that refuses HEAD outright (FastAPI: 405 to every HEAD) is head-parity's
+    // finding, not a use after delete.
+    assert!(use_after_delete::judge(&record(404, 405), &options).is_empty());
+    assert!(use_after_delete::judge(&record(404, 501), &options).is_empty());
 }
 
 #[test]

@@ -230,6 +230,12 @@ fn orphan(parent: &ParentDelete, options: &UseAfterDeleteOptions) -> Option<Viol
     )
 }
 
+/// A HEAD refused outright (405, 501): the server does not support HEAD on the item at all,
+/// which `head-parity` reports (RFC 9110 §9.1); it says nothing about the deletion.
+fn head_refused(read: &Exchange) -> bool {
+    read.request.method == Method::Head && matches!(read.response.status, 405 | 501)
+}
+
 /// The oracle.
 pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation> {
     if !record.delete.response.is_success() {
@@ -249,6 +255,7 @@ pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation>
         .reads
         .iter()
         .filter(|read| !options.gone_statuses.contains(&read.response.status))
+        .filter(|read| !head_refused(read))
         .map(|read| {
             let severity_error = read.response.is_success();
             let violation = if severity_error {
