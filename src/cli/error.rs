@@ -1,6 +1,6 @@
 //! Why a command failed: [`CliError`], every failure of every subcommand, typed. Its
-//! [`CliError::exit_code`] is the one mapping from failures to the exit codes of
-//! [`crate::model::exit_code`]; [`CliError::report`] prints the error once, on stderr, at the
+//! `CliError::exit_code` is the one mapping from failures to the exit codes of
+//! `crate::model::exit_code`; [`CliError::report`] prints the error once, on stderr, at the
 //! edge. A command that ran to the end returns its exit code computed from its report instead
 //! (`exit_code::for_report`, `for_demo`).
 
@@ -121,7 +121,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code of the failure: the one place that decides it.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Arguments(err) if !err.use_stderr() => exit_code::OK,
             CliError::OpenApi(err) if err.is_unreachable() => exit_code::CANNOT_TEST,

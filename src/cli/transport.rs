@@ -33,64 +33,64 @@ use crate::session::auth::Credentials;
 /// Auth and transport options (flattened into the options of `run` and `demo`).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Auth and transport")]
-pub struct TransportArgs {
+pub(crate) struct TransportArgs {
     /// Send at most this many requests per second (N/s), minute (N/m) or hour (N/h), evenly
     /// spaced, every request included (requests released together each wait for their turn,
     /// which stretches a race). Default: no limit. 10/s is a polite value for a shared staging
     /// API.
     #[arg(long, value_name = "RATE", env = "IDEMFUZZ_RATE_LIMIT")]
-    pub rate_limit: Option<String>,
+    pub(crate) rate_limit: Option<String>,
     /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
     /// case error.
     #[arg(long, value_name = "N", default_value_t = 3)]
-    pub throttle_retries: u32,
+    pub(crate) throttle_retries: u32,
     /// Longest Retry-After wait honoured; an API asking for more makes the request a case
     /// error at once.
     #[arg(long, value_name = "DURATION", default_value = "60s")]
-    pub throttle_max_wait: String,
+    pub(crate) throttle_max_wait: String,
     /// Per-request timeout (e.g. 5s, 500ms); overrides every file's [target] timeout.
     #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIMEOUT")]
-    pub timeout: Option<String>,
+    pub(crate) timeout: Option<String>,
     /// Longest wait for a connection (TCP and TLS) to the API or proxy.
     #[arg(long, value_name = "DURATION")]
-    pub connect_timeout: Option<String>,
+    pub(crate) connect_timeout: Option<String>,
     /// Accept any TLS certificate and host name. Only for test servers you trust.
     #[arg(long)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// Also trust the CA certificate(s) of this PEM file; repeatable.
     #[arg(long, value_name = "FILE")]
-    pub ca_cert: Vec<PathBuf>,
+    pub(crate) ca_cert: Vec<PathBuf>,
     /// Send every request through this HTTP proxy (http:// or https:// URL). Default: the
     /// http_proxy / https_proxy / all_proxy variables; no_proxy applies to both. Checks that
     /// release requests together or leave answers unread are skipped behind a proxy.
     #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
+    pub(crate) proxy: Option<String>,
     /// HTTP version: auto (HTTP/2 when TLS negotiates it), 1.1, or 2 (prior knowledge, also
     /// over plain http). Requests released together and unread always use HTTP/1.1.
     #[arg(long, value_enum, value_name = "VERSION", default_value_t = HttpVersionArg::Auto)]
-    pub http_version: HttpVersionArg,
+    pub(crate) http_version: HttpVersionArg,
     /// Write every exchange of the run (probe, checks, retries, cleanup) to FILE in HAR 1.2,
     /// secrets redacted, for browser developer tools.
     #[arg(long, value_name = "FILE")]
-    pub har: Option<PathBuf>,
+    pub(crate) har: Option<PathBuf>,
     /// Authenticate every request with `Authorization: Bearer $VAR`, replacing the files'
     /// [target.auth] (with `run --openapi`, the way to authenticate the generated scenario).
     #[arg(long, value_name = "VAR")]
-    pub bearer_env: Option<String>,
+    pub(crate) bearer_env: Option<String>,
     /// Send this header with every request, as if it were in every file's [target.headers]
     /// (it replaces a header of the same name there); repeatable. `${VAR}` is read from the
     /// environment; such values, and those of credential headers, are never printed.
     #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
-    pub headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
     /// Before the run, poll each target's base URL until it answers (any HTTP status), for at
     /// most this long (e.g. 30s); a target still silent then is exit 3. For an API that CI has
     /// just started.
     #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_WAIT_FOR_TARGET")]
-    pub wait_for_target: Option<String>,
+    pub(crate) wait_for_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HttpVersionArg {
+pub(crate) enum HttpVersionArg {
     Auto,
     #[value(name = "1.1")]
     Http1,
@@ -143,22 +143,22 @@ pub enum TransportArgsError {
 /// The validated auth and transport options.
 #[derive(Debug, Clone, Default)]
 pub struct TransportSettings {
-    pub client: TransportConfig,
-    pub rate_limit: Option<RateLimit>,
-    pub throttle: ThrottlePolicy,
+    pub(crate) client: TransportConfig,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) throttle: ThrottlePolicy,
     /// Overrides every target's timeout.
-    pub timeout: Option<Duration>,
-    pub har: Option<PathBuf>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) har: Option<PathBuf>,
     /// From `--bearer-env`: replaces every target's `[target.auth]`.
-    pub bearer: Option<Auth>,
+    pub(crate) bearer: Option<Auth>,
     /// From `-H`: added to every target's `[target.headers]`, replacing same-named ones.
-    pub headers: Vec<TargetHeader>,
+    pub(crate) headers: Vec<TargetHeader>,
     /// `--wait-for-target`: how long to wait for the targets to answer before the run.
-    pub wait_for_target: Option<Duration>,
+    pub(crate) wait_for_target: Option<Duration>,
 }
 
 /// Validates the options; reads the CA files and the environment snapshot.
-pub fn settings(
+pub(crate) fn settings(
     args: &TransportArgs,
     env: &EnvSnapshot,
 ) -> Result<TransportSettings, TransportArgsError> {
@@ -310,7 +310,7 @@ fn bearer_from(name: &str, env: &EnvSnapshot) -> Result<Auth, TransportArgsError
 /// Applies the settings to the targets: the timeout override, `--bearer-env`, and one
 /// [`Credentials`] per distinct `[target.auth]` (so a token command shared by several files
 /// runs once).
-pub fn prepare_targets(
+pub(crate) fn prepare_targets(
     mut planned: Vec<PlannedScenario>,
     settings: &TransportSettings,
 ) -> Result<Vec<PlannedScenario>, TransportArgsError> {

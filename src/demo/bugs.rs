@@ -102,7 +102,7 @@ impl Bug {
     }
 
     /// One line: what the defect is, and which idemfuzz check should catch it.
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             Bug::MergePut => {
                 "PUT on an existing thing merges: members the body omits survive (partial-put)"
@@ -182,7 +182,7 @@ impl Bug {
     }
 
     /// The checks whose findings show this bug (the ones its description names).
-    pub fn caught_by(self) -> &'static [CheckId] {
+    pub(crate) fn caught_by(self) -> &'static [CheckId] {
         use CheckId as C;
         match self {
             Bug::MergePut => &[C::PartialPut],
@@ -208,7 +208,7 @@ impl Bug {
     }
 
     /// For a bug a script catches: the bundled scenario file that holds the script.
-    pub fn script_file(self) -> Option<&'static str> {
+    pub(crate) fn script_file(self) -> Option<&'static str> {
         match self {
             Bug::LampUnbreak => Some("lamps.toml"),
             Bug::RebootRepeat => Some("devices.toml"),
@@ -217,7 +217,7 @@ impl Bug {
     }
 
     /// Bugs no built-in check catches: only the sequence fuzzer (`--checks fuzz`) does.
-    pub fn sequence_only(self) -> bool {
+    pub(crate) fn sequence_only(self) -> bool {
         matches!(
             self,
             Bug::PostPutMerge | Bug::TombstoneRevive | Bug::ReadBump
@@ -240,8 +240,8 @@ impl fmt::Display for Bug {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown bug `{name}`; known bugs: {known}")]
 pub struct UnknownBug {
-    pub name: String,
-    pub known: String,
+    pub(crate) name: String,
+    pub(crate) known: String,
 }
 
 impl UnknownBug {
@@ -278,27 +278,27 @@ impl BugSet {
     }
 
     /// Exactly one bug.
-    pub fn single(bug: Bug) -> BugSet {
+    pub(crate) fn single(bug: Bug) -> BugSet {
         BugSet(bug.bit())
     }
 
     /// Adds a bug to the set.
-    pub fn insert(&mut self, bug: Bug) {
+    pub(crate) fn insert(&mut self, bug: Bug) {
         self.0 |= bug.bit();
     }
 
     /// True when the server runs with `bug`.
-    pub fn contains(self, bug: Bug) -> bool {
+    pub(crate) fn contains(self, bug: Bug) -> bool {
         self.0 & bug.bit() != 0
     }
 
     /// True when the set holds no bug.
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// The bugs in the set, in [`Bug::ALL`] order.
-    pub fn iter(self) -> impl Iterator<Item = Bug> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Bug> {
         Bug::ALL
             .iter()
             .copied()
@@ -306,7 +306,7 @@ impl BugSet {
     }
 
     /// The names of the bugs in the set, in [`Bug::ALL`] order.
-    pub fn names(self) -> Vec<&'static str> {
+    pub(crate) fn names(self) -> Vec<&'static str> {
         self.iter().map(Bug::name).collect()
     }
 }

@@ -44,8 +44,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use bugs::{Bug, BugSet, UnknownBug};
-pub use gate::{DemoOptions, LoggedRequest, RequestLog, Throttle};
+pub use bugs::Bug;
+pub use bugs::BugSet;
+pub(crate) use bugs::UnknownBug;
+pub use gate::DemoOptions;
+pub use gate::LoggedRequest;
+pub use gate::RequestLog;
+pub use gate::Throttle;
 
 use extract::MAX_BODY;
 use problem::Problem;
@@ -90,7 +95,7 @@ fn methods(allow: &'static str) -> MethodRouter<App> {
 
 /// Serves the demo API on `listener` until `shutdown` resolves, then finishes the requests in
 /// flight and returns.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     bugs: BugSet,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -107,7 +112,7 @@ pub fn router_with(options: &DemoOptions, log: Option<RequestLog>) -> Router {
 }
 
 /// [`serve`] with the gates of `options`.
-pub async fn serve_with(
+pub(crate) async fn serve_with(
     listener: TcpListener,
     options: DemoOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -129,11 +134,11 @@ pub struct DemoServer {
 
 impl DemoServer {
     /// Binds `addr` (use 127.0.0.1:0 for an ephemeral port) and serves in a spawned tokio task.
-    pub async fn start(addr: SocketAddr, bugs: BugSet) -> std::io::Result<DemoServer> {
+    pub(crate) async fn start(addr: SocketAddr, bugs: BugSet) -> std::io::Result<DemoServer> {
         DemoServer::start_with(addr, DemoOptions::with_bugs(bugs)).await
     }
 
-    /// [`DemoServer::start`] with gates (required token, throttling); every request is logged
+    /// `DemoServer::start` with gates (required token, throttling); every request is logged
     /// (see [`DemoServer::requests`]).
     pub async fn start_with(addr: SocketAddr, options: DemoOptions) -> std::io::Result<DemoServer> {
         let listener = TcpListener::bind(addr).await?;
@@ -164,7 +169,7 @@ impl DemoServer {
     }
 
     /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
     }
 

@@ -15,9 +15,9 @@ use crate::http::tap::Recorder;
 use crate::http::wire::WireClient;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
-pub const MAX_KEPT_BODY: usize = crate::model::exchange::MAX_RECORDED_BODY + 1;
+pub(crate) const MAX_KEPT_BODY: usize = crate::model::exchange::MAX_RECORDED_BODY + 1;
 /// Bytes of a response body read at most; a longer body stops being read.
-pub const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
 
 /// A request ready for the wire (header values are the real ones, secrets included).
 #[derive(Debug, Clone)]
@@ -50,12 +50,12 @@ pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
 #[derive(Debug, Clone)]
 pub struct RawResponse {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
     /// At most [`MAX_KEPT_BODY`] bytes.
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
     /// Bytes received in total (capped at [`MAX_COUNTED_BODY`]).
-    pub body_len: usize,
-    pub elapsed: Duration,
+    pub(crate) body_len: usize,
+    pub(crate) elapsed: Duration,
 }
 
 /// Why no HTTP answer was obtained. One line each; never contains header values.
@@ -110,7 +110,7 @@ impl TransportError {
     }
 
     /// True when the target could not be reached at all (as opposed to one slow answer).
-    pub fn is_connect(&self) -> bool {
+    pub(crate) fn is_connect(&self) -> bool {
         matches!(self, TransportError::Connect { .. })
     }
 }
@@ -164,13 +164,13 @@ pub trait Transport: Send + Sync {
 }
 
 /// When each request of a batch may be written once every connection is open: all at once
-/// (the default), or each after its turn from a [`Turns`] source such as the run's rate
+/// (the default), or each after its turn from a `Turns` source such as the run's rate
 /// limiter — which spreads the batch over one interval per request.
 #[derive(Clone, Default)]
 pub struct Pace(Option<Arc<dyn Turns>>);
 
 /// Hands out turns to send, one request each (the rate limiter).
-pub trait Turns: Send + Sync {
+pub(crate) trait Turns: Send + Sync {
     /// Waits until the next request may leave.
     fn wait_turn(&self) -> BoxFuture<'_, ()>;
 }
@@ -182,12 +182,12 @@ impl Pace {
     }
 
     /// Each request waits for its turn from `turns` before it is written.
-    pub fn by(turns: Arc<dyn Turns>) -> Pace {
+    pub(crate) fn by(turns: Arc<dyn Turns>) -> Pace {
         Pace(Some(turns))
     }
 
     /// Waits until the next request of the batch may be written.
-    pub async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         if let Some(turns) = &self.0 {
             turns.wait_turn().await;
         }
@@ -205,7 +205,7 @@ pub trait UnreadAnswer: Send {
 
 /// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls); plain-http requests on a
 /// direct route go through [`PlainPool`] instead, which sends them identically with less work.
-pub struct ReqwestTransport {
+pub(crate) struct ReqwestTransport {
     client: reqwest::Client,
     /// Keep-alive HTTP/1.1 connections for the plain-http requests it takes.
     plain: PlainPool,
@@ -219,7 +219,7 @@ impl ReqwestTransport {
     /// Builds a client from the configuration: never follows redirects, keeps connections
     /// pooled, and uses exactly the proxies of the configuration (never the process
     /// environment's: the CLI reads those into the configuration).
-    pub fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
+    pub(crate) fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
         let client = client_builder(config)
             .map_err(build_error)?
             .redirect(reqwest::redirect::Policy::none())
@@ -234,7 +234,7 @@ impl ReqwestTransport {
     }
 
     /// Hands every exchange, redacted, to `recorder` (e.g. for `--har`).
-    pub fn recorded_by(mut self, recorder: Arc<Recorder>) -> ReqwestTransport {
+    pub(crate) fn recorded_by(mut self, recorder: Arc<Recorder>) -> ReqwestTransport {
         self.recorder = Some(recorder);
         self
     }

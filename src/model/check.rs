@@ -34,13 +34,13 @@ pub enum CheckId {
 
 /// Static facts about a check, shown by `list-checks` and in reports.
 #[derive(Debug, Clone, Copy)]
-pub struct CheckInfo {
-    pub id: CheckId,
-    pub name: &'static str,
-    pub rfc: &'static str,
+pub(crate) struct CheckInfo {
+    pub(crate) id: CheckId,
+    pub(crate) name: &'static str,
+    pub(crate) rfc: &'static str,
     /// Section of `oracles.md` that digests the rule.
-    pub oracle: &'static str,
-    pub summary: &'static str,
+    pub(crate) oracle: &'static str,
+    pub(crate) summary: &'static str,
 }
 
 /// The built-in checks (scripts are not listed: they are the user's own).
@@ -66,7 +66,7 @@ pub const BUILT_IN: [CheckId; 17] = [
 
 impl CheckId {
     /// The check's metadata.
-    pub fn info(self) -> CheckInfo {
+    pub(crate) fn info(self) -> CheckInfo {
         let (name, rfc, oracle, summary) = match self {
             CheckId::RepeatPut => (
                 "repeat-put",
@@ -187,7 +187,7 @@ impl CheckId {
     }
 
     /// Checks that run only when selected by name (`--checks fuzz`, or `idemfuzz fuzz`).
-    pub fn is_opt_in(self) -> bool {
+    pub(crate) fn is_opt_in(self) -> bool {
         self == CheckId::Fuzz
     }
 
@@ -207,8 +207,8 @@ impl fmt::Display for CheckId {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown check `{name}`; known checks: {known}")]
 pub struct UnknownCheck {
-    pub name: String,
-    pub known: String,
+    pub(crate) name: String,
+    pub(crate) known: String,
 }
 
 impl FromStr for CheckId {

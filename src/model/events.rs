@@ -9,7 +9,7 @@ use crate::model::report::{CheckResult, CleanupReport, RunReport};
 
 /// Something that happened during a run.
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     /// The plan is known: how many check×resource units and cases will run.
     RunStarted {
         seed: u64,
@@ -55,25 +55,25 @@ pub enum Event {
 
 /// Another occurrence of a finding already reported: what a reporter needs to count it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FindingAgain {
-    pub check: CheckId,
-    pub resource: String,
-    pub severity: Severity,
+pub(crate) struct FindingAgain {
+    pub(crate) check: CheckId,
+    pub(crate) resource: String,
+    pub(crate) severity: Severity,
     /// `SCENARIO:RESOURCE:CHECK:RULE` ([`Finding::fingerprint`]).
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// The case that found it again (1-based, within its check × resource).
-    pub case: u32,
+    pub(crate) case: u32,
     /// The mark the finding has against the baselines.
-    pub baseline: Option<BaselineMark>,
+    pub(crate) baseline: Option<BaselineMark>,
 }
 
 /// Receives events. Implementations must be cheap and must not block for long.
-pub trait EventSink: Send + Sync {
+pub(crate) trait EventSink: Send + Sync {
     fn emit(&self, event: Event);
 }
 
 /// A sink that drops everything (for library use and tests that only want the report).
-pub struct NullSink;
+pub(crate) struct NullSink;
 
 impl EventSink for NullSink {
     fn emit(&self, _event: Event) {}

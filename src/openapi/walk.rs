@@ -20,7 +20,7 @@ const MAX_HOPS: usize = 16;
 
 /// Which version's layout the document uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     /// Swagger 2.0: body parameters, `consumes` / `produces`, `definitions`.
     V2,
     V30,
@@ -39,7 +39,7 @@ const METHODS: [(&str, Method); 7] = [
 ];
 
 /// Walks a parsed document into the model.
-pub fn api(docs: Documents, dialect: Dialect, version: String) -> Api {
+pub(crate) fn api(docs: Documents, dialect: Dialect, version: String) -> Api {
     let mut walker = Walker {
         docs,
         dialect,
