@@ -23,6 +23,7 @@ impl EnvSnapshot {
     }
 
     /// Builds a snapshot from pairs (for tests).
+    #[cfg(test)]
     pub(crate) fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> EnvSnapshot {

@@ -210,8 +210,6 @@ pub(crate) fn notes(resource: &Resource) -> Vec<String> {
 #[derive(Debug, Clone)]
 pub(crate) struct PutRetry {
     pub(crate) id: String,
-    /// The PUT whose answer was not read.
-    pub(crate) first: Exchange,
     pub(crate) retry: Exchange,
     pub(crate) after: ItemSnapshot,
 }
@@ -232,8 +230,6 @@ pub(crate) struct PutRetries {
 /// A POST and its retries.
 #[derive(Debug, Clone)]
 pub(crate) struct PostRetry {
-    /// The POST whose answer was not read.
-    pub(crate) first: Exchange,
     /// The retries, in order (more than one when the API answered "in flight").
     pub(crate) retries: Vec<Exchange>,
     /// Ids of listed items holding the body that appeared during the step.
@@ -314,7 +310,7 @@ async fn execute_put(
 async fn put_lost(session: &mut Session<'_>, body: &Value) -> Result<PutRetry, CaseError> {
     let id = session.fresh_id();
     let put = Req::new(Method::Put, session.resource.item_path(&id)).body(body);
-    let first = session
+    session
         .send_lost(
             "PUT body A to a new id; connection closed before the answer was read (lost response)",
             put.clone(),
@@ -327,7 +323,6 @@ async fn put_lost(session: &mut Session<'_>, body: &Value) -> Result<PutRetry, C
         .get_item(&id, "snapshot after the retry (lost response)")
         .await?;
     Ok(PutRetry {
-        first: session.exchange(first).clone(),
         retry: session.exchange(retry).clone(),
         id,
         after,
@@ -346,12 +341,11 @@ async fn put_in_flight(session: &mut Session<'_>, body: &Value) -> Result<PutRet
     let retry = session
         .send("retry: the same PUT while the first is in flight", put)
         .await?;
-    let first = session.abandon(unanswered).await?;
+    session.abandon(unanswered).await?;
     let after = session
         .get_item(&id, "snapshot after the retry (in flight)")
         .await?;
     Ok(PutRetry {
-        first: session.exchange(first).clone(),
         retry: session.exchange(retry).clone(),
         id,
         after,
@@ -382,17 +376,16 @@ async fn keyed_lost(
     let value = steps::fresh_key(session);
     let post = steps::keyed_post(session.resource, key, &value, body);
     let before = steps::ids_holding(session, body, "count resources with body B before").await?;
-    let first = session
+    session
         .send_lost(
             "POST body B with a new key; connection closed before the answer was read (lost response)",
             post.clone(),
         )
         .await?;
-    let first = session.exchange(first).clone();
     let retry = "retry: the same key and body after the lost response";
     let retries = steps::post_until_settled(session, key, &post, retry).await?;
     let after = steps::ids_holding(session, body, "count resources with body B after").await?;
-    Ok(finish_post(session, first, retries, before, after))
+    Ok(finish_post(session, retries, before, after))
 }
 
 async fn keyed_in_flight(
@@ -417,14 +410,13 @@ async fn keyed_in_flight(
         .await?;
     session.adopt_created(retry).await?;
     let mut retries = vec![session.exchange(retry).clone()];
-    let first = session.abandon(unanswered).await?;
-    let first = session.exchange(first).clone();
+    session.abandon(unanswered).await?;
     if key.in_flight_statuses.contains(&retries[0].response.status) {
         let again = "retry again: the first has answered meanwhile";
         retries.extend(steps::post_until_settled(session, key, &post, again).await?);
     }
     let after = steps::ids_holding(session, body, "count resources with body C after").await?;
-    Ok(finish_post(session, first, retries, before, after))
+    Ok(finish_post(session, retries, before, after))
 }
 
 async fn execute_unkeyed(
@@ -434,13 +426,12 @@ async fn execute_unkeyed(
     let body = generator.generate(&session.resource.body);
     let post = Req::new(Method::Post, session.resource.collection.clone()).body(&body);
     let before = steps::ids_holding(session, &body, "count resources with body D before").await?;
-    let first = session
+    session
         .send_lost(
             "POST body D without a key; connection closed before the answer was read (lost response)",
             post,
         )
         .await?;
-    let first = session.exchange(first).clone();
     let (retry, _) = session
         .post(
             &body,
@@ -450,13 +441,12 @@ async fn execute_unkeyed(
         .await?;
     let retries = vec![session.exchange(retry).clone()];
     let after = steps::ids_holding(session, &body, "count resources with body D after").await?;
-    Ok(finish_post(session, first, retries, before, after))
+    Ok(finish_post(session, retries, before, after))
 }
 
 /// What a POST step created, and which of it the case could not adopt.
 fn finish_post(
     session: &Session<'_>,
-    first: Exchange,
     retries: Vec<Exchange>,
     before: Option<Vec<String>>,
     after: Option<Vec<String>>,
@@ -470,7 +460,6 @@ fn finish_post(
         .cloned()
         .collect();
     PostRetry {
-        first,
         retries,
         created,
         orphans,

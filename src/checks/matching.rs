@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-pub(crate) use crate::snapshot::holds::{holds, same};
+pub(crate) use crate::snapshot::holds::holds;
 
 use crate::scenario::IdField;
 use crate::scenario::representation::{byte_string, xml_escape};

@@ -113,7 +113,6 @@ pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
 /// The PUT and its retries, on the resource the empty POST created.
 #[derive(Debug, Clone)]
 pub(crate) struct Filled {
-    pub(crate) id: String,
     /// The GET right after the empty POST.
     pub(crate) empty: ItemSnapshot,
     /// Top-level members of the body template: the domain content an empty resource lacks.
@@ -128,7 +127,6 @@ pub(crate) struct Filled {
 /// The same PUT, its answer not read, and the retry.
 #[derive(Debug, Clone)]
 pub(crate) struct Retried {
-    pub(crate) lost: Exchange,
     pub(crate) retry: Exchange,
     pub(crate) after_retry: ItemSnapshot,
     pub(crate) collection_after_retry: CollectionSnapshot,
@@ -200,7 +198,6 @@ pub(crate) async fn execute(
         post,
         unadopted: None,
         filled: Some(Filled {
-            id,
             empty,
             members: template_members(resource),
             put,
@@ -217,13 +214,12 @@ async fn retry_lost(
     id: &str,
     put_req: Req,
 ) -> Result<Retried, CaseError> {
-    let lost = session
+    session
         .send_lost(
             "the same PUT; connection closed before the answer was read (lost response)",
             put_req.clone(),
         )
         .await?;
-    let lost = session.exchange(lost).clone();
     let retry = session.send("retry: the same PUT", put_req).await?;
     let retry = session.exchange(retry).clone();
     let after_retry = session.get_item(id, "snapshot after the retry").await?;
@@ -231,7 +227,6 @@ async fn retry_lost(
         .get_collection("snapshot collection after the retry")
         .await?;
     Ok(Retried {
-        lost,
         retry,
         after_retry,
         collection_after_retry,

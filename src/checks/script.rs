@@ -49,7 +49,6 @@ pub(crate) struct StepRecord {
 /// What the script run observed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Record {
-    pub(crate) id: String,
     pub(crate) steps: Vec<StepRecord>,
     /// Why the script stopped early (e.g. a capture that found nothing).
     pub(crate) stopped: Option<String>,
@@ -68,10 +67,7 @@ pub(crate) async fn execute(
         .iter()
         .flat_map(|(a, b)| [*a, *b])
         .collect();
-    let mut record = Record {
-        id: id.clone(),
-        ..Record::default()
-    };
+    let mut record = Record::default();
     for (index, step) in script.steps.iter().enumerate() {
         let req = match build_request(step, &captures, session.max_body_bytes()) {
             Ok(req) => req,

@@ -217,6 +217,7 @@ impl Bug {
     }
 
     /// Bugs no built-in check catches: only the sequence fuzzer (`--checks fuzz`) does.
+    #[cfg(test)]
     pub(crate) fn sequence_only(self) -> bool {
         matches!(
             self,
@@ -278,6 +279,7 @@ impl BugSet {
     }
 
     /// Exactly one bug.
+    #[cfg(test)]
     pub(crate) fn single(bug: Bug) -> BugSet {
         BugSet(bug.bit())
     }

@@ -44,13 +44,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use bugs::Bug;
-pub use bugs::BugSet;
-pub(crate) use bugs::UnknownBug;
-pub use gate::DemoOptions;
-pub use gate::LoggedRequest;
-pub use gate::RequestLog;
+pub use bugs::{Bug, BugSet};
 pub use gate::Throttle;
+pub use gate::{DemoOptions, LoggedRequest, RequestLog};
 
 use extract::MAX_BODY;
 use problem::Problem;
@@ -93,25 +89,14 @@ fn methods(allow: &'static str) -> MethodRouter<App> {
     .options(move || async move { reply::options(allow) })
 }
 
-/// Serves the demo API on `listener` until `shutdown` resolves, then finishes the requests in
-/// flight and returns.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    bugs: BugSet,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(bugs))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
 /// The demo API behind the gates of `options` (required token, throttling), logging requests
 /// to `log` when given.
 pub fn router_with(options: &DemoOptions, log: Option<RequestLog>) -> Router {
     gate::gated(router(options.bugs), options, log)
 }
 
-/// [`serve`] with the gates of `options`.
+/// Serves the demo API behind the gates of `options` on `listener` until `shutdown` resolves,
+/// then finishes the requests in flight and returns.
 pub(crate) async fn serve_with(
     listener: TcpListener,
     options: DemoOptions,
@@ -169,6 +154,7 @@ impl DemoServer {
     }
 
     /// The address the server listens on.
+    #[cfg(test)]
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
     }

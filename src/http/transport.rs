@@ -110,6 +110,7 @@ impl TransportError {
     }
 
     /// True when the target could not be reached at all (as opposed to one slow answer).
+    #[cfg(test)]
     pub(crate) fn is_connect(&self) -> bool {
         matches!(self, TransportError::Connect { .. })
     }

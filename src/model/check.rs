@@ -35,7 +35,6 @@ pub enum CheckId {
 /// Static facts about a check, shown by `list-checks` and in reports.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CheckInfo {
-    pub(crate) id: CheckId,
     pub(crate) name: &'static str,
     pub(crate) rfc: &'static str,
     /// Section of `oracles.md` that digests the rule.
@@ -178,7 +177,6 @@ impl CheckId {
             ),
         };
         CheckInfo {
-            id: self,
             name,
             rfc,
             oracle,

@@ -15,6 +15,7 @@ pub(crate) enum Event {
         seed: u64,
         run_id: String,
         base_url: String,
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         units: usize,
         cases: u64,
         /// The fuzz time budget, when one applies.
@@ -27,24 +28,29 @@ pub(crate) enum Event {
     },
     /// One case of a check finished.
     CaseFinished {
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         check: CheckId,
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         resource: String,
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         errored: bool,
         /// Requests sent by the whole run so far.
         requests: u64,
     },
     /// A violation was found, for the first time in the run (by fingerprint and severity).
-    Finding(Box<Finding>),
+    Finding(#[expect(dead_code, reason = "emitted for reporters; none reads it yet")] Box<Finding>),
     /// A violation already reported as a [`Event::Finding`] was found again by another case.
     /// Light: no exchanges; the report counts it in the finding's `occurrences`.
-    FindingAgain(Box<FindingAgain>),
+    FindingAgain(
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")] Box<FindingAgain>,
+    ),
     /// A check on a resource finished (or was skipped).
     CheckFinished(Box<CheckResult>),
     /// Cleanup of run-owned resources started.
-    CleanupStarted {
-        resources: usize,
-    },
-    CleanupFinished(CleanupReport),
+    CleanupStarted { resources: usize },
+    CleanupFinished(
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")] CleanupReport,
+    ),
     /// The run is over; the report is complete.
     RunFinished(Box<RunReport>),
     /// One request went on the wire (any request: checks, probe, retries, cleanup), with its
@@ -70,11 +76,4 @@ pub(crate) struct FindingAgain {
 /// Receives events. Implementations must be cheap and must not block for long.
 pub(crate) trait EventSink: Send + Sync {
     fn emit(&self, event: Event);
-}
-
-/// A sink that drops everything (for library use and tests that only want the report).
-pub(crate) struct NullSink;
-
-impl EventSink for NullSink {
-    fn emit(&self, _event: Event) {}
 }

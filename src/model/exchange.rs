@@ -107,11 +107,6 @@ impl Body {
         }
     }
 
-    /// True when there was no body.
-    pub(crate) fn is_empty(&self) -> bool {
-        matches!(self, Body::Empty)
-    }
-
     /// Records bytes sent as they are: text when UTF-8, binary otherwise (never parsed as
     /// JSON, so the record shows exactly what went on the wire).
     pub(crate) fn opaque(bytes: &[u8]) -> Body {

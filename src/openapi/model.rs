@@ -88,8 +88,6 @@ pub(crate) struct RequestBody {
     pub(crate) media_types: Vec<String>,
     /// The schema of its best JSON media type (`application/json`, else another `+json`).
     pub(crate) schema: Option<Schema>,
-    /// `required: true`.
-    pub(crate) required: bool,
 }
 
 /// One documented operation (path-level parameters already merged in).

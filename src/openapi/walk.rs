@@ -315,7 +315,6 @@ impl Walker {
         RequestBody {
             media_types,
             schema,
-            required: body.flag("required"),
         }
     }
 
@@ -343,7 +342,6 @@ impl Walker {
             return Some(RequestBody {
                 media_types,
                 schema,
-                required: param.flag("required"),
             });
         }
         (!form.is_empty()).then(|| RequestBody {
@@ -353,7 +351,6 @@ impl Walker {
                 consumes
             },
             schema: None,
-            required: form.iter().any(|required| *required),
         })
     }
 

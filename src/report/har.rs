@@ -6,8 +6,8 @@
 //! The reporter writes [`Event::Exchange`]s, whose secrets the transport already removed:
 //! credential headers read `<redacted>` and known secrets are replaced wherever they appear.
 //! Requests that got no answer have status 0 and the error in `_error`, as browsers record
-//! failed requests. Rendering is pure: [`render_har`] is the whole document of a list of
-//! exchanges, built from the same parts the reporter streams.
+//! failed requests. The reporter streams the document part by part; the unit tests compare it
+//! with `render_har`, the whole document of a list of exchanges built from the same parts.
 
 use std::io::{self, Write};
 
@@ -26,6 +26,7 @@ pub(crate) struct HarRun {
 }
 
 /// The HAR 1.2 document of `exchanges`, in the order given (the order their answers came).
+#[cfg(test)]
 pub(crate) fn render_har(run: &HarRun, exchanges: &[WireExchange]) -> String {
     let mut out = head(run);
     for (n, exchange) in exchanges.iter().enumerate() {
@@ -219,6 +220,7 @@ impl<W: Write + Send> HarReporter<W> {
     }
 
     /// Gives the writer back.
+    #[cfg(test)]
     pub(crate) fn into_inner(self) -> W {
         self.out
     }

@@ -126,6 +126,7 @@ impl<W: Write> JsonReporter<W> {
     }
 
     /// Gives the writer back.
+    #[cfg(test)]
     pub(crate) fn into_inner(self) -> W {
         self.out
     }

@@ -303,6 +303,7 @@ impl<W: Write> JunitReporter<W> {
     }
 
     /// Gives the writer back.
+    #[cfg(test)]
     pub(crate) fn into_inner(self) -> W {
         self.out
     }

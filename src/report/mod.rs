@@ -70,19 +70,10 @@ impl ReporterSet {
     }
 
     /// Adds a reporter, builder style.
+    #[cfg(test)]
     pub(crate) fn with(self, reporter: impl Reporter + 'static) -> Self {
         self.add(Box::new(reporter));
         self
-    }
-
-    /// The number of reporters.
-    pub(crate) fn len(&self) -> usize {
-        self.lock().slots.len()
-    }
-
-    /// True when no reporter was added.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The first I/O error a reporter hit, if any (taken: a second call returns `None`).

@@ -141,6 +141,7 @@ impl<S: ScriptSink> ReproReporter<S> {
     }
 
     /// Gives the sink back.
+    #[cfg(test)]
     pub(crate) fn into_inner(self) -> S {
         self.sink
     }

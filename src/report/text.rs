@@ -80,14 +80,6 @@ pub(crate) fn wrap_line(line: &str, width: usize, indent: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every line of `text` wrapped with [`wrap_words`], joined with newlines (no final newline).
-pub(crate) fn wrap_text(text: &str, width: usize, indent: &str) -> String {
-    text.lines()
-        .flat_map(|line| wrap_words(line, width, indent))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Cuts `line` into pieces of at most `width` columns (the last may be shorter); each piece
 /// after the first is prefixed with `marker`, which counts towards its width. For lines
 /// without spaces to wrap at, such as a diff line holding a long JSON string.

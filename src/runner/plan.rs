@@ -96,6 +96,7 @@ pub(crate) struct Selection {
 }
 
 impl Selection {
+    #[cfg(test)]
     pub(crate) fn all() -> Selection {
         Selection {
             only: None,

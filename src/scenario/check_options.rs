@@ -7,7 +7,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::ops::{Range, RangeInclusive};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -251,10 +251,5 @@ impl<'a> OptionsTable<'a> {
     /// A header field name, as written.
     pub(crate) fn header_name(&self, name: &Spanned<String>) -> Result<String, ScenarioError> {
         validate::header_name(self.ctx, name)
-    }
-
-    /// An error at a span of the file.
-    pub(crate) fn err(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
-        self.ctx.err(span, message)
     }
 }

@@ -32,14 +32,6 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
-    /// The location, for located errors.
-    pub(crate) fn located(&self) -> Option<&Located> {
-        match self {
-            ScenarioError::Toml(located) | ScenarioError::Invalid(located) => Some(located),
-            _ => None,
-        }
-    }
-
     /// A TOML syntax or shape error, located from the toml error's span.
     pub(crate) fn toml(path: &Path, text: &str, err: &toml::de::Error) -> ScenarioError {
         let message = err.message().trim_end().to_owned();

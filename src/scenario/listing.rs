@@ -173,11 +173,6 @@ impl IdField {
         }
     }
 
-    /// The pointer the id text is read at.
-    pub(crate) fn pointer(&self) -> &JsonPointer {
-        &self.pointer
-    }
-
     /// The id of a listed entry, if it has one.
     pub(crate) fn read(&self, entry: &Value) -> Option<String> {
         let text = match self.pointer.get(entry)? {

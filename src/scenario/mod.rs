@@ -36,7 +36,9 @@ pub(crate) use load::{load_paths, load_paths_with, load_str};
 pub(crate) use nesting::Parent;
 pub use pointer::IgnorePattern;
 pub(crate) use pointer::JsonPointer;
-pub(crate) use representation::{Representation, RepresentationKind};
+pub(crate) use representation::Representation;
+#[cfg(test)]
+pub(crate) use representation::RepresentationKind;
 pub(crate) use template::TemplateNode;
 pub(crate) use validate::{
     BAD_HEADER_VALUE, BaseUrlError, REDACTED, check_base_url, is_credential_name, is_header_name,

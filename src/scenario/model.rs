@@ -93,8 +93,14 @@ pub(crate) struct ResourceDoc {
     /// The patch format the item accepts with PATCH: `"merge"` (RFC 7396) or `"json-patch"`
     /// (RFC 6902). Declaring it adds PATCH to the default methods.
     pub(crate) patch: Option<Spanned<String>>,
-    /// Per-check options; a check not named runs with its defaults.
+    /// Per-check options; a check not named runs with its defaults. Declared so that
+    /// `deny_unknown_fields` accepts the tables; [`crate::scenario::CheckOptions`] reads them
+    /// from the file's TOML.
     #[serde(default)]
+    #[expect(
+        dead_code,
+        reason = "deserialized to accept and check the tables, read elsewhere"
+    )]
     pub(crate) checks: ChecksDoc,
     /// How many clients the concurrency checks run at once (default 8).
     pub(crate) concurrent_clients: Option<Spanned<i64>>,

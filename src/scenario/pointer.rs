@@ -41,25 +41,11 @@ impl JsonPointer {
         &self.0
     }
 
-    /// This pointer extended by one token.
-    pub(crate) fn child(&self, token: impl Into<String>) -> JsonPointer {
-        let mut tokens = self.0.clone();
-        tokens.push(token.into());
-        JsonPointer(tokens)
-    }
-
     /// The value the pointer refers to, if any.
     pub(crate) fn get<'a>(&self, value: &'a Value) -> Option<&'a Value> {
         self.0
             .iter()
             .try_fold(value, |current, token| step(current, token))
-    }
-
-    /// The value the pointer refers to, mutably.
-    pub(crate) fn get_mut<'a>(&self, value: &'a mut Value) -> Option<&'a mut Value> {
-        self.0
-            .iter()
-            .try_fold(value, |current, token| step_mut(current, token))
     }
 
     /// Removes the referenced member or element; `None` when it does not exist (or for the root).
@@ -137,16 +123,19 @@ impl IgnorePattern {
     }
 
     /// True when the pattern names exactly this concrete place.
+    #[cfg(test)]
     pub(crate) fn matches(&self, concrete: &JsonPointer) -> bool {
         self.0.len() == concrete.0.len() && self.matches_prefix_of(concrete)
     }
 
     /// True when the pattern names this place or one of its ancestors (so a difference at
     /// `concrete` is inside an ignored field).
+    #[cfg(test)]
     pub(crate) fn covers(&self, concrete: &JsonPointer) -> bool {
         self.0.len() <= concrete.0.len() && self.matches_prefix_of(concrete)
     }
 
+    #[cfg(test)]
     fn matches_prefix_of(&self, concrete: &JsonPointer) -> bool {
         self.0
             .iter()

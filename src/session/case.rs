@@ -19,22 +19,18 @@ use crate::snapshot::ItemSnapshot;
 
 mod adopt;
 
-pub(crate) use adopt::{
-    LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE,
-};
-pub(crate) use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
-
 /// The purposes of the requests the session sends on its own (reading back what a POST
 /// created, listing the collection around a POST that cannot prove it or that may answer 200,
 /// checking a fresh id is free): a check's outline does not list them.
+#[cfg(test)]
 pub(crate) const SESSION_PURPOSES: [&str; 7] = [
-    READ_BACK_PURPOSE,
-    PARENT_PURPOSE,
-    LISTED_BEFORE_PURPOSE,
-    LISTED_AFTER_PURPOSE,
-    FREE_CHECK_PURPOSE,
-    GET_CREATED_PURPOSE,
-    UNDO_GET_CREATION_PURPOSE,
+    adopt::READ_BACK_PURPOSE,
+    nest::PARENT_PURPOSE,
+    adopt::LISTED_BEFORE_PURPOSE,
+    adopt::LISTED_AFTER_PURPOSE,
+    lifetime::FREE_CHECK_PURPOSE,
+    lifetime::GET_CREATED_PURPOSE,
+    lifetime::UNDO_GET_CREATION_PURPOSE,
 ];
 mod concurrent;
 mod encode;
@@ -45,9 +41,8 @@ mod read;
 mod retry;
 mod version;
 
-pub(crate) use nest::{PARENT_PURPOSE, ParentCase};
+pub(crate) use nest::ParentCase;
 
-pub(crate) use concurrent::Unanswered;
 pub(crate) use version::{VersionUse, entity_tag};
 
 /// Statuses with which an API refuses a write that lacks a version token (a `_rev` member, a

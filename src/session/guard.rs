@@ -88,6 +88,7 @@ pub(crate) struct Cleared(OutgoingRequest);
 
 impl Cleared {
     /// The request, for reading.
+    #[cfg(test)]
     pub(crate) fn request(&self) -> &OutgoingRequest {
         &self.0
     }

@@ -52,11 +52,6 @@ impl Journal {
         }
     }
 
-    /// The ledger file, if there is one.
-    pub(crate) fn ledger_path(&self) -> Option<&Path> {
-        self.ledger.as_ref().map(Ledger::path)
-    }
-
     /// Writes the start line.
     pub(crate) fn start(&self, start: Start) -> Result<(), LedgerError> {
         self.write(&Entry::Start(start))

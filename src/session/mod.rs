@@ -17,8 +17,9 @@ pub mod marker;
 pub(crate) mod notice;
 pub(crate) mod registry;
 
+#[cfg(test)]
+pub(crate) use case::SESSION_PURPOSES;
 pub(crate) use case::{
-    CaseError, Created, LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS,
-    PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session,
-    TARGET_DOWN_AFTER, Unanswered, VERSION_TOKEN_STATUSES, VersionUse, entity_tag, response_record,
+    CaseError, ParentCase, Req, Session, VERSION_TOKEN_STATUSES, VersionUse, entity_tag,
+    response_record,
 };

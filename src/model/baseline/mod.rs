@@ -135,6 +135,7 @@ impl BaselineOptions {
     /// The mark of `finding`: `known` when the compared baseline lists it, else `recorded`
     /// when this run writes a baseline, else `new` when it compares with one. `None` without
     /// either option, and for `info` findings (they never fail a run).
+    #[cfg(test)]
     pub(crate) fn mark(&self, finding: &Finding) -> Option<BaselineMark> {
         self.mark_fingerprint(&finding.fingerprint(), finding.severity)
     }

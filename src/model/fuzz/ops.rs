@@ -249,14 +249,7 @@ pub(crate) struct Repro {
     pub(crate) relation: Relation,
 }
 
-impl Repro {
-    /// The sequences to execute: the base, then the relation's variant (if any).
-    pub(crate) fn sequences(&self) -> Vec<Vec<Op>> {
-        let mut all = vec![self.steps.clone()];
-        all.extend(self.relation.variant(&self.steps));
-        all
-    }
-}
+impl Repro {}
 
 #[cfg(test)]
 mod tests {

@@ -222,6 +222,7 @@ impl<W: Write> HtmlReporter<W> {
     }
 
     /// Gives the writer back.
+    #[cfg(test)]
     pub(crate) fn into_inner(self) -> W {
         self.out
     }

@@ -18,14 +18,14 @@ use std::io::{self, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+#[cfg(test)]
+pub(crate) use finding::render_fuzz;
 pub(crate) use finding::{
-    Layout, Reproduce, cases_seen, finding_details, ordered, render_diff, render_exchanges,
-    render_finding, render_finding_details, render_finding_line, render_fuzz, same_cause,
+    Layout, Reproduce, cases_seen, ordered, render_finding, render_finding_details,
+    render_finding_line, same_cause,
 };
 pub(crate) use palette::Palette;
-pub(crate) use summary::{
-    render_check_finished, render_cleanup, render_outcome, render_summary, render_verdict,
-};
+pub(crate) use summary::{render_check_finished, render_summary};
 
 use super::Reporter;
 use super::repro::repro_files;
@@ -98,6 +98,7 @@ impl<W: Write> HumanReporter<W> {
     }
 
     /// Gives the writer back (e.g. to inspect a buffer in tests).
+    #[cfg(test)]
     pub(crate) fn into_inner(self) -> W {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
