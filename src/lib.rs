@@ -5,8 +5,9 @@
 //! (pure functions) → findings → events → reporters.
 //!
 //! The modules are layers that only point down (`tests/layers.rs` keeps it so): the data in
-//! [`model`] (and [`mod@env`]); [`scenario`], [`http`] and [`snapshot`]; the [`session`]; [`checks`],
-//! `fuzz`, [`openapi`] and [`demo`]; the `runner`; the reporters in [`report`]; the [`cli`].
+//! [`model`] (and [`mod@env`], `shorten`); [`scenario`], [`http`] and [`snapshot`]; the
+//! [`session`]; [`checks`], `fuzz`, [`openapi`] and [`demo`]; the `runner`; the reporters in
+//! [`report`]; the [`cli`]. Only what the binary, the tests and the benchmarks use is public.
 
 pub mod checks;
 pub mod cli;

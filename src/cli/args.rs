@@ -19,6 +19,7 @@ pub struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub(crate) color: ColorChoice,
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -64,6 +65,7 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the checks and scripts of scenario files against a live API.
@@ -154,6 +156,7 @@ Exit codes:
   1    something is left: each resource is listed with why
   2    usage error: no such ledger, an unreadable ledger, a run still in progress";
 
+/// The arguments of `cleanup`.
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
     /// The run to clean up after: the run id every report prints (its ledger is
@@ -183,6 +186,7 @@ Exit codes:
        file can run, or --out exists
   3    the document's URL could not be reached";
 
+/// The arguments of `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The OpenAPI document: a file (.json, .yaml) or an http(s):// URL.
@@ -196,6 +200,7 @@ pub struct InitArgs {
     pub(crate) force: bool,
 }
 
+/// The arguments of `merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The JSON reports of the shards (`--report json:FILE` or `--format json` of each shard).
@@ -205,6 +210,7 @@ pub struct MergeArgs {
     pub(crate) report: ReportArgs,
 }
 
+/// The arguments of `completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for.
@@ -212,6 +218,7 @@ pub struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
+/// The arguments of `man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Write idemfuzz.1 and one page per subcommand (idemfuzz-run.1, …) into this existing
@@ -321,6 +328,7 @@ pub(crate) enum FailOn {
     Warning,
 }
 
+/// The arguments of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
@@ -340,6 +348,7 @@ pub struct RunArgs {
     pub(crate) execution: ExecutionArgs,
 }
 
+/// The arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Bug(s) to plant in the demo API (comma-separated; `none` for the clean API; see
@@ -350,6 +359,7 @@ pub struct DemoArgs {
     pub(crate) execution: ExecutionArgs,
 }
 
+/// The arguments of `serve-demo`.
 #[derive(Debug, Args)]
 pub struct ServeDemoArgs {
     /// Port to listen on (127.0.0.1); 0 picks a free port, announced on standard error.
@@ -366,6 +376,7 @@ pub struct ServeDemoArgs {
     pub(crate) throttle: Option<u64>,
 }
 
+/// The arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Scenario files or directories; `-` reads one scenario from standard input.
@@ -373,6 +384,7 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// The arguments of `fuzz`.
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
     /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
@@ -398,6 +410,7 @@ pub struct FuzzArgs {
     pub(crate) execution: ExecutionArgs,
 }
 
+/// The arguments of `replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// Saved failure files (from --failures-dir of `fuzz`).

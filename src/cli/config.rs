@@ -62,42 +62,69 @@ impl Terminal {
 /// A command-line mistake.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// `--checks`/`--skip-checks` named no known check (the message says which).
     #[error("{0}")]
     UnknownCheck(String),
+    /// `--format` or `--report` named an unknown format.
     #[error("unknown report format `{0}`; expected human, json, junit or html")]
     UnknownFormat(String),
+    /// A `--report` value is not `FORMAT:PATH`.
     #[error("--report takes FORMAT:PATH (e.g. junit:results.xml), got `{0}`")]
     BadReportSpec(String),
+    /// Two reports would both be written to standard output.
     #[error("more than one report would go to standard output; give the others a path")]
     TwoReportsOnStdout,
+    /// `--cases 0`.
     #[error("--cases must be at least 1")]
     NoCases,
+    /// `--concurrency 0`.
     #[error("--concurrency must be at least 1")]
     NoConcurrency,
+    /// A scenario file has no base URL from the file, the flag or the environment.
     #[error(
         "{path}: no base URL: set [target] base_url in the file, --base-url, or IDEMFUZZ_BASE_URL"
     )]
-    NoBaseUrl { path: String },
+    NoBaseUrl {
+        /// The scenario file.
+        path: String,
+    },
+    /// The base URL given is not usable.
     #[error(transparent)]
     BadBaseUrl(#[from] crate::scenario::BaseUrlError),
+    /// `--bug` named no bug of the demo API.
     #[error("{0}")]
     UnknownBug(String),
+    /// `--time-budget` is not a duration.
     #[error("--time-budget: {0}")]
     BadTimeBudget(String),
+    /// `--max-steps 0`.
     #[error("--max-steps must be at least 1")]
     NoSteps,
+    /// `--checks` or `--skip-checks` given to a command that runs only the fuzz check.
     #[error("`{command}` runs only the fuzz check; --checks and --skip-checks do not apply")]
-    ChecksWithFuzz { command: &'static str },
+    ChecksWithFuzz {
+        /// The command (`fuzz`, `replay`).
+        command: &'static str,
+    },
+    /// `--shard` is not `I/N` with 1 ≤ I ≤ N.
     #[error("{0}")]
     BadShard(#[from] ShardError),
+    /// `--write-baseline` with `--shard`.
     #[error(
         "--write-baseline records the whole suite's findings; run it without --shard (a shard's findings are a slice)"
     )]
     ShardedBaselineRecording,
+    /// A transport flag (timeouts, rate, proxy, TLS) is not usable.
     #[error(transparent)]
     Transport(#[from] crate::cli::transport::TransportArgsError),
+    /// `--resources` named a resource no scenario file defines.
     #[error("unknown resource `{name}` (--resources); the scenario files define: {known}")]
-    UnknownResource { name: String, known: String },
+    UnknownResource {
+        /// The name given.
+        name: String,
+        /// The resources the files define, comma-separated.
+        known: String,
+    },
 }
 
 /// Where a report goes.

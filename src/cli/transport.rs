@@ -101,43 +101,89 @@ pub(crate) enum HttpVersionArg {
 /// A mistake in the auth and transport options (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportArgsError {
+    /// `--rate-limit` is not a rate.
     #[error(transparent)]
     RateLimit(#[from] crate::http::limit::BadRateLimit),
+    /// A duration option is not a duration.
     #[error("invalid {option} `{value}`: {reason} (write e.g. 5s or 500ms)")]
     Duration {
+        /// The option.
         option: &'static str,
+        /// The value given.
         value: String,
+        /// Why it is not a duration.
         reason: String,
     },
+    /// `--ca-cert`: the file cannot be read.
     #[error("cannot read the CA certificate file {path}: {reason}")]
-    CaCertUnreadable { path: String, reason: String },
+    CaCertUnreadable {
+        /// The file.
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+    /// `--ca-cert`: the file holds no PEM certificate.
     #[error("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
-    CaCertEmpty { path: String },
+    CaCertEmpty {
+        /// The file.
+        path: String,
+    },
+    /// `--proxy` is not a usable proxy URL.
     #[error("--proxy: {0}")]
     Proxy(crate::http::config::ProxyUrlError),
+    /// `--bearer-env` names a variable that is unset or empty.
     #[error("--bearer-env: environment variable `{0}` is not set or empty")]
     BearerUnset(String),
+    /// `--bearer-env` with a scenario file that sets `Authorization` in `[target.headers]`.
     #[error(
         "{path}: --bearer-env replaces [target.auth], but the file sets Authorization in [target.headers]"
     )]
-    BearerConflict { path: String },
-    /// The value is never shown: it may be a secret.
+    BearerConflict {
+        /// The scenario file.
+        path: String,
+    },
+    /// A `-H` value without `:`. The value is never shown: it may be a secret.
     #[error("-H takes NAME:VALUE (e.g. -H 'X-Tenant: ci'); one was given without `:`")]
     HeaderWithoutColon,
+    /// `-H`: the name is not a valid header name.
     #[error("-H {name}: `{name}` is not a valid header name")]
-    HeaderName { name: String },
+    HeaderName {
+        /// The name given.
+        name: String,
+    },
+    /// `-H`: a header idemfuzz must control itself.
     #[error("-H {name}: the header `{name}` cannot be set: it {reason}")]
-    HeaderUnsendable { name: String, reason: &'static str },
+    HeaderUnsendable {
+        /// The header's name.
+        name: String,
+        /// Why it cannot be set.
+        reason: &'static str,
+    },
+    /// `-H`: the value cannot be sent as a header value.
     #[error("-H {name}: {reason}")]
-    HeaderValue { name: String, reason: String },
+    HeaderValue {
+        /// The header's name (the value is never shown).
+        name: String,
+        /// Why the value cannot be sent.
+        reason: String,
+    },
+    /// `-H` names one header twice.
     #[error("-H {name} is given twice (names are case-insensitive)")]
-    HeaderTwice { name: String },
+    HeaderTwice {
+        /// The header's name.
+        name: String,
+    },
+    /// `-H Authorization` with `--bearer-env`.
     #[error("-H Authorization and --bearer-env both set Authorization; use one")]
     HeaderBearerConflict,
+    /// `-H Authorization` with a scenario file's `[target.auth]`.
     #[error(
         "{path}: -H Authorization and the file's [target.auth] both set Authorization; use one"
     )]
-    HeaderAuthConflict { path: String },
+    HeaderAuthConflict {
+        /// The scenario file.
+        path: String,
+    },
 }
 
 /// The validated auth and transport options.

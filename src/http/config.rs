@@ -110,12 +110,28 @@ fn variable(env: &EnvSnapshot, lower: &str) -> Option<String> {
 /// Why a proxy URL cannot be used; `shown` is the URL without its credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyUrlError {
+    /// Not a URL.
     #[error("invalid proxy URL `{shown}`: {reason}")]
-    Invalid { shown: String, reason: String },
+    Invalid {
+        /// The URL without its credentials.
+        shown: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A scheme other than `http` or `https`.
     #[error("the proxy URL `{shown}` must use http or https, not `{scheme}`")]
-    Scheme { shown: String, scheme: String },
+    Scheme {
+        /// The URL without its credentials.
+        shown: String,
+        /// The scheme it has.
+        scheme: String,
+    },
+    /// No host.
     #[error("the proxy URL `{shown}` has no host")]
-    NoHost { shown: String },
+    NoHost {
+        /// The URL without its credentials.
+        shown: String,
+    },
 }
 
 /// Checks a proxy URL: absolute `http://` or `https://` with a host. The error never repeats

@@ -22,10 +22,15 @@ pub(crate) const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
 /// A request ready for the wire (header values are the real ones, secrets included).
 #[derive(Debug, Clone)]
 pub struct OutgoingRequest {
+    /// The method.
     pub method: crate::model::exchange::Method,
+    /// The absolute URL.
     pub url: String,
+    /// Header fields as name/value pairs, in the order sent.
     pub headers: Vec<(String, String)>,
+    /// The body's bytes, if any.
     pub body: Option<Vec<u8>>,
+    /// How long the request may take, answer included.
     pub timeout: Duration,
 }
 
@@ -49,6 +54,7 @@ pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
 /// An HTTP answer as received, before classification into a record.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
+    /// The status code.
     pub status: u16,
     pub(crate) headers: Vec<(String, String)>,
     /// At most [`MAX_KEPT_BODY`] bytes.
@@ -61,18 +67,32 @@ pub struct RawResponse {
 /// Why no HTTP answer was obtained. One line each; never contains header values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
+    /// The target could not be reached.
     #[error("cannot connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
+    Connect {
+        /// The request's URL.
+        url: String,
+        /// Why the connection failed.
+        reason: String,
+    },
+    /// No complete answer within the request's timeout.
     #[error("{method} {url} timed out after {after:?}")]
     Timeout {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// The timeout.
         after: Duration,
     },
+    /// The request cannot be put on the wire as it is.
     #[error("{method} {url}: invalid request: {reason}")]
     InvalidRequest {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// The API kept answering 429 or 503 with `Retry-After`; idemfuzz waited and retried as
@@ -81,17 +101,25 @@ pub enum TransportError {
         "{method} {url} still answered {status} after {retries} retry(ies) honouring Retry-After{why}"
     )]
     Throttled {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// The last status: 429 or 503.
         status: u16,
+        /// How many times the request was retried.
         retries: u32,
         /// Empty, or why idemfuzz stopped waiting (e.g. the asked wait was over the cap).
         why: String,
     },
+    /// Any other failure to get an answer (the connection broke, the answer was malformed).
     #[error("{method} {url}: {reason}")]
     Other {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// What went wrong.
         reason: String,
     },
 }
@@ -118,6 +146,7 @@ impl TransportError {
 
 /// Sends one request and returns the raw answer. The seam tests can replace.
 pub trait Transport: Send + Sync {
+    /// Sends `request` and returns the answer as received, or why there is none.
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>>;
 
     /// Answers (429, or 503 with `Retry-After`) this transport waited out and retried so far,

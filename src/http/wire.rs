@@ -88,6 +88,7 @@ struct Endpoint {
 }
 
 impl WireClient {
+    /// A client with the TLS trust, timeouts and proxy settings of `config`; connects lazily.
     pub fn new(config: &TransportConfig) -> WireClient {
         WireClient {
             tls: OnceLock::new(),

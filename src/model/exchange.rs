@@ -21,12 +21,19 @@ pub(crate) const NOT_READ: u16 = 0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
+    /// `GET` (RFC 9110 §9.3.1).
     Get,
+    /// `HEAD` (RFC 9110 §9.3.2).
     Head,
+    /// `OPTIONS` (RFC 9110 §9.3.7).
     Options,
+    /// `PUT` (RFC 9110 §9.3.4).
     Put,
+    /// `POST` (RFC 9110 §9.3.3).
     Post,
+    /// `PATCH` (RFC 5789).
     Patch,
+    /// `DELETE` (RFC 9110 §9.3.5).
     Delete,
     /// WebDAV's safe listing method (RFC 4918 §9.1); sent only to read a `propfind` listing,
     /// never declared in a scenario's `methods`.

@@ -19,6 +19,7 @@ const MAX_REDIRECTS: usize = 5;
 pub struct Spec {
     /// The path or URL as the user gave it (used in messages and comments).
     pub origin: String,
+    /// The document's text (JSON or YAML).
     pub text: String,
     /// The URL it was fetched from, for resolving relative server URLs.
     pub url: Option<String>,

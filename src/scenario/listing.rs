@@ -84,10 +84,16 @@ impl Listing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingFormat {
     /// A JSON document; the entries are the array at the pointer.
-    Json { items: JsonPointer },
+    Json {
+        /// Where the array of entries is.
+        items: JsonPointer,
+    },
     /// An XML document, read as JSON (an element is an object of its child elements, a leaf
     /// its text, repeated children an array); the entries are the elements at the path.
-    Xml { items: JsonPointer },
+    Xml {
+        /// Where the entry elements are.
+        items: JsonPointer,
+    },
     /// WebDAV: `PROPFIND` with `Depth: 1`; the entries are the multistatus' `response`s.
     Propfind,
     /// The collection cannot be listed.
@@ -119,15 +125,29 @@ impl ListingFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pages {
     /// The `Link` field's target with this relation (`rel="next"`).
-    Link { rel: String },
+    Link {
+        /// The relation.
+        rel: String,
+    },
     /// A URL (absolute or relative to the page) in the document; absent, null or empty at the
     /// end.
-    Url { at: JsonPointer },
+    Url {
+        /// Where the URL is.
+        at: JsonPointer,
+    },
     /// A token in the document, sent back in the query parameter `param`; absent, null or
     /// empty at the end.
-    Token { at: JsonPointer, param: String },
+    Token {
+        /// Where the token is.
+        at: JsonPointer,
+        /// The query parameter it is sent back in.
+        param: String,
+    },
     /// A page number in the query parameter `param` (2, 3, …) until a page lists nothing.
-    Page { param: String },
+    Page {
+        /// The query parameter.
+        param: String,
+    },
 }
 
 /// How an entry's id is read: the text at a pointer, narrowed by a pattern.

@@ -55,7 +55,9 @@ pub(crate) const DEFAULT_ID_PREFIX: &str = "idf";
 pub struct Scenario {
     /// The file it came from, as given by the user.
     pub(crate) path: PathBuf,
+    /// `[target]`: where the API lives and how requests are decorated.
     pub target: Target,
+    /// `[resources.NAME]`, in file order.
     pub resources: Vec<Resource>,
     pub(crate) scripts: Vec<Script>,
 }
@@ -172,11 +174,13 @@ pub enum PostId {
 /// A resource the built-in checks exercise.
 #[derive(Debug, Clone)]
 pub struct Resource {
+    /// The `NAME` of `[resources.NAME]`.
     pub name: String,
     /// Collection path, e.g. `/things`.
     pub collection: String,
     /// Item path template containing `{id}`.
     pub item: String,
+    /// How the checks create an item (POST to the collection, or PUT to a fresh id).
     pub create: CreateMode,
     /// `Some` when the collection accepts POST.
     pub post_id: Option<PostId>,
@@ -192,14 +196,17 @@ pub struct Resource {
     /// Statuses accepted for a PUT that creates: `[201]` (RFC 9110 §9.3.4), or what the
     /// scenario declares for an API known to deviate (S3 answers 200).
     pub(crate) put_create_statuses: Vec<u16>,
+    /// The body template the checks generate bodies from.
     pub body: TemplateNode,
     /// Top-level members a partial body keeps.
     pub required: Vec<String>,
+    /// Members left out of every state comparison.
     pub ignore: Vec<IgnorePattern>,
     pub(crate) detect_volatile: bool,
     /// Times in members the client does not send are write metadata, masked in comparisons
     /// (`write_metadata`, default true; see `crate::snapshot::write_time`).
     pub(crate) write_metadata: bool,
+    /// Idempotency-Key support of the collection's POST, when declared.
     pub idempotency_key: Option<IdempotencyKey>,
     /// The patch format PATCH takes, when the scenario declares one.
     pub patch: Option<crate::model::fuzz::ops::PatchFormat>,
@@ -278,6 +285,7 @@ impl Resource {
 /// Idempotency-Key support of a collection's POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
+    /// The header's name (e.g. `Idempotency-Key`).
     pub header: String,
     /// Accepted statuses for the same key with another body; empty means 422 (another 4xx is a
     /// warning).
