@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
-    /// `repeat-put` (RFC 9110 §9.2.2, §9.3.4): the same full PUT applied N times leaves the state
-    /// of applying it once; a repeat never answers 201.
+    /// `repeat-put` (RFC 9110 §9.2.2, §9.3.4, §15.5.13): the same full PUT applied N times leaves
+    /// the state of applying it once; a repeat never answers 201 and is never refused.
     RepeatPut,
     /// `partial-put` (RFC 9110 §9.3.4): a PUT that omits optional fields removes them (PUT
     /// replaces, it does not merge).
@@ -35,7 +35,7 @@ pub enum CheckId {
     /// duplicates without a key are reported; with a key, exactly one resource.
     PostRetry,
     /// `status-conformance` (RFC 9110 §9.3.4, §15.3.2, §15.5.6): create answers 201 (POST with a
-    /// resolving Location), update 200/204, 405 carries Allow.
+    /// resolving Location), update 200/204, 405 carries an Allow that lists what works.
     StatusConformance,
     /// A hand-written script's expectations and state assertions.
     Script,
