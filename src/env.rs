@@ -23,7 +23,8 @@ impl EnvSnapshot {
     }
 
     /// Builds a snapshot from pairs (for tests).
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+    #[cfg(test)]
+    pub(crate) fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> EnvSnapshot {
         EnvSnapshot {
@@ -36,13 +37,13 @@ impl EnvSnapshot {
     }
 
     /// A variable's value.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
 
     /// The same snapshot, in which a scenario's `${VAR}` of an unset variable stands in with a
     /// placeholder ([`crate::scenario::interpolate::STAND_IN`]) instead of being an error.
-    pub fn standing_in_for_unset(self) -> EnvSnapshot {
+    pub(crate) fn standing_in_for_unset(self) -> EnvSnapshot {
         EnvSnapshot {
             stand_in_for_unset: true,
             ..self
@@ -50,7 +51,7 @@ impl EnvSnapshot {
     }
 
     /// True for a snapshot made by [`EnvSnapshot::standing_in_for_unset`].
-    pub fn stands_in_for_unset(&self) -> bool {
+    pub(crate) fn stands_in_for_unset(&self) -> bool {
         self.stand_in_for_unset
     }
 }

@@ -5,20 +5,21 @@
 //! (pure functions) → findings → events → reporters.
 //!
 //! The modules are layers that only point down (`tests/layers.rs` keeps it so): the data in
-//! [`model`] (and [`mod@env`]); [`scenario`], [`http`] and [`snapshot`]; the [`session`]; [`checks`],
-//! [`fuzz`], [`openapi`] and [`demo`]; the [`runner`]; the reporters in [`report`]; the [`cli`].
+//! [`model`] (and [`mod@env`], `shorten`); [`scenario`], [`http`] and [`snapshot`]; the
+//! [`session`]; [`checks`], `fuzz`, [`openapi`] and [`demo`]; the `runner`; the reporters in
+//! [`report`]; the [`cli`]. Only what the binary, the tests and the benchmarks use is public.
 
 pub mod checks;
 pub mod cli;
 pub mod demo;
 pub mod env;
-pub mod fuzz;
+pub(crate) mod fuzz;
 pub mod http;
 pub mod model;
 pub mod openapi;
 pub mod report;
-pub mod runner;
+pub(crate) mod runner;
 pub mod scenario;
 pub mod session;
-pub mod shorten;
+pub(crate) mod shorten;
 pub mod snapshot;

@@ -4,11 +4,11 @@
 use std::borrow::Cow;
 
 /// Characters of a value shown in a message before it is shortened.
-pub const SHOWN_CHARS: usize = 80;
+pub(crate) const SHOWN_CHARS: usize = 80;
 
 /// `text` when it has at most [`SHOWN_CHARS`] characters; otherwise its start and end around
 /// `…(N characters)…`.
-pub fn shorten(text: &str) -> Cow<'_, str> {
+pub(crate) fn shorten(text: &str) -> Cow<'_, str> {
     let count = text.chars().count();
     if count <= SHOWN_CHARS {
         return Cow::Borrowed(text);

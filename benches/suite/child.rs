@@ -16,11 +16,11 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 /// The argument that makes the suite's binary the spawner.
-pub const SPAWNER_FLAG: &str = "--spawner";
+pub(crate) const SPAWNER_FLAG: &str = "--spawner";
 
 /// What one child process cost.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Measured {
+pub(crate) struct Measured {
     pub wall: Duration,
     pub cpu: Duration,
     pub max_rss_kib: u64,
@@ -51,7 +51,7 @@ struct Spawner {
 static SPAWNER: OnceLock<Mutex<Spawner>> = OnceLock::new();
 
 /// Starts the spawner; call before the suite allocates anything large.
-pub fn start_spawner() -> anyhow::Result<()> {
+pub(crate) fn start_spawner() -> anyhow::Result<()> {
     let mut child = Command::new(std::env::current_exe()?)
         .arg(SPAWNER_FLAG)
         .stdin(Stdio::piped())
@@ -69,7 +69,7 @@ pub fn start_spawner() -> anyhow::Result<()> {
 }
 
 /// The spawner's loop: one JSON order per line in, one JSON answer per line out.
-pub fn serve_spawner() -> anyhow::Result<()> {
+pub(crate) fn serve_spawner() -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();
     for line in stdin.lock().lines() {
@@ -94,7 +94,7 @@ pub fn serve_spawner() -> anyhow::Result<()> {
 }
 
 /// Runs `command` (through the spawner when it runs) and waits at most `limit`.
-pub fn measure(command: &mut Command, limit: Duration) -> anyhow::Result<Measured> {
+pub(crate) fn measure(command: &mut Command, limit: Duration) -> anyhow::Result<Measured> {
     let Some(spawner) = SPAWNER.get() else {
         return measure_here(command, limit);
     };
@@ -227,7 +227,7 @@ impl Watchdog {
 }
 
 /// CPU time (user + system) a running process has used so far, from /proc.
-pub fn cpu_of_running(pid: u32) -> anyhow::Result<Duration> {
+pub(crate) fn cpu_of_running(pid: u32) -> anyhow::Result<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .with_context(|| format!("read /proc/{pid}/stat"))?;
     // Fields after the command name (which is in parentheses and may hold spaces).

@@ -10,7 +10,7 @@ use crate::table::{Section, verdict};
 
 const TARGET: Duration = Duration::from_millis(20);
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let runs = if quick { 10 } else { 50 };
     let mut section = Section::new(
         "Cold start",

@@ -9,23 +9,23 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 /// The idemfuzz binary `cargo bench` built (release settings: the bench profile inherits them).
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_idemfuzz"))
 }
 
 /// The crate root (scenarios are found from here).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A bundled scenario file.
-pub fn scenario(name: &str) -> String {
+pub(crate) fn scenario(name: &str) -> String {
     root().join("scenarios").join(name).display().to_string()
 }
 
 /// A command running the idemfuzz binary from the crate root, with a clean environment for
 /// the settings that change its behaviour.
-pub fn idemfuzz() -> Command {
+pub(crate) fn idemfuzz() -> Command {
     let mut command = Command::new(binary());
     command
         .current_dir(root())
@@ -39,14 +39,14 @@ pub fn idemfuzz() -> Command {
 }
 
 /// A running demo API.
-pub struct DemoProcess {
+pub(crate) struct DemoProcess {
     child: Child,
     pub base_url: String,
 }
 
 impl DemoProcess {
     /// Starts `serve-demo` with `bugs` (`none` for the clean API) and waits until it answers.
-    pub fn start(bugs: &str) -> anyhow::Result<DemoProcess> {
+    pub(crate) fn start(bugs: &str) -> anyhow::Result<DemoProcess> {
         let mut child = idemfuzz()
             .args(["serve-demo", "--port", "0", "--bug", bugs])
             .stdin(Stdio::null())
@@ -74,7 +74,7 @@ impl DemoProcess {
         Ok(demo)
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 

@@ -221,7 +221,7 @@ fn target_cell(check: &Tally, fuzz: &Tally) -> String {
     }
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let seeds: u64 = if quick { 3 } else { 10 };
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("report.json");

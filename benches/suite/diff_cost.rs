@@ -80,7 +80,7 @@ fn compare(canon: &Canon, a: &Value, b: &Value) -> Timing {
     }
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let iterations = if quick { 3 } else { 11 };
     let doc = document();
     let size = serde_json::to_vec(&doc)?.len();

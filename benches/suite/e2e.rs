@@ -98,7 +98,7 @@ fn oha_share(demo: &DemoProcess, requests: u64, concurrency: u64) -> anyhow::Res
     })
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let runs = if quick { 3 } else { 9 };
     let demo = DemoProcess::start("none")?;
     let dir = tempfile::tempdir()?;

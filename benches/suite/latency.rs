@@ -27,7 +27,7 @@ struct Setup {
 }
 
 /// What one run measured.
-pub struct Measured {
+pub(crate) struct Measured {
     pub requests: u64,
     /// Requests the stand-in received (the run's count plus nothing else: a check).
     pub arrivals: Vec<Instant>,
@@ -39,7 +39,7 @@ pub struct Measured {
 }
 
 /// `idemfuzz --help`'s default `--concurrency` (the bound divides by it).
-pub fn default_concurrency() -> anyhow::Result<u64> {
+pub(crate) fn default_concurrency() -> anyhow::Result<u64> {
     let out = idemfuzz().args(["run", "--help"]).output()?;
     let help = String::from_utf8_lossy(&out.stdout);
     let after = help
@@ -55,7 +55,7 @@ pub fn default_concurrency() -> anyhow::Result<u64> {
 }
 
 /// A default run of the N-resource scenario against `server` (with `extra` arguments).
-pub fn default_run(
+pub(crate) fn default_run(
     server: &StandIn,
     scenario: &str,
     extra: &[&str],
@@ -98,7 +98,7 @@ pub fn default_run(
 }
 
 /// The most arrivals within any window of `width` (half-open), from sorted arrival times.
-pub fn most_within(arrivals: &[Instant], width: Duration) -> usize {
+pub(crate) fn most_within(arrivals: &[Instant], width: Duration) -> usize {
     let mut sorted = arrivals.to_vec();
     sorted.sort();
     let mut most = 0;
@@ -112,7 +112,7 @@ pub fn most_within(arrivals: &[Instant], width: Duration) -> usize {
     most
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let setups: Vec<Setup> = if quick {
         vec![
             Setup {

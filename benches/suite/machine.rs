@@ -35,7 +35,7 @@ fn proc_value(file: &str, key: &str) -> String {
 }
 
 /// The date and commit of this run, for the note under each table.
-pub fn today() -> String {
+pub(crate) fn today() -> String {
     format!(
         "{} at commit {}",
         first_line_of("date", &["-u", "+%Y-%m-%d"]),
@@ -43,7 +43,7 @@ pub fn today() -> String {
     )
 }
 
-pub fn describe() -> Section {
+pub(crate) fn describe() -> Section {
     let mut section = Section::new("Machine", &["", ""]);
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let rows = [

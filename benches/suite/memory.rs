@@ -115,7 +115,7 @@ fn units(demo: &DemoProcess, mode: &Mode, report: &std::path::Path) -> anyhow::R
     Ok(summarise(report)?.cases.max(1))
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let sizes: [u64; 2] = if quick { [100, 1_000] } else { [1_000, 10_000] };
     let limit = Duration::from_secs(if quick { 300 } else { 1_200 });
     let dir = tempfile::tempdir()?;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde_json::Value;
 
 /// Runs `oha --no-tui --output-format json ARGS… URL` and returns its JSON report.
-pub fn run(args: &[&str], url: &str) -> anyhow::Result<Value> {
+pub(crate) fn run(args: &[&str], url: &str) -> anyhow::Result<Value> {
     let out = Command::new("oha")
         .args(["--no-tui", "--output-format", "json"])
         .args(args)
@@ -34,7 +34,7 @@ pub fn run(args: &[&str], url: &str) -> anyhow::Result<Value> {
 }
 
 /// A number of oha's `summary` (e.g. `requestsPerSec`, `average` in seconds).
-pub fn summary(json: &Value, field: &str) -> anyhow::Result<f64> {
+pub(crate) fn summary(json: &Value, field: &str) -> anyhow::Result<f64> {
     json["summary"][field]
         .as_f64()
         .with_context(|| format!("oha's JSON has no summary.{field}"))

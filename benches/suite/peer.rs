@@ -94,7 +94,7 @@ fn idemfuzz_run(
     })
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let binary = schemathesis()?;
     let version = Command::new(&binary)
         .arg("--version")

@@ -87,7 +87,7 @@ fn default_run(server: &StandIn, scenario: &str, dir: &std::path::Path) -> anyho
     })
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let (oha_requests, engine_requests) = if quick { (20, 200) } else { (100, 2000) };
     let server = |split_writes| {
         StandIn::start(Options {

@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 
 /// How the stand-in behaves.
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub(crate) struct Options {
     /// Added to every request before it is handled.
     pub latency: Duration,
     /// Copies of the `things` resource.
@@ -37,7 +37,7 @@ pub struct Options {
 }
 
 /// A running stand-in; stops when dropped.
-pub struct StandIn {
+pub(crate) struct StandIn {
     pub base_url: String,
     arrivals: Arc<Mutex<Vec<Instant>>>,
     /// How long each answered request took the stand-in, from arrival to answer (the added
@@ -48,7 +48,7 @@ pub struct StandIn {
 }
 
 impl StandIn {
-    pub fn start(options: Options) -> anyhow::Result<StandIn> {
+    pub(crate) fn start(options: Options) -> anyhow::Result<StandIn> {
         let arrivals = Arc::new(Mutex::new(Vec::new()));
         let handling = Arc::new(Mutex::new(Vec::new()));
         let app = router(options, Arc::clone(&arrivals), Arc::clone(&handling))?;
@@ -86,17 +86,17 @@ impl StandIn {
     }
 
     /// The arrival times of the requests since the last call (the log is emptied).
-    pub fn take_arrivals(&self) -> Vec<Instant> {
+    pub(crate) fn take_arrivals(&self) -> Vec<Instant> {
         std::mem::take(&mut *self.arrivals.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// How long each request answered since the last call took the stand-in (the log is
     /// emptied).
-    pub fn take_handling(&self) -> Vec<Duration> {
+    pub(crate) fn take_handling(&self) -> Vec<Duration> {
         std::mem::take(&mut *self.handling.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    pub fn openapi_url(&self) -> String {
+    pub(crate) fn openapi_url(&self) -> String {
         format!("{}/openapi.json", self.base_url)
     }
 }
@@ -295,7 +295,7 @@ impl AsyncWrite for SplitWrites {
 
 /// A scenario file with N copies of `scenarios/demo.toml`'s `things` resource, `r1` … `rN`,
 /// under `/r1/things` … `/rN/things`, written to `dir`.
-pub fn scenario(dir: &std::path::Path, resources: usize) -> anyhow::Result<String> {
+pub(crate) fn scenario(dir: &std::path::Path, resources: usize) -> anyhow::Result<String> {
     let demo = std::fs::read_to_string(crate::demo::scenario("demo.toml"))?;
     let (target, resource) = demo
         .split_once("[resources.things]")
@@ -316,10 +316,10 @@ pub fn scenario(dir: &std::path::Path, resources: usize) -> anyhow::Result<Strin
 
 /// The argument that makes the suite's binary serve a stand-in until it is killed, for
 /// profiling runs by hand: `--serve-standin LATENCY_MS,RESOURCES[,split]`.
-pub const SERVE_FLAG: &str = "--serve-standin";
+pub(crate) const SERVE_FLAG: &str = "--serve-standin";
 
 /// Serves the stand-in `spec` describes; prints its base URL and the matching scenario file.
-pub fn serve(spec: &str) -> anyhow::Result<()> {
+pub(crate) fn serve(spec: &str) -> anyhow::Result<()> {
     let mut parts = spec.split(',');
     let latency_ms: u64 = parts.next().context("latency in ms")?.parse()?;
     let resources: usize = parts.next().context("number of resources")?.parse()?;

@@ -9,7 +9,7 @@ const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
 
 /// "met" or "missed", for the target columns.
-pub fn verdict(met: bool) -> String {
+pub(crate) fn verdict(met: bool) -> String {
     if met {
         "met".into()
     } else {
@@ -18,7 +18,7 @@ pub fn verdict(met: bool) -> String {
 }
 
 /// One part of the suite's output.
-pub struct Section {
+pub(crate) struct Section {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -27,7 +27,7 @@ pub struct Section {
 }
 
 impl Section {
-    pub fn new(title: &str, headers: &[&str]) -> Section {
+    pub(crate) fn new(title: &str, headers: &[&str]) -> Section {
         Section {
             title: title.to_string(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
@@ -36,16 +36,16 @@ impl Section {
         }
     }
 
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
-    pub fn note(&mut self, text: impl Into<String>) {
+    pub(crate) fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
     }
 
     /// The section as Markdown: a level-3 heading, the table, the notes as a list.
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         let mut out = format!("### {}\n\n", self.title);
         if !self.headers.is_empty() {
             out.push_str(&format!("| {} |\n", self.headers.join(" | ")));
@@ -68,7 +68,7 @@ impl Section {
 /// Puts the sections between the markers of `path`: a section replaces the one with the same
 /// title, the others stay (so `--only` updates some parts and keeps the rest), new ones are
 /// added at the end.
-pub fn write_between_markers(path: &Path, sections: &[Section]) -> anyhow::Result<()> {
+pub(crate) fn write_between_markers(path: &Path, sections: &[Section]) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
     let (before, rest) = text
         .split_once(BEGIN)

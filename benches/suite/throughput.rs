@@ -137,7 +137,7 @@ fn oha_rate(
 
 /// idemfuzz's HTTP engine as a run builds it (`build_transport` with default settings), on a
 /// multi-thread runtime of its own.
-pub fn engine() -> anyhow::Result<(tokio::runtime::Runtime, Arc<dyn Transport>)> {
+pub(crate) fn engine() -> anyhow::Result<(tokio::runtime::Runtime, Arc<dyn Transport>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -163,7 +163,7 @@ impl Round {
     }
 }
 
-pub fn run(quick: bool) -> anyhow::Result<Section> {
+pub(crate) fn run(quick: bool) -> anyhow::Result<Section> {
     let (rounds, duration) = if quick {
         (3, Duration::from_secs(1))
     } else {

@@ -44,43 +44,43 @@ use crate::session::{CaseError, Session};
 use crate::snapshot::canonical::Canon;
 
 /// Most repetitions any check may be asked for, to keep runs gentle on the API.
-pub const MAX_REPEATS: u32 = 100;
+pub(crate) const MAX_REPEATS: u32 = 100;
 
 /// The two ways a case compares state.
 #[derive(Debug, Clone)]
-pub struct Canons {
+pub(crate) struct Canons {
     /// Declared `ignore` patterns only (used where volatile fields are judged, not ignored).
-    pub declared: Canon,
+    pub(crate) declared: Canon,
     /// Declared plus auto-detected volatile fields.
-    pub full: Canon,
+    pub(crate) full: Canon,
     /// What the fuzz check compares two executions with: `full` plus the members that differ
     /// between two resources created with the same body, measured once before the cases when
     /// the fuzz check runs on the resource (`None`: each fuzz case measures them itself).
-    pub fuzz_cross: Option<Canon>,
+    pub(crate) fuzz_cross: Option<Canon>,
     /// What the fit probe showed about the resource before the cases (measured with the
     /// volatile fields, on the same probe resource); empty when it was not probed.
-    pub fit: Fit,
+    pub(crate) fit: Fit,
 }
 
 /// One case of a check: the session it sends through, its generated values, how it compares
 /// state, and which case it is.
-pub struct Case<'a, 's> {
-    pub session: &'a mut Session<'s>,
-    pub generator: &'a mut BodyGenerator,
-    pub canons: &'a Canons,
+pub(crate) struct Case<'a, 's> {
+    pub(crate) session: &'a mut Session<'s>,
+    pub(crate) generator: &'a mut BodyGenerator,
+    pub(crate) canons: &'a Canons,
     /// Which case this is: generated (its index and seed) or a saved fuzz failure replayed.
     /// Only the fuzz check tells them apart.
-    pub kind: FuzzCase<'a>,
+    pub(crate) kind: FuzzCase<'a>,
     /// How the fuzz check runs (the other checks ignore it).
-    pub fuzz: &'a FuzzSettings,
+    pub(crate) fuzz: &'a FuzzSettings,
     /// When the run's time budget ends (the fuzz check stops shrinking then).
-    pub deadline: Option<Instant>,
+    pub(crate) deadline: Option<Instant>,
 }
 
 /// Which of a check's PUTs carry no precondition: a resource that requires preconditions
 /// (`preconditions_required = true`) answers them 428, so the check cannot run there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnconditionalPuts {
+pub(crate) enum UnconditionalPuts {
     /// None: it sends the preconditions such an API needs, or no PUT at all.
     None,
     /// Its own PUTs.
@@ -92,7 +92,7 @@ pub enum UnconditionalPuts {
 /// A built-in check. Implement it in the check's own file and add the check to
 /// [`crate::checks::table::CHECKS`]; its id and facts ([`CheckId`], [`CheckId::info`]) are data
 /// in the model layer, so that reports can name checks without knowing them.
-pub trait Check: Sync + 'static {
+pub(crate) trait Check: Sync + 'static {
     /// The check's id.
     const ID: CheckId;
     /// Which of its PUTs carry no precondition.
@@ -162,14 +162,14 @@ pub trait Check: Sync + 'static {
 /// What judging one case gave: its violations, and why it observed nothing the check judges
 /// (then the case is inconclusive unless a violation at warning level or above was found).
 #[derive(Debug, Clone, Default)]
-pub struct Judged {
-    pub violations: Vec<Violation>,
-    pub unobserved: Option<String>,
+pub(crate) struct Judged {
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) unobserved: Option<String>,
 }
 
 impl Judged {
     /// Violations only (every observation made).
-    pub fn observed(violations: Vec<Violation>) -> Judged {
+    pub(crate) fn observed(violations: Vec<Violation>) -> Judged {
         Judged {
             violations,
             unobserved: None,
@@ -178,7 +178,7 @@ impl Judged {
 }
 
 /// A check as the table holds it: [`Check`] without its types, implemented for every `Check`.
-pub trait AnyCheck: Sync {
+pub(crate) trait AnyCheck: Sync {
     /// The check's id.
     fn id(&self) -> CheckId;
 
@@ -207,15 +207,15 @@ pub trait AnyCheck: Sync {
 
 /// Why requests released together or left unread cannot reach a target: a proxy carries its
 /// requests, and idemfuzz never opens the connections of its own those need around the proxy.
-pub const PROXIED: &str = "a proxy carries the requests to this target (--proxy, or HTTP_PROXY / HTTPS_PROXY / ALL_PROXY), and requests released together or left unread need connections of their own, which idemfuzz never opens around the proxy; to run it, list the target's host in NO_PROXY";
+pub(crate) const PROXIED: &str = "a proxy carries the requests to this target (--proxy, or HTTP_PROXY / HTTPS_PROXY / ALL_PROXY), and requests released together or left unread need connections of their own, which idemfuzz never opens around the proxy; to run it, list the target's host in NO_PROXY";
 
 /// The options of a check that has none but `enabled`: its table is only checked.
-pub fn no_options(table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
+pub(crate) fn no_options(table: &OptionsTable<'_>) -> Result<(), ScenarioError> {
     table.doc::<ToggleDoc>().map(|_| ())
 }
 
 /// The options of `check` on `resource`, read once per resource.
-pub fn options_of<C: Check>(
+pub(crate) fn options_of<C: Check>(
     check: &C,
     resource: &Resource,
 ) -> Result<Arc<C::Options>, ScenarioError> {

@@ -7,12 +7,12 @@ use crate::model::check::CheckId;
 use crate::scenario::Resource;
 
 /// Checks whose every judgement counts items in the collection.
-pub fn observes_only_the_collection(check: CheckId) -> bool {
+pub(crate) fn observes_only_the_collection(check: CheckId) -> bool {
     matches!(check, CheckId::PostRetry | CheckId::ConcurrentPostKey)
 }
 
 /// Checks that read the collection for some of their rules.
-pub fn reads_the_collection(check: CheckId) -> bool {
+pub(crate) fn reads_the_collection(check: CheckId) -> bool {
     observes_only_the_collection(check)
         || matches!(
             check,
@@ -32,13 +32,13 @@ const NO_LISTING: &str =
     "the scenario declares that the collection has no listing (`[listing] format = \"none\"`)";
 
 /// Why a check does not run on a resource whose collection cannot be listed.
-pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
     (resource.unlistable() && observes_only_the_collection(check))
         .then(|| format!("{NO_LISTING}, and this check observes only the collection"))
 }
 
 /// The note of a check that runs without its collection rules.
-pub fn notes(check: CheckId, resource: &Resource) -> Vec<String> {
+pub(crate) fn notes(check: CheckId, resource: &Resource) -> Vec<String> {
     if resource.unlistable() && reads_the_collection(check) {
         vec![format!("its collection rules judged nothing: {NO_LISTING}")]
     } else {

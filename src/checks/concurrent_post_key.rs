@@ -18,7 +18,7 @@ use crate::scenario::{IdempotencyKey, OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Session};
 
 /// The check.
-pub struct ConcurrentPostKey;
+pub(crate) struct ConcurrentPostKey;
 
 impl Check for ConcurrentPostKey {
     const ID: CheckId = CheckId::ConcurrentPostKey;
@@ -79,7 +79,7 @@ impl Check for ConcurrentPostKey {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     if resource.post_id.is_none() {
         return Some("the collection accepts no POST (set `post_id` to declare it)".into());
     }
@@ -94,20 +94,20 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub key: IdempotencyKey,
+pub(crate) struct Record {
+    pub(crate) key: IdempotencyKey,
     /// The K POSTs, in client order.
-    pub answers: Vec<Exchange>,
+    pub(crate) answers: Vec<Exchange>,
     /// A retry with the same key once all K had answered (plus its own retries while it was
     /// answered "in flight").
-    pub settled: Vec<Exchange>,
+    pub(crate) settled: Vec<Exchange>,
     /// Ids of listed items holding the body that appeared during the case (`None`: the
     /// collection could not be read).
-    pub created: Option<Vec<String>>,
+    pub(crate) created: Option<Vec<String>>,
 }
 
 /// Counts items holding body B; K keyed POSTs of B together; a keyed retry; counts again.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     key: &IdempotencyKey,
@@ -133,7 +133,7 @@ pub async fn execute(
 }
 
 /// The oracle.
-pub fn judge(record: &Record) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record) -> Vec<Violation> {
     let header = &record.key.header;
     let Some(stored) = record.settled.last() else {
         return Vec::new();

@@ -21,7 +21,7 @@ use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 /// The check.
-pub struct ConcurrentPut;
+pub(crate) struct ConcurrentPut;
 
 impl Check for ConcurrentPut {
     const ID: CheckId = CheckId::ConcurrentPut;
@@ -93,7 +93,7 @@ impl Check for ConcurrentPut {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     if !resource.supports(Method::Put) {
         return Some("the resource declares no PUT".into());
     }
@@ -108,26 +108,26 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub id: String,
+pub(crate) struct Record {
+    pub(crate) id: String,
     /// The K PUTs to the new id, in client order.
-    pub creating: Vec<Exchange>,
-    pub item_after_create: ItemSnapshot,
-    pub collection_after_create: CollectionSnapshot,
+    pub(crate) creating: Vec<Exchange>,
+    pub(crate) item_after_create: ItemSnapshot,
+    pub(crate) collection_after_create: CollectionSnapshot,
     /// One PUT of the same body to another new id: the state one PUT gives.
-    pub reference_id: String,
-    pub reference: ItemSnapshot,
+    pub(crate) reference_id: String,
+    pub(crate) reference: ItemSnapshot,
     /// The top-level members of the body: the part of two resources' states that compares.
-    pub members: Vec<String>,
+    pub(crate) members: Vec<String>,
     /// The K PUTs to the existing resource, in client order.
-    pub replacing: Vec<Exchange>,
-    pub item_after_replace: ItemSnapshot,
-    pub collection_after_replace: CollectionSnapshot,
+    pub(crate) replacing: Vec<Exchange>,
+    pub(crate) item_after_replace: ItemSnapshot,
+    pub(crate) collection_after_replace: CollectionSnapshot,
 }
 
 /// One PUT of body A to a fresh id (the reference); K PUTs of A to a new id together;
 /// snapshots; K PUTs of A to that id together; snapshots.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -185,7 +185,7 @@ async fn reference(
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let clients = record.creating.len();
     if !record.creating.iter().any(|e| e.response.is_success()) {
         return vec![

@@ -51,7 +51,7 @@ use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
 /// The check.
-pub struct ConditionalWrite;
+pub(crate) struct ConditionalWrite;
 
 impl Check for ConditionalWrite {
     const ID: CheckId = CheckId::ConditionalWrite;
@@ -187,25 +187,25 @@ const NOT_412: &str = "not-412";
 
 /// Why the check cannot run on a resource, if it cannot. With neither `etags = true` nor a
 /// version token it still sends the two `*` probes, which need neither.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".into())
 }
 
 /// The cause every finding of an ignored `If-Match` shares, across checks: the report groups
 /// them into one finding (`lost-update` sets it too).
-pub const IF_MATCH_IGNORED: &str = "if-match-ignored";
+pub(crate) const IF_MATCH_IGNORED: &str = "if-match-ignored";
 
 /// The cause every finding of a stale version token applied shares, across checks
 /// (`lost-update`'s "both writes succeeded" with the token alone sets it too).
-pub const VERSION_TOKEN_IGNORED: &str = "version-token-ignored";
+pub(crate) const VERSION_TOKEN_IGNORED: &str = "version-token-ignored";
 
 /// The skip reason of a resource with neither ETags nor a version token, for the checks that
 /// need one (`lost-update`; `conditional-write` still sends its `*` probes there).
-pub const NO_PRECONDITION: &str = "the scenario declares neither ETag support (`etags = true`) nor a version token ([resources.NAME.version])";
+pub(crate) const NO_PRECONDITION: &str = "the scenario declares neither ETag support (`etags = true`) nor a version token ([resources.NAME.version])";
 
 /// How the probes name the version they were written against.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Via {
+pub(crate) enum Via {
     /// `If-Match` / `If-None-Match` with the ETag of a GET (`etags = true`); with neither
     /// ETags nor a version token only the `*` probes, which need no tag.
     EntityTag,
@@ -215,7 +215,7 @@ pub enum Via {
 
 impl Via {
     /// How a resource's probes name versions.
-    pub fn of(resource: &Resource) -> Via {
+    pub(crate) fn of(resource: &Resource) -> Via {
         match &resource.version {
             Some(version) if !resource.conditional.etags => Via::VersionToken {
                 member: version.member.to_string(),
@@ -227,7 +227,7 @@ impl Via {
 
 /// One conditional request the case sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Probe {
+pub(crate) enum Probe {
     /// PUT with the current strong tag in `If-Match`: must succeed.
     CurrentPut,
     /// PUT with a tag that was current before the last change.
@@ -265,7 +265,7 @@ enum Header {
 
 impl Probe {
     /// What was sent, for titles: "a PUT with a stale If-Match".
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Probe::CurrentPut => "a PUT with the current ETag in If-Match",
             Probe::StalePut => "a PUT with a stale If-Match",
@@ -381,45 +381,45 @@ const STALE_TOKEN_RULE: &str = "409 or 412 and nothing changed: a stale version 
 
 /// The state a probe is judged on.
 #[derive(Debug, Clone, PartialEq)]
-pub struct State {
+pub(crate) struct State {
     /// The item's GET (`None` where reading the item could itself create it: a never-created
     /// id, which is judged by the collection only).
-    pub item: Option<ItemSnapshot>,
+    pub(crate) item: Option<ItemSnapshot>,
     /// Whether the collection lists the id (`None`: no readable list).
-    pub listed: Option<bool>,
+    pub(crate) listed: Option<bool>,
 }
 
 /// One probe: its exchange, the body it sent, and the state before and after.
 #[derive(Debug, Clone)]
-pub struct Outcome {
-    pub probe: Probe,
-    pub exchange: Exchange,
-    pub body: Option<Value>,
-    pub before: State,
-    pub after: State,
+pub(crate) struct Outcome {
+    pub(crate) probe: Probe,
+    pub(crate) exchange: Exchange,
+    pub(crate) body: Option<Value>,
+    pub(crate) before: State,
+    pub(crate) after: State,
     /// True when the request would not have succeeded without its precondition header either
     /// (its body carried a stale version token, or none to an existing resource): then any
     /// refusal is the precondition failure (RFC 9110 §13.2.1), not only 412.
-    pub moot: bool,
+    pub(crate) moot: bool,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     /// How the probes named versions.
-    pub via: Via,
+    pub(crate) via: Via,
     /// The `ETag` field of the first GET, as sent.
-    pub initial_etag: Option<String>,
+    pub(crate) initial_etag: Option<String>,
     /// Whether the scenario declares ETag support (`etags = true`): without it the probes that
     /// need a tag do not run, and a missing ETag is no finding.
-    pub etags_declared: bool,
+    pub(crate) etags_declared: bool,
     /// The version token the first GET showed (resources with `version`).
-    pub initial_token: Option<Value>,
-    pub outcomes: Vec<Outcome>,
+    pub(crate) initial_token: Option<Value>,
+    pub(crate) outcomes: Vec<Outcome>,
 }
 
 /// The probes of one case, in order (see the module documentation).
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -713,7 +713,7 @@ fn listed(resource: &Resource, items: Option<&[Value]>, id: &str) -> Option<bool
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let mut found: Vec<Violation> = match &record.via {
         Via::EntityTag if record.etags_declared => tag_findings(record.initial_etag.as_deref())
             .into_iter()

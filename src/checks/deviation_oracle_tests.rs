@@ -170,7 +170,6 @@ fn etag_stability_flags_a_strong_tag_kept_across_a_same_length_change() {
             read(tags[3], b.clone()),
             read(tags[4], c.clone()),
         ],
-        puts: Vec::new(),
     };
     let content = ["\"1\"", "\"1\"", "\"1\"", "\"2\"", "\"3\""];
     assert!(etag_stability::judge(&record(content)).is_empty());

@@ -3,16 +3,16 @@
 
 /// One entity tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntityTag {
-    pub weak: bool,
+pub(crate) struct EntityTag {
+    pub(crate) weak: bool,
     /// The opaque tag with its quotes, e.g. `"abc"`.
-    pub opaque: String,
+    pub(crate) opaque: String,
 }
 
 impl EntityTag {
     /// Parses one `entity-tag` (surrounding whitespace allowed); `None` when the text is not
     /// `"opaque"` or `W/"opaque"` with only `etagc` characters between the quotes.
-    pub fn parse(text: &str) -> Option<EntityTag> {
+    pub(crate) fn parse(text: &str) -> Option<EntityTag> {
         let text = text.trim();
         let (weak, quoted) = match text.strip_prefix("W/") {
             Some(rest) => (true, rest),
@@ -26,7 +26,7 @@ impl EntityTag {
     }
 
     /// The field value: `W/"x"` or `"x"`.
-    pub fn field(&self) -> String {
+    pub(crate) fn field(&self) -> String {
         if self.weak {
             format!("W/{}", self.opaque)
         } else {
@@ -35,7 +35,7 @@ impl EntityTag {
     }
 
     /// The same opaque tag, weak.
-    pub fn weakened(&self) -> EntityTag {
+    pub(crate) fn weakened(&self) -> EntityTag {
         EntityTag {
             weak: true,
             opaque: self.opaque.clone(),

@@ -11,26 +11,26 @@ use crate::model::fit::FitLine;
 
 /// What the fit probe of one resource showed (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Fit {
+pub(crate) struct Fit {
     /// The probe's lines for the report, in order.
-    pub lines: Vec<FitLine>,
+    pub(crate) lines: Vec<FitLine>,
     /// Why an item cannot be read back after it was created (a 3xx, a 404, not JSON).
-    pub item_unreadable: Option<String>,
+    pub(crate) item_unreadable: Option<String>,
     /// Why the item read back does not show what the client sent (the API ignores the body).
-    pub body_not_reflected: Option<String>,
+    pub(crate) body_not_reflected: Option<String>,
     /// Why the collection shows none of the run's items (unreadable, or not listed).
-    pub not_listed: Option<String>,
+    pub(crate) not_listed: Option<String>,
     /// Why a GET of an id never created proves nothing (the API answers 2xx for any id).
-    pub answers_unknown_ids: Option<String>,
+    pub(crate) answers_unknown_ids: Option<String>,
     /// Why an unconditional PUT to an existing resource is refused (a version token needed).
-    pub update_needs_token: Option<String>,
+    pub(crate) update_needs_token: Option<String>,
     /// Why an unconditional DELETE is refused (a version token needed).
-    pub delete_needs_token: Option<String>,
+    pub(crate) delete_needs_token: Option<String>,
 }
 
 /// An observation a check cannot judge without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
+pub(crate) enum Need {
     /// A GET of an item it created answers 2xx with a readable (JSON) representation.
     ItemReadable,
     /// ... which shows the members the client sent (implies [`Need::ItemReadable`]).
@@ -47,7 +47,7 @@ pub enum Need {
 
 impl Fit {
     /// Why the first of `needs` the API cannot meet is unmet, if one is.
-    pub fn unmet(&self, needs: &[Need]) -> Option<String> {
+    pub(crate) fn unmet(&self, needs: &[Need]) -> Option<String> {
         needs.iter().find_map(|need| self.why_not(*need))
     }
 
@@ -72,7 +72,7 @@ impl Fit {
     /// needs a version token: then a write whose precondition fails may be refused with the
     /// status the request without its precondition gets (409, 428), not only 412 (RFC 9110
     /// §13.2.1).
-    pub fn needs_version_token(&self) -> bool {
+    pub(crate) fn needs_version_token(&self) -> bool {
         self.update_needs_token.is_some() || self.delete_needs_token.is_some()
     }
 }

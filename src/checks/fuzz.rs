@@ -27,7 +27,7 @@ use crate::snapshot::canonical::Canon;
 /// it judges while it runs (confirming and shrinking a failure need new executions), so its
 /// `execute` calls the pure oracle (`crate::fuzz::oracle`) and its `judge` hands the findings
 /// on.
-pub struct Fuzz;
+pub(crate) struct Fuzz;
 
 impl Check for Fuzz {
     const ID: CheckId = CheckId::Fuzz;
@@ -78,7 +78,7 @@ impl Check for Fuzz {
 }
 
 /// Why the fuzzer cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!Capabilities::of(resource).can_write()).then(|| {
         "the resource declares no write the fuzzer could send (PUT, POST, DELETE or PATCH)".into()
     })
@@ -86,14 +86,14 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 
 /// The canonical form two executions are compared with: `full`, and the members that differ
 /// between two resources created with the same body (`per_instance`, as JSON pointers).
-pub fn cross_canon(full: &Canon, per_instance: &[String]) -> Canon {
+pub(crate) fn cross_canon(full: &Canon, per_instance: &[String]) -> Canon {
     let mut cross = full.clone();
     cross.ignore.extend(pointer::patterns(per_instance));
     cross
 }
 
 /// What one case of the fuzz check runs.
-pub enum FuzzCase<'a> {
+pub(crate) enum FuzzCase<'a> {
     Replay(&'a SavedFailure),
     /// The `index`-th generated case of the resource (0-based), with its seed.
     Generated {
@@ -104,7 +104,7 @@ pub enum FuzzCase<'a> {
 
 /// Runs one case: knows which members differ between two resources (measured before the
 /// cases, or now when that failed), then replays or generates.
-pub async fn run_case(
+pub(crate) async fn run_case(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     canons: &Canons,

@@ -25,13 +25,13 @@ use crate::snapshot::canonical::{Canon, differing_leaves};
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 /// The check.
-pub struct GetSafety;
+pub(crate) struct GetSafety;
 
 /// `[resources.NAME.checks.get-safety]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetSafetyOptions {
+pub(crate) struct GetSafetyOptions {
     /// How many times each safe method is repeated.
-    pub repeats: u32,
+    pub(crate) repeats: u32,
 }
 
 impl Default for GetSafetyOptions {
@@ -133,30 +133,30 @@ impl Check for GetSafety {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Get)).then(|| "the resource declares no GET".to_string())
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     /// Two back-to-back GETs before the safe requests.
-    pub probe_a: ItemSnapshot,
-    pub probe_b: ItemSnapshot,
-    pub collection_before: CollectionSnapshot,
+    pub(crate) probe_a: ItemSnapshot,
+    pub(crate) probe_b: ItemSnapshot,
+    pub(crate) collection_before: CollectionSnapshot,
     /// The safe requests sent, in order.
-    pub safe_requests: Vec<Method>,
-    pub item_after: ItemSnapshot,
-    pub collection_after: CollectionSnapshot,
-    pub missing_id: String,
-    pub missing_get: Exchange,
-    pub missing_get_again: Exchange,
+    pub(crate) safe_requests: Vec<Method>,
+    pub(crate) item_after: ItemSnapshot,
+    pub(crate) collection_after: CollectionSnapshot,
+    pub(crate) missing_id: String,
+    pub(crate) missing_get: Exchange,
+    pub(crate) missing_get_again: Exchange,
     /// The collection after the GETs of the never-created id.
-    pub collection_after_missing: CollectionSnapshot,
+    pub(crate) collection_after_missing: CollectionSnapshot,
 }
 
 /// Create; GET twice; snapshot collection; GET/HEAD/OPTIONS × N; snapshot; GET a fresh id.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     options: &GetSafetyOptions,
@@ -231,7 +231,7 @@ async fn probe_missing(
 }
 
 /// The oracle. `canon` carries only the declared ignore patterns.
-pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let canon = with_clock_fields(canon, record);
     let mut found = Vec::new();
     let label = format!("after {} safe requests", record.safe_requests.len());

@@ -23,13 +23,13 @@ use crate::scenario::{OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Req, Session};
 
 /// The check.
-pub struct HeadParity;
+pub(crate) struct HeadParity;
 
 /// `[resources.NAME.checks.head-parity]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeadParityOptions {
+pub(crate) struct HeadParityOptions {
     /// Lower-case header names compared between GET and HEAD.
-    pub headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
 }
 
 impl Default for HeadParityOptions {
@@ -115,29 +115,29 @@ impl Check for HeadParity {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Head)).then(|| "the resource declares no HEAD".to_string())
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub get: Exchange,
-    pub head: Exchange,
+pub(crate) struct Record {
+    pub(crate) get: Exchange,
+    pub(crate) head: Exchange,
     /// GET and HEAD of a never-created id (`None` in records made before they were sent).
-    pub missing: Option<Pair>,
+    pub(crate) missing: Option<Pair>,
 }
 
 /// A GET and a HEAD of one URL, with nothing in between.
 #[derive(Debug, Clone)]
-pub struct Pair {
-    pub get: Exchange,
-    pub head: Exchange,
+pub(crate) struct Pair {
+    pub(crate) get: Exchange,
+    pub(crate) head: Exchange,
 }
 
 /// Create, then GET and HEAD the item with nothing in between; then GET and HEAD a fresh
 /// run-owned id nothing was sent to.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -169,7 +169,7 @@ async fn pair(session: &mut Session<'_>, id: &str, what: &str) -> Result<Pair, C
 }
 
 /// The oracle.
-pub fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, options: &HeadParityOptions) -> Vec<Violation> {
     let (get, head) = (&record.get.response, &record.head.response);
     let mut found = Vec::new();
     let mismatch = [

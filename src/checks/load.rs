@@ -9,7 +9,10 @@ use crate::env::EnvSnapshot;
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Loads and validates every scenario the paths name (see [`scenario::load_paths`]).
-pub fn load_paths(paths: &[PathBuf], env: &EnvSnapshot) -> Result<Vec<Scenario>, ScenarioError> {
+pub(crate) fn load_paths(
+    paths: &[PathBuf],
+    env: &EnvSnapshot,
+) -> Result<Vec<Scenario>, ScenarioError> {
     scenario::load_paths_with(paths, env, table::validate)
 }
 

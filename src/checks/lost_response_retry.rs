@@ -27,7 +27,7 @@ use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 /// The check.
-pub struct LostResponseRetry;
+pub(crate) struct LostResponseRetry;
 
 impl Check for LostResponseRetry {
     const ID: CheckId = CheckId::LostResponseRetry;
@@ -146,14 +146,14 @@ fn post_outline(resource: &Resource) -> Outline {
 
 /// How the POST part runs on a resource.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PostMode {
+pub(crate) enum PostMode {
     Keyed(IdempotencyKey),
     Unkeyed,
     NotRun(String),
 }
 
 /// Why the PUT part cannot run on a resource, if it cannot.
-pub fn put_part_skip(resource: &Resource) -> Option<String> {
+pub(crate) fn put_part_skip(resource: &Resource) -> Option<String> {
     if !resource.supports(Method::Put) {
         Some("the resource declares no PUT".into())
     } else if resource.create != CreateMode::Put {
@@ -166,7 +166,7 @@ pub fn put_part_skip(resource: &Resource) -> Option<String> {
 }
 
 /// How the POST part runs on a resource.
-pub fn post_mode(resource: &Resource) -> PostMode {
+pub(crate) fn post_mode(resource: &Resource) -> PostMode {
     if resource.post_id.is_none() {
         return PostMode::NotRun("the collection accepts no POST (no `post_id`)".into());
     }
@@ -183,7 +183,7 @@ pub fn post_mode(resource: &Resource) -> PostMode {
 }
 
 /// Why the check cannot run on a resource, if neither part can.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     match (put_part_skip(resource), post_mode(resource)) {
         (Some(put), PostMode::NotRun(post)) => Some(format!("PUT part: {put}; POST part: {post}")),
         _ => None,
@@ -191,7 +191,7 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 }
 
 /// Notes for the report about parts that do not run, or run without a key.
-pub fn notes(resource: &Resource) -> Vec<String> {
+pub(crate) fn notes(resource: &Resource) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(reason) = put_part_skip(resource) {
         notes.push(format!("PUT part not run: {reason}"));
@@ -208,58 +208,54 @@ pub fn notes(resource: &Resource) -> Vec<String> {
 
 /// A PUT and its retry.
 #[derive(Debug, Clone)]
-pub struct PutRetry {
-    pub id: String,
-    /// The PUT whose answer was not read.
-    pub first: Exchange,
-    pub retry: Exchange,
-    pub after: ItemSnapshot,
+pub(crate) struct PutRetry {
+    pub(crate) id: String,
+    pub(crate) retry: Exchange,
+    pub(crate) after: ItemSnapshot,
 }
 
 /// The PUT part.
 #[derive(Debug, Clone)]
-pub struct PutRetries {
-    pub lost: PutRetry,
-    pub in_flight: PutRetry,
+pub(crate) struct PutRetries {
+    pub(crate) lost: PutRetry,
+    pub(crate) in_flight: PutRetry,
     /// One PUT of the same body to a fresh id: the state of one application.
-    pub reference_id: String,
-    pub reference: ItemSnapshot,
+    pub(crate) reference_id: String,
+    pub(crate) reference: ItemSnapshot,
     /// The top-level members of the body: the part of two resources' states that compares.
-    pub members: Vec<String>,
-    pub collection: CollectionSnapshot,
+    pub(crate) members: Vec<String>,
+    pub(crate) collection: CollectionSnapshot,
 }
 
 /// A POST and its retries.
 #[derive(Debug, Clone)]
-pub struct PostRetry {
-    /// The POST whose answer was not read.
-    pub first: Exchange,
+pub(crate) struct PostRetry {
     /// The retries, in order (more than one when the API answered "in flight").
-    pub retries: Vec<Exchange>,
+    pub(crate) retries: Vec<Exchange>,
     /// Ids of listed items holding the body that appeared during the step.
-    pub created: Option<Vec<String>>,
+    pub(crate) created: Option<Vec<String>>,
     /// Those of them the case could not adopt (left behind).
-    pub orphans: Vec<String>,
+    pub(crate) orphans: Vec<String>,
 }
 
 /// The POST part: with a key, a lost-response retry and an in-flight retry; without one
 /// (`key` is `None`), a lost-response retry only.
 #[derive(Debug, Clone)]
-pub struct PostRetries {
-    pub key: Option<IdempotencyKey>,
-    pub lost: PostRetry,
-    pub in_flight: Option<PostRetry>,
+pub(crate) struct PostRetries {
+    pub(crate) key: Option<IdempotencyKey>,
+    pub(crate) lost: PostRetry,
+    pub(crate) in_flight: Option<PostRetry>,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub put: Option<PutRetries>,
-    pub post: Option<PostRetries>,
+pub(crate) struct Record {
+    pub(crate) put: Option<PutRetries>,
+    pub(crate) post: Option<PostRetries>,
 }
 
 /// Runs the parts the resource supports.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -314,7 +310,7 @@ async fn execute_put(
 async fn put_lost(session: &mut Session<'_>, body: &Value) -> Result<PutRetry, CaseError> {
     let id = session.fresh_id();
     let put = Req::new(Method::Put, session.resource.item_path(&id)).body(body);
-    let first = session
+    session
         .send_lost(
             "PUT body A to a new id; connection closed before the answer was read (lost response)",
             put.clone(),
@@ -327,7 +323,6 @@ async fn put_lost(session: &mut Session<'_>, body: &Value) -> Result<PutRetry, C
         .get_item(&id, "snapshot after the retry (lost response)")
         .await?;
     Ok(PutRetry {
-        first: session.exchange(first).clone(),
         retry: session.exchange(retry).clone(),
         id,
         after,
@@ -346,12 +341,11 @@ async fn put_in_flight(session: &mut Session<'_>, body: &Value) -> Result<PutRet
     let retry = session
         .send("retry: the same PUT while the first is in flight", put)
         .await?;
-    let first = session.abandon(unanswered).await?;
+    session.abandon(unanswered).await?;
     let after = session
         .get_item(&id, "snapshot after the retry (in flight)")
         .await?;
     Ok(PutRetry {
-        first: session.exchange(first).clone(),
         retry: session.exchange(retry).clone(),
         id,
         after,
@@ -382,17 +376,16 @@ async fn keyed_lost(
     let value = steps::fresh_key(session);
     let post = steps::keyed_post(session.resource, key, &value, body);
     let before = steps::ids_holding(session, body, "count resources with body B before").await?;
-    let first = session
+    session
         .send_lost(
             "POST body B with a new key; connection closed before the answer was read (lost response)",
             post.clone(),
         )
         .await?;
-    let first = session.exchange(first).clone();
     let retry = "retry: the same key and body after the lost response";
     let retries = steps::post_until_settled(session, key, &post, retry).await?;
     let after = steps::ids_holding(session, body, "count resources with body B after").await?;
-    Ok(finish_post(session, first, retries, before, after))
+    Ok(finish_post(session, retries, before, after))
 }
 
 async fn keyed_in_flight(
@@ -417,14 +410,13 @@ async fn keyed_in_flight(
         .await?;
     session.adopt_created(retry).await?;
     let mut retries = vec![session.exchange(retry).clone()];
-    let first = session.abandon(unanswered).await?;
-    let first = session.exchange(first).clone();
+    session.abandon(unanswered).await?;
     if key.in_flight_statuses.contains(&retries[0].response.status) {
         let again = "retry again: the first has answered meanwhile";
         retries.extend(steps::post_until_settled(session, key, &post, again).await?);
     }
     let after = steps::ids_holding(session, body, "count resources with body C after").await?;
-    Ok(finish_post(session, first, retries, before, after))
+    Ok(finish_post(session, retries, before, after))
 }
 
 async fn execute_unkeyed(
@@ -434,13 +426,12 @@ async fn execute_unkeyed(
     let body = generator.generate(&session.resource.body);
     let post = Req::new(Method::Post, session.resource.collection.clone()).body(&body);
     let before = steps::ids_holding(session, &body, "count resources with body D before").await?;
-    let first = session
+    session
         .send_lost(
             "POST body D without a key; connection closed before the answer was read (lost response)",
             post,
         )
         .await?;
-    let first = session.exchange(first).clone();
     let (retry, _) = session
         .post(
             &body,
@@ -450,13 +441,12 @@ async fn execute_unkeyed(
         .await?;
     let retries = vec![session.exchange(retry).clone()];
     let after = steps::ids_holding(session, &body, "count resources with body D after").await?;
-    Ok(finish_post(session, first, retries, before, after))
+    Ok(finish_post(session, retries, before, after))
 }
 
 /// What a POST step created, and which of it the case could not adopt.
 fn finish_post(
     session: &Session<'_>,
-    first: Exchange,
     retries: Vec<Exchange>,
     before: Option<Vec<String>>,
     after: Option<Vec<String>>,
@@ -470,7 +460,6 @@ fn finish_post(
         .cloned()
         .collect();
     PostRetry {
-        first,
         retries,
         created,
         orphans,
@@ -494,7 +483,7 @@ const IN_FLIGHT: Round = Round {
 };
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon, id_field: &IdField) -> Vec<Violation> {
     let mut found = Vec::new();
     if let Some(put) = &record.put {
         for (round, retry) in [(AFTER_LOST, &put.lost), (IN_FLIGHT, &put.in_flight)] {

@@ -30,7 +30,7 @@ use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
 /// The check.
-pub struct LostUpdate;
+pub(crate) struct LostUpdate;
 
 impl Check for LostUpdate {
     const ID: CheckId = CheckId::LostUpdate;
@@ -95,7 +95,7 @@ impl Check for LostUpdate {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     if !resource.conditional.etags && resource.version.is_none() {
         return Some(NO_PRECONDITION.into());
     }
@@ -104,27 +104,27 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 
 /// The two clients' writes.
 #[derive(Debug, Clone)]
-pub struct Writes {
-    pub bodies: [Value; 2],
-    pub exchanges: Vec<Exchange>,
-    pub after: ItemSnapshot,
+pub(crate) struct Writes {
+    pub(crate) bodies: [Value; 2],
+    pub(crate) exchanges: Vec<Exchange>,
+    pub(crate) after: ItemSnapshot,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     /// How the two writes name the version they were written against.
-    pub via: Via,
+    pub(crate) via: Via,
     /// The `ETag` field both clients read.
-    pub etag: Option<String>,
+    pub(crate) etag: Option<String>,
     /// The version token both clients read (resources with `version`).
-    pub token: Option<Value>,
+    pub(crate) token: Option<Value>,
     /// `None` when the tag was missing, malformed or weak (no write was sent).
-    pub writes: Option<Writes>,
+    pub(crate) writes: Option<Writes>,
 }
 
 /// Create; GET the tag (or token); PUT X and PUT Y with it, together; GET.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -209,7 +209,7 @@ fn describe(via: &Via) -> &'static str {
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let Some(writes) = &record.writes else {
         return vec![match &record.via {
             Via::EntityTag => untestable(record.etag.as_deref()),

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-pub use crate::snapshot::holds::{holds, same};
+pub(crate) use crate::snapshot::holds::holds;
 
 use crate::scenario::IdField;
 use crate::scenario::representation::{byte_string, xml_escape};
@@ -13,7 +13,7 @@ use crate::snapshot::opaque::Content;
 /// Whether an opaque representation (see [`crate::snapshot::opaque`]) holds what a body sent:
 /// its content is the text or bytes sent, or — for a template's slots or form fields — holds
 /// every value's text. `None` when the snapshot is not opaque (judge it as JSON).
-pub fn opaque_holds(item: &ItemSnapshot, sent: &Value) -> Option<bool> {
+pub(crate) fn opaque_holds(item: &ItemSnapshot, sent: &Value) -> Option<bool> {
     let opaque = item.opaque.as_ref()?;
     if !item.exists() {
         return Some(false);
@@ -37,7 +37,7 @@ pub fn opaque_holds(item: &ItemSnapshot, sent: &Value) -> Option<bool> {
 }
 
 /// The ids (as text) of the items that hold `body`, in listing order.
-pub fn ids_holding(items: &[Value], body: &Value, id_field: &IdField) -> Vec<String> {
+pub(crate) fn ids_holding(items: &[Value], body: &Value, id_field: &IdField) -> Vec<String> {
     items
         .iter()
         .filter(|item| holds(item, body))
@@ -46,7 +46,7 @@ pub fn ids_holding(items: &[Value], body: &Value, id_field: &IdField) -> Vec<Str
 }
 
 /// How many items carry `id` at `id_field`.
-pub fn rows_with_id(items: &[Value], id: &str, id_field: &IdField) -> usize {
+pub(crate) fn rows_with_id(items: &[Value], id: &str, id_field: &IdField) -> usize {
     items
         .iter()
         .filter(|item| id_field.read(item).is_some_and(|found| found == id))
@@ -54,7 +54,7 @@ pub fn rows_with_id(items: &[Value], id: &str, id_field: &IdField) -> usize {
 }
 
 /// Top-level member names of the bodies, sorted, without duplicates.
-pub fn member_names(bodies: &[&Value]) -> Vec<String> {
+pub(crate) fn member_names(bodies: &[&Value]) -> Vec<String> {
     let mut names: Vec<String> = bodies
         .iter()
         .filter_map(|b| b.as_object())
@@ -68,7 +68,7 @@ pub fn member_names(bodies: &[&Value]) -> Vec<String> {
 /// An item state (`{"status", "body"}`) with the body reduced to the client-controlled
 /// members: what comparing two different resources can judge (the server's own per-resource
 /// members, such as ids and creation times, legitimately differ).
-pub fn client_part(mut state: Value, members: &[String]) -> Value {
+pub(crate) fn client_part(mut state: Value, members: &[String]) -> Value {
     if let Some(Value::Object(body)) = state.get_mut("body") {
         let kept: serde_json::Map<String, Value> = std::mem::take(body)
             .into_iter()

@@ -1,41 +1,41 @@
 //! The built-in checks (their ids and metadata are data: [`crate::model::check`]), each whole
-//! in its own module as an implementation of [`check::Check`], and the [`table`] that lists
+//! in its own module as an implementation of `check::Check`, and the `table` that lists
 //! them.
 //!
 //! A check has two halves: `execute` drives the requests through a
-//! [`crate::session::Session`] and returns a typed record; `judge` is a pure function from
+//! `crate::session::Session` and returns a typed record; `judge` is a pure function from
 //! that record to findings, unit-tested without a network.
 
-pub mod check;
-pub mod collection;
-pub mod concurrent_post_key;
-pub mod concurrent_put;
-pub mod conditional_write;
-pub mod etag;
-pub mod etag_stability;
-pub mod fit;
-pub mod fuzz;
-pub mod get_safety;
-pub mod head_parity;
+pub(crate) mod check;
+pub(crate) mod collection;
+pub(crate) mod concurrent_post_key;
+pub(crate) mod concurrent_put;
+pub(crate) mod conditional_write;
+pub(crate) mod etag;
+pub(crate) mod etag_stability;
+pub(crate) mod fit;
+pub(crate) mod fuzz;
+pub(crate) mod get_safety;
+pub(crate) mod head_parity;
 pub mod load;
-pub mod lost_response_retry;
-pub mod lost_update;
-pub mod matching;
-pub mod outline;
-pub mod partial_put;
-pub mod post_put_creation;
-pub mod post_retry;
-pub mod put_after_delete;
-pub mod repeat_delete;
-pub mod repeat_put;
-pub mod replacement;
-pub mod representation;
-pub mod script;
-pub mod status_conformance;
-pub mod steps;
-pub mod table;
-pub mod use_after_delete;
-pub mod verdict;
+pub(crate) mod lost_response_retry;
+pub(crate) mod lost_update;
+pub(crate) mod matching;
+pub(crate) mod outline;
+pub(crate) mod partial_put;
+pub(crate) mod post_put_creation;
+pub(crate) mod post_retry;
+pub(crate) mod put_after_delete;
+pub(crate) mod repeat_delete;
+pub(crate) mod repeat_put;
+pub(crate) mod replacement;
+pub(crate) mod representation;
+pub(crate) mod script;
+pub(crate) mod status_conformance;
+pub(crate) mod steps;
+pub(crate) mod table;
+pub(crate) mod use_after_delete;
+pub(crate) mod verdict;
 
 #[cfg(test)]
 mod concurrency_oracle_tests;

@@ -11,31 +11,33 @@ use crate::scenario::{CreateMode, Resource};
 
 /// What one case sends, step by step.
 #[derive(Debug, Clone, Default)]
-pub struct Outline {
+pub(crate) struct Outline {
     steps: Vec<Step>,
 }
 
 /// One step: its line of text and the requests it stands for.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     text: String,
+    /// Declared by every check's outline; only the outline test reads them.
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the outline test"))]
     sends: Vec<Sends>,
 }
 
 /// A request a step sends, and how many times in a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sends {
-    pub method: Method,
-    pub to: To,
+pub(crate) struct Sends {
+    pub(crate) method: Method,
+    pub(crate) to: To,
     /// The fewest times it is sent in a row.
-    pub min: u32,
+    pub(crate) min: u32,
     /// The most times it is sent in a row.
-    pub max: u32,
+    pub(crate) max: u32,
 }
 
 /// Where a request goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum To {
+pub(crate) enum To {
     /// The item path, with any id.
     Item,
     /// The collection path.
@@ -46,12 +48,12 @@ pub enum To {
 
 impl Outline {
     /// An outline with no step yet.
-    pub fn new() -> Outline {
+    pub(crate) fn new() -> Outline {
         Outline::default()
     }
 
     /// The outline with one more step.
-    pub fn step(
+    pub(crate) fn step(
         mut self,
         text: impl Into<String>,
         sends: impl IntoIterator<Item = Sends>,
@@ -61,7 +63,7 @@ impl Outline {
     }
 
     /// Adds a step.
-    pub fn push(&mut self, text: impl Into<String>, sends: impl IntoIterator<Item = Sends>) {
+    pub(crate) fn push(&mut self, text: impl Into<String>, sends: impl IntoIterator<Item = Sends>) {
         self.steps.push(Step {
             text: text.into(),
             sends: sends.into_iter().collect(),
@@ -69,28 +71,30 @@ impl Outline {
     }
 
     /// Adds the steps of another outline.
-    pub fn extend(&mut self, other: Outline) {
+    pub(crate) fn extend(&mut self, other: Outline) {
         self.steps.extend(other.steps);
     }
 
     /// The lines of `--dry-run`, one per step.
-    pub fn lines(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn lines(&self) -> impl Iterator<Item = &str> {
         self.steps.iter().map(|step| step.text.as_str())
     }
 
     /// Every request of every step, in order.
-    pub fn sends(&self) -> impl Iterator<Item = &Sends> {
+    #[cfg(test)]
+    pub(crate) fn sends(&self) -> impl Iterator<Item = &Sends> {
         self.steps.iter().flat_map(|step| &step.sends)
     }
 
     /// True when the outline has no step.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
 }
 
 /// `method` to `to`, once.
-pub fn send(method: Method, to: To) -> Sends {
+pub(crate) fn send(method: Method, to: To) -> Sends {
     Sends {
         method,
         to,
@@ -101,18 +105,18 @@ pub fn send(method: Method, to: To) -> Sends {
 
 impl Sends {
     /// Exactly `n` times in a row.
-    pub fn times(self, n: u32) -> Sends {
+    pub(crate) fn times(self, n: u32) -> Sends {
         self.between(n, n)
     }
 
     /// From `min` to `max` times in a row.
-    pub fn between(self, min: u32, max: u32) -> Sends {
+    pub(crate) fn between(self, min: u32, max: u32) -> Sends {
         Sends { min, max, ..self }
     }
 }
 
 /// The step that creates the case's resource as the scenario says: PUT to a fresh id, or POST.
-pub fn create(resource: &Resource, body: &str) -> (String, Sends) {
+pub(crate) fn create(resource: &Resource, body: &str) -> (String, Sends) {
     match resource.create {
         CreateMode::Put => (
             format!("PUT {} {body} (create)", resource.item),
@@ -127,7 +131,7 @@ pub fn create(resource: &Resource, body: &str) -> (String, Sends) {
 
 /// Creation as the conditional-request checks do it: a creating PUT carries
 /// `If-None-Match: *` when the resource requires preconditions.
-pub fn create_conditionally(resource: &Resource, body: &str) -> (String, Sends) {
+pub(crate) fn create_conditionally(resource: &Resource, body: &str) -> (String, Sends) {
     if resource.create == CreateMode::Put && resource.conditional.preconditions_required {
         (
             format!(
@@ -143,7 +147,7 @@ pub fn create_conditionally(resource: &Resource, body: &str) -> (String, Sends) 
 
 /// ` with If-Match: *` where the resource requires preconditions (its PUTs to an existing
 /// item carry it), else nothing.
-pub fn star(resource: &Resource) -> &'static str {
+pub(crate) fn star(resource: &Resource) -> &'static str {
     if resource.conditional.preconditions_required {
         " with If-Match: *"
     } else {
@@ -152,7 +156,7 @@ pub fn star(resource: &Resource) -> &'static str {
 }
 
 /// The resource's Idempotency-Key header name (or the default name).
-pub fn key_header(resource: &Resource) -> &str {
+pub(crate) fn key_header(resource: &Resource) -> &str {
     resource
         .idempotency_key
         .as_ref()

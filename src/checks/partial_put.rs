@@ -23,7 +23,7 @@ use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
 /// The check.
-pub struct PartialPut;
+pub(crate) struct PartialPut;
 
 impl Check for PartialPut {
     const ID: CheckId = CheckId::PartialPut;
@@ -94,7 +94,7 @@ impl Check for PartialPut {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     if !resource.supports(Method::Put) {
         return Some("the resource declares no PUT".into());
     }
@@ -117,23 +117,23 @@ fn optional_members(resource: &Resource) -> Vec<String> {
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     /// Members of A that B omits.
-    pub omitted: Vec<String>,
+    pub(crate) omitted: Vec<String>,
     /// Top-level members of A or B: the client-controlled part of the state.
-    pub client_members: Vec<String>,
-    pub id: String,
-    pub after_a: ItemSnapshot,
-    pub after_b: ItemSnapshot,
-    pub after_a_again: ItemSnapshot,
+    pub(crate) client_members: Vec<String>,
+    pub(crate) id: String,
+    pub(crate) after_a: ItemSnapshot,
+    pub(crate) after_b: ItemSnapshot,
+    pub(crate) after_a_again: ItemSnapshot,
     /// A fresh resource that received B alone: what replacing with B looks like here.
-    pub reference_id: String,
-    pub reference: ItemSnapshot,
+    pub(crate) reference_id: String,
+    pub(crate) reference: ItemSnapshot,
 }
 
 /// PUT A, snapshot, PUT B (required members only), snapshot, PUT A, snapshot; then B alone on a
 /// fresh resource, snapshot.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -202,7 +202,7 @@ fn omitted_members(a: &Value, b: &Value) -> Vec<String> {
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let mut found = Vec::new();
     found.extend(merged(record, canon));
     found.extend(states_differ(

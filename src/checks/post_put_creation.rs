@@ -22,7 +22,7 @@ use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 /// The check.
-pub struct PostPutCreation;
+pub(crate) struct PostPutCreation;
 
 impl Check for PostPutCreation {
     const ID: CheckId = CheckId::PostPutCreation;
@@ -104,7 +104,7 @@ impl Check for PostPutCreation {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     resource.post_put.is_none().then(|| {
         "the scenario does not declare POST-PUT creation ([resources.NAME.post_put])".into()
     })
@@ -112,49 +112,47 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 
 /// The PUT and its retries, on the resource the empty POST created.
 #[derive(Debug, Clone)]
-pub struct Filled {
-    pub id: String,
+pub(crate) struct Filled {
     /// The GET right after the empty POST.
-    pub empty: ItemSnapshot,
+    pub(crate) empty: ItemSnapshot,
     /// Top-level members of the body template: the domain content an empty resource lacks.
-    pub members: Vec<String>,
-    pub put: Exchange,
-    pub after_put: ItemSnapshot,
-    pub collection_after_put: CollectionSnapshot,
+    pub(crate) members: Vec<String>,
+    pub(crate) put: Exchange,
+    pub(crate) after_put: ItemSnapshot,
+    pub(crate) collection_after_put: CollectionSnapshot,
     /// `None` when a proxy carries the target's requests: an answer cannot be left unread.
-    pub retried: Option<Retried>,
+    pub(crate) retried: Option<Retried>,
 }
 
 /// The same PUT, its answer not read, and the retry.
 #[derive(Debug, Clone)]
-pub struct Retried {
-    pub lost: Exchange,
-    pub retry: Exchange,
-    pub after_retry: ItemSnapshot,
-    pub collection_after_retry: CollectionSnapshot,
+pub(crate) struct Retried {
+    pub(crate) retry: Exchange,
+    pub(crate) after_retry: ItemSnapshot,
+    pub(crate) collection_after_retry: CollectionSnapshot,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub post: Exchange,
+pub(crate) struct Record {
+    pub(crate) post: Exchange,
     /// `None` when the POST gave the case no resource it can prove it created.
-    pub filled: Option<Filled>,
+    pub(crate) filled: Option<Filled>,
     /// When the POST's 201 named a resource the session would not adopt after reading it
     /// back (unreadable, or not empty): that read, to judge; nothing was written to it.
-    pub unadopted: Option<Unadopted>,
+    pub(crate) unadopted: Option<Unadopted>,
 }
 
 /// The read-back of a resource an empty POST named but the session would not adopt.
 #[derive(Debug, Clone)]
-pub struct Unadopted {
-    pub read: ItemSnapshot,
+pub(crate) struct Unadopted {
+    pub(crate) read: ItemSnapshot,
     /// Top-level members of the body template.
-    pub members: Vec<String>,
+    pub(crate) members: Vec<String>,
 }
 
 /// Empty POST; GET; PUT A; snapshots; PUT A with the answer lost; PUT A again; snapshots.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -200,7 +198,6 @@ pub async fn execute(
         post,
         unadopted: None,
         filled: Some(Filled {
-            id,
             empty,
             members: template_members(resource),
             put,
@@ -217,13 +214,12 @@ async fn retry_lost(
     id: &str,
     put_req: Req,
 ) -> Result<Retried, CaseError> {
-    let lost = session
+    session
         .send_lost(
             "the same PUT; connection closed before the answer was read (lost response)",
             put_req.clone(),
         )
         .await?;
-    let lost = session.exchange(lost).clone();
     let retry = session.send("retry: the same PUT", put_req).await?;
     let retry = session.exchange(retry).clone();
     let after_retry = session.get_item(id, "snapshot after the retry").await?;
@@ -231,7 +227,6 @@ async fn retry_lost(
         .get_collection("snapshot collection after the retry")
         .await?;
     Ok(Retried {
-        lost,
         retry,
         after_retry,
         collection_after_retry,
@@ -239,7 +234,7 @@ async fn retry_lost(
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let Some(filled) = &record.filled else {
         return match &record.unadopted {
             Some(Unadopted { read, .. }) if !read.exists() => vec![unreadable(&record.post, read)],

@@ -21,7 +21,7 @@ use crate::snapshot::CollectionSnapshot;
 use crate::snapshot::canonical::Canon;
 
 /// The check.
-pub struct PostRetry;
+pub(crate) struct PostRetry;
 
 impl Check for PostRetry {
     const ID: CheckId = CheckId::PostRetry;
@@ -88,7 +88,7 @@ impl Check for PostRetry {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     resource
         .post_id
         .is_none()
@@ -96,7 +96,7 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 }
 
 /// Notes for the report about parts that did not run.
-pub fn notes(resource: &Resource) -> Vec<String> {
+pub(crate) fn notes(resource: &Resource) -> Vec<String> {
     match resource.idempotency_key {
         Some(_) => Vec::new(),
         None => vec![
@@ -107,33 +107,33 @@ pub fn notes(resource: &Resource) -> Vec<String> {
 
 /// Two identical POSTs without a key.
 #[derive(Debug, Clone)]
-pub struct Unkeyed {
-    pub posts: [Exchange; 2],
+pub(crate) struct Unkeyed {
+    pub(crate) posts: [Exchange; 2],
     /// The case's resources in the collection whose members equal the body (`None`: the
     /// collection could not be read).
-    pub matching: Option<usize>,
+    pub(crate) matching: Option<usize>,
 }
 
 /// Same key twice with one body, then the same key with another body.
 #[derive(Debug, Clone)]
-pub struct Keyed {
-    pub key: IdempotencyKey,
-    pub first: Exchange,
-    pub retry: Exchange,
-    pub matching_after_retry: Option<usize>,
-    pub other_body: Exchange,
-    pub matching_other_body: Option<usize>,
+pub(crate) struct Keyed {
+    pub(crate) key: IdempotencyKey,
+    pub(crate) first: Exchange,
+    pub(crate) retry: Exchange,
+    pub(crate) matching_after_retry: Option<usize>,
+    pub(crate) other_body: Exchange,
+    pub(crate) matching_other_body: Option<usize>,
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub unkeyed: Unkeyed,
-    pub keyed: Option<Keyed>,
+pub(crate) struct Record {
+    pub(crate) unkeyed: Unkeyed,
+    pub(crate) keyed: Option<Keyed>,
 }
 
 /// Runs the unkeyed retry, then the keyed one when the scenario declares key support.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -235,7 +235,7 @@ fn count_text(count: Option<usize>) -> String {
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let mut found = vec![judge_unkeyed(&record.unkeyed)];
     if let Some(keyed) = &record.keyed {
         found.extend(judge_keyed(keyed, canon));

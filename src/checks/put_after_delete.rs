@@ -25,13 +25,13 @@ use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
 /// The check.
-pub struct PutAfterDelete;
+pub(crate) struct PutAfterDelete;
 
 /// `[resources.NAME.checks.put-after-delete]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PutAfterDeleteOptions {
+pub(crate) struct PutAfterDeleteOptions {
     /// Statuses with which the API may refuse to re-create a deleted id (default none).
-    pub refusal_statuses: Vec<u16>,
+    pub(crate) refusal_statuses: Vec<u16>,
 }
 
 /// `[resources.NAME.checks.put-after-delete]` as written.
@@ -116,7 +116,7 @@ impl Check for PutAfterDelete {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     if resource.create != CreateMode::Put {
         return Some(
             "the resource is created by POST, so PUT to a deleted id is not a create".into(),
@@ -130,22 +130,22 @@ pub fn skip_reason(resource: &Resource) -> Option<String> {
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(crate) struct Record {
     /// Top-level members of body A or body B: the client-controlled part of the state.
-    pub client_members: Vec<String>,
-    pub id: String,
-    pub fresh_id: String,
-    pub delete: Exchange,
-    pub put_b: Exchange,
-    pub after: ItemSnapshot,
+    pub(crate) client_members: Vec<String>,
+    pub(crate) id: String,
+    pub(crate) fresh_id: String,
+    pub(crate) delete: Exchange,
+    pub(crate) put_b: Exchange,
+    pub(crate) after: ItemSnapshot,
     /// The same body B PUT to a never-used id: what "exactly B" looks like on this server.
-    pub reference: ItemSnapshot,
+    pub(crate) reference: ItemSnapshot,
     /// Statuses accepted for a PUT that creates (`put_create_statuses`); empty means 201.
-    pub create_statuses: Vec<u16>,
+    pub(crate) create_statuses: Vec<u16>,
 }
 
 /// PUT A, DELETE, PUT B, snapshot; PUT B to a fresh id, snapshot.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -182,7 +182,11 @@ pub async fn execute(
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon, options: &PutAfterDeleteOptions) -> Vec<Violation> {
+pub(crate) fn judge(
+    record: &Record,
+    canon: &Canon,
+    options: &PutAfterDeleteOptions,
+) -> Vec<Violation> {
     if !record.delete.response.is_success() || record.delete.response.status == 202 {
         return vec![
             Violation::warning("DELETE did not complete, so PUT after DELETE could not be judged")

@@ -33,17 +33,17 @@ use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 const MAX_CANARIES: u32 = 20;
 
 /// The check.
-pub struct RepeatDelete;
+pub(crate) struct RepeatDelete;
 
 /// `[resources.NAME.checks.repeat-delete]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatDeleteOptions {
+pub(crate) struct RepeatDeleteOptions {
     /// Statuses accepted for the second DELETE.
-    pub second_delete_statuses: Vec<u16>,
+    pub(crate) second_delete_statuses: Vec<u16>,
     /// Statuses accepted for a GET after the DELETEs.
-    pub gone_statuses: Vec<u16>,
+    pub(crate) gone_statuses: Vec<u16>,
     /// Run-owned resources kept beside the target to notice collateral deletes.
-    pub canaries: u32,
+    pub(crate) canaries: u32,
 }
 
 impl Default for RepeatDeleteOptions {
@@ -191,36 +191,36 @@ fn after_creation(steps: Outline, resource: &Resource) -> Outline {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Delete)).then(|| "the resource declares no DELETE".to_string())
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub target_id: String,
+pub(crate) struct Record {
+    pub(crate) target_id: String,
     /// The canaries the case created beside the target: collateral damage is judged on them
     /// only (other cases' resources come and go in the same collection).
-    pub canary_ids: Vec<String>,
-    pub collection_before: CollectionSnapshot,
-    pub first_delete: Exchange,
-    pub second_delete: Exchange,
-    pub item_after: ItemSnapshot,
-    pub collection_after: CollectionSnapshot,
+    pub(crate) canary_ids: Vec<String>,
+    pub(crate) collection_before: CollectionSnapshot,
+    pub(crate) first_delete: Exchange,
+    pub(crate) second_delete: Exchange,
+    pub(crate) item_after: ItemSnapshot,
+    pub(crate) collection_after: CollectionSnapshot,
     /// The canaries whose ids resemble the target's that the API accepted (2xx).
-    pub look_alikes: Vec<LookAlike>,
+    pub(crate) look_alikes: Vec<LookAlike>,
 }
 
 /// A canary whose id resembles the target's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LookAlike {
-    pub id: String,
-    pub resemblance: Resemblance,
+pub(crate) struct LookAlike {
+    pub(crate) id: String,
+    pub(crate) resemblance: Resemblance,
 }
 
 /// How a look-alike canary's id resembles the target's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resemblance {
+pub(crate) enum Resemblance {
     /// The target's id followed by more (`{target}-{n}`): removed by a prefix match.
     Extends,
     /// The target's id with the case of its letters swapped: removed by a match ignoring case.
@@ -237,7 +237,7 @@ impl Resemblance {
 }
 
 /// Creates canary, target, canary; DELETEs the target twice; snapshots.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     options: &RepeatDeleteOptions,
@@ -369,7 +369,7 @@ async fn create_canary(
 }
 
 /// The oracle.
-pub fn judge(
+pub(crate) fn judge(
     record: &Record,
     canon: &Canon,
     options: &RepeatDeleteOptions,

@@ -24,13 +24,13 @@ use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 /// The check.
-pub struct RepeatPut;
+pub(crate) struct RepeatPut;
 
 /// `[resources.NAME.checks.repeat-put]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatPutOptions {
+pub(crate) struct RepeatPutOptions {
     /// Largest N for "the same PUT N times" (N is generated in 2..=max_repeats).
-    pub max_repeats: u32,
+    pub(crate) max_repeats: u32,
 }
 
 impl Default for RepeatPutOptions {
@@ -130,28 +130,28 @@ impl Check for RepeatPut {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Put)).then(|| "the resource declares no PUT".to_string())
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub repeats: u32,
-    pub item_after_one: ItemSnapshot,
-    pub collection_after_one: CollectionSnapshot,
-    pub item_after_all: ItemSnapshot,
-    pub collection_after_all: CollectionSnapshot,
+pub(crate) struct Record {
+    pub(crate) repeats: u32,
+    pub(crate) item_after_one: ItemSnapshot,
+    pub(crate) collection_after_one: CollectionSnapshot,
+    pub(crate) item_after_all: ItemSnapshot,
+    pub(crate) collection_after_all: CollectionSnapshot,
     /// The exchanges of PUTs 2..=N.
-    pub repeated_puts: Vec<Exchange>,
+    pub(crate) repeated_puts: Vec<Exchange>,
     /// For a resource created by POST with body A: the PUT of body A that followed, when the
     /// server refused it with 412 although it carried no precondition (the case went on: the
     /// resource holds body A from the POST).
-    pub refused_first_put: Option<Exchange>,
+    pub(crate) refused_first_put: Option<Exchange>,
 }
 
 /// Creates a resource, PUTs body A once, snapshots, PUTs A N-1 more times, snapshots.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     options: &RepeatPutOptions,
@@ -240,7 +240,7 @@ fn refused(exchange: &Exchange) -> bool {
 }
 
 /// The oracle.
-pub fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, canon: &Canon) -> Vec<Violation> {
     let n = record.repeats;
     let after_one = "after 1 PUT";
     let after_all = format!("after {n} identical PUTs");

@@ -13,10 +13,10 @@ use crate::snapshot::canonical::Canon;
 use crate::snapshot::diff::unified_diff;
 
 /// One of the two resources compared: a label for the diff, its id and its read.
-pub struct Side<'a> {
-    pub label: &'a str,
-    pub id: &'a str,
-    pub read: &'a ItemSnapshot,
+pub(crate) struct Side<'a> {
+    pub(crate) label: &'a str,
+    pub(crate) id: &'a str,
+    pub(crate) read: &'a ItemSnapshot,
 }
 
 /// The two sides in comparable form: canonical, ids mapped, reduced to the client members.
@@ -27,7 +27,7 @@ fn comparable(side: &Side<'_>, members: &[String], canon: &Canon) -> Value {
 
 /// The diff from the fresh resource (`reference`) to the one with a history (`subject`), when
 /// their client members differ.
-pub fn differs(
+pub(crate) fn differs(
     subject: &Side<'_>,
     reference: &Side<'_>,
     members: &[String],
@@ -43,7 +43,7 @@ pub fn differs(
 
 /// The members the subject holds with another value than the reference (absent on one side
 /// counts), among `members`, in order.
-pub fn differing_members(
+pub(crate) fn differing_members(
     subject: &Side<'_>,
     reference: &Side<'_>,
     members: &[String],

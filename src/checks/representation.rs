@@ -9,7 +9,7 @@ use crate::scenario::Resource;
 /// Why counting what a POST created cannot work on a resource: its items are found by the
 /// members of its (JSON: validation requires it with `post_id`) body, so the listed entries must
 /// be the API's JSON items.
-pub fn counting_skip(resource: &Resource) -> Option<String> {
+pub(crate) fn counting_skip(resource: &Resource) -> Option<String> {
     (!resource.listing.entries_are_items()).then(|| {
         format!(
             "a POST's items are found by the members of its body in the listed items, and a `{}` listing's entries are not the items",
@@ -20,7 +20,7 @@ pub fn counting_skip(resource: &Resource) -> Option<String> {
 
 /// Why a check does not run on the resource's representation (checked before the check's own
 /// reasons: a text body has no optional members because it has no members at all).
-pub fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(check: CheckId, resource: &Resource) -> Option<String> {
     let representation = &resource.representation;
     let name = representation.name();
     match check {

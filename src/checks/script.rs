@@ -20,7 +20,7 @@ use crate::snapshot::ItemSnapshot;
 use crate::snapshot::canonical::Canon;
 
 /// The outline of a script for `--dry-run`: its steps as written.
-pub fn outline(script: &Script) -> Outline {
+pub(crate) fn outline(script: &Script) -> Outline {
     let mut steps = Outline::new();
     for step in &script.steps {
         let repeat = match step.repeat {
@@ -37,26 +37,28 @@ pub fn outline(script: &Script) -> Outline {
 
 /// What one step did.
 #[derive(Debug, Clone)]
-pub struct StepRecord {
-    pub name: String,
-    pub expect: Expect,
+pub(crate) struct StepRecord {
+    pub(crate) name: String,
+    pub(crate) expect: Expect,
     /// One exchange per send (`repeat`).
-    pub sends: Vec<Exchange>,
+    pub(crate) sends: Vec<Exchange>,
     /// The item after the step, when an assertion refers to the step.
-    pub snapshot: Option<ItemSnapshot>,
+    pub(crate) snapshot: Option<ItemSnapshot>,
 }
 
 /// What the script run observed.
 #[derive(Debug, Clone, Default)]
-pub struct Record {
-    pub id: String,
-    pub steps: Vec<StepRecord>,
+pub(crate) struct Record {
+    pub(crate) steps: Vec<StepRecord>,
     /// Why the script stopped early (e.g. a capture that found nothing).
-    pub stopped: Option<String>,
+    pub(crate) stopped: Option<String>,
 }
 
 /// Runs every step in order against a fresh run-owned id.
-pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Record, CaseError> {
+pub(crate) async fn execute(
+    session: &mut Session<'_>,
+    script: &Script,
+) -> Result<Record, CaseError> {
     let id = session.fresh_id();
     let mut captures: BTreeMap<String, Value> = BTreeMap::new();
     captures.insert("id".into(), Value::String(id.clone()));
@@ -65,10 +67,7 @@ pub async fn execute(session: &mut Session<'_>, script: &Script) -> Result<Recor
         .iter()
         .flat_map(|(a, b)| [*a, *b])
         .collect();
-    let mut record = Record {
-        id: id.clone(),
-        ..Record::default()
-    };
+    let mut record = Record::default();
     for (index, step) in script.steps.iter().enumerate() {
         let req = match build_request(step, &captures, session.max_body_bytes()) {
             Ok(req) => req,
@@ -186,7 +185,7 @@ fn capture_values(
 }
 
 /// The oracle: every step's expectations, every state assertion, and an early stop.
-pub fn judge(record: &Record, script: &Script, canon: &Canon) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, script: &Script, canon: &Canon) -> Vec<Violation> {
     let mut found: Vec<Violation> = record.steps.iter().flat_map(judge_step).collect();
     for (a, b) in &script.same_state {
         found.extend(judge_same_state(record, *a, *b, canon));

@@ -22,7 +22,7 @@ use crate::session::VERSION_TOKEN_STATUSES;
 use crate::session::{CaseError, Req, Session};
 
 /// The check.
-pub struct StatusConformance;
+pub(crate) struct StatusConformance;
 
 impl Check for StatusConformance {
     const ID: CheckId = CheckId::StatusConformance;
@@ -143,31 +143,31 @@ impl Check for StatusConformance {
 const PUT_UPDATE_FAILED: &str = "put-update-failed";
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Put) && resource.post_id.is_none())
         .then(|| "the resource declares neither PUT nor POST".to_string())
 }
 
 /// What the case observed.
 #[derive(Debug, Clone, Default)]
-pub struct Record {
+pub(crate) struct Record {
     /// A PUT to a fresh id.
-    pub put_create: Option<Exchange>,
+    pub(crate) put_create: Option<Exchange>,
     /// A PUT of another body to the existing resource.
-    pub put_update: Option<Exchange>,
+    pub(crate) put_update: Option<Exchange>,
     /// A POST to the collection, and the GET of its Location (when there was one).
-    pub post_create: Option<Exchange>,
-    pub location_get: Option<Exchange>,
+    pub(crate) post_create: Option<Exchange>,
+    pub(crate) location_get: Option<Exchange>,
     /// A method the resource does not declare, sent to the item.
-    pub undeclared: Option<Exchange>,
+    pub(crate) undeclared: Option<Exchange>,
     /// The declared methods the 405's Allow leaves out, each sent to the item.
-    pub allow_probes: Vec<Exchange>,
+    pub(crate) allow_probes: Vec<Exchange>,
     /// Statuses accepted for a PUT that creates (`put_create_statuses`); empty means 201.
-    pub create_statuses: Vec<u16>,
+    pub(crate) create_statuses: Vec<u16>,
 }
 
 /// Creates by PUT and by POST (as declared), updates, and tries an undeclared method.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -309,7 +309,7 @@ async fn post_and_follow(
 }
 
 /// The oracle.
-pub fn judge(record: &Record) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record) -> Vec<Violation> {
     let mut found = Vec::new();
     found.extend(
         record
@@ -372,7 +372,7 @@ fn judge_put_create(exchange: &Exchange, accepted: &[u16]) -> Option<Violation> 
 }
 
 /// The note of a resource whose `put_create_statuses` accepts more than 201.
-pub fn declared_create_statuses(resource: &Resource) -> Option<String> {
+pub(crate) fn declared_create_statuses(resource: &Resource) -> Option<String> {
     (resource.put_create_statuses != [201]).then(|| {
         format!(
             "a PUT that creates may answer {} (`put_create_statuses`), although RFC 9110 §9.3.4 requires 201",
@@ -382,7 +382,7 @@ pub fn declared_create_statuses(resource: &Resource) -> Option<String> {
 }
 
 /// What a creating PUT should answer: 201, or the statuses the scenario accepts.
-pub fn create_expectation(accepted: &[u16]) -> String {
+pub(crate) fn create_expectation(accepted: &[u16]) -> String {
     match accepted {
         [] | [201] => "201 Created (RFC 9110 §9.3.4: MUST)".into(),
         list => format!(

@@ -13,20 +13,20 @@ use crate::scenario::{CreateMode, IdempotencyKey, Resource, TemplateNode};
 use crate::session::{CaseError, Req, Session};
 use crate::snapshot::ItemSnapshot;
 
-pub const IF_MATCH: &str = "If-Match";
-pub const IF_NONE_MATCH: &str = "If-None-Match";
+pub(crate) const IF_MATCH: &str = "If-Match";
+pub(crate) const IF_NONE_MATCH: &str = "If-None-Match";
 
 /// Retries of a keyed POST answered "in flight" before giving up.
-pub const MAX_IN_FLIGHT_RETRIES: u32 = 5;
+pub(crate) const MAX_IN_FLIGHT_RETRIES: u32 = 5;
 /// Pause before the n-th retry of a request answered "in flight" (n × this).
 const IN_FLIGHT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How long a key must live for the keyed retries of a case, which all happen within this
 /// time of the first request.
-pub const KEY_LIFETIME_NEEDED: Duration = Duration::from_secs(60);
+pub(crate) const KEY_LIFETIME_NEEDED: Duration = Duration::from_secs(60);
 
 /// Why keyed retries cannot be judged on a resource whose keys expire too soon, if they cannot.
-pub fn key_expires_too_soon(key: &IdempotencyKey) -> Option<String> {
+pub(crate) fn key_expires_too_soon(key: &IdempotencyKey) -> Option<String> {
     let lifetime = key.expires_after?;
     (lifetime < KEY_LIFETIME_NEEDED).then(|| {
         format!(
@@ -39,20 +39,24 @@ pub fn key_expires_too_soon(key: &IdempotencyKey) -> Option<String> {
 
 /// An item GET, with its headers (for the ETag).
 #[derive(Debug, Clone)]
-pub struct Read {
-    pub exchange: Exchange,
-    pub snapshot: ItemSnapshot,
+pub(crate) struct Read {
+    pub(crate) exchange: Exchange,
+    pub(crate) snapshot: ItemSnapshot,
 }
 
 impl Read {
     /// The `ETag` field of the answer, when it sent one.
-    pub fn etag(&self) -> Option<&str> {
+    pub(crate) fn etag(&self) -> Option<&str> {
         self.exchange.response.header("etag")
     }
 }
 
 /// GET of an item, keeping the whole exchange.
-pub async fn read(session: &mut Session<'_>, id: &str, purpose: &str) -> Result<Read, CaseError> {
+pub(crate) async fn read(
+    session: &mut Session<'_>,
+    id: &str,
+    purpose: &str,
+) -> Result<Read, CaseError> {
     let index = session
         .send(
             purpose,
@@ -66,7 +70,7 @@ pub async fn read(session: &mut Session<'_>, id: &str, purpose: &str) -> Result<
 
 /// Creates a fresh resource with `body` and returns its id. When the resource requires
 /// preconditions, a creating PUT carries `If-None-Match: *` (create only).
-pub async fn create(
+pub(crate) async fn create(
     session: &mut Session<'_>,
     body: &Value,
     purpose: &str,
@@ -88,7 +92,7 @@ pub async fn create(
 
 /// A PUT of `body` to an item meant to apply to whatever version is current: `If-Match: *`
 /// when the resource requires preconditions (the item must exist), unconditional otherwise.
-pub fn overwrite(resource: &Resource, id: &str, body: &Value) -> Req {
+pub(crate) fn overwrite(resource: &Resource, id: &str, body: &Value) -> Req {
     let req = Req::new(Method::Put, resource.item_path(id)).body(body);
     if resource.conditional.preconditions_required {
         req.header(IF_MATCH, "*")
@@ -99,7 +103,7 @@ pub fn overwrite(resource: &Resource, id: &str, body: &Value) -> Req {
 
 /// Sends `clients` copies of `req` together (one connection each, released at once) and
 /// returns their exchanges in client order (the session adopts what a POST's 201s name).
-pub async fn together(
+pub(crate) async fn together(
     session: &mut Session<'_>,
     label: &str,
     req: &Req,
@@ -121,21 +125,26 @@ pub async fn together(
 }
 
 /// A POST of `body` to the collection with the key `value` (already quoted).
-pub fn keyed_post(resource: &Resource, key: &IdempotencyKey, value: &str, body: &Value) -> Req {
+pub(crate) fn keyed_post(
+    resource: &Resource,
+    key: &IdempotencyKey,
+    value: &str,
+    body: &Value,
+) -> Req {
     Req::new(Method::Post, resource.collection.clone())
         .body(body)
         .header(&key.header, value)
 }
 
 /// A fresh key, quoted as a structured-field string.
-pub fn fresh_key(session: &mut Session<'_>) -> String {
+pub(crate) fn fresh_key(session: &mut Session<'_>) -> String {
     format!("\"{}\"", session.fresh_key())
 }
 
 /// Sends a keyed POST; while it is answered with one of the key's in-flight statuses, waits a
 /// little longer each time and sends it again (at most [`MAX_IN_FLIGHT_RETRIES`] times).
 /// Adopts any resource a 201 names. Returns every exchange, in order.
-pub async fn post_until_settled(
+pub(crate) async fn post_until_settled(
     session: &mut Session<'_>,
     key: &IdempotencyKey,
     req: &Req,
@@ -164,7 +173,7 @@ pub async fn post_until_settled(
 
 /// The ids of every listed item that holds `body`, or `None` when the collection gave no
 /// readable list. Reads the whole collection (read-only), not only the case's items.
-pub async fn ids_holding(
+pub(crate) async fn ids_holding(
     session: &mut Session<'_>,
     body: &Value,
     purpose: &str,
@@ -176,7 +185,7 @@ pub async fn ids_holding(
 }
 
 /// What a step created, judged by body: the ids listed after it and not before.
-pub fn created(before: Option<&[String]>, after: Option<&[String]>) -> Option<Vec<String>> {
+pub(crate) fn created(before: Option<&[String]>, after: Option<&[String]>) -> Option<Vec<String>> {
     let (before, after) = (before?, after?);
     Some(
         after
@@ -188,7 +197,7 @@ pub fn created(before: Option<&[String]>, after: Option<&[String]>) -> Option<Ve
 }
 
 /// Records every id in `created` that the case does not own as unproven (left behind).
-pub fn note_orphans(session: &Session<'_>, created: Option<&[String]>) {
+pub(crate) fn note_orphans(session: &Session<'_>, created: Option<&[String]>) {
     for id in created.unwrap_or_default() {
         if !session.owned_ids().contains(id) {
             session.note_unproven(id);
@@ -197,7 +206,7 @@ pub fn note_orphans(session: &Session<'_>, created: Option<&[String]>) {
 }
 
 /// A body different from each of `others`, as far as the template allows.
-pub fn body_unlike(
+pub(crate) fn body_unlike(
     generator: &mut BodyGenerator,
     template: &TemplateNode,
     others: &[&Value],

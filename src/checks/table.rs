@@ -12,7 +12,7 @@ use crate::model::check::CheckId;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Every built-in check, in run order (the order of [`crate::model::check::BUILT_IN`]).
-pub static CHECKS: [&dyn AnyCheck; 17] = [
+pub(crate) static CHECKS: [&dyn AnyCheck; 17] = [
     &repeat_put::RepeatPut,
     &partial_put::PartialPut,
     &repeat_delete::RepeatDelete,
@@ -33,14 +33,14 @@ pub static CHECKS: [&dyn AnyCheck; 17] = [
 ];
 
 /// The built-in check with this id (`None` for `script`, the user's own sequences).
-pub fn find(id: CheckId) -> Option<&'static dyn AnyCheck> {
+pub(crate) fn find(id: CheckId) -> Option<&'static dyn AnyCheck> {
     CHECKS.iter().copied().find(|check| check.id() == id)
 }
 
 /// Validates every `[resources.NAME.checks.CHECK]` table of a scenario: each names a check
 /// that has options, and each check accepts its own. The first error is located at
 /// file:line:col, like every scenario error.
-pub fn validate(scenario: &Scenario) -> Result<(), ScenarioError> {
+pub(crate) fn validate(scenario: &Scenario) -> Result<(), ScenarioError> {
     let with_table: Vec<&str> = CHECKS
         .iter()
         .filter(|check| check.has_table())

@@ -8,7 +8,7 @@ use crate::snapshot::canonical::Canon;
 use crate::snapshot::{CollectionSnapshot, ItemSnapshot};
 
 /// An exchange answering `status` with optional JSON body and headers.
-pub fn exchange(
+pub(crate) fn exchange(
     method: Method,
     url: &str,
     status: u16,
@@ -46,7 +46,7 @@ pub fn exchange(
 }
 
 /// An item snapshot with a JSON body.
-pub fn item(status: u16, body: Value) -> ItemSnapshot {
+pub(crate) fn item(status: u16, body: Value) -> ItemSnapshot {
     ItemSnapshot {
         seq: 1,
         status,
@@ -56,12 +56,12 @@ pub fn item(status: u16, body: Value) -> ItemSnapshot {
 }
 
 /// A collection snapshot of the given items.
-pub fn collection(items: Vec<Value>) -> CollectionSnapshot {
+pub(crate) fn collection(items: Vec<Value>) -> CollectionSnapshot {
     CollectionSnapshot::observed(1, 200, items)
 }
 
 /// A canon ignoring the given patterns.
-pub fn canon(ignore: &[&str]) -> Canon {
+pub(crate) fn canon(ignore: &[&str]) -> Canon {
     Canon::with_ignore(
         ignore
             .iter()
@@ -71,6 +71,6 @@ pub fn canon(ignore: &[&str]) -> Canon {
 }
 
 /// The member `/id`.
-pub fn id_field() -> IdField {
+pub(crate) fn id_field() -> IdField {
     IdField::at(JsonPointer::parse("/id").expect("valid pointer"))
 }

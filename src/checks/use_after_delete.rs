@@ -21,13 +21,13 @@ use crate::scenario::{OptionsTable, Resource, ScenarioError};
 use crate::session::{CaseError, Req, Session};
 
 /// The check.
-pub struct UseAfterDelete;
+pub(crate) struct UseAfterDelete;
 
 /// `[resources.NAME.checks.use-after-delete]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UseAfterDeleteOptions {
+pub(crate) struct UseAfterDeleteOptions {
     /// Statuses accepted for GET/HEAD after a DELETE.
-    pub gone_statuses: Vec<u16>,
+    pub(crate) gone_statuses: Vec<u16>,
 }
 
 impl Default for UseAfterDeleteOptions {
@@ -126,30 +126,30 @@ impl Check for UseAfterDelete {
 }
 
 /// Why the check cannot run on a resource, if it cannot.
-pub fn skip_reason(resource: &Resource) -> Option<String> {
+pub(crate) fn skip_reason(resource: &Resource) -> Option<String> {
     (!resource.supports(Method::Delete)).then(|| "the resource declares no DELETE".to_string())
 }
 
 /// What the case observed.
 #[derive(Debug, Clone)]
-pub struct Record {
-    pub delete: Exchange,
+pub(crate) struct Record {
+    pub(crate) delete: Exchange,
     /// GET, then HEAD (when declared) of the deleted resource.
-    pub reads: Vec<Exchange>,
+    pub(crate) reads: Vec<Exchange>,
     /// For a nested resource: the DELETE of the case's parent while a child existed.
-    pub parent: Option<ParentDelete>,
+    pub(crate) parent: Option<ParentDelete>,
 }
 
 /// A nested resource's parent deleted under a live child.
 #[derive(Debug, Clone)]
-pub struct ParentDelete {
-    pub delete: Exchange,
+pub(crate) struct ParentDelete {
+    pub(crate) delete: Exchange,
     /// The GET of the child, after a DELETE of the parent that succeeded (not 202).
-    pub child: Option<Exchange>,
+    pub(crate) child: Option<Exchange>,
 }
 
 /// Create, DELETE, then GET and HEAD.
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Record, CaseError> {
@@ -237,7 +237,7 @@ fn head_refused(read: &Exchange) -> bool {
 }
 
 /// The oracle.
-pub fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation> {
+pub(crate) fn judge(record: &Record, options: &UseAfterDeleteOptions) -> Vec<Violation> {
     if !record.delete.response.is_success() {
         return vec![
             Violation::warning("DELETE of an existing resource did not succeed")

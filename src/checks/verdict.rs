@@ -13,10 +13,10 @@ use crate::snapshot::diff::unified_diff;
 /// (`repeat-put`'s `repeat-201`, `status-conformance`'s `put-update-201`, `concurrent-put`'s
 /// `replace-201`; RFC 9110 §9.3.4): the report groups them into one finding (real CouchDB and
 /// pouchdb-server answer every update 201).
-pub const UPDATE_ANSWERED_201: &str = "update-answered-201";
+pub(crate) const UPDATE_ANSWERED_201: &str = "update-answered-201";
 
 /// A violation when two canonical states differ, with their diff.
-pub fn states_differ(
+pub(crate) fn states_differ(
     (label_a, a): (&str, &Value),
     (label_b, b): (&str, &Value),
     violation: impl FnOnce() -> Violation,
@@ -28,7 +28,7 @@ pub fn states_differ(
 /// A violation when two listings of the case's items differ, with their diff; nothing when
 /// either was not observed (a later page that failed, say, because a concurrent case's delete
 /// shortened a page-numbered listing): an unobserved collection judges nothing.
-pub fn collections_differ(
+pub(crate) fn collections_differ(
     canon: &Canon,
     (label_a, a): (&str, &CollectionSnapshot),
     (label_b, b): (&str, &CollectionSnapshot),
@@ -45,7 +45,7 @@ pub fn collections_differ(
 }
 
 /// `METHOD URL → STATUS` of an exchange, for observed texts.
-pub fn answered(exchange: &Exchange) -> String {
+pub(crate) fn answered(exchange: &Exchange) -> String {
     format!(
         "{} {} answered {}",
         exchange.request.method, exchange.request.url, exchange.response.status
@@ -53,13 +53,17 @@ pub fn answered(exchange: &Exchange) -> String {
 }
 
 /// The rule of [`token_refused`]'s info.
-pub const STALE_TOKEN: &str = "stale-version-token";
+pub(crate) const STALE_TOKEN: &str = "stale-version-token";
 
 /// On a resource with a version token (`[resources.NAME.version]`), a write answered 409 or 412
 /// failed its precondition: its token was stale or missing, and RFC 9110 §13.2.1 lets the
 /// server refuse it whatever the write would have done. The info that says the case could not
 /// be judged, instead of a warning that a valid write did not succeed; `None` otherwise.
-pub fn token_refused(resource: &Resource, write: &Exchange, what: &str) -> Option<Violation> {
+pub(crate) fn token_refused(
+    resource: &Resource,
+    write: &Exchange,
+    what: &str,
+) -> Option<Violation> {
     let version = resource.version.as_ref()?;
     if write.request.method.is_safe() || !matches!(write.response.status, 409 | 412) {
         return None;
@@ -84,7 +88,7 @@ pub fn token_refused(resource: &Resource, write: &Exchange, what: &str) -> Optio
 /// Where the scenario declares no version token but the fit probe showed that the API refuses
 /// an unconditional write to an existing resource (409, 412, 428: it wants one), such a refusal
 /// of `write`: the same info as [`token_refused`]'s, for the token the scenario does not send.
-pub fn token_missing(write: &Exchange, what: &str) -> Violation {
+pub(crate) fn token_missing(write: &Exchange, what: &str) -> Violation {
     Violation::info(format!(
         "{what} was refused as a failed precondition (a version token the scenario does not send); the case could not be judged"
     ))
@@ -97,7 +101,7 @@ pub fn token_missing(write: &Exchange, what: &str) -> Violation {
 /// `stale-version-token` info, and where the scenario could declare the fresh token when it
 /// does not. The runner makes such a case inconclusive (one rule with a setup write refused
 /// 409/412/428, [`crate::session::Session::require_success`]): never a pass.
-pub fn stale_token_reason(violations: &[Violation], resource: &Resource) -> Option<String> {
+pub(crate) fn stale_token_reason(violations: &[Violation], resource: &Resource) -> Option<String> {
     let refused = violations.iter().find(|v| v.rule == STALE_TOKEN)?;
     let hint = match resource.version.as_ref().map(|v| &v.answer) {
         Some(None) => " (declare where writes answer the new token: `version.answer`)",

@@ -18,7 +18,8 @@ use crate::model::exit_code;
 pub struct Cli {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -58,12 +59,13 @@ fn without_empty_env(command: clap::Command) -> clap::Command {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the checks and scripts of scenario files against a live API.
@@ -154,25 +156,26 @@ Exit codes:
   1    something is left: each resource is listed with why
   2    usage error: no such ledger, an unreadable ledger, a run still in progress";
 
+/// The arguments of `cleanup`.
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
     /// The run to clean up after: the run id every report prints (its ledger is
     /// RUNID.jsonl in the ledger directory).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
-    pub run_id: Option<String>,
+    pub(crate) run_id: Option<String>,
     /// Every run with a ledger in the ledger directory (runs still in progress are skipped).
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// The ledger directory [default: IDEMFUZZ_LEDGER_DIR, else .idemfuzz/runs].
     #[arg(long, value_name = "DIR")]
-    pub ledger_dir: Option<PathBuf>,
+    pub(crate) ledger_dir: Option<PathBuf>,
     /// Confirms the base URL a run was given with --base-url: a scenario file without a
     /// [target] base_url is cleaned up only where this names the ledger's origin (a ledger
     /// alone never decides where credentials go).
     #[arg(long, env = "IDEMFUZZ_BASE_URL")]
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
     #[command(flatten)]
-    pub transport: crate::cli::transport::TransportArgs,
+    pub(crate) transport: crate::cli::transport::TransportArgs,
 }
 
 /// Exit codes of `init`.
@@ -183,6 +186,7 @@ Exit codes:
        file can run, or --out exists
   3    the document's URL could not be reached";
 
+/// The arguments of `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The OpenAPI document: a file (.json, .yaml) or an http(s):// URL.
@@ -190,92 +194,95 @@ pub struct InitArgs {
     pub openapi: String,
     /// Where to write the scenario file; `-` for standard output.
     #[arg(long, short, value_name = "PATH", default_value = "scenarios/api.toml")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Overwrite --out if it exists.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
+/// The arguments of `merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The JSON reports of the shards (`--report json:FILE` or `--format json` of each shard).
     #[arg(required = true, value_name = "REPORT.json")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub(crate) report: ReportArgs,
 }
 
+/// The arguments of `completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
+/// The arguments of `man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Write idemfuzz.1 and one page per subcommand (idemfuzz-run.1, …) into this existing
     /// directory instead of printing idemfuzz.1.
     #[arg(long, value_name = "DIR")]
-    pub out_dir: Option<PathBuf>,
+    pub(crate) out_dir: Option<PathBuf>,
 }
 
 /// Options shared by `run` and `demo`.
 #[derive(Debug, Args)]
-pub struct ExecutionArgs {
+pub(crate) struct ExecutionArgs {
     /// Seed for generated values; printed in every report. Default: random.
     #[arg(long, env = "IDEMFUZZ_SEED")]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Generated cases per check and resource [default: 3; fuzz: 50 sequences per resource].
     #[arg(long, env = "IDEMFUZZ_CASES")]
-    pub cases: Option<u32>,
+    pub(crate) cases: Option<u32>,
     /// Cases (and their cleanups) in flight at once, across checks and resources; the requests
     /// inside one case are sequential. Against a slow API (tens of ms per request) a run takes
     /// about requests × latency ÷ this.
     #[arg(long, default_value_t = 8, env = "IDEMFUZZ_CONCURRENCY")]
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Run only these checks (comma-separated names from `list-checks`; `script` selects the
     /// hand-written scripts).
     #[arg(long, value_delimiter = ',', value_parser = values::checks())]
-    pub checks: Vec<String>,
+    pub(crate) checks: Vec<String>,
     /// Do not run these checks (comma-separated names).
     #[arg(long, value_delimiter = ',', value_parser = values::checks())]
-    pub skip_checks: Vec<String>,
+    pub(crate) skip_checks: Vec<String>,
     /// Lowest severity that fails the run.
     #[arg(long, value_enum, default_value_t = FailOn::Error, env = "IDEMFUZZ_FAIL_ON")]
-    pub fail_on: FailOn,
+    pub(crate) fail_on: FailOn,
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub(crate) report: ReportArgs,
     /// Never draw a progress bar.
     #[arg(long)]
-    pub no_progress: bool,
+    pub(crate) no_progress: bool,
     /// Also print every finding's curl script, info findings in full, and a line per
     /// finished check.
     #[arg(long, short)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Write each finding's curl script to DIR as an executable file, named after the
     /// finding (DIR is created if missing); the report names each file.
     #[arg(long, value_name = "DIR")]
-    pub repro_dir: Option<PathBuf>,
+    pub(crate) repro_dir: Option<PathBuf>,
     /// Known findings (a file written by --write-baseline): they are reported as known and do
     /// not fail the run; new findings still do. See docs/ci.md.
     #[arg(long, value_name = "FILE", env = "IDEMFUZZ_BASELINE")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Record this run's findings (warning and above) in FILE as a baseline; they then do not
     /// fail this run. Written only after a complete run; not with --shard.
     #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
+    pub(crate) write_baseline: Option<PathBuf>,
     /// Run only slice I of N (1-based) of the planned cases, for splitting across CI jobs; the
     /// N slices together run every case exactly once.
     #[arg(long, value_name = "I/N", env = "IDEMFUZZ_SHARD")]
-    pub shard: Option<String>,
+    pub(crate) shard: Option<String>,
     /// Print the planned checks, cases and request outlines, and send nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Test only these resources (comma-separated names from the scenario files), with the
     /// scripts written for them. Default: every resource.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
-    pub resources: Vec<String>,
+    pub(crate) resources: Vec<String>,
     /// Stop after N failing findings: no new case starts, the cases in flight finish, cleanup
     /// runs, and the report says the run stopped early and why (exit 1).
     #[arg(
@@ -284,43 +291,44 @@ pub struct ExecutionArgs {
         value_parser = clap::value_parser!(u32).range(1..),
         env = "IDEMFUZZ_MAX_FAILURES"
     )]
-    pub max_failures: Option<u32>,
+    pub(crate) max_failures: Option<u32>,
     /// Stop starting cases (and shrinking fuzz failures) after this long, e.g. 60s or 5m; the
     /// cases in flight finish, cleanup runs, and the report says the run stopped early. A check
     /// the budget left without a single case is errored (exit 3).
     #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIME_BUDGET")]
-    pub time_budget: Option<String>,
+    pub(crate) time_budget: Option<String>,
     /// Directory of the run's ledger, RUNID.jsonl: what the run may have created, written
     /// before each request that may create it, for `idemfuzz cleanup` after a crash (not used
     /// by `demo`, whose API ends with the run) [default: IDEMFUZZ_LEDGER_DIR, else
     /// .idemfuzz/runs].
     #[arg(long, value_name = "DIR")]
-    pub ledger_dir: Option<PathBuf>,
+    pub(crate) ledger_dir: Option<PathBuf>,
     #[command(flatten)]
-    pub transport: crate::cli::transport::TransportArgs,
+    pub(crate) transport: crate::cli::transport::TransportArgs,
 }
 
 /// Where the reports go (`run`, `demo`, `fuzz`, `replay` and `merge`).
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Format of the main report.
     #[arg(long, default_value = "human", value_parser = values::formats(), env = "IDEMFUZZ_FORMAT")]
-    pub format: String,
+    pub(crate) format: String,
     /// Where the main report goes (default: standard output).
     #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// An additional report, as FORMAT:PATH (e.g. junit:results.xml, html:report.html);
     /// repeatable.
     #[arg(long = "report", value_name = "FORMAT:PATH")]
-    pub reports: Vec<String>,
+    pub(crate) reports: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     Error,
     Warning,
 }
 
+/// The arguments of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
@@ -337,19 +345,21 @@ pub struct RunArgs {
     #[arg(long, env = "IDEMFUZZ_BASE_URL")]
     pub base_url: Option<String>,
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
+/// The arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Bug(s) to plant in the demo API (comma-separated; `none` for the clean API; see
     /// `list-bugs`).
     #[arg(long, default_value = "merge-put", value_parser = values::bugs())]
-    pub bug: String,
+    pub(crate) bug: String,
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
+/// The arguments of `serve-demo`.
 #[derive(Debug, Args)]
 pub struct ServeDemoArgs {
     /// Port to listen on (127.0.0.1); 0 picks a free port, announced on standard error.
@@ -360,12 +370,13 @@ pub struct ServeDemoArgs {
     pub bug: String,
     /// Answer 401 to every request without `Authorization: Bearer TOKEN` (to try [target.auth]).
     #[arg(long, value_name = "TOKEN")]
-    pub require_token: Option<String>,
+    pub(crate) require_token: Option<String>,
     /// Answer every Nth request 429 Too Many Requests with `Retry-After: 1` (to try throttling).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub throttle: Option<u64>,
+    pub(crate) throttle: Option<u64>,
 }
 
+/// The arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Scenario files or directories; `-` reads one scenario from standard input.
@@ -373,6 +384,7 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// The arguments of `fuzz`.
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
     /// Scenario files or directories (every *.toml in a directory); `-` reads one scenario
@@ -384,20 +396,21 @@ pub struct FuzzArgs {
     pub base_url: Option<String>,
     /// Most steps in one generated sequence.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_STEPS)]
-    pub max_steps: usize,
+    pub(crate) max_steps: usize,
     /// Most executions spent shrinking one failure.
     #[arg(long, default_value_t = crate::fuzz::DEFAULT_MAX_SHRINK_RUNS)]
-    pub max_shrink_runs: u32,
+    pub(crate) max_shrink_runs: u32,
     /// Where failures are saved, and read from to be replayed first.
     #[arg(long, default_value = crate::fuzz::saved::DEFAULT_FAILURES_DIR)]
-    pub failures_dir: PathBuf,
+    pub(crate) failures_dir: PathBuf,
     /// Neither replay nor save failures.
     #[arg(long)]
-    pub no_saved_failures: bool,
+    pub(crate) no_saved_failures: bool,
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }
 
+/// The arguments of `replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// Saved failure files (from --failures-dir of `fuzz`).
@@ -408,7 +421,7 @@ pub struct ReplayArgs {
     pub base_url: Option<String>,
     /// The scenario file to use instead of the one the failure names.
     #[arg(long)]
-    pub scenario: Option<PathBuf>,
+    pub(crate) scenario: Option<PathBuf>,
     #[command(flatten)]
-    pub execution: ExecutionArgs,
+    pub(crate) execution: ExecutionArgs,
 }

@@ -1,7 +1,7 @@
 //! The scenario files bundled into the binary, so `idemfuzz demo` works from any directory.
 
 /// (display path, contents) of each bundled scenario, in run order.
-pub const SCENARIOS: &[(&str, &str)] = &[
+pub(crate) const SCENARIOS: &[(&str, &str)] = &[
     (
         "scenarios/demo.toml",
         include_str!("../../scenarios/demo.toml"),

@@ -16,7 +16,7 @@ use crate::runner::{self, RunSettings, dry_run};
 
 /// The baseline options of `config`: the `--baseline` file read and parsed, the
 /// `--write-baseline` file's directory checked. Any problem is a usage error (exit 2).
-pub fn baseline_options(config: &ExecutionConfig) -> Result<BaselineOptions, BaselineError> {
+pub(crate) fn baseline_options(config: &ExecutionConfig) -> Result<BaselineOptions, BaselineError> {
     let compare = match &config.baseline {
         Some(path) => Some((path.display().to_string(), file::read(path)?)),
         None => None,
@@ -55,7 +55,10 @@ fn check_writable(path: &Path) -> Result<(), BaselineError> {
 
 /// After the run: writes the `--write-baseline` file when the run completed and every check
 /// could run; says on stderr what happened.
-pub fn write_baseline(config: &ExecutionConfig, report: &RunReport) -> Result<(), BaselineError> {
+pub(crate) fn write_baseline(
+    config: &ExecutionConfig,
+    report: &RunReport,
+) -> Result<(), BaselineError> {
     let Some(path) = &config.write_baseline else {
         return Ok(());
     };
@@ -100,7 +103,7 @@ fn incomplete(report: &RunReport) -> Option<&'static str> {
 /// `--dry-run`: prints the plan to `out` and sends nothing. The `--baseline` file is read
 /// (so a broken one fails the preview too) and summarised, and the auth and transport options
 /// are applied to the targets (so `--bearer-env` over an `Authorization` header fails it too).
-pub fn dry_run(
+pub(crate) fn dry_run(
     planned: &[PlannedScenario],
     settings: &RunSettings,
     config: &ExecutionConfig,

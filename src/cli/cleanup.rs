@@ -52,7 +52,7 @@ pub enum CleanupError {
 
 /// `cleanup`. A ledger that cannot be worked on is reported and the others are still cleaned
 /// up after: the exit code is the worst of all (2 for a failed ledger, 1 if anything is left).
-pub fn cleanup(args: &CleanupArgs, env: &EnvSnapshot) -> Result<u8, CliError> {
+pub(crate) fn cleanup(args: &CleanupArgs, env: &EnvSnapshot) -> Result<u8, CliError> {
     if args.transport.har.is_some() {
         return Err(CleanupError::Har.into());
     }

@@ -39,7 +39,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::session::context::ResolvedTarget;
 
 /// `list-checks`.
-pub fn list_checks(out: &mut dyn Write) -> u8 {
+pub(crate) fn list_checks(out: &mut dyn Write) -> u8 {
     let infos = BUILT_IN.map(|check| check.info());
     let name_width = infos.iter().map(|i| i.name.len()).max().unwrap_or(0);
     let rfc_width = infos
@@ -58,7 +58,7 @@ pub fn list_checks(out: &mut dyn Write) -> u8 {
 }
 
 /// `list-bugs`.
-pub fn list_bugs(out: &mut dyn Write) -> u8 {
+pub(crate) fn list_bugs(out: &mut dyn Write) -> u8 {
     let width = Bug::ALL.iter().map(|b| b.name().len()).max().unwrap_or(0);
     for bug in Bug::ALL {
         let _ = writeln!(out, "{:<width$} {}", bug.name(), bug.description());
@@ -68,7 +68,11 @@ pub fn list_bugs(out: &mut dyn Write) -> u8 {
 
 /// `check`: validate scenario files. Secrets are not needed: an unset variable stands in with a
 /// placeholder, and each file's line says which variables `run` will need.
-pub fn check(args: &CheckArgs, env: &EnvSnapshot, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(crate) fn check(
+    args: &CheckArgs,
+    env: &EnvSnapshot,
+    out: &mut dyn Write,
+) -> Result<u8, CliError> {
     let lenient = env.clone().standing_in_for_unset();
     let scenarios = input::load_scenarios(&args.paths, &lenient)?;
     for s in &scenarios {
@@ -103,7 +107,7 @@ fn needed_variables(scenario: &Scenario, env: &EnvSnapshot) -> Option<String> {
 /// `run`: validate the options, load (and generate), run, report. The options are validated
 /// first, so that a mistake in them is reported before an `--openapi` document is fetched
 /// (with their proxy and TLS settings).
-pub fn run(
+pub(crate) fn run(
     args: &RunArgs,
     color: ColorChoice,
     env: &EnvSnapshot,
@@ -135,7 +139,7 @@ pub fn run(
 
 /// `demo`: the demo API in-process, the bundled scenarios against it. The exit code (and the
 /// report's verdict) invert the sense of a finding: 0 when every planted bug was found.
-pub fn demo(
+pub(crate) fn demo(
     args: &DemoArgs,
     color: ColorChoice,
     env: &EnvSnapshot,
@@ -222,7 +226,7 @@ fn demo_dry_run(scenarios: Vec<Scenario>, config: &ExecutionConfig) -> Result<u8
 const DRY_RUN_DEMO_URL: &str = "http://127.0.0.1:0";
 
 /// `serve-demo`: the demo API until Ctrl-C.
-pub fn serve_demo(args: &ServeDemoArgs) -> Result<u8, CliError> {
+pub(crate) fn serve_demo(args: &ServeDemoArgs) -> Result<u8, CliError> {
     let bugs = bugs(&args.bug)?;
     let runtime = runtime()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));

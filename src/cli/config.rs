@@ -19,15 +19,15 @@ use crate::runner::plan::{PlannedScenario, Selection};
 /// Facts about the terminal, observed once at the edge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Terminal {
-    pub stdout_is_tty: bool,
-    pub stderr_is_tty: bool,
+    pub(crate) stdout_is_tty: bool,
+    pub(crate) stderr_is_tty: bool,
     /// Whether `--color auto` colours standard output: the common conventions as anstream
     /// reads them — never with a non-empty `NO_COLOR`, always with a non-empty
     /// `CLICOLOR_FORCE`, never with `CLICOLOR=0`, else on a terminal whose `TERM` is set and
     /// not `dumb`.
-    pub stdout_color: bool,
+    pub(crate) stdout_color: bool,
     /// Columns of the terminal standard output is, when it is one.
-    pub stdout_columns: Option<usize>,
+    pub(crate) stdout_columns: Option<usize>,
 }
 
 impl Terminal {
@@ -50,7 +50,7 @@ impl Terminal {
     /// The width of the human report on standard output: `COLUMNS` when set to a number, else
     /// the terminal's, else [`text::DEFAULT_WIDTH`] when it is not a terminal; never less than
     /// [`text::MIN_WIDTH`].
-    pub fn report_width(self, env: &EnvSnapshot) -> usize {
+    pub(crate) fn report_width(self, env: &EnvSnapshot) -> usize {
         let columns = env
             .get("COLUMNS")
             .and_then(|c| c.trim().parse::<usize>().ok())
@@ -62,93 +62,120 @@ impl Terminal {
 /// A command-line mistake.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// `--checks`/`--skip-checks` named no known check (the message says which).
     #[error("{0}")]
     UnknownCheck(String),
+    /// `--format` or `--report` named an unknown format.
     #[error("unknown report format `{0}`; expected human, json, junit or html")]
     UnknownFormat(String),
+    /// A `--report` value is not `FORMAT:PATH`.
     #[error("--report takes FORMAT:PATH (e.g. junit:results.xml), got `{0}`")]
     BadReportSpec(String),
+    /// Two reports would both be written to standard output.
     #[error("more than one report would go to standard output; give the others a path")]
     TwoReportsOnStdout,
+    /// `--cases 0`.
     #[error("--cases must be at least 1")]
     NoCases,
+    /// `--concurrency 0`.
     #[error("--concurrency must be at least 1")]
     NoConcurrency,
+    /// A scenario file has no base URL from the file, the flag or the environment.
     #[error(
         "{path}: no base URL: set [target] base_url in the file, --base-url, or IDEMFUZZ_BASE_URL"
     )]
-    NoBaseUrl { path: String },
+    NoBaseUrl {
+        /// The scenario file.
+        path: String,
+    },
+    /// The base URL given is not usable.
     #[error(transparent)]
     BadBaseUrl(#[from] crate::scenario::BaseUrlError),
+    /// `--bug` named no bug of the demo API.
     #[error("{0}")]
     UnknownBug(String),
+    /// `--time-budget` is not a duration.
     #[error("--time-budget: {0}")]
     BadTimeBudget(String),
+    /// `--max-steps 0`.
     #[error("--max-steps must be at least 1")]
     NoSteps,
+    /// `--checks` or `--skip-checks` given to a command that runs only the fuzz check.
     #[error("`{command}` runs only the fuzz check; --checks and --skip-checks do not apply")]
-    ChecksWithFuzz { command: &'static str },
+    ChecksWithFuzz {
+        /// The command (`fuzz`, `replay`).
+        command: &'static str,
+    },
+    /// `--shard` is not `I/N` with 1 ≤ I ≤ N.
     #[error("{0}")]
     BadShard(#[from] ShardError),
+    /// `--write-baseline` with `--shard`.
     #[error(
         "--write-baseline records the whole suite's findings; run it without --shard (a shard's findings are a slice)"
     )]
     ShardedBaselineRecording,
+    /// A transport flag (timeouts, rate, proxy, TLS) is not usable.
     #[error(transparent)]
     Transport(#[from] crate::cli::transport::TransportArgsError),
+    /// `--resources` named a resource no scenario file defines.
     #[error("unknown resource `{name}` (--resources); the scenario files define: {known}")]
-    UnknownResource { name: String, known: String },
+    UnknownResource {
+        /// The name given.
+        name: String,
+        /// The resources the files define, comma-separated.
+        known: String,
+    },
 }
 
 /// Where a report goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
+pub(crate) enum Destination {
     Stdout,
     File(PathBuf),
 }
 
 /// One report to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportSpec {
-    pub format: Format,
-    pub destination: Destination,
+pub(crate) struct ReportSpec {
+    pub(crate) format: Format,
+    pub(crate) destination: Destination,
 }
 
 /// The validated options of `run` and `demo`.
 #[derive(Debug, Clone)]
-pub struct ExecutionConfig {
-    pub seed: u64,
-    pub cases: u32,
-    pub concurrency: usize,
-    pub selection: Selection,
-    pub fail_on: Severity,
-    pub reports: Vec<ReportSpec>,
-    pub human: HumanOptions,
+pub(crate) struct ExecutionConfig {
+    pub(crate) seed: u64,
+    pub(crate) cases: u32,
+    pub(crate) concurrency: usize,
+    pub(crate) selection: Selection,
+    pub(crate) fail_on: Severity,
+    pub(crate) reports: Vec<ReportSpec>,
+    pub(crate) human: HumanOptions,
     /// `--repro-dir DIR`: each finding's curl script is written there.
-    pub repro_dir: Option<PathBuf>,
+    pub(crate) repro_dir: Option<PathBuf>,
     /// The fuzz check's settings (`run --checks fuzz`, `fuzz`, `replay`).
-    pub fuzz: FuzzSettings,
+    pub(crate) fuzz: FuzzSettings,
     /// `--shard I/N`.
-    pub shard: Option<Shard>,
+    pub(crate) shard: Option<Shard>,
     /// `--baseline FILE` (read before anything is sent).
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// `--write-baseline FILE`.
-    pub write_baseline: Option<PathBuf>,
+    pub(crate) write_baseline: Option<PathBuf>,
     /// `--dry-run`: print the plan, send nothing.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Auth and transport options (`--rate-limit`, `--proxy`, `--har`…).
-    pub transport: crate::cli::transport::TransportSettings,
+    pub(crate) transport: crate::cli::transport::TransportSettings,
     /// `--max-failures`, `--time-budget`.
-    pub limits: RunLimits,
+    pub(crate) limits: RunLimits,
     /// `--ledger-dir`; `None` for `demo` (its API ends with the run).
-    pub ledger_dir: Option<PathBuf>,
+    pub(crate) ledger_dir: Option<PathBuf>,
 }
 
 /// Cases per check and resource when `--cases` is not given (`fuzz` has its own default).
-pub const DEFAULT_CASES: u32 = 3;
+pub(crate) const DEFAULT_CASES: u32 = 3;
 
 /// Validates the options shared by `run` and `demo`. `random` supplies the default seed.
-pub fn execution(
+pub(crate) fn execution(
     args: &ExecutionArgs,
     color: ColorChoice,
     env: &EnvSnapshot,
@@ -223,7 +250,7 @@ pub fn execution(
 
 /// The ledger directory: `--ledger-dir`, else a non-empty `IDEMFUZZ_LEDGER_DIR`, else
 /// `.idemfuzz/runs`.
-pub fn ledger_dir(option: Option<&std::path::Path>, env: &EnvSnapshot) -> PathBuf {
+pub(crate) fn ledger_dir(option: Option<&std::path::Path>, env: &EnvSnapshot) -> PathBuf {
     option.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
         env.get("IDEMFUZZ_LEDGER_DIR")
             .filter(|dir| !dir.is_empty())
@@ -246,7 +273,7 @@ fn parse_budget(text: &str) -> Result<Duration, ConfigError> {
 }
 
 /// Every `--resources` name must name a resource of the scenarios (exit 2 otherwise).
-pub fn check_resources(
+pub(crate) fn check_resources(
     selection: &Selection,
     planned: &[PlannedScenario],
 ) -> Result<(), ConfigError> {
@@ -281,7 +308,7 @@ fn check_ids(names: &[String]) -> Result<Vec<CheckId>, ConfigError> {
 }
 
 /// The reports `--format`, `--output` and `--report` ask for; at most one on standard output.
-pub fn reports(args: &ReportArgs) -> Result<Vec<ReportSpec>, ConfigError> {
+pub(crate) fn reports(args: &ReportArgs) -> Result<Vec<ReportSpec>, ConfigError> {
     let main = ReportSpec {
         format: parse_format(&args.format)?,
         destination: args
@@ -321,7 +348,7 @@ fn parse_format(text: &str) -> Result<Format, ConfigError> {
 }
 
 /// Colour: `always`, `never`, or in `auto` what the terminal conventions say.
-pub fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -331,7 +358,7 @@ pub fn use_color(choice: ColorChoice, terminal: Terminal) -> bool {
 
 /// The base URL a scenario runs against: the command line's (`--base-url`, or clap's
 /// `IDEMFUZZ_BASE_URL`), then the file's. Returned without a trailing slash.
-pub fn base_url(
+pub(crate) fn base_url(
     cli: Option<&str>,
     from_file: Option<&str>,
     path: &str,

@@ -1,6 +1,6 @@
 //! Why a command failed: [`CliError`], every failure of every subcommand, typed. Its
-//! [`CliError::exit_code`] is the one mapping from failures to the exit codes of
-//! [`crate::model::exit_code`]; [`CliError::report`] prints the error once, on stderr, at the
+//! `CliError::exit_code` is the one mapping from failures to the exit codes of
+//! `crate::model::exit_code`; [`CliError::report`] prints the error once, on stderr, at the
 //! edge. A command that ran to the end returns its exit code computed from its report instead
 //! (`exit_code::for_report`, `for_demo`).
 
@@ -50,12 +50,18 @@ pub enum CliError {
         "the scenario {} named by the saved failure does not exist; give it with --scenario PATH",
         path.display()
     )]
-    ReplayScenarioMissing { path: PathBuf },
+    ReplayScenarioMissing {
+        /// The scenario file the saved failure names.
+        path: PathBuf,
+    },
     /// `replay`: the scenario has no resource of the saved failure's name.
     #[error("{file}: the scenario {scenario} has no resource `{resource}`")]
     ReplayUnknownResource {
+        /// The scenario file.
         file: String,
+        /// The scenario's name.
         scenario: String,
+        /// The resource the saved failure names.
         resource: String,
     },
     /// `cleanup`: a run's ledger cannot be worked on.
@@ -73,6 +79,7 @@ pub enum CliError {
         path.display()
     )]
     OpenApiNoBaseUrl {
+        /// The OpenAPI document.
         path: PathBuf,
         /// What the document says about its server.
         server: String,
@@ -81,17 +88,25 @@ pub enum CliError {
     #[error(
         "no check of the scenario generated into {place} can run (the reasons are listed above); edit it (idemfuzz init --openapi … --out FILE) to declare what the document does not say"
     )]
-    NothingRuns { place: String },
+    NothingRuns {
+        /// Where the generated scenario went: a file, standard output, or memory (`run --openapi`).
+        place: String,
+    },
     /// `init`: `--out` exists and `--force` was not given.
     #[error(
         "{} already exists; pass --force to overwrite it, or choose another --out",
         path.display()
     )]
-    OutExists { path: PathBuf },
+    OutExists {
+        /// The `--out` path.
+        path: PathBuf,
+    },
     /// A file or directory could not be created or written (what, and why).
     #[error("{what}: {source}")]
     Write {
+        /// What was being written.
         what: String,
+        /// Why it failed.
         #[source]
         source: io::Error,
     },
@@ -104,7 +119,9 @@ pub enum CliError {
     /// `serve-demo`: the port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why it could not be bound.
         #[source]
         source: io::Error,
     },
@@ -121,7 +138,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code of the failure: the one place that decides it.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Arguments(err) if !err.use_stderr() => exit_code::OK,
             CliError::OpenApi(err) if err.is_unreachable() => exit_code::CANNOT_TEST,

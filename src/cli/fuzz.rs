@@ -19,7 +19,7 @@ use crate::runner::plan::Selection;
 use crate::scenario;
 
 /// `fuzz`: replay saved failures, generate and shrink new ones, save them.
-pub fn fuzz(
+pub(crate) fn fuzz(
     args: &FuzzArgs,
     color: ColorChoice,
     env: &EnvSnapshot,
@@ -128,7 +128,7 @@ fn save_failures(report: &RunReport, dir: &Path) {
 }
 
 /// `replay`: re-execute saved failures exactly.
-pub fn replay(
+pub(crate) fn replay(
     args: &ReplayArgs,
     color: ColorChoice,
     env: &EnvSnapshot,

@@ -16,7 +16,7 @@ const BIN: &str = "idemfuzz";
 
 /// `completions SHELL`: the completion script on `out`. It is generated into memory first:
 /// `clap_complete` panics when its writer fails (e.g. on a closed pipe).
-pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(crate) fn completions(shell: Shell, out: &mut dyn Write) -> Result<u8, CliError> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, BIN, &mut script);
@@ -27,7 +27,7 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<u8, CliError> {
 }
 
 /// `man`: the top-level page on `out`, or with `out_dir` one page per command written there.
-pub fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(crate) fn man(out_dir: Option<&Path>, out: &mut dyn Write) -> Result<u8, CliError> {
     let command = Cli::command();
     match out_dir {
         None => finish(

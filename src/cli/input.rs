@@ -9,9 +9,9 @@ use crate::env::EnvSnapshot;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// The path that stands for standard input.
-pub const STDIN_PATH: &str = "-";
+pub(crate) const STDIN_PATH: &str = "-";
 /// The name a scenario read from standard input goes by.
-pub const STDIN_NAME: &str = "<stdin>";
+pub(crate) const STDIN_NAME: &str = "<stdin>";
 
 /// Why the scenarios of a command line could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,10 @@ pub enum InputError {
 }
 
 /// Loads every scenario `paths` name, in order; `-` reads one from the process's standard input.
-pub fn load_scenarios(paths: &[PathBuf], env: &EnvSnapshot) -> Result<Vec<Scenario>, InputError> {
+pub(crate) fn load_scenarios(
+    paths: &[PathBuf],
+    env: &EnvSnapshot,
+) -> Result<Vec<Scenario>, InputError> {
     load_scenarios_from(paths, env, &mut std::io::stdin())
 }
 
@@ -48,7 +51,7 @@ fn load_scenarios_from(
 }
 
 /// True for `-`.
-pub fn is_stdin(path: &Path) -> bool {
+pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == STDIN_PATH
 }
 

@@ -13,7 +13,11 @@ use crate::report::human::HumanOptions;
 use crate::report::merge::{self, MergeError, Part};
 
 /// `merge REPORT.json…`.
-pub fn merge(args: &MergeArgs, color: ColorChoice, terminal: Terminal) -> Result<u8, CliError> {
+pub(crate) fn merge(
+    args: &MergeArgs,
+    color: ColorChoice,
+    terminal: Terminal,
+) -> Result<u8, CliError> {
     let specs = config::reports(&args.report)?;
     let merged = read(args).and_then(merge::merge)?;
     let human = HumanOptions {

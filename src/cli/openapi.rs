@@ -24,7 +24,11 @@ const STDOUT: &str = "-";
 
 /// `init`: reads the document, generates, and writes the scenario file (never over an existing
 /// one without `--force`).
-pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> Result<u8, CliError> {
+pub(crate) fn init(
+    args: &InitArgs,
+    env: &EnvSnapshot,
+    stdout: &mut dyn Write,
+) -> Result<u8, CliError> {
     let to_stdout = args.out.as_os_str() == STDOUT;
     if !to_stdout && !args.force && args.out.exists() {
         return Err(CliError::OutExists {
@@ -72,7 +76,7 @@ pub fn init(args: &InitArgs, env: &EnvSnapshot, stdout: &mut dyn Write) -> Resul
 
 /// The scenarios of `run`: the files given, then the one generated from `--openapi` (a URL is
 /// fetched as `client` says).
-pub fn run_scenarios(
+pub(crate) fn run_scenarios(
     args: &RunArgs,
     env: &EnvSnapshot,
     client: &TransportConfig,

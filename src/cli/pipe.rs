@@ -5,11 +5,11 @@
 use std::io;
 
 /// True when a write failed because the reader closed the pipe.
-pub fn is_closed_pipe(err: &io::Error) -> bool {
+pub(crate) fn is_closed_pipe(err: &io::Error) -> bool {
     err.kind() == io::ErrorKind::BrokenPipe
 }
 
 /// The write error worth reporting: `None` for success and for a closed pipe.
-pub fn worth_reporting(result: io::Result<()>) -> Option<io::Error> {
+pub(crate) fn worth_reporting(result: io::Result<()>) -> Option<io::Error> {
     result.err().filter(|err| !is_closed_pipe(err))
 }

@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 /// What the second signal says before exiting: how to clean up after the run.
 #[derive(Debug, Clone)]
-pub struct OnSecondSignal {
-    pub run_id: String,
+pub(crate) struct OnSecondSignal {
+    pub(crate) run_id: String,
     /// The run's ledger file, when it has one.
-    pub ledger: Option<String>,
+    pub(crate) ledger: Option<String>,
 }
 
 impl OnSecondSignal {
@@ -28,7 +28,7 @@ impl OnSecondSignal {
 }
 
 /// Watches for the signals in the background: the first cancels `cancel`, the second exits.
-pub fn watch(cancel: CancellationToken, second: OnSecondSignal) {
+pub(crate) fn watch(cancel: CancellationToken, second: OnSecondSignal) {
     tokio::spawn(async move {
         let Some(mut signals) = Signals::new() else {
             return;

@@ -33,64 +33,64 @@ use crate::session::auth::Credentials;
 /// Auth and transport options (flattened into the options of `run` and `demo`).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Auth and transport")]
-pub struct TransportArgs {
+pub(crate) struct TransportArgs {
     /// Send at most this many requests per second (N/s), minute (N/m) or hour (N/h), evenly
     /// spaced, every request included (requests released together each wait for their turn,
     /// which stretches a race). Default: no limit. 10/s is a polite value for a shared staging
     /// API.
     #[arg(long, value_name = "RATE", env = "IDEMFUZZ_RATE_LIMIT")]
-    pub rate_limit: Option<String>,
+    pub(crate) rate_limit: Option<String>,
     /// Retries of one request answered 429 (or 503 with Retry-After) before it counts as a
     /// case error.
     #[arg(long, value_name = "N", default_value_t = 3)]
-    pub throttle_retries: u32,
+    pub(crate) throttle_retries: u32,
     /// Longest Retry-After wait honoured; an API asking for more makes the request a case
     /// error at once.
     #[arg(long, value_name = "DURATION", default_value = "60s")]
-    pub throttle_max_wait: String,
+    pub(crate) throttle_max_wait: String,
     /// Per-request timeout (e.g. 5s, 500ms); overrides every file's [target] timeout.
     #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_TIMEOUT")]
-    pub timeout: Option<String>,
+    pub(crate) timeout: Option<String>,
     /// Longest wait for a connection (TCP and TLS) to the API or proxy.
     #[arg(long, value_name = "DURATION")]
-    pub connect_timeout: Option<String>,
+    pub(crate) connect_timeout: Option<String>,
     /// Accept any TLS certificate and host name. Only for test servers you trust.
     #[arg(long)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// Also trust the CA certificate(s) of this PEM file; repeatable.
     #[arg(long, value_name = "FILE")]
-    pub ca_cert: Vec<PathBuf>,
+    pub(crate) ca_cert: Vec<PathBuf>,
     /// Send every request through this HTTP proxy (http:// or https:// URL). Default: the
     /// http_proxy / https_proxy / all_proxy variables; no_proxy applies to both. Checks that
     /// release requests together or leave answers unread are skipped behind a proxy.
     #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
+    pub(crate) proxy: Option<String>,
     /// HTTP version: auto (HTTP/2 when TLS negotiates it), 1.1, or 2 (prior knowledge, also
     /// over plain http). Requests released together and unread always use HTTP/1.1.
     #[arg(long, value_enum, value_name = "VERSION", default_value_t = HttpVersionArg::Auto)]
-    pub http_version: HttpVersionArg,
+    pub(crate) http_version: HttpVersionArg,
     /// Write every exchange of the run (probe, checks, retries, cleanup) to FILE in HAR 1.2,
     /// secrets redacted, for browser developer tools.
     #[arg(long, value_name = "FILE")]
-    pub har: Option<PathBuf>,
+    pub(crate) har: Option<PathBuf>,
     /// Authenticate every request with `Authorization: Bearer $VAR`, replacing the files'
     /// [target.auth] (with `run --openapi`, the way to authenticate the generated scenario).
     #[arg(long, value_name = "VAR")]
-    pub bearer_env: Option<String>,
+    pub(crate) bearer_env: Option<String>,
     /// Send this header with every request, as if it were in every file's [target.headers]
     /// (it replaces a header of the same name there); repeatable. `${VAR}` is read from the
     /// environment; such values, and those of credential headers, are never printed.
     #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
-    pub headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
     /// Before the run, poll each target's base URL until it answers (any HTTP status), for at
     /// most this long (e.g. 30s); a target still silent then is exit 3. For an API that CI has
     /// just started.
     #[arg(long, value_name = "DURATION", env = "IDEMFUZZ_WAIT_FOR_TARGET")]
-    pub wait_for_target: Option<String>,
+    pub(crate) wait_for_target: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HttpVersionArg {
+pub(crate) enum HttpVersionArg {
     Auto,
     #[value(name = "1.1")]
     Http1,
@@ -101,64 +101,110 @@ pub enum HttpVersionArg {
 /// A mistake in the auth and transport options (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportArgsError {
+    /// `--rate-limit` is not a rate.
     #[error(transparent)]
     RateLimit(#[from] crate::http::limit::BadRateLimit),
+    /// A duration option is not a duration.
     #[error("invalid {option} `{value}`: {reason} (write e.g. 5s or 500ms)")]
     Duration {
+        /// The option.
         option: &'static str,
+        /// The value given.
         value: String,
+        /// Why it is not a duration.
         reason: String,
     },
+    /// `--ca-cert`: the file cannot be read.
     #[error("cannot read the CA certificate file {path}: {reason}")]
-    CaCertUnreadable { path: String, reason: String },
+    CaCertUnreadable {
+        /// The file.
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+    /// `--ca-cert`: the file holds no PEM certificate.
     #[error("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
-    CaCertEmpty { path: String },
+    CaCertEmpty {
+        /// The file.
+        path: String,
+    },
+    /// `--proxy` is not a usable proxy URL.
     #[error("--proxy: {0}")]
     Proxy(crate::http::config::ProxyUrlError),
+    /// `--bearer-env` names a variable that is unset or empty.
     #[error("--bearer-env: environment variable `{0}` is not set or empty")]
     BearerUnset(String),
+    /// `--bearer-env` with a scenario file that sets `Authorization` in `[target.headers]`.
     #[error(
         "{path}: --bearer-env replaces [target.auth], but the file sets Authorization in [target.headers]"
     )]
-    BearerConflict { path: String },
-    /// The value is never shown: it may be a secret.
+    BearerConflict {
+        /// The scenario file.
+        path: String,
+    },
+    /// A `-H` value without `:`. The value is never shown: it may be a secret.
     #[error("-H takes NAME:VALUE (e.g. -H 'X-Tenant: ci'); one was given without `:`")]
     HeaderWithoutColon,
+    /// `-H`: the name is not a valid header name.
     #[error("-H {name}: `{name}` is not a valid header name")]
-    HeaderName { name: String },
+    HeaderName {
+        /// The name given.
+        name: String,
+    },
+    /// `-H`: a header idemfuzz must control itself.
     #[error("-H {name}: the header `{name}` cannot be set: it {reason}")]
-    HeaderUnsendable { name: String, reason: &'static str },
+    HeaderUnsendable {
+        /// The header's name.
+        name: String,
+        /// Why it cannot be set.
+        reason: &'static str,
+    },
+    /// `-H`: the value cannot be sent as a header value.
     #[error("-H {name}: {reason}")]
-    HeaderValue { name: String, reason: String },
+    HeaderValue {
+        /// The header's name (the value is never shown).
+        name: String,
+        /// Why the value cannot be sent.
+        reason: String,
+    },
+    /// `-H` names one header twice.
     #[error("-H {name} is given twice (names are case-insensitive)")]
-    HeaderTwice { name: String },
+    HeaderTwice {
+        /// The header's name.
+        name: String,
+    },
+    /// `-H Authorization` with `--bearer-env`.
     #[error("-H Authorization and --bearer-env both set Authorization; use one")]
     HeaderBearerConflict,
+    /// `-H Authorization` with a scenario file's `[target.auth]`.
     #[error(
         "{path}: -H Authorization and the file's [target.auth] both set Authorization; use one"
     )]
-    HeaderAuthConflict { path: String },
+    HeaderAuthConflict {
+        /// The scenario file.
+        path: String,
+    },
 }
 
 /// The validated auth and transport options.
 #[derive(Debug, Clone, Default)]
 pub struct TransportSettings {
-    pub client: TransportConfig,
-    pub rate_limit: Option<RateLimit>,
-    pub throttle: ThrottlePolicy,
+    pub(crate) client: TransportConfig,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) throttle: ThrottlePolicy,
     /// Overrides every target's timeout.
-    pub timeout: Option<Duration>,
-    pub har: Option<PathBuf>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) har: Option<PathBuf>,
     /// From `--bearer-env`: replaces every target's `[target.auth]`.
-    pub bearer: Option<Auth>,
+    pub(crate) bearer: Option<Auth>,
     /// From `-H`: added to every target's `[target.headers]`, replacing same-named ones.
-    pub headers: Vec<TargetHeader>,
+    pub(crate) headers: Vec<TargetHeader>,
     /// `--wait-for-target`: how long to wait for the targets to answer before the run.
-    pub wait_for_target: Option<Duration>,
+    pub(crate) wait_for_target: Option<Duration>,
 }
 
 /// Validates the options; reads the CA files and the environment snapshot.
-pub fn settings(
+pub(crate) fn settings(
     args: &TransportArgs,
     env: &EnvSnapshot,
 ) -> Result<TransportSettings, TransportArgsError> {
@@ -310,7 +356,7 @@ fn bearer_from(name: &str, env: &EnvSnapshot) -> Result<Auth, TransportArgsError
 /// Applies the settings to the targets: the timeout override, `--bearer-env`, and one
 /// [`Credentials`] per distinct `[target.auth]` (so a token command shared by several files
 /// runs once).
-pub fn prepare_targets(
+pub(crate) fn prepare_targets(
     mut planned: Vec<PlannedScenario>,
     settings: &TransportSettings,
 ) -> Result<Vec<PlannedScenario>, TransportArgsError> {

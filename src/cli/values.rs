@@ -13,7 +13,7 @@ use crate::report::Format;
 
 /// A text argument whose possible values clap shows in help and completions.
 #[derive(Clone)]
-pub struct Listed(Vec<PossibleValue>);
+pub(crate) struct Listed(Vec<PossibleValue>);
 
 impl TypedValueParser for Listed {
     type Value = String;
@@ -33,12 +33,12 @@ impl TypedValueParser for Listed {
 }
 
 /// The report formats (`--format`).
-pub fn formats() -> Listed {
+pub(crate) fn formats() -> Listed {
     Listed(Format::ALL.map(|f| PossibleValue::new(f.as_str())).to_vec())
 }
 
 /// The check names (`--checks`, `--skip-checks`), with their one-line rules, and `script`.
-pub fn checks() -> Listed {
+pub(crate) fn checks() -> Listed {
     let built_in = BUILT_IN.map(|check| {
         let info = check.info();
         PossibleValue::new(info.name).help(info.summary)
@@ -48,7 +48,7 @@ pub fn checks() -> Listed {
 }
 
 /// The demo's bugs (`--bug`), with what each does, and `none`.
-pub fn bugs() -> Listed {
+pub(crate) fn bugs() -> Listed {
     let none = PossibleValue::new("none").help("no bug: the clean API");
     let each = Bug::ALL
         .iter()

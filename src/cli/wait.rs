@@ -38,7 +38,7 @@ pub enum WaitError {
 }
 
 /// Waits until every distinct base URL of `planned` answers, for at most `patience` in all.
-pub async fn wait_for_targets(
+pub(crate) async fn wait_for_targets(
     planned: &[PlannedScenario],
     client: &TransportConfig,
     patience: Duration,

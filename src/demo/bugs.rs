@@ -10,31 +10,77 @@ use crate::model::check::CheckId;
 /// The clean API (no bugs) has none of these behaviours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Bug {
+    /// `merge-put`: PUT on an existing thing merges: members the body omits survive (partial-put).
     MergePut,
+    /// `put-counter`: every PUT on a thing, even an identical one, bumps a visible `revision`
+    /// member (repeat-put).
     PutCounter,
+    /// `delete-500`: DELETE of an already deleted thing answers 500 instead of 404 (repeat-delete).
     Delete500,
+    /// `resurrect`: PUT after DELETE revives the deleted thing's old members under the new ones
+    /// (put-after-delete).
     Resurrect,
+    /// `delete-other`: DELETE of a thing also removes the thing whose id sorts right after it
+    /// (repeat-delete).
     DeleteOther,
+    /// `get-counter`: every GET of a thing bumps a visible `views` member (get-safety).
     GetCounter,
+    /// `get-or-create`: GET of a missing thing creates it empty and answers 200 (get-safety,
+    /// use-after-delete).
     GetOrCreate,
+    /// `stale-read`: DELETE does not invalidate the read cache: GET and HEAD still answer 200
+    /// (use-after-delete).
     StaleRead,
+    /// `post-key-ignored`: POST ignores Idempotency-Key: a retry with the same key creates a
+    /// duplicate (post-retry).
     PostKeyIgnored,
+    /// `head-mismatch`: HEAD of a thing omits ETag and says Content-Type: text/plain, unlike GET
+    /// (head-parity).
     HeadMismatch,
+    /// `put-create-200`: PUT that creates a thing answers 200 instead of 201 (status-conformance).
     PutCreate200,
+    /// `no-allow`: 405 answers carry no Allow header (status-conformance).
     NoAllow,
+    /// `lamp-unbreak`: PUT ON/OFF to a BROKEN lamp succeeds and overwrites the system's state
+    /// (lamps script).
     LampUnbreak,
+    /// `reboot-repeat`: every accepted device PUT reboots, so a retried reboot reboots again
+    /// (devices script).
     RebootRepeat,
+    /// `put-race`: PUT to a new thing id checks, waits a 50 ms storage round trip, then inserts:
+    /// concurrent PUTs insert duplicate rows (concurrent-put).
     PutRace,
+    /// `key-race`: POST looks up the Idempotency-Key, then reserves it only after a 50 ms round
+    /// trip: concurrent same-key POSTs all run (concurrent-post-key).
     KeyRace,
+    /// `key-late-commit`: POST stores the Idempotency-Key only after its 50 ms of work, with no
+    /// in-flight record: a quick retry runs again (lost-response-retry).
     KeyLateCommit,
+    /// `ifmatch-ignored`: PUT and DELETE of things and notes ignore If-Match: stale writes
+    /// overwrite (conditional-write, lost-update).
     IfMatchIgnored,
+    /// `ifnonematch-ignored`: PUT of things and notes ignores If-None-Match: a create-only PUT
+    /// overwrites (conditional-write).
     IfNoneMatchIgnored,
+    /// `weak-etag-match`: If-Match on things and notes uses the weak comparison: W/ plus the
+    /// current tag matches (conditional-write).
     WeakEtagMatch,
+    /// `etag-churn`: a thing's ETag includes its write counter, so an identical PUT changes it
+    /// (etag-stability).
     EtagChurn,
+    /// `no-428`: notes require preconditions, yet accept an unconditional PUT instead of answering
+    /// 428 (conditional-write).
     No428,
+    /// `republish`: every PUT with content publishes a note again (`publications` grows), so a
+    /// retried PUT repeats the side effect (post-put-creation).
     Republish,
+    /// `post-put-merge`: PUT merges, but only on things created by POST (fuzz: POST, partial PUT).
     PostPutMerge,
+    /// `tombstone-revive`: a GET of a deleted thing loads its tombstone into the cache; a later PUT
+    /// revives the members it omits (fuzz: PUT, DELETE, GET, partial PUT).
     TombstoneRevive,
+    /// `read-bump`: an identical PUT bumps a visible `version` when a GET came since the last write
+    /// of an updated thing (fuzz: PUT, PUT, GET between, PUT).
     ReadBump,
 }
 
@@ -102,7 +148,7 @@ impl Bug {
     }
 
     /// One line: what the defect is, and which idemfuzz check should catch it.
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             Bug::MergePut => {
                 "PUT on an existing thing merges: members the body omits survive (partial-put)"
@@ -182,7 +228,7 @@ impl Bug {
     }
 
     /// The checks whose findings show this bug (the ones its description names).
-    pub fn caught_by(self) -> &'static [CheckId] {
+    pub(crate) fn caught_by(self) -> &'static [CheckId] {
         use CheckId as C;
         match self {
             Bug::MergePut => &[C::PartialPut],
@@ -208,7 +254,7 @@ impl Bug {
     }
 
     /// For a bug a script catches: the bundled scenario file that holds the script.
-    pub fn script_file(self) -> Option<&'static str> {
+    pub(crate) fn script_file(self) -> Option<&'static str> {
         match self {
             Bug::LampUnbreak => Some("lamps.toml"),
             Bug::RebootRepeat => Some("devices.toml"),
@@ -217,7 +263,8 @@ impl Bug {
     }
 
     /// Bugs no built-in check catches: only the sequence fuzzer (`--checks fuzz`) does.
-    pub fn sequence_only(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn sequence_only(self) -> bool {
         matches!(
             self,
             Bug::PostPutMerge | Bug::TombstoneRevive | Bug::ReadBump
@@ -240,8 +287,8 @@ impl fmt::Display for Bug {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown bug `{name}`; known bugs: {known}")]
 pub struct UnknownBug {
-    pub name: String,
-    pub known: String,
+    pub(crate) name: String,
+    pub(crate) known: String,
 }
 
 impl UnknownBug {
@@ -278,27 +325,28 @@ impl BugSet {
     }
 
     /// Exactly one bug.
-    pub fn single(bug: Bug) -> BugSet {
+    #[cfg(test)]
+    pub(crate) fn single(bug: Bug) -> BugSet {
         BugSet(bug.bit())
     }
 
     /// Adds a bug to the set.
-    pub fn insert(&mut self, bug: Bug) {
+    pub(crate) fn insert(&mut self, bug: Bug) {
         self.0 |= bug.bit();
     }
 
     /// True when the server runs with `bug`.
-    pub fn contains(self, bug: Bug) -> bool {
+    pub(crate) fn contains(self, bug: Bug) -> bool {
         self.0 & bug.bit() != 0
     }
 
     /// True when the set holds no bug.
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// The bugs in the set, in [`Bug::ALL`] order.
-    pub fn iter(self) -> impl Iterator<Item = Bug> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Bug> {
         Bug::ALL
             .iter()
             .copied()
@@ -306,7 +354,7 @@ impl BugSet {
     }
 
     /// The names of the bugs in the set, in [`Bug::ALL`] order.
-    pub fn names(self) -> Vec<&'static str> {
+    pub(crate) fn names(self) -> Vec<&'static str> {
         self.iter().map(Bug::name).collect()
     }
 }

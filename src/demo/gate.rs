@@ -21,6 +21,7 @@ use crate::demo::problem::Problem;
 /// How a demo server runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoOptions {
+    /// The bugs the API exhibits (none: the clean API).
     pub bugs: BugSet,
     /// Answer 401 to every request without `Authorization: Bearer TOKEN`.
     pub require_token: Option<String>,
@@ -42,7 +43,9 @@ impl DemoOptions {
 /// `Retry-After: retry_after_secs` and is not served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttle {
+    /// Every how many requests one is refused.
     pub every: u64,
+    /// The `Retry-After` seconds the 429 answer carries.
     pub retry_after_secs: u64,
 }
 
@@ -51,11 +54,13 @@ pub struct Throttle {
 pub struct LoggedRequest {
     /// When the request reached the server.
     pub at: Instant,
+    /// The request method, as received.
     pub method: String,
     /// Path and query.
     pub path: String,
     /// `HTTP/1.1`, `HTTP/2.0`…
     pub version: String,
+    /// The status the server answered.
     pub status: u16,
     /// The `Authorization` header as received (the demo is a test server: it may know it).
     pub authorization: Option<String>,

@@ -44,8 +44,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use bugs::{Bug, BugSet, UnknownBug};
-pub use gate::{DemoOptions, LoggedRequest, RequestLog, Throttle};
+pub use bugs::{Bug, BugSet};
+pub use gate::Throttle;
+pub use gate::{DemoOptions, LoggedRequest, RequestLog};
 
 use extract::MAX_BODY;
 use problem::Problem;
@@ -88,26 +89,15 @@ fn methods(allow: &'static str) -> MethodRouter<App> {
     .options(move || async move { reply::options(allow) })
 }
 
-/// Serves the demo API on `listener` until `shutdown` resolves, then finishes the requests in
-/// flight and returns.
-pub async fn serve(
-    listener: TcpListener,
-    bugs: BugSet,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(bugs))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
 /// The demo API behind the gates of `options` (required token, throttling), logging requests
 /// to `log` when given.
 pub fn router_with(options: &DemoOptions, log: Option<RequestLog>) -> Router {
     gate::gated(router(options.bugs), options, log)
 }
 
-/// [`serve`] with the gates of `options`.
-pub async fn serve_with(
+/// Serves the demo API behind the gates of `options` on `listener` until `shutdown` resolves,
+/// then finishes the requests in flight and returns.
+pub(crate) async fn serve_with(
     listener: TcpListener,
     options: DemoOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -129,11 +119,11 @@ pub struct DemoServer {
 
 impl DemoServer {
     /// Binds `addr` (use 127.0.0.1:0 for an ephemeral port) and serves in a spawned tokio task.
-    pub async fn start(addr: SocketAddr, bugs: BugSet) -> std::io::Result<DemoServer> {
+    pub(crate) async fn start(addr: SocketAddr, bugs: BugSet) -> std::io::Result<DemoServer> {
         DemoServer::start_with(addr, DemoOptions::with_bugs(bugs)).await
     }
 
-    /// [`DemoServer::start`] with gates (required token, throttling); every request is logged
+    /// `DemoServer::start` with gates (required token, throttling); every request is logged
     /// (see [`DemoServer::requests`]).
     pub async fn start_with(addr: SocketAddr, options: DemoOptions) -> std::io::Result<DemoServer> {
         let listener = TcpListener::bind(addr).await?;
@@ -164,7 +154,8 @@ impl DemoServer {
     }
 
     /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
+    #[cfg(test)]
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
     }
 

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use super::{App, methods};
 
 /// The document, as served.
-pub const DOCUMENT: &str = include_str!("openapi.json");
+pub(crate) const DOCUMENT: &str = include_str!("openapi.json");
 /// Where the demo serves it.
-pub const PATH: &str = "/openapi.json";
+pub(crate) const PATH: &str = "/openapi.json";
 
 pub(super) fn routes() -> Router<App> {
     Router::new().route(PATH, methods("GET, HEAD, OPTIONS").get(document))

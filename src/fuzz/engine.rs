@@ -24,14 +24,14 @@ use crate::session::{CaseError, Session};
 
 /// A broken rule with the executions that show it.
 #[derive(Debug, Clone)]
-pub struct Found {
-    pub broken: Broken,
-    pub repro: Repro,
+pub(crate) struct Found {
+    pub(crate) broken: Broken,
+    pub(crate) repro: Repro,
     /// The exchanges of the executions involved (base, then variant), copied from the session.
-    pub exchanges: Vec<Exchange>,
-    pub side_by_side: Vec<SideBySide>,
+    pub(crate) exchanges: Vec<Exchange>,
+    pub(crate) side_by_side: Vec<SideBySide>,
     /// Length of the executed sequence that broke the rule.
-    pub failing_len: usize,
+    pub(crate) failing_len: usize,
 }
 
 impl Found {
@@ -64,7 +64,7 @@ impl Found {
 ///
 /// The executions' exchanges are dropped from the session afterwards: each found rule keeps a
 /// copy of the ones that show it.
-pub async fn evaluate(
+pub(crate) async fn evaluate(
     session: &mut Session<'_>,
     steps: &[Op],
     relations: &[Relation],
@@ -206,7 +206,7 @@ async fn evaluate_case(
 }
 
 /// Runs one generated case; returns its violations (none when it passes).
-pub async fn generated_case(
+pub(crate) async fn generated_case(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     case_seed: u64,
@@ -401,11 +401,11 @@ fn pick(found: Vec<Found>) -> Option<Found> {
 }
 
 /// The outcome of shrinking.
-pub struct Shrunk {
-    pub best: Found,
-    pub runs: u32,
+pub(crate) struct Shrunk {
+    pub(crate) best: Found,
+    pub(crate) runs: u32,
     /// Why shrinking stopped before it was done, if it did.
-    pub stopped: Option<String>,
+    pub(crate) stopped: Option<String>,
 }
 
 /// The relation of `candidate` that corresponds to the one `found` broke (per-step rules broken
@@ -615,7 +615,7 @@ fn attach(violation: Violation, detail: FuzzDetail, exchanges: Vec<Exchange>) ->
 }
 
 /// Re-executes a saved failure once; returns its violation if the same rule still breaks.
-pub async fn replay(
+pub(crate) async fn replay(
     session: &mut Session<'_>,
     saved: &crate::fuzz::saved::SavedFailure,
     context: &OracleContext,

@@ -14,37 +14,37 @@ use crate::snapshot::canonical::{Canon, differing_leaves};
 
 /// What one step of an execution observed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StepResult {
-    pub op: Op,
+pub(crate) struct StepResult {
+    pub(crate) op: Op,
     /// The id the request went to (for a POST: the id it created, when it created one).
-    pub id: Option<String>,
-    pub status: u16,
+    pub(crate) id: Option<String>,
+    pub(crate) status: u16,
     /// `{"status", "body"}` of a GET answer, for comparing reads.
-    pub state: Option<Value>,
+    pub(crate) state: Option<Value>,
     /// Index of the exchange in the session.
-    pub exchange: usize,
+    pub(crate) exchange: usize,
 }
 
 /// One executed sequence and the final state it left.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Execution {
+pub(crate) struct Execution {
     /// Every id the execution used or learned, in order of first use (slot ids first).
-    pub ids: Vec<String>,
-    pub steps: Vec<StepResult>,
+    pub(crate) ids: Vec<String>,
+    pub(crate) steps: Vec<StepResult>,
     /// The final `{"status", "body"}` of every id, in `ids` order.
-    pub finals: Vec<Value>,
+    pub(crate) finals: Vec<Value>,
     /// The final collection, restricted to this execution's ids (`{"status", "items"}`).
-    pub collection: Value,
+    pub(crate) collection: Value,
     /// The session exchanges of this execution (its steps and snapshots).
-    pub exchanges: Range<usize>,
+    pub(crate) exchanges: Range<usize>,
     /// A POST of this execution was handed an id the execution had already used (the API
     /// reuses freed ids): its states cannot be lined up with another execution's by id.
-    pub reused_id: bool,
+    pub(crate) reused_id: bool,
 }
 
 impl Execution {
     /// The final state of everything the execution touched, canonical, as one value.
-    pub fn final_state(&self, canon: &Canon) -> Value {
+    pub(crate) fn final_state(&self, canon: &Canon) -> Value {
         let canon = canon.clone().mapping_ids(self.ids.clone());
         serde_json::json!({
             "items": self
@@ -61,7 +61,7 @@ impl Execution {
 /// duplicate relation): a keyed POST there reuses the previous step's Idempotency-Key.
 /// `watched` lists the slots whose fresh ids the final snapshot reads (the slots any compared
 /// execution uses: the others were never sent anything).
-pub async fn execute(
+pub(crate) async fn execute(
     session: &mut Session<'_>,
     label: &str,
     steps: &[Op],
@@ -113,7 +113,7 @@ pub async fn execute(
 /// The slots whose fresh id some execution of `steps` or of its relations' variants sends
 /// something to (a slot whose first op is a POST starts on the id the POST creates instead),
 /// ascending: the same for every execution compared, so their ids map onto each other.
-pub fn watched_slots(steps: &[Op], relations: &[Relation]) -> Vec<usize> {
+pub(crate) fn watched_slots(steps: &[Op], relations: &[Relation]) -> Vec<usize> {
     let variants: Vec<Vec<Op>> = relations.iter().filter_map(|r| r.variant(steps)).collect();
     (0..SLOTS)
         .filter(|slot| {
@@ -222,7 +222,7 @@ async fn snapshot(
 /// Members that differ between two resources created with the same body (creation times,
 /// server ids, links): they cannot be compared across two executions, which always work on
 /// different resources. Returned as concrete JSON pointers into an item body.
-pub async fn per_instance_fields(
+pub(crate) async fn per_instance_fields(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
 ) -> Result<Vec<String>, CaseError> {
@@ -243,7 +243,10 @@ pub async fn per_instance_fields(
 }
 
 /// The members that differ between two resources' reads (each with its id), ids mapped.
-pub fn differing_instances(a: (&str, &ItemSnapshot), b: (&str, &ItemSnapshot)) -> Vec<String> {
+pub(crate) fn differing_instances(
+    a: (&str, &ItemSnapshot),
+    b: (&str, &ItemSnapshot),
+) -> Vec<String> {
     let canon_a = Canon::default().mapping_ids(vec![a.0.to_string()]);
     let canon_b = Canon::default().mapping_ids(vec![b.0.to_string()]);
     match (a.1.body.json(), b.1.body.json()) {

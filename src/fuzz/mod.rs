@@ -7,33 +7,33 @@
 //! and [`saved`] owns the saved-failure format. The vocabulary of sequences (operations,
 //! relations, reproductions) is data, in [`crate::model::fuzz`].
 
-pub mod engine;
-pub mod execute;
-pub mod oracle;
-pub mod resolve;
-pub mod saved;
-pub mod strategy;
+pub(crate) mod engine;
+pub(crate) mod execute;
+pub(crate) mod oracle;
+pub(crate) mod resolve;
+pub(crate) mod saved;
+pub(crate) mod strategy;
 
 use std::time::Instant;
 
 use saved::SavedFailure;
 
 /// Default number of generated sequences per resource for `idemfuzz fuzz` and the `fuzz` check.
-pub const DEFAULT_CASES: u32 = 50;
+pub(crate) const DEFAULT_CASES: u32 = 50;
 /// Default maximum number of steps of a generated sequence.
-pub const DEFAULT_MAX_STEPS: usize = 10;
+pub(crate) const DEFAULT_MAX_STEPS: usize = 10;
 /// Default cap on shrink executions per failure.
-pub const DEFAULT_MAX_SHRINK_RUNS: u32 = 400;
+pub(crate) const DEFAULT_MAX_SHRINK_RUNS: u32 = 400;
 
 /// How the fuzz check runs, validated by the caller.
 #[derive(Debug, Clone)]
-pub struct FuzzSettings {
-    pub max_steps: usize,
-    pub max_shrink_runs: u32,
+pub(crate) struct FuzzSettings {
+    pub(crate) max_steps: usize,
+    pub(crate) max_shrink_runs: u32,
     /// Saved failures to replay first (matched to resources by scenario path and name).
-    pub replays: Vec<SavedFailure>,
+    pub(crate) replays: Vec<SavedFailure>,
     /// Generated cases per resource (0 with `replay`: only the saved failures run).
-    pub generated_cases: u32,
+    pub(crate) generated_cases: u32,
 }
 
 impl Default for FuzzSettings {
@@ -49,7 +49,7 @@ impl Default for FuzzSettings {
 
 impl FuzzSettings {
     /// The saved failures of one resource of one scenario file.
-    pub fn replays_for(&self, scenario: &str, resource: &str) -> Vec<&SavedFailure> {
+    pub(crate) fn replays_for(&self, scenario: &str, resource: &str) -> Vec<&SavedFailure> {
         self.replays
             .iter()
             .filter(|saved| saved.scenario == scenario && saved.resource == resource)
@@ -59,8 +59,8 @@ impl FuzzSettings {
 
 /// The per-case limits the engine obeys.
 #[derive(Debug, Clone)]
-pub struct FuzzLimits {
-    pub shape: strategy::Shape,
-    pub max_shrink_runs: u32,
-    pub deadline: Option<Instant>,
+pub(crate) struct FuzzLimits {
+    pub(crate) shape: strategy::Shape,
+    pub(crate) max_shrink_runs: u32,
+    pub(crate) deadline: Option<Instant>,
 }

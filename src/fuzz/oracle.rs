@@ -19,9 +19,9 @@ use crate::snapshot::holds::same;
 /// Which rule broke: the relation and the rule within it. Shrinking keeps a candidate only when
 /// it breaks the same rule, so a failure never shrinks into a different bug.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Signature {
-    pub relation: String,
-    pub rule: String,
+pub(crate) struct Signature {
+    pub(crate) relation: String,
+    pub(crate) rule: String,
 }
 
 impl Signature {
@@ -35,20 +35,20 @@ impl Signature {
 
 /// A broken rule with its explanation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Broken {
-    pub signature: Signature,
-    pub violation: Violation,
+pub(crate) struct Broken {
+    pub(crate) signature: Signature,
+    pub(crate) violation: Violation,
 }
 
 /// What the oracles need to know about the resource.
 #[derive(Debug, Clone)]
-pub struct OracleContext {
+pub(crate) struct OracleContext {
     /// Top-level members of the body template: the members a client controls.
-    pub client_members: Vec<String>,
+    pub(crate) client_members: Vec<String>,
     /// Statuses that say "gone" (404, 410 unless the scenario says otherwise).
-    pub gone_statuses: Vec<u16>,
+    pub(crate) gone_statuses: Vec<u16>,
     /// Canon for comparing two executions: declared, volatile and per-instance fields ignored.
-    pub cross: Canon,
+    pub(crate) cross: Canon,
 }
 
 // ---- Per-step rules -------------------------------------------------------------------------
@@ -97,7 +97,7 @@ fn succeeded(step: &StepResult) -> bool {
 }
 
 /// Every per-step rule on one execution; at most one violation per rule (the first).
-pub fn per_step(execution: &Execution, context: &OracleContext) -> Vec<Broken> {
+pub(crate) fn per_step(execution: &Execution, context: &OracleContext) -> Vec<Broken> {
     let mut found = Vec::new();
     found.extend(put_replaces(execution, context));
     found.extend(used_after_delete(execution, context));
@@ -258,7 +258,7 @@ fn equivalent(method: Method, a: u16, b: u16, gone: &[u16]) -> bool {
 
 /// Compares a sequence's execution with its variant's under `relation`. Nothing is judged when
 /// either execution was handed a reused id by a POST: its resources cannot be lined up by id.
-pub fn relation(
+pub(crate) fn relation(
     relation: &Relation,
     base: &Execution,
     variant: &Execution,
@@ -352,7 +352,11 @@ fn answers_differ(
 }
 
 /// The two runs' statuses, aligned step by step on the variant.
-pub fn side_by_side(relation: &Relation, base: &Execution, variant: &Execution) -> Vec<SideBySide> {
+pub(crate) fn side_by_side(
+    relation: &Relation,
+    base: &Execution,
+    variant: &Execution,
+) -> Vec<SideBySide> {
     let mut rows: Vec<SideBySide> = variant
         .steps
         .iter()

@@ -10,30 +10,30 @@ use crate::model::fuzz::ops::{Op, PatchFormat, SLOTS};
 use crate::scenario::generate::partial_body;
 
 /// The range of a roll: a choice among a few weighted options, shrinking towards the first.
-pub const ROLL: u32 = 64;
+pub(crate) const ROLL: u32 = 64;
 
 /// The random choices of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Choice {
+pub(crate) struct Choice {
     /// Which op (free cases) or which move (focused cases), in `0..ROLL`.
-    pub roll: u32,
+    pub(crate) roll: u32,
     /// The second slot instead of the first (free cases).
-    pub other_slot: bool,
+    pub(crate) other_slot: bool,
     /// The second pool body instead of the first.
-    pub other_body: bool,
+    pub(crate) other_body: bool,
     /// Which member a PATCH sets, in `0..ROLL`.
-    pub member: u32,
+    pub(crate) member: u32,
     /// A PATCH removes its (optional) member.
-    pub remove: bool,
+    pub(crate) remove: bool,
     /// A POST carries an Idempotency-Key (when the resource declares one).
-    pub keyed: bool,
+    pub(crate) keyed: bool,
 }
 
 /// The safe op an insert relation adds: `roll` (in `0..ROLL`) picks GET, HEAD or OPTIONS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SafeChoice {
-    pub roll: u32,
-    pub other_slot: bool,
+pub(crate) struct SafeChoice {
+    pub(crate) roll: u32,
+    pub(crate) other_slot: bool,
 }
 
 /// The op kinds of a free step, simplest first (shrinking moves towards the front), with how
@@ -89,21 +89,21 @@ enum Move {
 }
 
 /// Turns choices into concrete ops with bodies from the pool.
-pub struct Resolver<'a> {
-    pub pool: [Value; 2],
-    pub required: &'a [String],
-    pub members: &'a [String],
-    pub caps: &'a Capabilities,
+pub(crate) struct Resolver<'a> {
+    pub(crate) pool: [Value; 2],
+    pub(crate) required: &'a [String],
+    pub(crate) members: &'a [String],
+    pub(crate) caps: &'a Capabilities,
 }
 
 impl Resolver<'_> {
     /// The ops of a free case: every step drawn from the whole vocabulary.
-    pub fn free(&self, choices: &[Choice]) -> Vec<Op> {
+    pub(crate) fn free(&self, choices: &[Choice]) -> Vec<Op> {
         choices.iter().map(|choice| self.fresh(choice)).collect()
     }
 
     /// The ops of a focused case: a creation on slot 1, then follow-up moves on it.
-    pub fn focused(&self, choices: &[Choice]) -> Vec<Op> {
+    pub(crate) fn focused(&self, choices: &[Choice]) -> Vec<Op> {
         let mut steps: Vec<Op> = Vec::with_capacity(choices.len());
         for choice in choices {
             let op = match steps.last() {
@@ -218,7 +218,7 @@ impl Resolver<'_> {
 
     /// The safe op an insert adds, on `slot`: GET, HEAD or OPTIONS, each as likely, or (for
     /// the dense reads of a focused case, `reads`) GET eight times as often as each other.
-    pub fn safe(&self, choice: &SafeChoice, slot: usize, reads: bool) -> Op {
+    pub(crate) fn safe(&self, choice: &SafeChoice, slot: usize, reads: bool) -> Op {
         let get = if reads { 8 } else { 1 };
         let kinds: Vec<(Kind, u32)> = [(Kind::Get, get), (Kind::Head, 1), (Kind::Options, 1)]
             .into_iter()
@@ -261,7 +261,7 @@ impl Resolver<'_> {
 }
 
 /// The option `roll` (in `0..ROLL`) selects, all equally likely.
-pub fn pick_evenly<T: Clone>(options: &[T], roll: u32) -> Option<T> {
+pub(crate) fn pick_evenly<T: Clone>(options: &[T], roll: u32) -> Option<T> {
     let len = u32::try_from(options.len()).ok().filter(|len| *len > 0)?;
     let at = roll.min(ROLL - 1) * len / ROLL;
     options.get(usize::try_from(at).ok()?).cloned()

@@ -12,34 +12,34 @@ use crate::model::findings::Finding;
 use crate::model::fuzz::ops::Repro;
 
 /// Version of the saved-failure format; bumped on any incompatible change.
-pub const SAVED_FORMAT_VERSION: u32 = 1;
+pub(crate) const SAVED_FORMAT_VERSION: u32 = 1;
 
 /// Default directory of saved failures, relative to the working directory.
-pub const DEFAULT_FAILURES_DIR: &str = ".idemfuzz/failures";
+pub(crate) const DEFAULT_FAILURES_DIR: &str = ".idemfuzz/failures";
 
 /// One saved failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedFailure {
-    pub format_version: u32,
-    pub tool_version: String,
+pub(crate) struct SavedFailure {
+    pub(crate) format_version: u32,
+    pub(crate) tool_version: String,
     /// The scenario file, as given on the command line when the failure was found.
-    pub scenario: String,
-    pub resource: String,
-    pub relation: String,
-    pub rule: String,
-    pub title: String,
+    pub(crate) scenario: String,
+    pub(crate) resource: String,
+    pub(crate) relation: String,
+    pub(crate) rule: String,
+    pub(crate) title: String,
     /// The run's seed and the case's seed: `--seed` with the run seed regenerates the case.
-    pub seed: u64,
-    pub case_seed: u64,
-    pub repro: Repro,
+    pub(crate) seed: u64,
+    pub(crate) case_seed: u64,
+    pub(crate) repro: Repro,
     /// The file this was read from (not stored in the file).
     #[serde(skip)]
-    pub file: String,
+    pub(crate) file: String,
 }
 
 impl SavedFailure {
     /// The rule the failure broke.
-    pub fn signature(&self) -> Signature {
+    pub(crate) fn signature(&self) -> Signature {
         Signature {
             relation: self.relation.clone(),
             rule: self.rule.clone(),
@@ -47,7 +47,7 @@ impl SavedFailure {
     }
 
     /// The saved form of a reproduced fuzz finding (`None` for other findings and flaky ones).
-    pub fn from_finding(finding: &Finding, run_seed: u64) -> Option<SavedFailure> {
+    pub(crate) fn from_finding(finding: &Finding, run_seed: u64) -> Option<SavedFailure> {
         let detail = finding.fuzz.as_deref()?;
         (!detail.flaky && detail.replayed_from.is_none()).then(|| SavedFailure {
             format_version: SAVED_FORMAT_VERSION,
@@ -66,7 +66,7 @@ impl SavedFailure {
 
     /// A file name that is stable for the same failure: scenario, resource, rule and a hash of
     /// the sequence, so saving the same minimal sequence twice keeps one file.
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         let stem = Path::new(&self.scenario)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -83,14 +83,14 @@ impl SavedFailure {
     }
 
     /// The file's text (pretty JSON with a trailing newline).
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
     }
 
     /// Parses a saved failure; `file` is remembered for reports.
-    pub fn parse(text: &str, file: &Path) -> Result<SavedFailure, SavedError> {
+    pub(crate) fn parse(text: &str, file: &Path) -> Result<SavedFailure, SavedError> {
         let mut saved: SavedFailure =
             serde_json::from_str(text).map_err(|err| SavedError::Malformed {
                 file: file.to_path_buf(),
@@ -127,7 +127,7 @@ pub enum SavedError {
 }
 
 /// Reads every `*.json` of a directory (sorted by name); a missing directory holds none.
-pub fn read_dir(dir: &Path) -> Result<Vec<SavedFailure>, SavedError> {
+pub(crate) fn read_dir(dir: &Path) -> Result<Vec<SavedFailure>, SavedError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -148,7 +148,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SavedFailure>, SavedError> {
 }
 
 /// Reads one saved failure.
-pub fn read_file(path: &Path) -> Result<SavedFailure, SavedError> {
+pub(crate) fn read_file(path: &Path) -> Result<SavedFailure, SavedError> {
     let text = std::fs::read_to_string(path).map_err(|err| SavedError::Io {
         file: path.to_path_buf(),
         reason: err.to_string(),

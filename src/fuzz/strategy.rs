@@ -16,17 +16,17 @@ use crate::scenario::generate::template_strategy;
 /// One generated case: the base sequence and the two relations it is judged by (besides the
 /// per-step oracles).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Case {
-    pub steps: Vec<Op>,
+pub(crate) struct Case {
+    pub(crate) steps: Vec<Op>,
     /// `None` when the sequence has no idempotent op to repeat.
-    pub duplicate: Option<Relation>,
+    pub(crate) duplicate: Option<Relation>,
     /// `None` when no safe op was chosen for insertion.
-    pub insert: Option<Relation>,
+    pub(crate) insert: Option<Relation>,
 }
 
 impl Case {
     /// The relations to evaluate, per-step first.
-    pub fn relations(&self) -> Vec<Relation> {
+    pub(crate) fn relations(&self) -> Vec<Relation> {
         let mut all = vec![Relation::PerStep];
         all.extend(self.duplicate.clone());
         all.extend(self.insert.clone());
@@ -36,19 +36,19 @@ impl Case {
 
 /// What a resource lets a sequence do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Capabilities {
-    pub put: bool,
-    pub partial_put: bool,
-    pub delete: bool,
-    pub head: bool,
-    pub options: bool,
-    pub post: bool,
-    pub keyed_post: bool,
-    pub patch: Option<PatchFormat>,
+pub(crate) struct Capabilities {
+    pub(crate) put: bool,
+    pub(crate) partial_put: bool,
+    pub(crate) delete: bool,
+    pub(crate) head: bool,
+    pub(crate) options: bool,
+    pub(crate) post: bool,
+    pub(crate) keyed_post: bool,
+    pub(crate) patch: Option<PatchFormat>,
 }
 
 impl Capabilities {
-    pub fn of(resource: &Resource) -> Capabilities {
+    pub(crate) fn of(resource: &Resource) -> Capabilities {
         let optional_members = resource
             .body
             .top_level_members()
@@ -67,20 +67,20 @@ impl Capabilities {
     }
 
     /// Whether a sequence can write at all (otherwise fuzzing has nothing to test).
-    pub fn can_write(&self) -> bool {
+    pub(crate) fn can_write(&self) -> bool {
         self.put || self.post || self.delete || self.patch.is_some()
     }
 }
 
 /// How one generated case is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// A focused case creates one resource and continues with follow-up moves on it, with a
     /// read inserted before every later step; a free case draws each step from the whole
     /// vocabulary, on both slots.
-    pub focused: bool,
-    pub min_steps: usize,
-    pub max_steps: usize,
+    pub(crate) focused: bool,
+    pub(crate) min_steps: usize,
+    pub(crate) max_steps: usize,
 }
 
 /// Steps of a focused case: most bugs need three or four ops on one resource, and short
@@ -93,7 +93,7 @@ const FREE_EVERY: u32 = 4;
 impl Shape {
     /// The shape of case `index` (0-based) of a resource: three focused cases, then a free
     /// one with 1 to `max_steps` steps, and so on.
-    pub fn of_case(index: u32, max_steps: usize) -> Shape {
+    pub(crate) fn of_case(index: u32, max_steps: usize) -> Shape {
         let max_steps = max_steps.max(1);
         if index % FREE_EVERY == FREE_EVERY - 1 {
             return Shape {
@@ -158,7 +158,7 @@ struct Raw {
 }
 
 /// The strategy of a whole case for `resource`, of the given shape.
-pub fn case_strategy(resource: &Resource, shape: Shape) -> BoxedStrategy<Case> {
+pub(crate) fn case_strategy(resource: &Resource, shape: Shape) -> BoxedStrategy<Case> {
     let caps = Capabilities::of(resource);
     let pool = (
         template_strategy(&resource.body),

@@ -1,6 +1,6 @@
 //! How the HTTP client connects: TLS trust, proxies, connect timeout and HTTP version. Built
 //! from the command line and the environment snapshot by the CLI layer, consumed by
-//! [`client_builder`] (for the transport and the `--openapi` document fetch). The client never
+//! `client_builder` (for the transport and the `--openapi` document fetch). The client never
 //! reads the process environment itself: proxies come only from here.
 
 use std::time::Duration;
@@ -13,19 +13,19 @@ use crate::env::EnvSnapshot;
 #[derive(Debug, Clone, Default)]
 pub struct TransportConfig {
     /// Accept any server certificate and host name (`--insecure`).
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// Extra trusted root certificates (`--ca-cert`, DER), added to the platform's roots.
-    pub ca_certs: Vec<CertificateDer<'static>>,
+    pub(crate) ca_certs: Vec<CertificateDer<'static>>,
     /// Proxies to use; none means a direct connection.
-    pub proxy: ProxyConfig,
+    pub(crate) proxy: ProxyConfig,
     /// Longest wait for a TCP (and TLS) connection; none means only the request timeout applies.
-    pub connect_timeout: Option<Duration>,
-    pub http_version: HttpVersion,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) http_version: HttpVersion,
 }
 
 /// Which HTTP version the client speaks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum HttpVersion {
+pub(crate) enum HttpVersion {
     /// HTTP/2 when the server offers it during the TLS handshake (ALPN), HTTP/1.1 otherwise
     /// (always HTTP/1.1 over plain `http://`).
     #[default]
@@ -38,14 +38,14 @@ pub enum HttpVersion {
 
 /// Proxy URLs per scheme of the target, and the hosts that bypass them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProxyConfig {
+pub(crate) struct ProxyConfig {
     /// Proxy for `http://` targets.
-    pub http: Option<String>,
+    pub(crate) http: Option<String>,
     /// Proxy for `https://` targets.
-    pub https: Option<String>,
+    pub(crate) https: Option<String>,
     /// Hosts that are reached directly, in `NO_PROXY` syntax (comma-separated names, domains,
     /// IPs and CIDR ranges; `*` for all).
-    pub no_proxy: Option<String>,
+    pub(crate) no_proxy: Option<String>,
 }
 
 impl ProxyConfig {
@@ -53,7 +53,7 @@ impl ProxyConfig {
     /// `https_proxy` / `HTTPS_PROXY`, `all_proxy` / `ALL_PROXY` for both schemes, and
     /// `no_proxy` / `NO_PROXY`. The lower-case name wins when both are set; empty values count
     /// as unset.
-    pub fn from_env(env: &EnvSnapshot) -> ProxyConfig {
+    pub(crate) fn from_env(env: &EnvSnapshot) -> ProxyConfig {
         let all = variable(env, "all_proxy");
         ProxyConfig {
             http: variable(env, "http_proxy").or_else(|| all.clone()),
@@ -63,7 +63,7 @@ impl ProxyConfig {
     }
 
     /// One proxy for every target (`--proxy URL`); `no_proxy` still applies.
-    pub fn everything_through(url: &str, no_proxy: Option<String>) -> ProxyConfig {
+    pub(crate) fn everything_through(url: &str, no_proxy: Option<String>) -> ProxyConfig {
         ProxyConfig {
             http: Some(url.to_owned()),
             https: Some(url.to_owned()),
@@ -72,13 +72,13 @@ impl ProxyConfig {
     }
 
     /// True when no proxy is configured.
-    pub fn is_direct(&self) -> bool {
+    pub(crate) fn is_direct(&self) -> bool {
         self.http.is_none() && self.https.is_none()
     }
 
     /// True when requests to `url` go through a proxy: one is set for its scheme and
     /// `no_proxy` does not exempt its host (the same matching the HTTP client uses).
-    pub fn applies_to(&self, url: &str) -> bool {
+    pub(crate) fn applies_to(&self, url: &str) -> bool {
         if self.is_direct() {
             return false;
         }
@@ -110,17 +110,33 @@ fn variable(env: &EnvSnapshot, lower: &str) -> Option<String> {
 /// Why a proxy URL cannot be used; `shown` is the URL without its credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyUrlError {
+    /// Not a URL.
     #[error("invalid proxy URL `{shown}`: {reason}")]
-    Invalid { shown: String, reason: String },
+    Invalid {
+        /// The URL without its credentials.
+        shown: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A scheme other than `http` or `https`.
     #[error("the proxy URL `{shown}` must use http or https, not `{scheme}`")]
-    Scheme { shown: String, scheme: String },
+    Scheme {
+        /// The URL without its credentials.
+        shown: String,
+        /// The scheme it has.
+        scheme: String,
+    },
+    /// No host.
     #[error("the proxy URL `{shown}` has no host")]
-    NoHost { shown: String },
+    NoHost {
+        /// The URL without its credentials.
+        shown: String,
+    },
 }
 
 /// Checks a proxy URL: absolute `http://` or `https://` with a host. The error never repeats
 /// credentials the URL may carry.
-pub fn check_proxy_url(text: &str) -> Result<(), ProxyUrlError> {
+pub(crate) fn check_proxy_url(text: &str) -> Result<(), ProxyUrlError> {
     let shown = without_credentials(text);
     let url = match reqwest::Url::parse(text) {
         Ok(url) => url,
@@ -145,7 +161,7 @@ pub fn check_proxy_url(text: &str) -> Result<(), ProxyUrlError> {
 
 /// Why the HTTP client cannot be configured.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     #[error("invalid proxy `{shown}`: {reason}")]
     Proxy { shown: String, reason: String },
     #[error("invalid CA certificate: {0}")]
@@ -153,7 +169,7 @@ pub enum ClientError {
 }
 
 /// A URL with any `user:password@` replaced by `***@`, for messages.
-pub fn without_credentials(text: &str) -> String {
+pub(crate) fn without_credentials(text: &str) -> String {
     match reqwest::Url::parse(text) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
             let _ = url.set_username("***");
@@ -176,7 +192,9 @@ pub fn without_credentials(text: &str) -> String {
 /// idemfuzz's user agent. Callers add their redirect policy and timeouts. Used by the transport
 /// and by anything else idemfuzz fetches (the `--openapi` document), so that every connection
 /// honours `--proxy`, `--ca-cert`, `--insecure`, `--connect-timeout` and `--http-version`.
-pub fn client_builder(config: &TransportConfig) -> Result<reqwest::ClientBuilder, ClientError> {
+pub(crate) fn client_builder(
+    config: &TransportConfig,
+) -> Result<reqwest::ClientBuilder, ClientError> {
     // Several calls may race to install the process-wide provider; losing that race is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()

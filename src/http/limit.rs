@@ -25,14 +25,14 @@ use crate::http::transport::{
 
 /// At most `count` requests per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    pub count: u32,
-    pub per: Duration,
+pub(crate) struct RateLimit {
+    pub(crate) count: u32,
+    pub(crate) per: Duration,
 }
 
 impl RateLimit {
     /// The least time between two departures.
-    pub fn interval(&self) -> Duration {
+    pub(crate) fn interval(&self) -> Duration {
         self.per / self.count.max(1)
     }
 }
@@ -75,7 +75,7 @@ impl FromStr for RateLimit {
 }
 
 /// A transport that makes every request wait for its turn under a [`RateLimit`].
-pub struct RateLimited {
+pub(crate) struct RateLimited {
     inner: Arc<dyn Transport>,
     turns: Arc<Departures>,
 }
@@ -103,7 +103,7 @@ impl Turns for Departures {
 }
 
 impl RateLimited {
-    pub fn new(inner: Arc<dyn Transport>, limit: RateLimit) -> RateLimited {
+    pub(crate) fn new(inner: Arc<dyn Transport>, limit: RateLimit) -> RateLimited {
         RateLimited {
             inner,
             turns: Arc::new(Departures {

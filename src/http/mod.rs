@@ -3,12 +3,12 @@
 //! records of exchanges are data, in [`crate::model::exchange`].
 
 pub mod config;
-pub mod limit;
-pub mod pool;
-pub mod quickack;
-pub mod sent;
-pub mod tap;
-pub mod throttle;
+pub(crate) mod limit;
+pub(crate) mod pool;
+pub(crate) mod quickack;
+pub(crate) mod sent;
+pub(crate) mod tap;
+pub(crate) mod throttle;
 pub mod transport;
 pub mod wire;
-pub mod wire_url;
+pub(crate) mod wire_url;

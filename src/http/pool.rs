@@ -41,7 +41,7 @@ type Sender = SendRequest<Full<Bytes>>;
 type Origin = http::uri::Authority;
 
 /// Pooled HTTP/1.1 connections to plain-http origins.
-pub struct PlainPool {
+pub(crate) struct PlainPool {
     /// False when the configuration rules the pool out (a proxy, or HTTP/2 only).
     enabled: bool,
     connect_timeout: Option<Duration>,
@@ -65,7 +65,7 @@ enum Attempt {
 }
 
 impl PlainPool {
-    pub fn new(config: &TransportConfig) -> PlainPool {
+    pub(crate) fn new(config: &TransportConfig) -> PlainPool {
         PlainPool {
             enabled: config.proxy.is_direct() && config.http_version != HttpVersion::Http2,
             connect_timeout: config.connect_timeout,
@@ -75,7 +75,7 @@ impl PlainPool {
 
     /// Sends `request` if the pool takes it, and reads its answer (the body capped), all
     /// within the request's timeout; `None` leaves the request to the caller (reqwest).
-    pub async fn try_send(
+    pub(crate) async fn try_send(
         &self,
         request: &OutgoingRequest,
     ) -> Option<Result<RawResponse, TransportError>> {

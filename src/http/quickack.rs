@@ -31,7 +31,7 @@ const MAX_FIELDS: usize = 64;
 
 /// A TCP stream that acknowledges received data before it waits for more of it.
 #[derive(Debug)]
-pub struct QuickAck {
+pub(crate) struct QuickAck {
     inner: TcpStream,
     /// What the reads since the last write brought.
     answer: Answer,
@@ -53,7 +53,7 @@ enum Answer {
 }
 
 impl QuickAck {
-    pub fn new(inner: TcpStream) -> QuickAck {
+    pub(crate) fn new(inner: TcpStream) -> QuickAck {
         QuickAck {
             inner,
             answer: Answer::Nothing,
@@ -64,7 +64,7 @@ impl QuickAck {
     }
 
     /// The stream itself (e.g. to peek at it).
-    pub fn get_ref(&self) -> &TcpStream {
+    pub(crate) fn get_ref(&self) -> &TcpStream {
         &self.inner
     }
 

@@ -7,14 +7,14 @@ use crate::http::transport::OutgoingRequest;
 use crate::model::exchange::Method;
 
 /// idemfuzz's `User-Agent`, sent unless the request has its own.
-pub const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("idemfuzz/", env!("CARGO_PKG_VERSION"));
 
 /// The `Accept` sent unless the request has its own (what reqwest and curl send).
-pub const DEFAULT_ACCEPT: &str = "*/*";
+pub(crate) const DEFAULT_ACCEPT: &str = "*/*";
 
 /// How a request is framed on its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
+pub(crate) enum Framing {
     /// A kept-alive connection (hyper, reqwest): `Content-Length` for a non-empty body, and over
     /// HTTP/2 also `Content-Length: 0` for a method with payload semantics (hyper's rules).
     KeepAlive,
@@ -25,7 +25,7 @@ pub enum Framing {
 
 /// The request with idemfuzz's default fields added where it has none: `User-Agent` and
 /// `Accept`, appended after its own fields. Every send goes through this first.
-pub fn with_defaults(mut request: OutgoingRequest) -> OutgoingRequest {
+pub(crate) fn with_defaults(mut request: OutgoingRequest) -> OutgoingRequest {
     for (name, value) in [("User-Agent", USER_AGENT), ("Accept", DEFAULT_ACCEPT)] {
         if !has_field(&request, name) {
             request.headers.push((name.to_owned(), value.to_owned()));
@@ -37,7 +37,7 @@ pub fn with_defaults(mut request: OutgoingRequest) -> OutgoingRequest {
 /// Every field the request carried on the wire, as the server received them: `Host` (HTTP/1.x
 /// only; HTTP/2 carries the authority in a pseudo-header), the request's own fields (after
 /// [`with_defaults`]), then the framing fields.
-pub fn wire_fields(
+pub(crate) fn wire_fields(
     request: &OutgoingRequest,
     framing: Framing,
     http2: bool,
@@ -69,7 +69,7 @@ pub fn wire_fields(
 /// credentials — there; framing fields could split one request into two), and method
 /// overrides (a server that honours one runs the request as a method the ownership guard
 /// never judged).
-pub fn unsendable_header(name: &str) -> Option<&'static str> {
+pub(crate) fn unsendable_header(name: &str) -> Option<&'static str> {
     let named = |names: &[&str]| names.iter().any(|own| name.eq_ignore_ascii_case(own));
     if named(&[
         "host",
@@ -96,7 +96,7 @@ pub fn unsendable_header(name: &str) -> Option<&'static str> {
 
 /// The header fields (and query parameters) with which servers let a request name the method
 /// to run instead of its own (Express's `method-override`, Laravel, Symfony, Rails, ASP.NET).
-pub const METHOD_OVERRIDES: &[&str] = &[
+pub(crate) const METHOD_OVERRIDES: &[&str] = &[
     "x-http-method-override",
     "x-http-method",
     "x-method-override",

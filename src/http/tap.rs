@@ -13,7 +13,7 @@ use crate::model::exchange::{
 use crate::model::redact::{self, REDACTED, Scrubber};
 
 /// Receives every wire exchange. Must be cheap and must not block for long.
-pub trait ExchangeObserver: Send + Sync {
+pub(crate) trait ExchangeObserver: Send + Sync {
     fn observe(&self, exchange: WireExchange);
 }
 
@@ -24,13 +24,13 @@ pub trait ExchangeObserver: Send + Sync {
 /// bodies). Known secrets are the ones given at construction (the scenarios' secret header and
 /// auth values) plus every credential header value the client sends, learned as it goes (so a
 /// token a command printed mid-run is removed from the answers too).
-pub struct Recorder {
+pub(crate) struct Recorder {
     observer: Arc<dyn ExchangeObserver>,
     secrets: Mutex<Scrubber>,
 }
 
 impl Recorder {
-    pub fn new<S: AsRef<str>>(
+    pub(crate) fn new<S: AsRef<str>>(
         observer: Arc<dyn ExchangeObserver>,
         secrets: impl IntoIterator<Item = S>,
     ) -> Recorder {
@@ -43,7 +43,7 @@ impl Recorder {
     /// Records one exchange: `answer` is the raw answer and the HTTP version, or the error.
     /// The request's fields are recorded as the server received them ([`sent::wire_fields`]:
     /// with `Host` and the framing fields of `framing`).
-    pub fn record(
+    pub(crate) fn record(
         &self,
         request: &OutgoingRequest,
         framing: Framing,

@@ -15,11 +15,11 @@ use crate::http::transport::{
 
 /// How long and how often to wait for a throttling API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThrottlePolicy {
+pub(crate) struct ThrottlePolicy {
     /// Retries of one request at most.
-    pub max_retries: u32,
+    pub(crate) max_retries: u32,
     /// Longest single wait; an API that asks for more makes the request fail at once.
-    pub max_wait: Duration,
+    pub(crate) max_wait: Duration,
 }
 
 impl Default for ThrottlePolicy {
@@ -33,7 +33,7 @@ impl Default for ThrottlePolicy {
 
 /// What to do with an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Hand it to the caller.
     Keep,
     /// Wait this long, then send the request again.
@@ -45,7 +45,7 @@ const BACKOFF: Duration = Duration::from_secs(1);
 
 /// Whether an answer is a throttle to wait out: a 429 (waiting what `Retry-After` says, or
 /// 1 s, 2 s, 4 s… without it) or a 503 with a usable `Retry-After`. Everything else is kept.
-pub fn verdict(raw: &RawResponse, retry: u32, now: SystemTime) -> Verdict {
+pub(crate) fn verdict(raw: &RawResponse, retry: u32, now: SystemTime) -> Verdict {
     let asked = raw
         .headers
         .iter()
@@ -59,7 +59,7 @@ pub fn verdict(raw: &RawResponse, retry: u32, now: SystemTime) -> Verdict {
 }
 
 /// A `Retry-After` value: delay-seconds or an HTTP-date (a past date means no wait).
-pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
@@ -69,14 +69,14 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// A transport that waits out throttling answers and retries, per a [`ThrottlePolicy`].
-pub struct RetryAfter {
+pub(crate) struct RetryAfter {
     inner: Arc<dyn Transport>,
     policy: ThrottlePolicy,
     retried: AtomicU64,
 }
 
 impl RetryAfter {
-    pub fn new(inner: Arc<dyn Transport>, policy: ThrottlePolicy) -> RetryAfter {
+    pub(crate) fn new(inner: Arc<dyn Transport>, policy: ThrottlePolicy) -> RetryAfter {
         RetryAfter {
             inner,
             policy,

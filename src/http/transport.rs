@@ -15,17 +15,22 @@ use crate::http::tap::Recorder;
 use crate::http::wire::WireClient;
 
 /// Bytes of a response body kept; the rest is counted (up to [`MAX_COUNTED_BODY`]) and dropped.
-pub const MAX_KEPT_BODY: usize = crate::model::exchange::MAX_RECORDED_BODY + 1;
+pub(crate) const MAX_KEPT_BODY: usize = crate::model::exchange::MAX_RECORDED_BODY + 1;
 /// Bytes of a response body read at most; a longer body stops being read.
-pub const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_COUNTED_BODY: usize = 64 * 1024 * 1024;
 
 /// A request ready for the wire (header values are the real ones, secrets included).
 #[derive(Debug, Clone)]
 pub struct OutgoingRequest {
+    /// The method.
     pub method: crate::model::exchange::Method,
+    /// The absolute URL.
     pub url: String,
+    /// Header fields as name/value pairs, in the order sent.
     pub headers: Vec<(String, String)>,
+    /// The body's bytes, if any.
     pub body: Option<Vec<u8>>,
+    /// How long the request may take, answer included.
     pub timeout: Duration,
 }
 
@@ -49,30 +54,45 @@ pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
 /// An HTTP answer as received, before classification into a record.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
+    /// The status code.
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
     /// At most [`MAX_KEPT_BODY`] bytes.
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
     /// Bytes received in total (capped at [`MAX_COUNTED_BODY`]).
-    pub body_len: usize,
-    pub elapsed: Duration,
+    pub(crate) body_len: usize,
+    pub(crate) elapsed: Duration,
 }
 
 /// Why no HTTP answer was obtained. One line each; never contains header values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
+    /// The target could not be reached.
     #[error("cannot connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
+    Connect {
+        /// The request's URL.
+        url: String,
+        /// Why the connection failed.
+        reason: String,
+    },
+    /// No complete answer within the request's timeout.
     #[error("{method} {url} timed out after {after:?}")]
     Timeout {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// The timeout.
         after: Duration,
     },
+    /// The request cannot be put on the wire as it is.
     #[error("{method} {url}: invalid request: {reason}")]
     InvalidRequest {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// The API kept answering 429 or 503 with `Retry-After`; idemfuzz waited and retried as
@@ -81,17 +101,25 @@ pub enum TransportError {
         "{method} {url} still answered {status} after {retries} retry(ies) honouring Retry-After{why}"
     )]
     Throttled {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// The last status: 429 or 503.
         status: u16,
+        /// How many times the request was retried.
         retries: u32,
         /// Empty, or why idemfuzz stopped waiting (e.g. the asked wait was over the cap).
         why: String,
     },
+    /// Any other failure to get an answer (the connection broke, the answer was malformed).
     #[error("{method} {url}: {reason}")]
     Other {
+        /// The request's method.
         method: &'static str,
+        /// The request's URL.
         url: String,
+        /// What went wrong.
         reason: String,
     },
 }
@@ -110,13 +138,15 @@ impl TransportError {
     }
 
     /// True when the target could not be reached at all (as opposed to one slow answer).
-    pub fn is_connect(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_connect(&self) -> bool {
         matches!(self, TransportError::Connect { .. })
     }
 }
 
 /// Sends one request and returns the raw answer. The seam tests can replace.
 pub trait Transport: Send + Sync {
+    /// Sends `request` and returns the answer as received, or why there is none.
     fn send(&self, request: OutgoingRequest) -> BoxFuture<'_, Result<RawResponse, TransportError>>;
 
     /// Answers (429, or 503 with `Retry-After`) this transport waited out and retried so far,
@@ -164,13 +194,13 @@ pub trait Transport: Send + Sync {
 }
 
 /// When each request of a batch may be written once every connection is open: all at once
-/// (the default), or each after its turn from a [`Turns`] source such as the run's rate
+/// (the default), or each after its turn from a `Turns` source such as the run's rate
 /// limiter — which spreads the batch over one interval per request.
 #[derive(Clone, Default)]
 pub struct Pace(Option<Arc<dyn Turns>>);
 
 /// Hands out turns to send, one request each (the rate limiter).
-pub trait Turns: Send + Sync {
+pub(crate) trait Turns: Send + Sync {
     /// Waits until the next request may leave.
     fn wait_turn(&self) -> BoxFuture<'_, ()>;
 }
@@ -182,12 +212,12 @@ impl Pace {
     }
 
     /// Each request waits for its turn from `turns` before it is written.
-    pub fn by(turns: Arc<dyn Turns>) -> Pace {
+    pub(crate) fn by(turns: Arc<dyn Turns>) -> Pace {
         Pace(Some(turns))
     }
 
     /// Waits until the next request of the batch may be written.
-    pub async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         if let Some(turns) = &self.0 {
             turns.wait_turn().await;
         }
@@ -205,7 +235,7 @@ pub trait UnreadAnswer: Send {
 
 /// The real transport, over reqwest (HTTP/1.1 and HTTP/2, rustls); plain-http requests on a
 /// direct route go through [`PlainPool`] instead, which sends them identically with less work.
-pub struct ReqwestTransport {
+pub(crate) struct ReqwestTransport {
     client: reqwest::Client,
     /// Keep-alive HTTP/1.1 connections for the plain-http requests it takes.
     plain: PlainPool,
@@ -219,7 +249,7 @@ impl ReqwestTransport {
     /// Builds a client from the configuration: never follows redirects, keeps connections
     /// pooled, and uses exactly the proxies of the configuration (never the process
     /// environment's: the CLI reads those into the configuration).
-    pub fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
+    pub(crate) fn new(config: &TransportConfig) -> Result<ReqwestTransport, TransportError> {
         let client = client_builder(config)
             .map_err(build_error)?
             .redirect(reqwest::redirect::Policy::none())
@@ -234,7 +264,7 @@ impl ReqwestTransport {
     }
 
     /// Hands every exchange, redacted, to `recorder` (e.g. for `--har`).
-    pub fn recorded_by(mut self, recorder: Arc<Recorder>) -> ReqwestTransport {
+    pub(crate) fn recorded_by(mut self, recorder: Arc<Recorder>) -> ReqwestTransport {
         self.recorder = Some(recorder);
         self
     }

@@ -13,7 +13,7 @@
 //! batch's [`Pace`]. It always speaks HTTP/1.1 (one connection per concurrent client, whatever
 //! `--http-version` says), and it never goes through a proxy: a request a proxy would carry is
 //! refused with a transport error, never sent around the proxy (the plan skips the checks that
-//! need this client on such a target, see [`crate::checks::check::Check::OWN_CONNECTIONS`]).
+//! need this client on such a target, see `crate::checks::check::Check::OWN_CONNECTIONS`).
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -88,6 +88,7 @@ struct Endpoint {
 }
 
 impl WireClient {
+    /// A client with the TLS trust, timeouts and proxy settings of `config`; connects lazily.
     pub fn new(config: &TransportConfig) -> WireClient {
         WireClient {
             tls: OnceLock::new(),
@@ -246,7 +247,7 @@ impl WireClient {
 }
 
 /// Why a request is refused when a proxy would carry it.
-pub const PROXIED: &str = "a proxy carries requests to this target, and requests released together or left unread need connections of their own, which idemfuzz never opens around the proxy";
+pub(crate) const PROXIED: &str = "a proxy carries requests to this target, and requests released together or left unread need connections of their own, which idemfuzz never opens around the proxy";
 
 /// rustls speaking HTTP/1.1 only, verifying certificates as reqwest does: the platform
 /// verifier with the extra roots, or nothing at all with `--insecure`.
@@ -359,10 +360,10 @@ async fn receive(
 
 /// A response body as read: at most [`MAX_KEPT_BODY`] bytes kept, the length counted.
 pub(crate) struct ReadBody {
-    pub kept: Vec<u8>,
-    pub total: usize,
+    pub(crate) kept: Vec<u8>,
+    pub(crate) total: usize,
     /// Read to its end (a kept-alive connection can take another request).
-    pub complete: bool,
+    pub(crate) complete: bool,
 }
 
 /// Reads a body frame by frame, keeping at most [`MAX_KEPT_BODY`] bytes and stopping after

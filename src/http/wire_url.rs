@@ -33,7 +33,7 @@ const DECODE_ROUNDS: usize = 4;
 
 /// Why a text is not a URL idemfuzz can send.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UrlError {
+pub(crate) enum UrlError {
     #[error("`{}` is not a URL: {reason}", shorten(url))]
     Invalid { url: String, reason: String },
     #[error("`{}` is not an http or https URL", shorten(url))]
@@ -42,7 +42,7 @@ pub enum UrlError {
 
 /// Why a value cannot be substituted into a path as one segment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UnsafeSegment {
+pub(crate) enum UnsafeSegment {
     #[error("an empty value would remove a path segment")]
     Empty,
     #[error(
@@ -74,11 +74,11 @@ pub enum UnsafeSegment {
 
 /// A URL as it goes on the wire (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireUrl(Url);
+pub(crate) struct WireUrl(Url);
 
 impl WireUrl {
     /// Parses an absolute http(s) URL as the HTTP stack will, dropping its fragment.
-    pub fn parse(text: &str) -> Result<WireUrl, UrlError> {
+    pub(crate) fn parse(text: &str) -> Result<WireUrl, UrlError> {
         let url = Url::parse(text).map_err(|err| UrlError::Invalid {
             url: text.to_owned(),
             reason: err.to_string(),
@@ -88,7 +88,7 @@ impl WireUrl {
 
     /// Resolves a reference (e.g. a `Location` field) against `base` (RFC 3986 §5), as a
     /// client following it would.
-    pub fn resolve(base: &WireUrl, reference: &str) -> Result<WireUrl, UrlError> {
+    pub(crate) fn resolve(base: &WireUrl, reference: &str) -> Result<WireUrl, UrlError> {
         let url = base.0.join(reference).map_err(|err| UrlError::Invalid {
             url: reference.to_owned(),
             reason: err.to_string(),
@@ -111,27 +111,27 @@ impl WireUrl {
     }
 
     /// The URL as sent.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.0.as_str()
     }
 
     /// The parsed URL.
-    pub fn url(&self) -> &Url {
+    pub(crate) fn url(&self) -> &Url {
         &self.0
     }
 
     /// True when both URLs have the same origin (scheme, host and port; RFC 6454).
-    pub fn same_origin(&self, other: &WireUrl) -> bool {
+    pub(crate) fn same_origin(&self, other: &WireUrl) -> bool {
         self.0.origin() == other.0.origin()
     }
 
     /// `scheme://host[:port]`.
-    pub fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         self.0.origin().ascii_serialization()
     }
 
     /// The path's segments in canonical form: each percent-decoded and re-encoded one way.
-    pub fn canonical_segments(&self) -> Vec<String> {
+    pub(crate) fn canonical_segments(&self) -> Vec<String> {
         self.0
             .path()
             .trim_start_matches('/')
@@ -141,13 +141,13 @@ impl WireUrl {
     }
 
     /// The canonical form ownership is judged on: origin and canonical path, no query.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         key_of(&self.origin(), &self.canonical_segments())
     }
 }
 
 /// The ownership key of an origin and canonical segments (see [`WireUrl::key`]).
-pub fn key_of(origin: &str, segments: &[String]) -> String {
+pub(crate) fn key_of(origin: &str, segments: &[String]) -> String {
     format!("{origin}/{}", segments.join("/"))
 }
 
@@ -158,7 +158,7 @@ fn canonical_segment(segment: &str) -> String {
 }
 
 /// `value` percent-encoded as exactly one path segment, or why no encoding makes it safe.
-pub fn segment(value: &str) -> Result<String, UnsafeSegment> {
+pub(crate) fn segment(value: &str) -> Result<String, UnsafeSegment> {
     check_segment_value(value)?;
     Ok(encode_segment(value))
 }
@@ -166,13 +166,13 @@ pub fn segment(value: &str) -> Result<String, UnsafeSegment> {
 /// `value` percent-encoded as a path segment, without the checks of [`segment`]: for values
 /// already known to be safe (run-owned ids, adopted ids) or only shown, never written to. An
 /// unsafe value (`..`) stays unsafe, and the guard refuses any write it would lead to.
-pub fn encode_segment(value: &str) -> String {
+pub(crate) fn encode_segment(value: &str) -> String {
     percent_encode(value.as_bytes(), SEGMENT_VALUE).to_string()
 }
 
 /// The item path of `id` in an item template (`/things/{id}`): the id encoded as one segment
 /// ([`encode_segment`]).
-pub fn item_path(template: &str, id: &str) -> String {
+pub(crate) fn item_path(template: &str, id: &str) -> String {
     template.replacen(ID_PLACEHOLDER, &encode_segment(id), 1)
 }
 
@@ -181,7 +181,7 @@ const ID_PLACEHOLDER: &str = "{id}";
 
 /// Why `value`, read as any server might read it (see `server_readings`), would not stay one
 /// segment naming one resource.
-pub fn check_segment_value(value: &str) -> Result<(), UnsafeSegment> {
+pub(crate) fn check_segment_value(value: &str) -> Result<(), UnsafeSegment> {
     if value.is_empty() {
         return Err(UnsafeSegment::Empty);
     }
@@ -207,7 +207,7 @@ pub fn check_segment_value(value: &str) -> Result<(), UnsafeSegment> {
 
 /// True when a segment of a path already on the wire, read as any server might read it, is
 /// neither a dot segment nor holds a separator: it addresses something below its parent.
-pub fn stays_below(segment: &str) -> bool {
+pub(crate) fn stays_below(segment: &str) -> bool {
     server_readings(segment).is_some_and(|readings| {
         readings
             .iter()
@@ -305,7 +305,7 @@ fn nfkc(text: &str) -> String {
 
 /// Appends `path` (a path relative to the base, starting with `/`, possibly with a query) to
 /// the base URL's path. An absolute http(s) URL is taken as it is.
-pub fn join(base: &str, path: &str) -> Result<WireUrl, UrlError> {
+pub(crate) fn join(base: &str, path: &str) -> Result<WireUrl, UrlError> {
     if path.starts_with("http://") || path.starts_with("https://") {
         return WireUrl::parse(path);
     }
@@ -326,7 +326,7 @@ pub fn join(base: &str, path: &str) -> Result<WireUrl, UrlError> {
 
 /// Why a path template could not be filled; `E` is why the caller's `value_of` had no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FillError<E> {
+pub(crate) enum FillError<E> {
     /// A placeholder has no value (from the caller's `value_of`).
     #[error("{0}")]
     NoValue(E),
@@ -338,7 +338,7 @@ pub enum FillError<E> {
 /// A path template with every placeholder replaced: a value in the path part is encoded as
 /// one segment ([`segment`]; refused when unsafe), a value in the query part as one query
 /// component. `value_of` gives a placeholder's text, or why it has none.
-pub fn fill<P, E>(
+pub(crate) fn fill<P, E>(
     template: &str,
     placeholders: &[(std::ops::Range<usize>, P)],
     mut value_of: impl FnMut(&P) -> Result<String, E>,
@@ -378,7 +378,7 @@ pub fn fill<P, E>(
 /// safely, if it cannot: a `\` (read as `/`), a `#` (the rest is never sent), or a
 /// percent-encoded `.`, `/`, `\` or `%` in the path part, which servers decode into dot
 /// segments and separators.
-pub fn template_hazard(template: &str) -> Option<&'static str> {
+pub(crate) fn template_hazard(template: &str) -> Option<&'static str> {
     let path = template.split('?').next().unwrap_or(template);
     if template.contains('\\') {
         return Some("cannot contain `\\`: http(s) URLs read it as `/`");
@@ -408,7 +408,7 @@ pub fn template_hazard(template: &str) -> Option<&'static str> {
 /// True when a query names a method to run instead of the request's own (`_method=DELETE`, as
 /// Express's `method-override`, Laravel and Symfony read it; see
 /// [`crate::http::sent::METHOD_OVERRIDES`]).
-pub fn overrides_method(query: &str) -> bool {
+pub(crate) fn overrides_method(query: &str) -> bool {
     url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| {
         crate::http::sent::METHOD_OVERRIDES
             .iter()

@@ -19,25 +19,25 @@ use crate::model::findings::{BaselineMark, Finding, MAX_OTHER_CASES, Severity};
 
 /// The cause a finding shares with other rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cause {
+pub(crate) struct Cause {
     /// The cause's key, as the judges set it (e.g. `if-match-ignored`).
-    pub key: String,
+    pub(crate) key: String,
     /// The other rules that broke for the same cause on the same resource, by check run order
     /// and rule; empty when only this finding's rule did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub also: Vec<AlsoFound>,
+    pub(crate) also: Vec<AlsoFound>,
 }
 
 /// A rule grouped into another finding of the same cause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlsoFound {
-    pub check: CheckId,
-    pub rule: String,
-    pub title: String,
+pub(crate) struct AlsoFound {
+    pub(crate) check: CheckId,
+    pub(crate) rule: String,
+    pub(crate) title: String,
     /// The lowest case that found it (within its own check × resource).
-    pub case: u32,
+    pub(crate) case: u32,
     /// How many cases found it.
-    pub occurrences: u32,
+    pub(crate) occurrences: u32,
 }
 
 impl AlsoFound {
@@ -53,7 +53,7 @@ impl AlsoFound {
     }
 
     /// Its fingerprint, on the scenario file and resource of the finding that lists it.
-    pub fn fingerprint(&self, finding: &Finding) -> String {
+    pub(crate) fn fingerprint(&self, finding: &Finding) -> String {
         format!(
             "{}:{}:{}:{}",
             scenario_file_name(&finding.scenario),
@@ -66,7 +66,7 @@ impl AlsoFound {
 
 /// What groups findings: scenario file, resource, severity and cause key (`None` without a
 /// cause). Severities stay apart, so grouping never changes whether a run fails.
-pub fn group_key(finding: &Finding) -> Option<(String, String, Severity, String)> {
+pub(crate) fn group_key(finding: &Finding) -> Option<(String, String, Severity, String)> {
     let cause = finding.cause.as_ref()?;
     Some((
         finding.scenario.clone(),
@@ -79,7 +79,7 @@ pub fn group_key(finding: &Finding) -> Option<(String, String, Severity, String)
 /// The findings with every group of one cause made one finding (see the module
 /// documentation); findings without a cause are left as they are, in their order. The result
 /// does not depend on the order of `findings`.
-pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
+pub(crate) fn group(findings: Vec<Finding>) -> Vec<Finding> {
     let mut grouped: Vec<Finding> = Vec::with_capacity(findings.len());
     for finding in findings {
         let key = group_key(&finding);

@@ -10,23 +10,58 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
+    /// `repeat-put` (RFC 9110 §9.2.2, §9.3.4, §15.5.13): the same full PUT applied N times leaves
+    /// the state of applying it once; a repeat never answers 201 and is never refused.
     RepeatPut,
+    /// `partial-put` (RFC 9110 §9.3.4): a PUT that omits optional fields removes them (PUT
+    /// replaces, it does not merge).
     PartialPut,
+    /// `repeat-delete` (RFC 9110 §9.2.2, §9.3.5): DELETE twice: the resource is gone, the repeat
+    /// never answers 5xx, nothing else disappears.
     RepeatDelete,
+    /// `put-after-delete` (RFC 9110 §9.3.4, §9.3.5): PUT after DELETE creates exactly the new
+    /// representation; no old field comes back.
     PutAfterDelete,
+    /// `use-after-delete` (RFC 9110 §9.3.5): after a successful DELETE, GET and HEAD of the
+    /// resource do not answer 2xx.
     UseAfterDelete,
+    /// `get-safety` (RFC 9110 §9.2.1): GET, HEAD and OPTIONS change nothing; a GET of a missing id
+    /// creates nothing.
     GetSafety,
+    /// `head-parity` (RFC 9110 §9.3.2): HEAD answers the status and header fields of GET, with no
+    /// content.
     HeadParity,
+    /// `post-retry` (RFC 9110 §9.3.3; draft-ietf-httpapi-idempotency-key-header-07): POST retries:
+    /// duplicates without a key are reported; with a key, exactly one resource.
     PostRetry,
+    /// `status-conformance` (RFC 9110 §9.3.4, §15.3.2, §15.5.6): create answers 201 (POST with a
+    /// resolving Location), update 200/204, 405 carries an Allow that lists what works.
     StatusConformance,
     /// A hand-written script's expectations and state assertions.
     Script,
+    /// `concurrent-put` (RFC 9110 §9.2.2, §9.3.4): K identical PUTs released together create one
+    /// resource in the state of one PUT, at most one 201; K more change nothing.
     ConcurrentPut,
+    /// `concurrent-post-key` (RFC 9110 §9.3.3; draft-ietf-httpapi-idempotency-key-header-07): K
+    /// concurrent POSTs with one Idempotency-Key create one resource; the others replay it or
+    /// answer 409.
     ConcurrentPostKey,
+    /// `lost-response-retry` (RFC 9110 §9.2.2, §9.3.3;
+    /// draft-ietf-httpapi-idempotency-key-header-07): a write retried after its response was lost,
+    /// or while still in flight, has the effect of one.
     LostResponseRetry,
+    /// `conditional-write` (RFC 9110 §13.1.1, §13.1.2, §13.2; RFC 6585 §3): a failing If-Match /
+    /// If-None-Match changes nothing (412), the current ETag succeeds, required preconditions
+    /// answer 428.
     ConditionalWrite,
+    /// `lost-update` (RFC 9110 §13.1.1): two clients writing with the same ETag: one succeeds, the
+    /// other gets 412, the winner's state stays.
     LostUpdate,
+    /// `etag-stability` (RFC 9110 §8.8.1, §8.8.3): ETags are well-formed, stay the same across
+    /// identical PUTs, and change with the representation.
     EtagStability,
+    /// `post-put-creation` (RFC 9110 §9.2.2, §9.3.3, §9.3.4): an empty POST creates an empty
+    /// resource; the PUT that fills it can be retried after a lost response.
     PostPutCreation,
     /// Generated request sequences judged by metamorphic relations (opt-in).
     Fuzz,
@@ -34,13 +69,12 @@ pub enum CheckId {
 
 /// Static facts about a check, shown by `list-checks` and in reports.
 #[derive(Debug, Clone, Copy)]
-pub struct CheckInfo {
-    pub id: CheckId,
-    pub name: &'static str,
-    pub rfc: &'static str,
+pub(crate) struct CheckInfo {
+    pub(crate) name: &'static str,
+    pub(crate) rfc: &'static str,
     /// Section of `oracles.md` that digests the rule.
-    pub oracle: &'static str,
-    pub summary: &'static str,
+    pub(crate) oracle: &'static str,
+    pub(crate) summary: &'static str,
 }
 
 /// The built-in checks (scripts are not listed: they are the user's own).
@@ -66,7 +100,7 @@ pub const BUILT_IN: [CheckId; 17] = [
 
 impl CheckId {
     /// The check's metadata.
-    pub fn info(self) -> CheckInfo {
+    pub(crate) fn info(self) -> CheckInfo {
         let (name, rfc, oracle, summary) = match self {
             CheckId::RepeatPut => (
                 "repeat-put",
@@ -178,7 +212,6 @@ impl CheckId {
             ),
         };
         CheckInfo {
-            id: self,
             name,
             rfc,
             oracle,
@@ -187,7 +220,7 @@ impl CheckId {
     }
 
     /// Checks that run only when selected by name (`--checks fuzz`, or `idemfuzz fuzz`).
-    pub fn is_opt_in(self) -> bool {
+    pub(crate) fn is_opt_in(self) -> bool {
         self == CheckId::Fuzz
     }
 
@@ -207,8 +240,8 @@ impl fmt::Display for CheckId {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown check `{name}`; known checks: {known}")]
 pub struct UnknownCheck {
-    pub name: String,
-    pub known: String,
+    pub(crate) name: String,
+    pub(crate) known: String,
 }
 
 impl FromStr for CheckId {

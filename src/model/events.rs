@@ -9,12 +9,13 @@ use crate::model::report::{CheckResult, CleanupReport, RunReport};
 
 /// Something that happened during a run.
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     /// The plan is known: how many check×resource units and cases will run.
     RunStarted {
         seed: u64,
         run_id: String,
         base_url: String,
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         units: usize,
         cases: u64,
         /// The fuzz time budget, when one applies.
@@ -27,24 +28,29 @@ pub enum Event {
     },
     /// One case of a check finished.
     CaseFinished {
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         check: CheckId,
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         resource: String,
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")]
         errored: bool,
         /// Requests sent by the whole run so far.
         requests: u64,
     },
     /// A violation was found, for the first time in the run (by fingerprint and severity).
-    Finding(Box<Finding>),
+    Finding(#[expect(dead_code, reason = "emitted for reporters; none reads it yet")] Box<Finding>),
     /// A violation already reported as a [`Event::Finding`] was found again by another case.
     /// Light: no exchanges; the report counts it in the finding's `occurrences`.
-    FindingAgain(Box<FindingAgain>),
+    FindingAgain(
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")] Box<FindingAgain>,
+    ),
     /// A check on a resource finished (or was skipped).
     CheckFinished(Box<CheckResult>),
     /// Cleanup of run-owned resources started.
-    CleanupStarted {
-        resources: usize,
-    },
-    CleanupFinished(CleanupReport),
+    CleanupStarted { resources: usize },
+    CleanupFinished(
+        #[expect(dead_code, reason = "emitted for reporters; none reads it yet")] CleanupReport,
+    ),
     /// The run is over; the report is complete.
     RunFinished(Box<RunReport>),
     /// One request went on the wire (any request: checks, probe, retries, cleanup), with its
@@ -55,26 +61,19 @@ pub enum Event {
 
 /// Another occurrence of a finding already reported: what a reporter needs to count it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FindingAgain {
-    pub check: CheckId,
-    pub resource: String,
-    pub severity: Severity,
+pub(crate) struct FindingAgain {
+    pub(crate) check: CheckId,
+    pub(crate) resource: String,
+    pub(crate) severity: Severity,
     /// `SCENARIO:RESOURCE:CHECK:RULE` ([`Finding::fingerprint`]).
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// The case that found it again (1-based, within its check × resource).
-    pub case: u32,
+    pub(crate) case: u32,
     /// The mark the finding has against the baselines.
-    pub baseline: Option<BaselineMark>,
+    pub(crate) baseline: Option<BaselineMark>,
 }
 
 /// Receives events. Implementations must be cheap and must not block for long.
-pub trait EventSink: Send + Sync {
+pub(crate) trait EventSink: Send + Sync {
     fn emit(&self, event: Event);
-}
-
-/// A sink that drops everything (for library use and tests that only want the report).
-pub struct NullSink;
-
-impl EventSink for NullSink {
-    fn emit(&self, _event: Event) {}
 }

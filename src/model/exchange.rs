@@ -1,5 +1,5 @@
 //! The records of one HTTP exchange: what idemfuzz sent and what came back, as plain data (and
-//! as it went on the wire, for the HAR file: [`WireExchange`]).
+//! as it went on the wire, for the HAR file: `WireExchange`).
 //!
 //! Everything downstream (oracles, findings, reports, curl reproductions) reads these records,
 //! never a live response. Header values are already redacted when a record is built, so a record
@@ -11,22 +11,29 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Largest response body kept in a record; longer bodies are cut and marked truncated.
-pub const MAX_RECORDED_BODY: usize = 1024 * 1024;
+pub(crate) const MAX_RECORDED_BODY: usize = 1024 * 1024;
 
 /// The status recorded for an answer idemfuzz deliberately did not read (a simulated lost
 /// response): the request was sent and the connection closed once the server began to answer.
-pub const NOT_READ: u16 = 0;
+pub(crate) const NOT_READ: u16 = 0;
 
 /// An HTTP method idemfuzz sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
+    /// `GET` (RFC 9110 §9.3.1).
     Get,
+    /// `HEAD` (RFC 9110 §9.3.2).
     Head,
+    /// `OPTIONS` (RFC 9110 §9.3.7).
     Options,
+    /// `PUT` (RFC 9110 §9.3.4).
     Put,
+    /// `POST` (RFC 9110 §9.3.3).
     Post,
+    /// `PATCH` (RFC 5789).
     Patch,
+    /// `DELETE` (RFC 9110 §9.3.5).
     Delete,
     /// WebDAV's safe listing method (RFC 4918 §9.1); sent only to read a `propfind` listing,
     /// never declared in a scenario's `methods`.
@@ -35,7 +42,7 @@ pub enum Method {
 
 impl Method {
     /// The method's name as sent on the wire.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Head => "HEAD",
@@ -49,7 +56,7 @@ impl Method {
     }
 
     /// Safe methods per RFC 9110 §9.2.1 (and RFC 4918 §9.1 for PROPFIND).
-    pub fn is_safe(self) -> bool {
+    pub(crate) fn is_safe(self) -> bool {
         matches!(
             self,
             Method::Get | Method::Head | Method::Options | Method::Propfind
@@ -57,7 +64,7 @@ impl Method {
     }
 
     /// Parses a method name a scenario may use, case-insensitively (PROPFIND is not one).
-    pub fn parse(name: &str) -> Option<Method> {
+    pub(crate) fn parse(name: &str) -> Option<Method> {
         Some(match name.to_ascii_uppercase().as_str() {
             "GET" => Method::Get,
             "HEAD" => Method::Head,
@@ -79,15 +86,15 @@ impl std::fmt::Display for Method {
 
 /// One header as recorded; `value` is `<redacted>` when it carried a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub name: String,
-    pub value: String,
+pub(crate) struct Header {
+    pub(crate) name: String,
+    pub(crate) value: String,
 }
 
 /// A request body or response body as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Body {
+pub(crate) enum Body {
     /// No body at all.
     Empty,
     /// A body that parsed as JSON.
@@ -100,21 +107,16 @@ pub enum Body {
 
 impl Body {
     /// The JSON value, when the body was JSON.
-    pub fn json(&self) -> Option<&Value> {
+    pub(crate) fn json(&self) -> Option<&Value> {
         match self {
             Body::Json { value } => Some(value),
             _ => None,
         }
     }
 
-    /// True when there was no body.
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Body::Empty)
-    }
-
     /// Records bytes sent as they are: text when UTF-8, binary otherwise (never parsed as
     /// JSON, so the record shows exactly what went on the wire).
-    pub fn opaque(bytes: &[u8]) -> Body {
+    pub(crate) fn opaque(bytes: &[u8]) -> Body {
         if bytes.is_empty() {
             return Body::Empty;
         }
@@ -130,7 +132,7 @@ impl Body {
 
     /// Classifies raw bytes: JSON when they parse, text when UTF-8, binary otherwise.
     /// Bodies longer than [`MAX_RECORDED_BODY`] are kept as truncated text or binary.
-    pub fn from_bytes(bytes: &[u8]) -> Body {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Body {
         if bytes.is_empty() {
             return Body::Empty;
         }
@@ -162,37 +164,37 @@ impl Body {
 
 /// What idemfuzz sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RequestRecord {
-    pub method: Method,
-    pub url: String,
-    pub headers: Vec<Header>,
-    pub body: Body,
+pub(crate) struct RequestRecord {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<Header>,
+    pub(crate) body: Body,
 }
 
 /// What came back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResponseRecord {
-    pub status: u16,
-    pub headers: Vec<Header>,
-    pub body: Body,
+pub(crate) struct ResponseRecord {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<Header>,
+    pub(crate) body: Body,
     /// Total body size in bytes as received (before any truncation of the record).
-    pub body_len: usize,
-    pub elapsed_ms: u64,
+    pub(crate) body_len: usize,
+    pub(crate) elapsed_ms: u64,
 }
 
 impl ResponseRecord {
     /// The first value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         header_value(&self.headers, name)
     }
 
     /// True for 2xx.
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// The status as reports print it: the number, or `not read` for [`NOT_READ`].
-    pub fn status_text(&self) -> String {
+    pub(crate) fn status_text(&self) -> String {
         match self.status {
             NOT_READ => "not read".to_string(),
             status => status.to_string(),
@@ -201,7 +203,7 @@ impl ResponseRecord {
 }
 
 /// The first value of a header in a list, by case-insensitive name.
-pub fn header_value<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+pub(crate) fn header_value<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))
@@ -210,18 +212,18 @@ pub fn header_value<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 
 /// One request and its response, as one step of a check's sequence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Exchange {
+pub(crate) struct Exchange {
     /// Position in the case's sequence, from 1.
-    pub seq: usize,
+    pub(crate) seq: usize,
     /// Why the step was sent, e.g. "snapshot item" or "PUT body A (2 of 3)".
-    pub purpose: String,
-    pub request: RequestRecord,
-    pub response: ResponseRecord,
+    pub(crate) purpose: String,
+    pub(crate) request: RequestRecord,
+    pub(crate) response: ResponseRecord,
 }
 
 /// What came back for a request on the wire.
 #[derive(Debug, Clone, PartialEq)]
-pub enum WireAnswer {
+pub(crate) enum WireAnswer {
     /// The answer.
     Answered(ResponseRecord),
     /// No answer: the one-line transport error, secrets scrubbed.
@@ -230,16 +232,16 @@ pub enum WireAnswer {
 
 /// One request as it went on the wire, and its answer or the reason there was none.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WireExchange {
+pub(crate) struct WireExchange {
     /// When the request was handed to the HTTP client.
-    pub started: SystemTime,
+    pub(crate) started: SystemTime,
     /// The HTTP version spoken (`HTTP/1.1`, `HTTP/2.0`); `None` when no answer came.
-    pub http_version: Option<String>,
-    pub request: RequestRecord,
+    pub(crate) http_version: Option<String>,
+    pub(crate) request: RequestRecord,
     /// The answer, or the one-line transport error.
-    pub response: WireAnswer,
+    pub(crate) response: WireAnswer,
     /// Milliseconds from sending to the end of the answer (or to the error).
-    pub time_ms: u64,
+    pub(crate) time_ms: u64,
 }
 
 #[cfg(test)]

@@ -4,24 +4,24 @@
 //! change only with a major version.
 
 /// The run completed and nothing at or above `--fail-on` was found.
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// The API misbehaved: at least one finding at or above `--fail-on` that no baseline accepts.
-pub const FINDINGS: u8 = 1;
+pub(crate) const FINDINGS: u8 = 1;
 /// The command line, a scenario file or the `--baseline` file is wrong (nothing was sent, or
 /// nothing more), or the `--write-baseline` file could not be written.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// The target could not be tested: unreachable, TLS or connection errors, the target stopped
 /// answering, a check could not run a single case (transport or setup errors, e.g. the API
 /// refused the generated body), or a check was inconclusive in every case (it could not observe
 /// what it judges). Never used for a misbehaving API.
-pub const CANNOT_TEST: u8 = 3;
+pub(crate) const CANNOT_TEST: u8 = 3;
 /// The run was interrupted (Ctrl-C, SIGTERM or SIGHUP) before it finished and found nothing
 /// failing so far; its cleanup ran and its reports were written. (A second signal exits at once
 /// with 128 + its number: 130, 143 or 129, see `cli::signals`.)
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;
 
 /// One line per code, for `--help` and the README.
-pub const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 Exit codes:
   0    no failing findings
   1    failing findings (at or above --fail-on and not in the --baseline)
@@ -38,7 +38,7 @@ Exit codes:
 use crate::model::report::{RunReport, Verdict};
 
 /// The exit code of `run`, from the report's [verdict](RunReport::verdict) alone.
-pub fn for_report(report: &RunReport) -> u8 {
+pub(crate) fn for_report(report: &RunReport) -> u8 {
     match report.verdict() {
         Verdict::Failed => FINDINGS,
         Verdict::CannotTest | Verdict::CheckErrored | Verdict::Inconclusive => CANNOT_TEST,

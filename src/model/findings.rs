@@ -10,14 +10,14 @@ use crate::model::exchange::Exchange;
 /// `info` is never a failure (e.g. POST creating duplicates without a key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Info,
     Warning,
     Error,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
             Severity::Warning => "warning",
@@ -28,57 +28,57 @@ impl Severity {
 
 /// One violation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub check: CheckId,
+pub(crate) struct Finding {
+    pub(crate) check: CheckId,
     /// The scenario file the check or script comes from.
-    pub scenario: String,
+    pub(crate) scenario: String,
     /// Resource name, or the script's name for hand-written scripts.
-    pub resource: String,
-    pub severity: Severity,
+    pub(crate) resource: String,
+    pub(crate) severity: Severity,
     /// Which sub-rule of the check fired: a stable slug (see
     /// [`crate::model::violation::Violation::rule`]); part of the [`Finding::fingerprint`].
     #[serde(default)]
-    pub rule: String,
+    pub(crate) rule: String,
     /// The case that found it: 1-based, within its check × resource (`--cases`). When several
     /// cases found it, the lowest of them (see [`Finding::occurrences`]).
     #[serde(default)]
-    pub case: u32,
+    pub(crate) case: u32,
     /// How many cases found it, `case` included. A run reports one finding per fingerprint and
     /// severity, with the exchanges of its lowest case, however many cases found it.
     #[serde(default = "one")]
-    pub occurrences: u32,
+    pub(crate) occurrences: u32,
     /// The other cases that found it, ascending, at most [`MAX_OTHER_CASES`] (the lowest ones).
     #[serde(default)]
-    pub other_cases: Vec<u32>,
+    pub(crate) other_cases: Vec<u32>,
     /// One-line statement of the rule that was broken.
-    pub title: String,
+    pub(crate) title: String,
     /// Where the rule comes from, e.g. "RFC 9110 §9.3.4".
-    pub rfc: String,
+    pub(crate) rfc: String,
     /// Section of `oracles.md` that digests the rule.
-    pub oracle: String,
-    pub expected: String,
-    pub observed: String,
+    pub(crate) oracle: String,
+    pub(crate) expected: String,
+    pub(crate) observed: String,
     /// Unified diff of the two compared snapshots (canonical JSON), when state was compared.
-    pub diff: Option<String>,
+    pub(crate) diff: Option<String>,
     /// The exact request sequence of the case, redacted, in order.
-    pub exchanges: Vec<Exchange>,
+    pub(crate) exchanges: Vec<Exchange>,
     /// Fuzz findings only: the minimal sequence, its relation, seeds and shrinking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fuzz: Option<Box<crate::model::fuzz::FuzzDetail>>,
+    pub(crate) fuzz: Option<Box<crate::model::fuzz::FuzzDetail>>,
     /// Whether `--baseline` / `--write-baseline` knew this finding; `None` when neither was
     /// given, and always for `info` findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<BaselineMark>,
+    pub(crate) baseline: Option<BaselineMark>,
     /// The cause it shares with other rules, and the rules grouped into it
     /// ([`crate::model::cause`]); `None` when its judge names no cause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<Cause>,
+    pub(crate) cause: Option<Cause>,
 }
 
 impl Finding {
     /// True when this finding fails a run whose `--fail-on` level is `fail_on`: at or above
     /// it, above `info`, and not accepted by a baseline (`known` / `recorded`).
-    pub fn fails(&self, fail_on: Severity) -> bool {
+    pub(crate) fn fails(&self, fail_on: Severity) -> bool {
         self.severity >= fail_on
             && self.severity > Severity::Info
             && !self.baseline.is_some_and(BaselineMark::accepted)
@@ -88,7 +88,7 @@ impl Finding {
     /// this finding. The finding of the lower case is the one kept, so the result does not
     /// depend on the order findings arrive in; `other_cases` keeps the lowest
     /// [`MAX_OTHER_CASES`] of the rest.
-    pub fn absorb(&mut self, mut other: Finding) {
+    pub(crate) fn absorb(&mut self, mut other: Finding) {
         if other.case < self.case {
             std::mem::swap(self, &mut other);
         }
@@ -108,14 +108,14 @@ impl Finding {
 
 impl Finding {
     /// Its fingerprint, then those of the rules grouped into it (see [`crate::model::cause`]).
-    pub fn fingerprints(&self) -> impl Iterator<Item = String> + '_ {
+    pub(crate) fn fingerprints(&self) -> impl Iterator<Item = String> + '_ {
         let grouped = self.cause.iter().flat_map(|cause| &cause.also);
         std::iter::once(self.fingerprint()).chain(grouped.map(|also| also.fingerprint(self)))
     }
 }
 
 /// The most case numbers a finding lists in [`Finding::other_cases`].
-pub const MAX_OTHER_CASES: usize = 20;
+pub(crate) const MAX_OTHER_CASES: usize = 20;
 
 fn one() -> u32 {
     1
@@ -124,7 +124,7 @@ fn one() -> u32 {
 /// A finding compared with a baseline file (see `docs/ci.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum BaselineMark {
+pub(crate) enum BaselineMark {
     /// In the `--baseline` file: reported, but it does not fail the run.
     Known,
     /// Not in the `--baseline` file: fails the run like any finding.
@@ -135,7 +135,7 @@ pub enum BaselineMark {
 
 impl BaselineMark {
     /// True when the finding does not count towards the exit code.
-    pub fn accepted(self) -> bool {
+    pub(crate) fn accepted(self) -> bool {
         matches!(self, BaselineMark::Known | BaselineMark::Recorded)
     }
 }

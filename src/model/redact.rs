@@ -4,12 +4,12 @@
 use crate::model::exchange::Body;
 
 /// The text shown in place of a secret value.
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// True for header names that carry credentials: Authorization, Proxy-Authorization, Cookie,
 /// Set-Cookie, and any name containing "token", "key" (but not Idempotency-Key), "secret",
 /// "auth" or "password".
-pub fn is_credential_header(name: &str) -> bool {
+pub(crate) fn is_credential_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     if lower == "idempotency-key" {
         return false;
@@ -23,7 +23,7 @@ pub fn is_credential_header(name: &str) -> bool {
 }
 
 /// The value to record for a header: redacted when the name is a credential.
-pub fn shown_value(name: &str, value: &str) -> String {
+pub(crate) fn shown_value(name: &str, value: &str) -> String {
     if is_credential_header(name) {
         REDACTED.to_string()
     } else {
@@ -34,7 +34,7 @@ pub fn shown_value(name: &str, value: &str) -> String {
 /// Replaces secret header values (and their secret parts, e.g. the token of
 /// `Bearer TOKEN`) wherever a server echoes them back, so recorded answers can be printed.
 #[derive(Clone, Default)]
-pub struct Scrubber {
+pub(crate) struct Scrubber {
     /// (secret text, what to show instead), longest first.
     secrets: Vec<(String, String)>,
 }
@@ -70,7 +70,7 @@ const MIN_SECRET_PART: usize = 6;
 
 impl Scrubber {
     /// A scrubber that shows each secret (and each of its long enough words) as `<redacted>`.
-    pub fn for_secrets<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Scrubber {
+    pub(crate) fn for_secrets<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Scrubber {
         let mut scrubber = Scrubber::default();
         for secret in secrets {
             scrubber.add(secret.as_ref(), REDACTED);
@@ -83,7 +83,7 @@ impl Scrubber {
     /// `TOKEN`). Returns false when the secret was already known (or is empty).
     /// A server that echoes a secret percent-encoded (in a `Location`, a link, a query) shows
     /// it in another spelling: each of those spellings is hidden too.
-    pub fn add(&mut self, secret: &str, shown: &str) -> bool {
+    pub(crate) fn add(&mut self, secret: &str, shown: &str) -> bool {
         if secret.is_empty() || self.knows(secret) {
             return false;
         }
@@ -115,7 +115,7 @@ impl Scrubber {
     }
 
     /// Adds every secret `other` knows, shown as `other` shows it.
-    pub fn merge(&mut self, other: &Scrubber) {
+    pub(crate) fn merge(&mut self, other: &Scrubber) {
         for (secret, shown) in &other.secrets {
             self.insert(secret, shown);
         }
@@ -135,7 +135,7 @@ impl Scrubber {
     }
 
     /// Text with every secret replaced.
-    pub fn text(&self, text: &str) -> String {
+    pub(crate) fn text(&self, text: &str) -> String {
         self.secrets
             .iter()
             .fold(text.to_string(), |acc, (secret, shown)| {
@@ -144,7 +144,7 @@ impl Scrubber {
     }
 
     /// A recorded body with every secret replaced (in JSON: in every string, keys included).
-    pub fn body(&self, body: Body) -> Body {
+    pub(crate) fn body(&self, body: Body) -> Body {
         if self.secrets.is_empty() {
             return body;
         }

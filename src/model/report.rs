@@ -10,12 +10,12 @@ use crate::model::fit::FitReport;
 use crate::model::shard::Shard;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
-pub const REPORT_FORMAT_VERSION: u32 = 2;
+pub(crate) const REPORT_FORMAT_VERSION: u32 = 2;
 
 /// How the run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RunOutcome {
+pub(crate) enum RunOutcome {
     /// Every planned case ran (some may have errored).
     Completed,
     /// Ctrl-C: the run stopped early; results so far are reported and cleanup ran.
@@ -31,7 +31,7 @@ pub enum RunOutcome {
 /// The outcome of one check on one resource (or one script).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum CheckStatus {
+pub(crate) enum CheckStatus {
     /// Ran and found nothing at warning level or above.
     Passed,
     /// Ran and found at least one warning or error (see `findings`).
@@ -51,38 +51,43 @@ pub enum CheckStatus {
 
 /// One row of the summary: a check on a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckResult {
-    pub check: CheckId,
+pub(crate) struct CheckResult {
+    pub(crate) check: CheckId,
     /// Resource name, or the script name for scripts.
-    pub resource: String,
-    pub scenario: String,
-    pub status: CheckStatus,
-    pub cases_run: u32,
-    pub cases_errored: u32,
+    pub(crate) resource: String,
+    pub(crate) scenario: String,
+    pub(crate) status: CheckStatus,
+    pub(crate) cases_run: u32,
+    pub(crate) cases_errored: u32,
     /// Cases that ran but could not observe what the check judges (see
     /// [`CheckStatus::Inconclusive`]); neither run nor errored.
     #[serde(default)]
-    pub cases_inconclusive: u32,
-    pub errors: u32,
-    pub warnings: u32,
-    pub infos: u32,
+    pub(crate) cases_inconclusive: u32,
+    pub(crate) errors: u32,
+    pub(crate) warnings: u32,
+    pub(crate) infos: u32,
     /// Why cases stopped before they could be judged (transport or setup errors), one line
     /// each (first few). Never findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub case_errors: Vec<String>,
+    pub(crate) case_errors: Vec<String>,
     /// Parts of the check that did not run, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    pub duration_ms: u64,
+    pub(crate) notes: Vec<String>,
+    pub(crate) duration_ms: u64,
     /// With `--shard`: the case numbers (1-based) of this check × resource that this shard
     /// ran; empty (and omitted) in an unsharded run, which runs them all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub case_numbers: Vec<u32>,
+    pub(crate) case_numbers: Vec<u32>,
 }
 
 impl CheckResult {
     /// A result with no case run yet.
-    pub fn new(check: CheckId, resource: &str, scenario: &str, status: CheckStatus) -> CheckResult {
+    pub(crate) fn new(
+        check: CheckId,
+        resource: &str,
+        scenario: &str,
+        status: CheckStatus,
+    ) -> CheckResult {
         CheckResult {
             check,
             resource: resource.to_string(),
@@ -104,54 +109,54 @@ impl CheckResult {
 
 /// Fields ignored automatically because two GETs with no write between disagreed on them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VolatileFields {
-    pub resource: String,
-    pub pointers: Vec<String>,
+pub(crate) struct VolatileFields {
+    pub(crate) resource: String,
+    pub(crate) pointers: Vec<String>,
 }
 
 /// A run-owned resource idemfuzz could not delete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LeftBehind {
-    pub url: String,
-    pub reason: String,
+pub(crate) struct LeftBehind {
+    pub(crate) url: String,
+    pub(crate) reason: String,
 }
 
 /// What cleanup did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CleanupReport {
+pub(crate) struct CleanupReport {
     /// Run-owned resources the cleanup deleted: during the run, once their case (and its batch)
     /// finished, or at the end of the run.
-    pub deleted: u32,
+    pub(crate) deleted: u32,
     /// Of `deleted`, those deleted during the run (the rest at the end of the run).
     #[serde(default)]
-    pub deleted_after_cases: u32,
-    pub left_behind: Vec<LeftBehind>,
+    pub(crate) deleted_after_cases: u32,
+    pub(crate) left_behind: Vec<LeftBehind>,
 }
 
 /// Request counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunStats {
-    pub requests: u64,
-    pub transport_errors: u64,
+pub(crate) struct RunStats {
+    pub(crate) requests: u64,
+    pub(crate) transport_errors: u64,
     /// Answers (429, or 503 with `Retry-After`) that were waited out and retried; never judged.
     /// Left out of the JSON when zero.
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub throttled: u64,
+    pub(crate) throttled: u64,
     /// When the first failing finding (the ones the exit code counts) was produced; `None`
     /// when there was none.
     #[serde(default)]
-    pub first_failure: Option<RunMoment>,
+    pub(crate) first_failure: Option<RunMoment>,
 }
 
 /// A moment of the run, as the run counts it: requests sent and time since it started. The
 /// report's `first_failure` is the moment the run produced its first failing finding; a fuzz
 /// finding's detection is the moment its sequence first failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunMoment {
+pub(crate) struct RunMoment {
     /// Requests the run had sent (the `requests` counter at that moment).
-    pub requests: u64,
+    pub(crate) requests: u64,
     /// Milliseconds since the run started.
-    pub elapsed_ms: u64,
+    pub(crate) elapsed_ms: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -160,38 +165,38 @@ fn is_zero(n: &u64) -> bool {
 
 /// The whole result of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunReport {
-    pub format_version: u32,
-    pub tool_version: String,
-    pub seed: u64,
+pub(crate) struct RunReport {
+    pub(crate) format_version: u32,
+    pub(crate) tool_version: String,
+    pub(crate) seed: u64,
     /// Run-unique tag inside every id this run created.
-    pub run_id: String,
+    pub(crate) run_id: String,
     /// Base URL with any credentials removed.
-    pub base_url: String,
-    pub scenarios: Vec<String>,
-    pub fail_on: Severity,
-    pub outcome: RunOutcome,
-    pub duration_ms: u64,
-    pub results: Vec<CheckResult>,
-    pub findings: Vec<Finding>,
-    pub volatile: Vec<VolatileFields>,
+    pub(crate) base_url: String,
+    pub(crate) scenarios: Vec<String>,
+    pub(crate) fail_on: Severity,
+    pub(crate) outcome: RunOutcome,
+    pub(crate) duration_ms: u64,
+    pub(crate) results: Vec<CheckResult>,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) volatile: Vec<VolatileFields>,
     /// What the fit probe told about each resource before the checks, in plan order.
     #[serde(default)]
-    pub fit: Vec<FitReport>,
-    pub cleanup: CleanupReport,
-    pub stats: RunStats,
+    pub(crate) fit: Vec<FitReport>,
+    pub(crate) cleanup: CleanupReport,
+    pub(crate) stats: RunStats,
     /// The `--shard` this run executed; `None` for the whole plan.
     #[serde(default)]
-    pub shard: Option<Shard>,
+    pub(crate) shard: Option<Shard>,
     /// The comparison with `--baseline` / `--write-baseline`; `None` when neither was given.
     #[serde(default)]
-    pub baseline: Option<BaselineSummary>,
+    pub(crate) baseline: Option<BaselineSummary>,
 }
 
 impl RunReport {
     /// Findings at or above the run's `fail_on` level, except those a baseline accepts
     /// (`known` / `recorded`): the findings that fail the run.
-    pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
+    pub(crate) fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.fails(self.fail_on))
     }
 
@@ -199,7 +204,7 @@ impl RunReport {
     /// even if the run could not finish; otherwise an untestable target, an interrupted run, a
     /// check that could not run on any case, or one that observed nothing in any case is not a
     /// pass.
-    pub fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         if self.failing_findings().next().is_some() {
             return Verdict::Failed;
         }
@@ -227,7 +232,7 @@ impl RunReport {
     }
 
     /// The rows whose check observed nothing in any case (`inconclusive`).
-    pub fn inconclusive(&self) -> impl Iterator<Item = &CheckResult> {
+    pub(crate) fn inconclusive(&self) -> impl Iterator<Item = &CheckResult> {
         self.results
             .iter()
             .filter(|r| matches!(r.status, CheckStatus::Inconclusive { .. }))
@@ -236,7 +241,7 @@ impl RunReport {
     /// Puts results and findings in reading order, whatever order the work finished in:
     /// results by scenario file, resources by name with their checks in check order, then
     /// scripts; findings by resource, check, severity (most severe first) and title.
-    pub fn sort_for_reading(&mut self) {
+    pub(crate) fn sort_for_reading(&mut self) {
         self.results
             .sort_by(|a, b| result_order(a).cmp(&result_order(b)));
         self.findings.sort_by_cached_key(|f| {
@@ -255,7 +260,7 @@ impl RunReport {
 /// What a run amounts to ([`RunReport::verdict`]): the exit code
 /// ([`crate::model::exit_code::for_report`]) and the human report's last line both follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// At least one finding fails the run.
     Failed,
     /// The target could not be tested.

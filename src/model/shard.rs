@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 /// One slice of `count`: `index` is 1-based (`1 ≤ index ≤ count`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Shard {
-    pub index: u32,
-    pub count: u32,
+    pub(crate) index: u32,
+    pub(crate) count: u32,
 }
 
 /// A malformed `--shard` value.

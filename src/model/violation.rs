@@ -7,8 +7,8 @@ use crate::model::findings::Severity;
 /// A broken rule, as judged from a case's records. The runner adds check, resource, RFC and
 /// the request sequence to make it a [`crate::model::findings::Finding`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Violation {
-    pub severity: Severity,
+pub(crate) struct Violation {
+    pub(crate) severity: Severity,
     /// Which sub-rule of the check fired: a stable, kebab-case slug such as `state-changed` or
     /// `second-201`, set by the judge with [`Violation::rule`]. With the scenario file, resource
     /// and check it forms the finding's fingerprint (`scenario:resource:check:rule`), which
@@ -16,32 +16,32 @@ pub struct Violation {
     /// never put server-controlled values (statuses, ids, bodies) in it. It may be qualified
     /// with names from the scenario file (`header-mismatch/etag`, `step/create/status`).
     /// Every judge sets one; an empty rule falls back to a slug of the title.
-    pub rule: String,
-    pub title: String,
-    pub expected: String,
-    pub observed: String,
-    pub diff: Option<String>,
+    pub(crate) rule: String,
+    pub(crate) title: String,
+    pub(crate) expected: String,
+    pub(crate) observed: String,
+    pub(crate) diff: Option<String>,
     /// Fuzz findings: the minimal reproduction and how it was reached.
-    pub fuzz: Option<Box<crate::model::fuzz::FuzzDetail>>,
+    pub(crate) fuzz: Option<Box<crate::model::fuzz::FuzzDetail>>,
     /// The exchanges that show the violation, when they are not all of the case's (fuzz
     /// findings keep only the executions of the minimal sequence).
-    pub exchanges: Option<Vec<Exchange>>,
+    pub(crate) exchanges: Option<Vec<Exchange>>,
     /// The cause it shares with other rules (a stable kebab-case key, e.g. `if-match-ignored`):
     /// the report makes the findings of one cause on one resource one finding
     /// ([`crate::model::cause`]). Like the rule, never a value from the server.
-    pub cause: Option<String>,
+    pub(crate) cause: Option<String>,
 }
 
 impl Violation {
-    pub fn error(title: impl Into<String>) -> Violation {
+    pub(crate) fn error(title: impl Into<String>) -> Violation {
         Violation::new(Severity::Error, title)
     }
 
-    pub fn warning(title: impl Into<String>) -> Violation {
+    pub(crate) fn warning(title: impl Into<String>) -> Violation {
         Violation::new(Severity::Warning, title)
     }
 
-    pub fn info(title: impl Into<String>) -> Violation {
+    pub(crate) fn info(title: impl Into<String>) -> Violation {
         Violation::new(Severity::Info, title)
     }
 
@@ -60,34 +60,34 @@ impl Violation {
     }
 
     /// Names the sub-rule that fired (see the field's documentation).
-    pub fn rule(mut self, rule: impl Into<String>) -> Violation {
+    pub(crate) fn rule(mut self, rule: impl Into<String>) -> Violation {
         self.rule = rule.into();
         self
     }
 
-    pub fn expected(mut self, text: impl Into<String>) -> Violation {
+    pub(crate) fn expected(mut self, text: impl Into<String>) -> Violation {
         self.expected = text.into();
         self
     }
 
-    pub fn observed(mut self, text: impl Into<String>) -> Violation {
+    pub(crate) fn observed(mut self, text: impl Into<String>) -> Violation {
         self.observed = text.into();
         self
     }
 
     /// Names the cause it shares with other rules (see the field's documentation).
-    pub fn cause(mut self, key: impl Into<String>) -> Violation {
+    pub(crate) fn cause(mut self, key: impl Into<String>) -> Violation {
         self.cause = Some(key.into());
         self
     }
 
-    pub fn diff(mut self, diff: Option<String>) -> Violation {
+    pub(crate) fn diff(mut self, diff: Option<String>) -> Violation {
         self.diff = diff;
         self
     }
 
     /// A fuzz violation: its detail and the exchanges of the executions that show it.
-    pub fn with_fuzz(
+    pub(crate) fn with_fuzz(
         mut self,
         detail: crate::model::fuzz::FuzzDetail,
         exchanges: Vec<Exchange>,
@@ -99,7 +99,7 @@ impl Violation {
 }
 
 /// A status list as text: `404 or 410`.
-pub fn statuses(list: &[u16]) -> String {
+pub(crate) fn statuses(list: &[u16]) -> String {
     match list {
         [] => "any status".into(),
         [one] => one.to_string(),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// One template value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tmpl {
+pub(crate) enum Tmpl {
     /// `{ gen = "NAME", ... }`.
     Gen(Gen),
     /// A JSON object whose members are templates; written as a sub-table when it is a member of
@@ -18,13 +18,13 @@ pub enum Tmpl {
 
 /// A generator table with its parameters in the order they are written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Gen {
-    pub name: &'static str,
-    pub params: Vec<(&'static str, Param)>,
+pub(crate) struct Gen {
+    pub(crate) name: &'static str,
+    pub(crate) params: Vec<(&'static str, Param)>,
 }
 
 impl Gen {
-    pub fn new(name: &'static str) -> Gen {
+    pub(crate) fn new(name: &'static str) -> Gen {
         Gen {
             name,
             params: Vec::new(),
@@ -32,7 +32,7 @@ impl Gen {
     }
 
     /// Adds a parameter (builder style).
-    pub fn with(mut self, key: &'static str, value: Param) -> Gen {
+    pub(crate) fn with(mut self, key: &'static str, value: Param) -> Gen {
         self.params.push((key, value));
         self
     }
@@ -40,7 +40,7 @@ impl Gen {
 
 /// A generator parameter.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Param {
+pub(crate) enum Param {
     Int(i64),
     Float(f64),
     Text(String),
@@ -52,16 +52,16 @@ pub enum Param {
 
 /// A member of an object template: its template, or why it is left out.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub name: String,
+pub(crate) struct Member {
+    pub(crate) name: String,
     /// `None` when the member is left out (the note says why).
-    pub tmpl: Option<Tmpl>,
+    pub(crate) tmpl: Option<Tmpl>,
     /// A one-line comment written after the member (or in its place when left out).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// True when the JSON value holds a `null` anywhere.
-pub fn has_null(value: &Value) -> bool {
+pub(crate) fn has_null(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::Array(items) => items.iter().any(has_null),
@@ -71,7 +71,7 @@ pub fn has_null(value: &Value) -> bool {
 }
 
 /// The value as a literal template, or `None` when TOML cannot hold it (a `null` inside).
-pub fn literal(value: &Value) -> Option<Tmpl> {
+pub(crate) fn literal(value: &Value) -> Option<Tmpl> {
     (!has_null(value)).then(|| Tmpl::Literal(value.clone()))
 }
 

@@ -15,17 +15,17 @@ use super::load::parse_node;
 use super::node::Node;
 
 /// Files read beside the document at most.
-pub const MAX_FILES: usize = 64;
+pub(crate) const MAX_FILES: usize = 64;
 
 /// Index of a document in [`Documents`]; the document itself is `MAIN`.
-pub type FileId = usize;
-pub const MAIN: FileId = 0;
+pub(crate) type FileId = usize;
+pub(crate) const MAIN: FileId = 0;
 
 /// A resolved reference: the document it points into and the JSON pointer there.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Target {
-    pub file: FileId,
-    pub pointer: String,
+pub(crate) struct Target {
+    pub(crate) file: FileId,
+    pub(crate) pointer: String,
 }
 
 #[derive(Debug)]
@@ -37,7 +37,7 @@ struct Doc {
 
 /// The main document and the files read for its references.
 #[derive(Debug)]
-pub struct Documents {
+pub(crate) struct Documents {
     docs: Vec<Doc>,
     /// The main document's directory, when it is a local file (else no file is ever read).
     dir: Option<PathBuf>,
@@ -45,7 +45,7 @@ pub struct Documents {
 
 impl Documents {
     /// The main document; `file` is its path when it was read from disk (`None` when fetched).
-    pub fn new(root: Node, file: Option<&Path>) -> Documents {
+    pub(crate) fn new(root: Node, file: Option<&Path>) -> Documents {
         let dir = file.map(|path| match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
@@ -60,20 +60,20 @@ impl Documents {
     }
 
     /// The root of a document.
-    pub fn root(&self, file: FileId) -> Rc<Node> {
+    pub(crate) fn root(&self, file: FileId) -> Rc<Node> {
         self.docs
             .get(file)
             .map_or_else(|| Rc::new(Node::Null), |doc| Rc::clone(&doc.root))
     }
 
     /// The file's name for messages and keys (`""` for the main document).
-    pub fn name(&self, file: FileId) -> &str {
+    pub(crate) fn name(&self, file: FileId) -> &str {
         self.docs.get(file).map_or("", |doc| doc.name.as_str())
     }
 
     /// Where `reference` (written in document `from`) points, reading a file beside the main
     /// document when it names one; `Err` says why it is not followed.
-    pub fn resolve(&mut self, reference: &str, from: FileId) -> Result<Target, String> {
+    pub(crate) fn resolve(&mut self, reference: &str, from: FileId) -> Result<Target, String> {
         let (location, fragment) = reference.split_once('#').unwrap_or((reference, ""));
         let pointer = decode_fragment(fragment)?;
         let file = if location.is_empty() {
@@ -85,7 +85,7 @@ impl Documents {
     }
 
     /// The node a target points at.
-    pub fn node(&self, target: &Target) -> Option<(Rc<Node>, String)> {
+    pub(crate) fn node(&self, target: &Target) -> Option<(Rc<Node>, String)> {
         let root = self.docs.get(target.file)?.root.clone();
         root.pointer(&target.pointer)?;
         Some((root, target.pointer.clone()))

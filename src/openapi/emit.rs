@@ -21,14 +21,14 @@ const COMMENT_COLUMN: usize = 40;
 
 /// Where the document came from, for the header comment.
 #[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
+pub(crate) struct Origin<'a> {
     /// The file path or URL as the user gave it.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
 }
 
 /// The target's base URL as the generated file states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BaseUrl {
+pub(crate) enum BaseUrl {
     /// A usable absolute URL and where it came from.
     Known { url: String, from: String },
     /// None usable; the reason, for a comment.
@@ -36,7 +36,7 @@ pub enum BaseUrl {
 }
 
 /// The whole scenario file.
-pub fn scenario(api: &Api, plan: &Plan, origin: Origin<'_>, base_url: &BaseUrl) -> String {
+pub(crate) fn scenario(api: &Api, plan: &Plan, origin: Origin<'_>, base_url: &BaseUrl) -> String {
     let mut out = String::new();
     header(&mut out, api, plan, origin);
     target(&mut out, base_url, &api.auth_headers);

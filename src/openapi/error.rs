@@ -43,7 +43,7 @@ pub enum OpenApiError {
 
 impl OpenApiError {
     /// True when the document's URL gave no HTTP answer.
-    pub fn is_unreachable(&self) -> bool {
+    pub(crate) fn is_unreachable(&self) -> bool {
         matches!(
             self,
             OpenApiError::Fetch {

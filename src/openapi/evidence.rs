@@ -15,7 +15,7 @@ const ACTION_MEMBERS: [&str; 4] = ["action", "actions", "ids", "operation"];
 
 /// What a PUT on the item does, by its documented answers and words.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PutKind {
+pub(crate) enum PutKind {
     Creates(String),
     Ambiguous,
     UpdateOnly(String),
@@ -23,7 +23,7 @@ pub enum PutKind {
 
 /// Classifies the item's PUT: 201 or "create"/"upsert" → creates; 404 (without 201) or
 /// "update"/"modify"/"edit" → update-only; else ambiguous.
-pub fn put_kind(put: &Operation) -> PutKind {
+pub(crate) fn put_kind(put: &Operation) -> PutKind {
     let words = put.words();
     if put.documents(201) {
         return PutKind::Creates("it documents 201 Created".into());
@@ -47,7 +47,7 @@ pub fn put_kind(put: &Operation) -> PutKind {
 
 /// Why the item's path parameter cannot hold an id idemfuzz picks (`idf-…`), if so: an
 /// integer or number, a UUID, an enum, a digits-only pattern.
-pub fn param_blocks_own_ids(
+pub(crate) fn param_blocks_own_ids(
     mapper: &mut Mapper<'_>,
     item: &PathItem,
     param: &str,
@@ -84,7 +84,7 @@ pub fn param_blocks_own_ids(
 }
 
 /// Why a POST is a bulk or action endpoint rather than the creation of one item, if it is.
-pub fn bulk_or_action(mapper: &mut Mapper<'_>, post: &Operation) -> Option<String> {
+pub(crate) fn bulk_or_action(mapper: &mut Mapper<'_>, post: &Operation) -> Option<String> {
     let words = post.words();
     if let Some(word) = BULK_WORDS.iter().find(|w| words.contains(**w)) {
         return Some(format!(
@@ -132,7 +132,7 @@ fn has_wildcard_text(member: &SchemaObject) -> bool {
 
 /// Why a POST's request body is not the item's, if it is not: most of its members are not
 /// members of the item (its representation or its PUT body).
-pub fn foreign_request(
+pub(crate) fn foreign_request(
     mapper: &mut Mapper<'_>,
     post: &Operation,
     item_schemas: &[&Schema],
@@ -169,7 +169,7 @@ pub fn foreign_request(
 
 /// How a POST proves it created an item, if it does: 201, a `Location` header, or the item
 /// (with its id) in the answer. The flag is true when only a 200-like answer documents it.
-pub fn post_creates(post: &Operation, answers_item: bool) -> Option<(String, bool)> {
+pub(crate) fn post_creates(post: &Operation, answers_item: bool) -> Option<(String, bool)> {
     if post.documents(201) {
         return Some(("POST documents 201 Created".into(), false));
     }
@@ -181,14 +181,14 @@ pub fn post_creates(post: &Operation, answers_item: bool) -> Option<(String, boo
 }
 
 /// The create method and its comment, or why the resource cannot create items.
-pub struct Creation {
-    pub mode: CreateMode,
-    pub note: String,
+pub(crate) struct Creation {
+    pub(crate) mode: CreateMode,
+    pub(crate) note: String,
 }
 
 /// Picks the create method from the evidence: ids the server must pick → POST; a PUT that
 /// creates → PUT; a POST that creates → POST; an ambiguous PUT → PUT (a guess); else none.
-pub fn creation(
+pub(crate) fn creation(
     item: &PathItem,
     collection: &str,
     blocked: Option<&str>,

@@ -8,7 +8,7 @@ use super::error::OpenApiError;
 use crate::http::config::{TransportConfig, client_builder};
 
 /// Largest document read.
-pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
 /// How long fetching a document may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 /// Redirects followed when fetching a document.
@@ -19,20 +19,24 @@ const MAX_REDIRECTS: usize = 5;
 pub struct Spec {
     /// The path or URL as the user gave it (used in messages and comments).
     pub origin: String,
+    /// The document's text (JSON or YAML).
     pub text: String,
     /// The URL it was fetched from, for resolving relative server URLs.
     pub url: Option<String>,
 }
 
 /// True when the argument is an `http://` or `https://` URL rather than a file path.
-pub fn is_url(location: &str) -> bool {
+pub(crate) fn is_url(location: &str) -> bool {
     let lower = location.to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// Reads a document from a file path or an `http(s)://` URL; `client` says how to connect
 /// (proxies, TLS trust…), as for the run's requests.
-pub async fn read_spec(location: &str, client: &TransportConfig) -> Result<Spec, OpenApiError> {
+pub(crate) async fn read_spec(
+    location: &str,
+    client: &TransportConfig,
+) -> Result<Spec, OpenApiError> {
     if is_url(location) {
         fetch(location, client).await
     } else {

@@ -2,7 +2,7 @@
 //! (a `one_of`), so that a server that validates the format accepts the bodies.
 
 /// Sample values for a string format, or `None` when a plain string (or `uuid`) will do.
-pub fn samples(format: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn samples(format: &str) -> Option<&'static [&'static str]> {
     Some(match format {
         "date-time" => &[
             "2024-01-15T09:30:00Z",

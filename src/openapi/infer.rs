@@ -25,7 +25,7 @@ fn writes(item: &PathItem) -> impl Iterator<Item = &Operation> {
 }
 
 /// The evidence for `etags = true`, if any.
-pub fn etags(item: &PathItem) -> Option<String> {
+pub(crate) fn etags(item: &PathItem) -> Option<String> {
     let mut evidence = Vec::new();
     for op in writes(item) {
         let method = op.method.as_str();
@@ -49,7 +49,7 @@ pub fn etags(item: &PathItem) -> Option<String> {
 
 /// The evidence for `preconditions_required = true`, if any: PUT documents 428, or requires
 /// an If-Match / If-None-Match header.
-pub fn preconditions_required(item: &PathItem) -> Option<String> {
+pub(crate) fn preconditions_required(item: &PathItem) -> Option<String> {
     let put = item.operation(Method::Put)?;
     if put.documents(428) {
         return Some(format!(
@@ -65,7 +65,7 @@ pub fn preconditions_required(item: &PathItem) -> Option<String> {
 
 /// The evidence for POST-PUT creation, if any: the collection's POST takes no request body
 /// (so it mints an empty item) and the item documents PUT (which fills it).
-pub fn post_put(item: &PathItem, post: &Operation, collection: &str) -> Option<String> {
+pub(crate) fn post_put(item: &PathItem, post: &Operation, collection: &str) -> Option<String> {
     (post.request.is_none() && item.has(Method::Put)).then(|| {
         format!(
             "POST {collection} takes no request body and PUT {} fills the item it creates",
@@ -76,7 +76,7 @@ pub fn post_put(item: &PathItem, post: &Operation, collection: &str) -> Option<S
 
 /// `patch` from the media type of the item's PATCH: `merge` for
 /// `application/merge-patch+json`, `json-patch` for `application/json-patch+json`.
-pub fn patch(item: &PathItem) -> Option<(&'static str, String)> {
+pub(crate) fn patch(item: &PathItem) -> Option<(&'static str, String)> {
     let patch = item.operation(Method::Patch)?;
     let types = &patch.request.as_ref()?.media_types;
     let has = |wanted: &str| {
@@ -109,14 +109,14 @@ pub fn patch(item: &PathItem) -> Option<(&'static str, String)> {
 
 /// An ignore pattern and why the server manages it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Managed {
-    pub pointer: String,
-    pub why: Why,
+pub(crate) struct Managed {
+    pub(crate) pointer: String,
+    pub(crate) why: Why,
 }
 
 /// Why a member is server-managed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Why {
+pub(crate) enum Why {
     ReadOnly,
     /// In the item's GET answer but not in the request body.
     AnswerOnly,
@@ -125,7 +125,7 @@ pub enum Why {
 }
 
 impl Why {
-    pub fn text(self) -> &'static str {
+    pub(crate) fn text(self) -> &'static str {
         match self {
             Why::ReadOnly => "readOnly in the spec",
             Why::AnswerOnly => "in GET's answer but not in the request body",
@@ -136,7 +136,11 @@ impl Why {
 
 /// Optional top-level date-time members of the body named like server timestamps
 /// (`updatedAt`, `created_at`…): the client does not send them, the server sets them.
-pub fn timestamps(mapper: &mut Mapper<'_>, request: &Schema, body: &BodyPlan) -> Vec<String> {
+pub(crate) fn timestamps(
+    mapper: &mut Mapper<'_>,
+    request: &Schema,
+    body: &BodyPlan,
+) -> Vec<String> {
     mapper
         .members(request)
         .into_iter()
@@ -165,7 +169,7 @@ fn is_timestamp_name(name: &str) -> bool {
 /// level and inside objects both have — except the id and its envelope. `None` when the two
 /// share no member (they are not the same resource's shapes, and ignoring everything would
 /// leave nothing to compare).
-pub fn answer_only(
+pub(crate) fn answer_only(
     mapper: &mut Mapper<'_>,
     representation: &Schema,
     request: &Schema,

@@ -71,14 +71,14 @@ struct Info {
 }
 
 /// Parses text into a node tree; `Err` is the syntax's name and why.
-pub fn parse_node(text: &str) -> Result<Node, (&'static str, String)> {
+pub(crate) fn parse_node(text: &str) -> Result<Node, (&'static str, String)> {
     let syntax = Syntax::of(text);
     syntax.parse(text).map_err(|reason| (syntax.name(), reason))
 }
 
 /// Parses a document. `origin` names it in errors; `file` is its path when it was read from
 /// disk, so that references to files beside it can be followed.
-pub fn parse(text: &str, origin: &str, file: Option<&Path>) -> Result<Api, OpenApiError> {
+pub(crate) fn parse(text: &str, origin: &str, file: Option<&Path>) -> Result<Api, OpenApiError> {
     let root = parse_node(text).map_err(|(format, reason)| OpenApiError::Syntax {
         origin: origin.to_string(),
         format,

@@ -6,7 +6,7 @@ use super::model::{Schema, SchemaObject};
 
 /// Merges an `allOf` part into the schema built so far: members and `required` are united,
 /// bounds take the tighter value, other keywords the first one given.
-pub fn merge(into: &mut SchemaObject, part: SchemaObject) {
+pub(crate) fn merge(into: &mut SchemaObject, part: SchemaObject) {
     if into.types.is_empty() {
         into.types = part.types;
     }

@@ -5,35 +5,36 @@
 //! `walk_schema`, and `documents` for references, files beside the document included) turns
 //! every version into the importer's `model`; `resources` pairs collection and item paths into
 //! resources; `schema` turns request schemas into body templates; `emit` writes the TOML. The
-//! result is always loaded back through [`crate::scenario::load_str`] before it is handed out,
+//! result is always loaded back through `crate::scenario::load_str` before it is handed out,
 //! so a generated file is a valid scenario by construction.
 
 mod body;
 mod documents;
-pub mod emit;
+pub(crate) mod emit;
 mod error;
 mod evidence;
-pub mod fetch;
+pub(crate) mod fetch;
 mod formats;
 mod infer;
-pub mod load;
+pub(crate) mod load;
 mod merge;
-pub mod model;
+pub(crate) mod model;
 mod nested;
 mod node;
-pub mod pagination;
-pub mod resources;
+pub(crate) mod pagination;
+pub(crate) mod resources;
 mod scalars;
-pub mod schema;
+pub(crate) mod schema;
 mod walk;
 mod walk_schema;
 
 use std::path::Path;
 
-pub use error::OpenApiError;
-pub use fetch::{Spec, read_spec};
+pub(crate) use error::OpenApiError;
+pub use fetch::Spec;
+pub(crate) use fetch::read_spec;
 
-pub use emit::BaseUrl;
+pub(crate) use emit::BaseUrl;
 use emit::Origin;
 use model::Api;
 use resources::Skipped;
@@ -57,9 +58,9 @@ pub struct Generated {
     /// The document's version, e.g. `OpenAPI 3.1.0` or `Swagger 2.0`.
     pub version: String,
     /// The document's server (never used as the target; for messages), or why it has none.
-    pub server: BaseUrl,
+    pub(crate) server: BaseUrl,
     /// Checks turned off per resource because of what the document says, and why.
-    pub disabled: Vec<(String, CheckId, String)>,
+    pub(crate) disabled: Vec<(String, CheckId, String)>,
 }
 
 /// Imports a document already read. Fails when it cannot be parsed or yields no resource.
@@ -102,7 +103,7 @@ pub fn import(spec: &Spec) -> Result<Generated, OpenApiError> {
 
 /// The path a generated scenario is loaded under, so that messages point at its origin:
 /// `spec.json (generated)`.
-pub fn generated_path(spec: &Spec) -> std::path::PathBuf {
+pub(crate) fn generated_path(spec: &Spec) -> std::path::PathBuf {
     Path::new(&format!("{} (generated)", spec.origin)).to_path_buf()
 }
 

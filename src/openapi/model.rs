@@ -10,62 +10,62 @@ use crate::model::exchange::Method;
 
 /// The parts of a document the importer uses.
 #[derive(Debug, Clone, Default)]
-pub struct Api {
+pub(crate) struct Api {
     /// `openapi` (e.g. `3.1.0`), or `swagger` prefixed: `Swagger 2.0`.
-    pub version: String,
+    pub(crate) version: String,
     /// `info.title` and `info.version`.
-    pub title: String,
-    pub api_version: String,
+    pub(crate) title: String,
+    pub(crate) api_version: String,
     /// `servers[*].url` with server variables replaced by their defaults (Swagger 2.0:
     /// `schemes[0]://host` + `basePath`).
-    pub servers: Vec<String>,
+    pub(crate) servers: Vec<String>,
     /// Every path, in document order.
-    pub paths: Vec<PathItem>,
+    pub(crate) paths: Vec<PathItem>,
     /// The schemas references point to, by key: a local component's name (`Thing` for
     /// `#/components/schemas/Thing` or `#/definitions/Thing`), else the reference itself.
-    pub schemas: BTreeMap<String, Schema>,
+    pub(crate) schemas: BTreeMap<String, Schema>,
     /// Request headers the security schemes ask for (`apiKey` in a header, HTTP bearer/basic).
-    pub auth_headers: Vec<AuthHeader>,
+    pub(crate) auth_headers: Vec<AuthHeader>,
 }
 
 impl Api {
     /// The path item with exactly this path, if the document has one.
-    pub fn path(&self, path: &str) -> Option<&PathItem> {
+    pub(crate) fn path(&self, path: &str) -> Option<&PathItem> {
         self.paths.iter().find(|p| p.path == path)
     }
 }
 
 /// A request header a security scheme needs, for a commented hint in the generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthHeader {
+pub(crate) struct AuthHeader {
     /// The header name, e.g. `Authorization` or `X-API-Key`.
-    pub name: String,
+    pub(crate) name: String,
     /// The value's shape, e.g. `Bearer ` (empty for an API key).
-    pub prefix: String,
+    pub(crate) prefix: String,
 }
 
 /// One entry of `paths`.
 #[derive(Debug, Clone)]
-pub struct PathItem {
-    pub path: String,
-    pub operations: Vec<Operation>,
+pub(crate) struct PathItem {
+    pub(crate) path: String,
+    pub(crate) operations: Vec<Operation>,
 }
 
 impl PathItem {
     /// The operation of a method, if documented.
-    pub fn operation(&self, method: Method) -> Option<&Operation> {
+    pub(crate) fn operation(&self, method: Method) -> Option<&Operation> {
         self.operations.iter().find(|op| op.method == method)
     }
 
     /// True when the method is documented on this path.
-    pub fn has(&self, method: Method) -> bool {
+    pub(crate) fn has(&self, method: Method) -> bool {
         self.operation(method).is_some()
     }
 }
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamIn {
+pub(crate) enum ParamIn {
     Path,
     Query,
     Header,
@@ -74,52 +74,50 @@ pub enum ParamIn {
 
 /// A documented parameter (a Swagger 2.0 body parameter becomes the request body instead).
 #[derive(Debug, Clone)]
-pub struct Param {
-    pub name: String,
-    pub location: ParamIn,
-    pub required: bool,
-    pub schema: Option<Schema>,
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) location: ParamIn,
+    pub(crate) required: bool,
+    pub(crate) schema: Option<Schema>,
 }
 
 /// A documented request body.
 #[derive(Debug, Clone)]
-pub struct RequestBody {
+pub(crate) struct RequestBody {
     /// Its media types, as written (Swagger 2.0: the operation's `consumes`).
-    pub media_types: Vec<String>,
+    pub(crate) media_types: Vec<String>,
     /// The schema of its best JSON media type (`application/json`, else another `+json`).
-    pub schema: Option<Schema>,
-    /// `required: true`.
-    pub required: bool,
+    pub(crate) schema: Option<Schema>,
 }
 
 /// One documented operation (path-level parameters already merged in).
 #[derive(Debug, Clone)]
-pub struct Operation {
-    pub method: Method,
+pub(crate) struct Operation {
+    pub(crate) method: Method,
     /// `operationId`, empty when absent.
-    pub operation_id: String,
+    pub(crate) operation_id: String,
     /// `summary`, else the first line of `description`; empty when neither.
-    pub summary: String,
-    pub params: Vec<Param>,
-    pub request: Option<RequestBody>,
-    pub responses: Vec<Response>,
+    pub(crate) summary: String,
+    pub(crate) params: Vec<Param>,
+    pub(crate) request: Option<RequestBody>,
+    pub(crate) responses: Vec<Response>,
 }
 
 impl Operation {
     /// The responses whose status is a 2xx code, in document order (`201` before `2XX`).
-    pub fn successes(&self) -> impl Iterator<Item = &Response> {
+    pub(crate) fn successes(&self) -> impl Iterator<Item = &Response> {
         self.responses.iter().filter(|r| r.status.is_success())
     }
 
     /// True when a response with exactly this status is documented.
-    pub fn documents(&self, status: u16) -> bool {
+    pub(crate) fn documents(&self, status: u16) -> bool {
         self.responses
             .iter()
             .any(|r| r.status == Status::Code(status))
     }
 
     /// Names of its header parameters, as written.
-    pub fn header_params(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn header_params(&self) -> impl Iterator<Item = &str> {
         self.params
             .iter()
             .filter(|p| p.location == ParamIn::Header)
@@ -127,43 +125,43 @@ impl Operation {
     }
 
     /// The header parameter with this name (case-insensitively), if documented.
-    pub fn header(&self, name: &str) -> Option<&Param> {
+    pub(crate) fn header(&self, name: &str) -> Option<&Param> {
         self.params
             .iter()
             .find(|p| p.location == ParamIn::Header && p.name.eq_ignore_ascii_case(name))
     }
 
     /// The schema of its JSON request body.
-    pub fn request_schema(&self) -> Option<&Schema> {
+    pub(crate) fn request_schema(&self) -> Option<&Schema> {
         self.request.as_ref()?.schema.as_ref()
     }
 
     /// `operationId` and summary, lower-cased, for looking for words such as "bulk".
-    pub fn words(&self) -> String {
+    pub(crate) fn words(&self) -> String {
         format!("{} {}", self.operation_id, self.summary).to_ascii_lowercase()
     }
 }
 
 /// A documented response.
 #[derive(Debug, Clone)]
-pub struct Response {
-    pub status: Status,
+pub(crate) struct Response {
+    pub(crate) status: Status,
     /// Names of its headers, as written.
-    pub headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
     /// The schema of a JSON body.
-    pub body: Option<Schema>,
+    pub(crate) body: Option<Schema>,
 }
 
 impl Response {
     /// True when the response documents the header (case-insensitively).
-    pub fn has_header(&self, name: &str) -> bool {
+    pub(crate) fn has_header(&self, name: &str) -> bool {
         self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
 /// The key of a response: a status code, a range such as `2XX`, or `default`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     Code(u16),
     /// The first digit of a range such as `2XX`.
     Range(u16),
@@ -172,7 +170,7 @@ pub enum Status {
 
 impl Status {
     /// Parses a `responses` key.
-    pub fn parse(key: &str) -> Option<Status> {
+    pub(crate) fn parse(key: &str) -> Option<Status> {
         if key.eq_ignore_ascii_case("default") {
             return Some(Status::Default);
         }
@@ -183,7 +181,7 @@ impl Status {
     }
 
     /// A 2xx code or the `2XX` range.
-    pub fn is_success(self) -> bool {
+    pub(crate) fn is_success(self) -> bool {
         match self {
             Status::Code(code) => (200..300).contains(&code),
             Status::Range(digit) => digit == 2,
@@ -194,7 +192,7 @@ impl Status {
 
 /// A schema, or a reference to one.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Schema {
+pub(crate) enum Schema {
     /// A `$ref` the walker resolved, by its key in [`Api::schemas`].
     Ref(String),
     /// A `$ref` that was not followed (a URL, a file that cannot be read…), and why.
@@ -211,7 +209,7 @@ pub enum Schema {
 
 /// The JSON types of JSON Schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonType {
+pub(crate) enum JsonType {
     String,
     Integer,
     Number,
@@ -224,55 +222,55 @@ pub enum JsonType {
 /// The keywords the importer maps to a body template. Bounds are plain numbers; the 3.0 adapter
 /// turns its boolean `exclusiveMinimum` / `exclusiveMaximum` into the 3.1 numeric form.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SchemaObject {
+pub(crate) struct SchemaObject {
     /// The declared types; empty when `type` is absent. `null` is listed here for 3.0's
     /// `nullable: true` too.
-    pub types: Vec<JsonType>,
-    pub format: Option<String>,
-    pub enum_values: Vec<Value>,
-    pub const_value: Option<Value>,
-    pub minimum: Option<f64>,
-    pub maximum: Option<f64>,
-    pub exclusive_minimum: Option<f64>,
-    pub exclusive_maximum: Option<f64>,
-    pub multiple_of: Option<f64>,
-    pub min_length: Option<u64>,
-    pub max_length: Option<u64>,
-    pub pattern: Option<String>,
-    pub items: Option<Schema>,
-    pub min_items: Option<u64>,
-    pub max_items: Option<u64>,
-    pub unique_items: bool,
+    pub(crate) types: Vec<JsonType>,
+    pub(crate) format: Option<String>,
+    pub(crate) enum_values: Vec<Value>,
+    pub(crate) const_value: Option<Value>,
+    pub(crate) minimum: Option<f64>,
+    pub(crate) maximum: Option<f64>,
+    pub(crate) exclusive_minimum: Option<f64>,
+    pub(crate) exclusive_maximum: Option<f64>,
+    pub(crate) multiple_of: Option<f64>,
+    pub(crate) min_length: Option<u64>,
+    pub(crate) max_length: Option<u64>,
+    pub(crate) pattern: Option<String>,
+    pub(crate) items: Option<Schema>,
+    pub(crate) min_items: Option<u64>,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) unique_items: bool,
     /// Properties in the parsing crate's order (document order for 3.0, by name for 3.1).
-    pub properties: Vec<(String, Schema)>,
-    pub required: Vec<String>,
+    pub(crate) properties: Vec<(String, Schema)>,
+    pub(crate) required: Vec<String>,
     /// True when `additionalProperties` allows members beyond `properties`.
-    pub open_map: bool,
-    pub all_of: Vec<Schema>,
-    pub one_of: Vec<Schema>,
-    pub any_of: Vec<Schema>,
+    pub(crate) open_map: bool,
+    pub(crate) all_of: Vec<Schema>,
+    pub(crate) one_of: Vec<Schema>,
+    pub(crate) any_of: Vec<Schema>,
     /// `discriminator.propertyName` and its `mapping` (value → the key of the schema it selects).
-    pub discriminator: Option<Discriminator>,
-    pub read_only: bool,
-    pub write_only: bool,
+    pub(crate) discriminator: Option<Discriminator>,
+    pub(crate) read_only: bool,
+    pub(crate) write_only: bool,
     /// `example`, then `examples`, in that order.
-    pub examples: Vec<Value>,
-    pub default: Option<Value>,
-    pub description: Option<String>,
+    pub(crate) examples: Vec<Value>,
+    pub(crate) default: Option<Value>,
+    pub(crate) description: Option<String>,
 }
 
 /// A `discriminator` object.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Discriminator {
-    pub property: String,
+pub(crate) struct Discriminator {
+    pub(crate) property: String,
     /// Discriminator value → the [`Api::schemas`] key of the schema it selects.
-    pub mapping: Vec<(String, String)>,
+    pub(crate) mapping: Vec<(String, String)>,
 }
 
 /// How well a request or response media type fits a JSON body: `Some(0)` for
 /// `application/json`, `Some(1)` for another `+json` type (`application/merge-patch+json`…),
 /// `Some(2)` for `*/*`, `None` for anything else. Parameters are ignored.
-pub fn json_rank(media_type: &str) -> Option<u8> {
+pub(crate) fn json_rank(media_type: &str) -> Option<u8> {
     let essence = media_type
         .split(';')
         .next()
@@ -291,7 +289,7 @@ pub fn json_rank(media_type: &str) -> Option<u8> {
 }
 
 /// The value of the best JSON media type among `(media type, value)` entries.
-pub fn best_json<'a, T>(entries: impl IntoIterator<Item = (&'a str, T)>) -> Option<T> {
+pub(crate) fn best_json<'a, T>(entries: impl IntoIterator<Item = (&'a str, T)>) -> Option<T> {
     entries
         .into_iter()
         .filter_map(|(media_type, value)| json_rank(media_type).map(|rank| (rank, value)))
@@ -300,7 +298,7 @@ pub fn best_json<'a, T>(entries: impl IntoIterator<Item = (&'a str, T)>) -> Opti
 }
 
 /// Replaces `{name}` in a server URL by the variables' defaults.
-pub fn expand_server_url<'a>(
+pub(crate) fn expand_server_url<'a>(
     url: &str,
     variables: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> String {

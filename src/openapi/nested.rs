@@ -7,7 +7,7 @@ use super::resources::ResourcePlan;
 /// For a collection path with a path parameter: the parent item path it lives under
 /// (`/customers/{customerId}` for `/customers/{customerId}/addresses`), or why it cannot be
 /// imported. Scenarios nest one level: the parent's own collection has no parameter.
-pub fn parent_item(collection: &str) -> Result<String, String> {
+pub(crate) fn parent_item(collection: &str) -> Result<String, String> {
     let trimmed = collection.trim_end_matches('/');
     let nested = || format!("a nested collection (`{collection}`)");
     let (parent, segment) = trimmed
@@ -39,13 +39,13 @@ pub fn parent_item(collection: &str) -> Result<String, String> {
 }
 
 /// True when two item paths are the same but for a trailing slash.
-pub fn same_item(a: &str, b: &str) -> bool {
+pub(crate) fn same_item(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 /// Puts a child resource under its parent: the parent's parameter (`{customerId}`) in the
 /// child's collection and item becomes `{NAME}` of the parent resource.
-pub fn place_under(child: &mut ResourcePlan, parent: &ResourcePlan) {
+pub(crate) fn place_under(child: &mut ResourcePlan, parent: &ResourcePlan) {
     let written = parent
         .spec_item
         .trim_end_matches('/')

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// A JSON value whose objects keep their member order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(crate) enum Node {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -21,7 +21,7 @@ pub enum Node {
 
 impl Node {
     /// The member `key` of an object (the first, should a key repeat).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.members()
             .iter()
             .find(|(name, _)| name == key)
@@ -29,7 +29,7 @@ impl Node {
     }
 
     /// An object's members in document order; empty for anything else.
-    pub fn members(&self) -> &[(String, Node)] {
+    pub(crate) fn members(&self) -> &[(String, Node)] {
         match self {
             Node::Object(members) => members,
             _ => &[],
@@ -37,32 +37,32 @@ impl Node {
     }
 
     /// An array's items; empty for anything else.
-    pub fn items(&self) -> &[Node] {
+    pub(crate) fn items(&self) -> &[Node] {
         match self {
             Node::Array(items) => items,
             _ => &[],
         }
     }
 
-    pub fn is_object(&self) -> bool {
+    pub(crate) fn is_object(&self) -> bool {
         matches!(self, Node::Object(_))
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Node::String(text) => Some(text),
             _ => None,
         }
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         match self {
             Node::Bool(b) => Some(*b),
             _ => None,
         }
     }
 
-    pub fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
         match self {
             Node::Number(n) => n.as_f64(),
             _ => None,
@@ -70,7 +70,7 @@ impl Node {
     }
 
     /// A non-negative integer (a float with no fraction counts).
-    pub fn as_u64(&self) -> Option<u64> {
+    pub(crate) fn as_u64(&self) -> Option<u64> {
         match self {
             Node::Number(n) => n.as_u64().or_else(|| {
                 let f = n.as_f64()?;
@@ -81,17 +81,17 @@ impl Node {
     }
 
     /// The text of a member that is a string.
-    pub fn str_of(&self, key: &str) -> Option<&str> {
+    pub(crate) fn str_of(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(Node::as_str)
     }
 
     /// True when the member is `true`.
-    pub fn flag(&self, key: &str) -> bool {
+    pub(crate) fn flag(&self, key: &str) -> bool {
         self.get(key).and_then(Node::as_bool).unwrap_or(false)
     }
 
     /// Text for a scalar (a version written as a number, `3.0`, reads as `3.0`).
-    pub fn scalar_text(&self) -> String {
+    pub(crate) fn scalar_text(&self) -> String {
         match self {
             Node::String(text) => text.clone(),
             other => other.to_value().to_string(),
@@ -99,7 +99,7 @@ impl Node {
     }
 
     /// The part at a JSON pointer (`""` is the whole node); `~1` and `~0` are unescaped.
-    pub fn pointer(&self, pointer: &str) -> Option<&Node> {
+    pub(crate) fn pointer(&self, pointer: &str) -> Option<&Node> {
         if pointer.is_empty() {
             return Some(self);
         }
@@ -115,7 +115,7 @@ impl Node {
     }
 
     /// The same value as a `serde_json::Value` (member order is not kept).
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         match self {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),

@@ -49,7 +49,7 @@ const PAGE_PARAMS: [&str; 3] = ["page", "page_number", "pageNumber"];
 
 /// How the next page is found (the keys of `[listing] next`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Paging {
+pub(crate) enum Paging {
     /// `{ link = "next" }`.
     Link,
     /// `{ url = POINTER }`.
@@ -62,9 +62,9 @@ pub enum Paging {
 
 /// The inferred paging and the evidence for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Next {
-    pub paging: Paging,
-    pub note: String,
+pub(crate) struct Next {
+    pub(crate) paging: Paging,
+    pub(crate) note: String,
 }
 
 /// How GET on the collection pages its items, in this order of evidence: a `Link` header on a
@@ -72,7 +72,7 @@ pub struct Next {
 /// send it back in; a token query parameter without a token in the answer (a guess: the
 /// `Link` header Ory's APIs send but do not document); a page-number query parameter. `answer` is the resolved GET answer (its
 /// root when the items are a member of it); `None` when the document shows no paging.
-pub fn next(
+pub(crate) fn next(
     mapper: &mut Mapper<'_>,
     collection: &PathItem,
     answer: Option<&SchemaObject>,

@@ -25,11 +25,11 @@ const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// What the importer makes of a document.
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
-    pub resources: Vec<ResourcePlan>,
+pub(crate) struct Plan {
+    pub(crate) resources: Vec<ResourcePlan>,
     /// Item-like paths (ending in a path parameter) that did not become a resource, and
     /// operations of imported resources that are never sent.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
 }
 
 /// An item path (or an operation, `POST /path`) that was not imported, and why.
@@ -41,9 +41,9 @@ pub struct Skipped {
 
 /// A setting and the reason for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    pub value: String,
-    pub note: String,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) note: String,
 }
 
 impl Choice {
@@ -57,53 +57,53 @@ impl Choice {
 
 /// Idempotency-Key support of a collection's POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyPlan {
-    pub header: String,
+pub(crate) struct KeyPlan {
+    pub(crate) header: String,
     /// `[422]` when the POST documents a 422 answer, else empty (the scenario default).
-    pub mismatch_statuses: Vec<u16>,
+    pub(crate) mismatch_statuses: Vec<u16>,
 }
 
 /// One resource to write.
 #[derive(Debug, Clone)]
-pub struct ResourcePlan {
-    pub name: String,
-    pub collection: String,
+pub(crate) struct ResourcePlan {
+    pub(crate) name: String,
+    pub(crate) collection: String,
     /// The item path with the spec's parameter replaced by `{id}`.
-    pub item: String,
+    pub(crate) item: String,
     /// The item path as the spec writes it.
-    pub spec_item: String,
+    pub(crate) spec_item: String,
     /// For a nested resource, which resource it lives under, in words.
-    pub parent: Option<String>,
-    pub create: CreateMode,
-    pub create_note: String,
-    pub post_id: Option<Choice>,
-    pub id_field: Choice,
-    pub items: Choice,
+    pub(crate) parent: Option<String>,
+    pub(crate) create: CreateMode,
+    pub(crate) create_note: String,
+    pub(crate) post_id: Option<Choice>,
+    pub(crate) id_field: Choice,
+    pub(crate) items: Choice,
     /// `[listing] next`: how GET on the collection pages its items, when the document says.
-    pub paging: Option<Next>,
-    pub methods: Vec<Method>,
-    pub methods_note: String,
-    pub body: BodyPlan,
+    pub(crate) paging: Option<Next>,
+    pub(crate) methods: Vec<Method>,
+    pub(crate) methods_note: String,
+    pub(crate) body: BodyPlan,
     /// Which operation's request body the template comes from.
-    pub body_source: String,
+    pub(crate) body_source: String,
     /// Server-managed members, each with why.
-    pub ignore: Vec<Managed>,
-    pub idempotency_key: Option<KeyPlan>,
+    pub(crate) ignore: Vec<Managed>,
+    pub(crate) idempotency_key: Option<KeyPlan>,
     /// `etags = true`, with the evidence.
-    pub etags: Option<String>,
+    pub(crate) etags: Option<String>,
     /// `preconditions_required = true`, with the evidence.
-    pub preconditions_required: Option<String>,
+    pub(crate) preconditions_required: Option<String>,
     /// `[post_put]` (the empty POST sends no body), with the evidence.
-    pub post_put: Option<String>,
+    pub(crate) post_put: Option<String>,
     /// `patch`, with the evidence.
-    pub patch: Option<Choice>,
+    pub(crate) patch: Option<Choice>,
     /// Checks turned off because the spec documents no method they need.
-    pub disabled: Vec<(CheckId, String)>,
+    pub(crate) disabled: Vec<(CheckId, String)>,
 }
 
 /// Pairs the document's paths into resources: top-level ones first, then nested collections
 /// under the imported resource whose item they live below.
-pub fn plan(api: &Api) -> Plan {
+pub(crate) fn plan(api: &Api) -> Plan {
     let mut mapper = Mapper::new(&api.schemas);
     let mut plan = Plan::default();
     let mut nested = Vec::new();

@@ -15,11 +15,11 @@ const ARRAY_SPREAD: u64 = 4;
 const NUMBER_SPREAD: i64 = 1000;
 
 /// A template and the comment that goes with it.
-pub type Mapped = (Tmpl, Option<String>);
+pub(crate) type Mapped = (Tmpl, Option<String>);
 
 /// `one_of` of the enum's values without `null`; a single value is a literal. `None` when only
 /// `null` is left.
-pub fn enumeration(values: &[Value]) -> Option<Mapped> {
+pub(crate) fn enumeration(values: &[Value]) -> Option<Mapped> {
     let usable: Vec<Value> = values.iter().filter(|v| !has_null(v)).cloned().collect();
     match usable.as_slice() {
         [] => None,
@@ -34,7 +34,7 @@ pub fn enumeration(values: &[Value]) -> Option<Mapped> {
     }
 }
 
-pub fn string(object: &SchemaObject) -> Mapped {
+pub(crate) fn string(object: &SchemaObject) -> Mapped {
     let format = object.format.as_deref().unwrap_or("");
     if format == "uuid" {
         return (Tmpl::Gen(Gen::new("uuid")), None);
@@ -84,7 +84,7 @@ pub fn string(object: &SchemaObject) -> Mapped {
 
 /// The generator charset that produces exactly the strings a simple pattern accepts:
 /// `^[A-Za-z0-9]+$` (the three ranges in any order, `+` or `*`) is `alnum`.
-pub fn pattern_charset(pattern: &str) -> Option<&'static str> {
+pub(crate) fn pattern_charset(pattern: &str) -> Option<&'static str> {
     let class = pattern
         .strip_prefix("^[")?
         .strip_suffix("]+$")
@@ -111,7 +111,7 @@ fn lengths(mut generator: Gen, object: &SchemaObject) -> Gen {
     generator
 }
 
-pub fn integer(object: &SchemaObject) -> Mapped {
+pub(crate) fn integer(object: &SchemaObject) -> Mapped {
     let low = object
         .minimum
         .map(f64::ceil)
@@ -141,7 +141,7 @@ pub fn integer(object: &SchemaObject) -> Mapped {
     (Tmpl::Gen(generator), note)
 }
 
-pub fn number(object: &SchemaObject) -> Mapped {
+pub(crate) fn number(object: &SchemaObject) -> Mapped {
     let decimals = object.multiple_of.and_then(decimal_places);
     let step = decimals.map_or(0.001, |d| 10f64.powi(-(d as i32)));
     let low = object
@@ -180,7 +180,7 @@ fn decimal_places(multiple_of: f64) -> Option<u32> {
     })
 }
 
-pub fn array_gen(object: &SchemaObject, items: Tmpl, min: u64) -> Tmpl {
+pub(crate) fn array_gen(object: &SchemaObject, items: Tmpl, min: u64) -> Tmpl {
     let mut max = object
         .max_items
         .map_or(min + ARRAY_SPREAD, |m| m.min(min + ARRAY_SPREAD))

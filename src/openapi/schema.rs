@@ -16,24 +16,24 @@ use super::scalars::{Mapped, array_gen, enumeration, integer, number, string};
 use crate::scenario::template::MAX_ARRAY_LEN;
 
 /// Nested references followed along one branch before the importer gives up on it.
-pub const MAX_DEPTH: usize = 16;
+pub(crate) const MAX_DEPTH: usize = 16;
 /// Members (at any depth, array items included) one body template holds at most: a document
 /// whose schemas reference each other widely would otherwise expand exponentially.
-pub const MAX_MEMBERS: usize = 500;
+pub(crate) const MAX_MEMBERS: usize = 500;
 /// Longest description copied into a comment.
 const NOTE_LEN: usize = 72;
 
 /// The body template of a request schema, and what the importer learned on the way.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct BodyPlan {
+pub(crate) struct BodyPlan {
     /// The root object's members.
-    pub members: Vec<Member>,
+    pub(crate) members: Vec<Member>,
     /// Top-level members the schema requires that are in the template.
-    pub required: Vec<String>,
+    pub(crate) required: Vec<String>,
     /// Ignore patterns of `readOnly` members, in the order they were met.
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// A note about the root (e.g. which `oneOf` alternative was used).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// Why a schema gave no template.
@@ -81,7 +81,7 @@ enum Step {
 
 /// Maps schemas of one document.
 #[derive(Debug)]
-pub struct Mapper<'a> {
+pub(crate) struct Mapper<'a> {
     schemas: &'a BTreeMap<String, Schema>,
     /// Names of the referenced schemas being expanded, outermost first.
     stack: Vec<String>,
@@ -95,7 +95,7 @@ pub struct Mapper<'a> {
 }
 
 impl<'a> Mapper<'a> {
-    pub fn new(schemas: &'a BTreeMap<String, Schema>) -> Mapper<'a> {
+    pub(crate) fn new(schemas: &'a BTreeMap<String, Schema>) -> Mapper<'a> {
         Mapper {
             schemas,
             stack: Vec::new(),
@@ -108,7 +108,7 @@ impl<'a> Mapper<'a> {
 
     /// The schema with references followed and `allOf` merged (members stay unresolved), or
     /// `None` when it cannot be resolved.
-    pub fn inspect(&mut self, schema: &Schema) -> Option<SchemaObject> {
+    pub(crate) fn inspect(&mut self, schema: &Schema) -> Option<SchemaObject> {
         self.stack.clear();
         let flat = self.flatten(schema).ok();
         self.stack.clear();
@@ -116,7 +116,7 @@ impl<'a> Mapper<'a> {
     }
 
     /// The top-level members of an object schema, resolved, in order.
-    pub fn members(&mut self, schema: &Schema) -> Vec<(String, SchemaObject)> {
+    pub(crate) fn members(&mut self, schema: &Schema) -> Vec<(String, SchemaObject)> {
         let Some(object) = self.inspect(schema) else {
             return Vec::new();
         };
@@ -129,7 +129,11 @@ impl<'a> Mapper<'a> {
 
     /// The body template of a request schema whose root is an object. `id_member` names the
     /// top-level member holding the item id, which is left out (the id is in the path).
-    pub fn body(&mut self, schema: &Schema, id_member: Option<&str>) -> Result<BodyPlan, String> {
+    pub(crate) fn body(
+        &mut self,
+        schema: &Schema,
+        id_member: Option<&str>,
+    ) -> Result<BodyPlan, String> {
         self.stack.clear();
         self.at.clear();
         self.ignore.clear();

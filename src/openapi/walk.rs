@@ -20,7 +20,7 @@ const MAX_HOPS: usize = 16;
 
 /// Which version's layout the document uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     /// Swagger 2.0: body parameters, `consumes` / `produces`, `definitions`.
     V2,
     V30,
@@ -39,7 +39,7 @@ const METHODS: [(&str, Method); 7] = [
 ];
 
 /// Walks a parsed document into the model.
-pub fn api(docs: Documents, dialect: Dialect, version: String) -> Api {
+pub(crate) fn api(docs: Documents, dialect: Dialect, version: String) -> Api {
     let mut walker = Walker {
         docs,
         dialect,
@@ -315,7 +315,6 @@ impl Walker {
         RequestBody {
             media_types,
             schema,
-            required: body.flag("required"),
         }
     }
 
@@ -343,7 +342,6 @@ impl Walker {
             return Some(RequestBody {
                 media_types,
                 schema,
-                required: param.flag("required"),
             });
         }
         (!form.is_empty()).then(|| RequestBody {
@@ -353,7 +351,6 @@ impl Walker {
                 consumes
             },
             schema: None,
-            required: form.iter().any(|required| *required),
         })
     }
 

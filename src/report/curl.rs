@@ -17,13 +17,13 @@ use crate::model::exchange::{Body, Exchange, Header, Method, NOT_READ};
 use crate::model::findings::Finding;
 
 /// The value recorded in place of a secret header value.
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// Headers left out of the command because curl derives them from the URL and body.
 const DERIVED_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
 
 /// A POSIX shell script that replays `exchanges` in order with curl.
-pub fn curl_script(title: &str, exchanges: &[Exchange]) -> String {
+pub(crate) fn curl_script(title: &str, exchanges: &[Exchange]) -> String {
     let mut script = script_header(title, exchanges);
     for exchange in exchanges {
         script.push('\n');
@@ -33,7 +33,7 @@ pub fn curl_script(title: &str, exchanges: &[Exchange]) -> String {
 }
 
 /// The reproduction of a finding: its request sequence, titled `CHECK · RESOURCE: TITLE`.
-pub fn finding_repro(finding: &Finding) -> String {
+pub(crate) fn finding_repro(finding: &Finding) -> String {
     let title = format!(
         "{} · {}: {}",
         finding.check, finding.resource, finding.title
@@ -210,13 +210,13 @@ fn placeholder_len(s: &str) -> Option<usize> {
 }
 
 /// Wraps `s` in single quotes for a POSIX shell; nothing inside is expanded.
-pub fn single_quote(s: &str) -> String {
+pub(crate) fn single_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Wraps `s` in double quotes, leaving `${NAME}` placeholders for the shell to expand and
 /// escaping `"`, `\`, `` ` `` and every other `$`.
-pub fn double_quote_keeping_placeholders(s: &str) -> String {
+pub(crate) fn double_quote_keeping_placeholders(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     let mut rest = s;

@@ -6,8 +6,8 @@
 //! The reporter writes [`Event::Exchange`]s, whose secrets the transport already removed:
 //! credential headers read `<redacted>` and known secrets are replaced wherever they appear.
 //! Requests that got no answer have status 0 and the error in `_error`, as browsers record
-//! failed requests. Rendering is pure: [`render_har`] is the whole document of a list of
-//! exchanges, built from the same parts the reporter streams.
+//! failed requests. The reporter streams the document part by part; the unit tests compare it
+//! with `render_har`, the whole document of a list of exchanges built from the same parts.
 
 use std::io::{self, Write};
 
@@ -20,13 +20,14 @@ use crate::report::Reporter;
 
 /// What the log says about the run, besides its entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HarRun {
+pub(crate) struct HarRun {
     /// `idemfuzz run RUNID, seed SEED`, once the run started.
-    pub comment: Option<String>,
+    pub(crate) comment: Option<String>,
 }
 
 /// The HAR 1.2 document of `exchanges`, in the order given (the order their answers came).
-pub fn render_har(run: &HarRun, exchanges: &[WireExchange]) -> String {
+#[cfg(test)]
+pub(crate) fn render_har(run: &HarRun, exchanges: &[WireExchange]) -> String {
     let mut out = head(run);
     for (n, exchange) in exchanges.iter().enumerate() {
         out.push_str(&entry_text(exchange, n == 0));
@@ -203,14 +204,14 @@ enum Progress {
 
 /// Streams the HAR file of a run: the head on start, one entry per exchange, the end when the
 /// run finishes. Give it a buffered writer.
-pub struct HarReporter<W: Write + Send> {
+pub(crate) struct HarReporter<W: Write + Send> {
     out: W,
     run: HarRun,
     progress: Progress,
 }
 
 impl<W: Write + Send> HarReporter<W> {
-    pub fn new(out: W) -> HarReporter<W> {
+    pub(crate) fn new(out: W) -> HarReporter<W> {
         HarReporter {
             out,
             run: HarRun::default(),
@@ -219,7 +220,8 @@ impl<W: Write + Send> HarReporter<W> {
     }
 
     /// Gives the writer back.
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         self.out
     }
 

@@ -109,24 +109,25 @@ impl<'a> JsonFinding<'a> {
 }
 
 /// The pretty-printed JSON report (no trailing newline).
-pub fn render_json(report: &RunReport) -> String {
+pub(crate) fn render_json(report: &RunReport) -> String {
     // Serialising plain structs, string-keyed maps and `serde_json::Value`s cannot fail.
     serde_json::to_string_pretty(&JsonReport::new(report)).expect("the JSON report serialises")
 }
 
 /// Writes the JSON report to `W` when the run finishes; ignores every other event.
-pub struct JsonReporter<W: Write> {
+pub(crate) struct JsonReporter<W: Write> {
     out: W,
 }
 
 impl<W: Write> JsonReporter<W> {
     /// A reporter writing to `out`.
-    pub fn new(out: W) -> Self {
+    pub(crate) fn new(out: W) -> Self {
         Self { out }
     }
 
     /// Gives the writer back.
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         self.out
     }
 }

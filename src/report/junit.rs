@@ -31,7 +31,7 @@ const RUN_SUITE: &str = "idemfuzz";
 
 /// The JUnit XML document for `report`, valid against the common JUnit schema (Jenkins'
 /// `junit-10.xsd`, `tests/fixtures/junit-10.xsd`).
-pub fn render_junit(report: &RunReport) -> String {
+pub(crate) fn render_junit(report: &RunReport) -> String {
     let mut junit = Report::new(RUN_SUITE);
     junit.set_time(Duration::from_millis(report.duration_ms));
     junit.add_test_suites(suites(report));
@@ -292,18 +292,19 @@ fn outcome_test_case(outcome: &RunOutcome) -> Option<TestCase> {
 }
 
 /// Writes the JUnit report to `W` when the run finishes; ignores every other event.
-pub struct JunitReporter<W: Write> {
+pub(crate) struct JunitReporter<W: Write> {
     out: W,
 }
 
 impl<W: Write> JunitReporter<W> {
     /// A reporter writing to `out`.
-    pub fn new(out: W) -> Self {
+    pub(crate) fn new(out: W) -> Self {
         Self { out }
     }
 
     /// Gives the writer back.
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         self.out
     }
 }

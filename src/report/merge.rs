@@ -21,9 +21,9 @@ use crate::model::shard::Shard;
 
 /// One report to merge, with the name it is known by (its file).
 #[derive(Debug, Clone)]
-pub struct Part {
-    pub name: String,
-    pub report: RunReport,
+pub(crate) struct Part {
+    pub(crate) name: String,
+    pub(crate) report: RunReport,
 }
 
 /// Why reports cannot be merged (a usage error: nothing is written).
@@ -73,7 +73,7 @@ pub enum MergeError {
 
 /// Reads one JSON report. A report of another `format_version` is refused before its fields
 /// are read: they may mean something else.
-pub fn parse(name: &str, text: &str) -> Result<RunReport, MergeError> {
+pub(crate) fn parse(name: &str, text: &str) -> Result<RunReport, MergeError> {
     let not_a_report = |reason: String| MergeError::NotAReport {
         name: name.to_owned(),
         reason,
@@ -93,7 +93,7 @@ pub fn parse(name: &str, text: &str) -> Result<RunReport, MergeError> {
 
 /// The report of the whole run from the reports of its shards (or a single whole report, which
 /// is returned as it is).
-pub fn merge(mut parts: Vec<Part>) -> Result<RunReport, MergeError> {
+pub(crate) fn merge(mut parts: Vec<Part>) -> Result<RunReport, MergeError> {
     if let [single] = parts.as_slice()
         && single.report.shard.is_none()
     {
@@ -332,7 +332,7 @@ fn add_row(row: &mut CheckResult, other: CheckResult) {
 
 /// Emits the events a run with this result would have emitted, in a run's order, so that every
 /// reporter renders a merged report as it renders a run.
-pub fn replay(report: &RunReport, sink: &dyn EventSink) {
+pub(crate) fn replay(report: &RunReport, sink: &dyn EventSink) {
     sink.emit(Event::RunStarted {
         seed: report.seed,
         run_id: report.run_id.clone(),

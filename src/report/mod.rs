@@ -1,24 +1,24 @@
-//! Reports: the reporters that render a run's result data ([`crate::model::report`]) as human
+//! Reports: the reporters that render a run's result data (`crate::model::report`) as human
 //! text, JSON, JUnit, HTML, curl scripts (also one per finding in a directory) and HAR.
 //!
-//! Reporters subscribe to the runner's [`Event`]s through a [`ReporterSet`], which is the
-//! runner's [`EventSink`]. Rendering is pure: every format has a function from result data to a
-//! `String` ([`json::render_json`], [`junit::render_junit`], [`curl::curl_script`]); the
+//! Reporters subscribe to the runner's `Event`s through a [`ReporterSet`], which is the
+//! runner's `EventSink`. Rendering is pure: every format has a function from result data to a
+//! `String` (`json::render_json`, `junit::render_junit`, `curl::curl_script`); the
 //! reporters only decide *when* to write, to a writer they are given. The verdict (last line
-//! and exit code) comes from [`verdict`].
+//! and exit code) comes from `verdict`.
 
-pub mod curl;
-pub mod har;
-pub mod html;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod merge;
-pub mod overview;
-pub mod repro;
-pub mod side_by_side;
-pub mod text;
-pub mod verdict;
+pub(crate) mod curl;
+pub(crate) mod har;
+pub(crate) mod html;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod merge;
+pub(crate) mod overview;
+pub(crate) mod repro;
+pub(crate) mod side_by_side;
+pub(crate) mod text;
+pub(crate) mod verdict;
 
 use std::fmt;
 use std::io;
@@ -28,7 +28,7 @@ use std::sync::{Mutex, MutexGuard};
 use crate::model::events::{Event, EventSink};
 
 /// Something that renders events to an output.
-pub trait Reporter: Send {
+pub(crate) trait Reporter: Send {
     /// Handles one event; an error means the output is unusable (e.g. a closed pipe).
     fn on_event(&mut self, event: &Event) -> io::Result<()>;
 }
@@ -49,7 +49,7 @@ struct Inner {
 /// Fans every event out to each reporter, in the order they were added.
 ///
 /// A reporter whose output fails stops receiving events; the first such error is kept so the
-/// caller can print it after the run ([`ReporterSet::take_error`]). Emitting never panics.
+/// caller can print it after the run (`ReporterSet::take_error`). Emitting never panics.
 #[derive(Default)]
 pub struct ReporterSet {
     inner: Mutex<Inner>,
@@ -62,7 +62,7 @@ impl ReporterSet {
     }
 
     /// Adds a reporter; it receives every event emitted from now on.
-    pub fn add(&self, reporter: Box<dyn Reporter>) {
+    pub(crate) fn add(&self, reporter: Box<dyn Reporter>) {
         self.lock().slots.push(Slot {
             reporter,
             failed: false,
@@ -70,23 +70,14 @@ impl ReporterSet {
     }
 
     /// Adds a reporter, builder style.
-    pub fn with(self, reporter: impl Reporter + 'static) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with(self, reporter: impl Reporter + 'static) -> Self {
         self.add(Box::new(reporter));
         self
     }
 
-    /// The number of reporters.
-    pub fn len(&self) -> usize {
-        self.lock().slots.len()
-    }
-
-    /// True when no reporter was added.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The first I/O error a reporter hit, if any (taken: a second call returns `None`).
-    pub fn take_error(&self) -> Option<io::Error> {
+    pub(crate) fn take_error(&self) -> Option<io::Error> {
         self.lock().first_error.take()
     }
 

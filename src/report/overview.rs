@@ -7,14 +7,14 @@ use crate::report::text::clean;
 
 /// A resource of a scenario file, or the scripts of one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group<'a> {
-    pub label: String,
-    pub rows: Vec<&'a CheckResult>,
+pub(crate) struct Group<'a> {
+    pub(crate) label: String,
+    pub(crate) rows: Vec<&'a CheckResult>,
 }
 
 impl Group<'_> {
     /// The names of the group's rows of `kind` ([`row_name`]).
-    pub fn named(&self, kind: RowKind) -> Vec<String> {
+    pub(crate) fn named(&self, kind: RowKind) -> Vec<String> {
         self.rows
             .iter()
             .filter(|r| row_kind(&r.status) == kind)
@@ -23,7 +23,7 @@ impl Group<'_> {
     }
 
     /// How many of the group's rows are of `kind`.
-    pub fn count(&self, kind: RowKind) -> usize {
+    pub(crate) fn count(&self, kind: RowKind) -> usize {
         self.rows
             .iter()
             .filter(|r| row_kind(&r.status) == kind)
@@ -32,7 +32,7 @@ impl Group<'_> {
 }
 
 /// The result rows grouped by resource (scripts: by scenario file), in order of appearance.
-pub fn groups(report: &RunReport) -> Vec<Group<'_>> {
+pub(crate) fn groups(report: &RunReport) -> Vec<Group<'_>> {
     let several_files = report.scenarios.len() > 1;
     let mut groups: Vec<(String, String, Group)> = Vec::new();
     for row in &report.results {
@@ -66,13 +66,13 @@ pub fn groups(report: &RunReport) -> Vec<Group<'_>> {
 }
 
 /// The file name of a scenario path, without its directories.
-pub fn file_name(path: &str) -> &str {
+pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// How the summary treats a row's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
+pub(crate) enum RowKind {
     Passed,
     Failed,
     /// No case could run (errored).
@@ -83,7 +83,7 @@ pub enum RowKind {
     Interrupted,
 }
 
-pub fn row_kind(status: &CheckStatus) -> RowKind {
+pub(crate) fn row_kind(status: &CheckStatus) -> RowKind {
     match status {
         CheckStatus::Passed => RowKind::Passed,
         CheckStatus::Failed => RowKind::Failed,
@@ -95,7 +95,7 @@ pub fn row_kind(status: &CheckStatus) -> RowKind {
 }
 
 /// A row's name within its group: the check, or the script's name for scripts.
-pub fn row_name(row: &CheckResult) -> String {
+pub(crate) fn row_name(row: &CheckResult) -> String {
     if row.check == CheckId::Script {
         format!("\"{}\"", clean(&row.resource))
     } else {
@@ -105,7 +105,7 @@ pub fn row_name(row: &CheckResult) -> String {
 
 /// A status as one word: `passed`, `failed`, `skipped`, `errored`, `inconclusive`,
 /// `interrupted`.
-pub fn status_label(status: &CheckStatus) -> &'static str {
+pub(crate) fn status_label(status: &CheckStatus) -> &'static str {
     match status {
         CheckStatus::Passed => "passed",
         CheckStatus::Failed => "failed",
@@ -117,7 +117,7 @@ pub fn status_label(status: &CheckStatus) -> &'static str {
 }
 
 /// Why a row was not judged: the skip, error or inconclusive reason, or the interruption.
-pub fn status_note(status: &CheckStatus) -> Option<&str> {
+pub(crate) fn status_note(status: &CheckStatus) -> Option<&str> {
     match status {
         CheckStatus::Skipped { reason }
         | CheckStatus::Errored { reason }

@@ -20,16 +20,16 @@ const MAX_STEM: usize = 120;
 
 /// A finding and the file its script goes to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReproFile<'a> {
-    pub finding: &'a Finding,
+pub(crate) struct ReproFile<'a> {
+    pub(crate) finding: &'a Finding,
     /// The file name, e.g. `error-things-partial-put-merged.sh`.
-    pub name: String,
+    pub(crate) name: String,
     /// `DIR/NAME`, as the user wrote `DIR`.
-    pub path: String,
+    pub(crate) path: String,
 }
 
 /// The file of every finding of `report` in `dir`, in the report's order; names are distinct.
-pub fn repro_files<'a>(report: &'a RunReport, dir: &str) -> Vec<ReproFile<'a>> {
+pub(crate) fn repro_files<'a>(report: &'a RunReport, dir: &str) -> Vec<ReproFile<'a>> {
     let stems: Vec<String> = report.findings.iter().map(|f| stem(f, false)).collect();
     let mut taken: Vec<String> = Vec::new();
     let dir = match dir.trim_end_matches('/') {
@@ -107,14 +107,14 @@ fn slug(text: &str) -> String {
 }
 
 /// Where scripts are written.
-pub trait ScriptSink: Send {
+pub(crate) trait ScriptSink: Send {
     /// Writes one executable script named `name`.
     fn write_script(&mut self, name: &str, script: &str) -> io::Result<()>;
 }
 
 /// A directory on disk, created when the first script is written; scripts are made
 /// executable (mode 755 on Unix).
-pub struct Directory(pub PathBuf);
+pub(crate) struct Directory(pub PathBuf);
 
 impl ScriptSink for Directory {
     fn write_script(&mut self, name: &str, script: &str) -> io::Result<()> {
@@ -131,17 +131,18 @@ impl ScriptSink for Directory {
 }
 
 /// Writes every finding's script to its sink when the run finishes.
-pub struct ReproReporter<S: ScriptSink> {
+pub(crate) struct ReproReporter<S: ScriptSink> {
     sink: S,
 }
 
 impl<S: ScriptSink> ReproReporter<S> {
-    pub fn new(sink: S) -> Self {
+    pub(crate) fn new(sink: S) -> Self {
         Self { sink }
     }
 
     /// Gives the sink back.
-    pub fn into_inner(self) -> S {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> S {
         self.sink
     }
 }

@@ -4,7 +4,7 @@
 
 /// What one row of a side-by-side diff shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Row {
+pub(crate) enum Row {
     /// A hunk header (`@@ -9,7 +9,7 @@`).
     Hunk(String),
     /// A line on either side; `None` where that side has no line.
@@ -17,14 +17,14 @@ pub enum Row {
 
 /// One side of a row: the line number in its file and the text (without the diff marker).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cell {
-    pub number: usize,
-    pub text: String,
+pub(crate) struct Cell {
+    pub(crate) number: usize,
+    pub(crate) text: String,
 }
 
 /// How the two sides of a row relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// The same line on both sides.
     Same,
     /// Removed on the left, added on the right (or only one of them).
@@ -33,15 +33,15 @@ pub enum Kind {
 
 /// The diff's two titles (from `---` and `+++`) and its rows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SideBySide {
-    pub left_title: String,
-    pub right_title: String,
-    pub rows: Vec<Row>,
+pub(crate) struct SideBySide {
+    pub(crate) left_title: String,
+    pub(crate) right_title: String,
+    pub(crate) rows: Vec<Row>,
 }
 
 /// Lays `diff` out side by side. Lines that are not part of a unified diff are shown on both
 /// sides, so nothing is lost.
-pub fn side_by_side(diff: &str) -> SideBySide {
+pub(crate) fn side_by_side(diff: &str) -> SideBySide {
     let mut out = SideBySide::default();
     let (mut left_no, mut right_no) = (0, 0);
     let mut removed: Vec<Cell> = Vec::new();

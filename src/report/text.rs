@@ -5,14 +5,14 @@
 use unicode_width::UnicodeWidthChar;
 
 /// The width a report assumes when its output is not a terminal.
-pub const DEFAULT_WIDTH: usize = 80;
+pub(crate) const DEFAULT_WIDTH: usize = 80;
 
 /// The narrowest width reports lay themselves out for; a narrower terminal gets this.
-pub const MIN_WIDTH: usize = 40;
+pub(crate) const MIN_WIDTH: usize = 40;
 
 /// Columns `text` takes on a terminal: ANSI escape sequences take none, wide characters two,
 /// control and combining characters none.
-pub fn display_width(text: &str) -> usize {
+pub(crate) fn display_width(text: &str) -> usize {
     let mut width = 0;
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -33,7 +33,7 @@ pub fn display_width(text: &str) -> usize {
 /// Wraps `line` (no newline inside) at spaces so that no line is wider than `width` when it
 /// can be: a word wider than a line stays whole on a line of its own (so a URL is never cut).
 /// Lines after the first start with `indent`.
-pub fn wrap_words(line: &str, width: usize, indent: &str) -> Vec<String> {
+pub(crate) fn wrap_words(line: &str, width: usize, indent: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     let mut current_width = 0;
@@ -62,7 +62,7 @@ pub fn wrap_words(line: &str, width: usize, indent: &str) -> Vec<String> {
 /// [`wrap_words`], then any line still wider than `width` cut by character ([`wrap_chars`],
 /// continuations after `indent` and `↳ `) unless its widest word is a URL or a path: those
 /// stay whole, so they can be copied.
-pub fn wrap_line(line: &str, width: usize, indent: &str) -> Vec<String> {
+pub(crate) fn wrap_line(line: &str, width: usize, indent: &str) -> Vec<String> {
     wrap_words(line, width, indent)
         .into_iter()
         .flat_map(|piece| {
@@ -80,18 +80,10 @@ pub fn wrap_line(line: &str, width: usize, indent: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every line of `text` wrapped with [`wrap_words`], joined with newlines (no final newline).
-pub fn wrap_text(text: &str, width: usize, indent: &str) -> String {
-    text.lines()
-        .flat_map(|line| wrap_words(line, width, indent))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Cuts `line` into pieces of at most `width` columns (the last may be shorter); each piece
 /// after the first is prefixed with `marker`, which counts towards its width. For lines
 /// without spaces to wrap at, such as a diff line holding a long JSON string.
-pub fn wrap_chars(line: &str, width: usize, marker: &str) -> Vec<String> {
+pub(crate) fn wrap_chars(line: &str, width: usize, marker: &str) -> Vec<String> {
     let marker_width = display_width(marker);
     let mut pieces = Vec::new();
     let mut current = String::new();
@@ -111,7 +103,7 @@ pub fn wrap_chars(line: &str, width: usize, marker: &str) -> Vec<String> {
 }
 
 /// `line` cut to `width` columns, ending in `…` when something was cut.
-pub fn truncate(line: &str, width: usize) -> String {
+pub(crate) fn truncate(line: &str, width: usize) -> String {
     if display_width(line) <= width {
         return line.to_string();
     }
@@ -131,7 +123,7 @@ pub fn truncate(line: &str, width: usize) -> String {
 
 /// Makes server-provided text safe for a terminal: control characters other than newline and
 /// tab are shown escaped (`\u{1b}`), so a response can never inject terminal escape sequences.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     if !text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
@@ -148,7 +140,7 @@ pub fn clean(text: &str) -> String {
 }
 
 /// Prefixes every non-empty line of `text` with `prefix`; every line ends with a newline.
-pub fn indent(text: &str, prefix: &str) -> String {
+pub(crate) fn indent(text: &str, prefix: &str) -> String {
     text.lines()
         .map(|line| match line {
             "" => "\n".to_string(),

@@ -10,7 +10,7 @@ use crate::report::overview::file_name;
 
 /// What the run was meant to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Expectation {
+pub(crate) enum Expectation {
     /// A run against an API: findings fail it.
     #[default]
     Run,
@@ -21,18 +21,18 @@ pub enum Expectation {
 
 /// A bug planted in the demo API, and where its findings show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlantedBug {
-    pub name: String,
+pub(crate) struct PlantedBug {
+    pub(crate) name: String,
     /// The checks whose findings (warning level or above) show it.
-    pub caught_by: Vec<CheckId>,
+    pub(crate) caught_by: Vec<CheckId>,
     /// For a bug a script catches: the scenario file (name without directories) of the script.
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
 }
 
 impl PlantedBug {
     /// The first finding of warning level or above (whatever `--fail-on` says: some bugs
     /// break SHOULD rules only) of a check that catches this bug.
-    pub fn found_by<'a>(&self, report: &'a RunReport) -> Option<&'a Finding> {
+    pub(crate) fn found_by<'a>(&self, report: &'a RunReport) -> Option<&'a Finding> {
         report.findings.iter().find(|f| {
             f.severity >= Severity::Warning
                 && self.caught_by.contains(&f.check)
@@ -53,7 +53,7 @@ impl PlantedBug {
 
 /// How the verdict reads: good, bad, or neither (interrupted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     Pass,
     Fail,
     Neutral,
@@ -61,18 +61,18 @@ pub enum Tone {
 
 /// The verdict of a run: its exit code and the line that says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub code: u8,
-    pub tone: Tone,
+pub(crate) struct Verdict {
+    pub(crate) code: u8,
+    pub(crate) tone: Tone,
     /// `PASSED`, `FAILED`, `CANNOT TEST`, `INTERRUPTED`, `DEMO OK`, `DEMO FAILED`.
-    pub headline: &'static str,
+    pub(crate) headline: &'static str,
     /// Why, in a few words.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 impl Verdict {
     /// `verdict: FAILED (exit 1): 2 findings at or above --fail-on error`
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!(
             "verdict: {} (exit {}): {}",
             self.headline, self.code, self.detail
@@ -81,7 +81,7 @@ impl Verdict {
 }
 
 /// The verdict of `report` under `expectation`.
-pub fn verdict(report: &RunReport, expectation: &Expectation) -> Verdict {
+pub(crate) fn verdict(report: &RunReport, expectation: &Expectation) -> Verdict {
     match expectation {
         Expectation::Run => run_verdict(report),
         Expectation::Demo(bugs) if bugs.is_empty() => clean_demo_verdict(report),
@@ -249,7 +249,7 @@ fn demo_exit_code(bugs: &[PlantedBug], report: &RunReport) -> u8 {
 }
 
 /// One line per planted bug: found by which check, or not found and what to do.
-pub fn planted_bug_lines(report: &RunReport, bugs: &[PlantedBug]) -> Vec<String> {
+pub(crate) fn planted_bug_lines(report: &RunReport, bugs: &[PlantedBug]) -> Vec<String> {
     bugs.iter()
         .map(|bug| match bug.found_by(report) {
             Some(finding) => format!(

@@ -27,7 +27,7 @@ type Key = (String, String, Severity);
 type GroupKey = (String, String, Severity, String);
 
 /// The findings of a run so far, one per [`Key`].
-pub struct Aggregator<'a> {
+pub(crate) struct Aggregator<'a> {
     baseline: &'a BaselineOptions,
     fail_on: Severity,
     kept: BTreeMap<Key, Finding>,
@@ -40,7 +40,7 @@ pub struct Aggregator<'a> {
 
 impl<'a> Aggregator<'a> {
     /// No finding yet; findings will be marked against `baseline` and judged against `fail_on`.
-    pub fn new(baseline: &'a BaselineOptions, fail_on: Severity) -> Aggregator<'a> {
+    pub(crate) fn new(baseline: &'a BaselineOptions, fail_on: Severity) -> Aggregator<'a> {
         Aggregator {
             baseline,
             fail_on,
@@ -53,7 +53,7 @@ impl<'a> Aggregator<'a> {
 
     /// Adds the findings of one case and emits an event for each. A rule broken several times
     /// in one case counts once. `now` tells where the run is, for the first failing finding.
-    pub fn add_case(
+    pub(crate) fn add_case(
         &mut self,
         findings: Vec<Finding>,
         now: impl Fn() -> RunMoment,
@@ -112,13 +112,13 @@ impl<'a> Aggregator<'a> {
     }
 
     /// How many of the findings so far fail the run (one per key, as the report counts them).
-    pub fn failing(&self) -> u32 {
+    pub(crate) fn failing(&self) -> u32 {
         self.failing
     }
 
     /// The run's findings, one per key and one per cause, and when the first failing one was
     /// produced.
-    pub fn finish(self) -> (Vec<Finding>, Option<RunMoment>) {
+    pub(crate) fn finish(self) -> (Vec<Finding>, Option<RunMoment>) {
         (
             cause::group(self.kept.into_values().collect()),
             self.first_failure,

@@ -15,7 +15,7 @@ const CUT_PER_WORKER: usize = 4;
 /// The batches of a plan whose case `n` belongs to unit `units[n]` (cases of a unit are
 /// consecutive), as ranges of case positions: a batch ends after the most cases allowed, or
 /// where a unit starts once it holds at least a few cases per worker.
-pub fn cut(units: &[usize], concurrency: usize) -> Vec<Range<usize>> {
+pub(crate) fn cut(units: &[usize], concurrency: usize) -> Vec<Range<usize>> {
     let workers = concurrency.max(1);
     let most = (workers * MAX_PER_WORKER).max(MIN_MAX);
     let enough = workers * CUT_PER_WORKER;

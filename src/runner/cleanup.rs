@@ -35,11 +35,11 @@ const GIVE_UP_AFTER: usize = 3;
 /// Where each resource keeps its version token (`[resources.NAME.version]`), by resource name:
 /// what a DELETE refused for want of a precondition is retried with.
 #[derive(Debug, Default, Clone)]
-pub struct VersionMembers(BTreeMap<String, Vec<JsonPointer>>);
+pub(crate) struct VersionMembers(BTreeMap<String, Vec<JsonPointer>>);
 
 impl VersionMembers {
     /// The version members the resources of `scenarios` declare.
-    pub fn of<'s>(scenarios: impl IntoIterator<Item = &'s Scenario>) -> VersionMembers {
+    pub(crate) fn of<'s>(scenarios: impl IntoIterator<Item = &'s Scenario>) -> VersionMembers {
         let mut members: BTreeMap<String, Vec<JsonPointer>> = BTreeMap::new();
         let declared = scenarios.into_iter().flat_map(|s| &s.resources);
         for resource in declared {
@@ -72,7 +72,7 @@ impl VersionMembers {
 
 /// DELETEs each owned resource (which `registry` must hold) with the headers of its target, and
 /// records in `journal` what is proven gone.
-pub async fn clean_up(
+pub(crate) async fn clean_up(
     transport: &dyn Transport,
     registry: &Registry,
     owned: Vec<Owned>,
@@ -120,7 +120,7 @@ pub async fn clean_up(
 /// DELETE declared, an error answer, a transport error) stays registered for the run-end
 /// cleanup, which reports it; after a transport error the case's other resources wait too.
 /// A fresh id that was never written cannot exist: it is forgotten without a request.
-pub async fn clean_case(
+pub(crate) async fn clean_case(
     ctx: &RunContext,
     target: &ResolvedTarget,
     versions: &VersionMembers,
@@ -250,7 +250,7 @@ async fn delete_once(
 
 /// A DELETE refused so may want a precondition (409 or 412: CouchDB without the current
 /// `_rev`; 428 Precondition Required, RFC 6585 §3): it is sent once more with `If-Match`.
-pub fn needs_precondition(status: u16) -> bool {
+pub(crate) fn needs_precondition(status: u16) -> bool {
     matches!(status, 409 | 412 | 428)
 }
 

@@ -10,7 +10,7 @@ use crate::runner::plan::{Plan, PlannedScenario, Unit, UnitKind, case_seed};
 use crate::runner::{RunSettings, strip_credentials};
 
 /// The dry-run text of `plan` (already reduced to `settings.shard`).
-pub fn render(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan) -> String {
+pub(crate) fn render(scenarios: &[PlannedScenario], settings: &RunSettings, plan: &Plan) -> String {
     let mut out = String::from("dry run: nothing is sent\n");
     let shard = settings
         .shard
@@ -94,7 +94,7 @@ fn render_unit(unit: &Unit, planned: &PlannedScenario, path: &str, seed: u64) ->
 
 /// The request outline of one case of `unit` (what `--dry-run` prints; the runner also orders a
 /// batch's cases by its length).
-pub fn outline_of(unit: &Unit, planned: &PlannedScenario) -> Outline {
+pub(crate) fn outline_of(unit: &Unit, planned: &PlannedScenario) -> Outline {
     match unit.kind {
         UnitKind::Check(check) => planned
             .scenario

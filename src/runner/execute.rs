@@ -79,22 +79,22 @@ struct Tallies {
 }
 
 /// What every case of the run shares.
-pub struct Work<'a> {
-    pub scenarios: &'a [PlannedScenario],
-    pub plan: &'a Plan,
-    pub canons: &'a BTreeMap<(usize, usize), Canons>,
-    pub seed: u64,
-    pub concurrency: usize,
+pub(crate) struct Work<'a> {
+    pub(crate) scenarios: &'a [PlannedScenario],
+    pub(crate) plan: &'a Plan,
+    pub(crate) canons: &'a BTreeMap<(usize, usize), Canons>,
+    pub(crate) seed: u64,
+    pub(crate) concurrency: usize,
     /// How the (opt-in) fuzz check runs.
-    pub fuzz: &'a FuzzSettings,
+    pub(crate) fuzz: &'a FuzzSettings,
     /// `--max-failures`: the run stops early once it has this many failing findings.
-    pub max_failures: Option<u32>,
+    pub(crate) max_failures: Option<u32>,
 }
 
 /// Runs every case, at most `--concurrency` cases and cleanups at a time, in the order of the
 /// [`Schedule`]: hands findings to `findings` and emits check results as they complete;
 /// returns the results.
-pub async fn run_cases(
+pub(crate) async fn run_cases(
     ctx: &RunContext,
     work: &Work<'_>,
     findings: &mut Aggregator<'_>,

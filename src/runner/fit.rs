@@ -24,16 +24,16 @@ use crate::snapshot::holds::same;
 use crate::snapshot::write_time;
 
 /// The probe resource once it was created and read back.
-pub struct Created {
-    pub id: String,
-    pub body: Value,
+pub(crate) struct Created {
+    pub(crate) id: String,
+    pub(crate) body: Value,
     /// The first GET of it.
-    pub read: ItemSnapshot,
+    pub(crate) read: ItemSnapshot,
 }
 
 /// Creates the probe resource and reads it back, noting what was seen in `fit`; `None` when
 /// nothing could be created (the reason is in `fit`) or a request failed.
-pub async fn create_and_read(
+pub(crate) async fn create_and_read(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     fit: &mut Fit,
@@ -58,7 +58,7 @@ pub async fn create_and_read(
 
 /// The probe's remaining steps on the created resource: the listing, an id never created, an
 /// update, the delete. Stops quietly at a transport error.
-pub async fn the_rest(
+pub(crate) async fn the_rest(
     session: &mut Session<'_>,
     generator: &mut BodyGenerator,
     created: &Created,

@@ -27,7 +27,7 @@ use crate::snapshot::listing::{PageAt, PageError, read_page};
 
 /// The scenarios with the run marker in the body template of every resource that accepts POST
 /// (where the template has a string that can hold it).
-pub fn mark(scenarios: &[PlannedScenario], marker: &str) -> Vec<PlannedScenario> {
+pub(crate) fn mark(scenarios: &[PlannedScenario], marker: &str) -> Vec<PlannedScenario> {
     scenarios
         .iter()
         .map(|planned| {
@@ -51,7 +51,7 @@ fn carries_marker(resource: &Resource, marker: &str) -> bool {
 }
 
 /// The ledger's first line: the run and every resource it may write to.
-pub fn start(run_id: &str, scenarios: &[PlannedScenario], marker: &str) -> Start {
+pub(crate) fn start(run_id: &str, scenarios: &[PlannedScenario], marker: &str) -> Start {
     let resources = scenarios
         .iter()
         .flat_map(|planned| {
@@ -97,7 +97,7 @@ fn absolute(path: &Path) -> String {
 
 /// The run's journal: mirrored into `DIR/RUNID.jsonl` when a ledger directory is set, its
 /// start line written. `Err` is why the run cannot start.
-pub fn open_journal(dir: Option<&Path>, start: Start) -> Result<Journal, LedgerError> {
+pub(crate) fn open_journal(dir: Option<&Path>, start: Start) -> Result<Journal, LedgerError> {
     let Some(dir) = dir else {
         return Ok(Journal::in_memory());
     };
@@ -115,7 +115,7 @@ pub fn open_journal(dir: Option<&Path>, start: Start) -> Result<Journal, LedgerE
 /// item accounts for (an empty POST carries no marker) are listed with their reason. A collection
 /// that cannot be searched (no marker in its bodies, an unreadable listing) is listed itself for
 /// its POSTs that lost their answer, with why.
-pub async fn search(
+pub(crate) async fn search(
     ctx: &RunContext,
     scenarios: &[PlannedScenario],
     marker: &str,
@@ -197,7 +197,7 @@ async fn search_one(
 }
 
 /// The items of a listing that carry the run marker, as left behind.
-pub fn marked_left(
+pub(crate) fn marked_left(
     listed: &[Value],
     planned: &PlannedScenario,
     resource: &Resource,
@@ -222,7 +222,7 @@ pub fn marked_left(
 /// The entries of the first page of a collection's listing, read with one GET (retried after a
 /// transient fault). A read needs no ownership; it runs after an interruption too, like the
 /// cleanup.
-pub async fn list(
+pub(crate) async fn list(
     transport: &dyn Transport,
     target: &ResolvedTarget,
     resource: &Resource,
@@ -277,7 +277,7 @@ pub async fn list(
 
 /// Why the items of a collection could not be read (the reason a search for leftovers gives).
 #[derive(Debug, thiserror::Error)]
-pub enum ListError {
+pub(crate) enum ListError {
     /// The listing is not read with a GET.
     #[error("its collection is not read with a GET (`format = \"{format}\"`)")]
     NotAGet { format: &'static str },
@@ -296,7 +296,7 @@ pub enum ListError {
 }
 
 /// A resource the run very probably created but cannot prove it did.
-pub fn unproven_left(url: String, marker: Option<&str>) -> LeftBehind {
+pub(crate) fn unproven_left(url: String, marker: Option<&str>) -> LeftBehind {
     let how = match marker {
         Some(marker) => format!("it carries this run's marker `{marker}`, but "),
         None => String::new(),
@@ -310,7 +310,7 @@ pub fn unproven_left(url: String, marker: Option<&str>) -> LeftBehind {
 }
 
 /// The scenario and resource whose collection URL is `collection`.
-pub fn find<'a>(
+pub(crate) fn find<'a>(
     scenarios: &'a [PlannedScenario],
     collection: &str,
 ) -> Option<(&'a PlannedScenario, &'a Resource)> {
@@ -331,7 +331,7 @@ pub fn find<'a>(
 
 /// `resource` as the cases saw it whose collection or item is at `url`: a nested resource under
 /// the parent `url` names; any other as it is.
-pub fn bound<'a>(
+pub(crate) fn bound<'a>(
     planned: &PlannedScenario,
     resource: &'a Resource,
     url: &str,

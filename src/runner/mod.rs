@@ -4,18 +4,18 @@
 mod aggregate;
 
 mod batch;
-pub mod cleanup;
+pub(crate) mod cleanup;
 
-pub mod dry_run;
+pub(crate) mod dry_run;
 mod execute;
 mod fit;
-pub mod leftovers;
-pub mod plan;
-pub mod probe;
-pub mod recover;
+pub(crate) mod leftovers;
+pub(crate) mod plan;
+pub(crate) mod probe;
+pub(crate) mod recover;
 mod schedule;
 
-pub mod shard;
+pub(crate) mod shard;
 mod unfit;
 mod unobserved;
 
@@ -47,42 +47,42 @@ use plan::{Plan, PlannedScenario, Selection};
 
 /// How to run, validated by the caller.
 #[derive(Debug, Clone)]
-pub struct RunSettings {
-    pub seed: u64,
+pub(crate) struct RunSettings {
+    pub(crate) seed: u64,
     /// Cases per check and resource.
-    pub cases: u32,
+    pub(crate) cases: u32,
     /// Cases in flight at once.
-    pub concurrency: usize,
-    pub selection: Selection,
-    pub fail_on: Severity,
+    pub(crate) concurrency: usize,
+    pub(crate) selection: Selection,
+    pub(crate) fail_on: Severity,
     /// Run-unique tag inside every created id.
-    pub run_id: String,
+    pub(crate) run_id: String,
     /// How the (opt-in) fuzz check runs.
-    pub fuzz: FuzzSettings,
+    pub(crate) fuzz: FuzzSettings,
     /// `--shard`: run only this slice of the plan.
-    pub shard: Option<crate::model::shard::Shard>,
+    pub(crate) shard: Option<crate::model::shard::Shard>,
     /// `--baseline` / `--write-baseline`: how findings are marked.
-    pub baseline: BaselineOptions,
+    pub(crate) baseline: BaselineOptions,
     /// `--max-failures`, `--time-budget`: when the run stops early on its own.
-    pub limits: RunLimits,
+    pub(crate) limits: RunLimits,
     /// Where the run's ledger file goes (`--ledger-dir`); `None` keeps the account in memory
     /// only (`demo`, whose API ends with the run).
-    pub ledger_dir: Option<std::path::PathBuf>,
+    pub(crate) ledger_dir: Option<std::path::PathBuf>,
 }
 
 /// When a run stops early on its own. Either way no new case starts, the cases in flight
 /// finish, cleanup runs and the report says why ([`RunOutcome::Stopped`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunLimits {
+pub(crate) struct RunLimits {
     /// Stop once the run has this many failing findings (as the report counts them).
-    pub max_failures: Option<u32>,
+    pub(crate) max_failures: Option<u32>,
     /// Stop starting cases (and shrinking fuzz failures) once this much time has passed.
-    pub time_budget: Option<Duration>,
+    pub(crate) time_budget: Option<Duration>,
 }
 
 /// Runs every scenario against its target and returns the report. Cancelling `cancel` (Ctrl-C)
 /// stops the run early; cleanup and the report still happen.
-pub async fn run(
+pub(crate) async fn run(
     scenarios: &[PlannedScenario],
     settings: &RunSettings,
     transport: Arc<dyn Transport>,
@@ -164,7 +164,7 @@ pub async fn run(
 
 /// The plan of this run: every check × resource and script, reduced to `--shard` if given.
 /// Pure; `--dry-run` prints the same plan.
-pub fn planned_work(scenarios: &[PlannedScenario], settings: &RunSettings) -> Plan {
+pub(crate) fn planned_work(scenarios: &[PlannedScenario], settings: &RunSettings) -> Plan {
     let plan = plan::build(
         scenarios,
         &settings.selection,
@@ -326,7 +326,7 @@ fn base_urls(scenarios: &[PlannedScenario]) -> String {
 }
 
 /// `https://user:pass@host/x` → `https://host/x`.
-pub fn strip_credentials(url: &str) -> String {
+pub(crate) fn strip_credentials(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
             let _ = parsed.set_username("");

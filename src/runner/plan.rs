@@ -10,13 +10,13 @@ use crate::session::context::ResolvedTarget;
 /// One scenario file with its resolved target.
 #[derive(Debug, Clone)]
 pub struct PlannedScenario {
-    pub scenario: Scenario,
-    pub target: ResolvedTarget,
+    pub(crate) scenario: Scenario,
+    pub(crate) target: ResolvedTarget,
 }
 
 /// What a unit runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitKind {
+pub(crate) enum UnitKind {
     Check(CheckId),
     /// Index into the scenario's scripts.
     Script(usize),
@@ -24,22 +24,22 @@ pub enum UnitKind {
 
 /// A check on a resource (or a script), with its cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unit {
-    pub scenario: usize,
-    pub resource: usize,
-    pub kind: UnitKind,
+pub(crate) struct Unit {
+    pub(crate) scenario: usize,
+    pub(crate) resource: usize,
+    pub(crate) kind: UnitKind,
     /// Resource name, or script name.
-    pub label: String,
-    pub cases: u32,
+    pub(crate) label: String,
+    pub(crate) cases: u32,
     /// Notes on parts that do not run.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// With `--shard`: the case indices (0-based, ascending) this shard runs; `None` runs
     /// every case `0..cases`.
-    pub only_cases: Option<Vec<u32>>,
+    pub(crate) only_cases: Option<Vec<u32>>,
 }
 
 impl Unit {
-    pub fn check(&self) -> CheckId {
+    pub(crate) fn check(&self) -> CheckId {
         match self.kind {
             UnitKind::Check(check) => check,
             UnitKind::Script(_) => CheckId::Script,
@@ -47,14 +47,14 @@ impl Unit {
     }
 
     /// The case indices this run executes (0-based, ascending).
-    pub fn case_indices(&self) -> Vec<u32> {
+    pub(crate) fn case_indices(&self) -> Vec<u32> {
         self.only_cases
             .clone()
             .unwrap_or_else(|| (0..self.cases).collect())
     }
 
     /// The number of cases this run executes.
-    pub fn case_count(&self) -> u32 {
+    pub(crate) fn case_count(&self) -> u32 {
         self.only_cases
             .as_ref()
             .map_or(self.cases, |cases| cases.len() as u32)
@@ -64,23 +64,23 @@ impl Unit {
 /// A check that cannot run on a resource, and why. (Checks the user deselected with
 /// `--checks` / `--skip-checks` are not planned at all and not listed.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skip {
-    pub scenario: usize,
-    pub check: CheckId,
-    pub resource: String,
-    pub reason: String,
+pub(crate) struct Skip {
+    pub(crate) scenario: usize,
+    pub(crate) check: CheckId,
+    pub(crate) resource: String,
+    pub(crate) reason: String,
 }
 
 /// Everything the runner will do.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub units: Vec<Unit>,
-    pub skipped: Vec<Skip>,
+pub(crate) struct Plan {
+    pub(crate) units: Vec<Unit>,
+    pub(crate) skipped: Vec<Skip>,
 }
 
 impl Plan {
     /// Total cases across units.
-    pub fn total_cases(&self) -> u64 {
+    pub(crate) fn total_cases(&self) -> u64 {
         self.units.iter().map(|u| u64::from(u.case_count())).sum()
     }
 }
@@ -88,15 +88,16 @@ impl Plan {
 /// Which checks and resources the user selected (`--checks` / `--skip-checks`,
 /// `--resources`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    pub only: Option<Vec<CheckId>>,
-    pub skip: Vec<CheckId>,
+pub(crate) struct Selection {
+    pub(crate) only: Option<Vec<CheckId>>,
+    pub(crate) skip: Vec<CheckId>,
     /// `--resources`: only these resources (and the scripts written for them); `None`: all.
-    pub resources: Option<Vec<String>>,
+    pub(crate) resources: Option<Vec<String>>,
 }
 
 impl Selection {
-    pub fn all() -> Selection {
+    #[cfg(test)]
+    pub(crate) fn all() -> Selection {
         Selection {
             only: None,
             skip: Vec::new(),
@@ -105,7 +106,7 @@ impl Selection {
     }
 
     /// True when the user's selection keeps the resource.
-    pub fn includes_resource(&self, name: &str) -> bool {
+    pub(crate) fn includes_resource(&self, name: &str) -> bool {
         self.resources
             .as_ref()
             .is_none_or(|names| names.iter().any(|n| n == name))
@@ -113,7 +114,7 @@ impl Selection {
 
     /// True when the user's selection keeps the check (scripts are the check `script`).
     /// Opt-in checks (fuzz) run only when named in `only`.
-    pub fn includes(&self, check: CheckId) -> bool {
+    pub(crate) fn includes(&self, check: CheckId) -> bool {
         let listed = |only: &Vec<CheckId>| only.contains(&check);
         let selected = match &self.only {
             Some(only) => listed(only),
@@ -125,7 +126,7 @@ impl Selection {
 
 /// Builds the plan: every built-in check on every resource, then the scripts. The fuzz check's
 /// cases are the saved failures of the resource (replayed first) and the generated ones.
-pub fn build(
+pub(crate) fn build(
     scenarios: &[PlannedScenario],
     selection: &Selection,
     cases: u32,
@@ -201,7 +202,7 @@ fn fuzz_cases(fuzz: &FuzzSettings, planned: &PlannedScenario, resource: &str) ->
 
 /// The seed of one case: a stable mix of the run seed, the unit and the case index, so that
 /// a case generates the same values whatever the concurrency or the order of completion.
-pub fn case_seed(run_seed: u64, unit: &Unit, scenario_path: &str, case: u32) -> u64 {
+pub(crate) fn case_seed(run_seed: u64, unit: &Unit, scenario_path: &str, case: u32) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325_u64;
     let kind = match unit.kind {
         UnitKind::Check(check) => check.name().to_string(),

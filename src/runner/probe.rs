@@ -17,7 +17,10 @@ use crate::snapshot::canonical::{Canon, differing_leaves};
 
 /// GETs a collection (or the base URL) of each target; `Err` is the one-line reason the run
 /// cannot test it.
-pub async fn reachability(ctx: &RunContext, scenarios: &[PlannedScenario]) -> Result<(), String> {
+pub(crate) async fn reachability(
+    ctx: &RunContext,
+    scenarios: &[PlannedScenario],
+) -> Result<(), String> {
     let mut probed: Vec<&str> = Vec::new();
     for planned in scenarios {
         let base = planned.target.base_url.as_str();
@@ -114,12 +117,12 @@ fn credentials_hint(planned: &PlannedScenario) -> String {
 
 /// What probing a resource measured before its cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Measured {
-    pub volatile: Vec<String>,
+pub(crate) struct Measured {
+    pub(crate) volatile: Vec<String>,
     /// The fuzz check's per-instance fields (see `per_instance` below), when it was measured.
-    pub per_instance: Option<Vec<String>>,
+    pub(crate) per_instance: Option<Vec<String>>,
     /// What the fit probe showed (see `runner::fit`).
-    pub fit: Fit,
+    pub(crate) fit: Fit,
 }
 
 /// Probes a resource before its cases with one probe resource: the fit probe (create, read
@@ -131,7 +134,7 @@ pub struct Measured {
 /// fit probe says why). `number` numbers the probe like a case (its ids are `…-cNNNN-…`). A
 /// nested resource is probed under a parent created for the probe. Also returns the URLs every
 /// attempt created (children before their parent), for the cleanup before the cases.
-pub async fn measure(
+pub(crate) async fn measure(
     ctx: &RunContext,
     target: &ResolvedTarget,
     resource: &Resource,

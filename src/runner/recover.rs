@@ -23,19 +23,19 @@ use crate::session::{CaseError, Req, Session, faults, marker};
 
 /// What a recovery did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Recovery {
+pub(crate) struct Recovery {
     /// URLs whose DELETE succeeded.
-    pub deleted: Vec<String>,
+    pub(crate) deleted: Vec<String>,
     /// URLs that answered 404 or 410: already gone.
-    pub already_gone: Vec<String>,
+    pub(crate) already_gone: Vec<String>,
     /// What is still there, or may be, with why.
-    pub left_behind: Vec<LeftBehind>,
+    pub(crate) left_behind: Vec<LeftBehind>,
 }
 
 /// Deletes what `replayed` leaves open and searches what its lost POSTs created. `scenarios`
 /// hold the targets (headers, credentials) and resources the ledger names; `ledger`, when
 /// given, gets the outcome appended.
-pub async fn recover(
+pub(crate) async fn recover(
     replayed: &Replayed,
     scenarios: &[PlannedScenario],
     transport: Arc<dyn Transport>,
@@ -319,7 +319,7 @@ fn left(url: &str, reason: &str) -> LeftBehind {
 
 /// The resources of a ledger, grouped by the scenario file they come from: what the CLI loads
 /// to rebuild targets.
-pub fn scenario_files(replayed: &Replayed) -> BTreeMap<(String, String), Vec<String>> {
+pub(crate) fn scenario_files(replayed: &Replayed) -> BTreeMap<(String, String), Vec<String>> {
     let mut files: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for resource in &replayed.start.resources {
         files

@@ -25,7 +25,7 @@ use crate::runner::batch;
 
 /// Something to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Task {
+pub(crate) enum Task {
     /// Run the case at this position of the plan's case list.
     Case(usize),
     /// Delete what the (finished) case at this position created.
@@ -34,7 +34,7 @@ pub enum Task {
 
 /// The tasks of a run, group by group and batch by batch.
 #[derive(Debug)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     groups: Vec<Group>,
     /// The group of each case.
     group_of: Vec<usize>,
@@ -71,7 +71,7 @@ impl Schedule {
     /// are consecutive in the plan) and `lengths[n]` an estimate of its length (any measure
     /// that orders cases; ties keep plan order); groups are numbered from 0 in order of first
     /// appearance.
-    pub fn new(
+    pub(crate) fn new(
         groups_of_cases: &[usize],
         units: &[usize],
         lengths: &[usize],
@@ -100,12 +100,12 @@ impl Schedule {
     }
 
     /// The next task that may start now, or `None` until a running task ends (or for good).
-    pub fn next(&mut self) -> Option<Task> {
+    pub(crate) fn next(&mut self) -> Option<Task> {
         self.groups.iter_mut().find_map(Group::start)
     }
 
     /// Case `case` finished, leaving `created` resources to delete.
-    pub fn case_done(&mut self, case: usize, created: usize) {
+    pub(crate) fn case_done(&mut self, case: usize, created: usize) {
         if let Some(group) = self.group_of(case) {
             group.running -= 1;
             if created > 0 {
@@ -116,7 +116,7 @@ impl Schedule {
     }
 
     /// The cleanup of case `case` finished.
-    pub fn cleanup_done(&mut self, case: usize) {
+    pub(crate) fn cleanup_done(&mut self, case: usize) {
         if let Some(group) = self.group_of(case) {
             group.running -= 1;
             group.settle();
@@ -124,7 +124,7 @@ impl Schedule {
     }
 
     /// True when every task has started and ended.
-    pub fn finished(&self) -> bool {
+    pub(crate) fn finished(&self) -> bool {
         self.groups.iter().all(|group| group.phase == Phase::Done)
     }
 

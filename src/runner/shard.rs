@@ -24,7 +24,7 @@ impl Shard {
 /// The plan reduced to `shard`: each unit keeps the cases dealt to this shard (in
 /// [`Unit::only_cases`]); units left with no case are dropped, as are skips owned by another
 /// shard.
-pub fn apply(mut plan: Plan, scenarios: &[PlannedScenario], shard: Shard) -> Plan {
+pub(crate) fn apply(mut plan: Plan, scenarios: &[PlannedScenario], shard: Shard) -> Plan {
     let mut keyed: Vec<(u64, usize, u32)> = plan
         .units
         .iter()

@@ -11,7 +11,7 @@ use crate::model::report::{CheckResult, CheckStatus};
 use crate::runner::plan::{Plan, PlannedScenario, UnitKind};
 
 /// The fit probe's block of every probed resource, in plan order.
-pub fn fit_reports(
+pub(crate) fn fit_reports(
     scenarios: &[PlannedScenario],
     canons: &BTreeMap<(usize, usize), Canons>,
 ) -> Vec<FitReport> {
@@ -27,7 +27,7 @@ pub fn fit_reports(
 }
 
 /// The plan without the units whose needs the API cannot meet, and their results.
-pub fn split(
+pub(crate) fn split(
     mut plan: Plan,
     scenarios: &[PlannedScenario],
     canons: &BTreeMap<(usize, usize), Canons>,

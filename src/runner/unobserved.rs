@@ -14,7 +14,7 @@ const MAX_REASONS: usize = 3;
 /// Why a case of `check` that could not observe its collection (`reasons`, empty when it
 /// observed it) judged nothing, when `check` observes only the collection: the case is then
 /// inconclusive (unless it found a violation anyway).
-pub fn inconclusive_reason(check: CheckId, reasons: &[String]) -> Option<String> {
+pub(crate) fn inconclusive_reason(check: CheckId, reasons: &[String]) -> Option<String> {
     (observes_only_the_collection(check) && !reasons.is_empty()).then(|| {
         format!(
             "observed nothing: its only observation is the collection, and {}",
@@ -25,7 +25,7 @@ pub fn inconclusive_reason(check: CheckId, reasons: &[String]) -> Option<String>
 
 /// The unobserved collections of one check × resource, as its judged cases end.
 #[derive(Debug, Default, Clone)]
-pub struct Unobserved {
+pub(crate) struct Unobserved {
     /// Cases with at least one unobserved collection.
     cases: u32,
     reasons: Vec<String>,
@@ -33,7 +33,7 @@ pub struct Unobserved {
 
 impl Unobserved {
     /// Records what one case could not observe (nothing when `reasons` is empty).
-    pub fn add(&mut self, reasons: Vec<String>) {
+    pub(crate) fn add(&mut self, reasons: Vec<String>) {
         if reasons.is_empty() {
             return;
         }
@@ -46,7 +46,7 @@ impl Unobserved {
     }
 
     /// Adds the note to a finished row.
-    pub fn apply(&self, result: &mut CheckResult) {
+    pub(crate) fn apply(&self, result: &mut CheckResult) {
         if self.cases == 0 {
             return;
         }

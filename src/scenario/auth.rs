@@ -4,14 +4,14 @@
 
 /// The variable a curl reproduction asks the user to set for a bearer token that did not come
 /// from the environment (a literal in the file, or the output of a token command).
-pub const TOKEN_VARIABLE: &str = "IDEMFUZZ_TOKEN";
+pub(crate) const TOKEN_VARIABLE: &str = "IDEMFUZZ_TOKEN";
 /// The variable a curl reproduction asks the user to set for basic credentials
 /// (`base64(user:password)`).
-pub const BASIC_VARIABLE: &str = "IDEMFUZZ_BASIC_AUTH";
+pub(crate) const BASIC_VARIABLE: &str = "IDEMFUZZ_BASIC_AUTH";
 
 /// How the requests of a target authenticate. Sent as an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// `Authorization: Bearer TOKEN`.
     Bearer(SecretText),
     /// `Authorization: Basic base64(USER:PASSWORD)`.
@@ -26,11 +26,11 @@ pub enum Auth {
 
 /// A secret value and how the file wrote it. Its `Debug` form never shows the value.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SecretText {
+pub(crate) struct SecretText {
     /// The value to send.
-    pub value: String,
+    pub(crate) value: String,
     /// The file's text with `${VAR}` left in, when the value came from the environment.
-    pub from_env: Option<String>,
+    pub(crate) from_env: Option<String>,
 }
 
 impl std::fmt::Debug for SecretText {
@@ -46,7 +46,7 @@ impl Auth {
     /// The `Authorization` value as reports and curl reproductions show it: the file's
     /// `${VAR}` form for an environment bearer token, a fixed `${IDEMFUZZ_…}` placeholder
     /// otherwise. Never the secret.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             Auth::Bearer(SecretText {
                 from_env: Some(text),
@@ -58,7 +58,7 @@ impl Auth {
     }
 
     /// What kind of authentication this is, for messages (`bearer`, `basic`, `command`).
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Auth::Bearer(_) => "bearer",
             Auth::Basic { .. } => "basic",

@@ -7,7 +7,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::ops::{Range, RangeInclusive};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -120,7 +120,7 @@ impl CheckOptions {
 
     /// What `read` makes of the check's table (or of no table: the defaults), read once and
     /// kept; a read that fails is not kept, so the error is reported again.
-    pub fn read<T: Any + Send + Sync>(
+    pub(crate) fn read<T: Any + Send + Sync>(
         &self,
         check: &str,
         read: impl FnOnce(&OptionsTable<'_>) -> Result<T, ScenarioError>,
@@ -149,7 +149,7 @@ impl CheckOptions {
     }
 
     /// The first table that names none of the `known` checks, as the error the file gets.
-    pub fn unknown_table(&self, known: &[&str]) -> Result<(), ScenarioError> {
+    pub(crate) fn unknown_table(&self, known: &[&str]) -> Result<(), ScenarioError> {
         let Some(unknown) = self
             .tables
             .iter()
@@ -203,7 +203,7 @@ fn one_of(names: &[&str]) -> String {
 
 /// One check's options table (or its absence), with the helpers that validate common kinds of
 /// options and locate their errors.
-pub struct OptionsTable<'a> {
+pub(crate) struct OptionsTable<'a> {
     ctx: Ctx<'a>,
     value: Option<Spanned<DeValue<'a>>>,
 }
@@ -215,7 +215,7 @@ impl<'a> OptionsTable<'a> {
 
     /// The table deserialized as `T` (a `deny_unknown_fields` struct of optional, spanned
     /// keys); `T::default()` when the file has no such table.
-    pub fn doc<T: DeserializeOwned + Default>(&self) -> Result<T, ScenarioError> {
+    pub(crate) fn doc<T: DeserializeOwned + Default>(&self) -> Result<T, ScenarioError> {
         let Some(value) = &self.value else {
             return Ok(T::default());
         };
@@ -224,7 +224,7 @@ impl<'a> OptionsTable<'a> {
     }
 
     /// An optional count within `range`, or `default`.
-    pub fn count(
+    pub(crate) fn count(
         &self,
         doc: Option<&Spanned<i64>>,
         what: &str,
@@ -236,7 +236,7 @@ impl<'a> OptionsTable<'a> {
 
     /// An optional list of HTTP statuses, or `default`; `allow_empty` says whether `[]` is
     /// meaningful.
-    pub fn statuses(
+    pub(crate) fn statuses(
         &self,
         doc: Option<&Spanned<StatusesDoc>>,
         what: &str,
@@ -249,12 +249,7 @@ impl<'a> OptionsTable<'a> {
     }
 
     /// A header field name, as written.
-    pub fn header_name(&self, name: &Spanned<String>) -> Result<String, ScenarioError> {
+    pub(crate) fn header_name(&self, name: &Spanned<String>) -> Result<String, ScenarioError> {
         validate::header_name(self.ctx, name)
-    }
-
-    /// An error at a span of the file.
-    pub fn err(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
-        self.ctx.err(span, message)
     }
 }

@@ -4,7 +4,7 @@ use serde_json::{Map, Number, Value};
 
 /// Converts a TOML value to JSON. Datetimes become their RFC 3339 text; a float that JSON cannot
 /// hold (`nan`, `inf`) is an error.
-pub fn toml_to_json(value: toml::Value) -> Result<Value, String> {
+pub(crate) fn toml_to_json(value: toml::Value) -> Result<Value, String> {
     Ok(match value {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::from(i),
@@ -27,12 +27,12 @@ pub fn toml_to_json(value: toml::Value) -> Result<Value, String> {
 }
 
 /// A finite float as a JSON number.
-pub fn json_float(f: f64) -> Result<Number, String> {
+pub(crate) fn json_float(f: f64) -> Result<Number, String> {
     Number::from_f64(f).ok_or_else(|| format!("`{f}` cannot be represented in JSON"))
 }
 
 /// A short name of a JSON value's type, for error messages.
-pub fn json_type_name(value: &Value) -> &'static str {
+pub(crate) fn json_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -15,7 +15,7 @@ const UUID_BITS: f64 = 122.0;
 
 /// The bits of randomness in `value` as drawn from `template`: 0 for literal parts and for
 /// parts that do not have the shape the template draws (a body not drawn from it).
-pub fn drawn_bits(template: &TemplateNode, value: &Value) -> f64 {
+pub(crate) fn drawn_bits(template: &TemplateNode, value: &Value) -> f64 {
     match (template, value) {
         (TemplateNode::Literal(_), _) => 0.0,
         (TemplateNode::Object(members), Value::Object(object)) => members

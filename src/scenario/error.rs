@@ -32,22 +32,19 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
-    /// The location, for located errors.
-    pub fn located(&self) -> Option<&Located> {
-        match self {
-            ScenarioError::Toml(located) | ScenarioError::Invalid(located) => Some(located),
-            _ => None,
-        }
-    }
-
     /// A TOML syntax or shape error, located from the toml error's span.
-    pub fn toml(path: &Path, text: &str, err: &toml::de::Error) -> ScenarioError {
+    pub(crate) fn toml(path: &Path, text: &str, err: &toml::de::Error) -> ScenarioError {
         let message = err.message().trim_end().to_owned();
         ScenarioError::Toml(Box::new(Located::new(path, text, err.span(), message)))
     }
 
     /// A semantic error at a span of the file.
-    pub fn invalid(path: &Path, text: &str, span: Range<usize>, message: String) -> ScenarioError {
+    pub(crate) fn invalid(
+        path: &Path,
+        text: &str,
+        span: Range<usize>,
+        message: String,
+    ) -> ScenarioError {
         ScenarioError::Invalid(Box::new(Located::new(path, text, Some(span), message)))
     }
 }
@@ -55,25 +52,25 @@ impl ScenarioError {
 /// An error message with its place in a file and the source line it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// `None` when the parser could not say where.
-    pub position: Option<Position>,
-    pub message: String,
+    pub(crate) position: Option<Position>,
+    pub(crate) message: String,
     /// Extra lines shown after the snippet as `= note: ...`.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// A 1-based place in a file, with the source line and how many characters to underline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
-    pub line: usize,
-    pub column: usize,
+pub(crate) struct Position {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
     /// The source line as shown: a long line is cut to `SHOWN_LINE` characters around the
     /// column, with `…` where it was cut.
-    pub source_line: String,
+    pub(crate) source_line: String,
     /// The column of the span in `source_line` as shown.
-    pub shown_column: usize,
-    pub width: usize,
+    pub(crate) shown_column: usize,
+    pub(crate) width: usize,
 }
 
 /// Characters of a source line shown under an error.
@@ -83,7 +80,12 @@ const SHOWN_BEFORE: usize = 40;
 
 impl Located {
     /// Locates a byte span of `text` (clamped to the text and to character boundaries).
-    pub fn new(path: &Path, text: &str, span: Option<Range<usize>>, message: String) -> Located {
+    pub(crate) fn new(
+        path: &Path,
+        text: &str,
+        span: Option<Range<usize>>,
+        message: String,
+    ) -> Located {
         Located {
             path: path.to_path_buf(),
             position: span.map(|span| Position::of(text, span)),
@@ -93,7 +95,7 @@ impl Located {
     }
 
     /// Adds a `= note:` line.
-    pub fn with_note(mut self, note: impl Into<String>) -> Located {
+    pub(crate) fn with_note(mut self, note: impl Into<String>) -> Located {
         self.notes.push(note.into());
         self
     }

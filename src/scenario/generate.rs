@@ -19,13 +19,13 @@ use crate::scenario::template::{Charset, Generator, TemplateNode};
 const DIFFERENT_TRIES: usize = 64;
 
 /// Draws bodies and numbers from one seeded RNG.
-pub struct BodyGenerator {
+pub(crate) struct BodyGenerator {
     runner: TestRunner,
 }
 
 impl BodyGenerator {
     /// A generator whose every draw is determined by `seed`.
-    pub fn new(seed: u64) -> BodyGenerator {
+    pub(crate) fn new(seed: u64) -> BodyGenerator {
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed));
         BodyGenerator {
             runner: TestRunner::new_with_rng(Config::default(), rng),
@@ -33,19 +33,19 @@ impl BodyGenerator {
     }
 
     /// The proptest runner, for callers that build their own strategies on the same RNG.
-    pub fn runner(&mut self) -> &mut TestRunner {
+    pub(crate) fn runner(&mut self) -> &mut TestRunner {
         &mut self.runner
     }
 
     /// One body from the template.
-    pub fn generate(&mut self, node: &TemplateNode) -> Value {
+    pub(crate) fn generate(&mut self, node: &TemplateNode) -> Value {
         // No strategy built here filters, so drawing cannot fail; null is a formal fallback.
         self.draw(template_strategy(node)).unwrap_or(Value::Null)
     }
 
     /// A body that differs from `from` when the template allows it; after a bounded number of
     /// draws, the last one (which may equal `from`, e.g. for a literal template).
-    pub fn generate_different(&mut self, node: &TemplateNode, from: &Value) -> Value {
+    pub(crate) fn generate_different(&mut self, node: &TemplateNode, from: &Value) -> Value {
         let strategy = template_strategy(node);
         let mut last = Value::Null;
         for _ in 0..DIFFERENT_TRIES {
@@ -58,7 +58,7 @@ impl BodyGenerator {
     }
 
     /// A number in `lo..=hi` (the bounds are swapped when reversed).
-    pub fn int_in(&mut self, lo: u32, hi: u32) -> u32 {
+    pub(crate) fn int_in(&mut self, lo: u32, hi: u32) -> u32 {
         let range = ordered(lo, hi);
         let start = *range.start();
         self.draw(range).unwrap_or(start)
@@ -88,7 +88,7 @@ fn seed_bytes(seed: u64) -> [u8; 32] {
 
 /// The partial body of a "partial PUT": only the required top-level members of `body`
 /// (a non-object body is returned unchanged).
-pub fn partial_body(body: &Value, required: &[String]) -> Value {
+pub(crate) fn partial_body(body: &Value, required: &[String]) -> Value {
     match body {
         Value::Object(map) => Value::Object(
             map.iter()
@@ -101,7 +101,7 @@ pub fn partial_body(body: &Value, required: &[String]) -> Value {
 }
 
 /// The proptest strategy of a template.
-pub fn template_strategy(node: &TemplateNode) -> BoxedStrategy<Value> {
+pub(crate) fn template_strategy(node: &TemplateNode) -> BoxedStrategy<Value> {
     match node {
         TemplateNode::Literal(value) => Just(value.clone()).boxed(),
         TemplateNode::Object(members) => object_strategy(members),

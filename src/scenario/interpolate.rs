@@ -7,25 +7,25 @@ use crate::env::EnvSnapshot;
 
 /// A header value after interpolation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Interpolated {
+pub(crate) struct Interpolated {
     /// The value to send.
-    pub value: String,
+    pub(crate) value: String,
     /// The value to show: the file's text (with `${VAR}` left in) when a variable was used, so a
     /// report prints `Bearer ${API_TOKEN}` and a reproduction can let the user's shell expand it;
     /// the value otherwise.
-    pub shown: String,
+    pub(crate) shown: String,
     /// True when at least one `${VAR}` was expanded.
-    pub used_env: bool,
+    pub(crate) used_env: bool,
 }
 
 /// What an unset variable stands for in a snapshot that
 /// [stands in for unset variables](EnvSnapshot::standing_in_for_unset) (`check`): a value
 /// every rule on header values and credentials accepts.
-pub const STAND_IN: &str = "idemfuzz-check-stand-in";
+pub(crate) const STAND_IN: &str = "idemfuzz-check-stand-in";
 
 /// Why a `${VAR}` reference cannot be expanded; each names the variable or the text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InterpolateError {
+pub(crate) enum InterpolateError {
     #[error("environment variable `{name}` is not set")]
     Unset { name: String },
     #[error("unterminated `${{` in `{text}` (write `$$` for a literal `$`)")]
@@ -38,7 +38,7 @@ pub enum InterpolateError {
 
 /// Expands every `${VAR}` in `text`. An unset variable or a malformed reference is an error
 /// that names it (an unset one is [`STAND_IN`] when the snapshot says so).
-pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, InterpolateError> {
+pub(crate) fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, InterpolateError> {
     let mut used_env = false;
     let value = expand(text, |name| {
         used_env = true;
@@ -63,7 +63,7 @@ pub fn interpolate(text: &str, env: &EnvSnapshot) -> Result<Interpolated, Interp
 }
 
 /// The names of the variables `text` refers to, in order (none for a malformed reference).
-pub fn variables(text: &str) -> Vec<String> {
+pub(crate) fn variables(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let expanded = expand(text, |name| {
         names.push(name.to_owned());

@@ -12,32 +12,32 @@ use serde_json::Value;
 use crate::scenario::pointer::JsonPointer;
 
 /// Default of `listing.max_pages`.
-pub const DEFAULT_MAX_PAGES: u32 = 100;
+pub(crate) const DEFAULT_MAX_PAGES: u32 = 100;
 /// Largest `listing.max_pages`.
-pub const MAX_PAGES: u32 = 1000;
+pub(crate) const MAX_PAGES: u32 = 1000;
 /// The element path of a WebDAV multistatus' entries.
-pub const PROPFIND_ITEMS: [&str; 2] = ["multistatus", "response"];
+pub(crate) const PROPFIND_ITEMS: [&str; 2] = ["multistatus", "response"];
 /// The member of a multistatus entry that holds its URL.
-pub const PROPFIND_HREF: &str = "href";
+pub(crate) const PROPFIND_HREF: &str = "href";
 
 /// How the collection of a resource is listed.
 #[derive(Debug, Clone)]
 pub struct Listing {
     /// The path of the listing request; may hold a fixed query (`/bucket?list-type=2`).
-    pub path: String,
+    pub(crate) path: String,
     pub format: ListingFormat,
     /// How further pages are reached; `None`: the first answer is the whole listing.
     pub pages: Option<Pages>,
     /// Most pages one listing reads; a listing with more is not judged.
-    pub max_pages: u32,
+    pub(crate) max_pages: u32,
     /// A query with `{id}` (`id={id}`) that makes the server list only that id: a snapshot of
     /// the case's items then asks once per id instead of reading every page.
-    pub filter: Option<String>,
+    pub(crate) filter: Option<String>,
 }
 
 impl Listing {
     /// A JSON listing at `path` whose items are at `items`, one page, no filter.
-    pub fn json(path: impl Into<String>, items: JsonPointer) -> Listing {
+    pub(crate) fn json(path: impl Into<String>, items: JsonPointer) -> Listing {
         Listing {
             path: path.into(),
             format: ListingFormat::Json { items },
@@ -48,13 +48,13 @@ impl Listing {
     }
 
     /// True when the scenario declares that the collection cannot be listed.
-    pub fn is_none(&self) -> bool {
+    pub(crate) fn is_none(&self) -> bool {
         matches!(self.format, ListingFormat::None)
     }
 
     /// How the collection is read, in words, when it is not a plain GET of `collection` (for
     /// `--dry-run`); `None` for the default.
-    pub fn describe(&self, collection: &str) -> Option<String> {
+    pub(crate) fn describe(&self, collection: &str) -> Option<String> {
         let request = match &self.format {
             ListingFormat::None => return Some("the collection has no listing".into()),
             ListingFormat::Propfind => format!("PROPFIND {} (Depth: 1)", self.path),
@@ -75,7 +75,7 @@ impl Listing {
 
     /// True when listed entries are JSON members of the API's own items (so a listed item can
     /// be matched against a request body by its members).
-    pub fn entries_are_items(&self) -> bool {
+    pub(crate) fn entries_are_items(&self) -> bool {
         matches!(self.format, ListingFormat::Json { .. })
     }
 }
@@ -84,10 +84,16 @@ impl Listing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingFormat {
     /// A JSON document; the entries are the array at the pointer.
-    Json { items: JsonPointer },
+    Json {
+        /// Where the array of entries is.
+        items: JsonPointer,
+    },
     /// An XML document, read as JSON (an element is an object of its child elements, a leaf
     /// its text, repeated children an array); the entries are the elements at the path.
-    Xml { items: JsonPointer },
+    Xml {
+        /// Where the entry elements are.
+        items: JsonPointer,
+    },
     /// WebDAV: `PROPFIND` with `Depth: 1`; the entries are the multistatus' `response`s.
     Propfind,
     /// The collection cannot be listed.
@@ -96,7 +102,7 @@ pub enum ListingFormat {
 
 impl ListingFormat {
     /// The name written in scenario files.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             ListingFormat::Json { .. } => "json",
             ListingFormat::Xml { .. } => "xml",
@@ -119,15 +125,29 @@ impl ListingFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pages {
     /// The `Link` field's target with this relation (`rel="next"`).
-    Link { rel: String },
+    Link {
+        /// The relation.
+        rel: String,
+    },
     /// A URL (absolute or relative to the page) in the document; absent, null or empty at the
     /// end.
-    Url { at: JsonPointer },
+    Url {
+        /// Where the URL is.
+        at: JsonPointer,
+    },
     /// A token in the document, sent back in the query parameter `param`; absent, null or
     /// empty at the end.
-    Token { at: JsonPointer, param: String },
+    Token {
+        /// Where the token is.
+        at: JsonPointer,
+        /// The query parameter it is sent back in.
+        param: String,
+    },
     /// A page number in the query parameter `param` (2, 3, …) until a page lists nothing.
-    Page { param: String },
+    Page {
+        /// The query parameter.
+        param: String,
+    },
 }
 
 /// How an entry's id is read: the text at a pointer, narrowed by a pattern.
@@ -150,7 +170,7 @@ enum IdExtract {
 
 impl IdField {
     /// The whole text (or number) at the pointer.
-    pub fn at(pointer: JsonPointer) -> IdField {
+    pub(crate) fn at(pointer: JsonPointer) -> IdField {
         IdField {
             pointer,
             extract: IdExtract::Whole,
@@ -158,7 +178,7 @@ impl IdField {
     }
 
     /// The named group `id` of `pattern`'s first match in the text at the pointer.
-    pub fn matching(pointer: JsonPointer, pattern: Regex) -> IdField {
+    pub(crate) fn matching(pointer: JsonPointer, pattern: Regex) -> IdField {
         IdField {
             pointer,
             extract: IdExtract::Pattern(pattern),
@@ -166,20 +186,15 @@ impl IdField {
     }
 
     /// The last path segment of the URL at the pointer (WebDAV `href`s).
-    pub fn last_segment(pointer: JsonPointer) -> IdField {
+    pub(crate) fn last_segment(pointer: JsonPointer) -> IdField {
         IdField {
             pointer,
             extract: IdExtract::LastSegment,
         }
     }
 
-    /// The pointer the id text is read at.
-    pub fn pointer(&self) -> &JsonPointer {
-        &self.pointer
-    }
-
     /// The id of a listed entry, if it has one.
-    pub fn read(&self, entry: &Value) -> Option<String> {
+    pub(crate) fn read(&self, entry: &Value) -> Option<String> {
         let text = match self.pointer.get(entry)? {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),

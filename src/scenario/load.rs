@@ -14,14 +14,17 @@ use crate::scenario::{CheckOptions, Scenario, ScenarioError};
 /// Loads every scenario the paths name: a file must end in `.toml`; a directory means all its
 /// `*.toml` files (not recursive), in name order. Each check's options are left to the checks
 /// (`crate::checks::load` validates them too).
-pub fn load_paths(paths: &[PathBuf], env: &EnvSnapshot) -> Result<Vec<Scenario>, ScenarioError> {
+pub(crate) fn load_paths(
+    paths: &[PathBuf],
+    env: &EnvSnapshot,
+) -> Result<Vec<Scenario>, ScenarioError> {
     load_paths_with(paths, env, |_| Ok(()))
 }
 
 /// [`load_paths`], with `check` validating what the scenario layer leaves to others (each
 /// check's options: `crate::checks::load`) file by file, so the error reported is the first
 /// file's.
-pub fn load_paths_with(
+pub(crate) fn load_paths_with(
     paths: &[PathBuf],
     env: &EnvSnapshot,
     check: impl Fn(&Scenario) -> Result<(), ScenarioError>,
@@ -38,7 +41,11 @@ pub fn load_paths_with(
 }
 
 /// Parses and validates one scenario file's text; `path` is used in messages.
-pub fn load_str(path: &Path, text: &str, env: &EnvSnapshot) -> Result<Scenario, ScenarioError> {
+pub(crate) fn load_str(
+    path: &Path,
+    text: &str,
+    env: &EnvSnapshot,
+) -> Result<Scenario, ScenarioError> {
     let toml_error = |err| ScenarioError::toml(path, text, &err);
     let root = DeTable::parse(text).map_err(toml_error)?;
     let check_options = CheckOptions::of_file(path, text, root.get_ref());

@@ -1,22 +1,22 @@
 //! Scenarios: the validated, ready-to-run form of scenario files (the runner's only input about
 //! the API), and the loading that turns TOML text into it with file:line:col errors.
 
-pub mod auth;
-pub mod check_options;
+pub(crate) mod auth;
+pub(crate) mod check_options;
 mod convert;
-pub mod drawn;
-pub mod error;
-pub mod generate;
-pub mod interpolate;
-pub mod listing;
-pub mod load;
-pub mod model;
-pub mod nesting;
-pub mod placeholder;
-pub mod pointer;
-pub mod representation;
-pub mod size;
-pub mod template;
+pub(crate) mod drawn;
+pub(crate) mod error;
+pub(crate) mod generate;
+pub(crate) mod interpolate;
+pub(crate) mod listing;
+pub(crate) mod load;
+pub(crate) mod model;
+pub(crate) mod nesting;
+pub(crate) mod placeholder;
+pub(crate) mod pointer;
+pub(crate) mod representation;
+pub(crate) mod size;
+pub(crate) mod template;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -27,32 +27,39 @@ use serde_json::Value;
 
 use crate::model::exchange::Method;
 use crate::model::redact::Scrubber;
-pub use check_options::{CheckOptions, OptionsTable};
-pub use error::ScenarioError;
-pub use listing::{IdField, Listing, ListingFormat, Pages};
-pub use load::{load_paths, load_paths_with, load_str};
-pub use nesting::Parent;
-pub use pointer::{IgnorePattern, JsonPointer};
-pub use representation::{Representation, RepresentationKind};
-pub use template::TemplateNode;
-pub use validate::{
+pub(crate) use check_options::{CheckOptions, OptionsTable};
+pub(crate) use error::ScenarioError;
+pub use listing::ListingFormat;
+pub use listing::Pages;
+pub(crate) use listing::{IdField, Listing};
+pub(crate) use load::{load_paths, load_paths_with, load_str};
+pub(crate) use nesting::Parent;
+pub use pointer::IgnorePattern;
+pub(crate) use pointer::JsonPointer;
+pub(crate) use representation::Representation;
+#[cfg(test)]
+pub(crate) use representation::RepresentationKind;
+pub(crate) use template::TemplateNode;
+pub(crate) use validate::{
     BAD_HEADER_VALUE, BaseUrlError, REDACTED, check_base_url, is_credential_name, is_header_name,
     is_header_value,
 };
 
 /// Default per-request timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default prefix of run-owned ids.
-pub const DEFAULT_ID_PREFIX: &str = "idf";
+pub(crate) const DEFAULT_ID_PREFIX: &str = "idf";
 
 /// One validated scenario file.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// The file it came from, as given by the user.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
+    /// `[target]`: where the API lives and how requests are decorated.
     pub target: Target,
+    /// `[resources.NAME]`, in file order.
     pub resources: Vec<Resource>,
-    pub scripts: Vec<Script>,
+    pub(crate) scripts: Vec<Script>,
 }
 
 /// Where the API lives and how every request is decorated.
@@ -61,31 +68,31 @@ pub struct Target {
     /// From the file; `--base-url` / `IDEMFUZZ_BASE_URL` override it. `None` means the user must
     /// supply one.
     pub base_url: Option<String>,
-    pub headers: Vec<TargetHeader>,
-    pub timeout: Duration,
-    pub id_prefix: String,
+    pub(crate) headers: Vec<TargetHeader>,
+    pub(crate) timeout: Duration,
+    pub(crate) id_prefix: String,
     /// `[target.auth]`: the Authorization header every request carries, if any.
-    pub auth: Option<auth::Auth>,
+    pub(crate) auth: Option<auth::Auth>,
     /// `max_body_bytes`: the largest body a template may produce, and a script step's body
     /// and headers may become once filled with captured values.
-    pub max_body_bytes: u64,
+    pub(crate) max_body_bytes: u64,
 }
 
 /// A default header; `secret` values never appear in any output.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetHeader {
-    pub name: String,
+pub(crate) struct TargetHeader {
+    pub(crate) name: String,
     /// The value sent on the wire.
-    pub value: String,
+    pub(crate) value: String,
     /// The value shown in reports and curl reproductions: the file's text with `${VAR}`
     /// uninterpolated when it came from the environment, `<redacted>` for a literal secret,
     /// the value itself otherwise.
-    pub shown: String,
+    pub(crate) shown: String,
     /// True when the value came from the environment or the header name is a credential
     /// (Authorization, Cookie, anything with "token", "key", "secret" or "auth" in its name).
-    pub secret: bool,
+    pub(crate) secret: bool,
     /// True when the value came from the environment (`shown` then holds the `${VAR}`s).
-    pub from_env: bool,
+    pub(crate) from_env: bool,
 }
 
 impl TargetHeader {
@@ -93,7 +100,7 @@ impl TargetHeader {
     /// the value came from the environment or the name is a credential's; shown as written
     /// (`Bearer ${API_TOKEN}`), as `<redacted>` for a literal secret, or as it is otherwise.
     /// The one rule for `[target.headers]` and `-H NAME:VALUE`.
-    pub fn new(name: String, value: interpolate::Interpolated) -> TargetHeader {
+    pub(crate) fn new(name: String, value: interpolate::Interpolated) -> TargetHeader {
         let secret = value.used_env || is_credential_name(&name);
         let shown = if value.used_env {
             value.shown
@@ -115,7 +122,7 @@ impl TargetHeader {
 impl Scenario {
     /// The environment variables the file's `[target.headers]` and `[target.auth]` read, by
     /// name (what `run` needs set; `check` reports them).
-    pub fn variables(&self) -> std::collections::BTreeSet<String> {
+    pub(crate) fn variables(&self) -> std::collections::BTreeSet<String> {
         let headers = self
             .target
             .headers
@@ -137,7 +144,7 @@ impl Scenario {
 
 impl Scrubber {
     /// A scrubber for the secret headers of a target.
-    pub fn for_headers(headers: &[TargetHeader]) -> Scrubber {
+    pub(crate) fn for_headers(headers: &[TargetHeader]) -> Scrubber {
         let mut scrubber = Scrubber::default();
         for header in headers.iter().filter(|h| h.secret) {
             scrubber.add(&header.value, &header.shown);
@@ -167,11 +174,13 @@ pub enum PostId {
 /// A resource the built-in checks exercise.
 #[derive(Debug, Clone)]
 pub struct Resource {
+    /// The `NAME` of `[resources.NAME]`.
     pub name: String,
     /// Collection path, e.g. `/things`.
     pub collection: String,
     /// Item path template containing `{id}`.
     pub item: String,
+    /// How the checks create an item (POST to the collection, or PUT to a fresh id).
     pub create: CreateMode,
     /// `Some` when the collection accepts POST.
     pub post_id: Option<PostId>,
@@ -181,52 +190,55 @@ pub struct Resource {
     /// collection).
     pub listing: Listing,
     /// Methods the item supports.
-    pub methods: BTreeSet<Method>,
+    pub(crate) methods: BTreeSet<Method>,
     /// How bodies are sent (JSON by default).
-    pub representation: Representation,
+    pub(crate) representation: Representation,
     /// Statuses accepted for a PUT that creates: `[201]` (RFC 9110 §9.3.4), or what the
     /// scenario declares for an API known to deviate (S3 answers 200).
-    pub put_create_statuses: Vec<u16>,
+    pub(crate) put_create_statuses: Vec<u16>,
+    /// The body template the checks generate bodies from.
     pub body: TemplateNode,
     /// Top-level members a partial body keeps.
     pub required: Vec<String>,
+    /// Members left out of every state comparison.
     pub ignore: Vec<IgnorePattern>,
-    pub detect_volatile: bool,
+    pub(crate) detect_volatile: bool,
     /// Times in members the client does not send are write metadata, masked in comparisons
     /// (`write_metadata`, default true; see `crate::snapshot::write_time`).
-    pub write_metadata: bool,
+    pub(crate) write_metadata: bool,
+    /// Idempotency-Key support of the collection's POST, when declared.
     pub idempotency_key: Option<IdempotencyKey>,
     /// The patch format PATCH takes, when the scenario declares one.
     pub patch: Option<crate::model::fuzz::ops::PatchFormat>,
     /// The `[resources.NAME.checks.CHECK]` tables, each read by its check.
     pub checks: CheckOptions,
     /// Clients the concurrency checks (`concurrent-put`, `concurrent-post-key`) run at once.
-    pub concurrent_clients: u32,
+    pub(crate) concurrent_clients: u32,
     /// Conditional-request support.
     pub conditional: Conditional,
     /// `Some` when the resource supports POST-PUT creation.
-    pub post_put: Option<PostPut>,
+    pub(crate) post_put: Option<PostPut>,
     /// `Some` when every write must carry a version token from the latest read (CouchDB
     /// `_rev`).
-    pub version: Option<VersionToken>,
+    pub(crate) version: Option<VersionToken>,
     /// `Some` for a nested resource: the resource each case creates first, whose id fills
     /// the `{NAME}` segment of `collection`, `item` and the listing's path.
-    pub parent: Option<Box<Parent>>,
+    pub(crate) parent: Option<Box<Parent>>,
 }
 
 /// A version token in the body: read from every GET (or a write's answer) of an item, copied
 /// into every write to it (the body member for PUT and PATCH, `If-Match` for DELETE). A write
 /// with a stale token must fail (409 or 412), like a stale `If-Match` (RFC 9110 §13.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionToken {
+pub(crate) struct VersionToken {
     /// Where the token is in the resource's representation (and goes in a PUT body).
-    pub member: JsonPointer,
+    pub(crate) member: JsonPointer,
     /// Where a write's 2xx answer carries the new token, when it does.
-    pub answer: Option<JsonPointer>,
+    pub(crate) answer: Option<JsonPointer>,
 }
 
 /// Default of `concurrent_clients`.
-pub const DEFAULT_CONCURRENT_CLIENTS: u32 = 8;
+pub(crate) const DEFAULT_CONCURRENT_CLIENTS: u32 = 8;
 
 /// Conditional-request support of a resource (RFC 9110 §13, RFC 6585 §3).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -240,13 +252,13 @@ pub struct Conditional {
 /// POST-PUT creation: an empty POST to the collection creates an empty item (no domain side
 /// effect), and a PUT to it fills it; the PUT can be retried safely.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PostPut {
-    pub empty_body: EmptyBody,
+pub(crate) struct PostPut {
+    pub(crate) empty_body: EmptyBody,
 }
 
 /// What the empty POST of POST-PUT creation sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmptyBody {
+pub(crate) enum EmptyBody {
     /// No content at all.
     None,
     /// `{}` as `application/json`.
@@ -255,12 +267,12 @@ pub enum EmptyBody {
 
 impl Resource {
     /// The item path for an id, encoded as one path segment.
-    pub fn item_path(&self, id: &str) -> String {
+    pub(crate) fn item_path(&self, id: &str) -> String {
         crate::http::wire_url::item_path(&self.item, id)
     }
 
     /// True when the scenario declares that the collection cannot be listed.
-    pub fn unlistable(&self) -> bool {
+    pub(crate) fn unlistable(&self) -> bool {
         self.listing.is_none()
     }
 
@@ -273,21 +285,22 @@ impl Resource {
 /// Idempotency-Key support of a collection's POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
+    /// The header's name (e.g. `Idempotency-Key`).
     pub header: String,
     /// Accepted statuses for the same key with another body; empty means 422 (another 4xx is a
     /// warning).
     pub mismatch_statuses: Vec<u16>,
     /// Accepted statuses for a request whose key is still in flight (default 409).
-    pub in_flight_statuses: Vec<u16>,
+    pub(crate) in_flight_statuses: Vec<u16>,
     /// Whether an error answer is replayed to a retry too (default true).
-    pub replays_errors: bool,
+    pub(crate) replays_errors: bool,
     /// How long the API keeps a key, when declared.
-    pub expires_after: Option<Duration>,
+    pub(crate) expires_after: Option<Duration>,
 }
 
 impl IdempotencyKey {
     /// Support under `header`, with the draft's expectations.
-    pub fn new(header: impl Into<String>) -> IdempotencyKey {
+    pub(crate) fn new(header: impl Into<String>) -> IdempotencyKey {
         IdempotencyKey {
             header: header.into(),
             mismatch_statuses: Vec::new(),
@@ -300,44 +313,44 @@ impl IdempotencyKey {
 
 /// A validated hand-written script.
 #[derive(Debug, Clone)]
-pub struct Script {
-    pub name: String,
+pub(crate) struct Script {
+    pub(crate) name: String,
     /// Index into [`Scenario::resources`].
-    pub resource: usize,
-    pub steps: Vec<Step>,
+    pub(crate) resource: usize,
+    pub(crate) steps: Vec<Step>,
     /// Pairs of step indexes (0-based) whose item snapshots must be equal.
-    pub same_state: Vec<(usize, usize)>,
+    pub(crate) same_state: Vec<(usize, usize)>,
 }
 
 /// One step of a script.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     /// The name given in the file, or `step N`.
-    pub name: String,
-    pub method: Method,
+    pub(crate) name: String,
+    pub(crate) method: Method,
     /// Path with `{id}` and `{capture}` placeholders.
-    pub path: String,
-    pub headers: Vec<(String, String)>,
+    pub(crate) path: String,
+    pub(crate) headers: Vec<(String, String)>,
     /// JSON body with `"{capture}"` placeholders still in it.
-    pub body: Option<Value>,
-    pub repeat: u32,
-    pub expect: Expect,
-    pub capture: Vec<(String, Capture)>,
+    pub(crate) body: Option<Value>,
+    pub(crate) repeat: u32,
+    pub(crate) expect: Expect,
+    pub(crate) capture: Vec<(String, Capture)>,
 }
 
 /// Per-step expectations.
 #[derive(Debug, Clone, Default)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// Empty means any status.
-    pub status: Vec<u16>,
+    pub(crate) status: Vec<u16>,
     /// Lower-case header names that must be present.
-    pub headers: Vec<String>,
-    pub json: Vec<(JsonPointer, Value)>,
+    pub(crate) headers: Vec<String>,
+    pub(crate) json: Vec<(JsonPointer, Value)>,
 }
 
 /// Where a captured value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Capture {
+pub(crate) enum Capture {
     Header(String),
     Pointer(JsonPointer),
 }

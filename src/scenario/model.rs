@@ -15,182 +15,188 @@ use crate::scenario::template::TemplateNode;
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScenarioDoc {
+pub(crate) struct ScenarioDoc {
     /// Where the API lives and how to talk to it.
     #[serde(default)]
-    pub target: TargetDoc,
+    pub(crate) target: TargetDoc,
     /// Resources the built-in checks exercise, by name.
     #[serde(default)]
-    pub resources: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
+    pub(crate) resources: BTreeMap<Spanned<String>, Spanned<ResourceDoc>>,
     /// Hand-written step-by-step scenarios.
     #[serde(default)]
-    pub scripts: Vec<Spanned<ScriptDoc>>,
+    pub(crate) scripts: Vec<Spanned<ScriptDoc>>,
 }
 
 /// `[target]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TargetDoc {
+pub(crate) struct TargetDoc {
     /// Base URL, e.g. `https://staging.example.com/api`; `--base-url` overrides it.
-    pub base_url: Option<Spanned<String>>,
+    pub(crate) base_url: Option<Spanned<String>>,
     /// Headers sent with every request; values may use `${ENV_VAR}`.
     #[serde(default)]
-    pub headers: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub(crate) headers: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Per-request timeout, e.g. `"10s"` or `"500ms"`.
-    pub timeout: Option<Spanned<String>>,
+    pub(crate) timeout: Option<Spanned<String>>,
     /// Prefix of every id idemfuzz creates (a run-unique suffix is appended).
-    pub id_prefix: Option<Spanned<String>>,
+    pub(crate) id_prefix: Option<Spanned<String>>,
     /// `[target.auth]`: how requests authenticate.
-    pub auth: Option<Spanned<AuthDoc>>,
+    pub(crate) auth: Option<Spanned<AuthDoc>>,
     /// The largest body a resource's template may produce, in bytes (default 1 MiB).
-    pub max_body_bytes: Option<Spanned<i64>>,
+    pub(crate) max_body_bytes: Option<Spanned<i64>>,
 }
 
 /// `[resources.NAME]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ResourceDoc {
+pub(crate) struct ResourceDoc {
     /// Collection path, e.g. `/things`.
-    pub collection: Spanned<String>,
+    pub(crate) collection: Spanned<String>,
     /// Item path template containing `{id}`, e.g. `/things/{id}`.
-    pub item: Spanned<String>,
+    pub(crate) item: Spanned<String>,
     /// How checks create a fresh resource: `"put"` (client-chosen id) or `"post"`.
     #[serde(default)]
-    pub create: Option<Spanned<String>>,
+    pub(crate) create: Option<Spanned<String>>,
     /// Where the id of a POST-created resource is found: `"location"` or a JSON pointer.
     /// Setting it declares that the collection accepts POST.
-    pub post_id: Option<Spanned<String>>,
+    pub(crate) post_id: Option<Spanned<String>>,
     /// JSON pointer of the id inside an item representation (used to filter collections).
-    pub id_field: Option<Spanned<String>>,
+    pub(crate) id_field: Option<Spanned<String>>,
     /// JSON pointer of the array of items inside a collection response (`""` = the root).
-    pub items: Option<Spanned<String>>,
+    pub(crate) items: Option<Spanned<String>>,
     /// Methods the item supports; default derived from `create` and `post_id`.
-    pub methods: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(crate) methods: Option<Spanned<Vec<Spanned<String>>>>,
     /// Body template for PUT and POST.
-    pub body: Spanned<TemplateNode>,
+    pub(crate) body: Spanned<TemplateNode>,
     /// The media type of bodies: `"json"` (default), `"text"`, `"bytes"`, `"form"` or
     /// `"template"`.
-    pub representation: Option<Spanned<String>>,
+    pub(crate) representation: Option<Spanned<String>>,
     /// The one `Content-Type` sent with bodies (default: the representation's).
-    pub content_type: Option<Spanned<String>>,
+    pub(crate) content_type: Option<Spanned<String>>,
     /// The text of a `template` representation, with `{slot}` placeholders.
-    pub template: Option<Spanned<String>>,
+    pub(crate) template: Option<Spanned<String>>,
     /// Statuses accepted for a PUT that creates (default 201, as RFC 9110 §9.3.4 requires).
-    pub put_create_statuses: Option<Spanned<StatusesDoc>>,
+    pub(crate) put_create_statuses: Option<Spanned<StatusesDoc>>,
     /// Top-level fields a partial body keeps; every other field is optional.
     #[serde(default)]
-    pub required: Vec<Spanned<String>>,
+    pub(crate) required: Vec<Spanned<String>>,
     /// JSON pointers (with `*` wildcards) of server-managed fields excluded from comparisons.
     #[serde(default)]
-    pub ignore: Vec<Spanned<String>>,
+    pub(crate) ignore: Vec<Spanned<String>>,
     /// Whether volatile fields are detected by two GETs with no write between (default true).
-    pub detect_volatile: Option<bool>,
+    pub(crate) detect_volatile: Option<bool>,
     /// Whether times in members the client does not send are write metadata, ignored in
     /// comparisons (default true).
-    pub write_metadata: Option<bool>,
+    pub(crate) write_metadata: Option<bool>,
     /// Idempotency-Key support of the collection's POST.
-    pub idempotency_key: Option<Spanned<IdempotencyKeyDoc>>,
+    pub(crate) idempotency_key: Option<Spanned<IdempotencyKeyDoc>>,
     /// The patch format the item accepts with PATCH: `"merge"` (RFC 7396) or `"json-patch"`
     /// (RFC 6902). Declaring it adds PATCH to the default methods.
-    pub patch: Option<Spanned<String>>,
-    /// Per-check options; a check not named runs with its defaults.
+    pub(crate) patch: Option<Spanned<String>>,
+    /// Per-check options; a check not named runs with its defaults. Declared so that
+    /// `deny_unknown_fields` accepts the tables; [`crate::scenario::CheckOptions`] reads them
+    /// from the file's TOML.
     #[serde(default)]
-    pub checks: ChecksDoc,
+    #[expect(
+        dead_code,
+        reason = "deserialized to accept and check the tables, read elsewhere"
+    )]
+    pub(crate) checks: ChecksDoc,
     /// How many clients the concurrency checks run at once (default 8).
-    pub concurrent_clients: Option<Spanned<i64>>,
+    pub(crate) concurrent_clients: Option<Spanned<i64>>,
     /// Whether item GETs carry ETags and writes honour `If-Match` / `If-None-Match`
     /// (default false: the conditional-request checks are skipped).
-    pub etags: Option<Spanned<bool>>,
+    pub(crate) etags: Option<Spanned<bool>>,
     /// Whether every PUT must be conditional: an unconditional PUT is answered 428 (default
     /// false). Needs `etags = true`.
-    pub preconditions_required: Option<Spanned<bool>>,
+    pub(crate) preconditions_required: Option<Spanned<bool>>,
     /// POST-PUT creation: an empty POST creates an empty item, which a PUT then fills.
-    pub post_put: Option<Spanned<PostPutDoc>>,
+    pub(crate) post_put: Option<Spanned<PostPutDoc>>,
     /// How the collection is listed (path, format, ids, pages); default: a JSON listing of the
     /// collection path, as `items` and `id_field` say.
-    pub listing: Option<Spanned<ListingDoc>>,
+    pub(crate) listing: Option<Spanned<ListingDoc>>,
     /// A version token in the body (CouchDB `_rev`) that every write copies from the latest
     /// read or write answer.
-    pub version: Option<Spanned<VersionDoc>>,
+    pub(crate) version: Option<Spanned<VersionDoc>>,
 }
 
 /// `[resources.NAME.version]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VersionDoc {
+pub(crate) struct VersionDoc {
     /// JSON pointer of the token in the resource's representation, e.g. `/_rev`.
-    pub member: Spanned<String>,
+    pub(crate) member: Spanned<String>,
     /// JSON pointer of the new token in a write's 2xx answer, e.g. `/rev`.
-    pub answer: Option<Spanned<String>>,
+    pub(crate) answer: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.listing]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListingDoc {
+pub(crate) struct ListingDoc {
     /// The path of the listing request (default: the collection); may hold a fixed query.
-    pub path: Option<Spanned<String>>,
+    pub(crate) path: Option<Spanned<String>>,
     /// `"json"` (default), `"xml"`, `"propfind"` or `"none"`.
-    pub format: Option<Spanned<String>>,
+    pub(crate) format: Option<Spanned<String>>,
     /// Where the entries are: a JSON pointer (json) or an element path (xml).
-    pub items: Option<Spanned<String>>,
+    pub(crate) items: Option<Spanned<String>>,
     /// Where an entry's id is: a JSON pointer (json) or an element path (xml).
-    pub id: Option<Spanned<String>>,
+    pub(crate) id: Option<Spanned<String>>,
     /// A regex with a named group `id` that picks the id out of the text at `id`.
-    pub id_pattern: Option<Spanned<String>>,
+    pub(crate) id_pattern: Option<Spanned<String>>,
     /// How the next page is found.
-    pub next: Option<Spanned<NextDoc>>,
+    pub(crate) next: Option<Spanned<NextDoc>>,
     /// Most pages one listing reads (default 100).
-    pub max_pages: Option<Spanned<i64>>,
+    pub(crate) max_pages: Option<Spanned<i64>>,
     /// A query with `{id}` that makes the server list only that id, e.g. `"id={id}"`.
-    pub filter: Option<Spanned<String>>,
+    pub(crate) filter: Option<Spanned<String>>,
 }
 
 /// `listing.next`: exactly one way to the next page.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NextDoc {
+pub(crate) struct NextDoc {
     /// The relation of the `Link` field to follow, usually `"next"`.
-    pub link: Option<Spanned<String>>,
+    pub(crate) link: Option<Spanned<String>>,
     /// Where the next page's URL is in the document.
-    pub url: Option<Spanned<String>>,
+    pub(crate) url: Option<Spanned<String>>,
     /// Where the next page's token is in the document (with `param`).
-    pub token: Option<Spanned<String>>,
+    pub(crate) token: Option<Spanned<String>>,
     /// The query parameter a token or page number is sent in.
-    pub param: Option<Spanned<String>>,
+    pub(crate) param: Option<Spanned<String>>,
     /// The query parameter of the page number (2, 3, …).
-    pub page: Option<Spanned<String>>,
+    pub(crate) page: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.post_put]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PostPutDoc {
+pub(crate) struct PostPutDoc {
     /// What the empty POST sends: `"none"` (no body, the default) or `"{}"` (an empty JSON object).
-    pub empty_body: Option<Spanned<String>>,
+    pub(crate) empty_body: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.idempotency_key]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IdempotencyKeyDoc {
+pub(crate) struct IdempotencyKeyDoc {
     /// Header name, default `Idempotency-Key`.
-    pub header: Option<Spanned<String>>,
+    pub(crate) header: Option<Spanned<String>>,
     /// Statuses accepted for the same key with a different body (default: 422 per the draft;
     /// another 4xx is a warning).
-    pub mismatch_statuses: Option<Spanned<StatusesDoc>>,
+    pub(crate) mismatch_statuses: Option<Spanned<StatusesDoc>>,
     /// Statuses accepted for a request whose key is still in flight (default 409 per the draft).
-    pub in_flight_statuses: Option<Spanned<StatusesDoc>>,
+    pub(crate) in_flight_statuses: Option<Spanned<StatusesDoc>>,
     /// Whether an error answer is replayed too (default true per the draft).
-    pub replays_errors: Option<bool>,
+    pub(crate) replays_errors: Option<bool>,
     /// How long the API keeps a key, e.g. `"24h"` (default: not declared).
-    pub expires_after: Option<Spanned<String>>,
+    pub(crate) expires_after: Option<Spanned<String>>,
 }
 
 /// `[resources.NAME.checks]`: one table per check, by check name. Each check reads and
 /// validates its own table ([`crate::scenario::CheckOptions`]); here it is only a table.
 #[derive(Debug, Clone, Default)]
-pub struct ChecksDoc;
+pub(crate) struct ChecksDoc;
 
 impl<'de> Deserialize<'de> for ChecksDoc {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -219,7 +225,7 @@ impl<'de> Visitor<'de> for ChecksVisitor {
 /// Options of a check that has nothing to set but `enabled`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ToggleDoc {
+pub(crate) struct ToggleDoc {
     /// Read by [`crate::scenario::CheckOptions::enabled`]; here so that the key is accepted and
     /// type-checked.
     #[serde(rename = "enabled")]
@@ -229,72 +235,72 @@ pub struct ToggleDoc {
 /// `[[scripts]]`: a hand-written sequence.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScriptDoc {
-    pub name: Spanned<String>,
+pub(crate) struct ScriptDoc {
+    pub(crate) name: Spanned<String>,
     /// The resource whose fresh run-owned id `{id}` stands for, and whose ignore rules apply.
-    pub resource: Spanned<String>,
-    pub steps: Vec<Spanned<StepDoc>>,
+    pub(crate) resource: Spanned<String>,
+    pub(crate) steps: Vec<Spanned<StepDoc>>,
     /// State assertions over snapshots taken after named steps.
     #[serde(default)]
-    pub same_state: Vec<Spanned<SameStateDoc>>,
+    pub(crate) same_state: Vec<Spanned<SameStateDoc>>,
 }
 
 /// `[[scripts.steps]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StepDoc {
+pub(crate) struct StepDoc {
     /// A name other steps and assertions refer to.
-    pub name: Option<Spanned<String>>,
-    pub method: Spanned<String>,
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) method: Spanned<String>,
     /// Path with `{id}` and `{capture}` placeholders.
-    pub path: Spanned<String>,
+    pub(crate) path: Spanned<String>,
     #[serde(default)]
-    pub headers: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub(crate) headers: BTreeMap<Spanned<String>, Spanned<String>>,
     /// JSON body; string values `"{capture}"` / `"{capture+1}"` are replaced by captured values.
-    pub body: Option<Spanned<toml::Value>>,
+    pub(crate) body: Option<Spanned<toml::Value>>,
     /// Send the same request this many times (default 1); expectations apply to every send.
-    pub repeat: Option<Spanned<i64>>,
+    pub(crate) repeat: Option<Spanned<i64>>,
     #[serde(default)]
-    pub expect: ExpectDoc,
+    pub(crate) expect: ExpectDoc,
     /// Values captured from the (last) response, by name.
     #[serde(default)]
-    pub capture: BTreeMap<Spanned<String>, Spanned<CaptureDoc>>,
+    pub(crate) capture: BTreeMap<Spanned<String>, Spanned<CaptureDoc>>,
 }
 
 /// `expect = { ... }` of a step.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExpectDoc {
+pub(crate) struct ExpectDoc {
     /// Accepted statuses: one status or an array.
-    pub status: Option<Spanned<StatusesDoc>>,
+    pub(crate) status: Option<Spanned<StatusesDoc>>,
     /// Header names that must be present.
     #[serde(default)]
-    pub headers: Vec<Spanned<String>>,
+    pub(crate) headers: Vec<Spanned<String>>,
     /// JSON pointer → value the response body must have there.
     #[serde(default)]
-    pub json: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    pub(crate) json: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 /// `capture.NAME = { header = "etag" }` or `{ pointer = "/n" }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CaptureDoc {
-    pub header: Option<Spanned<String>>,
-    pub pointer: Option<Spanned<String>>,
+pub(crate) struct CaptureDoc {
+    pub(crate) header: Option<Spanned<String>>,
+    pub(crate) pointer: Option<Spanned<String>>,
 }
 
 /// `[[scripts.same_state]]`: the item after step `a` equals the item after step `b`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SameStateDoc {
+pub(crate) struct SameStateDoc {
     /// Two step references: a step name, a 1-based index, or `"last"`.
-    pub after: [Spanned<StepRefDoc>; 2],
+    pub(crate) after: [Spanned<StepRefDoc>; 2],
 }
 
 /// A list of HTTP statuses, written as one integer or an array of integers. Range checks happen
 /// in validation, so an out-of-range status gets a clear message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusesDoc(pub Vec<i64>);
+pub(crate) struct StatusesDoc(pub Vec<i64>);
 
 impl<'de> Deserialize<'de> for StatusesDoc {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -326,7 +332,7 @@ impl<'de> Visitor<'de> for StatusesVisitor {
 
 /// A reference to a script step: its name, its 1-based position, or `"last"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepRefDoc {
+pub(crate) enum StepRefDoc {
     Name(String),
     Index(i64),
 }
@@ -358,19 +364,19 @@ impl<'de> Visitor<'de> for StepRefVisitor {
 /// `[target.auth]`: exactly one of the keys.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AuthDoc {
+pub(crate) struct AuthDoc {
     /// A bearer token, usually `"${API_TOKEN}"`.
-    pub bearer: Option<Spanned<String>>,
+    pub(crate) bearer: Option<Spanned<String>>,
     /// Basic credentials.
-    pub basic: Option<Spanned<BasicDoc>>,
+    pub(crate) basic: Option<Spanned<BasicDoc>>,
     /// A shell command whose standard output is the bearer token.
-    pub command: Option<Spanned<String>>,
+    pub(crate) command: Option<Spanned<String>>,
 }
 
 /// `basic = { user = "...", password = "..." }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BasicDoc {
-    pub user: Spanned<String>,
-    pub password: Spanned<String>,
+pub(crate) struct BasicDoc {
+    pub(crate) user: Spanned<String>,
+    pub(crate) password: Spanned<String>,
 }

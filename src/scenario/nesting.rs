@@ -8,16 +8,16 @@ use crate::scenario::Resource;
 
 /// The resource each case of a nested resource creates first.
 #[derive(Debug, Clone)]
-pub struct Parent {
+pub(crate) struct Parent {
     /// The placeholder in the child's paths, e.g. `{customers}`.
-    pub placeholder: String,
+    pub(crate) placeholder: String,
     /// The declared parent resource (never itself nested).
-    pub resource: Resource,
+    pub(crate) resource: Resource,
 }
 
 impl Parent {
     /// The parent of the resource named `name`, written `{name}` in the child's paths.
-    pub fn new(resource: Resource) -> Parent {
+    pub(crate) fn new(resource: Resource) -> Parent {
         Parent {
             placeholder: placeholder(&resource.name),
             resource,
@@ -26,12 +26,12 @@ impl Parent {
 }
 
 /// `{name}`: how a child's paths name a parent resource.
-pub fn placeholder(name: &str) -> String {
+pub(crate) fn placeholder(name: &str) -> String {
     format!("{{{name}}}")
 }
 
 /// The names of the whole segments `{NAME}` of a path (before its query) other than `{id}`.
-pub fn parent_segments(path: &str) -> Vec<&str> {
+pub(crate) fn parent_segments(path: &str) -> Vec<&str> {
     let path = path.split('?').next().unwrap_or(path);
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
@@ -42,13 +42,13 @@ pub fn parent_segments(path: &str) -> Vec<&str> {
 impl Resource {
     /// The resource as one case sees it: its paths with the parent's placeholder filled by
     /// `parent_id` (encoded as one segment), and no parent left to create.
-    pub fn under(&self, parent_id: &str) -> Resource {
+    pub(crate) fn under(&self, parent_id: &str) -> Resource {
         self.under_segment(&encode_segment(parent_id))
     }
 
     /// The resource with the parent's placeholder filled by `segment`, a path segment as it is
     /// on the wire (already encoded).
-    pub fn under_segment(&self, segment: &str) -> Resource {
+    pub(crate) fn under_segment(&self, segment: &str) -> Resource {
         let Some(parent) = &self.parent else {
             return self.clone();
         };
@@ -68,7 +68,7 @@ const SEGMENT_PROBE: &str = "idemfuzz~parent~segment";
 /// The parent's segment in `url` (a collection or item URL of a nested `resource` under some
 /// parent), read where `to_url` puts it in the URL of the resource's collection; `None` for a
 /// resource that is not nested.
-pub fn parent_segment_in<'u>(
+pub(crate) fn parent_segment_in<'u>(
     resource: &Resource,
     url: &'u str,
     to_url: impl Fn(&Resource) -> String,

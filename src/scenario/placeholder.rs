@@ -12,18 +12,18 @@ use std::ops::Range;
 use serde_json::{Number, Value};
 
 /// The placeholder every script may use: the run-owned id of the script's resource.
-pub const ID: &str = "id";
+pub(crate) const ID: &str = "id";
 
 /// One `{name}` / `{name+K}` / `{name-K}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placeholder {
-    pub name: String,
+pub(crate) struct Placeholder {
+    pub(crate) name: String,
     /// `K`, 0 for a plain `{name}`.
-    pub offset: i64,
+    pub(crate) offset: i64,
 }
 
 /// Every placeholder in `text`, with its byte range, in order.
-pub fn find(text: &str) -> Vec<(Range<usize>, Placeholder)> {
+pub(crate) fn find(text: &str) -> Vec<(Range<usize>, Placeholder)> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(open) = text[from..].find('{').map(|i| from + i) {
@@ -42,7 +42,7 @@ pub fn find(text: &str) -> Vec<(Range<usize>, Placeholder)> {
 }
 
 /// The placeholder when `text` is exactly one, e.g. `"{n+1}"`.
-pub fn whole(text: &str) -> Option<Placeholder> {
+pub(crate) fn whole(text: &str) -> Option<Placeholder> {
     match find(text).as_slice() {
         [(range, placeholder)] if *range == (0..text.len()) => Some(placeholder.clone()),
         _ => None,
@@ -51,7 +51,7 @@ pub fn whole(text: &str) -> Option<Placeholder> {
 
 /// Why a placeholder has no value to stand for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlaceholderError {
+pub(crate) enum PlaceholderError {
     #[error("`{{{name}}}` has no value")]
     NoValue { name: String },
     /// `{name+1}` on a value that is not a number; `value` is its text.
@@ -64,7 +64,7 @@ pub enum PlaceholderError {
 }
 
 /// Replaces every placeholder in `text` by its value's text.
-pub fn substitute_text(
+pub(crate) fn substitute_text(
     text: &str,
     vars: &BTreeMap<String, Value>,
 ) -> Result<String, PlaceholderError> {
@@ -83,13 +83,13 @@ pub fn substitute_text(
 /// computed without building it: a step that repeats a large captured value thousands of
 /// times must be refused before it exhausts memory. Placeholders without a value count as
 /// nothing.
-pub fn filled_body_len(body: &Value, vars: &BTreeMap<String, Value>) -> usize {
+pub(crate) fn filled_body_len(body: &Value, vars: &BTreeMap<String, Value>) -> usize {
     body_len(body, &value_lens(vars))
 }
 
 /// An upper bound of the bytes `text` becomes with its placeholders replaced (see
 /// [`filled_body_len`]).
-pub fn filled_text_len(text: &str, vars: &BTreeMap<String, Value>) -> usize {
+pub(crate) fn filled_text_len(text: &str, vars: &BTreeMap<String, Value>) -> usize {
     text_len(text, &value_lens(vars))
 }
 
@@ -124,7 +124,7 @@ fn body_len(body: &Value, lens: &BTreeMap<&str, usize>) -> usize {
 }
 
 /// Replaces placeholders in every string of a JSON body (object keys are left alone).
-pub fn substitute_body(
+pub(crate) fn substitute_body(
     body: &Value,
     vars: &BTreeMap<String, Value>,
 ) -> Result<Value, PlaceholderError> {
@@ -149,7 +149,7 @@ pub fn substitute_body(
 }
 
 /// Every placeholder used in the strings of a JSON body.
-pub fn find_in_body(body: &Value) -> Vec<Placeholder> {
+pub(crate) fn find_in_body(body: &Value) -> Vec<Placeholder> {
     match body {
         Value::String(text) => find(text).into_iter().map(|(_, p)| p).collect(),
         Value::Array(items) => items.iter().flat_map(find_in_body).collect(),
@@ -159,7 +159,7 @@ pub fn find_in_body(body: &Value) -> Vec<Placeholder> {
 }
 
 /// The value a placeholder stands for.
-pub fn resolve(
+pub(crate) fn resolve(
     placeholder: &Placeholder,
     vars: &BTreeMap<String, Value>,
 ) -> Result<Value, PlaceholderError> {
@@ -199,7 +199,7 @@ fn add(value: &Value, offset: i64) -> Option<Value> {
 }
 
 /// A value as text: strings as they are, anything else as compact JSON.
-pub fn as_text(value: &Value) -> String {
+pub(crate) fn as_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -230,7 +230,7 @@ fn parse_inner(inner: &str) -> Option<Placeholder> {
 }
 
 /// A placeholder or capture name: ASCII letters, digits and `_`, not starting with a digit.
-pub fn is_name(name: &str) -> bool {
+pub(crate) fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

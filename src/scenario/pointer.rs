@@ -16,54 +16,40 @@ pub struct JsonPointer(Vec<String>);
 
 impl JsonPointer {
     /// The pointer to the whole document (`""`).
-    pub fn root() -> JsonPointer {
+    pub(crate) fn root() -> JsonPointer {
         JsonPointer(Vec::new())
     }
 
     /// Parses RFC 6901 text: `""` is the root, anything else starts with `/`; `~1` stands for
     /// `/` and `~0` for `~` inside a token.
-    pub fn parse(text: &str) -> Result<JsonPointer, PointerError> {
+    pub(crate) fn parse(text: &str) -> Result<JsonPointer, PointerError> {
         split_tokens(text).map(JsonPointer)
     }
 
     /// Builds a pointer from unescaped tokens.
-    pub fn from_tokens<S: Into<String>>(tokens: impl IntoIterator<Item = S>) -> JsonPointer {
+    pub(crate) fn from_tokens<S: Into<String>>(tokens: impl IntoIterator<Item = S>) -> JsonPointer {
         JsonPointer(tokens.into_iter().map(Into::into).collect())
     }
 
     /// True for the pointer to the whole document.
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The unescaped reference tokens.
-    pub fn tokens(&self) -> &[String] {
+    pub(crate) fn tokens(&self) -> &[String] {
         &self.0
     }
 
-    /// This pointer extended by one token.
-    pub fn child(&self, token: impl Into<String>) -> JsonPointer {
-        let mut tokens = self.0.clone();
-        tokens.push(token.into());
-        JsonPointer(tokens)
-    }
-
     /// The value the pointer refers to, if any.
-    pub fn get<'a>(&self, value: &'a Value) -> Option<&'a Value> {
+    pub(crate) fn get<'a>(&self, value: &'a Value) -> Option<&'a Value> {
         self.0
             .iter()
             .try_fold(value, |current, token| step(current, token))
     }
 
-    /// The value the pointer refers to, mutably.
-    pub fn get_mut<'a>(&self, value: &'a mut Value) -> Option<&'a mut Value> {
-        self.0
-            .iter()
-            .try_fold(value, |current, token| step_mut(current, token))
-    }
-
     /// Removes the referenced member or element; `None` when it does not exist (or for the root).
-    pub fn remove(&self, value: &mut Value) -> Option<Value> {
+    pub(crate) fn remove(&self, value: &mut Value) -> Option<Value> {
         let (last, parent) = self.0.split_last()?;
         let parent = parent
             .iter()
@@ -137,16 +123,19 @@ impl IgnorePattern {
     }
 
     /// True when the pattern names exactly this concrete place.
-    pub fn matches(&self, concrete: &JsonPointer) -> bool {
+    #[cfg(test)]
+    pub(crate) fn matches(&self, concrete: &JsonPointer) -> bool {
         self.0.len() == concrete.0.len() && self.matches_prefix_of(concrete)
     }
 
     /// True when the pattern names this place or one of its ancestors (so a difference at
     /// `concrete` is inside an ignored field).
-    pub fn covers(&self, concrete: &JsonPointer) -> bool {
+    #[cfg(test)]
+    pub(crate) fn covers(&self, concrete: &JsonPointer) -> bool {
         self.0.len() <= concrete.0.len() && self.matches_prefix_of(concrete)
     }
 
+    #[cfg(test)]
     fn matches_prefix_of(&self, concrete: &JsonPointer) -> bool {
         self.0
             .iter()
@@ -155,7 +144,7 @@ impl IgnorePattern {
     }
 
     /// Every concrete place in `value` the pattern names, in document order.
-    pub fn find(&self, value: &Value) -> Vec<JsonPointer> {
+    pub(crate) fn find(&self, value: &Value) -> Vec<JsonPointer> {
         let mut found = Vec::new();
         collect_matches(value, &self.0, &mut JsonPointer::root(), &mut found);
         found
@@ -176,7 +165,7 @@ impl fmt::Display for IgnorePattern {
 
 /// Removes what every pattern matches in `value`, matching all patterns against the value as it
 /// was before any removal (array indexes are not shifted between matches).
-pub fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
+pub(crate) fn strip_all(patterns: &[IgnorePattern], value: &mut Value) {
     if patterns.is_empty() {
         return;
     }
@@ -329,7 +318,7 @@ fn write_tokens<'a>(
 }
 
 /// Ignore patterns for detected volatile pointers.
-pub fn patterns(pointers: &[String]) -> Vec<IgnorePattern> {
+pub(crate) fn patterns(pointers: &[String]) -> Vec<IgnorePattern> {
     pointers
         .iter()
         .filter_map(|p| IgnorePattern::parse(p).ok())

@@ -17,15 +17,15 @@ use crate::scenario::placeholder;
 
 /// How a resource's bodies are sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Representation {
-    pub kind: RepresentationKind,
+pub(crate) struct Representation {
+    pub(crate) kind: RepresentationKind,
     /// `content_type` as the scenario sets it; `None`: the kind's default.
-    pub content_type: Option<String>,
+    pub(crate) content_type: Option<String>,
 }
 
 /// The kinds of representation a scenario can declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RepresentationKind {
+pub(crate) enum RepresentationKind {
     Json,
     Text,
     Bytes,
@@ -42,7 +42,7 @@ impl Default for Representation {
 
 impl Representation {
     /// JSON bodies as `application/json` (what a scenario without `representation` means).
-    pub fn json() -> Representation {
+    pub(crate) fn json() -> Representation {
         Representation {
             kind: RepresentationKind::Json,
             content_type: None,
@@ -50,7 +50,7 @@ impl Representation {
     }
 
     /// The name written in scenario files.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self.kind {
             RepresentationKind::Json => "json",
             RepresentationKind::Text => "text",
@@ -61,13 +61,13 @@ impl Representation {
     }
 
     /// True for JSON bodies (the default).
-    pub fn is_json(&self) -> bool {
+    pub(crate) fn is_json(&self) -> bool {
         self.kind == RepresentationKind::Json
     }
 
     /// True when a body is a set of named members a partial body can leave out (JSON objects
     /// and form fields); text, bytes and templates are opaque.
-    pub fn has_members(&self) -> bool {
+    pub(crate) fn has_members(&self) -> bool {
         matches!(
             self.kind,
             RepresentationKind::Json | RepresentationKind::Form
@@ -75,7 +75,7 @@ impl Representation {
     }
 
     /// The default `Content-Type` of the kind (`template` has none: the scenario sets it).
-    pub fn default_content_type(&self) -> Option<&'static str> {
+    pub(crate) fn default_content_type(&self) -> Option<&'static str> {
         match self.kind {
             RepresentationKind::Json => Some("application/json"),
             RepresentationKind::Text => Some("text/plain; charset=utf-8"),
@@ -86,7 +86,7 @@ impl Representation {
     }
 
     /// The `Accept` a request of this resource sends when nothing else sets one.
-    pub fn accept(&self) -> &'static str {
+    pub(crate) fn accept(&self) -> &'static str {
         match self.kind {
             RepresentationKind::Json => "application/json",
             _ => "*/*",
@@ -94,7 +94,7 @@ impl Representation {
     }
 
     /// The bytes of a body.
-    pub fn encode(&self, body: &Value) -> Vec<u8> {
+    pub(crate) fn encode(&self, body: &Value) -> Vec<u8> {
         match (&self.kind, body) {
             (RepresentationKind::Text, Value::String(text)) => text.as_bytes().to_vec(),
             (RepresentationKind::Bytes, Value::String(text)) => byte_string(text),
@@ -123,7 +123,7 @@ impl Representation {
 
 /// The bytes a `bytes` body stands for: each character U+0000..U+00FF is one byte (anything
 /// above, which only a script's literal can hold, is sent as its UTF-8).
-pub fn byte_string(text: &str) -> Vec<u8> {
+pub(crate) fn byte_string(text: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(text.len());
     for c in text.chars() {
         match u8::try_from(u32::from(c)) {
@@ -176,7 +176,7 @@ fn fill(text: &str, slots: &serde_json::Map<String, Value>, xml: bool) -> String
 }
 
 /// `text` with XML's five special characters escaped.
-pub fn xml_escape(text: &str) -> String {
+pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

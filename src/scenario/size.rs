@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::scenario::template::{Charset, Generator, TemplateNode};
 
 /// Default bound on the largest body of a template (`[target] max_body_bytes`): 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// Bytes of the longest JSON text of a float (`-1.7976931348623157e308`), quotes excluded.
 const MAX_FLOAT_TEXT: u64 = 24;
@@ -16,7 +16,7 @@ const UUID_TEXT: u64 = 38;
 
 /// An upper bound of the size in bytes of any body the template produces, as compact JSON.
 /// Saturates instead of overflowing.
-pub fn largest_body(node: &TemplateNode) -> u64 {
+pub(crate) fn largest_body(node: &TemplateNode) -> u64 {
     match node {
         TemplateNode::Literal(value) => json_len(value),
         TemplateNode::Object(members) => enclosed(members.iter().map(|(name, member)| {

@@ -16,11 +16,11 @@ use serde_json::Value;
 use crate::scenario::convert::{json_float, json_type_name, toml_to_json};
 
 /// Longest string a `string` generator may produce.
-pub const MAX_STRING_LEN: usize = 10_000;
+pub(crate) const MAX_STRING_LEN: usize = 10_000;
 /// Longest array an `array` generator may produce.
-pub const MAX_ARRAY_LEN: usize = 1_000;
+pub(crate) const MAX_ARRAY_LEN: usize = 1_000;
 /// Longest body a `bytes` generator may produce.
-pub const MAX_BYTES_LEN: usize = 1024 * 1024;
+pub(crate) const MAX_BYTES_LEN: usize = 1024 * 1024;
 /// Default spread between `min_len` and `max_len` of bytes.
 const BYTES_LEN_SPREAD: usize = 255;
 /// Default spread between `min_len` and `max_len` of a string.
@@ -48,7 +48,7 @@ pub enum TemplateNode {
 
 impl TemplateNode {
     /// True when the template produces a JSON object.
-    pub fn is_object(&self) -> bool {
+    pub(crate) fn is_object(&self) -> bool {
         matches!(
             self,
             TemplateNode::Object(_) | TemplateNode::Literal(Value::Object(_))
@@ -65,7 +65,7 @@ impl TemplateNode {
     }
 
     /// The fixed value when the template is a literal.
-    pub fn as_literal(&self) -> Option<&Value> {
+    pub(crate) fn as_literal(&self) -> Option<&Value> {
         match self {
             TemplateNode::Literal(value) => Some(value),
             _ => None,

@@ -30,7 +30,7 @@ const MIN_SCRUBBED: usize = 6;
 
 /// Why a target's credentials could not be obtained. Never contains a secret or the command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     #[error("the token command of [target.auth] in {scenario} could not start: {reason}")]
     Spawn { scenario: String, reason: String },
     #[error(
@@ -49,7 +49,7 @@ pub enum AuthError {
 
 /// Why an authenticated send got no answer to judge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
+pub(crate) enum SendError {
     #[error(transparent)]
     Transport(#[from] TransportError),
     #[error(transparent)]
@@ -65,7 +65,7 @@ struct Token {
 
 /// The credentials of one target for one run.
 #[derive(Debug)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     auth: Auth,
     /// The scenario file, for messages.
     scenario: String,
@@ -82,7 +82,7 @@ pub struct Credentials {
 impl Credentials {
     /// Credentials for `auth`; a bearer token or basic credentials are ready at once, a token
     /// command runs on [`Credentials::ensure`].
-    pub fn new(auth: Auth, scenario: &str) -> Credentials {
+    pub(crate) fn new(auth: Auth, scenario: &str) -> Credentials {
         let shown = auth.shown();
         let credentials = Credentials {
             scenario: scenario.to_owned(),
@@ -99,17 +99,17 @@ impl Credentials {
     }
 
     /// The `Authorization` value as records show it (never the secret).
-    pub fn shown(&self) -> &str {
+    pub(crate) fn shown(&self) -> &str {
         &self.shown
     }
 
     /// True when a 401 can be answered by fetching a new token.
-    pub fn refreshable(&self) -> bool {
+    pub(crate) fn refreshable(&self) -> bool {
         matches!(self.auth, Auth::Command(_))
     }
 
     /// Makes sure a token is there: runs the token command if it has not run yet.
-    pub async fn ensure(&self) -> Result<(), AuthError> {
+    pub(crate) async fn ensure(&self) -> Result<(), AuthError> {
         if self.token().is_some() {
             return Ok(());
         }
@@ -117,7 +117,7 @@ impl Credentials {
     }
 
     /// Tells `scrubber` every secret used so far.
-    pub fn teach(&self, scrubber: &mut Scrubber) {
+    pub(crate) fn teach(&self, scrubber: &mut Scrubber) {
         let secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
         scrubber.merge(&secrets);
     }
@@ -240,14 +240,14 @@ async fn run_token_command(command: &str, scenario: &str) -> Result<String, Auth
 /// request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot test {base_url}: {source}")]
-pub struct PrepareError {
-    pub base_url: String,
+pub(crate) struct PrepareError {
+    pub(crate) base_url: String,
     #[source]
-    pub source: AuthError,
+    pub(crate) source: AuthError,
 }
 
 /// Obtains the token of every target before the first request (runs token commands).
-pub async fn prepare(
+pub(crate) async fn prepare(
     targets: impl IntoIterator<Item = &ResolvedTarget>,
     cancel: &CancellationToken,
 ) -> Result<(), PrepareError> {
@@ -267,12 +267,12 @@ pub async fn prepare(
 }
 
 /// True for answers that mean "your credentials were not accepted": 401, and 407 from a proxy.
-pub fn rejected(status: u16) -> bool {
+pub(crate) fn rejected(status: u16) -> bool {
     matches!(status, 401 | 407)
 }
 
 /// The one line that stops a run whose credentials were rejected mid-run.
-pub fn rejection(
+pub(crate) fn rejection(
     method: &str,
     url: &str,
     status: u16,
@@ -297,7 +297,7 @@ pub fn rejection(
 /// When the API answers 401 and the token comes from a command, the command runs again (once
 /// for all requests that got the same token) and the request is sent once more. The answer is
 /// returned whatever it is; a final 401 is for the caller to turn into "cannot test".
-pub async fn send(
+pub(crate) async fn send(
     transport: &dyn Transport,
     credentials: Option<&Credentials>,
     request: Cleared,
@@ -323,7 +323,7 @@ pub async fn send(
 /// `Authorization` header. Answers come back in request order. When the token comes from a
 /// command and some answers are 401, the command runs again (once) and those requests — which
 /// the API refused before doing anything — are sent together once more with the fresh token.
-pub async fn send_together(
+pub(crate) async fn send_together(
     transport: &dyn Transport,
     credentials: Option<&Credentials>,
     requests: Vec<Cleared>,
@@ -385,7 +385,7 @@ pub async fn send_together(
 
 /// Writes a request whose answer is never read (see [`Transport::send_unread`]), with the
 /// credentials' `Authorization` header. A 401 cannot be seen here: the answer is not read.
-pub async fn send_unread(
+pub(crate) async fn send_unread(
     transport: &dyn Transport,
     credentials: Option<&Credentials>,
     request: Cleared,

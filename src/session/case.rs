@@ -19,20 +19,18 @@ use crate::snapshot::ItemSnapshot;
 
 mod adopt;
 
-pub use adopt::{LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS, READ_BACK_PURPOSE};
-pub use lifetime::{FREE_CHECK_PURPOSE, GET_CREATED_PURPOSE, UNDO_GET_CREATION_PURPOSE};
-
 /// The purposes of the requests the session sends on its own (reading back what a POST
 /// created, listing the collection around a POST that cannot prove it or that may answer 200,
 /// checking a fresh id is free): a check's outline does not list them.
-pub const SESSION_PURPOSES: [&str; 7] = [
-    READ_BACK_PURPOSE,
-    PARENT_PURPOSE,
-    LISTED_BEFORE_PURPOSE,
-    LISTED_AFTER_PURPOSE,
-    FREE_CHECK_PURPOSE,
-    GET_CREATED_PURPOSE,
-    UNDO_GET_CREATION_PURPOSE,
+#[cfg(test)]
+pub(crate) const SESSION_PURPOSES: [&str; 7] = [
+    adopt::READ_BACK_PURPOSE,
+    nest::PARENT_PURPOSE,
+    adopt::LISTED_BEFORE_PURPOSE,
+    adopt::LISTED_AFTER_PURPOSE,
+    lifetime::FREE_CHECK_PURPOSE,
+    lifetime::GET_CREATED_PURPOSE,
+    lifetime::UNDO_GET_CREATION_PURPOSE,
 ];
 mod concurrent;
 mod encode;
@@ -43,21 +41,20 @@ mod read;
 mod retry;
 mod version;
 
-pub use nest::{PARENT_PURPOSE, ParentCase};
+pub(crate) use nest::ParentCase;
 
-pub use concurrent::Unanswered;
-pub use version::{VersionUse, entity_tag};
+pub(crate) use version::{VersionUse, entity_tag};
 
 /// Statuses with which an API refuses a write that lacks a version token (a `_rev` member, a
 /// `?rev=` parameter, an `If-Match`): a conflict, a failed or a missing precondition.
-pub const VERSION_TOKEN_STATUSES: [u16; 3] = [409, 412, 428];
+pub(crate) const VERSION_TOKEN_STATUSES: [u16; 3] = [409, 412, 428];
 
 /// Transport errors in a row after which the target is considered down.
-pub const TARGET_DOWN_AFTER: u64 = 5;
+pub(crate) const TARGET_DOWN_AFTER: u64 = 5;
 
 /// Why a case stopped before it could be judged. None of these is a finding.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CaseError {
+pub(crate) enum CaseError {
     #[error(transparent)]
     Transport(#[from] TransportError),
     #[error("interrupted")]
@@ -88,17 +85,17 @@ pub enum CaseError {
 
 /// One request a check wants to send.
 #[derive(Debug, Clone)]
-pub struct Req {
-    pub method: Method,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Value>,
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Value>,
     /// Which version token a write carries (resources with `version` only).
-    pub version: VersionUse,
+    pub(crate) version: VersionUse,
 }
 
 impl Req {
-    pub fn new(method: Method, path: impl Into<String>) -> Req {
+    pub(crate) fn new(method: Method, path: impl Into<String>) -> Req {
         Req {
             method,
             path: path.into(),
@@ -109,17 +106,17 @@ impl Req {
     }
 
     /// The version token the write carries (default: the latest the case saw).
-    pub fn version(mut self, version: VersionUse) -> Req {
+    pub(crate) fn version(mut self, version: VersionUse) -> Req {
         self.version = version;
         self
     }
 
-    pub fn body(mut self, body: &Value) -> Req {
+    pub(crate) fn body(mut self, body: &Value) -> Req {
         self.body = Some(body.clone());
         self
     }
 
-    pub fn header(mut self, name: &str, value: &str) -> Req {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Req {
         self.headers.push((name.to_string(), value.to_string()));
         self
     }
@@ -127,17 +124,17 @@ impl Req {
 
 /// A resource a case created.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Created {
-    pub id: String,
+pub(crate) struct Created {
+    pub(crate) id: String,
     /// Index of the creating exchange.
-    pub exchange: usize,
+    pub(crate) exchange: usize,
 }
 
 /// The state of one case in progress.
-pub struct Session<'a> {
+pub(crate) struct Session<'a> {
     ctx: &'a RunContext,
     target: &'a ResolvedTarget,
-    pub resource: &'a Resource,
+    pub(crate) resource: &'a Resource,
     /// `{prefix}-{run}-{case}`: every client-chosen id of the case starts with it.
     case_tag: String,
     next_id: u32,
@@ -170,11 +167,11 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// `[target] max_body_bytes`: the largest body a request of this session may carry.
-    pub fn max_body_bytes(&self) -> u64 {
+    pub(crate) fn max_body_bytes(&self) -> u64 {
         self.target.target.max_body_bytes
     }
 
-    pub fn new(
+    pub(crate) fn new(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,
         resource: &'a Resource,
@@ -185,7 +182,7 @@ impl<'a> Session<'a> {
 
     /// The session of a case's re-run after a fault (`attempt` 1, 2…): its ids are fresh, as
     /// `{prefix}-{run}-cNNNNrA-N`.
-    pub fn attempt(
+    pub(crate) fn attempt(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,
         resource: &'a Resource,
@@ -223,7 +220,7 @@ impl<'a> Session<'a> {
 
     /// Takes what the case noticed about the target's answers (a 201 naming another resource,
     /// a Location or redirect to another origin), at most one per rule.
-    pub fn take_notices(&mut self) -> Vec<Notice> {
+    pub(crate) fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)
     }
 
@@ -235,17 +232,17 @@ impl<'a> Session<'a> {
     }
 
     /// `{prefix}-{run}-cNNNN` (`…rA` for a re-run): the start of every id this case chooses.
-    pub fn case_tag(&self) -> &str {
+    pub(crate) fn case_tag(&self) -> &str {
         &self.case_tag
     }
 
     /// True the first time this resource's fuzz failure `rule` is claimed in the run.
-    pub fn claim_fuzz_failure(&self, rule: &str) -> bool {
+    pub(crate) fn claim_fuzz_failure(&self, rule: &str) -> bool {
         self.ctx.claim_fuzz_failure(self.fuzz_key(rule))
     }
 
     /// True when this resource's fuzz failure `rule` was already claimed in the run.
-    pub fn fuzz_failure_claimed(&self, rule: &str) -> bool {
+    pub(crate) fn fuzz_failure_claimed(&self, rule: &str) -> bool {
         self.ctx.fuzz_failure_claimed(&self.fuzz_key(rule))
     }
 
@@ -256,34 +253,34 @@ impl<'a> Session<'a> {
 
     /// Where the whole run is now: requests sent so far (every case, answered or not) and
     /// time since it started.
-    pub fn run_moment(&self) -> RunMoment {
+    pub(crate) fn run_moment(&self) -> RunMoment {
         self.ctx.now()
     }
 
     /// True once the run was interrupted.
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.ctx.cancel.is_cancelled()
     }
 
     /// Every exchange so far, in order.
-    pub fn exchanges(&self) -> &[Exchange] {
+    pub(crate) fn exchanges(&self) -> &[Exchange] {
         &self.exchanges
     }
 
     /// The exchange at an index returned by [`Session::send`].
-    pub fn exchange(&self, index: usize) -> &Exchange {
+    pub(crate) fn exchange(&self, index: usize) -> &Exchange {
         &self.exchanges[index]
     }
 
     /// Ends the session, keeping its exchanges.
-    pub fn into_exchanges(mut self) -> Vec<Exchange> {
+    pub(crate) fn into_exchanges(mut self) -> Vec<Exchange> {
         std::mem::take(&mut self.exchanges)
     }
 
     /// Drops every exchange recorded after the first `kept` (an earlier `exchanges().len()`),
     /// for callers that copied what they need (the fuzzer's shrink executions). Indices below
     /// `kept` stay valid; the next exchange gets index `kept`.
-    pub fn drop_exchanges_after(&mut self, kept: usize) {
+    pub(crate) fn drop_exchanges_after(&mut self, kept: usize) {
         self.exchanges.truncate(kept);
         // What was judged of a dropped POST must not answer for the next one at its index.
         self.adoptions.retain(|(post, _)| *post < kept);
@@ -294,19 +291,19 @@ impl<'a> Session<'a> {
 
     /// True when a proxy carries this target's requests, so requests released together and
     /// unread answers cannot be sent (checks skip those parts).
-    pub fn proxied(&self) -> bool {
+    pub(crate) fn proxied(&self) -> bool {
         self.target.proxied
     }
 
     /// Ids owned by this case, in the order they were allocated or learned.
-    pub fn owned_ids(&self) -> &[String] {
+    pub(crate) fn owned_ids(&self) -> &[String] {
         &self.owned_ids
     }
 
     /// The URLs of the ids this case owns (what its cleanup deletes), in the same order, then
     /// those of its parent (deleted after its children); not the server-assigned ids it
     /// deleted and let go of.
-    pub fn owned_urls(&self) -> Vec<String> {
+    pub(crate) fn owned_urls(&self) -> Vec<String> {
         let own = self.owned_ids.iter().map(|id| self.item_url(id));
         own.chain(self.parents.iter().cloned())
             .filter(|url| !self.lifetime.is_released(url))
@@ -314,13 +311,13 @@ impl<'a> Session<'a> {
     }
 
     /// The URL of the parent this case created, for a nested resource.
-    pub fn parent_url(&self) -> Option<&str> {
+    pub(crate) fn parent_url(&self) -> Option<&str> {
         self.parents.first().map(String::as_str)
     }
 
     /// A new run-owned id (`{case_tag}-{n}`), registered before anything is sent to it.
     /// Ids of one case sort in allocation order.
-    pub fn fresh_id(&mut self) -> String {
+    pub(crate) fn fresh_id(&mut self) -> String {
         self.next_id += 1;
         let id = format!("{}-{}", self.case_tag, self.next_id);
         self.adopt(&id);
@@ -330,7 +327,7 @@ impl<'a> Session<'a> {
 
     /// A new run-owned id that extends `base`, an id of this case (`{base}-{n}`): what a
     /// DELETE of `base` that matches by prefix would also remove.
-    pub fn fresh_id_extending(&mut self, base: &str) -> String {
+    pub(crate) fn fresh_id_extending(&mut self, base: &str) -> String {
         self.next_id += 1;
         let id = format!("{base}-{}", self.next_id);
         self.adopt(&id);
@@ -343,7 +340,7 @@ impl<'a> Session<'a> {
     /// `base` has no letter. It is not checked free before its first write like a fresh id: an
     /// API whose ids ignore case answers it as `base`, so the caller reads it first and writes
     /// only when it is not there.
-    pub fn id_in_other_case(&mut self, base: &str) -> Option<String> {
+    pub(crate) fn id_in_other_case(&mut self, base: &str) -> Option<String> {
         let swapped: String = base
             .chars()
             .map(|c| {
@@ -361,7 +358,7 @@ impl<'a> Session<'a> {
     }
 
     /// A run-unique Idempotency-Key value (`{case_tag}-k{n}`).
-    pub fn fresh_key(&mut self) -> String {
+    pub(crate) fn fresh_key(&mut self) -> String {
         self.next_id += 1;
         format!("{}-k{}", self.case_tag, self.next_id)
     }
@@ -379,19 +376,19 @@ impl<'a> Session<'a> {
     }
 
     /// The absolute URL of an item.
-    pub fn item_url(&self, id: &str) -> String {
+    pub(crate) fn item_url(&self, id: &str) -> String {
         self.target.url(&self.resource.item_path(id))
     }
 
     /// Resolves a URL reference (e.g. a Location field) against the URL of the request of the
     /// exchange at `index` (RFC 9110 §10.2.2), as a client following it would.
-    pub fn resolve(&self, index: usize, reference: &str) -> Result<WireUrl, UrlError> {
+    pub(crate) fn resolve(&self, index: usize, reference: &str) -> Result<WireUrl, UrlError> {
         let request = WireUrl::parse(&self.exchanges[index].request.url)?;
         WireUrl::resolve(&request, reference)
     }
 
     /// True when `url` is on the target's origin (where credentials may go).
-    pub fn on_target_origin(&self, url: &WireUrl) -> bool {
+    pub(crate) fn on_target_origin(&self, url: &WireUrl) -> bool {
         WireUrl::parse(&self.target.base_url).is_ok_and(|base| base.same_origin(url))
     }
 
@@ -402,7 +399,11 @@ impl<'a> Session<'a> {
     /// cannot have changed anything is retried here (see `Session::send_retrying`). The 201 of
     /// a POST to the resource's collection is judged for adoption here
     /// ([`Session::adopt_created`]), whoever sent it.
-    pub async fn send(&mut self, purpose: impl Into<String>, req: Req) -> Result<usize, CaseError> {
+    pub(crate) async fn send(
+        &mut self,
+        purpose: impl Into<String>,
+        req: Req,
+    ) -> Result<usize, CaseError> {
         let clearance = self.clear(&req)?;
         if self.ctx.cancel.is_cancelled() {
             return Err(CaseError::Cancelled);
@@ -574,7 +575,11 @@ impl<'a> Session<'a> {
     // ---- Higher-level steps the checks share -------------------------------------------
 
     /// GET of an item.
-    pub async fn get_item(&mut self, id: &str, purpose: &str) -> Result<ItemSnapshot, CaseError> {
+    pub(crate) async fn get_item(
+        &mut self,
+        id: &str,
+        purpose: &str,
+    ) -> Result<ItemSnapshot, CaseError> {
         let index = self
             .send(purpose, Req::new(Method::Get, self.resource.item_path(id)))
             .await?;
@@ -582,7 +587,12 @@ impl<'a> Session<'a> {
     }
 
     /// PUT of a body to an item.
-    pub async fn put(&mut self, id: &str, body: &Value, purpose: &str) -> Result<usize, CaseError> {
+    pub(crate) async fn put(
+        &mut self,
+        id: &str,
+        body: &Value,
+        purpose: &str,
+    ) -> Result<usize, CaseError> {
         self.send(
             purpose,
             Req::new(Method::Put, self.resource.item_path(id)).body(body),
@@ -591,7 +601,7 @@ impl<'a> Session<'a> {
     }
 
     /// DELETE of an item.
-    pub async fn delete(&mut self, id: &str, purpose: &str) -> Result<usize, CaseError> {
+    pub(crate) async fn delete(&mut self, id: &str, purpose: &str) -> Result<usize, CaseError> {
         self.send(
             purpose,
             Req::new(Method::Delete, self.resource.item_path(id)),
@@ -603,7 +613,7 @@ impl<'a> Session<'a> {
     /// that the collection provably did not list before, is adopted as run-owned: any other 2xx
     /// may name a resource that existed before (e.g. a server that de-duplicates by content),
     /// and idemfuzz never writes to or deletes what it cannot prove it created.
-    pub async fn post(
+    pub(crate) async fn post(
         &mut self,
         body: &Value,
         headers: &[(String, String)],
@@ -617,7 +627,11 @@ impl<'a> Session<'a> {
 
     /// Creates a fresh resource as the scenario says (PUT to a fresh id, or POST); anything
     /// but a 2xx is a setup failure.
-    pub async fn create(&mut self, body: &Value, purpose: &str) -> Result<Created, CaseError> {
+    pub(crate) async fn create(
+        &mut self,
+        body: &Value,
+        purpose: &str,
+    ) -> Result<Created, CaseError> {
         match self.resource.create {
             CreateMode::Put => {
                 let id = self.fresh_id();
@@ -662,7 +676,7 @@ impl<'a> Session<'a> {
 
     /// Creates a fresh resource with a body generated from the resource's template; returns
     /// its id.
-    pub async fn create_generated(
+    pub(crate) async fn create_generated(
         &mut self,
         generator: &mut BodyGenerator,
         purpose: &str,
@@ -675,7 +689,7 @@ impl<'a> Session<'a> {
     /// that is refused as lacking a version token ([`VERSION_TOKEN_STATUSES`]) makes the case
     /// inconclusive instead: the request without its precondition would not succeed, so what
     /// the check judges cannot be observed (RFC 9110 §13.2.1).
-    pub fn require_success(&self, index: usize) -> Result<(), CaseError> {
+    pub(crate) fn require_success(&self, index: usize) -> Result<(), CaseError> {
         let exchange = &self.exchanges[index];
         if exchange.response.is_success() {
             return Ok(());
@@ -726,7 +740,7 @@ fn scrubber_for(target: &ResolvedTarget) -> redact::Scrubber {
 }
 
 /// The record of a raw answer, with credential headers redacted and echoed secrets scrubbed.
-pub fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
+pub(crate) fn response_record(raw: &RawResponse, scrubber: &redact::Scrubber) -> ResponseRecord {
     ResponseRecord {
         status: raw.status,
         headers: raw

@@ -18,28 +18,28 @@ use crate::session::registry::Registry;
 
 /// The target of one scenario file, with the base URL resolved.
 #[derive(Debug, Clone)]
-pub struct ResolvedTarget {
+pub(crate) struct ResolvedTarget {
     /// Base URL without a trailing slash.
-    pub base_url: String,
-    pub target: Target,
+    pub(crate) base_url: String,
+    pub(crate) target: Target,
     /// The credentials of `target.auth` for this run (shared by the targets of one command).
-    pub auth: Option<Arc<Credentials>>,
+    pub(crate) auth: Option<Arc<Credentials>>,
     /// True when a proxy carries the requests to this target: requests released together and
     /// unread answers cannot be sent then (see [`crate::http::wire`]).
-    pub proxied: bool,
+    pub(crate) proxied: bool,
 }
 
 impl ResolvedTarget {
     /// The absolute URL of a path relative to the base URL (an absolute http(s) URL stays as it
     /// is), built with the url crate as it goes on the wire. A path that cannot be joined (a
     /// base URL that is not one) is returned as it is, which the ownership guard refuses.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         wire_url::join(&self.base_url, path)
             .map_or_else(|_| path.to_owned(), |url| url.as_str().to_owned())
     }
 
     /// A target without `[target.auth]` credentials (or whose credentials are added later).
-    pub fn new(base_url: String, target: Target) -> ResolvedTarget {
+    pub(crate) fn new(base_url: String, target: Target) -> ResolvedTarget {
         ResolvedTarget {
             base_url,
             target,
@@ -52,7 +52,7 @@ impl ResolvedTarget {
     /// without a body (the probe, cleanup) send them: without a `Content-Type`. The
     /// `Authorization` of `[target.auth]` is not among them: [`crate::session::auth::send`]
     /// adds it.
-    pub fn wire_headers(&self) -> Vec<(String, String)> {
+    pub(crate) fn wire_headers(&self) -> Vec<(String, String)> {
         self.target
             .headers
             .iter()
@@ -63,30 +63,30 @@ impl ResolvedTarget {
 }
 
 /// Shared by all cases of a run.
-pub struct RunContext {
-    pub transport: Arc<dyn Transport>,
-    pub registry: Registry,
+pub(crate) struct RunContext {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) registry: Registry,
     /// What the run may have created, mirrored into its ledger file (see [`Journal`]).
-    pub journal: Journal,
+    pub(crate) journal: Journal,
     /// One fence per collection: no case's POST is handed an id another case deleted and is
     /// about to touch again (see [`crate::session::fence`]).
-    pub fences: Fences,
+    pub(crate) fences: Fences,
     /// When the run started: elapsed times in the report (time to the first failure, to a
     /// fuzz detection) count from here.
-    pub started: Instant,
+    pub(crate) started: Instant,
     /// Run-unique tag inside every id this run creates.
-    pub run_id: String,
-    pub requests: AtomicU64,
-    pub transport_errors: AtomicU64,
+    pub(crate) run_id: String,
+    pub(crate) requests: AtomicU64,
+    pub(crate) transport_errors: AtomicU64,
     /// Transport errors in a row, across cases; reset by any answer.
-    pub consecutive_transport_errors: AtomicU64,
+    pub(crate) consecutive_transport_errors: AtomicU64,
     /// Cancelled on Ctrl-C or when the target stopped answering.
-    pub cancel: CancellationToken,
+    pub(crate) cancel: CancellationToken,
     /// Set (once) when the target stopped answering; the run ends as "cannot test".
     target_down: OnceLock<String>,
     /// When the time budget (`--time-budget`) runs out, if there is one: no case starts after
     /// it, and the fuzzer stops shrinking.
-    pub deadline: Option<Instant>,
+    pub(crate) deadline: Option<Instant>,
     /// The time budget itself, for messages.
     time_budget: Option<Duration>,
     /// Set (once) when a limit stops the run early (`--max-failures`): no new case starts;
@@ -106,7 +106,7 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn new(
+    pub(crate) fn new(
         transport: Arc<dyn Transport>,
         run_id: String,
         cancel: CancellationToken,
@@ -134,20 +134,20 @@ impl RunContext {
     }
 
     /// The same context with its account mirrored into a ledger file.
-    pub fn with_journal(mut self, journal: Journal) -> RunContext {
+    pub(crate) fn with_journal(mut self, journal: Journal) -> RunContext {
         self.journal = journal;
         self
     }
 
     /// The same context with a time budget (`--time-budget`), which starts now.
-    pub fn with_time_budget(mut self, budget: Option<Duration>) -> RunContext {
+    pub(crate) fn with_time_budget(mut self, budget: Option<Duration>) -> RunContext {
         self.deadline = budget.map(|budget| Instant::now() + budget);
         self.time_budget = budget;
         self
     }
 
     /// Notes that a POST to `collection` answered 200 rather than 201.
-    pub fn note_post_answering_200(&self, collection: &str) {
+    pub(crate) fn note_post_answering_200(&self, collection: &str) {
         match self.posts_answering_200.lock() {
             Ok(mut seen) => seen.insert(collection.to_string()),
             Err(poisoned) => poisoned.into_inner().insert(collection.to_string()),
@@ -155,7 +155,7 @@ impl RunContext {
     }
 
     /// True when a POST to `collection` answered 200 earlier in the run.
-    pub fn post_answers_200(&self, collection: &str) -> bool {
+    pub(crate) fn post_answers_200(&self, collection: &str) -> bool {
         match self.posts_answering_200.lock() {
             Ok(seen) => seen.contains(collection),
             Err(poisoned) => poisoned.into_inner().contains(collection),
@@ -163,7 +163,7 @@ impl RunContext {
     }
 
     /// True the first time a fuzz failure `key` is claimed; false when it was already reported.
-    pub fn claim_fuzz_failure(&self, key: String) -> bool {
+    pub(crate) fn claim_fuzz_failure(&self, key: String) -> bool {
         match self.fuzz_reported.lock() {
             Ok(mut reported) => reported.insert(key),
             Err(poisoned) => poisoned.into_inner().insert(key),
@@ -171,7 +171,7 @@ impl RunContext {
     }
 
     /// True when a fuzz failure `key` was already claimed.
-    pub fn fuzz_failure_claimed(&self, key: &str) -> bool {
+    pub(crate) fn fuzz_failure_claimed(&self, key: &str) -> bool {
         match self.fuzz_reported.lock() {
             Ok(reported) => reported.contains(key),
             Err(poisoned) => poisoned.into_inner().contains(key),
@@ -179,12 +179,12 @@ impl RunContext {
     }
 
     /// Milliseconds since the run started.
-    pub fn elapsed_ms(&self) -> u64 {
+    pub(crate) fn elapsed_ms(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Where the run is now: requests sent and time since it started.
-    pub fn now(&self) -> RunMoment {
+    pub(crate) fn now(&self) -> RunMoment {
         RunMoment {
             requests: self.requests.load(std::sync::atomic::Ordering::Relaxed),
             elapsed_ms: self.elapsed_ms(),
@@ -192,29 +192,29 @@ impl RunContext {
     }
 
     /// True once the time budget has run out.
-    pub fn out_of_time(&self) -> bool {
+    pub(crate) fn out_of_time(&self) -> bool {
         self.deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Stops the run early for `reason` (one line): no new case starts, cases in flight finish,
     /// then cleanup and the report happen as usual. The first reason is kept.
-    pub fn stop_early(&self, reason: String) {
+    pub(crate) fn stop_early(&self, reason: String) {
         let _ = self.stopping.set(reason);
     }
 
     /// True when no new case may start: the time budget ran out or a limit stopped the run.
-    pub fn starts_no_new_case(&self) -> bool {
+    pub(crate) fn starts_no_new_case(&self) -> bool {
         self.stopping.get().is_some() || self.out_of_time()
     }
 
     /// Counts a case that did not start because the run was stopping early.
-    pub fn record_not_started(&self) {
+    pub(crate) fn record_not_started(&self) {
         self.not_started.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Why cases did not start: the limit that stopped the run, or the time budget.
-    pub fn why_stopping(&self) -> String {
+    pub(crate) fn why_stopping(&self) -> String {
         match (self.stopping.get(), self.time_budget) {
             (Some(reason), _) => reason.clone(),
             (None, Some(budget)) => format!(
@@ -226,13 +226,13 @@ impl RunContext {
     }
 
     /// True when a limit other than the time budget stopped the run (`--max-failures`).
-    pub fn stopped_by_limit(&self) -> bool {
+    pub(crate) fn stopped_by_limit(&self) -> bool {
         self.stopping.get().is_some()
     }
 
     /// How the run stopped early, when some case did not start because of it; `None` when
     /// every planned case started (a budget that ran out during the last shrink stops nothing).
-    pub fn early_stop(&self) -> Option<String> {
+    pub(crate) fn early_stop(&self) -> Option<String> {
         match self.not_started.load(Ordering::Relaxed) {
             0 => None,
             n => Some(format!(
@@ -243,29 +243,29 @@ impl RunContext {
     }
 
     /// Stops the run: it cannot go on, for `reason` (one line, shown as it is).
-    pub fn stop_cannot_test(&self, reason: String) {
+    pub(crate) fn stop_cannot_test(&self, reason: String) {
         let _ = self.cannot_test.set(reason);
         self.cancel.cancel();
     }
 
     /// Why the run was stopped with [`RunContext::stop_cannot_test`], if it was.
-    pub fn cannot_test(&self) -> Option<&str> {
+    pub(crate) fn cannot_test(&self) -> Option<&str> {
         self.cannot_test.get().map(String::as_str)
     }
 
     /// Records that the target stopped answering and stops the run.
-    pub fn mark_target_down(&self, reason: String) {
+    pub(crate) fn mark_target_down(&self, reason: String) {
         let _ = self.target_down.set(reason);
         self.cancel.cancel();
     }
 
     /// Why the target was declared down, if it was.
-    pub fn target_down(&self) -> Option<&str> {
+    pub(crate) fn target_down(&self) -> Option<&str> {
         self.target_down.get().map(String::as_str)
     }
 
     /// Counts one answered request.
-    pub fn record_answer(&self) {
+    pub(crate) fn record_answer(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.consecutive_transport_errors
             .store(0, Ordering::Relaxed);
@@ -273,13 +273,13 @@ impl RunContext {
 
     /// Counts a transport error or fault after which the request is sent again: not towards
     /// the errors in a row (the retry tells whether the target answers).
-    pub fn record_retried_fault(&self) {
+    pub(crate) fn record_retried_fault(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.transport_errors.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one transport error; returns how many happened in a row.
-    pub fn record_transport_error(&self) -> u64 {
+    pub(crate) fn record_transport_error(&self) -> u64 {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.transport_errors.fetch_add(1, Ordering::Relaxed);
         self.consecutive_transport_errors

@@ -19,28 +19,28 @@ use crate::session::CaseError;
 use crate::session::auth::SendError;
 
 /// How many times a case runs at most: once, and again on fresh ids after a fault, nine times.
-pub const CASE_ATTEMPTS: u32 = 10;
+pub(crate) const CASE_ATTEMPTS: u32 = 10;
 
 /// How many times a request that a fault cannot have changed anything with is sent at most
 /// (see [`retry_request`]).
-pub const REQUEST_ATTEMPTS: u32 = 3;
+pub(crate) const REQUEST_ATTEMPTS: u32 = 3;
 
 /// How many times the reachability probe (and the volatile-field probe) tries a target.
-pub const PROBE_ATTEMPTS: u32 = 4;
+pub(crate) const PROBE_ATTEMPTS: u32 = 4;
 
 /// Wait before the n-th retry (1-based) of a probe or a cleanup DELETE: 100 ms, 200 ms, 400 ms…
-pub fn backoff(retry: u32) -> Duration {
+pub(crate) fn backoff(retry: u32) -> Duration {
     Duration::from_millis(100u64.saturating_mul(1 << retry.saturating_sub(1).min(6)))
 }
 
 /// Whether a status is a transient fault rather than an answer.
-pub fn is_transient_status(status: u16) -> bool {
+pub(crate) fn is_transient_status(status: u16) -> bool {
     matches!(status, 502..=504)
 }
 
 /// Whether a transport error is worth trying again: everything but a request that cannot be
 /// put on the wire at all, and an API that kept throttling after every allowed wait.
-pub fn is_transient_transport(err: &TransportError) -> bool {
+pub(crate) fn is_transient_transport(err: &TransportError) -> bool {
     !matches!(
         err,
         TransportError::InvalidRequest { .. } | TransportError::Throttled { .. }
@@ -48,7 +48,7 @@ pub fn is_transient_transport(err: &TransportError) -> bool {
 }
 
 /// Whether an answer (or its absence) is a transient fault worth trying again.
-pub fn is_transient_answer(answer: &Result<RawResponse, SendError>) -> bool {
+pub(crate) fn is_transient_answer(answer: &Result<RawResponse, SendError>) -> bool {
     match answer {
         Ok(raw) => is_transient_status(raw.status),
         Err(SendError::Transport(err)) => is_transient_transport(err),
@@ -61,7 +61,11 @@ pub fn is_transient_answer(answer: &Result<RawResponse, SendError>) -> bool {
 /// (the server did not handle it) — up to [`REQUEST_ATTEMPTS`] tries, but a timeout only once
 /// more (each try costs the whole timeout). A write that met any other fault may have been
 /// applied: its case is re-run instead.
-pub fn retry_request(method: Method, answer: &Result<RawResponse, SendError>, tries: u32) -> bool {
+pub(crate) fn retry_request(
+    method: Method,
+    answer: &Result<RawResponse, SendError>,
+    tries: u32,
+) -> bool {
     let timed_out = matches!(
         answer,
         Err(SendError::Transport(TransportError::Timeout { .. }))
@@ -78,16 +82,16 @@ pub fn retry_request(method: Method, answer: &Result<RawResponse, SendError>, tr
 /// never answers would cost every re-run its timeouts again. (A write that times out is not
 /// retried where it happens, so its re-runs cost one timeout each.)
 #[derive(Debug, Default)]
-pub struct Reruns {
+pub(crate) struct Reruns {
     /// Runs so far that ended in a fault and were run again.
-    pub done: u32,
+    pub(crate) done: u32,
     timed_out_on: Option<String>,
 }
 
 impl Reruns {
     /// Whether the run that just ended with `error` (its ids starting with `case_tag`) is
     /// followed by another; counts it when it is.
-    pub fn again(&mut self, error: &CaseError, case_tag: &str, cancelled: bool) -> bool {
+    pub(crate) fn again(&mut self, error: &CaseError, case_tag: &str, cancelled: bool) -> bool {
         let signature = timeout_signature(error, case_tag);
         let same_timeout = signature.is_some() && signature == self.timed_out_on;
         self.timed_out_on = signature;
@@ -111,7 +115,7 @@ fn timeout_signature(error: &CaseError, case_tag: &str) -> Option<String> {
 }
 
 /// Whether a case stopped by `error` is re-run on fresh ids.
-pub fn rerun(error: &CaseError) -> bool {
+pub(crate) fn rerun(error: &CaseError) -> bool {
     match error {
         CaseError::Transport(err) => is_transient_transport(err),
         CaseError::Fault { .. } => true,

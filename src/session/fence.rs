@@ -24,13 +24,13 @@ use tokio::sync::Notify;
 
 /// The fences of a run, one per collection URL.
 #[derive(Debug, Default)]
-pub struct Fences {
+pub(crate) struct Fences {
     by_collection: Mutex<HashMap<String, Arc<Fence>>>,
 }
 
 impl Fences {
     /// The fence of a collection (created on first use).
-    pub fn of(&self, collection: &str) -> Arc<Fence> {
+    pub(crate) fn of(&self, collection: &str) -> Arc<Fence> {
         let mut fences = self
             .by_collection
             .lock()
@@ -41,7 +41,7 @@ impl Fences {
 
 /// One collection's fence.
 #[derive(Debug, Default)]
-pub struct Fence {
+pub(crate) struct Fence {
     state: Mutex<State>,
     changed: Notify,
 }
@@ -56,7 +56,7 @@ struct State {
 
 /// Holds a fence shared; released when dropped.
 #[derive(Debug)]
-pub struct SharedGuard {
+pub(crate) struct SharedGuard {
     fence: Arc<Fence>,
     /// The holding session's count of shared guards (see [`Fence::shared`]).
     held: Arc<AtomicUsize>,
@@ -64,14 +64,14 @@ pub struct SharedGuard {
 
 /// Holds a fence exclusively; released when dropped.
 #[derive(Debug)]
-pub struct ExclusiveGuard {
+pub(crate) struct ExclusiveGuard {
     fence: Arc<Fence>,
 }
 
 impl Fence {
     /// Takes the fence shared. `held` counts the shared guards the calling session holds (of
     /// any fence): a session that holds one already passes waiting exclusive takers.
-    pub async fn shared(self: &Arc<Self>, held: &Arc<AtomicUsize>) -> SharedGuard {
+    pub(crate) async fn shared(self: &Arc<Self>, held: &Arc<AtomicUsize>) -> SharedGuard {
         let nested = held.load(Ordering::SeqCst) > 0;
         loop {
             let changed = self.changed.notified();
@@ -94,7 +94,7 @@ impl Fence {
 
     /// Takes the fence exclusively, once no other session holds it. `own_shared` is how many
     /// shared guards of this fence the caller holds itself (they do not block it).
-    pub async fn exclusive(self: &Arc<Self>, own_shared: usize) -> ExclusiveGuard {
+    pub(crate) async fn exclusive(self: &Arc<Self>, own_shared: usize) -> ExclusiveGuard {
         let waiting = Waiting::new(self);
         loop {
             let changed = self.changed.notified();

@@ -18,7 +18,7 @@ use crate::shorten::shorten;
 
 /// Why a request was not sent. Never a finding: the case stops with this reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     #[error(
         "refused to send {method} {}: idemfuzz only writes to resources it created",
         shorten(url)
@@ -43,29 +43,29 @@ pub enum Refusal {
 /// What a request may reach: the target (its base URL), what the run owns, and the
 /// collection a POST may create in.
 #[derive(Clone, Copy)]
-pub struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     /// The target's base URL.
-    pub base: &'a str,
-    pub registry: &'a Registry,
+    pub(crate) base: &'a str,
+    pub(crate) registry: &'a Registry,
     /// The absolute URL of the collection the session's resource creates in, if any.
-    pub collection: Option<&'a str>,
+    pub(crate) collection: Option<&'a str>,
 }
 
 /// A method and a URL the guard let through, ready to become a [`Cleared`] request.
 #[derive(Debug, Clone)]
-pub struct Clearance {
+pub(crate) struct Clearance {
     method: Method,
     url: WireUrl,
 }
 
 impl Clearance {
     /// The URL exactly as it goes on the wire.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         self.url.as_str()
     }
 
     /// The request for this method and URL, with these headers and body.
-    pub fn request(
+    pub(crate) fn request(
         self,
         headers: Vec<(String, String)>,
         body: Option<Vec<u8>>,
@@ -84,11 +84,12 @@ impl Clearance {
 /// A request the guard cleared. Only [`Clearance::request`] makes one, and the senders of
 /// [`crate::session::auth`] take nothing else: there is no other way to a target.
 #[derive(Debug, Clone)]
-pub struct Cleared(OutgoingRequest);
+pub(crate) struct Cleared(OutgoingRequest);
 
 impl Cleared {
     /// The request, for reading.
-    pub fn request(&self) -> &OutgoingRequest {
+    #[cfg(test)]
+    pub(crate) fn request(&self) -> &OutgoingRequest {
         &self.0
     }
 
@@ -103,7 +104,7 @@ impl Cleared {
 }
 
 /// Clears `method url` in `scope`, or says why it may not be sent.
-pub fn clear(scope: Scope<'_>, method: Method, url: &str) -> Result<Clearance, Refusal> {
+pub(crate) fn clear(scope: Scope<'_>, method: Method, url: &str) -> Result<Clearance, Refusal> {
     let unusable = |reason| Refusal::Unusable {
         method: method.as_str(),
         reason,
@@ -145,7 +146,7 @@ fn is_collection(scope: Scope<'_>, wire: &WireUrl) -> bool {
 
 /// True when `url` is on the origin of `base` and below its path: the target a run-owned URL
 /// belongs to.
-pub fn belongs_to(base: &str, url: &str) -> bool {
+pub(crate) fn belongs_to(base: &str, url: &str) -> bool {
     let (Ok(base), Ok(url)) = (WireUrl::parse(base), WireUrl::parse(url)) else {
         return false;
     };

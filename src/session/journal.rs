@@ -15,7 +15,7 @@ use crate::session::ledger::{Entry, Ledger, LedgerError, Start};
 
 /// The run's account, shared by all its cases.
 #[derive(Debug, Default)]
-pub struct Journal {
+pub(crate) struct Journal {
     ledger: Option<Ledger>,
     state: Mutex<State>,
     /// The first failure to record an outcome (the ledger is then more cautious than needed).
@@ -33,38 +33,33 @@ struct State {
 
 /// A POST announced in the journal, to be settled with [`Journal::posted`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostTicket {
+pub(crate) struct PostTicket {
     number: u64,
     collection: String,
 }
 
 impl Journal {
     /// A journal without a ledger file (tests, `demo`).
-    pub fn in_memory() -> Journal {
+    pub(crate) fn in_memory() -> Journal {
         Journal::default()
     }
 
     /// A journal mirrored into `ledger`.
-    pub fn with_ledger(ledger: Ledger) -> Journal {
+    pub(crate) fn with_ledger(ledger: Ledger) -> Journal {
         Journal {
             ledger: Some(ledger),
             ..Journal::default()
         }
     }
 
-    /// The ledger file, if there is one.
-    pub fn ledger_path(&self) -> Option<&Path> {
-        self.ledger.as_ref().map(Ledger::path)
-    }
-
     /// Writes the start line.
-    pub fn start(&self, start: Start) -> Result<(), LedgerError> {
+    pub(crate) fn start(&self, start: Start) -> Result<(), LedgerError> {
         self.write(&Entry::Start(start))
     }
 
     /// Announces a write to `url` that may create it; `Err` when it could not be recorded (the
     /// request must not be sent then). A URL already open is not written again.
-    pub fn may_create(&self, url: &str, collection: &str) -> Result<(), LedgerError> {
+    pub(crate) fn may_create(&self, url: &str, collection: &str) -> Result<(), LedgerError> {
         let mut state = self.lock();
         if state.open.contains(url) {
             return Ok(());
@@ -79,7 +74,7 @@ impl Journal {
 
     /// Announces a POST to `collection`; `Err` when it could not be recorded. The POST counts as
     /// unresolved until [`Journal::posted`] settles it.
-    pub fn post(&self, collection: &str) -> Result<PostTicket, LedgerError> {
+    pub(crate) fn post(&self, collection: &str) -> Result<PostTicket, LedgerError> {
         let mut state = self.lock();
         state.next_post += 1;
         let number = state.next_post;
@@ -96,7 +91,7 @@ impl Journal {
 
     /// Settles an answered POST: `adopted` is the URL the run adopted from its 201. A POST
     /// answered 4xx created nothing; any other answer that adopted nothing stays unresolved.
-    pub fn posted(&self, ticket: &PostTicket, status: u16, adopted: Option<&str>) {
+    pub(crate) fn posted(&self, ticket: &PostTicket, status: u16, adopted: Option<&str>) {
         let mut state = self.lock();
         if adopted.is_some() || (400..500).contains(&status) {
             if let Some(count) = state.unresolved.get_mut(&ticket.collection) {
@@ -115,7 +110,7 @@ impl Journal {
     }
 
     /// Records that `url` is proven gone.
-    pub fn gone(&self, url: &str) {
+    pub(crate) fn gone(&self, url: &str) {
         let mut state = self.lock();
         if state.open.remove(url) {
             self.write_late(&Entry::Gone {
@@ -125,18 +120,18 @@ impl Journal {
     }
 
     /// True when something may exist at `url` (it was written and is not proven gone).
-    pub fn may_exist(&self, url: &str) -> bool {
+    pub(crate) fn may_exist(&self, url: &str) -> bool {
         self.lock().open.contains(url)
     }
 
     /// The unresolved POSTs, per collection URL.
-    pub fn unresolved_posts(&self) -> BTreeMap<String, u32> {
+    pub(crate) fn unresolved_posts(&self) -> BTreeMap<String, u32> {
         self.lock().unresolved.clone()
     }
 
     /// Ends the run's account: writes the end line, and removes the ledger file when nothing
     /// is left behind. Returns the ledger's path when it is kept.
-    pub fn end(&self, left_behind: usize) -> Option<&Path> {
+    pub(crate) fn end(&self, left_behind: usize) -> Option<&Path> {
         let ledger = self.ledger.as_ref()?;
         if left_behind == 0 && self.late_failure.get().is_none() && ledger.remove().is_ok() {
             return None;

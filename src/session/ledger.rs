@@ -14,15 +14,15 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 /// Where ledgers go unless `--ledger-dir` says otherwise.
-pub const DEFAULT_DIR: &str = ".idemfuzz/runs";
+pub(crate) const DEFAULT_DIR: &str = ".idemfuzz/runs";
 
 /// The version of the line format; a reader refuses ledgers of another version.
-pub const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 
 /// One line of a ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Entry {
+pub(crate) enum Entry {
     /// The first line: the run and every resource it may write to.
     Start(Start),
     /// A PUT or PATCH to `url` (a URL the run owns) is about to be sent: it may create it.
@@ -46,39 +46,39 @@ pub enum Entry {
 
 /// The first line of a ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Start {
-    pub format: u32,
-    pub run_id: String,
+pub(crate) struct Start {
+    pub(crate) format: u32,
+    pub(crate) run_id: String,
     /// The process that writes the ledger (`cleanup` leaves a live run's ledger alone).
-    pub pid: u32,
+    pub(crate) pid: u32,
     /// Seconds since the Unix epoch.
-    pub started: u64,
-    pub idemfuzz: String,
+    pub(crate) started: u64,
+    pub(crate) idemfuzz: String,
     /// Every resource the run may create, with what `cleanup` needs to find and delete it.
-    pub resources: Vec<LedgerResource>,
+    pub(crate) resources: Vec<LedgerResource>,
 }
 
 /// A resource as the ledger describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerResource {
+pub(crate) struct LedgerResource {
     /// The scenario file it comes from (its `[target]` gives headers and credentials).
-    pub scenario: String,
-    pub name: String,
+    pub(crate) scenario: String,
+    pub(crate) name: String,
     /// The target's base URL (credentials removed).
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// The collection's absolute URL: the key the other lines use.
-    pub collection: String,
+    pub(crate) collection: String,
     /// The item path template, e.g. `/things/{id}`.
-    pub item: String,
+    pub(crate) item: String,
     /// JSON pointers of the item array in a listing and of the id in an item.
-    pub items: String,
-    pub id_field: String,
+    pub(crate) items: String,
+    pub(crate) id_field: String,
     /// Whether the resource declares DELETE.
-    pub deletable: bool,
+    pub(crate) deletable: bool,
     /// The run marker inside every body the run creates here, when the template has a place
     /// for it (see [`crate::session::marker`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
+    pub(crate) marker: Option<String>,
 }
 
 /// Why a ledger could not be written or read.
@@ -105,20 +105,20 @@ pub enum LedgerError {
 }
 
 /// The path of a run's ledger in `dir`.
-pub fn path_of(dir: &Path, run_id: &str) -> PathBuf {
+pub(crate) fn path_of(dir: &Path, run_id: &str) -> PathBuf {
     dir.join(format!("{run_id}.jsonl"))
 }
 
 /// An open ledger file, appended to line by line.
 #[derive(Debug)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     path: PathBuf,
     file: Mutex<File>,
 }
 
 impl Ledger {
     /// Creates the file (and its directory); fails when it cannot be written.
-    pub fn create(path: &Path) -> Result<Ledger, LedgerError> {
+    pub(crate) fn create(path: &Path) -> Result<Ledger, LedgerError> {
         let failed = |source| LedgerError::Write {
             path: path.display().to_string(),
             source,
@@ -138,7 +138,7 @@ impl Ledger {
     }
 
     /// Opens an existing ledger to append to it (`cleanup`).
-    pub fn append_to(path: &Path) -> Result<Ledger, LedgerError> {
+    pub(crate) fn append_to(path: &Path) -> Result<Ledger, LedgerError> {
         let file = OpenOptions::new()
             .append(true)
             .open(path)
@@ -152,12 +152,12 @@ impl Ledger {
         })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Writes one line and flushes it to the file before returning.
-    pub fn append(&self, entry: &Entry) -> Result<(), LedgerError> {
+    pub(crate) fn append(&self, entry: &Entry) -> Result<(), LedgerError> {
         let mut line = serde_json::to_string(entry).map_err(|err| LedgerError::Write {
             path: self.path.display().to_string(),
             source: std::io::Error::other(err),
@@ -176,7 +176,7 @@ impl Ledger {
     }
 
     /// Removes the file: the run left nothing behind.
-    pub fn remove(&self) -> Result<(), LedgerError> {
+    pub(crate) fn remove(&self) -> Result<(), LedgerError> {
         std::fs::remove_file(&self.path).map_err(|source| LedgerError::Write {
             path: self.path.display().to_string(),
             source,
@@ -186,20 +186,20 @@ impl Ledger {
 
 /// What a ledger says the run may have left, after replaying every line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Replayed {
-    pub start: Start,
+pub(crate) struct Replayed {
+    pub(crate) start: Start,
     /// URLs that may exist (created or written, not proven gone), with their collection.
-    pub open: BTreeMap<String, String>,
+    pub(crate) open: BTreeMap<String, String>,
     /// POSTs whose answer was lost or did not let the run adopt what they created, per
     /// collection: what they created can only be found by the run marker.
-    pub unresolved_posts: BTreeMap<String, u32>,
+    pub(crate) unresolved_posts: BTreeMap<String, u32>,
     /// The `left_behind` of the last `end` line, if the run (or a cleanup) ended.
-    pub ended: Option<usize>,
+    pub(crate) ended: Option<usize>,
 }
 
 impl Replayed {
     /// The described resource whose collection URL is `collection`.
-    pub fn resource(&self, collection: &str) -> Option<&LedgerResource> {
+    pub(crate) fn resource(&self, collection: &str) -> Option<&LedgerResource> {
         self.start
             .resources
             .iter()
@@ -209,7 +209,7 @@ impl Replayed {
 
 /// Reads and replays a ledger. A last line cut short (the run was killed while writing it) is
 /// ignored: the request it announced was never sent.
-pub fn read(path: &Path) -> Result<Replayed, LedgerError> {
+pub(crate) fn read(path: &Path) -> Result<Replayed, LedgerError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| LedgerError::Read {
         path: shown.clone(),

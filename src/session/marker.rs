@@ -30,7 +30,7 @@ pub fn text(run_id: &str) -> String {
 
 /// The template with the marker in its first string generator that can hold it, and the
 /// JSON pointer of that member; `None` when no string can hold it.
-pub fn mark(
+pub(crate) fn mark(
     template: &TemplateNode,
     marker: &str,
     required: &[String],
@@ -89,7 +89,7 @@ fn pointer(tokens: &[&String]) -> String {
 }
 
 /// True when a (marked) template puts `marker` into the bodies it generates.
-pub fn holds(template: &TemplateNode, marker: &str) -> bool {
+pub(crate) fn holds(template: &TemplateNode, marker: &str) -> bool {
     match template {
         TemplateNode::Object(members) => members.values().any(|m| holds(m, marker)),
         TemplateNode::Generator(Generator::Marked { marker: held, .. }) => held == marker,
@@ -98,7 +98,7 @@ pub fn holds(template: &TemplateNode, marker: &str) -> bool {
 }
 
 /// True when some string anywhere in `value` contains the marker.
-pub fn carries(value: &Value, marker: &str) -> bool {
+pub(crate) fn carries(value: &Value, marker: &str) -> bool {
     match value {
         Value::String(text) => text.contains(marker),
         Value::Array(items) => items.iter().any(|v| carries(v, marker)),

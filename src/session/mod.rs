@@ -2,23 +2,24 @@
 //! owned-resource registry, the ownership guard every request passes, the target's credentials,
 //! and what every case of a run shares (transport, counters, cancellation).
 //!
-//! Checks and the fuzzer drive requests through a [`Session`]; the runner creates the shared
-//! [`context::RunContext`] and one session per case.
+//! Checks and the fuzzer drive requests through a `Session`; the runner creates the shared
+//! `context::RunContext` and one session per case.
 
-pub mod auth;
+pub(crate) mod auth;
 mod case;
-pub mod context;
-pub mod faults;
-pub mod fence;
-pub mod guard;
-pub mod journal;
-pub mod ledger;
+pub(crate) mod context;
+pub(crate) mod faults;
+pub(crate) mod fence;
+pub(crate) mod guard;
+pub(crate) mod journal;
+pub(crate) mod ledger;
 pub mod marker;
-pub mod notice;
-pub mod registry;
+pub(crate) mod notice;
+pub(crate) mod registry;
 
-pub use case::{
-    CaseError, Created, LISTED_AFTER_PURPOSE, LISTED_BEFORE_PURPOSE, MIN_PROOF_BITS,
-    PARENT_PURPOSE, ParentCase, READ_BACK_PURPOSE, Req, SESSION_PURPOSES, Session,
-    TARGET_DOWN_AFTER, Unanswered, VERSION_TOKEN_STATUSES, VersionUse, entity_tag, response_record,
+#[cfg(test)]
+pub(crate) use case::SESSION_PURPOSES;
+pub(crate) use case::{
+    CaseError, ParentCase, Req, Session, VERSION_TOKEN_STATUSES, VersionUse, entity_tag,
+    response_record,
 };

@@ -15,22 +15,22 @@ const CREATED_ORACLE: &str = "RFC 9110 — methods: POST";
 
 /// One observation that becomes a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub severity: Severity,
+pub(crate) struct Notice {
+    pub(crate) severity: Severity,
     /// A stable slug (see `Violation::rule`).
-    pub rule: &'static str,
-    pub title: String,
-    pub expected: String,
-    pub observed: String,
-    pub rfc: &'static str,
-    pub oracle: &'static str,
+    pub(crate) rule: &'static str,
+    pub(crate) title: String,
+    pub(crate) expected: String,
+    pub(crate) observed: String,
+    pub(crate) rfc: &'static str,
+    pub(crate) oracle: &'static str,
 }
 
 impl Notice {
     /// A 201 whose `Location` names a resource that is not the one the POST created: another
     /// item (one that does not hold what the POST sent), or a URL that is no item of the
     /// collection.
-    pub fn location_not_created(observed: String) -> Notice {
+    pub(crate) fn location_not_created(observed: String) -> Notice {
         Notice {
             severity: Severity::Error,
             rule: "location-not-created-resource",
@@ -43,7 +43,7 @@ impl Notice {
     }
 
     /// A 201 whose body names (at `post_id`) an id whose resource is not the one created.
-    pub fn post_id_not_created(observed: String) -> Notice {
+    pub(crate) fn post_id_not_created(observed: String) -> Notice {
         Notice {
             severity: Severity::Error,
             rule: "post-id-not-created-resource",
@@ -56,7 +56,7 @@ impl Notice {
     }
 
     /// A 201 whose `Location` is on another origin: never requested, never adopted.
-    pub fn location_other_origin(observed: String) -> Notice {
+    pub(crate) fn location_other_origin(observed: String) -> Notice {
         Notice {
             severity: Severity::Warning,
             rule: "location-other-origin",
@@ -69,7 +69,7 @@ impl Notice {
     }
 
     /// A redirect (3xx) whose `Location` is on another origin: never followed.
-    pub fn redirect_other_origin(observed: String) -> Notice {
+    pub(crate) fn redirect_other_origin(observed: String) -> Notice {
         Notice {
             severity: Severity::Info,
             rule: "redirect-other-origin",

@@ -14,7 +14,7 @@ use crate::session::guard::prefix_key;
 
 /// What the run knows of one owned resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OwnedState {
+pub(crate) enum OwnedState {
     /// The id was allocated (or returned by a POST); it may or may not exist on the server.
     Allocated,
     /// A write to it succeeded last.
@@ -25,18 +25,18 @@ pub enum OwnedState {
 
 /// One owned resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owned {
-    pub resource: String,
-    pub id: String,
-    pub url: String,
-    pub state: OwnedState,
+pub(crate) struct Owned {
+    pub(crate) resource: String,
+    pub(crate) id: String,
+    pub(crate) url: String,
+    pub(crate) state: OwnedState,
     /// Whether the resource declares DELETE (cleanup is impossible otherwise).
-    pub deletable: bool,
+    pub(crate) deletable: bool,
 }
 
 /// Thread-safe registry shared by all cases of a run.
 #[derive(Debug, Default)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// By canonical URL ([`key`]).
     by_url: Mutex<BTreeMap<String, Owned>>,
     /// Resources this run very probably created but cannot prove it did (a POST whose answer
@@ -55,7 +55,7 @@ pub struct Registry {
 
 impl Registry {
     /// True when the run created the resource at `url` and later proved it deleted.
-    pub fn was_forgotten(&self, url: &str) -> bool {
+    pub(crate) fn was_forgotten(&self, url: &str) -> bool {
         self.forgotten
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -63,7 +63,7 @@ impl Registry {
     }
 
     /// Records a run-owned id (before anything is sent to it).
-    pub fn allocate(&self, resource: &str, id: &str, url: &str, deletable: bool) {
+    pub(crate) fn allocate(&self, resource: &str, id: &str, url: &str, deletable: bool) {
         self.lock().entry(key(url)).or_insert_with(|| Owned {
             resource: resource.to_string(),
             id: id.to_string(),
@@ -74,7 +74,7 @@ impl Registry {
     }
 
     /// Updates the state of an owned URL; unknown URLs are ignored.
-    pub fn mark(&self, url: &str, state: OwnedState) {
+    pub(crate) fn mark(&self, url: &str, state: OwnedState) {
         if let Some(owned) = self.lock().get_mut(&key(url)) {
             owned.state = state;
         }
@@ -84,7 +84,7 @@ impl Registry {
     /// one (e.g. `/lamps/{id}/break`) through segments that are neither dot segments nor
     /// separators in any encoding: the URL's canonical form or one of its segment prefixes is
     /// registered.
-    pub fn owns(&self, url: &WireUrl) -> bool {
+    pub(crate) fn owns(&self, url: &WireUrl) -> bool {
         let segments = url.canonical_segments();
         let owned = self.lock();
         (1..=segments.len()).rev().any(|n| {
@@ -94,14 +94,14 @@ impl Registry {
     }
 
     /// The registered resource at `url`, if any.
-    pub fn get(&self, url: &str) -> Option<Owned> {
+    pub(crate) fn get(&self, url: &str) -> Option<Owned> {
         self.lock().get(&key(url)).cloned()
     }
 
     /// Forgets a resource whose deletion is proven (a DELETE answered 2xx, or it is gone):
     /// nothing may write to it any more and cleanup no longer lists it. `cleaned` counts it as
     /// deleted by the cleanup during the run.
-    pub fn forget(&self, url: &str, cleaned: bool) {
+    pub(crate) fn forget(&self, url: &str, cleaned: bool) {
         let key = key(url);
         self.lock().remove(&key);
         self.forgotten
@@ -118,13 +118,13 @@ impl Registry {
     }
 
     /// How many resources the cleanup during the run deleted.
-    pub fn cleaned_after_cases(&self) -> u32 {
+    pub(crate) fn cleaned_after_cases(&self) -> u32 {
         self.cleaned_after_cases.load(Ordering::Relaxed)
     }
 
     /// Every owned resource not known to be deleted, in URL order but deeper paths first: a
     /// nested resource's children before their parent.
-    pub fn not_deleted(&self) -> Vec<Owned> {
+    pub(crate) fn not_deleted(&self) -> Vec<Owned> {
         let mut owned: Vec<Owned> = self
             .lock()
             .values()
@@ -136,7 +136,7 @@ impl Registry {
     }
 
     /// Records a resource the run cannot prove it created (see [`Registry::unproven`]).
-    pub fn note_unproven(&self, resource: &str, url: &str) {
+    pub(crate) fn note_unproven(&self, resource: &str, url: &str) {
         self.unproven
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -144,7 +144,7 @@ impl Registry {
     }
 
     /// The URLs of resources the run cannot prove it created and does not own, in URL order.
-    pub fn unproven(&self) -> Vec<String> {
+    pub(crate) fn unproven(&self) -> Vec<String> {
         let unproven = self
             .unproven
             .lock()
@@ -161,7 +161,7 @@ impl Registry {
     }
 
     /// Records a POST whose 201 could not be adopted (see [`Registry::unadopted`]).
-    pub fn note_unadopted(&self, url: &str, reason: &str) {
+    pub(crate) fn note_unadopted(&self, url: &str, reason: &str) {
         self.unadopted
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -169,7 +169,7 @@ impl Registry {
     }
 
     /// The POSTs whose created resource could not be adopted, with why, in the order seen.
-    pub fn unadopted(&self) -> Vec<(String, String)> {
+    pub(crate) fn unadopted(&self) -> Vec<(String, String)> {
         self.unadopted
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -186,7 +186,7 @@ impl Registry {
 
 /// How many path segments a URL has (0 for a text that is not a URL): deleting deeper URLs
 /// first deletes a nested resource's children before their parent.
-pub fn depth(url: &str) -> usize {
+pub(crate) fn depth(url: &str) -> usize {
     WireUrl::parse(url).map_or(0, |u| u.canonical_segments().len())
 }
 

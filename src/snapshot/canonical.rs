@@ -12,19 +12,19 @@ use crate::snapshot::opaque::METADATA;
 use crate::snapshot::write_time;
 
 /// What a masked entity tag reads as in a canonical state.
-pub const ENTITY_TAG: &str = "{entity tag}";
+pub(crate) const ENTITY_TAG: &str = "{entity tag}";
 
 /// How states are canonicalised before comparison.
 #[derive(Debug, Clone, Default)]
 pub struct Canon {
     /// Declared and auto-detected ignore patterns, applied to item bodies (and to each item
     /// of a collection).
-    pub ignore: Vec<IgnorePattern>,
+    pub(crate) ignore: Vec<IgnorePattern>,
     /// Run-owned ids to replace, in order: the n-th id becomes `{id:n}`.
-    pub ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// When set, the members the client sends (top-level names): every time in the other
     /// members is write metadata and masked ([`write_time`]).
-    pub write_times: Option<Vec<String>>,
+    pub(crate) write_times: Option<Vec<String>>,
 }
 
 impl Canon {
@@ -39,7 +39,7 @@ impl Canon {
 
     /// The canon a resource declares: its ignore patterns, and its write times masked unless
     /// it sets `write_metadata = false`.
-    pub fn declared(resource: &Resource) -> Canon {
+    pub(crate) fn declared(resource: &Resource) -> Canon {
         Canon {
             write_times: resource.write_metadata.then(|| {
                 resource
@@ -75,7 +75,7 @@ impl Canon {
     }
 
     /// Canonical form of a collection state (`{"status", "items"}`).
-    pub fn collection_state(&self, state: &Value) -> Value {
+    pub(crate) fn collection_state(&self, state: &Value) -> Value {
         let mut state = state.clone();
         if let Some(Value::Array(items)) = state.get_mut("items") {
             for item in items.iter_mut() {
@@ -90,7 +90,7 @@ impl Canon {
     }
 
     /// Canonical form of a bare body (e.g. a response body).
-    pub fn body(&self, body: &Value) -> Value {
+    pub(crate) fn body(&self, body: &Value) -> Value {
         let mut body = body.clone();
         self.strip(&mut body);
         self.replace_ids(&mut body);

@@ -1,5 +1,5 @@
 //! Unified diffs of two states, for humans: JSON pretty-printed with sorted keys, opaque
-//! content as text or a bytes summary ([`crate::snapshot::opaque`]), capped in size.
+//! content as text or a bytes summary (`crate::snapshot::opaque`), capped in size.
 
 use serde_json::Value;
 use similar::TextDiff;

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// True when every member of the object `body` is in `item` with an equal value.
-pub fn holds(item: &Value, body: &Value) -> bool {
+pub(crate) fn holds(item: &Value, body: &Value) -> bool {
     match (item.as_object(), body.as_object()) {
         (Some(item), Some(body)) => body
             .iter()
@@ -14,7 +14,7 @@ pub fn holds(item: &Value, body: &Value) -> bool {
 }
 
 /// JSON equality with numbers compared as numbers.
-pub fn same(a: &Value, b: &Value) -> bool {
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
         (Value::Array(xs), Value::Array(ys)) => {

@@ -14,26 +14,26 @@ const CLIP: usize = 80;
 
 /// What one page of a listing held.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    pub entries: Vec<Value>,
+pub(crate) struct Page {
+    pub(crate) entries: Vec<Value>,
     /// The absolute URL of the next page, when there is one.
-    pub next: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
 /// Where a page was read from.
 #[derive(Debug, Clone, Copy)]
-pub struct PageAt<'a> {
+pub(crate) struct PageAt<'a> {
     /// The URL the page was read from.
-    pub url: &'a str,
+    pub(crate) url: &'a str,
     /// The URL of the listing's first page.
-    pub first: &'a str,
+    pub(crate) first: &'a str,
     /// 1 for the first page.
-    pub number: u32,
+    pub(crate) number: u32,
 }
 
 /// Why a page of a listing cannot be read (server-controlled text in it is clipped).
 #[derive(Debug, thiserror::Error)]
-pub enum PageError {
+pub(crate) enum PageError {
     /// The page was answered with a status other than 2xx (`status`: its status text).
     #[error("the listing {url} answered {status}")]
     Status { url: String, status: String },
@@ -65,7 +65,7 @@ pub enum PageError {
 }
 
 /// Reads one page, or says why it cannot be read.
-pub fn read_page(
+pub(crate) fn read_page(
     listing: &Listing,
     at: PageAt<'_>,
     response: &ResponseRecord,
@@ -148,7 +148,7 @@ fn parent_exists(items: &JsonPointer, document: &Value) -> bool {
 }
 
 /// Server-controlled text shortened for a one-line reason.
-pub fn clip(text: &str) -> String {
+pub(crate) fn clip(text: &str) -> String {
     match text.char_indices().nth(CLIP) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),

@@ -4,12 +4,12 @@
 
 pub mod canonical;
 pub mod diff;
-pub mod holds;
-pub mod listing;
-pub mod opaque;
-pub mod pagination;
-pub mod write_time;
-pub mod xml;
+pub(crate) mod holds;
+pub(crate) mod listing;
+pub(crate) mod opaque;
+pub(crate) mod pagination;
+pub(crate) mod write_time;
+pub(crate) mod xml;
 
 use serde_json::Value;
 
@@ -17,19 +17,19 @@ use crate::model::exchange::{Body, Exchange};
 
 /// The state of one item as a GET saw it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ItemSnapshot {
+pub(crate) struct ItemSnapshot {
     /// Sequence number of the GET exchange in its case.
-    pub seq: usize,
-    pub status: u16,
-    pub body: Body,
+    pub(crate) seq: usize,
+    pub(crate) status: u16,
+    pub(crate) body: Body,
     /// The representation read byte-exactly, for resources whose representation is not JSON
     /// and whose answer is not JSON; its state is then the content and metadata.
-    pub opaque: Option<opaque::Opaque>,
+    pub(crate) opaque: Option<opaque::Opaque>,
 }
 
 impl ItemSnapshot {
     /// Builds a snapshot from the GET exchange that took it.
-    pub fn from_exchange(exchange: &Exchange) -> ItemSnapshot {
+    pub(crate) fn from_exchange(exchange: &Exchange) -> ItemSnapshot {
         ItemSnapshot {
             seq: exchange.seq,
             status: exchange.response.status,
@@ -39,7 +39,7 @@ impl ItemSnapshot {
     }
 
     /// True when the GET found the resource (2xx).
-    pub fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
@@ -48,7 +48,7 @@ impl ItemSnapshot {
     /// `{"status", "representation": {"content-type", "etag", "content-length"}, "text"}` (or
     /// `"bytes"` in hex) when the GET succeeded, `{"status", "body": null}` when it did not
     /// (an error page is not the resource's state).
-    pub fn as_state(&self) -> Value {
+    pub(crate) fn as_state(&self) -> Value {
         if let Some(opaque) = &self.opaque {
             let mut state = serde_json::Map::new();
             state.insert("status".into(), Value::from(self.status));
@@ -77,22 +77,22 @@ impl ItemSnapshot {
 
 /// The items of a collection that belong to one case, as a listing of the collection saw them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CollectionSnapshot {
+pub(crate) struct CollectionSnapshot {
     /// Sequence number of the (first) listing exchange in its case; 0 when nothing was sent.
-    pub seq: usize,
+    pub(crate) seq: usize,
     /// Status of the (first) listing answer; 0 when nothing was sent.
-    pub status: u16,
+    pub(crate) status: u16,
     /// Items owned by the case, sorted by id; `None` when the collection was not observed.
-    pub items: Option<Vec<Value>>,
+    pub(crate) items: Option<Vec<Value>>,
     /// Why the collection was not observed (`items` is `None`): the scenario declares no
     /// listing, the listing could not be read, or it showed none of the items the case holds.
     /// A rule that compares collections judges nothing then, and must not pass silently.
-    pub unobserved: Option<String>,
+    pub(crate) unobserved: Option<String>,
 }
 
 impl CollectionSnapshot {
     /// The case's items as a listing showed them.
-    pub fn observed(seq: usize, status: u16, items: Vec<Value>) -> CollectionSnapshot {
+    pub(crate) fn observed(seq: usize, status: u16, items: Vec<Value>) -> CollectionSnapshot {
         CollectionSnapshot {
             seq,
             status,
@@ -102,7 +102,11 @@ impl CollectionSnapshot {
     }
 
     /// A collection that was not observed, and why.
-    pub fn unobserved(seq: usize, status: u16, reason: impl Into<String>) -> CollectionSnapshot {
+    pub(crate) fn unobserved(
+        seq: usize,
+        status: u16,
+        reason: impl Into<String>,
+    ) -> CollectionSnapshot {
         CollectionSnapshot {
             seq,
             status,
@@ -112,7 +116,7 @@ impl CollectionSnapshot {
     }
 
     /// The state as one JSON value for comparison and diffs.
-    pub fn as_state(&self) -> Value {
+    pub(crate) fn as_state(&self) -> Value {
         serde_json::json!({
             "status": self.status,
             "items": self.items.clone().map(Value::Array).unwrap_or(Value::Null),

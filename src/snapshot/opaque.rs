@@ -8,26 +8,26 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 /// The state member holding text content.
-pub const TEXT: &str = "text";
+pub(crate) const TEXT: &str = "text";
 /// The state member holding bytes that are not UTF-8, as lower-case hex.
-pub const BYTES: &str = "bytes";
+pub(crate) const BYTES: &str = "bytes";
 /// The state member holding the representation metadata.
-pub const METADATA: &str = "representation";
+pub(crate) const METADATA: &str = "representation";
 /// Bytes shown on each side of a first difference.
 const SHOWN_BYTES: usize = 8;
 
 /// A representation read as bytes, with the metadata compared along with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opaque {
-    pub content: Content,
-    pub content_type: Option<String>,
-    pub etag: Option<String>,
-    pub content_length: Option<String>,
+pub(crate) struct Opaque {
+    pub(crate) content: Content,
+    pub(crate) content_type: Option<String>,
+    pub(crate) etag: Option<String>,
+    pub(crate) content_length: Option<String>,
 }
 
 /// The content of an opaque representation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Content {
+pub(crate) enum Content {
     /// UTF-8 text (secrets a server echoed already scrubbed).
     Text(String),
     /// Anything else.
@@ -36,7 +36,7 @@ pub enum Content {
 
 impl Opaque {
     /// The state members of a 2xx answer: the metadata present, and the content.
-    pub fn state_members(&self, state: &mut Map<String, Value>) {
+    pub(crate) fn state_members(&self, state: &mut Map<String, Value>) {
         let mut metadata = Map::new();
         for (name, value) in [
             ("content-type", &self.content_type),
@@ -75,7 +75,7 @@ fn unhex(text: &str) -> Vec<u8> {
 /// The diff of two states when either holds opaque content, `None` otherwise: the other
 /// members (status, metadata) as a unified diff of their JSON, then a unified diff of the text
 /// or a summary of the bytes.
-pub fn diff(label_a: &str, a: &Value, label_b: &str, b: &Value) -> Option<String> {
+pub(crate) fn diff(label_a: &str, a: &Value, label_b: &str, b: &Value) -> Option<String> {
     let (content_a, rest_a, content_b, rest_b) = match (split(a), split(b)) {
         (None, None) => return None,
         (x, y) => {

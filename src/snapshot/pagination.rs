@@ -10,7 +10,7 @@ use crate::snapshot::listing::clip;
 
 /// Why the next page of a listing cannot be told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NextPageError {
+pub(crate) enum NextPageError {
     /// The member the next page's URL or token is read from is not a string (`found`: what
     /// it is, clipped).
     #[error("the next page's link at \"{at}\" is not a string: {found}")]
@@ -32,22 +32,25 @@ pub enum NextPageError {
 }
 
 /// What one page says about the next.
-pub struct PageFacts<'a> {
+pub(crate) struct PageFacts<'a> {
     /// The URL the page was read from (relative next links resolve against it).
-    pub url: &'a str,
+    pub(crate) url: &'a str,
     /// The URL of the listing's first page (tokens and page numbers go into its query).
-    pub first: &'a str,
+    pub(crate) first: &'a str,
     /// 1 for the first page.
-    pub number: u32,
+    pub(crate) number: u32,
     /// Entries the page listed.
-    pub listed: usize,
+    pub(crate) listed: usize,
     /// The page's document (XML already read as JSON).
-    pub document: &'a Value,
-    pub response: &'a ResponseRecord,
+    pub(crate) document: &'a Value,
+    pub(crate) response: &'a ResponseRecord,
 }
 
 /// The absolute URL of the next page, `None` at the end, or why it cannot be told.
-pub fn next_url(pages: &Pages, page: &PageFacts<'_>) -> Result<Option<String>, NextPageError> {
+pub(crate) fn next_url(
+    pages: &Pages,
+    page: &PageFacts<'_>,
+) -> Result<Option<String>, NextPageError> {
     match pages {
         Pages::Link { rel } => link_target(page.response, rel)
             .map(|target| resolve(page.url, &target))

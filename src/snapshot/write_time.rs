@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 /// What a masked time reads as in a canonical state.
-pub const WRITE_TIME: &str = "{write time}";
+pub(crate) const WRITE_TIME: &str = "{write time}";
 
 /// Seconds since the epoch taken for a time: 2001-09-09 up to 2096.
 const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = 1.0e9..=4.0e9;
@@ -17,7 +17,7 @@ const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = 1.0e9..=4.0e9;
 const EPOCH_MILLIS: std::ops::RangeInclusive<f64> = 1.0e12..=4.0e12;
 
 /// True when the value reads as a time a server writes.
-pub fn is_time(value: &Value) -> bool {
+pub(crate) fn is_time(value: &Value) -> bool {
     match value {
         Value::String(text) => is_rfc3339(text) || httpdate::parse_http_date(text).is_ok(),
         Value::Number(n) => n
@@ -46,7 +46,7 @@ fn is_rfc3339(text: &str) -> bool {
 
 /// Masks every time inside the members of the object `body` that are not among
 /// `client_members` (at any depth below them).
-pub fn mask(body: &mut Value, client_members: &[String]) {
+pub(crate) fn mask(body: &mut Value, client_members: &[String]) {
     let Value::Object(members) = body else {
         return;
     };
@@ -71,7 +71,7 @@ fn mask_times(value: &mut Value) {
 
 /// The top-level members of `body` outside `client_members` that hold a time (directly or
 /// below), in order: what [`mask`] hides, for the report's note.
-pub fn time_members(body: &Value, client_members: &[String]) -> Vec<String> {
+pub(crate) fn time_members(body: &Value, client_members: &[String]) -> Vec<String> {
     let Value::Object(members) = body else {
         return Vec::new();
     };

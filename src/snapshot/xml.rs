@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 /// Why a text is not an XML document.
 #[derive(Debug, thiserror::Error)]
 #[error("not XML ({0})")]
-pub struct XmlError(#[from] roxmltree::Error);
+pub(crate) struct XmlError(#[from] roxmltree::Error);
 
 /// The document as JSON, or why it is not XML.
-pub fn to_json(text: &str) -> Result<Value, XmlError> {
+pub(crate) fn to_json(text: &str) -> Result<Value, XmlError> {
     let document = roxmltree::Document::parse(text)?;
     let root = document.root_element();
     let mut top = Map::new();

@@ -8,7 +8,7 @@ use crate::support::{self, Out};
 
 /// One command line of an `sh` block.
 #[derive(Debug, Clone)]
-pub struct Command {
+pub(crate) struct Command {
     /// The line as written (continuations joined).
     pub line: String,
     /// `VAR=value` assignments before the command.
@@ -21,7 +21,7 @@ pub struct Command {
 
 impl Command {
     /// The exit code the comment promises (`… exit 1`), if it names one.
-    pub fn promised_exit(&self) -> Option<i32> {
+    pub(crate) fn promised_exit(&self) -> Option<i32> {
         let (_, after) = self.comment.split_once("exit")?;
         after
             .trim_start_matches([' ', 's'])
@@ -33,7 +33,7 @@ impl Command {
 }
 
 /// The commands of an `sh` block (comment-only and empty lines left out).
-pub fn commands(body: &str) -> Vec<Command> {
+pub(crate) fn commands(body: &str) -> Vec<Command> {
     let joined = body.replace("\\\n", " ");
     joined
         .lines()
@@ -93,12 +93,12 @@ fn split_comment(line: &str) -> (&str, &str) {
 }
 
 /// A temporary directory with a copy of the bundled scenarios, where doc commands run.
-pub struct Workdir {
+pub(crate) struct Workdir {
     dir: tempfile::TempDir,
 }
 
 impl Workdir {
-    pub fn new() -> Workdir {
+    pub(crate) fn new() -> Workdir {
         let dir = tempfile::tempdir().expect("tempdir");
         let scenarios = dir.path().join("scenarios");
         std::fs::create_dir(&scenarios).expect("mkdir scenarios");
@@ -109,17 +109,17 @@ impl Workdir {
         Workdir { dir }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn write(&self, name: &str, text: &str) {
+    pub(crate) fn write(&self, name: &str, text: &str) {
         std::fs::write(self.dir.path().join(name), text).expect("write a doc file");
     }
 
     /// Runs the real binary here with `args` and `env` (as the test suite's environment; the
     /// docs' secret variable only when `env` sets it).
-    pub fn run(&self, args: &[String], env: &[(String, String)]) -> Out {
+    pub(crate) fn run(&self, args: &[String], env: &[(String, String)]) -> Out {
         let mut cmd = support::idemfuzz();
         cmd.current_dir(self.dir.path()).env_remove("API_TOKEN");
         for (name, value) in env {

@@ -4,7 +4,7 @@
 
 /// A fenced code block.
 #[derive(Debug, Clone)]
-pub struct Block {
+pub(crate) struct Block {
     /// The info string: `sh`, `toml`, or empty for output.
     pub lang: String,
     /// The text between the fences, indentation of the opening fence removed.
@@ -20,7 +20,7 @@ pub struct Block {
 }
 
 /// Every fenced block of `text`, in order.
-pub fn blocks(text: &str) -> Vec<Block> {
+pub(crate) fn blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut offset = 0;
     let mut previous = "";
@@ -70,7 +70,7 @@ fn marker(line: &str) -> Option<(String, String)> {
 
 /// The inline code spans of the prose (outside fenced blocks), with line breaks inside a span
 /// turned into spaces.
-pub fn code_spans(text: &str) -> Vec<String> {
+pub(crate) fn code_spans(text: &str) -> Vec<String> {
     let mut prose = String::new();
     let mut fenced = false;
     for line in text.lines() {
@@ -101,7 +101,7 @@ pub fn code_spans(text: &str) -> Vec<String> {
 }
 
 /// The text between `<!-- begin: ID -->` and `<!-- end: ID -->`.
-pub fn region<'a>(text: &'a str, id: &str) -> &'a str {
+pub(crate) fn region<'a>(text: &'a str, id: &str) -> &'a str {
     let begin = format!("<!-- begin: {id} -->");
     let end = format!("<!-- end: {id} -->");
     let start = text.find(&begin).unwrap_or_else(|| panic!("no `{begin}`")) + begin.len();
@@ -113,7 +113,7 @@ pub fn region<'a>(text: &'a str, id: &str) -> &'a str {
 }
 
 /// `text` with the body of `block` replaced by `body` (indented like the block).
-pub fn replace_body(text: &str, block: &Block, body: &str) -> String {
+pub(crate) fn replace_body(text: &str, block: &Block, body: &str) -> String {
     let indented: String = body
         .lines()
         .map(|l| {

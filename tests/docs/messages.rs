@@ -15,7 +15,7 @@ use crate::commands::Workdir;
 use crate::support::{Demo, DyingDemo, Served, dead_port};
 
 /// A doc message as a regex: the placeholders stand for what varies.
-pub fn pattern(message: &str) -> Regex {
+pub(crate) fn pattern(message: &str) -> Regex {
     let mut regex = regex::escape(message);
     for (placeholder, with) in [
         ("…", ".*"),
@@ -86,7 +86,7 @@ fn revoking_demo(accepted: usize) -> Served {
 }
 
 /// Every line the provoking runs printed (stdout and stderr).
-pub fn provoke_every_message() -> Vec<String> {
+pub(crate) fn provoke_every_message() -> Vec<String> {
     let work = Workdir::new();
     let demo_toml =
         std::fs::read_to_string(work.path().join("scenarios/demo.toml")).expect("demo.toml");

@@ -24,7 +24,7 @@ fn replace_all(text: &str, rules: &[(&str, &str)]) -> String {
 }
 
 /// `text` with the ports and run ids the docs show.
-pub fn for_docs(text: &str) -> String {
+pub(crate) fn for_docs(text: &str) -> String {
     replace_all(
         text,
         &[
@@ -38,7 +38,7 @@ pub fn for_docs(text: &str) -> String {
 
 /// `text` with everything that varies between runs replaced, and every run of white space made
 /// one space (a count one digit longer may move a line break).
-pub fn for_comparison(text: &str) -> String {
+pub(crate) fn for_comparison(text: &str) -> String {
     let text = replace_all(
         &for_docs(text),
         &[

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 
 /// How the stand-in picks ids.
 #[derive(Debug, Clone, Copy)]
-pub enum Ids {
+pub(crate) enum Ids {
     /// 1, 2, 3… as JSON numbers (Django, FastAPI).
     Integer,
     /// UUID-like strings (Ory Kratos).
@@ -30,7 +30,7 @@ pub enum Ids {
 
 /// A bug a stand-in can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bug {
+pub(crate) enum Bug {
     None,
     /// PUT merges the body into the item instead of replacing it.
     MergePut,
@@ -38,7 +38,7 @@ pub enum Bug {
 
 /// How GET on a collection lists its items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listing {
+pub(crate) enum Listing {
     /// One JSON array of every item.
     Array,
     /// DRF's `PageNumberPagination`: `?page=N`, this many items a page, absolute `next` URLs,
@@ -51,7 +51,7 @@ pub enum Listing {
 
 /// One collection of a stand-in.
 #[derive(Debug, Clone)]
-pub struct Collection {
+pub(crate) struct Collection {
     /// The collection path without a trailing slash, e.g. `/api/books`.
     pub path: &'static str,
     pub trailing_slash: bool,
@@ -79,12 +79,12 @@ struct Store {
 
 /// The requests a stand-in received for operations that must never be sent.
 #[derive(Debug, Default)]
-pub struct Forbidden {
+pub(crate) struct Forbidden {
     pub count: AtomicUsize,
 }
 
 /// A router with the collections, and `forbidden` (method, path) routes that only count.
-pub fn router(
+pub(crate) fn router(
     collections: Vec<Collection>,
     forbidden: &[(&str, &str)],
 ) -> (Router, Arc<Forbidden>) {

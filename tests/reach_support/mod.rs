@@ -16,11 +16,11 @@ use crate::support::{Out, finding_lines, findings, results, run_cmd, severity_ra
 /// Findings that are true on a correct stand-in by design, never false alarms: POST without
 /// Idempotency-Key (a retried POST may duplicate: RFC 9110 §9.2.2 does not make POST
 /// idempotent), and a 201 without `Location` (RFC 9110 §15.3.2 SHOULD), which DRF sends.
-pub const TRUE_ON_CORRECT: [&str; 2] = ["unkeyed-post-lost-duplicate", "post-no-location"];
+pub(crate) const TRUE_ON_CORRECT: [&str; 2] = ["unkeyed-post-lost-duplicate", "post-no-location"];
 
 /// Runs `scenario` (TOML text) against `api` with `--format json` and `extra` options; `env`
 /// is set for the binary.
-pub fn run_on(api: &Standin, scenario: &str, extra: &[&str], env: &[(&str, &str)]) -> Out {
+pub(crate) fn run_on(api: &Standin, scenario: &str, extra: &[&str], env: &[(&str, &str)]) -> Out {
     let mut file = tempfile::Builder::new()
         .suffix(".toml")
         .tempfile()
@@ -53,7 +53,7 @@ pub fn run_on(api: &Standin, scenario: &str, extra: &[&str], env: &[(&str, &str)
 /// row that passed with an unobserved collection, every named check passed, the seed untouched
 /// and nothing of the run left on the server.
 #[track_caller]
-pub fn assert_clean(api: &Standin, out: &Out, passed: &[&str], what: &str) -> Value {
+pub(crate) fn assert_clean(api: &Standin, out: &Out, passed: &[&str], what: &str) -> Value {
     out.assert_no_panic();
     let report = out.json();
     let failing: Vec<&Value> = findings(&report)
@@ -85,7 +85,7 @@ pub fn assert_clean(api: &Standin, out: &Out, passed: &[&str], what: &str) -> Va
 
 /// No row says its collection went unobserved.
 #[track_caller]
-pub fn assert_observed(report: &Value, what: &str) {
+pub(crate) fn assert_observed(report: &Value, what: &str) {
     for row in results(report) {
         let notes = row["notes"].as_array().cloned().unwrap_or_default();
         assert!(
@@ -102,7 +102,7 @@ pub fn assert_observed(report: &Value, what: &str) {
 /// own rule, or one grouped into a finding of the same cause (`cause.also`), which the report
 /// shows as that finding.
 #[track_caller]
-pub fn assert_caught(out: &Out, check: &str, rule: &str, what: &str) -> Value {
+pub(crate) fn assert_caught(out: &Out, check: &str, rule: &str, what: &str) -> Value {
     out.assert_no_panic();
     let report = out.json();
     let names = |f: &Value| f["check"] == check && f["rule"] == rule;
@@ -123,7 +123,7 @@ pub fn assert_caught(out: &Out, check: &str, rule: &str, what: &str) -> Value {
 
 /// The scenario of a recipe in docs/recipes.md: the TOML block after `<!-- recipe: NAME -->`,
 /// so the documented recipe is the one the tests run.
-pub fn recipe(name: &str) -> String {
+pub(crate) fn recipe(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/recipes.md");
     let text = std::fs::read_to_string(path).expect("docs/recipes.md");
     let marker = format!("<!-- recipe: {name} -->");

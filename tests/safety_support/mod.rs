@@ -23,15 +23,16 @@ use serde_json::{Value, json};
 use crate::support::Served;
 
 /// The ids of the pre-seeded resources.
-pub const PRE_SEEDED: [&str; 5] = ["pre00001", "pre00002", "pre00003", "pre00004", "pre00005"];
+pub(crate) const PRE_SEEDED: [&str; 5] =
+    ["pre00001", "pre00002", "pre00003", "pre00004", "pre00005"];
 
 /// The bearer token and the secret header the hostile scenarios send, by environment.
-pub const TOKEN: &str = "s3cret-token-value";
-pub const API_KEY: &str = "k3y-value-secret";
+pub(crate) const TOKEN: &str = "s3cret-token-value";
+pub(crate) const API_KEY: &str = "k3y-value-secret";
 
 /// One request as a server received it.
 #[derive(Debug, Clone)]
-pub struct Logged {
+pub(crate) struct Logged {
     pub method: String,
     /// Path and query as received (still percent-encoded).
     pub target: String,
@@ -41,12 +42,12 @@ pub struct Logged {
 impl Logged {
     /// True when the request names another method to run, as method-override middleware
     /// reads it (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`, `_method`).
-    pub fn overrides_method(&self) -> bool {
+    pub(crate) fn overrides_method(&self) -> bool {
         override_of(&self.target, &self.headers).is_some()
     }
 
     /// True when the request carried these credentials (bearer token, `X-Api-Key`).
-    pub fn has_credentials_of(&self, token: &str, key: &str) -> bool {
+    pub(crate) fn has_credentials_of(&self, token: &str, key: &str) -> bool {
         self.headers.iter().any(|(name, value)| {
             (name.eq_ignore_ascii_case("authorization") && value.contains(token))
                 || (name.eq_ignore_ascii_case("x-api-key") && value == key)
@@ -54,7 +55,7 @@ impl Logged {
     }
 
     /// True when the request carried the run's credentials or secret header.
-    pub fn has_credentials(&self) -> bool {
+    pub(crate) fn has_credentials(&self) -> bool {
         self.headers.iter().any(|(name, value)| {
             name.eq_ignore_ascii_case("authorization")
                 || name.eq_ignore_ascii_case("x-api-key")
@@ -66,7 +67,7 @@ impl Logged {
 
 /// What the API answers differently from a correct one.
 #[derive(Debug, Clone, Default)]
-pub struct Knobs {
+pub(crate) struct Knobs {
     /// The `id` a 201 body gives (the resource is stored under its real id all the same).
     pub post_body_id: Option<String>,
     /// The `Location` a 201 gives (`{origin}` is replaced by the API's own origin).
@@ -105,13 +106,13 @@ struct Shared {
 }
 
 /// The pre-seeded JSON API: `GET|POST /things`, `GET|PUT|DELETE /things/{id}`, `GET /echo`.
-pub struct Api {
+pub(crate) struct Api {
     served: Served,
     shared: Shared,
 }
 
 impl Api {
-    pub fn start(knobs: Knobs) -> Api {
+    pub(crate) fn start(knobs: Knobs) -> Api {
         let mut store = Store::default();
         for (n, id) in PRE_SEEDED.iter().enumerate() {
             store.items.insert(
@@ -159,12 +160,12 @@ impl Api {
         Api { served, shared }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.served.url()
     }
 
     /// The pre-seeded resources as JSON bytes, to compare before and after a run.
-    pub fn pre_seeded_bytes(&self) -> Vec<Option<Vec<u8>>> {
+    pub(crate) fn pre_seeded_bytes(&self) -> Vec<Option<Vec<u8>>> {
         let store = self.shared.store.lock().unwrap();
         self.shared
             .seeded
@@ -174,12 +175,12 @@ impl Api {
     }
 
     /// The ids of every pre-existing resource.
-    pub fn seeded(&self) -> Vec<String> {
+    pub(crate) fn seeded(&self) -> Vec<String> {
         self.shared.seeded.as_ref().clone()
     }
 
     /// Every stored id.
-    pub fn ids(&self) -> Vec<String> {
+    pub(crate) fn ids(&self) -> Vec<String> {
         self.shared
             .store
             .lock()
@@ -190,13 +191,13 @@ impl Api {
             .collect()
     }
 
-    pub fn requests(&self) -> Vec<Logged> {
+    pub(crate) fn requests(&self) -> Vec<Logged> {
         self.shared.log.lock().unwrap().clone()
     }
 
     /// The requests that could change state (a write, or any request with a method override)
     /// and that some server routes to a pre-seeded resource or below one (see [`routed`]).
-    pub fn writes_to_pre_seeded(&self) -> Vec<Logged> {
+    pub(crate) fn writes_to_pre_seeded(&self) -> Vec<Logged> {
         let seeded = self.seeded();
         self.requests()
             .into_iter()
@@ -222,7 +223,7 @@ impl Api {
 /// (also IIS's `%uXXXX`), with or without Unicode NFKC normalisation, each segment cut at a NUL
 /// (C strings) and at a `;` (path parameters), trailing dots and spaces dropped (Windows),
 /// `\\` read as `/`, empty segments merged and dot segments removed.
-pub fn routed(path: &str) -> Vec<Vec<String>> {
+pub(crate) fn routed(path: &str) -> Vec<Vec<String>> {
     let mut views = Vec::new();
     for decodes in 1..=2 {
         for nfkc in [false, true] {
@@ -291,13 +292,13 @@ fn percent_u_decoded(text: &str) -> String {
 }
 
 /// A server on another origin that answers 200 to everything and logs what it receives.
-pub struct Bystander {
+pub(crate) struct Bystander {
     served: Served,
     log: Arc<Mutex<Vec<Logged>>>,
 }
 
 impl Bystander {
-    pub fn start() -> Bystander {
+    pub(crate) fn start() -> Bystander {
         let received: Arc<Mutex<Vec<Logged>>> = Arc::default();
         let shared = Shared {
             store: Arc::default(),
@@ -315,11 +316,11 @@ impl Bystander {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.served.url()
     }
 
-    pub fn requests(&self) -> Vec<Logged> {
+    pub(crate) fn requests(&self) -> Vec<Logged> {
         self.log.lock().unwrap().clone()
     }
 }
@@ -523,7 +524,7 @@ fn credentials_of(headers: &HeaderMap) -> Vec<(String, String)> {
 }
 
 /// `text` percent-encoded as a URL component.
-pub fn encoded(text: &str) -> String {
+pub(crate) fn encoded(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
@@ -550,7 +551,7 @@ async fn reflect(State(shared): State<Shared>, request: Request, next: Next) -> 
 
 /// A scenario for the API: `things` (PUT-created unless `create` says otherwise), with the
 /// bearer token and the secret header from the environment, plus `extra` (scripts, keys).
-pub fn scenario(resource_keys: &str, extra: &str) -> String {
+pub(crate) fn scenario(resource_keys: &str, extra: &str) -> String {
     format!(
         r#"[target]
 timeout = "5s"
@@ -575,14 +576,18 @@ size = {{ gen = "int", min = 1, max = 9 }}
 }
 
 /// `idemfuzz ARGS` with the scenario's secrets in the environment.
-pub fn run_with_secrets(args: &[&str]) -> crate::support::Out {
+pub(crate) fn run_with_secrets(args: &[&str]) -> crate::support::Out {
     let mut cmd = crate::support::idemfuzz();
     cmd.env("SAFETY_TOKEN", TOKEN).env("SAFETY_KEY", API_KEY);
     crate::support::run_cmd(cmd, args)
 }
 
 /// Runs one scenario text against the API (`--format json`), with `extra` options.
-pub fn run(api: &Api, text: &str, extra: &[&str]) -> (crate::support::Out, tempfile::TempDir) {
+pub(crate) fn run(
+    api: &Api,
+    text: &str,
+    extra: &[&str],
+) -> (crate::support::Out, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = crate::support::write_file(dir.path(), "hostile.toml", text);
     let path = path.to_str().expect("UTF-8 path").to_owned();
@@ -604,7 +609,7 @@ pub fn run(api: &Api, text: &str, extra: &[&str]) -> (crate::support::Out, tempf
 
 /// The API's pre-seeded resources are exactly as they were, and no write reached them.
 #[track_caller]
-pub fn untouched(api: &Api, before: &[Option<Vec<u8>>]) {
+pub(crate) fn untouched(api: &Api, before: &[Option<Vec<u8>>]) {
     let now = api.pre_seeded_bytes();
     let changed: Vec<String> = api
         .seeded()
@@ -629,7 +634,7 @@ pub fn untouched(api: &Api, before: &[Option<Vec<u8>>]) {
 
 /// Nothing at all reached the bystander on another origin (so no credentials either).
 #[track_caller]
-pub fn nothing_sent_to(bystander: &Bystander) {
+pub(crate) fn nothing_sent_to(bystander: &Bystander) {
     let received = bystander.requests();
     assert!(
         received.is_empty(),
@@ -638,14 +643,14 @@ pub fn nothing_sent_to(bystander: &Bystander) {
     );
 }
 
-pub fn rules(report: &Value) -> Vec<String> {
+pub(crate) fn rules(report: &Value) -> Vec<String> {
     crate::support::findings(report)
         .iter()
         .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
-pub fn left_behind(report: &Value) -> Vec<Value> {
+pub(crate) fn left_behind(report: &Value) -> Vec<Value> {
     report["cleanup"]["left_behind"]
         .as_array()
         .unwrap_or_else(|| panic!("no left_behind list: {report}"))
@@ -655,7 +660,7 @@ pub fn left_behind(report: &Value) -> Vec<Value> {
 /// Nothing the POSTs named was adopted: pre-seeded resources untouched, one left-behind entry
 /// per POST, and no DELETE at all.
 #[track_caller]
-pub fn nothing_adopted(api: &Api, before: &[Option<Vec<u8>>], report: &Value) {
+pub(crate) fn nothing_adopted(api: &Api, before: &[Option<Vec<u8>>], report: &Value) {
     untouched(api, before);
     assert_eq!(
         left_behind(report).len(),
@@ -669,7 +674,7 @@ pub fn nothing_adopted(api: &Api, before: &[Option<Vec<u8>>], report: &Value) {
     );
 }
 
-pub fn posts(api: &Api) -> usize {
+pub(crate) fn posts(api: &Api) -> usize {
     api.requests()
         .iter()
         .filter(|r| r.method == "POST" && r.target == "/things")
@@ -677,7 +682,7 @@ pub fn posts(api: &Api) -> usize {
 }
 
 /// The scenario with `things` created by POST, its id read as `post_id` says.
-pub fn post_scenario(post_id: &str) -> String {
+pub(crate) fn post_scenario(post_id: &str) -> String {
     scenario(&format!("create = \"post\"\npost_id = \"{post_id}\"\n"), "").replace(
         "methods = [\"GET\", \"HEAD\", \"PUT\", \"DELETE\"]",
         "methods = [\"GET\", \"HEAD\", \"DELETE\"]",
@@ -685,6 +690,6 @@ pub fn post_scenario(post_id: &str) -> String {
 }
 
 /// A script on `things` with these steps (TOML).
-pub fn script(steps: &str) -> String {
+pub(crate) fn script(steps: &str) -> String {
     format!("\n[[scripts]]\nname = \"s\"\nresource = \"things\"\n{steps}")
 }

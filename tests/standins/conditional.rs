@@ -11,7 +11,7 @@ use super::exchange::Req;
 
 /// How a server derives the ETag of a representation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EtagStyle {
+pub(crate) enum EtagStyle {
     /// A strong tag from a hash of the content: changes whenever the bytes change. Correct.
     Content,
     /// nginx's (and WsgiDAV's) strong tag `"<mtime hex>-<size hex>"` from the second of the
@@ -29,7 +29,7 @@ pub enum EtagStyle {
 
 impl EtagStyle {
     /// The ETag field value of `content` last modified at `modified`.
-    pub fn tag(self, content: &[u8], modified: SystemTime) -> Option<String> {
+    pub(crate) fn tag(self, content: &[u8], modified: SystemTime) -> Option<String> {
         match self {
             EtagStyle::Content => Some(format!("\"{}\"", &sha256_hex(content)[..32])),
             EtagStyle::MtimeSize => Some(format!(
@@ -51,34 +51,34 @@ impl EtagStyle {
 }
 
 /// Lower-case hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 /// Lower-case hex SHA-1 (Eve's `_etag`).
-pub fn sha1_hex(bytes: &[u8]) -> String {
+pub(super) fn sha1_hex(bytes: &[u8]) -> String {
     hex(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes).as_ref())
 }
 
 /// The raw SHA-1 digest (Express's ETag).
-pub fn sha1(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn sha1(bytes: &[u8]) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes)
         .as_ref()
         .to_vec()
 }
 
 /// Lower-case hex MD5 (S3 ETags, CouchDB revs).
-pub fn md5_hex(bytes: &[u8]) -> String {
+pub(super) fn md5_hex(bytes: &[u8]) -> String {
     hex(&Md5::digest(bytes))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The outcome of evaluating a request's preconditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(super) enum Outcome {
     /// No precondition, or all of them hold: perform the method.
     Proceed,
     /// `If-None-Match` failed on GET or HEAD: 304.
@@ -90,7 +90,7 @@ pub enum Outcome {
 /// Evaluates `If-Match` then `If-None-Match` (RFC 9110 §13.2.2) against the current
 /// representation's ETag (`None` when the resource does not exist, `Some(None)`-like cases
 /// are a resource without a tag: pass `exists` with `current = None`).
-pub fn evaluate(req: &Req, exists: bool, current: Option<&str>) -> Outcome {
+pub(super) fn evaluate(req: &Req, exists: bool, current: Option<&str>) -> Outcome {
     if let Some(if_match) = req.header("if-match") {
         let holds = if if_match.trim() == "*" {
             exists
@@ -121,7 +121,7 @@ pub fn evaluate(req: &Req, exists: bool, current: Option<&str>) -> Outcome {
 /// True when a write's `*` precondition fails: `If-Match: *` on a missing resource or
 /// `If-None-Match: *` on an existing one (RFC 9110 §13.1.1, §13.1.2). Neither needs an entity
 /// tag, so an API without ETags owes these two as well.
-pub fn star_fails(req: &Req, exists: bool) -> bool {
+pub(super) fn star_fails(req: &Req, exists: bool) -> bool {
     let star = |name: &str| req.header(name).is_some_and(|value| value.trim() == "*");
     (star("if-match") && !exists) || (star("if-none-match") && exists)
 }
@@ -131,11 +131,11 @@ fn list(field: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Strong comparison (§8.8.3.2): both strong and identical.
-pub fn strong_eq(a: &str, b: &str) -> bool {
+pub(super) fn strong_eq(a: &str, b: &str) -> bool {
     !a.starts_with("W/") && !b.starts_with("W/") && a == b
 }
 
 /// Weak comparison: identical opaque tags, weakness ignored.
-pub fn weak_eq(a: &str, b: &str) -> bool {
+pub(super) fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }

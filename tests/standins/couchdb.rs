@@ -42,7 +42,7 @@ use super::store::{Body, IdPolicy, Store};
 
 /// A CouchDB server.
 #[derive(Debug, Clone)]
-pub struct Couch {
+pub(crate) struct Couch {
     pub bugs: Vec<CouchBug>,
     /// Databases that exist at start (default `idemfuzz`).
     pub databases: Vec<String>,
@@ -50,7 +50,7 @@ pub struct Couch {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CouchBug {
+pub(crate) enum CouchBug {
     /// Any `_rev` is accepted on update and delete: concurrent writers lose updates.
     StaleRevAccepted,
     /// Updates answer 201 Created, as real CouchDB does.
@@ -83,11 +83,11 @@ struct Named {
 }
 
 impl Couch {
-    pub fn correct() -> Couch {
+    pub(crate) fn correct() -> Couch {
         Couch::default()
     }
 
-    pub fn with_bug(bug: CouchBug) -> Couch {
+    pub(crate) fn with_bug(bug: CouchBug) -> Couch {
         Couch {
             bugs: vec![bug],
             ..Couch::default()
@@ -95,7 +95,7 @@ impl Couch {
     }
 
     /// pouchdb-server 4.2.0 as released.
-    pub fn pouchdb_server() -> Couch {
+    pub(crate) fn pouchdb_server() -> Couch {
         Couch {
             bugs: vec![
                 CouchBug::Update201,

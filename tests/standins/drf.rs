@@ -42,7 +42,7 @@ const DETAIL_ALLOW: &str = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
 
 /// A DRF viewset API.
 #[derive(Debug, Clone)]
-pub struct Drf {
+pub(crate) struct Drf {
     pub bugs: Vec<DrfBug>,
     /// `PAGE_SIZE` of `PageNumberPagination`.
     pub page_size: usize,
@@ -53,7 +53,7 @@ pub struct Drf {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DrfBug {
+pub(crate) enum DrfBug {
     /// PUT keeps omitted members: what a stock `ModelSerializer` does (its optional fields get
     /// no `default=`, and `update()` only sets the members in `validated_data`). The default
     /// of a DRF app written from the tutorial.
@@ -74,11 +74,11 @@ impl Default for Drf {
 }
 
 impl Drf {
-    pub fn correct() -> Drf {
+    pub(crate) fn correct() -> Drf {
         Drf::default()
     }
 
-    pub fn with_bug(bug: DrfBug) -> Drf {
+    pub(crate) fn with_bug(bug: DrfBug) -> Drf {
         Drf {
             bugs: vec![bug],
             ..Drf::default()
@@ -86,7 +86,7 @@ impl Drf {
     }
 
     /// The same API with another page size.
-    pub fn page_size(mut self, size: usize) -> Drf {
+    pub(crate) fn page_size(mut self, size: usize) -> Drf {
         self.page_size = size.max(1);
         self
     }

@@ -36,23 +36,23 @@ use super::store::{Body, Entry, Store};
 
 /// An etcd v2 server; its store's collections are directories (`""` is the root).
 #[derive(Debug, Clone, Default)]
-pub struct Etcd {
+pub(crate) struct Etcd {
     pub bugs: Vec<EtcdBug>,
 }
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EtcdBug {
+pub(crate) enum EtcdBug {
     /// DELETE of `/dir/X` also deletes `/dir/X0`, `/dir/X-1`.
     DeletePrefix,
 }
 
 impl Etcd {
-    pub fn correct() -> Etcd {
+    pub(crate) fn correct() -> Etcd {
         Etcd::default()
     }
 
-    pub fn with_bug(bug: EtcdBug) -> Etcd {
+    pub(crate) fn with_bug(bug: EtcdBug) -> Etcd {
         Etcd { bugs: vec![bug] }
     }
 

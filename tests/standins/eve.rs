@@ -52,7 +52,7 @@ const META: [&str; 5] = ["_id", "_created", "_updated", "_etag", "_links"];
 
 /// An Eve API.
 #[derive(Debug, Clone)]
-pub struct Eve {
+pub(crate) struct Eve {
     pub bugs: Vec<EveBug>,
     /// The `DOMAIN` (default `things`).
     pub collections: Vec<String>,
@@ -61,7 +61,7 @@ pub struct Eve {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EveBug {
+pub(crate) enum EveBug {
     /// 412 to an identical PUT repeated within one second, whether or not it carries the
     /// current ETag in `If-Match`.
     RepeatPut412,
@@ -102,11 +102,11 @@ impl Default for Eve {
 }
 
 impl Eve {
-    pub fn correct() -> Eve {
+    pub(crate) fn correct() -> Eve {
         Eve::default()
     }
 
-    pub fn with_bug(bug: EveBug) -> Eve {
+    pub(crate) fn with_bug(bug: EveBug) -> Eve {
         Eve {
             bugs: vec![bug],
             ..Eve::default()
@@ -114,7 +114,7 @@ impl Eve {
     }
 
     /// Eve as released (2.3.1): every [`EveBug`].
-    pub fn as_released() -> Eve {
+    pub(crate) fn as_released() -> Eve {
         Eve {
             bugs: AS_RELEASED.to_vec(),
             ..Eve::default()

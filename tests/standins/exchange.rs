@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// How a server turns the request path into resource segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathMode {
+pub(crate) enum PathMode {
     /// Like nginx in front of an application: every segment is percent-decoded, dot segments
     /// (`.`, `..`, also encoded as `%2e`, `%2E%2e`, `.%2e`) are removed per RFC 3986 §5.2.4, and
     /// empty segments (`//`) are merged. An encoded slash (`%2F`) stays inside its segment, so a
@@ -19,7 +19,7 @@ pub enum PathMode {
 
 /// The request, parsed once for the behaviour.
 #[derive(Debug, Clone)]
-pub struct Req {
+pub(crate) struct Req {
     pub method: Method,
     /// The request-target exactly as it was received on the wire.
     pub target: String,
@@ -41,7 +41,7 @@ pub struct Req {
 
 impl Req {
     /// Builds the request from what the transport read.
-    pub fn new(
+    pub(crate) fn new(
         method: Method,
         target: String,
         path_and_query: &str,
@@ -78,12 +78,12 @@ impl Req {
     }
 
     /// A request header as text (`None` when absent or not visible ASCII).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The first query parameter called `name`.
-    pub fn query(&self, name: &str) -> Option<&str> {
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -91,18 +91,18 @@ impl Req {
     }
 
     /// The body parsed as JSON.
-    pub fn json(&self) -> Result<Value, serde_json::Error> {
+    pub(crate) fn json(&self) -> Result<Value, serde_json::Error> {
         serde_json::from_slice(&self.body)
     }
 
     /// Whether the method is GET or HEAD (HEAD is answered like GET; the transport drops the
     /// content).
-    pub fn is_read(&self) -> bool {
+    pub(crate) fn is_read(&self) -> bool {
         self.method == Method::GET || self.method == Method::HEAD
     }
 
     /// The segments as `&str`s, for matching.
-    pub fn parts(&self) -> Vec<&str> {
+    pub(crate) fn parts(&self) -> Vec<&str> {
         self.segments.iter().map(String::as_str).collect()
     }
 }
@@ -132,7 +132,7 @@ fn segments(path: &str, mode: PathMode) -> (Vec<String>, bool) {
 
 /// A stand-in's answer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     /// Header fields in order; the transport adds `Content-Length` and `Date` when missing.
     pub headers: Vec<(String, String)>,
@@ -147,7 +147,7 @@ pub struct Reply {
 
 impl Reply {
     /// A reply with no header and no content.
-    pub fn empty(status: u16) -> Reply {
+    pub(crate) fn empty(status: u16) -> Reply {
         Reply {
             status,
             headers: Vec::new(),
@@ -158,31 +158,31 @@ impl Reply {
     }
 
     /// `application/json` content, serialised compactly.
-    pub fn json(status: u16, value: &Value) -> Reply {
+    pub(crate) fn json(status: u16, value: &Value) -> Reply {
         Reply::typed(status, "application/json", value.to_string().into_bytes())
     }
 
     /// Content of a given media type.
-    pub fn typed(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn typed(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
         Reply::empty(status)
             .with_header("Content-Type", content_type)
             .with_body(body)
     }
 
     /// Adds a header field.
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Reply {
+    pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Reply {
         self.headers.push((name.to_string(), value.into()));
         self
     }
 
     /// Replaces the content.
-    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn with_body(mut self, body: impl Into<Vec<u8>>) -> Reply {
         self.body = body.into();
         self
     }
 
     /// The value of a header field this reply carries.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))

@@ -29,7 +29,7 @@ use super::store::{Body, IdPolicy, Store};
 
 /// A FastAPI CRUD app.
 #[derive(Debug, Clone)]
-pub struct FastApi {
+pub(crate) struct FastApi {
     pub bugs: Vec<FastApiBug>,
     /// The collections it serves (default `items`).
     pub collections: Vec<String>,
@@ -38,7 +38,7 @@ pub struct FastApi {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FastApiBug {
+pub(crate) enum FastApiBug {
     /// 405 says `Allow: GET` while PUT and DELETE work; HEAD is 405 (real FastAPI routing).
     ShortAllow,
 }
@@ -54,11 +54,11 @@ impl Default for FastApi {
 }
 
 impl FastApi {
-    pub fn correct() -> FastApi {
+    pub(crate) fn correct() -> FastApi {
         FastApi::default()
     }
 
-    pub fn with_bug(bug: FastApiBug) -> FastApi {
+    pub(crate) fn with_bug(bug: FastApiBug) -> FastApi {
         FastApi {
             bugs: vec![bug],
             ..FastApi::default()

@@ -30,13 +30,13 @@ const COLLECTION_ALLOW: &str = "GET, HEAD, POST, OPTIONS";
 
 /// The generic JSON API.
 #[derive(Debug, Clone, Default)]
-pub struct Generic {
+pub(crate) struct Generic {
     pub knobs: Knobs,
 }
 
 /// Everything the generic API can be switched to. `Knobs::default()` is the correct API.
 #[derive(Debug, Clone)]
-pub struct Knobs {
+pub(crate) struct Knobs {
     /// Ids of POST-created items.
     pub ids: IdPolicy,
     /// How `GET /{collection}` answers.
@@ -86,7 +86,7 @@ impl Default for Knobs {
 
 /// How the collection answers GET.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listing {
+pub(crate) enum Listing {
     /// 200 `{"items": [...], "total": n}`.
     Wrapped,
     /// 200 `[...]`.
@@ -102,7 +102,7 @@ pub enum Listing {
 /// Server-managed members of an item. Timestamps are correct (write metadata); `revision` and
 /// `history` are counters that grow on identical writes (a violation).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteMeta {
+pub(crate) struct WriteMeta {
     /// `createdAt`: RFC 3339 with milliseconds, set once.
     pub created_at: bool,
     /// `updatedAt`: RFC 3339 with milliseconds, moves forward on every write.
@@ -117,7 +117,7 @@ pub struct WriteMeta {
 
 impl WriteMeta {
     /// `createdAt`, `updatedAt` and `updated` (epoch ms): correct write metadata.
-    pub fn timestamps() -> WriteMeta {
+    pub(crate) fn timestamps() -> WriteMeta {
         WriteMeta {
             created_at: true,
             updated_at: true,
@@ -127,7 +127,7 @@ impl WriteMeta {
     }
 
     /// The timestamps plus the counters `revision` and `history`.
-    pub fn counters() -> WriteMeta {
+    pub(crate) fn counters() -> WriteMeta {
         WriteMeta {
             revision: true,
             history: true,
@@ -138,7 +138,7 @@ impl WriteMeta {
 
 /// Which items `DELETE /{collection}/X` removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeleteMatch {
+pub(crate) enum DeleteMatch {
     /// Only `X`. Correct.
     Exact,
     /// Every id that starts with `X` (`X0`, `X-1`): a `LIKE 'X%'` delete. Buggy.
@@ -164,7 +164,7 @@ impl DeleteMatch {
 
 /// The `Location` header of a 201.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LocationStyle {
+pub(crate) enum LocationStyle {
     /// `/{collection}/{id}` of the created item (the id percent-encoded as one segment).
     Created,
     /// Exactly this text, whatever was created: a pre-existing item's path, or an absolute
@@ -176,17 +176,17 @@ pub enum LocationStyle {
 
 impl Generic {
     /// The correct API.
-    pub fn correct() -> Generic {
+    pub(crate) fn correct() -> Generic {
         Generic::default()
     }
 
     /// The API with these knobs.
-    pub fn with(knobs: Knobs) -> Generic {
+    pub(crate) fn with(knobs: Knobs) -> Generic {
         Generic { knobs }
     }
 
     /// Correct, with write timestamps (`createdAt`, `updatedAt`, epoch `updated`).
-    pub fn write_timestamps() -> Generic {
+    pub(crate) fn write_timestamps() -> Generic {
         Generic::with(Knobs {
             meta: WriteMeta::timestamps(),
             ..Knobs::default()
@@ -194,7 +194,7 @@ impl Generic {
     }
 
     /// Buggy: the timestamps plus a `revision` counter and a growing `history` array.
-    pub fn write_counters() -> Generic {
+    pub(crate) fn write_counters() -> Generic {
         Generic::with(Knobs {
             meta: WriteMeta::counters(),
             ..Knobs::default()
@@ -202,7 +202,7 @@ impl Generic {
     }
 
     /// Stores nothing of the body, answers 2xx.
-    pub fn ignores_body() -> Generic {
+    pub(crate) fn ignores_body() -> Generic {
         Generic::with(Knobs {
             ignore_body: true,
             ..Knobs::default()
@@ -210,7 +210,7 @@ impl Generic {
     }
 
     /// Correct items, but the collection answers as `listing` says.
-    pub fn unlistable(listing: Listing) -> Generic {
+    pub(crate) fn unlistable(listing: Listing) -> Generic {
         Generic::with(Knobs {
             listing,
             ..Knobs::default()
@@ -218,7 +218,7 @@ impl Generic {
     }
 
     /// Buggy: DELETE of X also removes `X0`, `X-1` and `x`.
-    pub fn prefix_delete() -> Generic {
+    pub(crate) fn prefix_delete() -> Generic {
         Generic::with(Knobs {
             delete: DeleteMatch::PrefixAnyCase,
             ..Knobs::default()
@@ -226,7 +226,7 @@ impl Generic {
     }
 
     /// Correct: ids are case-insensitive (one resource under every spelling of its id).
-    pub fn case_insensitive_ids() -> Generic {
+    pub(crate) fn case_insensitive_ids() -> Generic {
         Generic::with(Knobs {
             ids_ignore_case: true,
             ..Knobs::default()
@@ -234,7 +234,7 @@ impl Generic {
     }
 
     /// Buggy: nginx-style `"mtime-size"` strong ETags.
-    pub fn mtime_size_etag() -> Generic {
+    pub(crate) fn mtime_size_etag() -> Generic {
         Generic::with(Knobs {
             etag: EtagStyle::MtimeSize,
             ..Knobs::default()
@@ -242,7 +242,7 @@ impl Generic {
     }
 
     /// Buggy: `If-Match` and `If-None-Match` are ignored entirely.
-    pub fn ignores_preconditions() -> Generic {
+    pub(crate) fn ignores_preconditions() -> Generic {
         Generic::with(Knobs {
             preconditions: false,
             ..Knobs::default()
@@ -250,7 +250,7 @@ impl Generic {
     }
 
     /// Correct, with json-server's id reuse: a POST after deleting the last item gets its id.
-    pub fn reused_ids() -> Generic {
+    pub(crate) fn reused_ids() -> Generic {
         Generic::with(Knobs {
             ids: IdPolicy::MaxPlusOne,
             ..Knobs::default()
@@ -258,7 +258,7 @@ impl Generic {
     }
 
     /// Hostile: POSTs get these ids, in order (stored under exactly this text).
-    pub fn created_ids(ids: &[&str]) -> Generic {
+    pub(crate) fn created_ids(ids: &[&str]) -> Generic {
         Generic::with(Knobs {
             ids: IdPolicy::Scripted(ids.iter().map(|s| s.to_string()).collect()),
             ..Knobs::default()
@@ -266,7 +266,7 @@ impl Generic {
     }
 
     /// Hostile: every 201 carries `Location: location`.
-    pub fn location(location: &str) -> Generic {
+    pub(crate) fn location(location: &str) -> Generic {
         Generic::with(Knobs {
             location: LocationStyle::Fixed(location.to_string()),
             ..Knobs::default()
@@ -274,7 +274,7 @@ impl Generic {
     }
 
     /// Hostile: 200 for GET of ids never created.
-    pub fn answers_every_id() -> Generic {
+    pub(crate) fn answers_every_id() -> Generic {
         Generic::with(Knobs {
             answer_unknown_ids: true,
             ..Knobs::default()
@@ -535,7 +535,7 @@ fn json_id(id: &str, ids: &IdPolicy) -> Value {
 }
 
 /// The request body when it is a JSON object.
-pub fn client_object(req: &Req) -> Option<Map<String, Value>> {
+pub(crate) fn client_object(req: &Req) -> Option<Map<String, Value>> {
     match req.json() {
         Ok(Value::Object(object)) => Some(object),
         _ => None,
@@ -551,13 +551,13 @@ fn body_bytes(entry: &Entry) -> Vec<u8> {
 
 /// `/{collection}/{id}` with the id encoded as one segment (a nested collection keeps its
 /// slashes: `customers/c1/orders`).
-pub fn item_path(coll: &str, id: &str) -> String {
+pub(crate) fn item_path(coll: &str, id: &str) -> String {
     let coll: Vec<String> = coll.split('/').map(encode_segment).collect();
     format!("/{}/{}", coll.join("/"), encode_segment(id))
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
-pub fn encode_segment(segment: &str) -> String {
+pub(crate) fn encode_segment(segment: &str) -> String {
     const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')

@@ -15,7 +15,7 @@ use super::store::Store;
 
 /// The generic API over raw TCP, with or without content after HEAD answers.
 #[derive(Debug, Clone, Default)]
-pub struct HeadBody {
+pub(crate) struct HeadBody {
     /// Write the content after every HEAD answer. Buggy (RFC 9110 §9.3.2).
     pub sends_body: bool,
     pub api: Generic,
@@ -23,12 +23,12 @@ pub struct HeadBody {
 
 impl HeadBody {
     /// HEAD answered properly.
-    pub fn correct() -> HeadBody {
+    pub(crate) fn correct() -> HeadBody {
         HeadBody::default()
     }
 
     /// HEAD answered with the GET content, also on 404.
-    pub fn sends_body() -> HeadBody {
+    pub(crate) fn sends_body() -> HeadBody {
         HeadBody {
             sends_body: true,
             ..HeadBody::default()

@@ -18,7 +18,7 @@ use super::store::{Body, Store};
 
 /// An httpbin.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Httpbin;
+pub(crate) struct Httpbin;
 
 impl Behaviour for Httpbin {
     fn answer(&self, _store: &mut Store, req: &Req) -> Reply {

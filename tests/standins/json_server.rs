@@ -32,7 +32,7 @@ use super::store::{Body, IdPolicy, Store};
 
 /// A json-server.
 #[derive(Debug, Clone)]
-pub struct JsonServer {
+pub(crate) struct JsonServer {
     /// The arrays of `db.json` (default `items`).
     pub collections: Vec<String>,
 }
@@ -46,7 +46,7 @@ impl Default for JsonServer {
 }
 
 impl JsonServer {
-    pub fn correct() -> JsonServer {
+    pub(crate) fn correct() -> JsonServer {
         JsonServer::default()
     }
 

@@ -25,7 +25,7 @@ use super::store::{Body, IdPolicy, Store};
 
 /// A json-server 1.0.
 #[derive(Debug, Clone)]
-pub struct JsonServerV1 {
+pub(crate) struct JsonServerV1 {
     /// The arrays of `db.json` (default `items`).
     pub collections: Vec<String>,
     /// HEAD of an item deletes it (1.0.0-beta.3).
@@ -43,12 +43,12 @@ impl Default for JsonServerV1 {
 
 impl JsonServerV1 {
     /// json-server 1.0 without the HEAD bug.
-    pub fn correct() -> JsonServerV1 {
+    pub(crate) fn correct() -> JsonServerV1 {
         JsonServerV1::default()
     }
 
     /// json-server 1.0.0-beta.3 as released: HEAD deletes.
-    pub fn beta3() -> JsonServerV1 {
+    pub(crate) fn beta3() -> JsonServerV1 {
         JsonServerV1 {
             head_deletes: true,
             ..JsonServerV1::default()

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// One request as the server received it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Logged {
+pub(crate) struct Logged {
     pub method: String,
     /// The request-target exactly as it came on the wire: no percent-decoding, no dot-segment
     /// removal, a `#fragment` kept if a client sent one.
@@ -19,7 +19,7 @@ pub struct Logged {
 
 impl Logged {
     /// The first value of a header field (case-insensitive name).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -27,46 +27,46 @@ impl Logged {
     }
 
     /// The target without its query (and fragment).
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.target.split(['?', '#']).next().unwrap_or("")
     }
 
     /// Whether the method may change state (anything but GET, HEAD, OPTIONS).
-    pub fn is_write(&self) -> bool {
+    pub(crate) fn is_write(&self) -> bool {
         !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
     }
 
     /// The body as text (lossy).
-    pub fn body_text(&self) -> String {
+    pub(crate) fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
     /// `METHOD target -> status`, for messages.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!("{} {} -> {}", self.method, self.target, self.status)
     }
 }
 
 /// Shared, append-only; entries are in the order the server processed the requests.
 #[derive(Debug, Clone, Default)]
-pub struct RequestLog(Arc<Mutex<Vec<Logged>>>);
+pub(super) struct RequestLog(Arc<Mutex<Vec<Logged>>>);
 
 impl RequestLog {
-    pub fn push(&self, entry: Logged) {
+    pub(super) fn push(&self, entry: Logged) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(entry);
     }
 
-    pub fn entries(&self) -> Vec<Logged> {
+    pub(super) fn entries(&self) -> Vec<Logged> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    pub fn clear(&self) {
+    pub(super) fn clear(&self) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -60,45 +60,47 @@ mod tap;
 mod token;
 mod xml;
 
-pub mod couchdb;
-pub mod drf;
-pub mod etcd;
-pub mod eve;
-pub mod fastapi;
-pub mod generic;
-pub mod head_body;
-pub mod httpbin;
-pub mod json_server;
-pub mod json_server_v1;
-pub mod nested;
-pub mod paginated;
-pub mod s3;
-pub mod webdav;
+pub(crate) mod couchdb;
+pub(crate) mod drf;
+pub(crate) mod etcd;
+pub(crate) mod eve;
+pub(crate) mod fastapi;
+pub(crate) mod generic;
+pub(crate) mod head_body;
+pub(crate) mod httpbin;
+pub(crate) mod json_server;
+pub(crate) mod json_server_v1;
+pub(crate) mod nested;
+pub(crate) mod paginated;
+pub(crate) mod s3;
+pub(crate) mod webdav;
 
 /// The public API in one place; each test binary uses a part of it.
 #[allow(unused_imports)]
 mod api {
-    pub use super::conditional::EtagStyle;
-    pub use super::couchdb::{Couch, CouchBug};
-    pub use super::drf::{Drf, DrfBug};
-    pub use super::etcd::{Etcd, EtcdBug};
-    pub use super::eve::{Eve, EveBug};
-    pub use super::exchange::{PathMode, Reply, Req};
-    pub use super::fastapi::{FastApi, FastApiBug};
-    pub use super::generic::{DeleteMatch, Generic, Knobs, Listing, LocationStyle, WriteMeta};
-    pub use super::head_body::HeadBody;
-    pub use super::httpbin::Httpbin;
-    pub use super::json_server::JsonServer;
-    pub use super::json_server_v1::JsonServerV1;
-    pub use super::log::Logged;
-    pub use super::nested::{Nested, NestedBug, ParentDelete};
-    pub use super::paginated::{PageStyle, Paginated, PaginatedBug};
-    pub use super::s3::{S3, S3Bug};
-    pub use super::schema::{Field, Kind, Schema};
-    pub use super::seed::{Seed, Seeded};
-    pub use super::server::{Behaviour, Builder, Standin, Transport};
-    pub use super::store::{Body, Collection, Entry, IdPolicy, Store};
-    pub use super::webdav::{WebDav, WebDavBug};
+    pub(crate) use super::conditional::EtagStyle;
+    pub(crate) use super::couchdb::{Couch, CouchBug};
+    pub(crate) use super::drf::{Drf, DrfBug};
+    pub(crate) use super::etcd::{Etcd, EtcdBug};
+    pub(crate) use super::eve::{Eve, EveBug};
+    pub(crate) use super::exchange::{PathMode, Reply, Req};
+    pub(crate) use super::fastapi::{FastApi, FastApiBug};
+    pub(crate) use super::generic::{
+        DeleteMatch, Generic, Knobs, Listing, LocationStyle, WriteMeta,
+    };
+    pub(crate) use super::head_body::HeadBody;
+    pub(crate) use super::httpbin::Httpbin;
+    pub(crate) use super::json_server::JsonServer;
+    pub(crate) use super::json_server_v1::JsonServerV1;
+    pub(crate) use super::log::Logged;
+    pub(crate) use super::nested::{Nested, NestedBug, ParentDelete};
+    pub(crate) use super::paginated::{PageStyle, Paginated, PaginatedBug};
+    pub(crate) use super::s3::{S3, S3Bug};
+    pub(crate) use super::schema::{Field, Kind, Schema};
+    pub(crate) use super::seed::{Seed, Seeded};
+    pub(crate) use super::server::{Behaviour, Builder, Standin, Transport};
+    pub(crate) use super::store::{Body, Collection, Entry, IdPolicy, Store};
+    pub(crate) use super::webdav::{WebDav, WebDavBug};
 }
 
-pub use api::*;
+pub(crate) use api::*;

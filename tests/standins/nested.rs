@@ -33,7 +33,7 @@ const CHILDREN: &str = "orders";
 
 /// Customers with their orders.
 #[derive(Debug, Clone, Default)]
-pub struct Nested {
+pub(crate) struct Nested {
     pub bugs: Vec<NestedBug>,
     pub parent_delete: ParentDelete,
     pub api: Generic,
@@ -41,7 +41,7 @@ pub struct Nested {
 
 /// What deleting a customer with orders does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ParentDelete {
+pub(crate) enum ParentDelete {
     /// 409, nothing deleted.
     #[default]
     Restrict,
@@ -51,7 +51,7 @@ pub enum ParentDelete {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NestedBug {
+pub(crate) enum NestedBug {
     /// Orders are not scoped to their customer.
     OrdersNotScoped,
     /// Deleting a customer leaves its orders reachable.
@@ -59,18 +59,18 @@ pub enum NestedBug {
 }
 
 impl Nested {
-    pub fn correct() -> Nested {
+    pub(crate) fn correct() -> Nested {
         Nested::default()
     }
 
-    pub fn cascade() -> Nested {
+    pub(crate) fn cascade() -> Nested {
         Nested {
             parent_delete: ParentDelete::Cascade,
             ..Nested::default()
         }
     }
 
-    pub fn with_bug(bug: NestedBug) -> Nested {
+    pub(crate) fn with_bug(bug: NestedBug) -> Nested {
         Nested {
             bugs: vec![bug],
             ..Nested::default()
@@ -78,7 +78,7 @@ impl Nested {
     }
 
     /// The store collection of a customer's orders.
-    pub fn orders_of(&self, customer: &str) -> String {
+    pub(crate) fn orders_of(&self, customer: &str) -> String {
         if self.bugs.contains(&NestedBug::OrdersNotScoped) {
             CHILDREN.to_string()
         } else {

@@ -18,7 +18,7 @@ use super::token;
 
 /// How the listing is paginated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageStyle {
+pub(crate) enum PageStyle {
     /// A JSON array per page; `?page=N`; `Link: <…?page=2>; rel="next", <…>; rel="last"`
     /// (GitHub style).
     LinkHeader,
@@ -33,7 +33,7 @@ pub enum PageStyle {
 
 /// The paginated API.
 #[derive(Debug, Clone)]
-pub struct Paginated {
+pub(crate) struct Paginated {
     pub style: PageStyle,
     pub page_size: usize,
     /// Whether `?id=X` filters the listing.
@@ -44,13 +44,13 @@ pub struct Paginated {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaginatedBug {
+pub(crate) enum PaginatedBug {
     /// Each PUT to an existing item adds a listing row for it.
     PutDuplicates,
 }
 
 impl Paginated {
-    pub fn new(style: PageStyle) -> Paginated {
+    pub(crate) fn new(style: PageStyle) -> Paginated {
         Paginated {
             style,
             page_size: 20,
@@ -61,12 +61,12 @@ impl Paginated {
     }
 
     /// With the server-side `?id=` filter.
-    pub fn with_filter(mut self) -> Paginated {
+    pub(crate) fn with_filter(mut self) -> Paginated {
         self.filter = true;
         self
     }
 
-    pub fn with_bug(mut self, bug: PaginatedBug) -> Paginated {
+    pub(crate) fn with_bug(mut self, bug: PaginatedBug) -> Paginated {
         self.bugs.push(bug);
         self
     }

@@ -15,7 +15,7 @@ use super::server::{Incoming, Shared};
 const MAX_HEAD: usize = 64 * 1024;
 
 /// Accepts connections until the runtime stops.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;

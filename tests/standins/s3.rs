@@ -53,7 +53,7 @@ const MAX_KEYS: usize = 1000;
 
 /// An S3-compatible store.
 #[derive(Debug, Clone)]
-pub struct S3 {
+pub(crate) struct S3 {
     pub bugs: Vec<S3Bug>,
     /// Buckets that exist at start (default `bucket`).
     pub buckets: Vec<String>,
@@ -63,7 +63,7 @@ pub struct S3 {
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum S3Bug {
+pub(crate) enum S3Bug {
     /// `If-None-Match` / `If-Match` on PUT and DELETE are ignored.
     IgnoresConditionalWrites,
     /// Each overwrite of a key adds another listing entry for it.
@@ -95,11 +95,11 @@ impl Default for S3 {
 }
 
 impl S3 {
-    pub fn correct() -> S3 {
+    pub(crate) fn correct() -> S3 {
         S3::default()
     }
 
-    pub fn with_bug(bug: S3Bug) -> S3 {
+    pub(crate) fn with_bug(bug: S3Bug) -> S3 {
         S3 {
             bugs: vec![bug],
             ..S3::default()
@@ -107,7 +107,7 @@ impl S3 {
     }
 
     /// moto 5.2's `moto_server` as released: every [`MOTO`] deviation.
-    pub fn moto() -> S3 {
+    pub(crate) fn moto() -> S3 {
         S3 {
             bugs: MOTO.to_vec(),
             ..S3::default()
@@ -119,7 +119,7 @@ impl S3 {
     }
 
     /// The same store requiring `Authorization: value`.
-    pub fn authorization(mut self, value: &str) -> S3 {
+    pub(crate) fn authorization(mut self, value: &str) -> S3 {
         self.authorization = Some(value.to_string());
         self
     }

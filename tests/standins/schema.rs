@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 /// A collection's model name as frameworks title it: `items` → `Item` (DRF's 404 detail, Eve's
 /// item links).
-pub fn model_title(collection: &str) -> String {
+pub(super) fn model_title(collection: &str) -> String {
     let singular = collection.strip_suffix('s').unwrap_or(collection);
     let mut chars = singular.chars();
     chars
@@ -17,7 +17,7 @@ pub fn model_title(collection: &str) -> String {
 
 /// The JSON type of a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Str,
     Int,
     Float,
@@ -41,7 +41,7 @@ impl Kind {
 
 /// One member of the model.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Field {
+pub(crate) struct Field {
     pub name: String,
     pub kind: Kind,
     pub required: bool,
@@ -50,7 +50,7 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn required(name: &str, kind: Kind) -> Field {
+    pub(crate) fn required(name: &str, kind: Kind) -> Field {
         Field {
             name: name.to_string(),
             kind,
@@ -59,7 +59,7 @@ impl Field {
         }
     }
 
-    pub fn optional(name: &str, kind: Kind, default: Value) -> Field {
+    pub(crate) fn optional(name: &str, kind: Kind, default: Value) -> Field {
         Field {
             name: name.to_string(),
             kind,
@@ -71,7 +71,7 @@ impl Field {
 
 /// Why a body was refused.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// The body is not a JSON object.
     NotObject,
     /// A required member is absent.
@@ -90,7 +90,7 @@ pub enum Problem {
 
 /// The members of a model, in order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Schema {
+pub(crate) struct Schema {
     pub fields: Vec<Field>,
     /// Whether unknown members are refused (Eve) rather than silently dropped (DRF, pydantic).
     pub refuse_unknown: bool,
@@ -100,7 +100,7 @@ impl Schema {
     /// The default model of the stand-ins: `name` (string, required); `color` (string or
     /// null, default null), `size` (integer or null, default null), `tags` (list, default
     /// `[]`), `note` (string, default `""`), `dimensions` (object or null, default null).
-    pub fn things() -> Schema {
+    pub(crate) fn things() -> Schema {
         Schema {
             fields: vec![
                 Field::required("name", Kind::Str),
@@ -116,7 +116,7 @@ impl Schema {
 
     /// Validates `body`; on success, the known members it carries (unknown ones dropped). With
     /// `partial` (PATCH), required members may be absent.
-    pub fn validate(
+    pub(crate) fn validate(
         &self,
         body: &Value,
         partial: bool,
@@ -163,7 +163,7 @@ impl Schema {
     }
 
     /// Every member of the model: the given value, else the default.
-    pub fn filled(&self, given: &Map<String, Value>) -> Map<String, Value> {
+    pub(crate) fn filled(&self, given: &Map<String, Value>) -> Map<String, Value> {
         self.fields
             .iter()
             .map(|f| {

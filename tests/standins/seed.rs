@@ -7,7 +7,7 @@ use super::store::{Entry, Store};
 
 /// The client members of the `n`-th pre-existing JSON resource: `{"name": "pre-existing N",
 /// "size": N}`.
-pub fn members(n: usize) -> Map<String, Value> {
+pub(super) fn members(n: usize) -> Map<String, Value> {
     let mut members = Map::new();
     members.insert("name".into(), json!(format!("pre-existing {n}")));
     members.insert("size".into(), json!(n));
@@ -15,13 +15,13 @@ pub fn members(n: usize) -> Map<String, Value> {
 }
 
 /// The text of the `n`-th pre-existing opaque resource (files, objects, keys).
-pub fn text(n: usize) -> String {
+pub(super) fn text(n: usize) -> String {
     format!("pre-existing {n}\n")
 }
 
 /// Resources to create in one collection before the server starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Seed {
+pub(crate) struct Seed {
     pub collection: String,
     ids: SeedIds,
 }
@@ -36,7 +36,7 @@ enum SeedIds {
 impl Seed {
     /// `count` resources with the system's seed ids: `pre00001`, `pre00002`, … (numeric-id
     /// systems: `1`, `2`, …, and their next POST gets `count + 1`).
-    pub fn numbered(collection: &str, count: usize) -> Seed {
+    pub(crate) fn numbered(collection: &str, count: usize) -> Seed {
         Seed {
             collection: collection.to_string(),
             ids: SeedIds::Numbered(count),
@@ -44,7 +44,7 @@ impl Seed {
     }
 
     /// Resources with exactly these ids (e.g. the canaries of a prefix-delete test).
-    pub fn ids<I, S>(collection: &str, ids: I) -> Seed
+    pub(crate) fn ids<I, S>(collection: &str, ids: I) -> Seed
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -79,7 +79,7 @@ impl Seed {
 
 /// One pre-existing resource as it was seeded.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Seeded {
+pub(crate) struct Seeded {
     pub collection: String,
     pub id: String,
     pub entry: Entry,

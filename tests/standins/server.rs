@@ -25,7 +25,7 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Which HTTP implementation serves a stand-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
+pub(crate) enum Transport {
     /// hyper through axum: correct HTTP/1.1 framing; a HEAD answer never carries content.
     Hyper,
     /// A minimal hand-written HTTP/1.1 server ([`raw_http`](super::raw_http)) that writes what
@@ -35,7 +35,7 @@ pub enum Transport {
 
 /// How a system answers. One request is answered at a time (the store is locked for the whole
 /// call), so every request is atomic.
-pub trait Behaviour: Send + Sync + 'static {
+pub(crate) trait Behaviour: Send + Sync + 'static {
     /// Answers one request. For HEAD, answer as for GET: the transport drops the content
     /// (unless [`Reply::body_on_head`] and the raw transport).
     fn answer(&self, store: &mut Store, req: &Req) -> Reply;
@@ -63,14 +63,14 @@ pub trait Behaviour: Send + Sync + 'static {
 }
 
 /// What both transports share: the behaviour, its store and the request log.
-pub struct Shared {
+pub(super) struct Shared {
     behaviour: Box<dyn Behaviour>,
     store: Mutex<Store>,
     log: RequestLog,
 }
 
 /// What a transport read of one request.
-pub struct Incoming {
+pub(super) struct Incoming {
     pub method: axum::http::Method,
     /// The request-target as it came on the wire.
     pub target: String,
@@ -82,7 +82,7 @@ pub struct Incoming {
 
 impl Shared {
     /// Answers and logs one request.
-    pub fn answer(&self, incoming: Incoming) -> Reply {
+    pub(super) fn answer(&self, incoming: Incoming) -> Reply {
         let logged_headers = incoming
             .headers
             .iter()
@@ -115,7 +115,7 @@ impl Shared {
 }
 
 /// A running stand-in. Dropping it stops the server and closes every connection.
-pub struct Standin {
+pub(crate) struct Standin {
     runtime: Option<Runtime>,
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -123,7 +123,7 @@ pub struct Standin {
 }
 
 /// Sets a stand-in up before it starts: pre-existing resources and the port.
-pub struct Builder {
+pub(crate) struct Builder {
     behaviour: Box<dyn Behaviour>,
     seeds: Vec<Seed>,
     port: u16,
@@ -131,19 +131,19 @@ pub struct Builder {
 
 impl Builder {
     /// Pre-existing resources the server holds before the first request.
-    pub fn seed(mut self, seed: Seed) -> Builder {
+    pub(crate) fn seed(mut self, seed: Seed) -> Builder {
         self.seeds.push(seed);
         self
     }
 
     /// Listen on this port of 127.0.0.1 instead of an ephemeral one (exploration only).
-    pub fn port(mut self, port: u16) -> Builder {
+    pub(crate) fn port(mut self, port: u16) -> Builder {
         self.port = port;
         self
     }
 
     /// Seeds the store, binds 127.0.0.1 and serves on a runtime of its own.
-    pub fn start(self) -> Standin {
+    pub(crate) fn start(self) -> Standin {
         let mut store = Store::default();
         self.behaviour.init(&mut store);
         let mut seeded = Vec::new();
@@ -187,7 +187,7 @@ impl Builder {
 
 impl Standin {
     /// A stand-in of `behaviour` that has not started yet.
-    pub fn builder(behaviour: impl Behaviour) -> Builder {
+    pub(crate) fn builder(behaviour: impl Behaviour) -> Builder {
         Builder {
             behaviour: Box::new(behaviour),
             seeds: Vec::new(),
@@ -196,32 +196,32 @@ impl Standin {
     }
 
     /// Starts `behaviour` with an empty store.
-    pub fn start(behaviour: impl Behaviour) -> Standin {
+    pub(crate) fn start(behaviour: impl Behaviour) -> Standin {
         Standin::builder(behaviour).start()
     }
 
     /// `http://127.0.0.1:PORT`.
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// The port it listens on.
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.addr.port()
     }
 
     /// Every request so far, in the order they were answered.
-    pub fn requests(&self) -> Vec<Logged> {
+    pub(crate) fn requests(&self) -> Vec<Logged> {
         self.shared.log.entries()
     }
 
     /// Forgets the requests logged so far.
-    pub fn clear_requests(&self) {
+    pub(crate) fn clear_requests(&self) {
         self.shared.log.clear();
     }
 
     /// A copy of the whole server state.
-    pub fn state(&self) -> Store {
+    pub(crate) fn state(&self) -> Store {
         self.shared
             .store
             .lock()
@@ -230,13 +230,13 @@ impl Standin {
     }
 
     /// The pre-existing resources as they were seeded.
-    pub fn seeded(&self) -> &[Seeded] {
+    pub(crate) fn seeded(&self) -> &[Seeded] {
         &self.seeded
     }
 
     /// One line per pre-existing resource that is no longer exactly as seeded (changed,
     /// rewritten with the same content, or gone); empty when the seed is untouched.
-    pub fn seed_changes(&self) -> Vec<String> {
+    pub(crate) fn seed_changes(&self) -> Vec<String> {
         let state = self.state();
         self.seeded
             .iter()
@@ -254,7 +254,7 @@ impl Standin {
 
     /// Panics, listing them, when a pre-existing resource changed.
     #[track_caller]
-    pub fn assert_seed_untouched(&self) {
+    pub(crate) fn assert_seed_untouched(&self) {
         let changes = self.seed_changes();
         assert!(
             changes.is_empty(),
@@ -269,7 +269,7 @@ impl Standin {
     }
 
     /// `(collection, id)` of every live resource that was not seeded: what runs left behind.
-    pub fn left_behind(&self) -> Vec<(String, String)> {
+    pub(crate) fn left_behind(&self) -> Vec<(String, String)> {
         let state = self.state();
         let mut left = Vec::new();
         for (name, collection) in &state.collections {

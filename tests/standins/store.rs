@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// What a resource holds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Body {
+pub(crate) enum Body {
     /// A JSON document (most APIs).
     Json(Value),
     /// Opaque bytes with the media type they are served with (WebDAV files, S3 objects, etcd
@@ -22,7 +22,7 @@ pub enum Body {
 
 impl Body {
     /// The JSON document, when the body is one.
-    pub fn json(&self) -> Option<&Value> {
+    pub(crate) fn json(&self) -> Option<&Value> {
         match self {
             Body::Json(value) => Some(value),
             Body::Bytes { .. } => None,
@@ -30,7 +30,7 @@ impl Body {
     }
 
     /// The bytes, when the body is opaque.
-    pub fn bytes(&self) -> Option<&[u8]> {
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
         match self {
             Body::Json(_) => None,
             Body::Bytes { bytes, .. } => Some(bytes),
@@ -40,7 +40,7 @@ impl Body {
 
 /// One stored resource.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub body: Body,
     /// Creation order across the whole store (listings in insertion order sort by it).
     pub seq: u64,
@@ -58,7 +58,7 @@ pub struct Entry {
 
 /// A named collection: entries by id, and the counter of the numeric id policies.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Collection {
+pub(crate) struct Collection {
     pub entries: BTreeMap<String, Entry>,
     /// The last number a never-reusing numeric policy handed out.
     pub last_number: u64,
@@ -68,14 +68,14 @@ pub struct Collection {
 
 impl Collection {
     /// The live (non-tombstone) entries, ids in numeric-aware order (`2` before `10`).
-    pub fn live(&self) -> Vec<(&String, &Entry)> {
+    pub(crate) fn live(&self) -> Vec<(&String, &Entry)> {
         let mut live: Vec<_> = self.entries.iter().filter(|(_, e)| !e.tombstone).collect();
         live.sort_by(|(a, _), (b, _)| id_order(a).cmp(&id_order(b)));
         live
     }
 
     /// The live entries in creation order.
-    pub fn live_by_creation(&self) -> Vec<(&String, &Entry)> {
+    pub(crate) fn live_by_creation(&self) -> Vec<(&String, &Entry)> {
         let mut live: Vec<_> = self.entries.iter().filter(|(_, e)| !e.tombstone).collect();
         live.sort_by_key(|(_, e)| e.seq);
         live
@@ -90,7 +90,7 @@ fn id_order(id: &str) -> (bool, usize, &str) {
 
 /// How a server picks the id of a resource created by POST.
 #[derive(Debug, Clone, PartialEq)]
-pub enum IdPolicy {
+pub(crate) enum IdPolicy {
     /// `PREFIX1`, `PREFIX2`, … never reused.
     Counter(String),
     /// `1`, `2`, … never reused (a database sequence: DRF, FastAPI apps).
@@ -108,7 +108,7 @@ pub enum IdPolicy {
 
 /// Whether the result of a write created the resource.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Written {
+pub(crate) struct Written {
     pub created: bool,
     /// The entry before the write (`None` when created, a tombstone counts as none).
     pub previous: Option<Entry>,
@@ -116,7 +116,7 @@ pub struct Written {
 
 /// Every collection of a server, plus its counters. Cloning it is how tests snapshot state.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Store {
+pub(crate) struct Store {
     pub collections: BTreeMap<String, Collection>,
     /// Global creation counter (for [`Entry::seq`]) and write index (etcd's `X-Etcd-Index`).
     pub index: u64,
@@ -127,17 +127,17 @@ pub struct Store {
 
 impl Store {
     /// The live entry at `collection`/`id`.
-    pub fn get(&self, collection: &str, id: &str) -> Option<&Entry> {
+    pub(crate) fn get(&self, collection: &str, id: &str) -> Option<&Entry> {
         self.raw(collection, id).filter(|e| !e.tombstone)
     }
 
     /// The entry at `collection`/`id`, tombstones included.
-    pub fn raw(&self, collection: &str, id: &str) -> Option<&Entry> {
+    pub(crate) fn raw(&self, collection: &str, id: &str) -> Option<&Entry> {
         self.collections.get(collection)?.entries.get(id)
     }
 
     /// Mutable access to a live entry.
-    pub fn get_mut(&mut self, collection: &str, id: &str) -> Option<&mut Entry> {
+    pub(crate) fn get_mut(&mut self, collection: &str, id: &str) -> Option<&mut Entry> {
         self.collections
             .get_mut(collection)?
             .entries
@@ -146,17 +146,17 @@ impl Store {
     }
 
     /// The collection, created empty when missing.
-    pub fn collection(&mut self, collection: &str) -> &mut Collection {
+    pub(crate) fn collection(&mut self, collection: &str) -> &mut Collection {
         self.collections.entry(collection.to_string()).or_default()
     }
 
     /// Whether the collection exists (was written to, seeded or created).
-    pub fn has_collection(&self, collection: &str) -> bool {
+    pub(crate) fn has_collection(&self, collection: &str) -> bool {
         self.collections.contains_key(collection)
     }
 
     /// The live entries of a collection in numeric-aware id order (empty when missing).
-    pub fn list(&self, collection: &str) -> Vec<(&String, &Entry)> {
+    pub(crate) fn list(&self, collection: &str) -> Vec<(&String, &Entry)> {
         self.collections
             .get(collection)
             .map(Collection::live)
@@ -164,7 +164,7 @@ impl Store {
     }
 
     /// The live entries of a collection in creation order.
-    pub fn list_by_creation(&self, collection: &str) -> Vec<(&String, &Entry)> {
+    pub(crate) fn list_by_creation(&self, collection: &str) -> Vec<(&String, &Entry)> {
         self.collections
             .get(collection)
             .map(Collection::live_by_creation)
@@ -173,14 +173,20 @@ impl Store {
 
     /// Creates or replaces `collection`/`id` with `body`: creation time and order are kept on a
     /// replacement, the write count and modification time move on.
-    pub fn put(&mut self, collection: &str, id: &str, body: Body) -> Written {
+    pub(crate) fn put(&mut self, collection: &str, id: &str, body: Body) -> Written {
         let now = self.now();
         self.put_at(collection, id, body, now)
     }
 
     /// [`Store::put`] with a write time taken earlier from [`Store::now`] (so that a timestamp
     /// in the body and the entry's modification time agree).
-    pub fn put_at(&mut self, collection: &str, id: &str, body: Body, now: SystemTime) -> Written {
+    pub(crate) fn put_at(
+        &mut self,
+        collection: &str,
+        id: &str,
+        body: Body,
+        now: SystemTime,
+    ) -> Written {
         self.index += 1;
         let index = self.index;
         let entries = &mut self.collection(collection).entries;
@@ -213,14 +219,14 @@ impl Store {
     }
 
     /// Removes `collection`/`id`; the removed live entry, if any.
-    pub fn remove(&mut self, collection: &str, id: &str) -> Option<Entry> {
+    pub(crate) fn remove(&mut self, collection: &str, id: &str) -> Option<Entry> {
         self.index += 1;
         let removed = self.collections.get_mut(collection)?.entries.remove(id)?;
         (!removed.tombstone).then_some(removed)
     }
 
     /// The id the next POST to `collection` gets under `policy`.
-    pub fn mint(&mut self, collection: &str, policy: &IdPolicy) -> String {
+    pub(crate) fn mint(&mut self, collection: &str, policy: &IdPolicy) -> String {
         self.minted += 1;
         let minted = self.minted;
         let coll = self.collection(collection);
@@ -249,7 +255,7 @@ impl Store {
 
     /// A write time strictly later than every earlier one (by at least a millisecond), so a
     /// timestamp member moves forward on every write even within one millisecond.
-    pub fn now(&mut self) -> SystemTime {
+    pub(crate) fn now(&mut self) -> SystemTime {
         let now = SystemTime::now();
         let next = match self.last_time {
             Some(last) if now <= last => last + Duration::from_millis(1),
@@ -271,7 +277,7 @@ fn max_number(collection: &Collection) -> u64 {
 }
 
 /// `len` hex digits that differ for every `n` and look random (a splitmix64 stream).
-pub fn pseudo_hex(n: u64, len: usize) -> String {
+pub(super) fn pseudo_hex(n: u64, len: usize) -> String {
     let mut out = String::new();
     let mut state = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ process_salt();
     while out.len() < len {

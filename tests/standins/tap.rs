@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A TCP listener whose streams are tapped.
-pub struct TapListener(pub TcpListener);
+pub(super) struct TapListener(pub TcpListener);
 
 impl Listener for TapListener {
     type Io = TapStream;
@@ -39,14 +39,14 @@ impl Listener for TapListener {
 }
 
 /// A connection whose reads are copied into its [`Tap`].
-pub struct TapStream {
+pub(super) struct TapStream {
     inner: TcpStream,
     tap: Tap,
 }
 
 /// The bytes a connection read that no request has claimed yet.
 #[derive(Debug, Clone, Default)]
-pub struct Tap(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Tap(Arc<Mutex<Vec<u8>>>);
 
 impl Connected<IncomingStream<'_, TapListener>> for Tap {
     fn connect_info(stream: IncomingStream<'_, TapListener>) -> Self {
@@ -59,7 +59,7 @@ impl Tap {
     /// line in the unclaimed bytes with that method whose target, without a fragment, is
     /// `uri`. The bytes up to the end of that line are claimed. Falls back to `uri` when no
     /// such line is found.
-    pub fn take_target(&self, method: &str, uri: &str) -> String {
+    pub(super) fn take_target(&self, method: &str, uri: &str) -> String {
         let mut bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let prefix = format!("{method} ");
         let mut start = 0;

@@ -5,12 +5,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The token of `value` under `tag`.
-pub fn seal(tag: &str, value: &str) -> String {
+pub(super) fn seal(tag: &str, value: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{tag}:{value}"))
 }
 
 /// The value a token sealed under `tag`; `None` for anything else.
-pub fn open(tag: &str, token: &str) -> Option<String> {
+pub(super) fn open(tag: &str, token: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     text.strip_prefix(tag)?

@@ -49,13 +49,13 @@ const ALLOW: &str = "GET,HEAD,PUT,DELETE,MKCOL,PROPFIND,OPTIONS";
 
 /// A WebDAV server; its store's collections are directory paths (`""` is the root).
 #[derive(Debug, Clone, Default)]
-pub struct WebDav {
+pub(crate) struct WebDav {
     pub bugs: Vec<WebDavBug>,
 }
 
 /// Planted bugs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebDavBug {
+pub(crate) enum WebDavBug {
     /// nginx's mtime-size strong ETag.
     MtimeSizeEtag,
     /// PUT to an existing file appends instead of replacing.
@@ -98,16 +98,16 @@ enum Target {
 }
 
 impl WebDav {
-    pub fn correct() -> WebDav {
+    pub(crate) fn correct() -> WebDav {
         WebDav::default()
     }
 
-    pub fn with_bug(bug: WebDavBug) -> WebDav {
+    pub(crate) fn with_bug(bug: WebDavBug) -> WebDav {
         WebDav { bugs: vec![bug] }
     }
 
     /// nginx 1.22 with `dav_methods` and the dav-ext module.
-    pub fn nginx() -> WebDav {
+    pub(crate) fn nginx() -> WebDav {
         WebDav {
             bugs: vec![
                 WebDavBug::MtimeSizeEtag,
@@ -118,7 +118,7 @@ impl WebDav {
     }
 
     /// Apache 2.4 mod_dav_fs.
-    pub fn apache() -> WebDav {
+    pub(crate) fn apache() -> WebDav {
         WebDav {
             bugs: vec![
                 WebDavBug::WeakWhileFresh,
@@ -129,7 +129,7 @@ impl WebDav {
     }
 
     /// `rclone serve webdav` 1.60.
-    pub fn rclone() -> WebDav {
+    pub(crate) fn rclone() -> WebDav {
         WebDav {
             bugs: vec![
                 WebDavBug::IgnoresPreconditions,
@@ -142,7 +142,7 @@ impl WebDav {
     }
 
     /// WsgiDAV 4.4 (its inode-mtime-size tag behaves as nginx's mtime-size tag).
-    pub fn wsgidav() -> WebDav {
+    pub(crate) fn wsgidav() -> WebDav {
         WebDav {
             bugs: vec![
                 WebDavBug::MtimeSizeEtag,

@@ -1,7 +1,7 @@
 //! XML text escaping for the XML answers (WebDAV multistatus, S3 listings and errors).
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for element content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

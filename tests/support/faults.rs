@@ -26,14 +26,14 @@ use tokio::runtime::Runtime;
 
 /// A fault the proxy answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     Unavailable,
     Reset,
     LostAnswer,
     Stall,
 }
 
-pub const KINDS: [Fault; 4] = [
+pub(crate) const KINDS: [Fault; 4] = [
     Fault::Unavailable,
     Fault::Reset,
     Fault::LostAnswer,
@@ -45,7 +45,7 @@ const STALL: Duration = Duration::from_secs(5);
 
 /// The fault of request number `n` (0-based arrival order), if any: `per_mille` of the requests
 /// get one, the four kinds equally often.
-pub fn schedule(seed: u64, n: u64, per_mille: u64) -> Option<Fault> {
+pub(crate) fn schedule(seed: u64, n: u64, per_mille: u64) -> Option<Fault> {
     let draw = mix(seed ^ mix(n.wrapping_add(0x9E37_79B9_7F4A_7C15)));
     (draw % 1000 < per_mille).then(|| KINDS[((draw / 1000) % 4) as usize])
 }
@@ -59,14 +59,14 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// The proxy; dropping it stops it.
-pub struct FaultProxy {
+pub(crate) struct FaultProxy {
     runtime: Option<Runtime>,
     addr: SocketAddr,
     state: Arc<State>,
 }
 
 /// Which request gets which fault, from its arrival number (0-based), method and path.
-pub type Schedule = Box<dyn Fn(u64, &hyper::Method, &str) -> Option<Fault> + Send + Sync>;
+pub(crate) type Schedule = Box<dyn Fn(u64, &hyper::Method, &str) -> Option<Fault> + Send + Sync>;
 
 struct State {
     backend: String,
@@ -91,7 +91,7 @@ impl std::error::Error for Dropped {}
 impl FaultProxy {
     /// Starts the proxy in front of `backend` (`http://127.0.0.1:PORT`): `per_mille` of the
     /// requests get a fault, as [`schedule`] draws them from `seed`.
-    pub fn start(backend: &str, seed: u64, per_mille: u64) -> FaultProxy {
+    pub(crate) fn start(backend: &str, seed: u64, per_mille: u64) -> FaultProxy {
         FaultProxy::start_with(
             backend,
             Box::new(move |n, _: &hyper::Method, _: &str| schedule(seed, n, per_mille)),
@@ -99,7 +99,7 @@ impl FaultProxy {
     }
 
     /// Starts the proxy with a schedule of its own.
-    pub fn start_with(backend: &str, schedule: Schedule) -> FaultProxy {
+    pub(crate) fn start_with(backend: &str, schedule: Schedule) -> FaultProxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -142,17 +142,17 @@ impl FaultProxy {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// Requests that arrived so far.
-    pub fn arrived(&self) -> u64 {
+    pub(crate) fn arrived(&self) -> u64 {
         self.state.arrived.load(Ordering::SeqCst)
     }
 
     /// How many faults of each kind were injected, in [`Fault`] order.
-    pub fn injected(&self) -> [usize; 4] {
+    pub(crate) fn injected(&self) -> [usize; 4] {
         std::array::from_fn(|k| self.state.injected[k].load(Ordering::SeqCst))
     }
 }

@@ -9,8 +9,8 @@
 // Each test crate uses a subset of these helpers.
 #![allow(dead_code)]
 
-pub mod faults;
-pub mod reuse;
+pub(crate) mod faults;
+pub(crate) mod reuse;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
 /// The built-in checks, in `list-checks` order.
-pub const CHECKS: [&str; 17] = [
+pub(crate) const CHECKS: [&str; 17] = [
     "repeat-put",
     "partial-put",
     "repeat-delete",
@@ -58,18 +58,18 @@ pub const CHECKS: [&str; 17] = [
 const KILL_AFTER: Duration = Duration::from_secs(180);
 
 /// The crate root: bundled scenarios are referred to relative to it.
-pub fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A bundled scenario file, relative to the crate root (as the binary runs there).
-pub fn scenario(name: &str) -> String {
+pub(crate) fn scenario(name: &str) -> String {
     format!("scenarios/{name}")
 }
 
 /// Proxy variables removed from the binary's environment: tests talk to 127.0.0.1 directly
 /// unless a test sets one on purpose.
-pub const PROXY_VARIABLES: [&str; 8] = [
+pub(crate) const PROXY_VARIABLES: [&str; 8] = [
     "http_proxy",
     "HTTP_PROXY",
     "https_proxy",
@@ -83,13 +83,13 @@ pub const PROXY_VARIABLES: [&str; 8] = [
 /// Where the binary's run ledgers go in tests: in cargo's scratch directory for integration
 /// tests (under `target/`), not the checkout's `.idemfuzz/runs`; the runs that leave something
 /// behind on purpose keep their ledger there.
-pub fn test_ledgers() -> PathBuf {
+pub(crate) fn test_ledgers() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("ledgers")
 }
 
 /// The real binary, run from the crate root, with an environment that cannot change its
 /// behaviour behind the test's back.
-pub fn idemfuzz() -> assert_cmd::Command {
+pub(crate) fn idemfuzz() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("idemfuzz"));
     cmd.current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
@@ -108,7 +108,7 @@ pub fn idemfuzz() -> assert_cmd::Command {
 
 /// The real binary as a plain child process (for tests that signal it while it runs), with
 /// the same environment as [`idemfuzz`]; stdout and stderr are discarded, so pass `--output`.
-pub fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin!("idemfuzz"))
         .current_dir(root())
         .env_remove("IDEMFUZZ_BASE_URL")
@@ -127,7 +127,7 @@ pub fn spawn_idemfuzz(args: &[&str]) -> std::process::Child {
 
 /// What one run of the binary left: exit code and both streams.
 #[derive(Debug)]
-pub struct Out {
+pub(crate) struct Out {
     /// The exit code; `None` when the process was killed by a signal (e.g. the safety timeout).
     pub code: Option<i32>,
     pub stdout: String,
@@ -139,20 +139,20 @@ pub struct Out {
 impl Out {
     /// The exit code, panicking when the process died from a signal (a crash or a hang).
     #[track_caller]
-    pub fn code(&self) -> i32 {
+    pub(crate) fn code(&self) -> i32 {
         self.code
             .unwrap_or_else(|| panic!("idemfuzz was killed (crash or hang)\n{}", self.context()))
     }
 
     /// stdout as JSON (the `--format json` report).
     #[track_caller]
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|err| panic!("stdout is not a JSON report: {err}\n{}", self.context()))
     }
 
     /// The command line, exit code, stderr and the start of stdout, for panic messages.
-    pub fn context(&self) -> String {
+    pub(crate) fn context(&self) -> String {
         format!(
             "command: idemfuzz {}\nexit code: {:?}\n--- stderr ---\n{}\n--- stdout (first 4000 chars) ---\n{}",
             self.args,
@@ -164,7 +164,7 @@ impl Out {
 
     /// Asserts the exit code, with the whole context in the message.
     #[track_caller]
-    pub fn assert_code(&self, expected: i32, why: &str) -> &Self {
+    pub(crate) fn assert_code(&self, expected: i32, why: &str) -> &Self {
         assert_eq!(
             self.code,
             Some(expected),
@@ -176,7 +176,7 @@ impl Out {
 
     /// Asserts that nothing panicked in the binary.
     #[track_caller]
-    pub fn assert_no_panic(&self) -> &Self {
+    pub(crate) fn assert_no_panic(&self) -> &Self {
         assert!(
             !self.stderr.contains("panicked"),
             "idemfuzz panicked\n{}",
@@ -187,7 +187,7 @@ impl Out {
 }
 
 /// Runs the binary with `args` and collects its output.
-pub fn run<I, S>(args: I) -> Out
+pub(crate) fn run<I, S>(args: I) -> Out
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -196,7 +196,7 @@ where
 }
 
 /// Runs a prepared command (e.g. with extra environment) with `args`.
-pub fn run_cmd<I, S>(mut cmd: assert_cmd::Command, args: I) -> Out
+pub(crate) fn run_cmd<I, S>(mut cmd: assert_cmd::Command, args: I) -> Out
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -213,7 +213,7 @@ where
 }
 
 /// `run SCENARIO --base-url URL --format json --no-progress` plus `extra`.
-pub fn run_json(scenario: &str, base_url: &str, extra: &[&str]) -> Out {
+pub(crate) fn run_json(scenario: &str, base_url: &str, extra: &[&str]) -> Out {
     let mut args = vec![
         "run",
         scenario,
@@ -233,14 +233,14 @@ pub fn run_json(scenario: &str, base_url: &str, extra: &[&str]) -> Out {
 // JSON report helpers
 
 /// The findings of a report.
-pub fn findings(report: &Value) -> &Vec<Value> {
+pub(crate) fn findings(report: &Value) -> &Vec<Value> {
     report["findings"]
         .as_array()
         .unwrap_or_else(|| panic!("report has no findings array: {report}"))
 }
 
 /// The findings of one check.
-pub fn findings_of<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+pub(crate) fn findings_of<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
     findings(report)
         .iter()
         .filter(|f| f["check"] == check)
@@ -248,14 +248,14 @@ pub fn findings_of<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
 }
 
 /// The result rows of a report.
-pub fn results(report: &Value) -> &Vec<Value> {
+pub(crate) fn results(report: &Value) -> &Vec<Value> {
     report["results"]
         .as_array()
         .unwrap_or_else(|| panic!("report has no results array: {report}"))
 }
 
 /// The result row of `check` on `resource`.
-pub fn result_row<'a>(report: &'a Value, check: &str, resource: &str) -> &'a Value {
+pub(crate) fn result_row<'a>(report: &'a Value, check: &str, resource: &str) -> &'a Value {
     results(report)
         .iter()
         .find(|r| r["check"] == check && r["resource"] == resource)
@@ -268,7 +268,7 @@ pub fn result_row<'a>(report: &'a Value, check: &str, resource: &str) -> &'a Val
 }
 
 /// `severity` as a rank: info 0, warning 1, error 2.
-pub fn severity_rank(finding: &Value) -> u8 {
+pub(crate) fn severity_rank(finding: &Value) -> u8 {
     match finding["severity"].as_str() {
         Some("info") => 0,
         Some("warning") => 1,
@@ -278,7 +278,7 @@ pub fn severity_rank(finding: &Value) -> u8 {
 }
 
 /// One line per finding (`check severity: title`), for messages.
-pub fn finding_lines(report: &Value) -> String {
+pub(crate) fn finding_lines(report: &Value) -> String {
     findings(report)
         .iter()
         .map(|f| {
@@ -306,7 +306,7 @@ fn runtime() -> Runtime {
 }
 
 /// The bundled demo API, served on 127.0.0.1:0 in this test process.
-pub struct Demo {
+pub(crate) struct Demo {
     runtime: Option<Runtime>,
     server: Option<DemoServer>,
     url: String,
@@ -314,7 +314,7 @@ pub struct Demo {
 
 impl Demo {
     /// Starts the demo API with the bugs in `bugs` (a comma list, or `none`).
-    pub fn start(bugs: &str) -> Demo {
+    pub(crate) fn start(bugs: &str) -> Demo {
         let bugs: BugSet = bugs
             .parse()
             .unwrap_or_else(|err| panic!("bad bug list {bugs:?}: {err}"));
@@ -322,12 +322,12 @@ impl Demo {
     }
 
     /// Starts the demo API with gates (required token, throttling) as well as bugs.
-    pub fn start_with(options: DemoOptions) -> Demo {
+    pub(crate) fn start_with(options: DemoOptions) -> Demo {
         Demo::start_on_port(0, options)
     }
 
     /// Starts the demo API on 127.0.0.1:`port` (0: a free one).
-    pub fn start_on_port(port: u16, options: DemoOptions) -> Demo {
+    pub(crate) fn start_on_port(port: u16, options: DemoOptions) -> Demo {
         let runtime = runtime();
         let server = runtime
             .block_on(DemoServer::start_with(
@@ -348,19 +348,19 @@ impl Demo {
     }
 
     /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// Every request the server received so far, in order of arrival.
-    pub fn requests(&self) -> Vec<LoggedRequest> {
+    pub(crate) fn requests(&self) -> Vec<LoggedRequest> {
         let mut requests = self.server.as_ref().expect("server").requests();
         requests.sort_by_key(|r| r.at);
         requests
     }
 
     /// Runs a future on the server's runtime (e.g. a reqwest call of the test itself).
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.runtime.as_ref().expect("runtime").block_on(future)
     }
 }
@@ -378,13 +378,13 @@ impl Drop for Demo {
 
 /// An axum router served on 127.0.0.1:0; dropping it kills the runtime and with it every
 /// connection, including requests a handler never answers.
-pub struct Served {
+pub(crate) struct Served {
     runtime: Option<Runtime>,
     addr: SocketAddr,
 }
 
 impl Served {
-    pub fn start(router: Router) -> Served {
+    pub(crate) fn start(router: Router) -> Served {
         let runtime = runtime();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -399,7 +399,7 @@ impl Served {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -416,7 +416,7 @@ impl Drop for Served {
 /// `answered + 1` is never answered, and its arrival kills the server's runtime, which closes
 /// that connection and the listener. Deterministic with `--concurrency 1`. With
 /// `usize::MAX` it never dies and just counts requests.
-pub struct DyingDemo {
+pub(crate) struct DyingDemo {
     url: String,
     kill: mpsc::Sender<()>,
     killer: Option<std::thread::JoinHandle<()>>,
@@ -424,7 +424,7 @@ pub struct DyingDemo {
 }
 
 impl DyingDemo {
-    pub fn start(answered: usize) -> DyingDemo {
+    pub(crate) fn start(answered: usize) -> DyingDemo {
         let runtime = runtime();
         let (kill, killed) = mpsc::channel::<()>();
         let served = Arc::new(AtomicUsize::new(0));
@@ -464,12 +464,12 @@ impl DyingDemo {
         }
     }
 
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// Requests that reached the server (answered or not).
-    pub fn requests_seen(&self) -> usize {
+    pub(crate) fn requests_seen(&self) -> usize {
         self.served.load(Ordering::SeqCst)
     }
 }
@@ -487,7 +487,7 @@ impl Drop for DyingDemo {
 // The weird API
 
 /// Size of the `huge` resource's GET body.
-pub const HUGE_BODY: usize = 4 * 1024 * 1024;
+pub(crate) const HUGE_BODY: usize = 4 * 1024 * 1024;
 
 /// How long the `slow` resource's item GET sleeps: far beyond any scenario timeout here.
 const NEVER: Duration = Duration::from_secs(600);
@@ -508,7 +508,7 @@ type Store = Arc<Mutex<HashMap<(String, String), Value>>>;
 /// `bad-echo` answers every PUT 200 with JSON that echoes the request's `Authorization`.
 ///
 /// `GET /{kind}` answers `{"items": [...]}` normally for every kind.
-pub fn weird_router() -> Router {
+pub(crate) fn weird_router() -> Router {
     let store: Store = Arc::default();
     Router::new()
         .route("/{kind}", get(weird_collection))
@@ -657,7 +657,7 @@ async fn weird_delete(
 }
 
 /// A scenario file for one kind of the weird API (resource name = kind).
-pub fn weird_scenario(kind: &str) -> String {
+pub(crate) fn weird_scenario(kind: &str) -> String {
     format!(
         r#"# One resource of the weird test API: item GETs answer `{kind}`.
 [target]
@@ -679,7 +679,7 @@ size = {{ gen = "int", min = 1, max = 9 }}
 
 /// The demo API with `bugs` (a comma list) that answers 401 to every request without
 /// `Authorization: Bearer TOKEN`.
-pub fn demo_requiring_token(bugs: &str, token: &str) -> Demo {
+pub(crate) fn demo_requiring_token(bugs: &str, token: &str) -> Demo {
     Demo::start_with(DemoOptions {
         bugs: bugs
             .parse()
@@ -691,21 +691,21 @@ pub fn demo_requiring_token(bugs: &str, token: &str) -> Demo {
 
 /// The bundled demo scenario written to `dir/demo.toml` with `[target.auth] bearer =
 /// "${VARIABLE}"`.
-pub fn demo_scenario_with_bearer(dir: &Path, variable: &str) -> PathBuf {
+pub(crate) fn demo_scenario_with_bearer(dir: &Path, variable: &str) -> PathBuf {
     let text = std::fs::read_to_string(root().join("scenarios/demo.toml")).expect("demo.toml");
     let auth = format!("[target.auth]\nbearer = \"${{{variable}}}\"\n");
     write_file(dir, "demo.toml", &format!("{text}\n{auth}"))
 }
 
 /// Writes `text` to `dir/name` and returns the path.
-pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap_or_else(|err| panic!("write {}: {err}", path.display()));
     path
 }
 
 /// A port on 127.0.0.1 nobody listens on: bound, read and released.
-pub fn dead_port() -> u16 {
+pub(crate) fn dead_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().expect("local address").port();
     drop(listener);
@@ -716,7 +716,7 @@ pub fn dead_port() -> u16 {
 /// that no other test's server or client gets it meanwhile, and a client polling it cannot
 /// connect to itself (a socket whose ephemeral source port is its destination port), as may
 /// happen with [`dead_port`]. For a test that starts a server on it later.
-pub fn port_outside_the_ephemeral_range() -> u16 {
+pub(crate) fn port_outside_the_ephemeral_range() -> u16 {
     let start = 20_000 + (std::process::id() % 5_000) as u16;
     (start..30_000)
         .chain(20_000..start)
@@ -725,7 +725,7 @@ pub fn port_outside_the_ephemeral_range() -> u16 {
 }
 
 /// The JSON a GET of `url` answers, read by the test itself (not through idemfuzz).
-pub fn get_json(url: &str) -> Value {
+pub(crate) fn get_json(url: &str) -> Value {
     let client = http_client();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -739,7 +739,7 @@ pub fn get_json(url: &str) -> Value {
 }
 
 /// The last path segments (ids) of a report's left-behind URLs.
-pub fn left_behind_ids(report: &Value) -> std::collections::BTreeSet<String> {
+pub(crate) fn left_behind_ids(report: &Value) -> std::collections::BTreeSet<String> {
     report["cleanup"]["left_behind"]
         .as_array()
         .unwrap_or_else(|| panic!("report has no left_behind list: {}", report["cleanup"]))
@@ -750,7 +750,7 @@ pub fn left_behind_ids(report: &Value) -> std::collections::BTreeSet<String> {
 }
 
 /// A reqwest client for the tests' own requests (plain HTTP to 127.0.0.1).
-pub fn http_client() -> reqwest::Client {
+pub(crate) fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 type Items = Arc<Mutex<BTreeMap<u64, Value>>>;
 
 /// The router of the id-reusing API.
-pub fn router() -> Router {
+pub(crate) fn router() -> Router {
     let items: Items = Arc::default();
     Router::new()
         .route("/things", get(list).post(create))
@@ -32,7 +32,7 @@ pub fn router() -> Router {
 }
 
 /// The scenario of the id-reusing API (`create = "post"`, numeric ids read from `/id`).
-pub const SCENARIO: &str = r#"# A json-server-style API that reuses the id of a deleted newest item.
+pub(crate) const SCENARIO: &str = r#"# A json-server-style API that reuses the id of a deleted newest item.
 [target]
 timeout = "5s"
 
@@ -51,7 +51,7 @@ size = { gen = "int", min = 1, max = 100 }
 "#;
 
 /// The ids the API at `base_url` holds, read directly.
-pub fn held_ids(base_url: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn held_ids(base_url: &str) -> std::collections::BTreeSet<String> {
     super::get_json(&format!("{base_url}/things"))
         .as_array()
         .expect("GET /things answers an array")

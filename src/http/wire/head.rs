@@ -31,7 +31,7 @@ impl WireClient {
     /// route (no proxy carries it), over HTTP/1.1 as the pooled clients would speak it — plain
     /// http unless `--http-version 2`, https only with `--http-version 1` (HTTP/2 frames
     /// cannot carry content after a HEAD answer).
-    pub fn takes_head(&self, request: &OutgoingRequest) -> bool {
+    pub(crate) fn takes_head(&self, request: &OutgoingRequest) -> bool {
         if request.method != Method::Head || self.proxy.applies_to(&request.url) {
             return false;
         }
@@ -46,7 +46,7 @@ impl WireClient {
     /// Sends a HEAD with `Connection: close` (and `Content-Length: 0`, as every request on a
     /// connection of its own carries) and returns its answer, with the bytes the server wrote
     /// after the header section as the body. All within the request's timeout.
-    pub async fn send_head(
+    pub(crate) async fn send_head(
         &self,
         request: &OutgoingRequest,
     ) -> Result<RawResponse, TransportError> {

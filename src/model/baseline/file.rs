@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Baseline, BaselineEntry};
 
 /// Version of the baseline file format; bumped on any incompatible change.
-pub const BASELINE_FORMAT_VERSION: u32 = 1;
+pub(crate) const BASELINE_FORMAT_VERSION: u32 = 1;
 
 /// A baseline file that cannot be used (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,7 @@ struct BaselineFile {
 }
 
 /// Parses a baseline file's text; `path` names it in errors.
-pub fn parse(path: &str, text: &str) -> Result<Baseline, BaselineError> {
+pub(crate) fn parse(path: &str, text: &str) -> Result<Baseline, BaselineError> {
     let file: BaselineFile =
         serde_json::from_str(text).map_err(|err| BaselineError::Malformed {
             path: path.to_string(),
@@ -71,7 +71,7 @@ fn strip_position(message: &str) -> String {
 }
 
 /// Reads and parses the baseline file at `path`.
-pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+pub(crate) fn read(path: &Path) -> Result<Baseline, BaselineError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
         path: name.clone(),
@@ -81,7 +81,7 @@ pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
 }
 
 /// The text of a baseline file (pretty JSON, trailing newline).
-pub fn render(baseline: &Baseline) -> String {
+pub(crate) fn render(baseline: &Baseline) -> String {
     let file = BaselineFile {
         format_version: BASELINE_FORMAT_VERSION,
         findings: baseline.entries().to_vec(),
@@ -93,7 +93,7 @@ pub fn render(baseline: &Baseline) -> String {
 }
 
 /// Writes `baseline` to `path`.
-pub fn write(path: &Path, baseline: &Baseline) -> Result<(), BaselineError> {
+pub(crate) fn write(path: &Path, baseline: &Baseline) -> Result<(), BaselineError> {
     std::fs::write(path, render(baseline)).map_err(|source| BaselineError::Write {
         path: path.display().to_string(),
         source,

@@ -8,7 +8,7 @@
 //! ([`crate::model::violation::Violation::rule`]). It contains no id, seed, status or
 //! timestamp, so the same bug gives the same fingerprint in every run.
 
-pub mod file;
+pub(crate) mod file;
 
 use std::collections::BTreeSet;
 
@@ -20,22 +20,22 @@ use crate::model::report::{CheckStatus, RunReport};
 
 /// One known finding, as a baseline file lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaselineEntry {
+pub(crate) struct BaselineEntry {
     /// `SCENARIO:RESOURCE:CHECK:RULE`: the only field used for matching.
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// The parts of the fingerprint and a title, for people reading the file.
     #[serde(default)]
-    pub scenario: String,
+    pub(crate) scenario: String,
     #[serde(default)]
-    pub resource: String,
+    pub(crate) resource: String,
     #[serde(default)]
-    pub check: String,
+    pub(crate) check: String,
     #[serde(default)]
-    pub rule: String,
+    pub(crate) rule: String,
     #[serde(default = "default_severity")]
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     #[serde(default)]
-    pub title: String,
+    pub(crate) title: String,
 }
 
 fn default_severity() -> Severity {
@@ -44,7 +44,7 @@ fn default_severity() -> Severity {
 
 impl BaselineEntry {
     /// The entry recording `finding`.
-    pub fn of(finding: &Finding) -> BaselineEntry {
+    pub(crate) fn of(finding: &Finding) -> BaselineEntry {
         BaselineEntry {
             fingerprint: finding.fingerprint(),
             scenario: scenario_file_name(&finding.scenario).to_string(),
@@ -57,7 +57,7 @@ impl BaselineEntry {
     }
 
     /// The entries recording `finding` and each rule grouped into it by its cause.
-    pub fn all_of(finding: &Finding) -> Vec<BaselineEntry> {
+    pub(crate) fn all_of(finding: &Finding) -> Vec<BaselineEntry> {
         let grouped = finding.cause.iter().flat_map(|cause| &cause.also);
         std::iter::once(BaselineEntry::of(finding))
             .chain(grouped.map(|also| BaselineEntry {
@@ -73,14 +73,14 @@ impl BaselineEntry {
 
 /// The known findings of a baseline file, one entry per fingerprint, sorted by fingerprint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     entries: Vec<BaselineEntry>,
 }
 
 impl Baseline {
     /// A baseline of `entries`: sorted by fingerprint, one entry per fingerprint (the most
     /// severe, then the first title in order).
-    pub fn new(mut entries: Vec<BaselineEntry>) -> Baseline {
+    pub(crate) fn new(mut entries: Vec<BaselineEntry>) -> Baseline {
         entries.sort_by(|a, b| {
             (&a.fingerprint, std::cmp::Reverse(a.severity), &a.title).cmp(&(
                 &b.fingerprint,
@@ -95,7 +95,7 @@ impl Baseline {
     /// The baseline recording every finding of warning level or above (`info` never fails a
     /// run, so it needs no baseline), with every rule grouped into it by its cause (so that the
     /// baseline still knows the cause if another of its rules reports it).
-    pub fn of_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
+    pub(crate) fn of_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
         Baseline::new(
             findings
                 .into_iter()
@@ -105,12 +105,12 @@ impl Baseline {
         )
     }
 
-    pub fn entries(&self) -> &[BaselineEntry] {
+    pub(crate) fn entries(&self) -> &[BaselineEntry] {
         &self.entries
     }
 
     /// True when the baseline lists `fingerprint`.
-    pub fn contains(&self, fingerprint: &str) -> bool {
+    pub(crate) fn contains(&self, fingerprint: &str) -> bool {
         self.entries
             .binary_search_by(|entry| entry.fingerprint.as_str().cmp(fingerprint))
             .is_ok()
@@ -119,28 +119,33 @@ impl Baseline {
 
 /// What a run does with baselines (validated from `--baseline` / `--write-baseline`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BaselineOptions {
+pub(crate) struct BaselineOptions {
     /// `--baseline`: the file as named on the command line, and its entries.
-    pub compare: Option<(String, Baseline)>,
+    pub(crate) compare: Option<(String, Baseline)>,
     /// `--write-baseline`: the file this run's findings are recorded in, as named.
-    pub record: Option<String>,
+    pub(crate) record: Option<String>,
 }
 
 impl BaselineOptions {
     /// True when neither option was given.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.compare.is_none() && self.record.is_none()
     }
 
     /// The mark of `finding`: `known` when the compared baseline lists it, else `recorded`
     /// when this run writes a baseline, else `new` when it compares with one. `None` without
     /// either option, and for `info` findings (they never fail a run).
-    pub fn mark(&self, finding: &Finding) -> Option<BaselineMark> {
+    #[cfg(test)]
+    pub(crate) fn mark(&self, finding: &Finding) -> Option<BaselineMark> {
         self.mark_fingerprint(&finding.fingerprint(), finding.severity)
     }
 
     /// [`mark`](Self::mark) for a finding whose fingerprint is already at hand.
-    pub fn mark_fingerprint(&self, fingerprint: &str, severity: Severity) -> Option<BaselineMark> {
+    pub(crate) fn mark_fingerprint(
+        &self,
+        fingerprint: &str,
+        severity: Severity,
+    ) -> Option<BaselineMark> {
         if severity == Severity::Info || self.is_empty() {
             return None;
         }
@@ -160,34 +165,34 @@ impl BaselineOptions {
 
 /// How the run's findings compare with the baselines; part of the report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaselineSummary {
+pub(crate) struct BaselineSummary {
     /// The `--baseline` file, as named on the command line.
-    pub compared_with: Option<String>,
+    pub(crate) compared_with: Option<String>,
     /// The `--write-baseline` file, as named on the command line.
-    pub written_to: Option<String>,
+    pub(crate) written_to: Option<String>,
     /// Findings listed in the `--baseline` file (they do not fail the run).
-    pub known: u32,
+    pub(crate) known: u32,
     /// Findings not listed in the `--baseline` file (they fail the run as usual).
-    pub new: u32,
+    pub(crate) new: u32,
     /// Findings recorded in the `--write-baseline` file (they do not fail the run).
-    pub recorded: u32,
+    pub(crate) recorded: u32,
     /// Entries of the `--baseline` file not found although their check ran every case on
     /// their resource: fixed, or no longer reachable — candidates to remove from the file.
-    pub fixed: Vec<BaselineEntry>,
+    pub(crate) fixed: Vec<BaselineEntry>,
     /// Entries of the `--baseline` file neither found nor fixed: their check × resource did
     /// not run completely here (deselected, skipped, errored, interrupted, not in these
     /// scenario files, or split across shards).
-    pub not_checked: u32,
+    pub(crate) not_checked: u32,
 }
 
 /// A check × resource that ran every one of its cases in this run:
 /// (scenario file name, resource, check).
-pub type CompleteUnit = (String, String, CheckId);
+pub(crate) type CompleteUnit = (String, String, CheckId);
 
 /// The summary of `report` (its findings already marked) under `options`; `None` when no
 /// baseline option was given. `complete` lists the check × resource pairs that ran all their
 /// cases here (see [`CompleteUnit`]); only those can prove an entry fixed.
-pub fn summarise(
+pub(crate) fn summarise(
     options: &BaselineOptions,
     report: &RunReport,
     complete: &BTreeSet<CompleteUnit>,
@@ -251,7 +256,7 @@ fn ran_completely(
 
 impl Finding {
     /// `SCENARIO:RESOURCE:CHECK:RULE` (see the module documentation).
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         format!(
             "{}:{}:{}:{}",
             scenario_file_name(&self.scenario),
@@ -262,7 +267,7 @@ impl Finding {
     }
 
     /// The finding's rule, or a slug of its title when the check set none.
-    pub fn rule_or_slug(&self) -> String {
+    pub(crate) fn rule_or_slug(&self) -> String {
         if self.rule.is_empty() {
             slug(&self.title)
         } else {
@@ -272,13 +277,13 @@ impl Finding {
 }
 
 /// A scenario path's file name: `scenarios/demo.toml` → `demo.toml`.
-pub fn scenario_file_name(path: &str) -> &str {
+pub(crate) fn scenario_file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// A stable slug of a title: lower-case ASCII words joined by `-`, words made only of digits
 /// (statuses, counts) left out. The fallback rule of a check that names none.
-pub fn slug(title: &str) -> String {
+pub(crate) fn slug(title: &str) -> String {
     title
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty() && !word.chars().all(|c| c.is_ascii_digit()))

@@ -1,4 +1,4 @@
-//! The data of fuzz findings: the minimal reproduction and how it was reached ([`FuzzDetail`]),
+//! The data of fuzz findings: the minimal reproduction and how it was reached (`FuzzDetail`),
 //! the two runs of a relation side by side, and the vocabulary of sequences ([`ops`]).
 
 pub mod ops;
@@ -10,47 +10,47 @@ use ops::Repro;
 /// What a fuzz finding carries besides the usual finding fields: the minimal reproduction and
 /// how it was reached.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FuzzDetail {
+pub(crate) struct FuzzDetail {
     /// `per-step`, `duplicate-idempotent` or `insert-safe`.
-    pub relation: String,
+    pub(crate) relation: String,
     /// The rule within the relation, e.g. `put-replaces`, `final-state`, `answers`.
-    pub rule: String,
+    pub(crate) rule: String,
     /// The case's seed (derived from the run's seed).
-    pub case_seed: u64,
+    pub(crate) case_seed: u64,
     /// The minimal sequence and its relation, exactly as `replay` re-executes it.
-    pub repro: Repro,
+    pub(crate) repro: Repro,
     /// Steps of the executed sequence that broke the rule (the base sequence, or its variant
     /// for a per-step rule broken in the variant).
-    pub failing_len: usize,
+    pub(crate) failing_len: usize,
     /// Steps of the sequence as first generated, before shrinking.
-    pub original_steps: usize,
+    pub(crate) original_steps: usize,
     /// Executions spent shrinking (each against the live target, on fresh ids).
-    pub shrink_runs: u32,
+    pub(crate) shrink_runs: u32,
     /// Why shrinking stopped early, when it did (the sequence may then not be minimal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shrink_stopped: Option<String>,
+    pub(crate) shrink_stopped: Option<String>,
     /// The two runs' answers side by side (relations only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub side_by_side: Vec<SideBySide>,
+    pub(crate) side_by_side: Vec<SideBySide>,
     /// True when the failure did not reproduce on a second execution.
-    pub flaky: bool,
+    pub(crate) flaky: bool,
     /// The saved-failure file this finding was replayed from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replayed_from: Option<String>,
+    pub(crate) replayed_from: Option<String>,
     /// Requests the whole run had sent when the failing sequence first failed (before it was
     /// confirmed and shrunk): the detection cost.
     #[serde(default)]
-    pub detected_after_requests: u64,
+    pub(crate) detected_after_requests: u64,
     /// Milliseconds since the run started when the failing sequence first failed.
     #[serde(default)]
-    pub detected_after_ms: u64,
+    pub(crate) detected_after_ms: u64,
 }
 
 /// One row of the side-by-side view of a relation: a step and what each run answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SideBySide {
-    pub step: String,
+pub(crate) struct SideBySide {
+    pub(crate) step: String,
     /// The base run's status; `None` for the variant's extra step.
-    pub base: Option<u16>,
-    pub variant: Option<u16>,
+    pub(crate) base: Option<u16>,
+    pub(crate) variant: Option<u16>,
 }

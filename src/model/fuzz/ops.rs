@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::model::exchange::Method;
 
 /// How many run-owned resources (slots) one sequence works on.
-pub const SLOTS: usize = 2;
+pub(crate) const SLOTS: usize = 2;
 
 /// The patch document format a resource declares for PATCH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub enum PatchFormat {
 
 impl PatchFormat {
     /// The media type sent as `Content-Type`.
-    pub fn media_type(self) -> &'static str {
+    pub(crate) fn media_type(self) -> &'static str {
         match self {
             PatchFormat::Merge => "application/merge-patch+json",
             PatchFormat::JsonPatch => "application/json-patch+json",
@@ -34,7 +34,7 @@ impl PatchFormat {
 /// client-chosen id at the start, re-bound to the server's id when a POST creates one for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
-pub enum Op {
+pub(crate) enum Op {
     /// PUT of a body; `partial` when the body keeps only the template's required members.
     Put {
         slot: usize,
@@ -69,7 +69,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub fn slot(&self) -> usize {
+    pub(crate) fn slot(&self) -> usize {
         match self {
             Op::Put { slot, .. }
             | Op::Delete { slot }
@@ -81,7 +81,7 @@ impl Op {
         }
     }
 
-    pub fn method(&self) -> Method {
+    pub(crate) fn method(&self) -> Method {
         match self {
             Op::Put { .. } => Method::Put,
             Op::Delete { .. } => Method::Delete,
@@ -94,14 +94,14 @@ impl Op {
     }
 
     /// GET, HEAD and OPTIONS (RFC 9110 §9.2.1).
-    pub fn is_safe(&self) -> bool {
+    pub(crate) fn is_safe(&self) -> bool {
         matches!(self, Op::Get { .. } | Op::Head { .. } | Op::Options { .. })
     }
 
     /// Whether sending the op twice in a row must have the effect of sending it once: PUT and
     /// DELETE (RFC 9110 §9.2.2), a JSON Merge Patch (RFC 7396), and a POST carrying an
     /// Idempotency-Key (the key is repeated with it).
-    pub fn is_idempotent(&self) -> bool {
+    pub(crate) fn is_idempotent(&self) -> bool {
         match self {
             Op::Put { .. } | Op::Delete { .. } => true,
             Op::Patch { format, .. } => *format == PatchFormat::Merge,
@@ -111,12 +111,12 @@ impl Op {
     }
 
     /// Whether the op writes (anything that is not safe).
-    pub fn is_write(&self) -> bool {
+    pub(crate) fn is_write(&self) -> bool {
         !self.is_safe()
     }
 
     /// One line for reports: `PUT slot 1 (required members only) {"name":"a"}`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let slot = format!("slot {}", self.slot() + 1);
         match self {
             Op::Put {
@@ -140,7 +140,7 @@ impl Op {
 /// The rule a sequence is judged by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Relation {
+pub(crate) enum Relation {
     /// The sequence alone, judged step by step (PUT replaces, nothing is used after DELETE,
     /// a repeated DELETE never answers 5xx).
     PerStep,
@@ -153,14 +153,14 @@ pub enum Relation {
 
 /// One safe op added by the insert relation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Insert {
-    pub before: usize,
-    pub op: Op,
+pub(crate) struct Insert {
+    pub(crate) before: usize,
+    pub(crate) op: Op,
 }
 
 impl Relation {
     /// The relation's name in reports and saved failures.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Relation::PerStep => "per-step",
             Relation::DuplicateIdempotent { .. } => "duplicate-idempotent",
@@ -169,7 +169,7 @@ impl Relation {
     }
 
     /// The other sequence the relation compares with `steps`, if any.
-    pub fn variant(&self, steps: &[Op]) -> Option<Vec<Op>> {
+    pub(crate) fn variant(&self, steps: &[Op]) -> Option<Vec<Op>> {
         match self {
             Relation::PerStep => None,
             Relation::DuplicateIdempotent { at } => {
@@ -191,7 +191,7 @@ impl Relation {
     }
 
     /// The index in the variant of step `index` of the base sequence.
-    pub fn variant_index(&self, index: usize) -> usize {
+    pub(crate) fn variant_index(&self, index: usize) -> usize {
         match self {
             Relation::PerStep => index,
             Relation::DuplicateIdempotent { at } if index > *at => index + 1,
@@ -203,7 +203,7 @@ impl Relation {
     }
 
     /// The first base step whose answer the relation constrains (steps after the change).
-    pub fn first_constrained(&self) -> usize {
+    pub(crate) fn first_constrained(&self) -> usize {
         match self {
             Relation::PerStep => 0,
             Relation::DuplicateIdempotent { at } => at + 1,
@@ -214,7 +214,7 @@ impl Relation {
     }
 
     /// What the variant changes, in words: `step 2 sent twice`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Relation::PerStep => "the sequence alone, judged step by step".into(),
             Relation::DuplicateIdempotent { at } => {
@@ -244,19 +244,12 @@ fn inserts_before<'a>(
 
 /// A failing case in its smallest known form: everything needed to re-execute it exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Repro {
-    pub steps: Vec<Op>,
-    pub relation: Relation,
+pub(crate) struct Repro {
+    pub(crate) steps: Vec<Op>,
+    pub(crate) relation: Relation,
 }
 
-impl Repro {
-    /// The sequences to execute: the base, then the relation's variant (if any).
-    pub fn sequences(&self) -> Vec<Vec<Op>> {
-        let mut all = vec![self.steps.clone()];
-        all.extend(self.relation.variant(&self.steps));
-        all
-    }
-}
+impl Repro {}
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use crate::report::human::{cases_seen, same_cause};
 use crate::report::side_by_side::{Kind, Row, side_by_side};
 
 /// The `<article>` of the `index`-th finding (its ids are unique in the document).
-pub fn finding(index: usize, finding: &Finding, failing: bool) -> Markup {
+pub(crate) fn finding(index: usize, finding: &Finding, failing: bool) -> Markup {
     let severity = finding.severity.as_str();
     let repro_id = format!("repro-{index}");
     html! {

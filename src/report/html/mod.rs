@@ -30,7 +30,7 @@ const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'un
                    img-src data:; base-uri 'none'; form-action 'none'";
 
 /// The whole HTML document of `report`.
-pub fn render_html(report: &RunReport, expectation: &Expectation) -> String {
+pub(crate) fn render_html(report: &RunReport, expectation: &Expectation) -> String {
     let verdict = verdict(report, expectation);
     let tone = match verdict.tone {
         Tone::Pass => "pass",
@@ -210,19 +210,20 @@ fn findings(report: &RunReport) -> Markup {
 }
 
 /// Writes the HTML report to `W` when the run finishes; ignores every other event.
-pub struct HtmlReporter<W: Write> {
+pub(crate) struct HtmlReporter<W: Write> {
     out: W,
     expectation: Expectation,
 }
 
 impl<W: Write> HtmlReporter<W> {
     /// A reporter writing to `out`; `expectation` gives the verdict its sense (run or demo).
-    pub fn new(out: W, expectation: Expectation) -> Self {
+    pub(crate) fn new(out: W, expectation: Expectation) -> Self {
         Self { out, expectation }
     }
 
     /// Gives the writer back.
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         self.out
     }
 }

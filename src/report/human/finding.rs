@@ -19,16 +19,16 @@ use crate::report::text::{
 
 /// Where the text goes: how wide it may be, and which base URL request URLs are shown under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout<'a> {
+pub(crate) struct Layout<'a> {
     /// Columns available; `usize::MAX` never wraps.
-    pub width: usize,
+    pub(crate) width: usize,
     /// Request URLs that start with it are shown as paths (the report's header names it).
-    pub base_url: Option<&'a str>,
+    pub(crate) base_url: Option<&'a str>,
 }
 
 impl Layout<'_> {
     /// No wrapping, full URLs (the JUnit failure text).
-    pub const UNWRAPPED: Layout<'static> = Layout {
+    pub(crate) const UNWRAPPED: Layout<'static> = Layout {
         width: usize::MAX,
         base_url: None,
     };
@@ -36,7 +36,7 @@ impl Layout<'_> {
 
 /// How a block offers the curl reproduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reproduce<'a> {
+pub(crate) enum Reproduce<'a> {
     /// The whole script (`--verbose`).
     Script,
     /// The file `--repro-dir` wrote it to.
@@ -49,7 +49,7 @@ pub enum Reproduce<'a> {
 /// at warning level or above that no baseline accepts — failing ones first — then one-liners
 /// for the rest (`info`, accepted by a baseline). Each group is sorted by severity (most severe
 /// first), resource, check and title.
-pub fn ordered(report: &RunReport) -> (Vec<&Finding>, Vec<&Finding>) {
+pub(crate) fn ordered(report: &RunReport) -> (Vec<&Finding>, Vec<&Finding>) {
     let (mut blocks, mut lines): (Vec<&Finding>, Vec<&Finding>) =
         report.findings.iter().partition(|f| {
             f.severity > Severity::Info && !f.baseline.is_some_and(BaselineMark::accepted)
@@ -69,7 +69,7 @@ pub fn ordered(report: &RunReport) -> (Vec<&Finding>, Vec<&Finding>) {
 }
 
 /// The block of one finding, preceded by a blank line.
-pub fn render_finding(
+pub(crate) fn render_finding(
     finding: &Finding,
     p: Palette,
     layout: &Layout,
@@ -111,7 +111,7 @@ fn render_headline(finding: &Finding, p: Palette, width: usize) -> String {
 
 /// One line for a finding shown without a block: `info[post-retry] things: TITLE — 3 cases`,
 /// the title cut so that the line fits `width` (the tag, the baseline mark and the count stay).
-pub fn render_finding_line(finding: &Finding, p: Palette, width: usize) -> String {
+pub(crate) fn render_finding_line(finding: &Finding, p: Palette, width: usize) -> String {
     let tag = format!("{}[{}]", finding.severity.as_str(), finding.check);
     let seen = match finding.occurrences {
         0 | 1 => format!("case {}", finding.case),
@@ -146,13 +146,13 @@ fn baseline_tag(mark: Option<BaselineMark>, p: Palette) -> String {
 
 /// Rule, expected, observed, the request sequence and the diff, unwrapped and with full URLs.
 /// The JUnit failure text (with [`Palette::PLAIN`]).
-pub fn render_finding_details(finding: &Finding, p: Palette) -> String {
+pub(crate) fn render_finding_details(finding: &Finding, p: Palette) -> String {
     finding_details(finding, p, &Layout::UNWRAPPED)
 }
 
 /// Rule, fingerprint, expected, observed, the fuzz detail, the requests and the diff, each
 /// labelled and indented by two spaces.
-pub fn finding_details(finding: &Finding, p: Palette, layout: &Layout) -> String {
+pub(crate) fn finding_details(finding: &Finding, p: Palette, layout: &Layout) -> String {
     let mut out = String::new();
     let rule = format!("{} · oracles.md: {}", finding.rfc, finding.oracle);
     out.push_str(&labelled_line("rule", &rule, p, layout));
@@ -180,7 +180,7 @@ pub fn finding_details(finding: &Finding, p: Palette, layout: &Layout) -> String
 
 /// The rules grouped into a finding by their cause: `if-match-ignored: also lost-update
 /// both-succeeded: TITLE (case 1, 2 cases)`; `None` when it groups none.
-pub fn same_cause(finding: &Finding) -> Option<String> {
+pub(crate) fn same_cause(finding: &Finding) -> Option<String> {
     let cause = finding.cause.as_ref().filter(|c| !c.also.is_empty())?;
     let rules: Vec<String> = cause
         .also
@@ -197,7 +197,7 @@ pub fn same_cause(finding: &Finding) -> Option<String> {
 }
 
 /// `case 3`, or `case 3; seen in 25 cases: also 4, 9 and 22 more` when other cases found it.
-pub fn cases_seen(finding: &Finding) -> String {
+pub(crate) fn cases_seen(finding: &Finding) -> String {
     let case = format!("case {}", finding.case);
     if finding.occurrences <= 1 {
         return case;
@@ -213,7 +213,11 @@ pub fn cases_seen(finding: &Finding) -> String {
 }
 
 /// The minimal sequence, the relation's change, both runs side by side, and how to replay.
-pub fn render_fuzz(detail: &crate::model::fuzz::FuzzDetail, p: Palette, layout: &Layout) -> String {
+pub(crate) fn render_fuzz(
+    detail: &crate::model::fuzz::FuzzDetail,
+    p: Palette,
+    layout: &Layout,
+) -> String {
     let mut out = String::new();
     let shrink = match (&detail.replayed_from, &detail.shrink_stopped) {
         (Some(file), _) => format!("replayed from {file}"),
@@ -311,7 +315,7 @@ fn labelled_block(label: &str, text: &str, p: Palette) -> String {
 /// (less the four columns of indentation) under the method. The requests of a batch released
 /// together to one URL share a line: `3–10. PUT URL → 200 ×7, 201  (purpose; 8 clients released
 /// together)`.
-pub fn render_exchanges(exchanges: &[Exchange], layout: &Layout) -> String {
+pub(crate) fn render_exchanges(exchanges: &[Exchange], layout: &Layout) -> String {
     let width = layout.width.saturating_sub(4);
     let mut out = String::new();
     let mut rest = exchanges;
@@ -416,7 +420,7 @@ fn shown_url<'a>(url: &'a str, base_url: Option<&str>) -> &'a str {
 
 /// The unified diff, each line cut to `width` columns with a `↳` marker on its continuations;
 /// `+` lines green and `-` lines red when colour is on.
-pub fn render_diff(diff: &str, p: Palette, width: usize) -> String {
+pub(crate) fn render_diff(diff: &str, p: Palette, width: usize) -> String {
     let mut out = String::new();
     for line in clean(diff).lines() {
         let style = diff_style(line);

@@ -7,7 +7,7 @@ use crate::model::fit::FitReport;
 use crate::report::text::{clean, wrap_words};
 
 /// The blocks, each preceded by a blank line; nothing when there is none to show.
-pub fn render_fit(fit: &[FitReport], verbose: bool, p: Palette, width: usize) -> String {
+pub(crate) fn render_fit(fit: &[FitReport], verbose: bool, p: Palette, width: usize) -> String {
     fit.iter()
         .filter(|block| verbose || block.disagrees())
         .map(|block| render_block(block, p, width))

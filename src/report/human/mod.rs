@@ -18,14 +18,14 @@ use std::io::{self, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use finding::{
-    Layout, Reproduce, cases_seen, finding_details, ordered, render_diff, render_exchanges,
-    render_finding, render_finding_details, render_finding_line, render_fuzz, same_cause,
+#[cfg(test)]
+pub(crate) use finding::render_fuzz;
+pub(crate) use finding::{
+    Layout, Reproduce, cases_seen, ordered, render_finding, render_finding_details,
+    render_finding_line, same_cause,
 };
-pub use palette::Palette;
-pub use summary::{
-    render_check_finished, render_cleanup, render_outcome, render_summary, render_verdict,
-};
+pub(crate) use palette::Palette;
+pub(crate) use summary::{render_check_finished, render_summary};
 
 use super::Reporter;
 use super::repro::repro_files;
@@ -37,20 +37,20 @@ use palette::{BOLD, DIM};
 
 /// What the human report shows and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HumanOptions {
+pub(crate) struct HumanOptions {
     /// Colour the output with ANSI escapes.
-    pub color: bool,
+    pub(crate) color: bool,
     /// Draw a progress bar on stderr while cases run.
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// Also print a line per finished check, `info` findings as blocks, and every finding's
     /// curl script.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Columns per line: the terminal's, or [`super::text::DEFAULT_WIDTH`].
-    pub width: usize,
+    pub(crate) width: usize,
     /// `--repro-dir`: where each finding's curl script is written (its block names the file).
-    pub repro_dir: Option<String>,
+    pub(crate) repro_dir: Option<String>,
     /// A run, or the demo (whose verdict inverts the sense of a finding).
-    pub expectation: Expectation,
+    pub(crate) expectation: Expectation,
 }
 
 impl Default for HumanOptions {
@@ -67,7 +67,7 @@ impl Default for HumanOptions {
 }
 
 /// Streams the human report to `W`.
-pub struct HumanReporter<W: Write> {
+pub(crate) struct HumanReporter<W: Write> {
     out: W,
     options: HumanOptions,
     palette: Palette,
@@ -83,7 +83,7 @@ pub struct HumanReporter<W: Write> {
 
 impl<W: Write> HumanReporter<W> {
     /// A reporter writing to `out` with `options`.
-    pub fn new(out: W, options: HumanOptions) -> Self {
+    pub(crate) fn new(out: W, options: HumanOptions) -> Self {
         let palette = Palette::new(options.color);
         Self {
             out,
@@ -98,7 +98,8 @@ impl<W: Write> HumanReporter<W> {
     }
 
     /// Gives the writer back (e.g. to inspect a buffer in tests).
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -254,7 +255,7 @@ fn wrap(text: &str, width: usize) -> String {
 // Streamed parts
 
 /// `idemfuzz: seed 42 · run r-abc · http://127.0.0.1:1234`
-pub fn render_run_started(seed: u64, run_id: &str, base_url: &str, p: Palette) -> String {
+pub(crate) fn render_run_started(seed: u64, run_id: &str, base_url: &str, p: Palette) -> String {
     format!(
         "{} seed {seed} · run {} · {}\n",
         p.paint(BOLD, "idemfuzz:"),
@@ -265,7 +266,7 @@ pub fn render_run_started(seed: u64, run_id: &str, base_url: &str, p: Palette) -
 
 /// One line: which fields of a resource are ignored as volatile (verbose; the summary lists
 /// them too).
-pub fn render_volatile_detected(resource: &str, pointers: &[String], p: Palette) -> String {
+pub(crate) fn render_volatile_detected(resource: &str, pointers: &[String], p: Palette) -> String {
     format!(
         "{} {}: {}\n",
         p.paint(DIM, "volatile fields ignored on"),
@@ -279,7 +280,7 @@ pub fn render_volatile_detected(resource: &str, pointers: &[String], p: Palette)
 
 /// What is printed when the run finishes: the fit probe's blocks that matter, the findings in
 /// order, then the summary.
-pub fn render_report_end(report: &RunReport, options: &HumanOptions) -> String {
+pub(crate) fn render_report_end(report: &RunReport, options: &HumanOptions) -> String {
     let p = Palette::new(options.color);
     let layout = Layout {
         width: options.width,

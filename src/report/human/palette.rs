@@ -15,16 +15,16 @@ pub(super) const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(A
 
 /// Applies styles when colour is on; a no-op otherwise.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Palette {
+pub(crate) struct Palette {
     color: bool,
 }
 
 impl Palette {
     /// No colour at all (for JUnit text and tests).
-    pub const PLAIN: Palette = Palette { color: false };
+    pub(crate) const PLAIN: Palette = Palette { color: false };
 
     /// ANSI colour when `color` is true, plain text otherwise.
-    pub fn new(color: bool) -> Self {
+    pub(crate) fn new(color: bool) -> Self {
         Palette { color }
     }
 

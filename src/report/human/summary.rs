@@ -19,7 +19,7 @@ use crate::report::verdict::{Expectation, Tone, planted_bug_lines, verdict};
 const MAX_NAME_COLUMN: usize = 24;
 
 /// Everything printed after the findings, every line at most `width` columns where it can be.
-pub fn render_summary(
+pub(crate) fn render_summary(
     report: &RunReport,
     expectation: &Expectation,
     p: Palette,
@@ -264,7 +264,7 @@ fn not_judged(results: &[CheckResult]) -> Vec<Reason> {
 // The run
 
 /// How many run-owned resources were deleted and every one left behind, with the reason.
-pub fn render_cleanup(cleanup: &CleanupReport, p: Palette) -> String {
+pub(crate) fn render_cleanup(cleanup: &CleanupReport, p: Palette) -> String {
     let mut deleted = format!("cleanup: deleted {} run-owned resource(s)", cleanup.deleted);
     if cleanup.deleted_after_cases > 0 {
         let _ = write!(
@@ -332,7 +332,7 @@ fn render_stats(report: &RunReport) -> String {
 }
 
 /// How the run ended.
-pub fn render_outcome(outcome: &RunOutcome, p: Palette) -> String {
+pub(crate) fn render_outcome(outcome: &RunOutcome, p: Palette) -> String {
     let text = match outcome {
         RunOutcome::Completed => p.paint(GREEN, "completed"),
         RunOutcome::Interrupted => p.paint(YELLOW.bold(), "interrupted (results so far)"),
@@ -427,7 +427,7 @@ fn render_planted(report: &RunReport, expectation: &Expectation) -> String {
 }
 
 /// The last line: [`verdict`]'s, coloured by its tone.
-pub fn render_verdict(
+pub(crate) fn render_verdict(
     report: &RunReport,
     expectation: &Expectation,
     p: Palette,
@@ -446,7 +446,7 @@ pub fn render_verdict(
 }
 
 /// The verbose line for a finished check.
-pub fn render_check_finished(result: &CheckResult, p: Palette) -> String {
+pub(crate) fn render_check_finished(result: &CheckResult, p: Palette) -> String {
     let mut line = format!(
         "check {} · {}: {}",
         result.check,

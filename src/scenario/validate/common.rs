@@ -99,17 +99,17 @@ pub(crate) fn header_value(ctx: Ctx<'_>, value: &str, span: std::ops::Range<usiz
 }
 
 /// Why a header value is refused.
-pub const BAD_HEADER_VALUE: &str =
+pub(crate) const BAD_HEADER_VALUE: &str =
     "a header value cannot contain line breaks or control characters";
 
 /// True for a valid header field name: a non-empty RFC 9110 token.
-pub fn is_header_name(text: &str) -> bool {
+pub(crate) fn is_header_name(text: &str) -> bool {
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     !text.is_empty() && text.chars().all(token)
 }
 
 /// True for a header value idemfuzz sends: no line breaks or control characters but tabs.
-pub fn is_header_value(value: &str) -> bool {
+pub(crate) fn is_header_value(value: &str) -> bool {
     !value.chars().any(|c| c.is_control() && c != '\t')
 }
 

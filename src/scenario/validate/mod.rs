@@ -19,9 +19,9 @@ use crate::scenario::error::{Located, ScenarioError};
 use crate::scenario::model::ScenarioDoc;
 use crate::scenario::{CheckOptions, Scenario};
 
-pub use common::{BAD_HEADER_VALUE, is_header_name, is_header_value};
+pub(crate) use common::{BAD_HEADER_VALUE, is_header_name, is_header_value};
 pub(crate) use common::{count, header_name, statuses};
-pub use target::{BaseUrlError, REDACTED, check_base_url, is_credential_name};
+pub(crate) use target::{BaseUrlError, REDACTED, check_base_url, is_credential_name};
 
 /// The result of one validation rule.
 pub(crate) type Checked<T> = Result<T, ScenarioError>;

@@ -14,7 +14,7 @@ use crate::scenario::size::DEFAULT_MAX_BODY_BYTES;
 use crate::scenario::{DEFAULT_ID_PREFIX, DEFAULT_TIMEOUT, Target, TargetHeader};
 
 /// What a literal secret header value is shown as.
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 /// Longest id prefix, so generated ids stay short.
 const MAX_ID_PREFIX: usize = 32;
 
@@ -96,7 +96,7 @@ pub enum BaseUrlError {
 /// Checks a base URL (from a file, `--base-url` or `IDEMFUZZ_BASE_URL`): absolute http(s) with
 /// a host, no query or fragment. Returns it without a trailing `/`, so request URLs are
 /// `base_url + path`.
-pub fn check_base_url(text: &str) -> Result<String, BaseUrlError> {
+pub(crate) fn check_base_url(text: &str) -> Result<String, BaseUrlError> {
     let url = reqwest::Url::parse(text).map_err(|e| BaseUrlError::Invalid {
         text: text.to_owned(),
         reason: e.to_string(),
@@ -199,6 +199,6 @@ fn target_header(
 }
 
 /// True for header names that carry credentials.
-pub fn is_credential_name(name: &str) -> bool {
+pub(crate) fn is_credential_name(name: &str) -> bool {
     crate::model::redact::is_credential_header(name)
 }

@@ -38,17 +38,19 @@ use crate::snapshot::holds::holds;
 
 /// The purpose of the GET that reads a POST-created resource back before it is adopted. The
 /// session sends it, not the check: check outlines do not list it.
-pub const READ_BACK_PURPOSE: &str = "GET the created resource: does it hold what the POST sent?";
+pub(crate) const READ_BACK_PURPOSE: &str =
+    "GET the created resource: does it hold what the POST sent?";
 
 /// The purpose of the GET of the collection right before a POST whose body cannot prove what it
 /// created (an empty or mostly literal one): the ids that exist already. Sent by the session,
 /// not the check: check outlines do not list it.
-pub const LISTED_BEFORE_PURPOSE: &str =
+pub(crate) const LISTED_BEFORE_PURPOSE: &str =
     "GET the collection before the POST: which ids exist already?";
 
 /// The purpose of the GET of the collection right after such a POST: does the listing show
 /// the id as new? Sent by the session, not the check: check outlines do not list it.
-pub const LISTED_AFTER_PURPOSE: &str = "GET the collection after the POST: is the id it named new?";
+pub(crate) const LISTED_AFTER_PURPOSE: &str =
+    "GET the collection after the POST: is the id it named new?";
 
 /// What the listings around a POST show of the id its 201 named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +66,7 @@ enum Freshness {
 /// Bits of chance a POST's generated values must carry for its read-back to prove that the
 /// resource holding them is the one it created: a pre-existing resource holds them by chance
 /// with a probability of at most 2^-24 (one in 16 million).
-pub const MIN_PROOF_BITS: f64 = 24.0;
+pub(crate) const MIN_PROOF_BITS: f64 = 24.0;
 
 /// The ids a listing of the collection showed right before a POST.
 #[derive(Debug, Clone)]
@@ -103,7 +105,10 @@ impl Session<'_> {
     /// The id a POST answer (at `index`) created, adopted as run-owned when it provably is the
     /// run's (see the module documentation); `None` otherwise, with the reason kept for
     /// [`Session::create`]'s setup error.
-    pub async fn adopt_created(&mut self, index: usize) -> Result<Option<String>, CaseError> {
+    pub(crate) async fn adopt_created(
+        &mut self,
+        index: usize,
+    ) -> Result<Option<String>, CaseError> {
         if let Some((_, adopted)) = self.adoptions.iter().find(|(post, _)| *post == index) {
             return Ok(adopted.clone());
         }
@@ -194,7 +199,7 @@ impl Session<'_> {
 
     /// The GET that read back what the POST at `post` named, when that POST's 201 could not be
     /// adopted after the read.
-    pub fn unadopted_read_back(&self, post: usize) -> Option<&Exchange> {
+    pub(crate) fn unadopted_read_back(&self, post: usize) -> Option<&Exchange> {
         self.unadopted
             .as_ref()
             .filter(|unadopted| unadopted.post == post)
@@ -342,7 +347,7 @@ impl Session<'_> {
 
     /// True when a POST body's generated values carry enough chance to prove, read back, that
     /// the resource holding them is the one the POST created ([`MIN_PROOF_BITS`]).
-    pub fn proves_creation(&self, body: &Value) -> bool {
+    pub(crate) fn proves_creation(&self, body: &Value) -> bool {
         drawn_bits(&self.resource.body, body) >= MIN_PROOF_BITS
     }
 

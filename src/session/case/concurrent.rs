@@ -16,7 +16,7 @@ use crate::session::guard::Cleared;
 
 /// A request whose answer is not read; its exchange is already recorded (status `not read`).
 /// Hand it to [`Session::abandon`] to close its connection.
-pub struct Unanswered {
+pub(crate) struct Unanswered {
     index: usize,
     answer: Box<dyn UnreadAnswer>,
     /// What the request holds until it is abandoned (a POST keeps the fence shared).
@@ -42,7 +42,7 @@ impl Session<'_> {
     /// handled) is sent again alone; any other fault of any of them ends the case. A 201 to a
     /// POST to the collection is adopted as run-owned (also when another request of the batch
     /// failed). Returns the exchanges' indexes, in order.
-    pub async fn send_together(
+    pub(crate) async fn send_together(
         &mut self,
         sends: Vec<(String, Req)>,
     ) -> Result<Vec<usize>, CaseError> {
@@ -143,7 +143,7 @@ impl Session<'_> {
     /// Writes a request on a connection of its own and returns at once, recording the exchange
     /// with the status `not read`. The answer is never read: [`Session::abandon`] closes the
     /// connection once the server has begun to answer.
-    pub async fn send_unread(
+    pub(crate) async fn send_unread(
         &mut self,
         purpose: impl Into<String>,
         req: Req,
@@ -182,7 +182,7 @@ impl Session<'_> {
 
     /// Waits until the server begins to answer an unread request, then closes its connection
     /// without reading the answer. Returns the index of its exchange.
-    pub async fn abandon(&mut self, unanswered: Unanswered) -> Result<usize, CaseError> {
+    pub(crate) async fn abandon(&mut self, unanswered: Unanswered) -> Result<usize, CaseError> {
         let Unanswered {
             index,
             answer,
@@ -207,7 +207,7 @@ impl Session<'_> {
 
     /// A request whose response is lost: written, then its connection closed once the server
     /// begins to answer, without reading the answer. Returns the index of its exchange.
-    pub async fn send_lost(
+    pub(crate) async fn send_lost(
         &mut self,
         purpose: impl Into<String>,
         req: Req,
@@ -218,7 +218,7 @@ impl Session<'_> {
 
     /// Records that an item (by id) was very probably created by this case but cannot be
     /// proven to be: it is never written to or deleted, and the report lists it as left behind.
-    pub fn note_unproven(&self, id: &str) {
+    pub(crate) fn note_unproven(&self, id: &str) {
         self.ctx
             .registry
             .note_unproven(&self.resource.name, &self.item_url(id));

@@ -10,10 +10,10 @@ use crate::model::redact;
 
 /// A request's headers (real values for the wire, shown values for the record) and body.
 pub(super) struct Encoded {
-    pub wire: Vec<(String, String)>,
-    pub shown: Vec<Header>,
-    pub body: Option<Vec<u8>>,
-    pub recorded: Body,
+    pub(crate) wire: Vec<(String, String)>,
+    pub(crate) shown: Vec<Header>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) recorded: Body,
 }
 
 impl Encoded {

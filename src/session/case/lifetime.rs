@@ -41,11 +41,12 @@ pub(super) struct Lifetime {
 }
 
 /// The purpose of the GET that checks a fresh id is free before its first write.
-pub const FREE_CHECK_PURPOSE: &str = "check that the fresh id is free before its first write";
+pub(crate) const FREE_CHECK_PURPOSE: &str =
+    "check that the fresh id is free before its first write";
 /// The purpose of the listing read when a fresh id answered 2xx before its first write.
-pub const GET_CREATED_PURPOSE: &str = "the fresh id answered 2xx: did that GET create it?";
+pub(crate) const GET_CREATED_PURPOSE: &str = "the fresh id answered 2xx: did that GET create it?";
 /// The purpose of the DELETE that undoes what a GET created at a fresh id.
-pub const UNDO_GET_CREATION_PURPOSE: &str =
+pub(crate) const UNDO_GET_CREATION_PURPOSE: &str =
     "the GET created it: delete it, so that the fresh id is free again";
 
 impl Lifetime {
@@ -165,7 +166,7 @@ impl Session<'_> {
 
     /// Lets go of the collection's fence: the server-assigned ids this case deleted (and did
     /// not re-create) stop being the run's. Called when the case no longer touches them.
-    pub fn release_fence(&mut self) {
+    pub(crate) fn release_fence(&mut self) {
         for url in std::mem::take(&mut self.lifetime.tombstones) {
             if self
                 .ctx

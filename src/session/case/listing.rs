@@ -56,7 +56,10 @@ impl Read {
 impl Session<'_> {
     /// The collection's items owned by this case, sorted by id, as the listing shows them (or
     /// why it was not observed).
-    pub async fn get_collection(&mut self, purpose: &str) -> Result<CollectionSnapshot, CaseError> {
+    pub(crate) async fn get_collection(
+        &mut self,
+        purpose: &str,
+    ) -> Result<CollectionSnapshot, CaseError> {
         let snapshot = match self.resource.listing.filter.clone() {
             Some(filter) => self.filtered(purpose, &filter).await?,
             None => self.settled(purpose).await?,
@@ -111,7 +114,7 @@ impl Session<'_> {
 
     /// Every entry of the collection (read-only; every page, not only the case's items), or
     /// `None` when it was not observed.
-    pub async fn list_collection(
+    pub(crate) async fn list_collection(
         &mut self,
         purpose: &str,
     ) -> Result<Option<Vec<Value>>, CaseError> {
@@ -141,7 +144,7 @@ impl Session<'_> {
     /// Every entry the listing shows (every page), whatever it shows of this case's items, or
     /// why it could not be read (the fit probe's look at the listing; the listings around a
     /// POST read it through `list_entries`).
-    pub async fn list_every_entry(
+    pub(crate) async fn list_every_entry(
         &mut self,
         purpose: &str,
     ) -> Result<Result<Vec<Value>, String>, CaseError> {
@@ -151,14 +154,14 @@ impl Session<'_> {
 
     /// Records that what a listing shows cannot be counted on for this case (`reason`): noted
     /// on the check's row like a listing that showed none of the case's items.
-    pub fn note_unobserved(&mut self, reason: String) {
+    pub(crate) fn note_unobserved(&mut self, reason: String) {
         if !self.listing.unobserved.contains(&reason) {
             self.listing.unobserved.push(reason);
         }
     }
 
     /// Why this case's listings were not observed, once each; empties the list.
-    pub fn take_unobserved(&mut self) -> Vec<String> {
+    pub(crate) fn take_unobserved(&mut self) -> Vec<String> {
         std::mem::take(&mut self.listing.unobserved)
     }
 

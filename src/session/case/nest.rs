@@ -15,10 +15,10 @@ use crate::scenario::{CreateMode, Resource};
 use crate::session::context::{ResolvedTarget, RunContext};
 
 /// What a case says when it creates its parent.
-pub const PARENT_PURPOSE: &str = "create the parent this case's resources live under";
+pub(crate) const PARENT_PURPOSE: &str = "create the parent this case's resources live under";
 
 /// The parent a case of a nested resource created, and the child resource under it.
-pub struct ParentCase<'a> {
+pub(crate) struct ParentCase<'a> {
     session: Session<'a>,
     /// The child as the case sees it ([`Resource::under`] the parent), or why there is none.
     child: Result<Resource, CaseError>,
@@ -28,7 +28,7 @@ impl<'a> ParentCase<'a> {
     /// Creates the parent of `resource` for one attempt (case number, re-runs so far) of a
     /// case (`None` when `resource` is not nested), with a body generated from the parent's
     /// template and `seed`. Its ids are the attempt's, with `-p` (`…-c0001-p-1`).
-    pub async fn create(
+    pub(crate) async fn create(
         ctx: &'a RunContext,
         target: &'a ResolvedTarget,
         resource: &'a Resource,
@@ -57,7 +57,7 @@ impl<'a> ParentCase<'a> {
 
     /// The resource a case works on: `resource` itself when it has no parent (`parent` is
     /// `None`), else the child under the case's parent, or why the case cannot go on.
-    pub fn resource_of<'r>(
+    pub(crate) fn resource_of<'r>(
         parent: Option<&ParentCase<'_>>,
         resource: &'r Resource,
     ) -> Result<Cow<'r, Resource>, CaseError> {
@@ -68,12 +68,12 @@ impl<'a> ParentCase<'a> {
     }
 
     /// The prefix of the ids the parent's session allocated.
-    pub fn case_tag(&self) -> String {
+    pub(crate) fn case_tag(&self) -> String {
         self.session.case_tag().to_owned()
     }
 
     /// The URLs of what the parent's session owns (for the cleanup of a case that stopped).
-    pub fn owned_urls(&self) -> Vec<String> {
+    pub(crate) fn owned_urls(&self) -> Vec<String> {
         self.session.owned_urls()
     }
 }
@@ -104,7 +104,7 @@ impl Session<'_> {
 
     /// Carries on after the case's parent was created: its exchanges come first, its notices
     /// are the case's, and its resources are cleaned up after the case's own.
-    pub fn continue_after(&mut self, parent: ParentCase<'_>) {
+    pub(crate) fn continue_after(&mut self, parent: ParentCase<'_>) {
         let mut before = parent.session;
         self.parents = before.owned_urls();
         self.notices.append(&mut before.notices);

@@ -20,7 +20,7 @@ impl Session<'_> {
     }
 
     /// The item snapshot of the GET exchange at `index` (see the module documentation).
-    pub fn item_snapshot(&self, index: usize) -> ItemSnapshot {
+    pub(crate) fn item_snapshot(&self, index: usize) -> ItemSnapshot {
         let exchange = &self.exchanges[index];
         let mut snapshot = ItemSnapshot::from_exchange(exchange);
         let response = &exchange.response;

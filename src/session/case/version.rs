@@ -16,7 +16,7 @@ use crate::scenario::JsonPointer;
 
 /// Which version token a write carries.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub enum VersionUse {
+pub(crate) enum VersionUse {
     /// The latest token the case saw for the item (none when it saw none).
     #[default]
     Current,
@@ -35,7 +35,7 @@ pub(super) struct Versions {
 impl Session<'_> {
     /// The token a write to the item `id` would carry now, when the resource declares one and
     /// the case saw one.
-    pub fn version_token(&self, id: &str) -> Option<Value> {
+    pub(crate) fn version_token(&self, id: &str) -> Option<Value> {
         self.resource.version.as_ref()?;
         self.versions
             .latest
@@ -134,7 +134,7 @@ fn has_precondition(req: &Req) -> bool {
 }
 
 /// A token as an entity tag: a quoted string as it is, anything else quoted.
-pub fn entity_tag(token: &Value) -> String {
+pub(crate) fn entity_tag(token: &Value) -> String {
     let text = match token {
         Value::String(text) => text.clone(),
         other => other.to_string(),
