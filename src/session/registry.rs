@@ -6,6 +6,7 @@
 //! recognised however it is spelled on the wire (`%41` for `A`, `%2e` dot segments, `\`).
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -48,18 +49,24 @@ pub(crate) struct Registry {
     /// POSTs whose 201 named no resource the run could prove it created: (the POST's URL, why).
     /// Nothing was written or deleted for them; each is reported as left behind.
     unadopted: Mutex<Vec<(String, String)>>,
-    /// Every URL the run ever forgot after proving it deleted, by canonical URL: an API that
-    /// reuses freed ids may hand one out again, and a listing taken before that POST shows it.
-    forgotten: Mutex<std::collections::BTreeSet<String>>,
+    /// Every URL the run ever forgot after proving it deleted, as a keyed hash of its canonical
+    /// URL: an API that reuses freed ids may hand one out again, and a listing taken before that
+    /// POST shows it. A hash, not the URL: a long fuzz run forgets hundreds of thousands, and
+    /// the set must not grow the run's memory by their text (the keys are drawn per run, so no
+    /// server can aim an id at a collision).
+    forgotten: Mutex<std::collections::HashSet<u64>>,
+    /// The keys of the hashes in `forgotten`.
+    forgotten_hasher: std::hash::RandomState,
 }
 
 impl Registry {
     /// True when the run created the resource at `url` and later proved it deleted.
     pub(crate) fn was_forgotten(&self, url: &str) -> bool {
+        let hash = self.forgotten_hasher.hash_one(key(url));
         self.forgotten
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(&key(url))
+            .contains(&hash)
     }
 
     /// Records a run-owned id (before anything is sent to it).
@@ -104,10 +111,11 @@ impl Registry {
     pub(crate) fn forget(&self, url: &str, cleaned: bool) {
         let key = key(url);
         self.lock().remove(&key);
+        let hash = self.forgotten_hasher.hash_one(&key);
         self.forgotten
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(key.clone());
+            .insert(hash);
         self.unproven
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
