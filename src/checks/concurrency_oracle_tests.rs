@@ -411,7 +411,10 @@ fn conditional_write_does_not_blame_a_probe_for_a_resource_another_hand_removed(
     put.after = gone();
     let mut delete = outcome(Probe::StaleDelete, 404, false);
     delete.after = gone();
-    let found = conditional_write::judge(&conditional_record(vec![put, delete]), &canon(&[]));
+    let mut current = outcome(Probe::CurrentDelete, 404, false);
+    current.after = gone();
+    let records = vec![put, delete, current];
+    let found = conditional_write::judge(&conditional_record(records), &canon(&[]));
     assert!(found.is_empty(), "{}", titles(&found));
     // A stale DELETE that answered 2xx and removed it is still its own doing.
     let applied = outcome(Probe::StaleDelete, 204, true);

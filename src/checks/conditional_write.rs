@@ -1012,6 +1012,10 @@ fn judge_success(outcome: &Outcome, canon: &Canon) -> Option<Violation> {
     if !probe.is_current_put() && !probe.is_current_delete() {
         return None;
     }
+    if vanished_by_another_hand(outcome) {
+        // Gone before it arrived: a refusal of the current version says nothing.
+        return None;
+    }
     if !response.is_success() {
         return Some(
             Violation::error(format!("{} was refused", probe.describe()))
