@@ -297,8 +297,15 @@ fn cleanup_after_a_killed_nested_run_deletes_the_children_before_their_parent() 
 fn cleanup_after_a_killed_couchdb_run_deletes_each_document_with_its_revision() {
     // What a killed run of the recipe left: a document it created and updated, announced in its
     // ledger. A DELETE without the current `_rev` is refused 409.
+    // pouchdb-server's ETag is a hash of the body, not the revision: the token must go first.
+    for couch in [Couch::correct(), Couch::with_bug(CouchBug::ExpressEtag)] {
+        cleanup_a_killed_couchdb_run(couch);
+    }
+}
+
+fn cleanup_a_killed_couchdb_run(couch: Couch) {
     const DOC: &str = "idf-dead-c0001-1";
-    let api = Standin::builder(Couch::correct())
+    let api = Standin::builder(couch)
         .seed(Seed::ids("idemfuzz", [DOC]))
         .start();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -227,8 +227,10 @@ async fn delete(
 }
 
 /// The status of a DELETE of `url`; one refused for want of a precondition (409, 412, 428:
-/// CouchDB wants the current `_rev`) is sent once more with `If-Match:` the `ETag` a GET
-/// answers — or, without one, the version token the GET's body holds (`[resources.NAME.version]`).
+/// CouchDB wants the current `_rev`) is sent again after a GET, as the run's own cleanup does
+/// ([`cleanup`]): with the version token the GET's body holds when the resource declares
+/// `[resources.NAME.version]` (the session puts it in `If-Match`), then, if that is refused
+/// too, with the `ETag` the GET answered (pouchdb-server's ETag is a hash of the body).
 async fn delete_once(session: &mut Session<'_>, url: &str) -> Result<u16, CaseError> {
     let status = send(
         session,
@@ -246,8 +248,19 @@ async fn delete_once(session: &mut Session<'_>, url: &str) -> Result<u16, CaseEr
     if !response.is_success() {
         return Ok(status);
     }
+    let etag = response.header("etag").map(str::to_owned);
+    let tokens = session.resource.version.is_some();
+    if tokens {
+        // No If-Match of its own: the session names the token the GET just showed.
+        let with_token = Req::new(Method::Delete, url);
+        let purpose = "cleanup after the run, with the version token";
+        let status = send(session, purpose, with_token).await?;
+        if etag.is_none() || !cleanup::needs_precondition(status) {
+            return Ok(status);
+        }
+    }
     let mut retry = Req::new(Method::Delete, url);
-    if let Some(etag) = response.header("etag") {
+    if let Some(etag) = &etag {
         retry = retry.header("If-Match", etag);
     }
     send(
