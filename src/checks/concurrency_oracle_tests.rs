@@ -413,9 +413,14 @@ fn conditional_write_does_not_blame_a_probe_for_a_resource_another_hand_removed(
     delete.after = gone();
     let mut current = outcome(Probe::CurrentDelete, 404, false);
     current.after = gone();
-    let records = vec![put, delete, current];
-    let found = conditional_write::judge(&conditional_record(records), &canon(&[]));
+    let records = conditional_record(vec![put, delete, current]);
+    let found = conditional_write::judge(&records, &canon(&[]));
     assert!(found.is_empty(), "{}", titles(&found));
+    // Nor is the case a pass: it observed nothing of the probes' effect.
+    let why = conditional_write::vanished_during(&records).unwrap_or_default();
+    assert!(why.contains("something else"), "{why}");
+    let kept = conditional_record(probes(&[]));
+    assert_eq!(conditional_write::vanished_during(&kept), None);
     // A stale DELETE that answered 2xx and removed it is still its own doing.
     let applied = outcome(Probe::StaleDelete, 204, true);
     let found = conditional_write::judge(&conditional_record(vec![applied]), &canon(&[]));

@@ -180,6 +180,25 @@ impl Check for ConditionalWrite {
         }
         found
     }
+
+    /// A resource that vanished around a probe that cannot have removed it leaves the probes
+    /// nothing to observe: the state they are judged on is another hand's doing.
+    fn unobserved(&self, record: &Record, _: &Resource) -> Option<String> {
+        vanished_during(record)
+    }
+}
+
+/// Why the case observed nothing, when something other than its probes removed its resource.
+pub(crate) fn vanished_during(record: &Record) -> Option<String> {
+    let outcome = record
+        .outcomes
+        .iter()
+        .find(|o| vanished_by_another_hand(o))?;
+    Some(format!(
+        "the resource was gone after {} ({}), which cannot have removed it: something else did, so the probes' effect could not be observed",
+        outcome.probe.describe(),
+        answered(&outcome.exchange)
+    ))
 }
 
 /// The rule of refused probes answered with another status than 412.
